@@ -1,0 +1,17 @@
+// Package asm holds bkm's hand-written instructions: AVX2+FMA kernels for amd64,
+// NEON kernels for arm64, and a pure-Go twin of every routine.
+//
+// The rules of this floor:
+//   - Only //go:noescape stubs (files *_amd64.go, *_arm64.go, built without the
+//     purego tag), their assembly (*_amd64.s, *_arm64.s), and the pure-Go twins
+//     (*_generic.go, built everywhere) live here.
+//   - Each stub's doc comment gives the reference loop; the twin, named XxxGeneric,
+//     is that loop, and it is the oracle the conformance tests compare against.
+//   - No dispatch, no allocation, no goroutines: choosing an implementation is
+//     package simd's job. Every call does a bounded amount of work (a micro-tile, a
+//     row chunk) so that the non-preemptible assembly stays short; callers loop in Go.
+//   - Length checks are the caller's job: the routines trust their arguments the way
+//     BLAS kernels do (simd validates and panics with a clear message).
+//
+// Imports: the standard library only; nothing of bkm.
+package asm

@@ -1,0 +1,77 @@
+package asm
+
+import "math"
+
+// Level-1 twins. Each one is the reference loop quoted in its assembly stub's doc
+// comment; the vector versions must agree with it (bit for bit for element-wise
+// routines, within rounding of a different summation order for reductions).
+
+// DotGeneric returns Σ x[i]·y[i] for i < len(x). len(y) ≥ len(x).
+func DotGeneric(x, y []float32) float32 {
+	var s float32
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// AxpyGeneric computes y[i] += alpha·x[i] for i < len(x), with a fused
+// multiply-add (one rounding), as the vector versions do. len(y) ≥ len(x).
+func AxpyGeneric(alpha float32, x, y []float32) {
+	for i, v := range x {
+		y[i] = FMA32(alpha, v, y[i])
+	}
+}
+
+// ScaleGeneric computes x[i] *= alpha.
+func ScaleGeneric(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+// AddGeneric computes dst[i] = x[i] + y[i] for i < len(dst). len(x), len(y) ≥ len(dst).
+func AddGeneric(dst, x, y []float32) {
+	for i := range dst {
+		dst[i] = x[i] + y[i]
+	}
+}
+
+// MulGeneric computes dst[i] = x[i] · y[i] for i < len(dst). len(x), len(y) ≥ len(dst).
+func MulGeneric(dst, x, y []float32) {
+	for i := range dst {
+		dst[i] = x[i] * y[i]
+	}
+}
+
+// SumGeneric returns Σ x[i].
+func SumGeneric(x []float32) float32 {
+	var s float32
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
+// MaxGeneric returns max x[i], or -Inf for an empty slice. A NaN anywhere in x
+// makes the result NaN (the vector versions propagate NaN the same way).
+func MaxGeneric(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v != v {
+			return v
+		}
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// FMA32 returns a·b + c. The product of two float32 values is exact in float64,
+// so the only difference from a single-rounding float32 FMA is a double rounding
+// of the sum, which can differ by one unit in the last place in rare ties; tests
+// allow that one ULP.
+func FMA32(a, b, c float32) float32 {
+	return float32(math.FMA(float64(a), float64(b), float64(c)))
+}

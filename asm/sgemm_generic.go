@@ -1,0 +1,37 @@
+package asm
+
+// SgemmKernelGeneric is the reference loop of the GEMM micro-kernels: it computes one
+// mr×nr tile of C from packed panels,
+//
+//	for i := 0; i < mr; i++ {
+//		for j := 0; j < nr; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[p*mr+i], b[p*nr+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc // C's old contents are ignored, NaN included
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// a is the packed A panel, k columns of mr values (a[p*mr+i] = A[i, p]); b is the packed
+// B panel, k rows of nr values (b[p*nr+j] = B[p, j]); c is row-major with stride ldc.
+// len(a) ≥ k·mr, len(b) ≥ k·nr, len(c) ≥ (mr-1)·ldc + nr.
+func SgemmKernelGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			var acc float32
+			for p := 0; p < k; p++ {
+				acc = FMA32(a[p*mr+i], b[p*nr+j], acc)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * acc
+			} else {
+				c[i*ldc+j] = FMA32(beta, c[i*ldc+j], alpha*acc)
+			}
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package simd
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+
+	"github.com/kernelmachines/bkm/asm"
+)
+
+// impl is one implementation of every routine simd dispatches: the pure-Go twins
+// ("generic"), AVX2+FMA ("avx2") or NEON ("neon"). The table is filled once at init;
+// tests swap it with useImpl to run one test body through every implementation.
+type impl struct {
+	name string
+
+	dot   func(x, y []float32) float32
+	axpy  func(alpha float32, x, y []float32)
+	scale func(alpha float32, x []float32)
+	add   func(dst, x, y []float32)
+	mul   func(dst, x, y []float32)
+	sum   func(x []float32) float32
+	max   func(x []float32) float32
+
+	// GEMM: the micro-kernel computes an mr×nr tile from packed panels; kc, mc, nc
+	// are the cache blocks (kc·nr and kc·mr panels stay in L1, mc×kc of A in L2,
+	// kc×nc of B in L3).
+	mr, nr     int
+	kc, mc, nc int
+	gemmKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+}
+
+// genericImpl runs the pure-Go twins; it is always available.
+var genericImpl = &impl{
+	name:  "generic",
+	dot:   asm.DotGeneric,
+	axpy:  asm.AxpyGeneric,
+	scale: asm.ScaleGeneric,
+	add:   asm.AddGeneric,
+	mul:   asm.MulGeneric,
+	sum:   asm.SumGeneric,
+	max:   asm.MaxGeneric,
+	mr:    4, nr: 4,
+	kc: 256, mc: 64, nc: 1024,
+	gemmKernel: func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+		asm.SgemmKernelGeneric(4, 4, k, a, b, c, ldc, alpha, beta)
+	},
+}
+
+var (
+	active    *impl  // the implementation in use
+	available []*impl // every implementation this machine can run, generic first
+	reason    string  // why active was chosen
+	threads   atomic.Int32
+)
+
+func init() {
+	threads.Store(int32(runtime.GOMAXPROCS(0)))
+	available = append([]*impl{genericImpl}, archImpls()...)
+	want := strings.TrimSpace(os.Getenv("BKM_SIMD"))
+	if want == "" {
+		active = available[len(available)-1]
+		reason = "best available on this CPU: " + archReason()
+		return
+	}
+	for _, im := range available {
+		if im.name == want {
+			active = im
+			reason = "forced by BKM_SIMD=" + want
+			return
+		}
+	}
+	panic(fmt.Sprintf("simd: BKM_SIMD=%q cannot run on this machine (%s/%s, %s); available: %s",
+		want, runtime.GOOS, runtime.GOARCH, archReason(), strings.Join(Implementations(), ", ")))
+}
+
+// Implementations lists the implementations this machine can run, generic first.
+func Implementations() []string {
+	names := make([]string, len(available))
+	for i, im := range available {
+		names[i] = im.name
+	}
+	return names
+}
+
+// SetThreads sets how many goroutines the parallel routines (GEMM) may use; n ≤ 0
+// restores the default, GOMAXPROCS. It is safe to call at any time; calls already
+// running keep the count they started with.
+func SetThreads(n int) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	threads.Store(int32(n))
+}
+
+// Threads reports the thread count set by SetThreads.
+func Threads() int { return int(threads.Load()) }
+
+// InfoReport says which implementation runs and why.
+type InfoReport struct {
+	Path      string   // "generic", "avx2" or "neon"
+	Reason    string   // why that path was chosen
+	Available []string // every path this machine can run
+	CPU       string   // brand string and the relevant feature flags
+	GOARCH    string
+	Threads   int
+	GemmTile  [2]int // micro-kernel register tile, mr×nr
+	GemmBlock [3]int // cache blocks kc, mc, nc
+}
+
+func (r InfoReport) String() string {
+	return fmt.Sprintf("simd: path=%s (%s); available=%s; %s/%s; threads=%d; gemm tile %dx%d, blocks kc=%d mc=%d nc=%d; cpu: %s",
+		r.Path, r.Reason, strings.Join(r.Available, ","), runtime.GOOS, r.GOARCH, r.Threads,
+		r.GemmTile[0], r.GemmTile[1], r.GemmBlock[0], r.GemmBlock[1], r.GemmBlock[2], r.CPU)
+}
+
+// Info reports the implementation in use, why it was chosen, and the CPU it runs on.
+func Info() InfoReport {
+	return InfoReport{
+		Path:      active.name,
+		Reason:    reason,
+		Available: Implementations(),
+		CPU:       cpuDescription(),
+		GOARCH:    runtime.GOARCH,
+		Threads:   Threads(),
+		GemmTile:  [2]int{active.mr, active.nr},
+		GemmBlock: [3]int{active.kc, active.mc, active.nc},
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !purego
+
+package simd
+
+// Placeholder until the amd64 assembly lands: only the pure-Go path is registered.
+func archReason() string { return "assembly for amd64 not yet registered: pure Go" }
+
+func archImpls() []*impl { return nil }

@@ -1,0 +1,18 @@
+// Package simd is bkm's public float32 math: GEMM (Goto/BLIS-style packing, cache
+// blocking, goroutine parallelism), level-1 vector routines, and vector math.
+//
+// The instruction set is chosen once, at init, from cpuid: AVX2+FMA (with OS support
+// for YMM state) on amd64, NEON on arm64, pure Go otherwise. The environment variable
+// BKM_SIMD=generic|avx2|neon forces a path; a request this machine cannot run panics
+// at start rather than falling back silently. Info reports what runs and why;
+// SetThreads bounds the goroutines used by the parallel routines.
+//
+// Conventions: row-major float32 slices with explicit leading dimensions, BLAS-like
+// argument order. Dimension, stride and length errors are programmer errors and
+// panic with a message naming the argument, as gonum's BLAS does. Hot paths do not
+// allocate in steady state.
+//
+// Imports: package asm of bkm, golang.org/x/sys/cpu, github.com/klauspost/cpuid/v2
+// and the standard library. It is the only package that knows which instruction set
+// runs.
+package simd

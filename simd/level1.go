@@ -1,0 +1,88 @@
+package simd
+
+import "fmt"
+
+// chunk bounds the work of one assembly call so that the goroutine running it can
+// be preempted between calls (assembly is not preemptible).
+const chunk = 1 << 14
+
+func checkSameLen(fn, xn string, x int, yn string, y int) {
+	if x != y {
+		panic(fmt.Sprintf("simd: %s: len(%s) = %d != len(%s) = %d", fn, xn, x, yn, y))
+	}
+}
+
+// Dot returns Σ x[i]·y[i]. It panics if len(x) != len(y).
+func Dot(x, y []float32) float32 {
+	checkSameLen("Dot", "x", len(x), "y", len(y))
+	var s float32
+	for len(x) > chunk {
+		s += active.dot(x[:chunk], y[:chunk])
+		x, y = x[chunk:], y[chunk:]
+	}
+	return s + active.dot(x, y)
+}
+
+// Axpy computes y[i] += alpha·x[i]. It panics if len(x) != len(y).
+func Axpy(alpha float32, x, y []float32) {
+	checkSameLen("Axpy", "x", len(x), "y", len(y))
+	for len(x) > 0 {
+		n := min(len(x), chunk)
+		active.axpy(alpha, x[:n], y[:n])
+		x, y = x[n:], y[n:]
+	}
+}
+
+// Scale computes x[i] *= alpha.
+func Scale(alpha float32, x []float32) {
+	for len(x) > 0 {
+		n := min(len(x), chunk)
+		active.scale(alpha, x[:n])
+		x = x[n:]
+	}
+}
+
+// Add computes dst[i] = x[i] + y[i]. All three lengths must be equal; dst may be x or y.
+func Add(dst, x, y []float32) {
+	checkSameLen("Add", "dst", len(dst), "x", len(x))
+	checkSameLen("Add", "dst", len(dst), "y", len(y))
+	for len(dst) > 0 {
+		n := min(len(dst), chunk)
+		active.add(dst[:n], x[:n], y[:n])
+		dst, x, y = dst[n:], x[n:], y[n:]
+	}
+}
+
+// Mul computes dst[i] = x[i] · y[i]. All three lengths must be equal; dst may be x or y.
+func Mul(dst, x, y []float32) {
+	checkSameLen("Mul", "dst", len(dst), "x", len(x))
+	checkSameLen("Mul", "dst", len(dst), "y", len(y))
+	for len(dst) > 0 {
+		n := min(len(dst), chunk)
+		active.mul(dst[:n], x[:n], y[:n])
+		dst, x, y = dst[n:], x[n:], y[n:]
+	}
+}
+
+// Sum returns Σ x[i].
+func Sum(x []float32) float32 {
+	var s float32
+	for len(x) > chunk {
+		s += active.sum(x[:chunk])
+		x = x[chunk:]
+	}
+	return s + active.sum(x)
+}
+
+// Max returns the largest element of x, -Inf for an empty slice, NaN if x holds a NaN.
+func Max(x []float32) float32 {
+	m := active.max(x[:min(len(x), chunk)])
+	for x = x[min(len(x), chunk):]; len(x) > 0; x = x[min(len(x), chunk):] {
+		v := active.max(x[:min(len(x), chunk)])
+		if v > m || v != v {
+			m = v
+		}
+	}
+	return m
+}
+

@@ -1,0 +1,146 @@
+package simd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// sgemmReference is the naive float64 reference: C = alpha·op(A)·op(B) + beta·C,
+// with beta = 0 ignoring C. It is the oracle of every GEMM test.
+func sgemmReference(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float64 {
+	out := make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			s *= float64(alpha)
+			if beta != 0 {
+				s += float64(beta) * float64(c[i*ldc+j])
+			}
+			out[i*n+j] = s
+		}
+	}
+	return out
+}
+
+// gemmCase runs one Sgemm through the active implementation and checks it against
+// the float64 reference, including the guard band around C and the untouched
+// padding between rows (ldc > n).
+func gemmCase(t *testing.T, rng *rand.Rand, transA, transB bool, m, n, k, pad int, alpha, beta float32) {
+	t.Helper()
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	lda, ldb, ldc := max(1, ac)+pad, max(1, bc)+2*pad, max(1, n)+pad
+	a := make([]float32, max(0, (ar-1)*lda+ac))
+	b := make([]float32, max(0, (br-1)*ldb+bc))
+	fillInput(rng, a, 1, 0)
+	fillInput(rng, b, 1, 0)
+	cbuf, c := guarded(max(0, (m-1)*ldc+n), 3)
+	for i := 0; i < m; i++ {
+		fillInput(rng, c[i*ldc:i*ldc+n], 1, 0)
+		if beta == 0 && i%3 == 0 && n > 0 {
+			c[i*ldc] = float32(math.NaN()) // beta = 0 must ignore NaN in C
+		}
+	}
+	want := sgemmReference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	what := fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d pad=%d alpha=%v beta=%v", transA, transB, m, n, k, pad, alpha, beta)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			got := float64(c[i*ldc+j])
+			// Each product term has |a·b| ≤ 1: the error bound of a k-term float32 sum.
+			tol := 2e-6*float64(k+2)*math.Max(1, math.Abs(float64(alpha))) + 1e-6
+			if math.Abs(got-want[i*n+j]) > tol {
+				require.Failf(t, "Sgemm mismatch", "%s: C[%d,%d] = %v, want %v (tol %g)", what, i, j, got, want[i*n+j], tol)
+			}
+		}
+		for j := n; j < ldc && i < m-1; j++ {
+			require.Equal(t, uint32(guardBits), math.Float32bits(c[i*ldc+j]), "%s: padding C[%d,%d] written", what, i, j)
+		}
+	}
+	requireGuards(t, cbuf, 3, len(c), what)
+}
+
+// gemmSizes straddle the register tiles (4, 6, 8, 12, 16) and the blocks of every
+// implementation, plus primes.
+var gemmSizes = []int{0, 1, 2, 3, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 31, 33, 47}
+
+func TestSgemmShapes(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for _, m := range gemmSizes {
+					for _, n := range gemmSizes {
+						k := gemmSizes[(m*7+n*3)%len(gemmSizes)]
+						gemmCase(t, rng, tA, tB, m, n, k, (m+n)%3, 1, 0)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestSgemmBlockEdges(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, s := range [][3]int{
+			{im.mc - 1, im.nr + 1, im.kc + 1},
+			{im.mc + 1, 2*im.nr - 1, im.kc - 1},
+			{2*im.mc + im.mr + 1, im.nr*3 + 1, 2*im.kc + 3},
+			{im.mr, im.nc + 1, 7},
+			{131, 257, 2*im.kc + 1},
+		} {
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					gemmCase(t, rng, tA, tB, s[0], s[1], s[2], 1, 1, 0.5)
+				}
+			}
+		}
+	})
+}
+
+func TestSgemmAlphaBeta(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-2, 0.5}, {0, 0}, {0, 3}, {0.5, -1}, {3, 0}} {
+			for _, s := range [][3]int{{17, 19, 23}, {im.mr, im.nr, 5}, {64, 64, 64}, {5, 3, 0}} {
+				gemmCase(t, rng, false, true, s[0], s[1], s[2], 2, ab[0], ab[1])
+				gemmCase(t, rng, true, false, s[0], s[1], s[2], 0, ab[0], ab[1])
+			}
+		}
+	})
+}
+
+func TestSgemmPanics(t *testing.T) {
+	a := make([]float32, 12)
+	require.PanicsWithValue(t, "simd: Sgemm: m = -1 < 0", func() { Sgemm(false, false, -1, 2, 2, 1, a, 2, a, 2, 0, a, 2) })
+	require.PanicsWithValue(t, "simd: Sgemm: lda = 1 < max(1, 2)", func() { Sgemm(false, false, 2, 2, 2, 1, a, 1, a, 2, 0, a, 2) })
+	require.PanicsWithValue(t, "simd: Sgemm: ldb = 2 < max(1, 3)", func() { Sgemm(false, false, 2, 3, 2, 1, a, 2, a, 2, 0, a, 3) })
+	require.PanicsWithValue(t, "simd: Sgemm: len(c) = 5 < 6 needed for a 2×3 matrix with ldc = 3",
+		func() { Sgemm(false, false, 2, 3, 2, 1, a, 2, a, 3, 0, a[:5], 3) })
+	require.PanicsWithValue(t, "simd: Dot: len(x) = 2 != len(y) = 3", func() { Dot(a[:2], a[:3]) })
+}
