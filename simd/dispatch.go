@@ -50,7 +50,7 @@ var genericImpl = &impl{
 }
 
 var (
-	active    *impl  // the implementation in use
+	active    *impl   // the implementation in use
 	available []*impl // every implementation this machine can run, generic first
 	reason    string  // why active was chosen
 	threads   atomic.Int32

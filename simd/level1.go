@@ -85,4 +85,3 @@ func Max(x []float32) float32 {
 	}
 	return m
 }
-
