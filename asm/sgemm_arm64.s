@@ -9,10 +9,14 @@
 //
 //	V0, V1    A[0..3, p], A[4..7, p]              (one packed A column)
 //	V2-V4     B[p, 0..3], B[p, 4..7], B[p, 8..11]  (one packed B row)
-//	V5        unused
 //	V6        alpha in every lane (epilogue)
 //	V7        beta in every lane (epilogue)
+//	V0-V5     rows of C being read (epilogue, beta != 0)
 //	V8-V31    C accumulators: row i, columns 4j..4j+3 in V(8+3i+j)
+//
+//	R0, R1    packed A and B panels (post-incremented by each k step)
+//	R2        C row i; R4 = ldc·4, the row stride in bytes
+//	R3        k; R5 the double-step count; R6, R7 C prefetch addresses
 //
 // Each k step is 24 FMLA by element: V(8+3i+j) += B vector j · A[i, p], where
 // A[i, p] is lane i of V0 (i < 4) or lane i-4 of V1. Go's arm64 assembler has no
@@ -107,6 +111,18 @@
 	FMLA_V28_V4_V1S2 \
 	FMLA_V31_V4_V1S3
 
+// PREFETCH_C_ROW asks for the C row at R6 (48 bytes, which may straddle two 64-byte
+// lines: its first and last words are prefetched) in L1 for writing, then steps R6 to
+// the next row. Issued before the k loop, the lines arrive while the FMLAs run
+// instead of stalling the epilogue. (The last word goes through R7 because PRFM's
+// immediate offset must be a multiple of 8, and Go's assembler silently rounds
+// 44(R6) down to 40(R6).)
+#define PREFETCH_C_ROW \
+	PRFM (R6), PSTL1KEEP \
+	ADD  $44, R6, R7     \
+	PRFM (R7), PSTL1KEEP \
+	ADD  R4, R6
+
 // func SgemmKernel8x12NEON(k int, a, b, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmKernel8x12NEON(SB), NOSPLIT, $0-96
 	MOVD k+0(FP), R3
@@ -116,6 +132,17 @@ TEXT ·SgemmKernel8x12NEON(SB), NOSPLIT, $0-96
 	MOVD ldc+80(FP), R4
 	LSL  $2, R4 // row stride in bytes
 
+	MOVD R2, R6
+	PREFETCH_C_ROW
+	PREFETCH_C_ROW
+	PREFETCH_C_ROW
+	PREFETCH_C_ROW
+	PREFETCH_C_ROW
+	PREFETCH_C_ROW
+	PREFETCH_C_ROW
+	PREFETCH_C_ROW
+
+	// Zero the 24 accumulators.
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	VEOR V10.B16, V10.B16, V10.B16
@@ -140,7 +167,6 @@ TEXT ·SgemmKernel8x12NEON(SB), NOSPLIT, $0-96
 	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
 	VEOR V31.B16, V31.B16, V31.B16
-
 
 	LSR $1, R3, R5 // k/2 double steps
 	CBZ R5, kodd
@@ -189,50 +215,51 @@ epilogue:
 	BEQ   storeonly // beta = ±0: C is write-only, a NaN in it must not leak
 	VDUP  V7.S[0], V7.S4
 
-	// C row i = fma(beta, C row i, alpha·acc), one rounding per element.
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
+	// C row i = fma(beta, C row i, alpha·acc), one rounding per element. Rows alternate
+	// between V0-V2 and V3-V5 so that a row's load need not wait for the previous FMLAs.
+	VLD1   (R2), [V0.S4, V1.S4, V2.S4] // row 0
 	VFMLA  V7.S4, V0.S4, V8.S4
 	VFMLA  V7.S4, V1.S4, V9.S4
 	VFMLA  V7.S4, V2.S4, V10.S4
 	VST1.P [V8.S4, V9.S4, V10.S4], (R2)(R4)
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
-	VFMLA  V7.S4, V0.S4, V11.S4
-	VFMLA  V7.S4, V1.S4, V12.S4
-	VFMLA  V7.S4, V2.S4, V13.S4
+	VLD1   (R2), [V3.S4, V4.S4, V5.S4] // row 1
+	VFMLA  V7.S4, V3.S4, V11.S4
+	VFMLA  V7.S4, V4.S4, V12.S4
+	VFMLA  V7.S4, V5.S4, V13.S4
 	VST1.P [V11.S4, V12.S4, V13.S4], (R2)(R4)
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
+	VLD1   (R2), [V0.S4, V1.S4, V2.S4] // row 2
 	VFMLA  V7.S4, V0.S4, V14.S4
 	VFMLA  V7.S4, V1.S4, V15.S4
 	VFMLA  V7.S4, V2.S4, V16.S4
 	VST1.P [V14.S4, V15.S4, V16.S4], (R2)(R4)
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
-	VFMLA  V7.S4, V0.S4, V17.S4
-	VFMLA  V7.S4, V1.S4, V18.S4
-	VFMLA  V7.S4, V2.S4, V19.S4
+	VLD1   (R2), [V3.S4, V4.S4, V5.S4] // row 3
+	VFMLA  V7.S4, V3.S4, V17.S4
+	VFMLA  V7.S4, V4.S4, V18.S4
+	VFMLA  V7.S4, V5.S4, V19.S4
 	VST1.P [V17.S4, V18.S4, V19.S4], (R2)(R4)
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
+	VLD1   (R2), [V0.S4, V1.S4, V2.S4] // row 4
 	VFMLA  V7.S4, V0.S4, V20.S4
 	VFMLA  V7.S4, V1.S4, V21.S4
 	VFMLA  V7.S4, V2.S4, V22.S4
 	VST1.P [V20.S4, V21.S4, V22.S4], (R2)(R4)
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
-	VFMLA  V7.S4, V0.S4, V23.S4
-	VFMLA  V7.S4, V1.S4, V24.S4
-	VFMLA  V7.S4, V2.S4, V25.S4
+	VLD1   (R2), [V3.S4, V4.S4, V5.S4] // row 5
+	VFMLA  V7.S4, V3.S4, V23.S4
+	VFMLA  V7.S4, V4.S4, V24.S4
+	VFMLA  V7.S4, V5.S4, V25.S4
 	VST1.P [V23.S4, V24.S4, V25.S4], (R2)(R4)
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
+	VLD1   (R2), [V0.S4, V1.S4, V2.S4] // row 6
 	VFMLA  V7.S4, V0.S4, V26.S4
 	VFMLA  V7.S4, V1.S4, V27.S4
 	VFMLA  V7.S4, V2.S4, V28.S4
 	VST1.P [V26.S4, V27.S4, V28.S4], (R2)(R4)
-	VLD1   (R2), [V0.S4, V1.S4, V2.S4]
-	VFMLA  V7.S4, V0.S4, V29.S4
-	VFMLA  V7.S4, V1.S4, V30.S4
-	VFMLA  V7.S4, V2.S4, V31.S4
+	VLD1   (R2), [V3.S4, V4.S4, V5.S4] // row 7
+	VFMLA  V7.S4, V3.S4, V29.S4
+	VFMLA  V7.S4, V4.S4, V30.S4
+	VFMLA  V7.S4, V5.S4, V31.S4
 	VST1.P [V29.S4, V30.S4, V31.S4], (R2)(R4)
 	RET
 
-storeonly:
+storeonly: // C row i = alpha·acc
 	VST1.P [V8.S4, V9.S4, V10.S4], (R2)(R4)
 	VST1.P [V11.S4, V12.S4, V13.S4], (R2)(R4)
 	VST1.P [V14.S4, V15.S4, V16.S4], (R2)(R4)
