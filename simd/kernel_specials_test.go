@@ -10,15 +10,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestGemmKernelConformance drives each implementation's micro-kernel directly (the
-// driver never passes it k = 0 or a C with ldc > nr outside a block) and compares it
-// with SgemmKernelGeneric of the same mr×nr: every k up to past the kernels' unroll
-// factors, ldc = nr and ldc > nr (the padding between rows must stay untouched), C at
-// offsets into a guarded buffer, α/β cases including β = 0 over NaN in C, and inputs
-// with NaN/±Inf/denormals. Both sides accumulate in the same order, so the only
-// difference is the twin's double rounding of each FMA (through float64): the bound
-// is a few ulps of the terms' magnitudes per step.
-func TestGemmKernelConformance(t *testing.T) {
+// TestGemmKernelSpecialInputs drives each implementation's micro-kernel directly and
+// compares it with SgemmKernelGeneric of the same mr×nr when the panels and C hold
+// NaN, ±Inf, denormals and values near overflow (NaN must stay NaN, ±Inf must match),
+// as well as plain random values: k across the kernels' unroll factors, ldc = nr (the
+// driver's scratch tile) and ldc > nr (row padding must stay untouched), C at random
+// offsets into a guarded buffer, α/β cases including β = ±0 over NaN in C. Both sides
+// accumulate in the same order, so the only difference is the twin's double rounding
+// of each FMA (through float64): the bound is a few ulps of the terms' magnitudes per
+// step.
+func TestGemmKernelSpecialInputs(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(13, 14))
 		mr, nr := im.mr, im.nr
