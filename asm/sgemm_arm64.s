@@ -82,7 +82,10 @@
 
 // KSTEP consumes one k step: A column p (8 floats) and B row p (12 floats), both
 // post-incremented, then 24 FMLAs ordered by B block so that the first eight need
-// only the first B vector.
+// only the first B vector. The next step's loads reuse V0-V4 at once: out-of-order
+// cores (Neoverse, Cortex-A7x/X, Apple) rename them, so the loads run ahead of the
+// FMLAs. Each accumulator is written once per 24 FMLAs, far more than the FMLA
+// latency (4 cycles) times the FMA pipes (2-4) requires.
 #define KSTEP \
 	VLD1.P 32(R0), [V0.S4, V1.S4] \
 	VLD1.P 48(R1), [V2.S4, V3.S4, V4.S4] \
