@@ -1,0 +1,402 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Level-1 NEON kernels; the reference loops are in level1_arm64.go.
+//
+// Go's arm64 assembler has no vector forms of FADD, FMUL, FMAX, FADDP or FMAXV, so
+// those are emitted with WORD inside the macros below. Each macro is named after its
+// operands in ARM order (destination first) and its comment is the exact mnemonic;
+// scripts/check-arm64-words re-assembles every comment with GNU as and compares the
+// words. Registers: V0-V3 accumulate or hold x, V4-V7 hold the second stream, V16
+// holds the broadcast scalar.
+
+#define FADD_V0_V0_V1  WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+#define FADD_V2_V2_V3  WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+#define FADD_V0_V0_V2  WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+#define FADD_V0_V0_V4  WORD $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
+#define FADD_V1_V1_V5  WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+#define FADD_V2_V2_V6  WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
+#define FADD_V3_V3_V7  WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
+#define FADDP_V0_V0_V0 WORD $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
+#define FADDP_S0_V0    WORD $0x7e30d800 // faddp s0, v0.2s
+
+#define FMUL_V0_V0_V4  WORD $0x6e24dc00 // fmul v0.4s, v0.4s, v4.4s
+#define FMUL_V1_V1_V5  WORD $0x6e25dc21 // fmul v1.4s, v1.4s, v5.4s
+#define FMUL_V2_V2_V6  WORD $0x6e26dc42 // fmul v2.4s, v2.4s, v6.4s
+#define FMUL_V3_V3_V7  WORD $0x6e27dc63 // fmul v3.4s, v3.4s, v7.4s
+#define FMUL_V0_V0_V16 WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+#define FMUL_V1_V1_V16 WORD $0x6e30dc21 // fmul v1.4s, v1.4s, v16.4s
+#define FMUL_V2_V2_V16 WORD $0x6e30dc42 // fmul v2.4s, v2.4s, v16.4s
+#define FMUL_V3_V3_V16 WORD $0x6e30dc63 // fmul v3.4s, v3.4s, v16.4s
+
+#define FMAX_V0_V0_V4  WORD $0x4e24f400 // fmax v0.4s, v0.4s, v4.4s
+#define FMAX_V1_V1_V5  WORD $0x4e25f421 // fmax v1.4s, v1.4s, v5.4s
+#define FMAX_V2_V2_V6  WORD $0x4e26f442 // fmax v2.4s, v2.4s, v6.4s
+#define FMAX_V3_V3_V7  WORD $0x4e27f463 // fmax v3.4s, v3.4s, v7.4s
+#define FMAX_V0_V0_V1  WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+#define FMAX_V2_V2_V3  WORD $0x4e23f442 // fmax v2.4s, v2.4s, v3.4s
+#define FMAX_V0_V0_V2  WORD $0x4e22f400 // fmax v0.4s, v0.4s, v2.4s
+#define FMAXV_S0_V0    WORD $0x6e30f800 // fmaxv s0, v0.4s
+
+// REDUCE_ADD_V0_V3 folds the four accumulators V0-V3 into F0 (the low lane of V0):
+// (V0+V1) + (V2+V3), then two pairwise additions across the lanes.
+#define REDUCE_ADD_V0_V3 \
+	FADD_V0_V0_V1  \
+	FADD_V2_V2_V3  \
+	FADD_V0_V0_V2  \
+	FADDP_V0_V0_V0 \
+	FADDP_S0_V0
+
+// func DotNEON(x, y []float32) float32
+TEXT ·DotNEON(SB), NOSPLIT, $0-52
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R1
+	MOVD y_base+24(FP), R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	LSR  $4, R1, R3 // 16-float blocks
+	CBZ  R3, dot4
+
+dot16:
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R2), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VFMLA  V4.S4, V8.S4, V0.S4 // V0 += V8·V4
+	VFMLA  V5.S4, V9.S4, V1.S4
+	VFMLA  V6.S4, V10.S4, V2.S4
+	VFMLA  V7.S4, V11.S4, V3.S4
+	SUBS   $1, R3
+	BNE    dot16
+
+dot4:
+	UBFX $2, R1, $2, R3 // (len mod 16) / 4 blocks of 4
+	CBZ  R3, dotreduce
+
+dot4loop:
+	VLD1.P 16(R0), [V4.S4]
+	VLD1.P 16(R2), [V8.S4]
+	VFMLA  V4.S4, V8.S4, V0.S4
+	SUBS   $1, R3
+	BNE    dot4loop
+
+dotreduce:
+	REDUCE_ADD_V0_V3
+	ANDS $3, R1, R3 // scalar tail
+	BEQ  dotdone
+
+dottail:
+	FMOVS.P 4(R0), F4
+	FMOVS.P 4(R2), F8
+	FMADDS  F4, F0, F8, F0 // F0 += F8·F4
+	SUBS    $1, R3
+	BNE     dottail
+
+dotdone:
+	FMOVS F0, ret+48(FP)
+	RET
+
+// func AxpyNEON(alpha float32, x, y []float32)
+TEXT ·AxpyNEON(SB), NOSPLIT, $0-56
+	FMOVS alpha+0(FP), F16
+	MOVD  x_base+8(FP), R0
+	MOVD  x_len+16(FP), R1
+	MOVD  y_base+32(FP), R2
+	VDUP  V16.S[0], V16.S4 // alpha in every lane
+	LSR   $4, R1, R3
+	CBZ   R3, axpy4
+
+axpy16:
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1   (R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VFMLA  V16.S4, V0.S4, V4.S4 // y += x·alpha, one rounding
+	VFMLA  V16.S4, V1.S4, V5.S4
+	VFMLA  V16.S4, V2.S4, V6.S4
+	VFMLA  V16.S4, V3.S4, V7.S4
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R2)
+	SUBS   $1, R3
+	BNE    axpy16
+
+axpy4:
+	UBFX $2, R1, $2, R3
+	CBZ  R3, axpytail
+
+axpy4loop:
+	VLD1.P 16(R0), [V0.S4]
+	VLD1   (R2), [V4.S4]
+	VFMLA  V16.S4, V0.S4, V4.S4
+	VST1.P [V4.S4], 16(R2)
+	SUBS   $1, R3
+	BNE    axpy4loop
+
+axpytail:
+	ANDS $3, R1, R3
+	BEQ  axpydone
+
+axpytailloop:
+	FMOVS.P 4(R0), F0
+	FMOVS   (R2), F4
+	FMADDS  F16, F4, F0, F4 // F4 += F0·alpha
+	FMOVS.P F4, 4(R2)
+	SUBS    $1, R3
+	BNE     axpytailloop
+
+axpydone:
+	RET
+
+// func ScaleNEON(alpha float32, x []float32)
+TEXT ·ScaleNEON(SB), NOSPLIT, $0-32
+	FMOVS alpha+0(FP), F16
+	MOVD  x_base+8(FP), R0
+	MOVD  x_len+16(FP), R1
+	VDUP  V16.S[0], V16.S4
+	LSR   $4, R1, R3
+	CBZ   R3, scale4
+
+scale16:
+	VLD1   (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FMUL_V0_V0_V16
+	FMUL_V1_V1_V16
+	FMUL_V2_V2_V16
+	FMUL_V3_V3_V16
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUBS   $1, R3
+	BNE    scale16
+
+scale4:
+	UBFX $2, R1, $2, R3
+	CBZ  R3, scaletail
+
+scale4loop:
+	VLD1   (R0), [V0.S4]
+	FMUL_V0_V0_V16
+	VST1.P [V0.S4], 16(R0)
+	SUBS   $1, R3
+	BNE    scale4loop
+
+scaletail:
+	ANDS $3, R1, R3
+	BEQ  scaledone
+
+scaletailloop:
+	FMOVS   (R0), F0
+	FMULS   F16, F0, F0
+	FMOVS.P F0, 4(R0)
+	SUBS    $1, R3
+	BNE     scaletailloop
+
+scaledone:
+	RET
+
+// func AddNEON(dst, x, y []float32)
+TEXT ·AddNEON(SB), NOSPLIT, $0-72
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R1
+	MOVD x_base+24(FP), R2
+	MOVD y_base+48(FP), R4
+	LSR  $4, R1, R3
+	CBZ  R3, add4
+
+add16:
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FADD_V0_V0_V4
+	FADD_V1_V1_V5
+	FADD_V2_V2_V6
+	FADD_V3_V3_V7
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUBS   $1, R3
+	BNE    add16
+
+add4:
+	UBFX $2, R1, $2, R3
+	CBZ  R3, addtail
+
+add4loop:
+	VLD1.P 16(R2), [V0.S4]
+	VLD1.P 16(R4), [V4.S4]
+	FADD_V0_V0_V4
+	VST1.P [V0.S4], 16(R0)
+	SUBS   $1, R3
+	BNE    add4loop
+
+addtail:
+	ANDS $3, R1, R3
+	BEQ  adddone
+
+addtailloop:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R4), F4
+	FADDS   F4, F0, F0
+	FMOVS.P F0, 4(R0)
+	SUBS    $1, R3
+	BNE     addtailloop
+
+adddone:
+	RET
+
+// func MulNEON(dst, x, y []float32)
+TEXT ·MulNEON(SB), NOSPLIT, $0-72
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R1
+	MOVD x_base+24(FP), R2
+	MOVD y_base+48(FP), R4
+	LSR  $4, R1, R3
+	CBZ  R3, mul4
+
+mul16:
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FMUL_V0_V0_V4
+	FMUL_V1_V1_V5
+	FMUL_V2_V2_V6
+	FMUL_V3_V3_V7
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUBS   $1, R3
+	BNE    mul16
+
+mul4:
+	UBFX $2, R1, $2, R3
+	CBZ  R3, multail
+
+mul4loop:
+	VLD1.P 16(R2), [V0.S4]
+	VLD1.P 16(R4), [V4.S4]
+	FMUL_V0_V0_V4
+	VST1.P [V0.S4], 16(R0)
+	SUBS   $1, R3
+	BNE    mul4loop
+
+multail:
+	ANDS $3, R1, R3
+	BEQ  muldone
+
+multailloop:
+	FMOVS.P 4(R2), F0
+	FMOVS.P 4(R4), F4
+	FMULS   F4, F0, F0
+	FMOVS.P F0, 4(R0)
+	SUBS    $1, R3
+	BNE     multailloop
+
+muldone:
+	RET
+
+// func SumNEON(x []float32) float32
+TEXT ·SumNEON(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R1
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	LSR  $4, R1, R3
+	CBZ  R3, sum4
+
+sum16:
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FADD_V0_V0_V4
+	FADD_V1_V1_V5
+	FADD_V2_V2_V6
+	FADD_V3_V3_V7
+	SUBS   $1, R3
+	BNE    sum16
+
+sum4:
+	UBFX $2, R1, $2, R3
+	CBZ  R3, sumreduce
+
+sum4loop:
+	VLD1.P 16(R0), [V4.S4]
+	FADD_V0_V0_V4
+	SUBS   $1, R3
+	BNE    sum4loop
+
+sumreduce:
+	REDUCE_ADD_V0_V3
+	ANDS $3, R1, R3
+	BEQ  sumdone
+
+sumtail:
+	FMOVS.P 4(R0), F4
+	FADDS   F4, F0, F0
+	SUBS    $1, R3
+	BNE     sumtail
+
+sumdone:
+	FMOVS F0, ret+24(FP)
+	RET
+
+// func MaxNEON(x []float32) float32
+TEXT ·MaxNEON(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R1
+	MOVD R0, R5               // start of x, for the NaN and zero passes
+	MOVW $0xff800000, R4      // -Inf, the maximum of nothing
+	VDUP R4, V0.S4
+	VMOV V0.B16, V1.B16
+	VMOV V0.B16, V2.B16
+	VMOV V0.B16, V3.B16
+	LSR  $4, R1, R3
+	CBZ  R3, max4
+
+max16:
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FMAX_V0_V0_V4
+	FMAX_V1_V1_V5
+	FMAX_V2_V2_V6
+	FMAX_V3_V3_V7
+	SUBS   $1, R3
+	BNE    max16
+
+max4:
+	UBFX $2, R1, $2, R3
+	CBZ  R3, maxreduce
+
+max4loop:
+	VLD1.P 16(R0), [V4.S4]
+	FMAX_V0_V0_V4
+	SUBS   $1, R3
+	BNE    max4loop
+
+maxreduce:
+	FMAX_V0_V0_V1
+	FMAX_V2_V2_V3
+	FMAX_V0_V0_V2
+	FMAXV_S0_V0
+	ANDS $3, R1, R3
+	BEQ  maxcheck
+
+maxtail:
+	FMOVS.P 4(R0), F4
+	FMAXS   F4, F0, F0
+	SUBS    $1, R3
+	BNE     maxtail
+
+maxcheck:
+	FCMPS F0, F0
+	BVS   maxfirstnan // unordered: x holds a NaN
+	FCMPS $(0.0), F0
+	BEQ   maxfirstzero
+	FMOVS F0, ret+24(FP)
+	RET
+
+	// FMAX returns some NaN of x, quieted; the loop returns the first one as is.
+	// One exists, so the scan stops inside x.
+maxfirstnan:
+	FMOVS.P 4(R5), F0
+	FCMPS   F0, F0
+	BVC     maxfirstnan
+	FMOVS   F0, ret+24(FP)
+	RET
+
+	// The maximum is a zero, but FMAX prefers +0 to -0 while the loop keeps the
+	// first zero it meets (later zeros are not greater). One exists, so the scan
+	// stops inside x.
+maxfirstzero:
+	FMOVS.P 4(R5), F0
+	FCMPS   $(0.0), F0
+	BNE     maxfirstzero
+	FMOVS   F0, ret+24(FP)
+	RET
