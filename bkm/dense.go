@@ -297,7 +297,7 @@ func SolveP2Dense(p *Problem, o Options) (*P2Model, Report, error) {
 	}
 	R := mat.NewDense(n, m, f64(p.R))
 	var B, tmp, X mat.Dense
-	tmp.Mul(K.T(), R) // m×m
+	tmp.Mul(K.T(), R)  // m×m
 	B.Mul(&tmp, K.T()) // m×n
 	tmp.Reset()
 	tmp.Mul(U.T(), &B)

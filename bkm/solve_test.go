@@ -1,6 +1,7 @@
 package bkm
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -77,5 +78,84 @@ func TestP2EqualsKronRLS(t *testing.T) {
 			t.Logf("%s: rel err vs vectorized system %.3g", tc.name, e2)
 			require.Less(t, e2, 1e-6)
 		})
+	}
+}
+
+// asymProblem has different T and S domains (different dimensions) and W_Q ≠ W_K.
+func asymProblem(seed uint64, kern Kernel, n, m, dt, ds, d, p int) *Problem {
+	rng := newRNG(seed)
+	return &Problem{
+		T: randMat(rng, n, dt, 1), N: n, DT: dt,
+		S: randMat(rng, m, ds, 1), M: m, DS: ds,
+		Kernel: kern, D: d,
+		WQ: randMat(rng, d, dt, 1/math.Sqrt(float64(dt))), WK: randMat(rng, d, ds, 1/math.Sqrt(float64(ds))),
+		Y: randMat(rng, n, p, 1), P: p, R: randMat(rng, n, m, 1),
+	}
+}
+
+func TestP1DenseMatchesNormalEquations(t *testing.T) {
+	const n, m, np = 30, 20, 2
+	p := asymProblem(3, EDPTmp(0.5), n, m, 5, 7, 4, np)
+	lam := 0.3
+	for _, reg := range []Regularizer{RegRKBS, RegTikhonov} {
+		md, rep, err := SolveP1Dense(p, Options{Lambda: lam, Regularizer: reg})
+		require.NoError(t, err)
+		require.Equal(t, reg, rep.Regularizer)
+		K, GS, _ := denseGrams(t, p)
+		Kt := transpose(K, n, m)
+		a := matMul(Kt, m, n, K, m)
+		for i := range m {
+			for j := range m {
+				g := GS[i*m+j]
+				if reg == RegTikhonov {
+					g = 0
+					if i == j {
+						g = 1
+					}
+				}
+				a[i*m+j] += lam * g
+			}
+		}
+		want := solveDense(t, m, a, matMul(Kt, m, n, f64(p.Y), np), np)
+		require.Less(t, relErr(md.C, want), 1e-8, "%v", reg)
+	}
+}
+
+func TestDenseAndCGAgree(t *testing.T) {
+	const n, m, np = 40, 30, 2
+	p := asymProblem(4, RBFTmp(0.5), n, m, 10, 9, 8, np)
+	rng := newRNG(40)
+	const nh = 15
+	th, sh := randMat(rng, nh, p.DT, 1), randMat(rng, nh, p.DS, 1)
+	for _, reg := range []Regularizer{RegRKBS, RegTikhonov} {
+		for _, pre := range []bool{false, true} {
+			o := Options{Lambda: 0.5, Regularizer: reg, Tol: 1e-6, MaxIter: 2000, Precondition: pre}
+			d1, drep, err := SolveP1Dense(p, o)
+			require.NoError(t, err)
+			t.Logf("dense: %v", drep)
+			c1, rep, err := SolveP1CG(p, o)
+			require.NoError(t, err, "%v", rep)
+			require.True(t, rep.Converged)
+			f1, err := d1.Predict(th, nh)
+			require.NoError(t, err)
+			f2, err := c1.Predict(th, nh)
+			require.NoError(t, err)
+			e := relErr(f2, f1)
+			t.Logf("P1 %v precond=%v: %v; coefficient rel diff %.3g, held-out prediction rel diff %.3g", reg, pre, rep, relErr(c1.C, d1.C), e)
+			require.Less(t, e, 1e-5)
+
+			o.Lambda = 2
+			d2, _, err := SolveP2Dense(p, o)
+			require.NoError(t, err)
+			c2, rep2, err := SolveP2CG(p, o)
+			require.NoError(t, err, "%v", rep2)
+			h1, err := d2.Predict(th, nh, sh, nh)
+			require.NoError(t, err)
+			h2, err := c2.Predict(th, nh, sh, nh)
+			require.NoError(t, err)
+			e2 := relErr(h2, h1)
+			t.Logf("P2 %v precond=%v: %v; coefficient rel diff %.3g, held-out prediction rel diff %.3g", reg, pre, rep2, relErr(c2.A, d2.A), e2)
+			require.Less(t, e2, 1e-4)
+		}
 	}
 }

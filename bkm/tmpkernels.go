@@ -14,7 +14,7 @@ func (k edpTmp) block(dst []float32, ldd int, a *pointSet, i0, i1 int, b *pointS
 	gemmLogits(dst, ldd, k.gamma, a, i0, i1, b, j0, j1)
 	expBlock(dst, ldd, i1-i0, j1-j0)
 }
-func (k edpTmp) blockScratch(int) int    { return 0 }
+func (k edpTmp) blockScratch(int) int   { return 0 }
 func (k edpTmp) positiveDefinite() bool { return true }
 func (k edpTmp) finiteDim(int) int      { return -1 }
 
@@ -37,7 +37,7 @@ func (k rbfTmp) block(dst []float32, ldd int, a *pointSet, i0, i1 int, b *pointS
 	addAux(dst, ldd, a, i0, i1, b, j0, j1)
 	expBlock(dst, ldd, i1-i0, j1-j0)
 }
-func (k rbfTmp) blockScratch(int) int    { return 0 }
+func (k rbfTmp) blockScratch(int) int   { return 0 }
 func (k rbfTmp) positiveDefinite() bool { return true }
 func (k rbfTmp) finiteDim(int) int      { return -1 }
 
