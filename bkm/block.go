@@ -30,11 +30,6 @@ type blockKernel interface {
 	block(dst []float32, ldd int, a *pointSet, i0, i1 int, b *pointSet, j0, j1 int, scratch []float32)
 	// blockScratch is the scratch length block needs for a block of the given width.
 	blockScratch(cols int) int
-	// positiveDefinite reports whether k0 is a positive-definite (Mercer) kernel, so
-	// that the domain Grams G_T, G_S are PSD.
-	positiveDefinite() bool
-	// finiteDim is the dimension of k0's feature space, −1 if infinite.
-	finiteDim(d int) int
 }
 
 // gemmLogits writes alpha·a_i·b_j for the block into dst: the logits GEMM.

@@ -19,6 +19,8 @@ var (
 	ErrNotPD        = errors.New("bkm: base Gram is not positive definite")
 	ErrNotConverged = errors.New("bkm: iterative solver did not converge")
 	ErrKernel       = errors.New("bkm: unsupported kernel")
+
+	errKernelNil = fmt.Errorf("%w: Problem.Kernel is nil", ErrKernel)
 )
 
 // Problem is the data of a binary kernel machine (paper.md §3): target points t_i
@@ -32,7 +34,8 @@ type Problem struct {
 	S     []float32 // m×DS source points (keys)
 	M, DS int
 
-	Kernel Kernel    // base kernel k0
+	Kernel Kernel    // base kernel k0, e.g. attention.EDP()
+	Gamma  float32   // kernel scale γ; 0 means 1/√D
 	WQ     []float32 // D×DT projection of targets, q = W_Q t; nil means identity (DT = D)
 	WK     []float32 // D×DS projection of sources, k = W_K s; nil means identity (DS = D)
 	D      int       // projected dimension; 0 means DT (identity projections)
@@ -126,7 +129,10 @@ func (p *Problem) validate() (d int, err error) {
 		return 0, fmt.Errorf("%w: S has %d values, want M·DS = %d·%d > 0", ErrShape, len(p.S), p.M, p.DS)
 	}
 	if p.Kernel == nil {
-		return 0, fmt.Errorf("%w: Problem.Kernel is nil", ErrKernel)
+		return 0, errKernelNil
+	}
+	if math.IsNaN(float64(p.Gamma)) || math.IsInf(float64(p.Gamma), 0) || p.Gamma < 0 {
+		return 0, fmt.Errorf("%w: Gamma = %v", ErrNonFinite, p.Gamma)
 	}
 	d = p.D
 	if d == 0 {
@@ -164,6 +170,14 @@ func (p *Problem) validate() (d int, err error) {
 		}
 	}
 	return d, nil
+}
+
+// gamma is the kernel scale for projected dimension d.
+func (p *Problem) gamma(d int) float32 {
+	if p.Gamma != 0 {
+		return p.Gamma
+	}
+	return float32(1 / math.Sqrt(float64(d)))
 }
 
 func (p *Problem) validateP1() (int, error) {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/kernelmachines/bkm/attention"
 	"github.com/stretchr/testify/require"
 )
 
@@ -11,7 +12,7 @@ import (
 func symmetricProblem(seed uint64, kern Kernel, n, d, p int, scale float64) *Problem {
 	rng := newRNG(seed)
 	x := randMat(rng, n, d, scale)
-	return &Problem{T: x, N: n, DT: d, S: x, M: n, DS: d, Kernel: kern,
+	return &Problem{T: x, N: n, DT: d, S: x, M: n, DS: d, Kernel: kern, Gamma: 0.25,
 		Y: randMat(rng, n, p, 1), P: p, R: randMat(rng, n, n, 1)}
 }
 
@@ -19,7 +20,7 @@ func TestP1EqualsKRR(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		k    Kernel
-	}{{"edp", EDPTmp(0.25)}, {"rbf", RBFTmp(0.25)}} {
+	}{{"edp", attention.EDP()}, {"rbf", attention.RBF()}} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n, d, np = 24, 16, 3
 			p := symmetricProblem(1, tc.k, n, d, np, 1)
@@ -45,7 +46,7 @@ func TestP2EqualsKronRLS(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		k    Kernel
-	}{{"edp", EDPTmp(0.25)}, {"rbf", RBFTmp(0.25)}} {
+	}{{"edp", attention.EDP()}, {"rbf", attention.RBF()}} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n, d = 12, 16
 			p := symmetricProblem(2, tc.k, n, d, 1, 1)
@@ -87,7 +88,7 @@ func asymProblem(seed uint64, kern Kernel, n, m, dt, ds, d, p int) *Problem {
 	return &Problem{
 		T: randMat(rng, n, dt, 1), N: n, DT: dt,
 		S: randMat(rng, m, ds, 1), M: m, DS: ds,
-		Kernel: kern, D: d,
+		Kernel: kern, D: d, Gamma: 0.5,
 		WQ: randMat(rng, d, dt, 1/math.Sqrt(float64(dt))), WK: randMat(rng, d, ds, 1/math.Sqrt(float64(ds))),
 		Y: randMat(rng, n, p, 1), P: p, R: randMat(rng, n, m, 1),
 	}
@@ -95,7 +96,7 @@ func asymProblem(seed uint64, kern Kernel, n, m, dt, ds, d, p int) *Problem {
 
 func TestP1DenseMatchesNormalEquations(t *testing.T) {
 	const n, m, np = 30, 20, 2
-	p := asymProblem(3, EDPTmp(0.5), n, m, 5, 7, 4, np)
+	p := asymProblem(3, attention.EDP(), n, m, 5, 7, 4, np)
 	lam := 0.3
 	for _, reg := range []Regularizer{RegRKBS, RegTikhonov} {
 		md, rep, err := SolveP1Dense(p, Options{Lambda: lam, Regularizer: reg})
@@ -123,7 +124,7 @@ func TestP1DenseMatchesNormalEquations(t *testing.T) {
 
 func TestDenseAndCGAgree(t *testing.T) {
 	const n, m, np = 40, 30, 2
-	p := asymProblem(4, RBFTmp(0.5), n, m, 10, 9, 8, np)
+	p := asymProblem(4, attention.RBF(), n, m, 10, 9, 8, np)
 	rng := newRNG(40)
 	const nh = 15
 	th, sh := randMat(rng, nh, p.DT, 1), randMat(rng, nh, p.DS, 1)

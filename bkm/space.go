@@ -34,7 +34,7 @@ type space struct {
 }
 
 func newSpace(p *Problem, d, threads int) (*space, error) {
-	k, err := adapt(p.Kernel)
+	k, err := adapt(p.Kernel, p.gamma(d), d)
 	if err != nil {
 		return nil, err
 	}
