@@ -346,7 +346,10 @@ func SolveP2CG(p *Problem, o Options) (*P2Model, Report, error) {
 	}
 	b := make([]float64, m*n)
 	for i := range e {
-		e[i] = mask[i] * float64(p.R[i])
+		e[i] = 0 // unobserved responses are never read (they may be NaN)
+		if mask[i] != 0 {
+			e[i] = float64(p.R[i])
+		}
 	}
 	maskedBack(b, e)
 
