@@ -171,7 +171,11 @@ func SolveP1Dense(p *Problem, o Options) (*P1Model, Report, error) {
 	}
 	kop, gop, y, gname := sp.p1Sides(p)
 	n, m, np := kop.Rows(), kop.Cols(), p.P
-	K := mat.NewDense(n, m, denseOf(kop))
+	kd := denseOf(kop)
+	if err := checkKernelFinite(kd, "K"); err != nil {
+		return nil, Report{}, err
+	}
+	K := mat.NewDense(n, m, kd)
 	var G *mat.SymDense
 	if o.Regularizer != RegTikhonov {
 		G = denseSym(m, gop.Dense())
@@ -218,6 +222,17 @@ func SolveP1Dense(p *Problem, o Options) (*P1Model, Report, error) {
 	rep.Residual = mat.Norm(&lhs, 2) / math.Max(mat.Norm(&rhs, 2), math.SmallestNonzeroFloat64)
 	rep.Time = time.Since(start)
 	return newP1Model(sp, p, C.RawMatrix().Data), rep, nil
+}
+
+// checkKernelFinite reports kernel values that overflowed float32 (exp of a large
+// logit) or are NaN.
+func checkKernelFinite(k []float64, name string) error {
+	for i, v := range k {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: %s has value %v at flat index %d (kernel overflow? reduce Gamma or the data's scale)", ErrNonFinite, name, v, i)
+		}
+	}
+	return nil
 }
 
 func f64(x []float32) []float64 {
@@ -288,7 +303,11 @@ func SolveP2Dense(p *Problem, o Options) (*P2Model, Report, error) {
 		return nil, Report{}, err
 	}
 	n, m := p.N, p.M
-	K := mat.NewDense(n, m, sp.cross().Dense())
+	kd := sp.cross().Dense()
+	if err := checkKernelFinite(kd, "K"); err != nil {
+		return nil, Report{}, err
+	}
+	K := mat.NewDense(n, m, kd)
 	var GS, GT *mat.SymDense
 	if o.Regularizer != RegTikhonov {
 		GS = denseSym(m, sp.gramS().Dense())
