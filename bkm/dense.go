@@ -1,6 +1,7 @@
 package bkm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -199,10 +200,15 @@ func SolveP1Dense(p *Problem, o Options) (*P1Model, Report, error) {
 	if !ch.Factorize(S) {
 		return nil, Report{}, fmt.Errorf("bkm: SolveP1Dense: Cholesky of K̃ᵀK̃ + λI failed (λ = %g too small for the data's scale?)", o.Lambda)
 	}
-	if err := ch.SolveTo(&U, &B); err != nil {
-		return nil, Report{}, fmt.Errorf("bkm: SolveP1Dense: %v", err)
-	}
 	rep.Cond = ch.Cond()
+	if err := ch.SolveTo(&U, &B); err != nil {
+		// gonum reports a condition number above 1e16 as mat.Condition but still
+		// computes the solution; the Report carries the condition number.
+		var ce mat.Condition
+		if !errors.As(err, &ce) {
+			return nil, Report{}, fmt.Errorf("bkm: SolveP1Dense: %v", err)
+		}
+	}
 	C := wh.back(&U)
 
 	// Residual of the original normal equations (KᵀK + λG) C = KᵀY.
