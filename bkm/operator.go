@@ -14,7 +14,7 @@ import (
 // splits larger calls over its own goroutines, and the operator already runs one
 // worker per thread over its tiles.
 const (
-	tileRows       = 64
+	tileRows       = 128
 	tileCols       = 512
 	gemmSerialWork = 1<<21 - 1
 )
