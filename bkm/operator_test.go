@@ -48,6 +48,9 @@ func TestOperatorMatchesDense(t *testing.T) {
 
 // Products are allocation-free after the first call, with one and two workers.
 func TestOperatorZeroAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	rng := newRNG(8)
 	n, m, d := 300, 700, 8
 	p := &Problem{T: randMat(rng, n, d, 0.5), N: n, DT: d, S: randMat(rng, m, d, 0.5), M: m, DS: d, Kernel: attention.EDP()}
