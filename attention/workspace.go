@@ -2,7 +2,6 @@ package attention
 
 import (
 	"sync"
-	"sync/atomic"
 
 	"github.com/kernelmachines/bkm/simd"
 )
@@ -31,6 +30,7 @@ type workerBuf struct {
 	s, r, dp []float32 // score tile, raw tile (γ qᵀk for poly/taylor), dP tile: tileQ×tileK
 	o        []float32 // output accumulator: tileQ×D
 	m, l     []float32 // running max and sum: tileQ
+	lin      []float32 // ForwardLinear: features, prefix sums
 }
 
 func grow(b []float32, n int) []float32 {
@@ -98,6 +98,7 @@ const (
 	phBackward              // per head (all key tiles) or per (head, key tile)
 	phChain                 // per head: feature gradients to dq, dk
 	phReduce                // per row block: add private dq accumulators
+	phLinear                // per head: ForwardLinear
 )
 
 // run executes ntask tasks of phase ph on up to nw workers (the caller is worker 0).
@@ -137,11 +138,10 @@ func (c *call) work(w int) {
 			c.chainHead(t)
 		case phReduce:
 			c.reduceRows(t)
+		case phLinear:
+			c.linearHead(w, t)
 		}
 	}
 }
 
 func threadCount() int { return max(1, simd.Threads()) }
-
-// ensure atomic import is used even if call moves.
-var _ atomic.Int64
