@@ -2,7 +2,9 @@ package bkm
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/kernelmachines/bkm/attention"
 	"github.com/stretchr/testify/require"
@@ -86,4 +88,21 @@ func TestOperatorPanicsOnBadLengths(t *testing.T) {
 	require.PanicsWithValue(t, "bkm: Operator.Mul: len(x) = 4 != m·p = 5·1", func() { op.Mul(make([]float64, 4), make([]float64, 4), 1) })
 	require.PanicsWithValue(t, "bkm: Operator.MulT: len(dst) = 4 != m·p = 5·1", func() { op.MulT(make([]float64, 4), make([]float64, 4), 1) })
 	require.PanicsWithValue(t, "bkm: Operator.Mul: p = 0 < 1", func() { op.Mul(nil, nil, 0) })
+}
+
+// An Operator's worker goroutines stop once it is unreachable.
+func TestOperatorWorkersStop(t *testing.T) {
+	rng := newRNG(10)
+	p := &Problem{T: randMat(rng, 10, 2, 1), N: 10, DT: 2, S: randMat(rng, 10, 2, 1), M: 10, DS: 2, Kernel: attention.EDP()}
+	before := runtime.NumGoroutine()
+	for range 20 {
+		op, err := NewOperator(p, 3)
+		require.NoError(t, err)
+		op.Mul(make([]float64, 10), make([]float64, 10), 1)
+	}
+	require.GreaterOrEqual(t, runtime.NumGoroutine(), before) // workers may still be alive here
+	require.Eventually(t, func() bool {
+		runtime.GC()
+		return runtime.NumGoroutine() <= before
+	}, 5*time.Second, 10*time.Millisecond)
 }
