@@ -23,17 +23,18 @@ func archReason() string {
 }
 
 var avx2Impl = &impl{
-	name:       "avx2",
-	dot:        asm.DotAVX2,
-	axpy:       asm.AxpyAVX2,
-	scale:      asm.ScaleAVX2,
-	add:        asm.AddAVX2,
-	mul:        asm.MulAVX2,
-	sum:        asm.SumAVX2,
-	max:        asm.MaxAVX2,
-	mr:         6, nr: 16,
+	name:  "avx2",
+	dot:   asm.DotAVX2,
+	axpy:  asm.AxpyAVX2,
+	scale: asm.ScaleAVX2,
+	add:   asm.AddAVX2,
+	mul:   asm.MulAVX2,
+	sum:   asm.SumAVX2,
+	max:   asm.MaxAVX2,
+	mr:    6, nr: 16,
 	kc: 256, mc: 72, nc: 2048,
 	gemmKernel: asm.SgemmKernel6x16AVX2,
+	packA:      asm.PackA6AVX,
 }
 
 func archImpls() []*impl {
