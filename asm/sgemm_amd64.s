@@ -151,3 +151,123 @@ store_beta0:
 	STORE0(R13, Y14, Y15)
 	VZEROUPPER
 	RET
+
+// DSTEP is one step of k of the direct kernel: B row at BX (then BX += DX), A column
+// AOFF bytes into the six rows SI, R9, SI+2·R8, R9+2·R8, SI+4·R8, R9+4·R8.
+#define DSTEP(AOFF) \
+	VMOVUPS (BX), Y0                    \
+	VMOVUPS 32(BX), Y1                  \
+	ADDQ DX, BX                         \
+	VBROADCASTSS AOFF(SI), Y2           \
+	VFMADD231PS Y0, Y2, Y4              \
+	VFMADD231PS Y1, Y2, Y5              \
+	VBROADCASTSS AOFF(R9), Y3           \
+	VFMADD231PS Y0, Y3, Y6              \
+	VFMADD231PS Y1, Y3, Y7              \
+	VBROADCASTSS AOFF(SI)(R8*2), Y2     \
+	VFMADD231PS Y0, Y2, Y8              \
+	VFMADD231PS Y1, Y2, Y9              \
+	VBROADCASTSS AOFF(R9)(R8*2), Y3     \
+	VFMADD231PS Y0, Y3, Y10             \
+	VFMADD231PS Y1, Y3, Y11             \
+	VBROADCASTSS AOFF(SI)(R8*4), Y2     \
+	VFMADD231PS Y0, Y2, Y12             \
+	VFMADD231PS Y1, Y2, Y13             \
+	VBROADCASTSS AOFF(R9)(R8*4), Y3     \
+	VFMADD231PS Y0, Y3, Y14             \
+	VFMADD231PS Y1, Y3, Y15
+
+// func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ lda+32(FP), R8
+	MOVQ b_base+40(FP), BX
+	MOVQ ldb+64(FP), DX
+	SHLQ $2, R8
+	SHLQ $2, DX
+	LEAQ (SI)(R8*1), R9
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	CMPQ CX, $4
+	JLT  d_tail
+
+d_loop4:
+	DSTEP(0)
+	DSTEP(4)
+	DSTEP(8)
+	DSTEP(12)
+	ADDQ $16, SI
+	ADDQ $16, R9
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  d_loop4
+
+d_tail:
+	TESTQ CX, CX
+	JEQ   d_done
+	DSTEP(0)
+	ADDQ $4, SI
+	ADDQ $4, R9
+	DECQ CX
+	JMP  d_tail
+
+d_done:
+	MOVQ c_base+72(FP), DI
+	MOVQ ldc+96(FP), R8
+	SHLQ $2, R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (DI)(R8*2), R10
+	LEAQ (R9)(R8*2), R11
+	LEAQ (DI)(R8*4), R12
+	LEAQ (R9)(R8*4), R13
+
+	VBROADCASTSS alpha+104(FP), Y0
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VMULPS Y0, Y6, Y6
+	VMULPS Y0, Y7, Y7
+	VMULPS Y0, Y8, Y8
+	VMULPS Y0, Y9, Y9
+	VMULPS Y0, Y10, Y10
+	VMULPS Y0, Y11, Y11
+	VMULPS Y0, Y12, Y12
+	VMULPS Y0, Y13, Y13
+	VMULPS Y0, Y14, Y14
+	VMULPS Y0, Y15, Y15
+
+	MOVL beta+108(FP), DX
+	SHLL $1, DX
+	JEQ  d_store_beta0
+
+	VBROADCASTSS beta+108(FP), Y1
+	STOREBETA(DI, Y4, Y5)
+	STOREBETA(R9, Y6, Y7)
+	STOREBETA(R10, Y8, Y9)
+	STOREBETA(R11, Y10, Y11)
+	STOREBETA(R12, Y12, Y13)
+	STOREBETA(R13, Y14, Y15)
+	VZEROUPPER
+	RET
+
+d_store_beta0:
+	STORE0(DI, Y4, Y5)
+	STORE0(R9, Y6, Y7)
+	STORE0(R10, Y8, Y9)
+	STORE0(R11, Y10, Y11)
+	STORE0(R12, Y12, Y13)
+	STORE0(R13, Y14, Y15)
+	VZEROUPPER
+	RET

@@ -34,6 +34,7 @@ var avx2Impl = &impl{
 	mr:    6, nr: 16,
 	kc: 256, mc: 72, nc: 2048,
 	gemmKernel: asm.SgemmKernel6x16AVX2,
+	gemmDirect: asm.SgemmDirect6x16AVX2,
 	packA:      asm.PackA6AVX,
 }
 

@@ -45,6 +45,36 @@ func TestGemmKernelConformance(t *testing.T) {
 	})
 }
 
+// TestGemmDirectConformance checks the direct (unpacked) micro-kernel against its
+// twin with strided A and B, over every k past the unroll, and the beta cases.
+func TestGemmDirectConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.gemmDirect == nil {
+			t.Skip("no direct kernel")
+		}
+		rng := rand.New(rand.NewPCG(15, 16))
+		mr, nr := im.mr, im.nr
+		for k := 0; k <= 37; k++ {
+			for _, ab := range [][2]float32{{1, 0}, {-0.75, 0}, {2, -0.5}, {1, float32(math.NaN())}} {
+				lda, ldb, ldc := k+3, nr+5, nr+2
+				a, b := make([]float32, (mr-1)*lda+k), make([]float32, max(0, (k-1)*ldb+nr))
+				fillInput(rng, a, 1, 0)
+				fillInput(rng, b, 1, 0)
+				want := make([]float32, (mr-1)*ldc+nr)
+				fillInput(rng, want, 1, 0)
+				want[0] = float32(math.NaN())
+				cbuf, c := guarded(len(want), 2)
+				copy(c, want)
+				asm.SgemmDirectGeneric(mr, nr, k, a, lda, b, ldb, want, ldc, ab[0], ab[1])
+				im.gemmDirect(k, a, lda, b, ldb, c, ldc, ab[0], ab[1])
+				what := fmt.Sprintf("%s k=%d alpha=%v beta=%v", im.name, k, ab[0], ab[1])
+				requireGuards(t, cbuf, 2, len(c), what)
+				requireULP(t, want, c, uint32(k+1), what)
+			}
+		}
+	})
+}
+
 // TestPackAConformance checks the assembly A-panel packers against the twin over
 // every k past the 4-step unroll, with strides and offsets.
 func TestPackAConformance(t *testing.T) {

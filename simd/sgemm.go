@@ -233,6 +233,11 @@ func startWorkers(n int) {
 // macro-kernel walks the mr×nr tiles.
 func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
+	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN {
+		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buf)
+		gemmPool.Put(buf)
+		return
+	}
 	for jc := 0; jc < n; jc += im.nc {
 		nc := min(im.nc, n-jc)
 		for pc := 0; pc < k; pc += im.kc {
@@ -327,17 +332,74 @@ func macroKernel(im *impl, mc, nc, kc int, alpha float32, pa, pb []float32, beta
 				continue
 			}
 			kernel(kc, ap, bp, tile, nr, alpha, 0)
-			for ii := 0; ii < rows; ii++ {
-				crow := c[(i+ii)*ldc+j : (i+ii)*ldc+j+cols]
-				trow := tile[ii*nr : ii*nr+cols]
-				if beta == 0 {
-					copy(crow, trow)
-				} else {
-					for jj := range crow {
-						crow[jj] = fma32(beta, crow[jj], trow[jj])
-					}
-				}
+			mergeTile(rows, cols, tile, nr, beta, c[i*ldc+j:], ldc)
+		}
+	}
+}
+
+// mergeTile stores the rows×cols corner of an edge tile (alpha already applied) into
+// C: C = tile when beta = 0, else fma(beta, C, tile), as the kernels do.
+func mergeTile(rows, cols int, tile []float32, ldt int, beta float32, c []float32, ldc int) {
+	for ii := 0; ii < rows; ii++ {
+		crow := c[ii*ldc : ii*ldc+cols]
+		trow := tile[ii*ldt : ii*ldt+cols]
+		if beta == 0 {
+			copy(crow, trow)
+		} else {
+			for jj := range crow {
+				crow[jj] = fma32(beta, crow[jj], trow[jj])
 			}
+		}
+	}
+}
+
+// directMaxMN is the largest m·n that sgemmDirect handles without packing (with
+// k ≤ kc): up to 256×256 the operands stay in L1/L2 and packing costs more than
+// strided access (measured: 64³ +35%, 256³ +5%; 512×512×64 and larger lose).
+var directMaxMN = 256 * 256
+
+// sgemmDirect computes C = alpha·A·B + beta·C (no transposes, k ≤ kc) with the direct
+// micro-kernel, which reads A and B in place. Full tiles go straight to C; the bottom
+// rows and right columns copy their few rows of A or columns of B into zero-padded
+// scratch panels and go through the scratch tile.
+func sgemmDirect(im *impl, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, buf *gemmBuffers) {
+	mr, nr := im.mr, im.nr
+	m0, n0 := m/mr*mr, n/nr*nr
+	direct, tile := im.gemmDirect, buf.tile
+	for j := 0; j < n0; j += nr {
+		for i := 0; i < m0; i += mr {
+			direct(k, a[i*lda:], lda, b[j:], ldb, c[i*ldc+j:], ldc, alpha, beta)
+		}
+	}
+	var aEdge []float32
+	if m0 < m {
+		// The last m-m0 rows of A, zero-padded to mr rows of stride k.
+		aEdge = buf.a[:mr*k]
+		clear(aEdge)
+		for i := m0; i < m; i++ {
+			copy(aEdge[(i-m0)*k:(i-m0+1)*k], a[i*lda:i*lda+k])
+		}
+		for j := 0; j < n0; j += nr {
+			direct(k, aEdge, k, b[j:], ldb, tile, nr, alpha, 0)
+			mergeTile(m-m0, nr, tile, nr, beta, c[m0*ldc+j:], ldc)
+		}
+	}
+	if n0 < n {
+		// The last n-n0 columns of B, zero-padded to nr columns of stride nr.
+		bEdge := buf.b[:nr*k]
+		cols := n - n0
+		for p := 0; p < k; p++ {
+			row := bEdge[p*nr : p*nr+nr]
+			copy(row, b[p*ldb+n0:p*ldb+n0+cols])
+			clear(row[cols:])
+		}
+		for i := 0; i < m0; i += mr {
+			direct(k, a[i*lda:], lda, bEdge, nr, tile, nr, alpha, 0)
+			mergeTile(mr, cols, tile, nr, beta, c[i*ldc+n0:], ldc)
+		}
+		if aEdge != nil {
+			direct(k, aEdge, k, bEdge, nr, tile, nr, alpha, 0)
+			mergeTile(m-m0, cols, tile, nr, beta, c[m0*ldc+n0:], ldc)
 		}
 	}
 }
