@@ -415,8 +415,8 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 	p.add(&s.dEnc, ns*C)
 	p.add(&s.dqkv, nm*3*C)
 	p.add(&s.dkv, ns*2*C)
-	p.add(&s.dh, n*F)
-	p.add(&s.dact, n*F)
+	p.add(&s.dh, nm*F)
+	p.add(&s.dact, nm*F)
 	m.acts = p.alloc()
 	m.keyMask = make([]bool, ns)
 	m.capS, m.capT = ns, n
