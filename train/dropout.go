@@ -11,6 +11,20 @@ func dropoutRNG(seed, step uint64, site int) *rand.Rand {
 	return rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, step<<20|uint64(site)))
 }
 
+// dropStream is a reusable dropoutRNG: reseeding it allocates nothing.
+type dropStream struct {
+	pcg rand.PCG
+	rng *rand.Rand
+}
+
+func (d *dropStream) at(seed, step uint64, site int) *rand.Rand {
+	if d.rng == nil {
+		d.rng = rand.New(&d.pcg)
+	}
+	d.pcg.Seed(seed^0x9e3779b97f4a7c15, step<<20|uint64(site))
+	return d.rng
+}
+
 // dropoutForward draws mask [n] (0 or 1/(1−p)) and computes out = inp ⊙ mask. With p = 0
 // it copies (out may alias inp) and fills the mask with ones.
 func dropoutForward(out, mask, inp []float32, p float32, rng *rand.Rand) {
