@@ -30,6 +30,8 @@ type impl struct {
 	mr, nr     int
 	kc, mc, nc int
 	gemmKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+	vecmathKernels // exp, log, tanh, softmax passes: filled by registerVecmath (vecmath_dispatch.go)
 }
 
 // genericImpl runs the pure-Go twins; it is always available.
@@ -59,6 +61,7 @@ var (
 func init() {
 	threads.Store(int32(runtime.GOMAXPROCS(0)))
 	available = append([]*impl{genericImpl}, archImpls()...)
+	available = registerVecmath(available)
 	want := strings.TrimSpace(os.Getenv("BKM_SIMD"))
 	if want == "" {
 		active = available[len(available)-1]
