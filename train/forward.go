@@ -62,7 +62,7 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		m.decLNIn = y
-		layerNormForward(m.decFin.out[:n*C], m.decFin.mean, m.decFin.rstd, y, m.decNorm.w, m.decNorm.b, n, C)
+		m.par.layerNorm(m.decFin.out[:n*C], m.decFin.mean, m.decFin.rstd, y, m.decNorm.w, m.decNorm.b, n, C)
 		m.tick(ProfLayerNorm, t0)
 		y = m.decFin.out[:n*C]
 	}
@@ -92,7 +92,7 @@ func (m *Model) encode(src []int32, B, S int) []float32 {
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		m.encLNIn = x
-		layerNormForward(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
+		m.par.layerNorm(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
 		m.tick(ProfLayerNorm, t0)
 		x = m.encFin.out[:ns*C]
 	}
@@ -122,7 +122,7 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 	in := x
 	if m.Cfg.PreLN {
 		t0 := m.now()
-		layerNormForward(a.lnOut[:n*C], a.mean, a.rstd, x, bl.ln.w, bl.ln.b, n, C)
+		m.par.layerNorm(a.lnOut[:n*C], a.mean, a.rstd, x, bl.ln.w, bl.ln.b, n, C)
 		m.tick(ProfLayerNorm, t0)
 		in = a.lnOut[:n*C]
 	}
@@ -150,7 +150,7 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 	residualForward(sum, x, fOut)
 	t0 = m.tick(ProfOther, t0)
 	if !m.Cfg.PreLN {
-		layerNormForward(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)
+		m.par.layerNorm(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)
 		m.tick(ProfLayerNorm, t0)
 	}
 	return a.out[:n*C]
@@ -221,7 +221,7 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 	linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
 	t0 = m.tick(ProfFFN, t0)
 	if m.Cfg.Activation == "gelu" {
-		geluForward(act, a.tnh[:n*F], h)
+		m.par.gelu(act, a.tnh[:n*F], h)
 	} else {
 		reluForward(act, h)
 	}

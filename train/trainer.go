@@ -55,7 +55,9 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if total == 0 {
 		return StepStats{}, fmt.Errorf("step %d: the batch has no target tokens", t.Steps)
 	}
+	t0 := m.now()
 	m.ZeroGrad()
+	m.tick(ProfOptimizer, t0)
 	m.Training = true
 	var sum float64
 	for _, b := range micro {
@@ -70,9 +72,11 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return StepStats{Loss: loss, Tokens: total}, fmt.Errorf("step %d: loss is %v", t.Steps, loss)
 	}
+	t0 = m.now()
 	norm := ClipGradNorm(m.Grads, t.Cfg.Optim.ClipNorm)
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
 	t.Opt.Update(m.Params, m.Grads, lr)
+	m.tick(ProfOptimizer, t0)
 	t.Steps++
 	return StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}, nil
 }
