@@ -68,6 +68,12 @@ func TestParallelLayersMatchSerial(t *testing.T) {
 	require.Equal(t, d1, d2)
 	require.Equal(t, dw1, dw2)
 	require.Equal(t, db1, db2)
+	// Dropout.
+	mk1, mk2 := make([]float32, n*c), make([]float32, n*c)
+	dropoutForward(y1, mk1, x, 0.3, 5, 6, 7)
+	p.dropout(y2, mk2, x, 0.3, 5, 6, 7)
+	require.Equal(t, mk1, mk2)
+	require.Equal(t, y1, y2)
 	// AdamW: 2 threads vs 1 thread.
 	tensors := []Tensor{{Name: "a", Offset: 0, Size: 50000, Decay: true}, {Name: "b", Offset: 50000, Size: n*c - 50000}}
 	cfg := OptimConfig{LR: 1e-2, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.1}

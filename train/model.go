@@ -126,7 +126,6 @@ type Model struct {
 	capT    int    // target tokens
 	keyMask []bool // [B, S]: true for real source tokens
 	ws      *attention.Workspace
-	drop    dropStream
 	par     par
 	embEnc  []float32 // [ns, C]
 	maskEnc []float32

@@ -87,6 +87,19 @@ func (j *lnBwdJob) run(lo, hi int) {
 	layerNormBackwardInput(j.dinp[lo*c:hi*c], j.dout[lo*c:hi*c], j.inp[lo*c:hi*c], j.w, j.mean[lo:hi], j.rstd[lo:hi], hi-lo, c)
 }
 
+type dropJob struct {
+	out, mask, inp []float32
+	p              float32
+	seed, step     uint64
+	site           int
+}
+
+func (j *dropJob) run(lo, hi int) {
+	for c := lo; c < hi; c++ {
+		dropoutChunk(j.out, j.mask, j.inp, j.p, j.seed, j.step, j.site, c)
+	}
+}
+
 // par holds the job structs of one model, reused call after call.
 type par struct {
 	wg    sync.WaitGroup
@@ -94,6 +107,7 @@ type par struct {
 	geluB geluBwdJob
 	lnF   lnFwdJob
 	lnB   lnBwdJob
+	drop  dropJob
 }
 
 func (p *par) gelu(out, tnh, inp []float32) {
@@ -116,4 +130,9 @@ func (p *par) layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32
 	p.lnB = lnBwdJob{dinp, dout, inp, w, mean, rstd, c}
 	parallelFor(&p.wg, &p.lnB, n, 4*n*c)
 	layerNormBackwardParams(dw, db, dout, inp, mean, rstd, n, c)
+}
+
+func (p *par) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {
+	p.drop = dropJob{out, mask, inp, prob, seed, step, site}
+	parallelFor(&p.wg, &p.drop, dropChunks(len(mask)), 4*len(mask))
 }
