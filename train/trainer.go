@@ -43,6 +43,8 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 
 // Step runs forward and backward on each micro-batch, accumulating gradients so that the
 // update follows the mean loss over all their target tokens, then clips and applies AdamW.
+// A NaN or infinite loss or gradient norm is an error returned before the parameters and
+// the optimizer state are touched: the model is still the last good one (save it).
 func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if len(micro) == 0 {
 		panic("train: Step: no batches")
@@ -73,6 +75,9 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		return StepStats{Loss: loss, Tokens: total}, fmt.Errorf("step %d: loss is %v", t.Steps, loss)
 	}
 	t0 = m.now()
+	if n := GradNorm(m.Grads); math.IsNaN(n) || math.IsInf(n, 0) {
+		return StepStats{Loss: loss, Tokens: total, GradNorm: n}, fmt.Errorf("step %d: gradient norm is %v", t.Steps, n)
+	}
 	norm := ClipGradNorm(m.Grads, t.Cfg.Optim.ClipNorm)
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
 	t.Opt.Update(m.Params, m.Grads, lr)
