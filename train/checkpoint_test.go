@@ -162,3 +162,27 @@ func TestCheckpointErrors(t *testing.T) {
 	require.Equal(t, tr.Model.Params, back.Model.Params)
 	require.Equal(t, tr.Opt.State, back.Opt.State)
 }
+
+// TestCheckpointSavesBPE: a BPE tokenizer trained on the corpus is saved with the model
+// and comes back encoding identically.
+func TestCheckpointSavesBPE(t *testing.T) {
+	text := syntheticCorpus(200, 5)
+	bpe, err := TrainBPE(text, 300)
+	require.NoError(t, err)
+	cfg := DefaultConfig()
+	cfg.Model = tinyModelConfig("decoder")
+	cfg.Model.Vocab = bpe.VocabSize()
+	cfg.Model.Pad, cfg.Model.BOS, cfg.Model.EOS = BytePad, ByteBOS, ByteEOS
+	cfg.Data = DataConfig{Batch: 2, Context: 8}
+	tr, err := NewTrainer(cfg)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "bpe.bkm")
+	require.NoError(t, tr.Save(path, DataState{Epoch: 2, Next: 1}, bpe))
+	_, hdr, err := Load(path)
+	require.NoError(t, err)
+	require.Equal(t, DataState{Epoch: 2, Next: 1}, hdr.Data)
+	tok, err := hdr.Tokenizer.Tokenizer()
+	require.NoError(t, err)
+	require.Equal(t, bpe.Encode(text), tok.Encode(text))
+	require.Equal(t, 300, tok.VocabSize())
+}
