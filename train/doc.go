@@ -25,6 +25,7 @@
 //     (token-count batches with length bucketing, padding, seeded per-epoch shuffling, DataState)
 //   - decode.go      Decoder: greedy and beam search with length penalty over a key/value cache
 //   - api.go         Translate, Generate, EvalBLEU
+//   - par.go         row-parallel loops for the elementwise layers (results independent of the thread count)
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto
 //
