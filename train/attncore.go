@@ -1,0 +1,39 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/kernelmachines/bkm/attention"
+)
+
+// attnCore runs package attention's fused exact attention with one layer's kernel over
+// [B, H, N, D] tensors. keyMask [B, Nk], when not nil, is true for keys to attend.
+type attnCore struct {
+	opt attention.Options
+	ws  *attention.Workspace // shared by every layer of a model (layers run one at a time)
+}
+
+// newAttnCore parses a kernel name of package attention's zoo (attention.ByName) for
+// head dimension d; scale 0 means γ = 1/√d.
+func newAttnCore(kernel string, scale float32, d int) (*attnCore, error) {
+	if kernel == "" {
+		kernel = "edp"
+	}
+	k, err := attention.ByName(kernel, d)
+	if err != nil {
+		return nil, fmt.Errorf("attention kernel %q: %w", kernel, err)
+	}
+	return &attnCore{opt: attention.Options{Kernel: k, Scale: scale}}, nil
+}
+
+// forward writes o [B, H, Nq, D] and the row statistics [B, H, Nq] backward needs.
+func (c *attnCore) forward(o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool) {
+	c.opt.Causal, c.opt.KeyMask = causal, keyMask
+	attention.Forward(&c.opt, B, H, Nq, Nk, D, q, k, v, o, stats, c.ws)
+}
+
+// backward overwrites dq, dk, dv from do [B, H, Nq, D].
+func (c *attnCore) backward(dq, dk, dv, do, o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool) {
+	c.opt.Causal, c.opt.KeyMask = causal, keyMask
+	attention.Backward(&c.opt, B, H, Nq, Nk, D, q, k, v, o, do, stats, dq, dk, dv, c.ws)
+}

@@ -1,0 +1,69 @@
+package train
+
+import "math/rand/v2"
+
+// Dropout is inverted dropout. The mask is cut into chunks of dropChunk elements, each
+// drawn from its own PCG stream keyed by (run seed, micro-step, site, chunk): the same
+// seed gives the same masks whatever the thread count (chunks are independent and can be
+// drawn in parallel), and a resumed run draws exactly the masks the straight run would
+// have drawn.
+
+const dropChunk = 1 << 12
+
+// dropoutChunk draws the mask of chunk c of a site and applies it: out = inp ⊙ mask, mask
+// ∈ {0, 1/(1−p)}. Four 16-bit uniforms come from each 64-bit draw; an element is dropped
+// when its uniform is below p·2¹⁶ (p is rounded to a multiple of 2⁻¹⁶).
+func dropoutChunk(out, mask, inp []float32, p float32, seed, step uint64, site, c int) {
+	a, b := c*dropChunk, min((c+1)*dropChunk, len(mask))
+	var pcg rand.PCG
+	pcg.Seed(seed^0x9e3779b97f4a7c15^(uint64(c)*0xbf58476d1ce4e5b9), step<<20|uint64(site))
+	keep := 1 / (1 - p)
+	thr := uint64(float64(p)*65536 + 0.5)
+	m := mask[a:b]
+	for i := 0; i < len(m); i += 4 {
+		r := pcg.Uint64()
+		for j := i; j < min(i+4, len(m)); j++ {
+			if r&0xffff < thr {
+				m[j] = 0
+			} else {
+				m[j] = keep
+			}
+			r >>= 16
+		}
+	}
+	o, x := out[a:b], inp[a:b]
+	for i, v := range x {
+		o[i] = v * m[i]
+	}
+}
+
+func dropChunks(n int) int { return (n + dropChunk - 1) / dropChunk }
+
+// dropoutForward draws mask [n] and computes out = inp ⊙ mask (out may alias inp).
+func dropoutForward(out, mask, inp []float32, p float32, seed, step uint64, site int) {
+	for c := 0; c < dropChunks(len(mask)); c++ {
+		dropoutChunk(out, mask, inp, p, seed, step, site, c)
+	}
+}
+
+// dropoutBackward accumulates dinp += dout ⊙ mask.
+func dropoutBackward(dinp, dout, mask []float32) {
+	for i, g := range dout {
+		dinp[i] += g * mask[i]
+	}
+}
+
+// residualForward computes out = a + b.
+func residualForward(out, a, b []float32) {
+	for i := range out {
+		out[i] = a[i] + b[i]
+	}
+}
+
+// residualBackward accumulates da += dout and db += dout.
+func residualBackward(da, db, dout []float32) {
+	for i, g := range dout {
+		da[i] += g
+		db[i] += g
+	}
+}
