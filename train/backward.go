@@ -1,0 +1,209 @@
+package train
+
+// Backward accumulates into Grads the gradient of scale·(summed loss of the last
+// Forward). For the mean over the batch's targets use scale = 1/count; gradient
+// accumulation passes count_i/total so the sum over micro-batches is the gradient of
+// the mean over all of them.
+func (m *Model) Backward(scale float32) {
+	bt := m.batch
+	if bt == nil {
+		panic("train: Backward without Forward")
+	}
+	encdec := m.Cfg.Arch == "encdec"
+	B, S, T, C, V := m.nB, m.nS, m.nT, m.C, m.V
+	n, ns := B*T, B*S
+	sc := &m.sc
+
+	t0 := m.now()
+	dlogits := m.logits[:n*V]
+	crossEntropyBackward(dlogits, dlogits, bt.Out, m.Cfg.Pad, m.Cfg.LabelSmoothing, scale, n, V)
+	t0 = m.tick(ProfLoss, t0)
+	dy := sc.dA[:n*C]
+	clear(dy)
+	linearBackward(dy, m.dOutW, nil, dlogits, m.decY, m.outW, n, C, V)
+	t0 = m.tick(ProfLogits, t0)
+	if m.Cfg.PreLN {
+		d := sc.dB[:n*C]
+		clear(d)
+		layerNormBackward(d, m.decNorm.dw, m.decNorm.db, dy, m.decLNIn, m.decNorm.w, m.decFin.mean, m.decFin.rstd, n, C)
+		dy = d
+		m.tick(ProfLayerNorm, t0)
+	}
+	if encdec {
+		clear(sc.dEnc[:ns*C])
+	}
+	for i := len(m.dec) - 1; i >= 0; i-- {
+		dy = m.blockBackward(m.dec[i], dy, B, T, S)
+	}
+	m.embedBackward(m.dDecWte, m.dDecPos, dy, m.maskDec, bt.In, B, T)
+	if !encdec {
+		return
+	}
+	dx := sc.dEnc[:ns*C]
+	if m.Cfg.PreLN {
+		t0 := m.now()
+		d := sc.dA[:ns*C]
+		clear(d)
+		layerNormBackward(d, m.encNorm.dw, m.encNorm.db, dx, m.encLNIn, m.encNorm.w, m.encFin.mean, m.encFin.rstd, ns, C)
+		dx = d
+		m.tick(ProfLayerNorm, t0)
+	}
+	for i := len(m.enc) - 1; i >= 0; i-- {
+		dx = m.blockBackward(m.enc[i], dx, B, S, 0)
+	}
+	m.embedBackward(m.dEncWte, m.dEncPos, dx, m.maskEnc, bt.Src, B, S)
+}
+
+func (m *Model) embedBackward(dwte, dpos, dout, mask []float32, tok []int32, B, T int) {
+	t0 := m.now()
+	n := B * T * m.C
+	if m.dropping(m.Cfg.Dropout) {
+		for i := range dout[:n] {
+			dout[i] *= mask[i]
+		}
+	}
+	t0 = m.tick(ProfOther, t0)
+	embeddingBackward(dwte, dpos, dout[:n], tok, m.embScale, B, T, m.C)
+	m.tick(ProfEmbedding, t0)
+}
+
+// other returns the ping-pong buffer that is not d.
+func (m *Model) other(d []float32) []float32 {
+	if &d[0] == &m.sc.dA[0] {
+		return m.sc.dB
+	}
+	return m.sc.dA
+}
+
+// blockBackward takes dout [B·T, C], the gradient at the block's output, and returns the
+// gradient at its input (in the other ping-pong buffer).
+func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 {
+	C, n := m.C, B*T
+	a := &bl.a
+	sc := &m.sc
+	dx := m.other(dout)[:n*C]
+	clear(dx)
+	drop := m.dropping(m.Cfg.Dropout)
+	if m.Cfg.PreLN {
+		t0 := m.now()
+		copy(dx, dout) // residual
+		dF := dout
+		if drop {
+			dF = sc.dF[:n*C]
+			for i, g := range dout {
+				dF[i] = g * a.mask[i]
+			}
+		}
+		m.tick(ProfOther, t0)
+		dln := sc.dln[:n*C]
+		clear(dln)
+		m.sublayerBackward(bl, dln, dF, a.lnOut[:n*C], B, T, S)
+		t0 = m.now()
+		layerNormBackward(dx, bl.ln.dw, bl.ln.db, dln, a.x, bl.ln.w, a.mean, a.rstd, n, C)
+		m.tick(ProfLayerNorm, t0)
+		return dx
+	}
+	t0 := m.now()
+	dz := sc.dz[:n*C]
+	clear(dz)
+	layerNormBackward(dz, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
+	t0 = m.tick(ProfLayerNorm, t0)
+	copy(dx, dz) // residual
+	dF := dz
+	if drop {
+		dF = sc.dF[:n*C]
+		for i, g := range dz {
+			dF[i] = g * a.mask[i]
+		}
+	}
+	m.tick(ProfOther, t0)
+	m.sublayerBackward(bl, dx, dF, a.x, B, T, S)
+	return dx
+}
+
+// sublayerBackward accumulates into din [B·T, C] the gradient of f at input in, given
+// dF at f's output; cross-attention also accumulates into the encoder-output gradient.
+func (m *Model) sublayerBackward(bl *block, din, dF, in []float32, B, T, S int) {
+	switch bl.kind {
+	case selfAttnBlock:
+		var pad []bool
+		if m.Cfg.Arch == "encdec" && !bl.causal {
+			pad = m.keyPad[:B*T]
+		}
+		m.attnBackward(bl, din, nil, dF, in, nil, B, T, T, pad)
+	case crossAttnBlock:
+		m.attnBackward(bl, din, m.sc.dEnc, dF, in, m.encOut, B, T, S, m.keyPad[:B*S])
+	case ffnBlock:
+		m.ffnBackward(bl, din, dF, in, B*T)
+	}
+}
+
+func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq, Tk int, pad []bool) {
+	C, H, D := m.C, m.H, m.D
+	a := &bl.a
+	sc := &m.sc
+	n, nk := B*Tq, B*Tk
+	t0 := m.now()
+	dmerged := sc.dmerge[:n*C]
+	clear(dmerged)
+	linearBackward(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
+	t0 = m.tick(ProfAttnOut, t0)
+	doh := sc.doh[:n*C]
+	splitHeads(doh, dmerged, B, Tq, H, D, C, 0)
+	dqh, dkh, dvh := sc.dqh[:n*C], sc.dkh[:nk*C], sc.dvh[:nk*C]
+	clear(dqh)
+	clear(dkh)
+	clear(dvh)
+	t0 = m.tick(ProfOther, t0)
+	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, pad)
+	t0 = m.tick(ProfAttention, t0)
+	if bl.kind == selfAttnBlock {
+		dqkv := sc.dqkv[:n*3*C]
+		mergeHeads(dqkv, dqh, B, Tq, H, D, 3*C, 0)
+		mergeHeads(dqkv, dkh, B, Tq, H, D, 3*C, C)
+		mergeHeads(dqkv, dvh, B, Tq, H, D, 3*C, 2*C)
+		t0 = m.tick(ProfOther, t0)
+		linearBackward(dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
+		m.tick(ProfQKV, t0)
+		return
+	}
+	dq, dkv := sc.dqkv[:n*C], sc.dkv[:nk*2*C]
+	mergeHeads(dq, dqh, B, Tq, H, D, C, 0)
+	mergeHeads(dkv, dkh, B, Tk, H, D, 2*C, 0)
+	mergeHeads(dkv, dvh, B, Tk, H, D, 2*C, C)
+	t0 = m.tick(ProfOther, t0)
+	linearBackward(dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
+	linearBackward(dmem[:nk*C], bl.kv.dw, bl.kv.db, dkv, mem, bl.kv.w, nk, C, 2*C)
+	m.tick(ProfQKV, t0)
+}
+
+func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
+	C, F := m.C, m.F
+	a := &bl.a
+	sc := &m.sc
+	t0 := m.now()
+	act := a.act[:n*F]
+	drop := m.dropping(m.Cfg.ActivationDropout)
+	if drop {
+		act = a.ad[:n*F]
+	}
+	dact := sc.dact[:n*F]
+	clear(dact)
+	linearBackward(dact, bl.fc2.dw, bl.fc2.db, dout, act, bl.fc2.w, n, F, C)
+	t0 = m.tick(ProfFFN, t0)
+	if drop {
+		for i := range dact {
+			dact[i] *= a.amask[i]
+		}
+	}
+	dh := sc.dh[:n*F]
+	clear(dh)
+	if m.Cfg.Activation == "gelu" {
+		geluBackward(dh, dact, a.h[:n*F], a.tnh[:n*F])
+	} else {
+		reluBackward(dh, dact, a.h[:n*F])
+	}
+	t0 = m.tick(ProfActivation, t0)
+	linearBackward(dx, bl.fc1.dw, bl.fc1.db, dh, x, bl.fc1.w, n, C, F)
+	m.tick(ProfFFN, t0)
+}

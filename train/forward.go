@@ -1,0 +1,229 @@
+package train
+
+import "fmt"
+
+// Batch is one padded batch. Padding sits at the right of every row.
+type Batch struct {
+	B, S, T int
+	Src     []int32 // [B, S] source tokens (encdec; nil for the decoder-only model)
+	In      []int32 // [B, T] decoder inputs (BOS y₁ … for translation; x₀ … x_{T−1} for LM)
+	Out     []int32 // [B, T] targets; Pad is not counted
+}
+
+// Targets counts the non-padding targets of the batch.
+func (b *Batch) Targets(pad int32) int {
+	n := 0
+	for _, y := range b.Out {
+		if y != pad {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *Model) checkBatch(bt *Batch) {
+	if bt.B < 1 || bt.T < 1 || len(bt.In) != bt.B*bt.T || len(bt.Out) != bt.B*bt.T {
+		panic(fmt.Sprintf("train: batch: B = %d, T = %d but len(In) = %d, len(Out) = %d", bt.B, bt.T, len(bt.In), len(bt.Out)))
+	}
+	if bt.T > m.Cfg.MaxLen || bt.S > m.Cfg.MaxLen {
+		panic(fmt.Sprintf("train: batch: lengths S = %d, T = %d exceed model.max_len = %d", bt.S, bt.T, m.Cfg.MaxLen))
+	}
+	if m.Cfg.Arch == "encdec" && (bt.S < 1 || len(bt.Src) != bt.B*bt.S) {
+		panic(fmt.Sprintf("train: batch: B = %d, S = %d but len(Src) = %d", bt.B, bt.S, len(bt.Src)))
+	}
+	for _, ids := range [][]int32{bt.Src, bt.In, bt.Out} {
+		for _, id := range ids {
+			if id < 0 || int(id) >= m.V {
+				panic(fmt.Sprintf("train: batch: token id %d outside the vocabulary [0, %d)", id, m.V))
+			}
+		}
+	}
+}
+
+// Forward runs the model on a batch, saving what Backward needs, and returns the summed
+// label-smoothed loss over the non-padding targets and their count.
+func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
+	m.checkBatch(bt)
+	encdec := m.Cfg.Arch == "encdec"
+	B, S, T, C := bt.B, bt.S, bt.T, m.C
+	if !encdec {
+		S = 0
+	}
+	m.Reserve(B*S, B*T)
+	m.batch, m.nB, m.nS, m.nT = bt, B, S, T
+	n, ns := B*T, B*S
+	if encdec {
+		pad := m.keyPad[:ns]
+		for i, id := range bt.Src {
+			pad[i] = id == m.Cfg.Pad
+		}
+		x := m.embed(m.embEnc[:ns*C], m.maskEnc[:ns*C], bt.Src, m.encWte, m.encPos, B, S, 0)
+		for _, bl := range m.enc {
+			x = m.blockForward(bl, x, nil, B, S, 0)
+		}
+		if m.Cfg.PreLN {
+			t0 := m.now()
+			m.encLNIn = x
+			layerNormForward(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
+			m.tick(ProfLayerNorm, t0)
+			x = m.encFin.out[:ns*C]
+		}
+		m.encOut = x
+	}
+	y := m.embed(m.embDec[:n*C], m.maskDec[:n*C], bt.In, m.decWte, m.decPos, B, T, 1)
+	for _, bl := range m.dec {
+		y = m.blockForward(bl, y, m.encOut, B, T, S)
+	}
+	if m.Cfg.PreLN {
+		t0 := m.now()
+		m.decLNIn = y
+		layerNormForward(m.decFin.out[:n*C], m.decFin.mean, m.decFin.rstd, y, m.decNorm.w, m.decNorm.b, n, C)
+		m.tick(ProfLayerNorm, t0)
+		y = m.decFin.out[:n*C]
+	}
+	m.decY = y
+	t0 := m.now()
+	logits := m.logits[:n*m.V]
+	linearForward(logits, y, m.outW, nil, n, C, m.V)
+	t0 = m.tick(ProfLogits, t0)
+	lossSum, count = crossEntropyForward(logits, bt.Out, m.Cfg.Pad, m.Cfg.LabelSmoothing, n, m.V)
+	m.tick(ProfLoss, t0)
+	m.lossCount = count
+	return lossSum, count
+}
+
+// embed writes dropout(scale·wte[tok] + pos) into out and returns it.
+func (m *Model) embed(out, mask []float32, tok []int32, wte, pos []float32, B, T, site int) []float32 {
+	t0 := m.now()
+	embeddingForward(out, tok, wte, pos, m.embScale, B, T, m.C)
+	t0 = m.tick(ProfEmbedding, t0)
+	if p := m.Cfg.Dropout; m.Training && p > 0 {
+		dropoutForward(out, mask, out, p, dropoutRNG(m.DropoutSeed, m.DropoutStep, site))
+	}
+	m.tick(ProfOther, t0)
+	return out
+}
+
+func (m *Model) dropping(p float32) bool { return m.Training && p > 0 }
+
+// blockForward runs one residual block on x [B·T, C] (mem [B·S, C] is the encoder output
+// for cross-attention) and returns its output.
+func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32 {
+	C, n := m.C, B*T
+	a := &bl.a
+	a.x = x
+	in := x
+	if m.Cfg.PreLN {
+		t0 := m.now()
+		layerNormForward(a.lnOut[:n*C], a.mean, a.rstd, x, bl.ln.w, bl.ln.b, n, C)
+		m.tick(ProfLayerNorm, t0)
+		in = a.lnOut[:n*C]
+	}
+	fOut := a.fOut[:n*C]
+	switch bl.kind {
+	case selfAttnBlock:
+		var pad []bool
+		if m.Cfg.Arch == "encdec" && !bl.causal {
+			pad = m.keyPad[:B*T]
+		}
+		m.attnForward(bl, fOut, in, in, B, T, T, pad)
+	case crossAttnBlock:
+		m.attnForward(bl, fOut, in, mem, B, T, S, m.keyPad[:B*S])
+	case ffnBlock:
+		m.ffnForward(bl, fOut, in, n)
+	}
+	t0 := m.now()
+	sum := a.out[:n*C]
+	if !m.Cfg.PreLN {
+		sum = a.z[:n*C]
+	}
+	if p := m.Cfg.Dropout; m.dropping(p) {
+		dropoutForward(fOut, a.mask[:n*C], fOut, p, dropoutRNG(m.DropoutSeed, m.DropoutStep, bl.site))
+	}
+	residualForward(sum, x, fOut)
+	t0 = m.tick(ProfOther, t0)
+	if !m.Cfg.PreLN {
+		layerNormForward(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)
+		m.tick(ProfLayerNorm, t0)
+	}
+	return a.out[:n*C]
+}
+
+// splitHeads copies columns [off, off+C) of src [B·T, ld] into dst [B, H, T, D].
+func splitHeads(dst, src []float32, B, T, H, D, ld, off int) {
+	for b := 0; b < B; b++ {
+		for t := 0; t < T; t++ {
+			row := src[(b*T+t)*ld+off:]
+			for h := 0; h < H; h++ {
+				copy(dst[((b*H+h)*T+t)*D:][:D], row[h*D:(h+1)*D])
+			}
+		}
+	}
+}
+
+// mergeHeads copies src [B, H, T, D] into columns [off, off+C) of dst [B·T, ld].
+func mergeHeads(dst, src []float32, B, T, H, D, ld, off int) {
+	for b := 0; b < B; b++ {
+		for t := 0; t < T; t++ {
+			row := dst[(b*T+t)*ld+off:]
+			for h := 0; h < H; h++ {
+				copy(row[h*D:(h+1)*D], src[((b*H+h)*T+t)*D:][:D])
+			}
+		}
+	}
+}
+
+// attnForward computes multi-head attention of queries from x [B·Tq, C] over keys and
+// values from mem [B·Tk, C] (mem = x for self-attention) into out [B·Tq, C].
+func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, pad []bool) {
+	C, H, D := m.C, m.H, m.D
+	a := &bl.a
+	n, nk := B*Tq, B*Tk
+	t0 := m.now()
+	if bl.kind == selfAttnBlock {
+		qkv := a.qkv[:n*3*C]
+		linearForward(qkv, x, bl.qkv.w, bl.qkv.b, n, C, 3*C)
+		t0 = m.tick(ProfQKV, t0)
+		splitHeads(a.qh, qkv, B, Tq, H, D, 3*C, 0)
+		splitHeads(a.kh, qkv, B, Tq, H, D, 3*C, C)
+		splitHeads(a.vh, qkv, B, Tq, H, D, 3*C, 2*C)
+	} else {
+		q, kv := a.qkv[:n*C], a.kvMem[:nk*2*C]
+		linearForward(q, x, bl.qkv.w, bl.qkv.b, n, C, C)
+		linearForward(kv, mem, bl.kv.w, bl.kv.b, nk, C, 2*C)
+		t0 = m.tick(ProfQKV, t0)
+		splitHeads(a.qh, q, B, Tq, H, D, C, 0)
+		splitHeads(a.kh, kv, B, Tk, H, D, 2*C, 0)
+		splitHeads(a.vh, kv, B, Tk, H, D, 2*C, C)
+	}
+	t0 = m.tick(ProfOther, t0)
+	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, pad)
+	t0 = m.tick(ProfAttention, t0)
+	mergeHeads(a.merged, a.oh, B, Tq, H, D, C, 0)
+	t0 = m.tick(ProfOther, t0)
+	linearForward(out, a.merged[:n*C], bl.proj.w, bl.proj.b, n, C, C)
+	m.tick(ProfAttnOut, t0)
+}
+
+// ffnForward computes out = fc2(dropout(act(fc1(x)))).
+func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
+	C, F := m.C, m.F
+	a := &bl.a
+	t0 := m.now()
+	h, act := a.h[:n*F], a.act[:n*F]
+	linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
+	t0 = m.tick(ProfFFN, t0)
+	if m.Cfg.Activation == "gelu" {
+		geluForward(act, a.tnh[:n*F], h)
+	} else {
+		reluForward(act, h)
+	}
+	t0 = m.tick(ProfActivation, t0)
+	if p := m.Cfg.ActivationDropout; m.dropping(p) {
+		dropoutForward(a.ad[:n*F], a.amask[:n*F], act, p, dropoutRNG(m.DropoutSeed, m.DropoutStep, bl.site+1))
+		act = a.ad[:n*F]
+	}
+	t0 = m.tick(ProfOther, t0)
+	linearForward(out, act, bl.fc2.w, bl.fc2.b, n, F, C)
+	m.tick(ProfFFN, t0)
+}
