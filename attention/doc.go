@@ -1,0 +1,38 @@
+// Package attention is exact kernel attention: the kernel zoo of the paper (§2 of
+// docs/paper.md), fused and tiled forward and backward passes, a linear-time path for
+// finite-dimensional kernels, and multi-head projection helpers.
+//
+// Attention between a target domain (queries q_i) and a source domain (keys k_j,
+// values v_j) with kernel κ is
+//
+//	out_i = Σ_j κ(q_i, k_j) v_j / Σ_j κ(q_i, k_j)
+//
+// (or the numerator alone in unnormalized mode). The kernels are built by EDP, RBF,
+// Laplace, ExpInt, Intersection, Poly, Taylor, Linear and Favor, or parsed by ByName.
+// Each knows its value and gradients (float64, the mathematical definition), whether it
+// is exp-family (normalized in log space), its feature dimension, its base-kernel Gram
+// on one domain and, when finite, its explicit feature map. The scale γ defaults to
+// 1/√d (Options.Scale = 0).
+//
+// Layout: q [B, H, Nq, D], k and v [B, H, Nk, D], out [B, H, Nq, D], row-major
+// float32; Nq ≠ Nk is allowed (cross attention). Causal masking is aligned to the
+// bottom right: query i sees key j iff j ≤ i + Nk − Nq (the usual convention when
+// Nq = Nk). Key-padding masks are [B, Nk] booleans, true = attend.
+//
+// Forward and Backward are fused and tiled in the FlashAttention-2 style: tiles of
+// QKᵀ go through simd.Sgemm, exp-family kernels are normalized online (running max and
+// sum), the others by running sums; no Nq×Nk matrix is ever stored; Forward saves only
+// the row statistics (log-sum-exp for exp-family kernels, row sums otherwise) and
+// Backward recomputes the tiles. Work runs in parallel over batch×heads and tiles on
+// up to simd.Threads() goroutines. A Workspace (or the internal pool, if nil is
+// passed) holds every buffer, so steady-state calls do not allocate.
+//
+// Checking: Forward and Backward do not inspect values; ForwardChecked and
+// BackwardChecked scan their inputs and return an error naming the tensor and index of
+// the first NaN or ±Inf, and then scan the outputs. Shape and length errors are
+// programmer errors and panic with a message naming the argument.
+//
+// Reference is the float64 oracle that materializes everything; tests compare with it.
+//
+// Imports: package simd of bkm and the standard library.
+package attention

@@ -1,0 +1,780 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// Options configure one attention call.
+type Options struct {
+	Kernel       Kernel  // nil means EDP()
+	Scale        float32 // γ; 0 means 1/√D
+	Causal       bool    // query i sees key j iff j ≤ i + Nk − Nq
+	KeyMask      []bool  // nil or [B, Nk]: true = attend, false = padding
+	Unnormalized bool    // out_i = Σ_j κ_ij v_j, without dividing by Σ_j κ_ij
+}
+
+// Gamma returns the scale used for head dimension d: Scale, or 1/√d when it is 0.
+func (o *Options) Gamma(d int) float32 {
+	if o.Scale != 0 {
+		return o.Scale
+	}
+	return float32(1 / math.Sqrt(float64(max(d, 1))))
+}
+
+func (o *Options) kernel() *zooKernel {
+	if o.Kernel == nil {
+		return edpKernel
+	}
+	return o.Kernel.zoo()
+}
+
+var edpKernel = EDP().zoo()
+
+// guardEps: a non-exp-family row whose kernel sum has magnitude ≤ guardEps (all
+// values zero, or every key masked) gives zeros instead of dividing by ~0.
+const guardEps = 1e-30
+
+// call is the state of one Forward or Backward, shared by its workers.
+type call struct {
+	o        *Options
+	z        *zooKernel
+	gamma    float32
+	exp      bool
+	b, h     int
+	nq, nk   int
+	d, f     int // head dim, feature dim (linear, favor)
+	off      int // Nk − Nq: causal diagonal offset
+	q, k, v  []float32
+	out      []float32
+	stats    []float32
+	dout     []float32
+	dq, dk   []float32
+	dv       []float32
+	fq, fk   []float32 // features [B·H, N, F]
+	dfq, dfk []float32 // feature gradients
+	qn, kn   []float32 // rbf: ‖q‖², ‖k‖² per row
+	drow     []float32 // backward: D_i = dO_i·O_i per query row
+	priv     []float32 // backward split mode: private dq (or dfq) of workers 1..nw-1
+	privLen  int
+	split    bool
+	nw       int
+	ws       *Workspace
+
+	phase phase
+	ntask int
+	next  atomic.Int64
+	wg    sync.WaitGroup
+}
+
+func checkLen(fn, name string, x []float32, n int) {
+	if len(x) < n {
+		panic(fmt.Sprintf("attention: %s: len(%s) = %d < %d", fn, name, len(x), n))
+	}
+}
+
+func checkShape(fn string, o *Options, b, h, nq, nk, d int) {
+	if o == nil {
+		panic(fmt.Sprintf("attention: %s: nil Options", fn))
+	}
+	if b < 0 || h < 0 || nq < 0 || nk < 0 || d < 1 {
+		panic(fmt.Sprintf("attention: %s: bad shape B = %d, H = %d, Nq = %d, Nk = %d, D = %d", fn, b, h, nq, nk, d))
+	}
+	if o.KeyMask != nil && len(o.KeyMask) < b*nk {
+		panic(fmt.Sprintf("attention: %s: len(KeyMask) = %d < B·Nk = %d", fn, len(o.KeyMask), b*nk))
+	}
+	if !(o.Scale == o.Scale) || math.IsInf(float64(o.Scale), 0) {
+		panic(fmt.Sprintf("attention: %s: Scale = %v", fn, o.Scale))
+	}
+	o.kernel().checkFavorDim(fn, d)
+}
+
+func (c *call) init(o *Options, b, h, nq, nk, d int, ws *Workspace) {
+	z := o.kernel()
+	*c = call{o: o, z: z, gamma: o.Gamma(d), exp: z.ExpFamily(), b: b, h: h, nq: nq, nk: nk, d: d,
+		off: nk - nq, ws: ws}
+	if z.usesFeatures() {
+		c.f = z.FeatureDim(d)
+	}
+}
+
+// Forward computes attention for q [B, H, Nq, D], k and v [B, H, Nk, D] into
+// out [B, H, Nq, D], and the row statistics Backward needs into stats [B, H, Nq]:
+// the row log-sum-exp of the logits for exp-family kernels (−Inf for a fully masked
+// row), the row sum Σ_j κ_ij otherwise. ws may be nil (pooled). It does not check
+// values: see ForwardChecked.
+func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws *Workspace) {
+	checkShape("Forward", o, B, H, Nq, Nk, D)
+	checkLen("Forward", "q", q, B*H*Nq*D)
+	checkLen("Forward", "k", k, B*H*Nk*D)
+	checkLen("Forward", "v", v, B*H*Nk*D)
+	checkLen("Forward", "out", out, B*H*Nq*D)
+	checkLen("Forward", "stats", stats, B*H*Nq)
+	if ws == nil {
+		ws = wsPool.Get().(*Workspace)
+		defer wsPool.Put(ws)
+	}
+	c := &ws.c
+	c.init(o, B, H, Nq, Nk, D, ws)
+	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
+	bh := B * H
+	nqt := (Nq + tileQ - 1) / tileQ
+	nw := threadCount()
+	c.nw = nw
+	shared := ws.prepare(nw, D, c.prepLen(false))
+	c.carve(shared, false)
+	c.run(phPrep, c.prepTasks(), nw)
+	c.run(phForward, bh*nqt, nw)
+	c.release()
+}
+
+// Backward computes dq [B, H, Nq, D], dk and dv [B, H, Nk, D] (overwritten) from the
+// inputs and results of Forward (out, stats) and the output gradient dout, by
+// recomputing the score tiles. ws may be nil (pooled).
+func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk, dv []float32, ws *Workspace) {
+	checkShape("Backward", o, B, H, Nq, Nk, D)
+	checkLen("Backward", "q", q, B*H*Nq*D)
+	checkLen("Backward", "k", k, B*H*Nk*D)
+	checkLen("Backward", "v", v, B*H*Nk*D)
+	checkLen("Backward", "out", out, B*H*Nq*D)
+	checkLen("Backward", "dout", dout, B*H*Nq*D)
+	checkLen("Backward", "stats", stats, B*H*Nq)
+	checkLen("Backward", "dq", dq, B*H*Nq*D)
+	checkLen("Backward", "dk", dk, B*H*Nk*D)
+	checkLen("Backward", "dv", dv, B*H*Nk*D)
+	if ws == nil {
+		ws = wsPool.Get().(*Workspace)
+		defer wsPool.Put(ws)
+	}
+	c := &ws.c
+	c.init(o, B, H, Nq, Nk, D, ws)
+	c.q, c.k, c.v, c.out, c.dout, c.stats = q, k, v, out, dout, stats
+	c.dq, c.dk, c.dv = dq, dk, dv
+	bh := B * H
+	nw := threadCount()
+	nkt := (Nk + tileK - 1) / tileK
+	c.split = bh < nw && nkt > 1
+	c.nw = nw
+	shared := ws.prepare(nw, D, c.prepLen(true))
+	c.carve(shared, true)
+	clear(dq[:bh*Nq*D])
+	clear(dk[:bh*Nk*D])
+	clear(dv[:bh*Nk*D])
+	clear(c.dfq)
+	clear(c.dfk)
+	clear(c.priv)
+	c.run(phPrep, c.prepTasks(), nw)
+	if c.split {
+		c.run(phBackward, bh*nkt, nw)
+		c.run(phReduce, (bh*Nq+tileQ-1)/tileQ, nw)
+	} else {
+		c.run(phBackward, bh, nw)
+	}
+	if c.f > 0 {
+		c.run(phChain, bh, nw)
+	}
+	c.release()
+}
+
+// release drops the references to the caller's slices so a pooled workspace does not
+// keep them alive.
+func (c *call) release() {
+	ws := c.ws
+	*c = call{}
+	_ = ws
+}
+
+// prepLen is the size of the shared per-call buffer.
+func (c *call) prepLen(backward bool) int {
+	bh := c.b * c.h
+	n := 0
+	if c.z.kind == kRBF {
+		n += bh * (c.nq + c.nk)
+	}
+	n += bh * (c.nq + c.nk) * c.f
+	if backward {
+		n += bh * (c.nq + c.nk) * c.f // dfq, dfk
+		n += bh * c.nq                // drow
+		if c.split {
+			n += (c.nw - 1) * bh * c.nq * max(c.d, c.f)
+		}
+	}
+	return n
+}
+
+func (c *call) carve(s []float32, backward bool) {
+	bh := c.b * c.h
+	take := func(n int) []float32 {
+		x := s[:n:n]
+		s = s[n:]
+		return x
+	}
+	if c.z.kind == kRBF {
+		c.qn = take(bh * c.nq)
+		c.kn = take(bh * c.nk)
+	}
+	c.fq = take(bh * c.nq * c.f)
+	c.fk = take(bh * c.nk * c.f)
+	if backward {
+		c.dfq = take(bh * c.nq * c.f)
+		c.dfk = take(bh * c.nk * c.f)
+		c.drow = take(bh * c.nq)
+		if c.split {
+			c.privLen = bh * c.nq * max(c.d, c.f)
+			c.priv = take((c.nw - 1) * c.privLen)
+		}
+	}
+}
+
+func (c *call) prepTasks() int {
+	if c.z.kind == kRBF || c.f > 0 || c.drow != nil {
+		return c.b * c.h
+	}
+	return 0
+}
+
+// prepHead computes the per-row data of head bh: rbf norms, features, and for
+// backward D_i = dO_i·O_i (0 in unnormalized mode).
+func (c *call) prepHead(bh int) {
+	d := c.d
+	q := c.q[bh*c.nq*d : (bh+1)*c.nq*d]
+	k := c.k[bh*c.nk*d : (bh+1)*c.nk*d]
+	if c.z.kind == kRBF {
+		for i := 0; i < c.nq; i++ {
+			r := q[i*d : i*d+d]
+			c.qn[bh*c.nq+i] = simd.Dot(r, r)
+		}
+		for j := 0; j < c.nk; j++ {
+			r := k[j*d : j*d+d]
+			c.kn[bh*c.nk+j] = simd.Dot(r, r)
+		}
+	}
+	if c.f > 0 {
+		f := c.f
+		for i := 0; i < c.nq; i++ {
+			c.z.featureRow(c.gamma, q[i*d:i*d+d], c.fq[(bh*c.nq+i)*f:(bh*c.nq+i+1)*f])
+		}
+		for j := 0; j < c.nk; j++ {
+			c.z.featureRow(c.gamma, k[j*d:j*d+d], c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
+		}
+	}
+	if c.drow != nil {
+		for i := 0; i < c.nq; i++ {
+			var s float32
+			if !c.o.Unnormalized {
+				base := (bh*c.nq + i) * d
+				s = simd.Dot(c.dout[base:base+d], c.out[base:base+d])
+			}
+			c.drow[bh*c.nq+i] = s
+		}
+	}
+}
+
+// scores fills the tile s (stride tileK) with the logits (exp-family) or kernel
+// values of query rows i0..i0+nr-1 against keys j0..j0+nc-1 of head bh, masked
+// entries set to −Inf (exp-family) or 0. For poly and taylor, raw receives γ qᵀk.
+func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32) {
+	d, ld := c.d, tileK
+	q := c.q[(bh*c.nq+i0)*d:]
+	k := c.k[(bh*c.nk+j0)*d:]
+	g := c.gamma
+	switch c.z.kind {
+	case kEDP, kRBF, kPoly, kTaylor:
+		simd.Sgemm(false, true, nr, nc, d, g, q, d, k, d, 0, s, ld)
+		switch c.z.kind {
+		case kRBF:
+			qn := c.qn[bh*c.nq+i0:]
+			kn := c.kn[bh*c.nk+j0:]
+			for r := 0; r < nr; r++ {
+				row := s[r*ld : r*ld+nc]
+				a := g / 2 * qn[r]
+				for j := range row {
+					row[j] -= a + g/2*kn[j]
+				}
+			}
+		case kPoly, kTaylor:
+			for r := 0; r < nr; r++ {
+				row := s[r*ld : r*ld+nc]
+				copy(raw[r*ld:r*ld+nc], row)
+				for j, x := range row {
+					row[j] = c.z.dotValue(x)
+				}
+			}
+		}
+	case kLinear, kFavor:
+		f := c.f
+		simd.Sgemm(false, true, nr, nc, f, 1, c.fq[(bh*c.nq+i0)*f:], f, c.fk[(bh*c.nk+j0)*f:], f, 0, s, ld)
+	case kLaplace, kExpInt, kIntersection:
+		for r := 0; r < nr; r++ {
+			qr := q[r*d : r*d+d]
+			row := s[r*ld : r*ld+nc]
+			for j := range row {
+				kr := k[j*d : j*d+d]
+				var a float32
+				switch c.z.kind {
+				case kLaplace:
+					for l, x := range qr {
+						a += float32(math.Abs(float64(x - kr[l])))
+					}
+					a *= -g
+				case kExpInt:
+					for l, x := range qr {
+						a += min(x, kr[l])
+					}
+					a *= g
+				default:
+					for l, x := range qr {
+						a += max(0, min(x, kr[l]))
+					}
+				}
+				row[j] = a
+			}
+		}
+	}
+	c.mask(bh, i0, nr, j0, nc, s)
+}
+
+// dotValue is κ as a function of x = γ qᵀk for poly and taylor.
+func (z *zooKernel) dotValue(x float32) float32 {
+	if z.kind == kPoly {
+		b := x + float32(z.c)
+		r := float32(1)
+		for n := 0; n < z.p; n++ {
+			r *= b
+		}
+		return r
+	}
+	s, t := float32(1), float32(1)
+	for n := 1; n <= z.p; n++ {
+		t *= x / float32(n)
+		s += t
+	}
+	return s
+}
+
+// dotDeriv is dκ/dx for poly and taylor.
+func (z *zooKernel) dotDeriv(x float32) float32 {
+	if z.kind == kPoly {
+		b := x + float32(z.c)
+		r := float32(z.p)
+		for n := 1; n < z.p; n++ {
+			r *= b
+		}
+		return r
+	}
+	var s float32
+	t := float32(1)
+	for n := 0; n < z.p; n++ {
+		s += t
+		t *= x / float32(n+1)
+	}
+	return s
+}
+
+// masked reports whether query i of batch b may not see key j.
+func (c *call) masked(b, i, j int) bool {
+	return (c.o.Causal && j > i+c.off) || (c.o.KeyMask != nil && !c.o.KeyMask[b*c.nk+j])
+}
+
+// tileMasked reports whether any entry of the tile is masked.
+func (c *call) tileMasked(b, i0, j0, nc int) bool {
+	if c.o.Causal && j0+nc-1 > i0+c.off {
+		return true
+	}
+	if c.o.KeyMask != nil {
+		for _, ok := range c.o.KeyMask[b*c.nk+j0 : b*c.nk+j0+nc] {
+			if !ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c *call) mask(bh, i0, nr, j0, nc int, s []float32) {
+	b := bh / c.h
+	if !c.tileMasked(b, i0, j0, nc) {
+		return
+	}
+	fill := float32(0)
+	if c.exp {
+		fill = float32(math.Inf(-1))
+	}
+	for r := 0; r < nr; r++ {
+		row := s[r*tileK : r*tileK+nc]
+		for j := range row {
+			if c.masked(b, i0+r, j0+j) {
+				row[j] = fill
+			}
+		}
+	}
+}
+
+// keyEnd is one past the last key any of query rows i0..i0+nr-1 may see.
+func (c *call) keyEnd(i0, nr int) int {
+	if !c.o.Causal {
+		return c.nk
+	}
+	return max(0, min(c.nk, i0+nr+c.off))
+}
+
+// forwardTile computes query tile t of head bh (t = bh·nqt + tile) with online
+// normalization.
+func (c *call) forwardTile(w, t int) {
+	nqt := (c.nq + tileQ - 1) / tileQ
+	bh, i0 := t/nqt, (t%nqt)*tileQ
+	nr := min(tileQ, c.nq-i0)
+	d, ld := c.d, tileK
+	buf := &c.ws.workers[w]
+	o, m, l, s := buf.o[:nr*d], buf.m[:nr], buf.l[:nr], buf.s
+	clear(o)
+	clear(l)
+	negInf := float32(math.Inf(-1))
+	for r := range m {
+		m[r] = negInf
+	}
+	v := c.v[bh*c.nk*d:]
+	jEnd := c.keyEnd(i0, nr)
+	for j0 := 0; j0 < jEnd; j0 += tileK {
+		nc := min(tileK, jEnd-j0)
+		c.scores(bh, i0, nr, j0, nc, s, buf.r)
+		for r := 0; r < nr; r++ {
+			row := s[r*ld : r*ld+nc]
+			if !c.exp {
+				l[r] += simd.Sum(row)
+				continue
+			}
+			mnew := max(m[r], simd.Max(row))
+			if mnew == negInf {
+				clear(row) // nothing visible yet in this row
+				continue
+			}
+			if mnew != mnew { // NaN logits: let them through to the output
+				mnew = 0
+			}
+			alpha := float32(math.Exp(float64(m[r] - mnew)))
+			sum := simd.ExpSub(row, row, mnew)
+			l[r] = l[r]*alpha + sum
+			if alpha != 1 {
+				simd.Scale(alpha, o[r*d:r*d+d])
+			}
+			m[r] = mnew
+		}
+		simd.Sgemm(false, false, nr, d, nc, 1, s, ld, v[j0*d:], d, 1, o, d)
+	}
+	out := c.out[(bh*c.nq+i0)*d:]
+	stats := c.stats[bh*c.nq+i0:]
+	for r := 0; r < nr; r++ {
+		dst := out[r*d : r*d+d]
+		src := o[r*d : r*d+d]
+		var scale float32
+		switch {
+		case c.exp:
+			if l[r] == 0 {
+				stats[r] = negInf
+				scale = 0
+			} else {
+				stats[r] = m[r] + float32(math.Log(float64(l[r])))
+				if c.o.Unnormalized {
+					scale = float32(math.Exp(float64(m[r])))
+				} else {
+					scale = 1 / l[r]
+				}
+			}
+		default:
+			stats[r] = l[r]
+			switch {
+			case c.o.Unnormalized:
+				scale = 1
+			case math.Abs(float64(l[r])) > guardEps:
+				scale = 1 / l[r]
+			}
+		}
+		if scale == 0 {
+			clear(dst)
+			continue
+		}
+		for j, x := range src {
+			dst[j] = x * scale
+		}
+	}
+}
+
+// backwardTask runs the backward pass over key tiles: in split mode task t is one key
+// tile of one head, otherwise one whole head.
+func (c *call) backwardTask(w, t int) {
+	nkt := (c.nk + tileK - 1) / tileK
+	if c.split {
+		c.backwardKeyTile(w, t/nkt, (t%nkt)*tileK)
+		return
+	}
+	for j0 := 0; j0 < c.nk; j0 += tileK {
+		c.backwardKeyTile(w, t, j0)
+	}
+}
+
+// dqTarget returns where worker w accumulates query-side gradients of head bh (dq,
+// or dfq for feature kernels) and its row width.
+func (c *call) dqTarget(w, bh int) ([]float32, int) {
+	width := c.d
+	base := c.dq
+	if c.f > 0 {
+		width, base = c.f, c.dfq
+	}
+	if c.split && w > 0 {
+		base = c.priv[(w-1)*c.privLen:]
+	}
+	return base[bh*c.nq*width : (bh+1)*c.nq*width], width
+}
+
+// backwardKeyTile accumulates the gradients of key tile j0 of head bh: dk, dv rows of
+// the tile, and its contribution to dq of every query that sees it.
+func (c *call) backwardKeyTile(w, bh, j0 int) {
+	d, ld := c.d, tileK
+	nc := min(tileK, c.nk-j0)
+	buf := &c.ws.workers[w]
+	s, dp := buf.s, buf.dp
+	q := c.q[bh*c.nq*d:]
+	k := c.k[(bh*c.nk+j0)*d:]
+	v := c.v[(bh*c.nk+j0)*d:]
+	dout := c.dout[bh*c.nq*d:]
+	dk := c.dk[(bh*c.nk+j0)*d:]
+	dv := c.dv[(bh*c.nk+j0)*d:]
+	stats := c.stats[bh*c.nq:]
+	drow := c.drow[bh*c.nq:]
+	dqt, width := c.dqTarget(w, bh)
+	iStart := 0
+	if c.o.Causal {
+		iStart = max(0, j0-c.off)
+	}
+	b := bh / c.h
+	negInf := float32(math.Inf(-1))
+	for i0 := iStart; i0 < c.nq; i0 += tileQ {
+		nr := min(tileQ, c.nq-i0)
+		c.scores(bh, i0, nr, j0, nc, s, buf.r)
+		// P: normalized probabilities (or unnormalized kernel values).
+		for r := 0; r < nr; r++ {
+			row := s[r*ld : r*ld+nc]
+			switch {
+			case c.exp && c.o.Unnormalized:
+				simd.ExpSub(row, row, 0)
+			case c.exp:
+				if stats[i0+r] == negInf {
+					clear(row)
+				} else {
+					simd.ExpSub(row, row, stats[i0+r])
+				}
+			case !c.o.Unnormalized:
+				z := stats[i0+r]
+				if math.Abs(float64(z)) > guardEps {
+					simd.Scale(1/z, row)
+				} else {
+					clear(row)
+				}
+			}
+		}
+		// dV += Pᵀ dO; dP = dO Vᵀ.
+		simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+		simd.Sgemm(false, true, nr, nc, d, 1, dout[i0*d:], d, v, d, 0, dp, ld)
+		// W = ∂L/∂logit = P∘(dP − D_i) for exp-family kernels, ∂L/∂κ = (dP − D_i)/Z_i
+		// otherwise; masked entries get 0.
+		masked := c.tileMasked(b, i0, j0, nc)
+		for r := 0; r < nr; r++ {
+			wr := dp[r*ld : r*ld+nc]
+			pr := s[r*ld : r*ld+nc]
+			di := drow[i0+r]
+			if c.exp {
+				for j := range wr {
+					if pr[j] == 0 {
+						wr[j] = 0
+					} else {
+						wr[j] = pr[j] * (wr[j] - di)
+					}
+				}
+				continue
+			}
+			inv := float32(1)
+			if !c.o.Unnormalized {
+				z := stats[i0+r]
+				inv = 0
+				if math.Abs(float64(z)) > guardEps {
+					inv = 1 / z
+				}
+			}
+			for j := range wr {
+				wr[j] = (wr[j] - di) * inv
+			}
+			if masked {
+				for j := range wr {
+					if c.masked(b, i0+r, j0+j) {
+						wr[j] = 0
+					}
+				}
+			}
+		}
+		c.chainTile(bh, i0, nr, j0, nc, dp, buf.r, q, k, dqt, width, dk)
+	}
+}
+
+// chainTile adds the contribution of W = ∂L/∂s (tile, stride tileK) to the
+// query-side target dqt (dq, or dfq for feature kernels, row width width) and to dk
+// (or dfk) of the key tile.
+func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, width int, dk []float32) {
+	d, ld, g := c.d, tileK, c.gamma
+	switch c.z.kind {
+	case kPoly, kTaylor:
+		for r := 0; r < nr; r++ {
+			wr := wt[r*ld : r*ld+nc]
+			rr := raw[r*ld : r*ld+nc]
+			for j := range wr {
+				wr[j] *= c.z.dotDeriv(rr[j])
+			}
+		}
+		fallthrough
+	case kEDP, kRBF:
+		simd.Sgemm(false, false, nr, d, nc, g, wt, ld, k, d, 1, dqt[i0*d:], d)
+		simd.Sgemm(true, false, nc, d, nr, g, wt, ld, q[i0*d:], d, 1, dk, d)
+		if c.z.kind == kRBF {
+			// ∂s/∂q_i = γ(k_j − q_i), ∂s/∂k_j = γ(q_i − k_j): the GEMMs added the
+			// cross terms; subtract γ·rowsum·q_i and γ·colsum·k_j.
+			for r := 0; r < nr; r++ {
+				rs := simd.Sum(wt[r*ld : r*ld+nc])
+				if rs != 0 {
+					simd.Axpy(-g*rs, q[(i0+r)*d:(i0+r)*d+d], dqt[(i0+r)*d:(i0+r)*d+d])
+				}
+			}
+			for j := 0; j < nc; j++ {
+				var cs float32
+				for r := 0; r < nr; r++ {
+					cs += wt[r*ld+j]
+				}
+				if cs != 0 {
+					simd.Axpy(-g*cs, k[j*d:j*d+d], dk[j*d:j*d+d])
+				}
+			}
+		}
+	case kLinear, kFavor:
+		f := c.f
+		fq := c.fq[bh*c.nq*f:]
+		fk := c.fk[(bh*c.nk+j0)*f:]
+		dfk := c.dfk[(bh*c.nk+j0)*f:]
+		simd.Sgemm(false, false, nr, f, nc, 1, wt, ld, fk, f, 1, dqt[i0*width:], width)
+		simd.Sgemm(true, false, nc, f, nr, 1, wt, ld, fq[i0*f:], f, 1, dfk, f)
+	case kLaplace, kExpInt, kIntersection:
+		for r := 0; r < nr; r++ {
+			qr := q[(i0+r)*d : (i0+r)*d+d]
+			dqr := dqt[(i0+r)*d : (i0+r)*d+d]
+			wr := wt[r*ld : r*ld+nc]
+			for j, a := range wr {
+				if a == 0 {
+					continue
+				}
+				kr := k[j*d : j*d+d]
+				dkr := dk[j*d : j*d+d]
+				switch c.z.kind {
+				case kLaplace:
+					a *= g
+					for l, x := range qr {
+						switch y := kr[l]; {
+						case x > y:
+							dqr[l] -= a
+							dkr[l] += a
+						case x < y:
+							dqr[l] += a
+							dkr[l] -= a
+						}
+					}
+				case kExpInt:
+					a *= g
+					for l, x := range qr {
+						switch y := kr[l]; {
+						case x < y:
+							dqr[l] += a
+						case x > y:
+							dkr[l] += a
+						default:
+							dqr[l] += a / 2
+							dkr[l] += a / 2
+						}
+					}
+				default:
+					for l, x := range qr {
+						y := kr[l]
+						if min(x, y) <= 0 {
+							continue
+						}
+						switch {
+						case x < y:
+							dqr[l] += a
+						case x > y:
+							dkr[l] += a
+						default:
+							dqr[l] += a / 2
+							dkr[l] += a / 2
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// reduceRows adds the private query-side accumulators of workers 1..nw-1 into dq (or
+// dfq) for block t of tileQ rows over all heads.
+func (c *call) reduceRows(t int) {
+	width, base := c.d, c.dq
+	if c.f > 0 {
+		width, base = c.f, c.dfq
+	}
+	rows := c.b * c.h * c.nq
+	r0 := t * tileQ
+	r1 := min(rows, r0+tileQ)
+	dst := base[r0*width : r1*width]
+	for w := 1; w < c.nw; w++ {
+		src := c.priv[(w-1)*c.privLen+r0*width : (w-1)*c.privLen+r1*width]
+		simd.Add(dst, dst, src)
+	}
+}
+
+// chainHead turns the feature gradients of head bh into dq and dk.
+func (c *call) chainHead(bh int) {
+	for i := 0; i < c.nq; i++ {
+		r := bh*c.nq + i
+		c.featureBackward(c.q[r*c.d:(r+1)*c.d], c.fq[r*c.f:(r+1)*c.f], c.dfq[r*c.f:(r+1)*c.f], c.dq[r*c.d:(r+1)*c.d])
+	}
+	for j := 0; j < c.nk; j++ {
+		r := bh*c.nk + j
+		c.featureBackward(c.k[r*c.d:(r+1)*c.d], c.fk[r*c.f:(r+1)*c.f], c.dfk[r*c.f:(r+1)*c.f], c.dk[r*c.d:(r+1)*c.d])
+	}
+}
+
+// featureBackward adds J_φ(x)ᵀ dphi to dx, where phi = φ(x).
+func (c *call) featureBackward(x, phi, dphi, dx []float32) {
+	switch c.z.kind {
+	case kLinear:
+		for l, v := range x {
+			if v > 0 {
+				dx[l] += dphi[l]
+			} else {
+				dx[l] += dphi[l] * phi[l]
+			}
+		}
+	case kFavor:
+		// φ_r = exp(√γ w_rᵀx − γ‖x‖²/2)/√D: ∂φ_r/∂x = φ_r √γ (w_r − √γ x).
+		sg := float32(math.Sqrt(float64(c.gamma)))
+		var tot float32
+		for r, p := range phi {
+			a := dphi[r] * p
+			if a == 0 {
+				continue
+			}
+			tot += a
+			simd.Axpy(sg*a, c.z.w[r*c.d:(r+1)*c.d], dx)
+		}
+		simd.Axpy(-sg*sg*tot, x, dx)
+	}
+}

@@ -1,0 +1,147 @@
+package attention
+
+import (
+	"sync"
+
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// Tile sizes of the fused passes: tileQ query rows × tileK key columns per score tile.
+// Tests shrink them to exercise every edge on small problems.
+var tileQ, tileK = 64, 64
+
+// Workspace holds every buffer the fused passes need: per-worker score tiles and
+// accumulators, and per-call buffers (features, row norms, row terms of backward,
+// private gradient accumulators). It grows to the largest problem it has seen and is
+// reused, so steady-state calls do not allocate. A Workspace must not be used by two
+// calls at the same time; pass nil to use an internal pool instead.
+type Workspace struct {
+	workers []workerBuf
+	shared  []float32
+	mh      []float32 // multi-head backward: dO, dQ, dK, dV
+	c       call
+}
+
+// NewWorkspace returns an empty workspace; buffers are sized on first use.
+func NewWorkspace() *Workspace { return &Workspace{} }
+
+// workerBuf is the scratch of one worker goroutine.
+type workerBuf struct {
+	s, r, dp []float32 // score tile, raw tile (γ qᵀk for poly/taylor), dP tile: tileQ×tileK
+	o        []float32 // output accumulator: tileQ×D
+	m, l     []float32 // running max and sum: tileQ
+	lin      []float32 // ForwardLinear: features, prefix sums
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+// prepare sizes the per-worker buffers for nw workers and head dimension dim, and
+// the shared buffer for n floats, returning the shared buffer.
+func (ws *Workspace) prepare(nw, dim, n int) []float32 {
+	if len(ws.workers) < nw {
+		ws.workers = append(ws.workers, make([]workerBuf, nw-len(ws.workers))...)
+	}
+	t := tileQ * tileK
+	for w := 0; w < nw; w++ {
+		b := &ws.workers[w]
+		b.s = grow(b.s, t)
+		b.r = grow(b.r, t)
+		b.dp = grow(b.dp, t)
+		b.o = grow(b.o, tileQ*max(dim, 1))
+		b.m = grow(b.m, tileQ)
+		b.l = grow(b.l, tileQ)
+	}
+	ws.shared = grow(ws.shared, n)
+	return ws.shared
+}
+
+var wsPool = sync.Pool{New: func() any { return NewWorkspace() }}
+
+// The worker pool: goroutines started on demand that run one call's tasks each time
+// they receive it. Sending a job copies a small struct; nothing is allocated.
+type job struct {
+	c *call
+	w int
+}
+
+var (
+	jobs      = make(chan job, 256)
+	poolMu    sync.Mutex
+	poolCount int
+)
+
+func ensureWorkers(n int) {
+	poolMu.Lock()
+	for poolCount < n {
+		poolCount++
+		go func() {
+			for j := range jobs {
+				j.c.work(j.w)
+				j.c.wg.Done()
+			}
+		}()
+	}
+	poolMu.Unlock()
+}
+
+// phase says what the tasks of one parallel region do.
+type phase int
+
+const (
+	phPrep     phase = iota // per head: row norms, features (and backward's D_i)
+	phForward               // per (head, query tile)
+	phBackward              // per head (all key tiles) or per (head, key tile)
+	phChain                 // per head: feature gradients to dq, dk
+	phReduce                // per row block: add private dq accumulators
+	phLinear                // per head: ForwardLinear
+)
+
+// run executes ntask tasks of phase ph on up to nw workers (the caller is worker 0).
+func (c *call) run(ph phase, ntask, nw int) {
+	if ntask == 0 {
+		return
+	}
+	c.phase = ph
+	c.ntask = ntask
+	c.next.Store(0)
+	nw = max(1, min(nw, ntask))
+	if nw > 1 {
+		ensureWorkers(nw - 1)
+		c.wg.Add(nw - 1)
+		for w := 1; w < nw; w++ {
+			jobs <- job{c, w}
+		}
+	}
+	c.work(0)
+	c.wg.Wait()
+}
+
+func (c *call) work(w int) {
+	for {
+		t := int(c.next.Add(1) - 1)
+		if t >= c.ntask {
+			return
+		}
+		switch c.phase {
+		case phPrep:
+			c.prepHead(t)
+		case phForward:
+			c.forwardTile(w, t)
+		case phBackward:
+			c.backwardTask(w, t)
+		case phChain:
+			c.chainHead(t)
+		case phReduce:
+			c.reduceRows(t)
+		case phLinear:
+			c.linearHead(w, t)
+		}
+	}
+}
+
+func threadCount() int { return max(1, simd.Threads()) }
