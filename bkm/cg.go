@@ -1,0 +1,382 @@
+package bkm
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// cgResult is what a CG run returns.
+type cgResult struct {
+	x         []float64
+	iters     int
+	residual  float64 // true relative residual ‖b − A x‖_F / ‖b‖_F of the returned x
+	converged bool
+}
+
+// cgSolve runs conjugate gradients on A X = B for a symmetric positive-definite A
+// given by apply, on ncol right-hand sides at once (rows×ncol row-major, one set of CG
+// scalars per column, converged columns frozen). diag, when non-nil, is the diagonal
+// of A for Jacobi preconditioning. A column converges when its recurrence residual
+// satisfies ‖r_c‖ ≤ tol·‖b_c‖. If the cap is reached first, the iterate with the
+// smallest total residual is returned. The reported residual is the true one,
+// ‖b − A x‖/‖b‖, recomputed at the end: with float32 kernel products it bottoms out
+// near 1e-7·cond(A), which can exceed tol for ill-conditioned systems.
+func cgSolve(apply func(dst, x []float64), b []float64, rows, ncol int, diag []float64, tol float64, maxIter int) cgResult {
+	size := rows * ncol
+	x := make([]float64, size)
+	r := append([]float64(nil), b...)
+	z := make([]float64, size)
+	p := make([]float64, size)
+	q := make([]float64, size)
+	best := make([]float64, size)
+	precond := func(dst, src []float64) {
+		if diag == nil {
+			copy(dst, src)
+			return
+		}
+		for i := range rows {
+			s := 1 / diag[i]
+			for c := range ncol {
+				dst[i*ncol+c] = src[i*ncol+c] * s
+			}
+		}
+	}
+	colDot := func(out []float64, u, v []float64) {
+		clear(out)
+		for i := range rows {
+			for c := range ncol {
+				out[c] += u[i*ncol+c] * v[i*ncol+c]
+			}
+		}
+	}
+	bn := make([]float64, ncol)
+	colDot(bn, b, b)
+	bTotal := 0.0
+	done := make([]bool, ncol)
+	allDone := true
+	for c := range ncol {
+		bTotal += bn[c]
+		bn[c] = math.Sqrt(bn[c])
+		done[c] = bn[c] == 0
+		allDone = allDone && done[c]
+	}
+	bTotal = math.Sqrt(bTotal)
+	if allDone {
+		return cgResult{x: x, converged: true}
+	}
+	precond(z, r)
+	copy(p, z)
+	rz := make([]float64, ncol)
+	colDot(rz, r, z)
+	pq := make([]float64, ncol)
+	rn := make([]float64, ncol)
+	alpha := make([]float64, ncol)
+	bestRes := math.Inf(1)
+	it := 0
+	for it < maxIter {
+		it++
+		apply(q, p)
+		colDot(pq, p, q)
+		for c := range ncol {
+			alpha[c] = 0
+			if !done[c] && pq[c] > 0 {
+				alpha[c] = rz[c] / pq[c]
+			}
+		}
+		for i := range rows {
+			for c := range ncol {
+				x[i*ncol+c] += alpha[c] * p[i*ncol+c]
+				r[i*ncol+c] -= alpha[c] * q[i*ncol+c]
+			}
+		}
+		colDot(rn, r, r)
+		total := 0.0
+		allDone = true
+		for c := range ncol {
+			total += rn[c]
+			if !done[c] && (math.Sqrt(rn[c]) <= tol*bn[c] || pq[c] <= 0) {
+				done[c] = true
+			}
+			allDone = allDone && done[c]
+		}
+		if total < bestRes {
+			bestRes = total
+			copy(best, x)
+		}
+		if allDone {
+			break
+		}
+		precond(z, r)
+		for c := range ncol {
+			if done[c] {
+				continue
+			}
+			var num float64
+			for i := range rows {
+				num += r[i*ncol+c] * z[i*ncol+c]
+			}
+			beta := num / rz[c]
+			rz[c] = num
+			for i := range rows {
+				p[i*ncol+c] = z[i*ncol+c] + beta*p[i*ncol+c]
+			}
+		}
+		for c := range ncol {
+			if done[c] {
+				for i := range rows {
+					p[i*ncol+c] = 0
+				}
+			}
+		}
+	}
+	// The true residual of the returned iterate (the recurrence drifts in long runs).
+	out := best
+	if allDone {
+		out = x
+	}
+	apply(q, out)
+	res := 0.0
+	for i := range q {
+		d := b[i] - q[i]
+		res += d * d
+	}
+	res = math.Sqrt(res) / bTotal
+	return cgResult{x: out, iters: it, residual: res, converged: allDone}
+}
+
+// subset returns the first k points of a prepared set (sharing storage).
+func (ps *pointSet) subset(k int) *pointSet {
+	s := &pointSet{n: k, d: ps.d, x: ps.x[:k*ps.d]}
+	if ps.aux != nil {
+		s.aux = ps.aux[:k]
+	}
+	return s
+}
+
+// sampledNorm chooses the regularizer for the iterative solvers from the Gram of up
+// to 256 of the coefficient-side points (the full Gram is never formed).
+func (sp *space) sampledNorm(reg Regularizer, ps *pointSet, name string) (Regularizer, string, error) {
+	if reg == RegTikhonov {
+		return RegTikhonov, "forced", nil
+	}
+	k := min(ps.n, 256)
+	sub := ps.subset(k)
+	g := denseSym(k, newOperator(sp.k, sub, sub, 1).Dense())
+	return chooseP1Norm(reg, fmt.Sprintf("%s (first %d points)", name, k), g)
+}
+
+func ones(n int) []float64 {
+	o := make([]float64, n)
+	for i := range o {
+		o[i] = 1
+	}
+	return o
+}
+
+// SolveP1CG solves P1 by conjugate gradients on the normal equations
+// (KᵀK + λ G_S) C = Kᵀ Y with matrix-free products (K, Kᵀ and G_S are never formed),
+// optionally Jacobi-preconditioned by diag(KᵀK) + λ diag(G_S). With Problem.Z it
+// solves the mirror problem on S. If the iteration cap is reached first it returns
+// the best iterate, its report, and an error wrapping ErrNotConverged.
+func SolveP1CG(p *Problem, o Options) (*P1Model, Report, error) {
+	start := time.Now()
+	d, err := p.validateP1()
+	if err != nil {
+		return nil, Report{}, err
+	}
+	if err := checkLambda(o.Lambda); err != nil {
+		return nil, Report{}, err
+	}
+	sp, err := newSpace(p, d, o.Threads)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	kop, gop, y, gname := sp.p1Sides(p)
+	coef := sp.sk
+	if p.Y == nil {
+		coef = sp.tq
+	}
+	var rep Report
+	rep.Regularizer, rep.Reason, err = sp.sampledNorm(o.Regularizer, coef, gname)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	n, m, np := kop.Rows(), kop.Cols(), p.P
+	lam := o.Lambda
+	rkbs := rep.Regularizer == RegRKBS
+	b := make([]float64, m*np)
+	kop.MulT(b, f64(y), np)
+	tmpN := make([]float64, n*np)
+	tmpM := make([]float64, m*np)
+	apply := func(dst, x []float64) {
+		kop.Mul(tmpN, x, np)
+		kop.MulT(dst, tmpN, np)
+		if rkbs {
+			gop.Mul(tmpM, x, np)
+		} else {
+			copy(tmpM, x)
+		}
+		for i := range dst {
+			dst[i] += lam * tmpM[i]
+		}
+	}
+	var diag []float64
+	rep.Method = "cg"
+	if o.Precondition {
+		rep.Method = "cg-jacobi"
+		diag = make([]float64, m)
+		kop.MulTSquared(diag, ones(n), 1)
+		gd := ones(m)
+		if rkbs {
+			gd = sp.diag(gop.b)
+		}
+		for j := range diag {
+			diag[j] += lam * gd[j]
+		}
+	}
+	res := cgSolve(apply, b, m, np, diag, o.tol(), o.maxIter())
+	rep.Iterations, rep.Residual, rep.Converged = res.iters, res.residual, res.converged
+	rep.Cond = math.NaN()
+	rep.Time = time.Since(start)
+	md := newP1Model(sp, p, res.x)
+	if !res.converged {
+		return md, rep, fmt.Errorf("%w: %s stopped after %d iterations at relative residual %.3g > tol %.3g; returning the best iterate",
+			ErrNotConverged, rep.Method, res.iters, res.residual, o.tol())
+	}
+	return md, rep, nil
+}
+
+// SolveP2CG solves P2 with an observation mask M by conjugate gradients on the
+// normal equations
+//
+//	Kᵀ (M ⊙ (K A K)) Kᵀ + λ G_S A G_T = Kᵀ (M ⊙ R) Kᵀ
+//
+// using only matrix-free products with K, Kᵀ (and G_S, G_T) — the generalized vec
+// trick: the nm×nm operator K⊗K is never formed. Jacobi preconditioning uses the
+// exact diagonal (K∘K)ᵀ M (K∘K)ᵀ + λ diag(G_S) diag(G_T)ᵀ. A nil mask observes every
+// pair. Non-convergence returns the best iterate with an ErrNotConverged error.
+func SolveP2CG(p *Problem, o Options) (*P2Model, Report, error) {
+	start := time.Now()
+	d, err := p.validateP2()
+	if err != nil {
+		return nil, Report{}, err
+	}
+	if err := checkLambda(o.Lambda); err != nil {
+		return nil, Report{}, err
+	}
+	sp, err := newSpace(p, d, o.Threads)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	var rep Report
+	rep.Regularizer, rep.Reason, err = sp.sampledNorm(o.Regularizer, sp.sk, "G_S")
+	if err != nil {
+		return nil, Report{}, err
+	}
+	if rep.Regularizer == RegRKBS {
+		r2, reason2, err := sp.sampledNorm(o.Regularizer, sp.tq, "G_T")
+		if err != nil {
+			return nil, Report{}, err
+		}
+		if r2 != RegRKBS {
+			rep.Regularizer, rep.Reason = r2, reason2
+		} else if o.Regularizer == RegAuto {
+			rep.Reason += "; " + reason2
+		}
+	}
+	n, m := p.N, p.M
+	lam := o.Lambda
+	rkbs := rep.Regularizer == RegRKBS
+	K := sp.cross()
+	var gs, gt *Operator
+	if rkbs {
+		gs, gt = sp.gramS(), sp.gramT()
+	}
+	mask := make([]float64, n*m) // M as 0/1, n×m
+	for i := range mask {
+		if p.Mask == nil || p.Mask[i] {
+			mask[i] = 1
+		}
+	}
+	// Workspace for one operator application.
+	var (
+		z   = make([]float64, n*n) // K A
+		zt  = make([]float64, n*n)
+		ht  = make([]float64, m*n) // (K A K)ᵀ
+		e   = make([]float64, n*m) // M ⊙ (K A K)
+		w   = make([]float64, m*m) // Kᵀ E
+		wt  = make([]float64, m*m)
+		o2  = make([]float64, n*m) // K Wᵀ = (Kᵀ E Kᵀ)ᵀ
+		ga  = make([]float64, m*n) // G_S A
+		gat = make([]float64, n*m)
+		g2  = make([]float64, n*m) // G_T (G_S A)ᵀ
+	)
+	// maskedBack computes dst (m×n) = Kᵀ E Kᵀ for E (n×m).
+	maskedBack := func(dst, e []float64) {
+		K.MulT(w, e, m) // W = Kᵀ E, m×m
+		transposeTo(wt, w, m, m)
+		K.Mul(o2, wt, m) // K Wᵀ = (W Kᵀ)ᵀ, n×m
+		transposeTo(dst, o2, n, m)
+	}
+	apply := func(dst, a []float64) {
+		K.Mul(z, a, n) // Z = K A, n×n
+		transposeTo(zt, z, n, n)
+		K.MulT(ht, zt, n) // Kᵀ Zᵀ = (Z K)ᵀ, m×n
+		for i := range n {
+			for j := range m {
+				e[i*m+j] = mask[i*m+j] * ht[j*n+i]
+			}
+		}
+		maskedBack(dst, e)
+		if rkbs {
+			gs.Mul(ga, a, n) // G_S A, m×n
+			transposeTo(gat, ga, m, n)
+			gt.Mul(g2, gat, m) // G_T (G_S A)ᵀ = (G_S A G_T)ᵀ, n×m
+			for i := range m {
+				for j := range n {
+					dst[i*n+j] += lam * g2[j*m+i]
+				}
+			}
+		} else {
+			for i := range dst {
+				dst[i] += lam * a[i]
+			}
+		}
+	}
+	b := make([]float64, m*n)
+	for i := range e {
+		e[i] = mask[i] * float64(p.R[i])
+	}
+	maskedBack(b, e)
+
+	var diag []float64
+	rep.Method = "cg"
+	if o.Precondition {
+		rep.Method = "cg-jacobi"
+		K.MulTSquared(w, mask, m) // (K∘K)ᵀ M, m×m
+		transposeTo(wt, w, m, m)
+		K.MulSquared(o2, wt, m) // (K∘K) Wᵀ, n×m
+		diag = transpose(o2, n, m)
+		ds, dt := ones(m), ones(n)
+		if rkbs {
+			ds, dt = sp.diag(sp.sk), sp.diag(sp.tq)
+		}
+		for i := range m {
+			for j := range n {
+				diag[i*n+j] += lam * ds[i] * dt[j]
+			}
+		}
+	}
+	// The unknowns A (m×n) run as one CG over all entries.
+	res := cgSolve(apply, b, m*n, 1, diag, o.tol(), o.maxIter())
+	rep.Iterations, rep.Residual, rep.Converged = res.iters, res.residual, res.converged
+	rep.Cond = math.NaN()
+	rep.Time = time.Since(start)
+	md := newP2Model(sp, p, res.x)
+	if !res.converged {
+		return md, rep, fmt.Errorf("%w: %s stopped after %d iterations at relative residual %.3g > tol %.3g; returning the best iterate",
+			ErrNotConverged, rep.Method, res.iters, res.residual, o.tol())
+	}
+	return md, rep, nil
+}

@@ -1,0 +1,130 @@
+package bkm
+
+// P1Model is a fitted one-sided predictor in representer form (paper.md §3):
+// F(t) = Σ_j c_j κ(t, s_j) when fitted to responses on T (Problem.Y), or
+// G(s) = Σ_i e_i κ(t_i, s) when fitted to responses on S (Problem.Z).
+type P1Model struct {
+	sp  *space
+	onS bool      // fitted G(s); coefficients live on the T points
+	C   []float64 // coefficients, row-major: m×P (F) or n×P (G)
+	P   int
+}
+
+func newP1Model(sp *space, p *Problem, c []float64) *P1Model {
+	return &P1Model{sp: sp, onS: p.Y == nil, C: c, P: p.P}
+}
+
+// Coefficients returns the representer coefficients (m×P for F, n×P for G), row-major.
+func (md *P1Model) Coefficients() []float64 { return md.C }
+
+// OnSource reports whether the model is G(s) (responses on S) rather than F(t).
+func (md *P1Model) OnSource() bool { return md.onS }
+
+// Predict evaluates the model at nx new points x (targets, nx×DT, for F; sources,
+// nx×DS, for G) and returns nx×P values.
+func (md *P1Model) Predict(x []float32, nx int) ([]float64, error) {
+	out, _, err := md.predict(x, nx, false)
+	return out, err
+}
+
+// PredictNormalized evaluates the normalized predictor
+// F̄(t) = Σ_j c_j κ(t, s_j) / Σ_j κ(t, s_j) — attention of the query t over the keys
+// s_j with values c_j — or its mirror on S. A point whose kernel sum is zero gets 0.
+func (md *P1Model) PredictNormalized(x []float32, nx int) ([]float64, error) {
+	out, _, err := md.predict(x, nx, true)
+	return out, err
+}
+
+func (md *P1Model) predict(x []float32, nx int, normalize bool) ([]float64, []float64, error) {
+	sp := md.sp
+	var op linOp
+	if md.onS {
+		if err := checkPoints("s", x, nx, sp.ds); err != nil {
+			return nil, nil, err
+		}
+		op = transposed{newOperator(sp.k, sp.tq, sp.prepS(x, nx), sp.threads)}
+	} else {
+		if err := checkPoints("t", x, nx, sp.dt); err != nil {
+			return nil, nil, err
+		}
+		op = newOperator(sp.k, sp.prepT(x, nx), sp.sk, sp.threads)
+	}
+	out := make([]float64, nx*md.P)
+	op.Mul(out, md.C, md.P)
+	if !normalize {
+		return out, nil, nil
+	}
+	ones := make([]float64, op.Cols())
+	for i := range ones {
+		ones[i] = 1
+	}
+	sums := make([]float64, nx)
+	op.Mul(sums, ones, 1)
+	for i, s := range sums {
+		row := out[i*md.P : (i+1)*md.P]
+		for c := range row {
+			if s != 0 {
+				row[c] /= s
+			} else {
+				row[c] = 0
+			}
+		}
+	}
+	return out, sums, nil
+}
+
+// P2Model is a fitted binary predictor
+// h(t, s) = Σ_{j,i} A_ji κ(t, s_j) κ(t_i, s); on the training pairs H = K A K.
+type P2Model struct {
+	sp *space
+	A  []float64 // m×n row-major
+	n  int
+	m  int
+}
+
+func newP2Model(sp *space, p *Problem, a []float64) *P2Model {
+	return &P2Model{sp: sp, A: a, n: p.N, m: p.M}
+}
+
+// Coefficients returns A (m×n, row-major).
+func (md *P2Model) Coefficients() []float64 { return md.A }
+
+// Predict returns h(t_a, s_b) for every pair of nt new targets (nt×DT) and ns new
+// sources (ns×DS), as an nt×ns row-major matrix.
+func (md *P2Model) Predict(t []float32, nt int, s []float32, ns int) ([]float64, error) {
+	sp := md.sp
+	if err := checkPoints("t", t, nt, sp.dt); err != nil {
+		return nil, err
+	}
+	if err := checkPoints("s", s, ns, sp.ds); err != nil {
+		return nil, err
+	}
+	k1 := newOperator(sp.k, sp.prepT(t, nt), sp.sk, sp.threads) // nt×m
+	k2 := newOperator(sp.k, sp.tq, sp.prepS(s, ns), sp.threads) // n×ns
+	z := make([]float64, nt*md.n)
+	k1.Mul(z, md.A, md.n) // Z = K1 A, nt×n
+	zt := transpose(z, nt, md.n)
+	ht := make([]float64, ns*nt)
+	k2.MulT(ht, zt, nt) // Hᵀ = K2ᵀ Zᵀ, ns×nt
+	return transpose(ht, ns, nt), nil
+}
+
+// transpose returns the c×r transpose of an r×c row-major matrix.
+func transpose(a []float64, r, c int) []float64 {
+	out := make([]float64, r*c)
+	transposeTo(out, a, r, c)
+	return out
+}
+
+func transposeTo(dst, a []float64, r, c int) {
+	const b = 32
+	for i0 := 0; i0 < r; i0 += b {
+		for j0 := 0; j0 < c; j0 += b {
+			for i := i0; i < min(i0+b, r); i++ {
+				for j := j0; j < min(j0+b, c); j++ {
+					dst[j*r+i] = a[i*c+j]
+				}
+			}
+		}
+	}
+}
