@@ -110,7 +110,7 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "%s seed %d: valid loss %.4f, BLEU %.2f, final train loss %.4f, %s\n", k, seed, res.ValLoss, res.BLEU, res.FinalLoss, res.Wall.Round(time.Second))
 			kr.Seeds = append(kr.Seeds, seed)
 			kr.ValLoss = append(kr.ValLoss, res.ValLoss)
-			if task == "translate" {
+			if task == "translate" && !math.IsNaN(res.BLEU) {
 				kr.BLEU = append(kr.BLEU, res.BLEU)
 			}
 			kr.FinalLoss = append(kr.FinalLoss, res.FinalLoss)
@@ -124,11 +124,14 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := os.WriteFile(filepath.Join(*outDir, "results.md"), []byte(table), 0o644); err != nil {
 		return err
 	}
-	js, _ := json.MarshalIndent(struct {
+	js, err := json.MarshalIndent(struct {
 		Config  train.Config  `json:"config"`
 		Data    string        `json:"data"`
 		Results []*kernelRuns `json:"results"`
 	}{base, ds.Name, all}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("results.json: %w", err)
+	}
 	if err := os.WriteFile(filepath.Join(*outDir, "results.json"), js, 0o644); err != nil {
 		return err
 	}
@@ -177,10 +180,14 @@ func compareOne(cfg train.Config, ds *dataSet, dir string, evalEvery, bleuN, bea
 			src[i], ref[i] = p.Src, p.Tgt
 		}
 		hyp, err := e.translate(src, beam)
-		if err != nil {
+		switch {
+		case errors.Is(err, errNoDecoder):
+			// BLEU stays NaN; the table shows validation loss.
+		case err != nil:
 			return res, err
+		default:
+			res.BLEU = e.bleu(hyp, ref)
 		}
-		res.BLEU = e.bleu(hyp, ref)
 	}
 	return res, nil
 }
@@ -253,8 +260,12 @@ func compareTable(cfg train.Config, data string, seeds []uint64, all []*kernelRu
 		wm, _ := meanStd(kr.WallSec)
 		wall := time.Duration(wm * float64(time.Second)).Round(time.Second)
 		if task == "translate" {
-			bm, bs := meanStd(kr.BLEU)
-			fmt.Fprintf(&b, "| %s | %.2f ± %.2f | %.4f ± %.4f | %.4f ± %.4f | %s | %s |\n", kr.Kernel, bm, bs, vm, vs, fm, fsd, wall, runs)
+			bleu := "n/a (no decoder)"
+			if len(kr.BLEU) > 0 {
+				bm, bs := meanStd(kr.BLEU)
+				bleu = fmt.Sprintf("%.2f ± %.2f", bm, bs)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %.4f ± %.4f | %.4f ± %.4f | %s | %s |\n", kr.Kernel, bleu, vm, vs, fm, fsd, wall, runs)
 		} else {
 			fmt.Fprintf(&b, "| %s | %.4f ± %.4f | %.2f | %.4f ± %.4f | %s | %s |\n", kr.Kernel, vm, vs, math.Exp(vm), fm, fsd, wall, runs)
 		}
