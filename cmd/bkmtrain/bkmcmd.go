@@ -361,4 +361,3 @@ func writeCSVOut(path string, stdout io.Writer, vals []float64, cols int) error 
 	}
 	return nil
 }
-

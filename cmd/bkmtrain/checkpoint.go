@@ -188,4 +188,3 @@ func loadEngine(path string, cfg train.Config, ds *dataSet) (*engine, error) {
 	}
 	return e, nil
 }
-

@@ -20,13 +20,13 @@ const defaultKernels = "edp,rbf,expint,poly2,taylor2,linear,favor"
 
 // kernelRuns is what compare-kernels measured for one kernel over the seeds.
 type kernelRuns struct {
-	Kernel    string          `json:"kernel"`
-	Seeds     []uint64        `json:"seeds"`
-	ValLoss   []float64       `json:"val_loss"`
-	BLEU      []float64       `json:"bleu,omitempty"`
-	FinalLoss []float64       `json:"final_train_loss"`
-	WallSec   []float64       `json:"wall_s"`
-	Curves    []curve         `json:"curves"`
+	Kernel    string            `json:"kernel"`
+	Seeds     []uint64          `json:"seeds"`
+	ValLoss   []float64         `json:"val_loss"`
+	BLEU      []float64         `json:"bleu,omitempty"`
+	FinalLoss []float64         `json:"final_train_loss"`
+	WallSec   []float64         `json:"wall_s"`
+	Curves    []curve           `json:"curves"`
 	Failed    map[uint64]string `json:"failed,omitempty"`
 }
 
