@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -168,7 +169,7 @@ func compareOne(cfg train.Config, ds *dataSet, dir string, evalEvery, bleuN, bea
 	// Curves need the loss at step 0 too.
 	res, err := trainLoop(e, runOpts{
 		outDir: dir, saveEvery: 0, evalEvery: evalEvery, samples: 0, bleuSentences: 0,
-		beam: beam, progress: "", log: io.Discard,
+		beam: beam, progress: "", log: io.Discard, evalAtStart: true,
 	}, metrics)
 	if err != nil {
 		return res, err
@@ -236,7 +237,7 @@ func compareTable(cfg train.Config, data string, seeds []uint64, all []*kernelRu
 		"Mean ± sample std over seeds; wall time per run.\n\n",
 		task, data, m.Arch, m.DModel, m.Heads, m.FFN, m.EncLayers, m.DecLayers, m.MaxLen, m.Dropout,
 		cfg.Optim.LR, cfg.Schedule.Kind, cfg.Schedule.Warmup, cfg.Schedule.Steps, cfg.Optim.ClipNorm,
-		batchDesc(cfg), seeds, max(cfg.Threads, 0))
+		batchDesc(cfg), seeds, threadsOf(cfg))
 	if task == "translate" {
 		b.WriteString("| kernel | BLEU | valid loss | final train loss | wall time | runs |\n|---|---|---|---|---|---|\n")
 	} else {
@@ -288,4 +289,11 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func threadsOf(cfg train.Config) int {
+	if cfg.Threads > 0 {
+		return cfg.Threads
+	}
+	return runtime.GOMAXPROCS(0)
 }

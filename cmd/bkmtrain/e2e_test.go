@@ -177,7 +177,7 @@ func TestEndToEndCompareKernels(t *testing.T) {
 	for _, kr := range res.Results {
 		require.Len(t, kr.ValLoss, 1)
 		require.Len(t, kr.Curves, 1)
-		require.Equal(t, []float64{1, 2, 3}, kr.Curves[0].Steps)
+		require.Equal(t, []float64{0, 1, 2, 3}, kr.Curves[0].Steps)
 	}
 	f, err := os.Open(filepath.Join(dir, "curves.png"))
 	require.NoError(t, err)

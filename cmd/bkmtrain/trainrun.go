@@ -30,6 +30,7 @@ type runOpts struct {
 	progress      string // auto, bar, plain, or "" for no step lines (compare-kernels)
 	log           io.Writer
 	stop          <-chan os.Signal // SIGINT/SIGTERM; nil = none
+	evalAtStart   bool             // validate before the first update (learning curves start at step 0)
 }
 
 // runResult is what a run measured.
@@ -147,6 +148,11 @@ func trainLoop(e *engine, o runOpts, metrics *metricsLog) (runResult, error) {
 		return metrics.write(rec)
 	}
 
+	if o.evalAtStart && start == 0 {
+		if err := validate(); err != nil {
+			return res, err
+		}
+	}
 	var tokens int
 	lastT := time.Now()
 	for e.steps() < total {
