@@ -35,3 +35,38 @@ func SgemmKernelGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta f
 		}
 	}
 }
+
+// SgemmDirectGeneric is the reference loop of the direct (unpacked) micro-kernels: the
+// same mr×nr tile as SgemmKernelGeneric, but A and B are read in place, row-major with
+// strides lda and ldb, instead of from packed panels:
+//
+//	for i := 0; i < mr; i++ {
+//		for j := 0; j < nr; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// len(a) ≥ (mr-1)·lda + k, len(b) ≥ (k-1)·ldb + nr, len(c) ≥ (mr-1)·ldc + nr.
+func SgemmDirectGeneric(mr, nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			var acc float32
+			for p := 0; p < k; p++ {
+				acc = FMA32(a[i*lda+p], b[p*ldb+j], acc)
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * acc
+			} else {
+				c[i*ldc+j] = FMA32(beta, c[i*ldc+j], alpha*acc)
+			}
+		}
+	}
+}

@@ -30,6 +30,12 @@ type impl struct {
 	mr, nr     int
 	kc, mc, nc int
 	gemmKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+	// gemmDirect, if set, is the micro-kernel on unpacked row-major operands (A rows
+	// with stride lda, B rows with stride ldb): small problems skip packing with it.
+	gemmDirect func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// packA, if set, interleaves mr rows of A (stride lda) into a panel of k steps;
+	// nil means the Go loop in packA.
+	packA func(k int, a []float32, lda int, dst []float32)
 }
 
 // genericImpl runs the pure-Go twins; it is always available.

@@ -2,7 +2,45 @@
 
 package simd
 
-// Placeholder until the amd64 assembly lands: only the pure-Go path is registered.
-func archReason() string { return "assembly for amd64 not yet registered: pure Go" }
+import (
+	"github.com/kernelmachines/bkm/asm"
+	"github.com/klauspost/cpuid/v2"
+	"golang.org/x/sys/cpu"
+)
 
-func archImpls() []*impl { return nil }
+// hasAVX2FMA needs all three: the AVX2 and FMA instructions, and an OS that saves
+// the YMM state across context switches (x/sys/cpu folds the XGETBV check into
+// HasAVX2; cpuid checks it independently).
+func hasAVX2FMA() bool {
+	return cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+}
+
+func archReason() string {
+	if hasAVX2FMA() {
+		return "AVX2+FMA with OS YMM support"
+	}
+	return "no AVX2+FMA (or no OS YMM support): pure Go"
+}
+
+var avx2Impl = &impl{
+	name:  "avx2",
+	dot:   asm.DotAVX2,
+	axpy:  asm.AxpyAVX2,
+	scale: asm.ScaleAVX2,
+	add:   asm.AddAVX2,
+	mul:   asm.MulAVX2,
+	sum:   asm.SumAVX2,
+	max:   asm.MaxAVX2,
+	mr:    6, nr: 16,
+	kc: 256, mc: 72, nc: 2048,
+	gemmKernel: asm.SgemmKernel6x16AVX2,
+	gemmDirect: asm.SgemmDirect6x16AVX2,
+	packA:      asm.PackA6AVX,
+}
+
+func archImpls() []*impl {
+	if hasAVX2FMA() {
+		return []*impl{avx2Impl}
+	}
+	return nil
+}

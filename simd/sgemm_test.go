@@ -130,6 +130,7 @@ func TestSgemmAlphaBeta(t *testing.T) {
 			for _, s := range [][3]int{{17, 19, 23}, {im.mr, im.nr, 5}, {64, 64, 64}, {5, 3, 0}} {
 				gemmCase(t, rng, false, true, s[0], s[1], s[2], 2, ab[0], ab[1])
 				gemmCase(t, rng, true, false, s[0], s[1], s[2], 0, ab[0], ab[1])
+				gemmCase(t, rng, false, false, s[0], s[1], s[2], 1, ab[0], ab[1])
 			}
 		}
 	})

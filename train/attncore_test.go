@@ -2,28 +2,41 @@ package train
 
 import "testing"
 
-func TestGradSoftmaxCore(t *testing.T) {
+// TestGradAttnCore checks the attention call every layer makes (package attention's fused
+// forward and backward) by finite differences, for kernels of the zoo with causal and
+// key masks, self (Nq = Nk) and cross (Nq ≠ Nk) shapes.
+func TestGradAttnCore(t *testing.T) {
 	rng := newRNG(7)
-	B, H, Nq, Nk, D := 2, 2, 3, 4, 5
-	for _, causal := range []bool{false, true} {
-		for _, withPad := range []bool{false, true} {
-			q := randSlice(rng, B*H*Nq*D, 1)
-			k := randSlice(rng, B*H*Nk*D, 1)
-			v := randSlice(rng, B*H*Nk*D, 1)
-			r := randSlice(rng, B*H*Nq*D, 1)
-			var pad []bool
-			if withPad {
-				pad = []bool{false, false, false, true, false, true, true, true}
+	B, H, D := 2, 2, 4
+	for _, kernel := range []string{"edp", "rbf", "expint", "poly2", "taylor2", "linear"} {
+		for _, shape := range [][2]int{{3, 3}, {3, 4}} {
+			Nq, Nk := shape[0], shape[1]
+			for _, causal := range []bool{false, true} {
+				core, err := newAttnCore(kernel, 0, D)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q := randSlice(rng, B*H*Nq*D, 0.7)
+				k := randSlice(rng, B*H*Nk*D, 0.7)
+				v := randSlice(rng, B*H*Nk*D, 1)
+				r := randSlice(rng, B*H*Nq*D, 1)
+				var mask []bool
+				if !causal {
+					mask = make([]bool, B*Nk)
+					for i := range mask {
+						mask[i] = i != Nk-1 // last key of row 0 is padding
+					}
+				}
+				o, st := make([]float32, len(q)), make([]float32, B*H*Nq)
+				loss := func() float64 { core.forward(o, st, q, k, v, B, H, Nq, Nk, D, causal, mask); return dotLoss(o, r) }
+				loss()
+				dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
+				core.backward(dq, dk, dv, r, o, st, q, k, v, B, H, Nq, Nk, D, causal, mask)
+				name := kernel
+				checkGrad(t, name+" q", q, dq, loss)
+				checkGrad(t, name+" k", k, dk, loss)
+				checkGrad(t, name+" v", v, dv, loss)
 			}
-			core := &softmaxCore{}
-			o, st := make([]float32, len(q)), make([]float32, B*H*Nq)
-			loss := func() float64 { core.forward(o, st, q, k, v, B, H, Nq, Nk, D, causal, pad); return dotLoss(o, r) }
-			loss()
-			dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
-			core.backward(dq, dk, dv, r, o, st, q, k, v, B, H, Nq, Nk, D, causal, pad)
-			checkGrad(t, "q", q, dq, loss)
-			checkGrad(t, "k", k, dk, loss)
-			checkGrad(t, "v", v, dv, loss)
 		}
 	}
 }

@@ -126,19 +126,19 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 func (m *Model) sublayerBackward(bl *block, din, dF, in []float32, B, T, S int) {
 	switch bl.kind {
 	case selfAttnBlock:
-		var pad []bool
+		var mask []bool
 		if m.Cfg.Arch == "encdec" && !bl.causal {
-			pad = m.keyPad[:B*T]
+			mask = m.keyMask[:B*T]
 		}
-		m.attnBackward(bl, din, nil, dF, in, nil, B, T, T, pad)
+		m.attnBackward(bl, din, nil, dF, in, nil, B, T, T, mask)
 	case crossAttnBlock:
-		m.attnBackward(bl, din, m.sc.dEnc, dF, in, m.encOut, B, T, S, m.keyPad[:B*S])
+		m.attnBackward(bl, din, m.sc.dEnc, dF, in, m.encOut, B, T, S, m.keyMask[:B*S])
 	case ffnBlock:
 		m.ffnBackward(bl, din, dF, in, B*T)
 	}
 }
 
-func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq, Tk int, pad []bool) {
+func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq, Tk int, mask []bool) {
 	C, H, D := m.C, m.H, m.D
 	a := &bl.a
 	sc := &m.sc
@@ -155,7 +155,7 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	clear(dkh)
 	clear(dvh)
 	t0 = m.tick(ProfOther, t0)
-	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, pad)
+	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask)
 	t0 = m.tick(ProfAttention, t0)
 	if bl.kind == selfAttnBlock {
 		dqkv := sc.dqkv[:n*3*C]

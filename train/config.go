@@ -209,7 +209,7 @@ func (m *ModelConfig) Validate() error {
 		return fmt.Errorf("model.layer_kernels has %d entries: the model has %d attention layers", len(m.LayerKernels), n)
 	}
 	for i := 0; i < m.attentionLayers(); i++ {
-		if _, err := newAttnCore(m.kernelOf(i), m.KernelScale); err != nil {
+		if _, err := newAttnCore(m.kernelOf(i), m.KernelScale, m.DModel/m.Heads); err != nil {
 			return fmt.Errorf("model.layer_kernels[%d]: %w", i, err)
 		}
 	}

@@ -53,9 +53,9 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 	m.batch, m.nB, m.nS, m.nT = bt, B, S, T
 	n, ns := B*T, B*S
 	if encdec {
-		pad := m.keyPad[:ns]
+		mask := m.keyMask[:ns]
 		for i, id := range bt.Src {
-			pad[i] = id == m.Cfg.Pad
+			mask[i] = id != m.Cfg.Pad
 		}
 		x := m.embed(m.embEnc[:ns*C], m.maskEnc[:ns*C], bt.Src, m.encWte, m.encPos, B, S, 0)
 		for _, bl := range m.enc {
@@ -122,13 +122,13 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 	fOut := a.fOut[:n*C]
 	switch bl.kind {
 	case selfAttnBlock:
-		var pad []bool
+		var mask []bool
 		if m.Cfg.Arch == "encdec" && !bl.causal {
-			pad = m.keyPad[:B*T]
+			mask = m.keyMask[:B*T]
 		}
-		m.attnForward(bl, fOut, in, in, B, T, T, pad)
+		m.attnForward(bl, fOut, in, in, B, T, T, mask)
 	case crossAttnBlock:
-		m.attnForward(bl, fOut, in, mem, B, T, S, m.keyPad[:B*S])
+		m.attnForward(bl, fOut, in, mem, B, T, S, m.keyMask[:B*S])
 	case ffnBlock:
 		m.ffnForward(bl, fOut, in, n)
 	}
@@ -175,7 +175,7 @@ func mergeHeads(dst, src []float32, B, T, H, D, ld, off int) {
 
 // attnForward computes multi-head attention of queries from x [B·Tq, C] over keys and
 // values from mem [B·Tk, C] (mem = x for self-attention) into out [B·Tq, C].
-func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, pad []bool) {
+func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mask []bool) {
 	C, H, D := m.C, m.H, m.D
 	a := &bl.a
 	n, nk := B*Tq, B*Tk
@@ -197,7 +197,7 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, pad
 		splitHeads(a.vh, kv, B, Tk, H, D, 2*C, C)
 	}
 	t0 = m.tick(ProfOther, t0)
-	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, pad)
+	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask)
 	t0 = m.tick(ProfAttention, t0)
 	mergeHeads(a.merged, a.oh, B, Tq, H, D, C, 0)
 	t0 = m.tick(ProfOther, t0)

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/kernelmachines/bkm/attention"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -48,7 +49,7 @@ type block struct {
 	proj   linParams // attention output projection [C, C]
 	fc1    linParams // [F, C]
 	fc2    linParams // [C, F]
-	core   attnCore
+	core   *attnCore
 	kernel string
 	causal bool
 	site   int // dropout site id (site+1 is the activation dropout)
@@ -120,9 +121,10 @@ type Model struct {
 	Prof    [profSections]time.Duration
 
 	acts    []float32
-	capS    int // source tokens the activation arena holds
-	capT    int // target tokens
-	keyPad  []bool
+	capS    int    // source tokens the activation arena holds
+	capT    int    // target tokens
+	keyMask []bool // [B, S]: true for real source tokens
+	ws      *attention.Workspace
 	embEnc  []float32 // [ns, C]
 	maskEnc []float32
 	embDec  []float32 // [n, C]
@@ -205,7 +207,7 @@ func NewModel(cfg ModelConfig, seed uint64) (*Model, error) {
 	if cfg.Activation == "" {
 		cfg.Activation = "relu"
 	}
-	m := &Model{Cfg: cfg, C: cfg.DModel, H: cfg.Heads, D: cfg.DModel / cfg.Heads, F: cfg.FFN, V: cfg.Vocab}
+	m := &Model{Cfg: cfg, C: cfg.DModel, H: cfg.Heads, D: cfg.DModel / cfg.Heads, F: cfg.FFN, V: cfg.Vocab, ws: attention.NewWorkspace()}
 	C, F, V := m.C, m.F, m.V
 	m.embScale = 1
 	embStd := float32(0.02)
@@ -235,10 +237,11 @@ func NewModel(cfg ModelConfig, seed uint64) (*Model, error) {
 		bl := &block{kind: kind, causal: causal}
 		if kind != ffnBlock {
 			bl.kernel = cfg.kernelOf(layer)
-			core, err := newAttnCore(bl.kernel, cfg.KernelScale)
+			core, err := newAttnCore(bl.kernel, cfg.KernelScale, m.D)
 			if err != nil {
 				panic(err) // Validate checked every kernel name
 			}
+			core.ws = m.ws
 			bl.core = core
 			layer++
 		}
@@ -412,10 +415,10 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 	p.add(&s.dEnc, ns*C)
 	p.add(&s.dqkv, nm*3*C)
 	p.add(&s.dkv, ns*2*C)
-	p.add(&s.dh, n*F)
-	p.add(&s.dact, n*F)
+	p.add(&s.dh, nm*F)
+	p.add(&s.dact, nm*F)
 	m.acts = p.alloc()
-	m.keyPad = make([]bool, ns)
+	m.keyMask = make([]bool, ns)
 	m.capS, m.capT = ns, n
 }
 

@@ -1,0 +1,94 @@
+//go:build !purego
+
+package asm
+
+// Level-1 AVX2+FMA kernels. Each loops over its slices in four 8-wide YMM registers
+// (32 floats per iteration), then 8 floats at a time, then a scalar tail. Length
+// checks are the caller's: the kernels trust len(y) ≥ len(x) and the like.
+
+// DotAVX2 returns Σ x[i]·y[i] for i < len(x); len(y) ≥ len(x). Reference loop:
+//
+//	var s float32
+//	for i, v := range x {
+//		s += v * y[i]
+//	}
+//	return s
+//
+// The vector version keeps 32 partial sums (fused multiply-adds) and adds them at
+// the end, so it agrees with the loop within rounding of the summation order.
+//
+//go:noescape
+func DotAVX2(x, y []float32) float32
+
+// AxpyAVX2 computes y[i] += alpha·x[i] for i < len(x) with one rounding; len(y) ≥ len(x).
+// Reference loop:
+//
+//	for i, v := range x {
+//		y[i] = fma(alpha, v, y[i])
+//	}
+//
+//go:noescape
+func AxpyAVX2(alpha float32, x, y []float32)
+
+// ScaleAVX2 computes x[i] *= alpha. Reference loop:
+//
+//	for i := range x {
+//		x[i] *= alpha
+//	}
+//
+//go:noescape
+func ScaleAVX2(alpha float32, x []float32)
+
+// AddAVX2 computes dst[i] = x[i] + y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
+// Reference loop:
+//
+//	for i := range dst {
+//		dst[i] = x[i] + y[i]
+//	}
+//
+//go:noescape
+func AddAVX2(dst, x, y []float32)
+
+// MulAVX2 computes dst[i] = x[i]·y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
+// Reference loop:
+//
+//	for i := range dst {
+//		dst[i] = x[i] * y[i]
+//	}
+//
+//go:noescape
+func MulAVX2(dst, x, y []float32)
+
+// SumAVX2 returns Σ x[i]. Reference loop:
+//
+//	var s float32
+//	for _, v := range x {
+//		s += v
+//	}
+//	return s
+//
+// The vector version keeps 32 partial sums, so it agrees with the loop within
+// rounding of the summation order.
+//
+//go:noescape
+func SumAVX2(x []float32) float32
+
+// MaxAVX2 returns max x[i], -Inf for an empty slice, and the first NaN of x if x
+// holds one. Reference loop:
+//
+//	m := float32(math.Inf(-1))
+//	for _, v := range x {
+//		if v != v {
+//			return v
+//		}
+//		if v > m {
+//			m = v
+//		}
+//	}
+//	return m
+//
+// The result is bit-identical to the loop: when the vector pass sees a NaN, or its
+// maximum is ±0 (whose sign depends on which zero came first), it reruns the loop.
+//
+//go:noescape
+func MaxAVX2(x []float32) float32

@@ -1,0 +1,50 @@
+//go:build !purego
+
+package asm
+
+// SgemmKernel6x16AVX2 computes one 6×16 tile of C from packed panels with AVX2+FMA:
+// twelve YMM accumulators hold the tile, each step of k broadcasts six values of A
+// and loads two YMM rows of B. Reference loop (SgemmKernelGeneric with mr=6, nr=16):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[p*6+i], b[p*16+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc // C's old contents are ignored, NaN included
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// len(a) ≥ 6k, len(b) ≥ 16k, len(c) ≥ 5·ldc + 16 (unchecked).
+//
+//go:noescape
+func SgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// SgemmDirect6x16AVX2 is SgemmKernel6x16AVX2 on unpacked operands: it broadcasts A
+// from six rows (stride lda) and loads B rows (stride ldb) in place, for problems
+// small enough that packing would cost more than it saves. Reference loop
+// (SgemmDirectGeneric with mr=6, nr=16):
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// len(a) ≥ 5·lda + k, len(b) ≥ (k-1)·ldb + 16, len(c) ≥ 5·ldc + 16 (unchecked).
+//
+//go:noescape
+func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)

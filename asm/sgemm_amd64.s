@@ -1,0 +1,273 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Register use of SgemmKernel6x16AVX2:
+//	AX  packed A (6 floats per step of k)    BX  packed B (16 floats per step)
+//	CX  steps left                           DI, R9..R13  the six rows of C
+//	Y0, Y1  one row of B                     Y2, Y3  broadcasts of A
+//	Y4..Y15 the accumulators: row i in Y(4+2i) (columns 0-7) and Y(5+2i) (8-15).
+
+// KSTEP is one step of k: the rank-1 update of the tile by column AOFF/4 of A and
+// row BOFF/64 of B (byte offsets from AX and BX).
+#define KSTEP(AOFF, BOFF) \
+	VMOVUPS BOFF(BX), Y0               \
+	VMOVUPS (BOFF+32)(BX), Y1          \
+	VBROADCASTSS AOFF(AX), Y2          \
+	VFMADD231PS Y0, Y2, Y4             \
+	VFMADD231PS Y1, Y2, Y5             \
+	VBROADCASTSS (AOFF+4)(AX), Y3      \
+	VFMADD231PS Y0, Y3, Y6             \
+	VFMADD231PS Y1, Y3, Y7             \
+	VBROADCASTSS (AOFF+8)(AX), Y2      \
+	VFMADD231PS Y0, Y2, Y8             \
+	VFMADD231PS Y1, Y2, Y9             \
+	VBROADCASTSS (AOFF+12)(AX), Y3     \
+	VFMADD231PS Y0, Y3, Y10            \
+	VFMADD231PS Y1, Y3, Y11            \
+	VBROADCASTSS (AOFF+16)(AX), Y2     \
+	VFMADD231PS Y0, Y2, Y12            \
+	VFMADD231PS Y1, Y2, Y13            \
+	VBROADCASTSS (AOFF+20)(AX), Y3     \
+	VFMADD231PS Y0, Y3, Y14            \
+	VFMADD231PS Y1, Y3, Y15
+
+// STORE0 writes alpha·acc (already scaled) to one row of C.
+#define STORE0(ROW, LO, HI) \
+	VMOVUPS LO, (ROW)    \
+	VMOVUPS HI, 32(ROW)
+
+// STOREBETA writes fma(beta, C, alpha·acc) to one row of C; Y1 holds beta.
+#define STOREBETA(ROW, LO, HI) \
+	VFMADD231PS (ROW), Y1, LO    \
+	VFMADD231PS 32(ROW), Y1, HI  \
+	VMOVUPS LO, (ROW)            \
+	VMOVUPS HI, 32(ROW)
+
+// func SgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), AX
+	MOVQ b_base+32(FP), BX
+	MOVQ c_base+56(FP), DI
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (DI)(R8*2), R10
+	LEAQ (R9)(R8*2), R11
+	LEAQ (DI)(R8*4), R12
+	LEAQ (R9)(R8*4), R13
+
+	// Bring the C tile toward L1 while the product runs.
+	PREFETCHT0 (DI)
+	PREFETCHT0 63(DI)
+	PREFETCHT0 (R9)
+	PREFETCHT0 63(R9)
+	PREFETCHT0 (R10)
+	PREFETCHT0 63(R10)
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 63(R12)
+	PREFETCHT0 (R13)
+	PREFETCHT0 63(R13)
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	CMPQ CX, $4
+	JLT  k_tail
+
+k_loop4:
+	PREFETCHT0 1024(BX)
+	KSTEP(0, 0)
+	PREFETCHT0 1088(BX)
+	KSTEP(24, 64)
+	PREFETCHT0 1152(BX)
+	KSTEP(48, 128)
+	PREFETCHT0 1216(BX)
+	KSTEP(72, 192)
+	ADDQ $96, AX
+	ADDQ $256, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  k_loop4
+
+k_tail:
+	TESTQ CX, CX
+	JEQ   k_done
+	KSTEP(0, 0)
+	ADDQ $24, AX
+	ADDQ $64, BX
+	DECQ CX
+	JMP  k_tail
+
+k_done:
+	VBROADCASTSS alpha+88(FP), Y0
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VMULPS Y0, Y6, Y6
+	VMULPS Y0, Y7, Y7
+	VMULPS Y0, Y8, Y8
+	VMULPS Y0, Y9, Y9
+	VMULPS Y0, Y10, Y10
+	VMULPS Y0, Y11, Y11
+	VMULPS Y0, Y12, Y12
+	VMULPS Y0, Y13, Y13
+	VMULPS Y0, Y14, Y14
+	VMULPS Y0, Y15, Y15
+
+	// beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it.
+	MOVL beta+92(FP), DX
+	SHLL $1, DX
+	JEQ  store_beta0
+
+	VBROADCASTSS beta+92(FP), Y1
+	STOREBETA(DI, Y4, Y5)
+	STOREBETA(R9, Y6, Y7)
+	STOREBETA(R10, Y8, Y9)
+	STOREBETA(R11, Y10, Y11)
+	STOREBETA(R12, Y12, Y13)
+	STOREBETA(R13, Y14, Y15)
+	VZEROUPPER
+	RET
+
+store_beta0:
+	STORE0(DI, Y4, Y5)
+	STORE0(R9, Y6, Y7)
+	STORE0(R10, Y8, Y9)
+	STORE0(R11, Y10, Y11)
+	STORE0(R12, Y12, Y13)
+	STORE0(R13, Y14, Y15)
+	VZEROUPPER
+	RET
+
+// DSTEP is one step of k of the direct kernel: B row at BX (then BX += DX), A column
+// AOFF bytes into the six rows SI, R9, SI+2·R8, R9+2·R8, SI+4·R8, R9+4·R8.
+#define DSTEP(AOFF) \
+	VMOVUPS (BX), Y0                    \
+	VMOVUPS 32(BX), Y1                  \
+	ADDQ DX, BX                         \
+	VBROADCASTSS AOFF(SI), Y2           \
+	VFMADD231PS Y0, Y2, Y4              \
+	VFMADD231PS Y1, Y2, Y5              \
+	VBROADCASTSS AOFF(R9), Y3           \
+	VFMADD231PS Y0, Y3, Y6              \
+	VFMADD231PS Y1, Y3, Y7              \
+	VBROADCASTSS AOFF(SI)(R8*2), Y2     \
+	VFMADD231PS Y0, Y2, Y8              \
+	VFMADD231PS Y1, Y2, Y9              \
+	VBROADCASTSS AOFF(R9)(R8*2), Y3     \
+	VFMADD231PS Y0, Y3, Y10             \
+	VFMADD231PS Y1, Y3, Y11             \
+	VBROADCASTSS AOFF(SI)(R8*4), Y2     \
+	VFMADD231PS Y0, Y2, Y12             \
+	VFMADD231PS Y1, Y2, Y13             \
+	VBROADCASTSS AOFF(R9)(R8*4), Y3     \
+	VFMADD231PS Y0, Y3, Y14             \
+	VFMADD231PS Y1, Y3, Y15
+
+// func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ lda+32(FP), R8
+	MOVQ b_base+40(FP), BX
+	MOVQ ldb+64(FP), DX
+	SHLQ $2, R8
+	SHLQ $2, DX
+	LEAQ (SI)(R8*1), R9
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	CMPQ CX, $4
+	JLT  d_tail
+
+d_loop4:
+	DSTEP(0)
+	DSTEP(4)
+	DSTEP(8)
+	DSTEP(12)
+	ADDQ $16, SI
+	ADDQ $16, R9
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  d_loop4
+
+d_tail:
+	TESTQ CX, CX
+	JEQ   d_done
+	DSTEP(0)
+	ADDQ $4, SI
+	ADDQ $4, R9
+	DECQ CX
+	JMP  d_tail
+
+d_done:
+	MOVQ c_base+72(FP), DI
+	MOVQ ldc+96(FP), R8
+	SHLQ $2, R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (DI)(R8*2), R10
+	LEAQ (R9)(R8*2), R11
+	LEAQ (DI)(R8*4), R12
+	LEAQ (R9)(R8*4), R13
+
+	VBROADCASTSS alpha+104(FP), Y0
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VMULPS Y0, Y6, Y6
+	VMULPS Y0, Y7, Y7
+	VMULPS Y0, Y8, Y8
+	VMULPS Y0, Y9, Y9
+	VMULPS Y0, Y10, Y10
+	VMULPS Y0, Y11, Y11
+	VMULPS Y0, Y12, Y12
+	VMULPS Y0, Y13, Y13
+	VMULPS Y0, Y14, Y14
+	VMULPS Y0, Y15, Y15
+
+	MOVL beta+108(FP), DX
+	SHLL $1, DX
+	JEQ  d_store_beta0
+
+	VBROADCASTSS beta+108(FP), Y1
+	STOREBETA(DI, Y4, Y5)
+	STOREBETA(R9, Y6, Y7)
+	STOREBETA(R10, Y8, Y9)
+	STOREBETA(R11, Y10, Y11)
+	STOREBETA(R12, Y12, Y13)
+	STOREBETA(R13, Y14, Y15)
+	VZEROUPPER
+	RET
+
+d_store_beta0:
+	STORE0(DI, Y4, Y5)
+	STORE0(R9, Y6, Y7)
+	STORE0(R10, Y8, Y9)
+	STORE0(R11, Y10, Y11)
+	STORE0(R12, Y12, Y13)
+	STORE0(R13, Y14, Y15)
+	VZEROUPPER
+	RET

@@ -1,0 +1,12 @@
+//go:build !openblas
+
+package bench
+
+// haveOpenBLAS says whether this build links OpenBLAS (build tag openblas).
+const haveOpenBLAS = false
+
+func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, nthreads int) {
+	panic("bench: built without the openblas tag")
+}
+
+func openblasInfo() string { return "not linked (build with -tags openblas)" }

@@ -1,0 +1,106 @@
+package simd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kernelmachines/bkm/asm"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGemmKernelConformance calls every implementation's micro-kernel directly and
+// compares it with the twin on the same packed panels: every k across the unrolled
+// loop and its tail, the alpha/beta special cases (beta = 0 must ignore NaN in C), and
+// guard bands around the C tile, whose row padding must stay untouched.
+func TestGemmKernelConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		mr, nr := im.mr, im.nr
+		for k := 0; k <= 37; k++ {
+			for _, ab := range [][2]float32{{1, 0}, {-0.75, 0}, {1, 1}, {2, -0.5}, {0.5, float32(math.Copysign(0, -1))}, {1, float32(math.NaN())}} {
+				a, b := make([]float32, k*mr), make([]float32, k*nr)
+				fillInput(rng, a, 1, 0)
+				fillInput(rng, b, 1, 0)
+				ldc := nr + 3
+				want := make([]float32, mr*ldc)
+				fillInput(rng, want, 1, 0)
+				want[0] = float32(math.NaN())
+				cbuf, c := guarded(len(want), 5)
+				copy(c, want)
+				asm.SgemmKernelGeneric(mr, nr, k, a, b, want, ldc, ab[0], ab[1])
+				im.gemmKernel(k, a, b, c, ldc, ab[0], ab[1])
+				what := fmt.Sprintf("%s k=%d alpha=%v beta=%v", im.name, k, ab[0], ab[1])
+				requireGuards(t, cbuf, 5, len(c), what)
+				// The twin's FMA rounds twice (through float64); allow one ULP per step.
+				requireULP(t, want, c, uint32(k+1), what)
+				for i := 0; i < mr-1; i++ {
+					for j := nr; j < ldc; j++ {
+						require.Equal(t, math.Float32bits(want[i*ldc+j]), math.Float32bits(c[i*ldc+j]), "%s: padding C[%d,%d]", what, i, j)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGemmDirectConformance checks the direct (unpacked) micro-kernel against its
+// twin with strided A and B, over every k past the unroll, and the beta cases.
+func TestGemmDirectConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.gemmDirect == nil {
+			t.Skip("no direct kernel")
+		}
+		rng := rand.New(rand.NewPCG(15, 16))
+		mr, nr := im.mr, im.nr
+		for k := 0; k <= 37; k++ {
+			for _, ab := range [][2]float32{{1, 0}, {-0.75, 0}, {2, -0.5}, {1, float32(math.NaN())}} {
+				lda, ldb, ldc := k+3, nr+5, nr+2
+				a, b := make([]float32, (mr-1)*lda+k), make([]float32, max(0, (k-1)*ldb+nr))
+				fillInput(rng, a, 1, 0)
+				fillInput(rng, b, 1, 0)
+				want := make([]float32, (mr-1)*ldc+nr)
+				fillInput(rng, want, 1, 0)
+				want[0] = float32(math.NaN())
+				cbuf, c := guarded(len(want), 2)
+				copy(c, want)
+				asm.SgemmDirectGeneric(mr, nr, k, a, lda, b, ldb, want, ldc, ab[0], ab[1])
+				im.gemmDirect(k, a, lda, b, ldb, c, ldc, ab[0], ab[1])
+				what := fmt.Sprintf("%s k=%d alpha=%v beta=%v", im.name, k, ab[0], ab[1])
+				requireGuards(t, cbuf, 2, len(c), what)
+				requireULP(t, want, c, uint32(k+1), what)
+			}
+		}
+	})
+}
+
+// TestPackAConformance checks the assembly A-panel packers against the twin over
+// every k past the 4-step unroll, with strides and offsets.
+func TestPackAConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.packA == nil {
+			t.Skip("no assembly packer: the Go loop is the reference")
+		}
+		require.Equal(t, 6, im.mr, "the packer twin is PackA6Generic")
+		rng := rand.New(rand.NewPCG(13, 14))
+		for k := 0; k <= 23; k++ {
+			for _, lda := range []int{k, k + 1, k + 7} {
+				if lda == 0 {
+					continue
+				}
+				a := make([]float32, 5*lda+k+3)
+				fillInput(rng, a, 10, 5)
+				want := make([]float32, 6*k)
+				asm.PackA6Generic(k, a[3:], lda, want)
+				buf, got := guarded(6*k, 7)
+				im.packA(k, a[3:], lda, got)
+				what := fmt.Sprintf("k=%d lda=%d", k, lda)
+				requireGuards(t, buf, 7, 6*k, what)
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+				}
+			}
+		}
+	})
+}

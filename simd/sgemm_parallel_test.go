@@ -1,0 +1,69 @@
+package simd
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSgemmConcurrentCalls runs Sgemm from several goroutines at once, large enough to
+// take the parallel path (shared worker pool, pooled buffers), each checking its own
+// result against the float64 reference. Run it with -race.
+func TestSgemmConcurrentCalls(t *testing.T) {
+	SetThreads(3)
+	t.Cleanup(func() { SetThreads(0) })
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		const callers = 4
+		var wg sync.WaitGroup
+		for g := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(31, uint64(g)))
+				m, n, k := 97+g*13, 131-g*7, 170+g // m·n·k ≥ parallelMinWork
+				for rep := 0; rep < 3; rep++ {
+					gemmCase(t, rng, g%2 == 0, g/2 == 1, m, n, k, rep, 1, float32(rep)/2)
+				}
+			}()
+		}
+		wg.Wait()
+	})
+}
+
+// TestSgemmParallelSplits checks the row and column splits with more parts than
+// tiles and with the thread count changing between calls.
+func TestSgemmParallelSplits(t *testing.T) {
+	t.Cleanup(func() { SetThreads(0) })
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(33, 34))
+		for _, threads := range []int{2, 3, 8} {
+			SetThreads(threads)
+			for _, s := range [][3]int{{5, 700, 600}, {700, 9, 600}, {130, 130, 130}, {im.mr * 3, im.nr * 5, 2000}} {
+				gemmCase(t, rng, false, false, s[0], s[1], s[2], 1, 1, 0)
+				gemmCase(t, rng, true, true, s[0], s[1], s[2], 0, -1, 0.5)
+			}
+		}
+	})
+}
+
+// TestSgemmNoAllocs: steady-state calls (buffers pooled, workers started) do not
+// allocate, single-threaded or parallel, small or large.
+func TestSgemmNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops objects on purpose under the race detector")
+	}
+	t.Cleanup(func() { SetThreads(0) })
+	for _, threads := range []int{1, 2} {
+		SetThreads(threads)
+		for _, s := range [][3]int{{64, 64, 64}, {200, 200, 300}, {64, 600, 64}} {
+			m, n, k := s[0], s[1], s[2]
+			a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+			allocs := testing.AllocsPerRun(20, func() {
+				Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+			})
+			require.Zero(t, allocs, "threads=%d shape %v", threads, s)
+		}
+	}
+}

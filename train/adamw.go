@@ -1,0 +1,114 @@
+package train
+
+import (
+	"fmt"
+	"math"
+)
+
+// AdamW is Adam with decoupled weight decay (Loshchilov & Hutter), update for update
+// what torch.optim.AdamW computes:
+//
+//	p ← p·(1 − lr·λ)                    (only tensors with Decay)
+//	m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²
+//	p ← p − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)
+//
+// Its two moments live in one arena (State = [m | v]).
+type AdamW struct {
+	Cfg   OptimConfig
+	State []float32 // [2·N]: first moments then second moments
+	M, V  []float32 // views of State
+	T     int       // updates applied
+	decay []bool    // per tensor
+	spans [][2]int  // per tensor: offset, size
+}
+
+// NewAdamW makes the optimizer state for a model's parameter arena.
+func NewAdamW(cfg OptimConfig, tensors []Tensor, n int) *AdamW {
+	o := &AdamW{Cfg: cfg, State: make([]float32, 2*n)}
+	o.M, o.V = o.State[:n:n], o.State[n:]
+	for _, t := range tensors {
+		o.decay = append(o.decay, t.Decay)
+		o.spans = append(o.spans, [2]int{t.Offset, t.Size})
+	}
+	return o
+}
+
+// Update applies one AdamW step with learning rate lr.
+func (o *AdamW) Update(params, grads []float32, lr float32) {
+	if len(params) != len(o.M) || len(grads) != len(o.M) {
+		panic(fmt.Sprintf("train: AdamW: len(params) = %d, len(grads) = %d, state for %d", len(params), len(grads), len(o.M)))
+	}
+	o.T++
+	b1, b2 := float64(o.Cfg.Beta1), float64(o.Cfg.Beta2)
+	bc1 := 1 - math.Pow(b1, float64(o.T))
+	bc2 := 1 - math.Pow(b2, float64(o.T))
+	stepSize := float32(float64(lr) / bc1)
+	rbc2 := float32(1 / math.Sqrt(bc2))
+	fb1, fb2, eps := o.Cfg.Beta1, o.Cfg.Beta2, o.Cfg.Eps
+	for ti, sp := range o.spans {
+		p := params[sp[0] : sp[0]+sp[1]]
+		g := grads[sp[0] : sp[0]+sp[1]]
+		m := o.M[sp[0] : sp[0]+sp[1]]
+		v := o.V[sp[0] : sp[0]+sp[1]]
+		shrink := float32(1)
+		if o.decay[ti] {
+			shrink = 1 - lr*o.Cfg.WeightDecay
+		}
+		for i := range p {
+			gi := g[i]
+			mi := fb1*m[i] + (1-fb1)*gi
+			vi := fb2*v[i] + (1-fb2)*gi*gi
+			m[i], v[i] = mi, vi
+			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
+			p[i] = p[i]*shrink - stepSize*mi/denom
+		}
+	}
+}
+
+// GradNorm returns the global L2 norm of g, accumulated in float64.
+func GradNorm(g []float32) float64 {
+	var s float64
+	for _, x := range g {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
+}
+
+// ClipGradNorm scales g so its global norm is at most maxNorm (as
+// torch.nn.utils.clip_grad_norm_: coefficient maxNorm/(norm + 1e-6) when below 1) and
+// returns the norm before clipping. maxNorm ≤ 0 only measures.
+func ClipGradNorm(g []float32, maxNorm float32) float64 {
+	norm := GradNorm(g)
+	if maxNorm > 0 {
+		if c := float64(maxNorm) / (norm + 1e-6); c < 1 {
+			cf := float32(c)
+			for i := range g {
+				g[i] *= cf
+			}
+		}
+	}
+	return norm
+}
+
+// LR returns the learning rate of update step (0-based) under s with peak lr:
+//
+//	warm-up (all kinds): InitLR + step·(lr − InitLR)/Warmup for step < Warmup
+//	inverse_sqrt:        lr·√Warmup/√step afterwards (fairseq)
+//	cosine:              MinLR + ½(lr − MinLR)(1 + cos(π·(step−Warmup)/(Steps−Warmup))), MinLR after Steps
+//	constant:            lr
+func (s ScheduleConfig) LR(step int, lr float32) float32 {
+	if step < s.Warmup {
+		return s.InitLR + float32(step)*(lr-s.InitLR)/float32(s.Warmup)
+	}
+	switch s.Kind {
+	case "inverse_sqrt":
+		return float32(float64(lr) * math.Sqrt(float64(max(s.Warmup, 1))) / math.Sqrt(float64(max(step, 1))))
+	case "cosine":
+		if step >= s.Steps {
+			return s.MinLR
+		}
+		f := float64(step-s.Warmup) / float64(s.Steps-s.Warmup)
+		return s.MinLR + float32(0.5*float64(lr-s.MinLR)*(1+math.Cos(math.Pi*f)))
+	}
+	return lr
+}

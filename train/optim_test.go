@@ -1,0 +1,66 @@
+package train
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestAdamWReference runs three AdamW updates against the formula in float64.
+func TestAdamWReference(t *testing.T) {
+	cfg := OptimConfig{LR: 0.1, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.5}
+	tensors := []Tensor{{Name: "w", Offset: 0, Size: 3, Decay: true}, {Name: "b", Offset: 3, Size: 2}}
+	p := []float32{1, -2, 0.5, 0.25, -1}
+	o := NewAdamW(cfg, tensors, 5)
+	ref := make([]float64, 5)
+	m, v := make([]float64, 5), make([]float64, 5)
+	for i := range p {
+		ref[i] = float64(p[i])
+	}
+	grads := [][]float32{{0.1, -0.2, 0.3, 0.4, -0.5}, {-0.3, 0.1, 0, 0.2, 0.2}, {0.05, 0.05, -0.1, -0.4, 1}}
+	for step, g := range grads {
+		lr := 0.1 * float64(step+1) / 3
+		o.Update(p, g, float32(lr))
+		tt := float64(step + 1)
+		for i := range ref {
+			if i < 3 {
+				ref[i] *= 1 - lr*0.5
+			}
+			gi := float64(g[i])
+			m[i] = 0.9*m[i] + 0.1*gi
+			v[i] = 0.95*v[i] + 0.05*gi*gi
+			mh := m[i] / (1 - math.Pow(0.9, tt))
+			vh := v[i] / (1 - math.Pow(0.95, tt))
+			ref[i] -= lr * mh / (math.Sqrt(vh) + 1e-8)
+		}
+		for i := range p {
+			require.InDelta(t, ref[i], p[i], 2e-6, "step %d param %d", step, i)
+		}
+	}
+	require.Equal(t, 3, o.T)
+}
+
+func TestClipGradNorm(t *testing.T) {
+	g := []float32{3, 4}
+	require.InDelta(t, 5, ClipGradNorm(g, 10), 1e-9)
+	require.Equal(t, []float32{3, 4}, g, "below the limit: untouched")
+	require.InDelta(t, 5, ClipGradNorm(g, 1), 1e-9)
+	require.InDelta(t, 1, GradNorm(g), 1e-6)
+}
+
+func TestSchedules(t *testing.T) {
+	inv := ScheduleConfig{Kind: "inverse_sqrt", Warmup: 4, InitLR: 0}
+	require.InDelta(t, 0, inv.LR(0, 1), 1e-7)
+	require.InDelta(t, 0.5, inv.LR(2, 1), 1e-7)
+	require.InDelta(t, 1, inv.LR(4, 1), 1e-7)
+	require.InDelta(t, 0.5, inv.LR(16, 1), 1e-7) // √4/√16
+	cos := ScheduleConfig{Kind: "cosine", Warmup: 2, Steps: 12, MinLR: 0.1}
+	require.InDelta(t, 0.5, cos.LR(1, 1), 1e-7)
+	require.InDelta(t, 1, cos.LR(2, 1), 1e-7)
+	require.InDelta(t, 0.55, cos.LR(7, 1), 1e-6) // halfway: (1+0.1)/2
+	require.InDelta(t, 0.1, cos.LR(12, 1), 1e-7)
+	require.InDelta(t, 0.1, cos.LR(100, 1), 1e-7)
+	con := ScheduleConfig{Kind: "constant"}
+	require.InDelta(t, 0.3, con.LR(50, 0.3), 1e-7)
+}
