@@ -156,7 +156,7 @@ func compareOne(cfg train.Config, ds *dataSet, dir string, evalEvery, bleuN, bea
 	if err := ensureWritableDir(dir); err != nil {
 		return runResult{}, err
 	}
-	e, err := newEngine(cfg, ds)
+	e, err := newEngine(cfg, ds, train.ByteTokenizer{})
 	if err != nil {
 		return runResult{}, err
 	}

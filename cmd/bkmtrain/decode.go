@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"math"
+
+	"github.com/kernelmachines/bkm/train"
 )
 
 // errNoDecoder is returned while package train has no decoding API (greedy/beam search
@@ -14,4 +16,11 @@ func (e *engine) translate(src []string, beam int) ([]string, error) { return ni
 
 func (e *engine) generate(prompts []string, tokens int) ([]string, error) { return nil, errNoDecoder }
 
-func (e *engine) bleu(hyp, ref []string) float64 { return math.NaN() }
+// bleu is sacreBLEU's default corpus BLEU (13a tokenization) of hyp against ref.
+func (e *engine) bleu(hyp, ref []string) float64 {
+	s, err := train.CorpusBLEU(hyp, [][]string{ref})
+	if err != nil {
+		return math.NaN()
+	}
+	return s.Score
+}

@@ -226,7 +226,7 @@ func TestEndToEndErrors(t *testing.T) {
 		{"misspelt config field", []string{"train", "--config", typoCfg, "--out", out}, 1, `unknown field "dmodel"`},
 		{"unwritable checkpoint dir", append([]string{"train", "--out", filepath.Join(aFile, "run")}, tiny...), 1, "checkpoint directory " + filepath.Join(aFile, "run")},
 		{"missing checkpoint", []string{"eval", "--checkpoint", filepath.Join(tmp, "nope.bkm")}, 1, "nope.bkm: no such file"},
-		{"corrupt checkpoint", []string{"translate", "--checkpoint", good}, 1, "not a bkmtrain checkpoint"},
+		{"corrupt checkpoint", []string{"translate", "--checkpoint", good}, 1, "not a bkm checkpoint (bad magic)"},
 		{"bkm without subcommand", []string{"bkm"}, 2, "want bkm fit or bkm predict"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

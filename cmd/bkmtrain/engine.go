@@ -22,16 +22,16 @@ type engine struct {
 	ds     *dataSet
 }
 
-// newEngine builds the model from cfg (initialized from cfg.Seed) and the batches of ds;
-// with ds nil, only the model (for translate and generate).
-func newEngine(cfg train.Config, ds *dataSet) (*engine, error) {
+// newEngine builds the model from cfg (initialized from cfg.Seed) and the batches of ds
+// tokenized with tok; with ds nil, only the model (for translate and generate).
+func newEngine(cfg train.Config, ds *dataSet, tok train.Tokenizer) (*engine, error) {
 	tr, err := train.NewTrainer(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("inconsistent config: %w", err)
 	}
-	e := &engine{cfg: cfg, task: taskOf(cfg), tok: train.ByteTokenizer{}, tr: tr, ds: ds}
+	e := &engine{cfg: cfg, task: taskOf(cfg), tok: tok, tr: tr, ds: ds}
 	if m := cfg.Model; m.Vocab < e.tok.VocabSize() {
-		return nil, fmt.Errorf("inconsistent config: model.vocab = %d is smaller than the tokenizer's %d ids", m.Vocab, e.tok.VocabSize())
+		return nil, fmt.Errorf("inconsistent config: model.vocab = %d is smaller than the tokenizer's %d ids (--tokenizer sets it)", m.Vocab, e.tok.VocabSize())
 	}
 	if ds == nil {
 		return e, nil
@@ -117,4 +117,27 @@ func (e *engine) threads() int { return simd.Threads() }
 func configJSON(cfg train.Config) string {
 	b, _ := json.Marshal(cfg)
 	return string(b)
+}
+
+// newTokenizer makes the tokenizer of a fresh run: bytes, or BPE learned from the
+// training text (both sides for translation) with vocab ids in total.
+func newTokenizer(kind string, vocab int, ds *dataSet) (train.Tokenizer, error) {
+	switch kind {
+	case "byte":
+		return train.ByteTokenizer{}, nil
+	case "bpe":
+		var b strings.Builder
+		for _, p := range ds.Train {
+			b.WriteString(p.Src + "\n" + p.Tgt + "\n")
+		}
+		for _, l := range ds.TrainText {
+			b.WriteString(l + "\n")
+		}
+		bpe, err := train.TrainBPE(b.String(), vocab)
+		if err != nil {
+			return nil, fmt.Errorf("--bpe-vocab %d: %w", vocab, err)
+		}
+		return bpe, nil
+	}
+	return nil, usagef("--tokenizer = %q: want byte or bpe", kind)
 }

@@ -244,6 +244,8 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	bleuN := fs.Int("bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
 	beam := fs.Int("beam", 1, "beam size for the validation translations (1 = greedy)")
 	resume := fs.String("resume", "", "continue from this checkpoint (file or run directory); config flags other than --steps and --threads are not allowed")
+	tokKind := fs.String("tokenizer", "byte", "byte, or bpe (learned from the training data; sets model.vocab)")
+	bpeVocab := fs.Int("bpe-vocab", 1000, "BPE vocabulary size (ids, including the 256 bytes and 3 specials)")
 	progressMode := fs.String("progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar or plain")
 	cpuprofile := fs.String("cpuprofile", "", "write a pprof CPU profile to this file")
 	memprofile := fs.String("memprofile", "", "write a pprof heap profile to this file at the end")
@@ -302,8 +304,15 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if e, err = loadEngine(*resume, cfg, ds); err != nil {
 			return err
 		}
-	} else if e, err = newEngine(cfg, ds); err != nil {
-		return err
+	} else {
+		tok, err := newTokenizer(*tokKind, *bpeVocab, ds)
+		if err != nil {
+			return err
+		}
+		cfg.Model.Vocab = tok.VocabSize()
+		if e, err = newEngine(cfg, ds, tok); err != nil {
+			return err
+		}
 	}
 	metrics, err := openMetrics(filepath.Join(*outDir, "metrics.jsonl"), *resume != "")
 	if err != nil {
@@ -359,7 +368,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 func isConfigFlag(fs *flag.FlagSet, name string) bool {
 	switch name {
 	case "train", "valid", "out", "save-every", "eval-every", "log-every", "samples", "bleu-sentences",
-		"beam", "resume", "progress", "cpuprofile", "memprofile":
+		"beam", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab":
 		return false
 	}
 	return fs.Lookup(name) != nil
