@@ -51,24 +51,9 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 	}
 	m.Reserve(B*S, B*T)
 	m.batch, m.nB, m.nS, m.nT = bt, B, S, T
-	n, ns := B*T, B*S
+	n := B * T
 	if encdec {
-		mask := m.keyMask[:ns]
-		for i, id := range bt.Src {
-			mask[i] = id != m.Cfg.Pad
-		}
-		x := m.embed(m.embEnc[:ns*C], m.maskEnc[:ns*C], bt.Src, m.encWte, m.encPos, B, S, 0)
-		for _, bl := range m.enc {
-			x = m.blockForward(bl, x, nil, B, S, 0)
-		}
-		if m.Cfg.PreLN {
-			t0 := m.now()
-			m.encLNIn = x
-			layerNormForward(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
-			m.tick(ProfLayerNorm, t0)
-			x = m.encFin.out[:ns*C]
-		}
-		m.encOut = x
+		m.encOut = m.encode(bt.Src, B, S)
 	}
 	y := m.embed(m.embDec[:n*C], m.maskDec[:n*C], bt.In, m.decWte, m.decPos, B, T, 1)
 	for _, bl := range m.dec {
@@ -90,6 +75,28 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 	m.tick(ProfLoss, t0)
 	m.lossCount = count
 	return lossSum, count
+}
+
+// encode runs the encoder on src [B, S] and returns its output [B·S, C] (a view of the
+// activation arena); it sets the source key mask.
+func (m *Model) encode(src []int32, B, S int) []float32 {
+	ns, C := B*S, m.C
+	mask := m.keyMask[:ns]
+	for i, id := range src {
+		mask[i] = id != m.Cfg.Pad
+	}
+	x := m.embed(m.embEnc[:ns*C], m.maskEnc[:ns*C], src, m.encWte, m.encPos, B, S, 0)
+	for _, bl := range m.enc {
+		x = m.blockForward(bl, x, nil, B, S, 0)
+	}
+	if m.Cfg.PreLN {
+		t0 := m.now()
+		m.encLNIn = x
+		layerNormForward(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
+		m.tick(ProfLayerNorm, t0)
+		x = m.encFin.out[:ns*C]
+	}
+	return x
 }
 
 // embed writes dropout(scale·wte[tok] + pos) into out and returns it.

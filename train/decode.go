@@ -1,0 +1,319 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// Decoder generates with a trained model, one token per step, keeping every decoder
+// self-attention layer's keys and values in a cache so that a step costs O(t) for the
+// t tokens already generated (attention over the cache) instead of re-running the
+// prefix. Cross-attention keys and values are computed once per source sentence.
+// A Decoder allocates its buffers once, for up to Beam hypotheses of up to MaxLen tokens.
+type Decoder struct {
+	m            *Model
+	Beam, MaxLen int
+
+	kc, vc   [][]float32 // per self-attention block: [Beam, H, MaxLen, D]
+	kc2, vc2 [][]float32 // the same, for reordering beams
+	ck, cv   [][]float32 // per cross-attention block: [1, H, S, D]
+	S        int
+
+	x, z, ln, f, o []float32 // [Beam, C]
+	qkv            []float32 // [Beam, 3C]
+	qh, oh         []float32 // [1, H, Beam, D]
+	st             []float32 // [Beam·H]
+	h, act, tnh    []float32 // [Beam, F]
+	logp           []float32 // [Beam, V]
+	mean, rstd     []float32 // [Beam]
+	tok            []int32
+}
+
+// NewDecoder prepares decoding with up to beam hypotheses of up to maxLen tokens (BOS
+// included; at most model.max_len).
+func (m *Model) NewDecoder(beam, maxLen int) *Decoder {
+	if beam < 1 || maxLen < 1 || maxLen > m.Cfg.MaxLen {
+		panic(fmt.Sprintf("train: NewDecoder: beam = %d, maxLen = %d (model.max_len = %d)", beam, maxLen, m.Cfg.MaxLen))
+	}
+	C, H, F, V := m.C, m.H, m.F, m.V
+	d := &Decoder{m: m, Beam: beam, MaxLen: maxLen}
+	for _, bl := range m.dec {
+		if bl.kind == selfAttnBlock {
+			for _, c := range []*[][]float32{&d.kc, &d.vc, &d.kc2, &d.vc2} {
+				*c = append(*c, make([]float32, beam*H*maxLen*m.D))
+			}
+		}
+	}
+	d.ck = make([][]float32, len(m.dec))
+	d.cv = make([][]float32, len(m.dec))
+	for _, p := range []*[]float32{&d.x, &d.z, &d.ln, &d.f, &d.o, &d.qh, &d.oh} {
+		*p = make([]float32, beam*C)
+	}
+	d.qkv = make([]float32, beam*3*C)
+	d.st = make([]float32, beam*H)
+	d.h, d.act, d.tnh = make([]float32, beam*F), make([]float32, beam*F), make([]float32, beam*F)
+	d.logp = make([]float32, beam*V)
+	d.mean, d.rstd = make([]float32, beam), make([]float32, beam)
+	d.tok = make([]int32, beam)
+	return d
+}
+
+// start encodes the source (encdec) and prepares the cross-attention keys and values.
+func (d *Decoder) start(src []int32) {
+	m := d.m
+	m.Training = false
+	if m.Cfg.Arch != "encdec" {
+		return
+	}
+	S, C, H, D := len(src), m.C, m.H, m.D
+	if S < 1 || S > m.Cfg.MaxLen {
+		panic(fmt.Sprintf("train: decode: source length %d outside [1, %d]", S, m.Cfg.MaxLen))
+	}
+	m.Reserve(S, 1)
+	enc := m.encode(src, 1, S)
+	d.S = S
+	kv := make([]float32, S*2*C)
+	for i, bl := range m.dec {
+		if bl.kind != crossAttnBlock {
+			continue
+		}
+		linearForward(kv, enc, bl.kv.w, bl.kv.b, S, C, 2*C)
+		if len(d.ck[i]) < S*C {
+			d.ck[i], d.cv[i] = make([]float32, S*C), make([]float32, S*C)
+		}
+		splitHeads(d.ck[i], kv, 1, S, H, D, 2*C, 0)
+		splitHeads(d.cv[i], kv, 1, S, H, D, 2*C, C)
+	}
+}
+
+// step feeds token tok[b] at position t to each of the nb hypotheses and leaves the
+// next-token log-probabilities in d.logp [nb, V].
+func (d *Decoder) step(tok []int32, nb, t int) {
+	m := d.m
+	C, H, D, F, V := m.C, m.H, m.D, m.F, m.V
+	x := d.x[:nb*C]
+	embeddingForward(x, tok[:nb], m.decWte, m.decPos[t*C:], m.embScale, nb, 1, C)
+	self := 0
+	for i, bl := range m.dec {
+		in := x
+		if m.Cfg.PreLN {
+			layerNormForward(d.ln, d.mean, d.rstd, x, bl.ln.w, bl.ln.b, nb, C)
+			in = d.ln[:nb*C]
+		}
+		f := d.f[:nb*C]
+		switch bl.kind {
+		case selfAttnBlock:
+			qkv := d.qkv[:nb*3*C]
+			linearForward(qkv, in, bl.qkv.w, bl.qkv.b, nb, C, 3*C)
+			kc, vc := d.kc[self], d.vc[self]
+			self++
+			for b := 0; b < nb; b++ {
+				for h := 0; h < H; h++ {
+					base := (b*H + h) * d.MaxLen * D
+					copy(kc[base+t*D:base+(t+1)*D], qkv[b*3*C+C+h*D:])
+					copy(vc[base+t*D:base+(t+1)*D], qkv[b*3*C+2*C+h*D:])
+					n := (t + 1) * D
+					bl.core.forward(d.o[b*C+h*D:b*C+(h+1)*D], d.st[:1], qkv[b*3*C+h*D:b*3*C+(h+1)*D],
+						kc[base:base+n], vc[base:base+n], 1, 1, 1, t+1, D, false, nil)
+				}
+			}
+			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
+		case crossAttnBlock:
+			q := d.qkv[:nb*C]
+			linearForward(q, in, bl.qkv.w, bl.qkv.b, nb, C, C)
+			// Every hypothesis attends to the same source: the hypotheses are the query axis.
+			splitHeads(d.qh, q, 1, nb, H, D, C, 0)
+			bl.core.forward(d.oh[:nb*C], d.st[:nb*H], d.qh[:nb*C], d.ck[i][:d.S*C], d.cv[i][:d.S*C], 1, H, nb, d.S, D, false, nil)
+			mergeHeads(d.o, d.oh, 1, nb, H, D, C, 0)
+			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
+		case ffnBlock:
+			hid, act := d.h[:nb*F], d.act[:nb*F]
+			linearForward(hid, in, bl.fc1.w, bl.fc1.b, nb, C, F)
+			if m.Cfg.Activation == "gelu" {
+				geluForward(act, d.tnh[:nb*F], hid)
+			} else {
+				reluForward(act, hid)
+			}
+			linearForward(f, act, bl.fc2.w, bl.fc2.b, nb, F, C)
+		}
+		if m.Cfg.PreLN {
+			simd.Add(x, x, f)
+		} else {
+			z := d.z[:nb*C]
+			residualForward(z, x, f)
+			layerNormForward(x, d.mean, d.rstd, z, bl.ln.w, bl.ln.b, nb, C)
+		}
+	}
+	if m.Cfg.PreLN {
+		layerNormForward(d.ln, d.mean, d.rstd, x, m.decNorm.w, m.decNorm.b, nb, C)
+		x = d.ln[:nb*C]
+	}
+	logp := d.logp[:nb*V]
+	linearForward(logp, x, m.outW, nil, nb, C, V)
+	for b := 0; b < nb; b++ {
+		simd.LogSoftmax(logp[b*V:(b+1)*V], logp[b*V:(b+1)*V])
+	}
+}
+
+// reorder makes hypothesis b continue from hypothesis parent[b]: the caches of positions
+// 0..t are gathered into the spare buffers, which then become the caches.
+func (d *Decoder) reorder(parent []int, t int) {
+	H, D := d.m.H, d.m.D
+	n := (t + 1) * D
+	for l := range d.kc {
+		for b, p := range parent {
+			for h := 0; h < H; h++ {
+				dst, src := (b*H+h)*d.MaxLen*D, (p*H+h)*d.MaxLen*D
+				copy(d.kc2[l][dst:dst+n], d.kc[l][src:src+n])
+				copy(d.vc2[l][dst:dst+n], d.vc[l][src:src+n])
+			}
+		}
+		d.kc[l], d.kc2[l] = d.kc2[l], d.kc[l]
+		d.vc[l], d.vc2[l] = d.vc2[l], d.vc[l]
+	}
+}
+
+func argmax(x []float32) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// Greedy decodes src (encdec; ignored by the decoder-only model, which continues
+// prefix) by taking the most likely token each step, until EOS or maxLen tokens. prefix
+// (may be empty) is forced after BOS (the decoder-only model starts from prefix[0]
+// instead of BOS). The result excludes BOS, the prefix and EOS.
+func (d *Decoder) Greedy(src, prefix []int32, maxLen int) []int32 {
+	maxLen = min(maxLen, d.MaxLen)
+	d.start(src)
+	m := d.m
+	d.tok[0] = m.Cfg.BOS
+	if m.Cfg.Arch == "decoder" && len(prefix) > 0 {
+		// Language-model windows start anywhere in the text, without BOS: start from the
+		// prompt itself.
+		d.tok[0], prefix = prefix[0], prefix[1:]
+	}
+	var out []int32
+	for t := 0; t < maxLen; t++ {
+		d.step(d.tok, 1, t)
+		if t < len(prefix) {
+			d.tok[0] = prefix[t]
+			continue
+		}
+		row := d.logp[:m.V]
+		next := int32(-1)
+		for v, lp := range row { // never Pad or BOS, as in BeamSearch
+			if int32(v) != m.Cfg.Pad && int32(v) != m.Cfg.BOS && (next < 0 || lp > row[next]) {
+				next = int32(v)
+			}
+		}
+		if next == m.Cfg.EOS {
+			break
+		}
+		out = append(out, next)
+		d.tok[0] = next
+	}
+	return out
+}
+
+// Hypothesis is a finished beam-search output.
+type Hypothesis struct {
+	Tokens []int32 // without BOS and EOS
+	LogP   float64 // Σ log p of the tokens and the final EOS (if any)
+	Score  float64 // LogP / len^lenPenalty, len counting EOS (fairseq)
+}
+
+// BeamSearch decodes src with beam size k ≤ Beam and length penalty α: hypotheses are
+// ranked by LogP/len^α. Each step expands every live hypothesis, keeps the 2k best
+// candidates, moves those among the first k that end in EOS to the finished list and
+// continues the k best others; it stops when k hypotheses have finished (fairseq's rule) or at maxLen, where
+// the live ones are finished as they are. It returns the finished hypotheses, best first.
+func (d *Decoder) BeamSearch(src []int32, k int, lenPenalty float64, maxLen int) []Hypothesis {
+	if k < 1 || k > d.Beam {
+		panic(fmt.Sprintf("train: BeamSearch: k = %d outside [1, Beam = %d]", k, d.Beam))
+	}
+	maxLen = min(maxLen, d.MaxLen)
+	d.start(src)
+	m := d.m
+	V := m.V
+	type live struct {
+		tokens []int32
+		logp   float64
+	}
+	beams := []live{{logp: 0}}
+	d.tok[0] = m.Cfg.BOS
+	var done []Hypothesis
+	finish := func(tokens []int32, logp float64, length int) {
+		done = append(done, Hypothesis{Tokens: tokens, LogP: logp, Score: logp / math.Pow(float64(length), lenPenalty)})
+	}
+	type cand struct {
+		beam int
+		tok  int32
+		logp float64
+	}
+	cands := make([]cand, 0, 2*k)
+	parent := make([]int, 0, k)
+	for t := 0; t < maxLen && len(done) < k; t++ {
+		nb := len(beams)
+		d.step(d.tok, nb, t)
+		cands = cands[:0]
+		for b := 0; b < nb; b++ {
+			row := d.logp[b*V : (b+1)*V]
+			for v, lp := range row {
+				if int32(v) == m.Cfg.Pad || int32(v) == m.Cfg.BOS {
+					continue
+				}
+				c := cand{b, int32(v), beams[b].logp + float64(lp)}
+				// keep the 2k best (insertion into a short sorted list)
+				if len(cands) == 2*k && c.logp <= cands[len(cands)-1].logp {
+					continue
+				}
+				i := sort.Search(len(cands), func(i int) bool { return cands[i].logp < c.logp })
+				if len(cands) < 2*k {
+					cands = append(cands, cand{})
+				}
+				copy(cands[i+1:], cands[i:len(cands)-1])
+				cands[i] = c
+			}
+		}
+		var next []live
+		parent = parent[:0]
+		for rank, c := range cands {
+			toks := append(append([]int32(nil), beams[c.beam].tokens...), c.tok)
+			if c.tok == m.Cfg.EOS {
+				// As fairseq: only an EOS among the k best candidates finishes a hypothesis.
+				if rank < k && len(done) < k {
+					finish(toks[:len(toks)-1], c.logp, len(toks))
+				}
+				continue
+			}
+			if len(next) < k {
+				next = append(next, live{toks, c.logp})
+				parent = append(parent, c.beam)
+			}
+		}
+		if len(done) >= k || len(next) == 0 {
+			break
+		}
+		if t+1 == maxLen {
+			for _, b := range next {
+				finish(b.tokens, b.logp, len(b.tokens))
+			}
+			break
+		}
+		d.reorder(parent, t)
+		for b, l := range next {
+			d.tok[b] = l.tokens[len(l.tokens)-1]
+		}
+		beams = next
+	}
+	sort.SliceStable(done, func(i, j int) bool { return done[i].Score > done[j].Score })
+	return done
+}

@@ -1,0 +1,131 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// scaledModel has larger weights than the default init so its next-token distributions
+// are far from uniform (no argmax ties).
+func scaledModel(t *testing.T, cfg ModelConfig, seed uint64) *Model {
+	m, err := NewModel(cfg, seed)
+	require.NoError(t, err)
+	for _, tn := range m.Tensors {
+		if tn.Decay {
+			w := m.Params[tn.Offset : tn.Offset+tn.Size]
+			for i := range w {
+				w[i] *= 8
+			}
+		}
+	}
+	return m
+}
+
+// fullLogProbs runs the whole model (no cache) on BOS+prefix and returns the last
+// position's next-token log-probabilities.
+func fullLogProbs(m *Model, src, prefix []int32) []float32 {
+	in := append([]int32{m.Cfg.BOS}, prefix...)
+	out := make([]int32, len(in))
+	fill(out, m.Cfg.Pad)
+	bt := &Batch{B: 1, T: len(in), In: in, Out: out}
+	if m.Cfg.Arch == "encdec" {
+		bt.S, bt.Src = len(src), src
+	}
+	m.Training = false
+	m.Forward(bt)
+	V := m.V
+	return append([]float32(nil), m.logits[(len(in)-1)*V:len(in)*V]...)
+}
+
+// TestDecoderCacheMatchesFullForward: every cached decoding step gives the
+// log-probabilities of a full forward pass over the prefix.
+func TestDecoderCacheMatchesFullForward(t *testing.T) {
+	for _, tc := range []struct {
+		arch  string
+		preLN bool
+		kern  string
+	}{{"encdec", false, "edp"}, {"encdec", true, "rbf"}, {"decoder", false, "edp"}, {"decoder", true, "poly2"}} {
+		cfg := tinyModelConfig(tc.arch)
+		cfg.PreLN, cfg.Kernel, cfg.MaxLen = tc.preLN, tc.kern, 12
+		m := scaledModel(t, cfg, 11)
+		src := []int32{3, 4, 5, 6, 2}
+		d := m.NewDecoder(3, 10)
+		d.start(src)
+		prefix := []int32{}
+		d.tok[0] = m.Cfg.BOS
+		for step := 0; step < 8; step++ {
+			d.step(d.tok, 1, step)
+			want := fullLogProbs(m, src, prefix)
+			for v := range want {
+				require.InDelta(t, want[v], d.logp[v], 1e-4, "%v step %d token %d", tc, step, v)
+			}
+			next := int32(argmax(want))
+			if next == m.Cfg.EOS || next == m.Cfg.BOS || next == m.Cfg.Pad {
+				next = 3 + int32(step%5)
+			}
+			prefix = append(prefix, next)
+			d.tok[0] = next
+			// The full forward clobbered the encoder activations; decoding only uses its
+			// own cross keys and values, so it continues unaffected.
+		}
+	}
+}
+
+// TestBeamSearchExhaustive: with a beam as wide as the whole search space, beam search
+// returns the best-scoring sequence found by enumerating every sequence.
+func TestBeamSearchExhaustive(t *testing.T) {
+	long := 0
+	for seed := uint64(1); seed <= 12; seed++ {
+		if beamVsExhaustive(t, seed) >= 2 {
+			long++
+		}
+	}
+	require.Greater(t, long, 2, "several seeds have a best sequence of 2+ tokens")
+}
+
+func beamVsExhaustive(t *testing.T, seed uint64) int {
+	cfg := tinyModelConfig("encdec")
+	cfg.Vocab, cfg.MaxLen = 5, 8 // tokens: 0 pad, 1 bos, 2 eos, 3, 4
+	m := scaledModel(t, cfg, seed)
+	src := []int32{3, 4, 3, 2}
+	const maxLen, alpha = 4, 1.0
+	// Enumerate: sequences over {3,4} of length < maxLen followed by EOS, and sequences of
+	// length maxLen without EOS.
+	best, bestSeq := math.Inf(-1), []int32(nil)
+	var walk func(prefix []int32, logp float64)
+	walk = func(prefix []int32, logp float64) {
+		lp := fullLogProbs(m, src, prefix)
+		if len(prefix) < maxLen {
+			if s := (logp + float64(lp[2])) / math.Pow(float64(len(prefix)+1), alpha); s > best {
+				best, bestSeq = s, append([]int32(nil), prefix...)
+			}
+		}
+		for _, v := range []int32{3, 4} {
+			np := append(append([]int32(nil), prefix...), v)
+			l := logp + float64(lp[v])
+			if len(np) == maxLen {
+				if s := l / math.Pow(float64(maxLen), alpha); s > best {
+					best, bestSeq = s, np
+				}
+				continue
+			}
+			walk(np, l)
+		}
+	}
+	walk(nil, 0)
+	d := m.NewDecoder(16, maxLen)
+	hyps := d.BeamSearch(src, 16, alpha, maxLen)
+	require.NotEmpty(t, hyps)
+	require.Equal(t, fmtTokens(bestSeq), fmtTokens(hyps[0].Tokens), "seed %d", seed)
+	require.InDelta(t, best, hyps[0].Score, 1e-4)
+	// Beam 1 is greedy.
+	g := d.Greedy(src, nil, maxLen)
+	h1 := d.BeamSearch(src, 1, alpha, maxLen)
+	require.Equal(t, fmtTokens(g), fmtTokens(h1[0].Tokens))
+	return len(bestSeq)
+}
+
+func fmtTokens(x []int32) string { return fmt.Sprint([]int32(x)) }
