@@ -113,10 +113,6 @@ func trainLoop(e *engine, o runOpts, metrics *metricsLog) (runResult, error) {
 				src[i], ref[i] = p.Src, p.Tgt
 			}
 			hyp, err := e.translate(src, o.beam)
-			if errors.Is(err, errNoDecoder) {
-				say("%s (no BLEU or samples: %v)", msg, err)
-				return metrics.write(rec)
-			}
 			if err != nil {
 				return err
 			}
@@ -133,10 +129,6 @@ func trainLoop(e *engine, o runOpts, metrics *metricsLog) (runResult, error) {
 			if o.samples > 0 {
 				prompts := lmPrompts(e.ds.ValidText, o.samples)
 				outs, err := e.generate(prompts, 60)
-				if errors.Is(err, errNoDecoder) {
-					say("  (no samples: %v)", err)
-					return metrics.write(rec)
-				}
 				if err != nil {
 					return err
 				}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -73,14 +72,10 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			src[i], ref[i] = p.Src, p.Tgt
 		}
 		hyp, err := e.translate(src, *beam)
-		switch {
-		case errors.Is(err, errNoDecoder):
-			fmt.Fprintf(stderr, "bkmtrain eval: no BLEU: %v\n", err)
-		case err != nil:
+		if err != nil {
 			return err
-		default:
-			fmt.Fprintf(stdout, ", BLEU %.2f on %d sentences (beam %d)", e.bleu(hyp, ref), n, *beam)
 		}
+		fmt.Fprintf(stdout, ", BLEU %.2f on %d sentences (beam %d)", e.bleu(hyp, ref), n, *beam)
 	}
 	fmt.Fprintln(stdout)
 	return nil
