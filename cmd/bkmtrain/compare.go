@@ -43,6 +43,8 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	evalEvery := fs.Int("eval-every", 100, "validate every N updates (the points of the learning curves)")
 	bleuN := fs.Int("bleu-sentences", 100, "validation sentences translated for BLEU at the end of each run (translation)")
 	beam := fs.Int("beam", 1, "beam size for BLEU")
+	tokKind := fs.String("tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
+	bpeVocab := fs.Int("bpe-vocab", 1000, "BPE vocabulary size")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -86,6 +88,11 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tok, err := newTokenizer(*tokKind, *bpeVocab, ds)
+	if err != nil {
+		return err
+	}
+	base.Model.Vocab = tok.VocabSize()
 	if err := ensureWritableDir(*outDir); err != nil {
 		return err
 	}
@@ -99,7 +106,7 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		for _, seed := range seeds {
 			cfg := base
 			cfg.Model.Kernel, cfg.Model.LayerKernels, cfg.Seed = k, nil, seed
-			res, err := compareOne(cfg, ds, filepath.Join(*outDir, fmt.Sprintf("%s-seed%d", k, seed)), *evalEvery, *bleuN, *beam, stderr)
+			res, err := compareOne(cfg, ds, tok, filepath.Join(*outDir, fmt.Sprintf("%s-seed%d", k, seed)), *evalEvery, *bleuN, *beam, stderr)
 			if err != nil {
 				if !errors.Is(err, errDiverged) {
 					return fmt.Errorf("kernel %s, seed %d: %w", k, seed, err)
@@ -152,11 +159,11 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 // compareOne trains one kernel with one seed into dir.
-func compareOne(cfg train.Config, ds *dataSet, dir string, evalEvery, bleuN, beam int, log io.Writer) (runResult, error) {
+func compareOne(cfg train.Config, ds *dataSet, tok train.Tokenizer, dir string, evalEvery, bleuN, beam int, log io.Writer) (runResult, error) {
 	if err := ensureWritableDir(dir); err != nil {
 		return runResult{}, err
 	}
-	e, err := newEngine(cfg, ds, train.ByteTokenizer{})
+	e, err := newEngine(cfg, ds, tok)
 	if err != nil {
 		return runResult{}, err
 	}
@@ -229,10 +236,10 @@ func compareTable(cfg train.Config, data string, seeds []uint64, all []*kernelRu
 	var b strings.Builder
 	m := cfg.Model
 	fmt.Fprintf(&b, "Task %s on %s. Model %s, d_model %d, %d heads, FFN %d, layers %d/%d, max_len %d, dropout %g. "+
-		"AdamW lr %g, %s schedule (warm-up %d), %d steps, clip %g; batch %s. Seeds %v, %d thread(s). "+
+		"Vocabulary %d. AdamW lr %g, %s schedule (warm-up %d), %d steps, clip %g; batch %s. Seeds %v, %d thread(s). "+
 		"Mean ± sample std over seeds; wall time per run.\n\n",
 		task, data, m.Arch, m.DModel, m.Heads, m.FFN, m.EncLayers, m.DecLayers, m.MaxLen, m.Dropout,
-		cfg.Optim.LR, cfg.Schedule.Kind, cfg.Schedule.Warmup, cfg.Schedule.Steps, cfg.Optim.ClipNorm,
+		m.Vocab, cfg.Optim.LR, cfg.Schedule.Kind, cfg.Schedule.Warmup, cfg.Schedule.Steps, cfg.Optim.ClipNorm,
 		batchDesc(cfg), seeds, threadsOf(cfg))
 	if task == "translate" {
 		b.WriteString("| kernel | BLEU | valid loss | final train loss | wall time | runs |\n|---|---|---|---|---|---|\n")

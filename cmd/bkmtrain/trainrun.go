@@ -126,7 +126,7 @@ func trainLoop(e *engine, o runOpts, metrics *metricsLog) (runResult, error) {
 			}
 		} else {
 			say("%s", msg)
-			if o.samples > 0 {
+			if e.task == "lm" && o.samples > 0 {
 				prompts := lmPrompts(e.ds.ValidText, o.samples)
 				outs, err := e.generate(prompts, 60)
 				if err != nil {
@@ -229,14 +229,14 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	trainPath := fs.String("train", "", "training data: TSV source<TAB>target (translate) or text (lm); default: the embedded corpus")
 	validPath := fs.String("valid", "", "validation data, same format as --train")
 	outDir := fs.String("out", "bkmtrain-run", "directory for checkpoint.bkm and metrics.jsonl")
-	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end and on SIGINT/SIGTERM)")
-	evalEvery := fs.Int("eval-every", 100, "validate every N updates (and at the end)")
+	saveEvery := fs.Int("save-every", 300, "checkpoint every N updates (and at the end and on SIGINT/SIGTERM)")
+	evalEvery := fs.Int("eval-every", 300, "validate every N updates (and at the end)")
 	logEvery := fs.Int("log-every", 10, "without a terminal: one log line every N updates")
 	samples := fs.Int("samples", 2, "sample translations or generations printed at each validation")
 	bleuN := fs.Int("bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
 	beam := fs.Int("beam", 1, "beam size for the validation translations (1 = greedy)")
 	resume := fs.String("resume", "", "continue from this checkpoint (file or run directory); config flags other than --steps and --threads are not allowed")
-	tokKind := fs.String("tokenizer", "byte", "byte, or bpe (learned from the training data; sets model.vocab)")
+	tokKind := fs.String("tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
 	bpeVocab := fs.Int("bpe-vocab", 1000, "BPE vocabulary size (ids, including the 256 bytes and 3 specials)")
 	progressMode := fs.String("progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar or plain")
 	cpuprofile := fs.String("cpuprofile", "", "write a pprof CPU profile to this file")
