@@ -1,6 +1,6 @@
 // Package bench holds bkm's benchmarks and the peers they are measured against: the
 // same shapes run by bkm (package simd), by gonum's pure-Go BLAS, and, behind the
-// build tag openblas (cgo, Debian libopenblas-dev), by OpenBLAS's cblas_sgemm, so
+// build tag openblas (cgo, Debian libopenblas-dev), by OpenBLAS's cblas_sgemm (and SLEEF behind the tag sleef for vector math), so
 // that one `go test ./bench -tags openblas -run '^$' -bench Sgemm` prints them side
 // by side. RESULTS.md records measured tables with the machine and the commands.
 //

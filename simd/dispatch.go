@@ -36,6 +36,8 @@ type impl struct {
 	// packA, if set, interleaves mr rows of A (stride lda) into a panel of k steps;
 	// nil means the Go loop in packA.
 	packA func(k int, a []float32, lda int, dst []float32)
+
+	vecmathKernels // exp, log, tanh, softmax passes: filled by registerVecmath (vecmath_dispatch.go)
 }
 
 // genericImpl runs the pure-Go twins; it is always available.
@@ -65,6 +67,7 @@ var (
 func init() {
 	threads.Store(int32(runtime.GOMAXPROCS(0)))
 	available = append([]*impl{genericImpl}, archImpls()...)
+	available = registerVecmath(available)
 	want := strings.TrimSpace(os.Getenv("BKM_SIMD"))
 	if want == "" {
 		active = available[len(available)-1]

@@ -1,81 +1,223 @@
 package simd
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"unsafe"
 
-// Vector math. PLACEHOLDER BODIES: these are correct but slow float64 loops that fix
-// the API so that the upper floors can build on it; the vector-math issue replaces
-// them with the dispatched assembly kernels and their twins.
+	"github.com/kernelmachines/bkm/asm"
+)
 
-// Exp computes dst[i] = exp(src[i]). dst and src must have equal lengths; they may be
-// the same slice.
-func Exp(dst, src []float32) {
-	checkSameLen("Exp", "dst", len(dst), "src", len(src))
-	for i, v := range src {
-		dst[i] = float32(math.Exp(float64(v)))
+// Vector math: element-wise exp, log, tanh and GELU, and the row passes of softmax
+// and attention. Accuracy (every implementation, against float64 math, see
+// vecmath_accuracy_test.go): exp ≤ 1 ULP, log ≤ 1 ULP, tanh ≤ 2 ULP. All
+// implementations run the same algorithm (package asm) and agree bit for bit on
+// element-wise results; sums differ only by summation order.
+//
+// dst and src may be the same slice; any other overlap panics. Nothing allocates.
+
+// checkAlias panics if dst and src share memory without being the same slice.
+func checkAlias(fn string, dst, src []float32) {
+	if len(dst) == 0 || len(src) == 0 {
+		return
+	}
+	d := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
+	s := uintptr(unsafe.Pointer(unsafe.SliceData(src)))
+	if d == s && len(dst) == len(src) {
+		return
+	}
+	if d < s+uintptr(len(src))*4 && s < d+uintptr(len(dst))*4 {
+		panic(fmt.Sprintf("simd: %s: dst and src overlap without being the same slice", fn))
 	}
 }
 
-// Log computes dst[i] = log(src[i]).
-func Log(dst, src []float32) {
-	checkSameLen("Log", "dst", len(dst), "src", len(src))
-	for i, v := range src {
-		dst[i] = float32(math.Log(float64(v)))
+// mapChunks runs an element-wise kernel over bounded chunks.
+func mapChunks(fn string, k func(dst, src []float32), dst, src []float32) {
+	checkSameLen(fn, "dst", len(dst), "src", len(src))
+	checkAlias(fn, dst, src)
+	for len(dst) > 0 {
+		n := min(len(dst), chunk)
+		k(dst[:n], src[:n])
+		dst, src = dst[n:], src[n:]
 	}
 }
 
-// Tanh computes dst[i] = tanh(src[i]).
-func Tanh(dst, src []float32) {
-	checkSameLen("Tanh", "dst", len(dst), "src", len(src))
-	for i, v := range src {
-		dst[i] = float32(math.Tanh(float64(v)))
+// Exp computes dst[i] = e^src[i], within 1 ULP of the correctly rounded result.
+// exp(NaN) = NaN, exp(+Inf) = +Inf, exp(−Inf) = 0, src[i] > 88.7228 gives +Inf;
+// results below the normal range (src[i] < −87.34) are subnormal or +0, within one
+// subnormal spacing. It panics if len(dst) != len(src).
+func Exp(dst, src []float32) { mapChunks("Exp", active.exp, dst, src) }
+
+// Log computes dst[i] = ln src[i], within 1 ULP of the correctly rounded result for
+// every positive input, subnormals included. log(±0) = −Inf, log(x < 0) = NaN,
+// log(+Inf) = +Inf, log(NaN) = NaN. It panics if len(dst) != len(src).
+func Log(dst, src []float32) { mapChunks("Log", active.log, dst, src) }
+
+// Tanh computes dst[i] = tanh src[i], within 2 ULP. It is odd (tanh(−0) = −0),
+// returns x for tiny x and exactly ±1 for |x| > 9.01 (and ±Inf); NaN gives NaN.
+// It panics if len(dst) != len(src).
+func Tanh(dst, src []float32) { mapChunks("Tanh", active.tanh, dst, src) }
+
+// GELU computes dst[i] = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), x = src[i]: the
+// tanh approximation of GELU used by GPT-2. It panics if len(dst) != len(src).
+func GELU(dst, src []float32) { mapChunks("GELU", active.gelu, dst, src) }
+
+// GELUBackward accumulates the GELU gradient: dx[i] += gelu'(x[i])·dy[i], with the
+// derivative of the same tanh approximation GELU computes. It panics if the three
+// lengths differ. dx may not overlap x or dy.
+func GELUBackward(dx, x, dy []float32) {
+	checkSameLen("GELUBackward", "dx", len(dx), "x", len(x))
+	checkSameLen("GELUBackward", "dx", len(dx), "dy", len(dy))
+	if len(dx) > 0 && (overlaps(dx, x) || overlaps(dx, dy)) {
+		panic("simd: GELUBackward: dx overlaps x or dy")
 	}
+	geluBackward(dx, x, dy)
 }
 
-// ExpSub computes dst[i] = exp(src[i] − m) and returns Σ dst[i]: the fused pass of a
-// softmax or an online attention row.
+func overlaps(a, b []float32) bool {
+	pa := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
+	pb := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return pa < pb+uintptr(len(b))*4 && pb < pa+uintptr(len(a))*4
+}
+
+// ExpSub computes dst[i] = e^(src[i] − m) and returns Σ dst[i] (accumulated in
+// float32): the fused exponentiation pass of a softmax or of an online attention
+// row, one read and one write of memory. It panics if len(dst) != len(src).
 func ExpSub(dst, src []float32, m float32) float32 {
 	checkSameLen("ExpSub", "dst", len(dst), "src", len(src))
+	checkAlias("ExpSub", dst, src)
 	var s float32
-	for i, v := range src {
-		e := float32(math.Exp(float64(v - m)))
-		dst[i] = e
-		s += e
+	for len(dst) > 0 {
+		n := min(len(dst), chunk)
+		s += active.expSub(dst[:n], src[:n], m)
+		dst, src = dst[n:], src[n:]
 	}
 	return s
 }
 
-// LogSumExp returns log Σ exp(x[i]), computed stably; -Inf for an empty slice or a
-// slice of -Inf.
+// expSum returns Σ e^(x[i] − m) without storing the terms.
+func expSum(x []float32, m float32) float32 {
+	var s float32
+	for len(x) > 0 {
+		n := min(len(x), chunk)
+		s += active.expSum(x[:n], m)
+		x = x[n:]
+	}
+	return s
+}
+
+// LogSumExp returns log Σ e^x[i], computed stably as m + log Σ e^(x[i] − m) with
+// m = max x. It returns −Inf for an empty slice or a slice of −Inf, +Inf if x holds
+// +Inf, and NaN if x holds a NaN. Finite input never gives NaN.
 func LogSumExp(x []float32) float32 {
 	m := Max(x)
 	if math.IsInf(float64(m), 0) || m != m {
 		return m
 	}
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v - m))
-	}
-	return m + float32(math.Log(s))
+	return m + float32(math.Log(float64(expSum(x, m))))
 }
 
-// Softmax computes dst = exp(src − max) / Σ exp(src − max). A row of −Inf with one
-// finite entry gives a one-hot row; an all −Inf row gives zeros.
+// Softmax computes dst[i] = e^(src[i] − m) / Σ_j e^(src[j] − m), m = max src: the
+// largest term is exactly e^0 = 1, so the sum is in [1, len(src)] and finite input,
+// however large, never overflows or gives NaN. Defined results for the edge cases:
+//   - a row of −Inf with some finite entries: the −Inf entries get exactly 0 (a row
+//     with one finite entry is one-hot);
+//   - an all −Inf row (a fully masked attention row): all zeros;
+//   - entries equal to +Inf share the mass equally (1/k each for k of them), every
+//     other entry gets 0;
+//   - a NaN anywhere: all NaN.
+//
+// dst may be src. It panics if len(dst) != len(src).
 func Softmax(dst, src []float32) {
 	checkSameLen("Softmax", "dst", len(dst), "src", len(src))
+	checkAlias("Softmax", dst, src)
+	if len(src) == 0 {
+		return
+	}
 	m := Max(src)
-	if math.IsInf(float64(m), -1) {
+	switch {
+	case m != m:
+		nan := float32(math.NaN())
+		for i := range dst {
+			dst[i] = nan
+		}
+		return
+	case math.IsInf(float64(m), -1):
 		clear(dst)
+		return
+	case math.IsInf(float64(m), 1):
+		k := 0
+		for _, v := range src {
+			if v == m {
+				k++
+			}
+		}
+		w := 1 / float32(k)
+		for i, v := range src {
+			if v == m {
+				dst[i] = w
+			} else {
+				dst[i] = 0
+			}
+		}
 		return
 	}
 	s := ExpSub(dst, src, m)
 	Scale(1/s, dst)
 }
 
-// LogSoftmax computes dst = src − LogSumExp(src).
+// LogSoftmax computes dst[i] = (src[i] − m) − log Σ_j e^(src[j] − m), m = max src
+// (the log of Softmax, without its rounding). Edge cases mirror Softmax: an all −Inf
+// row gives all −Inf (log 0); with +Inf entries those get −log k and the others −Inf;
+// a NaN gives all NaN. dst may be src. It panics if len(dst) != len(src).
 func LogSoftmax(dst, src []float32) {
 	checkSameLen("LogSoftmax", "dst", len(dst), "src", len(src))
-	l := LogSumExp(src)
+	checkAlias("LogSoftmax", dst, src)
+	if len(src) == 0 {
+		return
+	}
+	m := Max(src)
+	switch {
+	case m != m:
+		nan := float32(math.NaN())
+		for i := range dst {
+			dst[i] = nan
+		}
+		return
+	case math.IsInf(float64(m), -1):
+		ninf := float32(math.Inf(-1))
+		for i := range dst {
+			dst[i] = ninf
+		}
+		return
+	case math.IsInf(float64(m), 1):
+		k := 0
+		for _, v := range src {
+			if v == m {
+				k++
+			}
+		}
+		l, ninf := -float32(math.Log(float64(k))), float32(math.Inf(-1))
+		for i, v := range src {
+			if v == m {
+				dst[i] = l
+			} else {
+				dst[i] = ninf
+			}
+		}
+		return
+	}
+	l := float32(math.Log(float64(expSum(src, m))))
 	for i, v := range src {
-		dst[i] = v - l
+		dst[i] = (v - m) - l
+	}
+}
+
+// geluBackward runs the pure-Go twin in bounded chunks (no vector kernel yet).
+func geluBackward(dx, x, dy []float32) {
+	for len(dx) > 0 {
+		n := min(len(dx), chunk)
+		asm.GeluBackwardGeneric(dx[:n], x[:n], dy[:n])
+		dx, x, dy = dx[n:], x[n:], dy[n:]
 	}
 }

@@ -105,7 +105,7 @@ func (m *Model) embed(out, mask []float32, tok []int32, wte, pos []float32, B, T
 	embeddingForward(out, tok, wte, pos, m.embScale, B, T, m.C)
 	t0 = m.tick(ProfEmbedding, t0)
 	if p := m.Cfg.Dropout; m.Training && p > 0 {
-		dropoutForward(out, mask, out, p, dropoutRNG(m.DropoutSeed, m.DropoutStep, site))
+		dropoutForward(out, mask, out, p, m.drop.at(m.DropoutSeed, m.DropoutStep, site))
 	}
 	m.tick(ProfOther, t0)
 	return out
@@ -145,7 +145,7 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 		sum = a.z[:n*C]
 	}
 	if p := m.Cfg.Dropout; m.dropping(p) {
-		dropoutForward(fOut, a.mask[:n*C], fOut, p, dropoutRNG(m.DropoutSeed, m.DropoutStep, bl.site))
+		dropoutForward(fOut, a.mask[:n*C], fOut, p, m.drop.at(m.DropoutSeed, m.DropoutStep, bl.site))
 	}
 	residualForward(sum, x, fOut)
 	t0 = m.tick(ProfOther, t0)
@@ -227,7 +227,7 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 	}
 	t0 = m.tick(ProfActivation, t0)
 	if p := m.Cfg.ActivationDropout; m.dropping(p) {
-		dropoutForward(a.ad[:n*F], a.amask[:n*F], act, p, dropoutRNG(m.DropoutSeed, m.DropoutStep, bl.site+1))
+		dropoutForward(a.ad[:n*F], a.amask[:n*F], act, p, m.drop.at(m.DropoutSeed, m.DropoutStep, bl.site+1))
 		act = a.ad[:n*F]
 	}
 	t0 = m.tick(ProfOther, t0)

@@ -70,6 +70,9 @@ func TestDecoderLearns(t *testing.T) {
 	if os.Getenv("BKM_LEARN_LOG") != "" {
 		return
 	}
+	gen, err := Generate(tr.Model, tok, "The quick", 40)
+	require.NoError(t, err)
+	t.Logf("generated: %q", gen)
 	require.Greater(t, v0, h, "an untrained model is worse than unigram")
 	require.Less(t, v1, h-0.6, "validation loss must fall well below the unigram entropy")
 }

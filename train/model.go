@@ -125,6 +125,7 @@ type Model struct {
 	capT    int    // target tokens
 	keyMask []bool // [B, S]: true for real source tokens
 	ws      *attention.Workspace
+	drop    dropStream
 	embEnc  []float32 // [ns, C]
 	maskEnc []float32
 	embDec  []float32 // [n, C]

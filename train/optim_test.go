@@ -64,3 +64,31 @@ func TestSchedules(t *testing.T) {
 	con := ScheduleConfig{Kind: "constant"}
 	require.InDelta(t, 0.3, con.LR(50, 0.3), 1e-7)
 }
+
+// TestGradientAccumulation: two micro-batches accumulate to the gradient of the mean
+// loss over both, i.e. the gradient of one batch holding all their rows.
+func TestGradientAccumulation(t *testing.T) {
+	cfg := tinyModelConfig("encdec")
+	m, err := NewModel(cfg, 2)
+	require.NoError(t, err)
+	full := tinyBatch("encdec")
+	row := func(r int) *Batch {
+		return &Batch{B: 1, S: full.S, T: full.T, Src: full.Src[r*full.S : (r+1)*full.S],
+			In: full.In[r*full.T : (r+1)*full.T], Out: full.Out[r*full.T : (r+1)*full.T]}
+	}
+	a, b := row(0), row(1)
+	total := a.Targets(cfg.Pad) + b.Targets(cfg.Pad)
+	m.ZeroGrad()
+	m.Forward(a)
+	m.Backward(1 / float32(total))
+	m.Forward(b)
+	m.Backward(1 / float32(total))
+	acc := append([]float32(nil), m.Grads...)
+	m.ZeroGrad()
+	_, c := m.Forward(full)
+	require.Equal(t, total, c)
+	m.Backward(1 / float32(c))
+	for i := range acc {
+		require.InDelta(t, m.Grads[i], acc[i], 1e-6+1e-4*math.Abs(float64(m.Grads[i])), "param %d", i)
+	}
+}

@@ -1,0 +1,43 @@
+//go:build !purego
+
+package asm
+
+// AVX2+FMA vector-math kernels (vecmath_amd64.s). Each processes all of dst (or x)
+// in 8-lane steps with a masked tail; callers bound the length (simd passes chunks).
+// The results equal the twins' bit for bit; the sums differ by summation order.
+
+// ExpAVX2 computes dst[i] = e^src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i]) }
+//
+//go:noescape
+func ExpAVX2(dst, src []float32)
+
+// ExpSubAVX2 computes dst[i] = e^(src[i] − m) and returns their sum, in 8 partial
+// sums. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i] - m); s += dst[i] }
+//
+//go:noescape
+func ExpSubAVX2(dst, src []float32, m float32) float32
+
+// ExpSumAVX2 returns Σ e^(x[i] − m), in 8 partial sums, storing nothing. Reference loop:
+//
+//	for _, v := range x { s += Exp32(v - m) }
+//
+//go:noescape
+func ExpSumAVX2(x []float32, m float32) float32
+
+// LogAVX2 computes dst[i] = ln src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Log32(src[i]) }
+//
+//go:noescape
+func LogAVX2(dst, src []float32)
+
+// TanhAVX2 computes dst[i] = tanh src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Tanh32(src[i]) }
+//
+//go:noescape
+func TanhAVX2(dst, src []float32)

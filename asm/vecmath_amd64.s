@@ -1,0 +1,809 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX2+FMA vector math: exp, log, tanh and the fused softmax passes, 8 lanes per
+// step. Each kernel is its twin in vecmath_generic.go, lane by lane: same constants
+// (the bit patterns below), same operations in the same order, one rounding per
+// VFMADD, so results agree bit for bit (the sums of ExpSub/ExpSum differ only by
+// summation order). Tails (n mod 8) use VMASKMOVPS loads and stores, which touch no
+// memory in the masked-off lanes.
+//
+// Go's operand order is reversed from Intel's: "VSUBPS a, b, c" is c = b − a, and
+// "VMINPS x, k, d" returns x (the r/m operand) when either input is NaN, which is
+// how the clamps let NaN through.
+
+// EXP_PARTS: Y0 = x (clamped) → Y0 = p ≈ e^r, Y1 = n (int32). Clobbers Y2–Y5.
+#define EXP_PARTS \
+	VMOVUPS      expShifter<>(SB), Y1  \
+	VFMADD231PS  expLog2e<>(SB), Y0, Y1 \
+	VSUBPS       expShifter<>(SB), Y1, Y2 \
+	VFNMADD231PS expLn2Hi<>(SB), Y2, Y0 \
+	VMULPS       expNegLn2Lo<>(SB), Y2, Y2 \
+	VADDPS       Y2, Y0, Y3 \
+	VMULPS       Y3, Y3, Y4 \
+	VMOVUPS      expC4<>(SB), Y5 \
+	VFMADD213PS  expC3<>(SB), Y3, Y5 \
+	VFMADD213PS  expC2<>(SB), Y3, Y5 \
+	VFMADD213PS  expC1<>(SB), Y3, Y5 \
+	VFMADD213PS  expC0<>(SB), Y3, Y5 \
+	VFMADD231PS  Y5, Y4, Y2 \
+	VADDPS       vmOne<>(SB), Y0, Y3 \
+	VSUBPS       vmOne<>(SB), Y3, Y4 \
+	VSUBPS       Y4, Y0, Y4 \
+	VADDPS       Y2, Y4, Y4 \
+	VADDPS       Y4, Y3, Y0 \
+	VPSUBD       expShifter<>(SB), Y1, Y1
+
+// The steps of EXP_PARTS, as in expParts: Y1 = z = x·log2e + 0x1.8p23; Y2 = n (float);
+// Y0 = r1 = x − n·ln2hi (exact); Y2 = c = n·(−ln2lo); Y3 = r = r1 + c; Y4 = r²;
+// Y5 = q (Horner); Y2 = t = q·r² + c; Y3 = h = 1 + r1; Y4 = l = r1 − (h − 1);
+// Y0 = p = h + (l + t); Y1 = bits(z) − bits(0x1.8p23) = n.
+
+// EXP8: Y0 = x → Y0 = e^x. Needs Y14 = expMax, Y15 = expMin. Clobbers Y1–Y5.
+// 2^n is applied in two factors 2^(n>>1)·2^(n−n>>1) so that overflow, subnormal
+// and zero results are rounded once, by the last multiply.
+#define EXP8 \
+	VMINPS  Y0, Y14, Y0 \
+	VMAXPS  Y0, Y15, Y0 \
+	EXP_PARTS \
+	VPSRAD  $1, Y1, Y2 \
+	VPSUBD  Y2, Y1, Y1 \
+	VPADDD  vmBias127<>(SB), Y2, Y2 \
+	VPADDD  vmBias127<>(SB), Y1, Y1 \
+	VPSLLD  $23, Y2, Y2 \
+	VPSLLD  $23, Y1, Y1 \
+	VMULPS  Y2, Y0, Y0 \
+	VMULPS  Y1, Y0, Y0
+
+// EXP_CONSTS loads the clamp bounds EXP8 keeps in registers.
+#define EXP_CONSTS \
+	VMOVUPS expMax<>(SB), Y14 \
+	VMOVUPS expMin<>(SB), Y15
+
+// TAIL_MASK: CX = remaining count r in 1..7 → Y13 = mask of the first r lanes.
+#define TAIL_MASK \
+	LEAQ    vmTailMask<>+32(SB), AX \
+	SHLQ    $2, CX \
+	SUBQ    CX, AX \
+	VMOVUPS (AX), Y13
+
+// func ExpAVX2(dst, src []float32)
+TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	EXP_CONSTS
+
+exp_loop8:
+	CMPQ    CX, $8
+	JB      exp_tail
+	VMOVUPS (SI), Y0
+	EXP8
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     exp_loop8
+
+exp_tail:
+	TESTQ      CX, CX
+	JZ         exp_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y0
+	EXP8
+	VMASKMOVPS Y0, Y13, (DI)
+
+exp_done:
+	VZEROUPPER
+	RET
+
+// HSUM: X12 ← horizontal sum of Y12 in its low lane. Clobbers Y0, Y1.
+#define HSUM \
+	VEXTRACTF128 $1, Y12, X0 \
+	VADDPS       X0, X12, X12 \
+	VMOVHLPS     X12, X12, X1 \
+	VADDPS       X1, X12, X12 \
+	VMOVSHDUP    X12, X1 \
+	VADDSS       X1, X12, X12
+
+// func ExpSubAVX2(dst, src []float32, m float32) float32
+TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         src_base+24(FP), SI
+	VBROADCASTSS m+48(FP), Y11
+	VXORPS       Y12, Y12, Y12
+	EXP_CONSTS
+
+expsub_loop8:
+	CMPQ    CX, $8
+	JB      expsub_tail
+	VMOVUPS (SI), Y0
+	VSUBPS  Y11, Y0, Y0
+	EXP8
+	VMOVUPS Y0, (DI)
+	VADDPS  Y0, Y12, Y12
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     expsub_loop8
+
+expsub_tail:
+	TESTQ      CX, CX
+	JZ         expsub_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y0
+	VSUBPS     Y11, Y0, Y0
+	EXP8
+	VMASKMOVPS Y0, Y13, (DI)
+	VANDPS     Y13, Y0, Y0
+	VADDPS     Y0, Y12, Y12
+
+expsub_done:
+	HSUM
+	VMOVSS X12, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func ExpSumAVX2(x []float32, m float32) float32
+TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	VBROADCASTSS m+24(FP), Y11
+	VXORPS       Y12, Y12, Y12
+	EXP_CONSTS
+
+expsum_loop8:
+	CMPQ    CX, $8
+	JB      expsum_tail
+	VMOVUPS (SI), Y0
+	VSUBPS  Y11, Y0, Y0
+	EXP8
+	VADDPS  Y0, Y12, Y12
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JMP     expsum_loop8
+
+expsum_tail:
+	TESTQ      CX, CX
+	JZ         expsum_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y0
+	VSUBPS     Y11, Y0, Y0
+	EXP8
+	VANDPS     Y13, Y0, Y0
+	VADDPS     Y0, Y12, Y12
+
+expsum_done:
+	HSUM
+	VMOVSS X12, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// LOG_SPLIT: Y0 = bits of a positive normal x → Y1 = f = m − 1, Y2 = e (int32),
+// x = 2^e·m with m in [√½, √2).
+#define LOG_SPLIT \
+	VPSUBD logSqrtHalf<>(SB), Y0, Y1 \
+	VPSRAD $23, Y1, Y2 \
+	VPAND  logMant<>(SB), Y1, Y1 \
+	VPADDD logSqrtHalf<>(SB), Y1, Y1 \
+	VSUBPS vmOne<>(SB), Y1, Y1
+
+// LOG_FINISH: Y1 = f, Y2 = e (int32) → Y0 = e·ln2 + log1p(f). Clobbers Y2–Y6.
+// As in Log32: hi = e·ln2hi (exact), s = hi + f, err = f − (s − hi),
+// d = e·ln2lo + err, y = s + (f·(f·Q) + d).
+#define LOG_FINISH \
+	VCVTDQ2PS   Y2, Y2 \
+	VMOVUPS     logC8<>(SB), Y3 \
+	VFMADD213PS logC7<>(SB), Y1, Y3 \
+	VFMADD213PS logC6<>(SB), Y1, Y3 \
+	VFMADD213PS logC5<>(SB), Y1, Y3 \
+	VFMADD213PS logC4<>(SB), Y1, Y3 \
+	VFMADD213PS logC3<>(SB), Y1, Y3 \
+	VFMADD213PS logC2<>(SB), Y1, Y3 \
+	VFMADD213PS logC1<>(SB), Y1, Y3 \
+	VFMADD213PS logC0<>(SB), Y1, Y3 \
+	VMULPS      logLn2Hi<>(SB), Y2, Y4 \
+	VADDPS      Y1, Y4, Y5 \
+	VSUBPS      Y4, Y5, Y6 \
+	VSUBPS      Y6, Y1, Y6 \
+	VFMADD231PS logLn2Lo<>(SB), Y2, Y6 \
+	VMULPS      Y1, Y3, Y3 \
+	VFMADD231PS Y3, Y1, Y6 \
+	VADDPS      Y6, Y5, Y0
+
+// LOG_SLOW: Y0 = x, any value → Y0 = log x. Positive subnormals are scaled by 2^23
+// first (e − 23); ±0 → −Inf, x < 0 → NaN, +Inf and NaN → x. Needs Y15 = bits(+Inf).
+// Clobbers Y1–Y10.
+#define LOG_SLOW \
+	VMOVUPS    Y0, Y7 \
+	VPXOR      Y8, Y8, Y8 \
+	VPCMPGTD   Y8, Y0, Y9 \
+	VMOVUPS    logMinNormal<>(SB), Y10 \
+	VPCMPGTD   Y0, Y10, Y10 \
+	VPAND      Y10, Y9, Y9 \
+	VMULPS     logTwo23<>(SB), Y0, Y10 \
+	VBLENDVPS  Y9, Y10, Y0, Y0 \
+	VPAND      logMinus23<>(SB), Y9, Y9 \
+	LOG_SPLIT \
+	VPADDD     Y9, Y2, Y2 \
+	LOG_FINISH \
+	VPCMPGTD   Y8, Y7, Y9 \
+	VPCMPGTD   Y7, Y15, Y10 \
+	VPAND      Y10, Y9, Y9 \
+	VCMPPS     $0x11, Y8, Y7, Y10 \
+	VBLENDVPS  Y10, logNaN<>(SB), Y7, Y7 \
+	VCMPPS     $0x00, Y8, Y7, Y10 \
+	VBLENDVPS  Y10, logNegInf<>(SB), Y7, Y7 \
+	VBLENDVPS  Y9, Y0, Y7, Y0
+
+// LOG_NORMAL_MASK: Y0 = x → AX = 8-bit mask of lanes holding a positive normal
+// number (0x7fffff < bits < 0x7f800000 as int32). Needs Y15 = bits(+Inf).
+#define LOG_NORMAL_MASK \
+	VPCMPGTD  logMant<>(SB), Y0, Y1 \
+	VPCMPGTD  Y0, Y15, Y2 \
+	VPAND     Y2, Y1, Y1 \
+	VMOVMSKPS Y1, AX
+
+// func LogAVX2(dst, src []float32)
+TEXT ·LogAVX2(SB), NOSPLIT, $0-48
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    src_base+24(FP), SI
+	VMOVUPS logInfBits<>(SB), Y15
+
+log_loop8:
+	CMPQ    CX, $8
+	JB      log_tail
+	VMOVUPS (SI), Y0
+	LOG_NORMAL_MASK
+	CMPL    AX, $0xff
+	JNE     log_slow8
+	LOG_SPLIT
+	LOG_FINISH
+
+log_store8:
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     log_loop8
+
+log_slow8:
+	LOG_SLOW
+	JMP log_store8
+
+log_tail:
+	TESTQ      CX, CX
+	JZ         log_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y0
+	LOG_SLOW
+	VMASKMOVPS Y0, Y13, (DI)
+
+log_done:
+	VZEROUPPER
+	RET
+
+// TANH8: Y0 = x → Y0 = tanh x. Needs Y14 = tanhMax. Clobbers Y1–Y5, Y8–Y11.
+// Small path (|x| < 0.5625): a + (a·a²)·P(a²). Large path: 1 − 2/(e^{2a} + 1) with
+// a clamped to 10 (NaN passes). The small path is blended in, then the sign of x.
+#define TANH8 \
+	VANDPS      vmAbsMask<>(SB), Y0, Y8 \
+	VXORPS      Y8, Y0, Y9 \
+	VMULPS      Y8, Y8, Y10 \
+	VMOVUPS     tanhC4<>(SB), Y11 \
+	VFMADD213PS tanhC3<>(SB), Y10, Y11 \
+	VFMADD213PS tanhC2<>(SB), Y10, Y11 \
+	VFMADD213PS tanhC1<>(SB), Y10, Y11 \
+	VFMADD213PS tanhC0<>(SB), Y10, Y11 \
+	VMULPS      Y10, Y8, Y10 \
+	VFMADD213PS Y8, Y10, Y11 \
+	VMINPS      Y8, Y14, Y0 \
+	VADDPS      Y0, Y0, Y0 \
+	EXP_PARTS \
+	VPADDD      vmBias127<>(SB), Y1, Y1 \
+	VPSLLD      $23, Y1, Y1 \
+	VMULPS      Y1, Y0, Y0 \
+	VADDPS      vmOne<>(SB), Y0, Y0 \
+	VMOVUPS     vmTwo<>(SB), Y1 \
+	VDIVPS      Y0, Y1, Y1 \
+	VMOVUPS     vmOne<>(SB), Y0 \
+	VSUBPS      Y1, Y0, Y0 \
+	VCMPPS      $0x11, tanhSmall<>(SB), Y8, Y2 \
+	VBLENDVPS   Y2, Y11, Y0, Y0 \
+	VORPS       Y9, Y0, Y0
+
+// func TanhAVX2(dst, src []float32)
+TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    src_base+24(FP), SI
+	VMOVUPS tanhMax<>(SB), Y14
+
+tanh_loop8:
+	CMPQ    CX, $8
+	JB      tanh_tail
+	VMOVUPS (SI), Y0
+	TANH8
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     tanh_loop8
+
+tanh_tail:
+	TESTQ      CX, CX
+	JZ         tanh_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y0
+	TANH8
+	VMASKMOVPS Y0, Y13, (DI)
+
+tanh_done:
+	VZEROUPPER
+	RET
+
+// vmOne: 1.0
+DATA vmOne<>+0(SB)/4, $0x3f800000
+DATA vmOne<>+4(SB)/4, $0x3f800000
+DATA vmOne<>+8(SB)/4, $0x3f800000
+DATA vmOne<>+12(SB)/4, $0x3f800000
+DATA vmOne<>+16(SB)/4, $0x3f800000
+DATA vmOne<>+20(SB)/4, $0x3f800000
+DATA vmOne<>+24(SB)/4, $0x3f800000
+DATA vmOne<>+28(SB)/4, $0x3f800000
+GLOBL vmOne<>(SB), RODATA|NOPTR, $32
+
+// vmTwo: 2.0
+DATA vmTwo<>+0(SB)/4, $0x40000000
+DATA vmTwo<>+4(SB)/4, $0x40000000
+DATA vmTwo<>+8(SB)/4, $0x40000000
+DATA vmTwo<>+12(SB)/4, $0x40000000
+DATA vmTwo<>+16(SB)/4, $0x40000000
+DATA vmTwo<>+20(SB)/4, $0x40000000
+DATA vmTwo<>+24(SB)/4, $0x40000000
+DATA vmTwo<>+28(SB)/4, $0x40000000
+GLOBL vmTwo<>(SB), RODATA|NOPTR, $32
+
+// vmAbsMask: clears the sign bit
+DATA vmAbsMask<>+0(SB)/4, $0x7fffffff
+DATA vmAbsMask<>+4(SB)/4, $0x7fffffff
+DATA vmAbsMask<>+8(SB)/4, $0x7fffffff
+DATA vmAbsMask<>+12(SB)/4, $0x7fffffff
+DATA vmAbsMask<>+16(SB)/4, $0x7fffffff
+DATA vmAbsMask<>+20(SB)/4, $0x7fffffff
+DATA vmAbsMask<>+24(SB)/4, $0x7fffffff
+DATA vmAbsMask<>+28(SB)/4, $0x7fffffff
+GLOBL vmAbsMask<>(SB), RODATA|NOPTR, $32
+
+// vmSignMask: the sign bit
+DATA vmSignMask<>+0(SB)/4, $0x80000000
+DATA vmSignMask<>+4(SB)/4, $0x80000000
+DATA vmSignMask<>+8(SB)/4, $0x80000000
+DATA vmSignMask<>+12(SB)/4, $0x80000000
+DATA vmSignMask<>+16(SB)/4, $0x80000000
+DATA vmSignMask<>+20(SB)/4, $0x80000000
+DATA vmSignMask<>+24(SB)/4, $0x80000000
+DATA vmSignMask<>+28(SB)/4, $0x80000000
+GLOBL vmSignMask<>(SB), RODATA|NOPTR, $32
+
+// vmBias127: int32 exponent bias
+DATA vmBias127<>+0(SB)/4, $0x0000007f
+DATA vmBias127<>+4(SB)/4, $0x0000007f
+DATA vmBias127<>+8(SB)/4, $0x0000007f
+DATA vmBias127<>+12(SB)/4, $0x0000007f
+DATA vmBias127<>+16(SB)/4, $0x0000007f
+DATA vmBias127<>+20(SB)/4, $0x0000007f
+DATA vmBias127<>+24(SB)/4, $0x0000007f
+DATA vmBias127<>+28(SB)/4, $0x0000007f
+GLOBL vmBias127<>(SB), RODATA|NOPTR, $32
+
+// expMax: 88.8
+DATA expMax<>+0(SB)/4, $0x42b1999a
+DATA expMax<>+4(SB)/4, $0x42b1999a
+DATA expMax<>+8(SB)/4, $0x42b1999a
+DATA expMax<>+12(SB)/4, $0x42b1999a
+DATA expMax<>+16(SB)/4, $0x42b1999a
+DATA expMax<>+20(SB)/4, $0x42b1999a
+DATA expMax<>+24(SB)/4, $0x42b1999a
+DATA expMax<>+28(SB)/4, $0x42b1999a
+GLOBL expMax<>(SB), RODATA|NOPTR, $32
+
+// expMin: -104
+DATA expMin<>+0(SB)/4, $0xc2d00000
+DATA expMin<>+4(SB)/4, $0xc2d00000
+DATA expMin<>+8(SB)/4, $0xc2d00000
+DATA expMin<>+12(SB)/4, $0xc2d00000
+DATA expMin<>+16(SB)/4, $0xc2d00000
+DATA expMin<>+20(SB)/4, $0xc2d00000
+DATA expMin<>+24(SB)/4, $0xc2d00000
+DATA expMin<>+28(SB)/4, $0xc2d00000
+GLOBL expMin<>(SB), RODATA|NOPTR, $32
+
+// expLog2e: log2(e)
+DATA expLog2e<>+0(SB)/4, $0x3fb8aa3b
+DATA expLog2e<>+4(SB)/4, $0x3fb8aa3b
+DATA expLog2e<>+8(SB)/4, $0x3fb8aa3b
+DATA expLog2e<>+12(SB)/4, $0x3fb8aa3b
+DATA expLog2e<>+16(SB)/4, $0x3fb8aa3b
+DATA expLog2e<>+20(SB)/4, $0x3fb8aa3b
+DATA expLog2e<>+24(SB)/4, $0x3fb8aa3b
+DATA expLog2e<>+28(SB)/4, $0x3fb8aa3b
+GLOBL expLog2e<>(SB), RODATA|NOPTR, $32
+
+// expShifter: 0x1.8p23
+DATA expShifter<>+0(SB)/4, $0x4b400000
+DATA expShifter<>+4(SB)/4, $0x4b400000
+DATA expShifter<>+8(SB)/4, $0x4b400000
+DATA expShifter<>+12(SB)/4, $0x4b400000
+DATA expShifter<>+16(SB)/4, $0x4b400000
+DATA expShifter<>+20(SB)/4, $0x4b400000
+DATA expShifter<>+24(SB)/4, $0x4b400000
+DATA expShifter<>+28(SB)/4, $0x4b400000
+GLOBL expShifter<>(SB), RODATA|NOPTR, $32
+
+// expLn2Hi: ln2 hi
+DATA expLn2Hi<>+0(SB)/4, $0x3f317218
+DATA expLn2Hi<>+4(SB)/4, $0x3f317218
+DATA expLn2Hi<>+8(SB)/4, $0x3f317218
+DATA expLn2Hi<>+12(SB)/4, $0x3f317218
+DATA expLn2Hi<>+16(SB)/4, $0x3f317218
+DATA expLn2Hi<>+20(SB)/4, $0x3f317218
+DATA expLn2Hi<>+24(SB)/4, $0x3f317218
+DATA expLn2Hi<>+28(SB)/4, $0x3f317218
+GLOBL expLn2Hi<>(SB), RODATA|NOPTR, $32
+
+// expNegLn2Lo: -(ln2 lo)
+DATA expNegLn2Lo<>+0(SB)/4, $0x3102e308
+DATA expNegLn2Lo<>+4(SB)/4, $0x3102e308
+DATA expNegLn2Lo<>+8(SB)/4, $0x3102e308
+DATA expNegLn2Lo<>+12(SB)/4, $0x3102e308
+DATA expNegLn2Lo<>+16(SB)/4, $0x3102e308
+DATA expNegLn2Lo<>+20(SB)/4, $0x3102e308
+DATA expNegLn2Lo<>+24(SB)/4, $0x3102e308
+DATA expNegLn2Lo<>+28(SB)/4, $0x3102e308
+GLOBL expNegLn2Lo<>(SB), RODATA|NOPTR, $32
+
+DATA expC0<>+0(SB)/4, $0x3efffffe
+DATA expC0<>+4(SB)/4, $0x3efffffe
+DATA expC0<>+8(SB)/4, $0x3efffffe
+DATA expC0<>+12(SB)/4, $0x3efffffe
+DATA expC0<>+16(SB)/4, $0x3efffffe
+DATA expC0<>+20(SB)/4, $0x3efffffe
+DATA expC0<>+24(SB)/4, $0x3efffffe
+DATA expC0<>+28(SB)/4, $0x3efffffe
+GLOBL expC0<>(SB), RODATA|NOPTR, $32
+
+DATA expC1<>+0(SB)/4, $0x3e2aaa49
+DATA expC1<>+4(SB)/4, $0x3e2aaa49
+DATA expC1<>+8(SB)/4, $0x3e2aaa49
+DATA expC1<>+12(SB)/4, $0x3e2aaa49
+DATA expC1<>+16(SB)/4, $0x3e2aaa49
+DATA expC1<>+20(SB)/4, $0x3e2aaa49
+DATA expC1<>+24(SB)/4, $0x3e2aaa49
+DATA expC1<>+28(SB)/4, $0x3e2aaa49
+GLOBL expC1<>(SB), RODATA|NOPTR, $32
+
+DATA expC2<>+0(SB)/4, $0x3d2aac79
+DATA expC2<>+4(SB)/4, $0x3d2aac79
+DATA expC2<>+8(SB)/4, $0x3d2aac79
+DATA expC2<>+12(SB)/4, $0x3d2aac79
+DATA expC2<>+16(SB)/4, $0x3d2aac79
+DATA expC2<>+20(SB)/4, $0x3d2aac79
+DATA expC2<>+24(SB)/4, $0x3d2aac79
+DATA expC2<>+28(SB)/4, $0x3d2aac79
+GLOBL expC2<>(SB), RODATA|NOPTR, $32
+
+DATA expC3<>+0(SB)/4, $0x3c091cf1
+DATA expC3<>+4(SB)/4, $0x3c091cf1
+DATA expC3<>+8(SB)/4, $0x3c091cf1
+DATA expC3<>+12(SB)/4, $0x3c091cf1
+DATA expC3<>+16(SB)/4, $0x3c091cf1
+DATA expC3<>+20(SB)/4, $0x3c091cf1
+DATA expC3<>+24(SB)/4, $0x3c091cf1
+DATA expC3<>+28(SB)/4, $0x3c091cf1
+GLOBL expC3<>(SB), RODATA|NOPTR, $32
+
+DATA expC4<>+0(SB)/4, $0x3ab5121a
+DATA expC4<>+4(SB)/4, $0x3ab5121a
+DATA expC4<>+8(SB)/4, $0x3ab5121a
+DATA expC4<>+12(SB)/4, $0x3ab5121a
+DATA expC4<>+16(SB)/4, $0x3ab5121a
+DATA expC4<>+20(SB)/4, $0x3ab5121a
+DATA expC4<>+24(SB)/4, $0x3ab5121a
+DATA expC4<>+28(SB)/4, $0x3ab5121a
+GLOBL expC4<>(SB), RODATA|NOPTR, $32
+
+// logSqrtHalf: bits of float32(sqrt(1/2))
+DATA logSqrtHalf<>+0(SB)/4, $0x3f3504f3
+DATA logSqrtHalf<>+4(SB)/4, $0x3f3504f3
+DATA logSqrtHalf<>+8(SB)/4, $0x3f3504f3
+DATA logSqrtHalf<>+12(SB)/4, $0x3f3504f3
+DATA logSqrtHalf<>+16(SB)/4, $0x3f3504f3
+DATA logSqrtHalf<>+20(SB)/4, $0x3f3504f3
+DATA logSqrtHalf<>+24(SB)/4, $0x3f3504f3
+DATA logSqrtHalf<>+28(SB)/4, $0x3f3504f3
+GLOBL logSqrtHalf<>(SB), RODATA|NOPTR, $32
+
+// logMant: mantissa field
+DATA logMant<>+0(SB)/4, $0x007fffff
+DATA logMant<>+4(SB)/4, $0x007fffff
+DATA logMant<>+8(SB)/4, $0x007fffff
+DATA logMant<>+12(SB)/4, $0x007fffff
+DATA logMant<>+16(SB)/4, $0x007fffff
+DATA logMant<>+20(SB)/4, $0x007fffff
+DATA logMant<>+24(SB)/4, $0x007fffff
+DATA logMant<>+28(SB)/4, $0x007fffff
+GLOBL logMant<>(SB), RODATA|NOPTR, $32
+
+// logMinNormal: bits of the smallest normal
+DATA logMinNormal<>+0(SB)/4, $0x00800000
+DATA logMinNormal<>+4(SB)/4, $0x00800000
+DATA logMinNormal<>+8(SB)/4, $0x00800000
+DATA logMinNormal<>+12(SB)/4, $0x00800000
+DATA logMinNormal<>+16(SB)/4, $0x00800000
+DATA logMinNormal<>+20(SB)/4, $0x00800000
+DATA logMinNormal<>+24(SB)/4, $0x00800000
+DATA logMinNormal<>+28(SB)/4, $0x00800000
+GLOBL logMinNormal<>(SB), RODATA|NOPTR, $32
+
+// logInfBits: bits of +Inf
+DATA logInfBits<>+0(SB)/4, $0x7f800000
+DATA logInfBits<>+4(SB)/4, $0x7f800000
+DATA logInfBits<>+8(SB)/4, $0x7f800000
+DATA logInfBits<>+12(SB)/4, $0x7f800000
+DATA logInfBits<>+16(SB)/4, $0x7f800000
+DATA logInfBits<>+20(SB)/4, $0x7f800000
+DATA logInfBits<>+24(SB)/4, $0x7f800000
+DATA logInfBits<>+28(SB)/4, $0x7f800000
+GLOBL logInfBits<>(SB), RODATA|NOPTR, $32
+
+// logTwo23: 2^23
+DATA logTwo23<>+0(SB)/4, $0x4b000000
+DATA logTwo23<>+4(SB)/4, $0x4b000000
+DATA logTwo23<>+8(SB)/4, $0x4b000000
+DATA logTwo23<>+12(SB)/4, $0x4b000000
+DATA logTwo23<>+16(SB)/4, $0x4b000000
+DATA logTwo23<>+20(SB)/4, $0x4b000000
+DATA logTwo23<>+24(SB)/4, $0x4b000000
+DATA logTwo23<>+28(SB)/4, $0x4b000000
+GLOBL logTwo23<>(SB), RODATA|NOPTR, $32
+
+// logMinus23: int32 -23
+DATA logMinus23<>+0(SB)/4, $0xffffffe9
+DATA logMinus23<>+4(SB)/4, $0xffffffe9
+DATA logMinus23<>+8(SB)/4, $0xffffffe9
+DATA logMinus23<>+12(SB)/4, $0xffffffe9
+DATA logMinus23<>+16(SB)/4, $0xffffffe9
+DATA logMinus23<>+20(SB)/4, $0xffffffe9
+DATA logMinus23<>+24(SB)/4, $0xffffffe9
+DATA logMinus23<>+28(SB)/4, $0xffffffe9
+GLOBL logMinus23<>(SB), RODATA|NOPTR, $32
+
+// logNaN: quiet NaN
+DATA logNaN<>+0(SB)/4, $0x7fc00000
+DATA logNaN<>+4(SB)/4, $0x7fc00000
+DATA logNaN<>+8(SB)/4, $0x7fc00000
+DATA logNaN<>+12(SB)/4, $0x7fc00000
+DATA logNaN<>+16(SB)/4, $0x7fc00000
+DATA logNaN<>+20(SB)/4, $0x7fc00000
+DATA logNaN<>+24(SB)/4, $0x7fc00000
+DATA logNaN<>+28(SB)/4, $0x7fc00000
+GLOBL logNaN<>(SB), RODATA|NOPTR, $32
+
+// logNegInf: -Inf
+DATA logNegInf<>+0(SB)/4, $0xff800000
+DATA logNegInf<>+4(SB)/4, $0xff800000
+DATA logNegInf<>+8(SB)/4, $0xff800000
+DATA logNegInf<>+12(SB)/4, $0xff800000
+DATA logNegInf<>+16(SB)/4, $0xff800000
+DATA logNegInf<>+20(SB)/4, $0xff800000
+DATA logNegInf<>+24(SB)/4, $0xff800000
+DATA logNegInf<>+28(SB)/4, $0xff800000
+GLOBL logNegInf<>(SB), RODATA|NOPTR, $32
+
+// logLn2Hi: ln2 to 15 bits
+DATA logLn2Hi<>+0(SB)/4, $0x3f317200
+DATA logLn2Hi<>+4(SB)/4, $0x3f317200
+DATA logLn2Hi<>+8(SB)/4, $0x3f317200
+DATA logLn2Hi<>+12(SB)/4, $0x3f317200
+DATA logLn2Hi<>+16(SB)/4, $0x3f317200
+DATA logLn2Hi<>+20(SB)/4, $0x3f317200
+DATA logLn2Hi<>+24(SB)/4, $0x3f317200
+DATA logLn2Hi<>+28(SB)/4, $0x3f317200
+GLOBL logLn2Hi<>(SB), RODATA|NOPTR, $32
+
+// logLn2Lo: ln2 - logLn2Hi
+DATA logLn2Lo<>+0(SB)/4, $0x35bfbe8e
+DATA logLn2Lo<>+4(SB)/4, $0x35bfbe8e
+DATA logLn2Lo<>+8(SB)/4, $0x35bfbe8e
+DATA logLn2Lo<>+12(SB)/4, $0x35bfbe8e
+DATA logLn2Lo<>+16(SB)/4, $0x35bfbe8e
+DATA logLn2Lo<>+20(SB)/4, $0x35bfbe8e
+DATA logLn2Lo<>+24(SB)/4, $0x35bfbe8e
+DATA logLn2Lo<>+28(SB)/4, $0x35bfbe8e
+GLOBL logLn2Lo<>(SB), RODATA|NOPTR, $32
+
+DATA logC0<>+0(SB)/4, $0xbefffffc
+DATA logC0<>+4(SB)/4, $0xbefffffc
+DATA logC0<>+8(SB)/4, $0xbefffffc
+DATA logC0<>+12(SB)/4, $0xbefffffc
+DATA logC0<>+16(SB)/4, $0xbefffffc
+DATA logC0<>+20(SB)/4, $0xbefffffc
+DATA logC0<>+24(SB)/4, $0xbefffffc
+DATA logC0<>+28(SB)/4, $0xbefffffc
+GLOBL logC0<>(SB), RODATA|NOPTR, $32
+
+DATA logC1<>+0(SB)/4, $0x3eaaaaa8
+DATA logC1<>+4(SB)/4, $0x3eaaaaa8
+DATA logC1<>+8(SB)/4, $0x3eaaaaa8
+DATA logC1<>+12(SB)/4, $0x3eaaaaa8
+DATA logC1<>+16(SB)/4, $0x3eaaaaa8
+DATA logC1<>+20(SB)/4, $0x3eaaaaa8
+DATA logC1<>+24(SB)/4, $0x3eaaaaa8
+DATA logC1<>+28(SB)/4, $0x3eaaaaa8
+GLOBL logC1<>(SB), RODATA|NOPTR, $32
+
+DATA logC2<>+0(SB)/4, $0xbe800214
+DATA logC2<>+4(SB)/4, $0xbe800214
+DATA logC2<>+8(SB)/4, $0xbe800214
+DATA logC2<>+12(SB)/4, $0xbe800214
+DATA logC2<>+16(SB)/4, $0xbe800214
+DATA logC2<>+20(SB)/4, $0xbe800214
+DATA logC2<>+24(SB)/4, $0xbe800214
+DATA logC2<>+28(SB)/4, $0xbe800214
+GLOBL logC2<>(SB), RODATA|NOPTR, $32
+
+DATA logC3<>+0(SB)/4, $0x3e4cd1fa
+DATA logC3<>+4(SB)/4, $0x3e4cd1fa
+DATA logC3<>+8(SB)/4, $0x3e4cd1fa
+DATA logC3<>+12(SB)/4, $0x3e4cd1fa
+DATA logC3<>+16(SB)/4, $0x3e4cd1fa
+DATA logC3<>+20(SB)/4, $0x3e4cd1fa
+DATA logC3<>+24(SB)/4, $0x3e4cd1fa
+DATA logC3<>+28(SB)/4, $0x3e4cd1fa
+GLOBL logC3<>(SB), RODATA|NOPTR, $32
+
+DATA logC4<>+0(SB)/4, $0xbe2a13a4
+DATA logC4<>+4(SB)/4, $0xbe2a13a4
+DATA logC4<>+8(SB)/4, $0xbe2a13a4
+DATA logC4<>+12(SB)/4, $0xbe2a13a4
+DATA logC4<>+16(SB)/4, $0xbe2a13a4
+DATA logC4<>+20(SB)/4, $0xbe2a13a4
+DATA logC4<>+24(SB)/4, $0xbe2a13a4
+DATA logC4<>+28(SB)/4, $0xbe2a13a4
+GLOBL logC4<>(SB), RODATA|NOPTR, $32
+
+DATA logC5<>+0(SB)/4, $0x3e1138ad
+DATA logC5<>+4(SB)/4, $0x3e1138ad
+DATA logC5<>+8(SB)/4, $0x3e1138ad
+DATA logC5<>+12(SB)/4, $0x3e1138ad
+DATA logC5<>+16(SB)/4, $0x3e1138ad
+DATA logC5<>+20(SB)/4, $0x3e1138ad
+DATA logC5<>+24(SB)/4, $0x3e1138ad
+DATA logC5<>+28(SB)/4, $0x3e1138ad
+GLOBL logC5<>(SB), RODATA|NOPTR, $32
+
+DATA logC6<>+0(SB)/4, $0xbe079c3d
+DATA logC6<>+4(SB)/4, $0xbe079c3d
+DATA logC6<>+8(SB)/4, $0xbe079c3d
+DATA logC6<>+12(SB)/4, $0xbe079c3d
+DATA logC6<>+16(SB)/4, $0xbe079c3d
+DATA logC6<>+20(SB)/4, $0xbe079c3d
+DATA logC6<>+24(SB)/4, $0xbe079c3d
+DATA logC6<>+28(SB)/4, $0xbe079c3d
+GLOBL logC6<>(SB), RODATA|NOPTR, $32
+
+DATA logC7<>+0(SB)/4, $0x3e04254d
+DATA logC7<>+4(SB)/4, $0x3e04254d
+DATA logC7<>+8(SB)/4, $0x3e04254d
+DATA logC7<>+12(SB)/4, $0x3e04254d
+DATA logC7<>+16(SB)/4, $0x3e04254d
+DATA logC7<>+20(SB)/4, $0x3e04254d
+DATA logC7<>+24(SB)/4, $0x3e04254d
+DATA logC7<>+28(SB)/4, $0x3e04254d
+GLOBL logC7<>(SB), RODATA|NOPTR, $32
+
+DATA logC8<>+0(SB)/4, $0xbd9c1810
+DATA logC8<>+4(SB)/4, $0xbd9c1810
+DATA logC8<>+8(SB)/4, $0xbd9c1810
+DATA logC8<>+12(SB)/4, $0xbd9c1810
+DATA logC8<>+16(SB)/4, $0xbd9c1810
+DATA logC8<>+20(SB)/4, $0xbd9c1810
+DATA logC8<>+24(SB)/4, $0xbd9c1810
+DATA logC8<>+28(SB)/4, $0xbd9c1810
+GLOBL logC8<>(SB), RODATA|NOPTR, $32
+
+// tanhSmall: 0.5625
+DATA tanhSmall<>+0(SB)/4, $0x3f100000
+DATA tanhSmall<>+4(SB)/4, $0x3f100000
+DATA tanhSmall<>+8(SB)/4, $0x3f100000
+DATA tanhSmall<>+12(SB)/4, $0x3f100000
+DATA tanhSmall<>+16(SB)/4, $0x3f100000
+DATA tanhSmall<>+20(SB)/4, $0x3f100000
+DATA tanhSmall<>+24(SB)/4, $0x3f100000
+DATA tanhSmall<>+28(SB)/4, $0x3f100000
+GLOBL tanhSmall<>(SB), RODATA|NOPTR, $32
+
+// tanhMax: 10
+DATA tanhMax<>+0(SB)/4, $0x41200000
+DATA tanhMax<>+4(SB)/4, $0x41200000
+DATA tanhMax<>+8(SB)/4, $0x41200000
+DATA tanhMax<>+12(SB)/4, $0x41200000
+DATA tanhMax<>+16(SB)/4, $0x41200000
+DATA tanhMax<>+20(SB)/4, $0x41200000
+DATA tanhMax<>+24(SB)/4, $0x41200000
+DATA tanhMax<>+28(SB)/4, $0x41200000
+GLOBL tanhMax<>(SB), RODATA|NOPTR, $32
+
+DATA tanhC0<>+0(SB)/4, $0xbeaaaaa4
+DATA tanhC0<>+4(SB)/4, $0xbeaaaaa4
+DATA tanhC0<>+8(SB)/4, $0xbeaaaaa4
+DATA tanhC0<>+12(SB)/4, $0xbeaaaaa4
+DATA tanhC0<>+16(SB)/4, $0xbeaaaaa4
+DATA tanhC0<>+20(SB)/4, $0xbeaaaaa4
+DATA tanhC0<>+24(SB)/4, $0xbeaaaaa4
+DATA tanhC0<>+28(SB)/4, $0xbeaaaaa4
+GLOBL tanhC0<>(SB), RODATA|NOPTR, $32
+
+DATA tanhC1<>+0(SB)/4, $0x3e088639
+DATA tanhC1<>+4(SB)/4, $0x3e088639
+DATA tanhC1<>+8(SB)/4, $0x3e088639
+DATA tanhC1<>+12(SB)/4, $0x3e088639
+DATA tanhC1<>+16(SB)/4, $0x3e088639
+DATA tanhC1<>+20(SB)/4, $0x3e088639
+DATA tanhC1<>+24(SB)/4, $0x3e088639
+DATA tanhC1<>+28(SB)/4, $0x3e088639
+GLOBL tanhC1<>(SB), RODATA|NOPTR, $32
+
+DATA tanhC2<>+0(SB)/4, $0xbd5c84a3
+DATA tanhC2<>+4(SB)/4, $0xbd5c84a3
+DATA tanhC2<>+8(SB)/4, $0xbd5c84a3
+DATA tanhC2<>+12(SB)/4, $0xbd5c84a3
+DATA tanhC2<>+16(SB)/4, $0xbd5c84a3
+DATA tanhC2<>+20(SB)/4, $0xbd5c84a3
+DATA tanhC2<>+24(SB)/4, $0xbd5c84a3
+DATA tanhC2<>+28(SB)/4, $0xbd5c84a3
+GLOBL tanhC2<>(SB), RODATA|NOPTR, $32
+
+DATA tanhC3<>+0(SB)/4, $0x3cac17d8
+DATA tanhC3<>+4(SB)/4, $0x3cac17d8
+DATA tanhC3<>+8(SB)/4, $0x3cac17d8
+DATA tanhC3<>+12(SB)/4, $0x3cac17d8
+DATA tanhC3<>+16(SB)/4, $0x3cac17d8
+DATA tanhC3<>+20(SB)/4, $0x3cac17d8
+DATA tanhC3<>+24(SB)/4, $0x3cac17d8
+DATA tanhC3<>+28(SB)/4, $0x3cac17d8
+GLOBL tanhC3<>(SB), RODATA|NOPTR, $32
+
+DATA tanhC4<>+0(SB)/4, $0xbbca800e
+DATA tanhC4<>+4(SB)/4, $0xbbca800e
+DATA tanhC4<>+8(SB)/4, $0xbbca800e
+DATA tanhC4<>+12(SB)/4, $0xbbca800e
+DATA tanhC4<>+16(SB)/4, $0xbbca800e
+DATA tanhC4<>+20(SB)/4, $0xbbca800e
+DATA tanhC4<>+24(SB)/4, $0xbbca800e
+DATA tanhC4<>+28(SB)/4, $0xbbca800e
+GLOBL tanhC4<>(SB), RODATA|NOPTR, $32
+
+// vmTailMask: 8 x -1 then 8 x 0; the mask for r < 8 lanes starts at offset 4*(8-r).
+DATA vmTailMask<>+0(SB)/4, $0xffffffff
+DATA vmTailMask<>+4(SB)/4, $0xffffffff
+DATA vmTailMask<>+8(SB)/4, $0xffffffff
+DATA vmTailMask<>+12(SB)/4, $0xffffffff
+DATA vmTailMask<>+16(SB)/4, $0xffffffff
+DATA vmTailMask<>+20(SB)/4, $0xffffffff
+DATA vmTailMask<>+24(SB)/4, $0xffffffff
+DATA vmTailMask<>+28(SB)/4, $0xffffffff
+DATA vmTailMask<>+32(SB)/4, $0x00000000
+DATA vmTailMask<>+36(SB)/4, $0x00000000
+DATA vmTailMask<>+40(SB)/4, $0x00000000
+DATA vmTailMask<>+44(SB)/4, $0x00000000
+DATA vmTailMask<>+48(SB)/4, $0x00000000
+DATA vmTailMask<>+52(SB)/4, $0x00000000
+DATA vmTailMask<>+56(SB)/4, $0x00000000
+DATA vmTailMask<>+60(SB)/4, $0x00000000
+GLOBL vmTailMask<>(SB), RODATA|NOPTR, $64
+

@@ -1,0 +1,43 @@
+//go:build !purego
+
+package asm
+
+// NEON vector-math kernels (vecmath_arm64.s). Each processes all of dst (or x)
+// in 4-lane steps with a lane-by-lane tail; callers bound the length (simd passes chunks).
+// The results equal the twins' bit for bit; the sums differ by summation order.
+
+// ExpNEON computes dst[i] = e^src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i]) }
+//
+//go:noescape
+func ExpNEON(dst, src []float32)
+
+// ExpSubNEON computes dst[i] = e^(src[i] − m) and returns their sum, in 4 partial
+// sums. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i] - m); s += dst[i] }
+//
+//go:noescape
+func ExpSubNEON(dst, src []float32, m float32) float32
+
+// ExpSumNEON returns Σ e^(x[i] − m), in 4 partial sums, storing nothing. Reference loop:
+//
+//	for _, v := range x { s += Exp32(v - m) }
+//
+//go:noescape
+func ExpSumNEON(x []float32, m float32) float32
+
+// LogNEON computes dst[i] = ln src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Log32(src[i]) }
+//
+//go:noescape
+func LogNEON(dst, src []float32)
+
+// TanhNEON computes dst[i] = tanh src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Tanh32(src[i]) }
+//
+//go:noescape
+func TanhNEON(dst, src []float32)

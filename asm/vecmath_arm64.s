@@ -1,0 +1,441 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// NEON vector math: exp, log, tanh and the fused softmax passes, 4 lanes per step.
+// Each kernel is its twin in vecmath_generic.go lane by lane (same constants, same
+// operations in the same order, one rounding per FMLA/FMLS), so results agree bit
+// for bit; the sums of ExpSub/ExpSum differ only by summation order. Tails (n mod 4)
+// are moved lane by lane into a vector, computed, and moved back.
+//
+// Go's arm64 assembler has no vector floating-point arithmetic, compares,
+// conversions or signed shifts, so those are encoded with WORD in the macros below;
+// each macro's comment gives the instruction. Arguments are register numbers:
+// FADD4S(1, 2, 3) is FADD V1.4S, V2.4S, V3.4S. Encodings checked against GNU as
+// (aarch64-linux-gnu-as) and objdump.
+
+// FADD Vd.4S, Vn.4S, Vm.4S
+#define FADD4S(d, n, m) WORD $(0x4E20D400|((m)<<16)|((n)<<5)|(d))
+// FSUB Vd.4S, Vn.4S, Vm.4S  (d = n − m)
+#define FSUB4S(d, n, m) WORD $(0x4EA0D400|((m)<<16)|((n)<<5)|(d))
+// FMUL Vd.4S, Vn.4S, Vm.4S
+#define FMUL4S(d, n, m) WORD $(0x6E20DC00|((m)<<16)|((n)<<5)|(d))
+// FDIV Vd.4S, Vn.4S, Vm.4S  (d = n / m)
+#define FDIV4S(d, n, m) WORD $(0x6E20FC00|((m)<<16)|((n)<<5)|(d))
+// FMLA Vd.4S, Vn.4S, Vm.4S  (d = d + n·m, one rounding)
+#define FMLA4S(d, n, m) WORD $(0x4E20CC00|((m)<<16)|((n)<<5)|(d))
+// FMLS Vd.4S, Vn.4S, Vm.4S  (d = d − n·m, one rounding)
+#define FMLS4S(d, n, m) WORD $(0x4EA0CC00|((m)<<16)|((n)<<5)|(d))
+// FMIN Vd.4S, Vn.4S, Vm.4S  (NaN if either is NaN)
+#define FMIN4S(d, n, m) WORD $(0x4EA0F400|((m)<<16)|((n)<<5)|(d))
+// FMAX Vd.4S, Vn.4S, Vm.4S  (NaN if either is NaN)
+#define FMAX4S(d, n, m) WORD $(0x4E20F400|((m)<<16)|((n)<<5)|(d))
+// FABS Vd.4S, Vn.4S
+#define FABS4S(d, n) WORD $(0x4EA0F800|((n)<<5)|(d))
+// FCMGT Vd.4S, Vn.4S, Vm.4S  (all ones where n > m, false for NaN)
+#define FCMGT4S(d, n, m) WORD $(0x6EA0E400|((m)<<16)|((n)<<5)|(d))
+// FCMEQ Vd.4S, Vn.4S, Vm.4S
+#define FCMEQ4S(d, n, m) WORD $(0x4E20E400|((m)<<16)|((n)<<5)|(d))
+// CMGT Vd.4S, Vn.4S, Vm.4S  (signed int32 n > m)
+#define CMGT4S(d, n, m) WORD $(0x4EA03400|((m)<<16)|((n)<<5)|(d))
+// SSHR Vd.4S, Vn.4S, #23
+#define SSHR4S_23(d, n) WORD $(0x4F290400|((n)<<5)|(d))
+// SSHR Vd.4S, Vn.4S, #1
+#define SSHR4S_1(d, n) WORD $(0x4F3F0400|((n)<<5)|(d))
+// SHL Vd.4S, Vn.4S, #23
+#define SHL4S_23(d, n) WORD $(0x4F375400|((n)<<5)|(d))
+// ADD Vd.4S, Vn.4S, Vm.4S  (int32)
+#define ADD4S(d, n, m) WORD $(0x4EA08400|((m)<<16)|((n)<<5)|(d))
+// SUB Vd.4S, Vn.4S, Vm.4S  (int32, d = n − m)
+#define SUB4S(d, n, m) WORD $(0x6EA08400|((m)<<16)|((n)<<5)|(d))
+// AND Vd.16B, Vn.16B, Vm.16B
+#define AND16B(d, n, m) WORD $(0x4E201C00|((m)<<16)|((n)<<5)|(d))
+// ORR Vd.16B, Vn.16B, Vm.16B
+#define ORR16B(d, n, m) WORD $(0x4EA01C00|((m)<<16)|((n)<<5)|(d))
+// MOV Vd.16B, Vn.16B  (ORR Vd.16B, Vn.16B, Vn.16B)
+#define MOV16B(d, n) ORR16B(d, n, n)
+// EOR Vd.16B, Vn.16B, Vm.16B
+#define EOR16B(d, n, m) WORD $(0x6E201C00|((m)<<16)|((n)<<5)|(d))
+// BIT Vd.16B, Vn.16B, Vm.16B  (d = n where m is set)
+#define BIT16B(d, n, m) WORD $(0x6EA01C00|((m)<<16)|((n)<<5)|(d))
+// BIF Vd.16B, Vn.16B, Vm.16B  (d = n where m is clear)
+#define BIF16B(d, n, m) WORD $(0x6EE01C00|((m)<<16)|((n)<<5)|(d))
+// SCVTF Vd.4S, Vn.4S
+#define SCVTF4S(d, n) WORD $(0x4E21D800|((n)<<5)|(d))
+// FADDP Vd.4S, Vn.4S, Vm.4S
+#define FADDP4S(d, n, m) WORD $(0x6E20D400|((m)<<16)|((n)<<5)|(d))
+// FADDP Sd, Vn.2S
+#define FADDPS(d, n) WORD $(0x7E30D800|((n)<<5)|(d))
+
+// VCONST: Vv.4S = bits (via R9).
+#define VCONST(bits, v) MOVW $bits, R9; VDUP R9, v.S4
+
+// EXP_CONSTS: V16 expMax 88.8, V17 expMin −104, V18 log2 e, V19 shifter 0x1.8p23,
+// V20 ln2hi, V21 −ln2lo, V22–V26 C0–C4, V27 1.0, V28 int32 127.
+#define EXP_CONSTS \
+	VCONST(0x42b1999a, V16) \
+	VCONST(0xc2d00000, V17) \
+	VCONST(0x3fb8aa3b, V18) \
+	VCONST(0x4b400000, V19) \
+	VCONST(0x3f317218, V20) \
+	VCONST(0x3102e308, V21) \
+	VCONST(0x3efffffe, V22) \
+	VCONST(0x3e2aaa49, V23) \
+	VCONST(0x3d2aac79, V24) \
+	VCONST(0x3c091cf1, V25) \
+	VCONST(0x3ab5121a, V26) \
+	VCONST(0x3f800000, V27) \
+	VCONST(0x0000007f, V28)
+
+// EXP_PARTS: V0 = x (clamped) → V0 = p ≈ e^r, V1 = n (int32). Clobbers V2–V6.
+// As expParts: z = x·log2e + shifter; n = z − shifter; r1 = x − n·ln2hi (exact);
+// c = n·(−ln2lo); r = r1 + c; q = Horner(C4..C0, r); t = q·r² + c; h = 1 + r1;
+// l = r1 − (h − 1); p = h + (l + t); n = bits(z) − bits(shifter).
+#define EXP_PARTS \
+	MOV16B(1, 19) \
+	FMLA4S(1, 0, 18) \
+	FSUB4S(2, 1, 19) \
+	FMLS4S(0, 2, 20) \
+	FMUL4S(2, 2, 21) \
+	FADD4S(3, 0, 2) \
+	FMUL4S(4, 3, 3) \
+	MOV16B(5, 25) \
+	FMLA4S(5, 26, 3) \
+	MOV16B(6, 24) \
+	FMLA4S(6, 5, 3) \
+	MOV16B(5, 23) \
+	FMLA4S(5, 6, 3) \
+	MOV16B(6, 22) \
+	FMLA4S(6, 5, 3) \
+	FMLA4S(2, 6, 4) \
+	FADD4S(3, 0, 27) \
+	FSUB4S(4, 3, 27) \
+	FSUB4S(4, 0, 4) \
+	FADD4S(4, 4, 2) \
+	FADD4S(0, 3, 4) \
+	SUB4S(1, 1, 19)
+
+// EXP4: V0 = x → V0 = e^x: clamp to [−104, 88.8] (NaN passes), EXP_PARTS, then
+// 2^n in two factors 2^(n>>1)·2^(n − n>>1), the last multiply rounding once.
+#define EXP4 \
+	FMIN4S(0, 0, 16) \
+	FMAX4S(0, 0, 17) \
+	EXP_PARTS \
+	SSHR4S_1(2, 1) \
+	SUB4S(1, 1, 2) \
+	ADD4S(2, 2, 28) \
+	ADD4S(1, 1, 28) \
+	SHL4S_23(2, 2) \
+	SHL4S_23(1, 1) \
+	FMUL4S(0, 0, 2) \
+	FMUL4S(0, 0, 1)
+
+// TAIL_LOAD: R2 = r in 1..3 remaining elements at (R1) → lanes 0..r−1 of V0
+// (the other lanes hold 0). Clobbers R3.
+#define TAIL_LOAD \
+	VEOR  V0.B16, V0.B16, V0.B16 \
+	MOVWU (R1), R3 \
+	VMOV  R3, V0.S[0] \
+	CMP   $2, R2 \
+	BLT   3(PC) \
+	MOVWU 4(R1), R3 \
+	VMOV  R3, V0.S[1] \
+	CMP   $3, R2 \
+	BLT   3(PC) \
+	MOVWU 8(R1), R3 \
+	VMOV  R3, V0.S[2]
+
+// TAIL_STORE: lanes 0..r−1 of V0 → (R0), r = R2 in 1..3. Clobbers R3.
+#define TAIL_STORE \
+	VMOV V0.S[0], R3 \
+	MOVW R3, (R0) \
+	CMP  $2, R2 \
+	BLT  7(PC) \
+	VMOV V0.S[1], R3 \
+	MOVW R3, 4(R0) \
+	CMP  $3, R2 \
+	BLT  3(PC) \
+	VMOV V0.S[2], R3 \
+	MOVW R3, 8(R0)
+
+// TAIL_MASK: V31 = all ones in lanes 0..r−1, r = R2 in 1..3. Clobbers R3.
+#define TAIL_MASK \
+	VEOR V31.B16, V31.B16, V31.B16 \
+	MOVW $-1, R3 \
+	VMOV R3, V31.S[0] \
+	CMP  $2, R2 \
+	BLT  5(PC) \
+	VMOV R3, V31.S[1] \
+	CMP  $3, R2 \
+	BLT  2(PC) \
+	VMOV R3, V31.S[2]
+
+// func ExpNEON(dst, src []float32)
+TEXT ·ExpNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	EXP_CONSTS
+
+exp_loop4:
+	CMP    $4, R2
+	BLT    exp_tail
+	VLD1.P 16(R1), [V0.S4]
+	EXP4
+	VST1.P [V0.S4], 16(R0)
+	SUB    $4, R2
+	B      exp_loop4
+
+exp_tail:
+	CBZ R2, exp_done
+	TAIL_LOAD
+	EXP4
+	TAIL_STORE
+
+exp_done:
+	RET
+
+// func ExpSubNEON(dst, src []float32, m float32) float32
+TEXT ·ExpSubNEON(SB), NOSPLIT, $0-60
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R2
+	MOVD  src_base+24(FP), R1
+	MOVWU m+48(FP), R3
+	VDUP  R3, V29.S4
+	VEOR  V30.B16, V30.B16, V30.B16
+	EXP_CONSTS
+
+expsub_loop4:
+	CMP    $4, R2
+	BLT    expsub_tail
+	VLD1.P 16(R1), [V0.S4]
+	FSUB4S(0, 0, 29)
+	EXP4
+	VST1.P [V0.S4], 16(R0)
+	FADD4S(30, 30, 0)
+	SUB    $4, R2
+	B      expsub_loop4
+
+expsub_tail:
+	CBZ R2, expsub_done
+	TAIL_LOAD
+	FSUB4S(0, 0, 29)
+	EXP4
+	TAIL_STORE
+	TAIL_MASK
+	AND16B(0, 0, 31)
+	FADD4S(30, 30, 0)
+
+expsub_done:
+	FADDP4S(30, 30, 30)
+	FADDPS(0, 30)
+	FMOVS F0, ret+56(FP)
+	RET
+
+// func ExpSumNEON(x []float32, m float32) float32
+TEXT ·ExpSumNEON(SB), NOSPLIT, $0-36
+	MOVD  x_base+0(FP), R1
+	MOVD  x_len+8(FP), R2
+	MOVWU m+24(FP), R3
+	VDUP  R3, V29.S4
+	VEOR  V30.B16, V30.B16, V30.B16
+	EXP_CONSTS
+
+expsum_loop4:
+	CMP    $4, R2
+	BLT    expsum_tail
+	VLD1.P 16(R1), [V0.S4]
+	FSUB4S(0, 0, 29)
+	EXP4
+	FADD4S(30, 30, 0)
+	SUB    $4, R2
+	B      expsum_loop4
+
+expsum_tail:
+	CBZ R2, expsum_done
+	TAIL_LOAD
+	FSUB4S(0, 0, 29)
+	EXP4
+	TAIL_MASK
+	AND16B(0, 0, 31)
+	FADD4S(30, 30, 0)
+
+expsum_done:
+	FADDP4S(30, 30, 30)
+	FADDPS(0, 30)
+	FMOVS F0, ret+32(FP)
+	RET
+
+// LOG_CONSTS: V11 bits(√½), V12 mantissa mask, V13 1.0, V14–V22 C0–C8, V23 ln2hi,
+// V24 ln2lo, V25 zero, V26 bits of the smallest normal, V27 2^23, V28 int32 −23,
+// V29 bits(+Inf), V30 quiet NaN, V31 −Inf.
+#define LOG_CONSTS \
+	VCONST(0x3f3504f3, V11) \
+	VCONST(0x007fffff, V12) \
+	VCONST(0x3f800000, V13) \
+	VCONST(0xbefffffc, V14) \
+	VCONST(0x3eaaaaa8, V15) \
+	VCONST(0xbe800214, V16) \
+	VCONST(0x3e4cd1fa, V17) \
+	VCONST(0xbe2a13a4, V18) \
+	VCONST(0x3e1138ad, V19) \
+	VCONST(0xbe079c3d, V20) \
+	VCONST(0x3e04254d, V21) \
+	VCONST(0xbd9c1810, V22) \
+	VCONST(0x3f317200, V23) \
+	VCONST(0x35bfbe8e, V24) \
+	VEOR   V25.B16, V25.B16, V25.B16 \
+	VCONST(0x00800000, V26) \
+	VCONST(0x4b000000, V27) \
+	VCONST(0xffffffe9, V28) \
+	VCONST(0x7f800000, V29) \
+	VCONST(0x7fc00000, V30) \
+	VCONST(0xff800000, V31)
+
+// LOG4: V0 = x → V0 = log x, branch-free (Log32 lane by lane). Clobbers V1–V10.
+// Positive subnormals (0 < bits < bits(2^−126)) are scaled by 2^23 and e lowered
+// by 23. Split: ix = bits − bits(√½), e = ix >> 23, m = ix & mant + bits(√½),
+// f = m − 1. Then hi = e·ln2hi, s = hi + f, err = f − (s − hi),
+// d = err + e·ln2lo, c = d + f·(f·Q), y = s + c. Lanes that are not positive
+// finite numbers take x (NaN, +Inf), NaN (x < 0) or −Inf (x = ±0).
+#define LOG4 \
+	MOV16B(7, 0) \
+	CMGT4S(9, 0, 25) \
+	CMGT4S(10, 26, 0) \
+	AND16B(9, 9, 10) \
+	FMUL4S(10, 0, 27) \
+	BIT16B(0, 10, 9) \
+	AND16B(9, 9, 28) \
+	SUB4S(1, 0, 11) \
+	SSHR4S_23(2, 1) \
+	AND16B(1, 1, 12) \
+	ADD4S(1, 1, 11) \
+	FSUB4S(1, 1, 13) \
+	ADD4S(2, 2, 9) \
+	SCVTF4S(2, 2) \
+	MOV16B(3, 21) \
+	FMLA4S(3, 22, 1) \
+	MOV16B(4, 20) \
+	FMLA4S(4, 3, 1) \
+	MOV16B(3, 19) \
+	FMLA4S(3, 4, 1) \
+	MOV16B(4, 18) \
+	FMLA4S(4, 3, 1) \
+	MOV16B(3, 17) \
+	FMLA4S(3, 4, 1) \
+	MOV16B(4, 16) \
+	FMLA4S(4, 3, 1) \
+	MOV16B(3, 15) \
+	FMLA4S(3, 4, 1) \
+	MOV16B(4, 14) \
+	FMLA4S(4, 3, 1) \
+	FMUL4S(5, 2, 23) \
+	FADD4S(6, 5, 1) \
+	FSUB4S(8, 6, 5) \
+	FSUB4S(8, 1, 8) \
+	FMLA4S(8, 2, 24) \
+	FMUL4S(4, 1, 4) \
+	FMLA4S(8, 1, 4) \
+	FADD4S(0, 6, 8) \
+	CMGT4S(9, 7, 25) \
+	CMGT4S(10, 29, 7) \
+	AND16B(9, 9, 10) \
+	FCMGT4S(10, 25, 7) \
+	BIT16B(7, 30, 10) \
+	FCMEQ4S(10, 7, 25) \
+	BIT16B(7, 31, 10) \
+	BIF16B(0, 7, 9)
+
+// func LogNEON(dst, src []float32)
+TEXT ·LogNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	LOG_CONSTS
+
+log_loop4:
+	CMP    $4, R2
+	BLT    log_tail
+	VLD1.P 16(R1), [V0.S4]
+	LOG4
+	VST1.P [V0.S4], 16(R0)
+	SUB    $4, R2
+	B      log_loop4
+
+log_tail:
+	CBZ R2, log_done
+	TAIL_LOAD
+	LOG4
+	TAIL_STORE
+
+log_done:
+	RET
+
+// TANH_CONSTS: the exp constants V18–V28 (EXP_PARTS), V12–V14 tanh C0..C2,
+// V15 C3, V17 C4, V29 0.5625, V30 10.0, V31 2.0.
+#define TANH_CONSTS \
+	EXP_CONSTS \
+	VCONST(0xbeaaaaa4, V12) \
+	VCONST(0x3e088639, V13) \
+	VCONST(0xbd5c84a3, V14) \
+	VCONST(0x3cac17d8, V15) \
+	VCONST(0xbbca800e, V17) \
+	VCONST(0x3f100000, V29) \
+	VCONST(0x41200000, V30) \
+	VCONST(0x40000000, V31)
+
+// TANH4: V0 = x → V0 = tanh x (Tanh32 lane by lane). a = |x|; small path
+// a + (a·a²)·P(a²); large path 1 − 2/(e^{2·min(a, 10)} + 1); blend on a < 0.5625,
+// then the sign of x. Clobbers V1–V11.
+#define TANH4 \
+	FABS4S(8, 0) \
+	EOR16B(9, 0, 8) \
+	FMUL4S(10, 8, 8) \
+	MOV16B(11, 15) \
+	FMLA4S(11, 17, 10) \
+	MOV16B(7, 14) \
+	FMLA4S(7, 11, 10) \
+	MOV16B(11, 13) \
+	FMLA4S(11, 7, 10) \
+	MOV16B(7, 12) \
+	FMLA4S(7, 11, 10) \
+	FMUL4S(10, 8, 10) \
+	MOV16B(11, 8) \
+	FMLA4S(11, 10, 7) \
+	FMIN4S(0, 8, 30) \
+	FADD4S(0, 0, 0) \
+	EXP_PARTS \
+	ADD4S(1, 1, 28) \
+	SHL4S_23(1, 1) \
+	FMUL4S(0, 0, 1) \
+	FADD4S(0, 0, 27) \
+	FDIV4S(1, 31, 0) \
+	FSUB4S(0, 27, 1) \
+	FCMGT4S(2, 29, 8) \
+	BIT16B(0, 11, 2) \
+	ORR16B(0, 0, 9)
+
+// func TanhNEON(dst, src []float32)
+TEXT ·TanhNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	TANH_CONSTS
+
+tanh_loop4:
+	CMP    $4, R2
+	BLT    tanh_tail
+	VLD1.P 16(R1), [V0.S4]
+	TANH4
+	VST1.P [V0.S4], 16(R0)
+	SUB    $4, R2
+	B      tanh_loop4
+
+tanh_tail:
+	CBZ R2, tanh_done
+	TAIL_LOAD
+	TANH4
+	TAIL_STORE
+
+tanh_done:
+	RET

@@ -1,0 +1,286 @@
+package asm
+
+import "math"
+
+// Vector-math twins: exp, log, tanh and the fused softmax passes. Each is the exact
+// scalar algorithm the AVX2 and NEON kernels run lane by lane (same reduction, same
+// float32 polynomial, same fused multiply-adds, same order of operations), so the
+// vector kernels agree with them bit for bit; the accuracy tests measure these
+// algorithms against float64 math.
+//
+// Every multiply-add written fmaf below is one fused, singly rounded float32
+// operation (VFMADD231PS, FMLA). Products that must be rounded on their own are
+// wrapped in float32(...) so that the Go compiler cannot fuse them (it may on arm64).
+//
+// The polynomial coefficients were fitted by a Remez exchange in float64 (relative
+// error, fixed low-order terms) and rounded to float32; the hex literals are those
+// float32 values exactly, and the .s files hold the same bit patterns.
+
+const (
+	// exp: x = n·ln2 + r, |r| ≤ ln2/2, with n = round(x·log2e).
+	expLog2e   = 0x1.715476p+00 // float32(log2 e)
+	expShifter = 0x1.8p23       // adding it rounds to an integer kept in the low mantissa bits
+	expLn2Hi   = 0x1.62e43p-01  // float32(ln 2): x − n·expLn2Hi is exact for |n| ≤ 150
+	expLn2Lo   = -0x1.05c61p-29 // float32(ln 2 − expLn2Hi)
+	// Inputs are clamped to [expMin, expMax] first: exp(88.8) overflows to +Inf and
+	// exp(−104) rounds to +0, so the clamp changes no result and keeps n in [−150, 128].
+	expMax = 0x1.633334p+06 // 88.8
+	expMin = -104
+	// e^r ≈ 1 + r + r²·(e0 + e1·r + e2·r² + e3·r³ + e4·r⁴) on |r| ≤ ln2/2:
+	// relative error 3.1e-9 before rounding (0.05 ULP).
+	expC0 = 0x1.fffffcp-02
+	expC1 = 0x1.555492p-03
+	expC2 = 0x1.5558f2p-05
+	expC3 = 0x1.1239e2p-07
+	expC4 = 0x1.6a2434p-10
+
+	// log: x = 2^e·m with m in [√½, √2), f = m − 1; log x = e·ln2 + f + f²·Q(f).
+	logSqrtHalfBits = 0x3f3504f3     // float32(√½)
+	logLn2Hi        = 0x1.62e4p-01   // ln 2 to 15 bits: e·logLn2Hi is exact for |e| < 256
+	logLn2Lo        = 0x1.7f7d1cp-20 // float32(ln 2 − logLn2Hi)
+	// Q(f) ≈ (log1p(f) − f)/f² on [√½−1, √2−1]: relative error of f²·Q against
+	// log1p(f) is 4.1e-9 before rounding.
+	logC0 = -0x1.fffff8p-02
+	logC1 = 0x1.55555p-02
+	logC2 = -0x1.000428p-02
+	logC3 = 0x1.99a3f4p-03
+	logC4 = -0x1.542748p-03
+	logC5 = 0x1.22715ap-03
+	logC6 = -0x1.0f387ap-03
+	logC7 = 0x1.084a9ap-03
+	logC8 = -0x1.38302p-04
+
+	// tanh: |x| < tanhSmall uses x + x³·P(x²); above it 1 − 2/(e^{2|x|} + 1).
+	// tanh(x) rounds to 1 for |x| > 9.01, so |x| is clamped to tanhMax (no Inf, and the
+	// exponent of e^{2|x|} stays small enough to be scaled in one step).
+	tanhSmall = 0x1.2p-01 // 0.5625
+	tanhMax   = 10
+	// P(t) ≈ (tanh √t − √t)/t^{3/2} on t in [0, 0.5625²]: relative error 1.3e-9.
+	tanhC0 = -0x1.555548p-02
+	tanhC1 = 0x1.110c72p-03
+	tanhC2 = -0x1.b90946p-05
+	tanhC3 = 0x1.582fbp-06
+	tanhC4 = -0x1.95001cp-08
+)
+
+// fmaf returns a·b + c rounded once to float32, as the hardware FMA does. The
+// product is exact in float64 and the sum is rounded to odd in float64 (nearest,
+// then the last bit forced to 1 when inexact), which makes the final rounding to
+// float32 correct: 53 ≥ 2·24 + 2 bits.
+func fmaf(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	s := p + float64(c)
+	if math.IsInf(s, 0) || math.IsNaN(s) || s == 0 {
+		return float32(s)
+	}
+	// TwoSum: e is exactly (p + c) − s.
+	bv := s - p
+	e := (p - (s - bv)) + (float64(c) - bv)
+	if e != 0 {
+		bits := math.Float64bits(s)
+		if bits&1 == 0 {
+			if (e > 0) == (s > 0) {
+				bits++ // the exact value lies farther from zero
+			} else {
+				bits--
+			}
+			s = math.Float64frombits(bits)
+		}
+	}
+	return float32(s)
+}
+
+// expParts returns p ≈ e^r in [0.7, 1.42] and n with x = n·ln2 + r, for x already
+// clamped to [expMin, expMax] (or NaN, which makes p NaN).
+func expParts(x float32) (p float32, n int32) {
+	z := fmaf(x, expLog2e, expShifter)
+	nf := z - expShifter
+	// r = r1 + c: r1 is exact (x and n·ln2hi are multiples of the same power of two
+	// and |r1| < ½), c is the small correction. Rounding r1 + c would cost up to
+	// ¼ ULP, so r1 enters the sum 1 + r1 + (c + r²·q) exactly: 1 + r1 is split
+	// into h + l without error (Fast2Sum) and the final sum rounds once.
+	r1 := fmaf(nf, -expLn2Hi, x)
+	c := float32(nf * -expLn2Lo)
+	r := r1 + c
+	r2 := float32(r * r)
+	q := fmaf(expC4, r, expC3)
+	q = fmaf(q, r, expC2)
+	q = fmaf(q, r, expC1)
+	q = fmaf(q, r, expC0)
+	t := fmaf(q, r2, c)
+	h := 1 + r1
+	l := r1 - (h - 1)
+	p = h + (l + t)
+	return p, int32(math.Float32bits(z)) - 0x4b400000
+}
+
+// Exp32 returns e^x, the per-element body of ExpGeneric.
+func Exp32(x float32) float32 {
+	if x > expMax {
+		x = expMax
+	}
+	if x < expMin {
+		x = expMin
+	}
+	p, n := expParts(x)
+	// 2^n in two factors, each a normal float32 for n in [−150, 128]: the first
+	// product is exact, the second rounds once (to +Inf, a subnormal or 0 as needed).
+	n1 := n >> 1
+	n2 := n - n1
+	s1 := math.Float32frombits(uint32(n1+127) << 23)
+	s2 := math.Float32frombits(uint32(n2+127) << 23)
+	return float32(p*s1) * s2
+}
+
+// ExpGeneric computes dst[i] = e^src[i] for i < len(dst). len(src) ≥ len(dst).
+// Max error 1 ULP on normal results; exp(NaN) = NaN, exp(+Inf) = +Inf,
+// exp(−Inf) = +0, x > 88.7228 gives +Inf; results below the normal range are the
+// product p·2^n rounded once to a subnormal or +0 (within 1 subnormal spacing).
+func ExpGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = Exp32(v)
+	}
+}
+
+// ExpSubGeneric computes dst[i] = e^(src[i] − m) for i < len(dst) and returns
+// their sum, accumulated in order in float32. len(src) ≥ len(dst).
+func ExpSubGeneric(dst, src []float32, m float32) float32 {
+	src = src[:len(dst)]
+	var s float32
+	for i, v := range src {
+		e := Exp32(v - m)
+		dst[i] = e
+		s += e
+	}
+	return s
+}
+
+// ExpSumGeneric returns Σ e^(x[i] − m), accumulated in order in float32, without
+// storing the terms (the first pass of LogSumExp).
+func ExpSumGeneric(x []float32, m float32) float32 {
+	var s float32
+	for _, v := range x {
+		s += Exp32(v - m)
+	}
+	return s
+}
+
+// Log32 returns the natural logarithm of x, the per-element body of LogGeneric.
+func Log32(x float32) float32 {
+	b := int32(math.Float32bits(x))
+	var eb int32
+	if b <= 0x7fffff || b >= 0x7f800000 { // not a positive normal number
+		switch {
+		case x != x:
+			return x
+		case x < 0:
+			return float32(math.NaN())
+		case x == 0:
+			return float32(math.Inf(-1))
+		case x > math.MaxFloat32:
+			return x
+		}
+		// Positive subnormal: scale into the normal range.
+		x *= 0x1p23
+		b = int32(math.Float32bits(x))
+		eb = -23
+	}
+	ix := b - logSqrtHalfBits
+	e := ix >> 23
+	m := math.Float32frombits(uint32(ix&0x7fffff + logSqrtHalfBits))
+	f := m - 1 // exact: m is in [√½, √2)
+	ef := float32(e + eb)
+	q := fmaf(logC8, f, logC7)
+	q = fmaf(q, f, logC6)
+	q = fmaf(q, f, logC5)
+	q = fmaf(q, f, logC4)
+	q = fmaf(q, f, logC3)
+	q = fmaf(q, f, logC2)
+	q = fmaf(q, f, logC1)
+	q = fmaf(q, f, logC0)
+	// e·ln2hi + f with its rounding error recovered (Fast2Sum, |e·ln2hi| ≥ |f| or e = 0),
+	// then the small terms f²·Q + e·ln2lo + err are added in one final rounding.
+	hi := float32(ef * logLn2Hi) // exact
+	s := hi + f
+	err := f - (s - hi)
+	d := fmaf(ef, logLn2Lo, err)
+	c := fmaf(f, float32(f*q), d)
+	return s + c
+}
+
+// LogGeneric computes dst[i] = log(src[i]) for i < len(dst). len(src) ≥ len(dst).
+// Max error 1 ULP; log(±0) = −Inf, log(x < 0) = NaN, log(+Inf) = +Inf,
+// log(NaN) = NaN; subnormal inputs are handled exactly like normal ones.
+func LogGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = Log32(v)
+	}
+}
+
+// Tanh32 returns tanh x, the per-element body of TanhGeneric.
+func Tanh32(x float32) float32 {
+	a := math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
+	var y float32
+	if a < tanhSmall {
+		t := float32(a * a)
+		q := fmaf(tanhC4, t, tanhC3)
+		q = fmaf(q, t, tanhC2)
+		q = fmaf(q, t, tanhC1)
+		q = fmaf(q, t, tanhC0)
+		y = fmaf(float32(a*t), q, a)
+	} else {
+		if a > tanhMax {
+			a = tanhMax
+		}
+		p, n := expParts(a + a)
+		e := float32(p * math.Float32frombits(uint32(n+127)<<23)) // e^{2|x|}, n ≤ 29
+		y = 1 - 2/(e+1)
+	}
+	return math.Float32frombits(math.Float32bits(y) | math.Float32bits(x)&(1<<31))
+}
+
+// TanhGeneric computes dst[i] = tanh(src[i]) for i < len(dst). len(src) ≥ len(dst).
+// Max error 2 ULP; odd (tanh(−0) = −0), tanh(±Inf) = ±1, tiny x gives x.
+func TanhGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = Tanh32(v)
+	}
+}
+
+// GELU, tanh approximation (Hendrycks & Gimpel; the form GPT-2 and llm.c use):
+//
+//	gelu(x) = ½·x·(1 + tanh(u)),  u = √(2/π)·(x + 0.044715·x³)
+//	gelu'(x) = ½·(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)
+const (
+	geluK0 = 0.7978845608028654 // √(2/π)
+	geluK1 = 0.044715
+)
+
+// GeluGeneric computes dst[i] = gelu(src[i]) for i < len(dst), with Tanh32 for the
+// tanh. dst may be src.
+func GeluGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		x3 := float32(float32(x*x) * x)
+		u := float32(geluK0 * fmaf(geluK1, x3, x))
+		dst[i] = float32(0.5*x) * (1 + Tanh32(u))
+	}
+}
+
+// GeluBackwardGeneric computes dx[i] += gelu'(x[i])·dy[i] for i < len(dx) (the
+// gradient accumulates, as in llm.c). len(x), len(dy) ≥ len(dx).
+func GeluBackwardGeneric(dx, x, dy []float32) {
+	x, dy = x[:len(dx)], dy[:len(dx)]
+	for i, v := range x {
+		x2 := float32(v * v)
+		u := float32(geluK0 * fmaf(geluK1, float32(x2*v), v))
+		t := Tanh32(u)
+		sech2 := 1 - float32(t*t)
+		du := float32(geluK0 * fmaf(3*geluK1, x2, 1))
+		g := 0.5*(1+t) + float32(float32(0.5*v)*sech2)*du
+		dx[i] += float32(g * dy[i])
+	}
+}

@@ -1,0 +1,101 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// Vector-math throughput in elements/ns (one thread). Run under the lock:
+//
+//	flock /tmp/bench.lock go test ./bench -run '^$' -bench 'Exp|Log|Tanh|Softmax' -count 5 [-tags sleef]
+//
+// With -tags sleef the SLEEF u10 AVX2 kernels run on the same arrays in the same run
+// (vecmath_sleef_test.go).
+
+var vecmathSizes = []int{4096, 1 << 20}
+
+// vecmathInput returns the benchmark input for fn: exp and tanh get uniform values
+// in [−50, 50] and [−5, 5]; log gets e^U[−40, 40] (positive, many binades).
+func vecmathInput(fn string, n int) []float32 {
+	rng := rand.New(rand.NewPCG(42, uint64(n)))
+	x := make([]float32, n)
+	for i := range x {
+		u := 2*rng.Float64() - 1
+		switch fn {
+		case "exp":
+			x[i] = float32(50 * u)
+		case "log":
+			x[i] = float32(math.Exp(40 * u))
+		case "tanh":
+			x[i] = float32(5 * u)
+		default:
+			x[i] = float32(10 * u)
+		}
+	}
+	return x
+}
+
+func reportElements(b *testing.B, n int) {
+	b.ReportMetric(float64(n)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "elements/ns")
+}
+
+func benchElementwise(b *testing.B, fn string, kernel func(dst, src []float32)) {
+	for _, n := range vecmathSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			src := vecmathInput(fn, n)
+			dst := make([]float32, n)
+			b.SetBytes(int64(8 * n))
+			for b.Loop() {
+				kernel(dst, src)
+			}
+			reportElements(b, n)
+		})
+	}
+}
+
+func BenchmarkExp(b *testing.B) { benchElementwise(b, "exp", simd.Exp) }
+
+// BenchmarkExpGoMath is the plain Go loop over math.Exp (float64) for reference.
+func BenchmarkExpGoMath(b *testing.B) {
+	benchElementwise(b, "exp", func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = float32(math.Exp(float64(v)))
+		}
+	})
+}
+
+func BenchmarkLog(b *testing.B)  { benchElementwise(b, "log", simd.Log) }
+func BenchmarkTanh(b *testing.B) { benchElementwise(b, "tanh", simd.Tanh) }
+
+// BenchmarkSoftmax: one row of n logits, Softmax out of place (max pass, fused
+// exp-and-sum pass, scale pass).
+func BenchmarkSoftmax(b *testing.B) {
+	for _, n := range []int{1024, 4096, 1 << 20} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			src := vecmathInput("softmax", n)
+			dst := make([]float32, n)
+			for b.Loop() {
+				simd.Softmax(dst, src)
+			}
+			reportElements(b, n)
+		})
+	}
+}
+
+func BenchmarkLogSumExp(b *testing.B) {
+	for _, n := range []int{1024, 1 << 20} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			src := vecmathInput("softmax", n)
+			var s float32
+			for b.Loop() {
+				s += simd.LogSumExp(src)
+			}
+			reportElements(b, n)
+			_ = s
+		})
+	}
+}

@@ -1,0 +1,27 @@
+//go:build !purego
+
+package simd
+
+import (
+	"github.com/kernelmachines/bkm/asm"
+	"golang.org/x/sys/cpu"
+)
+
+var avx2Vecmath = vecmathKernels{
+	exp:    asm.ExpAVX2,
+	log:    asm.LogAVX2,
+	tanh:   asm.TanhAVX2,
+	expSub: asm.ExpSubAVX2,
+	expSum: asm.ExpSumAVX2,
+	gelu:   asm.GeluGeneric,
+}
+
+// archVecmath puts the AVX2+FMA vector-math kernels into the "avx2" implementation
+// (adding one with pure-Go level-1 and GEMM if the AVX2 level-1 table is not
+// registered). x/sys/cpu's HasAVX2 includes the OS YMM-state check.
+func archVecmath(list []*impl) []*impl {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		return list
+	}
+	return withVecmath(list, "avx2", avx2Vecmath)
+}

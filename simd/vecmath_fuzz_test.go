@@ -1,0 +1,120 @@
+package simd
+
+import (
+	"encoding/binary"
+	"math"
+	"testing"
+
+	"github.com/kernelmachines/bkm/asm"
+)
+
+// Fuzz targets: every implementation against the twin. The fuzzed value is placed
+// in every lane of vectors of several lengths, next to scaled neighbours, so that
+// both the full-width path and the tails see it.
+
+func fuzzVecElementwise(t *testing.T, x float32, kern func(im *impl) func(dst, src []float32), twin func(float32) float32) {
+	src := make([]float32, 23)
+	for i := range src {
+		src[i] = x * float32(1+i%5) / 3
+		if i%4 == 0 {
+			src[i] = x
+		}
+	}
+	dst := make([]float32, len(src))
+	for _, im := range available {
+		for _, n := range []int{1, 7, 8, 9, 16, 23} {
+			kern(im)(dst[:n], src[:n])
+			for i, v := range src[:n] {
+				w := twin(v)
+				if math.Float32bits(w) != math.Float32bits(dst[i]) && !(w != w && dst[i] != dst[i]) {
+					t.Fatalf("%s: input %g [%#08x] (n=%d lane %d): got %g [%#08x], twin %g [%#08x]",
+						im.name, v, math.Float32bits(v), n, i, dst[i], math.Float32bits(dst[i]), w, math.Float32bits(w))
+				}
+			}
+		}
+	}
+}
+
+func addFloatSeeds(f *testing.F) {
+	for _, v := range specials {
+		f.Add(v)
+	}
+	for _, v := range []float32{0.5, -0.5625, 0.5625, 9.01, 88.72283, -87.33654, -103.97, 1e-30, 0.70710677, 1.4142135} {
+		f.Add(v)
+	}
+}
+
+func FuzzExp(f *testing.F) {
+	addFloatSeeds(f)
+	f.Fuzz(func(t *testing.T, x float32) {
+		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.exp }, asm.Exp32)
+	})
+}
+
+func FuzzLog(f *testing.F) {
+	addFloatSeeds(f)
+	f.Fuzz(func(t *testing.T, x float32) {
+		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.log }, asm.Log32)
+	})
+}
+
+func FuzzTanh(f *testing.F) {
+	addFloatSeeds(f)
+	f.Fuzz(func(t *testing.T, x float32) {
+		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.tanh }, asm.Tanh32)
+	})
+}
+
+// FuzzSoftmax runs Softmax through every implementation on a row decoded from the
+// fuzz bytes (4 bytes per float32) and checks it against the generic result and the
+// documented invariants: finite input gives entries in [0, 1] summing to 1.
+func FuzzSoftmax(f *testing.F) {
+	f.Add([]byte{0, 0, 128, 63, 0, 0, 0, 64})
+	f.Add(make([]byte, 40))
+	f.Add([]byte{0xff, 0xff, 0x7f, 0x7f, 0xff, 0xff, 0x7f, 0xff, 0, 0, 0x80, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := len(data) / 4
+		src := make([]float32, n)
+		finite := true
+		for i := range src {
+			src[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+			if math.IsNaN(float64(src[i])) || math.IsInf(float64(src[i]), 0) {
+				finite = false
+			}
+		}
+		old := active
+		defer func() { active = old }()
+		active = genericImpl
+		want := make([]float32, n)
+		Softmax(want, src)
+		got := make([]float32, n)
+		for _, im := range available {
+			active = im
+			Softmax(got, src)
+			var sum float64
+			for i := range got {
+				w, g := float64(want[i]), float64(got[i])
+				if w != w || g != g {
+					if (w != w) != (g != g) {
+						t.Fatalf("%s: index %d: got %v, generic %v", im.name, i, g, w)
+					}
+					continue
+				}
+				if math.Abs(w-g) > float64(n+4)*0x1p-23*w+1e-44 {
+					t.Fatalf("%s: index %d: got %v, generic %v", im.name, i, g, w)
+				}
+				sum += g
+			}
+			if finite && n > 0 {
+				for i, g := range got {
+					if g != g || g < 0 || g > 1 {
+						t.Fatalf("%s: finite input gives %v at %d", im.name, g, i)
+					}
+				}
+				if math.Abs(sum-1) > float64(n+2)*0x1p-23 {
+					t.Fatalf("%s: sum %v", im.name, sum)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,401 @@
+package simd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kernelmachines/bkm/asm"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Vector math through the conformance helper: every implementation against the
+// twin, bit for bit for the element-wise routines (they run the same algorithm),
+// within summation-order rounding for the sums.
+
+func init() {
+	elementwiseRoutines = append(elementwiseRoutines,
+		elementwise{"exp", 1, 120, 0, func(im *impl, dst []float32, in [][]float32) { im.exp(dst, in[0]) }},
+		elementwise{"exp/small", 1, 4, 0, func(im *impl, dst []float32, in [][]float32) { im.exp(dst, in[0]) }},
+		elementwise{"log", 1, 100, 0, func(im *impl, dst []float32, in [][]float32) { im.log(dst, in[0]) }},
+		// positive inputs over many binades, computed in place (dst aliases src)
+		elementwise{"log/positive", 1, 30, 0, func(im *impl, dst []float32, in [][]float32) {
+			for i, v := range in[0] {
+				dst[i] = float32(math.Exp(float64(v)))
+			}
+			im.log(dst, dst)
+		}},
+		elementwise{"tanh", 1, 12, 0, func(im *impl, dst []float32, in [][]float32) { im.tanh(dst, in[0]) }},
+		elementwise{"tanh/small", 1, 0.7, 0, func(im *impl, dst []float32, in [][]float32) { im.tanh(dst, in[0]) }},
+		elementwise{"gelu", 1, 8, 0, func(im *impl, dst []float32, in [][]float32) { im.gelu(dst, in[0]) }},
+		elementwise{"expSub/terms", 1, 40, 0, func(im *impl, dst []float32, in [][]float32) { im.expSub(dst, in[0], 1.5) }},
+	)
+}
+
+func nan32() float32      { return float32(math.NaN()) }
+func inf32(s int) float32 { return float32(math.Inf(s)) }
+
+// TestVecmathSpecials checks the documented special cases exactly, for every
+// implementation, with the special value in each lane position of a vector.
+func TestVecmathSpecials(t *testing.T) {
+	minSub := float32(math.SmallestNonzeroFloat32)
+	cases := []struct {
+		fn   string
+		in   float32
+		want float32 // compared bit for bit, except that any NaN matches NaN
+		near bool    // the input is given to a few digits: within 1 ULP of float64 math instead
+	}{
+		{"exp", nan32(), nan32(), false},
+		{"exp", inf32(1), inf32(1), false},
+		{"exp", inf32(-1), 0, false},
+		{"exp", 0, 1, false},
+		{"exp", float32(math.Copysign(0, -1)), 1, false},
+		{"exp", 88.72283, 3.4028e38, true}, // largest input below overflow: finite
+		{"exp", 88.72284, inf32(1), false},
+		{"exp", 100, inf32(1), false},
+		{"exp", math.MaxFloat32, inf32(1), false},
+		{"exp", -87.33654, 1.1754944e-38, true}, // smallest normal result
+		{"exp", -103.27893, 1.4e-45, true},      // rounds to the smallest subnormal
+		{"exp", -103.97208, minSub, true},       // just above the halfway point 2^-150
+		{"exp", -104, 0, false},
+		{"exp", -math.MaxFloat32, 0, false},
+		{"log", nan32(), nan32(), false},
+		{"log", 0, inf32(-1), false},
+		{"log", float32(math.Copysign(0, -1)), inf32(-1), false},
+		{"log", -1, nan32(), false},
+		{"log", -minSub, nan32(), false},
+		{"log", inf32(-1), nan32(), false},
+		{"log", inf32(1), inf32(1), false},
+		{"log", 1, 0, false},
+		{"log", minSub, -103.27893, true},
+		{"log", math.MaxFloat32, 88.72284, true},
+		{"tanh", nan32(), nan32(), false},
+		{"tanh", 0, 0, false},
+		{"tanh", float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1)), false},
+		{"tanh", inf32(1), 1, false},
+		{"tanh", inf32(-1), -1, false},
+		{"tanh", 9.02, 1, false},
+		{"tanh", -30, -1, false},
+		{"tanh", math.MaxFloat32, 1, false},
+		{"tanh", 1e-20, 1e-20, false},
+		{"tanh", -minSub, -minSub, false},
+		{"tanh", 3e-39, 3e-39, false},
+	}
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		for _, c := range cases {
+			for n := 1; n <= 19; n += 6 {
+				for pos := 0; pos < n; pos++ {
+					src := make([]float32, n)
+					for i := range src {
+						src[i] = 0.25 * float32(i+1)
+					}
+					src[pos] = c.in
+					dst := make([]float32, n)
+					switch c.fn {
+					case "exp":
+						Exp(dst, src)
+					case "log":
+						Log(dst, src)
+					case "tanh":
+						Tanh(dst, src)
+					}
+					what := fmt.Sprintf("%s(%v) n=%d pos=%d", c.fn, c.in, n, pos)
+					got := dst[pos]
+					if c.want != c.want {
+						require.True(t, got != got, "%s: want NaN, got %v", what, got)
+						continue
+					}
+					if c.near {
+						ref := refFunc(c.fn)(float64(c.in))
+						require.LessOrEqual(t, ulpDiff(float32(ref), got), uint32(1), what)
+						continue
+					}
+					require.Equal(t, math.Float32bits(c.want), math.Float32bits(got), "%s: got %v", what, got)
+				}
+			}
+		}
+	})
+}
+
+func refFunc(name string) func(float64) float64 {
+	switch name {
+	case "exp":
+		return math.Exp
+	case "log":
+		return math.Log
+	case "tanh":
+		return math.Tanh
+	}
+	panic(name)
+}
+
+// TestExpSubConformance checks the stored terms bit for bit and the returned sum
+// within summation-order rounding, with guard bands, for every implementation.
+func TestExpSubConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for n := 0; n <= maxLen; n++ {
+			for off := 0; off < 16; off += 3 {
+				_, src := guarded(n, (off+7)%16)
+				fillInput(rng, src, 30, 11)
+				m := float32(rng.NormFloat64() * 5)
+				want := make([]float32, n)
+				wantSum := asm.ExpSubGeneric(want, src, m)
+				buf, got := guarded(n, off)
+				gotSum := ExpSub(got, src, m)
+				what := fmt.Sprintf("expSub n=%d off=%d m=%v", n, off, m)
+				requireGuards(t, buf, off, n, what)
+				requireULP(t, want, got, 0, what)
+				if wantSum != wantSum || math.IsInf(float64(wantSum), 0) {
+					require.Equal(t, wantSum != wantSum, gotSum != gotSum, what)
+					if wantSum == wantSum {
+						require.Equal(t, wantSum, gotSum, what)
+					}
+					continue
+				}
+				var abs float64
+				for _, v := range want {
+					abs += math.Abs(float64(v))
+				}
+				require.InDelta(t, float64(wantSum), float64(gotSum), float64(n+1)*0x1p-23*abs, what)
+			}
+		}
+	})
+}
+
+// TestExpSumConformance checks the sum-only pass against its twin over lengths,
+// offsets and special inputs (NaN, ±Inf), within summation-order rounding.
+func TestExpSumConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for n := 0; n <= maxLen; n++ {
+			for off := 0; off < 16; off += 5 {
+				_, x := guarded(n, off)
+				fillInput(rng, x, 20, 9)
+				m := float32(rng.NormFloat64() * 5)
+				want, got := asm.ExpSumGeneric(x, m), expSum(x, m)
+				what := fmt.Sprintf("expSum n=%d off=%d m=%v", n, off, m)
+				if want != want || math.IsInf(float64(want), 0) {
+					require.Equal(t, want != want, got != got, what)
+					if want == want {
+						require.Equal(t, want, got, what)
+					}
+					continue
+				}
+				require.InDelta(t, float64(want), float64(got), float64(n+1)*0x1p-23*float64(want), what)
+			}
+		}
+	})
+}
+
+// softmax64 is the float64 reference for finite rows.
+func softmax64(x []float32) []float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, float64(v))
+	}
+	out := make([]float64, len(x))
+	var s float64
+	for i, v := range x {
+		out[i] = math.Exp(float64(v) - m)
+		s += out[i]
+	}
+	for i := range out {
+		out[i] /= s
+	}
+	return out
+}
+
+func argmax(x []float32) int {
+	k := 0
+	for i, v := range x {
+		if v > x[k] {
+			k = i
+		}
+	}
+	return k
+}
+
+func TestSoftmax(t *testing.T) {
+	ninf := inf32(-1)
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, n := range []int{1, 2, 7, 8, 9, 31, 64, 100, 1024, 3000} {
+			for _, scale := range []float32{1, 30, 1e4, 3e38} {
+				src := make([]float32, n)
+				fillInput(rng, src, scale, 0)
+				dst := make([]float32, n)
+				Softmax(dst, src)
+				ref := softmax64(src)
+				var sum float64
+				for i := range dst {
+					require.False(t, dst[i] != dst[i], "NaN from finite input")
+					// x − m is rounded to float32 first (relative error |x−m|·2⁻²⁴ in the
+					// exponential), then a few ULP for exp and the scaling and 2·√n for the
+					// float32 sum (random-walk size; the seed is fixed), plus an absolute
+					// floor for subnormal terms.
+					d := math.Abs(float64(src[i] - src[argmax(src)]))
+					tol := (4 + d + 2*math.Sqrt(float64(n))) * 0x1p-24
+					require.InDelta(t, ref[i], float64(dst[i]), tol*ref[i]+1e-44, "n=%d scale=%v i=%d", n, scale, i)
+					sum += float64(dst[i])
+				}
+				require.InDelta(t, 1, sum, float64(n)*0x1p-22, "n=%d scale=%v", n, scale)
+
+				// LogSoftmax, in place, against (x − m) − log Σ e^(x−m) in float64.
+				copy(dst, src)
+				LogSoftmax(dst, dst)
+				m := float64(src[argmax(src)])
+				var s64 float64
+				for _, v := range src {
+					s64 += math.Exp(float64(v) - m)
+				}
+				for i := range dst {
+					want := float64(src[i]) - m - math.Log(s64)
+					if want < -math.MaxFloat32 { // overflows float32: −Inf is the rounded result
+						require.Equal(t, inf32(-1), dst[i])
+						continue
+					}
+					require.InDelta(t, want, float64(dst[i]), 2e-7*(math.Abs(want)+math.Log(s64)+1), "logsoftmax n=%d scale=%v i=%d", n, scale, i)
+				}
+				lse := LogSumExp(src)
+				require.False(t, lse != lse)
+			}
+		}
+
+		// Documented edge cases.
+		huge := []float32{3e38, 3.4e38, -3.4e38, 3.4e38, 0}
+		dst := make([]float32, len(huge))
+		Softmax(dst, huge)
+		assert.Equal(t, []float32{0, 0.5, 0, 0.5, 0}, dst, "huge logits")
+
+		oneFinite := []float32{ninf, ninf, -7, ninf, ninf, ninf, ninf, ninf, ninf, ninf}
+		dst = make([]float32, len(oneFinite))
+		Softmax(dst, oneFinite)
+		assert.Equal(t, []float32{0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, dst, "one finite entry")
+		LogSoftmax(dst, oneFinite)
+		assert.Equal(t, []float32{ninf, ninf, 0, ninf, ninf, ninf, ninf, ninf, ninf, ninf}, dst)
+		assert.Equal(t, float32(-7), LogSumExp(oneFinite))
+
+		allInf := []float32{ninf, ninf, ninf}
+		dst = []float32{9, 9, 9}
+		Softmax(dst, allInf)
+		assert.Equal(t, []float32{0, 0, 0}, dst, "all -Inf")
+		LogSoftmax(dst, allInf)
+		assert.Equal(t, allInf, dst)
+		assert.Equal(t, ninf, LogSumExp(allInf))
+		assert.Equal(t, ninf, LogSumExp(nil))
+
+		withInf := []float32{1, inf32(1), 2, inf32(1)}
+		dst = make([]float32, 4)
+		Softmax(dst, withInf)
+		assert.Equal(t, []float32{0, 0.5, 0, 0.5}, dst, "+Inf entries")
+		LogSoftmax(dst, withInf)
+		assert.Equal(t, []float32{ninf, -float32(math.Ln2), ninf, -float32(math.Ln2)}, dst)
+
+		withNaN := []float32{1, nan32(), 2}
+		Softmax(dst[:3], withNaN)
+		for _, v := range dst[:3] {
+			assert.True(t, v != v)
+		}
+		assert.True(t, LogSumExp(withNaN) != LogSumExp(withNaN))
+
+		Softmax(nil, nil)
+		LogSoftmax(nil, nil)
+	})
+}
+
+func TestLogSumExp(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for _, n := range []int{1, 5, 16, 17, 1000, 40000} {
+			x := make([]float32, n)
+			fillInput(rng, x, 50, 0)
+			m := math.Inf(-1)
+			for _, v := range x {
+				m = math.Max(m, float64(v))
+			}
+			var s float64
+			for _, v := range x {
+				s += math.Exp(float64(v) - m)
+			}
+			want := m + math.Log(s)
+			require.InDelta(t, want, float64(LogSumExp(x)), 4e-7*math.Abs(want)+float64(n)*1e-7, "n=%d", n)
+		}
+		require.Equal(t, float32(1e30), LogSumExp([]float32{1e30, -1e30}))
+	})
+}
+
+func TestGELU(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		x := make([]float32, 257)
+		fillInput(rng, x, 6, 0)
+		y := make([]float32, len(x))
+		GELU(y, x)
+		for i, v := range x {
+			xv := float64(v)
+			want := 0.5 * xv * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(xv+0.044715*xv*xv*xv)))
+			require.InDelta(t, want, float64(y[i]), 4e-7*math.Abs(want)+1e-7, "x=%v", v)
+		}
+		// Backward against a central finite difference in float64.
+		dy := make([]float32, len(x))
+		dx := make([]float32, len(x))
+		fillInput(rng, dy, 1, 0)
+		GELUBackward(dx, x, dy)
+		g := func(v float64) float64 { return 0.5 * v * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(v+0.044715*v*v*v))) }
+		for i, v := range x {
+			xv, h := float64(v), 1e-5
+			fd := (g(xv+h) - g(xv-h)) / (2 * h) * float64(dy[i])
+			require.InDelta(t, fd, float64(dx[i]), 2e-5+1e-5*math.Abs(fd), "x=%v", v)
+		}
+	})
+}
+
+func TestVecmathAliasingAndPanics(t *testing.T) {
+	buf := make([]float32, 64)
+	for i := range buf {
+		buf[i] = float32(i) / 16
+	}
+	// Exact aliasing is allowed and gives the same result as separate buffers.
+	want := make([]float32, 40)
+	Exp(want, buf[:40])
+	got := append([]float32(nil), buf[:40]...)
+	Exp(got, got)
+	require.Equal(t, want, got)
+
+	fns := map[string]func(dst, src []float32){
+		"Exp": Exp, "Log": Log, "Tanh": Tanh, "GELU": GELU, "Softmax": Softmax, "LogSoftmax": LogSoftmax,
+		"ExpSub": func(d, s []float32) { ExpSub(d, s, 0) },
+	}
+	for name, f := range fns {
+		require.PanicsWithValue(t, fmt.Sprintf("simd: %s: dst and src overlap without being the same slice", name),
+			func() { f(buf[1:33], buf[:32]) }, name)
+		require.Panics(t, func() { f(buf[:32], buf[31:63]) }, name)
+		require.Panics(t, func() { f(buf[:8], buf[:9]) }, name)
+		require.NotPanics(t, func() { f(buf[:32], buf[32:64]) }, name) // adjacent, no overlap
+	}
+	require.Panics(t, func() { GELUBackward(buf[:8], buf[4:12], buf[20:28]) })
+}
+
+func TestVecmathNoAllocs(t *testing.T) {
+	x := make([]float32, 3000)
+	y := make([]float32, 3000)
+	for i := range x {
+		x[i] = float32(i%97) / 7
+	}
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		allocs := testing.AllocsPerRun(5, func() {
+			Exp(y, x)
+			Log(y, x)
+			Tanh(y, x)
+			GELU(y, x)
+			ExpSub(y, x, 3)
+			Softmax(y, x)
+			LogSoftmax(y, x)
+			LogSumExp(x)
+		})
+		require.Zero(t, allocs)
+	})
+}

@@ -1,0 +1,62 @@
+package train
+
+import "fmt"
+
+// Translate decodes one source sentence with the encoder–decoder model: beam search with
+// the given beam size and length penalty (beam ≤ 1 decodes greedily). The source is
+// truncated to model.max_len−1 tokens plus EOS; the output to at most
+// min(model.max_len, 2·|source|+10) tokens.
+func Translate(m *Model, tok Tokenizer, src string, beam int, lenPenalty float64) (string, error) {
+	if m.Cfg.Arch != "encdec" {
+		return "", fmt.Errorf("translate: the model is a %s, not an encoder–decoder", m.Cfg.Arch)
+	}
+	ids := tok.Encode(src)
+	ids = append(ids[:min(len(ids), m.Cfg.MaxLen-1)], m.Cfg.EOS)
+	maxLen := min(m.Cfg.MaxLen, 2*len(ids)+10)
+	d := m.NewDecoder(max(beam, 1), maxLen)
+	if beam <= 1 {
+		return tok.Decode(d.Greedy(ids, nil, maxLen)), nil
+	}
+	hyps := d.BeamSearch(ids, beam, lenPenalty, maxLen)
+	if len(hyps) == 0 {
+		return "", nil
+	}
+	return tok.Decode(hyps[0].Tokens), nil
+}
+
+// Generate continues prompt greedily with up to n tokens with the decoder-only model
+// (stopping early at EOS). Prompt and continuation together fit in model.max_len tokens
+// (there is no sliding window): a longer prompt keeps its last tokens.
+func Generate(m *Model, tok Tokenizer, prompt string, n int) (string, error) {
+	if m.Cfg.Arch != "decoder" {
+		return "", fmt.Errorf("generate: the model is a %s, not a decoder-only language model", m.Cfg.Arch)
+	}
+	ids := tok.Encode(prompt)
+	if len(ids) == 0 {
+		ids = []int32{m.Cfg.BOS}
+	}
+	if keep := m.Cfg.MaxLen - 1; len(ids) > keep {
+		ids = ids[len(ids)-keep:]
+	}
+	total := min(m.Cfg.MaxLen, len(ids)+n)
+	d := m.NewDecoder(1, total)
+	return tok.Decode(d.Greedy(nil, ids, total)), nil
+}
+
+// EvalBLEU translates every source (beam, lenPenalty as in Translate) and scores the
+// outputs against the references with CorpusBLEU; it also returns the translations.
+func EvalBLEU(m *Model, tok Tokenizer, sources, references []string, beam int, lenPenalty float64) (BLEUScore, []string, error) {
+	if len(sources) != len(references) {
+		return BLEUScore{}, nil, fmt.Errorf("bleu: %d sources, %d references", len(sources), len(references))
+	}
+	hyps := make([]string, len(sources))
+	for i, s := range sources {
+		h, err := Translate(m, tok, s, beam, lenPenalty)
+		if err != nil {
+			return BLEUScore{}, nil, err
+		}
+		hyps[i] = h
+	}
+	score, err := CorpusBLEU(hyps, [][]string{references})
+	return score, hyps, err
+}

@@ -1,0 +1,60 @@
+// Package train trains Transformers on the CPU: the encoder–decoder of Vaswani et al.
+// (fairseq-style: post-LN by default, pre-LN as an option; sinusoidal or learned
+// positions; shared embeddings as options) for translation and a decoder-only model for
+// language modelling, with every attention layer's kernel chosen from package
+// attention's zoo (Config.Model.Kernel, or per layer with LayerKernels).
+//
+// # Layout
+//
+// Written in the style of llm.c: each layer is a forward/backward pair of plain
+// functions with shape comments (linear.go, layernorm.go, activation.go, dropout.go,
+// embedding.go, loss.go, attncore.go); forward.go and backward.go chain them for the
+// model. Parameters, gradients, activations and AdamW moments each live in ONE []float32
+// arena carved into views (arena.go); Model.Tensors names every parameter tensor by its
+// offset. There is no tape and no reflection; a training step allocates nothing once the
+// activation arena fits the batch shape (Model.Reserve).
+//
+//   - config.go      Config (JSON) for model, optimizer, schedule, data; Validate names the bad field
+//   - model.go       parameters, initialization, activation arena
+//   - forward.go     Forward(batch) → summed label-smoothed loss; backward.go Backward(scale)
+//   - adamw.go       AdamW (torch.optim.AdamW semantics), ClipGradNorm, ScheduleConfig.LR
+//     (inverse_sqrt as fairseq, cosine, constant, all with linear warm-up)
+//   - trainer.go     Trainer.Step (gradient accumulation over micro-batches), Eval
+//   - tokenizer.go   ByteTokenizer; bpe.go deterministic byte-level BPE (TrainBPE, saved with the model)
+//   - data.go        ReadTSV, ReadText (errors name file:line), LMLoader and PairLoader
+//     (token-count batches with length bucketing, padding, seeded per-epoch shuffling, DataState)
+//   - decode.go      Decoder: greedy and beam search with length penalty over a key/value cache
+//   - api.go         Translate, Generate, EvalBLEU
+//   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
+//   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto
+//
+// # Conventions
+//
+// Token ids: ByteTokenizer and BPE put bytes at 0–255 and Pad, BOS, EOS at 256–258.
+// Batches are padded on the right; targets equal to Pad are ignored by the loss, source
+// padding is masked as attention keys, and the decoder's causal mask makes its right
+// padding harmless. The loss reported by Forward is summed; Trainer.Step normalizes by
+// the number of target tokens over all micro-batches, so accumulating k micro-batches
+// equals one batch holding all of them. GELU is the tanh approximation; label smoothing
+// follows PyTorch's cross_entropy(label_smoothing=ε) (ε/V on every class), which differs
+// slightly from fairseq's ε/(V−1). Attention dropout is not supported (the fused
+// attention never materializes probabilities): Validate rejects it.
+//
+// # Determinism
+//
+// The same Config (seed included) and the same thread count give bit-identical losses:
+// initialization, dropout masks (PCG streams keyed by seed, micro-batch number and layer)
+// and data order (seed and epoch) do not depend on timing, and every reduction has a
+// fixed order for a fixed thread count. What the thread count may change: simd.Sgemm and
+// package attention split work across goroutines; when a split divides a reduction
+// (a GEMM's k dimension, attention's key tiles in backward), partial sums are added in
+// another order and the last bits differ. TestDeterminism runs 1 and 2 threads and logs
+// whether they agree (they did on the small test model, where no reduction is split).
+// Checkpoints store the seed, the micro-batch counter and the data position, which is the
+// whole random state: a resumed run reproduces the straight run bit for bit (TestResume).
+//
+// # Imports
+//
+// Package attention (every attention layer) and package simd (GEMM, vector math), the
+// standard library. Nothing in bkm imports train but cmd/bkmtrain.
+package train
