@@ -10,52 +10,32 @@ import (
 // default 1).
 const lenPenalty = 1.0
 
-// decoder returns a decoder for up to beam hypotheses, reused across calls.
-func (e *engine) decoder(beam int) *train.Decoder {
-	if e.dec == nil || e.dec.Beam < beam {
-		e.dec = e.tr.Model.NewDecoder(beam, e.cfg.Model.MaxLen)
-	}
-	e.tr.Model.Training = false
-	return e.dec
-}
-
-// translate decodes each source sentence, greedily (beam 1) or with beam search.
-// Sources are cut to model.max_len − 1 tokens plus EOS, as in training.
+// translate decodes each source sentence with train.Translate: greedily (beam 1) or
+// with beam search.
 func (e *engine) translate(src []string, beam int) ([]string, error) {
-	m := e.cfg.Model
-	d := e.decoder(beam)
+	e.tr.Model.Training = false
 	out := make([]string, len(src))
 	for i, s := range src {
-		ids := e.tok.Encode(s)
-		ids = append(ids[:min(len(ids), m.MaxLen-1)], m.EOS)
-		var hyp []int32
-		if beam == 1 {
-			hyp = d.Greedy(ids, nil, m.MaxLen)
-		} else if hs := d.BeamSearch(ids, beam, lenPenalty, m.MaxLen); len(hs) > 0 {
-			hyp = hs[0].Tokens
+		h, err := train.Translate(e.tr.Model, e.tok, s, beam, lenPenalty)
+		if err != nil {
+			return nil, err
 		}
-		out[i] = e.tok.Decode(hyp)
+		out[i] = h
 	}
 	return out, nil
 }
 
-// generate continues each prompt greedily by up to tokens tokens (fewer if the model's
-// context fills up or it emits EOS). Only the continuation is returned.
+// generate continues each prompt greedily by up to tokens tokens with train.Generate;
+// only the continuation is returned.
 func (e *engine) generate(prompts []string, tokens int) ([]string, error) {
-	m := e.cfg.Model
-	d := e.decoder(1)
+	e.tr.Model.Training = false
 	out := make([]string, len(prompts))
 	for i, p := range prompts {
-		ids := e.tok.Encode(p)
-		if len(ids) == 0 {
-			ids = e.tok.Encode("\n")
+		g, err := train.Generate(e.tr.Model, e.tok, p, tokens)
+		if err != nil {
+			return nil, err
 		}
-		// Keep the end of a long prompt so that some room is left to generate.
-		if keep := max(m.MaxLen-tokens, m.MaxLen/2); len(ids) > keep {
-			ids = ids[len(ids)-keep:]
-		}
-		hyp := d.Greedy(nil, ids, min(len(ids)+tokens, m.MaxLen))
-		out[i] = e.tok.Decode(hyp)
+		out[i] = g
 	}
 	return out, nil
 }

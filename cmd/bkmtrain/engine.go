@@ -20,7 +20,6 @@ type engine struct {
 	loader train.Loader
 	valid  []*train.Batch
 	ds     *dataSet
-	dec    *train.Decoder // made on first use
 }
 
 // newEngine builds the model from cfg (initialized from cfg.Seed) and the batches of ds
