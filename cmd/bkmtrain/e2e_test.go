@@ -250,3 +250,36 @@ func TestEndToEndErrors(t *testing.T) {
 		require.Equal(t, 0, r.code, "the saved model loads: %s", r.stderr)
 	})
 }
+
+// TestEndToEndConfigFileAndOverrides: a JSON config sets the model; flags override it.
+func TestEndToEndConfigFileAndOverrides(t *testing.T) {
+	tmp := t.TempDir()
+	cfgPath := filepath.Join(tmp, "tiny.json")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(`{
+  "model": {"arch": "encdec", "vocab": 259, "d_model": 16, "heads": 2, "ffn": 32, "enc_layers": 1, "dec_layers": 1,
+            "max_len": 40, "kernel": "rbf", "pad": 256, "bos": 257, "eos": 258},
+  "optim": {"lr": 0.001, "beta1": 0.9, "beta2": 0.98, "eps": 1e-8, "clip_norm": 1, "accumulate": 1},
+  "schedule": {"kind": "constant", "steps": 50},
+  "data": {"max_tokens": 160},
+  "seed": 7
+}`), 0o644))
+	dir := filepath.Join(tmp, "run")
+	r := runBin(t, "", "train", "--config", cfgPath, "--steps", "3", "--lr", "0.002", "--tokenizer", "byte",
+		"--out", dir, "--eval-every", "0", "--bleu-sentences", "2", "--progress", "plain", "--threads", "1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "d_model 16, 2 heads, ffn 32, layers 1/1, kernel rbf")
+	require.Contains(t, r.stderr, "constant lr 0.002, 3 steps; seed 7")
+	recs := readMetrics(t, filepath.Join(dir, "metrics.jsonl"))
+	require.Equal(t, "start", recs[0].Event)
+	require.Contains(t, recs[0].Detail, `"kernel":"rbf"`)
+	require.Equal(t, []int{1, 2, 3}, trainSteps(recs))
+
+	r = runBin(t, "")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "usage: bkmtrain COMMAND")
+
+	r = runBin(t, "", "info", "--threads", "1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, `(?m)^simd path: +\w+ \(`, r.stdout)
+	require.Regexp(t, `(?m)^threads: +1 `, r.stdout)
+}
