@@ -79,6 +79,9 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	for _, k := range names {
 		c := base
 		c.Model.Kernel, c.Model.LayerKernels = k, nil
+		if err := checkKernel("--kernels", c); err != nil {
+			return err
+		}
 		if err := c.Validate(); err != nil {
 			return fmt.Errorf("kernel %q: %w", k, err)
 		}

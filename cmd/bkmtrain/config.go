@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/train"
 )
 
@@ -165,10 +166,26 @@ func (cf *configFlags) resolve() (train.Config, error) {
 			return cfg, usagef("%v", err)
 		}
 	}
+	if err := checkKernel("--kernel", cfg); err != nil {
+		return cfg, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("inconsistent config: %w", err)
 	}
 	return cfg, nil
+}
+
+// checkKernel reports an unknown kernel name as such, before the config validation
+// would report it as a bad per-layer field.
+func checkKernel(flagName string, cfg train.Config) error {
+	m := cfg.Model
+	if len(m.LayerKernels) > 0 || m.Heads < 1 || m.DModel%m.Heads != 0 {
+		return nil
+	}
+	if _, err := attention.ByName(m.Kernel, m.DModel/m.Heads); err != nil {
+		return fmt.Errorf("%s: %s", flagName, strings.TrimPrefix(err.Error(), "attention: "))
+	}
+	return nil
 }
 
 // readConfigFile reads a JSON config over the translation defaults; unknown fields are
