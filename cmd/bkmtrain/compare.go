@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -177,9 +178,11 @@ func compareOne(cfg train.Config, ds *dataSet, tok train.Tokenizer, dir string, 
 	defer metrics.Close()
 	metrics.write(record{Kind: "event", Event: "start", Detail: configJSON(cfg)})
 	// Curves need the loss at step 0 too.
+	// Progress: a plain line per validation, prefixed with the kernel and seed.
+	pw := &prefixWriter{w: log, prefix: fmt.Sprintf("[%s seed %d] ", cfg.Model.Kernel, cfg.Seed)}
 	res, err := trainLoop(e, runOpts{
-		outDir: dir, saveEvery: 0, evalEvery: evalEvery, samples: 0, bleuSentences: 0,
-		beam: beam, progress: "", log: io.Discard, evalAtStart: true,
+		outDir: dir, saveEvery: 0, evalEvery: evalEvery, logEvery: max(evalEvery, 1), samples: 0, bleuSentences: 0,
+		beam: beam, progress: "plain", log: pw, evalAtStart: true,
 	}, metrics)
 	if err != nil {
 		return res, err
@@ -302,4 +305,34 @@ func threadsOf(cfg train.Config) int {
 		return cfg.Threads
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// prefixWriter starts every line written through it with prefix.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+	mid    bool // inside a line
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		if !p.mid {
+			if _, err := io.WriteString(p.w, p.prefix); err != nil {
+				return 0, err
+			}
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			_, err := p.w.Write(b)
+			p.mid = true
+			return n, err
+		}
+		if _, err := p.w.Write(b[:i+1]); err != nil {
+			return 0, err
+		}
+		p.mid = false
+		b = b[i+1:]
+	}
+	return n, nil
 }

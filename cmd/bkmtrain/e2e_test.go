@@ -167,6 +167,8 @@ func TestEndToEndCompareKernels(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cmp")
 	r := runBin(t, "", append([]string{"compare-kernels", "--kernels", "edp,rbf", "--seeds", "1", "--steps", "3", "--eval-every", "1", "--out", dir}, tinyModel...)...)
 	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Contains(t, r.stderr, "[edp seed 1] valid step 0: loss")
+	require.Contains(t, r.stderr, "[rbf seed 1] step 3/3  loss")
 	for _, out := range []string{r.stdout, mustRead(t, filepath.Join(dir, "results.md"))} {
 		require.Contains(t, out, "| kernel | BLEU | valid loss | final train loss | wall time | runs |")
 		require.Regexp(t, `(?m)^\| edp \| .* \| 1/1 \|$`, out)
