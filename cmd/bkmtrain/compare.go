@@ -243,7 +243,7 @@ func compareTable(cfg train.Config, data string, seeds []uint64, all []*kernelRu
 	m := cfg.Model
 	fmt.Fprintf(&b, "Task %s on %s. Model %s, d_model %d, %d heads, FFN %d, layers %d/%d, max_len %d, dropout %g. "+
 		"Vocabulary %d. AdamW lr %g, %s schedule (warm-up %d), %d steps, clip %g; batch %s. Seeds %v, %d thread(s). "+
-		"Mean ± sample std over seeds; wall time per run.\n\n",
+		"Mean ± sample std over seeds (no ± with one seed); wall time per run.\n\n",
 		task, data, m.Arch, m.DModel, m.Heads, m.FFN, m.EncLayers, m.DecLayers, m.MaxLen, m.Dropout,
 		m.Vocab, cfg.Optim.LR, cfg.Schedule.Kind, cfg.Schedule.Warmup, cfg.Schedule.Steps, cfg.Optim.ClipNorm,
 		batchDesc(cfg), seeds, threadsOf(cfg))
@@ -265,19 +265,22 @@ func compareTable(cfg train.Config, data string, seeds []uint64, all []*kernelRu
 			fmt.Fprintf(&b, "| %s | — | — | — | — | %s |\n", kr.Kernel, runs)
 			continue
 		}
-		vm, vs := meanStd(kr.ValLoss)
-		fm, fsd := meanStd(kr.FinalLoss)
+		vm, _ := meanStd(kr.ValLoss)
 		wm, _ := meanStd(kr.WallSec)
-		wall := time.Duration(wm * float64(time.Second)).Round(time.Second)
+		wall := time.Duration(wm * float64(time.Second))
+		if wall < 10*time.Second {
+			wall = wall.Round(100 * time.Millisecond)
+		} else {
+			wall = wall.Round(time.Second)
+		}
 		if task == "translate" {
 			bleu := "—"
 			if len(kr.BLEU) > 0 {
-				bm, bs := meanStd(kr.BLEU)
-				bleu = fmt.Sprintf("%.2f ± %.2f", bm, bs)
+				bleu = pm(kr.BLEU, 2)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.4f ± %.4f | %.4f ± %.4f | %s | %s |\n", kr.Kernel, bleu, vm, vs, fm, fsd, wall, runs)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", kr.Kernel, bleu, pm(kr.ValLoss, 4), pm(kr.FinalLoss, 4), wall, runs)
 		} else {
-			fmt.Fprintf(&b, "| %s | %.4f ± %.4f | %.2f | %.4f ± %.4f | %s | %s |\n", kr.Kernel, vm, vs, math.Exp(vm), fm, fsd, wall, runs)
+			fmt.Fprintf(&b, "| %s | %s | %.2f | %s | %s | %s |\n", kr.Kernel, pm(kr.ValLoss, 4), math.Exp(vm), pm(kr.FinalLoss, 4), wall, runs)
 		}
 	}
 	return b.String()
@@ -335,4 +338,13 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		b = b[i+1:]
 	}
 	return n, nil
+}
+
+// pm formats mean ± sample std with the given decimals; one value has no spread.
+func pm(x []float64, decimals int) string {
+	m, sd := meanStd(x)
+	if len(x) < 2 {
+		return strconv.FormatFloat(m, 'f', decimals, 64)
+	}
+	return strconv.FormatFloat(m, 'f', decimals, 64) + " ± " + strconv.FormatFloat(sd, 'f', decimals, 64)
 }
