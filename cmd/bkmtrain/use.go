@@ -101,8 +101,14 @@ func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 func useModel(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet(name, stderr)
 	ckpt := fs.String("checkpoint", "", "checkpoint file or run directory (required)")
-	beam := fs.Int("beam", 1, "beam size (1 = greedy)")
-	tokens := fs.Int("tokens", 100, "generate: tokens to add to each line")
+	beam := new(int)
+	*beam = 1
+	tokens := new(int)
+	if name == "translate" {
+		fs.IntVar(beam, "beam", 1, "beam size (1 = greedy)")
+	} else {
+		fs.IntVar(tokens, "tokens", 100, "tokens to add to each line (greedy)")
+	}
 	threads := fs.Int("threads", 0, "threads (0 = all cores)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
