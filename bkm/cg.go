@@ -207,6 +207,9 @@ func SolveP1CG(p *Problem, o Options) (*P1Model, Report, error) {
 	rkbs := rep.Regularizer == RegRKBS
 	b := make([]float64, m*np)
 	kop.MulT(b, f64(y), np)
+	if err := checkKernelFinite(b, "Kᵀ Y"); err != nil {
+		return nil, Report{}, err
+	}
 	tmpN := make([]float64, n*np)
 	tmpM := make([]float64, m*np)
 	apply := func(dst, x []float64) {
@@ -346,9 +349,15 @@ func SolveP2CG(p *Problem, o Options) (*P2Model, Report, error) {
 	}
 	b := make([]float64, m*n)
 	for i := range e {
-		e[i] = mask[i] * float64(p.R[i])
+		e[i] = 0 // unobserved responses are never read (they may be NaN)
+		if mask[i] != 0 {
+			e[i] = float64(p.R[i])
+		}
 	}
 	maskedBack(b, e)
+	if err := checkKernelFinite(b, "Kᵀ (M ⊙ R) Kᵀ"); err != nil {
+		return nil, Report{}, err
+	}
 
 	var diag []float64
 	rep.Method = "cg"

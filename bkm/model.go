@@ -1,5 +1,7 @@
 package bkm
 
+import "github.com/kernelmachines/bkm/attention"
+
 // P1Model is a fitted one-sided predictor in representer form (paper.md §3):
 // F(t) = Σ_j c_j κ(t, s_j) when fitted to responses on T (Problem.Y), or
 // G(s) = Σ_i e_i κ(t_i, s) when fitted to responses on S (Problem.Z).
@@ -28,11 +30,61 @@ func (md *P1Model) Predict(x []float32, nx int) ([]float64, error) {
 }
 
 // PredictNormalized evaluates the normalized predictor
-// F̄(t) = Σ_j c_j κ(t, s_j) / Σ_j κ(t, s_j) — attention of the query t over the keys
-// s_j with values c_j — or its mirror on S. A point whose kernel sum is zero gets 0.
+// F̄(t) = Σ_j c_j κ(t, s_j) / Σ_j κ(t, s_j) — attention of the query W_Q t over the
+// keys W_K s_j with values c_j — or its mirror on S, Σ_i e_i κ(t_i, s) / Σ_i κ(t_i, s)
+// (the zoo's base kernels are symmetric functions, so that is attention of the query
+// W_K s over the keys W_Q t_i). For kernels of attention's zoo it runs
+// attention.Forward (float32 values, exp-family kernels normalized in log space, so
+// large logits do not overflow); other kernels use the ratio of two matrix-free
+// products. A point whose kernel sum is zero gets 0.
 func (md *P1Model) PredictNormalized(x []float32, nx int) ([]float64, error) {
+	if z, ok := md.sp.kern.(attention.Kernel); ok {
+		return md.attend(z, x, nx)
+	}
 	out, _, err := md.predict(x, nx, true)
 	return out, err
+}
+
+// attend computes the normalized predictor with attention.Forward, in chunks of D
+// value columns (attention's values have the head dimension).
+func (md *P1Model) attend(z attention.Kernel, x []float32, nx int) ([]float64, error) {
+	sp := md.sp
+	d := sp.d
+	var q, keys []float32
+	var nk int
+	if md.onS {
+		if err := checkPoints("s", x, nx, sp.ds); err != nil {
+			return nil, err
+		}
+		q, keys, nk = project(x, nx, sp.ds, sp.wk, d), sp.tRaw, sp.tq.n
+	} else {
+		if err := checkPoints("t", x, nx, sp.dt); err != nil {
+			return nil, err
+		}
+		q, keys, nk = project(x, nx, sp.dt, sp.wq, d), sp.sRaw, sp.sk.n
+	}
+	np := md.P
+	out := make([]float64, nx*np)
+	v := make([]float32, nk*d)
+	o := make([]float32, nx*d)
+	stats := make([]float32, nx)
+	opts := &attention.Options{Kernel: z, Scale: sp.gamma}
+	for c0 := 0; c0 < np; c0 += d {
+		w := min(d, np-c0)
+		clear(v)
+		for j := range nk {
+			for c := range w {
+				v[j*d+c] = float32(md.C[j*np+c0+c])
+			}
+		}
+		attention.Forward(opts, 1, 1, nx, nk, d, q, keys, v, o, stats, nil)
+		for i := range nx {
+			for c := range w {
+				out[i*np+c0+c] = float64(o[i*d+c])
+			}
+		}
+	}
+	return out, nil
 }
 
 func (md *P1Model) predict(x []float32, nx int, normalize bool) ([]float64, []float64, error) {

@@ -7,13 +7,23 @@ import (
 	"github.com/kernelmachines/bkm/simd"
 )
 
-// Default tile sizes of the matrix-free products: a tileRows×tileCols kernel block
-// (256 KiB of float32) stays in L2 while it is formed by the logits GEMM, passed
-// through exp and multiplied into the right-hand side.
+// Tile sizes of the matrix-free products: a tileRows×(≤ tileCols) kernel block (at
+// most 128 KiB of float32) stays in L2 while it is formed by the logits GEMM, passed
+// through the kernel's map (exp) and multiplied into the right-hand side. The width
+// is cut so that one logits GEMM stays below gemmSerialWork multiply-adds: simd.Sgemm
+// splits larger calls over its own goroutines, and the operator already runs one
+// worker per thread over its tiles.
 const (
-	tileRows = 128
-	tileCols = 512
+	tileRows       = 128
+	tileCols       = 512
+	gemmSerialWork = 1<<21 - 1
 )
+
+// tileWidth is the column-tile width for inner dimension d.
+func tileWidth(d int) int {
+	w := gemmSerialWork / (tileRows * max(d, 1))
+	return max(64, min(tileCols, w/16*16))
+}
 
 // Operator is the matrix-free kernel matrix K_ij = k0(a_i, b_j) between two prepared
 // point sets (n = a.n rows, m = b.n columns). Products with K and Kᵀ recompute the
@@ -52,7 +62,7 @@ func newOperator(k blockKernel, a, b *pointSet, threads int) *Operator {
 	if threads <= 0 {
 		threads = simd.Threads()
 	}
-	op := &Operator{k: k, a: a, b: b, ti: tileRows, tj: tileCols}
+	op := &Operator{k: k, a: a, b: b, ti: tileRows, tj: tileWidth(a.d)}
 	op.pool = newPool(threads)
 	op.ws = make([]opWorker, op.pool.workers())
 	for w := range op.ws {

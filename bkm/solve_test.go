@@ -160,3 +160,79 @@ func TestDenseAndCGAgree(t *testing.T) {
 		}
 	}
 }
+
+// F̄ is attention with values C: PredictNormalized (attention.Forward) equals the
+// ratio of the two representer sums, for F on T and for G on S; with large logits
+// the ratio overflows and attention's log-space normalization does not.
+func TestPredictNormalizedIsAttention(t *testing.T) {
+	for _, kern := range []attention.Kernel{attention.EDP(), attention.RBF(), attention.Poly(2, 1), attention.Favor(16, 4, 1)} {
+		p := asymProblem(61, kern, 30, 20, 6, 5, 4, 5) // p = 5 > D = 4: two value chunks
+		md, _, err := SolveP1Dense(p, Options{Lambda: 0.5})
+		require.NoError(t, err)
+		th := randMat(newRNG(62), 7, 6, 1)
+		got, err := md.PredictNormalized(th, 7)
+		require.NoError(t, err)
+		want, _, err := md.predict(th, 7, true)
+		require.NoError(t, err)
+		require.Less(t, relErr(got, want), 1e-5, kern.Name())
+
+		// G(s) on S: responses Z at the sources.
+		q := *p
+		q.Y, q.Z = nil, randMat(newRNG(63), p.M, 5, 1)
+		mg, _, err := SolveP1Dense(&q, Options{Lambda: 0.5})
+		require.NoError(t, err)
+		require.True(t, mg.OnSource())
+		require.Len(t, mg.C, p.N*5)
+		sh := randMat(newRNG(64), 6, 5, 1)
+		got, err = mg.PredictNormalized(sh, 6)
+		require.NoError(t, err)
+		want, _, err = mg.predict(sh, 6, true)
+		require.NoError(t, err)
+		require.Less(t, relErr(got, want), 1e-5, kern.Name())
+	}
+	// Large logits: exp overflows float32 in the ratio path, not in attention.
+	p := asymProblem(65, attention.EDP(), 30, 20, 6, 5, 4, 1)
+	p.Gamma = 40
+	_, _, err := SolveP1Dense(p, Options{Lambda: 0.5})
+	require.ErrorIs(t, err, ErrNonFinite) // K overflows float32: said, not solved
+	sp, err := newSpace(p, 4, 1)
+	require.NoError(t, err)
+	md := &P1Model{sp: sp, C: f64(randMat(newRNG(66), 20, 1, 1)), P: 1}
+	th := randMat(newRNG(67), 7, 6, 3)
+	got, err := md.PredictNormalized(th, 7)
+	require.NoError(t, err)
+	cmax := 0.0
+	for _, c := range md.C {
+		cmax = math.Max(cmax, math.Abs(c))
+	}
+	for _, v := range got {
+		require.False(t, math.IsNaN(v) || math.IsInf(v, 0))
+		require.LessOrEqual(t, math.Abs(v), cmax*(1+1e-5)) // a convex combination of the c_j
+	}
+}
+
+// The mirror problem on S: G(s) = Σ_i e_i κ(t_i, s) fitted to responses at the
+// sources equals P1 on the transposed kernel matrix.
+func TestP1OnSource(t *testing.T) {
+	p := asymProblem(68, attention.EDP(), 12, 18, 6, 5, 4, 2)
+	p.Y, p.Z = nil, randMat(newRNG(69), 18, 2, 1)
+	md, rep, err := SolveP1Dense(p, Options{Lambda: 0.3})
+	require.NoError(t, err)
+	K, _, GT := denseGrams(t, p)
+	n, m := p.N, p.M
+	// (K Kᵀ + λ G_T) E = K Z
+	a := matMul(K, n, m, transpose(K, n, m), n)
+	for i := range a {
+		a[i] += 0.3 * GT[i]
+	}
+	want := solveDense(t, n, a, matMul(K, n, m, f64(p.Z), 2), 2)
+	require.Less(t, relErr(md.C, want), 1e-6, "%v", rep)
+	cg, rep2, err := SolveP1CG(p, Options{Lambda: 0.3, Tol: 1e-7, MaxIter: 2000})
+	require.NoError(t, err)
+	sh := randMat(newRNG(70), 9, 5, 1)
+	g1, err := md.Predict(sh, 9)
+	require.NoError(t, err)
+	g2, err := cg.Predict(sh, 9)
+	require.NoError(t, err)
+	require.Less(t, relErr(g2, g1), 1e-4, "%v", rep2)
+}

@@ -25,7 +25,11 @@ func (t transposed) MulTSquared(dst, y []float64, p int) { t.op.MulSquared(dst, 
 // space is a problem's kernel and projections with the training points projected and
 // prepared once.
 type space struct {
+	kern    Kernel
+	gamma   float32
 	k       blockKernel
+	tRaw    []float32 // W_Q t_i (n×d), before the kernel's preparation
+	sRaw    []float32 // W_K s_j (m×d)
 	d       int
 	dt, ds  int
 	wq, wk  []float32
@@ -38,15 +42,17 @@ func newSpace(p *Problem, d, threads int) (*space, error) {
 	if err != nil {
 		return nil, err
 	}
-	sp := &space{k: k, d: d, dt: p.DT, ds: p.DS, threads: threads}
+	sp := &space{kern: p.Kernel, gamma: p.gamma(d), k: k, d: d, dt: p.DT, ds: p.DS, threads: threads}
 	if p.WQ != nil {
 		sp.wq = append([]float32(nil), p.WQ...)
 	}
 	if p.WK != nil {
 		sp.wk = append([]float32(nil), p.WK...)
 	}
-	sp.tq = sp.prepT(p.T, p.N)
-	sp.sk = sp.prepS(p.S, p.M)
+	sp.tRaw = project(p.T, p.N, sp.dt, sp.wq, d)
+	sp.sRaw = project(p.S, p.M, sp.ds, sp.wk, d)
+	sp.tq = sp.k.prepare(sp.tRaw, p.N, d)
+	sp.sk = sp.k.prepare(sp.sRaw, p.M, d)
 	return sp, nil
 }
 

@@ -1,0 +1,73 @@
+// Package bkm is the binary kernel machine of docs/paper.md §3: kernel learning between
+// a target domain T (queries) and a source domain S (keys) with a kernel
+// κ(t, s) = k0(W_Q t, W_K s) from package attention's zoo — asymmetric when
+// W_Q ≠ W_K, its cross Gram indefinite, even though the base kernel k0 is usually
+// Mercer.
+//
+// # Mathematics
+//
+// Data: t_1..t_n (Problem.T), s_1..s_m (Problem.S), K_ij = κ(t_i, s_j) (n×m), the
+// base Grams G_T = [k0(W_Q t_i, W_Q t_i')] and G_S = [k0(W_K s_j, W_K s_j')]. The
+// predictors are the representer spans
+//
+//	F(t)    = Σ_j c_j κ(t, s_j)                   P1Model.Predict (responses Y on T)
+//	F̄(t)    = Σ_j c_j κ(t, s_j) / Σ_j κ(t, s_j)   P1Model.PredictNormalized: attention with values c_j
+//	G(s)    = Σ_i e_i κ(t_i, s)                   P1Model.Predict (responses Z on S)
+//	h(t, s) = Σ_{j,i} A_ji κ(t, s_j) κ(t_i, s)    P2Model.Predict; on training pairs H = K A K
+//
+// and the problems, for λ > 0,
+//
+//	P1  min_C ‖K C − Y‖² + λ tr(Cᵀ G_S C)             ⇔ (KᵀK + λ G_S) C = Kᵀ Y
+//	P2  min_A ‖M ⊙ (K A K − R)‖² + λ tr(Aᵀ G_S A G_T)
+//	    full mask: Kᵀ K A K Kᵀ + λ G_S A G_T = Kᵀ R Kᵀ
+//
+// The RKBS (feature-space) norms use G_S, G_T; the Tikhonov variants replace them by I
+// (Options.Regularizer). RegAuto uses the RKBS norm when the base Gram is positive
+// semidefinite and Tikhonov otherwise, and the Report says which and why; forcing
+// RegRKBS on an indefinite Gram is an error (ErrNotPD).
+//
+// With T = S and W_Q = W_K the kernel is symmetric and P1 is kernel ridge regression,
+// C = (K + λI)⁻¹ Y, and P2 is Kronecker kernel ridge regression; for finite-dimensional
+// kernels the primal feature-space solution and the representer form predict alike.
+// The tests check both.
+//
+// # Which solver
+//
+//   - SolveP1Dense: exact float64 (gonum). G_S is whitened by its eigendecomposition
+//     (directions below 1e-6·λ_max are float32 noise and dropped, so singular Grams of
+//     finite-dimensional kernels are fine) and the ridge system is factored by Cholesky.
+//     O(nm² + m³) time, O(nm) memory: up to a few thousand points.
+//   - SolveP2Dense: exact full-mask P2 by two generalized symmetric eigendecompositions
+//     (KᵀK U = G_S U Λ, KKᵀ V = G_T V M; A = U X Vᵀ, X_ab = (UᵀBV)_ab/(Λ_a M_b + λ)).
+//     O(n³ + m³): up to ~2,000 points a side.
+//   - SolveP1CG: conjugate gradients on the P1 normal equations with matrix-free
+//     products (Operator): nothing n×m is stored, each iteration costs one K·x, one
+//     Kᵀ·y (and one G_S·x for the RKBS norm). For large n, m (tens of thousands).
+//     Tikhonov converges much faster than the RKBS norm, whose system has the squared
+//     conditioning of the Gram.
+//   - SolveP2CG: masked P2 by CG with products with K and Kᵀ only (the generalized vec
+//     trick; K⊗K is never formed). The only solver for partial masks.
+//
+// The iterative solvers take Options.Tol (relative residual of the normal equations),
+// Options.MaxIter and Options.Precondition (Jacobi, exact diagonal); at the cap they
+// return the best iterate with ErrNotConverged. Kernel values are float32 (simd GEMM and
+// exp), sums across tiles and all solver vectors float64: the attainable residual is
+// about 1e-7 times the system's condition number.
+//
+// Diagnose reports asymmetry ‖K − Kᵀ‖/‖K‖, the spectrum of the symmetric part
+// (indefiniteness), K's singular values, the Grams' spectra and the conditioning of
+// the P1 systems. Distill learns W_Q, W_K (or one-hidden-layer MLP feature maps) with
+// Adam and the kernels' gradients so that κ_W or log κ_W fits a target matrix such as
+// attention logits; DistillSweep reports the fit error against the feature width.
+//
+// # Errors and panics
+//
+// Data problems — shape mismatches in a Problem, NaN/Inf in data, λ ≤ 0, an empty
+// mask, an indefinite Gram under RegRKBS, kernel overflow, non-convergence — are
+// returned as errors wrapping ErrShape, ErrNonFinite, ErrLambda, ErrEmptyMask, ErrNotPD,
+// ErrNotConverged, saying what and where. Programmer errors (wrong slice lengths in
+// Operator.Mul) panic with a message naming the argument.
+//
+// Imports: packages attention and simd of bkm, gonum.org/v1/gonum (float64 dense
+// factorizations) and the standard library.
+package bkm
