@@ -90,8 +90,9 @@ func TestEndToEndBKM(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			model := filepath.Join(dir, tc.name+".json")
 			fitted := filepath.Join(dir, tc.name+"-fitted.csv")
-			r := runBin(t, "", append([]string{"bkm", "fit", "--t", tp, "--s", sp, "--kernel", tc.kernel, "--lambda", "1e-4", "--model", model, "--out", fitted}, tc.resp...)...)
+			r := runBin(t, "", append([]string{"bkm", "fit", "--t", tp, "--s", sp, "--kernel", tc.kernel, "--lambda", "1e-4", "--model", model, "--out", fitted, "--diagnose"}, tc.resp...)...)
 			require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+			require.Contains(t, r.stderr, "bkm diagnose: ")
 			require.Contains(t, r.stderr, "bkm fit "+tc.name+": n=30 m=25 kernel "+tc.kernel)
 			got := parseCSV(t, mustRead(t, fitted))
 			require.Len(t, got, len(tc.want))

@@ -75,6 +75,7 @@ func bkmFit(args []string, stdout, stderr io.Writer) error {
 	modelPath := fs.String("model", "bkm-model.json", "where to write the fitted model")
 	outPath := fs.String("out", "", "also write the fitted values at the training points as CSV here (- = stdout)")
 	threads := fs.Int("threads", 0, "threads (0 = all cores)")
+	diagnose := fs.Bool("diagnose", false, "also print bkm.Diagnose: asymmetry, indefiniteness and conditioning of the kernel matrices (dense, small problems)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -131,6 +132,17 @@ func bkmFit(args []string, stdout, stderr io.Writer) error {
 				mf.Mask[i] = v == 1
 			}
 		}
+	}
+	if *diagnose {
+		p, err := mf.problem()
+		if err != nil {
+			return err
+		}
+		d, err := bkm.Diagnose(p, mf.Lambda)
+		if err != nil {
+			return fmt.Errorf("diagnose: %w", err)
+		}
+		fmt.Fprintf(stderr, "bkm diagnose: %s\n", d)
 	}
 	p1, p2, rep, solveErr := mf.solve(*threads)
 	if solveErr != nil && p1 == nil && p2 == nil {
@@ -239,14 +251,23 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 	return writeCSVOut(*outPath, stdout, vals, cols)
 }
 
-// solve builds the bkm.Problem and runs the chosen solver.
-func (mf *bkmModelFile) solve(threads int) (*bkm.P1Model, *bkm.P2Model, bkm.Report, error) {
+// problem builds the bkm.Problem (identity projections: T and S points are compared
+// directly by the kernel).
+func (mf *bkmModelFile) problem() (*bkm.Problem, error) {
 	k, err := attention.ByName(mf.Kernel, mf.DT)
 	if err != nil {
-		return nil, nil, bkm.Report{}, usagef("--kernel: %v", err)
+		return nil, usagef("--kernel: %s", strings.TrimPrefix(err.Error(), "attention: "))
 	}
-	p := &bkm.Problem{T: mf.T, N: mf.N, DT: mf.DT, S: mf.S, M: mf.M, DS: mf.DS, Kernel: k, Gamma: mf.Gamma,
-		Y: mf.Y, P: mf.P, R: mf.R, Mask: mf.Mask}
+	return &bkm.Problem{T: mf.T, N: mf.N, DT: mf.DT, S: mf.S, M: mf.M, DS: mf.DS, Kernel: k, Gamma: mf.Gamma,
+		Y: mf.Y, P: mf.P, R: mf.R, Mask: mf.Mask}, nil
+}
+
+// solve builds the bkm.Problem and runs the chosen solver.
+func (mf *bkmModelFile) solve(threads int) (*bkm.P1Model, *bkm.P2Model, bkm.Report, error) {
+	p, err := mf.problem()
+	if err != nil {
+		return nil, nil, bkm.Report{}, err
+	}
 	o := bkm.Options{Lambda: mf.Lambda, Tol: mf.Tol, MaxIter: mf.MaxIter, Precondition: mf.Precond, Threads: threads}
 	switch mf.Reg {
 	case "auto":
