@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // AdamW is Adam with decoupled weight decay (Loshchilov & Hutter), update for update
@@ -20,6 +21,8 @@ type AdamW struct {
 	T     int       // updates applied
 	decay []bool    // per tensor
 	spans [][2]int  // per tensor: offset, size
+	job   adamJob
+	wg    sync.WaitGroup
 }
 
 // NewAdamW makes the optimizer state for a model's parameter arena.
@@ -33,7 +36,8 @@ func NewAdamW(cfg OptimConfig, tensors []Tensor, n int) *AdamW {
 	return o
 }
 
-// Update applies one AdamW step with learning rate lr.
+// Update applies one AdamW step with learning rate lr (elementwise, in parallel over
+// chunks of the arena: the result does not depend on the thread count).
 func (o *AdamW) Update(params, grads []float32, lr float32) {
 	if len(params) != len(o.M) || len(grads) != len(o.M) {
 		panic(fmt.Sprintf("train: AdamW: len(params) = %d, len(grads) = %d, state for %d", len(params), len(grads), len(o.M)))
@@ -42,25 +46,38 @@ func (o *AdamW) Update(params, grads []float32, lr float32) {
 	b1, b2 := float64(o.Cfg.Beta1), float64(o.Cfg.Beta2)
 	bc1 := 1 - math.Pow(b1, float64(o.T))
 	bc2 := 1 - math.Pow(b2, float64(o.T))
-	stepSize := float32(float64(lr) / bc1)
-	rbc2 := float32(1 / math.Sqrt(bc2))
+	o.job = adamJob{o: o, p: params, g: grads, lr: lr, stepSize: float32(float64(lr) / bc1), rbc2: float32(1 / math.Sqrt(bc2))}
+	parallelFor(&o.wg, &o.job, len(params), 8*len(params))
+}
+
+// adamJob updates the elements [lo, hi) of the arena.
+type adamJob struct {
+	o              *AdamW
+	p, g           []float32
+	lr             float32
+	stepSize, rbc2 float32
+}
+
+func (j *adamJob) run(lo, hi int) {
+	o := j.o
 	fb1, fb2, eps := o.Cfg.Beta1, o.Cfg.Beta2, o.Cfg.Eps
 	for ti, sp := range o.spans {
-		p := params[sp[0] : sp[0]+sp[1]]
-		g := grads[sp[0] : sp[0]+sp[1]]
-		m := o.M[sp[0] : sp[0]+sp[1]]
-		v := o.V[sp[0] : sp[0]+sp[1]]
+		a, b := max(lo, sp[0]), min(hi, sp[0]+sp[1])
+		if a >= b {
+			continue
+		}
+		p, g, m, v := j.p[a:b], j.g[a:b], o.M[a:b], o.V[a:b]
 		shrink := float32(1)
 		if o.decay[ti] {
-			shrink = 1 - lr*o.Cfg.WeightDecay
+			shrink = 1 - j.lr*o.Cfg.WeightDecay
 		}
 		for i := range p {
 			gi := g[i]
 			mi := fb1*m[i] + (1-fb1)*gi
 			vi := fb2*v[i] + (1-fb2)*gi*gi
 			m[i], v[i] = mi, vi
-			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
-			p[i] = p[i]*shrink - stepSize*mi/denom
+			denom := float32(math.Sqrt(float64(vi)))*j.rbc2 + eps
+			p[i] = p[i]*shrink - j.stepSize*mi/denom
 		}
 	}
 }

@@ -3,12 +3,17 @@ package train
 import (
 	"testing"
 
+	"github.com/kernelmachines/bkm/simd"
+
 	"github.com/stretchr/testify/require"
 )
 
 // TestStepAllocations: a training step (forward, backward, clipping, AdamW, dropout on)
 // allocates nothing once the arenas fit the batch shape, for both architectures.
 func TestStepAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items and adds allocations")
+	}
 	for _, arch := range []string{"encdec", "decoder"} {
 		cfg := DefaultConfig()
 		cfg.Model = tinyModelConfig(arch)
@@ -26,4 +31,56 @@ func TestStepAllocations(t *testing.T) {
 		})
 		require.Zero(t, allocs, arch)
 	}
+}
+
+// TestParallelLayersMatchSerial: the row-parallel GELU, layer norm and AdamW give the
+// serial functions' results bit for bit with 2 threads.
+func TestParallelLayersMatchSerial(t *testing.T) {
+	defer simd.SetThreads(0)
+	simd.SetThreads(2)
+	rng := newRNG(9)
+	n, c := 300, 256 // 76 800 elements: above parMinWork
+	x := randSlice(rng, n*c, 1)
+	w, b := randSlice(rng, c, 1), randSlice(rng, c, 1)
+	dy := randSlice(rng, n*c, 1)
+	var p par
+	// GELU.
+	y1, t1 := make([]float32, n*c), make([]float32, n*c)
+	y2, t2 := make([]float32, n*c), make([]float32, n*c)
+	geluForward(y1, t1, x)
+	p.gelu(y2, t2, x)
+	require.Equal(t, y1, y2)
+	d1, d2 := make([]float32, n*c), make([]float32, n*c)
+	geluBackward(d1, dy, x, t1)
+	p.geluBackward(d2, dy, x, t2)
+	require.Equal(t, d1, d2)
+	// Layer norm.
+	m1, r1, m2, r2 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	layerNormForward(y1, m1, r1, x, w, b, n, c)
+	p.layerNorm(y2, m2, r2, x, w, b, n, c)
+	require.Equal(t, y1, y2)
+	require.Equal(t, r1, r2)
+	dw1, db1, dw2, db2 := make([]float32, c), make([]float32, c), make([]float32, c), make([]float32, c)
+	clear(d1)
+	clear(d2)
+	layerNormBackward(d1, dw1, db1, dy, x, w, m1, r1, n, c)
+	p.layerNormBackward(d2, dw2, db2, dy, x, w, m2, r2, n, c)
+	require.Equal(t, d1, d2)
+	require.Equal(t, dw1, dw2)
+	require.Equal(t, db1, db2)
+	// Dropout.
+	mk1, mk2 := make([]float32, n*c), make([]float32, n*c)
+	dropoutForward(y1, mk1, x, 0.3, 5, 6, 7)
+	p.dropout(y2, mk2, x, 0.3, 5, 6, 7)
+	require.Equal(t, mk1, mk2)
+	require.Equal(t, y1, y2)
+	// AdamW: 2 threads vs 1 thread.
+	tensors := []Tensor{{Name: "a", Offset: 0, Size: 50000, Decay: true}, {Name: "b", Offset: 50000, Size: n*c - 50000}}
+	cfg := OptimConfig{LR: 1e-2, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.1}
+	pa, pb := append([]float32(nil), x...), append([]float32(nil), x...)
+	oa, ob := NewAdamW(cfg, tensors, n*c), NewAdamW(cfg, tensors, n*c)
+	oa.Update(pa, dy, 0.01)
+	simd.SetThreads(1)
+	ob.Update(pb, dy, 0.01)
+	require.Equal(t, pa, pb)
 }

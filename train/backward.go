@@ -25,7 +25,7 @@ func (m *Model) Backward(scale float32) {
 	if m.Cfg.PreLN {
 		d := sc.dB[:n*C]
 		clear(d)
-		layerNormBackward(d, m.decNorm.dw, m.decNorm.db, dy, m.decLNIn, m.decNorm.w, m.decFin.mean, m.decFin.rstd, n, C)
+		m.par.layerNormBackward(d, m.decNorm.dw, m.decNorm.db, dy, m.decLNIn, m.decNorm.w, m.decFin.mean, m.decFin.rstd, n, C)
 		dy = d
 		m.tick(ProfLayerNorm, t0)
 	}
@@ -44,7 +44,7 @@ func (m *Model) Backward(scale float32) {
 		t0 := m.now()
 		d := sc.dA[:ns*C]
 		clear(d)
-		layerNormBackward(d, m.encNorm.dw, m.encNorm.db, dx, m.encLNIn, m.encNorm.w, m.encFin.mean, m.encFin.rstd, ns, C)
+		m.par.layerNormBackward(d, m.encNorm.dw, m.encNorm.db, dx, m.encLNIn, m.encNorm.w, m.encFin.mean, m.encFin.rstd, ns, C)
 		dx = d
 		m.tick(ProfLayerNorm, t0)
 	}
@@ -99,14 +99,14 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 		clear(dln)
 		m.sublayerBackward(bl, dln, dF, a.lnOut[:n*C], B, T, S)
 		t0 = m.now()
-		layerNormBackward(dx, bl.ln.dw, bl.ln.db, dln, a.x, bl.ln.w, a.mean, a.rstd, n, C)
+		m.par.layerNormBackward(dx, bl.ln.dw, bl.ln.db, dln, a.x, bl.ln.w, a.mean, a.rstd, n, C)
 		m.tick(ProfLayerNorm, t0)
 		return dx
 	}
 	t0 := m.now()
 	dz := sc.dz[:n*C]
 	clear(dz)
-	layerNormBackward(dz, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
+	m.par.layerNormBackward(dz, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
 	t0 = m.tick(ProfLayerNorm, t0)
 	copy(dx, dz) // residual
 	dF := dz
@@ -199,7 +199,7 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 	dh := sc.dh[:n*F]
 	clear(dh)
 	if m.Cfg.Activation == "gelu" {
-		geluBackward(dh, dact, a.h[:n*F], a.tnh[:n*F])
+		m.par.geluBackward(dh, dact, a.h[:n*F], a.tnh[:n*F])
 	} else {
 		reluBackward(dh, dact, a.h[:n*F])
 	}

@@ -162,3 +162,54 @@ func TestCheckpointErrors(t *testing.T) {
 	require.Equal(t, tr.Model.Params, back.Model.Params)
 	require.Equal(t, tr.Opt.State, back.Opt.State)
 }
+
+// TestCheckpointSavesBPE: a BPE tokenizer trained on the corpus is saved with the model
+// and comes back encoding identically.
+func TestCheckpointSavesBPE(t *testing.T) {
+	text := syntheticCorpus(200, 5)
+	bpe, err := TrainBPE(text, 300)
+	require.NoError(t, err)
+	cfg := DefaultConfig()
+	cfg.Model = tinyModelConfig("decoder")
+	cfg.Model.Vocab = bpe.VocabSize()
+	cfg.Model.Pad, cfg.Model.BOS, cfg.Model.EOS = BytePad, ByteBOS, ByteEOS
+	cfg.Data = DataConfig{Batch: 2, Context: 8}
+	tr, err := NewTrainer(cfg)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "bpe.bkm")
+	require.NoError(t, tr.Save(path, DataState{Epoch: 2, Next: 1}, bpe))
+	_, hdr, err := Load(path)
+	require.NoError(t, err)
+	require.Equal(t, DataState{Epoch: 2, Next: 1}, hdr.Data)
+	tok, err := hdr.Tokenizer.Tokenizer()
+	require.NoError(t, err)
+	require.Equal(t, bpe.Encode(text), tok.Encode(text))
+	require.Equal(t, 300, tok.VocabSize())
+}
+
+// TestThreadCountInvariance: on a model large enough that simd.Sgemm, package attention
+// and the elementwise layers all split their work (512 tokens per batch, d_model 64, FFN
+// 256), 1 and 2 threads give bit-identical losses: GEMM splits rows or columns of C
+// (never the k sum), attention splits batch×heads, the elementwise layers split rows.
+func TestThreadCountInvariance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds")
+	}
+	defer simd.SetThreads(0)
+	tokens := ByteTokenizer{}.Encode(syntheticCorpus(400, 2))
+	run := func(threads int) []float64 {
+		cfg := DefaultConfig()
+		cfg.Model = ModelConfig{Arch: "decoder", Vocab: 259, DModel: 64, Heads: 4, FFN: 256, DecLayers: 2, MaxLen: 128,
+			PreLN: true, Positions: "learned", Activation: "gelu", ShareDecoderEmbeddings: true, Dropout: 0.1,
+			Kernel: "edp", Pad: BytePad, BOS: ByteBOS, EOS: ByteEOS}
+		cfg.Data = DataConfig{Batch: 4, Context: 128}
+		cfg.Threads = threads
+		tr, err := NewTrainer(cfg)
+		require.NoError(t, err)
+		l, err := NewLMLoader(tokens, 4, 128, 1)
+		require.NoError(t, err)
+		return runSteps(t, tr, l, 3)
+	}
+	one, two := run(1), run(2)
+	require.Equal(t, one, two)
+}

@@ -25,6 +25,7 @@
 //     (token-count batches with length bucketing, padding, seeded per-epoch shuffling, DataState)
 //   - decode.go      Decoder: greedy and beam search with length penalty over a key/value cache
 //   - api.go         Translate, Generate, EvalBLEU
+//   - par.go         row-parallel loops for the elementwise layers (results independent of the thread count)
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto
 //
@@ -43,13 +44,19 @@
 // # Determinism
 //
 // The same Config (seed included) and the same thread count give bit-identical losses:
-// initialization, dropout masks (PCG streams keyed by seed, micro-batch number and layer)
-// and data order (seed and epoch) do not depend on timing, and every reduction has a
-// fixed order for a fixed thread count. What the thread count may change: simd.Sgemm and
-// package attention split work across goroutines; when a split divides a reduction
-// (a GEMM's k dimension, attention's key tiles in backward), partial sums are added in
-// another order and the last bits differ. TestDeterminism runs 1 and 2 threads and logs
-// whether they agree (they did on the small test model, where no reduction is split).
+// initialization, dropout masks (PCG streams keyed by seed, micro-batch number, layer and
+// 4096-element chunk) and data order (seed and epoch) do not depend on timing, and every
+// reduction has a fixed order for a fixed thread count (TestDeterminism).
+//
+// What the thread count changes: which goroutine computes what, and, in one case, the
+// order of a sum. simd.Sgemm splits the rows or columns of C (never the k sum); the
+// elementwise layers (GELU, layer norm, dropout, AdamW) split rows or chunks and reduce
+// layer-norm parameter gradients in one ordered pass; package attention splits
+// batch×heads. So with B·H ≥ threads the losses are bit-identical for any thread count
+// (TestThreadCountInvariance, 1 vs 2 threads). When B·H < threads, package attention's
+// backward splits key tiles and adds per-worker query gradients, so the last bits of dQ
+// (and everything after) may differ between thread counts; results stay deterministic
+// for a fixed count.
 // Checkpoints store the seed, the micro-batch counter and the data position, which is the
 // whole random state: a resumed run reproduces the straight run bit for bit (TestResume).
 //

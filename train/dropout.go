@@ -2,56 +2,47 @@ package train
 
 import "math/rand/v2"
 
-// Dropout is inverted dropout with a mask drawn from a PCG stream seeded by
-// (run seed, step, site): the same seed gives the same masks whatever the thread count,
-// and a resumed run draws exactly the masks the straight run would have drawn.
+// Dropout is inverted dropout. The mask is cut into chunks of dropChunk elements, each
+// drawn from its own PCG stream keyed by (run seed, micro-step, site, chunk): the same
+// seed gives the same masks whatever the thread count (chunks are independent and can be
+// drawn in parallel), and a resumed run draws exactly the masks the straight run would
+// have drawn.
 
-// dropoutRNG returns the stream for one dropout site at one micro-step.
-func dropoutRNG(seed, step uint64, site int) *rand.Rand {
-	return rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, step<<20|uint64(site)))
-}
+const dropChunk = 1 << 12
 
-// dropStream is a reusable dropoutRNG: reseeding it allocates nothing.
-type dropStream struct {
-	pcg rand.PCG
-	rng *rand.Rand
-}
-
-func (d *dropStream) at(seed, step uint64, site int) *rand.Rand {
-	if d.rng == nil {
-		d.rng = rand.New(&d.pcg)
-	}
-	d.pcg.Seed(seed^0x9e3779b97f4a7c15, step<<20|uint64(site))
-	return d.rng
-}
-
-// dropoutForward draws mask [n] (0 or 1/(1−p)) and computes out = inp ⊙ mask. With p = 0
-// it copies (out may alias inp) and fills the mask with ones.
-func dropoutForward(out, mask, inp []float32, p float32, rng *rand.Rand) {
-	if p <= 0 {
-		for i := range mask {
-			mask[i] = 1
-		}
-		copy(out, inp)
-		return
-	}
+// dropoutChunk draws the mask of chunk c of a site and applies it: out = inp ⊙ mask, mask
+// ∈ {0, 1/(1−p)}. Four 16-bit uniforms come from each 64-bit draw; an element is dropped
+// when its uniform is below p·2¹⁶ (p is rounded to a multiple of 2⁻¹⁶).
+func dropoutChunk(out, mask, inp []float32, p float32, seed, step uint64, site, c int) {
+	a, b := c*dropChunk, min((c+1)*dropChunk, len(mask))
+	var pcg rand.PCG
+	pcg.Seed(seed^0x9e3779b97f4a7c15^(uint64(c)*0xbf58476d1ce4e5b9), step<<20|uint64(site))
 	keep := 1 / (1 - p)
-	// Four 16-bit uniforms per 64-bit draw: element i is dropped when its uniform u is
-	// below p·2¹⁶ (p is thus rounded to a multiple of 2⁻¹⁶).
 	thr := uint64(float64(p)*65536 + 0.5)
-	for i := 0; i < len(mask); i += 4 {
-		r := rng.Uint64()
-		for j := i; j < min(i+4, len(mask)); j++ {
+	m := mask[a:b]
+	for i := 0; i < len(m); i += 4 {
+		r := pcg.Uint64()
+		for j := i; j < min(i+4, len(m)); j++ {
 			if r&0xffff < thr {
-				mask[j] = 0
+				m[j] = 0
 			} else {
-				mask[j] = keep
+				m[j] = keep
 			}
 			r >>= 16
 		}
 	}
-	for i, x := range inp {
-		out[i] = x * mask[i]
+	o, x := out[a:b], inp[a:b]
+	for i, v := range x {
+		o[i] = v * m[i]
+	}
+}
+
+func dropChunks(n int) int { return (n + dropChunk - 1) / dropChunk }
+
+// dropoutForward draws mask [n] and computes out = inp ⊙ mask (out may alias inp).
+func dropoutForward(out, mask, inp []float32, p float32, seed, step uint64, site int) {
+	for c := 0; c < dropChunks(len(mask)); c++ {
+		dropoutChunk(out, mask, inp, p, seed, step, site, c)
 	}
 }
 

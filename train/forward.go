@@ -62,7 +62,7 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		m.decLNIn = y
-		layerNormForward(m.decFin.out[:n*C], m.decFin.mean, m.decFin.rstd, y, m.decNorm.w, m.decNorm.b, n, C)
+		m.par.layerNorm(m.decFin.out[:n*C], m.decFin.mean, m.decFin.rstd, y, m.decNorm.w, m.decNorm.b, n, C)
 		m.tick(ProfLayerNorm, t0)
 		y = m.decFin.out[:n*C]
 	}
@@ -92,7 +92,7 @@ func (m *Model) encode(src []int32, B, S int) []float32 {
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		m.encLNIn = x
-		layerNormForward(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
+		m.par.layerNorm(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
 		m.tick(ProfLayerNorm, t0)
 		x = m.encFin.out[:ns*C]
 	}
@@ -105,7 +105,7 @@ func (m *Model) embed(out, mask []float32, tok []int32, wte, pos []float32, B, T
 	embeddingForward(out, tok, wte, pos, m.embScale, B, T, m.C)
 	t0 = m.tick(ProfEmbedding, t0)
 	if p := m.Cfg.Dropout; m.Training && p > 0 {
-		dropoutForward(out, mask, out, p, m.drop.at(m.DropoutSeed, m.DropoutStep, site))
+		m.par.dropout(out, mask, out, p, m.DropoutSeed, m.DropoutStep, site)
 	}
 	m.tick(ProfOther, t0)
 	return out
@@ -122,7 +122,7 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 	in := x
 	if m.Cfg.PreLN {
 		t0 := m.now()
-		layerNormForward(a.lnOut[:n*C], a.mean, a.rstd, x, bl.ln.w, bl.ln.b, n, C)
+		m.par.layerNorm(a.lnOut[:n*C], a.mean, a.rstd, x, bl.ln.w, bl.ln.b, n, C)
 		m.tick(ProfLayerNorm, t0)
 		in = a.lnOut[:n*C]
 	}
@@ -145,12 +145,12 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 		sum = a.z[:n*C]
 	}
 	if p := m.Cfg.Dropout; m.dropping(p) {
-		dropoutForward(fOut, a.mask[:n*C], fOut, p, m.drop.at(m.DropoutSeed, m.DropoutStep, bl.site))
+		m.par.dropout(fOut, a.mask[:n*C], fOut, p, m.DropoutSeed, m.DropoutStep, bl.site)
 	}
 	residualForward(sum, x, fOut)
 	t0 = m.tick(ProfOther, t0)
 	if !m.Cfg.PreLN {
-		layerNormForward(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)
+		m.par.layerNorm(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)
 		m.tick(ProfLayerNorm, t0)
 	}
 	return a.out[:n*C]
@@ -221,13 +221,13 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 	linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
 	t0 = m.tick(ProfFFN, t0)
 	if m.Cfg.Activation == "gelu" {
-		geluForward(act, a.tnh[:n*F], h)
+		m.par.gelu(act, a.tnh[:n*F], h)
 	} else {
 		reluForward(act, h)
 	}
 	t0 = m.tick(ProfActivation, t0)
 	if p := m.Cfg.ActivationDropout; m.dropping(p) {
-		dropoutForward(a.ad[:n*F], a.amask[:n*F], act, p, m.drop.at(m.DropoutSeed, m.DropoutStep, bl.site+1))
+		m.par.dropout(a.ad[:n*F], a.amask[:n*F], act, p, m.DropoutSeed, m.DropoutStep, bl.site+1)
 		act = a.ad[:n*F]
 	}
 	t0 = m.tick(ProfOther, t0)

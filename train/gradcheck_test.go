@@ -161,11 +161,11 @@ func TestDropoutDeterministicAndGradient(t *testing.T) {
 	r := randSlice(rng, n, 1)
 	y, mask := make([]float32, n), make([]float32, n)
 	p := float32(0.25)
-	dropoutForward(y, mask, x, p, dropoutRNG(7, 3, 2))
+	dropoutForward(y, mask, x, p, 7, 3, 2)
 	y2, mask2 := make([]float32, n), make([]float32, n)
-	dropoutForward(y2, mask2, x, p, dropoutRNG(7, 3, 2))
+	dropoutForward(y2, mask2, x, p, 7, 3, 2)
 	require.Equal(t, y, y2, "same seed, step and site give the same mask")
-	dropoutForward(y2, mask2, x, p, dropoutRNG(7, 4, 2))
+	dropoutForward(y2, mask2, x, p, 7, 4, 2)
 	require.NotEqual(t, mask, mask2, "another step draws another mask")
 	zeros := 0
 	for i, m := range mask {

@@ -36,6 +36,12 @@ func layerNormForward(out, mean, rstd, inp, w, b []float32, n, c int) {
 //	x̂ = (x − mean)·rstd,  g = dout ⊙ w
 //	dx += rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂))
 func layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, n, c int) {
+	layerNormBackwardInput(dinp, dout, inp, w, mean, rstd, n, c)
+	layerNormBackwardParams(dw, db, dout, inp, mean, rstd, n, c)
+}
+
+// layerNormBackwardInput is the dinp part of layerNormBackward.
+func layerNormBackwardInput(dinp, dout, inp, w, mean, rstd []float32, n, c int) {
 	for r := 0; r < n; r++ {
 		x := inp[r*c : (r+1)*c]
 		dy := dout[r*c : (r+1)*c]
@@ -51,10 +57,20 @@ func layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, n, c in
 		gxMean /= float32(c)
 		for i, v := range x {
 			xh := (v - m) * s
-			g := dy[i] * w[i]
+			dx[i] += s * (dy[i]*w[i] - gMean - xh*gxMean)
+		}
+	}
+}
+
+// layerNormBackwardParams is the dw, db part of layerNormBackward.
+func layerNormBackwardParams(dw, db, dout, inp, mean, rstd []float32, n, c int) {
+	for r := 0; r < n; r++ {
+		x := inp[r*c : (r+1)*c]
+		dy := dout[r*c : (r+1)*c]
+		m, s := mean[r], rstd[r]
+		for i, v := range x {
 			db[i] += dy[i]
-			dw[i] += dy[i] * xh
-			dx[i] += s * (g - gMean - xh*gxMean)
+			dw[i] += dy[i] * (v - m) * s
 		}
 	}
 }

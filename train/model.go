@@ -83,12 +83,13 @@ const (
 	ProfActivation
 	ProfLogits // output projection to the vocabulary
 	ProfLoss
-	ProfOther // dropout, residual, head split/merge
+	ProfOther     // dropout, residual, head split/merge
+	ProfOptimizer // zeroing gradients, clipping, AdamW
 	profSections
 )
 
 // ProfNames labels the profile sections.
-var ProfNames = [profSections]string{"embedding", "layernorm", "qkv-proj", "attention", "attn-out-proj", "ffn-gemm", "activation", "logits-gemm", "loss", "other"}
+var ProfNames = [profSections]string{"embedding", "layernorm", "qkv-proj", "attention", "attn-out-proj", "ffn-gemm", "activation", "logits-gemm", "loss", "other", "optimizer"}
 
 // Model is a Transformer with every parameter in one arena (Params), every gradient in
 // another (Grads, same layout) and every activation in a third, sized once for the
@@ -125,7 +126,7 @@ type Model struct {
 	capT    int    // target tokens
 	keyMask []bool // [B, S]: true for real source tokens
 	ws      *attention.Workspace
-	drop    dropStream
+	par     par
 	embEnc  []float32 // [ns, C]
 	maskEnc []float32
 	embDec  []float32 // [n, C]

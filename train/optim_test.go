@@ -92,3 +92,29 @@ func TestGradientAccumulation(t *testing.T) {
 		require.InDelta(t, m.Grads[i], acc[i], 1e-6+1e-4*math.Abs(float64(m.Grads[i])), "param %d", i)
 	}
 }
+
+// TestStepRejectsNaN: a NaN loss is an error and leaves parameters and optimizer alone.
+func TestStepRejectsNaN(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Model = tinyModelConfig("decoder")
+	cfg.Data = DataConfig{Batch: 2, Context: 5}
+	tr, err := NewTrainer(cfg)
+	require.NoError(t, err)
+	bt := tinyBatch("decoder")
+	_, err = tr.Step(bt)
+	require.NoError(t, err)
+	w, _ := tr.Model.Tensor("decoder.layers.0.fc1.weight")
+	w[3] = float32(math.NaN())
+	params := append([]float32(nil), tr.Model.Params...)
+	state := append([]float32(nil), tr.Opt.State...)
+	_, err = tr.Step(bt)
+	require.ErrorContains(t, err, "step 1: loss is NaN")
+	require.Equal(t, 1, tr.Steps)
+	require.Equal(t, 1, tr.Opt.T)
+	require.Equal(t, state, tr.Opt.State)
+	for i := range params {
+		if i != 0 && params[i] == params[i] {
+			require.Equal(t, params[i], tr.Model.Params[i])
+		}
+	}
+}

@@ -43,6 +43,8 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 
 // Step runs forward and backward on each micro-batch, accumulating gradients so that the
 // update follows the mean loss over all their target tokens, then clips and applies AdamW.
+// A NaN or infinite loss or gradient norm is an error returned before the parameters and
+// the optimizer state are touched: the model is still the last good one (save it).
 func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if len(micro) == 0 {
 		panic("train: Step: no batches")
@@ -55,7 +57,9 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if total == 0 {
 		return StepStats{}, fmt.Errorf("step %d: the batch has no target tokens", t.Steps)
 	}
+	t0 := m.now()
 	m.ZeroGrad()
+	m.tick(ProfOptimizer, t0)
 	m.Training = true
 	var sum float64
 	for _, b := range micro {
@@ -70,9 +74,14 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return StepStats{Loss: loss, Tokens: total}, fmt.Errorf("step %d: loss is %v", t.Steps, loss)
 	}
+	t0 = m.now()
+	if n := GradNorm(m.Grads); math.IsNaN(n) || math.IsInf(n, 0) {
+		return StepStats{Loss: loss, Tokens: total, GradNorm: n}, fmt.Errorf("step %d: gradient norm is %v", t.Steps, n)
+	}
 	norm := ClipGradNorm(m.Grads, t.Cfg.Optim.ClipNorm)
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
 	t.Opt.Update(m.Params, m.Grads, lr)
+	m.tick(ProfOptimizer, t0)
 	t.Steps++
 	return StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}, nil
 }
