@@ -59,6 +59,11 @@ type call struct {
 	dfq, dfk []float32 // feature gradients
 	qn, kn   []float32 // rbf: ‖q‖², ‖k‖² per row
 	drow     []float32 // backward: D_i = dO_i·O_i per query row
+	kT       []float32 // dot kinds: Kᵀ in tile blocks [B·H, key tiles, D, tileK]
+	qT, doT  []float32 // fast backward: Qᵀ, dOᵀ in tile blocks [B·H, query tiles, D, tileQ]
+	dqT      []float32 // fast backward: dQᵀ accumulators, same layout as qT
+	negL     []float32 // fast backward: −L_i (0 unnormalized, −Inf for empty rows)
+	negD     []float32 // fast backward: −D_i
 	priv     []float32 // backward split mode: private dq (or dfq) of workers 1..nw-1
 	privLen  int
 	split    bool
@@ -125,8 +130,7 @@ func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws 
 	nqt := (Nq + tileQ - 1) / tileQ
 	nw := threadCount()
 	c.nw = nw
-	shared := ws.prepare(nw, D, c.prepLen(false))
-	c.carve(shared, false)
+	c.layout(ws.prepare(nw, D, c.layout(nil, false)), false)
 	c.run(phPrep, c.prepTasks(), nw)
 	c.run(phForward, bh*nqt, nw)
 	c.release()
@@ -159,20 +163,23 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 	nkt := (Nk + tileK - 1) / tileK
 	c.split = bh < nw && nkt > 1
 	c.nw = nw
-	shared := ws.prepare(nw, D, c.prepLen(true))
-	c.carve(shared, true)
+	c.layout(ws.prepare(nw, D, c.layout(nil, true)), true)
 	clear(dq[:bh*Nq*D])
 	clear(dk[:bh*Nk*D])
 	clear(dv[:bh*Nk*D])
 	clear(c.dfq)
 	clear(c.dfk)
 	clear(c.priv)
+	clear(c.dqT)
 	c.run(phPrep, c.prepTasks(), nw)
 	if c.split {
 		c.run(phBackward, bh*nkt, nw)
-		c.run(phReduce, (bh*Nq+tileQ-1)/tileQ, nw)
+		c.run(phReduce, (c.privLen+reduceChunk-1)/reduceChunk, nw)
 	} else {
 		c.run(phBackward, bh, nw)
+	}
+	if c.fastBackward() {
+		c.run(phTransposeDQ, bh, nw)
 	}
 	if c.f > 0 {
 		c.run(phChain, bh, nw)
@@ -188,27 +195,28 @@ func (c *call) release() {
 	_ = ws
 }
 
-// prepLen is the size of the shared per-call buffer.
-func (c *call) prepLen(backward bool) int {
-	bh := c.b * c.h
-	n := 0
-	if c.z.kind == kRBF {
-		n += bh * (c.nq + c.nk)
-	}
-	n += bh * (c.nq + c.nk) * c.f
-	if backward {
-		n += bh * (c.nq + c.nk) * c.f // dfq, dfk
-		n += bh * c.nq                // drow
-		if c.split {
-			n += (c.nw - 1) * bh * c.nq * max(c.d, c.f)
-		}
-	}
-	return n
+// dotKind reports whether the scores come from γ·QKᵀ (edp, rbf, poly, taylor); those
+// kernels keep a transposed copy of K so that every score GEMM is untransposed (and
+// takes simd's unpacked small-GEMM path).
+func (c *call) dotKind() bool {
+	k := c.z.kind
+	return k == kEDP || k == kRBF || k == kPoly || k == kTaylor
 }
 
-func (c *call) carve(s []float32, backward bool) {
+// fastBackward reports whether Backward runs the transposed-tile edp path
+// (backwardKeyTileT), in which all five GEMMs per tile are untransposed.
+func (c *call) fastBackward() bool { return c.z.kind == kEDP }
+
+// layout carves the per-call buffers out of s and returns their total size; with s
+// nil it only counts.
+func (c *call) layout(s []float32, backward bool) int {
 	bh := c.b * c.h
+	total := 0
 	take := func(n int) []float32 {
+		total += n
+		if s == nil {
+			return nil
+		}
 		x := s[:n:n]
 		s = s[n:]
 		return x
@@ -219,19 +227,37 @@ func (c *call) carve(s []float32, backward bool) {
 	}
 	c.fq = take(bh * c.nq * c.f)
 	c.fk = take(bh * c.nk * c.f)
+	nqt, nkt := (c.nq+tileQ-1)/tileQ, (c.nk+tileK-1)/tileK
+	if c.dotKind() {
+		c.kT = take(bh * nkt * c.d * tileK)
+	}
 	if backward {
 		c.dfq = take(bh * c.nq * c.f)
 		c.dfk = take(bh * c.nk * c.f)
 		c.drow = take(bh * c.nq)
+		if c.fastBackward() {
+			c.qT = take(bh * nqt * c.d * tileQ)
+			c.doT = take(bh * nqt * c.d * tileQ)
+			c.dqT = take(bh * nqt * c.d * tileQ)
+			c.negL = take(bh * c.nq)
+			c.negD = take(bh * c.nq)
+		}
 		if c.split {
-			c.privLen = bh * c.nq * max(c.d, c.f)
+			c.privLen = bh * c.nq * c.d // laid out like dq
+			if c.f > 0 {
+				c.privLen = bh * c.nq * c.f // like dfq
+			}
+			if c.fastBackward() {
+				c.privLen = bh * nqt * c.d * tileQ // laid out like dqT
+			}
 			c.priv = take((c.nw - 1) * c.privLen)
 		}
 	}
+	return total
 }
 
 func (c *call) prepTasks() int {
-	if c.z.kind == kRBF || c.f > 0 || c.drow != nil {
+	if c.z.kind == kRBF || c.f > 0 || c.drow != nil || c.kT != nil {
 		return c.b * c.h
 	}
 	return 0
@@ -262,6 +288,13 @@ func (c *call) prepHead(bh int) {
 			c.z.featureRow(c.gamma, k[j*d:j*d+d], c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
 		}
 	}
+	if c.kT != nil {
+		transposeTiles(c.nk, d, tileK, k, c.kT[bh*c.blocks(c.nk, tileK):])
+	}
+	if c.qT != nil {
+		transposeTiles(c.nq, d, tileQ, q, c.qT[bh*c.blocks(c.nq, tileQ):])
+		transposeTiles(c.nq, d, tileQ, c.dout[bh*c.nq*d:], c.doT[bh*c.blocks(c.nq, tileQ):])
+	}
 	if c.drow != nil {
 		for i := 0; i < c.nq; i++ {
 			var s float32
@@ -270,6 +303,17 @@ func (c *call) prepHead(bh int) {
 				s = simd.Dot(c.dout[base:base+d], c.out[base:base+d])
 			}
 			c.drow[bh*c.nq+i] = s
+			if c.negD != nil {
+				c.negD[bh*c.nq+i] = -s
+				var nl float32
+				if !c.o.Unnormalized {
+					nl = -c.stats[bh*c.nq+i] // −(−Inf) = +Inf is fixed below
+					if math.IsInf(float64(nl), 1) {
+						nl = float32(math.Inf(-1))
+					}
+				}
+				c.negL[bh*c.nq+i] = nl
+			}
 		}
 	}
 }
@@ -284,7 +328,7 @@ func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32) {
 	g := c.gamma
 	switch c.z.kind {
 	case kEDP, kRBF, kPoly, kTaylor:
-		simd.Sgemm(false, true, nr, nc, d, g, q, d, k, d, 0, s, ld)
+		simd.Sgemm(false, false, nr, nc, d, g, q, d, c.kT[bh*c.blocks(c.nk, tileK)+j0*d:], tileK, 0, s, ld)
 		switch c.z.kind {
 		case kRBF:
 			qn := c.qn[bh*c.nq+i0:]
@@ -508,12 +552,16 @@ func (c *call) forwardTile(w, t int) {
 // tile of one head, otherwise one whole head.
 func (c *call) backwardTask(w, t int) {
 	nkt := (c.nk + tileK - 1) / tileK
+	tile := c.backwardKeyTile
+	if c.fastBackward() {
+		tile = c.backwardKeyTileT
+	}
 	if c.split {
-		c.backwardKeyTile(w, t/nkt, (t%nkt)*tileK)
+		tile(w, t/nkt, (t%nkt)*tileK)
 		return
 	}
 	for j0 := 0; j0 < c.nk; j0 += tileK {
-		c.backwardKeyTile(w, t, j0)
+		tile(w, t, j0)
 	}
 }
 
@@ -723,20 +771,24 @@ func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, w
 	}
 }
 
-// reduceRows adds the private query-side accumulators of workers 1..nw-1 into dq (or
-// dfq) for block t of tileQ rows over all heads.
+// reduceChunk is the number of floats one reduce task adds.
+const reduceChunk = 1 << 14
+
+// reduceRows adds the private query-side accumulators of workers 1..nw-1 into their
+// target (dq, dfq or dQᵀ, all laid out like the private buffers), chunk t.
 func (c *call) reduceRows(t int) {
-	width, base := c.d, c.dq
+	base := c.dq
 	if c.f > 0 {
-		width, base = c.f, c.dfq
+		base = c.dfq
 	}
-	rows := c.b * c.h * c.nq
-	r0 := t * tileQ
-	r1 := min(rows, r0+tileQ)
-	dst := base[r0*width : r1*width]
+	if c.dqT != nil {
+		base = c.dqT
+	}
+	r0 := t * reduceChunk
+	r1 := min(c.privLen, r0+reduceChunk)
+	dst := base[r0:r1]
 	for w := 1; w < c.nw; w++ {
-		src := c.priv[(w-1)*c.privLen+r0*width : (w-1)*c.privLen+r1*width]
-		simd.Add(dst, dst, src)
+		simd.Add(dst, dst, c.priv[(w-1)*c.privLen+r0:(w-1)*c.privLen+r1])
 	}
 }
 

@@ -93,12 +93,13 @@ func ensureWorkers(n int) {
 type phase int
 
 const (
-	phPrep     phase = iota // per head: row norms, features (and backward's D_i)
-	phForward               // per (head, query tile)
-	phBackward              // per head (all key tiles) or per (head, key tile)
-	phChain                 // per head: feature gradients to dq, dk
-	phReduce                // per row block: add private dq accumulators
-	phLinear                // per head: ForwardLinear
+	phPrep        phase = iota // per head: row norms, features (and backward's D_i)
+	phForward                  // per (head, query tile)
+	phBackward                 // per head (all key tiles) or per (head, key tile)
+	phChain                    // per head: feature gradients to dq, dk
+	phReduce                   // per row block: add private dq accumulators
+	phLinear                   // per head: ForwardLinear
+	phTransposeDQ              // per head: dq = dQᵀᵀ (fast backward)
 )
 
 // run executes ntask tasks of phase ph on up to nw workers (the caller is worker 0).
@@ -140,6 +141,8 @@ func (c *call) work(w int) {
 			c.reduceRows(t)
 		case phLinear:
 			c.linearHead(w, t)
+		case phTransposeDQ:
+			c.transposeDQ(t)
 		}
 	}
 }

@@ -145,15 +145,6 @@ func cgSolve(apply func(dst, x []float64), b []float64, rows, ncol int, diag []f
 	return cgResult{x: out, iters: it, residual: res, converged: allDone}
 }
 
-// subset returns the first k points of a prepared set (sharing storage).
-func (ps *pointSet) subset(k int) *pointSet {
-	s := &pointSet{n: k, d: ps.d, x: ps.x[:k*ps.d]}
-	if ps.aux != nil {
-		s.aux = ps.aux[:k]
-	}
-	return s
-}
-
 // sampledNorm chooses the regularizer for the iterative solvers from the Gram of up
 // to 256 of the coefficient-side points (the full Gram is never formed).
 func (sp *space) sampledNorm(reg Regularizer, ps *pointSet, name string) (Regularizer, string, error) {

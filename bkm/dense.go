@@ -108,6 +108,9 @@ func whiten(reg Regularizer, name string, g *mat.SymDense, m int) (*whitening, e
 			keep = append(keep, i)
 		}
 	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("%w: %s is zero (largest eigenvalue %.3g); use RegTikhonov", ErrNotPD, name, hi)
+	}
 	W := mat.NewDense(m, len(keep), nil)
 	for c, i := range keep {
 		s := 1 / math.Sqrt(vals[i])

@@ -168,3 +168,18 @@ func TestPredictBadInput(t *testing.T) {
 	_, err = m2.Predict(make([]float32, 8), 2, make([]float32, 5), 2)
 	require.ErrorIs(t, err, ErrShape)
 }
+
+// A base Gram that is identically zero (intersection kernel, all projected sources
+// negative) has no RKBS norm to whiten: an error, not a panic.
+func TestZeroGram(t *testing.T) {
+	p := asymProblem(36, attention.Intersection(), 8, 6, 3, 3, 3, 1)
+	p.WQ, p.WK, p.D = nil, nil, 0
+	for i := range p.S {
+		p.S[i] = -1 - float32(i%3)
+	}
+	_, _, err := SolveP1Dense(p, Options{Lambda: 0.1})
+	require.ErrorIs(t, err, ErrNotPD)
+	require.Contains(t, err.Error(), "G_S is zero")
+	_, rep, err := SolveP1Dense(p, Options{Lambda: 0.1, Regularizer: RegTikhonov})
+	require.NoError(t, err, "%v", rep)
+}

@@ -26,7 +26,7 @@ func Example() {
 	t := randn(n*dt, 1)
 	y := make([]float32, n)
 	for i := range n {
-		y[i] = float32(math.Tanh(float64(t[i*dt]+t[i*dt+1])))
+		y[i] = float32(math.Tanh(float64(t[i*dt] + t[i*dt+1])))
 	}
 	p := &bkm.Problem{
 		T: t, N: n, DT: dt,

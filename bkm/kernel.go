@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/kernelmachines/bkm/attention"
-	"github.com/kernelmachines/bkm/simd"
 )
 
 // Kernel is a base kernel k0(q, k) on projected points: the methods of
@@ -48,8 +47,7 @@ func (b *zooBlock) name() string { return b.k.Name() }
 func (b *zooBlock) prepare(x []float32, n, d int) *pointSet {
 	return &pointSet{n: n, d: d, x: x}
 }
-func (b *zooBlock) blockScratch(int) int { return 0 }
-func (b *zooBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int, _ []float32) {
+func (b *zooBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int) {
 	d := a.d
 	attention.CrossGram(b.k, b.gamma, i1-i0, j1-j0, d, a.x[i0*d:i1*d], d, c.x[j0*d:j1*d], d, dst, ldd)
 }
@@ -70,8 +68,7 @@ func (b *featureBlock) prepare(x []float32, n, d int) *pointSet {
 	}
 	return &pointSet{n: n, d: b.f, x: phi}
 }
-func (b *featureBlock) blockScratch(int) int { return 0 }
-func (b *featureBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int, _ []float32) {
+func (b *featureBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int) {
 	gemmLogits(dst, ldd, 1, a, i0, i1, c, j0, j1)
 }
 
@@ -85,8 +82,7 @@ func (b *pairBlock) name() string { return b.k.Name() }
 func (b *pairBlock) prepare(x []float32, n, d int) *pointSet {
 	return &pointSet{n: n, d: d, x: x}
 }
-func (b *pairBlock) blockScratch(int) int { return 0 }
-func (b *pairBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int, _ []float32) {
+func (b *pairBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int) {
 	d := a.d
 	var qb, kb [64]float64
 	q, k := qb[:0], kb[:0]
@@ -106,5 +102,3 @@ func (b *pairBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *po
 		}
 	}
 }
-
-var _ = simd.Threads

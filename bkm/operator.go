@@ -53,9 +53,8 @@ type Operator struct {
 }
 
 type opWorker struct {
-	blk     []float32 // ti×tj kernel block
-	scratch []float32 // kernel's block scratch
-	tmp     []float32 // max(ti, tj)×p product of one block
+	blk []float32 // ti×tj kernel block
+	tmp []float32 // max(ti, tj)×p product of one block
 }
 
 func newOperator(k blockKernel, a, b *pointSet, threads int) *Operator {
@@ -67,7 +66,6 @@ func newOperator(k blockKernel, a, b *pointSet, threads int) *Operator {
 	op.ws = make([]opWorker, op.pool.workers())
 	for w := range op.ws {
 		op.ws[w].blk = make([]float32, op.ti*op.tj)
-		op.ws[w].scratch = make([]float32, k.blockScratch(op.tj))
 	}
 	op.mulFn = op.mulWorker
 	op.mulTFn = op.mulTWorker
@@ -150,7 +148,7 @@ func (op *Operator) mulT(dst, y []float64, p int, square bool) {
 func (op *Operator) block(w *opWorker, i0, i1, j0, j1 int) []float32 {
 	cols := j1 - j0
 	blk := w.blk[:(i1-i0)*cols]
-	op.k.block(blk, cols, op.a, i0, i1, op.b, j0, j1, w.scratch)
+	op.k.block(blk, cols, op.a, i0, i1, op.b, j0, j1)
 	if op.square {
 		simd.Mul(blk, blk, blk)
 	}

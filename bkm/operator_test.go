@@ -2,7 +2,9 @@ package bkm
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/kernelmachines/bkm/attention"
 	"github.com/stretchr/testify/require"
@@ -48,6 +50,9 @@ func TestOperatorMatchesDense(t *testing.T) {
 
 // Products are allocation-free after the first call, with one and two workers.
 func TestOperatorZeroAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	rng := newRNG(8)
 	n, m, d := 300, 700, 8
 	p := &Problem{T: randMat(rng, n, d, 0.5), N: n, DT: d, S: randMat(rng, m, d, 0.5), M: m, DS: d, Kernel: attention.EDP()}
@@ -83,4 +88,21 @@ func TestOperatorPanicsOnBadLengths(t *testing.T) {
 	require.PanicsWithValue(t, "bkm: Operator.Mul: len(x) = 4 != m·p = 5·1", func() { op.Mul(make([]float64, 4), make([]float64, 4), 1) })
 	require.PanicsWithValue(t, "bkm: Operator.MulT: len(dst) = 4 != m·p = 5·1", func() { op.MulT(make([]float64, 4), make([]float64, 4), 1) })
 	require.PanicsWithValue(t, "bkm: Operator.Mul: p = 0 < 1", func() { op.Mul(nil, nil, 0) })
+}
+
+// An Operator's worker goroutines stop once it is unreachable.
+func TestOperatorWorkersStop(t *testing.T) {
+	rng := newRNG(10)
+	p := &Problem{T: randMat(rng, 10, 2, 1), N: 10, DT: 2, S: randMat(rng, 10, 2, 1), M: 10, DS: 2, Kernel: attention.EDP()}
+	before := runtime.NumGoroutine()
+	for range 20 {
+		op, err := NewOperator(p, 3)
+		require.NoError(t, err)
+		op.Mul(make([]float64, 10), make([]float64, 10), 1)
+	}
+	require.GreaterOrEqual(t, runtime.NumGoroutine(), before) // workers may still be alive here
+	require.Eventually(t, func() bool {
+		runtime.GC()
+		return runtime.NumGoroutine() <= before
+	}, 5*time.Second, 10*time.Millisecond)
 }

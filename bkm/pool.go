@@ -15,25 +15,24 @@ type pool struct {
 }
 
 type poolState struct {
-	wake []chan poolJob // one per extra worker; worker 0 is the caller
+	wake []chan struct{} // one per extra worker; worker 0 is the caller
 	wg   sync.WaitGroup
-}
-
-type poolJob struct {
-	run func(worker int)
+	// job is the function of the call in flight, nil between calls: idle workers
+	// hold no reference to the pool's owner, so the owner can be collected.
+	job func(worker int)
 }
 
 // newPool starts threads−1 goroutines (the caller is worker 0). The goroutines exit
-// when the returned pool is garbage collected or close is called.
+// when the returned pool is garbage collected.
 func newPool(threads int) *pool {
 	threads = max(threads, 1)
-	st := &poolState{wake: make([]chan poolJob, threads-1)}
+	st := &poolState{wake: make([]chan struct{}, threads-1)}
 	for w := range st.wake {
-		ch := make(chan poolJob)
+		ch := make(chan struct{})
 		st.wake[w] = ch
-		go func(w int, ch chan poolJob, st *poolState) {
-			for job := range ch {
-				job.run(w + 1)
+		go func(w int, ch chan struct{}, st *poolState) {
+			for range ch {
+				st.job(w + 1)
 				st.wg.Done()
 			}
 		}(w, ch, st)
@@ -57,10 +56,12 @@ func (p *pool) workers() int { return len(p.state.wake) + 1 }
 // long-lived function value (a method value stored once), or the call allocates.
 func (p *pool) do(fn func(worker int)) {
 	st := p.state
+	st.job = fn
 	st.wg.Add(len(st.wake))
 	for _, ch := range st.wake {
-		ch <- poolJob{run: fn}
+		ch <- struct{}{}
 	}
 	fn(0)
 	st.wg.Wait()
+	st.job = nil
 }

@@ -73,9 +73,8 @@ func (sp *space) gramT() *Operator { return newOperator(sp.k, sp.tq, sp.tq, sp.t
 func (sp *space) diag(ps *pointSet) []float64 {
 	out := make([]float64, ps.n)
 	var v [1]float32
-	scratch := make([]float32, sp.k.blockScratch(1))
 	for i := range ps.n {
-		sp.k.block(v[:], 1, ps, i, i+1, ps, i, i+1, scratch)
+		sp.k.block(v[:], 1, ps, i, i+1, ps, i, i+1)
 		out[i] = float64(v[0])
 	}
 	return out

@@ -1,0 +1,133 @@
+package attention
+
+import (
+	"math"
+
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// transpose writes the cols×rows matrix dst = srcᵀ (src rows×cols, strides lds, ldd),
+// in 8×8 blocks so both sides stream through cache lines.
+func transpose(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	const blk = 8
+	for i0 := 0; i0 < rows; i0 += blk {
+		i1 := min(rows, i0+blk)
+		for j0 := 0; j0 < cols; j0 += blk {
+			j1 := min(cols, j0+blk)
+			for i := i0; i < i1; i++ {
+				row := src[i*lds+j0 : i*lds+j1]
+				for j, x := range row {
+					dst[(j0+j)*ldd+i] = x
+				}
+			}
+		}
+	}
+}
+
+// blocks is the size of one head's tile-blocked transposed copy: n rows of length D
+// in blocks of tile rows, each stored as a D×tile block (stride tile).
+func (c *call) blocks(n, tile int) int { return (n + tile - 1) / tile * c.d * tile }
+
+// transposeTiles writes the n×d matrix src (stride d) as transposed tile blocks: block
+// t holds rows t·tile..t·tile+tile-1 of src as a d×tile matrix. Blocked, the stride of
+// a transposed operand is tile floats rather than n (a power of two n would put every
+// row of the operand in the same L1 set).
+func transposeTiles(n, d, tile int, src, dst []float32) {
+	for t := 0; t*tile < n; t++ {
+		rows := min(tile, n-t*tile)
+		transpose(rows, d, src[t*tile*d:], d, dst[t*d*tile:], tile)
+	}
+}
+
+// backwardKeyTileT is backwardKeyTile for edp with transposed tiles: rows are the
+// keys j0..j0+nc-1 and columns the queries of one query tile, so that
+//
+//	Sᵀ  = γ K_j Qᵀ_i          Pᵀ = exp(Sᵀ − L)            (L broadcast along rows)
+//	dV_j += Pᵀ dO_i            dPᵀ = V_j dOᵀ_i
+//	dSᵀ = Pᵀ ∘ (dPᵀ − D)       dK_j += γ dSᵀ Q_i           dQᵀ_i += γ Kᵀ_j dSᵀ
+//
+// are all untransposed GEMMs (Qᵀ, Kᵀ, dOᵀ are transposed once per head in the prep
+// phase, dQᵀ is transposed back at the end) and the row passes are vector adds,
+// multiplies and exps.
+func (c *call) backwardKeyTileT(w, bh, j0 int) {
+	d, ld, g := c.d, tileQ, c.gamma
+	nq, nk := c.nq, c.nk
+	nc := min(tileK, nk-j0)
+	buf := &c.ws.workers[w]
+	st, dpt := buf.s, buf.dp
+	k := c.k[(bh*nk+j0)*d:]
+	v := c.v[(bh*nk+j0)*d:]
+	q := c.q[bh*nq*d:]
+	dout := c.dout[bh*nq*d:]
+	dk := c.dk[(bh*nk+j0)*d:]
+	dv := c.dv[(bh*nk+j0)*d:]
+	qT := c.qT[bh*c.blocks(nq, tileQ):]
+	doT := c.doT[bh*c.blocks(nq, tileQ):]
+	kT := c.kT[bh*c.blocks(nk, tileK)+j0*d:] // the d×tileK block of this key tile
+	negL := c.negL[bh*nq:]
+	negD := c.negD[bh*nq:]
+	dqT := c.dqTargetT(w, bh)
+	b := bh / c.h
+	// keys masked by padding contribute nothing and receive nothing
+	var keyOK []bool
+	if c.o.KeyMask != nil {
+		keyOK = c.o.KeyMask[b*nk+j0 : b*nk+j0+nc]
+	}
+	iStart := 0
+	if c.o.Causal {
+		iStart = max(0, j0-c.off) / tileQ * tileQ // tile-aligned: qT is blocked by tiles
+	}
+	negInf := float32(math.Inf(-1))
+	for i0 := iStart; i0 < nq; i0 += tileQ {
+		nr := min(tileQ, nq-i0)
+		qb := i0 * d // offset of query tile i0/tileQ's d×tileQ block
+		simd.Sgemm(false, false, nc, nr, d, g, k, d, qT[qb:], tileQ, 0, st, ld)
+		causal := c.o.Causal && j0+nc-1 > i0+c.off
+		for r := 0; r < nc; r++ {
+			row := st[r*ld : r*ld+nr]
+			if keyOK != nil && !keyOK[r] {
+				clear(row)
+				continue
+			}
+			if causal {
+				// key j0+r is visible from query i iff i ≥ j0+r−off
+				for cc := 0; cc < min(nr, j0+r-c.off-i0); cc++ {
+					row[cc] = negInf
+				}
+			}
+			simd.Add(row, row, negL[i0:i0+nr])
+			simd.Exp(row, row)
+		}
+		simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
+		simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT[qb:], tileQ, 0, dpt, ld)
+		for r := 0; r < nc; r++ {
+			row := dpt[r*ld : r*ld+nr]
+			simd.Add(row, row, negD[i0:i0+nr])
+			simd.Mul(row, row, st[r*ld:r*ld+nr])
+		}
+		simd.Sgemm(false, false, nc, d, nr, g, dpt, ld, q[i0*d:], d, 1, dk, d)
+		simd.Sgemm(false, false, d, nr, nc, g, kT, tileK, dpt, ld, 1, dqT[qb:], tileQ)
+	}
+}
+
+// dqTargetT is where worker w accumulates head bh's dQᵀ blocks: the shared dqT, or in
+// split mode a private buffer of the same layout for workers other than 0.
+func (c *call) dqTargetT(w, bh int) []float32 {
+	base := c.dqT
+	if c.split && w > 0 {
+		base = c.priv[(w-1)*c.privLen:]
+	}
+	n := c.blocks(c.nq, tileQ)
+	return base[bh*n : (bh+1)*n]
+}
+
+// transposeDQ writes dq of head bh from its dQᵀ blocks.
+func (c *call) transposeDQ(bh int) {
+	d := c.d
+	src := c.dqT[bh*c.blocks(c.nq, tileQ):]
+	dst := c.dq[bh*c.nq*d:]
+	for t := 0; t*tileQ < c.nq; t++ {
+		rows := min(tileQ, c.nq-t*tileQ)
+		transpose(d, rows, src[t*d*tileQ:], tileQ, dst[t*tileQ*d:], d)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package bkm
+
+const raceEnabled = false
