@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func writeCSV(t *testing.T, path string, header string, rows [][]float64) {
+	t.Helper()
+	var b strings.Builder
+	if header != "" {
+		b.WriteString(header + "\n")
+	}
+	for _, r := range rows {
+		for j, v := range r {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatFloat(v, 'g', 8, 64))
+		}
+		b.WriteByte('\n')
+	}
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+}
+
+func parseCSV(t *testing.T, s string) [][]float64 {
+	t.Helper()
+	var out [][]float64
+	for _, line := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		var row []float64
+		for _, f := range strings.Split(line, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			require.NoError(t, err, "line %q", line)
+			row = append(row, v)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func randPoints(rng *rand.Rand, n, d int) [][]float64 {
+	p := make([][]float64, n)
+	for i := range p {
+		p[i] = make([]float64, d)
+		for j := range p[i] {
+			p[i][j] = rng.NormFloat64()
+		}
+	}
+	return p
+}
+
+// TestEndToEndBKM fits P1 and P2 from CSV files with the binary and checks the
+// predictions: with a small λ the fitted values reproduce the training responses, and
+// predict at the training points gives the same numbers as fit's fitted values.
+func TestEndToEndBKM(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(3, 4))
+	T, S := randPoints(rng, 30, 3), randPoints(rng, 25, 3)
+	Y := make([][]float64, len(T))
+	R := make([][]float64, len(T))
+	for i, x := range T {
+		Y[i] = []float64{math.Sin(x[0]) + 0.5*x[1], x[2]}
+		for _, s := range S {
+			R[i] = append(R[i], math.Tanh(x[0]*s[0]+x[1]*s[1]-x[2]*s[2]))
+		}
+	}
+	tp, sp, yp, rp := filepath.Join(dir, "t.csv"), filepath.Join(dir, "s.csv"), filepath.Join(dir, "y.csv"), filepath.Join(dir, "r.csv")
+	writeCSV(t, tp, "a,b,c", T) // a header line is skipped
+	writeCSV(t, sp, "", S)
+	writeCSV(t, yp, "", Y)
+	writeCSV(t, rp, "", R)
+
+	for _, tc := range []struct {
+		name, kernel string
+		resp         []string
+		want         [][]float64
+		predictArgs  []string
+	}{
+		{"P1", "rbf", []string{"--y", yp}, Y, nil},
+		{"P2", "edp", []string{"--r", rp}, R, []string{"--s", sp}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			model := filepath.Join(dir, tc.name+".json")
+			fitted := filepath.Join(dir, tc.name+"-fitted.csv")
+			r := runBin(t, "", append([]string{"bkm", "fit", "--t", tp, "--s", sp, "--kernel", tc.kernel, "--lambda", "1e-4", "--model", model, "--out", fitted, "--diagnose"}, tc.resp...)...)
+			require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+			require.Contains(t, r.stderr, "bkm diagnose: ")
+			require.Contains(t, r.stderr, "bkm fit "+tc.name+": n=30 m=25 kernel "+tc.kernel)
+			got := parseCSV(t, mustRead(t, fitted))
+			require.Len(t, got, len(tc.want))
+			var num, den float64
+			for i := range got {
+				require.Len(t, got[i], len(tc.want[i]))
+				for j := range got[i] {
+					num += (got[i][j] - tc.want[i][j]) * (got[i][j] - tc.want[i][j])
+					den += tc.want[i][j] * tc.want[i][j]
+				}
+			}
+			require.Less(t, math.Sqrt(num/den), 0.05, "relative training error")
+
+			r = runBin(t, "", append([]string{"bkm", "predict", "--model", model, "--t", tp}, tc.predictArgs...)...)
+			require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+			pred := parseCSV(t, r.stdout)
+			require.Equal(t, len(got), len(pred))
+			for i := range pred {
+				require.InDeltaSlice(t, got[i], pred[i], 1e-9, "row %d", i)
+			}
+		})
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("1,2,3\n4,oops,6\n"), 0o644))
+	ragged := filepath.Join(dir, "ragged.csv")
+	require.NoError(t, os.WriteFile(ragged, []byte("1,2,3\n4,5\n"), 0o644))
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"bkm", "fit", "--t", bad, "--s", sp, "--y", yp}, 1, `bad.csv:2: column 2: "oops" is not a finite number`},
+		{[]string{"bkm", "fit", "--t", ragged, "--s", sp, "--y", yp}, 1, "ragged.csv:2: 2 columns, earlier rows have 3"},
+		{[]string{"bkm", "fit", "--t", tp, "--s", sp, "--r", yp}, 1, "y.csv is 30×2, want n×m = 30×25"},
+		{[]string{"bkm", "fit", "--t", tp, "--s", sp}, 2, "give --y (problem P1) or --r (problem P2)"},
+		{[]string{"bkm", "fit", "--t", tp, "--s", sp, "--y", yp, "--kernel", "nope"}, 2, `unknown kernel "nope"`},
+		{[]string{"bkm", "fit", "--t", tp, "--s", sp, "--y", yp, "--lambda", "-1"}, 1, "λ must be finite and > 0"},
+		{[]string{"bkm", "predict", "--model", filepath.Join(dir, "P1.json"), "--t", sp, "--s", sp}, 2, "the model is P1"},
+	} {
+		r := runBin(t, "", tc.args...)
+		require.Equal(t, tc.code, r.code, "%v: %s", tc.args, r.stderr)
+		require.Contains(t, r.stderr, tc.want, fmt.Sprint(tc.args))
+	}
+}

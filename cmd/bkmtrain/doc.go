@@ -1,0 +1,28 @@
+// Command bkmtrain trains and uses the Transformers of package train with any attention
+// kernel of the zoo, fits binary kernel machines (package bkm), and runs the paper's
+// kernel comparison in one command.
+//
+//	bkmtrain train            [flags]   train a translation model or a language model
+//	bkmtrain eval             [flags]   validation loss (and BLEU) of a checkpoint
+//	bkmtrain translate        [flags]   translate stdin to stdout with a checkpoint
+//	bkmtrain generate         [flags]   continue each stdin line with a language model
+//	bkmtrain compare-kernels  [flags]   same data, model, recipe and seeds per kernel
+//	bkmtrain bkm fit|predict  [flags]   binary kernel machines from CSV files
+//	bkmtrain info                       SIMD path, CPU features, threads
+//
+// With no data flag, train uses the small Spanish→English corpus embedded in the binary
+// (see docs/data.md). Run `bkmtrain CMD -h` for the flags of a command.
+//
+// Errors a person can act on (bad flags, unknown kernels, malformed data, inconsistent
+// configs, unwritable directories, a diverged run) are printed as one line starting with
+// "bkmtrain:" and exit with status 1; usage errors exit with status 2.
+//
+// Files: main.go (commands, exit statuses), config.go (flags over train.Config), data.go
+// (corpora and the embedded default), engine.go and decode.go and checkpoint.go (the only
+// callers of package train), trainrun.go (the training loop: progress, metrics,
+// validation, checkpoints, signals, divergence), use.go (eval, translate, generate),
+// compare.go and plot.go (compare-kernels), bkmcmd.go (bkm fit|predict), info.go.
+//
+// It imports train, bkm, attention (kernel names for bkm), simd (info), gonum/plot (the
+// learning-curve PNG) and internal/corpus; nothing imports it.
+package main

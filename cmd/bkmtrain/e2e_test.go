@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The end-to-end tests build the real binary once and drive it as a person would.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+	buildLog  []byte
+)
+
+func bkmtrainBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "bkmtrain-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "bkmtrain")
+		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		buildLog, buildErr = cmd.CombinedOutput()
+	})
+	require.NoError(t, buildErr, "go build: %s", buildLog)
+	return binPath
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBin(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bkmtrainBinary(t), args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// tinyModel is a model and recipe small enough for a test: a few steps take well under a second.
+var tinyModel = []string{"--d-model", "16", "--heads", "2", "--ffn", "32", "--layers", "1", "--max-len", "40",
+	"--max-tokens", "160", "--warmup", "2", "--tokenizer", "byte", "--threads", "1"}
+
+// tiny adds the train command's output settings.
+var tiny = append(append([]string(nil), tinyModel...), "--bleu-sentences", "3", "--samples", "1", "--progress", "plain")
+
+func args(extra ...string) []string { return append(append([]string(nil), tiny...), extra...) }
+
+// readMetrics parses a metrics.jsonl file; every line must be a JSON record.
+func readMetrics(t *testing.T, path string) []record {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var recs []record
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r record
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "line %q", sc.Text())
+		recs = append(recs, r)
+	}
+	require.NoError(t, sc.Err())
+	return recs
+}
+
+func trainSteps(recs []record) []int {
+	var s []int
+	for _, r := range recs {
+		if r.Kind == "train" {
+			s = append(s, r.Step)
+		}
+	}
+	return s
+}
+
+func TestEndToEndTrainResumeEvalTranslate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	r := runBin(t, "", append([]string{"train"}, args("--steps", "4", "--eval-every", "2", "--save-every", "2", "--out", dir)...)...)
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Contains(t, r.stderr, "translate on embedded Spanish→English Bible verses")
+	require.Contains(t, r.stderr, "step 4/4")
+	require.Contains(t, r.stderr, "valid step 2: loss")
+	require.Contains(t, r.stdout, "done: 4 steps")
+	ckpt := filepath.Join(dir, "checkpoint.bkm")
+	require.FileExists(t, ckpt)
+	recs := readMetrics(t, filepath.Join(dir, "metrics.jsonl"))
+	require.Equal(t, []int{1, 2, 3, 4}, trainSteps(recs))
+	var valid int
+	for _, rec := range recs {
+		if rec.Kind == "valid" {
+			valid++
+			require.NotNil(t, rec.ValLoss)
+			require.Greater(t, *rec.ValLoss, 0.0)
+		}
+		if rec.Kind == "train" {
+			require.NotNil(t, rec.Loss)
+			require.Greater(t, rec.Tokens, 0)
+		}
+	}
+	require.Equal(t, 2, valid, "validation at step 2 and at the end")
+
+	// Resume for two more steps: the step count continues and the log is appended to.
+	r = runBin(t, "", append([]string{"train"}, "--resume", dir, "--steps", "6", "--out", dir, "--eval-every", "0", "--progress", "plain", "--bleu-sentences", "2")...)
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Contains(t, r.stderr, "resumed from "+ckpt+" at step 4")
+	require.Contains(t, r.stdout, "done: 6 steps")
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6}, trainSteps(readMetrics(t, filepath.Join(dir, "metrics.jsonl"))))
+
+	// A config flag cannot change a resumed run.
+	r = runBin(t, "", "train", "--resume", dir, "--d-model", "32", "--out", dir)
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "--d-model cannot change a resumed run")
+
+	r = runBin(t, "", "eval", "--checkpoint", dir, "--bleu-sentences", "3", "--threads", "1")
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Regexp(t, `^step 6: valid loss \d+\.\d+, perplexity \d+\.\d+`, r.stdout)
+
+	r = runBin(t, "Y dijo Dios\nEN el principio\n", "translate", "--checkpoint", ckpt, "--threads", "1")
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Len(t, strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"), 2, "one output line per input line: %q", r.stdout)
+
+	r = runBin(t, "hola\n", "generate", "--checkpoint", ckpt)
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "holds a translation model: use bkmtrain translate")
+}
+
+func TestEndToEndLanguageModel(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lm")
+	r := runBin(t, "", "train", "--task", "lm", "--tokenizer", "byte", "--d-model", "16", "--heads", "2", "--ffn", "32", "--layers", "1",
+		"--context", "32", "--batch", "4", "--max-len", "32", "--steps", "3", "--warmup", "1", "--eval-every", "0", "--samples", "1",
+		"--progress", "plain", "--out", dir, "--threads", "1")
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Contains(t, r.stderr, "lm on embedded")
+	require.Contains(t, r.stdout, "done: 3 steps")
+	r = runBin(t, "In the beginning\n", "generate", "--checkpoint", dir, "--tokens", "5")
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.True(t, strings.HasPrefix(r.stdout, "In the beginning"), "%q", r.stdout)
+}
+
+func TestEndToEndCompareKernels(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cmp")
+	r := runBin(t, "", append([]string{"compare-kernels", "--kernels", "edp,rbf", "--seeds", "1", "--steps", "3", "--eval-every", "1", "--out", dir}, tinyModel...)...)
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Contains(t, r.stderr, "[edp seed 1] valid step 0: loss")
+	require.Contains(t, r.stderr, "[rbf seed 1] step 3/3  loss")
+	for _, out := range []string{r.stdout, mustRead(t, filepath.Join(dir, "results.md"))} {
+		require.Contains(t, out, "| kernel | BLEU | valid loss | final train loss | wall time | runs |")
+		require.Regexp(t, `(?m)^\| edp \| .* \| 1/1 \|$`, out)
+		require.Regexp(t, `(?m)^\| rbf \| .* \| 1/1 \|$`, out)
+	}
+	var res struct {
+		Results []kernelRuns `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "results.json"))), &res))
+	require.Len(t, res.Results, 2)
+	for _, kr := range res.Results {
+		require.Len(t, kr.ValLoss, 1)
+		require.Len(t, kr.Curves, 1)
+		require.Equal(t, []float64{0, 1, 2, 3}, kr.Curves[0].Steps)
+	}
+	f, err := os.Open(filepath.Join(dir, "curves.png"))
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	require.Greater(t, img.Bounds().Dx(), 100)
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestEndToEndErrors(t *testing.T) {
+	tmp := t.TempDir()
+	bad := filepath.Join(tmp, "bad.tsv")
+	require.NoError(t, os.WriteFile(bad, []byte("hola\thello\nsin tabulador\n"), 0o644))
+	good := filepath.Join(tmp, "good.tsv")
+	require.NoError(t, os.WriteFile(good, []byte("hola\thello\n"), 0o644))
+	aFile := filepath.Join(tmp, "plainfile")
+	require.NoError(t, os.WriteFile(aFile, []byte("x"), 0o644))
+	badCfg := filepath.Join(tmp, "bad.json")
+	require.NoError(t, os.WriteFile(badCfg, []byte(`{"model": {"d_model": 30, "heads": 4}}`), 0o644))
+	typoCfg := filepath.Join(tmp, "typo.json")
+	require.NoError(t, os.WriteFile(typoCfg, []byte(`{"model": {"dmodel": 32}}`), 0o644))
+	out := filepath.Join(tmp, "out")
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"trian"}, 2, `unknown command "trian"`},
+		{"unknown flag", []string{"train", "--bogus", "1"}, 2, "flag provided but not defined: -bogus"},
+		{"bad flag value", []string{"train", "--steps", "many"}, 2, `invalid value "many" for flag -steps`},
+		{"unknown kernel", []string{"train", "--kernel", "gaussian", "--out", out}, 1, `--kernel: unknown kernel "gaussian" (want edp, rbf`},
+		{"unknown kernel in compare", []string{"compare-kernels", "--kernels", "edp,nope", "--out", out}, 1, `--kernels: unknown kernel "nope" (want edp, rbf`},
+		{"missing data file", []string{"train", "--train", filepath.Join(tmp, "missing.tsv"), "--valid", good, "--out", out}, 1, "missing.tsv: no such file or directory"},
+		{"malformed data file", []string{"train", "--train", bad, "--valid", good, "--out", out}, 1, "bad.tsv:2: no tab"},
+		{"inconsistent sizes (flags)", []string{"train", "--d-model", "30", "--heads", "4", "--out", out}, 1, "model.heads = 4: must divide model.d_model = 30"},
+		{"inconsistent sizes (config file)", []string{"train", "--config", badCfg, "--out", out}, 1, "model.heads = 4: must divide model.d_model = 30"},
+		{"misspelt config field", []string{"train", "--config", typoCfg, "--out", out}, 1, `unknown field "dmodel"`},
+		{"unwritable checkpoint dir", append([]string{"train", "--out", filepath.Join(aFile, "run")}, tiny...), 1, "checkpoint directory " + filepath.Join(aFile, "run")},
+		{"missing checkpoint", []string{"eval", "--checkpoint", filepath.Join(tmp, "nope.bkm")}, 1, "nope.bkm: no such file"},
+		{"corrupt checkpoint", []string{"translate", "--checkpoint", good}, 1, "not a bkm checkpoint (bad magic)"},
+		{"bkm without subcommand", []string{"bkm"}, 2, "want bkm fit or bkm predict"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runBin(t, "", tc.args...)
+			require.Equal(t, tc.code, r.code, "stderr: %s", r.stderr)
+			require.Contains(t, r.stderr, tc.want)
+			require.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+		})
+	}
+
+	t.Run("NaN loss", func(t *testing.T) {
+		dir := filepath.Join(tmp, "nan")
+		r := runBin(t, "", append([]string{"train", "--out", dir, "--steps", "20", "--lr", "1e30", "--clip", "0", "--warmup", "0", "--schedule", "constant", "--eval-every", "0"}, tiny...)...)
+		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
+		require.Regexp(t, `diverged: loss is NaN at step \d+; stopped without applying that update and saved the last good model \(after step \d+\) to `, r.stderr)
+		require.FileExists(t, filepath.Join(dir, "checkpoint.bkm"))
+		r = runBin(t, "", "eval", "--checkpoint", dir, "--bleu-sentences", "1")
+		require.Equal(t, 0, r.code, "the saved model loads: %s", r.stderr)
+	})
+}
+
+// TestEndToEndConfigFileAndOverrides: a JSON config sets the model; flags override it.
+func TestEndToEndConfigFileAndOverrides(t *testing.T) {
+	tmp := t.TempDir()
+	cfgPath := filepath.Join(tmp, "tiny.json")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(`{
+  "model": {"arch": "encdec", "vocab": 259, "d_model": 16, "heads": 2, "ffn": 32, "enc_layers": 1, "dec_layers": 1,
+            "max_len": 40, "kernel": "rbf", "pad": 256, "bos": 257, "eos": 258},
+  "optim": {"lr": 0.001, "beta1": 0.9, "beta2": 0.98, "eps": 1e-8, "clip_norm": 1, "accumulate": 1},
+  "schedule": {"kind": "constant", "steps": 50},
+  "data": {"max_tokens": 160},
+  "seed": 7
+}`), 0o644))
+	dir := filepath.Join(tmp, "run")
+	r := runBin(t, "", "train", "--config", cfgPath, "--steps", "3", "--lr", "0.002", "--tokenizer", "byte",
+		"--out", dir, "--eval-every", "0", "--bleu-sentences", "2", "--progress", "plain", "--threads", "1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "d_model 16, 2 heads, ffn 32, layers 1/1, kernel rbf")
+	require.Contains(t, r.stderr, "constant lr 0.002, 3 steps; seed 7")
+	recs := readMetrics(t, filepath.Join(dir, "metrics.jsonl"))
+	require.Equal(t, "start", recs[0].Event)
+	require.Contains(t, recs[0].Detail, `"kernel":"rbf"`)
+	require.Equal(t, []int{1, 2, 3}, trainSteps(recs))
+
+	r = runBin(t, "")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "usage: bkmtrain COMMAND")
+
+	r = runBin(t, "", "info", "--threads", "1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, `(?m)^simd path: +\w+ \(`, r.stdout)
+	require.Regexp(t, `(?m)^threads: +1 `, r.stdout)
+}
+
+// TestEndToEndResumeIsExact: 3 steps, stop, resume to 6 gives the same losses as 6
+// steps straight (same seed and threads; dropout on, so the dropout stream and the data
+// position must both be restored).
+func TestEndToEndResumeIsExact(t *testing.T) {
+	tmp := t.TempDir()
+	losses := func(dir string) []float64 {
+		var l []float64
+		for _, r := range readMetrics(t, filepath.Join(dir, "metrics.jsonl")) {
+			if r.Kind == "train" {
+				l = append(l, *r.Loss)
+			}
+		}
+		return l
+	}
+	common := append([]string{"--eval-every", "0", "--dropout", "0.1", "--bleu-sentences", "1"}, tiny...)
+	straight, split := filepath.Join(tmp, "straight"), filepath.Join(tmp, "split")
+	r := runBin(t, "", append([]string{"train", "--out", straight, "--steps", "6"}, common...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runBin(t, "", append([]string{"train", "--out", split, "--steps", "3"}, common...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runBin(t, "", "train", "--resume", split, "--out", split, "--steps", "6", "--eval-every", "0", "--bleu-sentences", "1", "--threads", "1")
+	require.Equal(t, 0, r.code, r.stderr)
+	a, b := losses(straight), losses(split)
+	require.Len(t, a, 6)
+	require.Equal(t, a, b, "bit-identical losses")
+}

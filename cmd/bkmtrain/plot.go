@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// curve is one line of a learning-curve plot.
+type curve struct {
+	Name  string
+	Steps []float64
+	Vals  []float64
+}
+
+// palette is distinguishable on white and in grey scale order.
+var palette = []color.RGBA{
+	{0x1f, 0x77, 0xb4, 0xff}, {0xd6, 0x27, 0x28, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}, {0xff, 0x7f, 0x0e, 0xff},
+	{0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff}, {0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff},
+	{0xbc, 0xbd, 0x22, 0xff}, {0x17, 0xbe, 0xcf, 0xff},
+}
+
+// plotCurves writes a PNG of the curves (y against step), one line per curve.
+func plotCurves(path, title, ylabel string, curves []curve) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = ylabel
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	for i, c := range curves {
+		if len(c.Steps) == 0 {
+			continue
+		}
+		pts := make(plotter.XYs, len(c.Steps))
+		for j := range c.Steps {
+			pts[j].X, pts[j].Y = c.Steps[j], c.Vals[j]
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", c.Name, err)
+		}
+		col := palette[i%len(palette)]
+		line.Color, points.Color = col, col
+		line.Width = vg.Points(1.5)
+		points.Radius = vg.Points(2)
+		p.Add(line, points)
+		p.Legend.Add(c.Name, line, points)
+	}
+	if err := p.Save(7*vg.Inch, 4.5*vg.Inch, path); err != nil {
+		return fmt.Errorf("writing plot: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestEndToEndSignalSavesAndExits sends SIGINT and SIGTERM to a long run once it has
+// logged a few steps: it must save a checkpoint, say where, and exit with status 0; the
+// run then resumes from that checkpoint.
+func TestEndToEndSignalSavesAndExits(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			cmd := exec.Command(bkmtrainBinary(t), append([]string{"train", "--out", dir, "--steps", "1000000", "--eval-every", "0", "--log-every", "3"}, tiny...)...)
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			require.NoError(t, cmd.Start())
+			var log strings.Builder
+			sc := bufio.NewScanner(stderr)
+			sent := false
+			deadline := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+			defer deadline.Stop()
+			for sc.Scan() {
+				log.WriteString(sc.Text() + "\n")
+				if !sent && strings.HasPrefix(sc.Text(), "step 6/") {
+					require.NoError(t, cmd.Process.Signal(sig))
+					sent = true
+				}
+			}
+			io.Copy(io.Discard, stderr)
+			err = cmd.Wait()
+			require.NoError(t, err, "exit status; log:\n%s", log.String())
+			ckpt := filepath.Join(dir, "checkpoint.bkm")
+			require.Regexp(t, `interrupted by `+sig.String()+` at step \d+: checkpoint saved to `+regexpQuote(ckpt), log.String())
+			require.FileExists(t, ckpt)
+			recs := readMetrics(t, filepath.Join(dir, "metrics.jsonl"))
+			last := recs[len(recs)-1]
+			require.Equal(t, "checkpoint", last.Event)
+			require.Contains(t, last.Detail, "signal")
+
+			r := runBin(t, "", "train", "--resume", dir, "--steps", itoa(last.Step+2), "--out", dir, "--progress", "plain", "--eval-every", "0", "--bleu-sentences", "1")
+			require.Equal(t, 0, r.code, r.stderr)
+			require.Contains(t, r.stdout, "done: "+itoa(last.Step+2)+" steps")
+		})
+	}
+}
+
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestEndToEndProfilesAndProgressBar checks --cpuprofile/--memprofile write pprof files
+// (gzip-compressed protobuf) and that --progress bar redraws one line in place.
+func TestEndToEndProfilesAndProgressBar(t *testing.T) {
+	tmp := t.TempDir()
+	cpu, mem := filepath.Join(tmp, "cpu.pprof"), filepath.Join(tmp, "mem.pprof")
+	a := append([]string{"train", "--out", filepath.Join(tmp, "run"), "--steps", "5", "--eval-every", "0", "--cpuprofile", cpu, "--memprofile", mem}, tinyModel...)
+	a = append(a, "--progress", "bar", "--bleu-sentences", "1", "--samples", "1")
+	r := runBin(t, "", a...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "\r\x1b[K")
+	require.Contains(t, r.stderr, "5/5  loss")
+	require.Contains(t, r.stderr, "tok/s  eta")
+	for _, p := range []string{cpu, mem} {
+		f, err := os.Open(p)
+		require.NoError(t, err)
+		zr, err := gzip.NewReader(f)
+		require.NoError(t, err, "%s is a gzip-compressed pprof profile", p)
+		b, err := io.ReadAll(zr)
+		require.NoError(t, err)
+		require.NotEmpty(t, b)
+		f.Close()
+	}
+}
