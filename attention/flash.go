@@ -500,7 +500,10 @@ func (c *call) forwardTile(w, t int) {
 			if mnew != mnew { // NaN logits: let them through to the output
 				mnew = 0
 			}
-			alpha := float32(math.Exp(float64(m[r] - mnew)))
+			alpha := float32(1)
+			if mnew != m[r] {
+				alpha = float32(math.Exp(float64(m[r] - mnew)))
+			}
 			sum := simd.ExpSub(row, row, mnew)
 			l[r] = l[r]*alpha + sum
 			if alpha != 1 {
