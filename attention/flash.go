@@ -189,11 +189,7 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 
 // release drops the references to the caller's slices so a pooled workspace does not
 // keep them alive.
-func (c *call) release() {
-	ws := c.ws
-	*c = call{}
-	_ = ws
-}
+func (c *call) release() { *c = call{} }
 
 // dotKind reports whether the scores come from γ·QKᵀ (edp, rbf, poly, taylor); those
 // kernels keep a transposed copy of K so that every score GEMM is untransposed (and
