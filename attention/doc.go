@@ -8,7 +8,8 @@
 //	out_i = Σ_j κ(q_i, k_j) v_j / Σ_j κ(q_i, k_j)
 //
 // (or the numerator alone in unnormalized mode). The kernels are built by EDP, RBF,
-// Laplace, ExpInt, Intersection, Poly, Taylor, Linear and Favor, or parsed by ByName.
+// Laplace, ExpInt, Intersection, Poly, Taylor, Linear and Favor, or parsed by
+// ByName(spec, d) from command-line specs such as "edp", "poly2", "taylor4", "favor256".
 // Each knows its value and gradients (float64, the mathematical definition), whether it
 // is exp-family (normalized in log space), its feature dimension, its base-kernel Gram
 // on one domain and, when finite, its explicit feature map. The scale γ defaults to
@@ -26,6 +27,12 @@
 // Backward recomputes the tiles. Work runs in parallel over batch×heads and tiles on
 // up to simd.Threads() goroutines. A Workspace (or the internal pool, if nil is
 // passed) holds every buffer, so steady-state calls do not allocate.
+//
+// ForwardLinear computes the same result for the finite-dimensional kernels (poly,
+// taylor, linear, favor) in linear time through their feature maps, with causal prefix
+// sums. CrossGram and Kernel.Gram give kernel matrices for package bkm. MHForward and
+// MHBackward wrap the core in a multi-head layer with projections W_Q, W_K, W_V, W_O
+// (self attention: pass the same input twice).
 //
 // Checking: Forward and Backward do not inspect values; ForwardChecked and
 // BackwardChecked scan their inputs and return an error naming the tensor and index of

@@ -6,20 +6,30 @@ import (
 	"github.com/kernelmachines/bkm/simd"
 )
 
-// transpose writes the cols×rows matrix dst = srcᵀ (src rows×cols, strides lds, ldd),
-// in 8×8 blocks so both sides stream through cache lines.
+// transpose writes the cols×rows matrix dst = srcᵀ (src rows×cols, strides lds, ldd).
+// Eight source rows at a time: each destination row receives eight contiguous values
+// gathered from eight streams that each advance contiguously.
 func transpose(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
-	const blk = 8
-	for i0 := 0; i0 < rows; i0 += blk {
-		i1 := min(rows, i0+blk)
-		for j0 := 0; j0 < cols; j0 += blk {
-			j1 := min(cols, j0+blk)
-			for i := i0; i < i1; i++ {
-				row := src[i*lds+j0 : i*lds+j1]
-				for j, x := range row {
-					dst[(j0+j)*ldd+i] = x
-				}
-			}
+	i := 0
+	for ; i+8 <= rows; i += 8 {
+		s0 := src[i*lds : i*lds+cols]
+		s1 := src[(i+1)*lds : (i+1)*lds+cols]
+		s2 := src[(i+2)*lds : (i+2)*lds+cols]
+		s3 := src[(i+3)*lds : (i+3)*lds+cols]
+		s4 := src[(i+4)*lds : (i+4)*lds+cols]
+		s5 := src[(i+5)*lds : (i+5)*lds+cols]
+		s6 := src[(i+6)*lds : (i+6)*lds+cols]
+		s7 := src[(i+7)*lds : (i+7)*lds+cols]
+		for j := 0; j < cols; j++ {
+			d := dst[j*ldd+i : j*ldd+i+8]
+			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
+			d[4], d[5], d[6], d[7] = s4[j], s5[j], s6[j], s7[j]
+		}
+	}
+	for ; i < rows; i++ {
+		s := src[i*lds : i*lds+cols]
+		for j, x := range s {
+			dst[j*ldd+i] = x
 		}
 	}
 }

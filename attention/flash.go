@@ -189,11 +189,7 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 
 // release drops the references to the caller's slices so a pooled workspace does not
 // keep them alive.
-func (c *call) release() {
-	ws := c.ws
-	*c = call{}
-	_ = ws
-}
+func (c *call) release() { *c = call{} }
 
 // dotKind reports whether the scores come from γ·QKᵀ (edp, rbf, poly, taylor); those
 // kernels keep a transposed copy of K so that every score GEMM is untransposed (and
@@ -500,7 +496,10 @@ func (c *call) forwardTile(w, t int) {
 			if mnew != mnew { // NaN logits: let them through to the output
 				mnew = 0
 			}
-			alpha := float32(math.Exp(float64(m[r] - mnew)))
+			alpha := float32(1)
+			if mnew != m[r] {
+				alpha = float32(math.Exp(float64(m[r] - mnew)))
+			}
 			sum := simd.ExpSub(row, row, mnew)
 			l[r] = l[r]*alpha + sum
 			if alpha != 1 {
