@@ -36,6 +36,8 @@ var avx2Impl = &impl{
 	gemmKernel: asm.SgemmKernel6x16AVX2,
 	gemmDirect: asm.SgemmDirect6x16AVX2,
 	packA:      asm.PackA6AVX,
+	packB:      asm.PackB16AVX,
+	packBT:     asm.PackB16TAVX,
 }
 
 func archImpls() []*impl {

@@ -246,7 +246,7 @@ func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []
 			if pc > 0 {
 				betaEff = 1
 			}
-			packB(im.nr, transB, kc, nc, b, ldb, pc, jc, buf.b)
+			packB(im, transB, kc, nc, b, ldb, pc, jc, buf.b)
 			for ic := 0; ic < m; ic += im.mc {
 				mc := min(im.mc, m-ic)
 				packA(im, transA, mc, kc, a, lda, ic, pc, buf.a)
@@ -289,10 +289,19 @@ func packA(im *impl, trans bool, mc, kc int, a []float32, lda, ic, pc int, dst [
 
 // packB copies the kc×nc block of op(B) at (pc, jc) into panels of nr columns: panel s
 // holds, for p = 0..kc-1, the nr values op(B)[pc+p, jc+s·nr+j]; columns past nc are zero.
-func packB(nr int, trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) {
+func packB(im *impl, trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) {
+	nr := im.nr
 	for s := 0; s < nc; s += nr {
 		cols := min(nr, nc-s)
 		panel := dst[s*kc : s*kc+kc*nr]
+		if !trans && cols == nr && im.packB != nil {
+			im.packB(kc, b[pc*ldb+jc+s:], ldb, panel)
+			continue
+		}
+		if trans && cols == nr && im.packBT != nil {
+			im.packBT(kc, b[(jc+s)*ldb+pc:], ldb, panel)
+			continue
+		}
 		if !trans {
 			src := b[pc*ldb+jc+s:]
 			for p := 0; p < kc; p++ {
