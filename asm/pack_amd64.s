@@ -21,6 +21,14 @@ TEXT ·PackA6AVX(SB), NOSPLIT, $0-64
 pack6_loop4:
 	CMPQ CX, $4
 	JLT  pack6_tail
+	// Short row segments (kc values) defeat the hardware prefetcher's ramp-up: ask
+	// for each row's data 256 bytes ahead.
+	PREFETCHT0 256(SI)(AX*1)
+	PREFETCHT0 256(R9)(AX*1)
+	PREFETCHT0 256(R10)(AX*1)
+	PREFETCHT0 256(R11)(AX*1)
+	PREFETCHT0 256(R12)(AX*1)
+	PREFETCHT0 256(R13)(AX*1)
 	VMOVUPS (SI)(AX*1), X0
 	VMOVUPS (R9)(AX*1), X1
 	VMOVUPS (R10)(AX*1), X2

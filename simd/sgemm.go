@@ -3,6 +3,7 @@ package simd
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices, where
@@ -135,44 +136,79 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 		sgemmSerial(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	parts = min(parts, maxParts)
 	call := callPool.Get().(*gemmCall)
-	*call = gemmCall{
-		im: im, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		parts: parts, byRows: byRows,
-	}
+	call.gen++
+	gen := call.gen
+	call.im, call.transA, call.transB, call.byRows = im, transA, transB, byRows
+	call.m, call.n, call.k, call.alpha, call.beta = m, n, k, alpha, beta
+	call.a, call.b, call.c, call.lda, call.ldb, call.ldc = a, b, c, lda, ldb, ldc
+	call.done.Store(0)
+	call.state.Store(uint64(gen)<<32 | uint64(parts)) // publishes the arguments
 	startWorkers(parts - 1)
-	call.wg.Add(parts - 1)
 	for p := 1; p < parts; p++ {
-		gemmTasks <- gemmTask{call, p}
+		gemmTasks <- gemmTask{call, gen}
 	}
-	call.run(0)
-	call.wg.Wait()
-	*call = gemmCall{}
+	call.work(gen)
+	<-call.finished
+	call.a, call.b, call.c = nil, nil, nil
 	callPool.Put(call)
 }
 
-// gemmCall is one parallel Sgemm: its arguments and the parts still running.
+// maxParts bounds the parts of one call (they are counted in 16 bits of state).
+const maxParts = 1 << 10
+
+// gemmCall is one parallel Sgemm. Its parts are claimed, not assigned: the caller and
+// every worker handed the call take parts until none is left, so a worker that wakes
+// late (the machine is busy) finds the work already done instead of holding the caller
+// up. Calls are pooled; the generation in state tells a late worker that the call it
+// was handed is over (and the object possibly reused), so it touches nothing else.
 type gemmCall struct {
+	// state = generation<<32 | next part<<16 | parts, updated atomically.
+	state    atomic.Uint64
+	done     atomic.Int32  // parts finished
+	finished chan struct{} // the finisher of the last part sends once per call
+	gen      uint32        // the caller's copy of the generation
+
+	// The arguments, written before state publishes them.
 	im             *impl
 	transA, transB bool
+	byRows         bool
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	parts          int
-	byRows         bool
-	wg             sync.WaitGroup
 }
 
-var callPool = sync.Pool{New: func() any { return new(gemmCall) }}
+var callPool = sync.Pool{New: func() any { return &gemmCall{finished: make(chan struct{}, 1)} }}
 
-// run computes part p of the call: a band of whole tiles of C's rows or columns.
-func (g *gemmCall) run(p int) {
+// work claims and runs parts of generation gen of the call until none is left.
+func (g *gemmCall) work(gen uint32) {
+	for {
+		v := g.state.Load()
+		if uint32(v>>32) != gen {
+			return // a later call reuses this object
+		}
+		next, parts := int(v>>16&0xffff), int(v&0xffff)
+		if next >= parts {
+			return
+		}
+		if !g.state.CompareAndSwap(v, v+1<<16) {
+			continue
+		}
+		g.run(next, parts)
+		if int(g.done.Add(1)) == parts {
+			g.finished <- struct{}{}
+		}
+	}
+}
+
+// run computes part p of parts: a band of whole tiles of C's rows or columns.
+func (g *gemmCall) run(p, parts int) {
 	im := g.im
 	if g.byRows {
 		tiles := (g.m + im.mr - 1) / im.mr
-		i0, i1 := tiles*p/g.parts*im.mr, min(g.m, tiles*(p+1)/g.parts*im.mr)
+		i0, i1 := tiles*p/parts*im.mr, min(g.m, tiles*(p+1)/parts*im.mr)
 		if i0 >= i1 {
 			return
 		}
@@ -186,7 +222,7 @@ func (g *gemmCall) run(p int) {
 		return
 	}
 	tiles := (g.n + im.nr - 1) / im.nr
-	j0, j1 := tiles*p/g.parts*im.nr, min(g.n, tiles*(p+1)/g.parts*im.nr)
+	j0, j1 := tiles*p/parts*im.nr, min(g.n, tiles*(p+1)/parts*im.nr)
 	if j0 >= j1 {
 		return
 	}
@@ -199,15 +235,15 @@ func (g *gemmCall) run(p int) {
 	sgemmSerial(im, g.transA, g.transB, g.m, j1-j0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[j0:], g.ldc)
 }
 
-// gemmTask is one part of a parallel call, handed to a worker by value (no allocation).
+// gemmTask hands a call to a worker by value (no allocation).
 type gemmTask struct {
 	call *gemmCall
-	part int
+	gen  uint32
 }
 
 // The worker pool: goroutines started on first need and kept for the life of the
-// process, serving parts of every parallel call. Concurrent Sgemm calls share them;
-// a caller always runs its own part 0, so progress never depends on a free worker.
+// process, serving every parallel call. Concurrent Sgemm calls share them; since the
+// caller claims parts too, progress never depends on a free worker.
 var (
 	gemmTasks     = make(chan gemmTask, 64)
 	workersMu     sync.Mutex
@@ -219,8 +255,7 @@ func startWorkers(n int) {
 	for ; workersActive < n; workersActive++ {
 		go func() {
 			for t := range gemmTasks {
-				t.call.run(t.part)
-				t.call.wg.Done()
+				t.call.work(t.gen)
 			}
 		}()
 	}
