@@ -268,7 +268,7 @@ func startWorkers(n int) {
 // macro-kernel walks the mr×nr tiles.
 func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
-	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN {
+	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN && stridedFitsL1(k, ldb) {
 		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buf)
 		gemmPool.Put(buf)
 		return
@@ -397,10 +397,31 @@ func mergeTile(rows, cols int, tile []float32, ldt int, beta float32, c []float3
 	}
 }
 
-// directMaxMN is the largest m·n that sgemmDirect handles without packing (with
-// k ≤ kc): up to 256×256 the operands stay in L1/L2 and packing costs more than
-// strided access (measured: 64³ +35%, 256³ +5%; 512×512×64 and larger lose).
-var directMaxMN = 256 * 256
+// directMaxMN is the largest m·n that sgemmDirect handles without packing: past it
+// the re-reads of unpacked A and B from L2 cost more than packing (measured:
+// 512×512×64 and 1024×1024×64 lose 10-20% unpacked, 64³ gains 35%).
+const directMaxMN = 256 * 256
+
+// stridedFitsL1 reports whether k rows of B read in place (one 64-byte line each, ldb
+// floats apart) stay cached while the direct kernel sweeps them once per row tile of
+// A. Power-of-two strides map the rows onto few of L1's 64 sets: 128³ (8 sets, 16
+// lines each) ran unpacked as fast as 64³, 256³ (4 sets, 64 lines each) at 60% of
+// the packed speed. So: at most 16 lines per set.
+func stridedFitsL1(k, ldb int) bool {
+	const sets, linesPerSet = 64, 16
+	used := sets
+	if bytes := 4 * ldb; bytes%64 == 0 {
+		used = sets / gcd(sets, bytes/64)
+	}
+	return k <= used*linesPerSet
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
 
 // sgemmDirect computes C = alpha·A·B + beta·C (no transposes, k ≤ kc) with the direct
 // micro-kernel, which reads A and B in place. Full tiles go straight to C; the bottom
