@@ -151,7 +151,7 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 		return
 	}
 	parts = min(parts, maxParts)
-	call := callPool.Get().(*gemmCall)
+	call := getCall()
 	call.gen++
 	gen := call.gen
 	call.im, call.transA, call.transB, call.byRows = im, transA, transB, byRows
@@ -166,7 +166,10 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 	call.work(gen)
 	<-call.finished
 	call.a, call.b, call.c = nil, nil, nil
-	callPool.Put(call)
+	select {
+	case freeCalls <- call:
+	default:
+	}
 }
 
 // maxParts bounds the parts of one call (they are counted in 16 bits of state).
@@ -194,7 +197,18 @@ type gemmCall struct {
 	lda, ldb, ldc  int
 }
 
-var callPool = sync.Pool{New: func() any { return &gemmCall{finished: make(chan struct{}, 1)} }}
+// freeCalls keeps call objects for reuse; like gemmFree, and for the same reason, it
+// is a free list rather than a sync.Pool.
+var freeCalls = make(chan *gemmCall, 16)
+
+func getCall() *gemmCall {
+	select {
+	case c := <-freeCalls:
+		return c
+	default:
+		return &gemmCall{finished: make(chan struct{}, 1)}
+	}
+}
 
 // work claims and runs parts of generation gen of the call until none is left.
 func (g *gemmCall) work(gen uint32) {
