@@ -2,8 +2,10 @@ package simd
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices, where
@@ -164,6 +166,12 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 		gemmTasks <- gemmTask{call, gen}
 	}
 	call.work(gen)
+	// The other parts are running (they were claimed): wait for them by polling a
+	// little before parking, since parking and being woken costs far more than a
+	// short GEMM part (an idle vCPU must be woken).
+	for deadline := time.Now().Add(spinWait); call.done.Load() < int32(parts) && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
 	<-call.finished
 	call.a, call.b, call.c = nil, nil, nil
 	select {
@@ -278,14 +286,45 @@ var (
 	workersActive int
 )
 
+// spinWait is how long a worker polls for the next task, and a caller for its last
+// parts, before parking. Waking a parked goroutine whose thread sleeps costs tens
+// to hundreds of µs under a hypervisor — more than a whole part of a 512×512×64
+// product — while back-to-back GEMM calls (attention heads, layers) come
+// microseconds apart. runtime.Gosched between polls keeps the spinning fair to
+// other goroutines.
+const spinWait = 200 * time.Microsecond
+
+// gemmWorker serves parallel calls for the life of the process.
+func gemmWorker() {
+	for {
+		t, ok := pollTask()
+		if !ok {
+			t = <-gemmTasks
+		}
+		t.call.work(t.gen)
+	}
+}
+
+// pollTask looks for a task for up to spinWait without parking.
+func pollTask() (gemmTask, bool) {
+	deadline := time.Now().Add(spinWait)
+	for {
+		select {
+		case t := <-gemmTasks:
+			return t, true
+		default:
+		}
+		if !time.Now().Before(deadline) {
+			return gemmTask{}, false
+		}
+		runtime.Gosched()
+	}
+}
+
 func startWorkers(n int) {
 	workersMu.Lock()
 	for ; workersActive < n; workersActive++ {
-		go func() {
-			for t := range gemmTasks {
-				t.call.work(t.gen)
-			}
-		}()
+		go gemmWorker()
 	}
 	workersMu.Unlock()
 }
