@@ -130,7 +130,7 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // parallelMinWork is the smallest m·n·k worth splitting over goroutines (128³, ~35 µs
 // on one core): below it handing a part to a worker, even a polling one, is not paid
-// back. (Measured with polling workers: 128³ on 2 threads 1.8× of 1 thread.)
+// back. (Measured with polling workers: 128³ on 2 threads 1.6–1.8× of 1 thread.)
 const parallelMinWork = 1 << 21
 
 // sgemm splits the product over up to threads goroutines (large problems only) and
