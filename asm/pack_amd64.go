@@ -16,3 +16,32 @@ package asm
 //
 //go:noescape
 func PackA6AVX(k int, a []float32, lda int, dst []float32)
+
+// PackB16AVX copies 16 columns of k rows of a row-major matrix (stride ldb) into one
+// 16-wide panel, two YMM loads and stores per row. Reference loop (PackB16Generic):
+//
+//	for p := 0; p < k; p++ {
+//		for j := 0; j < 16; j++ {
+//			dst[p*16+j] = b[p*ldb+j]
+//		}
+//	}
+//
+// len(b) ≥ (k-1)·ldb + 16, len(dst) ≥ 16k (unchecked).
+//
+//go:noescape
+func PackB16AVX(k int, b []float32, ldb int, dst []float32)
+
+// PackB16TAVX gathers 16 rows of a row-major matrix (stride ldb) into a 16-wide panel
+// of k steps (the panel of op(B) = Bᵀ), eight steps per iteration through two 8×8
+// transposes in YMM registers. Reference loop (PackB16TGeneric):
+//
+//	for p := 0; p < k; p++ {
+//		for j := 0; j < 16; j++ {
+//			dst[p*16+j] = b[j*ldb+p]
+//		}
+//	}
+//
+// len(b) ≥ 15·ldb + k, len(dst) ≥ 16k (unchecked).
+//
+//go:noescape
+func PackB16TAVX(k int, b []float32, ldb int, dst []float32)

@@ -21,6 +21,14 @@ TEXT ·PackA6AVX(SB), NOSPLIT, $0-64
 pack6_loop4:
 	CMPQ CX, $4
 	JLT  pack6_tail
+	// Short row segments (kc values) defeat the hardware prefetcher's ramp-up: ask
+	// for each row's data 256 bytes ahead.
+	PREFETCHT0 256(SI)(AX*1)
+	PREFETCHT0 256(R9)(AX*1)
+	PREFETCHT0 256(R10)(AX*1)
+	PREFETCHT0 256(R11)(AX*1)
+	PREFETCHT0 256(R12)(AX*1)
+	PREFETCHT0 256(R13)(AX*1)
 	VMOVUPS (SI)(AX*1), X0
 	VMOVUPS (R9)(AX*1), X1
 	VMOVUPS (R10)(AX*1), X2
@@ -71,4 +79,143 @@ pack6_tail:
 	JMP  pack6_tail
 
 pack6_done:
+	RET
+
+// func PackB16AVX(k int, b []float32, ldb int, dst []float32)
+TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ b_base+8(FP), SI
+	MOVQ ldb+32(FP), R8
+	MOVQ dst_base+40(FP), DI
+	SHLQ $2, R8
+	LEAQ (SI)(R8*1), R9
+	LEAQ (R8)(R8*1), R10 // two rows
+
+packb_loop2:
+	CMPQ CX, $2
+	JLT  packb_tail
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (R9), Y2
+	VMOVUPS 32(R9), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ R10, SI
+	ADDQ R10, R9
+	ADDQ $128, DI
+	SUBQ $2, CX
+	JMP  packb_loop2
+
+packb_tail:
+	TESTQ CX, CX
+	JEQ   packb_done
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+
+packb_done:
+	VZEROUPPER
+	RET
+
+// TRANSPOSE8 loads eight values from each of eight rows (addresses R0..R7), transposes
+// the 8×8 block and stores row q of the result at DOFF+64·q(DI): eight consecutive
+// steps of k, eight columns of the 16-wide panel each.
+#define TRANSPOSE8(R0, R1, R2, R3, R4, R5, R6, R7, DOFF) \
+	VMOVUPS R0, Y0                         \
+	VMOVUPS R1, Y1                         \
+	VMOVUPS R2, Y2                         \
+	VMOVUPS R3, Y3                         \
+	VMOVUPS R4, Y4                         \
+	VMOVUPS R5, Y5                         \
+	VMOVUPS R6, Y6                         \
+	VMOVUPS R7, Y7                         \
+	VUNPCKLPS Y1, Y0, Y8                   \
+	VUNPCKHPS Y1, Y0, Y9                   \
+	VUNPCKLPS Y3, Y2, Y10                  \
+	VUNPCKHPS Y3, Y2, Y11                  \
+	VUNPCKLPS Y5, Y4, Y12                  \
+	VUNPCKHPS Y5, Y4, Y13                  \
+	VUNPCKLPS Y7, Y6, Y14                  \
+	VUNPCKHPS Y7, Y6, Y15                  \
+	VSHUFPS $0x44, Y10, Y8, Y0             \
+	VSHUFPS $0xEE, Y10, Y8, Y1             \
+	VSHUFPS $0x44, Y11, Y9, Y2             \
+	VSHUFPS $0xEE, Y11, Y9, Y3             \
+	VSHUFPS $0x44, Y14, Y12, Y4            \
+	VSHUFPS $0xEE, Y14, Y12, Y5            \
+	VSHUFPS $0x44, Y15, Y13, Y6            \
+	VSHUFPS $0xEE, Y15, Y13, Y7            \
+	VPERM2F128 $0x20, Y4, Y0, Y8           \
+	VPERM2F128 $0x20, Y5, Y1, Y9           \
+	VPERM2F128 $0x20, Y6, Y2, Y10          \
+	VPERM2F128 $0x20, Y7, Y3, Y11          \
+	VPERM2F128 $0x31, Y4, Y0, Y12          \
+	VPERM2F128 $0x31, Y5, Y1, Y13          \
+	VPERM2F128 $0x31, Y6, Y2, Y14          \
+	VPERM2F128 $0x31, Y7, Y3, Y15          \
+	VMOVUPS Y8, (DOFF+0)(DI)               \
+	VMOVUPS Y9, (DOFF+64)(DI)              \
+	VMOVUPS Y10, (DOFF+128)(DI)            \
+	VMOVUPS Y11, (DOFF+192)(DI)            \
+	VMOVUPS Y12, (DOFF+256)(DI)            \
+	VMOVUPS Y13, (DOFF+320)(DI)            \
+	VMOVUPS Y14, (DOFF+384)(DI)            \
+	VMOVUPS Y15, (DOFF+448)(DI)
+
+// func PackB16TAVX(k int, b []float32, ldb int, dst []float32)
+//
+// Rows 0-7 of B are SI+{0,1,2}·R8, R9+{0,1,2}·R8, R10+{0,1}·R8; rows 8-15 are
+// AX+{0,1,2}·R8, BX+{0,1,2}·R8, R11+{0,1}·R8 (R8 = ldb in bytes). All six base
+// pointers advance along the rows together.
+TEXT ·PackB16TAVX(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ b_base+8(FP), SI
+	MOVQ ldb+32(FP), R8
+	MOVQ dst_base+40(FP), DI
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), DX   // 3 rows
+	LEAQ (SI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (SI)(R8*8), AX
+	LEAQ (AX)(DX*1), BX
+	LEAQ (BX)(DX*1), R11
+
+packbt_loop8:
+	CMPQ CX, $8
+	JLT  packbt_tail
+	TRANSPOSE8((SI), (SI)(R8*1), (SI)(R8*2), (R9), (R9)(R8*1), (R9)(R8*2), (R10), (R10)(R8*1), 0)
+	TRANSPOSE8((AX), (AX)(R8*1), (AX)(R8*2), (BX), (BX)(R8*1), (BX)(R8*2), (R11), (R11)(R8*1), 32)
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, AX
+	ADDQ $32, BX
+	ADDQ $32, R11
+	ADDQ $512, DI
+	SUBQ $8, CX
+	JMP  packbt_loop8
+
+	// One step at a time: the sixteen values of column p, walking down the rows.
+packbt_tail:
+	TESTQ CX, CX
+	JEQ   packbt_done
+	MOVQ SI, R12
+	MOVQ $16, R13
+
+packbt_col:
+	MOVL (R12), DX
+	MOVL DX, (DI)
+	ADDQ R8, R12
+	ADDQ $4, DI
+	DECQ R13
+	JNE  packbt_col
+	ADDQ $4, SI
+	DECQ CX
+	JMP  packbt_tail
+
+packbt_done:
+	VZEROUPPER
 	RET

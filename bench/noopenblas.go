@@ -5,7 +5,9 @@ package bench
 // haveOpenBLAS says whether this build links OpenBLAS (build tag openblas).
 const haveOpenBLAS = false
 
-func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, nthreads int) {
+func openblasSetThreads(n int) { panic("bench: built without the openblas tag") }
+
+func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	panic("bench: built without the openblas tag")
 }
 

@@ -14,9 +14,11 @@ import "unsafe"
 // haveOpenBLAS says whether this build links OpenBLAS (build tag openblas).
 const haveOpenBLAS = true
 
-// openblasSgemm runs cblas_sgemm (row-major) on nthreads OpenBLAS threads.
-func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, nthreads int) {
-	C.openblas_set_num_threads(C.int(nthreads))
+// openblasSetThreads sets how many threads OpenBLAS uses from now on.
+func openblasSetThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+
+// openblasSgemm runs cblas_sgemm (row-major).
+func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := C.enum_CBLAS_TRANSPOSE(C.CblasNoTrans), C.enum_CBLAS_TRANSPOSE(C.CblasNoTrans)
 	if transA {
 		ta = C.CblasTrans

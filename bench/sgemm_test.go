@@ -22,7 +22,7 @@ var sgemmShapes = [][3]int{
 // dominate the whole run.
 const gonumMaxSize = 1024
 
-type sgemmFunc func(m, n, k int, a, b, c []float32, threads int)
+type sgemmFunc func(m, n, k int, a, b, c []float32)
 
 func randomMatrix(rng *rand.Rand, n int) []float32 {
 	x := make([]float32, n)
@@ -43,13 +43,13 @@ func BenchmarkSgemm(b *testing.B) {
 		run  sgemmFunc
 		skip func(s [3]int) bool
 	}{
-		{"bkm", func(m, n, k int, a, bb, c []float32, threads int) {
+		{"bkm", func(m, n, k int, a, bb, c []float32) {
 			simd.Sgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
 		}, nil},
-		{"openblas", func(m, n, k int, a, bb, c []float32, threads int) {
-			openblasSgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n, threads)
+		{"openblas", func(m, n, k int, a, bb, c []float32) {
+			openblasSgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
 		}, func([3]int) bool { return !haveOpenBLAS }},
-		{"gonum", func(m, n, k int, a, bb, c []float32, threads int) {
+		{"gonum", func(m, n, k int, a, bb, c []float32) {
 			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, bb, n, 0, c, n)
 		}, func(s [3]int) bool { return max(s[0], s[1], s[2]) > gonumMaxSize }},
 	}
@@ -66,16 +66,19 @@ func BenchmarkSgemm(b *testing.B) {
 					// bkm obeys SetThreads; gonum's BLAS uses GOMAXPROCS goroutines.
 					simd.SetThreads(threads)
 					old := runtime.GOMAXPROCS(0)
-					if im.name == "gonum" {
+					switch im.name {
+					case "gonum":
 						runtime.GOMAXPROCS(threads)
+					case "openblas":
+						openblasSetThreads(threads)
 					}
 					defer func() { simd.SetThreads(0); runtime.GOMAXPROCS(old) }()
-					im.run(m, n, k, a, bm, c, threads) // warm up buffers and pools
+					im.run(m, n, k, a, bm, c) // warm up buffers and pools
 					b.ReportAllocs()
 					b.ResetTimer()
 					calls := 0
 					for b.Loop() {
-						im.run(m, n, k, a, bm, c, threads)
+						im.run(m, n, k, a, bm, c)
 						calls++
 					}
 					b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(calls)/b.Elapsed().Seconds()/1e9, "GFLOP/s")

@@ -36,6 +36,12 @@ type impl struct {
 	// packA, if set, interleaves mr rows of A (stride lda) into a panel of k steps;
 	// nil means the Go loop in packA.
 	packA func(k int, a []float32, lda int, dst []float32)
+	// packB, if set, copies nr columns of k rows of B (stride ldb) into a panel; nil
+	// means the Go loop in packB.
+	packB func(k int, b []float32, ldb int, dst []float32)
+	// packBT, if set, gathers nr rows of B (stride ldb) into the panel of op(B) = Bᵀ;
+	// nil means the Go loop in packB.
+	packBT func(k int, b []float32, ldb int, dst []float32)
 
 	vecmathKernels // exp, log, tanh, softmax passes: filled by registerVecmath (vecmath_dispatch.go)
 }

@@ -104,3 +104,60 @@ func TestPackAConformance(t *testing.T) {
 		}
 	})
 }
+
+// TestPackBConformance checks the assembly B-panel packer against the twin over every
+// k past the 2-row unroll, with strides.
+func TestPackBConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.packB == nil {
+			t.Skip("no assembly packer: the Go loop is the reference")
+		}
+		require.Equal(t, 16, im.nr, "the packer twin is PackB16Generic")
+		rng := rand.New(rand.NewPCG(17, 18))
+		for k := 0; k <= 9; k++ {
+			for _, ldb := range []int{16, 17, 40} {
+				b := make([]float32, max(0, (k-1)*ldb+16)+2)
+				fillInput(rng, b, 10, 5)
+				want := make([]float32, 16*k)
+				asm.PackB16Generic(k, b[2:], ldb, want)
+				buf, got := guarded(16*k, 1)
+				im.packB(k, b[2:], ldb, got)
+				what := fmt.Sprintf("k=%d ldb=%d", k, ldb)
+				requireGuards(t, buf, 1, 16*k, what)
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+				}
+			}
+		}
+	})
+}
+
+// TestPackBTConformance checks the assembly transposed-B packer against the twin over
+// every k past the 8-step unroll, with strides.
+func TestPackBTConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.packBT == nil {
+			t.Skip("no assembly packer: the Go loop is the reference")
+		}
+		require.Equal(t, 16, im.nr, "the packer twin is PackB16TGeneric")
+		rng := rand.New(rand.NewPCG(19, 20))
+		for k := 0; k <= 27; k++ {
+			for _, ldb := range []int{k, k + 1, k + 9} {
+				if ldb == 0 {
+					continue
+				}
+				b := make([]float32, 15*ldb+k+4)
+				fillInput(rng, b, 10, 5)
+				want := make([]float32, 16*k)
+				asm.PackB16TGeneric(k, b[4:], ldb, want)
+				buf, got := guarded(16*k, 9)
+				im.packBT(k, b[4:], ldb, got)
+				what := fmt.Sprintf("k=%d ldb=%d", k, ldb)
+				requireGuards(t, buf, 9, 16*k, what)
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+				}
+			}
+		}
+	})
+}

@@ -77,7 +77,8 @@ func Sum(x []float32) float32 {
 // Max returns the largest element of x, -Inf for an empty slice, NaN if x holds a NaN.
 func Max(x []float32) float32 {
 	m := active.max(x[:min(len(x), chunk)])
-	for x = x[min(len(x), chunk):]; len(x) > 0; x = x[min(len(x), chunk):] {
+	for x = x[min(len(x), chunk):]; len(x) > 0 && m == m; x = x[min(len(x), chunk):] {
+		// Stop at the first NaN, as the reference loop does (its payload is the result).
 		v := active.max(x[:min(len(x), chunk)])
 		if v > m || v != v {
 			m = v

@@ -2,7 +2,10 @@ package simd
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices, where
@@ -85,15 +88,29 @@ type gemmBuffers struct {
 	a, b, tile []float32
 }
 
-var gemmPool sync.Pool
+// gemmFree keeps packing buffers for reuse. Unlike a sync.Pool it is not emptied by
+// the garbage collector: a pool would drop the 2 MiB buffers at every other GC and
+// make steady-state calls allocate them again (seen with -benchmem as B/op > 0 on
+// parallel calls). It holds at most 16 sets (about 37 MiB), enough for 16 calls
+// running at once; more concurrent calls allocate and then drop their extra sets.
+var gemmFree = make(chan *gemmBuffers, 16)
+
+func putBuffers(v *gemmBuffers) {
+	select {
+	case gemmFree <- v:
+	default:
+	}
+}
 
 // getBuffers returns packing buffers big enough for an mc×kc block of A and a kc×nc
 // block of B (both rounded up to whole tiles).
 func getBuffers(im *impl, mc, nc, kc int) *gemmBuffers {
 	needA := kc * roundUp(mc, im.mr)
 	needB := kc * roundUp(nc, im.nr)
-	v, _ := gemmPool.Get().(*gemmBuffers)
-	if v == nil {
+	var v *gemmBuffers
+	select {
+	case v = <-gemmFree:
+	default:
 		v = new(gemmBuffers)
 	}
 	// Grow to the implementation's full blocks, so that one buffer serves every size.
@@ -111,8 +128,9 @@ func getBuffers(im *impl, mc, nc, kc int) *gemmBuffers {
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
-// parallelMinWork is the smallest m·n·k worth splitting over goroutines: below it the
-// cost of waking a worker (a few µs) is not paid back.
+// parallelMinWork is the smallest m·n·k worth splitting over goroutines (128³, ~35 µs
+// on one core): below it handing a part to a worker, even a polling one, is not paid
+// back. (Measured with polling workers: 128³ on 2 threads 1.6–1.8× of 1 thread.)
 const parallelMinWork = 1 << 21
 
 // sgemm splits the product over up to threads goroutines (large problems only) and
@@ -135,44 +153,99 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 		sgemmSerial(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	call := callPool.Get().(*gemmCall)
-	*call = gemmCall{
-		im: im, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		parts: parts, byRows: byRows,
-	}
+	parts = min(parts, maxParts)
+	call := getCall()
+	call.gen++
+	gen := call.gen
+	call.im, call.transA, call.transB, call.byRows = im, transA, transB, byRows
+	call.m, call.n, call.k, call.alpha, call.beta = m, n, k, alpha, beta
+	call.a, call.b, call.c, call.lda, call.ldb, call.ldc = a, b, c, lda, ldb, ldc
+	call.done.Store(0)
+	call.state.Store(uint64(gen)<<32 | uint64(parts)) // publishes the arguments
 	startWorkers(parts - 1)
-	call.wg.Add(parts - 1)
 	for p := 1; p < parts; p++ {
-		gemmTasks <- gemmTask{call, p}
+		gemmTasks <- gemmTask{call, gen}
 	}
-	call.run(0)
-	call.wg.Wait()
-	*call = gemmCall{}
-	callPool.Put(call)
+	call.work(gen)
+	// The other parts are running (they were claimed): wait for them by polling a
+	// little before parking, since parking and being woken costs far more than a
+	// short GEMM part (an idle vCPU must be woken).
+	for deadline := time.Now().Add(spinWait); call.done.Load() < int32(parts) && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	<-call.finished
+	call.a, call.b, call.c = nil, nil, nil
+	select {
+	case freeCalls <- call:
+	default:
+	}
 }
 
-// gemmCall is one parallel Sgemm: its arguments and the parts still running.
+// maxParts bounds the parts of one call (they are counted in 16 bits of state).
+const maxParts = 1 << 10
+
+// gemmCall is one parallel Sgemm. Its parts are claimed, not assigned: the caller and
+// every worker handed the call take parts until none is left, so a worker that wakes
+// late (the machine is busy) finds the work already done instead of holding the caller
+// up. Calls are pooled; the generation in state tells a late worker that the call it
+// was handed is over (and the object possibly reused), so it touches nothing else.
 type gemmCall struct {
+	// state = generation<<32 | next part<<16 | parts, updated atomically.
+	state    atomic.Uint64
+	done     atomic.Int32  // parts finished
+	finished chan struct{} // the finisher of the last part sends once per call
+	gen      uint32        // the caller's copy of the generation
+
+	// The arguments, written before state publishes them.
 	im             *impl
 	transA, transB bool
+	byRows         bool
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	parts          int
-	byRows         bool
-	wg             sync.WaitGroup
 }
 
-var callPool = sync.Pool{New: func() any { return new(gemmCall) }}
+// freeCalls keeps call objects for reuse; like gemmFree, and for the same reason, it
+// is a free list rather than a sync.Pool.
+var freeCalls = make(chan *gemmCall, 16)
 
-// run computes part p of the call: a band of whole tiles of C's rows or columns.
-func (g *gemmCall) run(p int) {
+func getCall() *gemmCall {
+	select {
+	case c := <-freeCalls:
+		return c
+	default:
+		return &gemmCall{finished: make(chan struct{}, 1)}
+	}
+}
+
+// work claims and runs parts of generation gen of the call until none is left.
+func (g *gemmCall) work(gen uint32) {
+	for {
+		v := g.state.Load()
+		if uint32(v>>32) != gen {
+			return // a later call reuses this object
+		}
+		next, parts := int(v>>16&0xffff), int(v&0xffff)
+		if next >= parts {
+			return
+		}
+		if !g.state.CompareAndSwap(v, v+1<<16) {
+			continue
+		}
+		g.run(next, parts)
+		if int(g.done.Add(1)) == parts {
+			g.finished <- struct{}{}
+		}
+	}
+}
+
+// run computes part p of parts: a band of whole tiles of C's rows or columns.
+func (g *gemmCall) run(p, parts int) {
 	im := g.im
 	if g.byRows {
 		tiles := (g.m + im.mr - 1) / im.mr
-		i0, i1 := tiles*p/g.parts*im.mr, min(g.m, tiles*(p+1)/g.parts*im.mr)
+		i0, i1 := tiles*p/parts*im.mr, min(g.m, tiles*(p+1)/parts*im.mr)
 		if i0 >= i1 {
 			return
 		}
@@ -186,7 +259,7 @@ func (g *gemmCall) run(p int) {
 		return
 	}
 	tiles := (g.n + im.nr - 1) / im.nr
-	j0, j1 := tiles*p/g.parts*im.nr, min(g.n, tiles*(p+1)/g.parts*im.nr)
+	j0, j1 := tiles*p/parts*im.nr, min(g.n, tiles*(p+1)/parts*im.nr)
 	if j0 >= j1 {
 		return
 	}
@@ -199,30 +272,60 @@ func (g *gemmCall) run(p int) {
 	sgemmSerial(im, g.transA, g.transB, g.m, j1-j0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[j0:], g.ldc)
 }
 
-// gemmTask is one part of a parallel call, handed to a worker by value (no allocation).
+// gemmTask hands a call to a worker by value (no allocation).
 type gemmTask struct {
 	call *gemmCall
-	part int
+	gen  uint32
 }
 
 // The worker pool: goroutines started on first need and kept for the life of the
-// process, serving parts of every parallel call. Concurrent Sgemm calls share them;
-// a caller always runs its own part 0, so progress never depends on a free worker.
+// process, serving every parallel call. Concurrent Sgemm calls share them; since the
+// caller claims parts too, progress never depends on a free worker.
 var (
 	gemmTasks     = make(chan gemmTask, 64)
 	workersMu     sync.Mutex
 	workersActive int
 )
 
+// spinWait is how long a worker polls for the next task, and a caller for its last
+// parts, before parking. Waking a parked goroutine whose thread sleeps costs tens
+// to hundreds of µs under a hypervisor — more than a whole part of a 512×512×64
+// product — while back-to-back GEMM calls (attention heads, layers) come
+// microseconds apart. runtime.Gosched between polls keeps the spinning fair to
+// other goroutines.
+const spinWait = 200 * time.Microsecond
+
+// gemmWorker serves parallel calls for the life of the process.
+func gemmWorker() {
+	for {
+		t, ok := pollTask()
+		if !ok {
+			t = <-gemmTasks
+		}
+		t.call.work(t.gen)
+	}
+}
+
+// pollTask looks for a task for up to spinWait without parking.
+func pollTask() (gemmTask, bool) {
+	deadline := time.Now().Add(spinWait)
+	for {
+		select {
+		case t := <-gemmTasks:
+			return t, true
+		default:
+		}
+		if !time.Now().Before(deadline) {
+			return gemmTask{}, false
+		}
+		runtime.Gosched()
+	}
+}
+
 func startWorkers(n int) {
 	workersMu.Lock()
 	for ; workersActive < n; workersActive++ {
-		go func() {
-			for t := range gemmTasks {
-				t.call.run(t.part)
-				t.call.wg.Done()
-			}
-		}()
+		go gemmWorker()
 	}
 	workersMu.Unlock()
 }
@@ -233,9 +336,9 @@ func startWorkers(n int) {
 // macro-kernel walks the mr×nr tiles.
 func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
-	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN {
+	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN && stridedFitsL1(k, ldb) {
 		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buf)
-		gemmPool.Put(buf)
+		putBuffers(buf)
 		return
 	}
 	for jc := 0; jc < n; jc += im.nc {
@@ -246,7 +349,7 @@ func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []
 			if pc > 0 {
 				betaEff = 1
 			}
-			packB(im.nr, transB, kc, nc, b, ldb, pc, jc, buf.b)
+			packB(im, transB, kc, nc, b, ldb, pc, jc, buf.b)
 			for ic := 0; ic < m; ic += im.mc {
 				mc := min(im.mc, m-ic)
 				packA(im, transA, mc, kc, a, lda, ic, pc, buf.a)
@@ -254,7 +357,7 @@ func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []
 			}
 		}
 	}
-	gemmPool.Put(buf)
+	putBuffers(buf)
 }
 
 // packA copies the mc×kc block of op(A) at (ic, pc) into panels of mr rows: panel r
@@ -289,10 +392,19 @@ func packA(im *impl, trans bool, mc, kc int, a []float32, lda, ic, pc int, dst [
 
 // packB copies the kc×nc block of op(B) at (pc, jc) into panels of nr columns: panel s
 // holds, for p = 0..kc-1, the nr values op(B)[pc+p, jc+s·nr+j]; columns past nc are zero.
-func packB(nr int, trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) {
+func packB(im *impl, trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) {
+	nr := im.nr
 	for s := 0; s < nc; s += nr {
 		cols := min(nr, nc-s)
 		panel := dst[s*kc : s*kc+kc*nr]
+		if !trans && cols == nr && im.packB != nil {
+			im.packB(kc, b[pc*ldb+jc+s:], ldb, panel)
+			continue
+		}
+		if trans && cols == nr && im.packBT != nil {
+			im.packBT(kc, b[(jc+s)*ldb+pc:], ldb, panel)
+			continue
+		}
 		if !trans {
 			src := b[pc*ldb+jc+s:]
 			for p := 0; p < kc; p++ {
@@ -353,10 +465,31 @@ func mergeTile(rows, cols int, tile []float32, ldt int, beta float32, c []float3
 	}
 }
 
-// directMaxMN is the largest m·n that sgemmDirect handles without packing (with
-// k ≤ kc): up to 256×256 the operands stay in L1/L2 and packing costs more than
-// strided access (measured: 64³ +35%, 256³ +5%; 512×512×64 and larger lose).
-var directMaxMN = 256 * 256
+// directMaxMN is the largest m·n that sgemmDirect handles without packing: past it
+// the re-reads of unpacked A and B from L2 cost more than packing (measured:
+// 512×512×64 and 1024×1024×64 lose 10-20% unpacked, 64³ gains 35%).
+const directMaxMN = 256 * 256
+
+// stridedFitsL1 reports whether k rows of B read in place (one 64-byte line each, ldb
+// floats apart) stay cached while the direct kernel sweeps them once per row tile of
+// A. Power-of-two strides map the rows onto few of L1's 64 sets: 128³ (8 sets, 16
+// lines each) ran unpacked as fast as 64³, 256³ (4 sets, 64 lines each) at 60% of
+// the packed speed. So: at most 16 lines per set.
+func stridedFitsL1(k, ldb int) bool {
+	const sets, linesPerSet = 64, 16
+	used := sets
+	if bytes := 4 * ldb; bytes%64 == 0 {
+		used = sets / gcd(sets, bytes/64)
+	}
+	return k <= used*linesPerSet
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
 
 // sgemmDirect computes C = alpha·A·B + beta·C (no transposes, k ≤ kc) with the direct
 // micro-kernel, which reads A and B in place. Full tiles go straight to C; the bottom

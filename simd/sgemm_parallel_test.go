@@ -51,9 +51,6 @@ func TestSgemmParallelSplits(t *testing.T) {
 // TestSgemmNoAllocs: steady-state calls (buffers pooled, workers started) do not
 // allocate, single-threaded or parallel, small or large.
 func TestSgemmNoAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops objects on purpose under the race detector")
-	}
 	t.Cleanup(func() { SetThreads(0) })
 	for _, threads := range []int{1, 2} {
 		SetThreads(threads)
