@@ -13,40 +13,54 @@
 // "VMINPS x, k, d" returns x (the r/m operand) when either input is NaN, which is
 // how the clamps let NaN through.
 
-// EXP_PARTS: Y0 = x (clamped) → Y0 = p ≈ e^r, Y1 = n (int32). Clobbers Y2–Y5.
-#define EXP_PARTS \
-	VMOVUPS      expShifter<>(SB), Y1  \
-	VFMADD231PS  expLog2e<>(SB), Y0, Y1 \
+// EXP_CORE: Y0 = x (|x| ≤ 104 or NaN) → Y0 = p = T·e^r, Y1 = bits(z) with
+// z = 8x·log2e + 0x1.8p23, whose low bits hold k. Clobbers Y2–Y5. As expParts:
+// kf = z − shifter; r = (x − kf·ln2hi/8) − kf·ln2lo/8; q = (r/24 + 1/6)·r + ½;
+// u = q·r² + r; T = table[k & 7] (VPERMPS uses the low 3 bits of each index);
+// p = Thi + (u·Thi + Tlo).
+#define EXP_CORE \
+	VMOVUPS      expShifter<>(SB), Y1 \
+	VFMADD231PS  exp8Log2e<>(SB), Y0, Y1 \
 	VSUBPS       expShifter<>(SB), Y1, Y2 \
-	VFNMADD231PS expLn2Hi<>(SB), Y2, Y0 \
-	VMULPS       expNegLn2Lo<>(SB), Y2, Y2 \
-	VADDPS       Y2, Y0, Y3 \
-	VMULPS       Y3, Y3, Y4 \
-	VMOVUPS      expC4<>(SB), Y5 \
-	VFMADD213PS  expC3<>(SB), Y3, Y5 \
-	VFMADD213PS  expC2<>(SB), Y3, Y5 \
-	VFMADD213PS  expC1<>(SB), Y3, Y5 \
-	VFMADD213PS  expC0<>(SB), Y3, Y5 \
-	VFMADD231PS  Y5, Y4, Y2 \
-	VADDPS       vmOne<>(SB), Y0, Y3 \
-	VSUBPS       vmOne<>(SB), Y3, Y4 \
-	VSUBPS       Y4, Y0, Y4 \
-	VADDPS       Y2, Y4, Y4 \
-	VADDPS       Y4, Y3, Y0 \
-	VPSUBD       expShifter<>(SB), Y1, Y1
+	VFNMADD231PS exp8Ln2Hi<>(SB), Y2, Y0 \
+	VFNMADD231PS exp8Ln2Lo<>(SB), Y2, Y0 \
+	VMULPS       Y0, Y0, Y2 \
+	VMOVUPS      expC2<>(SB), Y3 \
+	VFMADD213PS  expC1<>(SB), Y0, Y3 \
+	VFMADD213PS  vmHalf<>(SB), Y0, Y3 \
+	VFMADD213PS  Y0, Y2, Y3 \
+	VPERMPS      expTabHi<>(SB), Y1, Y4 \
+	VPERMPS      expTabLo<>(SB), Y1, Y5 \
+	VFMADD231PS  Y4, Y3, Y5 \
+	VADDPS       Y5, Y4, Y0
 
-// The steps of EXP_PARTS, as in expParts: Y1 = z = x·log2e + 0x1.8p23; Y2 = n (float);
-// Y0 = r1 = x − n·ln2hi (exact); Y2 = c = n·(−ln2lo); Y3 = r = r1 + c; Y4 = r²;
-// Y5 = q (Horner); Y2 = t = q·r² + c; Y3 = h = 1 + r1; Y4 = l = r1 − (h − 1);
-// Y0 = p = h + (l + t); Y1 = bits(z) − bits(0x1.8p23) = n.
+// EXP_CHECK: Y0 = x → flags NZ if any lane has |x| > 87 or NaN, the lanes whose
+// result may not be a normal number. Clobbers Y2, AX.
+#define EXP_CHECK \
+	VANDPS    vmAbsMask<>(SB), Y0, Y2 \
+	VCMPPS    $0x16, expFastMax<>(SB), Y2, Y2 \
+	VMOVMSKPS Y2, AX \
+	TESTL     AX, AX
 
-// EXP8: Y0 = x → Y0 = e^x. Needs Y14 = expMax, Y15 = expMin. Clobbers Y1–Y5.
-// 2^n is applied in two factors 2^(n>>1)·2^(n−n>>1) so that overflow, subnormal
-// and zero results are rounded once, by the last multiply.
-#define EXP8 \
+// EXP_FAST: Y0 = x with |x| ≤ 87 → Y0 = e^x: the result is normal, so p·2^n is
+// formed exactly by adding n = k>>3 to the exponent field: bits(z)>>3<<23 is n<<23
+// (the shifter's bits vanish in the shift). Clobbers Y1–Y5.
+#define EXP_FAST \
+	EXP_CORE \
+	VPSRLD $3, Y1, Y1 \
+	VPSLLD $23, Y1, Y1 \
+	VPADDD Y1, Y0, Y0
+
+// EXP_SLOW: Y0 = x, any value → Y0 = e^x: clamp to [−104, 88.8] (NaN passes), then
+// 2^n in two factors 2^(n>>1)·2^(n − n>>1) so that overflow, subnormal and zero
+// results are rounded once, by the last multiply. Needs Y14 = expMax,
+// Y15 = expMin. Clobbers Y1–Y5.
+#define EXP_SLOW \
 	VMINPS  Y0, Y14, Y0 \
 	VMAXPS  Y0, Y15, Y0 \
-	EXP_PARTS \
+	EXP_CORE \
+	VPSUBD  expShifter<>(SB), Y1, Y1 \
+	VPSRAD  $3, Y1, Y1 \
 	VPSRAD  $1, Y1, Y2 \
 	VPSUBD  Y2, Y1, Y1 \
 	VPADDD  vmBias127<>(SB), Y2, Y2 \
@@ -56,7 +70,7 @@
 	VMULPS  Y2, Y0, Y0 \
 	VMULPS  Y1, Y0, Y0
 
-// EXP_CONSTS loads the clamp bounds EXP8 keeps in registers.
+// EXP_CONSTS loads the clamp bounds EXP_SLOW keeps in registers.
 #define EXP_CONSTS \
 	VMOVUPS expMax<>(SB), Y14 \
 	VMOVUPS expMin<>(SB), Y15
@@ -76,22 +90,30 @@ TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
 	EXP_CONSTS
 
 exp_loop8:
-	CMPQ    CX, $8
-	JB      exp_tail
-	VMOVUPS (SI), Y0
-	EXP8
+	CMPQ      CX, $8
+	JB        exp_tail
+	VMOVUPS   (SI), Y0
+	EXP_CHECK
+	JNZ       exp_slow8
+	EXP_FAST
+
+exp_store8:
 	VMOVUPS Y0, (DI)
 	ADDQ    $32, SI
 	ADDQ    $32, DI
 	SUBQ    $8, CX
 	JMP     exp_loop8
 
+exp_slow8:
+	EXP_SLOW
+	JMP exp_store8
+
 exp_tail:
 	TESTQ      CX, CX
 	JZ         exp_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
-	EXP8
+	EXP_SLOW
 	VMASKMOVPS Y0, Y13, (DI)
 
 exp_done:
@@ -121,7 +143,11 @@ expsub_loop8:
 	JB      expsub_tail
 	VMOVUPS (SI), Y0
 	VSUBPS  Y11, Y0, Y0
-	EXP8
+	EXP_CHECK
+	JNZ     expsub_slow8
+	EXP_FAST
+
+expsub_store8:
 	VMOVUPS Y0, (DI)
 	VADDPS  Y0, Y12, Y12
 	ADDQ    $32, SI
@@ -129,13 +155,17 @@ expsub_loop8:
 	SUBQ    $8, CX
 	JMP     expsub_loop8
 
+expsub_slow8:
+	EXP_SLOW
+	JMP expsub_store8
+
 expsub_tail:
 	TESTQ      CX, CX
 	JZ         expsub_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
 	VSUBPS     Y11, Y0, Y0
-	EXP8
+	EXP_SLOW
 	VMASKMOVPS Y0, Y13, (DI)
 	VANDPS     Y13, Y0, Y0
 	VADDPS     Y0, Y12, Y12
@@ -159,11 +189,19 @@ expsum_loop8:
 	JB      expsum_tail
 	VMOVUPS (SI), Y0
 	VSUBPS  Y11, Y0, Y0
-	EXP8
-	VADDPS  Y0, Y12, Y12
-	ADDQ    $32, SI
-	SUBQ    $8, CX
-	JMP     expsum_loop8
+	EXP_CHECK
+	JNZ     expsum_slow8
+	EXP_FAST
+
+expsum_add8:
+	VADDPS Y0, Y12, Y12
+	ADDQ   $32, SI
+	SUBQ   $8, CX
+	JMP    expsum_loop8
+
+expsum_slow8:
+	EXP_SLOW
+	JMP expsum_add8
 
 expsum_tail:
 	TESTQ      CX, CX
@@ -171,7 +209,7 @@ expsum_tail:
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
 	VSUBPS     Y11, Y0, Y0
-	EXP8
+	EXP_SLOW
 	VANDPS     Y13, Y0, Y0
 	VADDPS     Y0, Y12, Y12
 
@@ -288,7 +326,9 @@ log_done:
 
 // TANH8: Y0 = x → Y0 = tanh x. Needs Y14 = tanhMax. Clobbers Y1–Y5, Y8–Y11.
 // Small path (|x| < 0.5625): a + (a·a²)·P(a²). Large path: 1 − 2/(e^{2a} + 1) with
-// a clamped to 10 (NaN passes). The small path is blended in, then the sign of x.
+// a clamped to 10 (NaN passes); e^{2a} = p·2^n with 2^n built as (n<<23) + bits(1)
+// and multiplied, so that a NaN p stays NaN. The small path is blended in, then
+// the sign of x.
 #define TANH8 \
 	VANDPS      vmAbsMask<>(SB), Y0, Y8 \
 	VXORPS      Y8, Y0, Y9 \
@@ -302,9 +342,10 @@ log_done:
 	VFMADD213PS Y8, Y10, Y11 \
 	VMINPS      Y8, Y14, Y0 \
 	VADDPS      Y0, Y0, Y0 \
-	EXP_PARTS \
-	VPADDD      vmBias127<>(SB), Y1, Y1 \
+	EXP_CORE \
+	VPSRLD      $3, Y1, Y1 \
 	VPSLLD      $23, Y1, Y1 \
+	VPADDD      vmOne<>(SB), Y1, Y1 \
 	VMULPS      Y1, Y0, Y0 \
 	VADDPS      vmOne<>(SB), Y0, Y0 \
 	VMOVUPS     vmTwo<>(SB), Y1 \
@@ -422,17 +463,6 @@ DATA expMin<>+24(SB)/4, $0xc2d00000
 DATA expMin<>+28(SB)/4, $0xc2d00000
 GLOBL expMin<>(SB), RODATA|NOPTR, $32
 
-// expLog2e: log2(e)
-DATA expLog2e<>+0(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+4(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+8(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+12(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+16(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+20(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+24(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+28(SB)/4, $0x3fb8aa3b
-GLOBL expLog2e<>(SB), RODATA|NOPTR, $32
-
 // expShifter: 0x1.8p23
 DATA expShifter<>+0(SB)/4, $0x4b400000
 DATA expShifter<>+4(SB)/4, $0x4b400000
@@ -444,77 +474,111 @@ DATA expShifter<>+24(SB)/4, $0x4b400000
 DATA expShifter<>+28(SB)/4, $0x4b400000
 GLOBL expShifter<>(SB), RODATA|NOPTR, $32
 
-// expLn2Hi: ln2 hi
-DATA expLn2Hi<>+0(SB)/4, $0x3f317218
-DATA expLn2Hi<>+4(SB)/4, $0x3f317218
-DATA expLn2Hi<>+8(SB)/4, $0x3f317218
-DATA expLn2Hi<>+12(SB)/4, $0x3f317218
-DATA expLn2Hi<>+16(SB)/4, $0x3f317218
-DATA expLn2Hi<>+20(SB)/4, $0x3f317218
-DATA expLn2Hi<>+24(SB)/4, $0x3f317218
-DATA expLn2Hi<>+28(SB)/4, $0x3f317218
-GLOBL expLn2Hi<>(SB), RODATA|NOPTR, $32
+// vmHalf: 0.5
+DATA vmHalf<>+0(SB)/4, $0x3f000000
+DATA vmHalf<>+4(SB)/4, $0x3f000000
+DATA vmHalf<>+8(SB)/4, $0x3f000000
+DATA vmHalf<>+12(SB)/4, $0x3f000000
+DATA vmHalf<>+16(SB)/4, $0x3f000000
+DATA vmHalf<>+20(SB)/4, $0x3f000000
+DATA vmHalf<>+24(SB)/4, $0x3f000000
+DATA vmHalf<>+28(SB)/4, $0x3f000000
+GLOBL vmHalf<>(SB), RODATA|NOPTR, $32
 
-// expNegLn2Lo: -(ln2 lo)
-DATA expNegLn2Lo<>+0(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+4(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+8(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+12(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+16(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+20(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+24(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+28(SB)/4, $0x3102e308
-GLOBL expNegLn2Lo<>(SB), RODATA|NOPTR, $32
 
-DATA expC0<>+0(SB)/4, $0x3efffffe
-DATA expC0<>+4(SB)/4, $0x3efffffe
-DATA expC0<>+8(SB)/4, $0x3efffffe
-DATA expC0<>+12(SB)/4, $0x3efffffe
-DATA expC0<>+16(SB)/4, $0x3efffffe
-DATA expC0<>+20(SB)/4, $0x3efffffe
-DATA expC0<>+24(SB)/4, $0x3efffffe
-DATA expC0<>+28(SB)/4, $0x3efffffe
-GLOBL expC0<>(SB), RODATA|NOPTR, $32
+// exp8Log2e: 8·log2(e)
+DATA exp8Log2e<>+0(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+4(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+8(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+12(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+16(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+20(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+24(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+28(SB)/4, $0x4138aa3b
+GLOBL exp8Log2e<>(SB), RODATA|NOPTR, $32
 
-DATA expC1<>+0(SB)/4, $0x3e2aaa49
-DATA expC1<>+4(SB)/4, $0x3e2aaa49
-DATA expC1<>+8(SB)/4, $0x3e2aaa49
-DATA expC1<>+12(SB)/4, $0x3e2aaa49
-DATA expC1<>+16(SB)/4, $0x3e2aaa49
-DATA expC1<>+20(SB)/4, $0x3e2aaa49
-DATA expC1<>+24(SB)/4, $0x3e2aaa49
-DATA expC1<>+28(SB)/4, $0x3e2aaa49
+
+// exp8Ln2Hi: float32(ln2)/8
+DATA exp8Ln2Hi<>+0(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+4(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+8(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+12(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+16(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+20(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+24(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+28(SB)/4, $0x3db17218
+GLOBL exp8Ln2Hi<>(SB), RODATA|NOPTR, $32
+
+
+// exp8Ln2Lo: ln2/8 − exp8Ln2Hi
+DATA exp8Ln2Lo<>+0(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+4(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+8(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+12(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+16(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+20(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+24(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+28(SB)/4, $0xaf82e308
+GLOBL exp8Ln2Lo<>(SB), RODATA|NOPTR, $32
+
+
+// expC1: 1/6
+DATA expC1<>+0(SB)/4, $0x3e2aaaab
+DATA expC1<>+4(SB)/4, $0x3e2aaaab
+DATA expC1<>+8(SB)/4, $0x3e2aaaab
+DATA expC1<>+12(SB)/4, $0x3e2aaaab
+DATA expC1<>+16(SB)/4, $0x3e2aaaab
+DATA expC1<>+20(SB)/4, $0x3e2aaaab
+DATA expC1<>+24(SB)/4, $0x3e2aaaab
+DATA expC1<>+28(SB)/4, $0x3e2aaaab
 GLOBL expC1<>(SB), RODATA|NOPTR, $32
 
-DATA expC2<>+0(SB)/4, $0x3d2aac79
-DATA expC2<>+4(SB)/4, $0x3d2aac79
-DATA expC2<>+8(SB)/4, $0x3d2aac79
-DATA expC2<>+12(SB)/4, $0x3d2aac79
-DATA expC2<>+16(SB)/4, $0x3d2aac79
-DATA expC2<>+20(SB)/4, $0x3d2aac79
-DATA expC2<>+24(SB)/4, $0x3d2aac79
-DATA expC2<>+28(SB)/4, $0x3d2aac79
+
+// expC2: 1/24
+DATA expC2<>+0(SB)/4, $0x3d2aaaab
+DATA expC2<>+4(SB)/4, $0x3d2aaaab
+DATA expC2<>+8(SB)/4, $0x3d2aaaab
+DATA expC2<>+12(SB)/4, $0x3d2aaaab
+DATA expC2<>+16(SB)/4, $0x3d2aaaab
+DATA expC2<>+20(SB)/4, $0x3d2aaaab
+DATA expC2<>+24(SB)/4, $0x3d2aaaab
+DATA expC2<>+28(SB)/4, $0x3d2aaaab
 GLOBL expC2<>(SB), RODATA|NOPTR, $32
 
-DATA expC3<>+0(SB)/4, $0x3c091cf1
-DATA expC3<>+4(SB)/4, $0x3c091cf1
-DATA expC3<>+8(SB)/4, $0x3c091cf1
-DATA expC3<>+12(SB)/4, $0x3c091cf1
-DATA expC3<>+16(SB)/4, $0x3c091cf1
-DATA expC3<>+20(SB)/4, $0x3c091cf1
-DATA expC3<>+24(SB)/4, $0x3c091cf1
-DATA expC3<>+28(SB)/4, $0x3c091cf1
-GLOBL expC3<>(SB), RODATA|NOPTR, $32
 
-DATA expC4<>+0(SB)/4, $0x3ab5121a
-DATA expC4<>+4(SB)/4, $0x3ab5121a
-DATA expC4<>+8(SB)/4, $0x3ab5121a
-DATA expC4<>+12(SB)/4, $0x3ab5121a
-DATA expC4<>+16(SB)/4, $0x3ab5121a
-DATA expC4<>+20(SB)/4, $0x3ab5121a
-DATA expC4<>+24(SB)/4, $0x3ab5121a
-DATA expC4<>+28(SB)/4, $0x3ab5121a
-GLOBL expC4<>(SB), RODATA|NOPTR, $32
+// expFastMax: 87.0: |x| ≤ 87 gives a normal result
+DATA expFastMax<>+0(SB)/4, $0x42ae0000
+DATA expFastMax<>+4(SB)/4, $0x42ae0000
+DATA expFastMax<>+8(SB)/4, $0x42ae0000
+DATA expFastMax<>+12(SB)/4, $0x42ae0000
+DATA expFastMax<>+16(SB)/4, $0x42ae0000
+DATA expFastMax<>+20(SB)/4, $0x42ae0000
+DATA expFastMax<>+24(SB)/4, $0x42ae0000
+DATA expFastMax<>+28(SB)/4, $0x42ae0000
+GLOBL expFastMax<>(SB), RODATA|NOPTR, $32
+
+
+// expTabHi, expTabLo: 2^(j/8) = hi + lo, j = 0..7 (one YMM each, indexed by VPERMPS).
+DATA expTabHi<>+0(SB)/4, $0x3f800000
+DATA expTabHi<>+4(SB)/4, $0x3f8b95c2
+DATA expTabHi<>+8(SB)/4, $0x3f9837f0
+DATA expTabHi<>+12(SB)/4, $0x3fa5fed7
+DATA expTabHi<>+16(SB)/4, $0x3fb504f3
+DATA expTabHi<>+20(SB)/4, $0x3fc5672a
+DATA expTabHi<>+24(SB)/4, $0x3fd744fd
+DATA expTabHi<>+28(SB)/4, $0x3feac0c7
+GLOBL expTabHi<>(SB), RODATA|NOPTR, $32
+
+DATA expTabLo<>+0(SB)/4, $0x00000000
+DATA expTabLo<>+4(SB)/4, $0xb260aba1
+DATA expTabLo<>+8(SB)/4, $0x33231b71
+DATA expTabLo<>+12(SB)/4, $0xb32c9d5e
+DATA expTabLo<>+16(SB)/4, $0x32cfe77a
+DATA expTabLo<>+20(SB)/4, $0x320aa837
+DATA expTabLo<>+24(SB)/4, $0xb2d4a58a
+DATA expTabLo<>+28(SB)/4, $0xb24116de
+GLOBL expTabLo<>(SB), RODATA|NOPTR, $32
+
 
 // logSqrtHalf: bits of float32(sqrt(1/2))
 DATA logSqrtHalf<>+0(SB)/4, $0x3f3504f3

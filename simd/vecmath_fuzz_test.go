@@ -12,7 +12,7 @@ import (
 // in every lane of vectors of several lengths, next to scaled neighbours, so that
 // both the full-width path and the tails see it.
 
-func fuzzElementwise(t *testing.T, x float32, kern func(im *impl) func(dst, src []float32), twin func(float32) float32) {
+func fuzzVecElementwise(t *testing.T, x float32, kern func(im *impl) func(dst, src []float32), twin func(float32) float32) {
 	src := make([]float32, 23)
 	for i := range src {
 		src[i] = x * float32(1+i%5) / 3
@@ -47,21 +47,21 @@ func addFloatSeeds(f *testing.F) {
 func FuzzExp(f *testing.F) {
 	addFloatSeeds(f)
 	f.Fuzz(func(t *testing.T, x float32) {
-		fuzzElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.exp }, asm.Exp32)
+		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.exp }, asm.Exp32)
 	})
 }
 
 func FuzzLog(f *testing.F) {
 	addFloatSeeds(f)
 	f.Fuzz(func(t *testing.T, x float32) {
-		fuzzElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.log }, asm.Log32)
+		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.log }, asm.Log32)
 	})
 }
 
 func FuzzTanh(f *testing.F) {
 	addFloatSeeds(f)
 	f.Fuzz(func(t *testing.T, x float32) {
-		fuzzElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.tanh }, asm.Tanh32)
+		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.tanh }, asm.Tanh32)
 	})
 }
 
