@@ -386,6 +386,72 @@ tanh_done:
 	VZEROUPPER
 	RET
 
+// GELU8: Y6 = x → Y0 = gelu(x) (GeluGeneric lane by lane). Clobbers Y1–Y5, Y7–Y11.
+#define GELU8 \
+	VMULPS      Y6, Y6, Y0 \
+	VMULPS      Y6, Y0, Y0 \
+	VMOVUPS     Y6, Y7 \
+	VFMADD231PS geluK1<>(SB), Y0, Y7 \
+	VMULPS      geluK0<>(SB), Y7, Y0 \
+	TANH8 \
+	VADDPS      vmOne<>(SB), Y0, Y0 \
+	VMULPS      vmHalf<>(SB), Y6, Y7 \
+	VMULPS      Y0, Y7, Y0
+
+// func GeluAVX2(dst, src []float32)
+// u = k0·((x·x·x)·k1 + x); dst = (½x)·(1 + tanh u), TANH8 as in TanhAVX2; x is kept
+// in Y6 (TANH8 leaves Y6 and Y7 alone).
+TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    src_base+24(FP), SI
+	VMOVUPS tanhMax<>(SB), Y14
+
+gelu_loop8:
+	CMPQ    CX, $8
+	JB      gelu_tail
+	VMOVUPS (SI), Y6
+	GELU8
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     gelu_loop8
+
+gelu_tail:
+	TESTQ      CX, CX
+	JZ         gelu_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y6
+	GELU8
+	VMASKMOVPS Y0, Y13, (DI)
+
+gelu_done:
+	VZEROUPPER
+	RET
+
+// geluK0: float32(√(2/π))
+DATA geluK0<>+0(SB)/4, $0x3f4c422a
+DATA geluK0<>+4(SB)/4, $0x3f4c422a
+DATA geluK0<>+8(SB)/4, $0x3f4c422a
+DATA geluK0<>+12(SB)/4, $0x3f4c422a
+DATA geluK0<>+16(SB)/4, $0x3f4c422a
+DATA geluK0<>+20(SB)/4, $0x3f4c422a
+DATA geluK0<>+24(SB)/4, $0x3f4c422a
+DATA geluK0<>+28(SB)/4, $0x3f4c422a
+GLOBL geluK0<>(SB), RODATA|NOPTR, $32
+
+// geluK1: float32(0.044715)
+DATA geluK1<>+0(SB)/4, $0x3d372713
+DATA geluK1<>+4(SB)/4, $0x3d372713
+DATA geluK1<>+8(SB)/4, $0x3d372713
+DATA geluK1<>+12(SB)/4, $0x3d372713
+DATA geluK1<>+16(SB)/4, $0x3d372713
+DATA geluK1<>+20(SB)/4, $0x3d372713
+DATA geluK1<>+24(SB)/4, $0x3d372713
+DATA geluK1<>+28(SB)/4, $0x3d372713
+GLOBL geluK1<>(SB), RODATA|NOPTR, $32
+
 // vmOne: 1.0
 DATA vmOne<>+0(SB)/4, $0x3f800000
 DATA vmOne<>+4(SB)/4, $0x3f800000

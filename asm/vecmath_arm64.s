@@ -474,3 +474,55 @@ DATA expTabNEON<>+52(SB)/4, $0x320aa837
 DATA expTabNEON<>+56(SB)/4, $0xb2d4a58a
 DATA expTabNEON<>+60(SB)/4, $0xb24116de
 GLOBL expTabNEON<>(SB), RODATA|NOPTR, $64
+
+// GELU4_FINISH: V0 = tanh u, V1 = x → V0 = (½x)·(1 + tanh u). Needs V24 = ½,
+// V28 = 1.0 (TANH_CONSTS).
+#define GELU4_FINISH \
+	FADD4S(0, 0, 28) \
+	FMUL4S(1, 1, 24) \
+	FMUL4S(0, 1, 0)
+
+// GELU4_ARG: V0 = x → V0 = u = k0·((x·x·x)·k1 + x). Clobbers V1–V3, R9.
+#define GELU4_ARG \
+	FMUL4S(1, 0, 0) \
+	FMUL4S(1, 1, 0) \
+	VCONST(0x3d372713, V2) \
+	MOV16B(3, 0) \
+	FMLA4S(3, 2, 1) \
+	VCONST(0x3f4c422a, V2) \
+	FMUL4S(0, 3, 2)
+
+// func GeluNEON(dst, src []float32)
+// TANH4 needs every register but V0–V11, so x is loaded again after it.
+TEXT ·GeluNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	TANH_CONSTS
+
+gelu_loop4:
+	CMP    $4, R2
+	BLT    gelu_tail
+	VLD1   (R1), [V0.S4]
+	GELU4_ARG
+	TANH4
+	VLD1.P 16(R1), [V1.S4]
+	GELU4_FINISH
+	VST1.P [V0.S4], 16(R0)
+	SUB    $4, R2
+	B      gelu_loop4
+
+gelu_tail:
+	CBZ R2, gelu_done
+	TAIL_LOAD
+	GELU4_ARG
+	TANH4
+	MOV16B(1, 0)
+	TAIL_LOAD
+	FADD4S(1, 1, 28)
+	FMUL4S(0, 0, 24)
+	FMUL4S(0, 0, 1)
+	TAIL_STORE
+
+gelu_done:
+	RET
