@@ -43,12 +43,14 @@
 	TESTL     AX, AX
 
 // EXP_FAST: Y0 = x with |x| ≤ 87 → Y0 = e^x: the result is normal, so p·2^n is
-// formed exactly by adding n = k>>3 to the exponent field: bits(z)>>3<<23 is n<<23
-// (the shifter's bits vanish in the shift). Clobbers Y1–Y5.
+// formed exactly by adding n = k>>3 to the exponent field: bits(z)<<20 is
+// n<<23 + (k&7)<<20 (the shifter's bits vanish in the shift), and the mask keeps
+// n<<23. (A shift and an AND rather than two shifts: the AND can issue on port 5,
+// shifts only on the two FMA ports, which bound this loop.) Clobbers Y1–Y5.
 #define EXP_FAST \
 	EXP_CORE \
-	VPSRLD $3, Y1, Y1 \
-	VPSLLD $23, Y1, Y1 \
+	VPSLLD $20, Y1, Y1 \
+	VPAND  expExpMask<>(SB), Y1, Y1 \
 	VPADDD Y1, Y0, Y0
 
 // EXP_SLOW: Y0 = x, any value → Y0 = e^x: clamp to [−104, 88.8] (NaN passes), then
@@ -611,6 +613,17 @@ DATA expC2<>+24(SB)/4, $0x3d2aaaab
 DATA expC2<>+28(SB)/4, $0x3d2aaaab
 GLOBL expC2<>(SB), RODATA|NOPTR, $32
 
+
+// expExpMask: sign and exponent field
+DATA expExpMask<>+0(SB)/4, $0xff800000
+DATA expExpMask<>+4(SB)/4, $0xff800000
+DATA expExpMask<>+8(SB)/4, $0xff800000
+DATA expExpMask<>+12(SB)/4, $0xff800000
+DATA expExpMask<>+16(SB)/4, $0xff800000
+DATA expExpMask<>+20(SB)/4, $0xff800000
+DATA expExpMask<>+24(SB)/4, $0xff800000
+DATA expExpMask<>+28(SB)/4, $0xff800000
+GLOBL expExpMask<>(SB), RODATA|NOPTR, $32
 
 // expFastMax: 87.0: |x| ≤ 87 gives a normal result
 DATA expFastMax<>+0(SB)/4, $0x42ae0000
