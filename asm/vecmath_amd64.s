@@ -13,53 +13,69 @@
 // "VMINPS x, k, d" returns x (the r/m operand) when either input is NaN, which is
 // how the clamps let NaN through.
 
-// EXP_CORE: Y0 = x (|x| ≤ 104 or NaN) → Y0 = p = T·e^r, Y1 = bits(z) with
-// z = 8x·log2e + 0x1.8p23, whose low bits hold k. Clobbers Y2–Y5. As expParts:
-// kf = z − shifter; r = (x − kf·ln2hi/8) − kf·ln2lo/8; q = (r/24 + 1/6)·r + ½;
-// u = q·r² + r; T = table[k & 7] (VPERMPS uses the low 3 bits of each index);
-// p = Thi + (u·Thi + Tlo).
-#define EXP_CORE \
-	VMOVUPS      expShifter<>(SB), Y1 \
-	VFMADD231PS  exp8Log2e<>(SB), Y0, Y1 \
-	VSUBPS       expShifter<>(SB), Y1, Y2 \
-	VFNMADD231PS exp8Ln2Hi<>(SB), Y2, Y0 \
-	VFNMADD231PS exp8Ln2Lo<>(SB), Y2, Y0 \
-	VMULPS       Y0, Y0, Y2 \
-	VMOVUPS      expC2<>(SB), Y3 \
-	VFMADD213PS  expC1<>(SB), Y0, Y3 \
-	VFMADD213PS  vmHalf<>(SB), Y0, Y3 \
-	VFMADD213PS  Y0, Y2, Y3 \
-	VPERMPS      expTabHi<>(SB), Y1, Y4 \
-	VPERMPS      expTabLo<>(SB), Y1, Y5 \
-	VFMADD231PS  Y4, Y3, Y5 \
-	VADDPS       Y5, Y4, Y0
+// EXP_CORE_R(x, z, t2, t3, t4, t5): x (|x| ≤ 104 or NaN) → x = p = T·e^r,
+// z = bits of 8x·log2e + 0x1.8p23, whose low bits hold k. Clobbers t2–t5. As
+// expParts: kf = z − shifter; r = (x − kf·ln2hi/8) − kf·ln2lo/8;
+// q = (r/24 + 1/6)·r + ½; u = q·r² + r; T = table[k & 7] (VPERMPS uses the low 3
+// bits of each index); p = Thi + (u·Thi + Tlo).
+#define EXP_CORE_R(x, z, t2, t3, t4, t5) \
+	VMOVUPS      expShifter<>(SB), z \
+	VFMADD231PS  exp8Log2e<>(SB), x, z \
+	VSUBPS       expShifter<>(SB), z, t2 \
+	VFNMADD231PS exp8Ln2Hi<>(SB), t2, x \
+	VFNMADD231PS exp8Ln2Lo<>(SB), t2, x \
+	VMULPS       x, x, t2 \
+	VMOVUPS      expC2<>(SB), t3 \
+	VFMADD213PS  expC1<>(SB), x, t3 \
+	VFMADD213PS  vmHalf<>(SB), x, t3 \
+	VFMADD213PS  x, t2, t3 \
+	VPERMPS      expTabHi<>(SB), z, t4 \
+	VPERMPS      expTabLo<>(SB), z, t5 \
+	VFMADD231PS  t4, t3, t5 \
+	VADDPS       t5, t4, x
+
+#define EXP_CORE EXP_CORE_R(Y0, Y1, Y2, Y3, Y4, Y5)
+
+// EXP_FAST_R(x, z, t2, t3, t4, t5): x with |x| ≤ 87 → x = e^x. The result is
+// normal, so p·2^n is formed exactly by adding n = k>>3 to the exponent field:
+// bits(z)<<20 is n<<23 + (k&7)<<20 (the shifter's bits vanish in the shift) and
+// the mask keeps n<<23.
+#define EXP_FAST_R(x, z, t2, t3, t4, t5) \
+	EXP_CORE_R(x, z, t2, t3, t4, t5) \
+	VPSLLD $20, z, z \
+	VPAND  expExpMask<>(SB), z, z \
+	VPADDD z, x, x
+
+#define EXP_FAST EXP_FAST_R(Y0, Y1, Y2, Y3, Y4, Y5)
 
 // EXP_CHECK: Y0 = x → flags NZ if any lane has |x| > 87 or NaN, the lanes whose
-// result may not be a normal number. Clobbers Y2, AX.
+// result may not be a normal number (as integers, |x|'s bits exceed bits(87) for
+// those, NaN included). Clobbers Y2, AX.
 #define EXP_CHECK \
-	VANDPS    vmAbsMask<>(SB), Y0, Y2 \
-	VCMPPS    $0x16, expFastMax<>(SB), Y2, Y2 \
+	VPAND     vmAbsMask<>(SB), Y0, Y2 \
+	VPCMPGTD  expFastMax<>(SB), Y2, Y2 \
 	VMOVMSKPS Y2, AX \
 	TESTL     AX, AX
 
-// EXP_FAST: Y0 = x with |x| ≤ 87 → Y0 = e^x: the result is normal, so p·2^n is
-// formed exactly by adding n = k>>3 to the exponent field: bits(z)<<20 is
-// n<<23 + (k&7)<<20 (the shifter's bits vanish in the shift), and the mask keeps
-// n<<23. (A shift and an AND rather than two shifts: the AND can issue on port 5,
-// shifts only on the two FMA ports, which bound this loop.) Clobbers Y1–Y5.
-#define EXP_FAST \
-	EXP_CORE \
-	VPSLLD $20, Y1, Y1 \
-	VPAND  expExpMask<>(SB), Y1, Y1 \
-	VPADDD Y1, Y0, Y0
+// EXP_CHECK2: the same for Y0 and Y6 together (unsigned max of the two). Clobbers
+// Y2, Y3, AX.
+#define EXP_CHECK2 \
+	VPAND     vmAbsMask<>(SB), Y0, Y2 \
+	VPAND     vmAbsMask<>(SB), Y6, Y3 \
+	VPMAXUD   Y3, Y2, Y2 \
+	VPCMPGTD  expFastMax<>(SB), Y2, Y2 \
+	VMOVMSKPS Y2, AX \
+	TESTL     AX, AX
 
-// EXP_SLOW: Y0 = x, any value → Y0 = e^x: clamp to [−104, 88.8] (NaN passes), then
-// 2^n in two factors 2^(n>>1)·2^(n − n>>1) so that overflow, subnormal and zero
-// results are rounded once, by the last multiply. Needs Y14 = expMax,
-// Y15 = expMin. Clobbers Y1–Y5.
+// EXP_SLOW: Y0 = x, any value → Y0 = e^x: clamp to [−104, 88.8] (NaN passes: x is
+// the operand VMINPS/VMAXPS return when either is NaN), then 2^n in two factors
+// 2^(n>>1)·2^(n − n>>1) so that overflow, subnormal and zero results are rounded
+// once, by the last multiply. Clobbers Y1–Y5.
 #define EXP_SLOW \
-	VMINPS  Y0, Y14, Y0 \
-	VMAXPS  Y0, Y15, Y0 \
+	VMOVUPS expMax<>(SB), Y2 \
+	VMINPS  Y0, Y2, Y0 \
+	VMOVUPS expMin<>(SB), Y2 \
+	VMAXPS  Y0, Y2, Y0 \
 	EXP_CORE \
 	VPSUBD  expShifter<>(SB), Y1, Y1 \
 	VPSRAD  $3, Y1, Y1 \
@@ -72,10 +88,14 @@
 	VMULPS  Y2, Y0, Y0 \
 	VMULPS  Y1, Y0, Y0
 
-// EXP_CONSTS loads the clamp bounds EXP_SLOW keeps in registers.
-#define EXP_CONSTS \
-	VMOVUPS expMax<>(SB), Y14 \
-	VMOVUPS expMin<>(SB), Y15
+// EXP_SLOW2: EXP_SLOW on Y0 and on Y6. Clobbers Y1–Y5, Y7.
+#define EXP_SLOW2 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y7 \
+	VMOVUPS Y6, Y0 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y6 \
+	VMOVUPS Y7, Y0
 
 // TAIL_MASK: CX = remaining count r in 1..7 → Y13 = mask of the first r lanes.
 #define TAIL_MASK \
@@ -89,7 +109,28 @@ TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ src_base+24(FP), SI
-	EXP_CONSTS
+
+exp_loop16:
+	CMPQ       CX, $16
+	JB         exp_loop8
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y6
+	EXP_CHECK2
+	JNZ        exp_slow16
+	EXP_FAST
+	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
+
+exp_store16:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y6, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     exp_loop16
+
+exp_slow16:
+	EXP_SLOW2
+	JMP exp_store16
 
 exp_loop8:
 	CMPQ      CX, $8
@@ -136,15 +177,41 @@ TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         dst_len+8(FP), CX
 	MOVQ         src_base+24(FP), SI
-	VBROADCASTSS m+48(FP), Y11
+	VBROADCASTSS m+48(FP), Y14
 	VXORPS       Y12, Y12, Y12
-	EXP_CONSTS
+	VXORPS       Y15, Y15, Y15
+
+expsub_loop16:
+	CMPQ       CX, $16
+	JB         expsub_loop8
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y6
+	VSUBPS     Y14, Y0, Y0
+	VSUBPS     Y14, Y6, Y6
+	EXP_CHECK2
+	JNZ        expsub_slow16
+	EXP_FAST
+	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
+
+expsub_store16:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y6, 32(DI)
+	VADDPS  Y0, Y12, Y12
+	VADDPS  Y6, Y15, Y15
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     expsub_loop16
+
+expsub_slow16:
+	EXP_SLOW2
+	JMP expsub_store16
 
 expsub_loop8:
 	CMPQ    CX, $8
 	JB      expsub_tail
 	VMOVUPS (SI), Y0
-	VSUBPS  Y11, Y0, Y0
+	VSUBPS  Y14, Y0, Y0
 	EXP_CHECK
 	JNZ     expsub_slow8
 	EXP_FAST
@@ -166,13 +233,14 @@ expsub_tail:
 	JZ         expsub_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
-	VSUBPS     Y11, Y0, Y0
+	VSUBPS     Y14, Y0, Y0
 	EXP_SLOW
 	VMASKMOVPS Y0, Y13, (DI)
 	VANDPS     Y13, Y0, Y0
 	VADDPS     Y0, Y12, Y12
 
 expsub_done:
+	VADDPS Y15, Y12, Y12
 	HSUM
 	VMOVSS X12, ret+56(FP)
 	VZEROUPPER
@@ -182,15 +250,38 @@ expsub_done:
 TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 	MOVQ         x_base+0(FP), SI
 	MOVQ         x_len+8(FP), CX
-	VBROADCASTSS m+24(FP), Y11
+	VBROADCASTSS m+24(FP), Y14
 	VXORPS       Y12, Y12, Y12
-	EXP_CONSTS
+	VXORPS       Y15, Y15, Y15
+
+expsum_loop16:
+	CMPQ       CX, $16
+	JB         expsum_loop8
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y6
+	VSUBPS     Y14, Y0, Y0
+	VSUBPS     Y14, Y6, Y6
+	EXP_CHECK2
+	JNZ        expsum_slow16
+	EXP_FAST
+	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
+
+expsum_add16:
+	VADDPS Y0, Y12, Y12
+	VADDPS Y6, Y15, Y15
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    expsum_loop16
+
+expsum_slow16:
+	EXP_SLOW2
+	JMP expsum_add16
 
 expsum_loop8:
 	CMPQ    CX, $8
 	JB      expsum_tail
 	VMOVUPS (SI), Y0
-	VSUBPS  Y11, Y0, Y0
+	VSUBPS  Y14, Y0, Y0
 	EXP_CHECK
 	JNZ     expsum_slow8
 	EXP_FAST
@@ -210,12 +301,13 @@ expsum_tail:
 	JZ         expsum_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
-	VSUBPS     Y11, Y0, Y0
+	VSUBPS     Y14, Y0, Y0
 	EXP_SLOW
 	VANDPS     Y13, Y0, Y0
 	VADDPS     Y0, Y12, Y12
 
 expsum_done:
+	VADDPS Y15, Y12, Y12
 	HSUM
 	VMOVSS X12, ret+32(FP)
 	VZEROUPPER
@@ -625,7 +717,7 @@ DATA expExpMask<>+24(SB)/4, $0xff800000
 DATA expExpMask<>+28(SB)/4, $0xff800000
 GLOBL expExpMask<>(SB), RODATA|NOPTR, $32
 
-// expFastMax: 87.0: |x| ≤ 87 gives a normal result
+// expFastMax: bits of 87.0: |x| ≤ 87 gives a normal result
 DATA expFastMax<>+0(SB)/4, $0x42ae0000
 DATA expFastMax<>+4(SB)/4, $0x42ae0000
 DATA expFastMax<>+8(SB)/4, $0x42ae0000
