@@ -3,7 +3,7 @@
 package asm
 
 // AVX2+FMA vector-math kernels (vecmath_amd64.s). Each processes all of dst (or x)
-// in 8-lane steps with a masked tail; callers bound the length (simd passes chunks).
+// in 16- or 8-lane steps with a masked tail; callers bound the length (simd passes chunks).
 // The results equal the twins' bit for bit; the sums differ by summation order.
 
 // ExpAVX2 computes dst[i] = e^src[i]. len(src) ≥ len(dst). Reference loop:
@@ -13,7 +13,7 @@ package asm
 //go:noescape
 func ExpAVX2(dst, src []float32)
 
-// ExpSubAVX2 computes dst[i] = e^(src[i] − m) and returns their sum, in 8 partial
+// ExpSubAVX2 computes dst[i] = e^(src[i] − m) and returns their sum, in 16 partial
 // sums. len(src) ≥ len(dst). Reference loop:
 //
 //	for i := range dst { dst[i] = Exp32(src[i] - m); s += dst[i] }
@@ -21,7 +21,7 @@ func ExpAVX2(dst, src []float32)
 //go:noescape
 func ExpSubAVX2(dst, src []float32, m float32) float32
 
-// ExpSumAVX2 returns Σ e^(x[i] − m), in 8 partial sums, storing nothing. Reference loop:
+// ExpSumAVX2 returns Σ e^(x[i] − m), in 16 partial sums, storing nothing. Reference loop:
 //
 //	for _, v := range x { s += Exp32(v - m) }
 //
@@ -41,3 +41,11 @@ func LogAVX2(dst, src []float32)
 //
 //go:noescape
 func TanhAVX2(dst, src []float32)
+
+// GeluAVX2 computes dst[i] = gelu(src[i]) (tanh approximation). len(src) ≥ len(dst).
+// Reference loop:
+//
+//	for i := range dst { x := src[i]; x3 := x*x*x; u := k0 * fma(k1, x3, x); dst[i] = 0.5*x * (1 + Tanh32(u)) }
+//
+//go:noescape
+func GeluAVX2(dst, src []float32)

@@ -13,40 +13,72 @@
 // "VMINPS x, k, d" returns x (the r/m operand) when either input is NaN, which is
 // how the clamps let NaN through.
 
-// EXP_PARTS: Y0 = x (clamped) → Y0 = p ≈ e^r, Y1 = n (int32). Clobbers Y2–Y5.
-#define EXP_PARTS \
-	VMOVUPS      expShifter<>(SB), Y1  \
-	VFMADD231PS  expLog2e<>(SB), Y0, Y1 \
-	VSUBPS       expShifter<>(SB), Y1, Y2 \
-	VFNMADD231PS expLn2Hi<>(SB), Y2, Y0 \
-	VMULPS       expNegLn2Lo<>(SB), Y2, Y2 \
-	VADDPS       Y2, Y0, Y3 \
-	VMULPS       Y3, Y3, Y4 \
-	VMOVUPS      expC4<>(SB), Y5 \
-	VFMADD213PS  expC3<>(SB), Y3, Y5 \
-	VFMADD213PS  expC2<>(SB), Y3, Y5 \
-	VFMADD213PS  expC1<>(SB), Y3, Y5 \
-	VFMADD213PS  expC0<>(SB), Y3, Y5 \
-	VFMADD231PS  Y5, Y4, Y2 \
-	VADDPS       vmOne<>(SB), Y0, Y3 \
-	VSUBPS       vmOne<>(SB), Y3, Y4 \
-	VSUBPS       Y4, Y0, Y4 \
-	VADDPS       Y2, Y4, Y4 \
-	VADDPS       Y4, Y3, Y0 \
-	VPSUBD       expShifter<>(SB), Y1, Y1
+// EXP_CORE_R(x, z, t2, t3, t4, t5): x (|x| ≤ 104 or NaN) → x = p = T·e^r,
+// z = bits of 8x·log2e + 0x1.8p23, whose low bits hold k. Clobbers t2–t5. As
+// expParts: kf = z − shifter; r = (x − kf·ln2hi/8) − kf·ln2lo/8;
+// q = (r/24 + 1/6)·r + ½; u = q·r² + r; T = table[k & 7] (VPERMPS uses the low 3
+// bits of each index); p = Thi + (u·Thi + Tlo).
+#define EXP_CORE_R(x, z, t2, t3, t4, t5) \
+	VMOVUPS      expShifter<>(SB), z \
+	VFMADD231PS  exp8Log2e<>(SB), x, z \
+	VSUBPS       expShifter<>(SB), z, t2 \
+	VFNMADD231PS exp8Ln2Hi<>(SB), t2, x \
+	VFNMADD231PS exp8Ln2Lo<>(SB), t2, x \
+	VMULPS       x, x, t2 \
+	VMOVUPS      expC2<>(SB), t3 \
+	VFMADD213PS  expC1<>(SB), x, t3 \
+	VFMADD213PS  vmHalf<>(SB), x, t3 \
+	VFMADD213PS  x, t2, t3 \
+	VPERMPS      expTabHi<>(SB), z, t4 \
+	VPERMPS      expTabLo<>(SB), z, t5 \
+	VFMADD231PS  t4, t3, t5 \
+	VADDPS       t5, t4, x
 
-// The steps of EXP_PARTS, as in expParts: Y1 = z = x·log2e + 0x1.8p23; Y2 = n (float);
-// Y0 = r1 = x − n·ln2hi (exact); Y2 = c = n·(−ln2lo); Y3 = r = r1 + c; Y4 = r²;
-// Y5 = q (Horner); Y2 = t = q·r² + c; Y3 = h = 1 + r1; Y4 = l = r1 − (h − 1);
-// Y0 = p = h + (l + t); Y1 = bits(z) − bits(0x1.8p23) = n.
+#define EXP_CORE EXP_CORE_R(Y0, Y1, Y2, Y3, Y4, Y5)
 
-// EXP8: Y0 = x → Y0 = e^x. Needs Y14 = expMax, Y15 = expMin. Clobbers Y1–Y5.
-// 2^n is applied in two factors 2^(n>>1)·2^(n−n>>1) so that overflow, subnormal
-// and zero results are rounded once, by the last multiply.
-#define EXP8 \
-	VMINPS  Y0, Y14, Y0 \
-	VMAXPS  Y0, Y15, Y0 \
-	EXP_PARTS \
+// EXP_FAST_R(x, z, t2, t3, t4, t5): x with |x| ≤ 87 → x = e^x. The result is
+// normal, so p·2^n is formed exactly by adding n = k>>3 to the exponent field:
+// bits(z)<<20 is n<<23 + (k&7)<<20 (the shifter's bits vanish in the shift) and
+// the mask keeps n<<23.
+#define EXP_FAST_R(x, z, t2, t3, t4, t5) \
+	EXP_CORE_R(x, z, t2, t3, t4, t5) \
+	VPSLLD $20, z, z \
+	VPAND  expExpMask<>(SB), z, z \
+	VPADDD z, x, x
+
+#define EXP_FAST EXP_FAST_R(Y0, Y1, Y2, Y3, Y4, Y5)
+
+// EXP_CHECK: Y0 = x → flags NZ if any lane has |x| > 87 or NaN, the lanes whose
+// result may not be a normal number (as integers, |x|'s bits exceed bits(87) for
+// those, NaN included). Clobbers Y2, AX.
+#define EXP_CHECK \
+	VPAND     vmAbsMask<>(SB), Y0, Y2 \
+	VPCMPGTD  expFastMax<>(SB), Y2, Y2 \
+	VMOVMSKPS Y2, AX \
+	TESTL     AX, AX
+
+// EXP_CHECK2: the same for Y0 and Y6 together (unsigned max of the two). Clobbers
+// Y2, Y3, AX.
+#define EXP_CHECK2 \
+	VPAND     vmAbsMask<>(SB), Y0, Y2 \
+	VPAND     vmAbsMask<>(SB), Y6, Y3 \
+	VPMAXUD   Y3, Y2, Y2 \
+	VPCMPGTD  expFastMax<>(SB), Y2, Y2 \
+	VMOVMSKPS Y2, AX \
+	TESTL     AX, AX
+
+// EXP_SLOW: Y0 = x, any value → Y0 = e^x: clamp to [−104, 88.8] (NaN passes: x is
+// the operand VMINPS/VMAXPS return when either is NaN), then 2^n in two factors
+// 2^(n>>1)·2^(n − n>>1) so that overflow, subnormal and zero results are rounded
+// once, by the last multiply. Clobbers Y1–Y5.
+#define EXP_SLOW \
+	VMOVUPS expMax<>(SB), Y2 \
+	VMINPS  Y0, Y2, Y0 \
+	VMOVUPS expMin<>(SB), Y2 \
+	VMAXPS  Y0, Y2, Y0 \
+	EXP_CORE \
+	VPSUBD  expShifter<>(SB), Y1, Y1 \
+	VPSRAD  $3, Y1, Y1 \
 	VPSRAD  $1, Y1, Y2 \
 	VPSUBD  Y2, Y1, Y1 \
 	VPADDD  vmBias127<>(SB), Y2, Y2 \
@@ -56,10 +88,14 @@
 	VMULPS  Y2, Y0, Y0 \
 	VMULPS  Y1, Y0, Y0
 
-// EXP_CONSTS loads the clamp bounds EXP8 keeps in registers.
-#define EXP_CONSTS \
-	VMOVUPS expMax<>(SB), Y14 \
-	VMOVUPS expMin<>(SB), Y15
+// EXP_SLOW2: EXP_SLOW on Y0 and on Y6. Clobbers Y1–Y5, Y7.
+#define EXP_SLOW2 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y7 \
+	VMOVUPS Y6, Y0 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y6 \
+	VMOVUPS Y7, Y0
 
 // TAIL_MASK: CX = remaining count r in 1..7 → Y13 = mask of the first r lanes.
 #define TAIL_MASK \
@@ -73,25 +109,54 @@ TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ src_base+24(FP), SI
-	EXP_CONSTS
+
+exp_loop16:
+	CMPQ       CX, $16
+	JB         exp_loop8
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y6
+	EXP_CHECK2
+	JNZ        exp_slow16
+	EXP_FAST
+	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
+
+exp_store16:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y6, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     exp_loop16
+
+exp_slow16:
+	EXP_SLOW2
+	JMP exp_store16
 
 exp_loop8:
-	CMPQ    CX, $8
-	JB      exp_tail
-	VMOVUPS (SI), Y0
-	EXP8
+	CMPQ      CX, $8
+	JB        exp_tail
+	VMOVUPS   (SI), Y0
+	EXP_CHECK
+	JNZ       exp_slow8
+	EXP_FAST
+
+exp_store8:
 	VMOVUPS Y0, (DI)
 	ADDQ    $32, SI
 	ADDQ    $32, DI
 	SUBQ    $8, CX
 	JMP     exp_loop8
 
+exp_slow8:
+	EXP_SLOW
+	JMP exp_store8
+
 exp_tail:
 	TESTQ      CX, CX
 	JZ         exp_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
-	EXP8
+	EXP_SLOW
 	VMASKMOVPS Y0, Y13, (DI)
 
 exp_done:
@@ -112,16 +177,46 @@ TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         dst_len+8(FP), CX
 	MOVQ         src_base+24(FP), SI
-	VBROADCASTSS m+48(FP), Y11
+	VBROADCASTSS m+48(FP), Y14
 	VXORPS       Y12, Y12, Y12
-	EXP_CONSTS
+	VXORPS       Y15, Y15, Y15
+
+expsub_loop16:
+	CMPQ       CX, $16
+	JB         expsub_loop8
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y6
+	VSUBPS     Y14, Y0, Y0
+	VSUBPS     Y14, Y6, Y6
+	EXP_CHECK2
+	JNZ        expsub_slow16
+	EXP_FAST
+	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
+
+expsub_store16:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y6, 32(DI)
+	VADDPS  Y0, Y12, Y12
+	VADDPS  Y6, Y15, Y15
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     expsub_loop16
+
+expsub_slow16:
+	EXP_SLOW2
+	JMP expsub_store16
 
 expsub_loop8:
 	CMPQ    CX, $8
 	JB      expsub_tail
 	VMOVUPS (SI), Y0
-	VSUBPS  Y11, Y0, Y0
-	EXP8
+	VSUBPS  Y14, Y0, Y0
+	EXP_CHECK
+	JNZ     expsub_slow8
+	EXP_FAST
+
+expsub_store8:
 	VMOVUPS Y0, (DI)
 	VADDPS  Y0, Y12, Y12
 	ADDQ    $32, SI
@@ -129,18 +224,23 @@ expsub_loop8:
 	SUBQ    $8, CX
 	JMP     expsub_loop8
 
+expsub_slow8:
+	EXP_SLOW
+	JMP expsub_store8
+
 expsub_tail:
 	TESTQ      CX, CX
 	JZ         expsub_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
-	VSUBPS     Y11, Y0, Y0
-	EXP8
+	VSUBPS     Y14, Y0, Y0
+	EXP_SLOW
 	VMASKMOVPS Y0, Y13, (DI)
 	VANDPS     Y13, Y0, Y0
 	VADDPS     Y0, Y12, Y12
 
 expsub_done:
+	VADDPS Y15, Y12, Y12
 	HSUM
 	VMOVSS X12, ret+56(FP)
 	VZEROUPPER
@@ -150,32 +250,64 @@ expsub_done:
 TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 	MOVQ         x_base+0(FP), SI
 	MOVQ         x_len+8(FP), CX
-	VBROADCASTSS m+24(FP), Y11
+	VBROADCASTSS m+24(FP), Y14
 	VXORPS       Y12, Y12, Y12
-	EXP_CONSTS
+	VXORPS       Y15, Y15, Y15
+
+expsum_loop16:
+	CMPQ       CX, $16
+	JB         expsum_loop8
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y6
+	VSUBPS     Y14, Y0, Y0
+	VSUBPS     Y14, Y6, Y6
+	EXP_CHECK2
+	JNZ        expsum_slow16
+	EXP_FAST
+	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
+
+expsum_add16:
+	VADDPS Y0, Y12, Y12
+	VADDPS Y6, Y15, Y15
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    expsum_loop16
+
+expsum_slow16:
+	EXP_SLOW2
+	JMP expsum_add16
 
 expsum_loop8:
 	CMPQ    CX, $8
 	JB      expsum_tail
 	VMOVUPS (SI), Y0
-	VSUBPS  Y11, Y0, Y0
-	EXP8
-	VADDPS  Y0, Y12, Y12
-	ADDQ    $32, SI
-	SUBQ    $8, CX
-	JMP     expsum_loop8
+	VSUBPS  Y14, Y0, Y0
+	EXP_CHECK
+	JNZ     expsum_slow8
+	EXP_FAST
+
+expsum_add8:
+	VADDPS Y0, Y12, Y12
+	ADDQ   $32, SI
+	SUBQ   $8, CX
+	JMP    expsum_loop8
+
+expsum_slow8:
+	EXP_SLOW
+	JMP expsum_add8
 
 expsum_tail:
 	TESTQ      CX, CX
 	JZ         expsum_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y0
-	VSUBPS     Y11, Y0, Y0
-	EXP8
+	VSUBPS     Y14, Y0, Y0
+	EXP_SLOW
 	VANDPS     Y13, Y0, Y0
 	VADDPS     Y0, Y12, Y12
 
 expsum_done:
+	VADDPS Y15, Y12, Y12
 	HSUM
 	VMOVSS X12, ret+32(FP)
 	VZEROUPPER
@@ -288,7 +420,9 @@ log_done:
 
 // TANH8: Y0 = x → Y0 = tanh x. Needs Y14 = tanhMax. Clobbers Y1–Y5, Y8–Y11.
 // Small path (|x| < 0.5625): a + (a·a²)·P(a²). Large path: 1 − 2/(e^{2a} + 1) with
-// a clamped to 10 (NaN passes). The small path is blended in, then the sign of x.
+// a clamped to 10 (NaN passes); e^{2a} = p·2^n with 2^n built as (n<<23) + bits(1)
+// and multiplied, so that a NaN p stays NaN. The small path is blended in, then
+// the sign of x.
 #define TANH8 \
 	VANDPS      vmAbsMask<>(SB), Y0, Y8 \
 	VXORPS      Y8, Y0, Y9 \
@@ -302,9 +436,10 @@ log_done:
 	VFMADD213PS Y8, Y10, Y11 \
 	VMINPS      Y8, Y14, Y0 \
 	VADDPS      Y0, Y0, Y0 \
-	EXP_PARTS \
-	VPADDD      vmBias127<>(SB), Y1, Y1 \
+	EXP_CORE \
+	VPSRLD      $3, Y1, Y1 \
 	VPSLLD      $23, Y1, Y1 \
+	VPADDD      vmOne<>(SB), Y1, Y1 \
 	VMULPS      Y1, Y0, Y0 \
 	VADDPS      vmOne<>(SB), Y0, Y0 \
 	VMOVUPS     vmTwo<>(SB), Y1 \
@@ -344,6 +479,72 @@ tanh_tail:
 tanh_done:
 	VZEROUPPER
 	RET
+
+// GELU8: Y6 = x → Y0 = gelu(x) (GeluGeneric lane by lane). Clobbers Y1–Y5, Y7–Y11.
+#define GELU8 \
+	VMULPS      Y6, Y6, Y0 \
+	VMULPS      Y6, Y0, Y0 \
+	VMOVUPS     Y6, Y7 \
+	VFMADD231PS geluK1<>(SB), Y0, Y7 \
+	VMULPS      geluK0<>(SB), Y7, Y0 \
+	TANH8 \
+	VADDPS      vmOne<>(SB), Y0, Y0 \
+	VMULPS      vmHalf<>(SB), Y6, Y7 \
+	VMULPS      Y0, Y7, Y0
+
+// func GeluAVX2(dst, src []float32)
+// u = k0·((x·x·x)·k1 + x); dst = (½x)·(1 + tanh u), TANH8 as in TanhAVX2; x is kept
+// in Y6 (TANH8 leaves Y6 and Y7 alone).
+TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    src_base+24(FP), SI
+	VMOVUPS tanhMax<>(SB), Y14
+
+gelu_loop8:
+	CMPQ    CX, $8
+	JB      gelu_tail
+	VMOVUPS (SI), Y6
+	GELU8
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     gelu_loop8
+
+gelu_tail:
+	TESTQ      CX, CX
+	JZ         gelu_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y6
+	GELU8
+	VMASKMOVPS Y0, Y13, (DI)
+
+gelu_done:
+	VZEROUPPER
+	RET
+
+// geluK0: float32(√(2/π))
+DATA geluK0<>+0(SB)/4, $0x3f4c422a
+DATA geluK0<>+4(SB)/4, $0x3f4c422a
+DATA geluK0<>+8(SB)/4, $0x3f4c422a
+DATA geluK0<>+12(SB)/4, $0x3f4c422a
+DATA geluK0<>+16(SB)/4, $0x3f4c422a
+DATA geluK0<>+20(SB)/4, $0x3f4c422a
+DATA geluK0<>+24(SB)/4, $0x3f4c422a
+DATA geluK0<>+28(SB)/4, $0x3f4c422a
+GLOBL geluK0<>(SB), RODATA|NOPTR, $32
+
+// geluK1: float32(0.044715)
+DATA geluK1<>+0(SB)/4, $0x3d372713
+DATA geluK1<>+4(SB)/4, $0x3d372713
+DATA geluK1<>+8(SB)/4, $0x3d372713
+DATA geluK1<>+12(SB)/4, $0x3d372713
+DATA geluK1<>+16(SB)/4, $0x3d372713
+DATA geluK1<>+20(SB)/4, $0x3d372713
+DATA geluK1<>+24(SB)/4, $0x3d372713
+DATA geluK1<>+28(SB)/4, $0x3d372713
+GLOBL geluK1<>(SB), RODATA|NOPTR, $32
 
 // vmOne: 1.0
 DATA vmOne<>+0(SB)/4, $0x3f800000
@@ -422,17 +623,6 @@ DATA expMin<>+24(SB)/4, $0xc2d00000
 DATA expMin<>+28(SB)/4, $0xc2d00000
 GLOBL expMin<>(SB), RODATA|NOPTR, $32
 
-// expLog2e: log2(e)
-DATA expLog2e<>+0(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+4(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+8(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+12(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+16(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+20(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+24(SB)/4, $0x3fb8aa3b
-DATA expLog2e<>+28(SB)/4, $0x3fb8aa3b
-GLOBL expLog2e<>(SB), RODATA|NOPTR, $32
-
 // expShifter: 0x1.8p23
 DATA expShifter<>+0(SB)/4, $0x4b400000
 DATA expShifter<>+4(SB)/4, $0x4b400000
@@ -444,77 +634,122 @@ DATA expShifter<>+24(SB)/4, $0x4b400000
 DATA expShifter<>+28(SB)/4, $0x4b400000
 GLOBL expShifter<>(SB), RODATA|NOPTR, $32
 
-// expLn2Hi: ln2 hi
-DATA expLn2Hi<>+0(SB)/4, $0x3f317218
-DATA expLn2Hi<>+4(SB)/4, $0x3f317218
-DATA expLn2Hi<>+8(SB)/4, $0x3f317218
-DATA expLn2Hi<>+12(SB)/4, $0x3f317218
-DATA expLn2Hi<>+16(SB)/4, $0x3f317218
-DATA expLn2Hi<>+20(SB)/4, $0x3f317218
-DATA expLn2Hi<>+24(SB)/4, $0x3f317218
-DATA expLn2Hi<>+28(SB)/4, $0x3f317218
-GLOBL expLn2Hi<>(SB), RODATA|NOPTR, $32
+// vmHalf: 0.5
+DATA vmHalf<>+0(SB)/4, $0x3f000000
+DATA vmHalf<>+4(SB)/4, $0x3f000000
+DATA vmHalf<>+8(SB)/4, $0x3f000000
+DATA vmHalf<>+12(SB)/4, $0x3f000000
+DATA vmHalf<>+16(SB)/4, $0x3f000000
+DATA vmHalf<>+20(SB)/4, $0x3f000000
+DATA vmHalf<>+24(SB)/4, $0x3f000000
+DATA vmHalf<>+28(SB)/4, $0x3f000000
+GLOBL vmHalf<>(SB), RODATA|NOPTR, $32
 
-// expNegLn2Lo: -(ln2 lo)
-DATA expNegLn2Lo<>+0(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+4(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+8(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+12(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+16(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+20(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+24(SB)/4, $0x3102e308
-DATA expNegLn2Lo<>+28(SB)/4, $0x3102e308
-GLOBL expNegLn2Lo<>(SB), RODATA|NOPTR, $32
 
-DATA expC0<>+0(SB)/4, $0x3efffffe
-DATA expC0<>+4(SB)/4, $0x3efffffe
-DATA expC0<>+8(SB)/4, $0x3efffffe
-DATA expC0<>+12(SB)/4, $0x3efffffe
-DATA expC0<>+16(SB)/4, $0x3efffffe
-DATA expC0<>+20(SB)/4, $0x3efffffe
-DATA expC0<>+24(SB)/4, $0x3efffffe
-DATA expC0<>+28(SB)/4, $0x3efffffe
-GLOBL expC0<>(SB), RODATA|NOPTR, $32
+// exp8Log2e: 8·log2(e)
+DATA exp8Log2e<>+0(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+4(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+8(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+12(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+16(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+20(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+24(SB)/4, $0x4138aa3b
+DATA exp8Log2e<>+28(SB)/4, $0x4138aa3b
+GLOBL exp8Log2e<>(SB), RODATA|NOPTR, $32
 
-DATA expC1<>+0(SB)/4, $0x3e2aaa49
-DATA expC1<>+4(SB)/4, $0x3e2aaa49
-DATA expC1<>+8(SB)/4, $0x3e2aaa49
-DATA expC1<>+12(SB)/4, $0x3e2aaa49
-DATA expC1<>+16(SB)/4, $0x3e2aaa49
-DATA expC1<>+20(SB)/4, $0x3e2aaa49
-DATA expC1<>+24(SB)/4, $0x3e2aaa49
-DATA expC1<>+28(SB)/4, $0x3e2aaa49
+
+// exp8Ln2Hi: float32(ln2)/8
+DATA exp8Ln2Hi<>+0(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+4(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+8(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+12(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+16(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+20(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+24(SB)/4, $0x3db17218
+DATA exp8Ln2Hi<>+28(SB)/4, $0x3db17218
+GLOBL exp8Ln2Hi<>(SB), RODATA|NOPTR, $32
+
+
+// exp8Ln2Lo: ln2/8 − exp8Ln2Hi
+DATA exp8Ln2Lo<>+0(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+4(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+8(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+12(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+16(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+20(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+24(SB)/4, $0xaf82e308
+DATA exp8Ln2Lo<>+28(SB)/4, $0xaf82e308
+GLOBL exp8Ln2Lo<>(SB), RODATA|NOPTR, $32
+
+
+// expC1: 1/6
+DATA expC1<>+0(SB)/4, $0x3e2aaaab
+DATA expC1<>+4(SB)/4, $0x3e2aaaab
+DATA expC1<>+8(SB)/4, $0x3e2aaaab
+DATA expC1<>+12(SB)/4, $0x3e2aaaab
+DATA expC1<>+16(SB)/4, $0x3e2aaaab
+DATA expC1<>+20(SB)/4, $0x3e2aaaab
+DATA expC1<>+24(SB)/4, $0x3e2aaaab
+DATA expC1<>+28(SB)/4, $0x3e2aaaab
 GLOBL expC1<>(SB), RODATA|NOPTR, $32
 
-DATA expC2<>+0(SB)/4, $0x3d2aac79
-DATA expC2<>+4(SB)/4, $0x3d2aac79
-DATA expC2<>+8(SB)/4, $0x3d2aac79
-DATA expC2<>+12(SB)/4, $0x3d2aac79
-DATA expC2<>+16(SB)/4, $0x3d2aac79
-DATA expC2<>+20(SB)/4, $0x3d2aac79
-DATA expC2<>+24(SB)/4, $0x3d2aac79
-DATA expC2<>+28(SB)/4, $0x3d2aac79
+
+// expC2: 1/24
+DATA expC2<>+0(SB)/4, $0x3d2aaaab
+DATA expC2<>+4(SB)/4, $0x3d2aaaab
+DATA expC2<>+8(SB)/4, $0x3d2aaaab
+DATA expC2<>+12(SB)/4, $0x3d2aaaab
+DATA expC2<>+16(SB)/4, $0x3d2aaaab
+DATA expC2<>+20(SB)/4, $0x3d2aaaab
+DATA expC2<>+24(SB)/4, $0x3d2aaaab
+DATA expC2<>+28(SB)/4, $0x3d2aaaab
 GLOBL expC2<>(SB), RODATA|NOPTR, $32
 
-DATA expC3<>+0(SB)/4, $0x3c091cf1
-DATA expC3<>+4(SB)/4, $0x3c091cf1
-DATA expC3<>+8(SB)/4, $0x3c091cf1
-DATA expC3<>+12(SB)/4, $0x3c091cf1
-DATA expC3<>+16(SB)/4, $0x3c091cf1
-DATA expC3<>+20(SB)/4, $0x3c091cf1
-DATA expC3<>+24(SB)/4, $0x3c091cf1
-DATA expC3<>+28(SB)/4, $0x3c091cf1
-GLOBL expC3<>(SB), RODATA|NOPTR, $32
 
-DATA expC4<>+0(SB)/4, $0x3ab5121a
-DATA expC4<>+4(SB)/4, $0x3ab5121a
-DATA expC4<>+8(SB)/4, $0x3ab5121a
-DATA expC4<>+12(SB)/4, $0x3ab5121a
-DATA expC4<>+16(SB)/4, $0x3ab5121a
-DATA expC4<>+20(SB)/4, $0x3ab5121a
-DATA expC4<>+24(SB)/4, $0x3ab5121a
-DATA expC4<>+28(SB)/4, $0x3ab5121a
-GLOBL expC4<>(SB), RODATA|NOPTR, $32
+// expExpMask: sign and exponent field
+DATA expExpMask<>+0(SB)/4, $0xff800000
+DATA expExpMask<>+4(SB)/4, $0xff800000
+DATA expExpMask<>+8(SB)/4, $0xff800000
+DATA expExpMask<>+12(SB)/4, $0xff800000
+DATA expExpMask<>+16(SB)/4, $0xff800000
+DATA expExpMask<>+20(SB)/4, $0xff800000
+DATA expExpMask<>+24(SB)/4, $0xff800000
+DATA expExpMask<>+28(SB)/4, $0xff800000
+GLOBL expExpMask<>(SB), RODATA|NOPTR, $32
+
+// expFastMax: bits of 87.0: |x| ≤ 87 gives a normal result
+DATA expFastMax<>+0(SB)/4, $0x42ae0000
+DATA expFastMax<>+4(SB)/4, $0x42ae0000
+DATA expFastMax<>+8(SB)/4, $0x42ae0000
+DATA expFastMax<>+12(SB)/4, $0x42ae0000
+DATA expFastMax<>+16(SB)/4, $0x42ae0000
+DATA expFastMax<>+20(SB)/4, $0x42ae0000
+DATA expFastMax<>+24(SB)/4, $0x42ae0000
+DATA expFastMax<>+28(SB)/4, $0x42ae0000
+GLOBL expFastMax<>(SB), RODATA|NOPTR, $32
+
+
+// expTabHi, expTabLo: 2^(j/8) = hi + lo, j = 0..7 (one YMM each, indexed by VPERMPS).
+DATA expTabHi<>+0(SB)/4, $0x3f800000
+DATA expTabHi<>+4(SB)/4, $0x3f8b95c2
+DATA expTabHi<>+8(SB)/4, $0x3f9837f0
+DATA expTabHi<>+12(SB)/4, $0x3fa5fed7
+DATA expTabHi<>+16(SB)/4, $0x3fb504f3
+DATA expTabHi<>+20(SB)/4, $0x3fc5672a
+DATA expTabHi<>+24(SB)/4, $0x3fd744fd
+DATA expTabHi<>+28(SB)/4, $0x3feac0c7
+GLOBL expTabHi<>(SB), RODATA|NOPTR, $32
+
+DATA expTabLo<>+0(SB)/4, $0x00000000
+DATA expTabLo<>+4(SB)/4, $0xb260aba1
+DATA expTabLo<>+8(SB)/4, $0x33231b71
+DATA expTabLo<>+12(SB)/4, $0xb32c9d5e
+DATA expTabLo<>+16(SB)/4, $0x32cfe77a
+DATA expTabLo<>+20(SB)/4, $0x320aa837
+DATA expTabLo<>+24(SB)/4, $0xb2d4a58a
+DATA expTabLo<>+28(SB)/4, $0xb24116de
+GLOBL expTabLo<>(SB), RODATA|NOPTR, $32
+
 
 // logSqrtHalf: bits of float32(sqrt(1/2))
 DATA logSqrtHalf<>+0(SB)/4, $0x3f3504f3

@@ -41,3 +41,11 @@ func LogNEON(dst, src []float32)
 //
 //go:noescape
 func TanhNEON(dst, src []float32)
+
+// GeluNEON computes dst[i] = gelu(src[i]) (tanh approximation). len(src) ≥ len(dst).
+// Reference loop:
+//
+//	for i := range dst { x := src[i]; x3 := x*x*x; u := k0 * fma(k1, x3, x); dst[i] = 0.5*x * (1 + Tanh32(u)) }
+//
+//go:noescape
+func GeluNEON(dst, src []float32)

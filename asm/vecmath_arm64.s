@@ -42,6 +42,14 @@
 #define SSHR4S_23(d, n) WORD $(0x4F290400|((n)<<5)|(d))
 // SSHR Vd.4S, Vn.4S, #1
 #define SSHR4S_1(d, n) WORD $(0x4F3F0400|((n)<<5)|(d))
+// SSHR Vd.4S, Vn.4S, #3
+#define SSHR4S_3(d, n) WORD $(0x4F3D0400|((n)<<5)|(d))
+// USHR Vd.4S, Vn.4S, #3
+#define USHR4S_3(d, n) WORD $(0x6F3D0400|((n)<<5)|(d))
+// MUL Vd.4S, Vn.4S, Vm.4S  (int32)
+#define MUL4S(d, n, m) WORD $(0x4EA09C00|((m)<<16)|((n)<<5)|(d))
+// TBL Vd.16B, {Vn.16B, Vn+1.16B}, Vm.16B  (byte lookup in a 32-byte table)
+#define TBL2(d, n, m) WORD $(0x4E002000|((m)<<16)|((n)<<5)|(d))
 // SHL Vd.4S, Vn.4S, #23
 #define SHL4S_23(d, n) WORD $(0x4F375400|((n)<<5)|(d))
 // ADD Vd.4S, Vn.4S, Vm.4S  (int32)
@@ -70,57 +78,62 @@
 // VCONST: Vv.4S = bits (via R9).
 #define VCONST(bits, v) MOVW $bits, R9; VDUP R9, v.S4
 
-// EXP_CONSTS: V16 expMax 88.8, V17 expMin −104, V18 log2 e, V19 shifter 0x1.8p23,
-// V20 ln2hi, V21 −ln2lo, V22–V26 C0–C4, V27 1.0, V28 int32 127.
+// EXP_CONSTS: V12–V13 table 2^(j/8) hi, V14–V15 lo, V16 expMax 88.8,
+// V17 expMin −104, V18 8·log2 e, V19 shifter 0x1.8p23, V20 ln2hi/8, V21 ln2lo/8,
+// V22 1/6, V23 1/24, V24 ½, V25 int32 7, V26 0x04040404, V27 0x03020100
+// (byte offsets of a float32), V28 int32 127.
 #define EXP_CONSTS \
+	MOVD   $expTabNEON<>(SB), R9 \
+	VLD1   (R9), [V12.S4, V13.S4, V14.S4, V15.S4] \
 	VCONST(0x42b1999a, V16) \
 	VCONST(0xc2d00000, V17) \
-	VCONST(0x3fb8aa3b, V18) \
+	VCONST(0x4138aa3b, V18) \
 	VCONST(0x4b400000, V19) \
-	VCONST(0x3f317218, V20) \
-	VCONST(0x3102e308, V21) \
-	VCONST(0x3efffffe, V22) \
-	VCONST(0x3e2aaa49, V23) \
-	VCONST(0x3d2aac79, V24) \
-	VCONST(0x3c091cf1, V25) \
-	VCONST(0x3ab5121a, V26) \
-	VCONST(0x3f800000, V27) \
+	VCONST(0x3db17218, V20) \
+	VCONST(0xaf82e308, V21) \
+	VCONST(0x3e2aaaab, V22) \
+	VCONST(0x3d2aaaab, V23) \
+	VCONST(0x3f000000, V24) \
+	VCONST(0x00000007, V25) \
+	VCONST(0x04040404, V26) \
+	VCONST(0x03020100, V27) \
 	VCONST(0x0000007f, V28)
 
-// EXP_PARTS: V0 = x (clamped) → V0 = p ≈ e^r, V1 = n (int32). Clobbers V2–V6.
-// As expParts: z = x·log2e + shifter; n = z − shifter; r1 = x − n·ln2hi (exact);
-// c = n·(−ln2lo); r = r1 + c; q = Horner(C4..C0, r); t = q·r² + c; h = 1 + r1;
-// l = r1 − (h − 1); p = h + (l + t); n = bits(z) − bits(shifter).
-#define EXP_PARTS \
+// EXP_CORE: V0 = x (|x| ≤ 104 or NaN) → V0 = p = T·e^r, V1 = bits(z) with
+// z = 8x·log2e + shifter (low bits hold k). Clobbers V2–V7. As expParts:
+// kf = z − shifter; r = (x − kf·ln2hi/8) − kf·ln2lo/8; q = (c2·r + c1)·r + ½;
+// u = q·r² + r; T = table[k & 7] by TBL with byte indices 4j..4j+3;
+// p = Thi + (Thi·u + Tlo).
+#define EXP_CORE \
 	MOV16B(1, 19) \
 	FMLA4S(1, 0, 18) \
 	FSUB4S(2, 1, 19) \
 	FMLS4S(0, 2, 20) \
-	FMUL4S(2, 2, 21) \
-	FADD4S(3, 0, 2) \
-	FMUL4S(4, 3, 3) \
-	MOV16B(5, 25) \
-	FMLA4S(5, 26, 3) \
-	MOV16B(6, 24) \
-	FMLA4S(6, 5, 3) \
-	MOV16B(5, 23) \
-	FMLA4S(5, 6, 3) \
-	MOV16B(6, 22) \
-	FMLA4S(6, 5, 3) \
-	FMLA4S(2, 6, 4) \
-	FADD4S(3, 0, 27) \
-	FSUB4S(4, 3, 27) \
-	FSUB4S(4, 0, 4) \
-	FADD4S(4, 4, 2) \
-	FADD4S(0, 3, 4) \
-	SUB4S(1, 1, 19)
+	FMLS4S(0, 2, 21) \
+	FMUL4S(2, 0, 0) \
+	MOV16B(3, 22) \
+	FMLA4S(3, 23, 0) \
+	MOV16B(4, 24) \
+	FMLA4S(4, 3, 0) \
+	MOV16B(3, 0) \
+	FMLA4S(3, 4, 2) \
+	AND16B(5, 1, 25) \
+	MUL4S(5, 5, 26) \
+	ADD4S(5, 5, 27) \
+	TBL2(6, 12, 5) \
+	TBL2(7, 14, 5) \
+	FMLA4S(7, 6, 3) \
+	FADD4S(0, 6, 7)
 
-// EXP4: V0 = x → V0 = e^x: clamp to [−104, 88.8] (NaN passes), EXP_PARTS, then
-// 2^n in two factors 2^(n>>1)·2^(n − n>>1), the last multiply rounding once.
+// EXP4: V0 = x → V0 = e^x: clamp to [−104, 88.8] (NaN passes), EXP_CORE, then
+// n = k >> 3 and 2^n in two factors 2^(n>>1)·2^(n − n>>1), the last multiply
+// rounding once (exact when the result is normal).
 #define EXP4 \
 	FMIN4S(0, 0, 16) \
 	FMAX4S(0, 0, 17) \
-	EXP_PARTS \
+	EXP_CORE \
+	SUB4S(1, 1, 19) \
+	SSHR4S_3(1, 1) \
 	SSHR4S_1(2, 1) \
 	SUB4S(1, 1, 2) \
 	ADD4S(2, 2, 28) \
@@ -371,48 +384,50 @@ log_tail:
 log_done:
 	RET
 
-// TANH_CONSTS: the exp constants V18–V28 (EXP_PARTS), V12–V14 tanh C0..C2,
-// V15 C3, V17 C4, V29 0.5625, V30 10.0, V31 2.0.
+// TANH_CONSTS: the EXP_CORE constants V12–V15, V18–V27, and V16 C2, V17 C1,
+// V28 1.0, V29 0.5625, V30 C0, V31 10.0 (C3, C4 are loaded in the loop).
 #define TANH_CONSTS \
 	EXP_CONSTS \
-	VCONST(0xbeaaaaa4, V12) \
-	VCONST(0x3e088639, V13) \
-	VCONST(0xbd5c84a3, V14) \
-	VCONST(0x3cac17d8, V15) \
-	VCONST(0xbbca800e, V17) \
+	VCONST(0xbd5c84a3, V16) \
+	VCONST(0x3e088639, V17) \
+	VCONST(0x3f800000, V28) \
 	VCONST(0x3f100000, V29) \
-	VCONST(0x41200000, V30) \
-	VCONST(0x40000000, V31)
+	VCONST(0xbeaaaaa4, V30) \
+	VCONST(0x41200000, V31)
 
 // TANH4: V0 = x → V0 = tanh x (Tanh32 lane by lane). a = |x|; small path
-// a + (a·a²)·P(a²); large path 1 − 2/(e^{2·min(a, 10)} + 1); blend on a < 0.5625,
-// then the sign of x. Clobbers V1–V11.
+// a + (a·a²)·P(a²); large path 1 − 2/(e^{2·min(a, 10)} + 1) with e^{2a} = p·2^n,
+// 2^n built as (n<<23) + bits(1) and multiplied so that NaN stays NaN; blend on
+// a < 0.5625, then the sign of x. Clobbers V1–V11, R9.
 #define TANH4 \
 	FABS4S(8, 0) \
 	EOR16B(9, 0, 8) \
-	FMUL4S(10, 8, 8) \
-	MOV16B(11, 15) \
-	FMLA4S(11, 17, 10) \
-	MOV16B(7, 14) \
-	FMLA4S(7, 11, 10) \
-	MOV16B(11, 13) \
-	FMLA4S(11, 7, 10) \
-	MOV16B(7, 12) \
-	FMLA4S(7, 11, 10) \
-	FMUL4S(10, 8, 10) \
+	FCMGT4S(10, 29, 8) \
+	FMUL4S(2, 8, 8) \
+	VCONST(0x3cac17d8, V3) \
+	VCONST(0xbbca800e, V4) \
+	FMLA4S(3, 4, 2) \
+	MOV16B(4, 16) \
+	FMLA4S(4, 3, 2) \
+	MOV16B(3, 17) \
+	FMLA4S(3, 4, 2) \
+	MOV16B(4, 30) \
+	FMLA4S(4, 3, 2) \
+	FMUL4S(2, 8, 2) \
 	MOV16B(11, 8) \
-	FMLA4S(11, 10, 7) \
-	FMIN4S(0, 8, 30) \
+	FMLA4S(11, 2, 4) \
+	FMIN4S(0, 8, 31) \
 	FADD4S(0, 0, 0) \
-	EXP_PARTS \
-	ADD4S(1, 1, 28) \
+	EXP_CORE \
+	USHR4S_3(1, 1) \
 	SHL4S_23(1, 1) \
+	ADD4S(1, 1, 28) \
 	FMUL4S(0, 0, 1) \
-	FADD4S(0, 0, 27) \
-	FDIV4S(1, 31, 0) \
-	FSUB4S(0, 27, 1) \
-	FCMGT4S(2, 29, 8) \
-	BIT16B(0, 11, 2) \
+	FADD4S(0, 0, 28) \
+	FADD4S(2, 28, 28) \
+	FDIV4S(1, 2, 0) \
+	FSUB4S(0, 28, 1) \
+	BIT16B(0, 11, 10) \
 	ORR16B(0, 0, 9)
 
 // func TanhNEON(dst, src []float32)
@@ -438,4 +453,76 @@ tanh_tail:
 	TAIL_STORE
 
 tanh_done:
+	RET
+
+// expTabNEON: 2^(j/8) for j = 0..7, hi parts then lo parts (hi + lo to 48 bits),
+// loaded into V12–V15 for TBL.
+DATA expTabNEON<>+0(SB)/4, $0x3f800000
+DATA expTabNEON<>+4(SB)/4, $0x3f8b95c2
+DATA expTabNEON<>+8(SB)/4, $0x3f9837f0
+DATA expTabNEON<>+12(SB)/4, $0x3fa5fed7
+DATA expTabNEON<>+16(SB)/4, $0x3fb504f3
+DATA expTabNEON<>+20(SB)/4, $0x3fc5672a
+DATA expTabNEON<>+24(SB)/4, $0x3fd744fd
+DATA expTabNEON<>+28(SB)/4, $0x3feac0c7
+DATA expTabNEON<>+32(SB)/4, $0x00000000
+DATA expTabNEON<>+36(SB)/4, $0xb260aba1
+DATA expTabNEON<>+40(SB)/4, $0x33231b71
+DATA expTabNEON<>+44(SB)/4, $0xb32c9d5e
+DATA expTabNEON<>+48(SB)/4, $0x32cfe77a
+DATA expTabNEON<>+52(SB)/4, $0x320aa837
+DATA expTabNEON<>+56(SB)/4, $0xb2d4a58a
+DATA expTabNEON<>+60(SB)/4, $0xb24116de
+GLOBL expTabNEON<>(SB), RODATA|NOPTR, $64
+
+// GELU4_FINISH: V0 = tanh u, V1 = x → V0 = (½x)·(1 + tanh u). Needs V24 = ½,
+// V28 = 1.0 (TANH_CONSTS).
+#define GELU4_FINISH \
+	FADD4S(0, 0, 28) \
+	FMUL4S(1, 1, 24) \
+	FMUL4S(0, 1, 0)
+
+// GELU4_ARG: V0 = x → V0 = u = k0·((x·x·x)·k1 + x). Clobbers V1–V3, R9.
+#define GELU4_ARG \
+	FMUL4S(1, 0, 0) \
+	FMUL4S(1, 1, 0) \
+	VCONST(0x3d372713, V2) \
+	MOV16B(3, 0) \
+	FMLA4S(3, 2, 1) \
+	VCONST(0x3f4c422a, V2) \
+	FMUL4S(0, 3, 2)
+
+// func GeluNEON(dst, src []float32)
+// TANH4 needs every register but V0–V11, so x is loaded again after it.
+TEXT ·GeluNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	TANH_CONSTS
+
+gelu_loop4:
+	CMP    $4, R2
+	BLT    gelu_tail
+	VLD1   (R1), [V0.S4]
+	GELU4_ARG
+	TANH4
+	VLD1.P 16(R1), [V1.S4]
+	GELU4_FINISH
+	VST1.P [V0.S4], 16(R0)
+	SUB    $4, R2
+	B      gelu_loop4
+
+gelu_tail:
+	CBZ R2, gelu_done
+	TAIL_LOAD
+	GELU4_ARG
+	TANH4
+	MOV16B(1, 0)
+	TAIL_LOAD
+	FADD4S(1, 1, 28)
+	FMUL4S(0, 0, 24)
+	FMUL4S(0, 0, 1)
+	TAIL_STORE
+
+gelu_done:
 	RET

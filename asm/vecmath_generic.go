@@ -17,22 +17,20 @@ import "math"
 // float32 values exactly, and the .s files hold the same bit patterns.
 
 const (
-	// exp: x = n·ln2 + r, |r| ≤ ln2/2, with n = round(x·log2e).
-	expLog2e   = 0x1.715476p+00 // float32(log2 e)
+	// exp: x = k·ln2/8 + r, |r| ≤ ln2/16, k = round(8x·log2e); e^x = 2^(k>>3)·T[k&7]·e^r
+	// with T[j] = 2^(j/8) held as float32 hi + lo (expTabHi, expTabLo).
+	exp8Log2e  = 0x1.715476p+03 // float32(8·log2 e)
 	expShifter = 0x1.8p23       // adding it rounds to an integer kept in the low mantissa bits
-	expLn2Hi   = 0x1.62e43p-01  // float32(ln 2): x − n·expLn2Hi is exact for |n| ≤ 150
-	expLn2Lo   = -0x1.05c61p-29 // float32(ln 2 − expLn2Hi)
+	exp8Ln2Hi  = 0x1.62e43p-04  // float32(ln 2)/8
+	exp8Ln2Lo  = -0x1.05c61p-32 // float32(ln 2/8 − exp8Ln2Hi)
 	// Inputs are clamped to [expMin, expMax] first: exp(88.8) overflows to +Inf and
-	// exp(−104) rounds to +0, so the clamp changes no result and keeps n in [−150, 128].
+	// exp(−104) rounds to +0, so the clamp changes no result and keeps k>>3 in [−150, 128].
 	expMax = 0x1.633334p+06 // 88.8
 	expMin = -104
-	// e^r ≈ 1 + r + r²·(e0 + e1·r + e2·r² + e3·r³ + e4·r⁴) on |r| ≤ ln2/2:
-	// relative error 3.1e-9 before rounding (0.05 ULP).
-	expC0 = 0x1.fffffcp-02
-	expC1 = 0x1.555492p-03
-	expC2 = 0x1.5558f2p-05
-	expC3 = 0x1.1239e2p-07
-	expC4 = 0x1.6a2434p-10
+	// e^r ≈ 1 + r + r²·(½ + r/6 + r²/24) on |r| ≤ ln2/16: relative error 1.4e-9
+	// before rounding (0.02 ULP).
+	expC1 = 0x1.555556p-03 // float32(1/6)
+	expC2 = 0x1.555556p-05 // float32(1/24)
 
 	// log: x = 2^e·m with m in [√½, √2), f = m − 1; log x = e·ln2 + f + f²·Q(f).
 	logSqrtHalfBits = 0x3f3504f3     // float32(√½)
@@ -90,28 +88,31 @@ func fmaf(a, b, c float32) float32 {
 	return float32(s)
 }
 
-// expParts returns p ≈ e^r in [0.7, 1.42] and n with x = n·ln2 + r, for x already
-// clamped to [expMin, expMax] (or NaN, which makes p NaN).
+// expTabHi[j] + expTabLo[j] = 2^(j/8) to 48 bits.
+var (
+	expTabHi = [8]float32{0x1p+00, 0x1.172b84p+00, 0x1.306fep+00, 0x1.4bfdaep+00,
+		0x1.6a09e6p+00, 0x1.8ace54p+00, 0x1.ae89fap+00, 0x1.d5818ep+00}
+	expTabLo = [8]float32{0, -0x1.c15742p-27, 0x1.4636e2p-25, -0x1.593abcp-25,
+		0x1.9fcef4p-26, 0x1.15506ep-27, -0x1.a94b14p-26, -0x1.822dbcp-27}
+)
+
+// expParts returns p ≈ e^x/2^n in [0.95, 1.92] and n, for x already clamped to
+// [expMin, expMax] (or NaN, which makes p NaN): k = round(8x·log2e),
+// r = x − k·ln2/8 (r1 exact, then the low part), T = T[k&7],
+// p = Thi + (Thi·(r + r²·q(r)) + Tlo), n = k >> 3.
 func expParts(x float32) (p float32, n int32) {
-	z := fmaf(x, expLog2e, expShifter)
-	nf := z - expShifter
-	// r = r1 + c: r1 is exact (x and n·ln2hi are multiples of the same power of two
-	// and |r1| < ½), c is the small correction. Rounding r1 + c would cost up to
-	// ¼ ULP, so r1 enters the sum 1 + r1 + (c + r²·q) exactly: 1 + r1 is split
-	// into h + l without error (Fast2Sum) and the final sum rounds once.
-	r1 := fmaf(nf, -expLn2Hi, x)
-	c := float32(nf * -expLn2Lo)
-	r := r1 + c
+	z := fmaf(x, exp8Log2e, expShifter)
+	kf := z - expShifter
+	r := fmaf(kf, -exp8Ln2Hi, x)
+	r = fmaf(kf, -exp8Ln2Lo, r)
 	r2 := float32(r * r)
-	q := fmaf(expC4, r, expC3)
-	q = fmaf(q, r, expC2)
-	q = fmaf(q, r, expC1)
-	q = fmaf(q, r, expC0)
-	t := fmaf(q, r2, c)
-	h := 1 + r1
-	l := r1 - (h - 1)
-	p = h + (l + t)
-	return p, int32(math.Float32bits(z)) - 0x4b400000
+	q := fmaf(expC2, r, expC1)
+	q = fmaf(q, r, 0.5)
+	u := fmaf(q, r2, r)
+	k := int32(math.Float32bits(z)) - 0x4b400000
+	thi, tlo := expTabHi[k&7], expTabLo[k&7]
+	p = thi + fmaf(thi, u, tlo)
+	return p, k >> 3
 }
 
 // Exp32 returns e^x, the per-element body of ExpGeneric.
@@ -125,6 +126,8 @@ func Exp32(x float32) float32 {
 	p, n := expParts(x)
 	// 2^n in two factors, each a normal float32 for n in [−150, 128]: the first
 	// product is exact, the second rounds once (to +Inf, a subnormal or 0 as needed).
+	// When the result is normal both are exact, and the vector kernels add n to the
+	// exponent field of p instead.
 	n1 := n >> 1
 	n2 := n - n1
 	s1 := math.Float32frombits(uint32(n1+127) << 23)

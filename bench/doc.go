@@ -1,12 +1,16 @@
-// Package bench holds bkm's benchmarks and the peers they are measured against: the
-// same shapes run by bkm (package simd), by gonum's pure-Go BLAS, and, behind the
-// build tag openblas (cgo, Debian libopenblas-dev), by OpenBLAS's cblas_sgemm (and SLEEF behind the tag sleef for vector math), so
-// that one `go test ./bench -tags openblas -run '^$' -bench Sgemm` prints them side
-// by side. RESULTS.md records measured tables with the machine and the commands.
+// Package bench holds bkm's benchmark suites, one file per floor (sgemm, vecmath,
+// attention, bkm, train), each beside the peers it is measured against in the same
+// run: gonum's pure-Go BLAS; OpenBLAS's cblas_sgemm behind the build tag openblas
+// (cgo, Debian libopenblas-dev); SLEEF's AVX2 vector math behind the tag sleef (cgo,
+// Debian libsleef-dev); PyTorch through the scripts torch_attention.py and
+// torch_train.py. One command prints bkm and its peers side by side:
 //
-// Performance is measured here only, as GFLOP/s reported with b.ReportMetric, never
-// in timed tests. On the shared 2-core machine run every benchmark under
-// `flock /tmp/bench.lock`.
+//	go test ./bench -tags openblas,sleef -run '^$' -bench . -count 5
+//
+// Performance is measured here only, reported with b.ReportMetric (GFLOP/s or
+// elements/ns), never in timed tests. RESULTS.md records the measured tables with the
+// machine line and the exact commands. On a shared machine, run one benchmark process
+// at a time (for example under flock) and compare medians and ratios.
 //
 // Imports: anything (bkm packages, gonum, cgo peers); nothing imports bench.
 package bench

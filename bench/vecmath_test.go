@@ -70,6 +70,7 @@ func BenchmarkExpGoMath(b *testing.B) {
 
 func BenchmarkLog(b *testing.B)  { benchElementwise(b, "log", simd.Log) }
 func BenchmarkTanh(b *testing.B) { benchElementwise(b, "tanh", simd.Tanh) }
+func BenchmarkGELU(b *testing.B) { benchElementwise(b, "tanh", simd.GELU) }
 
 // BenchmarkSoftmax: one row of n logits, Softmax out of place (max pass, fused
 // exp-and-sum pass, scale pass).

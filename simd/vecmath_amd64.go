@@ -13,7 +13,7 @@ var avx2Vecmath = vecmathKernels{
 	tanh:   asm.TanhAVX2,
 	expSub: asm.ExpSubAVX2,
 	expSum: asm.ExpSumAVX2,
-	gelu:   asm.GeluGeneric,
+	gelu:   asm.GeluAVX2,
 }
 
 // archVecmath puts the AVX2+FMA vector-math kernels into the "avx2" implementation

@@ -13,7 +13,7 @@ var neonVecmath = vecmathKernels{
 	tanh:   asm.TanhNEON,
 	expSub: asm.ExpSubNEON,
 	expSum: asm.ExpSumNEON,
-	gelu:   asm.GeluGeneric,
+	gelu:   asm.GeluNEON,
 }
 
 // archVecmath puts the NEON vector-math kernels into the "neon" implementation
