@@ -43,6 +43,7 @@ diatheke -b $src_mod -f OSIS -k Gen-Rev >"$tmp/src.osis"
 diatheke -b $tgt_mod -f OSIS -k Gen-Rev >"$tmp/tgt.osis"
 
 mkdir -p "$out"
+out=$(cd "$out" && pwd) # absolute: the aligner runs from the repository root
 cd "$here/.."
 embed=()
 [ "${2:-}" = "--embed" ] && embed=(-embed cmd/bkmtrain/internal/corpus)

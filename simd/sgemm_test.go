@@ -73,7 +73,7 @@ func gemmCase(t *testing.T, rng *rand.Rand, transA, transB bool, m, n, k, pad in
 			got := float64(c[i*ldc+j])
 			// Each product term has |a·b| ≤ 1: the error bound of a k-term float32 sum.
 			tol := 2e-6*float64(k+2)*math.Max(1, math.Abs(float64(alpha))) + 1e-6
-			if math.Abs(got-want[i*n+j]) > tol {
+			if !(math.Abs(got-want[i*n+j]) <= tol) { // written so that a NaN fails too
 				require.Failf(t, "Sgemm mismatch", "%s: C[%d,%d] = %v, want %v (tol %g)", what, i, j, got, want[i*n+j], tol)
 			}
 		}

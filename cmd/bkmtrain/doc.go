@@ -15,7 +15,8 @@
 //
 // Errors a person can act on (bad flags, unknown kernels, malformed data, inconsistent
 // configs, unwritable directories, a diverged run) are printed as one line starting with
-// "bkmtrain:" and exit with status 1; usage errors exit with status 2.
+// "bkmtrain CMD:" (for example "bkmtrain train: ...") and exit with status 1; usage errors
+// exit with status 2.
 //
 // Files: main.go (commands, exit statuses), config.go (flags over train.Config), data.go
 // (corpora and the embedded default), engine.go and decode.go and checkpoint.go (the only
