@@ -58,3 +58,40 @@ func Example() {
 	// F(t_0): dense 0.21, cg 0.21, truth 0.29
 	// F(t_1): dense -0.50, cg -0.50, truth -0.60
 }
+
+// Save a fitted model's coefficients and rebuild the model from them and its problem
+// later, without solving again: it predicts the same numbers. Coefficients that do not
+// fit the problem are an error.
+func ExampleNewP1Model() {
+	rng := rand.New(rand.NewPCG(3, 4))
+	randn := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	const n, m, d = 40, 15, 2
+	p := &bkm.Problem{T: randn(n * d), N: n, DT: d, S: randn(m * d), M: m, DS: d,
+		Kernel: attention.RBF(), Y: randn(n), P: 1}
+	fitted, _, err := bkm.SolveP1Dense(p, bkm.Options{Lambda: 1e-2})
+	if err != nil {
+		panic(err)
+	}
+	saved := append([]float64(nil), fitted.Coefficients()...)
+
+	loaded, err := bkm.NewP1Model(p, saved, 0)
+	if err != nil {
+		panic(err)
+	}
+	tNew := []float32{0.5, -0.2, 1, 0.3}
+	f1, _ := fitted.Predict(tNew, 2)
+	f2, _ := loaded.Predict(tNew, 2)
+	fmt.Println(f1[0] == f2[0] && f1[1] == f2[1])
+
+	_, err = bkm.NewP1Model(p, saved[:m-1], 0)
+	fmt.Println(err)
+	// Output:
+	// true
+	// bkm: shape mismatch: coefficients have 14 values, want M·P = 15·1 = 15
+}

@@ -1,6 +1,11 @@
 package bkm
 
-import "github.com/kernelmachines/bkm/attention"
+import (
+	"fmt"
+	"math"
+
+	"github.com/kernelmachines/bkm/attention"
+)
 
 // P1Model is a fitted one-sided predictor in representer form (paper.md §3):
 // F(t) = Σ_j c_j κ(t, s_j) when fitted to responses on T (Problem.Y), or
@@ -14,6 +19,45 @@ type P1Model struct {
 
 func newP1Model(sp *space, p *Problem, c []float64) *P1Model {
 	return &P1Model{sp: sp, onS: p.Y == nil, C: c, P: p.P}
+}
+
+// NewP1Model rebuilds a fitted P1 model from its stored coefficients, without solving:
+// p is the problem the coefficients were fitted to (validated as SolveP1Dense does; its
+// responses choose F (Y) or G (Z) and give P, but are not read), c is what
+// Coefficients returned (m×P for F, n×P for G, row-major; copied). threads is as in
+// Options.Threads. The model predicts exactly what the fitted one did. A coefficient
+// array of the wrong length is an ErrShape error, a NaN or Inf in it ErrNonFinite.
+func NewP1Model(p *Problem, c []float64, threads int) (*P1Model, error) {
+	d, err := p.validateP1()
+	if err != nil {
+		return nil, err
+	}
+	rows, on := p.M, "M"
+	if p.Y == nil {
+		rows, on = p.N, "N"
+	}
+	if err := checkCoefficients(c, rows, p.P, on+"·P"); err != nil {
+		return nil, err
+	}
+	sp, err := newSpace(p, d, threads)
+	if err != nil {
+		return nil, err
+	}
+	return newP1Model(sp, p, append([]float64(nil), c...)), nil
+}
+
+// checkCoefficients checks that c is a finite rows×cols matrix; shape names the
+// product for the error message ("M·P").
+func checkCoefficients(c []float64, rows, cols int, shape string) error {
+	if len(c) != rows*cols {
+		return fmt.Errorf("%w: coefficients have %d values, want %s = %d·%d = %d", ErrShape, len(c), shape, rows, cols, rows*cols)
+	}
+	for i, v := range c {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: coefficients[%d, %d] = %v", ErrNonFinite, i/cols, i%cols, v)
+		}
+	}
+	return nil
 }
 
 // Coefficients returns the representer coefficients (m×P for F, n×P for G), row-major.
@@ -136,6 +180,27 @@ type P2Model struct {
 
 func newP2Model(sp *space, p *Problem, a []float64) *P2Model {
 	return &P2Model{sp: sp, A: a, n: p.N, m: p.M}
+}
+
+// NewP2Model rebuilds a fitted P2 model from its stored coefficients, without solving:
+// p is the problem the coefficients were fitted to (validated as SolveP2Dense does; R
+// is not read), a is what Coefficients returned (m×n, row-major; copied). threads is
+// as in Options.Threads. The model predicts exactly what the fitted one did. A
+// coefficient array of the wrong length is an ErrShape error, a NaN or Inf in it
+// ErrNonFinite.
+func NewP2Model(p *Problem, a []float64, threads int) (*P2Model, error) {
+	d, err := p.validateP2()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCoefficients(a, p.M, p.N, "M·N"); err != nil {
+		return nil, err
+	}
+	sp, err := newSpace(p, d, threads)
+	if err != nil {
+		return nil, err
+	}
+	return newP2Model(sp, p, append([]float64(nil), a...)), nil
 }
 
 // Coefficients returns A (m×n, row-major).

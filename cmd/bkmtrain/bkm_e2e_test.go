@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -83,9 +84,10 @@ func TestEndToEndBKM(t *testing.T) {
 		resp         []string
 		want         [][]float64
 		predictArgs  []string
+		wantShape    string // of the coefficients
 	}{
-		{"P1", "rbf", []string{"--y", yp}, Y, nil},
-		{"P2", "edp", []string{"--r", rp}, R, []string{"--s", sp}},
+		{"P1", "rbf", []string{"--y", yp}, Y, nil, "M·P = 25·2 = 50"},
+		{"P2", "edp", []string{"--r", rp}, R, []string{"--s", sp}, "M·N = 25·30 = 750"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			model := filepath.Join(dir, tc.name+".json")
@@ -106,13 +108,44 @@ func TestEndToEndBKM(t *testing.T) {
 			}
 			require.Less(t, math.Sqrt(num/den), 0.05, "relative training error")
 
-			r = runBin(t, "", append([]string{"bkm", "predict", "--model", model, "--t", tp}, tc.predictArgs...)...)
+			// predict rebuilds the fitted model from the stored coefficients: the same
+			// numbers as fit's fitted values, bit for bit.
+			predict := append([]string{"bkm", "predict", "--t", tp}, tc.predictArgs...)
+			r = runBin(t, "", append(predict, "--model", model)...)
 			require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
 			pred := parseCSV(t, r.stdout)
-			require.Equal(t, len(got), len(pred))
-			for i := range pred {
-				require.InDeltaSlice(t, got[i], pred[i], 1e-9, "row %d", i)
+			require.Equal(t, got, pred)
+
+			// It evaluates the stored coefficients rather than solving again: doubled
+			// coefficients (exact in floating point) double every prediction.
+			var mf bkmModelFile
+			require.NoError(t, json.Unmarshal([]byte(mustRead(t, model)), &mf))
+			doubled := filepath.Join(dir, tc.name+"-doubled.json")
+			mf2 := mf
+			mf2.Coefficient = make([]float64, len(mf.Coefficient))
+			for i, c := range mf.Coefficient {
+				mf2.Coefficient[i] = 2 * c
 			}
+			writeModel(t, doubled, mf2)
+			r = runBin(t, "", append(predict, "--model", doubled)...)
+			require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+			pred2 := parseCSV(t, r.stdout)
+			require.Equal(t, len(pred), len(pred2))
+			for i := range pred {
+				for j := range pred[i] {
+					require.Equal(t, 2*pred[i][j], pred2[i][j], "row %d column %d", i, j)
+				}
+			}
+
+			// A truncated coefficient array is an error naming the file and the sizes.
+			truncated := filepath.Join(dir, tc.name+"-truncated.json")
+			mf2.Coefficient = mf.Coefficient[:len(mf.Coefficient)-1]
+			writeModel(t, truncated, mf2)
+			r = runBin(t, "", append(predict, "--model", truncated)...)
+			require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
+			require.Empty(t, r.stdout)
+			require.Contains(t, r.stderr, "model "+truncated+": stored "+tc.name+" model does not fit its problem")
+			require.Contains(t, r.stderr, fmt.Sprintf("coefficients have %d values, want %s", len(mf.Coefficient)-1, tc.wantShape))
 		})
 	}
 
@@ -137,4 +170,11 @@ func TestEndToEndBKM(t *testing.T) {
 		require.Equal(t, tc.code, r.code, "%v: %s", tc.args, r.stderr)
 		require.Contains(t, r.stderr, tc.want, fmt.Sprint(tc.args))
 	}
+}
+
+func writeModel(t *testing.T, path string, mf bkmModelFile) {
+	t.Helper()
+	b, err := json.Marshal(mf)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o644))
 }

@@ -18,8 +18,9 @@ import (
 
 // bkmModelFile is what `bkm fit` writes and `bkm predict` reads. It holds the training
 // problem itself (points, responses, kernel, options) and the fitted coefficients.
-// Package bkm has no constructor for a model from stored coefficients, so predict
-// solves the stored problem again (deterministically) before evaluating new points.
+// predict rebuilds the model from the stored problem and coefficients
+// (bkm.NewP1Model, bkm.NewP2Model) without solving again; coefficients that do not
+// fit the stored problem's shape are an error.
 type bkmModelFile struct {
 	Problem     string    `json:"problem"` // "p1" or "p2"
 	Kernel      string    `json:"kernel"`
@@ -219,12 +220,9 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 	if mf.Problem == "p1" && *sPath != "" {
 		return usagef("the model is P1: --s is only for P2 models")
 	}
-	p1, p2, _, err := mf.solve(*threads)
-	if err != nil && p1 == nil && p2 == nil {
-		return fmt.Errorf("model %s: %w", *modelPath, err)
-	}
+	p1, p2, err := mf.model(*threads)
 	if err != nil {
-		fmt.Fprintf(stderr, "bkmtrain bkm predict: warning: %v; predicting with the best iterate, as bkm fit did\n", err)
+		return fmt.Errorf("model %s: %w", *modelPath, err)
 	}
 	var vals []float64
 	cols := mf.P
@@ -260,6 +258,29 @@ func (mf *bkmModelFile) problem() (*bkm.Problem, error) {
 	}
 	return &bkm.Problem{T: mf.T, N: mf.N, DT: mf.DT, S: mf.S, M: mf.M, DS: mf.DS, Kernel: k, Gamma: mf.Gamma,
 		Y: mf.Y, P: mf.P, R: mf.R, Mask: mf.Mask}, nil
+}
+
+// model rebuilds the fitted model from the stored problem and coefficients.
+func (mf *bkmModelFile) model(threads int) (*bkm.P1Model, *bkm.P2Model, error) {
+	p, err := mf.problem()
+	if err != nil {
+		return nil, nil, err
+	}
+	switch mf.Problem {
+	case "p1":
+		md, err := bkm.NewP1Model(p, mf.Coefficient, threads)
+		if err != nil {
+			return nil, nil, fmt.Errorf("stored P1 model does not fit its problem (n=%d m=%d p=%d): %w", mf.N, mf.M, mf.P, err)
+		}
+		return md, nil, nil
+	case "p2":
+		md, err := bkm.NewP2Model(p, mf.Coefficient, threads)
+		if err != nil {
+			return nil, nil, fmt.Errorf("stored P2 model does not fit its problem (n=%d m=%d): %w", mf.N, mf.M, err)
+		}
+		return nil, md, nil
+	}
+	return nil, nil, fmt.Errorf("problem = %q: want p1 or p2", mf.Problem)
 }
 
 // solve builds the bkm.Problem and runs the chosen solver.
