@@ -234,6 +234,7 @@ func TestEndToEndErrors(t *testing.T) {
 		{"corrupt checkpoint", []string{"translate", "--checkpoint", good}, 1, "not a bkm checkpoint (bad magic)"},
 		{"bkm without subcommand", []string{"bkm"}, 2, "want bkm fit or bkm predict"},
 		{"negative tokens", []string{"generate", "--checkpoint", good, "--tokens", "-1"}, 2, "bkmtrain generate: --tokens = -1: must be ≥ 0 (see bkmtrain generate -h)"},
+		{"zero beam in compare", []string{"compare-kernels", "--beam", "0", "--out", out}, 2, "bkmtrain compare-kernels: --beam = 0: must be ≥ 1"},
 		{"zero beam", []string{"translate", "--checkpoint", good, "--beam", "0"}, 2, "bkmtrain translate: --beam = 0: must be ≥ 1 (see bkmtrain translate -h)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
