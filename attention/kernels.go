@@ -129,10 +129,20 @@ func Favor(D, d int, seed uint64) Kernel {
 	return &zooKernel{kind: kFavor, nfeat: D, d: d, seed: seed, w: w}
 }
 
+// Bounds on the numbers in a ByName spec, which comes from a user: the feature maps of
+// poly and taylor support degrees up to 16 (see monomials), and favor's D·d random
+// weights must fit in memory.
+const (
+	maxSpecDegree   = 16
+	maxSpecFeatures = 1 << 16
+)
+
 // ByName parses a kernel spec as written on a command line: "edp", "rbf", "laplace",
 // "expint", "intersection", "linear", "poly<p>" or "poly:p=<p>,c=<c>" (c defaults to 1),
 // "taylor<N>" or "taylor:n=<N>", "favor<D>" or "favor:D=<D>,seed=<s>" (D defaults to
-// 256, seed to 1). d is the head dimension, used only by favor.
+// 256, seed to 1). d is the head dimension, used only by favor. The spec comes from a
+// user, so it is checked and an error returned: 1 ≤ p ≤ 16, c finite and ≥ 0,
+// 0 ≤ N ≤ 16, 1 ≤ D ≤ 65536, seed an unsigned integer.
 func ByName(spec string, d int) (Kernel, error) {
 	s := strings.ToLower(strings.TrimSpace(spec))
 	name, params, _ := strings.Cut(s, ":")
@@ -148,7 +158,7 @@ func ByName(spec string, d int) (Kernel, error) {
 	}
 	base := strings.TrimRight(name, "0123456789")
 	suffix := name[len(base):]
-	intParam := func(key string, def int) (int, error) {
+	intParam := func(key, label string, def int) (int, error) {
 		v, ok := kv[key]
 		delete(kv, key)
 		if !ok {
@@ -159,7 +169,7 @@ func ByName(spec string, d int) (Kernel, error) {
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return 0, fmt.Errorf("attention: kernel %q: bad %s %q", spec, key, v)
+			return 0, fmt.Errorf("attention: kernel %q: bad %s %q", spec, label, v)
 		}
 		return n, nil
 	}
@@ -172,29 +182,33 @@ func ByName(spec string, d int) (Kernel, error) {
 		k = map[string]func() Kernel{"edp": EDP, "rbf": RBF, "laplace": Laplace, "expint": ExpInt,
 			"intersection": Intersection, "linear": Linear}[base]()
 	case "poly":
-		p, err := intParam("p", 2)
+		p, err := intParam("p", "degree p", 2)
 		if err != nil {
 			return nil, err
 		}
 		c := 1.0
 		if v, ok := kv["c"]; ok {
 			delete(kv, "c")
-			if c, err = strconv.ParseFloat(v, 32); err != nil || c < 0 {
-				return nil, fmt.Errorf("attention: kernel %q: bad offset c %q", spec, v)
+			// !(c >= 0) also rejects NaN; ±Inf would make every score NaN or Inf.
+			if c, err = strconv.ParseFloat(v, 32); err != nil || !(c >= 0) || math.IsInf(c, 0) {
+				return nil, fmt.Errorf("attention: kernel %q: bad offset c %q (want a finite c ≥ 0)", spec, v)
 			}
 		}
-		if p < 1 {
-			return nil, fmt.Errorf("attention: kernel %q: degree %d < 1", spec, p)
+		if p < 1 || p > maxSpecDegree {
+			return nil, fmt.Errorf("attention: kernel %q: degree p = %d outside [1, %d]", spec, p, maxSpecDegree)
 		}
 		k = Poly(p, float32(c))
 	case "taylor":
-		n, err := intParam("n", 2)
+		n, err := intParam("n", "order n", 2)
 		if err != nil {
 			return nil, err
 		}
+		if n < 0 || n > maxSpecDegree {
+			return nil, fmt.Errorf("attention: kernel %q: order n = %d outside [0, %d]", spec, n, maxSpecDegree)
+		}
 		k = Taylor(n)
 	case "favor":
-		D, err := intParam("d", 256)
+		D, err := intParam("d", "feature count D", 256)
 		if err != nil {
 			return nil, err
 		}
@@ -205,8 +219,11 @@ func ByName(spec string, d int) (Kernel, error) {
 				return nil, fmt.Errorf("attention: kernel %q: bad seed %q", spec, v)
 			}
 		}
-		if D < 1 || d < 1 {
-			return nil, fmt.Errorf("attention: kernel %q: need D ≥ 1 and head dimension d ≥ 1 (D = %d, d = %d)", spec, D, d)
+		if D < 1 || D > maxSpecFeatures {
+			return nil, fmt.Errorf("attention: kernel %q: feature count D = %d outside [1, %d]", spec, D, maxSpecFeatures)
+		}
+		if d < 1 {
+			return nil, fmt.Errorf("attention: kernel %q: head dimension d = %d < 1", spec, d)
 		}
 		k = Favor(D, d, seed)
 	default:

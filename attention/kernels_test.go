@@ -42,6 +42,40 @@ func TestByName(t *testing.T) {
 	}
 }
 
+// TestByNameBadNumbers: specs come from users, so numbers out of range must give an
+// error naming the parameter, not a panic in the constructor or an out-of-memory.
+func TestByNameBadNumbers(t *testing.T) {
+	for _, c := range []struct{ spec, want string }{
+		{"taylor:n=-1", "order n = -1"},
+		{"taylor17", "order n = 17"},
+		{"taylor:n=x", "bad order n"},
+		{"poly:c=nan", "offset c"},
+		{"poly:c=inf", "offset c"},
+		{"poly:c=-inf", "offset c"},
+		{"poly:c=1e40", "offset c"},
+		{"poly:c=-1", "offset c"},
+		{"poly:p=-3", "degree p = -3"},
+		{"poly17", "degree p = 17"},
+		{"poly99999999999999999999", "bad degree p"},
+		{"favor100000000000", "feature count D = 100000000000"},
+		{"favor:D=65537", "feature count D = 65537"},
+		{"favor:D=-5", "feature count D = -5"},
+		{"favor:D=x", "bad feature count D"},
+		{"favor:seed=-1", "bad seed"},
+		{"favor:seed=abc", "bad seed"},
+	} {
+		var err error
+		require.NotPanics(t, func() { _, err = ByName(c.spec, 16) }, c.spec)
+		require.ErrorContains(t, err, c.want, c.spec)
+	}
+	_, err := ByName("favor", 0)
+	require.ErrorContains(t, err, "head dimension d = 0")
+	for _, ok := range []string{"poly16", "poly:p=1,c=0", "taylor0", "taylor16", "favor1", "favor:D=65536"} {
+		_, err := ByName(ok, 4)
+		require.NoError(t, err, ok)
+	}
+}
+
 func TestExpFamilyAndFeatureDim(t *testing.T) {
 	exp := map[string]bool{"edp": true, "rbf": true, "laplace": true, "expint": true}
 	for _, k := range zoo(8) {

@@ -3,18 +3,22 @@ package train
 import "fmt"
 
 // Translate decodes one source sentence with the encoder–decoder model: beam search with
-// the given beam size and length penalty (beam ≤ 1 decodes greedily). The source is
+// the given beam size and length penalty (beam 1 decodes greedily; beam < 1 is an
+// error). The source is
 // truncated to model.max_len−1 tokens plus EOS; the output to at most
 // min(model.max_len, 2·|source|+10) tokens.
 func Translate(m *Model, tok Tokenizer, src string, beam int, lenPenalty float64) (string, error) {
 	if m.Cfg.Arch != "encdec" {
 		return "", fmt.Errorf("translate: the model is a %s, not an encoder–decoder", m.Cfg.Arch)
 	}
+	if beam < 1 {
+		return "", fmt.Errorf("translate: beam = %d: must be ≥ 1", beam)
+	}
 	ids := tok.Encode(src)
 	ids = append(ids[:min(len(ids), m.Cfg.MaxLen-1)], m.Cfg.EOS)
 	maxLen := min(m.Cfg.MaxLen, 2*len(ids)+10)
-	d := m.NewDecoder(max(beam, 1), maxLen)
-	if beam <= 1 {
+	d := m.NewDecoder(beam, maxLen)
+	if beam == 1 {
 		return tok.Decode(d.Greedy(ids, nil, maxLen)), nil
 	}
 	hyps := d.BeamSearch(ids, beam, lenPenalty, maxLen)
@@ -24,12 +28,15 @@ func Translate(m *Model, tok Tokenizer, src string, beam int, lenPenalty float64
 	return tok.Decode(hyps[0].Tokens), nil
 }
 
-// Generate continues prompt greedily with up to n tokens with the decoder-only model
+// Generate continues prompt greedily with up to n ≥ 0 tokens with the decoder-only model
 // (stopping early at EOS). Prompt and continuation together fit in model.max_len tokens
 // (there is no sliding window): a longer prompt keeps its last tokens.
 func Generate(m *Model, tok Tokenizer, prompt string, n int) (string, error) {
 	if m.Cfg.Arch != "decoder" {
 		return "", fmt.Errorf("generate: the model is a %s, not a decoder-only language model", m.Cfg.Arch)
+	}
+	if n < 0 {
+		return "", fmt.Errorf("generate: n = %d tokens: must be ≥ 0", n)
 	}
 	ids := tok.Encode(prompt)
 	if len(ids) == 0 {
@@ -38,7 +45,12 @@ func Generate(m *Model, tok Tokenizer, prompt string, n int) (string, error) {
 	if keep := m.Cfg.MaxLen - 1; len(ids) > keep {
 		ids = ids[len(ids)-keep:]
 	}
-	total := min(m.Cfg.MaxLen, len(ids)+n)
+	if n == 0 {
+		return "", nil
+	}
+	// Greedy feeds ids[0..L−1] at steps 0..L−1 and emits one new token per step from
+	// step L−1 on, so total steps L+n−1 give n tokens.
+	total := min(m.Cfg.MaxLen, len(ids)+n-1)
 	d := m.NewDecoder(1, total)
 	return tok.Decode(d.Greedy(nil, ids, total)), nil
 }
@@ -48,6 +60,9 @@ func Generate(m *Model, tok Tokenizer, prompt string, n int) (string, error) {
 func EvalBLEU(m *Model, tok Tokenizer, sources, references []string, beam int, lenPenalty float64) (BLEUScore, []string, error) {
 	if len(sources) != len(references) {
 		return BLEUScore{}, nil, fmt.Errorf("bleu: %d sources, %d references", len(sources), len(references))
+	}
+	if beam < 1 {
+		return BLEUScore{}, nil, fmt.Errorf("bleu: beam = %d: must be ≥ 1", beam)
 	}
 	hyps := make([]string, len(sources))
 	for i, s := range sources {

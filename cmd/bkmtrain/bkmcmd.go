@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -54,6 +55,17 @@ func runBKM(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return bkmFit(args[1:], stdout, stderr)
 	case "predict":
 		return bkmPredict(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		// The flags of both subcommands; flag.ErrHelp makes the status 0.
+		fmt.Fprintln(stderr, "usage: bkmtrain bkm fit [flags]      fit a binary kernel machine to CSV data")
+		fmt.Fprintln(stderr, "       bkmtrain bkm predict [flags]  predict with a model written by bkm fit")
+		for _, sub := range []func([]string, io.Writer, io.Writer) error{bkmFit, bkmPredict} {
+			fmt.Fprintln(stderr)
+			if err := sub([]string{"-h"}, stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+		}
+		return flag.ErrHelp
 	}
 	return usagef("unknown bkm command %q: want fit or predict", args[0])
 }

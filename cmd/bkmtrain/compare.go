@@ -49,6 +49,9 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *beam < 1 {
+		return usagef("--beam = %d: must be ≥ 1", *beam)
+	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if set["kernel"] {

@@ -233,6 +233,9 @@ func TestEndToEndErrors(t *testing.T) {
 		{"missing checkpoint", []string{"eval", "--checkpoint", filepath.Join(tmp, "nope.bkm")}, 1, "nope.bkm: no such file"},
 		{"corrupt checkpoint", []string{"translate", "--checkpoint", good}, 1, "not a bkm checkpoint (bad magic)"},
 		{"bkm without subcommand", []string{"bkm"}, 2, "want bkm fit or bkm predict"},
+		{"negative tokens", []string{"generate", "--checkpoint", good, "--tokens", "-1"}, 2, "bkmtrain generate: --tokens = -1: must be ≥ 0 (see bkmtrain generate -h)"},
+		{"zero beam in compare", []string{"compare-kernels", "--beam", "0", "--out", out}, 2, "bkmtrain compare-kernels: --beam = 0: must be ≥ 1"},
+		{"zero beam", []string{"translate", "--checkpoint", good, "--beam", "0"}, 2, "bkmtrain translate: --beam = 0: must be ≥ 1 (see bkmtrain translate -h)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runBin(t, "", tc.args...)
@@ -251,6 +254,26 @@ func TestEndToEndErrors(t *testing.T) {
 		r = runBin(t, "", "eval", "--checkpoint", dir, "--bleu-sentences", "1")
 		require.Equal(t, 0, r.code, "the saved model loads: %s", r.stderr)
 	})
+}
+
+// TestEndToEndHelp: -h and --help print a command's usage to stderr and exit 0, for
+// bkm (which has subcommands) as for the others.
+func TestEndToEndHelp(t *testing.T) {
+	for _, args := range [][]string{{"bkm", "-h"}, {"bkm", "--help"}} {
+		r := runBin(t, "", args...)
+		require.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		require.Contains(t, r.stderr, "usage: bkmtrain bkm fit [flags]", args)
+		require.Contains(t, r.stderr, "Usage of bkmtrain bkm fit:", args)
+		require.Contains(t, r.stderr, "regularization λ > 0", args)
+		require.Contains(t, r.stderr, "Usage of bkmtrain bkm predict:", args)
+		require.Contains(t, r.stderr, "model written by bkm fit", args)
+		require.Empty(t, r.stdout, args)
+	}
+	for _, args := range [][]string{{"bkm", "fit", "-h"}, {"generate", "-h"}} {
+		r := runBin(t, "", args...)
+		require.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		require.Contains(t, r.stderr, "Usage of bkmtrain "+strings.Join(args[:len(args)-1], " ")+":", args)
+	}
 }
 
 // TestEndToEndConfigFileAndOverrides: a JSON config sets the model; flags override it.

@@ -116,6 +116,9 @@ func useModel(name string, args []string, stdin io.Reader, stdout, stderr io.Wri
 	if *beam < 1 {
 		return usagef("--beam = %d: must be ≥ 1", *beam)
 	}
+	if *tokens < 0 {
+		return usagef("--tokens = %d: must be ≥ 0", *tokens)
+	}
 	e, err := openCheckpoint(*ckpt, *threads, nil)
 	if err != nil {
 		return err
