@@ -172,14 +172,7 @@ func ones(n int) []float64 {
 // the best iterate, its report, and an error wrapping ErrNotConverged.
 func SolveP1CG(p *Problem, o Options) (*P1Model, Report, error) {
 	start := time.Now()
-	d, err := p.validateP1()
-	if err != nil {
-		return nil, Report{}, err
-	}
-	if err := checkLambda(o.Lambda); err != nil {
-		return nil, Report{}, err
-	}
-	sp, err := newSpace(p, d, o.Threads)
+	sp, err := prepare(p, o, p.validateP1)
 	if err != nil {
 		return nil, Report{}, err
 	}
@@ -252,14 +245,7 @@ func SolveP1CG(p *Problem, o Options) (*P1Model, Report, error) {
 // pair. Non-convergence returns the best iterate with an ErrNotConverged error.
 func SolveP2CG(p *Problem, o Options) (*P2Model, Report, error) {
 	start := time.Now()
-	d, err := p.validateP2()
-	if err != nil {
-		return nil, Report{}, err
-	}
-	if err := checkLambda(o.Lambda); err != nil {
-		return nil, Report{}, err
-	}
-	sp, err := newSpace(p, d, o.Threads)
+	sp, err := prepare(p, o, p.validateP2)
 	if err != nil {
 		return nil, Report{}, err
 	}

@@ -162,14 +162,7 @@ func (sp *space) p1Sides(p *Problem) (k linOp, g *Operator, y []float32, gname s
 // of Y it solves the mirror problem on S, min ‖Kᵀ E − Z‖² + λ tr(Eᵀ G_T E).
 func SolveP1Dense(p *Problem, o Options) (*P1Model, Report, error) {
 	start := time.Now()
-	d, err := p.validateP1()
-	if err != nil {
-		return nil, Report{}, err
-	}
-	if err := checkLambda(o.Lambda); err != nil {
-		return nil, Report{}, err
-	}
-	sp, err := newSpace(p, d, o.Threads)
+	sp, err := prepare(p, o, p.validateP1)
 	if err != nil {
 		return nil, Report{}, err
 	}

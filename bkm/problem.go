@@ -258,3 +258,16 @@ func project(rows []float32, n, din int, w []float32, d int) []float32 {
 	simd.Sgemm(false, true, n, d, din, 1, rows, din, w, din, 0, out, d)
 	return out
 }
+
+// prepare is every solver's preamble: validate the problem (validateP1 or validateP2),
+// check λ, and build the kernel space the solver works in.
+func prepare(p *Problem, o Options, validate func() (int, error)) (*space, error) {
+	d, err := validate()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLambda(o.Lambda); err != nil {
+		return nil, err
+	}
+	return newSpace(p, d, o.Threads)
+}
