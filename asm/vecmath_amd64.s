@@ -48,6 +48,29 @@
 
 #define EXP_FAST EXP_FAST_R(Y0, Y1, Y2, Y3, Y4, Y5)
 
+// EXP_FAST_REG(x, z, t2, t3, t4, t5): EXP_FAST_R with the constants shifter,
+// 8·log2e, ln2hi/8, ln2lo/8 and C1 held in Y15, Y14, Y13, Y12, Y11 (same
+// operations, same order). q starts from C1 (VFMADD231PS C2·r + C1 is the same
+// single rounding as VFMADD213PS C1 on C2).
+#define EXP_FAST_REG(x, z, t2, t3, t4, t5) \
+	VMOVAPS      Y15, z \
+	VFMADD231PS  Y14, x, z \
+	VSUBPS       Y15, z, t2 \
+	VFNMADD231PS Y13, t2, x \
+	VFNMADD231PS Y12, t2, x \
+	VMULPS       x, x, t2 \
+	VMOVAPS      Y11, t3 \
+	VFMADD231PS  expC2<>(SB), x, t3 \
+	VFMADD213PS  vmHalf<>(SB), x, t3 \
+	VFMADD213PS  x, t2, t3 \
+	VPERMPS      expTabHi<>(SB), z, t4 \
+	VPERMPS      expTabLo<>(SB), z, t5 \
+	VFMADD231PS  t4, t3, t5 \
+	VADDPS       t5, t4, x \
+	VPSLLD       $20, z, z \
+	VPAND        expExpMask<>(SB), z, z \
+	VPADDD       z, x, x
+
 // EXP_CHECK: Y0 = x → flags NZ if any lane has |x| > 87 or NaN, the lanes whose
 // result may not be a normal number (as integers, |x|'s bits exceed bits(87) for
 // those, NaN included). Clobbers Y2, AX.
@@ -109,6 +132,65 @@ TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ src_base+24(FP), SI
+
+	// 32 elements per step in four independent chains, the hot constants kept in
+	// Y10–Y15 (EXP_SLOW clobbers only Y0–Y5): one range check per group.
+	CMPQ         CX, $32
+	JB           exp_loop16
+	VMOVUPS      expShifter<>(SB), Y15
+	VMOVUPS      exp8Log2e<>(SB), Y14
+	VMOVUPS      exp8Ln2Hi<>(SB), Y13
+	VMOVUPS      exp8Ln2Lo<>(SB), Y12
+	VMOVUPS      expC1<>(SB), Y11
+	VMOVUPS      vmAbsMask<>(SB), Y10
+
+exp_loop32:
+	VMOVUPS   (SI), Y6
+	VMOVUPS   32(SI), Y7
+	VMOVUPS   64(SI), Y8
+	VMOVUPS   96(SI), Y9
+	VPAND     Y10, Y6, Y0
+	VPAND     Y10, Y7, Y1
+	VPAND     Y10, Y8, Y2
+	VPAND     Y10, Y9, Y3
+	VPMAXUD   Y1, Y0, Y0
+	VPMAXUD   Y3, Y2, Y2
+	VPMAXUD   Y2, Y0, Y0
+	VPCMPGTD  expFastMax<>(SB), Y0, Y0
+	VMOVMSKPS Y0, AX
+	TESTL     AX, AX
+	JNZ       exp_slow32
+	EXP_FAST_REG(Y6, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y7, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y8, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y9, Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS   Y6, (DI)
+	VMOVUPS   Y7, 32(DI)
+	VMOVUPS   Y8, 64(DI)
+	VMOVUPS   Y9, 96(DI)
+
+exp_next32:
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JAE  exp_loop32
+	JMP  exp_loop16
+
+exp_slow32:
+	VMOVUPS (SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, (DI)
+	VMOVUPS 32(SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, 32(DI)
+	VMOVUPS 64(SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, 64(DI)
+	VMOVUPS 96(SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, 96(DI)
+	JMP     exp_next32
 
 exp_loop16:
 	CMPQ       CX, $16
