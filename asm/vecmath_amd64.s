@@ -48,6 +48,90 @@
 
 #define EXP_FAST EXP_FAST_R(Y0, Y1, Y2, Y3, Y4, Y5)
 
+// EXP_FAST_REG(x, z, t2, t3, t4, t5): EXP_FAST_R with the constants shifter,
+// 8·log2e, ln2hi/8, ln2lo/8 and C1 held in Y15, Y14, Y13, Y12, Y11 (same
+// operations, same order). q starts from C1 (VFMADD231PS C2·r + C1 is the same
+// single rounding as VFMADD213PS C1 on C2).
+#define EXP_FAST_REG(x, z, t2, t3, t4, t5) \
+	VMOVAPS      Y15, z \
+	VFMADD231PS  Y14, x, z \
+	VSUBPS       Y15, z, t2 \
+	VFNMADD231PS Y13, t2, x \
+	VFNMADD231PS Y12, t2, x \
+	VMULPS       x, x, t2 \
+	VMOVAPS      Y11, t3 \
+	VFMADD231PS  expC2<>(SB), x, t3 \
+	VFMADD213PS  vmHalf<>(SB), x, t3 \
+	VFMADD213PS  x, t2, t3 \
+	VPERMPS      expTabHi<>(SB), z, t4 \
+	VPERMPS      expTabLo<>(SB), z, t5 \
+	VFMADD231PS  t4, t3, t5 \
+	VADDPS       t5, t4, x \
+	VPSLLD       $20, z, z \
+	VPAND        expExpMask<>(SB), z, z \
+	VPADDD       z, x, x
+
+// EXP_FAST_SOFT(x, z, t2, t3, t4, t5): EXP_FAST_R for the softmax kernels, with
+// shifter, 8·log2e, ln2hi/8, ln2lo/8 held in Y13, Y11, Y10, Y5 (same operations,
+// same order).
+#define EXP_FAST_SOFT(x, z, t2, t3, t4, t5) \
+	VMOVAPS      Y13, z \
+	VFMADD231PS  Y11, x, z \
+	VSUBPS       Y13, z, t2 \
+	VFNMADD231PS Y10, t2, x \
+	VFNMADD231PS Y5, t2, x \
+	VMULPS       x, x, t2 \
+	VMOVUPS      expC2<>(SB), t3 \
+	VFMADD213PS  expC1<>(SB), x, t3 \
+	VFMADD213PS  vmHalf<>(SB), x, t3 \
+	VFMADD213PS  x, t2, t3 \
+	VPERMPS      expTabHi<>(SB), z, t4 \
+	VPERMPS      expTabLo<>(SB), z, t5 \
+	VFMADD231PS  t4, t3, t5 \
+	VADDPS       t5, t4, x \
+	VPSLLD       $20, z, z \
+	VPAND        expExpMask<>(SB), z, z \
+	VPADDD       z, x, x
+
+// SOFT_CHECK4: flags NZ if any lane of Y6–Y9 has |x| > 87 or NaN. Clobbers Y0–Y3, AX.
+#define SOFT_CHECK4 \
+	VMOVUPS   vmAbsMask<>(SB), Y3 \
+	VPAND     Y3, Y6, Y0 \
+	VPAND     Y3, Y7, Y1 \
+	VPAND     Y3, Y8, Y2 \
+	VPAND     Y3, Y9, Y3 \
+	VPMAXUD   Y1, Y0, Y0 \
+	VPMAXUD   Y3, Y2, Y2 \
+	VPMAXUD   Y2, Y0, Y0 \
+	VPCMPGTD  expFastMax<>(SB), Y0, Y0 \
+	VMOVMSKPS Y0, AX \
+	TESTL     AX, AX
+
+// SOFT_LOAD4: Y6–Y9 = src[0:32] − m (m in Y14).
+#define SOFT_LOAD4 \
+	VMOVUPS (SI), Y6 \
+	VMOVUPS 32(SI), Y7 \
+	VMOVUPS 64(SI), Y8 \
+	VMOVUPS 96(SI), Y9 \
+	VSUBPS  Y14, Y6, Y6 \
+	VSUBPS  Y14, Y7, Y7 \
+	VSUBPS  Y14, Y8, Y8 \
+	VSUBPS  Y14, Y9, Y9
+
+// SOFT_SETUP4: the constants of EXP_FAST_SOFT.
+#define SOFT_SETUP4 \
+	VMOVUPS expShifter<>(SB), Y13 \
+	VMOVUPS exp8Log2e<>(SB), Y11 \
+	VMOVUPS exp8Ln2Hi<>(SB), Y10 \
+	VMOVUPS exp8Ln2Lo<>(SB), Y5
+
+// SOFT_SLOW1(off, acc): Y0 = e^(src[off/4] − m) via EXP_SLOW, added to acc.
+#define SOFT_SLOW1(off, acc) \
+	VMOVUPS off(SI), Y0 \
+	VSUBPS  Y14, Y0, Y0 \
+	EXP_SLOW \
+	VADDPS  Y0, acc, acc
+
 // EXP_CHECK: Y0 = x → flags NZ if any lane has |x| > 87 or NaN, the lanes whose
 // result may not be a normal number (as integers, |x|'s bits exceed bits(87) for
 // those, NaN included). Clobbers Y2, AX.
@@ -109,6 +193,65 @@ TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ src_base+24(FP), SI
+
+	// 32 elements per step in four independent chains, the hot constants kept in
+	// Y10–Y15 (EXP_SLOW clobbers only Y0–Y5): one range check per group.
+	CMPQ         CX, $32
+	JB           exp_loop16
+	VMOVUPS      expShifter<>(SB), Y15
+	VMOVUPS      exp8Log2e<>(SB), Y14
+	VMOVUPS      exp8Ln2Hi<>(SB), Y13
+	VMOVUPS      exp8Ln2Lo<>(SB), Y12
+	VMOVUPS      expC1<>(SB), Y11
+	VMOVUPS      vmAbsMask<>(SB), Y10
+
+exp_loop32:
+	VMOVUPS   (SI), Y6
+	VMOVUPS   32(SI), Y7
+	VMOVUPS   64(SI), Y8
+	VMOVUPS   96(SI), Y9
+	VPAND     Y10, Y6, Y0
+	VPAND     Y10, Y7, Y1
+	VPAND     Y10, Y8, Y2
+	VPAND     Y10, Y9, Y3
+	VPMAXUD   Y1, Y0, Y0
+	VPMAXUD   Y3, Y2, Y2
+	VPMAXUD   Y2, Y0, Y0
+	VPCMPGTD  expFastMax<>(SB), Y0, Y0
+	VMOVMSKPS Y0, AX
+	TESTL     AX, AX
+	JNZ       exp_slow32
+	EXP_FAST_REG(Y6, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y7, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y8, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y9, Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS   Y6, (DI)
+	VMOVUPS   Y7, 32(DI)
+	VMOVUPS   Y8, 64(DI)
+	VMOVUPS   Y9, 96(DI)
+
+exp_next32:
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JAE  exp_loop32
+	JMP  exp_loop16
+
+exp_slow32:
+	VMOVUPS (SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, (DI)
+	VMOVUPS 32(SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, 32(DI)
+	VMOVUPS 64(SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, 64(DI)
+	VMOVUPS 96(SI), Y0
+	EXP_SLOW
+	VMOVUPS Y0, 96(DI)
+	JMP     exp_next32
 
 exp_loop16:
 	CMPQ       CX, $16
@@ -180,6 +323,49 @@ TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
 	VBROADCASTSS m+48(FP), Y14
 	VXORPS       Y12, Y12, Y12
 	VXORPS       Y15, Y15, Y15
+
+	// 32 elements per step in four independent chains, one range check per
+	// group; the sums go into Y12, Y15, Y12, Y15 in turn, as in the 16-element loop.
+	CMPQ CX, $32
+	JB   expsub_loop16
+	SOFT_SETUP4
+
+expsub_loop32:
+	SOFT_LOAD4
+	SOFT_CHECK4
+	JNZ  expsub_slow32
+	EXP_FAST_SOFT(Y6, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_SOFT(Y7, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_SOFT(Y8, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_SOFT(Y9, Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS  Y6, (DI)
+	VMOVUPS  Y7, 32(DI)
+	VMOVUPS  Y8, 64(DI)
+	VMOVUPS  Y9, 96(DI)
+	VADDPS   Y6, Y12, Y12
+	VADDPS   Y7, Y15, Y15
+	VADDPS   Y8, Y12, Y12
+	VADDPS   Y9, Y15, Y15
+
+expsub_next32:
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JAE  expsub_loop32
+	JMP  expsub_loop16
+
+expsub_slow32:
+	SOFT_SLOW1(0, Y12)
+	VMOVUPS Y0, 0(DI)
+	SOFT_SLOW1(32, Y15)
+	VMOVUPS Y0, 32(DI)
+	SOFT_SLOW1(64, Y12)
+	VMOVUPS Y0, 64(DI)
+	SOFT_SLOW1(96, Y15)
+	VMOVUPS Y0, 96(DI)
+	VMOVUPS exp8Ln2Lo<>(SB), Y5
+	JMP     expsub_next32
 
 expsub_loop16:
 	CMPQ       CX, $16
@@ -253,6 +439,40 @@ TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 	VBROADCASTSS m+24(FP), Y14
 	VXORPS       Y12, Y12, Y12
 	VXORPS       Y15, Y15, Y15
+
+	// 32 elements per step in four independent chains, one range check per
+	// group; the sums go into Y12, Y15, Y12, Y15 in turn, as in the 16-element loop.
+	CMPQ CX, $32
+	JB   expsum_loop16
+	SOFT_SETUP4
+
+expsum_loop32:
+	SOFT_LOAD4
+	SOFT_CHECK4
+	JNZ  expsum_slow32
+	EXP_FAST_SOFT(Y6, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_SOFT(Y7, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_SOFT(Y8, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_SOFT(Y9, Y0, Y1, Y2, Y3, Y4)
+	VADDPS   Y6, Y12, Y12
+	VADDPS   Y7, Y15, Y15
+	VADDPS   Y8, Y12, Y12
+	VADDPS   Y9, Y15, Y15
+
+expsum_next32:
+	ADDQ $128, SI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JAE  expsum_loop32
+	JMP  expsum_loop16
+
+expsum_slow32:
+	SOFT_SLOW1(0, Y12)
+	SOFT_SLOW1(32, Y15)
+	SOFT_SLOW1(64, Y12)
+	SOFT_SLOW1(96, Y15)
+	VMOVUPS exp8Ln2Lo<>(SB), Y5
+	JMP     expsum_next32
 
 expsum_loop16:
 	CMPQ       CX, $16
