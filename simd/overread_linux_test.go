@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"math"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -58,4 +59,123 @@ func TestNoOverread(t *testing.T) {
 			im.gemmKernel(k, a, b, c, im.nr, 1, 0)
 		}
 	})
+}
+
+// TestNoOverreadVecmath runs the vector-math kernels of every implementation, through
+// the impl fields at every length up to maxLen (the API hands them chunks no longer
+// than chunk), and the public Softmax/LogSoftmax/LogSumExp wrappers, which also cross
+// the chunk boundary, on fenced operands. The element-wise kernels are documented to
+// equal their twins bit for bit, which also shows they wrote every element up to the
+// fence.
+func TestNoOverreadVecmath(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(19, 20))
+		want := make([]float32, maxLen)
+		for n := 0; n <= maxLen; n++ {
+			src, dst := fencedFloats(t, n), fencedFloats(t, n)
+			fillInput(rng, src, 10, 0)
+			for _, k := range []struct {
+				name       string
+				kern, twin func(dst, src []float32)
+			}{
+				{"exp", im.exp, genericVecmath.exp},
+				{"tanh", im.tanh, genericVecmath.tanh},
+				{"gelu", im.gelu, genericVecmath.gelu},
+			} {
+				k.kern(dst, src)
+				k.twin(want[:n], src)
+				requireULP(t, want[:n], dst, 0, k.name)
+			}
+			im.expSub(dst, src, 1)
+			im.expSum(src, 1)
+
+			pos := fencedFloats(t, n) // log on positive input, so results are comparable
+			for i, v := range src {
+				pos[i] = v*v + 1e-3
+			}
+			im.log(dst, pos)
+			genericVecmath.log(want[:n], pos)
+			requireULP(t, want[:n], dst, 0, "log")
+
+			Softmax(dst, src)
+			LogSoftmax(dst, src)
+			LogSumExp(src)
+		}
+		for _, n := range []int{chunk - 1, chunk, chunk + 1, chunk + 37} {
+			src, dst := fencedFloats(t, n), fencedFloats(t, n)
+			fillInput(rng, src, 10, 0)
+			Softmax(dst, src)
+			LogSoftmax(dst, src)
+			LogSumExp(src)
+		}
+	})
+}
+
+// TestNoOverreadGemm runs the GEMM micro-kernel, the direct kernel and the packers of
+// every implementation on operands sized exactly to their documented contracts (see
+// the stubs in package asm), each ending at an unmapped page:
+//   - gemmKernel: a = k·mr, b = k·nr, c = (mr−1)·ldc + nr floats;
+//   - gemmDirect: a = (mr−1)·lda + k, b = (k−1)·ldb + nr, c = (mr−1)·ldc + nr;
+//   - packA: a = (mr−1)·lda + k; packB: b = (k−1)·ldb + nr; packBT: b = (nr−1)·ldb + k;
+//     dst = k·mr or k·nr.
+//
+// k runs past the packers' 4- and 8-step loops and their tails; the leading
+// dimensions are tight and padded. Packing is a copy, so the packed panels must equal
+// the pure-Go loop's.
+func TestNoOverreadGemm(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		mr, nr := im.mr, im.nr
+		fenced := func(n int) []float32 {
+			x := fencedFloats(t, n)
+			fillInput(rng, x, 1, 0)
+			return x
+		}
+		for k := 0; k <= 33; k++ {
+			for _, ldc := range []int{nr, nr + 3} {
+				a, b := fenced(k*mr), fenced(k*nr)
+				c := fenced((mr-1)*ldc + nr)
+				im.gemmKernel(k, a, b, c, ldc, 1, 0.5)
+				im.gemmKernel(k, a, b, c, ldc, 1, 0)
+			}
+			if k == 0 {
+				continue // the strided contracts below are stated for k ≥ 1
+			}
+			for _, pad := range []int{0, 5} {
+				lda, ldb, ldc := k+pad, nr+pad, nr+pad
+				if im.gemmDirect != nil {
+					a, b := fenced((mr-1)*lda+k), fenced((k-1)*ldb+nr)
+					c := fenced((mr-1)*ldc + nr)
+					im.gemmDirect(k, a, lda, b, ldb, c, ldc, 1, 0.5)
+					im.gemmDirect(k, a, lda, b, ldb, c, ldc, 1, 0)
+				}
+				if im.packA != nil {
+					a, dst := fenced((mr-1)*lda+k), fencedFloats(t, k*mr)
+					im.packA(k, a, lda, dst)
+					requirePacked(t, dst, k, mr, func(p, i int) float32 { return a[i*lda+p] }, "packA")
+				}
+				if im.packB != nil {
+					b, dst := fenced((k-1)*ldb+nr), fencedFloats(t, k*nr)
+					im.packB(k, b, ldb, dst)
+					requirePacked(t, dst, k, nr, func(p, j int) float32 { return b[p*ldb+j] }, "packB")
+				}
+				if im.packBT != nil {
+					ldbt := k + pad
+					b, dst := fenced((nr-1)*ldbt+k), fencedFloats(t, k*nr)
+					im.packBT(k, b, ldbt, dst)
+					requirePacked(t, dst, k, nr, func(p, j int) float32 { return b[j*ldbt+p] }, "packBT")
+				}
+			}
+		}
+	})
+}
+
+// requirePacked checks a panel of k steps of w values: dst[p·w+i] = src(p, i).
+func requirePacked(t *testing.T, dst []float32, k, w int, src func(p, i int) float32, what string) {
+	t.Helper()
+	for p := 0; p < k; p++ {
+		for i := 0; i < w; i++ {
+			require.Equal(t, math.Float32bits(src(p, i)), math.Float32bits(dst[p*w+i]), "%s: k=%d p=%d i=%d", what, k, p, i)
+		}
+	}
 }
