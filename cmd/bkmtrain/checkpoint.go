@@ -65,10 +65,14 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	tmp := f.Name()
-	if err := f.Chmod(0o644); err == nil {
-		if _, err = f.Write(data); err == nil {
-			err = f.Sync()
-		}
+	// Each step runs only if the ones before it succeeded; the first error wins and
+	// the temporary file is removed, so path is never replaced by a partial file.
+	err = f.Chmod(0o644)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
