@@ -13,6 +13,15 @@ package asm
 //go:noescape
 func ExpAVX2(dst, src []float32)
 
+// ExpLargeAVX2 is ExpAVX2 with a software prefetch ahead of src, for arrays larger
+// than L2. len(dst) is a multiple of 32 and len(src) ≥ len(dst); the results equal
+// ExpAVX2's bit for bit. Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i]) }
+//
+//go:noescape
+func ExpLargeAVX2(dst, src []float32)
+
 // ExpSubAVX2 computes dst[i] = e^(src[i] − m) and returns their sum, in 16 partial
 // sums. len(src) ≥ len(dst). Reference loop:
 //

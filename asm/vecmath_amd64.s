@@ -306,6 +306,78 @@ exp_done:
 	VZEROUPPER
 	RET
 
+// func ExpLargeAVX2(dst, src []float32)
+//
+// ExpAVX2's 32-lane loop with a software prefetch 2 KiB ahead of src, for arrays
+// larger than L2: there the loop waits on L3 and the hardware prefetcher alone does
+// not run far enough ahead. On cached arrays the two extra loads per iteration cost
+// more than they bring, hence a separate routine. len(dst) is a multiple of 32.
+// (Non-temporal stores and PREFETCHW on dst were tried and measured no gain.)
+TEXT ·ExpLargeAVX2(SB), NOSPLIT, $0-48
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    dst_len+8(FP), CX
+	MOVQ    src_base+24(FP), SI
+	SHRQ    $5, CX
+	JZ      explg_done
+	VMOVUPS expShifter<>(SB), Y15
+	VMOVUPS exp8Log2e<>(SB), Y14
+	VMOVUPS exp8Ln2Hi<>(SB), Y13
+	VMOVUPS exp8Ln2Lo<>(SB), Y12
+	VMOVUPS expC1<>(SB), Y11
+	VMOVUPS vmAbsMask<>(SB), Y10
+
+explg_loop:
+	PREFETCHT0 2048(SI) // prefetches never fault, so running past the end is harmless
+	PREFETCHT0 2112(SI)
+	VMOVUPS    (SI), Y6
+	VMOVUPS    32(SI), Y7
+	VMOVUPS    64(SI), Y8
+	VMOVUPS    96(SI), Y9
+	VPAND      Y10, Y6, Y0
+	VPAND      Y10, Y7, Y1
+	VPAND      Y10, Y8, Y2
+	VPAND      Y10, Y9, Y3
+	VPMAXUD    Y1, Y0, Y0
+	VPMAXUD    Y3, Y2, Y2
+	VPMAXUD    Y2, Y0, Y0
+	VPCMPGTD   expFastMax<>(SB), Y0, Y0
+	VMOVMSKPS  Y0, AX
+	TESTL      AX, AX
+	JNZ        explg_slow
+	EXP_FAST_REG(Y6, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y7, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y8, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST_REG(Y9, Y0, Y1, Y2, Y3, Y4)
+
+explg_store:
+	VMOVUPS Y6, (DI)
+	VMOVUPS Y7, 32(DI)
+	VMOVUPS Y8, 64(DI)
+	VMOVUPS Y9, 96(DI)
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     explg_loop
+
+explg_done:
+	VZEROUPPER
+	RET
+
+explg_slow:
+	VMOVUPS Y6, Y0
+	EXP_SLOW
+	VMOVUPS Y0, Y6
+	VMOVUPS Y7, Y0
+	EXP_SLOW
+	VMOVUPS Y0, Y7
+	VMOVUPS Y8, Y0
+	EXP_SLOW
+	VMOVUPS Y0, Y8
+	VMOVUPS Y9, Y0
+	EXP_SLOW
+	VMOVUPS Y0, Y9
+	JMP     explg_store
+
 // HSUM: X12 ← horizontal sum of Y12 in its low lane. Clobbers Y0, Y1.
 #define HSUM \
 	VEXTRACTF128 $1, Y12, X0 \

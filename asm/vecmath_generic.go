@@ -287,3 +287,11 @@ func GeluBackwardGeneric(dx, x, dy []float32) {
 		dx[i] += float32(g * dy[i])
 	}
 }
+
+// ExpLargeGeneric is the twin of the large-array exp kernels (ExpLargeAVX2): the
+// same loop as ExpGeneric; only the prefetching differs.
+func ExpLargeGeneric(dst, src []float32) {
+	for i := range dst {
+		dst[i] = Exp32(src[i])
+	}
+}

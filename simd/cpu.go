@@ -20,3 +20,11 @@ func cpuDescription() string {
 	}
 	return brand + " [" + strings.Join(feats, " ") + "]"
 }
+
+// l2Bytes is the per-core L2 cache size from cpuid, or 1 MiB when it is unknown.
+func l2Bytes() int {
+	if l2 := cpuid.CPU.Cache.L2; l2 > 0 {
+		return l2
+	}
+	return 1 << 20
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/kernelmachines/bkm/asm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -79,6 +80,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 				kern, twin func(dst, src []float32)
 			}{
 				{"exp", im.exp, genericVecmath.exp},
+				{"exp/large", func(dst, src []float32) { expLargeOrExp(im, dst, src) }, asm.ExpLargeGeneric},
 				{"tanh", im.tanh, genericVecmath.tanh},
 				{"gelu", im.gelu, genericVecmath.gelu},
 			} {

@@ -46,7 +46,31 @@ func mapChunks(fn string, k func(dst, src []float32), dst, src []float32) {
 // exp(NaN) = NaN, exp(+Inf) = +Inf, exp(−Inf) = 0, src[i] > 88.7228 gives +Inf;
 // results below the normal range (src[i] < −87.34) are subnormal or +0, within one
 // subnormal spacing. It panics if len(dst) != len(src).
-func Exp(dst, src []float32) { mapChunks("Exp", active.exp, dst, src) }
+func Exp(dst, src []float32) {
+	if active.expLarge == nil || len(dst)*4 < largeArrayBytes {
+		mapChunks("Exp", active.exp, dst, src)
+		return
+	}
+	checkSameLen("Exp", "dst", len(dst), "src", len(src))
+	checkAlias("Exp", dst, src)
+	expLargeArray(active, dst, src)
+}
+
+// largeArrayBytes: outputs at least this large (the per-core L2 size, from cpuid)
+// take the element-wise kernels' variants for arrays that stream from L3 or memory.
+var largeArrayBytes = l2Bytes()
+
+// expLargeArray runs im.expLarge over the multiple-of-32 body of dst, in chunks,
+// and im.exp over the tail.
+func expLargeArray(im *impl, dst, src []float32) {
+	body := len(dst) &^ 31
+	for done := 0; done < body; {
+		n := min(body-done, chunk) // chunk is a multiple of 32
+		im.expLarge(dst[done:done+n], src[done:done+n])
+		done += n
+	}
+	im.exp(dst[body:], src[body:])
+}
 
 // Log computes dst[i] = ln src[i], within 1 ULP of the correctly rounded result for
 // every positive input, subnormals included. log(±0) = −Inf, log(x < 0) = NaN,

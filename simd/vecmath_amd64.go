@@ -14,6 +14,8 @@ var avx2Vecmath = vecmathKernels{
 	expSub: asm.ExpSubAVX2,
 	expSum: asm.ExpSumAVX2,
 	gelu:   asm.GeluAVX2,
+
+	expLarge: asm.ExpLargeAVX2,
 }
 
 // archVecmath puts the AVX2+FMA vector-math kernels into the "avx2" implementation

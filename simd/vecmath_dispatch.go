@@ -11,6 +11,9 @@ type vecmathKernels struct {
 	expSub func(dst, src []float32, m float32) float32 // dst = e^(src−m), returns Σ dst
 	expSum func(x []float32, m float32) float32        // Σ e^(x−m), nothing stored
 	gelu   func(dst, src []float32)
+	// expLarge, if set, is exp tuned for arrays larger than L2 (it prefetches
+	// ahead); len(dst) must be a multiple of 32. Exp runs the rest with exp.
+	expLarge func(dst, src []float32)
 }
 
 var genericVecmath = vecmathKernels{

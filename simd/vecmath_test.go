@@ -19,6 +19,8 @@ func init() {
 	elementwiseRoutines = append(elementwiseRoutines,
 		elementwise{"exp", 1, 120, 0, func(im *impl, dst []float32, in [][]float32) { im.exp(dst, in[0]) }},
 		elementwise{"exp/small", 1, 4, 0, func(im *impl, dst []float32, in [][]float32) { im.exp(dst, in[0]) }},
+		// the large-array path: prefetching body in multiples of 32, then the tail
+		elementwise{"exp/large", 1, 120, 0, func(im *impl, dst []float32, in [][]float32) { expLargeOrExp(im, dst, in[0]) }},
 		elementwise{"log", 1, 100, 0, func(im *impl, dst []float32, in [][]float32) { im.log(dst, in[0]) }},
 		// positive inputs over many binades, computed in place (dst aliases src)
 		elementwise{"log/positive", 1, 30, 0, func(im *impl, dst []float32, in [][]float32) {
@@ -32,6 +34,48 @@ func init() {
 		elementwise{"gelu", 1, 8, 0, func(im *impl, dst []float32, in [][]float32) { im.gelu(dst, in[0]) }},
 		elementwise{"expSub/terms", 1, 40, 0, func(im *impl, dst []float32, in [][]float32) { im.expSub(dst, in[0], 1.5) }},
 	)
+}
+
+// expLargeOrExp runs the large-array exp path of im, or im.exp where im has none.
+func expLargeOrExp(im *impl, dst, src []float32) {
+	if im.expLarge == nil {
+		im.exp(dst, src)
+		return
+	}
+	expLargeArray(im, dst, src)
+}
+
+// TestExpLargeArrayAPI: Exp takes the large-array path above the threshold (lowered
+// here) and gives the same bits as the cached path, across chunk boundaries, at
+// several offsets, out of place and in place, without touching guard bands.
+func TestExpLargeArrayAPI(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		saved := largeArrayBytes
+		defer func() { largeArrayBytes = saved }()
+		rng := rand.New(rand.NewPCG(5, 6))
+		n := 3*chunk + 77
+		buf := make([]float32, n+16)
+		fillInput(rng, buf, 100, 7)
+		for off := 0; off < 16; off += 3 {
+			src := buf[off : off+n]
+			want := make([]float32, n)
+			largeArrayBytes = math.MaxInt
+			Exp(want, src)
+			got := make([]float32, n+16)
+			largeArrayBytes = 0
+			Exp(got[off:off+n], src)
+			requireULP(t, want, got[off:off+n], 0, "exp/large API")
+			for i, v := range got[:off] {
+				require.Zerof(t, v, "guard before dst at %d", i)
+			}
+			for i, v := range got[off+n:] {
+				require.Zerof(t, v, "guard after dst at %d", i)
+			}
+			inPlace := append([]float32(nil), src...)
+			Exp(inPlace, inPlace)
+			requireULP(t, want, inPlace, 0, "exp/large in place")
+		}
+	})
 }
 
 func nan32() float32      { return float32(math.NaN()) }
