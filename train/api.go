@@ -29,8 +29,11 @@ func Translate(m *Model, tok Tokenizer, src string, beam int, lenPenalty float64
 }
 
 // Generate continues prompt greedily with up to n ≥ 0 tokens with the decoder-only model
-// (stopping early at EOS). Prompt and continuation together fit in model.max_len tokens
-// (there is no sliding window): a longer prompt keeps its last tokens.
+// (stopping early at EOS). The model reads at most model.max_len positions (there is
+// no sliding window) and the token after the last position read is still predicted,
+// as in training, where a window of max_len inputs has max_len targets: prompt and
+// continuation together are at most max_len+1 tokens. A prompt longer than max_len−1
+// keeps its last max_len−1 tokens, leaving room for 2 more.
 func Generate(m *Model, tok Tokenizer, prompt string, n int) (string, error) {
 	if m.Cfg.Arch != "decoder" {
 		return "", fmt.Errorf("generate: the model is a %s, not a decoder-only language model", m.Cfg.Arch)

@@ -44,6 +44,7 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	evalEvery := fs.Int("eval-every", 100, "validate every N updates (the points of the learning curves)")
 	bleuN := fs.Int("bleu-sentences", 100, "validation sentences translated for BLEU at the end of each run (translation)")
 	beam := fs.Int("beam", 1, "beam size for BLEU")
+	lenPenalty := lenPenaltyFlag(fs)
 	tokKind := fs.String("tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
 	bpeVocab := fs.Int("bpe-vocab", 1000, "BPE vocabulary size")
 	if err := parseFlags(fs, args); err != nil {
@@ -51,6 +52,9 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if *beam < 1 {
 		return usagef("--beam = %d: must be ≥ 1", *beam)
+	}
+	if err := checkLenPenalty(*lenPenalty); err != nil {
+		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -113,7 +117,7 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		for _, seed := range seeds {
 			cfg := base
 			cfg.Model.Kernel, cfg.Model.LayerKernels, cfg.Seed = k, nil, seed
-			res, err := compareOne(cfg, ds, tok, filepath.Join(*outDir, fmt.Sprintf("%s-seed%d", k, seed)), *evalEvery, *bleuN, *beam, stderr)
+			res, err := compareOne(cfg, ds, tok, filepath.Join(*outDir, fmt.Sprintf("%s-seed%d", k, seed)), *evalEvery, *bleuN, *beam, *lenPenalty, stderr)
 			if err != nil {
 				if !errors.Is(err, errDiverged) {
 					return fmt.Errorf("kernel %s, seed %d: %w", k, seed, err)
@@ -166,7 +170,7 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 // compareOne trains one kernel with one seed into dir.
-func compareOne(cfg train.Config, ds *dataSet, tok train.Tokenizer, dir string, evalEvery, bleuN, beam int, log io.Writer) (runResult, error) {
+func compareOne(cfg train.Config, ds *dataSet, tok train.Tokenizer, dir string, evalEvery, bleuN, beam int, lenPenalty float64, log io.Writer) (runResult, error) {
 	if err := ensureWritableDir(dir); err != nil {
 		return runResult{}, err
 	}
@@ -174,6 +178,7 @@ func compareOne(cfg train.Config, ds *dataSet, tok train.Tokenizer, dir string, 
 	if err != nil {
 		return runResult{}, err
 	}
+	e.lenPenalty = lenPenalty
 	metrics, err := openMetrics(filepath.Join(dir, "metrics.jsonl"), false)
 	if err != nil {
 		return runResult{}, err

@@ -1,22 +1,36 @@
 package main
 
 import (
+	"flag"
 	"math"
 
 	"github.com/kernelmachines/bkm/train"
 )
 
-// lenPenalty is the beam-search length penalty α (scores are log p / len^α, fairseq's
-// default 1).
-const lenPenalty = 1.0
+// defaultLenPenalty is the beam-search length penalty α of --len-penalty (scores are
+// log p / len^α; fairseq's default 1).
+const defaultLenPenalty = 1.0
+
+// lenPenaltyFlag adds --len-penalty to fs.
+func lenPenaltyFlag(fs *flag.FlagSet) *float64 {
+	return fs.Float64("len-penalty", defaultLenPenalty, "beam-search length penalty α: hypotheses ranked by log p / len^α (0 = none; beam > 1 only)")
+}
+
+// checkLenPenalty rejects a length penalty that is not a finite number.
+func checkLenPenalty(a float64) error {
+	if math.IsNaN(a) || math.IsInf(a, 0) {
+		return usagef("--len-penalty = %v: must be a finite number", a)
+	}
+	return nil
+}
 
 // translate decodes each source sentence with train.Translate: greedily (beam 1) or
-// with beam search.
+// with beam search ranked with e.lenPenalty.
 func (e *engine) translate(src []string, beam int) ([]string, error) {
 	e.tr.Model.Training = false
 	out := make([]string, len(src))
 	for i, s := range src {
-		h, err := train.Translate(e.tr.Model, e.tok, s, beam, lenPenalty)
+		h, err := train.Translate(e.tr.Model, e.tok, s, beam, e.lenPenalty)
 		if err != nil {
 			return nil, err
 		}

@@ -145,6 +145,13 @@ func TestEndToEndTrainResumeEvalTranslate(t *testing.T) {
 	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
 	require.Len(t, strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"), 2, "one output line per input line: %q", r.stdout)
 
+	// Beam search with the length penalty set, at both ends of its usual range.
+	for _, alpha := range []string{"0", "2"} {
+		r = runBin(t, "Y dijo Dios\n", "translate", "--checkpoint", ckpt, "--threads", "1", "--beam", "3", "--len-penalty", alpha)
+		require.Equal(t, 0, r.code, "--len-penalty %s: stderr: %s", alpha, r.stderr)
+		require.Len(t, strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"), 1, "--len-penalty %s: %q", alpha, r.stdout)
+	}
+
 	r = runBin(t, "hola\n", "generate", "--checkpoint", ckpt)
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "holds a translation model: use bkmtrain translate")
@@ -236,6 +243,8 @@ func TestEndToEndErrors(t *testing.T) {
 		{"negative tokens", []string{"generate", "--checkpoint", good, "--tokens", "-1"}, 2, "bkmtrain generate: --tokens = -1: must be ≥ 0 (see bkmtrain generate -h)"},
 		{"zero beam in compare", []string{"compare-kernels", "--beam", "0", "--out", out}, 2, "bkmtrain compare-kernels: --beam = 0: must be ≥ 1"},
 		{"zero beam", []string{"translate", "--checkpoint", good, "--beam", "0"}, 2, "bkmtrain translate: --beam = 0: must be ≥ 1 (see bkmtrain translate -h)"},
+		{"NaN length penalty", []string{"translate", "--checkpoint", good, "--beam", "4", "--len-penalty", "NaN"}, 2, "bkmtrain translate: --len-penalty = NaN: must be a finite number"},
+		{"infinite length penalty in eval", []string{"eval", "--checkpoint", good, "--len-penalty", "-Inf"}, 2, "bkmtrain eval: --len-penalty = -Inf: must be a finite number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runBin(t, "", tc.args...)

@@ -20,6 +20,9 @@ type engine struct {
 	loader train.Loader
 	valid  []*train.Batch
 	ds     *dataSet
+	// lenPenalty is the beam-search length penalty α: hypotheses are ranked by
+	// log p / len^α (fairseq; default 1, set by --len-penalty).
+	lenPenalty float64
 }
 
 // newEngine builds the model from cfg (initialized from cfg.Seed) and the batches of ds
@@ -29,7 +32,7 @@ func newEngine(cfg train.Config, ds *dataSet, tok train.Tokenizer) (*engine, err
 	if err != nil {
 		return nil, fmt.Errorf("inconsistent config: %w", err)
 	}
-	e := &engine{cfg: cfg, task: taskOf(cfg), tok: tok, tr: tr, ds: ds}
+	e := &engine{cfg: cfg, task: taskOf(cfg), tok: tok, tr: tr, ds: ds, lenPenalty: defaultLenPenalty}
 	if m := cfg.Model; m.Vocab < e.tok.VocabSize() {
 		return nil, fmt.Errorf("inconsistent config: model.vocab = %d is smaller than the tokenizer's %d ids (--tokenizer sets it)", m.Vocab, e.tok.VocabSize())
 	}

@@ -235,6 +235,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	samples := fs.Int("samples", 2, "sample translations or generations printed at each validation")
 	bleuN := fs.Int("bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
 	beam := fs.Int("beam", 1, "beam size for the validation translations (1 = greedy)")
+	lenPenalty := lenPenaltyFlag(fs)
 	resume := fs.String("resume", "", "continue from this checkpoint (file or run directory); config flags other than --steps and --threads are not allowed")
 	tokKind := fs.String("tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
 	bpeVocab := fs.Int("bpe-vocab", 1000, "BPE vocabulary size (ids, including the 256 bytes and 3 specials)")
@@ -246,6 +247,9 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if *beam < 1 {
 		return usagef("--beam = %d: must be ≥ 1", *beam)
+	}
+	if err := checkLenPenalty(*lenPenalty); err != nil {
+		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -323,6 +327,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *resume != "" {
 		fmt.Fprintf(stderr, "bkmtrain: resumed from %s at step %d\n", *resume, e.steps())
 	}
+	e.lenPenalty = *lenPenalty
 	metrics.write(record{Kind: "event", Step: e.steps(), Event: "start", Detail: configJSON(cfg)})
 
 	res, err := trainLoop(e, runOpts{
@@ -360,7 +365,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 func isConfigFlag(fs *flag.FlagSet, name string) bool {
 	switch name {
 	case "train", "valid", "out", "save-every", "eval-every", "log-every", "samples", "bleu-sentences",
-		"beam", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab":
+		"beam", "len-penalty", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab":
 		return false
 	}
 	return fs.Lookup(name) != nil

@@ -32,12 +32,16 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	validPath := fs.String("valid", "", "validation data (TSV for translation, text for lm); default: the embedded validation set")
 	bleuN := fs.Int("bleu-sentences", 0, "translate this many validation sentences for BLEU (0 = all)")
 	beam := fs.Int("beam", 1, "beam size (1 = greedy)")
+	lenPenalty := lenPenaltyFlag(fs)
 	threads := fs.Int("threads", 0, "threads (0 = all cores)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *beam < 1 {
 		return usagef("--beam = %d: must be ≥ 1", *beam)
+	}
+	if err := checkLenPenalty(*lenPenalty); err != nil {
+		return err
 	}
 	if *ckpt == "" {
 		return usagef("--checkpoint is required")
@@ -60,6 +64,7 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	e.lenPenalty = *lenPenalty
 	vl := e.validate()
 	fmt.Fprintf(stdout, "step %d: valid loss %.4f, perplexity %.2f", e.steps(), vl, math.Exp(vl))
 	if task == "translate" {
@@ -104,8 +109,10 @@ func useModel(name string, args []string, stdin io.Reader, stdout, stderr io.Wri
 	beam := new(int)
 	*beam = 1
 	tokens := new(int)
+	lenPenalty := new(float64)
 	if name == "translate" {
 		fs.IntVar(beam, "beam", 1, "beam size (1 = greedy)")
+		lenPenalty = lenPenaltyFlag(fs)
 	} else {
 		fs.IntVar(tokens, "tokens", 100, "tokens to add to each line (greedy)")
 	}
@@ -119,10 +126,14 @@ func useModel(name string, args []string, stdin io.Reader, stdout, stderr io.Wri
 	if *tokens < 0 {
 		return usagef("--tokens = %d: must be ≥ 0", *tokens)
 	}
+	if err := checkLenPenalty(*lenPenalty); err != nil {
+		return err
+	}
 	e, err := openCheckpoint(*ckpt, *threads, nil)
 	if err != nil {
 		return err
 	}
+	e.lenPenalty = *lenPenalty
 	if want := map[string]string{"translate": "translate", "generate": "lm"}[name]; e.task != want {
 		other := map[string]string{"translate": "generate", "lm": "translate"}[want]
 		return fmt.Errorf("%s holds a %s model: use bkmtrain %s", *ckpt, map[string]string{"translate": "translation", "lm": "language"}[e.task], other)
