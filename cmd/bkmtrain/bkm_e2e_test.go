@@ -178,3 +178,89 @@ func writeModel(t *testing.T, path string, mf bkmModelFile) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, b, 0o644))
 }
+
+// TestEndToEndBKMProjections: with --wq and --wk the kernel sees q = W_Q t and
+// k = W_K s, so T and S may have different dimensions; fitting the raw points with
+// the projections gives the fitted values of fitting the projected points with
+// identity projections, the model file keeps the projections, and predict applies them.
+func TestEndToEndBKMProjections(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(7, 8))
+	T, S := randPoints(rng, 20, 3), randPoints(rng, 15, 5)
+	WQ, WK := randPoints(rng, 2, 3), randPoints(rng, 2, 5)
+	for _, w := range [][][]float64{WQ, WK} { // small logits keep the kernel matrices well conditioned
+		for _, row := range w {
+			for c := range row {
+				row[c] *= 0.4
+			}
+		}
+	}
+	project := func(x, w [][]float64) [][]float64 {
+		out := make([][]float64, len(x))
+		for i := range x {
+			out[i] = make([]float64, len(w))
+			for r := range w {
+				for c := range w[r] {
+					// the binary computes in float32: round inputs the same way
+					out[i][r] += float64(float32(w[r][c])) * float64(float32(x[i][c]))
+				}
+			}
+		}
+		return out
+	}
+	Q, K := project(T, WQ), project(S, WK)
+	R := make([][]float64, len(T))
+	for i := range T {
+		for j := range S {
+			R[i] = append(R[i], math.Sin(Q[i][0]*K[j][0])+0.3*Q[i][1]-0.2*K[j][1])
+		}
+	}
+	path := func(name string) string { return filepath.Join(dir, name) }
+	writeCSV(t, path("t.csv"), "", T)
+	writeCSV(t, path("s.csv"), "", S)
+	writeCSV(t, path("wq.csv"), "", WQ)
+	writeCSV(t, path("wk.csv"), "", WK)
+	writeCSV(t, path("q.csv"), "", Q)
+	writeCSV(t, path("k.csv"), "", K)
+	writeCSV(t, path("r.csv"), "", R)
+	writeCSV(t, path("wk3.csv"), "", randPoints(rng, 3, 5))
+
+	fit := func(name string, args ...string) [][]float64 {
+		t.Helper()
+		r := runBin(t, "", append([]string{"bkm", "fit", "--r", path("r.csv"), "--kernel", "edp", "--lambda", "0.1", // the two fits see inputs rounded differently
+
+			"--model", path(name + ".json"), "--out", path(name + ".csv")}, args...)...)
+		require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+		return parseCSV(t, mustRead(t, path(name+".csv")))
+	}
+	projected := fit("projected", "--t", path("t.csv"), "--s", path("s.csv"), "--wq", path("wq.csv"), "--wk", path("wk.csv"))
+	identity := fit("identity", "--t", path("q.csv"), "--s", path("k.csv"))
+	require.Len(t, projected, len(identity))
+	for i := range projected {
+		require.InDeltaSlice(t, identity[i], projected[i], 1e-3, "row %d", i)
+	}
+	var mf bkmModelFile
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, path("projected.json"))), &mf))
+	require.Equal(t, 2, mf.D)
+	require.Len(t, mf.WQ, 2*3)
+	require.Len(t, mf.WK, 2*5)
+
+	// predict rebuilds the projections from the model file.
+	r := runBin(t, "", "bkm", "predict", "--model", path("projected.json"), "--t", path("t.csv"), "--s", path("s.csv"))
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Equal(t, projected, parseCSV(t, r.stdout))
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--wq", path("wk.csv"), "--wk", path("wk.csv")}, "wk.csv (--wq) is 2×5: want D×3, one column per coordinate of the points of " + path("t.csv")},
+		{[]string{"--wq", path("wq.csv"), "--wk", path("wk3.csv")}, "wk3.csv (--wk) has 3 rows but --wq has 2"},
+		{[]string{"--wq", path("wq.csv")}, "s.csv has 5 columns but the projection gives D = 2: give --wk too"},
+	} {
+		r := runBin(t, "", append([]string{"bkm", "fit", "--t", path("t.csv"), "--s", path("s.csv"), "--r", path("r.csv"), "--model", path("bad.json")}, tc.args...)...)
+		require.Equal(t, 1, r.code, "%v: %s", tc.args, r.stderr)
+		require.Contains(t, r.stderr, tc.want, fmt.Sprint(tc.args))
+		require.NoFileExists(t, path("bad.json"))
+	}
+}

@@ -42,6 +42,9 @@ type bkmModelFile struct {
 	Y           []float32 `json:"y,omitempty"`
 	R           []float32 `json:"r,omitempty"`
 	Mask        []bool    `json:"mask,omitempty"`
+	D           int       `json:"d,omitempty"`  // projected dimension (0: identity projections)
+	WQ          []float32 `json:"wq,omitempty"` // D×DT, q = W_Q t (absent: identity)
+	WK          []float32 `json:"wk,omitempty"` // D×DS, k = W_K s (absent: identity)
 	Report      string    `json:"report"`
 	Coefficient []float64 `json:"coefficients"`
 }
@@ -77,6 +80,8 @@ func bkmFit(args []string, stdout, stderr io.Writer) error {
 	yPath := fs.String("y", "", "P1: CSV of responses at the T points (n×p)")
 	rPath := fs.String("r", "", "P2: CSV of responses on pairs (n×m)")
 	maskPath := fs.String("mask", "", "P2: CSV of 0/1, which pairs of --r are observed (n×m; default all)")
+	wqPath := fs.String("wq", "", "CSV of the target projection W_Q (D×d_t): the kernel sees q = W_Q t (default identity)")
+	wkPath := fs.String("wk", "", "CSV of the source projection W_K (D×d_s): the kernel sees k = W_K s (default identity)")
 	kernel := fs.String("kernel", "edp", "kernel of attention's zoo: edp, rbf, laplace, expint, intersection, poly<p>, taylor<N>, linear, favor<D>")
 	gamma := fs.Float64("gamma", 0, "kernel scale γ (0 = 1/√d)")
 	lambda := fs.Float64("lambda", 1e-3, "regularization λ > 0")
@@ -108,6 +113,9 @@ func bkmFit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if mf.S, mf.M, mf.DS, err = readCSVMatrix(*sPath); err != nil {
+		return err
+	}
+	if err := mf.readProjections(*wqPath, *wkPath, *tPath, *sPath); err != nil {
 		return err
 	}
 	if *yPath != "" {
@@ -264,12 +272,49 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 // problem builds the bkm.Problem (identity projections: T and S points are compared
 // directly by the kernel).
 func (mf *bkmModelFile) problem() (*bkm.Problem, error) {
-	k, err := attention.ByName(mf.Kernel, mf.DT)
+	d := mf.DT
+	if mf.D > 0 {
+		d = mf.D
+	}
+	k, err := attention.ByName(mf.Kernel, d)
 	if err != nil {
 		return nil, usagef("--kernel: %s", strings.TrimPrefix(err.Error(), "attention: "))
 	}
 	return &bkm.Problem{T: mf.T, N: mf.N, DT: mf.DT, S: mf.S, M: mf.M, DS: mf.DS, Kernel: k, Gamma: mf.Gamma,
-		Y: mf.Y, P: mf.P, R: mf.R, Mask: mf.Mask}, nil
+		WQ: mf.WQ, WK: mf.WK, D: mf.D, Y: mf.Y, P: mf.P, R: mf.R, Mask: mf.Mask}, nil
+}
+
+// readProjections reads the optional W_Q and W_K files: each has D rows (the same D
+// for both) and as many columns as the points it projects; without a file that side
+// is the identity, which needs its points to have D coordinates already.
+func (mf *bkmModelFile) readProjections(wqPath, wkPath, tPath, sPath string) error {
+	type side struct {
+		flag, path, points string
+		dim                int
+		w                  *[]float32
+	}
+	for _, s := range []side{{"--wq", wqPath, tPath, mf.DT, &mf.WQ}, {"--wk", wkPath, sPath, mf.DS, &mf.WK}} {
+		if s.path == "" {
+			continue
+		}
+		w, rows, cols, err := readCSVMatrix(s.path)
+		if err != nil {
+			return err
+		}
+		if cols != s.dim {
+			return fmt.Errorf("%s (%s) is %d×%d: want D×%d, one column per coordinate of the points of %s", s.path, s.flag, rows, cols, s.dim, s.points)
+		}
+		if mf.D != 0 && rows != mf.D {
+			return fmt.Errorf("%s (%s) has %d rows but --wq has %d: both project into the same D dimensions", s.path, s.flag, rows, mf.D)
+		}
+		mf.D, *s.w = rows, w
+	}
+	for _, s := range []side{{"--wq", wqPath, tPath, mf.DT, &mf.WQ}, {"--wk", wkPath, sPath, mf.DS, &mf.WK}} {
+		if mf.D != 0 && s.path == "" && s.dim != mf.D {
+			return fmt.Errorf("%s has %d columns but the projection gives D = %d: give %s too (without it, %s is the identity)", s.points, s.dim, mf.D, s.flag, s.flag)
+		}
+	}
+	return nil
 }
 
 // model rebuilds the fitted model from the stored problem and coefficients.
