@@ -188,6 +188,62 @@
 	SUBQ    CX, AX \
 	VMOVUPS (AX), Y13
 
+// EXP_CONSTS32 loads the constants of EXP_LOAD32 and EXP_FAST32 into Y10–Y15.
+#define EXP_CONSTS32 \
+	VMOVUPS expShifter<>(SB), Y15 \
+	VMOVUPS exp8Log2e<>(SB), Y14 \
+	VMOVUPS exp8Ln2Hi<>(SB), Y13 \
+	VMOVUPS exp8Ln2Lo<>(SB), Y12 \
+	VMOVUPS expC1<>(SB), Y11 \
+	VMOVUPS vmAbsMask<>(SB), Y10
+
+// EXP_STORE32 stores Y6–Y9 to the 32 floats at DI.
+#define EXP_STORE32 \
+	VMOVUPS Y6, (DI) \
+	VMOVUPS Y7, 32(DI) \
+	VMOVUPS Y8, 64(DI) \
+	VMOVUPS Y9, 96(DI)
+
+// EXP_LOAD32: Y6–Y9 ← the 32 floats at SI, and ZF clear (JNZ taken) if any of them
+// needs EXP_SLOW; the abs mask in Y10. Clobbers Y0–Y3 and AX.
+#define EXP_LOAD32 \
+	VMOVUPS   (SI), Y6 \
+	VMOVUPS   32(SI), Y7 \
+	VMOVUPS   64(SI), Y8 \
+	VMOVUPS   96(SI), Y9 \
+	VPAND     Y10, Y6, Y0 \
+	VPAND     Y10, Y7, Y1 \
+	VPAND     Y10, Y8, Y2 \
+	VPAND     Y10, Y9, Y3 \
+	VPMAXUD   Y1, Y0, Y0 \
+	VPMAXUD   Y3, Y2, Y2 \
+	VPMAXUD   Y2, Y0, Y0 \
+	VPCMPGTD  expFastMax<>(SB), Y0, Y0 \
+	VMOVMSKPS Y0, AX \
+	TESTL     AX, AX
+
+// EXP_FAST32: Y6–Y9 ← e^Y6–Y9 on the fast path, constants in Y11–Y15. Clobbers Y0–Y4.
+#define EXP_FAST32 \
+	EXP_FAST_REG(Y6, Y0, Y1, Y2, Y3, Y4) \
+	EXP_FAST_REG(Y7, Y0, Y1, Y2, Y3, Y4) \
+	EXP_FAST_REG(Y8, Y0, Y1, Y2, Y3, Y4) \
+	EXP_FAST_REG(Y9, Y0, Y1, Y2, Y3, Y4)
+
+// EXP_SLOW32: Y6–Y9 ← e^Y6–Y9 for any inputs. Clobbers Y0–Y5.
+#define EXP_SLOW32 \
+	VMOVUPS Y6, Y0 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y6 \
+	VMOVUPS Y7, Y0 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y7 \
+	VMOVUPS Y8, Y0 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y8 \
+	VMOVUPS Y9, Y0 \
+	EXP_SLOW \
+	VMOVUPS Y0, Y9
+
 // func ExpAVX2(dst, src []float32)
 TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
@@ -198,60 +254,25 @@ TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
 	// Y10–Y15 (EXP_SLOW clobbers only Y0–Y5): one range check per group.
 	CMPQ         CX, $32
 	JB           exp_loop16
-	VMOVUPS      expShifter<>(SB), Y15
-	VMOVUPS      exp8Log2e<>(SB), Y14
-	VMOVUPS      exp8Ln2Hi<>(SB), Y13
-	VMOVUPS      exp8Ln2Lo<>(SB), Y12
-	VMOVUPS      expC1<>(SB), Y11
-	VMOVUPS      vmAbsMask<>(SB), Y10
+	EXP_CONSTS32
 
 exp_loop32:
-	VMOVUPS   (SI), Y6
-	VMOVUPS   32(SI), Y7
-	VMOVUPS   64(SI), Y8
-	VMOVUPS   96(SI), Y9
-	VPAND     Y10, Y6, Y0
-	VPAND     Y10, Y7, Y1
-	VPAND     Y10, Y8, Y2
-	VPAND     Y10, Y9, Y3
-	VPMAXUD   Y1, Y0, Y0
-	VPMAXUD   Y3, Y2, Y2
-	VPMAXUD   Y2, Y0, Y0
-	VPCMPGTD  expFastMax<>(SB), Y0, Y0
-	VMOVMSKPS Y0, AX
-	TESTL     AX, AX
-	JNZ       exp_slow32
-	EXP_FAST_REG(Y6, Y0, Y1, Y2, Y3, Y4)
-	EXP_FAST_REG(Y7, Y0, Y1, Y2, Y3, Y4)
-	EXP_FAST_REG(Y8, Y0, Y1, Y2, Y3, Y4)
-	EXP_FAST_REG(Y9, Y0, Y1, Y2, Y3, Y4)
-	VMOVUPS   Y6, (DI)
-	VMOVUPS   Y7, 32(DI)
-	VMOVUPS   Y8, 64(DI)
-	VMOVUPS   Y9, 96(DI)
+	EXP_LOAD32
+	JNZ exp_slow32
+	EXP_FAST32
 
-exp_next32:
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JAE  exp_loop32
-	JMP  exp_loop16
+exp_store32:
+	EXP_STORE32
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	SUBQ    $32, CX
+	CMPQ    CX, $32
+	JAE     exp_loop32
+	JMP     exp_loop16
 
 exp_slow32:
-	VMOVUPS (SI), Y0
-	EXP_SLOW
-	VMOVUPS Y0, (DI)
-	VMOVUPS 32(SI), Y0
-	EXP_SLOW
-	VMOVUPS Y0, 32(DI)
-	VMOVUPS 64(SI), Y0
-	EXP_SLOW
-	VMOVUPS Y0, 64(DI)
-	VMOVUPS 96(SI), Y0
-	EXP_SLOW
-	VMOVUPS Y0, 96(DI)
-	JMP     exp_next32
+	EXP_SLOW32
+	JMP exp_store32
 
 exp_loop16:
 	CMPQ       CX, $16
@@ -319,41 +340,17 @@ TEXT ·ExpLargeAVX2(SB), NOSPLIT, $0-48
 	MOVQ    src_base+24(FP), SI
 	SHRQ    $5, CX
 	JZ      explg_done
-	VMOVUPS expShifter<>(SB), Y15
-	VMOVUPS exp8Log2e<>(SB), Y14
-	VMOVUPS exp8Ln2Hi<>(SB), Y13
-	VMOVUPS exp8Ln2Lo<>(SB), Y12
-	VMOVUPS expC1<>(SB), Y11
-	VMOVUPS vmAbsMask<>(SB), Y10
+	EXP_CONSTS32
 
 explg_loop:
 	PREFETCHT0 2048(SI) // prefetches never fault, so running past the end is harmless
 	PREFETCHT0 2112(SI)
-	VMOVUPS    (SI), Y6
-	VMOVUPS    32(SI), Y7
-	VMOVUPS    64(SI), Y8
-	VMOVUPS    96(SI), Y9
-	VPAND      Y10, Y6, Y0
-	VPAND      Y10, Y7, Y1
-	VPAND      Y10, Y8, Y2
-	VPAND      Y10, Y9, Y3
-	VPMAXUD    Y1, Y0, Y0
-	VPMAXUD    Y3, Y2, Y2
-	VPMAXUD    Y2, Y0, Y0
-	VPCMPGTD   expFastMax<>(SB), Y0, Y0
-	VMOVMSKPS  Y0, AX
-	TESTL      AX, AX
+	EXP_LOAD32
 	JNZ        explg_slow
-	EXP_FAST_REG(Y6, Y0, Y1, Y2, Y3, Y4)
-	EXP_FAST_REG(Y7, Y0, Y1, Y2, Y3, Y4)
-	EXP_FAST_REG(Y8, Y0, Y1, Y2, Y3, Y4)
-	EXP_FAST_REG(Y9, Y0, Y1, Y2, Y3, Y4)
+	EXP_FAST32
 
 explg_store:
-	VMOVUPS Y6, (DI)
-	VMOVUPS Y7, 32(DI)
-	VMOVUPS Y8, 64(DI)
-	VMOVUPS Y9, 96(DI)
+	EXP_STORE32
 	ADDQ    $128, SI
 	ADDQ    $128, DI
 	DECQ    CX
@@ -364,19 +361,8 @@ explg_done:
 	RET
 
 explg_slow:
-	VMOVUPS Y6, Y0
-	EXP_SLOW
-	VMOVUPS Y0, Y6
-	VMOVUPS Y7, Y0
-	EXP_SLOW
-	VMOVUPS Y0, Y7
-	VMOVUPS Y8, Y0
-	EXP_SLOW
-	VMOVUPS Y0, Y8
-	VMOVUPS Y9, Y0
-	EXP_SLOW
-	VMOVUPS Y0, Y9
-	JMP     explg_store
+	EXP_SLOW32
+	JMP explg_store
 
 // HSUM: X12 ← horizontal sum of Y12 in its low lane. Clobbers Y0, Y1.
 #define HSUM \
