@@ -16,6 +16,13 @@ type Options struct {
 	Causal       bool    // query i sees key j iff j ≤ i + Nk − Nq
 	KeyMask      []bool  // nil or [B, Nk]: true = attend, false = padding
 	Unnormalized bool    // out_i = Σ_j κ_ij v_j, without dividing by Σ_j κ_ij
+	// Dropout p ∈ [0, 1) drops normalized attention weights as F.dropout(P, p) does:
+	// out_i = Σ_j (M_ij/(1−p))·P_ij·v_j with M_ij ∈ {0, 1} drawn by a counter-based hash
+	// of (DropoutSeed, b·H+h, i, j) that Forward and Backward both recompute (see
+	// dropout.go). The row statistics do not change. Give every call its own seed.
+	// ForwardLinear rejects Dropout ≠ 0.
+	Dropout     float32
+	DropoutSeed uint64
 }
 
 // Gamma returns the scale used for head dimension d: Scale, or 1/√d when it is 0.
@@ -69,6 +76,7 @@ type call struct {
 	split    bool
 	nw       int
 	ws       *Workspace
+	drop     dropper
 
 	phase phase
 	ntask int
@@ -95,13 +103,16 @@ func checkShape(fn string, o *Options, b, h, nq, nk, d int) {
 	if !(o.Scale == o.Scale) || math.IsInf(float64(o.Scale), 0) {
 		panic(fmt.Sprintf("attention: %s: Scale = %v", fn, o.Scale))
 	}
+	if !(o.Dropout >= 0 && o.Dropout < 1) {
+		panic(fmt.Sprintf("attention: %s: Dropout = %v: must be in [0, 1)", fn, o.Dropout))
+	}
 	o.kernel().checkFavorDim(fn, d)
 }
 
 func (c *call) init(o *Options, b, h, nq, nk, d int, ws *Workspace) {
 	z := o.kernel()
 	*c = call{o: o, z: z, gamma: o.Gamma(d), exp: z.ExpFamily(), b: b, h: h, nq: nq, nk: nk, d: d,
-		off: nk - nq, ws: ws}
+		off: nk - nq, ws: ws, drop: newDropper(o.Dropout, o.DropoutSeed)}
 	if z.usesFeatures() {
 		c.f = z.FeatureDim(d)
 	}
@@ -507,6 +518,13 @@ func (c *call) forwardTile(w, t int) {
 			}
 			m[r] = mnew
 		}
+		if c.drop.on {
+			// l keeps every visible key; only the P·V product loses the dropped ones.
+			key := c.drop.head(bh)
+			for r := 0; r < nr; r++ {
+				c.drop.apply(s[r*ld:r*ld+nc], dropState(key, i0+r, j0, c.nk), dropGamma)
+			}
+		}
 		simd.Sgemm(false, false, nr, d, nc, 1, s, ld, v[j0*d:], d, 1, o, d)
 	}
 	out := c.out[(bh*c.nq+i0)*d:]
@@ -540,6 +558,9 @@ func (c *call) forwardTile(w, t int) {
 		if scale == 0 {
 			clear(dst)
 			continue
+		}
+		if c.drop.on {
+			scale *= c.drop.scale
 		}
 		for j, x := range src {
 			dst[j] = x * scale
@@ -624,46 +645,72 @@ func (c *call) backwardKeyTile(w, bh, j0 int) {
 				}
 			}
 		}
-		// dV += Pᵀ dO; dP = dO Vᵀ.
-		simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+		// dV += Pᵀ dO; dP = dO Vᵀ. With dropout dV needs the dropped P, which is formed
+		// after W (W needs P itself), so its GEMM runs last.
+		if !c.drop.on {
+			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+		}
 		simd.Sgemm(false, true, nr, nc, d, 1, dout[i0*d:], d, v, d, 0, dp, ld)
 		// W = ∂L/∂logit = P∘(dP − D_i) for exp-family kernels, ∂L/∂κ = (dP − D_i)/Z_i
-		// otherwise; masked entries get 0.
+		// otherwise; masked entries get 0. With dropout dP is the gradient at the
+		// dropped weights, (M/(1−p))∘(dO Vᵀ), and D_i = dO_i·O_i is still Σ_j P_ij dP_ij.
 		masked := c.tileMasked(b, i0, j0, nc)
+		var key uint64
+		if c.drop.on {
+			key = c.drop.head(bh)
+		}
 		for r := 0; r < nr; r++ {
 			wr := dp[r*ld : r*ld+nc]
 			pr := s[r*ld : r*ld+nc]
-			di := drow[i0+r]
-			if c.exp {
-				for j := range wr {
-					if pr[j] == 0 {
-						wr[j] = 0
-					} else {
-						wr[j] = pr[j] * (wr[j] - di)
-					}
-				}
-				continue
+			var mr []float32
+			if c.drop.on {
+				mr = buf.mrow[:nc]
+				c.drop.mask(mr, dropState(key, i0+r, j0, c.nk), dropGamma)
+				simd.Mul(wr, wr, mr)
 			}
-			inv := float32(1)
-			if !c.o.Unnormalized {
-				z := stats[i0+r]
-				inv = 0
-				if math.Abs(float64(z)) > guardEps {
-					inv = 1 / z
-				}
-			}
-			for j := range wr {
-				wr[j] = (wr[j] - di) * inv
-			}
-			if masked {
-				for j := range wr {
-					if c.masked(b, i0+r, j0+j) {
-						wr[j] = 0
-					}
-				}
+			c.wRow(b, i0+r, j0, wr, pr, drow[i0+r], stats[i0+r], masked)
+			if mr != nil {
+				simd.Mul(pr, pr, mr) // the dropped weights, for dV
 			}
 		}
+		if c.drop.on {
+			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+		}
 		c.chainTile(bh, i0, nr, j0, nc, dp, buf.r, q, k, dqt, width, dk)
+	}
+}
+
+// wRow turns the dP row wr of query i over keys j0..j0+len(wr)-1 into W, given the
+// row pr of P, D_i = di and the row statistic z: P∘(dP − D_i) for exp-family kernels,
+// (dP − D_i)/Z_i otherwise ((dP − D_i) unnormalized, 0 for a guarded row); masked
+// keys get 0 (tileMasked says whether the tile has any).
+func (c *call) wRow(b, i, j0 int, wr, pr []float32, di, z float32, tileMasked bool) {
+	if c.exp {
+		for j := range wr {
+			if pr[j] == 0 {
+				wr[j] = 0
+			} else {
+				wr[j] = pr[j] * (wr[j] - di)
+			}
+		}
+		return
+	}
+	inv := float32(1)
+	if !c.o.Unnormalized {
+		inv = 0
+		if math.Abs(float64(z)) > guardEps {
+			inv = 1 / z
+		}
+	}
+	for j := range wr {
+		wr[j] = (wr[j] - di) * inv
+	}
+	if tileMasked {
+		for j := range wr {
+			if c.masked(b, i, j0+j) {
+				wr[j] = 0
+			}
+		}
 	}
 }
 
