@@ -59,7 +59,7 @@ func transposeTiles(n, d, tile int, src, dst []float32) {
 // are all untransposed GEMMs (Qᵀ, Kᵀ, dOᵀ are transposed once per head in the prep
 // phase, dQᵀ is transposed back at the end) and the row passes are vector adds,
 // multiplies and exps.
-func (c *call) backwardKeyTileT(w, bh, j0 int) {
+func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	d, ld, g := c.d, tileQ, c.gamma
 	nq, nk := c.nq, c.nk
 	nc := min(tileK, nk-j0)
@@ -76,7 +76,7 @@ func (c *call) backwardKeyTileT(w, bh, j0 int) {
 	kT := c.kT[bh*c.blocks(nk, tileK)+j0*d:] // the d×tileK block of this key tile
 	negL := c.negL[bh*nq:]
 	negD := c.negD[bh*nq:]
-	dqT := c.dqTargetT(w, bh)
+	dqT := c.dqTargetT(acc, bh)
 	b := bh / c.h
 	// keys masked by padding contribute nothing and receive nothing
 	var keyOK []bool
@@ -146,12 +146,12 @@ func (c *call) dropTileT(bh, i0, nr, j0, nc int, st, dpt, mrow, v, doT, negD []f
 	}
 }
 
-// dqTargetT is where worker w accumulates head bh's dQᵀ blocks: the shared dqT, or in
-// split mode a private buffer of the same layout for workers other than 0.
-func (c *call) dqTargetT(w, bh int) []float32 {
+// dqTargetT is accumulator a of head bh's dQᵀ blocks: the shared dqT, or in split mode
+// for a > 0 private buffer a of the same layout (see backwardTask).
+func (c *call) dqTargetT(a, bh int) []float32 {
 	base := c.dqT
-	if c.split && w > 0 {
-		base = c.priv[(w-1)*c.privLen:]
+	if c.split && a > 0 {
+		base = c.priv[(a-1)*c.privLen:]
 	}
 	n := c.blocks(c.nq, tileQ)
 	return base[bh*n : (bh+1)*n]

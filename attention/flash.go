@@ -71,7 +71,7 @@ type call struct {
 	dqT      []float32 // fast backward: dQᵀ accumulators, same layout as qT
 	negL     []float32 // fast backward: −L_i (0 unnormalized, −Inf for empty rows)
 	negD     []float32 // fast backward: −D_i
-	priv     []float32 // backward split mode: private dq (or dfq) of workers 1..nw-1
+	priv     []float32 // backward split mode: private dq (or dfq) accumulators 1..nw-1
 	privLen  int
 	split    bool
 	nw       int
@@ -184,7 +184,7 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 	clear(c.dqT)
 	c.run(phPrep, c.prepTasks(), nw)
 	if c.split {
-		c.run(phBackward, bh*nkt, nw)
+		c.run(phBackward, bh*nw, nw)
 		c.run(phReduce, (c.privLen+reduceChunk-1)/reduceChunk, nw)
 	} else {
 		c.run(phBackward, bh, nw)
@@ -568,40 +568,47 @@ func (c *call) forwardTile(w, t int) {
 	}
 }
 
-// backwardTask runs the backward pass over key tiles: in split mode task t is one key
-// tile of one head, otherwise one whole head.
+// backwardTask runs the backward pass over key tiles. Normally task t is one whole head.
+// In split mode (fewer heads than workers) task t is accumulator a = t mod nw of head
+// t / nw: key tiles a, a+nw, a+2·nw, … in order, their query-side gradients summed
+// into accumulator a (0: dq itself, a > 0: private buffer a), which phReduce adds up in
+// a fixed order. Tiles are tied to accumulators, not to whichever worker picks the
+// task, so the result does not depend on scheduling.
 func (c *call) backwardTask(w, t int) {
-	nkt := (c.nk + tileK - 1) / tileK
 	tile := c.backwardKeyTile
 	if c.fastBackward() {
 		tile = c.backwardKeyTileT
 	}
 	if c.split {
-		tile(w, t/nkt, (t%nkt)*tileK)
+		a, bh := t%c.nw, t/c.nw
+		for j0 := a * tileK; j0 < c.nk; j0 += c.nw * tileK {
+			tile(w, a, bh, j0)
+		}
 		return
 	}
 	for j0 := 0; j0 < c.nk; j0 += tileK {
-		tile(w, t, j0)
+		tile(w, 0, t, j0)
 	}
 }
 
-// dqTarget returns where worker w accumulates query-side gradients of head bh (dq,
-// or dfq for feature kernels) and its row width.
-func (c *call) dqTarget(w, bh int) ([]float32, int) {
+// dqTarget returns accumulator a of the query-side gradients of head bh (dq, or dfq
+// for feature kernels; private buffer a in split mode when a > 0) and its row width.
+func (c *call) dqTarget(a, bh int) ([]float32, int) {
 	width := c.d
 	base := c.dq
 	if c.f > 0 {
 		width, base = c.f, c.dfq
 	}
-	if c.split && w > 0 {
-		base = c.priv[(w-1)*c.privLen:]
+	if c.split && a > 0 {
+		base = c.priv[(a-1)*c.privLen:]
 	}
 	return base[bh*c.nq*width : (bh+1)*c.nq*width], width
 }
 
-// backwardKeyTile accumulates the gradients of key tile j0 of head bh: dk, dv rows of
-// the tile, and its contribution to dq of every query that sees it.
-func (c *call) backwardKeyTile(w, bh, j0 int) {
+// backwardKeyTile accumulates the gradients of key tile j0 of head bh, with worker w's
+// scratch: dk, dv rows of the tile, and its contribution to dq of every query that
+// sees it (into accumulator acc, see backwardTask).
+func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 	d, ld := c.d, tileK
 	nc := min(tileK, c.nk-j0)
 	buf := &c.ws.workers[w]
@@ -614,7 +621,7 @@ func (c *call) backwardKeyTile(w, bh, j0 int) {
 	dv := c.dv[(bh*c.nk+j0)*d:]
 	stats := c.stats[bh*c.nq:]
 	drow := c.drow[bh*c.nq:]
-	dqt, width := c.dqTarget(w, bh)
+	dqt, width := c.dqTarget(acc, bh)
 	iStart := 0
 	if c.o.Causal {
 		iStart = max(0, j0-c.off)
@@ -820,7 +827,7 @@ func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, w
 // reduceChunk is the number of floats one reduce task adds.
 const reduceChunk = 1 << 14
 
-// reduceRows adds the private query-side accumulators of workers 1..nw-1 into their
+// reduceRows adds the private query-side accumulators 1..nw-1, in order, into their
 // target (dq, dfq or dQᵀ, all laid out like the private buffers), chunk t.
 func (c *call) reduceRows(t int) {
 	base := c.dq
