@@ -26,7 +26,17 @@
 // the row statistics (log-sum-exp for exp-family kernels, row sums otherwise) and
 // Backward recomputes the tiles. Work runs in parallel over batch×heads and tiles on
 // up to simd.Threads() goroutines. A Workspace (or the internal pool, if nil is
-// passed) holds every buffer, so steady-state calls do not allocate.
+// passed) holds every buffer, so steady-state calls do not allocate. Results are
+// bit-identical from call to call for a fixed thread count; out, stats, dK and dV are
+// bit-identical for any thread count, and so is dQ unless B·H < threads, when Backward
+// splits one head's key tiles over per-accumulator partial dQ sums.
+//
+// Attention dropout (Options.Dropout p, Options.DropoutSeed) is F.dropout applied to the
+// normalized attention weights inside the fused passes: out_i = Σ_j (M_ij/(1−p))·P_ij·v_j,
+// the normalizer still over every visible key. The mask M is never stored: a
+// counter-based hash (SplitMix64 keyed by the seed and b·H+h, drawn at i·Nk+j; see
+// dropout.go) lets Forward, Backward and Reference recompute it, independently of
+// tiling and threads. ForwardLinear rejects dropout.
 //
 // ForwardLinear computes the same result for the finite-dimensional kernels (poly,
 // taylor, linear, favor) in linear time through their feature maps, with causal prefix

@@ -86,3 +86,23 @@ func ExampleMHForward() {
 	// Output:
 	// [1.000 0.000 0.330 0.670]
 }
+
+// Attention dropout: the mask is a hash of (DropoutSeed, head, i, j), so Backward
+// recomputes the forward mask without storing it; the row statistics (log-sum-exp over
+// every visible key) do not change.
+func ExampleOptions_dropout() {
+	const B, H, N, D = 1, 1, 3, 2
+	q := []float32{1, 0, 0, 1, 1, 1}
+	k := []float32{1, 0, 0, 1, 1, 1}
+	v := []float32{1, 2, 3, 4, 5, 6}
+	out, stats := make([]float32, N*D), make([]float32, N)
+	plain, plainStats := make([]float32, N*D), make([]float32, N)
+	o := &attention.Options{Causal: true, Dropout: 0.5, DropoutSeed: 42}
+	attention.Forward(o, B, H, N, N, D, q, k, v, out, stats, nil)
+	attention.Forward(&attention.Options{Causal: true}, B, H, N, N, D, q, k, v, plain, plainStats, nil)
+	fmt.Printf("%.3f\n%.3f\n%v\n", plain, out, stats[0] == plainStats[0] && stats[2] == plainStats[2])
+	// Output:
+	// [1.000 2.000 2.340 3.340 3.510 4.510]
+	// [2.000 4.000 0.660 1.321 0.000 0.000]
+	// true
+}

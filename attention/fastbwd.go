@@ -59,7 +59,7 @@ func transposeTiles(n, d, tile int, src, dst []float32) {
 // are all untransposed GEMMs (Qᵀ, Kᵀ, dOᵀ are transposed once per head in the prep
 // phase, dQᵀ is transposed back at the end) and the row passes are vector adds,
 // multiplies and exps.
-func (c *call) backwardKeyTileT(w, bh, j0 int) {
+func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	d, ld, g := c.d, tileQ, c.gamma
 	nq, nk := c.nq, c.nk
 	nc := min(tileK, nk-j0)
@@ -76,7 +76,7 @@ func (c *call) backwardKeyTileT(w, bh, j0 int) {
 	kT := c.kT[bh*c.blocks(nk, tileK)+j0*d:] // the d×tileK block of this key tile
 	negL := c.negL[bh*nq:]
 	negD := c.negD[bh*nq:]
-	dqT := c.dqTargetT(w, bh)
+	dqT := c.dqTargetT(acc, bh)
 	b := bh / c.h
 	// keys masked by padding contribute nothing and receive nothing
 	var keyOK []bool
@@ -108,24 +108,50 @@ func (c *call) backwardKeyTileT(w, bh, j0 int) {
 			simd.Add(row, row, negL[i0:i0+nr])
 			simd.Exp(row, row)
 		}
-		simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
-		simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT[qb:], tileQ, 0, dpt, ld)
-		for r := 0; r < nc; r++ {
-			row := dpt[r*ld : r*ld+nr]
-			simd.Add(row, row, negD[i0:i0+nr])
-			simd.Mul(row, row, st[r*ld:r*ld+nr])
+		if c.drop.on {
+			c.dropTileT(bh, i0, nr, j0, nc, st, dpt, buf.mrow, v, doT[qb:], negD[i0:i0+nr])
+			simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
+		} else {
+			simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
+			simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT[qb:], tileQ, 0, dpt, ld)
+			for r := 0; r < nc; r++ {
+				row := dpt[r*ld : r*ld+nr]
+				simd.Add(row, row, negD[i0:i0+nr])
+				simd.Mul(row, row, st[r*ld:r*ld+nr])
+			}
 		}
 		simd.Sgemm(false, false, nc, d, nr, g, dpt, ld, q[i0*d:], d, 1, dk, d)
 		simd.Sgemm(false, false, d, nr, nc, g, kT, tileK, dpt, ld, 1, dqT[qb:], tileQ)
 	}
 }
 
-// dqTargetT is where worker w accumulates head bh's dQᵀ blocks: the shared dqT, or in
-// split mode a private buffer of the same layout for workers other than 0.
-func (c *call) dqTargetT(w, bh int) []float32 {
+// dropTileT is the dropout version of the dPᵀ and dSᵀ steps of backwardKeyTileT: with
+// Mᵀ the scaled mask of the tile (row r: key j0+r against queries i0..i0+nr-1, one
+// query down the mask stream is Nk draws on),
+//
+//	dPᵀ = Mᵀ ∘ (V_j dOᵀ_i)     dSᵀ = Pᵀ ∘ (dPᵀ − D)     Pᵀ ← Mᵀ ∘ Pᵀ (for dV)
+func (c *call) dropTileT(bh, i0, nr, j0, nc int, st, dpt, mrow, v, doT, negD []float32) {
+	d, ld := c.d, tileQ
+	simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT, tileQ, 0, dpt, ld)
+	key := c.drop.head(bh)
+	m := mrow[:nr]
+	for r := 0; r < nc; r++ {
+		c.drop.mask(m, dropState(key, i0, j0+r, c.nk), uint64(c.nk)*dropGamma)
+		row := dpt[r*ld : r*ld+nr]
+		p := st[r*ld : r*ld+nr]
+		simd.Mul(row, row, m)
+		simd.Add(row, row, negD)
+		simd.Mul(row, row, p)
+		simd.Mul(p, p, m)
+	}
+}
+
+// dqTargetT is accumulator a of head bh's dQᵀ blocks: the shared dqT, or in split mode
+// for a > 0 private buffer a of the same layout (see backwardTask).
+func (c *call) dqTargetT(a, bh int) []float32 {
 	base := c.dqT
-	if c.split && w > 0 {
-		base = c.priv[(w-1)*c.privLen:]
+	if c.split && a > 0 {
+		base = c.priv[(a-1)*c.privLen:]
 	}
 	n := c.blocks(c.nq, tileQ)
 	return base[bh*n : (bh+1)*n]

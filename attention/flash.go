@@ -16,6 +16,13 @@ type Options struct {
 	Causal       bool    // query i sees key j iff j ≤ i + Nk − Nq
 	KeyMask      []bool  // nil or [B, Nk]: true = attend, false = padding
 	Unnormalized bool    // out_i = Σ_j κ_ij v_j, without dividing by Σ_j κ_ij
+	// Dropout p ∈ [0, 1) drops normalized attention weights as F.dropout(P, p) does:
+	// out_i = Σ_j (M_ij/(1−p))·P_ij·v_j with M_ij ∈ {0, 1} drawn by a counter-based hash
+	// of (DropoutSeed, b·H+h, i, j) that Forward and Backward both recompute (see
+	// dropout.go). The row statistics do not change. Give every call its own seed.
+	// ForwardLinear rejects Dropout ≠ 0.
+	Dropout     float32
+	DropoutSeed uint64
 }
 
 // Gamma returns the scale used for head dimension d: Scale, or 1/√d when it is 0.
@@ -64,11 +71,12 @@ type call struct {
 	dqT      []float32 // fast backward: dQᵀ accumulators, same layout as qT
 	negL     []float32 // fast backward: −L_i (0 unnormalized, −Inf for empty rows)
 	negD     []float32 // fast backward: −D_i
-	priv     []float32 // backward split mode: private dq (or dfq) of workers 1..nw-1
+	priv     []float32 // backward split mode: private dq (or dfq) accumulators 1..nw-1
 	privLen  int
 	split    bool
 	nw       int
 	ws       *Workspace
+	drop     dropper
 
 	phase phase
 	ntask int
@@ -95,13 +103,16 @@ func checkShape(fn string, o *Options, b, h, nq, nk, d int) {
 	if !(o.Scale == o.Scale) || math.IsInf(float64(o.Scale), 0) {
 		panic(fmt.Sprintf("attention: %s: Scale = %v", fn, o.Scale))
 	}
+	if !(o.Dropout >= 0 && o.Dropout < 1) {
+		panic(fmt.Sprintf("attention: %s: Dropout = %v: must be in [0, 1)", fn, o.Dropout))
+	}
 	o.kernel().checkFavorDim(fn, d)
 }
 
 func (c *call) init(o *Options, b, h, nq, nk, d int, ws *Workspace) {
 	z := o.kernel()
 	*c = call{o: o, z: z, gamma: o.Gamma(d), exp: z.ExpFamily(), b: b, h: h, nq: nq, nk: nk, d: d,
-		off: nk - nq, ws: ws}
+		off: nk - nq, ws: ws, drop: newDropper(o.Dropout, o.DropoutSeed)}
 	if z.usesFeatures() {
 		c.f = z.FeatureDim(d)
 	}
@@ -173,7 +184,7 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 	clear(c.dqT)
 	c.run(phPrep, c.prepTasks(), nw)
 	if c.split {
-		c.run(phBackward, bh*nkt, nw)
+		c.run(phBackward, bh*nw, nw)
 		c.run(phReduce, (c.privLen+reduceChunk-1)/reduceChunk, nw)
 	} else {
 		c.run(phBackward, bh, nw)
@@ -507,6 +518,13 @@ func (c *call) forwardTile(w, t int) {
 			}
 			m[r] = mnew
 		}
+		if c.drop.on {
+			// l keeps every visible key; only the P·V product loses the dropped ones.
+			key := c.drop.head(bh)
+			for r := 0; r < nr; r++ {
+				c.drop.apply(s[r*ld:r*ld+nc], dropState(key, i0+r, j0, c.nk), dropGamma)
+			}
+		}
 		simd.Sgemm(false, false, nr, d, nc, 1, s, ld, v[j0*d:], d, 1, o, d)
 	}
 	out := c.out[(bh*c.nq+i0)*d:]
@@ -541,46 +559,56 @@ func (c *call) forwardTile(w, t int) {
 			clear(dst)
 			continue
 		}
+		if c.drop.on {
+			scale *= c.drop.scale
+		}
 		for j, x := range src {
 			dst[j] = x * scale
 		}
 	}
 }
 
-// backwardTask runs the backward pass over key tiles: in split mode task t is one key
-// tile of one head, otherwise one whole head.
+// backwardTask runs the backward pass over key tiles. Normally task t is one whole head.
+// In split mode (fewer heads than workers) task t is accumulator a = t mod nw of head
+// t / nw: key tiles a, a+nw, a+2·nw, … in order, their query-side gradients summed
+// into accumulator a (0: dq itself, a > 0: private buffer a), which phReduce adds up in
+// a fixed order. Tiles are tied to accumulators, not to whichever worker picks the
+// task, so the result does not depend on scheduling.
 func (c *call) backwardTask(w, t int) {
-	nkt := (c.nk + tileK - 1) / tileK
 	tile := c.backwardKeyTile
 	if c.fastBackward() {
 		tile = c.backwardKeyTileT
 	}
 	if c.split {
-		tile(w, t/nkt, (t%nkt)*tileK)
+		a, bh := t%c.nw, t/c.nw
+		for j0 := a * tileK; j0 < c.nk; j0 += c.nw * tileK {
+			tile(w, a, bh, j0)
+		}
 		return
 	}
 	for j0 := 0; j0 < c.nk; j0 += tileK {
-		tile(w, t, j0)
+		tile(w, 0, t, j0)
 	}
 }
 
-// dqTarget returns where worker w accumulates query-side gradients of head bh (dq,
-// or dfq for feature kernels) and its row width.
-func (c *call) dqTarget(w, bh int) ([]float32, int) {
+// dqTarget returns accumulator a of the query-side gradients of head bh (dq, or dfq
+// for feature kernels; private buffer a in split mode when a > 0) and its row width.
+func (c *call) dqTarget(a, bh int) ([]float32, int) {
 	width := c.d
 	base := c.dq
 	if c.f > 0 {
 		width, base = c.f, c.dfq
 	}
-	if c.split && w > 0 {
-		base = c.priv[(w-1)*c.privLen:]
+	if c.split && a > 0 {
+		base = c.priv[(a-1)*c.privLen:]
 	}
 	return base[bh*c.nq*width : (bh+1)*c.nq*width], width
 }
 
-// backwardKeyTile accumulates the gradients of key tile j0 of head bh: dk, dv rows of
-// the tile, and its contribution to dq of every query that sees it.
-func (c *call) backwardKeyTile(w, bh, j0 int) {
+// backwardKeyTile accumulates the gradients of key tile j0 of head bh, with worker w's
+// scratch: dk, dv rows of the tile, and its contribution to dq of every query that
+// sees it (into accumulator acc, see backwardTask).
+func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 	d, ld := c.d, tileK
 	nc := min(tileK, c.nk-j0)
 	buf := &c.ws.workers[w]
@@ -593,7 +621,7 @@ func (c *call) backwardKeyTile(w, bh, j0 int) {
 	dv := c.dv[(bh*c.nk+j0)*d:]
 	stats := c.stats[bh*c.nq:]
 	drow := c.drow[bh*c.nq:]
-	dqt, width := c.dqTarget(w, bh)
+	dqt, width := c.dqTarget(acc, bh)
 	iStart := 0
 	if c.o.Causal {
 		iStart = max(0, j0-c.off)
@@ -624,46 +652,72 @@ func (c *call) backwardKeyTile(w, bh, j0 int) {
 				}
 			}
 		}
-		// dV += Pᵀ dO; dP = dO Vᵀ.
-		simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+		// dV += Pᵀ dO; dP = dO Vᵀ. With dropout dV needs the dropped P, which is formed
+		// after W (W needs P itself), so its GEMM runs last.
+		if !c.drop.on {
+			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+		}
 		simd.Sgemm(false, true, nr, nc, d, 1, dout[i0*d:], d, v, d, 0, dp, ld)
 		// W = ∂L/∂logit = P∘(dP − D_i) for exp-family kernels, ∂L/∂κ = (dP − D_i)/Z_i
-		// otherwise; masked entries get 0.
+		// otherwise; masked entries get 0. With dropout dP is the gradient at the
+		// dropped weights, (M/(1−p))∘(dO Vᵀ), and D_i = dO_i·O_i is still Σ_j P_ij dP_ij.
 		masked := c.tileMasked(b, i0, j0, nc)
+		var key uint64
+		if c.drop.on {
+			key = c.drop.head(bh)
+		}
 		for r := 0; r < nr; r++ {
 			wr := dp[r*ld : r*ld+nc]
 			pr := s[r*ld : r*ld+nc]
-			di := drow[i0+r]
-			if c.exp {
-				for j := range wr {
-					if pr[j] == 0 {
-						wr[j] = 0
-					} else {
-						wr[j] = pr[j] * (wr[j] - di)
-					}
-				}
-				continue
+			var mr []float32
+			if c.drop.on {
+				mr = buf.mrow[:nc]
+				c.drop.mask(mr, dropState(key, i0+r, j0, c.nk), dropGamma)
+				simd.Mul(wr, wr, mr)
 			}
-			inv := float32(1)
-			if !c.o.Unnormalized {
-				z := stats[i0+r]
-				inv = 0
-				if math.Abs(float64(z)) > guardEps {
-					inv = 1 / z
-				}
-			}
-			for j := range wr {
-				wr[j] = (wr[j] - di) * inv
-			}
-			if masked {
-				for j := range wr {
-					if c.masked(b, i0+r, j0+j) {
-						wr[j] = 0
-					}
-				}
+			c.wRow(b, i0+r, j0, wr, pr, drow[i0+r], stats[i0+r], masked)
+			if mr != nil {
+				simd.Mul(pr, pr, mr) // the dropped weights, for dV
 			}
 		}
+		if c.drop.on {
+			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+		}
 		c.chainTile(bh, i0, nr, j0, nc, dp, buf.r, q, k, dqt, width, dk)
+	}
+}
+
+// wRow turns the dP row wr of query i over keys j0..j0+len(wr)-1 into W, given the
+// row pr of P, D_i = di and the row statistic z: P∘(dP − D_i) for exp-family kernels,
+// (dP − D_i)/Z_i otherwise ((dP − D_i) unnormalized, 0 for a guarded row); masked
+// keys get 0 (tileMasked says whether the tile has any).
+func (c *call) wRow(b, i, j0 int, wr, pr []float32, di, z float32, tileMasked bool) {
+	if c.exp {
+		for j := range wr {
+			if pr[j] == 0 {
+				wr[j] = 0
+			} else {
+				wr[j] = pr[j] * (wr[j] - di)
+			}
+		}
+		return
+	}
+	inv := float32(1)
+	if !c.o.Unnormalized {
+		inv = 0
+		if math.Abs(float64(z)) > guardEps {
+			inv = 1 / z
+		}
+	}
+	for j := range wr {
+		wr[j] = (wr[j] - di) * inv
+	}
+	if tileMasked {
+		for j := range wr {
+			if c.masked(b, i, j0+j) {
+				wr[j] = 0
+			}
+		}
 	}
 }
 
@@ -773,7 +827,7 @@ func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, w
 // reduceChunk is the number of floats one reduce task adds.
 const reduceChunk = 1 << 14
 
-// reduceRows adds the private query-side accumulators of workers 1..nw-1 into their
+// reduceRows adds the private query-side accumulators 1..nw-1, in order, into their
 // target (dq, dfq or dQᵀ, all laid out like the private buffers), chunk t.
 func (c *call) reduceRows(t int) {
 	base := c.dq

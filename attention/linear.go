@@ -17,9 +17,14 @@ import (
 // Causal, queries are processed in chunks: keys every row of a chunk sees come from
 // the running prefix sums (S, z), the few keys on the chunk's diagonal are added
 // exactly. Cost O((Nq + Nk)·F·D) per head, extra memory O((Nq + Nk)·F + F·D) per
-// worker. It panics for infinite-dimensional kernels.
+// worker. It panics for infinite-dimensional kernels, and for Options.Dropout ≠ 0:
+// attention dropout drops single (query, key) weights, which the prefix sums over keys
+// never form (use Forward).
 func ForwardLinear(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws *Workspace) {
 	checkShape("ForwardLinear", o, B, H, Nq, Nk, D)
+	if o.Dropout != 0 {
+		panic(fmt.Sprintf("attention: ForwardLinear: Dropout = %v: the linear path cannot drop single weights; use Forward", o.Dropout))
+	}
 	z := o.kernel()
 	F := z.FeatureDim(D)
 	if F < 0 {

@@ -6,10 +6,13 @@ import "math"
 // computes, for q [B, H, Nq, D], k and v [B, H, Nk, D] and (if dout is not nil) the
 // output gradient dout [B, H, Nq, D], the outputs, the row statistics (as Forward
 // defines them) and the gradients, with the scalar float64 definitions of the
-// kernel (Value, Logit, Grad). It allocates freely and is meant for tests only.
+// kernel (Value, Logit, Grad). Dropout uses the same mask as Forward (the hash of
+// dropout.go). It allocates freely and is meant for tests only.
 func Reference(o *Options, B, H, Nq, Nk, D int, q, k, v, dout []float64) (out, stats, dq, dk, dv []float64) {
 	checkShape("Reference", o, B, H, Nq, Nk, D)
 	z := o.kernel()
+	drop := newDropper(o.Dropout, o.DropoutSeed)
+	keep := func(bh, i, j int) float64 { return drop.keep64(o.Dropout, bh, i, j, Nk) } // M_ij/(1−p)
 	gamma := float64(o.Gamma(D))
 	exp := z.ExpFamily()
 	off := Nk - Nq
@@ -87,8 +90,9 @@ func Reference(o *Options, B, H, Nq, Nk, D int, q, k, v, dout []float64) (out, s
 				}
 				oi := out[(bh*Nq+i)*D : (bh*Nq+i+1)*D]
 				for j := 0; j < Nk; j++ {
+					pd := P[i*Nk+j] * keep(bh, i, j)
 					for l := range oi {
-						oi[l] += P[i*Nk+j] * vh[j*D+l]
+						oi[l] += pd * vh[j*D+l]
 					}
 				}
 			}
@@ -111,11 +115,15 @@ func Reference(o *Options, B, H, Nq, Nk, D int, q, k, v, dout []float64) (out, s
 						continue
 					}
 					kj := kh[j*D : j*D+D]
+					// dp = ∂L/∂P_ij through the dropped weight (M_ij/(1−p))·P_ij;
+					// D_i = dO_i·O_i = Σ_j P_ij dp_ij still.
 					var dp float64
+					mk := keep(bh, i, j)
 					for l := range doi {
 						dp += doi[l] * vh[j*D+l]
-						dv[(bh*Nk+j)*D+l] += P[i*Nk+j] * doi[l]
+						dv[(bh*Nk+j)*D+l] += mk * P[i*Nk+j] * doi[l]
 					}
+					dp *= mk
 					// g = ∂L/∂κ_ij: exp-family P = κ·e^{−lse}, so g = (dP − D_i)e^{−lse}
 					// (e^0 when unnormalized); otherwise (dP − D_i)/Z_i.
 					var g float64

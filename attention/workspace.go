@@ -32,6 +32,7 @@ type workerBuf struct {
 	s, r, dp []float32 // score tile, raw tile (γ qᵀk for poly/taylor), dP tile: tileQ×tileK
 	o        []float32 // output accumulator: tileQ×D
 	m, l     []float32 // running max and sum: tileQ
+	mrow     []float32 // one row of the scaled dropout mask: max(tileQ, tileK)
 	lin      []float32 // ForwardLinear: features, prefix sums
 }
 
@@ -57,6 +58,7 @@ func (ws *Workspace) prepare(nw, dim, n int) []float32 {
 		b.o = grow(b.o, tileQ*max(dim, 1))
 		b.m = grow(b.m, tileQ)
 		b.l = grow(b.l, tileQ)
+		b.mrow = grow(b.mrow, max(tileQ, tileK))
 	}
 	ws.shared = grow(ws.shared, n)
 	return ws.shared

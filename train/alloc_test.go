@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestStepAllocations: a training step (forward, backward, clipping, AdamW, dropout on)
+// TestStepAllocations: a training step (forward, backward, clipping, AdamW, every dropout on)
 // allocates nothing once the arenas fit the batch shape, for both architectures.
 func TestStepAllocations(t *testing.T) {
 	if raceEnabled {
@@ -18,6 +18,7 @@ func TestStepAllocations(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Model = tinyModelConfig(arch)
 		cfg.Model.Dropout, cfg.Model.ActivationDropout, cfg.Model.LabelSmoothing = 0.1, 0.1, 0.1
+		cfg.Model.AttentionDropout = 0.1
 		cfg.Data = DataConfig{MaxTokens: 64, Batch: 2, Context: 8}
 		tr, err := NewTrainer(cfg)
 		require.NoError(t, err)

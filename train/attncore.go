@@ -27,13 +27,14 @@ func newAttnCore(kernel string, scale float32, d int) (*attnCore, error) {
 }
 
 // forward writes o [B, H, Nq, D] and the row statistics [B, H, Nq] backward needs.
-func (c *attnCore) forward(o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool) {
-	c.opt.Causal, c.opt.KeyMask = causal, keyMask
+// drop > 0 is attention dropout with mask seed seed (backward must get the same pair).
+func (c *attnCore) forward(o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool, drop float32, seed uint64) {
+	c.opt.Causal, c.opt.KeyMask, c.opt.Dropout, c.opt.DropoutSeed = causal, keyMask, drop, seed
 	attention.Forward(&c.opt, B, H, Nq, Nk, D, q, k, v, o, stats, c.ws)
 }
 
 // backward overwrites dq, dk, dv from do [B, H, Nq, D].
-func (c *attnCore) backward(dq, dk, dv, do, o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool) {
-	c.opt.Causal, c.opt.KeyMask = causal, keyMask
+func (c *attnCore) backward(dq, dk, dv, do, o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool, drop float32, seed uint64) {
+	c.opt.Causal, c.opt.KeyMask, c.opt.Dropout, c.opt.DropoutSeed = causal, keyMask, drop, seed
 	attention.Backward(&c.opt, B, H, Nq, Nk, D, q, k, v, o, do, stats, dq, dk, dv, c.ws)
 }

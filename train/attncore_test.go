@@ -1,17 +1,25 @@
 package train
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestGradAttnCore checks the attention call every layer makes (package attention's fused
 // forward and backward) by finite differences, for kernels of the zoo with causal and
-// key masks, self (Nq = Nk) and cross (Nq ≠ Nk) shapes.
+// key masks, self (Nq = Nk) and cross (Nq ≠ Nk) shapes, without and with attention
+// dropout (the seed fixes the mask, so the function stays smooth).
 func TestGradAttnCore(t *testing.T) {
 	rng := newRNG(7)
 	B, H, D := 2, 2, 4
 	for _, kernel := range []string{"edp", "rbf", "expint", "poly2", "taylor2", "linear"} {
 		for _, shape := range [][2]int{{3, 3}, {3, 4}} {
 			Nq, Nk := shape[0], shape[1]
-			for _, causal := range []bool{false, true} {
+			for _, mode := range []struct {
+				causal bool
+				drop   float32
+			}{{false, 0}, {true, 0}, {false, 0.3}, {true, 0.3}} {
+				causal, drop, seed := mode.causal, mode.drop, uint64(11)
 				core, err := newAttnCore(kernel, 0, D)
 				if err != nil {
 					t.Fatal(err)
@@ -28,11 +36,14 @@ func TestGradAttnCore(t *testing.T) {
 					}
 				}
 				o, st := make([]float32, len(q)), make([]float32, B*H*Nq)
-				loss := func() float64 { core.forward(o, st, q, k, v, B, H, Nq, Nk, D, causal, mask); return dotLoss(o, r) }
+				loss := func() float64 {
+					core.forward(o, st, q, k, v, B, H, Nq, Nk, D, causal, mask, drop, seed)
+					return dotLoss(o, r)
+				}
 				loss()
 				dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
-				core.backward(dq, dk, dv, r, o, st, q, k, v, B, H, Nq, Nk, D, causal, mask)
-				name := kernel
+				core.backward(dq, dk, dv, r, o, st, q, k, v, B, H, Nq, Nk, D, causal, mask, drop, seed)
+				name := fmt.Sprintf("%s causal=%v drop=%g", kernel, causal, drop)
 				checkGrad(t, name+" q", q, dq, loss)
 				checkGrad(t, name+" k", k, dk, loss)
 				checkGrad(t, name+" v", v, dv, loss)

@@ -155,7 +155,8 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	clear(dkh)
 	clear(dvh)
 	t0 = m.tick(ProfOther, t0)
-	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask)
+	p, seed := m.attnDropout(bl) // the forward pass's mask
+	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
 	if bl.kind == selfAttnBlock {
 		dqkv := sc.dqkv[:n*3*C]

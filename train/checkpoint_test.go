@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// smallRun is a tiny translation setup with dropout on, so resume must also restore the
-// dropout streams and the data order.
+// smallRun is a tiny translation setup with dropout on (residual, activation and
+// attention), so resume must also restore the dropout streams and the data order.
 func smallRun(t *testing.T, threads int) (Config, *PairLoader) {
 	t.Helper()
 	tok := ByteTokenizer{}
@@ -22,7 +22,7 @@ func smallRun(t *testing.T, threads int) (Config, *PairLoader) {
 	cfg := DefaultConfig()
 	cfg.Model.DModel, cfg.Model.Heads, cfg.Model.FFN, cfg.Model.EncLayers, cfg.Model.DecLayers = 32, 2, 64, 1, 1
 	cfg.Model.MaxLen = 96
-	cfg.Model.Dropout, cfg.Model.ActivationDropout = 0.1, 0.1
+	cfg.Model.Dropout, cfg.Model.ActivationDropout, cfg.Model.AttentionDropout = 0.1, 0.1, 0.1
 	cfg.Data.MaxTokens = 400
 	cfg.Optim.Accumulate = 2
 	cfg.Schedule.Warmup = 3
@@ -201,7 +201,7 @@ func TestThreadCountInvariance(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Model = ModelConfig{Arch: "decoder", Vocab: 259, DModel: 64, Heads: 4, FFN: 256, DecLayers: 2, MaxLen: 128,
 			PreLN: true, Positions: "learned", Activation: "gelu", ShareDecoderEmbeddings: true, Dropout: 0.1,
-			Kernel: "edp", Pad: BytePad, BOS: ByteBOS, EOS: ByteEOS}
+			AttentionDropout: 0.1, Kernel: "edp", Pad: BytePad, BOS: ByteBOS, EOS: ByteEOS}
 		cfg.Data = DataConfig{Batch: 4, Context: 128}
 		cfg.Threads = threads
 		tr, err := NewTrainer(cfg)

@@ -40,8 +40,9 @@ type ModelConfig struct {
 
 	Dropout           float32 `json:"dropout"`            // after embeddings and every sublayer
 	ActivationDropout float32 `json:"activation_dropout"` // inside the FFN, after the activation
-	// AttentionDropout would drop attention probabilities; the fused attention never forms
-	// them, so it must be 0.
+	// AttentionDropout drops normalized attention weights during training (package
+	// attention's Options.Dropout, applied inside the fused kernels), in every self-,
+	// cross- and decoder attention layer; never in evaluation or decoding.
 	AttentionDropout float32 `json:"attention_dropout"`
 	LabelSmoothing   float32 `json:"label_smoothing"`
 
@@ -175,8 +176,8 @@ func (m *ModelConfig) Validate() error {
 		return fmt.Errorf("model.enc_layers = %d: an encoder–decoder needs ≥ 1", m.EncLayers)
 	case m.MaxLen < 1:
 		return fmt.Errorf("model.max_len = %d: must be ≥ 1", m.MaxLen)
-	case m.AttentionDropout != 0:
-		return fmt.Errorf("model.attention_dropout = %g: not supported (the fused attention never materializes probabilities); use 0", m.AttentionDropout)
+	case !(m.AttentionDropout >= 0 && m.AttentionDropout < 1):
+		return fmt.Errorf("model.attention_dropout = %g: must be in [0, 1)", m.AttentionDropout)
 	case m.Dropout < 0 || m.Dropout >= 1:
 		return fmt.Errorf("model.dropout = %g: must be in [0, 1)", m.Dropout)
 	case m.ActivationDropout < 0 || m.ActivationDropout >= 1:

@@ -31,7 +31,8 @@ func TestConfigValidateNamesField(t *testing.T) {
 		{func(c *Config) { c.Model.Arch = "rnn" }, `model.arch = "rnn"`},
 		{func(c *Config) { c.Model.Kernel = "nope" }, `model.layer_kernels[0]: attention kernel "nope"`},
 		{func(c *Config) { c.Model.LayerKernels = []string{"edp"} }, "model.layer_kernels has 1 entries: the model has 6 attention layers"},
-		{func(c *Config) { c.Model.AttentionDropout = 0.1 }, "model.attention_dropout"},
+		{func(c *Config) { c.Model.AttentionDropout = 1 }, "model.attention_dropout = 1: must be in [0, 1)"},
+		{func(c *Config) { c.Model.AttentionDropout = -0.1 }, "model.attention_dropout = -0.1: must be in [0, 1)"},
 		{func(c *Config) { c.Model.Pad = 300 }, "model.pad = 300"},
 		{func(c *Config) { c.Optim.LR = 0 }, "optim.lr = 0"},
 		{func(c *Config) { c.Optim.Accumulate = 0 }, "optim.accumulate = 0"},
@@ -44,4 +45,7 @@ func TestConfigValidateNamesField(t *testing.T) {
 		tc.edit(&cfg)
 		require.ErrorContains(t, cfg.Validate(), tc.msg)
 	}
+	cfg := DefaultConfig()
+	cfg.Model.AttentionDropout = 0.1
+	require.NoError(t, cfg.Validate(), "attention dropout is supported")
 }

@@ -117,7 +117,7 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 					copy(vc[base+t*D:base+(t+1)*D], qkv[b*3*C+2*C+h*D:])
 					n := (t + 1) * D
 					bl.core.forward(d.o[b*C+h*D:b*C+(h+1)*D], d.st[:1], qkv[b*3*C+h*D:b*3*C+(h+1)*D],
-						kc[base:base+n], vc[base:base+n], 1, 1, 1, t+1, D, false, nil)
+						kc[base:base+n], vc[base:base+n], 1, 1, 1, t+1, D, false, nil, 0, 0)
 				}
 			}
 			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
@@ -126,7 +126,7 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 			linearForward(q, in, bl.qkv.w, bl.qkv.b, nb, C, C)
 			// Every hypothesis attends to the same source: the hypotheses are the query axis.
 			splitHeads(d.qh, q, 1, nb, H, D, C, 0)
-			bl.core.forward(d.oh[:nb*C], d.st[:nb*H], d.qh[:nb*C], d.ck[i][:d.S*C], d.cv[i][:d.S*C], 1, H, nb, d.S, D, false, nil)
+			bl.core.forward(d.oh[:nb*C], d.st[:nb*H], d.qh[:nb*C], d.ck[i][:d.S*C], d.cv[i][:d.S*C], 1, H, nb, d.S, D, false, nil, 0, 0)
 			mergeHeads(d.o, d.oh, 1, nb, H, D, C, 0)
 			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
 		case ffnBlock:

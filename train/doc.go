@@ -38,15 +38,19 @@
 // the number of target tokens over all micro-batches, so accumulating k micro-batches
 // equals one batch holding all of them. GELU is the tanh approximation; label smoothing
 // follows PyTorch's cross_entropy(label_smoothing=ε) (ε/V on every class), which differs
-// slightly from fairseq's ε/(V−1). Attention dropout is not supported (the fused
-// attention never materializes probabilities): Validate rejects it.
+// slightly from fairseq's ε/(V−1). Attention dropout (Model.AttentionDropout) drops
+// normalized attention weights inside package attention's fused kernels, as
+// F.dropout(softmax(S), p) does, in every self-, cross- and decoder attention layer during
+// training only (not in evaluation or decoding).
 //
 // # Determinism
 //
 // The same Config (seed included) and the same thread count give bit-identical losses:
 // initialization, dropout masks (PCG streams keyed by seed, micro-batch number, layer and
-// 4096-element chunk) and data order (seed and epoch) do not depend on timing, and every
-// reduction has a fixed order for a fixed thread count (TestDeterminism).
+// 4096-element chunk; for attention dropout a seed drawn from the PCG stream of seed,
+// micro-batch number and layer, which package attention hashes with the head, query and
+// key) and data order (seed and epoch) do not depend on timing, and every reduction has
+// a fixed order for a fixed thread count (TestDeterminism).
 //
 // What the thread count changes: which goroutine computes what, and, in one case, the
 // order of a sum. simd.Sgemm splits the rows or columns of C (never the k sum); the
@@ -54,9 +58,9 @@
 // layer-norm parameter gradients in one ordered pass; package attention splits
 // batch×heads. So with B·H ≥ threads the losses are bit-identical for any thread count
 // (TestThreadCountInvariance, 1 vs 2 threads). When B·H < threads, package attention's
-// backward splits key tiles and adds per-worker query gradients, so the last bits of dQ
-// (and everything after) may differ between thread counts; results stay deterministic
-// for a fixed count.
+// backward splits key tiles over per-accumulator query gradients added in a fixed
+// order, so the last bits of dQ (and everything after) may differ between thread
+// counts; results stay deterministic for a fixed count.
 // Checkpoints store the seed, the micro-batch counter and the data position, which is the
 // whole random state: a resumed run reproduces the straight run bit for bit (TestResume).
 //

@@ -1,6 +1,9 @@
 package train
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // Batch is one padded batch. Padding sits at the right of every row.
 type Batch struct {
@@ -113,6 +116,21 @@ func (m *Model) embed(out, mask []float32, tok []int32, wte, pos []float32, B, T
 
 func (m *Model) dropping(p float32) bool { return m.Training && p > 0 }
 
+// attnDropout returns the attention dropout probability of block bl for this step (0
+// unless training) and the seed of its mask. The seed is a function of the run seed,
+// the micro-batch counter and the block's site (its site+1, which attention blocks do
+// not use otherwise), all checkpointed, so a resumed run draws the same masks; package
+// attention hashes it with the head and the (query, key) position.
+func (m *Model) attnDropout(bl *block) (float32, uint64) {
+	p := m.Cfg.AttentionDropout
+	if !m.dropping(p) {
+		return 0, 0
+	}
+	var pcg rand.PCG
+	pcg.Seed(m.DropoutSeed^0x6a09e667f3bcc909, m.DropoutStep<<20|uint64(bl.site+1))
+	return p, pcg.Uint64()
+}
+
 // blockForward runs one residual block on x [B·T, C] (mem [B·S, C] is the encoder output
 // for cross-attention) and returns its output.
 func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32 {
@@ -204,7 +222,8 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mas
 		splitHeads(a.vh, kv, B, Tk, H, D, 2*C, C)
 	}
 	t0 = m.tick(ProfOther, t0)
-	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask)
+	p, seed := m.attnDropout(bl)
+	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
 	mergeHeads(a.merged, a.oh, B, Tq, H, D, C, 0)
 	t0 = m.tick(ProfOther, t0)

@@ -53,6 +53,17 @@ func TestModelGradients(t *testing.T) {
 		{"decoder-postln-dropout-tied", func(c *ModelConfig) {
 			c.Arch, c.Dropout, c.ShareDecoderEmbeddings = "decoder", 0.1, true
 		}, true},
+		// Attention dropout in every self-, cross- and decoder attention layer: the
+		// masks are fixed by (DropoutSeed, DropoutStep, layer), so the loss is smooth.
+		{"encdec-attention-dropout", func(c *ModelConfig) {
+			c.Dropout, c.ActivationDropout, c.AttentionDropout = 0.1, 0.1, 0.3
+		}, true},
+		{"encdec-preln-rbf-attention-dropout", func(c *ModelConfig) {
+			c.PreLN, c.Kernel, c.AttentionDropout = true, "rbf", 0.3
+		}, true},
+		{"decoder-preln-attention-dropout", func(c *ModelConfig) {
+			c.Arch, c.PreLN, c.AttentionDropout = "decoder", true, 0.3
+		}, true},
 	}
 	// Every kernel of the zoo but intersection: Σ min(q_d, k_d) has kinks wherever
 	// q_d = k_d, and in a whole model some perturbation of size h always crosses one, so
@@ -140,5 +151,55 @@ func TestModelPaddingInvariance(t *testing.T) {
 		s2, c2 := m.Forward(wide)
 		require.Equal(t, c1, c2)
 		require.InDelta(t, s1, s2, 1e-4*math.Abs(s1), fmt.Sprint(arch))
+	}
+}
+
+// TestAttentionDropoutWiring: attention dropout acts only in training, in every attention
+// layer, with a mask that depends on the step and the layer and is the same in forward
+// and backward (TestModelGradients checks the gradients with it on).
+func TestAttentionDropoutWiring(t *testing.T) {
+	for _, arch := range []string{"encdec", "decoder"} {
+		cfg := tinyModelConfig(arch)
+		plain, err := NewModel(cfg, 5)
+		require.NoError(t, err)
+		cfg.AttentionDropout = 0.3
+		m, err := NewModel(cfg, 5)
+		require.NoError(t, err)
+		bt := tinyBatch(arch)
+		// Evaluation: no dropout at all, bit-identical to the model without it.
+		want, _ := plain.Forward(bt)
+		got, _ := m.Forward(bt)
+		require.Equal(t, want, got, "%s: no attention dropout outside training", arch)
+		// Training: the loss changes; the same step gives the same loss, another step
+		// another one.
+		plain.Training, m.Training = true, true
+		plain.DropoutSeed, m.DropoutSeed = 9, 9
+		want, _ = plain.Forward(bt)
+		got, _ = m.Forward(bt)
+		require.NotEqual(t, want, got, "%s: attention dropout is applied in training", arch)
+		again, _ := m.Forward(bt)
+		require.Equal(t, got, again, arch)
+		m.DropoutStep++
+		next, _ := m.Forward(bt)
+		require.NotEqual(t, got, next, arch)
+		// Every attention layer has its own mask seed, and it changes with the step.
+		seeds := map[uint64]bool{}
+		layers := 0
+		for _, step := range []uint64{0, 1} {
+			m.DropoutStep = step
+			for _, bl := range append(append([]*block(nil), m.enc...), m.dec...) {
+				if bl.kind == ffnBlock {
+					continue
+				}
+				p, seed := m.attnDropout(bl)
+				require.Equal(t, float32(0.3), p)
+				seeds[seed] = true
+				layers++
+			}
+		}
+		require.Len(t, seeds, layers, "%s: distinct seeds per layer and step", arch)
+		m.Training = false
+		p, _ := m.attnDropout(m.dec[0])
+		require.Zero(t, p)
 	}
 }

@@ -10,7 +10,9 @@ import (
 )
 
 // Parity with PyTorch 1.13: testdata/gen_golden.py builds the same models in PyTorch,
-// draws their weights, and records logits, loss, gradients and 10 AdamW steps.
+// draws their weights, and records logits, loss, gradients and 10 AdamW steps. Dropout
+// is off there: torch's random masks cannot be reproduced (for attention dropout see
+// gen_golden.py and package attention's dropout tests).
 
 type golden struct {
 	Config ModelConfig `json:"config"`

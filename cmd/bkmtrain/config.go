@@ -82,6 +82,7 @@ func (cf *configFlags) register(fs *flag.FlagSet) {
 	})
 	integer("max-len", "longest sequence in tokens (longer sentences are cut)", func(c *train.Config) *int { return &c.Model.MaxLen })
 	float("dropout", "dropout after embeddings and sublayers", func(c *train.Config) *float32 { return &c.Model.Dropout })
+	float("attention-dropout", "dropout of the attention weights (inside the fused attention; training only)", func(c *train.Config) *float32 { return &c.Model.AttentionDropout })
 	float("label-smoothing", "label smoothing of the cross-entropy", func(c *train.Config) *float32 { return &c.Model.LabelSmoothing })
 	boolean("pre-ln", "layer norm before each sublayer (default post-LN)", func(c *train.Config) *bool { return &c.Model.PreLN })
 	str("activation", "FFN activation: relu or gelu", func(c *train.Config, v string) error { c.Model.Activation = v; return nil })

@@ -234,6 +234,7 @@ func TestEndToEndErrors(t *testing.T) {
 		{"missing data file", []string{"train", "--train", filepath.Join(tmp, "missing.tsv"), "--valid", good, "--out", out}, 1, "missing.tsv: no such file or directory"},
 		{"malformed data file", []string{"train", "--train", bad, "--valid", good, "--out", out}, 1, "bad.tsv:2: no tab"},
 		{"inconsistent sizes (flags)", []string{"train", "--d-model", "30", "--heads", "4", "--out", out}, 1, "model.heads = 4: must divide model.d_model = 30"},
+		{"attention dropout out of range", []string{"train", "--attention-dropout", "1", "--out", out}, 1, "model.attention_dropout = 1: must be in [0, 1)"},
 		{"inconsistent sizes (config file)", []string{"train", "--config", badCfg, "--out", out}, 1, "model.heads = 4: must divide model.d_model = 30"},
 		{"misspelt config field", []string{"train", "--config", typoCfg, "--out", out}, 1, `unknown field "dmodel"`},
 		{"unwritable checkpoint dir", append([]string{"train", "--out", filepath.Join(aFile, "run")}, tiny...), 1, "checkpoint directory " + filepath.Join(aFile, "run")},
@@ -299,6 +300,7 @@ func TestEndToEndConfigFileAndOverrides(t *testing.T) {
 }`), 0o644))
 	dir := filepath.Join(tmp, "run")
 	r := runBin(t, "", "train", "--config", cfgPath, "--steps", "3", "--lr", "0.002", "--tokenizer", "byte",
+		"--attention-dropout", "0.2",
 		"--out", dir, "--eval-every", "0", "--bleu-sentences", "2", "--progress", "plain", "--threads", "1")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stderr, "d_model 16, 2 heads, ffn 32, layers 1/1, kernel rbf")
@@ -306,6 +308,7 @@ func TestEndToEndConfigFileAndOverrides(t *testing.T) {
 	recs := readMetrics(t, filepath.Join(dir, "metrics.jsonl"))
 	require.Equal(t, "start", recs[0].Event)
 	require.Contains(t, recs[0].Detail, `"kernel":"rbf"`)
+	require.Contains(t, recs[0].Detail, `"attention_dropout":0.2`)
 	require.Equal(t, []int{1, 2, 3}, trainSteps(recs))
 
 	r = runBin(t, "")
@@ -319,8 +322,8 @@ func TestEndToEndConfigFileAndOverrides(t *testing.T) {
 }
 
 // TestEndToEndResumeIsExact: 3 steps, stop, resume to 6 gives the same losses as 6
-// steps straight (same seed and threads; dropout on, so the dropout stream and the data
-// position must both be restored).
+// steps straight (same seed and threads; residual and attention dropout on, so the
+// dropout streams and the data position must all be restored).
 func TestEndToEndResumeIsExact(t *testing.T) {
 	tmp := t.TempDir()
 	losses := func(dir string) []float64 {
@@ -332,7 +335,7 @@ func TestEndToEndResumeIsExact(t *testing.T) {
 		}
 		return l
 	}
-	common := append([]string{"--eval-every", "0", "--dropout", "0.1", "--bleu-sentences", "1"}, tiny...)
+	common := append([]string{"--eval-every", "0", "--dropout", "0.1", "--attention-dropout", "0.1", "--bleu-sentences", "1"}, tiny...)
 	straight, split := filepath.Join(tmp, "straight"), filepath.Join(tmp, "split")
 	r := runBin(t, "", append([]string{"train", "--out", straight, "--steps", "6"}, common...)...)
 	require.Equal(t, 0, r.code, r.stderr)

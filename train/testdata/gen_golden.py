@@ -7,7 +7,11 @@ projection, [2C, C] cross-attention key/value projection, tied output projection
 their weights here from a fixed seed, and writes for one padded batch: the weights, the
 logits, the label-smoothed loss, every gradient, and the losses of 10 AdamW steps
 (constant lr, gradient clipping at 1.0, weight decay on tensors with ndim >= 2).
-Dropout is off; attention is softmax (the edp kernel).
+Dropout is off; attention is softmax (the edp kernel). Attention dropout in particular
+cannot be part of these goldens: its masks come from package attention's SplitMix64
+hash of (seed, head, query, key), while torch's dropout draws from its own generator
+(mt19937 on the CPU), so the two never drop the same weights. It is checked in Go
+instead (float64 reference with the same mask, finite differences, keep-rate statistics).
 
 Run:  /usr/bin/python3 train/testdata/gen_golden.py   (from the module root)
 Writes train/testdata/golden_encdec.json and train/testdata/golden_decoder.json.
