@@ -138,6 +138,9 @@ const parallelMinWork = 1 << 21
 // there are enough of them, else over the columns: each part packs its own A and B
 // blocks, so the parts never wait for each other.
 func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if im.narrow != nil && 2*n <= im.nr {
+		im = im.narrow
+	}
 	parts := 1
 	if threads > 1 && m*n*k >= parallelMinWork {
 		parts = threads
@@ -336,7 +339,7 @@ func startWorkers(n int) {
 // macro-kernel walks the mr×nr tiles.
 func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
-	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN && stridedFitsL1(k, ldb) {
+	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN && stridedFitsL1(k, ldb, im.nr) {
 		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buf)
 		putBuffers(buf)
 		return
@@ -470,18 +473,20 @@ func mergeTile(rows, cols int, tile []float32, ldt int, beta float32, c []float3
 // 512×512×64 and 1024×1024×64 lose 10-20% unpacked, 64³ gains 35%).
 const directMaxMN = 256 * 256
 
-// stridedFitsL1 reports whether k rows of B read in place (one 64-byte line each, ldb
-// floats apart) stay cached while the direct kernel sweeps them once per row tile of
-// A. Power-of-two strides map the rows onto few of L1's 64 sets: 128³ (8 sets, 16
-// lines each) ran unpacked as fast as 64³, 256³ (4 sets, 64 lines each) at 60% of
-// the packed speed. So: at most 16 lines per set.
-func stridedFitsL1(k, ldb int) bool {
+// stridedFitsL1 reports whether k rows of B read in place (nr floats: one 64-byte line
+// each for nr = 16, two for nr = 32, ldb floats apart) stay cached while the direct
+// kernel sweeps them once per row tile of A. Power-of-two strides map the rows onto
+// few of L1's 64 sets: 128³ (8 sets, 16 lines each) ran unpacked as fast as 64³, 256³
+// (4 sets, 64 lines each) at 60% of the packed speed (nr = 16). So: at most 16 lines
+// per set.
+func stridedFitsL1(k, ldb, nr int) bool {
 	const sets, linesPerSet = 64, 16
+	lines := max(1, nr*4/64) // lines per row of B
 	used := sets
 	if bytes := 4 * ldb; bytes%64 == 0 {
-		used = sets / gcd(sets, bytes/64)
+		used = min(sets, sets/gcd(sets, bytes/64)*lines)
 	}
-	return k <= used*linesPerSet
+	return k*lines <= used*linesPerSet
 }
 
 func gcd(a, b int) int {
