@@ -338,12 +338,11 @@ func startWorkers(n int) {
 // once, reused by every A block), ic over mc-tall row blocks of A (packed), then the
 // macro-kernel walks the mr×nr tiles.
 func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
 	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN && stridedFitsL1(k, ldb, im.nr) {
-		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buf)
-		putBuffers(buf)
+		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
 	for jc := 0; jc < n; jc += im.nc {
 		nc := min(im.nc, n-jc)
 		for pc := 0; pc < k; pc += im.kc {
@@ -499,16 +498,24 @@ func gcd(a, b int) int {
 // sgemmDirect computes C = alpha·A·B + beta·C (no transposes, k ≤ kc) with the direct
 // micro-kernel, which reads A and B in place. Full tiles go straight to C; the bottom
 // rows and right columns copy their few rows of A or columns of B into zero-padded
-// scratch panels and go through the scratch tile.
-func sgemmDirect(im *impl, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, buf *gemmBuffers) {
+// scratch panels and go through the scratch tile. Only those edges take packing
+// buffers from the pool: a problem of whole tiles (64³, the attention tiles) skips
+// the pool's two channel operations.
+func sgemmDirect(im *impl, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := im.mr, im.nr
 	m0, n0 := m/mr*mr, n/nr*nr
-	direct, tile := im.gemmDirect, buf.tile
+	direct := im.gemmDirect
 	for j := 0; j < n0; j += nr {
 		for i := 0; i < m0; i += mr {
 			direct(k, a[i*lda:], lda, b[j:], ldb, c[i*ldc+j:], ldc, alpha, beta)
 		}
 	}
+	if m0 == m && n0 == n {
+		return
+	}
+	buf := getBuffers(im, mr, nr, k)
+	defer putBuffers(buf)
+	tile := buf.tile
 	var aEdge []float32
 	if m0 < m {
 		// The last m-m0 rows of A, zero-padded to mr rows of stride k.
