@@ -93,3 +93,18 @@ func PackB32AVX512(k int, b []float32, ldb int, dst []float32)
 //
 //go:noescape
 func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
+
+// PackA8TAVX packs eight columns of a row-major matrix (stride lda) into one 8-wide
+// panel of k steps: the A panel of op(A) = Aᵀ, where step p is eight consecutive
+// values of row p. One YMM load and store per step. Reference loop (PackA8TGeneric):
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < 8; i++ {
+//			dst[p*8+i] = a[p*lda+i]
+//		}
+//	}
+//
+// len(a) ≥ (k-1)·lda + 8, len(dst) ≥ 8k (unchecked).
+//
+//go:noescape
+func PackA8TAVX(k int, a []float32, lda int, dst []float32)

@@ -425,3 +425,45 @@ packb32t_next:
 	JNE  packb32t_group
 	VZEROUPPER
 	RET
+
+// func PackA8TAVX(k int, a []float32, lda int, dst []float32)
+//
+// op(A) = Aᵀ: step p of the panel is eight consecutive values of row p of A, one YMM
+// load and store per step, four steps per iteration.
+TEXT ·PackA8TAVX(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ lda+32(FP), R8
+	MOVQ dst_base+40(FP), DI
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9 // three rows
+
+pack8t_loop4:
+	CMPQ CX, $4
+	JLT  pack8t_tail
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R9*1), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	LEAQ (SI)(R8*4), SI
+	ADDQ $128, DI
+	SUBQ $4, CX
+	JMP  pack8t_loop4
+
+pack8t_tail:
+	TESTQ CX, CX
+	JEQ   pack8t_done
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ R8, SI
+	ADDQ $32, DI
+	DECQ CX
+	JMP  pack8t_tail
+
+pack8t_done:
+	VZEROUPPER
+	RET

@@ -100,3 +100,20 @@ func PackB32TGeneric(k int, b []float32, ldb int, dst []float32) {
 		}
 	}
 }
+
+// PackA8TGeneric is the reference loop of the transposed A-panel packers: op(A) = Aᵀ
+// with A stored row-major (stride lda), so step p of the panel is eight consecutive
+// values of row p,
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < 8; i++ {
+//			dst[p*8+i] = a[p*lda+i]
+//		}
+//	}
+//
+// len(a) ≥ (k-1)·lda + 8, len(dst) ≥ 8k.
+func PackA8TGeneric(k int, a []float32, lda int, dst []float32) {
+	for p := 0; p < k; p++ {
+		copy(dst[p*8:p*8+8], a[p*lda:p*lda+8])
+	}
+}

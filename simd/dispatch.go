@@ -37,6 +37,9 @@ type impl struct {
 	// packA, if set, interleaves mr rows of A (stride lda) into a panel of k steps;
 	// nil means the Go loop in packA.
 	packA func(k int, a []float32, lda int, dst []float32)
+	// packAT, if set, copies mr consecutive values of each of k rows of A (stride
+	// lda) into the panel of op(A) = Aᵀ; nil means the Go loop in packA.
+	packAT func(k int, a []float32, lda int, dst []float32)
 	// packB, if set, copies nr columns of k rows of B (stride ldb) into a panel; nil
 	// means the Go loop in packB.
 	packB func(k int, b []float32, ldb int, dst []float32)

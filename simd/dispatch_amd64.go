@@ -74,6 +74,7 @@ var avx512Impl = func() *impl {
 	im.gemmKernel = asm.SgemmKernel8x32AVX512
 	im.gemmDirect = asm.SgemmDirect8x32AVX512
 	im.packA = asm.PackA8AVX
+	im.packAT = asm.PackA8TAVX
 	im.packB = asm.PackB32AVX512
 	im.packBT = asm.PackB32TAVX
 	im.narrow = avx2Impl // n ≤ 16: the 6×16 tile fits, the 8×32 one would be half empty

@@ -78,6 +78,7 @@ func TestGemmDirectConformance(t *testing.T) {
 // packTwins are the pure-Go reference loops of the assembly packers, by panel width.
 var (
 	packATwins  = map[int]func(k int, a []float32, lda int, dst []float32){6: asm.PackA6Generic, 8: asm.PackA8Generic}
+	packATTwins = map[int]func(k int, a []float32, lda int, dst []float32){8: asm.PackA8TGeneric}
 	packBTwins  = map[int]func(k int, b []float32, ldb int, dst []float32){16: asm.PackB16Generic, 32: asm.PackB32Generic}
 	packBTTwins = map[int]func(k int, b []float32, ldb int, dst []float32){16: asm.PackB16TGeneric, 32: asm.PackB32TGeneric}
 )
@@ -105,6 +106,34 @@ func TestPackAConformance(t *testing.T) {
 				im.packA(k, a[3:], lda, got)
 				what := fmt.Sprintf("k=%d lda=%d", k, lda)
 				requireGuards(t, buf, 7, mr*k, what)
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+				}
+			}
+		}
+	})
+}
+
+// TestPackATConformance checks the assembly transposed-A packer against the twin over
+// every k past the 4-step unroll, with strides and offsets.
+func TestPackATConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.packAT == nil {
+			t.Skip("no assembly packer: the Go loop is the reference")
+		}
+		mr, twin := im.mr, packATTwins[im.mr]
+		require.NotNil(t, twin, "no packer twin for mr = %d", mr)
+		rng := rand.New(rand.NewPCG(23, 24))
+		for k := 0; k <= 13; k++ {
+			for _, lda := range []int{mr, mr + 1, mr + 13} {
+				a := make([]float32, max(0, (k-1)*lda+mr)+3)
+				fillInput(rng, a, 10, 5)
+				want := make([]float32, mr*k)
+				twin(k, a[3:], lda, want)
+				buf, got := guarded(mr*k, 6)
+				im.packAT(k, a[3:], lda, got)
+				what := fmt.Sprintf("k=%d lda=%d", k, lda)
+				requireGuards(t, buf, 6, mr*k, what)
 				for i := range want {
 					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
 				}

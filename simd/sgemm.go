@@ -370,6 +370,8 @@ func packA(im *impl, trans bool, mc, kc int, a []float32, lda, ic, pc int, dst [
 		rows := min(mr, mc-r)
 		panel := dst[r*kc : r*kc+kc*mr]
 		switch {
+		case trans && rows == mr && im.packAT != nil:
+			im.packAT(kc, a[pc*lda+ic+r:], lda, panel)
 		case trans:
 			// op(A)[i, p] = a[p·lda + i]: mr contiguous values per step of p.
 			src := a[pc*lda+ic+r:]
