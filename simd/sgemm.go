@@ -394,17 +394,34 @@ func packA(im *impl, trans bool, mc, kc int, a []float32, lda, ic, pc int, dst [
 	}
 }
 
+// packBRows is how many rows of B packB copies into every panel before moving on.
+// (Measured at 1024³, avx512, 1 thread, three runs each: 8 rows 151–162 GFLOP/s,
+// 16 rows 145–153, whole panels (256 rows) 143–158; PackB32AVX512's share of the
+// profile 3.0% → 1.6% with 8.)
+const packBRows = 8
+
 // packB copies the kc×nc block of op(B) at (pc, jc) into panels of nr columns: panel s
 // holds, for p = 0..kc-1, the nr values op(B)[pc+p, jc+s·nr+j]; columns past nc are zero.
 func packB(im *impl, trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) {
 	nr := im.nr
-	for s := 0; s < nc; s += nr {
+	s0 := 0
+	if !trans && im.packB != nil {
+		// Full panels, packBRows rows at a time across all of them: each row of B is
+		// then read front to back in one sweep (a hardware-prefetchable stream per
+		// row) instead of in nr-float pieces a panel apart, each row a new page when
+		// ldb is large.
+		s0 = nc / nr * nr
+		for p0 := 0; p0 < kc; p0 += packBRows {
+			rows := min(packBRows, kc-p0)
+			src := b[(pc+p0)*ldb+jc:]
+			for s := 0; s < s0; s += nr {
+				im.packB(rows, src[s:], ldb, dst[s*kc+p0*nr:])
+			}
+		}
+	}
+	for s := s0; s < nc; s += nr {
 		cols := min(nr, nc-s)
 		panel := dst[s*kc : s*kc+kc*nr]
-		if !trans && cols == nr && im.packB != nil {
-			im.packB(kc, b[pc*ldb+jc+s:], ldb, panel)
-			continue
-		}
 		if trans && cols == nr && im.packBT != nil {
 			im.packBT(kc, b[(jc+s)*ldb+pc:], ldb, panel)
 			continue
