@@ -56,19 +56,22 @@ var avx2Impl = &impl{
 	packBT:     asm.PackB16TAVX,
 }
 
-// avx512Impl is avx2Impl with the GEMM on AVX-512F: the level-1 routines stay AVX2
-// (they are bound by memory, not by vector width, at the sizes bkm calls them with).
+// avx512Impl is avx2Impl with the GEMM on AVX-512F: the level-1 and vector-math
+// entries are the AVX2 kernels (no AVX-512 versions of them exist yet).
 var avx512Impl = func() *impl {
 	im := *avx2Impl
 	im.name = "avx512"
-	// 8×32 tile: 16 ZMM accumulators, two B rows and four broadcasts per step, so a
-	// step issues 16 FMAs for 10 loads (the two FMA ports stay fed; the load ports
-	// are at ~60%). 8 rows × 32 columns divides the attention tiles (64, 96, 128) and
-	// the head dimension 64 exactly, where a 12- or 14-row tile would leave edge rows.
+	// 8×32 tile: 16 ZMM accumulators, two B rows and eight broadcasts of A per step
+	// of k: 16 FMAs for 10 loads. Alone on L1-resident panels it runs at ~173
+	// GFLOP/s here, level with a 12×32 tile (~175) and above 8×32 or 12×32 with
+	// embedded-broadcast FMAs (~162, ~169); 8 rows × 32 columns divide the attention
+	// tiles (64, 96, 128 rows) and the head dimension 64 exactly, where 12 rows would
+	// leave an edge tile.
 	// kc = 256: the 32 KiB B micro-panel and the 8 KiB A micro-panel share the
 	// 48 KiB L1d. mc = 144 keeps the 144 KiB A block in L2 (2 MiB) beside the B block
-	// streaming through; nc = 2048 makes the B block 2 MiB (L2/L3). (Tuned on the
-	// 48K/2M machine: see the table in bench/RESULTS.md.)
+	// streaming through; nc = 2048 makes the B block 2 MiB. Measured at 1024³, 1
+	// thread: kc 128/192/384 and mc 96/288/576 were 1–8% slower or level (table in
+	// bench/RESULTS.md).
 	im.mr, im.nr = 8, 32
 	im.kc, im.mc, im.nc = 256, 144, 2048
 	im.gemmKernel = asm.SgemmKernel8x32AVX512
