@@ -48,7 +48,8 @@ type impl struct {
 	packBT func(k int, b []float32, ldb int, dst []float32)
 	// narrow, if set, runs products with n ≤ nr/2 instead: a tile twice as wide as the
 	// output would waste half of every FMA and send every tile through the scratch
-	// tile (the avx512 GEMM hands n ≤ 16, e.g. 16-wide attention heads, to avx2).
+	// tile (the avx512 GEMM hands n ≤ 16, e.g. 16-wide attention heads, to avx2:
+	// 1024×16×64 ran at 105 GFLOP/s that way, 69 on the 8×32 tile).
 	narrow *impl
 
 	vecmathKernels // exp, log, tanh, softmax passes: filled by registerVecmath (vecmath_dispatch.go)
