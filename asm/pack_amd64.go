@@ -45,3 +45,66 @@ func PackB16AVX(k int, b []float32, ldb int, dst []float32)
 //
 //go:noescape
 func PackB16TAVX(k int, b []float32, ldb int, dst []float32)
+
+// PackA8AVX interleaves eight rows of a row-major matrix (stride lda) into one 8-wide
+// panel of k steps, eight steps per iteration through an 8×8 transpose in YMM
+// registers (the A panel of the 8×32 AVX-512 kernel; the packer itself needs only
+// AVX). Reference loop (PackA8Generic):
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < 8; i++ {
+//			dst[p*8+i] = a[i*lda+p]
+//		}
+//	}
+//
+// len(a) ≥ 7·lda + k, len(dst) ≥ 8k (unchecked).
+//
+//go:noescape
+func PackA8AVX(k int, a []float32, lda int, dst []float32)
+
+// PackB32AVX512 copies 32 columns of k rows of a row-major matrix (stride ldb) into
+// one 32-wide panel, two ZMM loads and stores per row. Reference loop
+// (PackB32Generic):
+//
+//	for p := 0; p < k; p++ {
+//		for j := 0; j < 32; j++ {
+//			dst[p*32+j] = b[p*ldb+j]
+//		}
+//	}
+//
+// len(b) ≥ (k-1)·ldb + 32, len(dst) ≥ 32k (unchecked). The CPU must have AVX-512F
+// with OS support for the ZMM state.
+//
+//go:noescape
+func PackB32AVX512(k int, b []float32, ldb int, dst []float32)
+
+// PackB32TAVX gathers 32 rows of a row-major matrix (stride ldb) into a 32-wide panel
+// of k steps (the panel of op(B) = Bᵀ): four groups of eight rows, each through 8×8
+// transposes in YMM registers, eight steps at a time. Reference loop
+// (PackB32TGeneric):
+//
+//	for p := 0; p < k; p++ {
+//		for j := 0; j < 32; j++ {
+//			dst[p*32+j] = b[j*ldb+p]
+//		}
+//	}
+//
+// len(b) ≥ 31·ldb + k, len(dst) ≥ 32k (unchecked).
+//
+//go:noescape
+func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
+
+// PackA8TAVX packs eight columns of a row-major matrix (stride lda) into one 8-wide
+// panel of k steps: the A panel of op(A) = Aᵀ, where step p is eight consecutive
+// values of row p. One YMM load and store per step. Reference loop (PackA8TGeneric):
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < 8; i++ {
+//			dst[p*8+i] = a[p*lda+i]
+//		}
+//	}
+//
+// len(a) ≥ (k-1)·lda + 8, len(dst) ≥ 8k (unchecked).
+//
+//go:noescape
+func PackA8TAVX(k int, a []float32, lda int, dst []float32)

@@ -219,3 +219,251 @@ packbt_col:
 packbt_done:
 	VZEROUPPER
 	RET
+
+// TRANSPOSE8S is TRANSPOSE8 with the row stride of the destination panel as a
+// parameter: row q of the transposed block goes to DOFF+STRIDE·q(DI).
+#define TRANSPOSE8S(R0, R1, R2, R3, R4, R5, R6, R7, DOFF, STRIDE) \
+	VMOVUPS R0, Y0                         \
+	VMOVUPS R1, Y1                         \
+	VMOVUPS R2, Y2                         \
+	VMOVUPS R3, Y3                         \
+	VMOVUPS R4, Y4                         \
+	VMOVUPS R5, Y5                         \
+	VMOVUPS R6, Y6                         \
+	VMOVUPS R7, Y7                         \
+	VUNPCKLPS Y1, Y0, Y8                   \
+	VUNPCKHPS Y1, Y0, Y9                   \
+	VUNPCKLPS Y3, Y2, Y10                  \
+	VUNPCKHPS Y3, Y2, Y11                  \
+	VUNPCKLPS Y5, Y4, Y12                  \
+	VUNPCKHPS Y5, Y4, Y13                  \
+	VUNPCKLPS Y7, Y6, Y14                  \
+	VUNPCKHPS Y7, Y6, Y15                  \
+	VSHUFPS $0x44, Y10, Y8, Y0             \
+	VSHUFPS $0xEE, Y10, Y8, Y1             \
+	VSHUFPS $0x44, Y11, Y9, Y2             \
+	VSHUFPS $0xEE, Y11, Y9, Y3             \
+	VSHUFPS $0x44, Y14, Y12, Y4            \
+	VSHUFPS $0xEE, Y14, Y12, Y5            \
+	VSHUFPS $0x44, Y15, Y13, Y6            \
+	VSHUFPS $0xEE, Y15, Y13, Y7            \
+	VPERM2F128 $0x20, Y4, Y0, Y8           \
+	VPERM2F128 $0x20, Y5, Y1, Y9           \
+	VPERM2F128 $0x20, Y6, Y2, Y10          \
+	VPERM2F128 $0x20, Y7, Y3, Y11          \
+	VPERM2F128 $0x31, Y4, Y0, Y12          \
+	VPERM2F128 $0x31, Y5, Y1, Y13          \
+	VPERM2F128 $0x31, Y6, Y2, Y14          \
+	VPERM2F128 $0x31, Y7, Y3, Y15          \
+	VMOVUPS Y8, (DOFF+0*STRIDE)(DI)        \
+	VMOVUPS Y9, (DOFF+1*STRIDE)(DI)        \
+	VMOVUPS Y10, (DOFF+2*STRIDE)(DI)       \
+	VMOVUPS Y11, (DOFF+3*STRIDE)(DI)       \
+	VMOVUPS Y12, (DOFF+4*STRIDE)(DI)       \
+	VMOVUPS Y13, (DOFF+5*STRIDE)(DI)       \
+	VMOVUPS Y14, (DOFF+6*STRIDE)(DI)       \
+	VMOVUPS Y15, (DOFF+7*STRIDE)(DI)
+
+// The 8-row packers address their eight source rows as (SI), (SI)(R8*1),
+// (SI)(R8*2), (R9), (SI)(R8*4), (R9)(R8*2), (R10), (R9)(R8*4): R8 is the row stride
+// in bytes, R9 = SI+3·R8, R10 = SI+6·R8.
+
+// COPY8 copies the value at the start of each of the eight source rows to eight
+// consecutive floats at DI (one step of an 8-wide panel or group).
+#define COPY8 \
+	MOVL (SI), DX         \
+	MOVL DX, (DI)         \
+	MOVL (SI)(R8*1), DX   \
+	MOVL DX, 4(DI)        \
+	MOVL (SI)(R8*2), DX   \
+	MOVL DX, 8(DI)        \
+	MOVL (R9), DX         \
+	MOVL DX, 12(DI)       \
+	MOVL (SI)(R8*4), DX   \
+	MOVL DX, 16(DI)       \
+	MOVL (R9)(R8*2), DX   \
+	MOVL DX, 20(DI)       \
+	MOVL (R10), DX        \
+	MOVL DX, 24(DI)       \
+	MOVL (R9)(R8*4), DX   \
+	MOVL DX, 28(DI)
+
+// func PackA8AVX(k int, a []float32, lda int, dst []float32)
+TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ lda+32(FP), R8
+	MOVQ dst_base+40(FP), DI
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), DX
+	LEAQ (SI)(DX*1), R9  // row 3
+	LEAQ (R9)(DX*1), R10 // row 6
+
+pack8_loop8:
+	CMPQ CX, $8
+	JLT  pack8_tail
+	// Short row segments (kc values) defeat the hardware prefetcher's ramp-up: ask
+	// for each row's data 256 bytes ahead.
+	PREFETCHT0 256(SI)
+	PREFETCHT0 256(SI)(R8*1)
+	PREFETCHT0 256(SI)(R8*2)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 256(SI)(R8*4)
+	PREFETCHT0 256(R9)(R8*2)
+	PREFETCHT0 256(R10)
+	PREFETCHT0 256(R9)(R8*4)
+	TRANSPOSE8S((SI), (SI)(R8*1), (SI)(R8*2), (R9), (SI)(R8*4), (R9)(R8*2), (R10), (R9)(R8*4), 0, 32)
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $256, DI
+	SUBQ $8, CX
+	JMP  pack8_loop8
+
+pack8_tail:
+	TESTQ CX, CX
+	JEQ   pack8_done
+	COPY8
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $4, R10
+	ADDQ $32, DI
+	DECQ CX
+	JMP  pack8_tail
+
+pack8_done:
+	VZEROUPPER
+	RET
+
+// func PackB32AVX512(k int, b []float32, ldb int, dst []float32)
+TEXT ·PackB32AVX512(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ b_base+8(FP), SI
+	MOVQ ldb+32(FP), R8
+	MOVQ dst_base+40(FP), DI
+	SHLQ $2, R8
+	LEAQ (SI)(R8*1), R9
+	LEAQ (R8)(R8*1), R10 // two rows
+
+packb32_loop2:
+	CMPQ CX, $2
+	JLT  packb32_tail
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS (R9), Z2
+	VMOVUPS 64(R9), Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ R10, SI
+	ADDQ R10, R9
+	ADDQ $256, DI
+	SUBQ $2, CX
+	JMP  packb32_loop2
+
+packb32_tail:
+	TESTQ CX, CX
+	JEQ   packb32_done
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+
+packb32_done:
+	VZEROUPPER
+	RET
+
+// func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
+//
+// The 32 rows of B are gathered as four groups of eight (rows addressed from SI, R9, R10); each
+// group fills columns 8g..8g+7 of every step of the panel (DI starts 32g bytes in and
+// advances 128 bytes per step). R11 counts the groups; R12, R13 and BX keep b, dst
+// and k for the next group.
+TEXT ·PackB32TAVX(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), BX
+	MOVQ b_base+8(FP), R12
+	MOVQ ldb+32(FP), R8
+	MOVQ dst_base+40(FP), R13
+	SHLQ $2, R8
+	MOVQ $4, R11
+
+packb32t_group:
+	MOVQ BX, CX
+	MOVQ R12, SI
+	MOVQ R13, DI
+	LEAQ (R8)(R8*2), DX
+	LEAQ (SI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+
+packb32t_loop8:
+	CMPQ CX, $8
+	JLT  packb32t_tail
+	TRANSPOSE8S((SI), (SI)(R8*1), (SI)(R8*2), (R9), (SI)(R8*4), (R9)(R8*2), (R10), (R9)(R8*4), 0, 128)
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $1024, DI
+	SUBQ $8, CX
+	JMP  packb32t_loop8
+
+packb32t_tail:
+	TESTQ CX, CX
+	JEQ   packb32t_next
+	COPY8
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $4, R10
+	ADDQ $128, DI
+	DECQ CX
+	JMP  packb32t_tail
+
+packb32t_next:
+	LEAQ (R12)(R8*8), R12 // the next eight rows
+	ADDQ $32, R13         // the next eight columns of the panel
+	DECQ R11
+	JNE  packb32t_group
+	VZEROUPPER
+	RET
+
+// func PackA8TAVX(k int, a []float32, lda int, dst []float32)
+//
+// op(A) = Aᵀ: step p of the panel is eight consecutive values of row p of A, one YMM
+// load and store per step, four steps per iteration.
+TEXT ·PackA8TAVX(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ lda+32(FP), R8
+	MOVQ dst_base+40(FP), DI
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9 // three rows
+
+pack8t_loop4:
+	CMPQ CX, $4
+	JLT  pack8t_tail
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R9*1), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	LEAQ (SI)(R8*4), SI
+	ADDQ $128, DI
+	SUBQ $4, CX
+	JMP  pack8t_loop4
+
+pack8t_tail:
+	TESTQ CX, CX
+	JEQ   pack8t_done
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ R8, SI
+	ADDQ $32, DI
+	DECQ CX
+	JMP  pack8t_tail
+
+pack8t_done:
+	VZEROUPPER
+	RET

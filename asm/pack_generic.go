@@ -51,3 +51,69 @@ func PackB16TGeneric(k int, b []float32, ldb int, dst []float32) {
 		}
 	}
 }
+
+// PackA8Generic is PackA6Generic for eight rows (the A panel of the 8×32 kernels):
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < 8; i++ {
+//			dst[p*8+i] = a[i*lda+p]
+//		}
+//	}
+//
+// len(a) ≥ 7·lda + k, len(dst) ≥ 8k.
+func PackA8Generic(k int, a []float32, lda int, dst []float32) {
+	for p := 0; p < k; p++ {
+		for i := 0; i < 8; i++ {
+			dst[p*8+i] = a[i*lda+p]
+		}
+	}
+}
+
+// PackB32Generic is PackB16Generic for 32 columns:
+//
+//	for p := 0; p < k; p++ {
+//		for j := 0; j < 32; j++ {
+//			dst[p*32+j] = b[p*ldb+j]
+//		}
+//	}
+//
+// len(b) ≥ (k-1)·ldb + 32, len(dst) ≥ 32k.
+func PackB32Generic(k int, b []float32, ldb int, dst []float32) {
+	for p := 0; p < k; p++ {
+		copy(dst[p*32:p*32+32], b[p*ldb:p*ldb+32])
+	}
+}
+
+// PackB32TGeneric is PackB16TGeneric for 32 rows of B (op(B) = Bᵀ):
+//
+//	for p := 0; p < k; p++ {
+//		for j := 0; j < 32; j++ {
+//			dst[p*32+j] = b[j*ldb+p]
+//		}
+//	}
+//
+// len(b) ≥ 31·ldb + k, len(dst) ≥ 32k.
+func PackB32TGeneric(k int, b []float32, ldb int, dst []float32) {
+	for p := 0; p < k; p++ {
+		for j := 0; j < 32; j++ {
+			dst[p*32+j] = b[j*ldb+p]
+		}
+	}
+}
+
+// PackA8TGeneric is the reference loop of the transposed A-panel packers: op(A) = Aᵀ
+// with A stored row-major (stride lda), so step p of the panel is eight consecutive
+// values of row p,
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < 8; i++ {
+//			dst[p*8+i] = a[p*lda+i]
+//		}
+//	}
+//
+// len(a) ≥ (k-1)·lda + 8, len(dst) ≥ 8k.
+func PackA8TGeneric(k int, a []float32, lda int, dst []float32) {
+	for p := 0; p < k; p++ {
+		copy(dst[p*8:p*8+8], a[p*lda:p*lda+8])
+	}
+}

@@ -48,3 +48,52 @@ func SgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 //
 //go:noescape
 func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+// SgemmKernel8x32AVX512 computes one 8×32 tile of C from packed panels with
+// AVX-512F: sixteen ZMM accumulators hold the tile, each step of k broadcasts eight
+// values of A and loads two ZMM rows of B. Reference loop (SgemmKernelGeneric with
+// mr=8, nr=32):
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < 32; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[p*8+i], b[p*32+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc // C's old contents are ignored, NaN included
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// len(a) ≥ 8k, len(b) ≥ 32k, len(c) ≥ 7·ldc + 32 (unchecked). The CPU must have
+// AVX-512F with OS support for the ZMM state.
+//
+//go:noescape
+func SgemmKernel8x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// SgemmDirect8x32AVX512 is SgemmKernel8x32AVX512 on unpacked operands: it broadcasts
+// A from eight rows (stride lda) and loads B rows (stride ldb) in place. Reference
+// loop (SgemmDirectGeneric with mr=8, nr=32):
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < 32; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// len(a) ≥ 7·lda + k, len(b) ≥ (k-1)·ldb + 32, len(c) ≥ 7·ldc + 32 (unchecked). The
+// CPU must have AVX-512F with OS support for the ZMM state.
+//
+//go:noescape
+func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)

@@ -269,3 +269,304 @@ d_store_beta0:
 	STORE0(R13, Y14, Y15)
 	VZEROUPPER
 	RET
+
+// Register use of SgemmKernel8x32AVX512 (AVX-512F):
+//	AX  packed A (8 floats per step of k)    BX  packed B (32 floats per step)
+//	CX  steps left                           DI, R9..R14, SI  the eight rows of C
+//	Z0, Z1  one row of B                     Z2..Z5  broadcasts of A
+//	Z16..Z31 the accumulators: row i in Z(16+2i) (columns 0-15) and Z(17+2i) (16-31).
+// Z6..Z15 stay free: the tile is chosen for its 8-row × 32-column shape (it divides
+// the 64- and 96-wide attention tiles and the head dimension 64 exactly), not to fill
+// the register file.
+
+// ZSTEP is one step of k: the rank-1 update of the tile by column AOFF/4 of A and
+// row BOFF/128 of B (byte offsets from AX and BX).
+#define ZSTEP(AOFF, BOFF) \
+	VMOVUPS BOFF(BX), Z0                \
+	VMOVUPS (BOFF+64)(BX), Z1           \
+	VBROADCASTSS AOFF(AX), Z2           \
+	VBROADCASTSS (AOFF+4)(AX), Z3       \
+	VFMADD231PS Z0, Z2, Z16             \
+	VFMADD231PS Z1, Z2, Z17             \
+	VBROADCASTSS (AOFF+8)(AX), Z4       \
+	VFMADD231PS Z0, Z3, Z18             \
+	VFMADD231PS Z1, Z3, Z19             \
+	VBROADCASTSS (AOFF+12)(AX), Z5      \
+	VFMADD231PS Z0, Z4, Z20             \
+	VFMADD231PS Z1, Z4, Z21             \
+	VBROADCASTSS (AOFF+16)(AX), Z2      \
+	VFMADD231PS Z0, Z5, Z22             \
+	VFMADD231PS Z1, Z5, Z23             \
+	VBROADCASTSS (AOFF+20)(AX), Z3      \
+	VFMADD231PS Z0, Z2, Z24             \
+	VFMADD231PS Z1, Z2, Z25             \
+	VBROADCASTSS (AOFF+24)(AX), Z4      \
+	VFMADD231PS Z0, Z3, Z26             \
+	VFMADD231PS Z1, Z3, Z27             \
+	VBROADCASTSS (AOFF+28)(AX), Z5      \
+	VFMADD231PS Z0, Z4, Z28             \
+	VFMADD231PS Z1, Z4, Z29             \
+	VFMADD231PS Z0, Z5, Z30             \
+	VFMADD231PS Z1, Z5, Z31
+
+// ZROWS computes the eight row pointers of the C tile from DI and R8 (ldc in bytes):
+// DI, R9, R10, R11, R12, R13, R14, SI.
+#define ZROWS \
+	LEAQ (DI)(R8*1), R9  \
+	LEAQ (DI)(R8*2), R10 \
+	LEAQ (R9)(R8*2), R11 \
+	LEAQ (DI)(R8*4), R12 \
+	LEAQ (R9)(R8*4), R13 \
+	LEAQ (R10)(R8*4), R14 \
+	LEAQ (R11)(R8*4), SI
+
+// ZZERO clears the sixteen accumulators.
+#define ZZERO \
+	VPXORD Z16, Z16, Z16 \
+	VPXORD Z17, Z17, Z17 \
+	VPXORD Z18, Z18, Z18 \
+	VPXORD Z19, Z19, Z19 \
+	VPXORD Z20, Z20, Z20 \
+	VPXORD Z21, Z21, Z21 \
+	VPXORD Z22, Z22, Z22 \
+	VPXORD Z23, Z23, Z23 \
+	VPXORD Z24, Z24, Z24 \
+	VPXORD Z25, Z25, Z25 \
+	VPXORD Z26, Z26, Z26 \
+	VPXORD Z27, Z27, Z27 \
+	VPXORD Z28, Z28, Z28 \
+	VPXORD Z29, Z29, Z29 \
+	VPXORD Z30, Z30, Z30 \
+	VPXORD Z31, Z31, Z31
+
+// ZSCALE multiplies the accumulators by alpha (broadcast in Z0).
+#define ZSCALE \
+	VMULPS Z0, Z16, Z16 \
+	VMULPS Z0, Z17, Z17 \
+	VMULPS Z0, Z18, Z18 \
+	VMULPS Z0, Z19, Z19 \
+	VMULPS Z0, Z20, Z20 \
+	VMULPS Z0, Z21, Z21 \
+	VMULPS Z0, Z22, Z22 \
+	VMULPS Z0, Z23, Z23 \
+	VMULPS Z0, Z24, Z24 \
+	VMULPS Z0, Z25, Z25 \
+	VMULPS Z0, Z26, Z26 \
+	VMULPS Z0, Z27, Z27 \
+	VMULPS Z0, Z28, Z28 \
+	VMULPS Z0, Z29, Z29 \
+	VMULPS Z0, Z30, Z30 \
+	VMULPS Z0, Z31, Z31
+
+// ZSTORE0 writes alpha·acc (already scaled) to one 32-wide row of C.
+#define ZSTORE0(ROW, LO, HI) \
+	VMOVUPS LO, (ROW)    \
+	VMOVUPS HI, 64(ROW)
+
+// ZSTOREBETA writes fma(beta, C, alpha·acc) to one row of C; Z1 holds beta.
+#define ZSTOREBETA(ROW, LO, HI) \
+	VFMADD231PS (ROW), Z1, LO    \
+	VFMADD231PS 64(ROW), Z1, HI  \
+	VMOVUPS LO, (ROW)            \
+	VMOVUPS HI, 64(ROW)
+
+// ZSTORETILE writes the eight rows as fma(beta, C, alpha·acc) (Z1 holds beta);
+// ZSTORETILE0 writes alpha·acc, ignoring C's old contents.
+#define ZSTORETILE \
+	ZSTOREBETA(DI, Z16, Z17)  \
+	ZSTOREBETA(R9, Z18, Z19)  \
+	ZSTOREBETA(R10, Z20, Z21) \
+	ZSTOREBETA(R11, Z22, Z23) \
+	ZSTOREBETA(R12, Z24, Z25) \
+	ZSTOREBETA(R13, Z26, Z27) \
+	ZSTOREBETA(R14, Z28, Z29) \
+	ZSTOREBETA(SI, Z30, Z31)
+
+#define ZSTORETILE0 \
+	ZSTORE0(DI, Z16, Z17)  \
+	ZSTORE0(R9, Z18, Z19)  \
+	ZSTORE0(R10, Z20, Z21) \
+	ZSTORE0(R11, Z22, Z23) \
+	ZSTORE0(R12, Z24, Z25) \
+	ZSTORE0(R13, Z26, Z27) \
+	ZSTORE0(R14, Z28, Z29) \
+	ZSTORE0(SI, Z30, Z31)
+
+// func SgemmKernel8x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), AX
+	MOVQ b_base+32(FP), BX
+	MOVQ c_base+56(FP), DI
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8
+	ZROWS
+
+	// Bring the C tile (eight 128-byte rows, up to three lines each) toward L1
+	// while the product runs.
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 127(DI)
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 127(R9)
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 127(R10)
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 127(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 127(R12)
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	PREFETCHT0 127(R14)
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+
+	ZZERO
+
+	CMPQ CX, $4
+	JLT  z_tail
+
+z_loop4:
+	// The A panel streams from L2: fetch it 512 bytes (16 steps) ahead.
+	PREFETCHT0 512(AX)
+	ZSTEP(0, 0)
+	ZSTEP(32, 128)
+	PREFETCHT0 576(AX)
+	ZSTEP(64, 256)
+	ZSTEP(96, 384)
+	ADDQ $128, AX
+	ADDQ $512, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  z_loop4
+
+z_tail:
+	TESTQ CX, CX
+	JEQ   z_done
+	ZSTEP(0, 0)
+	ADDQ $32, AX
+	ADDQ $128, BX
+	DECQ CX
+	JMP  z_tail
+
+z_done:
+	VBROADCASTSS alpha+88(FP), Z0
+	ZSCALE
+
+	// beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it.
+	MOVL beta+92(FP), DX
+	SHLL $1, DX
+	JEQ  z_store_beta0
+
+	VBROADCASTSS beta+92(FP), Z1
+	ZSTORETILE
+	VZEROUPPER
+	RET
+
+z_store_beta0:
+	ZSTORETILE0
+	VZEROUPPER
+	RET
+
+// ZDSTEP is one step of k of the direct kernel: B row at BX (then BX += DX), A column
+// AOFF bytes into the eight rows SI, SI+R8, SI+2·R8, R9, SI+4·R8, R9+2·R8, R10,
+// R9+4·R8 (R9 = SI+3·R8, R10 = SI+6·R8).
+#define ZDSTEP(AOFF) \
+	VMOVUPS (BX), Z0                    \
+	VMOVUPS 64(BX), Z1                  \
+	ADDQ DX, BX                         \
+	VBROADCASTSS AOFF(SI), Z2           \
+	VBROADCASTSS AOFF(SI)(R8*1), Z3     \
+	VFMADD231PS Z0, Z2, Z16             \
+	VFMADD231PS Z1, Z2, Z17             \
+	VBROADCASTSS AOFF(SI)(R8*2), Z4     \
+	VFMADD231PS Z0, Z3, Z18             \
+	VFMADD231PS Z1, Z3, Z19             \
+	VBROADCASTSS AOFF(R9), Z5           \
+	VFMADD231PS Z0, Z4, Z20             \
+	VFMADD231PS Z1, Z4, Z21             \
+	VBROADCASTSS AOFF(SI)(R8*4), Z2     \
+	VFMADD231PS Z0, Z5, Z22             \
+	VFMADD231PS Z1, Z5, Z23             \
+	VBROADCASTSS AOFF(R9)(R8*2), Z3     \
+	VFMADD231PS Z0, Z2, Z24             \
+	VFMADD231PS Z1, Z2, Z25             \
+	VBROADCASTSS AOFF(R10), Z4          \
+	VFMADD231PS Z0, Z3, Z26             \
+	VFMADD231PS Z1, Z3, Z27             \
+	VBROADCASTSS AOFF(R9)(R8*4), Z5     \
+	VFMADD231PS Z0, Z4, Z28             \
+	VFMADD231PS Z1, Z4, Z29             \
+	VFMADD231PS Z0, Z5, Z30             \
+	VFMADD231PS Z1, Z5, Z31
+
+// func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ lda+32(FP), R8
+	MOVQ b_base+40(FP), BX
+	MOVQ ldb+64(FP), DX
+	SHLQ $2, R8
+	SHLQ $2, DX
+	LEAQ (R8)(R8*2), R10
+	LEAQ (SI)(R10*1), R9  // row 3
+	LEAQ (R9)(R10*1), R10 // row 6
+
+	ZZERO
+
+	CMPQ CX, $4
+	JLT  zd_tail
+
+zd_loop4:
+	ZDSTEP(0)
+	ZDSTEP(4)
+	ZDSTEP(8)
+	ZDSTEP(12)
+	ADDQ $16, SI
+	ADDQ $16, R9
+	ADDQ $16, R10
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  zd_loop4
+
+zd_tail:
+	TESTQ CX, CX
+	JEQ   zd_done
+	ZDSTEP(0)
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $4, R10
+	DECQ CX
+	JMP  zd_tail
+
+zd_done:
+	MOVQ c_base+72(FP), DI
+	MOVQ ldc+96(FP), R8
+	SHLQ $2, R8
+	ZROWS
+
+	VBROADCASTSS alpha+104(FP), Z0
+	ZSCALE
+
+	MOVL beta+108(FP), DX
+	SHLL $1, DX
+	JEQ  zd_store_beta0
+
+	VBROADCASTSS beta+108(FP), Z1
+	ZSTORETILE
+	VZEROUPPER
+	RET
+
+zd_store_beta0:
+	ZSTORETILE0
+	VZEROUPPER
+	RET

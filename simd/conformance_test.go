@@ -1,10 +1,10 @@
 package simd
 
 // The conformance helper: one test body runs every routine through every
-// implementation this machine can run (generic, avx2 or neon) and compares it with
-// the pure-Go twin, over lengths 0..maxLen (past every unroll and tile edge), offsets
-// 0..15 into larger buffers, guard bands that must stay untouched, special values
-// (NaN, ±Inf, ±0, denormals, values near overflow) and a seeded RNG.
+// implementation this machine can run (generic, avx2, avx512 or neon) and compares it
+// with the pure-Go twin, over lengths 0..maxLen (past every unroll and tile edge),
+// offsets 0..15 into larger buffers, guard bands that must stay untouched, special
+// values (NaN, ±Inf, ±0, denormals, values near overflow) and a seeded RNG.
 
 import (
 	"fmt"

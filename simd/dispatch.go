@@ -11,8 +11,9 @@ import (
 )
 
 // impl is one implementation of every routine simd dispatches: the pure-Go twins
-// ("generic"), AVX2+FMA ("avx2") or NEON ("neon"). The table is filled once at init;
-// tests swap it with useImpl to run one test body through every implementation.
+// ("generic"), AVX2+FMA ("avx2"), AVX2+FMA with an AVX-512F GEMM ("avx512") or NEON
+// ("neon"). The table is filled once at init; tests swap it with useImpl to run one
+// test body through every implementation.
 type impl struct {
 	name string
 
@@ -36,12 +37,20 @@ type impl struct {
 	// packA, if set, interleaves mr rows of A (stride lda) into a panel of k steps;
 	// nil means the Go loop in packA.
 	packA func(k int, a []float32, lda int, dst []float32)
+	// packAT, if set, copies mr consecutive values of each of k rows of A (stride
+	// lda) into the panel of op(A) = Aᵀ; nil means the Go loop in packA.
+	packAT func(k int, a []float32, lda int, dst []float32)
 	// packB, if set, copies nr columns of k rows of B (stride ldb) into a panel; nil
 	// means the Go loop in packB.
 	packB func(k int, b []float32, ldb int, dst []float32)
 	// packBT, if set, gathers nr rows of B (stride ldb) into the panel of op(B) = Bᵀ;
 	// nil means the Go loop in packB.
 	packBT func(k int, b []float32, ldb int, dst []float32)
+	// narrow, if set, runs products with n ≤ nr/2 instead: a tile twice as wide as the
+	// output would waste half of every FMA and send every tile through the scratch
+	// tile (the avx512 GEMM hands n ≤ 16, e.g. 16-wide attention heads, to avx2:
+	// 1024×16×64 ran at 105 GFLOP/s that way, 69 on the 8×32 tile).
+	narrow *impl
 
 	vecmathKernels // exp, log, tanh, softmax passes: filled by registerVecmath (vecmath_dispatch.go)
 }
@@ -74,21 +83,29 @@ func init() {
 	threads.Store(int32(runtime.GOMAXPROCS(0)))
 	available = append([]*impl{genericImpl}, archImpls()...)
 	available = registerVecmath(available)
-	want := strings.TrimSpace(os.Getenv("BKM_SIMD"))
+	var err error
+	active, reason, err = chooseImpl(strings.TrimSpace(os.Getenv("BKM_SIMD")), available)
+	if err != nil {
+		panic(err.Error())
+	}
+}
+
+// chooseImpl picks the implementation named want from list (ordered worst to best),
+// or the best one when want is empty. A name not in list is an error: the machine
+// cannot run it, and a silent fallback would hide that.
+func chooseImpl(want string, list []*impl) (*impl, string, error) {
 	if want == "" {
-		active = available[len(available)-1]
-		reason = "best available on this CPU: " + archReason()
-		return
+		return list[len(list)-1], "best available on this CPU: " + archReason(), nil
 	}
-	for _, im := range available {
+	names := make([]string, len(list))
+	for i, im := range list {
 		if im.name == want {
-			active = im
-			reason = "forced by BKM_SIMD=" + want
-			return
+			return im, "forced by BKM_SIMD=" + want, nil
 		}
+		names[i] = im.name
 	}
-	panic(fmt.Sprintf("simd: BKM_SIMD=%q cannot run on this machine (%s/%s, %s); available: %s",
-		want, runtime.GOOS, runtime.GOARCH, archReason(), strings.Join(Implementations(), ", ")))
+	return nil, "", fmt.Errorf("simd: BKM_SIMD=%q cannot run on this machine (%s/%s, %s); available: %s",
+		want, runtime.GOOS, runtime.GOARCH, archReason(), strings.Join(names, ", "))
 }
 
 // Implementations lists the implementations this machine can run, generic first.
@@ -115,7 +132,7 @@ func Threads() int { return int(threads.Load()) }
 
 // InfoReport says which implementation runs and why.
 type InfoReport struct {
-	Path      string   // "generic", "avx2" or "neon"
+	Path      string   // "generic", "avx2", "avx512" or "neon"
 	Reason    string   // why that path was chosen
 	Available []string // every path this machine can run
 	CPU       string   // brand string and the relevant feature flags

@@ -1,10 +1,12 @@
 // Package simd is bkm's public float32 math: GEMM (Goto/BLIS-style packing, cache
 // blocking, goroutine parallelism), level-1 vector routines, and vector math.
 //
-// The instruction set is chosen once, at init, from cpuid: AVX2+FMA (with OS support
-// for YMM state) on amd64, NEON on arm64, pure Go otherwise. The environment variable
-// BKM_SIMD=generic|avx2|neon forces a path; a request this machine cannot run panics
-// at start rather than falling back silently. Info reports what runs and why;
+// The instruction set is chosen once, at init, from cpuid: on amd64 "avx512" when the
+// CPU has AVX-512F and the OS saves the ZMM state (its GEMM is AVX-512, level-1 and
+// vector math are the AVX2 kernels), else "avx2" (AVX2+FMA with OS support for the YMM
+// state); NEON on arm64; pure Go otherwise. The environment variable
+// BKM_SIMD=generic|avx2|avx512|neon forces a path; a request this machine cannot run
+// panics at start rather than falling back silently. Info reports what runs and why;
 // SetThreads bounds the goroutines used by the parallel routines.
 //
 // Conventions: row-major float32 slices with explicit leading dimensions, BLAS-like

@@ -75,28 +75,65 @@ func TestGemmDirectConformance(t *testing.T) {
 	})
 }
 
+// packTwins are the pure-Go reference loops of the assembly packers, by panel width.
+var (
+	packATwins  = map[int]func(k int, a []float32, lda int, dst []float32){6: asm.PackA6Generic, 8: asm.PackA8Generic}
+	packATTwins = map[int]func(k int, a []float32, lda int, dst []float32){8: asm.PackA8TGeneric}
+	packBTwins  = map[int]func(k int, b []float32, ldb int, dst []float32){16: asm.PackB16Generic, 32: asm.PackB32Generic}
+	packBTTwins = map[int]func(k int, b []float32, ldb int, dst []float32){16: asm.PackB16TGeneric, 32: asm.PackB32TGeneric}
+)
+
 // TestPackAConformance checks the assembly A-panel packers against the twin over
-// every k past the 4-step unroll, with strides and offsets.
+// every k past the 4- and 8-step unrolls, with strides and offsets.
 func TestPackAConformance(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		if im.packA == nil {
 			t.Skip("no assembly packer: the Go loop is the reference")
 		}
-		require.Equal(t, 6, im.mr, "the packer twin is PackA6Generic")
+		mr, twin := im.mr, packATwins[im.mr]
+		require.NotNil(t, twin, "no packer twin for mr = %d", mr)
 		rng := rand.New(rand.NewPCG(13, 14))
 		for k := 0; k <= 23; k++ {
 			for _, lda := range []int{k, k + 1, k + 7} {
 				if lda == 0 {
 					continue
 				}
-				a := make([]float32, 5*lda+k+3)
+				a := make([]float32, (mr-1)*lda+k+3)
 				fillInput(rng, a, 10, 5)
-				want := make([]float32, 6*k)
-				asm.PackA6Generic(k, a[3:], lda, want)
-				buf, got := guarded(6*k, 7)
+				want := make([]float32, mr*k)
+				twin(k, a[3:], lda, want)
+				buf, got := guarded(mr*k, 7)
 				im.packA(k, a[3:], lda, got)
 				what := fmt.Sprintf("k=%d lda=%d", k, lda)
-				requireGuards(t, buf, 7, 6*k, what)
+				requireGuards(t, buf, 7, mr*k, what)
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+				}
+			}
+		}
+	})
+}
+
+// TestPackATConformance checks the assembly transposed-A packer against the twin over
+// every k past the 4-step unroll, with strides and offsets.
+func TestPackATConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.packAT == nil {
+			t.Skip("no assembly packer: the Go loop is the reference")
+		}
+		mr, twin := im.mr, packATTwins[im.mr]
+		require.NotNil(t, twin, "no packer twin for mr = %d", mr)
+		rng := rand.New(rand.NewPCG(23, 24))
+		for k := 0; k <= 13; k++ {
+			for _, lda := range []int{mr, mr + 1, mr + 13} {
+				a := make([]float32, max(0, (k-1)*lda+mr)+3)
+				fillInput(rng, a, 10, 5)
+				want := make([]float32, mr*k)
+				twin(k, a[3:], lda, want)
+				buf, got := guarded(mr*k, 6)
+				im.packAT(k, a[3:], lda, got)
+				what := fmt.Sprintf("k=%d lda=%d", k, lda)
+				requireGuards(t, buf, 6, mr*k, what)
 				for i := range want {
 					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
 				}
@@ -112,18 +149,19 @@ func TestPackBConformance(t *testing.T) {
 		if im.packB == nil {
 			t.Skip("no assembly packer: the Go loop is the reference")
 		}
-		require.Equal(t, 16, im.nr, "the packer twin is PackB16Generic")
+		nr, twin := im.nr, packBTwins[im.nr]
+		require.NotNil(t, twin, "no packer twin for nr = %d", nr)
 		rng := rand.New(rand.NewPCG(17, 18))
 		for k := 0; k <= 9; k++ {
-			for _, ldb := range []int{16, 17, 40} {
-				b := make([]float32, max(0, (k-1)*ldb+16)+2)
+			for _, ldb := range []int{nr, nr + 1, nr + 24} {
+				b := make([]float32, max(0, (k-1)*ldb+nr)+2)
 				fillInput(rng, b, 10, 5)
-				want := make([]float32, 16*k)
-				asm.PackB16Generic(k, b[2:], ldb, want)
-				buf, got := guarded(16*k, 1)
+				want := make([]float32, nr*k)
+				twin(k, b[2:], ldb, want)
+				buf, got := guarded(nr*k, 1)
 				im.packB(k, b[2:], ldb, got)
 				what := fmt.Sprintf("k=%d ldb=%d", k, ldb)
-				requireGuards(t, buf, 1, 16*k, what)
+				requireGuards(t, buf, 1, nr*k, what)
 				for i := range want {
 					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
 				}
@@ -139,21 +177,22 @@ func TestPackBTConformance(t *testing.T) {
 		if im.packBT == nil {
 			t.Skip("no assembly packer: the Go loop is the reference")
 		}
-		require.Equal(t, 16, im.nr, "the packer twin is PackB16TGeneric")
+		nr, twin := im.nr, packBTTwins[im.nr]
+		require.NotNil(t, twin, "no packer twin for nr = %d", nr)
 		rng := rand.New(rand.NewPCG(19, 20))
 		for k := 0; k <= 27; k++ {
 			for _, ldb := range []int{k, k + 1, k + 9} {
 				if ldb == 0 {
 					continue
 				}
-				b := make([]float32, 15*ldb+k+4)
+				b := make([]float32, (nr-1)*ldb+k+4)
 				fillInput(rng, b, 10, 5)
-				want := make([]float32, 16*k)
-				asm.PackB16TGeneric(k, b[4:], ldb, want)
-				buf, got := guarded(16*k, 9)
+				want := make([]float32, nr*k)
+				twin(k, b[4:], ldb, want)
+				buf, got := guarded(nr*k, 9)
 				im.packBT(k, b[4:], ldb, got)
 				what := fmt.Sprintf("k=%d ldb=%d", k, ldb)
-				requireGuards(t, buf, 9, 16*k, what)
+				requireGuards(t, buf, 9, nr*k, what)
 				for i := range want {
 					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
 				}

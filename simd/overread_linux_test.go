@@ -118,8 +118,8 @@ func TestNoOverreadVecmath(t *testing.T) {
 // the stubs in package asm), each ending at an unmapped page:
 //   - gemmKernel: a = k·mr, b = k·nr, c = (mr−1)·ldc + nr floats;
 //   - gemmDirect: a = (mr−1)·lda + k, b = (k−1)·ldb + nr, c = (mr−1)·ldc + nr;
-//   - packA: a = (mr−1)·lda + k; packB: b = (k−1)·ldb + nr; packBT: b = (nr−1)·ldb + k;
-//     dst = k·mr or k·nr.
+//   - packA: a = (mr−1)·lda + k; packAT: a = (k−1)·lda + mr; packB: b = (k−1)·ldb + nr;
+//     packBT: b = (nr−1)·ldb + k; dst = k·mr or k·nr.
 //
 // k runs past the packers' 4- and 8-step loops and their tails; the leading
 // dimensions are tight and padded. Packing is a copy, so the packed panels must equal
@@ -155,6 +155,12 @@ func TestNoOverreadGemm(t *testing.T) {
 					a, dst := fenced((mr-1)*lda+k), fencedFloats(t, k*mr)
 					im.packA(k, a, lda, dst)
 					requirePacked(t, dst, k, mr, func(p, i int) float32 { return a[i*lda+p] }, "packA")
+				}
+				if im.packAT != nil {
+					ldat := mr + pad
+					a, dst := fenced((k-1)*ldat+mr), fencedFloats(t, k*mr)
+					im.packAT(k, a, ldat, dst)
+					requirePacked(t, dst, k, mr, func(p, i int) float32 { return a[p*ldat+i] }, "packAT")
 				}
 				if im.packB != nil {
 					b, dst := fenced((k-1)*ldb+nr), fencedFloats(t, k*nr)

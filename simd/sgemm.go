@@ -138,6 +138,9 @@ const parallelMinWork = 1 << 21
 // there are enough of them, else over the columns: each part packs its own A and B
 // blocks, so the parts never wait for each other.
 func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if im.narrow != nil && 2*n <= im.nr {
+		im = im.narrow
+	}
 	parts := 1
 	if threads > 1 && m*n*k >= parallelMinWork {
 		parts = threads
@@ -335,12 +338,11 @@ func startWorkers(n int) {
 // once, reused by every A block), ic over mc-tall row blocks of A (packed), then the
 // macro-kernel walks the mr×nr tiles.
 func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
-	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN && stridedFitsL1(k, ldb) {
-		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buf)
-		putBuffers(buf)
+	if im.gemmDirect != nil && !transA && !transB && k <= im.kc && m*n <= directMaxMN && stridedFitsL1(k, ldb, im.nr) {
+		sgemmDirect(im, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	buf := getBuffers(im, min(m, im.mc), min(n, im.nc), min(k, im.kc))
 	for jc := 0; jc < n; jc += im.nc {
 		nc := min(im.nc, n-jc)
 		for pc := 0; pc < k; pc += im.kc {
@@ -368,6 +370,8 @@ func packA(im *impl, trans bool, mc, kc int, a []float32, lda, ic, pc int, dst [
 		rows := min(mr, mc-r)
 		panel := dst[r*kc : r*kc+kc*mr]
 		switch {
+		case trans && rows == mr && im.packAT != nil:
+			im.packAT(kc, a[pc*lda+ic+r:], lda, panel)
 		case trans:
 			// op(A)[i, p] = a[p·lda + i]: mr contiguous values per step of p.
 			src := a[pc*lda+ic+r:]
@@ -390,17 +394,34 @@ func packA(im *impl, trans bool, mc, kc int, a []float32, lda, ic, pc int, dst [
 	}
 }
 
+// packBRows is how many rows of B packB copies into every panel before moving on.
+// (Measured at 1024³, avx512, 1 thread, three runs each: 8 rows 151–162 GFLOP/s,
+// 16 rows 145–153, whole panels (256 rows) 143–158; PackB32AVX512's share of the
+// profile 3.0% → 1.6% with 8.)
+const packBRows = 8
+
 // packB copies the kc×nc block of op(B) at (pc, jc) into panels of nr columns: panel s
 // holds, for p = 0..kc-1, the nr values op(B)[pc+p, jc+s·nr+j]; columns past nc are zero.
 func packB(im *impl, trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) {
 	nr := im.nr
-	for s := 0; s < nc; s += nr {
+	s0 := 0
+	if !trans && im.packB != nil {
+		// Full panels, packBRows rows at a time across all of them: each row of B is
+		// then read front to back in one sweep (a hardware-prefetchable stream per
+		// row) instead of in nr-float pieces a panel apart, each row a new page when
+		// ldb is large.
+		s0 = nc / nr * nr
+		for p0 := 0; p0 < kc; p0 += packBRows {
+			rows := min(packBRows, kc-p0)
+			src := b[(pc+p0)*ldb+jc:]
+			for s := 0; s < s0; s += nr {
+				im.packB(rows, src[s:], ldb, dst[s*kc+p0*nr:])
+			}
+		}
+	}
+	for s := s0; s < nc; s += nr {
 		cols := min(nr, nc-s)
 		panel := dst[s*kc : s*kc+kc*nr]
-		if !trans && cols == nr && im.packB != nil {
-			im.packB(kc, b[pc*ldb+jc+s:], ldb, panel)
-			continue
-		}
 		if trans && cols == nr && im.packBT != nil {
 			im.packBT(kc, b[(jc+s)*ldb+pc:], ldb, panel)
 			continue
@@ -470,18 +491,20 @@ func mergeTile(rows, cols int, tile []float32, ldt int, beta float32, c []float3
 // 512×512×64 and 1024×1024×64 lose 10-20% unpacked, 64³ gains 35%).
 const directMaxMN = 256 * 256
 
-// stridedFitsL1 reports whether k rows of B read in place (one 64-byte line each, ldb
-// floats apart) stay cached while the direct kernel sweeps them once per row tile of
-// A. Power-of-two strides map the rows onto few of L1's 64 sets: 128³ (8 sets, 16
-// lines each) ran unpacked as fast as 64³, 256³ (4 sets, 64 lines each) at 60% of
-// the packed speed. So: at most 16 lines per set.
-func stridedFitsL1(k, ldb int) bool {
+// stridedFitsL1 reports whether k rows of B read in place (nr floats: one 64-byte line
+// each for nr = 16, two for nr = 32, ldb floats apart) stay cached while the direct
+// kernel sweeps them once per row tile of A. Power-of-two strides map the rows onto
+// few of L1's 64 sets: 128³ (8 sets, 16 lines each) ran unpacked as fast as 64³, 256³
+// (4 sets, 64 lines each) at 60% of the packed speed (nr = 16). So: at most 16 lines
+// per set.
+func stridedFitsL1(k, ldb, nr int) bool {
 	const sets, linesPerSet = 64, 16
+	lines := max(1, nr*4/64) // lines per row of B
 	used := sets
 	if bytes := 4 * ldb; bytes%64 == 0 {
-		used = sets / gcd(sets, bytes/64)
+		used = min(sets, sets/gcd(sets, bytes/64)*lines)
 	}
-	return k <= used*linesPerSet
+	return k*lines <= used*linesPerSet
 }
 
 func gcd(a, b int) int {
@@ -494,16 +517,24 @@ func gcd(a, b int) int {
 // sgemmDirect computes C = alpha·A·B + beta·C (no transposes, k ≤ kc) with the direct
 // micro-kernel, which reads A and B in place. Full tiles go straight to C; the bottom
 // rows and right columns copy their few rows of A or columns of B into zero-padded
-// scratch panels and go through the scratch tile.
-func sgemmDirect(im *impl, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, buf *gemmBuffers) {
+// scratch panels and go through the scratch tile. Only those edges take packing
+// buffers from the pool: a problem of whole tiles (64³, the attention tiles) skips
+// the pool's two channel operations.
+func sgemmDirect(im *impl, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := im.mr, im.nr
 	m0, n0 := m/mr*mr, n/nr*nr
-	direct, tile := im.gemmDirect, buf.tile
+	direct := im.gemmDirect
 	for j := 0; j < n0; j += nr {
 		for i := 0; i < m0; i += mr {
 			direct(k, a[i*lda:], lda, b[j:], ldb, c[i*ldc+j:], ldc, alpha, beta)
 		}
 	}
+	if m0 == m && n0 == n {
+		return
+	}
+	buf := getBuffers(im, mr, nr, k)
+	defer putBuffers(buf)
+	tile := buf.tile
 	var aEdge []float32
 	if m0 < m {
 		// The last m-m0 rows of A, zero-padded to mr rows of stride k.

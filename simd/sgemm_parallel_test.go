@@ -54,7 +54,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 	t.Cleanup(func() { SetThreads(0) })
 	for _, threads := range []int{1, 2} {
 		SetThreads(threads)
-		for _, s := range [][3]int{{64, 64, 64}, {200, 200, 300}, {64, 600, 64}} {
+		for _, s := range [][3]int{{64, 64, 64}, {200, 200, 300}, {64, 600, 64}, {96, 16, 64}} {
 			m, n, k := s[0], s[1], s[2]
 			a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 			allocs := testing.AllocsPerRun(20, func() {

@@ -84,9 +84,10 @@ func gemmCase(t *testing.T, rng *rand.Rand, transA, transB bool, m, n, k, pad in
 	requireGuards(t, cbuf, 3, len(c), what)
 }
 
-// gemmSizes straddle the register tiles (4, 6, 8, 12, 16) and the blocks of every
-// implementation, plus primes.
-var gemmSizes = []int{0, 1, 2, 3, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 31, 33, 47}
+// gemmSizes straddle the register tiles (mr = 4, 6, 8; nr = 4, 12, 16, 32, and two
+// tiles of each) and the narrow-n hand-off (n ≤ nr/2), plus primes; the blocks (kc,
+// mc, nc) are straddled by TestSgemmBlockEdges.
+var gemmSizes = []int{0, 1, 2, 3, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 31, 32, 33, 47, 63, 65}
 
 func TestSgemmShapes(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
@@ -112,6 +113,8 @@ func TestSgemmBlockEdges(t *testing.T) {
 			{im.mc + 1, 2*im.nr - 1, im.kc - 1},
 			{2*im.mc + im.mr + 1, im.nr*3 + 1, 2*im.kc + 3},
 			{im.mr, im.nc + 1, 7},
+			{im.mr + 1, im.nc - 1, im.nr - 1},
+			{im.mr - 1, 2*im.nr + 1, im.kc},
 			{131, 257, 2*im.kc + 1},
 		} {
 			for _, tA := range []bool{false, true} {

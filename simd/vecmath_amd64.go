@@ -20,10 +20,16 @@ var avx2Vecmath = vecmathKernels{
 
 // archVecmath puts the AVX2+FMA vector-math kernels into the "avx2" implementation
 // (adding one with pure-Go level-1 and GEMM if the AVX2 level-1 table is not
-// registered). x/sys/cpu's HasAVX2 includes the OS YMM-state check.
+// registered), and the same kernels into "avx512" when that implementation runs
+// here (its GEMM is AVX-512; its vector math is AVX2). x/sys/cpu's HasAVX2 includes
+// the OS YMM-state check.
 func archVecmath(list []*impl) []*impl {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return list
 	}
-	return withVecmath(list, "avx2", avx2Vecmath)
+	list = withVecmath(list, "avx2", avx2Vecmath)
+	if hasAVX512() {
+		list = withVecmath(list, "avx512", avx2Vecmath)
+	}
+	return list
 }
