@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
-
-	"github.com/kernelmachines/bkm/asm"
 )
 
 // Vector math: element-wise exp, log, tanh and GELU, and the row passes of softmax
@@ -237,11 +235,11 @@ func LogSoftmax(dst, src []float32) {
 	}
 }
 
-// geluBackward runs the pure-Go twin in bounded chunks (no vector kernel yet).
+// geluBackward runs the active kernel in bounded chunks.
 func geluBackward(dx, x, dy []float32) {
 	for len(dx) > 0 {
 		n := min(len(dx), chunk)
-		asm.GeluBackwardGeneric(dx[:n], x[:n], dy[:n])
+		active.geluBackward(dx[:n], x[:n], dy[:n])
 		dx, x, dy = dx[n:], x[n:], dy[n:]
 	}
 }

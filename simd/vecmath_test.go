@@ -32,6 +32,16 @@ func init() {
 		elementwise{"tanh", 1, 12, 0, func(im *impl, dst []float32, in [][]float32) { im.tanh(dst, in[0]) }},
 		elementwise{"tanh/small", 1, 0.7, 0, func(im *impl, dst []float32, in [][]float32) { im.tanh(dst, in[0]) }},
 		elementwise{"gelu", 1, 8, 0, func(im *impl, dst []float32, in [][]float32) { im.gelu(dst, in[0]) }},
+		// dx (in[2], copied to dst) += gelu'(x = in[0])·dy (in[1]); scale 12 reaches
+		// the clamp at |x| = 10, the small one the polynomial path of tanh.
+		elementwise{"geluBackward", 3, 12, 0, func(im *impl, dst []float32, in [][]float32) {
+			copy(dst, in[2])
+			im.geluBackward(dst, in[0], in[1])
+		}},
+		elementwise{"geluBackward/small", 3, 0.8, 0, func(im *impl, dst []float32, in [][]float32) {
+			copy(dst, in[2])
+			im.geluBackward(dst, in[0], in[1])
+		}},
 		elementwise{"expSub/terms", 1, 40, 0, func(im *impl, dst []float32, in [][]float32) { im.expSub(dst, in[0], 1.5) }},
 	)
 }
