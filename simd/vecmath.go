@@ -9,9 +9,8 @@ import (
 // Vector math: element-wise exp, log, tanh and GELU, and the row passes of softmax
 // and attention. Accuracy (every implementation, against float64 math, see
 // vecmath_accuracy_test.go): exp ≤ 1 ULP, log ≤ 1 ULP, tanh ≤ 2 ULP; GELU's derivative
-// within 10·2⁻²⁴ absolute. All
-// implementations run the same algorithm (package asm) and agree bit for bit on
-// element-wise results; sums differ only by summation order.
+// within 10·2⁻²⁴ absolute. All implementations run the same algorithm (package asm)
+// and agree bit for bit on element-wise results; sums differ only by summation order.
 //
 // dst and src may be the same slice; any other overlap panics. Nothing allocates.
 
