@@ -115,7 +115,7 @@ func (p *par) gelu(out, inp []float32) {
 
 func (p *par) geluBackward(dinp, dout, inp []float32) {
 	p.geluB = geluBwdJob{dinp, dout, inp}
-	parallelFor(&p.wg, &p.geluB, len(inp), 4*len(inp))
+	parallelFor(&p.wg, &p.geluB, len(inp), 8*len(inp)) // recomputes the tanh: as much work as forward
 }
 
 func (p *par) layerNorm(out, mean, rstd, inp, w, b []float32, n, c int) {
