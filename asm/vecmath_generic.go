@@ -287,8 +287,8 @@ const geluBwdMax = 10
 //	du = k0·fma(3·k1, x2, 1); g = fma((½x)·sech2, du, ½(1 + t)); dx += g·dy
 //
 // The one fused multiply-add of the gradient formula is written as fmaf, so that the
-// twin means the same on every architecture (Go may fuse an unconverted a·b + c
-// on arm64 but not on amd64) and the vector kernels can match it bit for bit.
+// twin means the same on every build (Go fuses an unconverted a·b + c on arm64 and
+// on amd64 with GOAMD64=v3, not with v1) and the vector kernels match it bit for bit.
 // gelu'(+Inf) = 1, gelu'(−Inf) = 0, NaN in x or dy gives NaN.
 func GeluBackwardGeneric(dx, x, dy []float32) {
 	x, dy = x[:len(dx)], dy[:len(dx)]
