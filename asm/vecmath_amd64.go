@@ -58,3 +58,15 @@ func TanhAVX2(dst, src []float32)
 //
 //go:noescape
 func GeluAVX2(dst, src []float32)
+
+// GeluBackwardAVX2 accumulates dx[i] += gelu'(x[i])·dy[i] (tanh approximation).
+// len(x), len(dy) ≥ len(dx); the results equal GeluBackwardGeneric's bit for bit.
+// Reference loop (every operation rounded to float32, fma rounded once):
+//
+//	for i := range dx {
+//		v := min(max(x[i], -10), 10); x2 := v*v; t := Tanh32(k0 * fma(k1, x2*v, v))
+//		g := fma((0.5*v)*(1-t*t), k0*fma(3*k1, x2, 1), 0.5*(1+t)); dx[i] += g*dy[i]
+//	}
+//
+//go:noescape
+func GeluBackwardAVX2(dx, x, dy []float32)

@@ -802,6 +802,101 @@ gelu_done:
 	VZEROUPPER
 	RET
 
+// GELUBWD8: Y6 = x (clamped to [−10, 10]), Y7 = x·x, Y0 = tanh u → Y0 = gelu'(x)
+// (GeluBackwardGeneric lane by lane): sech2 = 1 − t·t, du = k0·(x2·3k1 + 1),
+// g = ((½x)·sech2)·du + ½(1 + t) in one VFMADD. Clobbers Y1–Y3.
+#define GELUBWD8 \
+	VMULPS      Y0, Y0, Y1 \
+	VMOVUPS     vmOne<>(SB), Y2 \
+	VSUBPS      Y1, Y2, Y1 \
+	VFMADD231PS geluK1x3<>(SB), Y7, Y2 \
+	VMULPS      geluK0<>(SB), Y2, Y2 \
+	VMULPS      vmHalf<>(SB), Y6, Y3 \
+	VMULPS      Y1, Y3, Y3 \
+	VADDPS      vmOne<>(SB), Y0, Y0 \
+	VMULPS      vmHalf<>(SB), Y0, Y0 \
+	VFMADD231PS Y2, Y3, Y0
+
+// GELUBWD_ARG: Y6 = x → Y6 = x clamped to [−10, 10] (NaN passes: x is the operand
+// VMINPS/VMAXPS return when either is NaN), Y7 = x·x, Y0 = u = k0·((x·x·x)·k1 + x).
+// Needs Y14 = 10, Y15 = −10. Clobbers Y1.
+#define GELUBWD_ARG \
+	VMINPS      Y6, Y14, Y6 \
+	VMAXPS      Y6, Y15, Y6 \
+	VMULPS      Y6, Y6, Y7 \
+	VMULPS      Y6, Y7, Y0 \
+	VMOVAPS     Y6, Y1 \
+	VFMADD231PS geluK1<>(SB), Y0, Y1 \
+	VMULPS      geluK0<>(SB), Y1, Y0
+
+// func GeluBackwardAVX2(dx, x, dy []float32)
+// dx += gelu'(x)·dy: GELUBWD_ARG, TANH8 (which leaves Y6, Y7 alone), GELUBWD8, then
+// the product g·dy rounded and added to dx (two roundings, as in the twin).
+// tanhMax = 10 doubles as the clamp bound.
+TEXT ·GeluBackwardAVX2(SB), NOSPLIT, $0-72
+	MOVQ    dx_base+0(FP), DI
+	MOVQ    dx_len+8(FP), CX
+	MOVQ    x_base+24(FP), SI
+	MOVQ    dy_base+48(FP), DX
+	VMOVUPS tanhMax<>(SB), Y14
+	VMOVUPS geluBwdMin<>(SB), Y15
+
+gelubwd_loop8:
+	CMPQ    CX, $8
+	JB      gelubwd_tail
+	VMOVUPS (SI), Y6
+	GELUBWD_ARG
+	TANH8
+	GELUBWD8
+	VMULPS  (DX), Y0, Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     gelubwd_loop8
+
+gelubwd_tail:
+	TESTQ      CX, CX
+	JZ         gelubwd_done
+	TAIL_MASK
+	VMASKMOVPS (SI), Y13, Y6
+	GELUBWD_ARG
+	TANH8
+	GELUBWD8
+	VMASKMOVPS (DX), Y13, Y1
+	VMULPS     Y1, Y0, Y0
+	VMASKMOVPS (DI), Y13, Y1
+	VADDPS     Y1, Y0, Y0
+	VMASKMOVPS Y0, Y13, (DI)
+
+gelubwd_done:
+	VZEROUPPER
+	RET
+
+// geluK1x3: float32(3·0.044715)
+DATA geluK1x3<>+0(SB)/4, $0x3e095d4f
+DATA geluK1x3<>+4(SB)/4, $0x3e095d4f
+DATA geluK1x3<>+8(SB)/4, $0x3e095d4f
+DATA geluK1x3<>+12(SB)/4, $0x3e095d4f
+DATA geluK1x3<>+16(SB)/4, $0x3e095d4f
+DATA geluK1x3<>+20(SB)/4, $0x3e095d4f
+DATA geluK1x3<>+24(SB)/4, $0x3e095d4f
+DATA geluK1x3<>+28(SB)/4, $0x3e095d4f
+GLOBL geluK1x3<>(SB), RODATA|NOPTR, $32
+
+// geluBwdMin: −10, the lower clamp of GeluBackwardAVX2 (the upper is tanhMax)
+DATA geluBwdMin<>+0(SB)/4, $0xc1200000
+DATA geluBwdMin<>+4(SB)/4, $0xc1200000
+DATA geluBwdMin<>+8(SB)/4, $0xc1200000
+DATA geluBwdMin<>+12(SB)/4, $0xc1200000
+DATA geluBwdMin<>+16(SB)/4, $0xc1200000
+DATA geluBwdMin<>+20(SB)/4, $0xc1200000
+DATA geluBwdMin<>+24(SB)/4, $0xc1200000
+DATA geluBwdMin<>+28(SB)/4, $0xc1200000
+GLOBL geluBwdMin<>(SB), RODATA|NOPTR, $32
+
 // geluK0: float32(√(2/π))
 DATA geluK0<>+0(SB)/4, $0x3f4c422a
 DATA geluK0<>+4(SB)/4, $0x3f4c422a

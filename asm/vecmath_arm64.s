@@ -526,3 +526,83 @@ gelu_tail:
 
 gelu_done:
 	RET
+
+// GELUBWD4_CLAMP(v, t, Vt): Vv = min(max(Vv, −10), 10) (NaN passes: FMIN and FMAX
+// return NaN when either operand is); t is the number of the scratch register Vt.
+// Needs V31 = 10 (TANH_CONSTS). Clobbers Vt, R9.
+#define GELUBWD4_CLAMP(v, t, Vt) \
+	FMIN4S(v, v, 31) \
+	VCONST(0xc1200000, Vt) \
+	FMAX4S(v, v, t)
+
+// GELUBWD4_G: V0 = tanh u, V1 = x → V0 = gelu'(x) (GeluBackwardGeneric lane by lane):
+// x clamped, x2 = x·x, sech2 = 1 − t·t, du = k0·(1 + 3k1·x2),
+// g = ½(1 + t) + ((½x)·sech2)·du in one FMLA. Needs V24 = ½, V28 = 1.0, V31 = 10
+// (TANH_CONSTS). Clobbers V1–V5, R9.
+#define GELUBWD4_G \
+	GELUBWD4_CLAMP(1, 2, V2) \
+	FMUL4S(2, 1, 1) \
+	FMUL4S(3, 0, 0) \
+	FSUB4S(3, 28, 3) \
+	MOV16B(4, 28) \
+	VCONST(0x3e095d4f, V5) \
+	FMLA4S(4, 5, 2) \
+	VCONST(0x3f4c422a, V5) \
+	FMUL4S(4, 4, 5) \
+	FMUL4S(1, 1, 24) \
+	FMUL4S(1, 1, 3) \
+	FADD4S(0, 0, 28) \
+	FMUL4S(0, 0, 24) \
+	FMLA4S(0, 1, 4)
+
+// func GeluBackwardNEON(dx, x, dy []float32)
+// dx += gelu'(x)·dy: clamp, GELU4_ARG, TANH4; TANH4 needs every register but V0–V11,
+// so x is loaded again for GELUBWD4_G. The product g·dy is rounded, then added to dx
+// (two roundings, as in the twin). The tail runs TAIL_LOAD on x, dy and dx in turn
+// (R1 pointed at each), t and g kept in V6 meanwhile.
+TEXT ·GeluBackwardNEON(SB), NOSPLIT, $0-72
+	MOVD dx_base+0(FP), R0
+	MOVD dx_len+8(FP), R2
+	MOVD x_base+24(FP), R1
+	MOVD dy_base+48(FP), R4
+	TANH_CONSTS
+
+gelubwd_loop4:
+	CMP    $4, R2
+	BLT    gelubwd_tail
+	VLD1   (R1), [V0.S4]
+	GELUBWD4_CLAMP(0, 1, V1)
+	GELU4_ARG
+	TANH4
+	VLD1.P 16(R1), [V1.S4]
+	GELUBWD4_G
+	VLD1.P 16(R4), [V1.S4]
+	FMUL4S(0, 0, 1)
+	VLD1   (R0), [V1.S4]
+	FADD4S(0, 1, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUB    $4, R2
+	B      gelubwd_loop4
+
+gelubwd_tail:
+	CBZ R2, gelubwd_done
+	TAIL_LOAD
+	GELUBWD4_CLAMP(0, 1, V1)
+	GELU4_ARG
+	TANH4
+	MOV16B(6, 0)
+	TAIL_LOAD
+	MOV16B(1, 0)
+	MOV16B(0, 6)
+	GELUBWD4_G
+	MOV16B(6, 0)
+	MOVD R4, R1
+	TAIL_LOAD
+	FMUL4S(6, 6, 0)
+	MOVD R0, R1
+	TAIL_LOAD
+	FADD4S(0, 0, 6)
+	TAIL_STORE
+
+gelubwd_done:
+	RET

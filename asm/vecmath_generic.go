@@ -273,17 +273,33 @@ func GeluGeneric(dst, src []float32) {
 	}
 }
 
+// geluBwdMax bounds |x| in GeluBackwardGeneric: beyond it tanh u is exactly ±1, so
+// gelu'(x) is exactly 1 or 0 either way, and the clamp keeps x² finite (without it
+// x = ±Inf, or |x| > 1.8e19, would give sech²·du = 0·Inf = NaN).
+const geluBwdMax = 10
+
 // GeluBackwardGeneric computes dx[i] += gelu'(x[i])·dy[i] for i < len(dx) (the
-// gradient accumulates, as in llm.c). len(x), len(dy) ≥ len(dx).
+// gradient accumulates, as in llm.c), with Tanh32 for the tanh. len(x), len(dy) ≥
+// len(dx). Per element, with x clamped to [−10, 10] (NaN passes) and every operation
+// rounded to float32:
+//
+//	x2 = x·x; u = k0·fma(k1, x2·x, x); t = tanh u; sech2 = 1 − t·t
+//	du = k0·fma(3·k1, x2, 1); g = fma((½x)·sech2, du, ½(1 + t)); dx += g·dy
+//
+// The one fused multiply-add of the gradient formula is written as fmaf, so that the
+// twin means the same on every build (Go fuses an unconverted a·b + c on arm64 and
+// on amd64 with GOAMD64=v3, not with v1) and the vector kernels match it bit for bit.
+// gelu'(+Inf) = 1, gelu'(−Inf) = 0, NaN in x or dy gives NaN.
 func GeluBackwardGeneric(dx, x, dy []float32) {
 	x, dy = x[:len(dx)], dy[:len(dx)]
 	for i, v := range x {
+		v = min(max(v, -geluBwdMax), geluBwdMax)
 		x2 := float32(v * v)
 		u := float32(geluK0 * fmaf(geluK1, float32(x2*v), v))
 		t := Tanh32(u)
 		sech2 := 1 - float32(t*t)
 		du := float32(geluK0 * fmaf(3*geluK1, x2, 1))
-		g := 0.5*(1+t) + float32(float32(0.5*v)*sech2)*du
+		g := fmaf(float32(float32(0.5*v)*sech2), du, 0.5*(1+t))
 		dx[i] += float32(g * dy[i])
 	}
 }

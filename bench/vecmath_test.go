@@ -6,12 +6,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/kernelmachines/bkm/asm"
 	"github.com/kernelmachines/bkm/simd"
 )
 
 // Vector-math throughput in elements/ns (one thread). Run under the lock:
 //
-//	flock /tmp/bench.lock go test ./bench -run '^$' -bench 'Exp|Log|Tanh|Softmax' -count 5 [-tags sleef]
+//	flock /tmp/bench.lock go test ./bench -run '^$' -bench 'Exp|Log|Tanh|GELU|Softmax' -count 5 [-tags sleef]
 //
 // With -tags sleef the SLEEF u10 AVX2 kernels run on the same arrays in the same run
 // (vecmath_sleef_test.go).
@@ -71,6 +72,32 @@ func BenchmarkExpGoMath(b *testing.B) {
 func BenchmarkLog(b *testing.B)  { benchElementwise(b, "log", simd.Log) }
 func BenchmarkTanh(b *testing.B) { benchElementwise(b, "tanh", simd.Tanh) }
 func BenchmarkGELU(b *testing.B) { benchElementwise(b, "tanh", simd.GELU) }
+
+// BenchmarkGELUBackward: dx += gelu'(x)·dy with x uniform in [−10, 10] and dy in
+// [−5, 5]; elements/ns counts elements of dx. "simd" is simd.GELUBackward (the
+// dispatched kernel: AVX2 here), "generic" the pure-Go twin asm.GeluBackwardGeneric
+// that simd.GELUBackward ran before the vector kernels existed.
+func BenchmarkGELUBackward(b *testing.B) {
+	for _, k := range []struct {
+		name string
+		fn   func(dx, x, dy []float32)
+	}{
+		{"simd", simd.GELUBackward},
+		{"generic", asm.GeluBackwardGeneric},
+	} {
+		for _, n := range vecmathSizes {
+			b.Run(fmt.Sprintf("%s/n=%d", k.name, n), func(b *testing.B) {
+				x, dy := vecmathInput("gelu", n), vecmathInput("tanh", n)
+				dx := make([]float32, n)
+				b.SetBytes(int64(16 * n)) // x, dy and dx read, dx written
+				for b.Loop() {
+					k.fn(dx, x, dy)
+				}
+				reportElements(b, n)
+			})
+		}
+	}
+}
 
 // BenchmarkSoftmax: one row of n logits, Softmax out of place (max pass, fused
 // exp-and-sum pass, scale pass).

@@ -43,3 +43,17 @@ func ExampleExpSub() {
 	fmt.Printf("%.4f %.4f\n", e, s)
 	// Output: [1.0000 0.1353 0.3679] 1.5032
 }
+
+func ExampleGELUBackward() {
+	// Forward and backward of a GELU activation: the gradient accumulates into dx.
+	x := []float32{-3, -1, 0, 1, 3, float32(math.Inf(1))}
+	y := make([]float32, len(x))
+	simd.GELU(y[:5], x[:5])
+	dy := []float32{1, 1, 1, 1, 1, 1} // upstream gradient
+	dx := make([]float32, len(x))
+	simd.GELUBackward(dx, x, dy)
+	fmt.Printf("%.4f\n%.4f\n", y[:5], dx)
+	// Output:
+	// [-0.0036 -0.1588 0.0000 0.8412 2.9964]
+	// [-0.0116 -0.0830 0.5000 1.0830 1.0116 1.0000]
+}

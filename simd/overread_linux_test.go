@@ -64,8 +64,8 @@ func TestNoOverread(t *testing.T) {
 
 // TestNoOverreadVecmath runs the vector-math kernels of every implementation, through
 // the impl fields at every length up to maxLen (the API hands them chunks no longer
-// than chunk), and the public Softmax/LogSoftmax/LogSumExp wrappers, which also cross
-// the chunk boundary, on fenced operands. The element-wise kernels are documented to
+// than chunk), and the public Softmax/LogSoftmax/LogSumExp/GELUBackward wrappers,
+// which also cross the chunk boundary, on fenced operands. The element-wise kernels are documented to
 // equal their twins bit for bit, which also shows they wrote every element up to the
 // fence.
 func TestNoOverreadVecmath(t *testing.T) {
@@ -91,6 +91,15 @@ func TestNoOverreadVecmath(t *testing.T) {
 			im.expSub(dst, src, 1)
 			im.expSum(src, 1)
 
+			// geluBackward reads x and dy and reads and writes dx, all fenced.
+			dy, dx := fencedFloats(t, n), fencedFloats(t, n)
+			fillInput(rng, dy, 1, 0)
+			fillInput(rng, dx, 1, 0)
+			copy(want, dx)
+			im.geluBackward(dx, src, dy)
+			genericVecmath.geluBackward(want[:n], src, dy)
+			requireULP(t, want[:n], dx, 0, "geluBackward")
+
 			pos := fencedFloats(t, n) // log on positive input, so results are comparable
 			for i, v := range src {
 				pos[i] = v*v + 1e-3
@@ -106,6 +115,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 		for _, n := range []int{chunk - 1, chunk, chunk + 1, chunk + 37} {
 			src, dst := fencedFloats(t, n), fencedFloats(t, n)
 			fillInput(rng, src, 10, 0)
+			GELUBackward(dst, src, src)
 			Softmax(dst, src)
 			LogSoftmax(dst, src)
 			LogSumExp(src)

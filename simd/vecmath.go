@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
-
-	"github.com/kernelmachines/bkm/asm"
 )
 
 // Vector math: element-wise exp, log, tanh and GELU, and the row passes of softmax
 // and attention. Accuracy (every implementation, against float64 math, see
-// vecmath_accuracy_test.go): exp ≤ 1 ULP, log ≤ 1 ULP, tanh ≤ 2 ULP. All
-// implementations run the same algorithm (package asm) and agree bit for bit on
-// element-wise results; sums differ only by summation order.
+// vecmath_accuracy_test.go): exp ≤ 1 ULP, log ≤ 1 ULP, tanh ≤ 2 ULP; GELU's derivative
+// within 10·2⁻²⁴ absolute. All implementations run the same algorithm (package asm)
+// and agree bit for bit on element-wise results; sums differ only by summation order.
 //
 // dst and src may be the same slice; any other overlap panics. Nothing allocates.
 
@@ -87,8 +85,17 @@ func Tanh(dst, src []float32) { mapChunks("Tanh", active.tanh, dst, src) }
 func GELU(dst, src []float32) { mapChunks("GELU", active.gelu, dst, src) }
 
 // GELUBackward accumulates the GELU gradient: dx[i] += gelu'(x[i])·dy[i], with the
-// derivative of the same tanh approximation GELU computes. It panics if the three
-// lengths differ. dx may not overlap x or dy.
+// derivative of the same tanh approximation GELU computes,
+//
+//	gelu'(x) = ½(1 + tanh u) + ½x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²).
+//
+// Accuracy: gelu'(x) is within 10·2⁻²⁴ ≈ 6.0e-7 (absolute; gelu' lies in
+// [−0.17, 1.13]) of the float64 derivative for every float32 x (max 9.40·2⁻²⁴, at
+// x = 4.8794, over all 2³² inputs: go test ./simd -run Exhaustive/geluBackward -long);
+// the product with dy and the sum into dx are each rounded once more.
+// gelu'(+Inf) = 1, gelu'(−Inf) = 0 (exactly 1 and 0 for |x| > 10 already); NaN in x, dy
+// or dx gives NaN. Every implementation gives the same bits. It panics if the three
+// lengths differ; dx may not overlap x or dy.
 func GELUBackward(dx, x, dy []float32) {
 	checkSameLen("GELUBackward", "dx", len(dx), "x", len(x))
 	checkSameLen("GELUBackward", "dx", len(dx), "dy", len(dy))
@@ -237,11 +244,11 @@ func LogSoftmax(dst, src []float32) {
 	}
 }
 
-// geluBackward runs the pure-Go twin in bounded chunks (no vector kernel yet).
+// geluBackward runs the active kernel in bounded chunks.
 func geluBackward(dx, x, dy []float32) {
 	for len(dx) > 0 {
 		n := min(len(dx), chunk)
-		asm.GeluBackwardGeneric(dx[:n], x[:n], dy[:n])
+		active.geluBackward(dx[:n], x[:n], dy[:n])
 		dx, x, dy = dx[n:], x[n:], dy[n:]
 	}
 }

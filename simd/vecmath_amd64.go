@@ -15,6 +15,8 @@ var avx2Vecmath = vecmathKernels{
 	expSum: asm.ExpSumAVX2,
 	gelu:   asm.GeluAVX2,
 
+	geluBackward: asm.GeluBackwardAVX2,
+
 	expLarge: asm.ExpLargeAVX2,
 }
 

@@ -14,6 +14,8 @@ var neonVecmath = vecmathKernels{
 	expSub: asm.ExpSubNEON,
 	expSum: asm.ExpSumNEON,
 	gelu:   asm.GeluNEON,
+
+	geluBackward: asm.GeluBackwardNEON,
 }
 
 // archVecmath puts the NEON vector-math kernels into the "neon" implementation

@@ -11,6 +11,8 @@ type vecmathKernels struct {
 	expSub func(dst, src []float32, m float32) float32 // dst = e^(src−m), returns Σ dst
 	expSum func(x []float32, m float32) float32        // Σ e^(x−m), nothing stored
 	gelu   func(dst, src []float32)
+	// geluBackward accumulates dx += gelu'(x)·dy.
+	geluBackward func(dx, x, dy []float32)
 	// expLarge, if set, is exp tuned for arrays larger than L2 (it prefetches
 	// ahead); len(dst) must be a multiple of 32. Exp runs the rest with exp.
 	expLarge func(dst, src []float32)
@@ -23,6 +25,8 @@ var genericVecmath = vecmathKernels{
 	expSub: asm.ExpSubGeneric,
 	expSum: asm.ExpSumGeneric,
 	gelu:   asm.GeluGeneric,
+
+	geluBackward: asm.GeluBackwardGeneric,
 }
 
 // registerVecmath fills the vector-math entries of every implementation in list

@@ -65,6 +65,50 @@ func FuzzTanh(f *testing.F) {
 	})
 }
 
+// FuzzGELUBackward: dx += gelu'(x)·dy through every implementation against the twin,
+// bit for bit. The fuzzed x, dy and dx are placed in every lane of vectors of several
+// lengths, next to scaled neighbours.
+func FuzzGELUBackward(f *testing.F) {
+	for _, v := range specials {
+		f.Add(v, float32(1), float32(0))
+		f.Add(v, float32(-0.5), float32(2))
+	}
+	for _, v := range []float32{0.5, -0.7, 0.7, -0.75, 4.88, -5.16, 5.2, 9.99, 10, 10.01, -10, 1e-30, 1.8e19, 2e19} {
+		f.Add(v, float32(1), float32(0))
+	}
+	f.Add(float32(1), float32(math.Inf(1)), float32(0))
+	f.Add(float32(1), float32(1), float32(math.NaN()))
+	f.Fuzz(func(t *testing.T, x, dy, dx float32) {
+		const n = 23
+		xs, dys, dx0 := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range xs {
+			xs[i], dys[i], dx0[i] = x*float32(1+i%5)/3, dy*float32(1+i%3), dx*float32(i%4)
+			if i%4 == 0 {
+				xs[i], dys[i], dx0[i] = x, dy, dx
+			}
+		}
+		want := append([]float32(nil), dx0...)
+		asm.GeluBackwardGeneric(want, xs, dys)
+		got := make([]float32, n)
+		for _, im := range available {
+			for _, m := range []int{1, 7, 8, 9, 16, 23} {
+				copy(got, dx0)
+				im.geluBackward(got[:m], xs[:m], dys[:m])
+				for i := range got {
+					w := want[i]
+					if i >= m {
+						w = dx0[i] // past the length: untouched
+					}
+					if math.Float32bits(w) != math.Float32bits(got[i]) && !(w != w && got[i] != got[i]) {
+						t.Fatalf("%s: x %g [%#08x] dy %g dx %g (n=%d lane %d): got %g [%#08x], twin %g [%#08x]",
+							im.name, xs[i], math.Float32bits(xs[i]), dys[i], dx0[i], m, i, got[i], math.Float32bits(got[i]), w, math.Float32bits(w))
+					}
+				}
+			}
+		}
+	})
+}
+
 // FuzzSoftmax runs Softmax through every implementation on a row decoded from the
 // fuzz bytes (4 bytes per float32) and checks it against the generic result and the
 // documented invariants: finite input gives entries in [0, 1] summing to 1.

@@ -32,6 +32,16 @@ func init() {
 		elementwise{"tanh", 1, 12, 0, func(im *impl, dst []float32, in [][]float32) { im.tanh(dst, in[0]) }},
 		elementwise{"tanh/small", 1, 0.7, 0, func(im *impl, dst []float32, in [][]float32) { im.tanh(dst, in[0]) }},
 		elementwise{"gelu", 1, 8, 0, func(im *impl, dst []float32, in [][]float32) { im.gelu(dst, in[0]) }},
+		// dx (in[2], copied to dst) += gelu'(x = in[0])·dy (in[1]); scale 12 reaches
+		// the clamp at |x| = 10, the small one the polynomial path of tanh.
+		elementwise{"geluBackward", 3, 12, 0, func(im *impl, dst []float32, in [][]float32) {
+			copy(dst, in[2])
+			im.geluBackward(dst, in[0], in[1])
+		}},
+		elementwise{"geluBackward/small", 3, 0.8, 0, func(im *impl, dst []float32, in [][]float32) {
+			copy(dst, in[2])
+			im.geluBackward(dst, in[0], in[1])
+		}},
 		elementwise{"expSub/terms", 1, 40, 0, func(im *impl, dst []float32, in [][]float32) { im.expSub(dst, in[0], 1.5) }},
 	)
 }
@@ -439,7 +449,126 @@ func TestVecmathNoAllocs(t *testing.T) {
 			Softmax(y, x)
 			LogSoftmax(y, x)
 			LogSumExp(x)
+			GELUBackward(y, x, x)
 		})
 		require.Zero(t, allocs)
+	})
+}
+
+// geluGrad64 is gelu'(x) for the tanh approximation, in float64:
+// ½(1 + tanh u) + ½x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²), u = √(2/π)·(x + 0.044715·x³).
+func geluGrad64(x float64) float64 {
+	if math.Abs(x) > 1e6 { // tanh u = ±1 long before x³ overflows float64; ±Inf too
+		return math.Max(0, math.Copysign(1, x)) // the limits: 1 at +Inf, 0 at −Inf
+	}
+	k0 := math.Sqrt(2 / math.Pi)
+	t := math.Tanh(k0 * (x + 0.044715*x*x*x))
+	return 0.5*(1+t) + 0.5*x*(1-t*t)*k0*(1+3*0.044715*x*x)
+}
+
+func gelu64(x float64) float64 {
+	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+}
+
+// geluGradMaxErr is the documented bound of GELUBackward: |gelu'(x) − g| ≤ 10·2⁻²⁴
+// absolute, g the float32 derivative (dy = 1, dx = 0), against geluGrad64.
+const geluGradMaxErr = 10 * 0x1p-24
+
+// TestGELUBackwardAccuracy: the float64 reference derivative agrees with a central
+// difference of the float64 GELU (so the reference is the right formula), and every
+// implementation is within geluGradMaxErr of it on every 97th float32 bit pattern
+// (every 997th with -short): all binades, both signs, subnormals, ±Inf and NaN.
+func TestGELUBackwardAccuracy(t *testing.T) {
+	for x := -12.0; x <= 12; x += 1.0 / 64 {
+		h := 1e-6 * math.Max(1, math.Abs(x))
+		fd := (gelu64(x+h) - gelu64(x-h)) / (2 * h)
+		require.InDelta(t, fd, geluGrad64(x), 1e-8, "x=%v", x)
+	}
+	stride := uint64(97)
+	if testing.Short() {
+		stride = 997
+	}
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		worst, at := geluGradSweep(t, stride)
+		t.Logf("gelu' max absolute error %.3g (%.2f·2⁻²⁴) at x = %g", worst, worst/0x1p-24, at)
+	})
+}
+
+// geluGradSweep runs GELUBackward (dy = 1, dx = 0) on every stride-th float32 bit
+// pattern and fails on the first result farther than geluGradMaxErr from geluGrad64
+// (NaN must give NaN). It returns the largest error and where.
+func geluGradSweep(t *testing.T, stride uint64) (worst float64, worstAt float32) {
+	const batch = 1 << 14
+	x, dy, dx := make([]float32, batch), make([]float32, batch), make([]float32, batch)
+	for i := range dy {
+		dy[i] = 1
+	}
+	for start := uint64(0); start < 1<<32; {
+		n := 0
+		for ; n < batch && start < 1<<32; start += stride {
+			x[n] = math.Float32frombits(uint32(start))
+			n++
+		}
+		clear(dx)
+		GELUBackward(dx[:n], x[:n], dy[:n])
+		for i, v := range x[:n] {
+			got := dx[i]
+			if v != v {
+				if got == got {
+					require.Failf(t, "NaN", "gelu'(NaN) = %v", got)
+				}
+				continue
+			}
+			e := math.Abs(float64(got) - geluGrad64(float64(v)))
+			if !(e <= geluGradMaxErr) {
+				require.Failf(t, "accuracy", "gelu'(%g) [%#08x] = %g, want %g: error %g > %g",
+					v, math.Float32bits(v), got, geluGrad64(float64(v)), e, geluGradMaxErr)
+			}
+			if e > worst {
+				worst, worstAt = e, v
+			}
+		}
+	}
+	return worst, worstAt
+}
+
+// TestGELUBackwardSpecials checks the documented values exactly, with the special
+// input in each lane position, for every implementation.
+func TestGELUBackwardSpecials(t *testing.T) {
+	cases := []struct{ x, dy, dx, want float32 }{
+		{inf32(1), 1, 0, 1},
+		{inf32(-1), 1, 0, 0},
+		{math.MaxFloat32, 2, 0.5, 2.5},
+		{-math.MaxFloat32, 2, 0.5, 0.5},
+		{10.5, 1, 0, 1},
+		{-10.5, 1, 0, 0},
+		{0, 3, 0, 1.5}, // gelu'(0) = ½
+		{float32(math.Copysign(0, -1)), 3, 1, 2.5},
+		{math.SmallestNonzeroFloat32, 2, 0, 1},
+		{nan32(), 1, 0, nan32()},
+		{1, nan32(), 0, nan32()},
+		{1, 1, nan32(), nan32()},
+		{inf32(1), inf32(1), 0, inf32(1)},
+		{inf32(-1), inf32(1), 0, nan32()}, // 0·Inf
+	}
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		for _, c := range cases {
+			for n := 1; n <= 19; n += 6 {
+				for pos := 0; pos < n; pos++ {
+					x, dy, dx := make([]float32, n), make([]float32, n), make([]float32, n)
+					for i := range x {
+						x[i], dy[i] = 0.25*float32(i+1), 1
+					}
+					x[pos], dy[pos], dx[pos] = c.x, c.dy, c.dx
+					GELUBackward(dx, x, dy)
+					what := fmt.Sprintf("x=%v dy=%v dx=%v n=%d pos=%d", c.x, c.dy, c.dx, n, pos)
+					if c.want != c.want {
+						require.True(t, dx[pos] != dx[pos], "%s: want NaN, got %v", what, dx[pos])
+						continue
+					}
+					require.Equal(t, math.Float32bits(c.want), math.Float32bits(dx[pos]), "%s: got %v", what, dx[pos])
+				}
+			}
+		}
 	})
 }

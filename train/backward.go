@@ -200,7 +200,7 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 	dh := sc.dh[:n*F]
 	clear(dh)
 	if m.Cfg.Activation == "gelu" {
-		m.par.geluBackward(dh, dact, a.h[:n*F], a.tnh[:n*F])
+		m.par.geluBackward(dh, dact, a.h[:n*F])
 	} else {
 		reluBackward(dh, dact, a.h[:n*F])
 	}

@@ -26,7 +26,7 @@ type Decoder struct {
 	qkv            []float32 // [Beam, 3C]
 	qh, oh         []float32 // [1, H, Beam, D]
 	st             []float32 // [Beam·H]
-	h, act, tnh    []float32 // [Beam, F]
+	h, act         []float32 // [Beam, F]
 	logp           []float32 // [Beam, V]
 	mean, rstd     []float32 // [Beam]
 	tok            []int32
@@ -54,7 +54,7 @@ func (m *Model) NewDecoder(beam, maxLen int) *Decoder {
 	}
 	d.qkv = make([]float32, beam*3*C)
 	d.st = make([]float32, beam*H)
-	d.h, d.act, d.tnh = make([]float32, beam*F), make([]float32, beam*F), make([]float32, beam*F)
+	d.h, d.act = make([]float32, beam*F), make([]float32, beam*F)
 	d.logp = make([]float32, beam*V)
 	d.mean, d.rstd = make([]float32, beam), make([]float32, beam)
 	d.tok = make([]int32, beam)
@@ -133,7 +133,7 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 			hid, act := d.h[:nb*F], d.act[:nb*F]
 			linearForward(hid, in, bl.fc1.w, bl.fc1.b, nb, C, F)
 			if m.Cfg.Activation == "gelu" {
-				geluForward(act, d.tnh[:nb*F], hid)
+				geluForward(act, hid)
 			} else {
 				reluForward(act, hid)
 			}

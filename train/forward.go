@@ -240,7 +240,7 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 	linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
 	t0 = m.tick(ProfFFN, t0)
 	if m.Cfg.Activation == "gelu" {
-		m.par.gelu(act, a.tnh[:n*F], h)
+		m.par.gelu(act, h)
 	} else {
 		reluForward(act, h)
 	}

@@ -68,7 +68,7 @@ type blockActs struct {
 	qh, kh, vh, oh    []float32 // heads [B, H, N, D]
 	stats             []float32 // attention row statistics [B, H, Nq]
 	merged            []float32 // heads merged back [n, C]
-	h, act, tnh       []float32 // FFN hidden [n, F] before/after the activation; GELU's tanh
+	h, act            []float32 // FFN hidden [n, F] before/after the activation
 	amask, ad         []float32 // activation dropout mask and output [n, F]
 }
 
@@ -384,7 +384,6 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 		case ffnBlock:
 			p.add(&a.h, rows*F)
 			p.add(&a.act, rows*F)
-			p.add(&a.tnh, rows*F)
 			p.add(&a.amask, rows*F)
 			p.add(&a.ad, rows*F)
 		}

@@ -57,15 +57,13 @@ func parallelFor(wg *sync.WaitGroup, job parJob, n, work int) {
 	wg.Wait()
 }
 
-type geluFwdJob struct{ out, tnh, inp []float32 }
+type geluFwdJob struct{ out, inp []float32 }
 
-func (j *geluFwdJob) run(lo, hi int) { geluForward(j.out[lo:hi], j.tnh[lo:hi], j.inp[lo:hi]) }
+func (j *geluFwdJob) run(lo, hi int) { geluForward(j.out[lo:hi], j.inp[lo:hi]) }
 
-type geluBwdJob struct{ dinp, dout, inp, tnh []float32 }
+type geluBwdJob struct{ dinp, dout, inp []float32 }
 
-func (j *geluBwdJob) run(lo, hi int) {
-	geluBackward(j.dinp[lo:hi], j.dout[lo:hi], j.inp[lo:hi], j.tnh[lo:hi])
-}
+func (j *geluBwdJob) run(lo, hi int) { geluBackward(j.dinp[lo:hi], j.dout[lo:hi], j.inp[lo:hi]) }
 
 type lnFwdJob struct {
 	out, mean, rstd, inp, w, b []float32
@@ -110,14 +108,14 @@ type par struct {
 	drop  dropJob
 }
 
-func (p *par) gelu(out, tnh, inp []float32) {
-	p.geluF = geluFwdJob{out, tnh, inp}
+func (p *par) gelu(out, inp []float32) {
+	p.geluF = geluFwdJob{out, inp}
 	parallelFor(&p.wg, &p.geluF, len(inp), 8*len(inp))
 }
 
-func (p *par) geluBackward(dinp, dout, inp, tnh []float32) {
-	p.geluB = geluBwdJob{dinp, dout, inp, tnh}
-	parallelFor(&p.wg, &p.geluB, len(inp), 4*len(inp))
+func (p *par) geluBackward(dinp, dout, inp []float32) {
+	p.geluB = geluBwdJob{dinp, dout, inp}
+	parallelFor(&p.wg, &p.geluB, len(inp), 8*len(inp)) // recomputes the tanh: as much work as forward
 }
 
 func (p *par) layerNorm(out, mean, rstd, inp, w, b []float32, n, c int) {
