@@ -120,10 +120,9 @@ packb_done:
 	VZEROUPPER
 	RET
 
-// TRANSPOSE8 loads eight values from each of eight rows (addresses R0..R7), transposes
-// the 8×8 block and stores row q of the result at DOFF+64·q(DI): eight consecutive
-// steps of k, eight columns of the 16-wide panel each.
-#define TRANSPOSE8(R0, R1, R2, R3, R4, R5, R6, R7, DOFF) \
+// TRANSPOSE8S is TRANSPOSE8 with the row stride of the destination panel as a
+// parameter: row q of the transposed block goes to DOFF+STRIDE·q(DI).
+#define TRANSPOSE8S(R0, R1, R2, R3, R4, R5, R6, R7, DOFF, STRIDE) \
 	VMOVUPS R0, Y0                         \
 	VMOVUPS R1, Y1                         \
 	VMOVUPS R2, Y2                         \
@@ -156,14 +155,19 @@ packb_done:
 	VPERM2F128 $0x31, Y5, Y1, Y13          \
 	VPERM2F128 $0x31, Y6, Y2, Y14          \
 	VPERM2F128 $0x31, Y7, Y3, Y15          \
-	VMOVUPS Y8, (DOFF+0)(DI)               \
-	VMOVUPS Y9, (DOFF+64)(DI)              \
-	VMOVUPS Y10, (DOFF+128)(DI)            \
-	VMOVUPS Y11, (DOFF+192)(DI)            \
-	VMOVUPS Y12, (DOFF+256)(DI)            \
-	VMOVUPS Y13, (DOFF+320)(DI)            \
-	VMOVUPS Y14, (DOFF+384)(DI)            \
-	VMOVUPS Y15, (DOFF+448)(DI)
+	VMOVUPS Y8, (DOFF+0*STRIDE)(DI)        \
+	VMOVUPS Y9, (DOFF+1*STRIDE)(DI)        \
+	VMOVUPS Y10, (DOFF+2*STRIDE)(DI)       \
+	VMOVUPS Y11, (DOFF+3*STRIDE)(DI)       \
+	VMOVUPS Y12, (DOFF+4*STRIDE)(DI)       \
+	VMOVUPS Y13, (DOFF+5*STRIDE)(DI)       \
+	VMOVUPS Y14, (DOFF+6*STRIDE)(DI)       \
+	VMOVUPS Y15, (DOFF+7*STRIDE)(DI)
+
+// TRANSPOSE8 loads eight values from each of eight rows (addresses R0..R7), transposes
+// the 8×8 block and stores row q of the result at DOFF+64·q(DI): eight consecutive
+// steps of k, eight columns of the 16-wide panel each.
+#define TRANSPOSE8(R0, R1, R2, R3, R4, R5, R6, R7, DOFF) TRANSPOSE8S(R0, R1, R2, R3, R4, R5, R6, R7, DOFF, 64)
 
 // func PackB16TAVX(k int, b []float32, ldb int, dst []float32)
 //
@@ -219,50 +223,6 @@ packbt_col:
 packbt_done:
 	VZEROUPPER
 	RET
-
-// TRANSPOSE8S is TRANSPOSE8 with the row stride of the destination panel as a
-// parameter: row q of the transposed block goes to DOFF+STRIDE·q(DI).
-#define TRANSPOSE8S(R0, R1, R2, R3, R4, R5, R6, R7, DOFF, STRIDE) \
-	VMOVUPS R0, Y0                         \
-	VMOVUPS R1, Y1                         \
-	VMOVUPS R2, Y2                         \
-	VMOVUPS R3, Y3                         \
-	VMOVUPS R4, Y4                         \
-	VMOVUPS R5, Y5                         \
-	VMOVUPS R6, Y6                         \
-	VMOVUPS R7, Y7                         \
-	VUNPCKLPS Y1, Y0, Y8                   \
-	VUNPCKHPS Y1, Y0, Y9                   \
-	VUNPCKLPS Y3, Y2, Y10                  \
-	VUNPCKHPS Y3, Y2, Y11                  \
-	VUNPCKLPS Y5, Y4, Y12                  \
-	VUNPCKHPS Y5, Y4, Y13                  \
-	VUNPCKLPS Y7, Y6, Y14                  \
-	VUNPCKHPS Y7, Y6, Y15                  \
-	VSHUFPS $0x44, Y10, Y8, Y0             \
-	VSHUFPS $0xEE, Y10, Y8, Y1             \
-	VSHUFPS $0x44, Y11, Y9, Y2             \
-	VSHUFPS $0xEE, Y11, Y9, Y3             \
-	VSHUFPS $0x44, Y14, Y12, Y4            \
-	VSHUFPS $0xEE, Y14, Y12, Y5            \
-	VSHUFPS $0x44, Y15, Y13, Y6            \
-	VSHUFPS $0xEE, Y15, Y13, Y7            \
-	VPERM2F128 $0x20, Y4, Y0, Y8           \
-	VPERM2F128 $0x20, Y5, Y1, Y9           \
-	VPERM2F128 $0x20, Y6, Y2, Y10          \
-	VPERM2F128 $0x20, Y7, Y3, Y11          \
-	VPERM2F128 $0x31, Y4, Y0, Y12          \
-	VPERM2F128 $0x31, Y5, Y1, Y13          \
-	VPERM2F128 $0x31, Y6, Y2, Y14          \
-	VPERM2F128 $0x31, Y7, Y3, Y15          \
-	VMOVUPS Y8, (DOFF+0*STRIDE)(DI)        \
-	VMOVUPS Y9, (DOFF+1*STRIDE)(DI)        \
-	VMOVUPS Y10, (DOFF+2*STRIDE)(DI)       \
-	VMOVUPS Y11, (DOFF+3*STRIDE)(DI)       \
-	VMOVUPS Y12, (DOFF+4*STRIDE)(DI)       \
-	VMOVUPS Y13, (DOFF+5*STRIDE)(DI)       \
-	VMOVUPS Y14, (DOFF+6*STRIDE)(DI)       \
-	VMOVUPS Y15, (DOFF+7*STRIDE)(DI)
 
 // The 8-row packers address their eight source rows as (SI), (SI)(R8*1),
 // (SI)(R8*2), (R9), (SI)(R8*4), (R9)(R8*2), (R10), (R9)(R8*4): R8 is the row stride
