@@ -77,126 +77,66 @@ func TestGemmDirectConformance(t *testing.T) {
 
 // packTwins are the pure-Go reference loops of the assembly packers, by panel width.
 var (
-	packATwins  = map[int]func(k int, a []float32, lda int, dst []float32){6: asm.PackA6Generic, 8: asm.PackA8Generic}
-	packATTwins = map[int]func(k int, a []float32, lda int, dst []float32){8: asm.PackA8TGeneric}
-	packBTwins  = map[int]func(k int, b []float32, ldb int, dst []float32){16: asm.PackB16Generic, 32: asm.PackB32Generic}
-	packBTTwins = map[int]func(k int, b []float32, ldb int, dst []float32){16: asm.PackB16TGeneric, 32: asm.PackB32TGeneric}
+	packATwins  = map[int]packFunc{6: asm.PackA6Generic, 8: asm.PackA8Generic}
+	packATTwins = map[int]packFunc{8: asm.PackA8TGeneric}
+	packBTwins  = map[int]packFunc{16: asm.PackB16Generic, 32: asm.PackB32Generic}
+	packBTTwins = map[int]packFunc{16: asm.PackB16TGeneric, 32: asm.PackB32TGeneric}
 )
 
-// TestPackAConformance checks the assembly A-panel packers against the twin over
-// every k past the 4- and 8-step unrolls, with strides and offsets.
-func TestPackAConformance(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, im *impl) {
-		if im.packA == nil {
-			t.Skip("no assembly packer: the Go loop is the reference")
-		}
-		mr, twin := im.mr, packATwins[im.mr]
-		require.NotNil(t, twin, "no packer twin for mr = %d", mr)
-		rng := rand.New(rand.NewPCG(13, 14))
-		for k := 0; k <= 23; k++ {
-			for _, lda := range []int{k, k + 1, k + 7} {
-				if lda == 0 {
-					continue
-				}
-				a := make([]float32, (mr-1)*lda+k+3)
-				fillInput(rng, a, 10, 5)
-				want := make([]float32, mr*k)
-				twin(k, a[3:], lda, want)
-				buf, got := guarded(mr*k, 7)
-				im.packA(k, a[3:], lda, got)
-				what := fmt.Sprintf("k=%d lda=%d", k, lda)
-				requireGuards(t, buf, 7, mr*k, what)
-				for i := range want {
-					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
-				}
-			}
-		}
-	})
-}
+type packFunc = func(k int, src []float32, ld int, dst []float32)
 
-// TestPackATConformance checks the assembly transposed-A packer against the twin over
-// every k past the 4-step unroll, with strides and offsets.
-func TestPackATConformance(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, im *impl) {
-		if im.packAT == nil {
-			t.Skip("no assembly packer: the Go loop is the reference")
-		}
-		mr, twin := im.mr, packATTwins[im.mr]
-		require.NotNil(t, twin, "no packer twin for mr = %d", mr)
-		rng := rand.New(rand.NewPCG(23, 24))
-		for k := 0; k <= 13; k++ {
-			for _, lda := range []int{mr, mr + 1, mr + 13} {
-				a := make([]float32, max(0, (k-1)*lda+mr)+3)
-				fillInput(rng, a, 10, 5)
-				want := make([]float32, mr*k)
-				twin(k, a[3:], lda, want)
-				buf, got := guarded(mr*k, 6)
-				im.packAT(k, a[3:], lda, got)
-				what := fmt.Sprintf("k=%d lda=%d", k, lda)
-				requireGuards(t, buf, 6, mr*k, what)
-				for i := range want {
-					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+// TestPackConformance checks every assembly packer against its twin over every k past
+// the unrolls (A: 4 and 8 steps, Aᵀ: 4, B: 2 rows, Bᵀ: 8 steps), with strides, an
+// offset into the source and guard bands around the panel.
+func TestPackConformance(t *testing.T) {
+	type packer struct {
+		name     string
+		kern     func(im *impl) packFunc
+		width    func(im *impl) int
+		twins    map[int]packFunc
+		kMax     int
+		strides  func(k, w int) []int
+		srcLen   func(k, ld, w int) int // floats the packer reads
+		off, pad int                    // source offset; guard band of the panel
+	}
+	for _, p := range []packer{
+		{"packA", func(im *impl) packFunc { return im.packA }, func(im *impl) int { return im.mr }, packATwins, 23,
+			func(k, w int) []int { return []int{k, k + 1, k + 7} }, func(k, ld, w int) int { return (w-1)*ld + k }, 3, 7},
+		{"packAT", func(im *impl) packFunc { return im.packAT }, func(im *impl) int { return im.mr }, packATTwins, 13,
+			func(k, w int) []int { return []int{w, w + 1, w + 13} }, func(k, ld, w int) int { return max(0, (k-1)*ld+w) }, 3, 6},
+		{"packB", func(im *impl) packFunc { return im.packB }, func(im *impl) int { return im.nr }, packBTwins, 9,
+			func(k, w int) []int { return []int{w, w + 1, w + 24} }, func(k, ld, w int) int { return max(0, (k-1)*ld+w) }, 2, 1},
+		{"packBT", func(im *impl) packFunc { return im.packBT }, func(im *impl) int { return im.nr }, packBTTwins, 27,
+			func(k, w int) []int { return []int{k, k + 1, k + 9} }, func(k, ld, w int) int { return (w-1)*ld + k }, 4, 9},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			forEachImpl(t, func(t *testing.T, im *impl) {
+				kern, w := p.kern(im), p.width(im)
+				if kern == nil {
+					t.Skip("no assembly packer: the Go loop is the reference")
 				}
-			}
-		}
-	})
-}
-
-// TestPackBConformance checks the assembly B-panel packer against the twin over every
-// k past the 2-row unroll, with strides.
-func TestPackBConformance(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, im *impl) {
-		if im.packB == nil {
-			t.Skip("no assembly packer: the Go loop is the reference")
-		}
-		nr, twin := im.nr, packBTwins[im.nr]
-		require.NotNil(t, twin, "no packer twin for nr = %d", nr)
-		rng := rand.New(rand.NewPCG(17, 18))
-		for k := 0; k <= 9; k++ {
-			for _, ldb := range []int{nr, nr + 1, nr + 24} {
-				b := make([]float32, max(0, (k-1)*ldb+nr)+2)
-				fillInput(rng, b, 10, 5)
-				want := make([]float32, nr*k)
-				twin(k, b[2:], ldb, want)
-				buf, got := guarded(nr*k, 1)
-				im.packB(k, b[2:], ldb, got)
-				what := fmt.Sprintf("k=%d ldb=%d", k, ldb)
-				requireGuards(t, buf, 1, nr*k, what)
-				for i := range want {
-					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+				twin := p.twins[w]
+				require.NotNil(t, twin, "no %s twin for panel width %d", p.name, w)
+				rng := rand.New(rand.NewPCG(13, uint64(len(p.name))))
+				for k := 0; k <= p.kMax; k++ {
+					for _, ld := range p.strides(k, w) {
+						if ld == 0 {
+							continue
+						}
+						src := make([]float32, p.srcLen(k, ld, w)+p.off)
+						fillInput(rng, src, 10, 5)
+						want := make([]float32, w*k)
+						twin(k, src[p.off:], ld, want)
+						buf, got := guarded(w*k, p.pad)
+						kern(k, src[p.off:], ld, got)
+						what := fmt.Sprintf("k=%d ld=%d", k, ld)
+						requireGuards(t, buf, p.pad, w*k, what)
+						for i := range want {
+							require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+						}
+					}
 				}
-			}
-		}
-	})
-}
-
-// TestPackBTConformance checks the assembly transposed-B packer against the twin over
-// every k past the 8-step unroll, with strides.
-func TestPackBTConformance(t *testing.T) {
-	forEachImpl(t, func(t *testing.T, im *impl) {
-		if im.packBT == nil {
-			t.Skip("no assembly packer: the Go loop is the reference")
-		}
-		nr, twin := im.nr, packBTTwins[im.nr]
-		require.NotNil(t, twin, "no packer twin for nr = %d", nr)
-		rng := rand.New(rand.NewPCG(19, 20))
-		for k := 0; k <= 27; k++ {
-			for _, ldb := range []int{k, k + 1, k + 9} {
-				if ldb == 0 {
-					continue
-				}
-				b := make([]float32, (nr-1)*ldb+k+4)
-				fillInput(rng, b, 10, 5)
-				want := make([]float32, nr*k)
-				twin(k, b[4:], ldb, want)
-				buf, got := guarded(nr*k, 9)
-				im.packBT(k, b[4:], ldb, got)
-				what := fmt.Sprintf("k=%d ldb=%d", k, ldb)
-				requireGuards(t, buf, 9, nr*k, what)
-				for i := range want {
-					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
-				}
-			}
-		}
-	})
+			})
+		})
+	}
 }
