@@ -240,39 +240,43 @@ func TestLinearPathAgrees(t *testing.T) {
 
 // TestReferenceFiniteDifference checks the float64 oracle's gradients (which the fused
 // gradients are compared with) against central differences of L = Σ dout∘out, for
-// every kernel, causal with padding, cross attention.
+// every kernel, causal with padding, cross attention, without and with dropout (the
+// mask is fixed by the seed, so the function stays differentiable; the fused float32
+// gradients are compared with these in TestDropoutAgainstReference).
 func TestReferenceFiniteDifference(t *testing.T) {
 	r := rand.New(rand.NewPCG(27, 28))
 	B, H, Nq, Nk, D := 1, 2, 4, 5, 3
 	for _, kern := range zoo(D) {
-		o := Options{Kernel: kern, Causal: true, KeyMask: []bool{true, false, true, true, true}}
-		q := to64(randSlice(r, B*H*Nq*D, 0.7))
-		k := to64(randSlice(r, B*H*Nk*D, 0.7))
-		v := to64(randSlice(r, B*H*Nk*D, 1))
-		dout := to64(randSlice(r, B*H*Nq*D, 1))
-		_, _, dq, dk, dv := Reference(&o, B, H, Nq, Nk, D, q, k, v, dout)
-		loss := func() float64 {
-			out, _, _, _, _ := Reference(&o, B, H, Nq, Nk, D, q, k, v, nil)
-			var s float64
-			for i := range out {
-				s += out[i] * dout[i]
+		for _, p := range []float32{0, 0.4} {
+			o := Options{Kernel: kern, Causal: true, KeyMask: []bool{true, false, true, true, true}, Dropout: p, DropoutSeed: 3}
+			q := to64(randSlice(r, B*H*Nq*D, 0.7))
+			k := to64(randSlice(r, B*H*Nk*D, 0.7))
+			v := to64(randSlice(r, B*H*Nk*D, 1))
+			dout := to64(randSlice(r, B*H*Nq*D, 1))
+			_, _, dq, dk, dv := Reference(&o, B, H, Nq, Nk, D, q, k, v, dout)
+			loss := func() float64 {
+				out, _, _, _, _ := Reference(&o, B, H, Nq, Nk, D, q, k, v, nil)
+				var s float64
+				for i := range out {
+					s += out[i] * dout[i]
+				}
+				return s
 			}
-			return s
-		}
-		for _, x := range []struct {
-			name string
-			x, g []float64
-		}{{"q", q, dq}, {"k", k, dk}, {"v", v, dv}} {
-			for i := range x.x {
-				const h = 1e-6
-				old := x.x[i]
-				x.x[i] = old + h
-				lp := loss()
-				x.x[i] = old - h
-				lm := loss()
-				x.x[i] = old
-				fd := (lp - lm) / (2 * h)
-				require.InDelta(t, fd, x.g[i], 1e-6*math.Max(1, math.Abs(fd)), "%s d%s[%d]", kern.Name(), x.name, i)
+			for _, x := range []struct {
+				name string
+				x, g []float64
+			}{{"q", q, dq}, {"k", k, dk}, {"v", v, dv}} {
+				for i := range x.x {
+					const h = 1e-6
+					old := x.x[i]
+					x.x[i] = old + h
+					lp := loss()
+					x.x[i] = old - h
+					lm := loss()
+					x.x[i] = old
+					fd := (lp - lm) / (2 * h)
+					require.InDelta(t, fd, x.g[i], 1e-6*math.Max(1, math.Abs(fd)), "%s dropout %g d%s[%d]", kern.Name(), p, x.name, i)
+				}
 			}
 		}
 	}
