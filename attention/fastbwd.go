@@ -60,9 +60,9 @@ func transposeTiles(n, d, tile int, src, dst []float32) {
 // phase, dQᵀ is transposed back at the end) and the row passes are vector adds,
 // multiplies and exps.
 func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
-	d, ld, g := c.d, tileQ, c.gamma
+	d, ld, g := c.d, c.tq, c.gamma
 	nq, nk := c.nq, c.nk
-	nc := min(tileK, nk-j0)
+	nc := min(c.tk, nk-j0)
 	buf := &c.ws.workers[w]
 	st, dpt := buf.s, buf.dp
 	k := c.k[(bh*nk+j0)*d:]
@@ -71,9 +71,9 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	dout := c.dout[bh*nq*d:]
 	dk := c.dk[(bh*nk+j0)*d:]
 	dv := c.dv[(bh*nk+j0)*d:]
-	qT := c.qT[bh*c.blocks(nq, tileQ):]
-	doT := c.doT[bh*c.blocks(nq, tileQ):]
-	kT := c.kT[bh*c.blocks(nk, tileK)+j0*d:] // the d×tileK block of this key tile
+	qT := c.qT[bh*c.blocks(nq, c.tq):]
+	doT := c.doT[bh*c.blocks(nq, c.tq):]
+	kT := c.kT[bh*c.blocks(nk, c.tk)+j0*d:] // the d×tileK block of this key tile
 	negL := c.negL[bh*nq:]
 	negD := c.negD[bh*nq:]
 	dqT := c.dqTargetT(acc, bh)
@@ -85,13 +85,13 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	}
 	iStart := 0
 	if c.o.Causal {
-		iStart = max(0, j0-c.off) / tileQ * tileQ // tile-aligned: qT is blocked by tiles
+		iStart = max(0, j0-c.off) / c.tq * c.tq // tile-aligned: qT is blocked by tiles
 	}
 	negInf := float32(math.Inf(-1))
-	for i0 := iStart; i0 < nq; i0 += tileQ {
-		nr := min(tileQ, nq-i0)
+	for i0 := iStart; i0 < nq; i0 += c.tq {
+		nr := min(c.tq, nq-i0)
 		qb := i0 * d // offset of query tile i0/tileQ's d×tileQ block
-		simd.Sgemm(false, false, nc, nr, d, g, k, d, qT[qb:], tileQ, 0, st, ld)
+		simd.Sgemm(false, false, nc, nr, d, g, k, d, qT[qb:], c.tq, 0, st, ld)
 		causal := c.o.Causal && j0+nc-1 > i0+c.off
 		for r := 0; r < nc; r++ {
 			row := st[r*ld : r*ld+nr]
@@ -113,7 +113,7 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 			simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
 		} else {
 			simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
-			simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT[qb:], tileQ, 0, dpt, ld)
+			simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT[qb:], c.tq, 0, dpt, ld)
 			for r := 0; r < nc; r++ {
 				row := dpt[r*ld : r*ld+nr]
 				simd.Add(row, row, negD[i0:i0+nr])
@@ -121,7 +121,7 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 			}
 		}
 		simd.Sgemm(false, false, nc, d, nr, g, dpt, ld, q[i0*d:], d, 1, dk, d)
-		simd.Sgemm(false, false, d, nr, nc, g, kT, tileK, dpt, ld, 1, dqT[qb:], tileQ)
+		simd.Sgemm(false, false, d, nr, nc, g, kT, c.tk, dpt, ld, 1, dqT[qb:], c.tq)
 	}
 }
 
@@ -131,8 +131,8 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 //
 //	dPᵀ = Mᵀ ∘ (V_j dOᵀ_i)     dSᵀ = Pᵀ ∘ (dPᵀ − D)     Pᵀ ← Mᵀ ∘ Pᵀ (for dV)
 func (c *call) dropTileT(bh, i0, nr, j0, nc int, st, dpt, mrow, v, doT, negD []float32) {
-	d, ld := c.d, tileQ
-	simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT, tileQ, 0, dpt, ld)
+	d, ld := c.d, c.tq
+	simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT, c.tq, 0, dpt, ld)
 	key := c.drop.head(bh)
 	m := mrow[:nr]
 	for r := 0; r < nc; r++ {
@@ -153,17 +153,17 @@ func (c *call) dqTargetT(a, bh int) []float32 {
 	if c.split && a > 0 {
 		base = c.priv[(a-1)*c.privLen:]
 	}
-	n := c.blocks(c.nq, tileQ)
+	n := c.blocks(c.nq, c.tq)
 	return base[bh*n : (bh+1)*n]
 }
 
 // transposeDQ writes dq of head bh from its dQᵀ blocks.
 func (c *call) transposeDQ(bh int) {
 	d := c.d
-	src := c.dqT[bh*c.blocks(c.nq, tileQ):]
+	src := c.dqT[bh*c.blocks(c.nq, c.tq):]
 	dst := c.dq[bh*c.nq*d:]
-	for t := 0; t*tileQ < c.nq; t++ {
-		rows := min(tileQ, c.nq-t*tileQ)
-		transpose(d, rows, src[t*d*tileQ:], tileQ, dst[t*tileQ*d:], d)
+	for t := 0; t*c.tq < c.nq; t++ {
+		rows := min(c.tq, c.nq-t*c.tq)
+		transpose(d, rows, src[t*d*c.tq:], c.tq, dst[t*c.tq*d:], d)
 	}
 }

@@ -56,6 +56,7 @@ type call struct {
 	nq, nk   int
 	d, f     int // head dim, feature dim (linear, favor)
 	off      int // Nk − Nq: causal diagonal offset
+	tq, tk   int // tile sizes of this call (tileSizes)
 	q, k, v  []float32
 	out      []float32
 	stats    []float32
@@ -113,6 +114,7 @@ func (c *call) init(o *Options, b, h, nq, nk, d int, ws *Workspace) {
 	z := o.kernel()
 	*c = call{o: o, z: z, gamma: o.Gamma(d), exp: z.ExpFamily(), b: b, h: h, nq: nq, nk: nk, d: d,
 		off: nk - nq, ws: ws, drop: newDropper(o.Dropout, o.DropoutSeed)}
+	c.tq, c.tk = tileSizes(o, nq, nk)
 	if z.usesFeatures() {
 		c.f = z.FeatureDim(d)
 	}
@@ -138,10 +140,10 @@ func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws 
 	c.init(o, B, H, Nq, Nk, D, ws)
 	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
 	bh := B * H
-	nqt := (Nq + tileQ - 1) / tileQ
+	nqt := (Nq + c.tq - 1) / c.tq
 	nw := threadCount()
 	c.nw = nw
-	c.layout(ws.prepare(nw, D, c.layout(nil, false)), false)
+	c.layout(ws.prepare(nw, D, c.layout(nil, false), c.tq, c.tk), false)
 	c.run(phPrep, c.prepTasks(), nw)
 	c.run(phForward, bh*nqt, nw)
 	c.release()
@@ -171,10 +173,10 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 	c.dq, c.dk, c.dv = dq, dk, dv
 	bh := B * H
 	nw := threadCount()
-	nkt := (Nk + tileK - 1) / tileK
+	nkt := (Nk + c.tk - 1) / c.tk
 	c.split = bh < nw && nkt > 1
 	c.nw = nw
-	c.layout(ws.prepare(nw, D, c.layout(nil, true)), true)
+	c.layout(ws.prepare(nw, D, c.layout(nil, true), c.tq, c.tk), true)
 	clear(dq[:bh*Nq*D])
 	clear(dk[:bh*Nk*D])
 	clear(dv[:bh*Nk*D])
@@ -234,18 +236,18 @@ func (c *call) layout(s []float32, backward bool) int {
 	}
 	c.fq = take(bh * c.nq * c.f)
 	c.fk = take(bh * c.nk * c.f)
-	nqt, nkt := (c.nq+tileQ-1)/tileQ, (c.nk+tileK-1)/tileK
+	nqt, nkt := (c.nq+c.tq-1)/c.tq, (c.nk+c.tk-1)/c.tk
 	if c.dotKind() {
-		c.kT = take(bh * nkt * c.d * tileK)
+		c.kT = take(bh * nkt * c.d * c.tk)
 	}
 	if backward {
 		c.dfq = take(bh * c.nq * c.f)
 		c.dfk = take(bh * c.nk * c.f)
 		c.drow = take(bh * c.nq)
 		if c.fastBackward() {
-			c.qT = take(bh * nqt * c.d * tileQ)
-			c.doT = take(bh * nqt * c.d * tileQ)
-			c.dqT = take(bh * nqt * c.d * tileQ)
+			c.qT = take(bh * nqt * c.d * c.tq)
+			c.doT = take(bh * nqt * c.d * c.tq)
+			c.dqT = take(bh * nqt * c.d * c.tq)
 			c.negL = take(bh * c.nq)
 			c.negD = take(bh * c.nq)
 		}
@@ -255,7 +257,7 @@ func (c *call) layout(s []float32, backward bool) int {
 				c.privLen = bh * c.nq * c.f // like dfq
 			}
 			if c.fastBackward() {
-				c.privLen = bh * nqt * c.d * tileQ // laid out like dqT
+				c.privLen = bh * nqt * c.d * c.tq // laid out like dqT
 			}
 			c.priv = take((c.nw - 1) * c.privLen)
 		}
@@ -296,11 +298,11 @@ func (c *call) prepHead(bh int) {
 		}
 	}
 	if c.kT != nil {
-		transposeTiles(c.nk, d, tileK, k, c.kT[bh*c.blocks(c.nk, tileK):])
+		transposeTiles(c.nk, d, c.tk, k, c.kT[bh*c.blocks(c.nk, c.tk):])
 	}
 	if c.qT != nil {
-		transposeTiles(c.nq, d, tileQ, q, c.qT[bh*c.blocks(c.nq, tileQ):])
-		transposeTiles(c.nq, d, tileQ, c.dout[bh*c.nq*d:], c.doT[bh*c.blocks(c.nq, tileQ):])
+		transposeTiles(c.nq, d, c.tq, q, c.qT[bh*c.blocks(c.nq, c.tq):])
+		transposeTiles(c.nq, d, c.tq, c.dout[bh*c.nq*d:], c.doT[bh*c.blocks(c.nq, c.tq):])
 	}
 	if c.drow != nil {
 		for i := 0; i < c.nq; i++ {
@@ -329,13 +331,13 @@ func (c *call) prepHead(bh int) {
 // values of query rows i0..i0+nr-1 against keys j0..j0+nc-1 of head bh, masked
 // entries set to −Inf (exp-family) or 0. For poly and taylor, raw receives γ qᵀk.
 func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32) {
-	d, ld := c.d, tileK
+	d, ld := c.d, c.tk
 	q := c.q[(bh*c.nq+i0)*d:]
 	k := c.k[(bh*c.nk+j0)*d:]
 	g := c.gamma
 	switch c.z.kind {
 	case kEDP, kRBF, kPoly, kTaylor:
-		simd.Sgemm(false, false, nr, nc, d, g, q, d, c.kT[bh*c.blocks(c.nk, tileK)+j0*d:], tileK, 0, s, ld)
+		simd.Sgemm(false, false, nr, nc, d, g, q, d, c.kT[bh*c.blocks(c.nk, c.tk)+j0*d:], c.tk, 0, s, ld)
 		switch c.z.kind {
 		case kRBF:
 			qn := c.qn[bh*c.nq+i0:]
@@ -456,7 +458,7 @@ func (c *call) mask(bh, i0, nr, j0, nc int, s []float32) {
 		fill = float32(math.Inf(-1))
 	}
 	for r := 0; r < nr; r++ {
-		row := s[r*tileK : r*tileK+nc]
+		row := s[r*c.tk : r*c.tk+nc]
 		for j := range row {
 			if c.masked(b, i0+r, j0+j) {
 				row[j] = fill
@@ -476,10 +478,10 @@ func (c *call) keyEnd(i0, nr int) int {
 // forwardTile computes query tile t of head bh (t = bh·nqt + tile) with online
 // normalization.
 func (c *call) forwardTile(w, t int) {
-	nqt := (c.nq + tileQ - 1) / tileQ
-	bh, i0 := t/nqt, (t%nqt)*tileQ
-	nr := min(tileQ, c.nq-i0)
-	d, ld := c.d, tileK
+	nqt := (c.nq + c.tq - 1) / c.tq
+	bh, i0 := t/nqt, (t%nqt)*c.tq
+	nr := min(c.tq, c.nq-i0)
+	d, ld := c.d, c.tk
 	buf := &c.ws.workers[w]
 	o, m, l, s := buf.o[:nr*d], buf.m[:nr], buf.l[:nr], buf.s
 	clear(o)
@@ -490,8 +492,8 @@ func (c *call) forwardTile(w, t int) {
 	}
 	v := c.v[bh*c.nk*d:]
 	jEnd := c.keyEnd(i0, nr)
-	for j0 := 0; j0 < jEnd; j0 += tileK {
-		nc := min(tileK, jEnd-j0)
+	for j0 := 0; j0 < jEnd; j0 += c.tk {
+		nc := min(c.tk, jEnd-j0)
 		c.scores(bh, i0, nr, j0, nc, s, buf.r)
 		for r := 0; r < nr; r++ {
 			row := s[r*ld : r*ld+nc]
@@ -581,12 +583,12 @@ func (c *call) backwardTask(w, t int) {
 	}
 	if c.split {
 		a, bh := t%c.nw, t/c.nw
-		for j0 := a * tileK; j0 < c.nk; j0 += c.nw * tileK {
+		for j0 := a * c.tk; j0 < c.nk; j0 += c.nw * c.tk {
 			tile(w, a, bh, j0)
 		}
 		return
 	}
-	for j0 := 0; j0 < c.nk; j0 += tileK {
+	for j0 := 0; j0 < c.nk; j0 += c.tk {
 		tile(w, 0, t, j0)
 	}
 }
@@ -609,8 +611,8 @@ func (c *call) dqTarget(a, bh int) ([]float32, int) {
 // scratch: dk, dv rows of the tile, and its contribution to dq of every query that
 // sees it (into accumulator acc, see backwardTask).
 func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
-	d, ld := c.d, tileK
-	nc := min(tileK, c.nk-j0)
+	d, ld := c.d, c.tk
+	nc := min(c.tk, c.nk-j0)
 	buf := &c.ws.workers[w]
 	s, dp := buf.s, buf.dp
 	q := c.q[bh*c.nq*d:]
@@ -628,8 +630,8 @@ func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 	}
 	b := bh / c.h
 	negInf := float32(math.Inf(-1))
-	for i0 := iStart; i0 < c.nq; i0 += tileQ {
-		nr := min(tileQ, c.nq-i0)
+	for i0 := iStart; i0 < c.nq; i0 += c.tq {
+		nr := min(c.tq, c.nq-i0)
 		c.scores(bh, i0, nr, j0, nc, s, buf.r)
 		// P: normalized probabilities (or unnormalized kernel values).
 		for r := 0; r < nr; r++ {
@@ -725,7 +727,7 @@ func (c *call) wRow(b, i, j0 int, wr, pr []float32, di, z float32, tileMasked bo
 // query-side target dqt (dq, or dfq for feature kernels, row width width) and to dk
 // (or dfk) of the key tile.
 func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, width int, dk []float32) {
-	d, ld, g := c.d, tileK, c.gamma
+	d, ld, g := c.d, c.tk, c.gamma
 	switch c.z.kind {
 	case kPoly, kTaylor:
 		for r := 0; r < nr; r++ {

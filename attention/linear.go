@@ -45,7 +45,7 @@ func ForwardLinear(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float3
 	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
 	nw := threadCount()
 	c.nw = nw
-	ws.prepare(nw, D, 0)
+	ws.prepare(nw, D, 0, tileQ, tileK) // the linear path keeps the small tiles (chunk, stride tileK)
 	per := (Nq+Nk)*F + F*D + F
 	for w := 0; w < min(nw, B*H); w++ {
 		ws.workers[w].lin = grow(ws.workers[w].lin, per)

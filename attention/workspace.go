@@ -6,11 +6,27 @@ import (
 	"github.com/kernelmachines/bkm/simd"
 )
 
-// Tile sizes of the fused passes: tileQ query rows × tileK key columns per score tile.
-// 96 is a multiple of the AVX2 GEMM register tile (6×16), so simd's unpacked small-GEMM
-// path runs without edge tiles; measured best of 48..128 at N = 1024, d = 64.
+// Tile sizes of the fused passes: tq query rows × tk key columns per score tile.
+// Causal attention and short sequences use tileQ × tileK: on the diagonal, a tile is
+// computed whole and masked, so larger tiles waste work (96 × 96 against 192 × 256:
+// a causal T = 256 training step's attention takes 89 ms against 126). Other calls
+// with at least bigTileQ queries and bigTileK keys use the larger tiles, which give
+// the GEMMs longer products (forward+backward at N = 1024, d = 64, 1 thread: 103 →
+// 111 GFLOP/s; of 96..256 squared and mixed, 192 × 256 was best). All are multiples
+// of both GEMM register tiles (6×16 AVX2, 8×32 AVX-512) in their GEMM dimensions.
 // Tests shrink them to exercise every edge on small problems.
-var tileQ, tileK = 96, 96
+var (
+	tileQ, tileK       = 96, 96
+	bigTileQ, bigTileK = 192, 256
+)
+
+// tileSizes picks the tile sizes of one call.
+func tileSizes(o *Options, nq, nk int) (tq, tk int) {
+	if !o.Causal && nq >= bigTileQ && nk >= bigTileK {
+		return bigTileQ, bigTileK
+	}
+	return tileQ, tileK
+}
 
 // Workspace holds every buffer the fused passes need: per-worker score tiles and
 // accumulators, and per-call buffers (features, row norms, row terms of backward,
@@ -45,20 +61,20 @@ func grow(b []float32, n int) []float32 {
 
 // prepare sizes the per-worker buffers for nw workers and head dimension dim, and
 // the shared buffer for n floats, returning the shared buffer.
-func (ws *Workspace) prepare(nw, dim, n int) []float32 {
+func (ws *Workspace) prepare(nw, dim, n, tq, tk int) []float32 {
 	if len(ws.workers) < nw {
 		ws.workers = append(ws.workers, make([]workerBuf, nw-len(ws.workers))...)
 	}
-	t := tileQ * tileK
+	t := tq * tk
 	for w := 0; w < nw; w++ {
 		b := &ws.workers[w]
 		b.s = grow(b.s, t)
 		b.r = grow(b.r, t)
 		b.dp = grow(b.dp, t)
-		b.o = grow(b.o, tileQ*max(dim, 1))
-		b.m = grow(b.m, tileQ)
-		b.l = grow(b.l, tileQ)
-		b.mrow = grow(b.mrow, max(tileQ, tileK))
+		b.o = grow(b.o, tq*max(dim, 1))
+		b.m = grow(b.m, tq)
+		b.l = grow(b.l, tq)
+		b.mrow = grow(b.mrow, max(tq, tk))
 	}
 	ws.shared = grow(ws.shared, n)
 	return ws.shared
