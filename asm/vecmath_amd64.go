@@ -70,3 +70,39 @@ func GeluAVX2(dst, src []float32)
 //
 //go:noescape
 func GeluBackwardAVX2(dx, x, dy []float32)
+
+// AVX-512F versions of the exp family (the same per-lane operations on 16-lane ZMM
+// registers, 64 elements per step; bit for bit with the twins, sums up to
+// summation order). Callers must check for AVX-512F with OS ZMM support.
+
+// ExpAVX512 computes dst[i] = e^src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i]) }
+//
+//go:noescape
+func ExpAVX512(dst, src []float32)
+
+// ExpLargeAVX512 is ExpAVX512 with a software prefetch ahead of src, for arrays
+// larger than L2. len(dst) is a multiple of 64 and len(src) ≥ len(dst); the results
+// equal ExpAVX512's bit for bit. Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i]) }
+//
+//go:noescape
+func ExpLargeAVX512(dst, src []float32)
+
+// ExpSubAVX512 computes dst[i] = e^(src[i] − m) and returns their sum, in 32 partial
+// sums. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Exp32(src[i] - m); s += dst[i] }
+//
+//go:noescape
+func ExpSubAVX512(dst, src []float32, m float32) float32
+
+// ExpSumAVX512 returns Σ e^(x[i] − m), in 32 partial sums, storing nothing.
+// Reference loop:
+//
+//	for _, v := range x { s += Exp32(v - m) }
+//
+//go:noescape
+func ExpSumAVX512(x []float32, m float32) float32

@@ -593,6 +593,393 @@ expsum_done:
 	VZEROUPPER
 	RET
 
+// AVX-512F exp family: ExpAVX512, ExpLargeAVX512, ExpSubAVX512, ExpSumAVX512. The
+// same per-lane operations as the AVX2 kernels above (EXP_CORE_R, EXP_FAST_R,
+// EXP_SLOW), in the same order, on 16-lane ZMM registers, so the results equal the
+// twins bit for bit. All constants live in Z17–Z31 (AVX-512 has 32 vector
+// registers): no memory operands in the loops, which matters because the constant
+// tables above are 32 bytes wide. The 8-entry 2^(j/8) tables are broadcast to both
+// 256-bit halves, since the 16-lane VPERMPS indexes with the low 4 bits of k, not 3.
+// Tails (n mod 16) use masked loads and stores, which touch no memory in the
+// masked-off lanes. AVX-512F instructions only.
+//
+// Registers of every routine:
+//	Z31 shifter     Z30 8·log2e     Z29 ln2hi/8    Z28 ln2lo/8    Z27 C1
+//	Z26 C2          Z25 ½           Z24 T hi (×2)  Z23 T lo (×2)  Z22 exponent mask
+//	Z21 abs mask    Z20 bits(87)    Z19 expMax     Z18 expMin     Z17 127
+//	Z0–Z5 scratch   Z6–Z9 the four chains of a 64-lane block
+
+// EXP512_CONSTS loads Z17–Z31.
+#define EXP512_CONSTS \
+	VBROADCASTSS   expShifter<>(SB), Z31 \
+	VBROADCASTSS   exp8Log2e<>(SB), Z30 \
+	VBROADCASTSS   exp8Ln2Hi<>(SB), Z29 \
+	VBROADCASTSS   exp8Ln2Lo<>(SB), Z28 \
+	VBROADCASTSS   expC1<>(SB), Z27 \
+	VBROADCASTSS   expC2<>(SB), Z26 \
+	VBROADCASTSS   vmHalf<>(SB), Z25 \
+	VBROADCASTF64X4 expTabHi<>(SB), Z24 \
+	VBROADCASTF64X4 expTabLo<>(SB), Z23 \
+	VBROADCASTSS   expExpMask<>(SB), Z22 \
+	VBROADCASTSS   vmAbsMask<>(SB), Z21 \
+	VBROADCASTSS   expFastMax<>(SB), Z20 \
+	VBROADCASTSS   expMax<>(SB), Z19 \
+	VBROADCASTSS   expMin<>(SB), Z18 \
+	VBROADCASTSS   vmBias127<>(SB), Z17
+
+// EXP512_CORE(x, z, t2, t3, t4, t5): EXP_CORE_R on ZMM: x (|x| ≤ 104 or NaN) →
+// x = p = T·e^r, z = bits of 8x·log2e + 0x1.8p23 (k in its low bits). Clobbers t2–t5.
+#define EXP512_CORE(x, z, t2, t3, t4, t5) \
+	VMOVAPS      Z31, z \
+	VFMADD231PS  Z30, x, z \
+	VSUBPS       Z31, z, t2 \
+	VFNMADD231PS Z29, t2, x \
+	VFNMADD231PS Z28, t2, x \
+	VMULPS       x, x, t2 \
+	VMOVAPS      Z27, t3 \
+	VFMADD231PS  Z26, x, t3 \
+	VFMADD213PS  Z25, x, t3 \
+	VFMADD213PS  x, t2, t3 \
+	VPERMPS      Z24, z, t4 \
+	VPERMPS      Z23, z, t5 \
+	VFMADD231PS  t4, t3, t5 \
+	VADDPS       t5, t4, x
+
+// EXP512_FAST(x, z, t2, t3, t4, t5): EXP_FAST_R on ZMM: x with |x| ≤ 87 → x = e^x,
+// n added to the exponent field of p.
+#define EXP512_FAST(x, z, t2, t3, t4, t5) \
+	EXP512_CORE(x, z, t2, t3, t4, t5) \
+	VPSLLD $20, z, z \
+	VPANDD Z22, z, z \
+	VPADDD z, x, x
+
+// EXP512_SLOW(x): EXP_SLOW on ZMM: x, any value → x = e^x (clamp, NaN passing
+// through as in EXP_SLOW; 2^n in two factors). Clobbers Z0–Z5.
+#define EXP512_SLOW(x) \
+	VMINPS  x, Z19, x \
+	VMAXPS  x, Z18, x \
+	EXP512_CORE(x, Z1, Z2, Z3, Z4, Z5) \
+	VPSUBD  Z31, Z1, Z1 \
+	VPSRAD  $3, Z1, Z1 \
+	VPSRAD  $1, Z1, Z2 \
+	VPSUBD  Z2, Z1, Z1 \
+	VPADDD  Z17, Z2, Z2 \
+	VPADDD  Z17, Z1, Z1 \
+	VPSLLD  $23, Z2, Z2 \
+	VPSLLD  $23, Z1, Z1 \
+	VMULPS  Z2, x, x \
+	VMULPS  Z1, x, x
+
+// EXP512_CHECK4: ZF clear (JNZ taken) if any lane of Z6–Z9 has |x| > 87 or NaN (the
+// test of EXP_LOAD32). Clobbers Z0–Z3, K1.
+#define EXP512_CHECK4 \
+	VPANDD   Z21, Z6, Z0 \
+	VPANDD   Z21, Z7, Z1 \
+	VPANDD   Z21, Z8, Z2 \
+	VPANDD   Z21, Z9, Z3 \
+	VPMAXUD  Z1, Z0, Z0 \
+	VPMAXUD  Z3, Z2, Z2 \
+	VPMAXUD  Z2, Z0, Z0 \
+	VPCMPGTD Z20, Z0, K1 \
+	KORTESTW K1, K1
+
+// EXP512_CHECK1(x): the same for one vector. Clobbers Z0, K1.
+#define EXP512_CHECK1(x) \
+	VPANDD   Z21, x, Z0 \
+	VPCMPGTD Z20, Z0, K1 \
+	KORTESTW K1, K1
+
+// EXP512_LOAD4: Z6–Z9 ← the 64 floats at SI.
+#define EXP512_LOAD4 \
+	VMOVUPS (SI), Z6 \
+	VMOVUPS 64(SI), Z7 \
+	VMOVUPS 128(SI), Z8 \
+	VMOVUPS 192(SI), Z9
+
+// EXP512_STORE4 stores Z6–Z9 to the 64 floats at DI.
+#define EXP512_STORE4 \
+	VMOVUPS Z6, (DI) \
+	VMOVUPS Z7, 64(DI) \
+	VMOVUPS Z8, 128(DI) \
+	VMOVUPS Z9, 192(DI)
+
+// EXP512_FAST4: Z6–Z9 ← e^Z6–Z9 on the fast path. Clobbers Z0–Z4.
+#define EXP512_FAST4 \
+	EXP512_FAST(Z6, Z0, Z1, Z2, Z3, Z4) \
+	EXP512_FAST(Z7, Z0, Z1, Z2, Z3, Z4) \
+	EXP512_FAST(Z8, Z0, Z1, Z2, Z3, Z4) \
+	EXP512_FAST(Z9, Z0, Z1, Z2, Z3, Z4)
+
+// EXP512_SLOW4: Z6–Z9 ← e^Z6–Z9 for any inputs. Clobbers Z0–Z5.
+#define EXP512_SLOW4 \
+	EXP512_SLOW(Z6) \
+	EXP512_SLOW(Z7) \
+	EXP512_SLOW(Z8) \
+	EXP512_SLOW(Z9)
+
+// EXP512_SUB4: Z6–Z9 −= m (in Z16).
+#define EXP512_SUB4 \
+	VSUBPS Z16, Z6, Z6 \
+	VSUBPS Z16, Z7, Z7 \
+	VSUBPS Z16, Z8, Z8 \
+	VSUBPS Z16, Z9, Z9
+
+// EXP512_ACC4: Z14 += Z6 + Z8, Z15 += Z7 + Z9 (two chains of additions).
+#define EXP512_ACC4 \
+	VADDPS Z6, Z14, Z14 \
+	VADDPS Z7, Z15, Z15 \
+	VADDPS Z8, Z14, Z14 \
+	VADDPS Z9, Z15, Z15
+
+// EXP512_TAIL_MASK: CX = remaining count r in 1..15 → K1 = the first r lanes.
+// Clobbers AX.
+#define EXP512_TAIL_MASK \
+	MOVL  $1, AX \
+	SHLL  CX, AX \
+	DECL  AX \
+	KMOVW AX, K1
+
+// EXP512_HSUM: X12 ← the sum of the lanes of Z14 and Z15. Clobbers Z0, Z1, Z14.
+#define EXP512_HSUM \
+	VADDPS        Z15, Z14, Z14 \
+	VEXTRACTF64X4 $1, Z14, Y0 \
+	VADDPS        Y0, Y14, Y12 \
+	HSUM
+
+// func ExpAVX512(dst, src []float32)
+TEXT ·ExpAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	EXP512_CONSTS
+
+	// 64 elements per step in four independent chains, one range check per block.
+	CMPQ CX, $64
+	JB   exp512_loop16
+
+exp512_loop64:
+	EXP512_LOAD4
+	EXP512_CHECK4
+	JNZ  exp512_slow64
+	EXP512_FAST4
+
+exp512_store64:
+	EXP512_STORE4
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	CMPQ CX, $64
+	JAE  exp512_loop64
+	JMP  exp512_loop16
+
+exp512_slow64:
+	EXP512_SLOW4
+	JMP exp512_store64
+
+exp512_loop16:
+	CMPQ    CX, $16
+	JB      exp512_tail
+	VMOVUPS (SI), Z6
+	EXP512_CHECK1(Z6)
+	JNZ     exp512_slow16
+	EXP512_FAST(Z6, Z0, Z1, Z2, Z3, Z4)
+
+exp512_store16:
+	VMOVUPS Z6, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     exp512_loop16
+
+exp512_slow16:
+	EXP512_SLOW(Z6)
+	JMP exp512_store16
+
+exp512_tail:
+	TESTQ     CX, CX
+	JZ        exp512_done
+	EXP512_TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z6
+	EXP512_SLOW(Z6)
+	VMOVUPS   Z6, K1, (DI)
+
+exp512_done:
+	VZEROUPPER
+	RET
+
+// func ExpLargeAVX512(dst, src []float32)
+//
+// ExpAVX512's 64-lane loop with a software prefetch 2 KiB ahead of src, one
+// PREFETCHT0 per cache line (as ExpLargeAVX2). len(dst) is a multiple of 64.
+TEXT ·ExpLargeAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	SHRQ $6, CX
+	JZ   exp512lg_done
+	EXP512_CONSTS
+
+exp512lg_loop:
+	PREFETCHT0 2048(SI) // prefetches never fault, so running past the end is harmless
+	PREFETCHT0 2112(SI)
+	PREFETCHT0 2176(SI)
+	PREFETCHT0 2240(SI)
+	EXP512_LOAD4
+	EXP512_CHECK4
+	JNZ        exp512lg_slow
+	EXP512_FAST4
+
+exp512lg_store:
+	EXP512_STORE4
+	ADDQ $256, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  exp512lg_loop
+
+exp512lg_done:
+	VZEROUPPER
+	RET
+
+exp512lg_slow:
+	EXP512_SLOW4
+	JMP exp512lg_store
+
+// func ExpSubAVX512(dst, src []float32, m float32) float32
+TEXT ·ExpSubAVX512(SB), NOSPLIT, $0-60
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         src_base+24(FP), SI
+	VBROADCASTSS m+48(FP), Z16
+	VPXORD       Z14, Z14, Z14
+	VPXORD       Z15, Z15, Z15
+	EXP512_CONSTS
+
+	CMPQ CX, $64
+	JB   expsub512_loop16
+
+expsub512_loop64:
+	EXP512_LOAD4
+	EXP512_SUB4
+	EXP512_CHECK4
+	JNZ  expsub512_slow64
+	EXP512_FAST4
+
+expsub512_store64:
+	EXP512_STORE4
+	EXP512_ACC4
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	CMPQ CX, $64
+	JAE  expsub512_loop64
+	JMP  expsub512_loop16
+
+expsub512_slow64:
+	EXP512_SLOW4
+	JMP expsub512_store64
+
+expsub512_loop16:
+	CMPQ    CX, $16
+	JB      expsub512_tail
+	VMOVUPS (SI), Z6
+	VSUBPS  Z16, Z6, Z6
+	EXP512_CHECK1(Z6)
+	JNZ     expsub512_slow16
+	EXP512_FAST(Z6, Z0, Z1, Z2, Z3, Z4)
+
+expsub512_store16:
+	VMOVUPS Z6, (DI)
+	VADDPS  Z6, Z14, Z14
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     expsub512_loop16
+
+expsub512_slow16:
+	EXP512_SLOW(Z6)
+	JMP expsub512_store16
+
+expsub512_tail:
+	TESTQ     CX, CX
+	JZ        expsub512_done
+	EXP512_TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z6
+	VSUBPS    Z16, Z6, Z6
+	EXP512_SLOW(Z6)
+	VMOVUPS   Z6, K1, (DI)
+	VADDPS    Z6, Z14, K1, Z14 // only the r live lanes
+
+expsub512_done:
+	EXP512_HSUM
+	VMOVSS X12, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func ExpSumAVX512(x []float32, m float32) float32
+TEXT ·ExpSumAVX512(SB), NOSPLIT, $0-36
+	MOVQ         x_base+0(FP), SI
+	MOVQ         x_len+8(FP), CX
+	VBROADCASTSS m+24(FP), Z16
+	VPXORD       Z14, Z14, Z14
+	VPXORD       Z15, Z15, Z15
+	EXP512_CONSTS
+
+	CMPQ CX, $64
+	JB   expsum512_loop16
+
+expsum512_loop64:
+	EXP512_LOAD4
+	EXP512_SUB4
+	EXP512_CHECK4
+	JNZ  expsum512_slow64
+	EXP512_FAST4
+
+expsum512_add64:
+	EXP512_ACC4
+	ADDQ $256, SI
+	SUBQ $64, CX
+	CMPQ CX, $64
+	JAE  expsum512_loop64
+	JMP  expsum512_loop16
+
+expsum512_slow64:
+	EXP512_SLOW4
+	JMP expsum512_add64
+
+expsum512_loop16:
+	CMPQ    CX, $16
+	JB      expsum512_tail
+	VMOVUPS (SI), Z6
+	VSUBPS  Z16, Z6, Z6
+	EXP512_CHECK1(Z6)
+	JNZ     expsum512_slow16
+	EXP512_FAST(Z6, Z0, Z1, Z2, Z3, Z4)
+
+expsum512_add16:
+	VADDPS Z6, Z14, Z14
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    expsum512_loop16
+
+expsum512_slow16:
+	EXP512_SLOW(Z6)
+	JMP expsum512_add16
+
+expsum512_tail:
+	TESTQ     CX, CX
+	JZ        expsum512_done
+	EXP512_TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z6
+	VSUBPS    Z16, Z6, Z6
+	EXP512_SLOW(Z6)
+	VADDPS    Z6, Z14, K1, Z14 // only the r live lanes
+
+expsum512_done:
+	EXP512_HSUM
+	VMOVSS X12, ret+32(FP)
+	VZEROUPPER
+	RET
+
 // LOG_SPLIT: Y0 = bits of a positive normal x → Y1 = f = m − 1, Y2 = e (int32),
 // x = 2^e·m with m in [√½, √2).
 #define LOG_SPLIT \

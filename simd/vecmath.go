@@ -58,12 +58,12 @@ func Exp(dst, src []float32) {
 // take the element-wise kernels' variants for arrays that stream from L3 or memory.
 var largeArrayBytes = l2Bytes()
 
-// expLargeArray runs im.expLarge over the multiple-of-32 body of dst, in chunks,
+// expLargeArray runs im.expLarge over the multiple-of-64 body of dst, in chunks,
 // and im.exp over the tail.
 func expLargeArray(im *impl, dst, src []float32) {
-	body := len(dst) &^ 31
+	body := len(dst) &^ 63
 	for done := 0; done < body; {
-		n := min(body-done, chunk) // chunk is a multiple of 32
+		n := min(body-done, chunk) // chunk is a multiple of 64
 		im.expLarge(dst[done:done+n], src[done:done+n])
 		done += n
 	}

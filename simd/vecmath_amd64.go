@@ -20,18 +20,29 @@ var avx2Vecmath = vecmathKernels{
 	expLarge: asm.ExpLargeAVX2,
 }
 
+// avx512Vecmath is avx2Vecmath with the exp family on AVX-512F (64 elements per
+// step); log, tanh and GELU stay AVX2.
+var avx512Vecmath = func() vecmathKernels {
+	k := avx2Vecmath
+	k.exp = asm.ExpAVX512
+	k.expLarge = asm.ExpLargeAVX512
+	k.expSub = asm.ExpSubAVX512
+	k.expSum = asm.ExpSumAVX512
+	return k
+}()
+
 // archVecmath puts the AVX2+FMA vector-math kernels into the "avx2" implementation
 // (adding one with pure-Go level-1 and GEMM if the AVX2 level-1 table is not
-// registered), and the same kernels into "avx512" when that implementation runs
-// here (its GEMM is AVX-512; its vector math is AVX2). x/sys/cpu's HasAVX2 includes
-// the OS YMM-state check.
+// registered), and avx512Vecmath into "avx512" when that implementation runs here
+// (hasAVX512: AVX-512F with OS ZMM support). x/sys/cpu's HasAVX2 includes the OS
+// YMM-state check.
 func archVecmath(list []*impl) []*impl {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return list
 	}
 	list = withVecmath(list, "avx2", avx2Vecmath)
 	if hasAVX512() {
-		list = withVecmath(list, "avx512", avx2Vecmath)
+		list = withVecmath(list, "avx512", avx512Vecmath)
 	}
 	return list
 }

@@ -14,7 +14,7 @@ type vecmathKernels struct {
 	// geluBackward accumulates dx += gelu'(x)·dy.
 	geluBackward func(dx, x, dy []float32)
 	// expLarge, if set, is exp tuned for arrays larger than L2 (it prefetches
-	// ahead); len(dst) must be a multiple of 32. Exp runs the rest with exp.
+	// ahead); len(dst) must be a multiple of 64. Exp runs the rest with exp.
 	expLarge func(dst, src []float32)
 }
 

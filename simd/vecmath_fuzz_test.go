@@ -13,7 +13,7 @@ import (
 // both the full-width path and the tails see it.
 
 func fuzzVecElementwise(t *testing.T, x float32, kern func(im *impl) func(dst, src []float32), twin func(float32) float32) {
-	src := make([]float32, 23)
+	src := make([]float32, 87)
 	for i := range src {
 		src[i] = x * float32(1+i%5) / 3
 		if i%4 == 0 {
@@ -22,7 +22,7 @@ func fuzzVecElementwise(t *testing.T, x float32, kern func(im *impl) func(dst, s
 	}
 	dst := make([]float32, len(src))
 	for _, im := range available {
-		for _, n := range []int{1, 7, 8, 9, 16, 23} {
+		for _, n := range []int{1, 7, 8, 9, 16, 23, 64, 87} { // 87 = a 64-lane block, a 16-lane step and a tail
 			kern(im)(dst[:n], src[:n])
 			for i, v := range src[:n] {
 				w := twin(v)

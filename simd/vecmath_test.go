@@ -572,3 +572,62 @@ func TestGELUBackwardSpecials(t *testing.T) {
 		}
 	})
 }
+
+// TestExpSpecialsEveryLane puts one special input at every lane position of rows
+// long enough for the widest unrolled loop (64 lanes: two blocks, a 16-lane step and
+// a tail), the other lanes ordinary values, and checks exp (cached and large-array
+// paths), expSub's terms and both sums against the twins: the terms bit for bit, in
+// the special lane and in the lanes that share its block (which then take the slow
+// path too); the sums within summation-order rounding.
+func TestExpSpecialsEveryLane(t *testing.T) {
+	inputs := []float32{
+		nan32(), inf32(1), inf32(-1), 0, float32(math.Copysign(0, -1)),
+		87, 87.00001, -87, -87.00001, // the edge of the fast path
+		88.72283, 88.72284, 100, math.MaxFloat32, // largest finite result, overflow
+		-87.33654, -95, -103.27893, -103.97208, -104, -math.MaxFloat32, // subnormal and zero results
+		math.SmallestNonzeroFloat32, -3e-39,
+	}
+	const n = 64*2 + 16 + 7
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		src := make([]float32, n)
+		want, got := make([]float32, n), make([]float32, n)
+		for _, x := range inputs {
+			for pos := range n {
+				for i := range src {
+					src[i] = float32(i%29)*0.75 - 10
+				}
+				src[pos] = x
+				what := fmt.Sprintf("x=%v pos=%d", x, pos)
+
+				asm.ExpGeneric(want, src)
+				im.exp(got, src)
+				requireULP(t, want, got, 0, "exp "+what)
+				clear(got)
+				expLargeOrExp(im, got, src)
+				requireULP(t, want, got, 0, "exp/large "+what)
+
+				for _, m := range []float32{0, 2.5} {
+					wantSum := asm.ExpSubGeneric(want, src, m)
+					gotSub := im.expSub(got, src, m)
+					gotSum := im.expSum(src, m)
+					requireULP(t, want, got, 0, "expSub terms "+what)
+					for _, g := range []float32{gotSub, gotSum} {
+						if wantSum != wantSum {
+							require.True(t, g != g, "sum %s: want NaN, got %v", what, g)
+							continue
+						}
+						if math.IsInf(float64(wantSum), 0) {
+							require.Equal(t, wantSum, g, "sum "+what)
+							continue
+						}
+						var abs float64
+						for _, v := range want {
+							abs += float64(v)
+						}
+						require.InDelta(t, float64(wantSum), float64(g), float64(n+1)*0x1p-23*abs, "sum "+what)
+					}
+				}
+			}
+		}
+	})
+}
