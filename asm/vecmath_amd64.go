@@ -106,3 +106,41 @@ func ExpSubAVX512(dst, src []float32, m float32) float32
 //
 //go:noescape
 func ExpSumAVX512(x []float32, m float32) float32
+
+// AVX-512F versions of tanh, GELU, GELU backward and log (the same per-lane
+// operations as the AVX2 kernels on 16-lane ZMM registers, 64 elements per step;
+// bit for bit with the twins). Callers must check for AVX-512F with OS ZMM support.
+
+// TanhAVX512 computes dst[i] = tanh src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Tanh32(src[i]) }
+//
+//go:noescape
+func TanhAVX512(dst, src []float32)
+
+// GeluAVX512 computes dst[i] = gelu(src[i]) (tanh approximation). len(src) ≥ len(dst);
+// the results equal GeluGeneric's bit for bit. Reference loop:
+//
+//	for i := range dst { x := src[i]; x3 := x*x*x; u := k0 * fma(k1, x3, x); dst[i] = 0.5*x * (1 + Tanh32(u)) }
+//
+//go:noescape
+func GeluAVX512(dst, src []float32)
+
+// GeluBackwardAVX512 accumulates dx[i] += gelu'(x[i])·dy[i] (tanh approximation).
+// len(x), len(dy) ≥ len(dx); the results equal GeluBackwardGeneric's bit for bit.
+// Reference loop (every operation rounded to float32, fma rounded once):
+//
+//	for i := range dx {
+//		v := min(max(x[i], -10), 10); x2 := v*v; t := Tanh32(k0 * fma(k1, x2*v, v))
+//		g := fma((0.5*v)*(1-t*t), k0*fma(3*k1, x2, 1), 0.5*(1+t)); dx[i] += g*dy[i]
+//	}
+//
+//go:noescape
+func GeluBackwardAVX512(dx, x, dy []float32)
+
+// LogAVX512 computes dst[i] = ln src[i]. len(src) ≥ len(dst). Reference loop:
+//
+//	for i := range dst { dst[i] = Log32(src[i]) }
+//
+//go:noescape
+func LogAVX512(dst, src []float32)

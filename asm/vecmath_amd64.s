@@ -609,8 +609,9 @@ expsum_done:
 //	Z21 abs mask    Z20 bits(87)    Z19 expMax     Z18 expMin     Z17 127
 //	Z0–Z5 scratch   Z6–Z9 the four chains of a 64-lane block
 
-// EXP512_CONSTS loads Z17–Z31.
-#define EXP512_CONSTS \
+// EXP512_CORE_CONSTS loads Z23–Z31, the constants of EXP512_CORE (shared with the
+// tanh and GELU kernels).
+#define EXP512_CORE_CONSTS \
 	VBROADCASTSS   expShifter<>(SB), Z31 \
 	VBROADCASTSS   exp8Log2e<>(SB), Z30 \
 	VBROADCASTSS   exp8Ln2Hi<>(SB), Z29 \
@@ -619,7 +620,11 @@ expsum_done:
 	VBROADCASTSS   expC2<>(SB), Z26 \
 	VBROADCASTSS   vmHalf<>(SB), Z25 \
 	VBROADCASTF64X4 expTabHi<>(SB), Z24 \
-	VBROADCASTF64X4 expTabLo<>(SB), Z23 \
+	VBROADCASTF64X4 expTabLo<>(SB), Z23
+
+// EXP512_CONSTS loads Z17–Z31.
+#define EXP512_CONSTS \
+	EXP512_CORE_CONSTS \
 	VBROADCASTSS   expExpMask<>(SB), Z22 \
 	VBROADCASTSS   vmAbsMask<>(SB), Z21 \
 	VBROADCASTSS   expFastMax<>(SB), Z20 \
@@ -1263,6 +1268,429 @@ gelubwd_tail:
 gelubwd_done:
 	VZEROUPPER
 	RET
+
+// AVX-512F tanh, GELU, GELU backward and log: TanhAVX512, GeluAVX512,
+// GeluBackwardAVX512, LogAVX512. The same per-lane operations as TANH8, GELU8,
+// GELUBWD_ARG/GELUBWD8 and LOG_SPLIT/LOG_FINISH/LOG_SLOW above, in the same order, on
+// 16-lane ZMM registers, so the results equal the twins bit for bit. 64 elements per
+// step (four 16-lane chains, which the out-of-order core overlaps), then 16-lane steps,
+// then a masked tail. Constants live in registers, except the tanh coefficients C0–C3,
+// which are broadcast from memory (embedded broadcast) to keep enough scratch registers.
+// VBLENDVPS becomes a masked VMOVAPS, the vector compares write K registers.
+// AVX-512F instructions only.
+//
+// Registers of the tanh/GELU routines:
+//	Z23–Z31 as in the exp family (EXP512_CORE_CONSTS; Z25 = ½)
+//	Z22 abs mask    Z21 10 (tanhMax, the upper GELU' clamp)      Z20 1.0   Z19 2.0
+//	Z18 0.5625      Z17 tanh C4     Z16 k0    Z15 k1    Z14 3·k1    Z13 −10
+//	Z1–Z5, Z10–Z12, K2 scratch of TANH512; Z0, Z6, Z7 the chain being computed
+
+// TANH512_CONSTS loads Z13–Z31.
+#define TANH512_CONSTS \
+	EXP512_CORE_CONSTS \
+	VBROADCASTSS vmAbsMask<>(SB), Z22 \
+	VBROADCASTSS tanhMax<>(SB), Z21 \
+	VBROADCASTSS vmOne<>(SB), Z20 \
+	VBROADCASTSS vmTwo<>(SB), Z19 \
+	VBROADCASTSS tanhSmall<>(SB), Z18 \
+	VBROADCASTSS tanhC4<>(SB), Z17 \
+	VBROADCASTSS geluK0<>(SB), Z16 \
+	VBROADCASTSS geluK1<>(SB), Z15 \
+	VBROADCASTSS geluK1x3<>(SB), Z14 \
+	VBROADCASTSS geluBwdMin<>(SB), Z13
+
+// TANH512(x): TANH8 on ZMM: x → x = tanh x. a = |x| (Z10), sign (Z11), small path
+// q = a + (a·a²)·P(a²) (Z12, a² in Z2), K2 = a < 0.5625; large path
+// 1 − 2/(e^{2·min(a, 10)} + 1) with 2^n = (n<<23) + bits(1) multiplied in; then q
+// where K2, then the sign. Clobbers Z1–Z5, Z10–Z12, K2.
+#define TANH512(x) \
+	VPANDD           Z22, x, Z10 \
+	VPXORD           Z10, x, Z11 \
+	VMULPS           Z10, Z10, Z2 \
+	VMOVAPS          Z17, Z12 \
+	VFMADD213PS.BCST tanhC3<>(SB), Z2, Z12 \
+	VFMADD213PS.BCST tanhC2<>(SB), Z2, Z12 \
+	VFMADD213PS.BCST tanhC1<>(SB), Z2, Z12 \
+	VFMADD213PS.BCST tanhC0<>(SB), Z2, Z12 \
+	VMULPS           Z2, Z10, Z2 \
+	VFMADD213PS      Z10, Z2, Z12 \
+	VCMPPS           $0x11, Z18, Z10, K2 \
+	VMINPS           Z10, Z21, x \
+	VADDPS           x, x, x \
+	EXP512_CORE(x, Z1, Z2, Z3, Z4, Z5) \
+	VPSRLD           $3, Z1, Z1 \
+	VPSLLD           $23, Z1, Z1 \
+	VPADDD           Z20, Z1, Z1 \
+	VMULPS           Z1, x, x \
+	VADDPS           Z20, x, x \
+	VDIVPS           x, Z19, Z1 \
+	VSUBPS           Z1, Z20, x \
+	VMOVAPS          Z12, K2, x \
+	VPORD            Z11, x, x
+
+// TANH512_STEP(off): dst[off/4 : off/4+16] = tanh of src's (off a byte offset).
+#define TANH512_STEP(off) \
+	VMOVUPS off(SI), Z0 \
+	TANH512(Z0) \
+	VMOVUPS Z0, off(DI)
+
+// GELU512(c): GELU8 on ZMM: c = x → Z0 = gelu(x) = (½x)·(1 + tanh u),
+// u = k0·((x·x·x)·k1 + x). Clobbers c and TANH512's registers.
+#define GELU512(c) \
+	VMULPS      c, c, Z0 \
+	VMULPS      c, Z0, Z0 \
+	VFMADD213PS c, Z15, Z0 \
+	VMULPS      Z16, Z0, Z0 \
+	TANH512(Z0) \
+	VADDPS      Z20, Z0, Z0 \
+	VMULPS      Z25, c, c \
+	VMULPS      Z0, c, Z0
+
+// GELU512_STEP(off): dst[off/4 : off/4+16] = gelu of src's.
+#define GELU512_STEP(off) \
+	VMOVUPS off(SI), Z6 \
+	GELU512(Z6) \
+	VMOVUPS Z0, off(DI)
+
+// GELUBWD512: GELUBWD_ARG, TANH8 and GELUBWD8 on ZMM: Z6 = x → Z0 = gelu'(x). x is
+// clamped to [−10, 10] (NaN passes), Z7 = x·x, u = k0·((x·x·x)·k1 + x), t = tanh u,
+// sech2 = 1 − t·t, du = k0·(x2·3k1 + 1), g = ((½x)·sech2)·du + ½(1 + t) in one
+// VFMADD. Clobbers Z6, Z7 and TANH512's registers.
+#define GELUBWD512 \
+	VMINPS      Z6, Z21, Z6 \
+	VMAXPS      Z6, Z13, Z6 \
+	VMULPS      Z6, Z6, Z7 \
+	VMULPS      Z6, Z7, Z0 \
+	VFMADD213PS Z6, Z15, Z0 \
+	VMULPS      Z16, Z0, Z0 \
+	TANH512(Z0) \
+	VMULPS      Z0, Z0, Z1 \
+	VSUBPS      Z1, Z20, Z1 \
+	VMOVAPS     Z20, Z2 \
+	VFMADD231PS Z14, Z7, Z2 \
+	VMULPS      Z16, Z2, Z2 \
+	VMULPS      Z25, Z6, Z3 \
+	VMULPS      Z1, Z3, Z3 \
+	VADDPS      Z20, Z0, Z0 \
+	VMULPS      Z25, Z0, Z0 \
+	VFMADD231PS Z2, Z3, Z0
+
+// GELUBWD512_STEP(off): dx += gelu'(x)·dy for the 16 elements at byte offset off
+// (x at SI, dy at DX, dx at DI): the product rounded, then added (as in the twin).
+#define GELUBWD512_STEP(off) \
+	VMOVUPS off(SI), Z6 \
+	GELUBWD512 \
+	VMULPS  off(DX), Z0, Z0 \
+	VADDPS  off(DI), Z0, Z0 \
+	VMOVUPS Z0, off(DI)
+
+// func TanhAVX512(dst, src []float32)
+TEXT ·TanhAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	TANH512_CONSTS
+
+tanh512_loop64:
+	CMPQ CX, $64
+	JB   tanh512_loop16
+	TANH512_STEP(0)
+	TANH512_STEP(64)
+	TANH512_STEP(128)
+	TANH512_STEP(192)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP  tanh512_loop64
+
+tanh512_loop16:
+	CMPQ CX, $16
+	JB   tanh512_tail
+	TANH512_STEP(0)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  tanh512_loop16
+
+tanh512_tail:
+	TESTQ     CX, CX
+	JZ        tanh512_done
+	EXP512_TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z0
+	TANH512(Z0)
+	VMOVUPS   Z0, K1, (DI)
+
+tanh512_done:
+	VZEROUPPER
+	RET
+
+// func GeluAVX512(dst, src []float32)
+TEXT ·GeluAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	TANH512_CONSTS
+
+gelu512_loop64:
+	CMPQ CX, $64
+	JB   gelu512_loop16
+	GELU512_STEP(0)
+	GELU512_STEP(64)
+	GELU512_STEP(128)
+	GELU512_STEP(192)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP  gelu512_loop64
+
+gelu512_loop16:
+	CMPQ CX, $16
+	JB   gelu512_tail
+	GELU512_STEP(0)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  gelu512_loop16
+
+gelu512_tail:
+	TESTQ     CX, CX
+	JZ        gelu512_done
+	EXP512_TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z6
+	GELU512(Z6)
+	VMOVUPS   Z0, K1, (DI)
+
+gelu512_done:
+	VZEROUPPER
+	RET
+
+// func GeluBackwardAVX512(dx, x, dy []float32)
+TEXT ·GeluBackwardAVX512(SB), NOSPLIT, $0-72
+	MOVQ dx_base+0(FP), DI
+	MOVQ dx_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	MOVQ dy_base+48(FP), DX
+	TANH512_CONSTS
+
+gelubwd512_loop64:
+	CMPQ CX, $64
+	JB   gelubwd512_loop16
+	GELUBWD512_STEP(0)
+	GELUBWD512_STEP(64)
+	GELUBWD512_STEP(128)
+	GELUBWD512_STEP(192)
+	ADDQ $256, SI
+	ADDQ $256, DX
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP  gelubwd512_loop64
+
+gelubwd512_loop16:
+	CMPQ CX, $16
+	JB   gelubwd512_tail
+	GELUBWD512_STEP(0)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  gelubwd512_loop16
+
+gelubwd512_tail:
+	TESTQ     CX, CX
+	JZ        gelubwd512_done
+	EXP512_TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z6
+	GELUBWD512
+	VMOVUPS.Z (DX), K1, Z1
+	VMULPS    Z1, Z0, Z0
+	VMOVUPS.Z (DI), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+gelubwd512_done:
+	VZEROUPPER
+	RET
+
+// Registers of LogAVX512:
+//	Z31 bits(√½)    Z30 mantissa mask   Z29 1.0    Z28–Z20 C8–C0   Z19 ln2hi   Z18 ln2lo
+//	Z17 bits(+Inf)  Z16 bits(min normal)  Z15 2^23   Z14 −23 (int32)   Z13 NaN   Z12 −Inf
+//	Z11 0x7effffff (LOG512_CHECK)   Z10 zero
+//	Z0–Z5 scratch   Z6–Z9 the four chains of a 64-lane block
+
+// LOG512_CONSTS loads Z10–Z31.
+#define LOG512_CONSTS \
+	VBROADCASTSS logSqrtHalf<>(SB), Z31 \
+	VBROADCASTSS logMant<>(SB), Z30 \
+	VBROADCASTSS vmOne<>(SB), Z29 \
+	VBROADCASTSS logC8<>(SB), Z28 \
+	VBROADCASTSS logC7<>(SB), Z27 \
+	VBROADCASTSS logC6<>(SB), Z26 \
+	VBROADCASTSS logC5<>(SB), Z25 \
+	VBROADCASTSS logC4<>(SB), Z24 \
+	VBROADCASTSS logC3<>(SB), Z23 \
+	VBROADCASTSS logC2<>(SB), Z22 \
+	VBROADCASTSS logC1<>(SB), Z21 \
+	VBROADCASTSS logC0<>(SB), Z20 \
+	VBROADCASTSS logLn2Hi<>(SB), Z19 \
+	VBROADCASTSS logLn2Lo<>(SB), Z18 \
+	VBROADCASTSS logInfBits<>(SB), Z17 \
+	VBROADCASTSS logMinNormal<>(SB), Z16 \
+	VBROADCASTSS logTwo23<>(SB), Z15 \
+	VBROADCASTSS logMinus23<>(SB), Z14 \
+	VBROADCASTSS logNaN<>(SB), Z13 \
+	VBROADCASTSS logNegInf<>(SB), Z12 \
+	VBROADCASTSS logNormalSpan<>(SB), Z11 \
+	VPXORD       Z10, Z10, Z10
+
+// LOG512_SPLIT(b): LOG_SPLIT on ZMM: b = bits of a positive normal x → Z1 = f = m − 1,
+// Z2 = e (int32).
+#define LOG512_SPLIT(b) \
+	VPSUBD Z31, b, Z1 \
+	VPSRAD $23, Z1, Z2 \
+	VPANDD Z30, Z1, Z1 \
+	VPADDD Z31, Z1, Z1 \
+	VSUBPS Z29, Z1, Z1
+
+// LOG512_FINISH(y): LOG_FINISH on ZMM: Z1 = f, Z2 = e (int32) → y = e·ln2 + log1p(f):
+// hi = e·ln2hi, s = hi + f, err = f − (s − hi), d = e·ln2lo + err,
+// y = s + (f·(f·Q) + d). Clobbers Z2–Z5.
+#define LOG512_FINISH(y) \
+	VCVTDQ2PS   Z2, Z2 \
+	VMOVAPS     Z28, Z3 \
+	VFMADD213PS Z27, Z1, Z3 \
+	VFMADD213PS Z26, Z1, Z3 \
+	VFMADD213PS Z25, Z1, Z3 \
+	VFMADD213PS Z24, Z1, Z3 \
+	VFMADD213PS Z23, Z1, Z3 \
+	VFMADD213PS Z22, Z1, Z3 \
+	VFMADD213PS Z21, Z1, Z3 \
+	VFMADD213PS Z20, Z1, Z3 \
+	VMULPS      Z19, Z2, Z4 \
+	VADDPS      Z1, Z4, Z5 \
+	VSUBPS      Z4, Z5, Z4 \
+	VSUBPS      Z4, Z1, Z4 \
+	VFMADD231PS Z18, Z2, Z4 \
+	VMULPS      Z1, Z3, Z3 \
+	VFMADD231PS Z3, Z1, Z4 \
+	VADDPS      Z4, Z5, y
+
+// LOG512_FAST(c): c = a positive normal x → c = log x. Clobbers Z1–Z5.
+#define LOG512_FAST(c) \
+	LOG512_SPLIT(c) \
+	LOG512_FINISH(c)
+
+// LOG512_SLOW(c): LOG_SLOW on ZMM: c = x, any value → c = log x. Positive subnormals
+// (K3) are scaled by 2^23 first and get e − 23; then lanes not positive and below +Inf
+// (K2 clear) take x, with x < 0 → NaN and ±0 → −Inf. Clobbers Z0–Z5, K2, K3.
+#define LOG512_SLOW(c) \
+	VMOVAPS  c, Z0 \
+	VPCMPGTD Z10, c, K2 \
+	VPCMPGTD c, Z16, K3 \
+	KANDW    K3, K2, K3 \
+	VMULPS   Z15, c, K3, c \
+	LOG512_SPLIT(c) \
+	VPADDD   Z14, Z2, K3, Z2 \
+	LOG512_FINISH(c) \
+	VPCMPGTD Z0, Z17, K3 \
+	KANDW    K3, K2, K2 \
+	VCMPPS   $0x11, Z10, Z0, K3 \
+	VMOVAPS  Z13, K3, Z0 \
+	VCMPPS   $0x00, Z10, Z0, K3 \
+	VMOVAPS  Z12, K3, Z0 \
+	VMOVAPS  c, K2, Z0 \
+	VMOVAPS  Z0, c
+
+// LOG512_CHECK4: ZF clear (JNZ taken) if any lane of Z6–Z9 is not a positive normal
+// number (the test of LOG_NORMAL_MASK): bits − bits(min normal), as unsigned, exceeds
+// 0x7effffff exactly for those. Clobbers Z0–Z3, K1.
+#define LOG512_CHECK4 \
+	VPSUBD   Z16, Z6, Z0 \
+	VPSUBD   Z16, Z7, Z1 \
+	VPSUBD   Z16, Z8, Z2 \
+	VPSUBD   Z16, Z9, Z3 \
+	VPMAXUD  Z1, Z0, Z0 \
+	VPMAXUD  Z3, Z2, Z2 \
+	VPMAXUD  Z2, Z0, Z0 \
+	VPCMPUD  $6, Z11, Z0, K1 \
+	KORTESTW K1, K1
+
+// LOG512_CHECK1(c): the same for one vector. Clobbers Z0, K1.
+#define LOG512_CHECK1(c) \
+	VPSUBD   Z16, c, Z0 \
+	VPCMPUD  $6, Z11, Z0, K1 \
+	KORTESTW K1, K1
+
+// func LogAVX512(dst, src []float32)
+TEXT ·LogAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	LOG512_CONSTS
+
+	// 64 elements per step in four chains, one range check per block.
+	CMPQ CX, $64
+	JB   log512_loop16
+
+log512_loop64:
+	EXP512_LOAD4
+	LOG512_CHECK4
+	JNZ  log512_slow64
+	LOG512_FAST(Z6)
+	LOG512_FAST(Z7)
+	LOG512_FAST(Z8)
+	LOG512_FAST(Z9)
+
+log512_store64:
+	EXP512_STORE4
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	CMPQ CX, $64
+	JAE  log512_loop64
+	JMP  log512_loop16
+
+log512_slow64:
+	LOG512_SLOW(Z6)
+	LOG512_SLOW(Z7)
+	LOG512_SLOW(Z8)
+	LOG512_SLOW(Z9)
+	JMP log512_store64
+
+log512_loop16:
+	CMPQ    CX, $16
+	JB      log512_tail
+	VMOVUPS (SI), Z6
+	LOG512_CHECK1(Z6)
+	JNZ     log512_slow16
+	LOG512_FAST(Z6)
+
+log512_store16:
+	VMOVUPS Z6, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     log512_loop16
+
+log512_slow16:
+	LOG512_SLOW(Z6)
+	JMP log512_store16
+
+log512_tail:
+	TESTQ     CX, CX
+	JZ        log512_done
+	EXP512_TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z6
+	LOG512_SLOW(Z6)
+	VMOVUPS   Z6, K1, (DI)
+
+log512_done:
+	VZEROUPPER
+	RET
+
+// logNormalSpan: bits(MaxFloat32) − bits(min normal) = 0x7effffff: x is a positive
+// normal number exactly when bits(x) − 0x800000, as unsigned, is at most this.
+DATA logNormalSpan<>+0(SB)/4, $0x7effffff
+GLOBL logNormalSpan<>(SB), RODATA|NOPTR, $4
 
 // geluK1x3: float32(3·0.044715)
 DATA geluK1x3<>+0(SB)/4, $0x3e095d4f

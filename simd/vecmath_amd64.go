@@ -20,14 +20,18 @@ var avx2Vecmath = vecmathKernels{
 	expLarge: asm.ExpLargeAVX2,
 }
 
-// avx512Vecmath is avx2Vecmath with the exp family on AVX-512F (64 elements per
-// step); log, tanh and GELU stay AVX2.
+// avx512Vecmath is avx2Vecmath with every kernel on AVX-512F (64 elements per
+// step): the exp family, log, tanh, GELU and GELU backward.
 var avx512Vecmath = func() vecmathKernels {
 	k := avx2Vecmath
 	k.exp = asm.ExpAVX512
 	k.expLarge = asm.ExpLargeAVX512
 	k.expSub = asm.ExpSubAVX512
 	k.expSum = asm.ExpSumAVX512
+	k.log = asm.LogAVX512
+	k.tanh = asm.TanhAVX512
+	k.gelu = asm.GeluAVX512
+	k.geluBackward = asm.GeluBackwardAVX512
 	return k
 }()
 
