@@ -65,9 +65,26 @@ func FuzzTanh(f *testing.F) {
 	})
 }
 
+func FuzzGELU(f *testing.F) {
+	addFloatSeeds(f)
+	for _, v := range []float32{-0.75, 10, -10, 6.9e12, 7e12, -7e12, 2e19, -2e19} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, x float32) {
+		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.gelu }, gelu32)
+	})
+}
+
+// gelu32 is GeluGeneric for one element.
+func gelu32(x float32) float32 {
+	var y [1]float32
+	asm.GeluGeneric(y[:], []float32{x})
+	return y[0]
+}
+
 // FuzzGELUBackward: dx += gelu'(x)·dy through every implementation against the twin,
 // bit for bit. The fuzzed x, dy and dx are placed in every lane of vectors of several
-// lengths, next to scaled neighbours.
+// lengths (up to a 64-lane block, a 16-lane step and a tail), next to scaled neighbours.
 func FuzzGELUBackward(f *testing.F) {
 	for _, v := range specials {
 		f.Add(v, float32(1), float32(0))
@@ -79,7 +96,7 @@ func FuzzGELUBackward(f *testing.F) {
 	f.Add(float32(1), float32(math.Inf(1)), float32(0))
 	f.Add(float32(1), float32(1), float32(math.NaN()))
 	f.Fuzz(func(t *testing.T, x, dy, dx float32) {
-		const n = 23
+		const n = 87
 		xs, dys, dx0 := make([]float32, n), make([]float32, n), make([]float32, n)
 		for i := range xs {
 			xs[i], dys[i], dx0[i] = x*float32(1+i%5)/3, dy*float32(1+i%3), dx*float32(i%4)
@@ -91,7 +108,7 @@ func FuzzGELUBackward(f *testing.F) {
 		asm.GeluBackwardGeneric(want, xs, dys)
 		got := make([]float32, n)
 		for _, im := range available {
-			for _, m := range []int{1, 7, 8, 9, 16, 23} {
+			for _, m := range []int{1, 7, 8, 9, 16, 23, 64, 87} {
 				copy(got, dx0)
 				im.geluBackward(got[:m], xs[:m], dys[:m])
 				for i := range got {
