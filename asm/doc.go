@@ -1,6 +1,7 @@
 // Package asm holds bkm's hand-written instructions: AVX2+FMA kernels, an AVX-512F
-// GEMM (micro-kernels and packers) and AVX-512F exp kernels for amd64, NEON kernels
-// for arm64, and a pure-Go twin of every routine.
+// GEMM (micro-kernels and packers) and AVX-512F vector-math kernels (exp family, log,
+// tanh, GELU and its backward) for amd64, NEON kernels for arm64, and a pure-Go twin
+// of every routine.
 //
 // The rules of this floor:
 //   - Only //go:noescape stubs (files *_amd64.go, *_arm64.go, built without the

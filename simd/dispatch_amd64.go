@@ -17,7 +17,7 @@ func hasAVX2FMA() bool {
 
 // hasAVX512 needs AVX-512F and an OS that saves the ZMM and opmask state (x/sys/cpu
 // folds that XGETBV check into HasAVX512F; cpuid checks it independently), on top of
-// AVX2+FMA: the avx512 implementation runs the AVX2 level-1 and most vector-math kernels.
+// AVX2+FMA: the avx512 implementation runs the AVX2 level-1 kernels.
 // The AVX-512 kernels use AVX-512F instructions only.
 func hasAVX512() bool {
 	return hasAVX2FMA() && cpu.X86.HasAVX512F && cpuid.CPU.Supports(cpuid.AVX512F)
@@ -57,8 +57,7 @@ var avx2Impl = &impl{
 }
 
 // avx512Impl is avx2Impl with the GEMM on AVX-512F: the level-1 entries are the AVX2
-// kernels; the vector math is AVX2 but for the exp family (avx512Vecmath,
-// vecmath_amd64.go).
+// kernels; the vector math is AVX-512F too (avx512Vecmath, vecmath_amd64.go).
 var avx512Impl = func() *impl {
 	im := *avx2Impl
 	im.name = "avx512"
