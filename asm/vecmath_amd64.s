@@ -1384,45 +1384,49 @@ gelubwd_done:
 	VADDPS  off(DI), Z0, Z0 \
 	VMOVUPS Z0, off(DI)
 
+// UNARY512_LOOPS(STEP, OP, IN, OUT) is the body of an element-wise AVX-512 routine
+// dst[i] = f(src[i]) (DI = dst, SI = src, CX = n, constants loaded): 64 elements per
+// step as four STEP(off) calls, then 16 at a time, then the n mod 16 tail through
+// OP on register IN (result in OUT) with a masked load and store. Labels are local
+// to each TEXT, so the macro serves one routine each.
+#define UNARY512_LOOPS(STEP, OP, IN, OUT) \
+loop64:                  \
+	CMPQ CX, $64         \
+	JB   loop16          \
+	STEP(0)              \
+	STEP(64)             \
+	STEP(128)            \
+	STEP(192)            \
+	ADDQ $256, SI        \
+	ADDQ $256, DI        \
+	SUBQ $64, CX         \
+	JMP  loop64          \
+loop16:                  \
+	CMPQ CX, $16         \
+	JB   tail            \
+	STEP(0)              \
+	ADDQ $64, SI         \
+	ADDQ $64, DI         \
+	SUBQ $16, CX         \
+	JMP  loop16          \
+tail:                    \
+	TESTQ     CX, CX     \
+	JZ        done       \
+	EXP512_TAIL_MASK     \
+	VMOVUPS.Z (SI), K1, IN \
+	OP(IN)               \
+	VMOVUPS   OUT, K1, (DI) \
+done:                    \
+	VZEROUPPER           \
+	RET
+
 // func TanhAVX512(dst, src []float32)
 TEXT ·TanhAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ src_base+24(FP), SI
 	TANH512_CONSTS
-
-tanh512_loop64:
-	CMPQ CX, $64
-	JB   tanh512_loop16
-	TANH512_STEP(0)
-	TANH512_STEP(64)
-	TANH512_STEP(128)
-	TANH512_STEP(192)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	JMP  tanh512_loop64
-
-tanh512_loop16:
-	CMPQ CX, $16
-	JB   tanh512_tail
-	TANH512_STEP(0)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP  tanh512_loop16
-
-tanh512_tail:
-	TESTQ     CX, CX
-	JZ        tanh512_done
-	EXP512_TAIL_MASK
-	VMOVUPS.Z (SI), K1, Z0
-	TANH512(Z0)
-	VMOVUPS   Z0, K1, (DI)
-
-tanh512_done:
-	VZEROUPPER
-	RET
+	UNARY512_LOOPS(TANH512_STEP, TANH512, Z0, Z0)
 
 // func GeluAVX512(dst, src []float32)
 TEXT ·GeluAVX512(SB), NOSPLIT, $0-48
@@ -1430,39 +1434,7 @@ TEXT ·GeluAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_len+8(FP), CX
 	MOVQ src_base+24(FP), SI
 	TANH512_CONSTS
-
-gelu512_loop64:
-	CMPQ CX, $64
-	JB   gelu512_loop16
-	GELU512_STEP(0)
-	GELU512_STEP(64)
-	GELU512_STEP(128)
-	GELU512_STEP(192)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	JMP  gelu512_loop64
-
-gelu512_loop16:
-	CMPQ CX, $16
-	JB   gelu512_tail
-	GELU512_STEP(0)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP  gelu512_loop16
-
-gelu512_tail:
-	TESTQ     CX, CX
-	JZ        gelu512_done
-	EXP512_TAIL_MASK
-	VMOVUPS.Z (SI), K1, Z6
-	GELU512(Z6)
-	VMOVUPS   Z0, K1, (DI)
-
-gelu512_done:
-	VZEROUPPER
-	RET
+	UNARY512_LOOPS(GELU512_STEP, GELU512, Z6, Z0)
 
 // func GeluBackwardAVX512(dx, x, dy []float32)
 TEXT ·GeluBackwardAVX512(SB), NOSPLIT, $0-72
