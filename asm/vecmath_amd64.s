@@ -1122,35 +1122,39 @@ log_done:
 	VBLENDVPS   Y2, Y11, Y0, Y0 \
 	VORPS       Y9, Y0, Y0
 
+// UNARY8_LOOPS(OP, IN) is the body of an element-wise AVX2 routine dst[i] = f(src[i])
+// (DI = dst, SI = src, CX = n, constants loaded): OP maps register IN to Y0, 8 lanes
+// at a time, then the n mod 8 tail through masked loads and stores. Labels are local
+// to each TEXT, so the macro serves one routine each.
+#define UNARY8_LOOPS(OP, IN) \
+loop8:                          \
+	CMPQ       CX, $8           \
+	JB         tail             \
+	VMOVUPS    (SI), IN         \
+	OP                          \
+	VMOVUPS    Y0, (DI)         \
+	ADDQ       $32, SI          \
+	ADDQ       $32, DI          \
+	SUBQ       $8, CX           \
+	JMP        loop8            \
+tail:                           \
+	TESTQ      CX, CX           \
+	JZ         done             \
+	TAIL_MASK                   \
+	VMASKMOVPS (SI), Y13, IN    \
+	OP                          \
+	VMASKMOVPS Y0, Y13, (DI)    \
+done:                           \
+	VZEROUPPER                  \
+	RET
+
 // func TanhAVX2(dst, src []float32)
 TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    dst_len+8(FP), CX
 	MOVQ    src_base+24(FP), SI
 	VMOVUPS tanhMax<>(SB), Y14
-
-tanh_loop8:
-	CMPQ    CX, $8
-	JB      tanh_tail
-	VMOVUPS (SI), Y0
-	TANH8
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-	JMP     tanh_loop8
-
-tanh_tail:
-	TESTQ      CX, CX
-	JZ         tanh_done
-	TAIL_MASK
-	VMASKMOVPS (SI), Y13, Y0
-	TANH8
-	VMASKMOVPS Y0, Y13, (DI)
-
-tanh_done:
-	VZEROUPPER
-	RET
+	UNARY8_LOOPS(TANH8, Y0)
 
 // GELU8: Y6 = x → Y0 = gelu(x) (GeluGeneric lane by lane). Clobbers Y1–Y5, Y7–Y11.
 #define GELU8 \
@@ -1172,29 +1176,7 @@ TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
 	MOVQ    dst_len+8(FP), CX
 	MOVQ    src_base+24(FP), SI
 	VMOVUPS tanhMax<>(SB), Y14
-
-gelu_loop8:
-	CMPQ    CX, $8
-	JB      gelu_tail
-	VMOVUPS (SI), Y6
-	GELU8
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-	JMP     gelu_loop8
-
-gelu_tail:
-	TESTQ      CX, CX
-	JZ         gelu_done
-	TAIL_MASK
-	VMASKMOVPS (SI), Y13, Y6
-	GELU8
-	VMASKMOVPS Y0, Y13, (DI)
-
-gelu_done:
-	VZEROUPPER
-	RET
+	UNARY8_LOOPS(GELU8, Y6)
 
 // GELUBWD8: Y6 = x (clamped to [−10, 10]), Y7 = x·x, Y0 = tanh u → Y0 = gelu'(x)
 // (GeluBackwardGeneric lane by lane): sech2 = 1 − t·t, du = k0·(x2·3k1 + 1),
