@@ -1,5 +1,5 @@
 // Package asm holds bkm's hand-written instructions: AVX2+FMA kernels, an AVX-512F
-// GEMM (micro-kernels and packers) and AVX-512F vector-math kernels (exp family, log,
+// GEMM (micro-kernels and packers), AVX-512F level-1 kernels and AVX-512F vector-math kernels (exp family, log,
 // tanh, GELU and its backward) for amd64, NEON kernels for arm64, and a pure-Go twin
 // of every routine.
 //

@@ -92,3 +92,96 @@ func SumAVX2(x []float32) float32
 //
 //go:noescape
 func MaxAVX2(x []float32) float32
+
+// Level-1 AVX-512F kernels. Each loops over its slices in four 16-wide ZMM registers
+// (64 floats per iteration), then 16 floats at a time, then one masked step for the
+// last len mod 16 (masked loads and stores touch nothing past the end). Same
+// contracts as the AVX2 kernels above; the element-wise ones run the same
+// instructions lane by lane, so they equal the AVX2 kernels bit for bit.
+
+// DotAVX512 returns Σ x[i]·y[i] for i < len(x); len(y) ≥ len(x). Reference loop:
+//
+//	var s float32
+//	for i, v := range x {
+//		s += v * y[i]
+//	}
+//	return s
+//
+// The vector version keeps 64 partial sums (fused multiply-adds) and adds them at
+// the end, so it agrees with the loop within rounding of the summation order.
+//
+//go:noescape
+func DotAVX512(x, y []float32) float32
+
+// AxpyAVX512 computes y[i] += alpha·x[i] for i < len(x) with one rounding; len(y) ≥ len(x).
+// Reference loop:
+//
+//	for i, v := range x {
+//		y[i] = fma(alpha, v, y[i])
+//	}
+//
+//go:noescape
+func AxpyAVX512(alpha float32, x, y []float32)
+
+// ScaleAVX512 computes x[i] *= alpha. Reference loop:
+//
+//	for i := range x {
+//		x[i] *= alpha
+//	}
+//
+//go:noescape
+func ScaleAVX512(alpha float32, x []float32)
+
+// AddAVX512 computes dst[i] = x[i] + y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
+// Reference loop:
+//
+//	for i := range dst {
+//		dst[i] = x[i] + y[i]
+//	}
+//
+//go:noescape
+func AddAVX512(dst, x, y []float32)
+
+// MulAVX512 computes dst[i] = x[i]·y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
+// Reference loop:
+//
+//	for i := range dst {
+//		dst[i] = x[i] * y[i]
+//	}
+//
+//go:noescape
+func MulAVX512(dst, x, y []float32)
+
+// SumAVX512 returns Σ x[i]. Reference loop:
+//
+//	var s float32
+//	for _, v := range x {
+//		s += v
+//	}
+//	return s
+//
+// The vector version keeps 64 partial sums, so it agrees with the loop within
+// rounding of the summation order.
+//
+//go:noescape
+func SumAVX512(x []float32) float32
+
+// MaxAVX512 returns max x[i], -Inf for an empty slice, and the first NaN of x if x
+// holds one. Reference loop:
+//
+//	m := float32(math.Inf(-1))
+//	for _, v := range x {
+//		if v != v {
+//			return v
+//		}
+//		if v > m {
+//			m = v
+//		}
+//	}
+//	return m
+//
+// The result is bit-identical to the loop: when the vector pass sees a NaN, or its
+// maximum is ±0 (whose sign depends on which zero came first), it reruns the loop.
+//
+//go:noescape
+func MaxAVX512(x []float32) float32

@@ -11,7 +11,7 @@ import (
 )
 
 // impl is one implementation of every routine simd dispatches: the pure-Go twins
-// ("generic"), AVX2+FMA ("avx2"), AVX2+FMA with an AVX-512F GEMM ("avx512") or NEON
+// ("generic"), AVX2+FMA ("avx2"), AVX2+FMA with AVX-512F GEMM, level-1 and vector math ("avx512") or NEON
 // ("neon"). The table is filled once at init; tests swap it with useImpl to run one
 // test body through every implementation.
 type impl struct {

@@ -17,7 +17,7 @@ func hasAVX2FMA() bool {
 
 // hasAVX512 needs AVX-512F and an OS that saves the ZMM and opmask state (x/sys/cpu
 // folds that XGETBV check into HasAVX512F; cpuid checks it independently), on top of
-// AVX2+FMA: the avx512 implementation runs the AVX2 level-1 kernels.
+// AVX2+FMA: the avx512 implementation keeps some AVX2 kernels (the narrow GEMM).
 // The AVX-512 kernels use AVX-512F instructions only.
 func hasAVX512() bool {
 	return hasAVX2FMA() && cpu.X86.HasAVX512F && cpuid.CPU.Supports(cpuid.AVX512F)
@@ -56,11 +56,18 @@ var avx2Impl = &impl{
 	packBT:     asm.PackB16TAVX,
 }
 
-// avx512Impl is avx2Impl with the GEMM on AVX-512F: the level-1 entries are the AVX2
-// kernels; the vector math is AVX-512F too (avx512Vecmath, vecmath_amd64.go).
+// avx512Impl is avx2Impl with the GEMM and the level-1 routines on AVX-512F; the
+// vector math is AVX-512F too (avx512Vecmath, vecmath_amd64.go).
 var avx512Impl = func() *impl {
 	im := *avx2Impl
 	im.name = "avx512"
+	im.dot = asm.DotAVX512
+	im.axpy = asm.AxpyAVX512
+	im.scale = asm.ScaleAVX512
+	im.add = asm.AddAVX512
+	im.mul = asm.MulAVX512
+	im.sum = asm.SumAVX512
+	im.max = asm.MaxAVX512
 	// 8×32 tile: 16 ZMM accumulators, two B rows and eight broadcasts of A per step
 	// of k: 16 FMAs for 10 loads. Alone on L1-resident panels it runs at ~173
 	// GFLOP/s here, level with a 12×32 tile (~175) and above 8×32 or 12×32 with

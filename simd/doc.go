@@ -3,8 +3,8 @@
 //
 // The instruction set is chosen once, at init, from cpuid: on amd64 "avx512" when the
 // CPU has AVX-512F and the OS saves the ZMM state (its GEMM and vector math — the exp
-// family from Exp to Softmax, Log, Tanh, GELU and GELUBackward — are AVX-512; level-1
-// is the AVX2 kernels), else "avx2" (AVX2+FMA with OS support for the YMM state); NEON on arm64;
+// family from Exp to Softmax, Log, Tanh, GELU and GELUBackward — and its level-1
+// routines are AVX-512), else "avx2" (AVX2+FMA with OS support for the YMM state); NEON on arm64;
 // pure Go otherwise. The environment variable
 // BKM_SIMD=generic|avx2|avx512|neon forces a path; a request this machine cannot run
 // panics at start rather than falling back silently. Info reports what runs and why;
