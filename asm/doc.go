@@ -1,12 +1,13 @@
 // Package asm holds bkm's hand-written instructions: AVX2+FMA kernels, an AVX-512F
-// GEMM (micro-kernels and packers), AVX-512F level-1 kernels and AVX-512F vector-math kernels (exp family, log,
-// tanh, GELU and its backward) for amd64, NEON kernels for arm64, and a pure-Go twin
-// of every routine.
+// GEMM (micro-kernels and packers), AVX-512F level-1 and vector-math kernels (exp
+// family, log, tanh, GELU and its backward) for amd64, NEON kernels for arm64, and a
+// pure-Go twin of every routine.
 //
 // The rules of this floor:
 //   - Only //go:noescape stubs (files *_amd64.go, *_arm64.go, built without the
-//     purego tag), their assembly (*_amd64.s, *_arm64.s), and the pure-Go twins
-//     (*_generic.go, built everywhere) live here.
+//     purego tag), their assembly (*_amd64.s, *_arm64.s, and avx512_amd64.h for
+//     macros the amd64 files share), and the pure-Go twins (*_generic.go, built
+//     everywhere) live here.
 //   - Each stub's doc comment gives the reference loop; the twin, named XxxGeneric,
 //     is that loop, and it is the oracle the conformance tests compare against.
 //   - No dispatch, no allocation, no goroutines: choosing an implementation is

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "avx512_amd64.h"
 
 // func DotAVX2(x, y []float32) float32
 TEXT ·DotAVX2(SB), NOSPLIT, $0-52
@@ -394,14 +395,6 @@ max_exact_done:
 // The element-wise kernels use the AVX2 kernels' instructions and operand order, so
 // their results (NaN payloads included) are those of the AVX2 kernels bit for bit.
 
-// L1_512_TAIL_MASK: CX = remaining count r in 1..15 → K1 = the first r lanes.
-// Clobbers AX.
-#define L1_512_TAIL_MASK \
-	MOVL  $1, AX \
-	SHLL  CX, AX \
-	DECL  AX \
-	KMOVW AX, K1
-
 // L1_512_HSUM_Z0: X0 ← the sum of the 16 lanes of Z0. Clobbers Z1.
 #define L1_512_HSUM_Z0 \
 	VEXTRACTF64X4 $1, Z0, Y1 \
@@ -453,7 +446,7 @@ dot512_loop16:
 dot512_tail:
 	TESTQ       CX, CX
 	JZ          dot512_reduce
-	L1_512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z   (SI), K1, Z4
 	VMOVUPS.Z   (DI), K1, Z5
 	VFMADD231PS Z5, Z4, K1, Z1 // only the r live lanes
@@ -509,7 +502,7 @@ axpy512_loop16:
 axpy512_tail:
 	TESTQ       CX, CX
 	JZ          axpy512_done
-	L1_512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z   (DI), K1, Z0
 	VMOVUPS.Z   (SI), K1, Z1
 	VFMADD231PS Z1, Z15, Z0
@@ -553,7 +546,7 @@ scale512_loop16:
 scale512_tail:
 	TESTQ     CX, CX
 	JZ        scale512_done
-	L1_512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z (DI), K1, Z0
 	VMULPS    Z0, Z15, Z0
 	VMOVUPS   Z0, K1, (DI)
@@ -600,7 +593,7 @@ L16:                                \
 LTAIL:                              \
 	TESTQ CX, CX                    \
 	JZ    LDONE                     \
-	L1_512_TAIL_MASK                \
+	TAIL_MASK16                \
 	VMOVUPS.Z (SI), K1, Z0          \
 	VMOVUPS.Z (DX), K1, Z1          \
 	PACKED Z1, Z0, Z0               \
@@ -657,7 +650,7 @@ sum512_loop16:
 sum512_tail:
 	TESTQ     CX, CX
 	JZ        sum512_reduce
-	L1_512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z (SI), K1, Z4
 	VADDPS    Z4, Z1, K1, Z1 // only the r live lanes
 
@@ -722,7 +715,7 @@ max512_loop16:
 max512_tail:
 	TESTQ    CX, CX
 	JZ       max512_reduce
-	L1_512_TAIL_MASK
+	TAIL_MASK16
 	VMOVAPS  Z16, Z4
 	VMOVUPS  (SI), K1, Z4 // the dead lanes keep -Inf
 	VCMPPS   $3, Z4, Z4, K2

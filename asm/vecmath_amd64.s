@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "avx512_amd64.h"
 
 // AVX2+FMA vector math: exp, log, tanh and the fused softmax passes, 8 lanes per
 // step. Each kernel is its twin in vecmath_generic.go, lane by lane: same constants
@@ -736,14 +737,6 @@ expsum_done:
 	VADDPS Z8, Z14, Z14 \
 	VADDPS Z9, Z15, Z15
 
-// EXP512_TAIL_MASK: CX = remaining count r in 1..15 → K1 = the first r lanes.
-// Clobbers AX.
-#define EXP512_TAIL_MASK \
-	MOVL  $1, AX \
-	SHLL  CX, AX \
-	DECL  AX \
-	KMOVW AX, K1
-
 // EXP512_HSUM: X12 ← the sum of the lanes of Z14 and Z15. Clobbers Z0, Z1, Z14.
 #define EXP512_HSUM \
 	VADDPS        Z15, Z14, Z14 \
@@ -803,7 +796,7 @@ exp512_slow16:
 exp512_tail:
 	TESTQ     CX, CX
 	JZ        exp512_done
-	EXP512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z (SI), K1, Z6
 	EXP512_SLOW(Z6)
 	VMOVUPS   Z6, K1, (DI)
@@ -907,7 +900,7 @@ expsub512_slow16:
 expsub512_tail:
 	TESTQ     CX, CX
 	JZ        expsub512_done
-	EXP512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z (SI), K1, Z6
 	VSUBPS    Z16, Z6, Z6
 	EXP512_SLOW(Z6)
@@ -973,7 +966,7 @@ expsum512_slow16:
 expsum512_tail:
 	TESTQ     CX, CX
 	JZ        expsum512_done
-	EXP512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z (SI), K1, Z6
 	VSUBPS    Z16, Z6, Z6
 	EXP512_SLOW(Z6)
@@ -1394,7 +1387,7 @@ loop16:                  \
 tail:                    \
 	TESTQ     CX, CX     \
 	JZ        done       \
-	EXP512_TAIL_MASK     \
+	TAIL_MASK16     \
 	VMOVUPS.Z (SI), K1, IN \
 	OP(IN)               \
 	VMOVUPS   OUT, K1, (DI) \
@@ -1452,7 +1445,7 @@ gelubwd512_loop16:
 gelubwd512_tail:
 	TESTQ     CX, CX
 	JZ        gelubwd512_done
-	EXP512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z (SI), K1, Z6
 	GELUBWD512
 	VMOVUPS.Z (DX), K1, Z1
@@ -1632,7 +1625,7 @@ log512_slow16:
 log512_tail:
 	TESTQ     CX, CX
 	JZ        log512_done
-	EXP512_TAIL_MASK
+	TAIL_MASK16
 	VMOVUPS.Z (SI), K1, Z6
 	LOG512_SLOW(Z6)
 	VMOVUPS   Z6, K1, (DI)
