@@ -80,7 +80,7 @@ var (
 )
 
 func init() {
-	threads.Store(int32(runtime.GOMAXPROCS(0)))
+	SetThreads(0)
 	available = append([]*impl{genericImpl}, archImpls()...)
 	available = registerVecmath(available)
 	var err error
@@ -117,14 +117,20 @@ func Implementations() []string {
 	return names
 }
 
+// MaxThreads is the most goroutines one parallel call can use (a GEMM splits into at
+// most this many parts); SetThreads clamps larger counts to it.
+const MaxThreads = maxParts
+
 // SetThreads sets how many goroutines the parallel routines (GEMM) may use; n ≤ 0
-// restores the default, GOMAXPROCS. It is safe to call at any time; calls already
-// running keep the count they started with.
+// restores the default, GOMAXPROCS, and n > MaxThreads is clamped to MaxThreads
+// (more could never be used; callers taking a count from users should reject it
+// themselves, as train.Config.Validate does). It is safe to call at any time; calls
+// already running keep the count they started with.
 func SetThreads(n int) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	threads.Store(int32(n))
+	threads.Store(int32(min(n, MaxThreads)))
 }
 
 // Threads reports the thread count set by SetThreads.

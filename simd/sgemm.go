@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices, where
@@ -19,7 +20,10 @@ import (
 // k = 0) skips the product and only scales C. Large problems run on up to Threads()
 // goroutines; small ones run on the caller's goroutine. Packing buffers are pooled, so
 // steady-state calls do not allocate. Bad dimensions, strides or lengths panic with a
-// message naming the argument.
+// message naming the argument, and so does a C that shares an element with the part
+// of A or B the product reads (C is written while A and B are still being read, so
+// such a call would compute garbage); C may share a backing array with A or B as long
+// as the elements are disjoint, e.g. side-by-side column blocks of one matrix.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
@@ -38,34 +42,97 @@ func MatMul(m, n, k int, a, b, c []float32) {
 }
 
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if m < 0 {
-		panic(fmt.Sprintf("simd: Sgemm: m = %d < 0", m))
+	if m < 0 || n < 0 || k < 0 {
+		badDims(m, n, k)
 	}
-	if n < 0 {
-		panic(fmt.Sprintf("simd: Sgemm: n = %d < 0", n))
+	needA := checkMatrix("A", transA, m, k, a, lda)
+	needB := checkMatrix("B", transB, k, n, b, ldb)
+	needC := checkMatrix("C", false, m, n, c, ldc)
+	if needC == 0 {
+		return
 	}
-	if k < 0 {
-		panic(fmt.Sprintf("simd: Sgemm: k = %d < 0", k))
+	// Two compares per operand on the fast path: only an operand whose span overlaps
+	// C's takes the exact, strided test.
+	pc := uintptr(unsafe.Pointer(unsafe.SliceData(c)))
+	endC := pc + uintptr(needC)*4
+	if pa := uintptr(unsafe.Pointer(unsafe.SliceData(a))); needA > 0 && pa < endC && pc < pa+uintptr(needA)*4 &&
+		sharesElement(a, lda, transA, m, k, c, ldc, m, n) {
+		panic("simd: Sgemm: c aliases a (C shares elements with the part of A the product reads)")
 	}
-	checkMatrix("A", transA, m, k, a, lda)
-	checkMatrix("B", transB, k, n, b, ldb)
-	checkMatrix("C", false, m, n, c, ldc)
+	if pb := uintptr(unsafe.Pointer(unsafe.SliceData(b))); needB > 0 && pb < endC && pc < pb+uintptr(needB)*4 &&
+		sharesElement(b, ldb, transB, k, n, c, ldc, m, n) {
+		panic("simd: Sgemm: c aliases b (C shares elements with the part of B the product reads)")
+	}
 }
 
-// checkMatrix validates a rows×cols operand stored row-major (transposed if trans).
-func checkMatrix(name string, trans bool, rows, cols int, x []float32, ld int) {
+func badDims(m, n, k int) {
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"m", m}, {"n", n}, {"k", k}} {
+		if d.v < 0 {
+			panic(fmt.Sprintf("simd: Sgemm: %s = %d < 0", d.name, d.v))
+		}
+	}
+}
+
+// checkMatrix validates a rows×cols operand stored row-major (transposed if trans)
+// and returns how many elements of x it spans (0 if it is empty).
+func checkMatrix(name string, trans bool, rows, cols int, x []float32, ld int) int {
 	if trans {
 		rows, cols = cols, rows
 	}
-	if ld < max(1, cols) {
-		panic(fmt.Sprintf("simd: Sgemm: ld%s = %d < max(1, %d)", lowerName(name), ld, cols))
+	if rows == 0 || cols == 0 {
+		if ld < max(1, cols) {
+			badMatrix(name, rows, cols, len(x), ld)
+		}
+		return 0
 	}
-	if rows > 0 && cols > 0 {
-		if need := (rows-1)*ld + cols; len(x) < need {
-			panic(fmt.Sprintf("simd: Sgemm: len(%s) = %d < %d needed for a %d×%d matrix with ld%s = %d",
-				lowerName(name), len(x), need, rows, cols, lowerName(name), ld))
+	need := (rows-1)*ld + cols
+	if ld < cols || len(x) < need {
+		badMatrix(name, rows, cols, len(x), ld)
+	}
+	return need
+}
+
+// badMatrix panics with the message for a stored rows×cols operand that fails
+// checkMatrix (kept apart so that checkMatrix stays small enough to inline).
+func badMatrix(name string, rows, cols, n, ld int) {
+	x := lowerName(name)
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("simd: Sgemm: ld%s = %d < max(1, %d)", x, ld, cols))
+	}
+	panic(fmt.Sprintf("simd: Sgemm: len(%s) = %d < %d needed for a %d×%d matrix with ld%s = %d",
+		x, n, (rows-1)*ld+cols, rows, cols, x, ld))
+}
+
+// sharesElement reports whether the stored xRows×xCols operand x (of the op(X) shape
+// given, transposed in storage if trans) and the m×n matrix c, both row-major with
+// strides ldx and ldc, have an element in common. It runs only when their spans
+// overlap: one step per row of c.
+func sharesElement(x []float32, ldx int, trans bool, xRows, xCols int, c []float32, ldc, m, n int) bool {
+	if trans {
+		xRows, xCols = xCols, xRows
+	}
+	px := uintptr(unsafe.Pointer(unsafe.SliceData(x)))
+	pc := uintptr(unsafe.Pointer(unsafe.SliceData(c)))
+	if (pc-px)%4 != 0 {
+		return true // misaligned views of one array (only unsafe code makes them)
+	}
+	off := (int(pc) - int(px)) / 4 // c[0] is x[off]
+	for i := 0; i < m; i++ {
+		// Row i of c is x[s, s+n); row r of x is x[r·ldx, r·ldx+xCols). They meet when
+		// r·ldx < s+n and r·ldx+xCols > s: take the first r past the lower bound.
+		s := off + i*ldc
+		r := 0
+		if lo := s - xCols; lo >= 0 {
+			r = lo/ldx + 1
+		}
+		if r < xRows && r*ldx < s+n {
+			return true
 		}
 	}
+	return false
 }
 
 func lowerName(s string) string { return string(s[0] | 0x20) }
