@@ -3,7 +3,11 @@ package train
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"os"
+
+	"github.com/kernelmachines/bkm/simd"
 )
 
 // Config is everything a training run needs: model, optimizer, schedule, data, seed and
@@ -103,27 +107,29 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports the first inconsistent field, by its JSON path.
+// Validate reports the first inconsistent field, by its JSON path, with its value:
+// every float must be finite and in its range, every size within the limits below, and
+// the memory a run needs (Config.Memory) within MemoryLimit — so a bad config fails
+// here, before anything is trained or written.
 func (c *Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
 		return err
 	}
 	o := c.Optim
-	switch {
-	case !(o.LR > 0):
-		return fmt.Errorf("optim.lr = %g: must be > 0", o.LR)
-	case o.Beta1 < 0 || o.Beta1 >= 1:
-		return fmt.Errorf("optim.beta1 = %g: must be in [0, 1)", o.Beta1)
-	case o.Beta2 < 0 || o.Beta2 >= 1:
-		return fmt.Errorf("optim.beta2 = %g: must be in [0, 1)", o.Beta2)
-	case !(o.Eps > 0):
-		return fmt.Errorf("optim.eps = %g: must be > 0", o.Eps)
-	case o.WeightDecay < 0:
-		return fmt.Errorf("optim.weight_decay = %g: must be ≥ 0", o.WeightDecay)
-	case o.ClipNorm < 0:
-		return fmt.Errorf("optim.clip_norm = %g: must be ≥ 0", o.ClipNorm)
-	case o.Accumulate < 1:
-		return fmt.Errorf("optim.accumulate = %d: must be ≥ 1", o.Accumulate)
+	for _, f := range []floatField{
+		{"optim.lr", o.LR, 0, math.MaxFloat32, false, true},
+		{"optim.beta1", o.Beta1, 0, 1, true, false},
+		{"optim.beta2", o.Beta2, 0, 1, true, false},
+		{"optim.eps", o.Eps, 0, math.MaxFloat32, false, true},
+		{"optim.weight_decay", o.WeightDecay, 0, math.MaxFloat32, true, true},
+		{"optim.clip_norm", o.ClipNorm, 0, math.MaxFloat32, true, true},
+	} {
+		if err := f.check(); err != nil {
+			return err
+		}
+	}
+	if o.Accumulate < 1 || o.Accumulate > MaxAccumulate {
+		return fmt.Errorf("optim.accumulate = %d: must be in [1, %d]", o.Accumulate, MaxAccumulate)
 	}
 	s := c.Schedule
 	switch s.Kind {
@@ -131,25 +137,89 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("schedule.kind = %q: want inverse_sqrt, cosine or constant", s.Kind)
 	}
+	for _, f := range []floatField{
+		{"schedule.min_lr", s.MinLR, 0, math.MaxFloat32, true, true},
+		{"schedule.init_lr", s.InitLR, 0, math.MaxFloat32, true, true},
+	} {
+		if err := f.check(); err != nil {
+			return err
+		}
+	}
 	if s.Warmup < 0 {
 		return fmt.Errorf("schedule.warmup = %d: must be ≥ 0", s.Warmup)
+	}
+	if s.Steps < 0 {
+		return fmt.Errorf("schedule.steps = %d: must be ≥ 0", s.Steps)
 	}
 	if s.Kind == "cosine" && s.Steps <= s.Warmup {
 		return fmt.Errorf("schedule.steps = %d: cosine needs steps > warmup = %d", s.Steps, s.Warmup)
 	}
 	d := c.Data
 	if c.Model.Arch == "decoder" {
-		if d.Batch < 1 {
-			return fmt.Errorf("data.batch = %d: must be ≥ 1", d.Batch)
+		if d.Batch < 1 || d.Batch > MaxBatch {
+			return fmt.Errorf("data.batch = %d: must be in [1, %d]", d.Batch, MaxBatch)
 		}
 		if d.Context < 1 || d.Context > c.Model.MaxLen {
 			return fmt.Errorf("data.context = %d: must be in [1, model.max_len = %d]", d.Context, c.Model.MaxLen)
 		}
 	} else if d.MaxTokens < c.Model.MaxLen {
 		return fmt.Errorf("data.max_tokens = %d: must be ≥ model.max_len = %d so the longest sentence fits", d.MaxTokens, c.Model.MaxLen)
+	} else if d.MaxTokens > MaxTokens {
+		return fmt.Errorf("data.max_tokens = %d: must be ≤ %d", d.MaxTokens, MaxTokens)
 	}
-	if c.Threads < 0 {
-		return fmt.Errorf("threads = %d: must be ≥ 0", c.Threads)
+	if c.Threads < 0 || c.Threads > simd.MaxThreads {
+		return fmt.Errorf("threads = %d: must be in [0, %d] (0 = GOMAXPROCS)", c.Threads, simd.MaxThreads)
+	}
+	if mem, limit := c.Memory(), MemoryLimit(); mem.Total() > float64(limit) {
+		return fmt.Errorf("the run needs about %s (parameters and gradients %s, optimizer %s, activations %s), over the memory limit of %s (%s): make the model or the batch smaller",
+			bytesString(mem.Total()), bytesString(mem.Params), bytesString(mem.Optimizer), bytesString(mem.Activations), bytesString(float64(limit)), memorySource())
+	}
+	return nil
+}
+
+// Size limits of a config: far above any model this package trains in reasonable time,
+// low enough that sizes and their products cannot overflow and a typo fails in Validate.
+const (
+	MaxVocab      = 1 << 20 // model.vocab
+	MaxDModel     = 1 << 14 // model.d_model
+	MaxHeads      = 1 << 10 // model.heads
+	MaxFFN        = 1 << 16 // model.ffn
+	MaxLayers     = 1 << 8  // model.enc_layers and model.dec_layers, each
+	MaxLen        = 1 << 16 // model.max_len (and so data.context)
+	MaxBatch      = 1 << 16 // data.batch
+	MaxTokens     = 1 << 24 // data.max_tokens
+	MaxAccumulate = 1 << 16 // optim.accumulate
+)
+
+// floatField is a float config field and its allowed range [lo, hi], each end closed
+// or open.
+type floatField struct {
+	name               string
+	v                  float32
+	lo, hi             float64
+	loClosed, hiClosed bool
+}
+
+func (f floatField) check() error {
+	v := float64(f.v)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("%s = %g: must be a finite number", f.name, f.v)
+	}
+	if v < f.lo || (v == f.lo && !f.loClosed) || v > f.hi || (v == f.hi && !f.hiClosed) {
+		lb, rb := "[", "]"
+		if !f.loClosed {
+			lb = "("
+		}
+		if !f.hiClosed {
+			rb = ")"
+		}
+		if f.hi == math.MaxFloat32 {
+			if f.loClosed {
+				return fmt.Errorf("%s = %g: must be ≥ %g", f.name, f.v, f.lo)
+			}
+			return fmt.Errorf("%s = %g: must be > %g", f.name, f.v, f.lo)
+		}
+		return fmt.Errorf("%s = %g: must be in %s%g, %g%s", f.name, f.v, lb, f.lo, f.hi, rb)
 	}
 	return nil
 }
@@ -161,29 +231,35 @@ func (m *ModelConfig) Validate() error {
 	default:
 		return fmt.Errorf("model.arch = %q: want decoder or encdec", m.Arch)
 	}
+	for _, f := range []struct {
+		name   string
+		v, max int
+	}{
+		{"model.vocab", m.Vocab, MaxVocab}, {"model.d_model", m.DModel, MaxDModel}, {"model.heads", m.Heads, MaxHeads},
+		{"model.ffn", m.FFN, MaxFFN}, {"model.dec_layers", m.DecLayers, MaxLayers}, {"model.max_len", m.MaxLen, MaxLen},
+	} {
+		if f.v < 1 || f.v > f.max {
+			return fmt.Errorf("%s = %d: must be in [1, %d]", f.name, f.v, f.max)
+		}
+	}
 	switch {
-	case m.Vocab < 1:
-		return fmt.Errorf("model.vocab = %d: must be ≥ 1", m.Vocab)
-	case m.DModel < 1:
-		return fmt.Errorf("model.d_model = %d: must be ≥ 1", m.DModel)
-	case m.Heads < 1 || m.DModel%m.Heads != 0:
+	case m.DModel%m.Heads != 0:
 		return fmt.Errorf("model.heads = %d: must divide model.d_model = %d", m.Heads, m.DModel)
-	case m.FFN < 1:
-		return fmt.Errorf("model.ffn = %d: must be ≥ 1", m.FFN)
-	case m.DecLayers < 1:
-		return fmt.Errorf("model.dec_layers = %d: must be ≥ 1", m.DecLayers)
 	case m.Arch == "encdec" && m.EncLayers < 1:
 		return fmt.Errorf("model.enc_layers = %d: an encoder–decoder needs ≥ 1", m.EncLayers)
-	case m.MaxLen < 1:
-		return fmt.Errorf("model.max_len = %d: must be ≥ 1", m.MaxLen)
-	case !(m.AttentionDropout >= 0 && m.AttentionDropout < 1):
-		return fmt.Errorf("model.attention_dropout = %g: must be in [0, 1)", m.AttentionDropout)
-	case m.Dropout < 0 || m.Dropout >= 1:
-		return fmt.Errorf("model.dropout = %g: must be in [0, 1)", m.Dropout)
-	case m.ActivationDropout < 0 || m.ActivationDropout >= 1:
-		return fmt.Errorf("model.activation_dropout = %g: must be in [0, 1)", m.ActivationDropout)
-	case m.LabelSmoothing < 0 || m.LabelSmoothing >= 1:
-		return fmt.Errorf("model.label_smoothing = %g: must be in [0, 1)", m.LabelSmoothing)
+	case m.EncLayers < 0 || m.EncLayers > MaxLayers:
+		return fmt.Errorf("model.enc_layers = %d: must be in [0, %d]", m.EncLayers, MaxLayers)
+	}
+	for _, f := range []floatField{
+		{"model.dropout", m.Dropout, 0, 1, true, false},
+		{"model.activation_dropout", m.ActivationDropout, 0, 1, true, false},
+		{"model.attention_dropout", m.AttentionDropout, 0, 1, true, false},
+		{"model.label_smoothing", m.LabelSmoothing, 0, 1, true, false},
+		{"model.kernel_scale", m.KernelScale, 0, math.MaxFloat32, true, true},
+	} {
+		if err := f.check(); err != nil {
+			return err
+		}
 	}
 	for _, id := range []struct {
 		name string
@@ -231,7 +307,23 @@ func (m *ModelConfig) kernelOf(i int) string {
 	return m.Kernel
 }
 
-// LoadConfig reads a JSON config file over DefaultConfig; unknown fields are errors.
+// RejectTrailingJSON returns an error if dec, having decoded one value, has anything but
+// white space left: a config with trailing garbage (a second object, a stray brace) is
+// a broken file, not a config.
+func RejectTrailingJSON(dec *json.Decoder) error {
+	var extra json.RawMessage
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return fmt.Errorf("after the JSON value, at byte %d: %w", dec.InputOffset(), err)
+	default:
+		return fmt.Errorf("trailing data after the JSON value, at byte %d", dec.InputOffset()-int64(len(extra)))
+	}
+}
+
+// LoadConfig reads a JSON config file over DefaultConfig; unknown fields and trailing
+// data are errors.
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
 	f, err := os.Open(path)
@@ -242,6 +334,9 @@ func LoadConfig(path string) (Config, error) {
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := RejectTrailingJSON(dec); err != nil {
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, cfg.Validate()

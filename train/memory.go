@@ -1,0 +1,128 @@
+package train
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// MemoryEstimate is the memory a training run of a config needs, in bytes, estimated
+// from the model's layout and the largest batch (Model.Reserve's arena); Go's runtime
+// and the data come on top.
+type MemoryEstimate struct {
+	Params      float64 // parameters and their gradients
+	Optimizer   float64 // AdamW's two moments
+	Activations float64 // the activation arena for the largest batch, with the logits
+}
+
+// Total is the sum of the parts.
+func (e MemoryEstimate) Total() float64 { return e.Params + e.Optimizer + e.Activations }
+
+// Memory estimates what training with c needs. Sizes are taken as floats, so absurd
+// configs give a huge estimate instead of overflowing.
+func (c *Config) Memory() MemoryEstimate {
+	m := c.Model
+	C, F, V, L := float64(m.DModel), float64(m.FFN), float64(m.Vocab), float64(m.MaxLen)
+	encdec := m.Arch == "encdec"
+	enc, dec := 0.0, float64(m.DecLayers)
+	if encdec {
+		enc = float64(m.EncLayers)
+	}
+	selfAttn, cross, ffn := 4*C*C+6*C, 4*C*C+6*C, 2*C*F+F+3*C
+	params := (enc+dec)*(selfAttn+ffn) + 2*C
+	if encdec {
+		params += dec * cross
+	}
+	tables := 1.0
+	if encdec && !m.ShareAllEmbeddings {
+		tables++
+	}
+	if !m.ShareDecoderEmbeddings {
+		tables++
+	}
+	params += tables * V * C
+	if m.Positions == "learned" {
+		params += L * C
+		if encdec {
+			params += L * C
+		}
+	}
+
+	// Rows of the largest batch: source and target tokens, padding included.
+	ns, n := 0.0, float64(c.Data.Batch)*float64(c.Data.Context)
+	if encdec {
+		ns, n = float64(c.Data.MaxTokens), float64(c.Data.MaxTokens)
+	}
+	attnRows := 14 * C // layer norm, dropout mask, sums, q/k/v, heads, merged
+	acts := enc*ns*(2*attnRows+5*C+4*F) + dec*n*(attnRows+5*C+4*F)
+	if encdec {
+		acts += dec * (n*attnRows + ns*4*C)
+	}
+	nm := math.Max(n, ns)
+	acts += (ns+n)*3*C + n*V + nm*(13*C+2*F) + ns*3*C
+	return MemoryEstimate{Params: 8 * params, Optimizer: 8 * params, Activations: 4 * acts}
+}
+
+// MemoryLimit is the most memory Config.Validate lets a run need: the physical memory
+// (MemTotal of /proc/meminfo), or the Go memory limit (GOMEMLIMIT, debug.SetMemoryLimit)
+// when that is lower, or 64 GiB where neither is known.
+func MemoryLimit() int64 {
+	memoryOnce.Do(func() {
+		memoryLimit, memoryLimitSource = 64<<30, "fixed, physical memory unknown"
+		if total, ok := physicalMemory(); ok {
+			memoryLimit, memoryLimitSource = total, "physical memory"
+		}
+	})
+	if goLimit := debug.SetMemoryLimit(-1); goLimit < memoryLimit {
+		return goLimit
+	}
+	return memoryLimit
+}
+
+var (
+	memoryOnce        sync.Once
+	memoryLimit       int64
+	memoryLimitSource string
+)
+
+// memorySource says where the limit MemoryLimit returns comes from.
+func memorySource() string {
+	limit := MemoryLimit()
+	if limit < memoryLimit {
+		return "GOMEMLIMIT"
+	}
+	return memoryLimitSource
+}
+
+// physicalMemory reads MemTotal from /proc/meminfo (Linux).
+func physicalMemory() (int64, bool) {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 3 && fields[0] == "MemTotal:" && fields[2] == "kB" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			return kb << 10, err == nil && kb > 0
+		}
+	}
+	return 0, false
+}
+
+// bytesString prints a byte count in binary units.
+func bytesString(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for ; b >= 1024 && i < len(units)-1; i++ {
+		b /= 1024
+	}
+	return fmt.Sprintf("%.1f %s", b, units[i])
+}
