@@ -38,6 +38,12 @@
 // dropout.go) lets Forward, Backward and Reference recompute it, independently of
 // tiling and threads. ForwardLinear rejects dropout.
 //
+// Decode is the path of a decoding step: up to MaxDecodeQueries queries per head
+// against a key/value cache, every kernel, key-padding and causal masks, with no tiles:
+// each head streams once over K and V in L1-sized blocks, normalized online. Its
+// tensors are addressed through Strides, so a cache allocated for MaxLen positions and
+// queries inside a fused QKV row are read in place.
+//
 // ForwardLinear computes the same result for the finite-dimensional kernels (poly,
 // taylor, linear, favor) in linear time through their feature maps, with causal prefix
 // sums. CrossGram and Kernel.Gram give kernel matrices for package bkm. MHForward and

@@ -366,29 +366,35 @@ func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32) {
 			qr := q[r*d : r*d+d]
 			row := s[r*ld : r*ld+nc]
 			for j := range row {
-				kr := k[j*d : j*d+d]
-				var a float32
-				switch c.z.kind {
-				case kLaplace:
-					for l, x := range qr {
-						a += float32(math.Abs(float64(x - kr[l])))
-					}
-					a *= -g
-				case kExpInt:
-					for l, x := range qr {
-						a += min(x, kr[l])
-					}
-					a *= g
-				default:
-					for l, x := range qr {
-						a += max(0, min(x, kr[l]))
-					}
-				}
-				row[j] = a
+				row[j] = c.z.pairScore(g, qr, k[j*d:j*d+d])
 			}
 		}
 	}
 	c.mask(bh, i0, nr, j0, nc, s)
+}
+
+// pairScore is the logit (laplace, expint) or value (intersection) of the
+// elementwise kernels for one query row q and key row k, in float32.
+func (z *zooKernel) pairScore(g float32, q, k []float32) float32 {
+	k = k[:len(q)]
+	var a float32
+	switch z.kind {
+	case kLaplace:
+		for l, x := range q {
+			a += float32(math.Abs(float64(x - k[l])))
+		}
+		return -g * a
+	case kExpInt:
+		for l, x := range q {
+			a += min(x, k[l])
+		}
+		return g * a
+	default:
+		for l, x := range q {
+			a += max(0, min(x, k[l]))
+		}
+		return a
+	}
 }
 
 // dotValue is κ as a function of x = γ qᵀk for poly and taylor.
@@ -501,24 +507,7 @@ func (c *call) forwardTile(w, t int) {
 				l[r] += simd.Sum(row)
 				continue
 			}
-			mnew := max(m[r], simd.Max(row))
-			if mnew == negInf {
-				clear(row) // nothing visible yet in this row
-				continue
-			}
-			if mnew != mnew { // NaN logits: let them through to the output
-				mnew = 0
-			}
-			alpha := float32(1)
-			if mnew != m[r] {
-				alpha = float32(math.Exp(float64(m[r] - mnew)))
-			}
-			sum := simd.ExpSub(row, row, mnew)
-			l[r] = l[r]*alpha + sum
-			if alpha != 1 {
-				simd.Scale(alpha, o[r*d:r*d+d])
-			}
-			m[r] = mnew
+			onlineUpdate(row, &m[r], &l[r], o[r*d:r*d+d])
 		}
 		if c.drop.on {
 			// l keeps every visible key; only the P·V product loses the dropped ones.
@@ -535,28 +524,7 @@ func (c *call) forwardTile(w, t int) {
 		dst := out[r*d : r*d+d]
 		src := o[r*d : r*d+d]
 		var scale float32
-		switch {
-		case c.exp:
-			if l[r] == 0 {
-				stats[r] = negInf
-				scale = 0
-			} else {
-				stats[r] = m[r] + float32(math.Log(float64(l[r])))
-				if c.o.Unnormalized {
-					scale = float32(math.Exp(float64(m[r])))
-				} else {
-					scale = 1 / l[r]
-				}
-			}
-		default:
-			stats[r] = l[r]
-			switch {
-			case c.o.Unnormalized:
-				scale = 1
-			case math.Abs(float64(l[r])) > guardEps:
-				scale = 1 / l[r]
-			}
-		}
+		stats[r], scale = rowScale(c.exp, c.o.Unnormalized, m[r], l[r])
 		if scale == 0 {
 			clear(dst)
 			continue
@@ -568,6 +536,53 @@ func (c *call) forwardTile(w, t int) {
 			dst[j] = x * scale
 		}
 	}
+}
+
+// onlineUpdate folds one block of exp-family logits into a row's running max *m, sum
+// *l and output accumulator o (rescaled when the max grows); row is overwritten by
+// exp(row − max), the weights of the block's values.
+func onlineUpdate(row []float32, m, l *float32, o []float32) {
+	mnew := max(*m, simd.Max(row))
+	if math.IsInf(float64(mnew), -1) {
+		clear(row) // nothing visible yet in this row
+		return
+	}
+	if mnew != mnew { // NaN logits: let them through to the output
+		mnew = 0
+	}
+	alpha := float32(1)
+	if mnew != *m {
+		alpha = float32(math.Exp(float64(*m - mnew)))
+	}
+	sum := simd.ExpSub(row, row, mnew)
+	*l = *l*alpha + sum
+	if alpha != 1 {
+		simd.Scale(alpha, o)
+	}
+	*m = mnew
+}
+
+// rowScale finishes a row from its running max m (exp-family) and sum l: the row
+// statistic (log-sum-exp, −Inf for an empty row; or the kernel sum) and the factor
+// that turns the accumulator into the output (0: write zeros).
+func rowScale(exp, unnormalized bool, m, l float32) (stat, scale float32) {
+	if exp {
+		if l == 0 {
+			return float32(math.Inf(-1)), 0
+		}
+		stat = m + float32(math.Log(float64(l)))
+		if unnormalized {
+			return stat, float32(math.Exp(float64(m)))
+		}
+		return stat, 1 / l
+	}
+	switch {
+	case unnormalized:
+		return l, 1
+	case math.Abs(float64(l)) > guardEps:
+		return l, 1 / l
+	}
+	return l, 0
 }
 
 // backwardTask runs the backward pass over key tiles. Normally task t is one whole head.

@@ -115,19 +115,14 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 					base := (b*H + h) * d.MaxLen * D
 					copy(kc[base+t*D:base+(t+1)*D], qkv[b*3*C+C+h*D:])
 					copy(vc[base+t*D:base+(t+1)*D], qkv[b*3*C+2*C+h*D:])
-					n := (t + 1) * D
-					bl.core.forward(d.o[b*C+h*D:b*C+(h+1)*D], d.st[:1], qkv[b*3*C+h*D:b*3*C+(h+1)*D],
-						kc[base:base+n], vc[base:base+n], 1, 1, 1, t+1, D, false, nil, 0, 0)
 				}
 			}
+			selfAttention(d, bl.core, qkv, kc, vc, nb, t)
 			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
 		case crossAttnBlock:
 			q := d.qkv[:nb*C]
 			linearForward(q, in, bl.qkv.w, bl.qkv.b, nb, C, C)
-			// Every hypothesis attends to the same source: the hypotheses are the query axis.
-			splitHeads(d.qh, q, 1, nb, H, D, C, 0)
-			bl.core.forward(d.oh[:nb*C], d.st[:nb*H], d.qh[:nb*C], d.ck[i][:d.S*C], d.cv[i][:d.S*C], 1, H, nb, d.S, D, false, nil, 0, 0)
-			mergeHeads(d.o, d.oh, 1, nb, H, D, C, 0)
+			crossAttention(d, bl.core, q, d.ck[i], d.cv[i], nb)
 			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
 		case ffnBlock:
 			hid, act := d.h[:nb*F], d.act[:nb*F]

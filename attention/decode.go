@@ -1,0 +1,239 @@
+package attention
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// MaxDecodeQueries is the largest number of queries per head Decode takes: one new
+// token per step, or a few (speculative or chunked decoding).
+const MaxDecodeQueries = 8
+
+// decodeBlock is the number of keys Decode scores at a time: their K and V rows
+// (decodeBlock·D floats each) stay in L1 between the score pass and the value pass,
+// so K and V are read from memory once.
+const decodeBlock = 64
+
+// decodeFeatureFloats bounds the key features (linear, favor) Decode holds per block.
+const decodeFeatureFloats = 1 << 14
+
+// Strides locate the rows of a [B, H, N, D] tensor stored with gaps: row i of head h
+// of batch b starts at b·Batch + h·Head + i·Row. A key/value cache allocated for
+// MaxLen positions and filled up to Nk has Head = MaxLen·D; the queries of a step
+// taken straight out of a fused [B, 3·C] QKV projection have Batch = 3·C, Head = D.
+type Strides struct{ Batch, Head, Row int }
+
+// DenseStrides returns the strides of a contiguous [B, H, N, D] tensor.
+func DenseStrides(H, N, D int) Strides { return Strides{Batch: H * N * D, Head: N * D, Row: D} }
+
+// span returns the number of floats a [B, H, N, D] tensor with strides s needs.
+func (s Strides) span(B, H, N, D int) int {
+	if B == 0 || H == 0 || N == 0 {
+		return 0
+	}
+	return (B-1)*s.Batch + (H-1)*s.Head + (N-1)*s.Row + D
+}
+
+func (s Strides) check(fn, name string, x []float32, B, H, N, D int) {
+	if s.Batch < 0 || s.Head < 0 || s.Row < 0 || (N > 1 && s.Row < D) {
+		panic(fmt.Sprintf("attention: %s: %s strides %+v (want ≥ 0, Row ≥ D = %d)", fn, name, s, D))
+	}
+	if n := s.span(B, H, N, D); len(x) < n {
+		panic(fmt.Sprintf("attention: %s: len(%s) = %d < %d needed by strides %+v", fn, name, len(x), n, s))
+	}
+}
+
+// DecodeWorkspace holds Decode's scratch (accumulators, one block of scores, query
+// and key features); it grows to the largest call it has seen. It must not be used
+// by two calls at the same time; pass nil to Decode to use an internal pool.
+type DecodeWorkspace struct {
+	buf []float32
+	dc  decoder
+}
+
+var decodePool = sync.Pool{New: func() any { return new(DecodeWorkspace) }}
+
+// Decode is attention for a decoding step: Nq ≤ MaxDecodeQueries queries per head
+// against a key/value cache of Nk keys, for B batch entries (hypotheses) of H heads of
+// dimension D. q, k, v and out are [B, H, N, D] tensors laid out with the given
+// strides (k and v share theirs), so a cache that is filled one row per step is used
+// in place. The result is that of Forward (o.Kernel, o.Scale, o.Causal, o.KeyMask,
+// o.Unnormalized have the same meaning; causal query i sees key j iff
+// j ≤ i + Nk − Nq), without the row statistics; o.Dropout must be 0.
+//
+// Each head streams once over its keys in blocks that stay in L1: the block's scores
+// (or logits) for every query, an online-softmax update for exp-family kernels (a
+// running sum for the others), then the weighted sum of the block's values. Keys that
+// a query may not see are not read for it, so padding rows of a cache may hold
+// anything. Decode runs on the calling goroutine (callers parallelize over
+// hypotheses if they want to) and does not allocate once ws has grown; ws may be nil
+// (pooled). With Nk = 0, or every key masked, a normalized row is zero.
+func Decode(o *Options, B, H, Nq, Nk, D int, q []float32, qs Strides, k, v []float32, kvs Strides,
+	out []float32, outs Strides, ws *DecodeWorkspace) {
+	checkShape("Decode", o, B, H, Nq, Nk, D)
+	if Nq > MaxDecodeQueries {
+		panic(fmt.Sprintf("attention: Decode: Nq = %d > MaxDecodeQueries = %d", Nq, MaxDecodeQueries))
+	}
+	if o.Dropout != 0 {
+		panic(fmt.Sprintf("attention: Decode: Dropout = %v: decoding does not drop", o.Dropout))
+	}
+	qs.check("Decode", "q", q, B, H, Nq, D)
+	kvs.check("Decode", "k", k, B, H, Nk, D)
+	kvs.check("Decode", "v", v, B, H, Nk, D)
+	outs.check("Decode", "out", out, B, H, Nq, D)
+	if ws == nil {
+		ws = decodePool.Get().(*DecodeWorkspace)
+		defer decodePool.Put(ws)
+	}
+	dc := &ws.dc
+	dc.init(o, Nq, Nk, D, ws)
+	for b := 0; b < B; b++ {
+		var mask []bool
+		if o.KeyMask != nil {
+			mask = o.KeyMask[b*Nk : b*Nk+Nk]
+		}
+		for h := 0; h < H; h++ {
+			dc.head(q[b*qs.Batch+h*qs.Head:], qs.Row, k[b*kvs.Batch+h*kvs.Head:], v[b*kvs.Batch+h*kvs.Head:],
+				kvs.Row, mask, out[b*outs.Batch+h*outs.Head:], outs.Row)
+		}
+	}
+	*dc = decoder{} // drop the references to the caller's data
+}
+
+// decoder is the state of one Decode call.
+type decoder struct {
+	z         *zooKernel
+	g         float32
+	exp       bool
+	unnorm    bool
+	causal    bool
+	nq, nk, d int
+	f         int // feature dimension (linear, favor), else 0
+	blk       int // keys per block
+	acc       []float32
+	m, l      []float32 // running max (exp-family), running sum: [nq]
+	s         []float32 // scores of one block: [nq, blk]
+	qn, kn    []float32 // rbf: ‖q_i‖², ‖k_j‖² of the block
+	fq, fk    []float32 // features of the queries [nq, f] and of the block's keys [blk, f]
+}
+
+func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
+	z := o.kernel()
+	*dc = decoder{z: z, g: o.Gamma(d), exp: z.ExpFamily(), unnorm: o.Unnormalized, causal: o.Causal,
+		nq: nq, nk: nk, d: d, blk: decodeBlock}
+	if z.usesFeatures() {
+		dc.f = z.FeatureDim(d)
+		dc.blk = max(1, min(decodeBlock, decodeFeatureFloats/dc.f))
+	}
+	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq, dc.blk, nq * dc.f, dc.blk * dc.f}
+	total := 0
+	for _, n := range sizes {
+		total += n
+	}
+	ws.buf = grow(ws.buf, total)
+	buf := ws.buf
+	for i, p := range []*[]float32{&dc.acc, &dc.m, &dc.l, &dc.s, &dc.qn, &dc.kn, &dc.fq, &dc.fk} {
+		*p, buf = buf[:sizes[i]:sizes[i]], buf[sizes[i]:]
+	}
+}
+
+// visible returns how many keys of the block starting at j0 (nc keys) query i may see
+// under the causal rule; the key mask is applied separately.
+func (dc *decoder) visible(i, j0, nc int) int {
+	if !dc.causal {
+		return nc
+	}
+	return max(0, min(nc, i+dc.nk-dc.nq+1-j0))
+}
+
+// head computes one head: queries q (row stride ldq), keys k and values v (row
+// stride ldk), key mask (nil: all visible), outputs out (row stride ldo).
+func (dc *decoder) head(q []float32, ldq int, k, v []float32, ldk int, mask []bool, out []float32, ldo int) {
+	d, nq := dc.d, dc.nq
+	clear(dc.acc)
+	clear(dc.l)
+	for i := range dc.m {
+		dc.m[i] = float32(math.Inf(-1))
+	}
+	for i := 0; i < nq; i++ {
+		qi := q[i*ldq : i*ldq+d]
+		switch {
+		case dc.z.kind == kRBF:
+			dc.qn[i] = simd.Dot(qi, qi)
+		case dc.f > 0:
+			dc.z.featureRow(dc.g, qi, dc.fq[i*dc.f:(i+1)*dc.f])
+		}
+	}
+	for j0 := 0; j0 < dc.nk; j0 += dc.blk {
+		nc := min(dc.blk, dc.nk-j0)
+		dc.block(q, ldq, k[j0*ldk:], v[j0*ldk:], ldk, j0, nc, mask)
+	}
+	for i := 0; i < nq; i++ {
+		_, scale := rowScale(dc.exp, dc.unnorm, dc.m[i], dc.l[i])
+		dst := out[i*ldo : i*ldo+d]
+		for c, x := range dc.acc[i*d : i*d+d] {
+			dst[c] = x * scale
+		}
+	}
+}
+
+// block folds keys j0..j0+nc-1 (k and v start at key j0) into the accumulators.
+func (dc *decoder) block(q []float32, ldq int, k, v []float32, ldk, j0, nc int, mask []bool) {
+	d, f, g, z := dc.d, dc.f, dc.g, dc.z
+	seen := dc.visible(dc.nq-1, j0, nc) // the last query sees the most keys
+	for j := 0; j < seen; j++ {
+		if mask != nil && !mask[j0+j] {
+			continue
+		}
+		kj := k[j*ldk : j*ldk+d]
+		switch {
+		case z.kind == kRBF:
+			dc.kn[j] = simd.Dot(kj, kj)
+		case f > 0:
+			z.featureRow(g, kj, dc.fk[j*f:(j+1)*f])
+		}
+	}
+	fill := float32(0)
+	if dc.exp {
+		fill = float32(math.Inf(-1))
+	}
+	for i := 0; i < dc.nq; i++ {
+		qi := q[i*ldq : i*ldq+d]
+		vis := dc.visible(i, j0, nc)
+		row := dc.s[i*dc.blk : i*dc.blk+vis]
+		for j := range row {
+			if mask != nil && !mask[j0+j] {
+				row[j] = fill
+				continue
+			}
+			kj := k[j*ldk : j*ldk+d]
+			switch z.kind {
+			case kEDP:
+				row[j] = g * simd.Dot(qi, kj)
+			case kRBF:
+				row[j] = g*simd.Dot(qi, kj) - (g/2*dc.qn[i] + g/2*dc.kn[j])
+			case kPoly, kTaylor:
+				row[j] = z.dotValue(g * simd.Dot(qi, kj))
+			case kLinear, kFavor:
+				row[j] = simd.Dot(dc.fq[i*f:(i+1)*f], dc.fk[j*f:(j+1)*f])
+			default:
+				row[j] = z.pairScore(g, qi, kj)
+			}
+		}
+		acc := dc.acc[i*d : i*d+d]
+		if dc.exp {
+			onlineUpdate(row, &dc.m[i], &dc.l[i], acc)
+		} else {
+			dc.l[i] += simd.Sum(row)
+		}
+		for j, p := range row {
+			if mask != nil && !mask[j0+j] {
+				continue
+			}
+			simd.Axpy(p, v[j*ldk:j*ldk+d], acc)
+		}
+	}
+}

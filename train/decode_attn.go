@@ -1,0 +1,37 @@
+package train
+
+import "github.com/kernelmachines/bkm/attention"
+
+// The Decoder's attention of one step: one query per hypothesis and head, through
+// attention.Decode, which reads the queries, the caches and the output in place
+// through their strides (no per-head calls, no head split or merge copies). Tests
+// swap in the per-head Forward calls these replaced (decode_attn_test.go).
+var (
+	selfAttention  = (*Decoder).selfAttend
+	crossAttention = (*Decoder).crossAttend
+)
+
+// selfAttend writes into d.o [nb, C] the self-attention of the queries in qkv
+// [nb, 3·C] (columns 0..C) over positions 0..t of the layer's caches kc, vc.
+func (d *Decoder) selfAttend(core *attnCore, qkv, kc, vc []float32, nb, t int) {
+	C, H, D := d.m.C, d.m.H, d.m.D
+	cache := attention.Strides{Batch: H * d.MaxLen * D, Head: d.MaxLen * D, Row: D}
+	core.decode(d.o, attention.Strides{Batch: C, Head: D, Row: D}, qkv, attention.Strides{Batch: 3 * C, Head: D, Row: D},
+		kc, vc, cache, nb, H, t+1, D)
+}
+
+// crossAttend writes into d.o [nb, C] the attention of the queries q [nb, C] over the
+// source keys and values ck, cv [1, H, S, D], which every hypothesis shares.
+func (d *Decoder) crossAttend(core *attnCore, q, ck, cv []float32, nb int) {
+	C, H, D := d.m.C, d.m.H, d.m.D
+	rows := attention.Strides{Batch: C, Head: D, Row: D}
+	core.decode(d.o, rows, q, rows, ck, cv, attention.Strides{Batch: 0, Head: d.S * D, Row: D}, nb, H, d.S, D)
+}
+
+// decode runs attention.Decode with one query per batch entry and head, without
+// causal or padding masks (a cache holds only visible keys) or dropout.
+func (c *attnCore) decode(out []float32, outs attention.Strides, q []float32, qs attention.Strides,
+	k, v []float32, kvs attention.Strides, B, H, Nk, D int) {
+	c.opt.Causal, c.opt.KeyMask, c.opt.Dropout, c.opt.DropoutSeed = false, nil, 0, 0
+	attention.Decode(&c.opt, B, H, 1, Nk, D, q, qs, k, v, kvs, out, outs, nil)
+}
