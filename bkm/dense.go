@@ -19,6 +19,21 @@ const psdTol = 1e-5
 // the spectrum, and inverting those directions would amplify it.
 const whitenCut = 1e-6
 
+// MaxDenseElements bounds each matrix a dense solver forms (K is n×m, the Grams m×m
+// and n×n, float64): 2²⁷ values, 1 GiB. Beyond it SolveP1Dense and SolveP2Dense
+// return ErrLimit before allocating; the CG solvers store nothing that large.
+const MaxDenseElements = 1 << 27
+
+// checkDense checks the rows×cols shapes of the matrices what would form.
+func checkDense(what string, shapes ...[2]int) error {
+	for _, s := range shapes {
+		if s[1] > 0 && s[0] > MaxDenseElements/s[1] {
+			return fmt.Errorf("%w: %s would form a %d×%d matrix, more than MaxDenseElements = %d values", ErrLimit, what, s[0], s[1], MaxDenseElements)
+		}
+	}
+	return nil
+}
+
 // denseSym returns the symmetric part of an n×n row-major matrix as a SymDense.
 func denseSym(n int, a []float64) *mat.SymDense {
 	s := mat.NewSymDense(n, nil)
@@ -168,6 +183,9 @@ func SolveP1Dense(p *Problem, o Options) (*P1Model, Report, error) {
 	}
 	kop, gop, y, gname := sp.p1Sides(p)
 	n, m, np := kop.Rows(), kop.Cols(), p.P
+	if err := checkDense("the dense solver (the CG solver forms no such matrix)", [2]int{n, m}, [2]int{m, m}); err != nil {
+		return nil, Report{}, err
+	}
 	kd := denseOf(kop)
 	if err := checkKernelFinite(kd, "K"); err != nil {
 		return nil, Report{}, err
@@ -285,7 +303,7 @@ func genEig(P *mat.SymDense, wh *whitening) (*mat.Dense, []float64, error) {
 // Uᵀ G_S U = I, and KKᵀ V = G_T V M with Vᵀ G_T V = I; then A = U X Vᵀ with
 // X_ab = (Uᵀ B V)_ab / (Λ_a M_b + λ), B = Kᵀ R Kᵀ. Each generalized problem is reduced
 // to an ordinary one (gonum EigenSym) by whitening its Gram (see SolveP1Dense). With
-// the Tikhonov norm G_S, G_T → I. A partial mask is an error here; use SolveP2CG.
+// the Tikhonov norm G_S, G_T → I. A partial mask is an ErrPartialMask error here; use SolveP2CG.
 func SolveP2Dense(p *Problem, o Options) (*P2Model, Report, error) {
 	start := time.Now()
 	d, err := p.validateP2()
@@ -295,16 +313,19 @@ func SolveP2Dense(p *Problem, o Options) (*P2Model, Report, error) {
 	if err := checkLambda(o.Lambda); err != nil {
 		return nil, Report{}, err
 	}
-	for _, b := range p.Mask {
+	for i, b := range p.Mask {
 		if !b {
-			return nil, Report{}, fmt.Errorf("%w: SolveP2Dense needs every pair observed; use SolveP2CG for a partial mask", ErrShape)
+			return nil, Report{}, fmt.Errorf("%w: pair [%d, %d] is unobserved (SolveP2Dense; use SolveP2CG)", ErrPartialMask, i/p.M, i%p.M)
 		}
+	}
+	n, m := p.N, p.M
+	if err := checkDense("the dense solver (the CG solver forms no such matrix)", [2]int{n, m}, [2]int{n, n}, [2]int{m, m}); err != nil {
+		return nil, Report{}, err
 	}
 	sp, err := newSpace(p, d, o.Threads)
 	if err != nil {
 		return nil, Report{}, err
 	}
-	n, m := p.N, p.M
 	kd := sp.cross().Dense()
 	if err := checkKernelFinite(kd, "K"); err != nil {
 		return nil, Report{}, err

@@ -54,6 +54,15 @@
 // exp), sums across tiles and all solver vectors float64: the attainable residual is
 // about 1e-7 times the system's condition number.
 //
+// Fit runs the solver FitOptions.Solver chooses (SolverDense or SolverCG) on a P1 or
+// P2 problem and returns a Model: the problem, the options, the report and the fitted
+// P1Model or P2Model. Model.Save and Model.SaveFile (atomic) write it as versioned JSON
+// (ModelFormatVersion; the kernel by its attention.ByName name); Load and LoadFile read
+// it back and rebuild the model without solving, rejecting unknown fields, other
+// versions and sizes that do not match. ReadCSV reads the numeric CSV matrices of
+// points and responses that bkmtrain's bkm command takes. ParseRegularizer and
+// ParseSolver invert Regularizer.String and Solver.String.
+//
 // Diagnose reports asymmetry ‖K − Kᵀ‖/‖K‖, the spectrum of the symmetric part
 // (indefiniteness), K's singular values, the Grams' spectra and the conditioning of
 // the P1 systems. Distill learns W_Q, W_K (or one-hidden-layer MLP feature maps) with
@@ -62,10 +71,12 @@
 //
 // # Errors and panics
 //
-// Data problems — shape mismatches in a Problem, NaN/Inf in data, λ ≤ 0, an empty
-// mask, an indefinite Gram under RegRKBS, kernel overflow, non-convergence — are
-// returned as errors wrapping ErrShape, ErrNonFinite, ErrLambda, ErrEmptyMask, ErrNotPD,
-// ErrNotConverged, saying what and where. Programmer errors (wrong slice lengths in
+// Data problems — shape mismatches in a Problem, NaN/Inf in data, λ ≤ 0, γ < 0, an
+// empty mask, a partial mask for the dense P2 solver, an indefinite Gram under RegRKBS,
+// kernel overflow, non-convergence, sizes beyond MaxThreads or MaxDenseElements — are
+// returned as errors wrapping ErrShape, ErrNonFinite, ErrLambda, ErrGamma, ErrEmptyMask,
+// ErrPartialMask, ErrNotPD, ErrNotConverged, ErrLimit, saying what and where; corrupt
+// model files and CSV cells are errors naming the field or the line and column. Programmer errors (wrong slice lengths in
 // Operator.Mul) panic with a message naming the argument.
 //
 // Imports: packages attention and simd of bkm, gonum.org/v1/gonum (float64 dense

@@ -49,7 +49,7 @@ func NewP1Model(p *Problem, c []float64, threads int) (*P1Model, error) {
 // checkCoefficients checks that c is a finite rows×cols matrix; shape names the
 // product for the error message ("M·P").
 func checkCoefficients(c []float64, rows, cols int, shape string) error {
-	if len(c) != rows*cols {
+	if !hasLen(c, rows, cols) {
 		return fmt.Errorf("%w: coefficients have %d values, want %s = %d·%d = %d", ErrShape, len(c), shape, rows, cols, rows*cols)
 	}
 	for i, v := range c {
@@ -214,6 +214,9 @@ func (md *P2Model) Predict(t []float32, nt int, s []float32, ns int) ([]float64,
 		return nil, err
 	}
 	if err := checkPoints("s", s, ns, sp.ds); err != nil {
+		return nil, err
+	}
+	if err := checkDense("P2Model.Predict", [2]int{nt, ns}, [2]int{nt, md.n}); err != nil {
 		return nil, err
 	}
 	k1 := newOperator(sp.k, sp.prepT(t, nt), sp.sk, sp.threads) // nt×m

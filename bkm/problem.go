@@ -19,6 +19,9 @@ var (
 	ErrNotPD        = errors.New("bkm: base Gram is not positive definite")
 	ErrNotConverged = errors.New("bkm: iterative solver did not converge")
 	ErrKernel       = errors.New("bkm: unsupported kernel")
+	ErrGamma        = errors.New("bkm: kernel scale γ must be finite and ≥ 0 (0 means 1/√D)")
+	ErrPartialMask  = errors.New("bkm: the dense P2 solver needs every pair observed; a partial mask needs SolverCG")
+	ErrLimit        = errors.New("bkm: size beyond limit")
 
 	errKernelNil = fmt.Errorf("%w: Problem.Kernel is nil", ErrKernel)
 )
@@ -74,6 +77,17 @@ func (r Regularizer) String() string {
 	return fmt.Sprintf("Regularizer(%d)", int(r))
 }
 
+// ParseRegularizer returns the Regularizer whose String is s: "auto", "rkbs" or
+// "tikhonov".
+func ParseRegularizer(s string) (Regularizer, error) {
+	for _, r := range []Regularizer{RegAuto, RegRKBS, RegTikhonov} {
+		if s == r.String() {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("bkm: regularizer %q: want auto, rkbs or tikhonov", s)
+}
+
 // Options configure a solve.
 type Options struct {
 	Lambda      float64     // regularization λ > 0
@@ -122,17 +136,17 @@ func (p *Problem) validate() (d int, err error) {
 	if p == nil {
 		panic("bkm: nil *Problem")
 	}
-	if p.N <= 0 || p.DT <= 0 || len(p.T) != p.N*p.DT {
+	if p.N <= 0 || p.DT <= 0 || !hasLen(p.T, p.N, p.DT) {
 		return 0, fmt.Errorf("%w: T has %d values, want N·DT = %d·%d > 0", ErrShape, len(p.T), p.N, p.DT)
 	}
-	if p.M <= 0 || p.DS <= 0 || len(p.S) != p.M*p.DS {
+	if p.M <= 0 || p.DS <= 0 || !hasLen(p.S, p.M, p.DS) {
 		return 0, fmt.Errorf("%w: S has %d values, want M·DS = %d·%d > 0", ErrShape, len(p.S), p.M, p.DS)
 	}
 	if p.Kernel == nil {
 		return 0, errKernelNil
 	}
-	if math.IsNaN(float64(p.Gamma)) || math.IsInf(float64(p.Gamma), 0) || p.Gamma < 0 {
-		return 0, fmt.Errorf("%w: Gamma = %v", ErrNonFinite, p.Gamma)
+	if !(p.Gamma >= 0) || math.IsInf(float64(p.Gamma), 0) {
+		return 0, fmt.Errorf("%w: Gamma = %v", ErrGamma, p.Gamma)
 	}
 	d = p.D
 	if d == 0 {
@@ -154,10 +168,10 @@ func (p *Problem) validate() (d int, err error) {
 	if p.WK == nil && p.DS != d {
 		return 0, fmt.Errorf("%w: identity W_K needs DS = D, have DS = %d, D = %d", ErrShape, p.DS, d)
 	}
-	if p.WQ != nil && len(p.WQ) != d*p.DT {
+	if p.WQ != nil && !hasLen(p.WQ, d, p.DT) {
 		return 0, fmt.Errorf("%w: W_Q has %d values, want D·DT = %d·%d", ErrShape, len(p.WQ), d, p.DT)
 	}
-	if p.WK != nil && len(p.WK) != d*p.DS {
+	if p.WK != nil && !hasLen(p.WK, d, p.DS) {
 		return 0, fmt.Errorf("%w: W_K has %d values, want D·DS = %d·%d", ErrShape, len(p.WK), d, p.DS)
 	}
 	for _, c := range []struct {
@@ -189,12 +203,12 @@ func (p *Problem) validateP1() (int, error) {
 	case p.Y != nil && p.Z != nil:
 		return 0, fmt.Errorf("%w: P1 takes Y (responses on T) or Z (responses on S), not both", ErrShape)
 	case p.Z != nil:
-		if p.P <= 0 || len(p.Z) != p.M*p.P {
+		if p.P <= 0 || !hasLen(p.Z, p.M, p.P) {
 			return 0, fmt.Errorf("%w: Z has %d values, want M·P = %d·%d with P ≥ 1", ErrShape, len(p.Z), p.M, p.P)
 		}
 		return d, checkFinite("Z", p.Z, p.P)
 	}
-	if p.P <= 0 || len(p.Y) != p.N*p.P {
+	if p.P <= 0 || !hasLen(p.Y, p.N, p.P) {
 		return 0, fmt.Errorf("%w: Y has %d values, want N·P = %d·%d with P ≥ 1", ErrShape, len(p.Y), p.N, p.P)
 	}
 	return d, checkFinite("Y", p.Y, p.P)
@@ -205,11 +219,11 @@ func (p *Problem) validateP2() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(p.R) != p.N*p.M {
+	if !hasLen(p.R, p.N, p.M) {
 		return 0, fmt.Errorf("%w: R has %d values, want N·M = %d·%d", ErrShape, len(p.R), p.N, p.M)
 	}
 	if p.Mask != nil {
-		if len(p.Mask) != p.N*p.M {
+		if !hasLen(p.Mask, p.N, p.M) {
 			return 0, fmt.Errorf("%w: Mask has %d values, want N·M = %d·%d", ErrShape, len(p.Mask), p.N, p.M)
 		}
 		observed := 0
@@ -230,6 +244,18 @@ func (p *Problem) validateP2() (int, error) {
 		return d, nil
 	}
 	return d, checkFinite("R", p.R, p.M)
+}
+
+// hasLen reports whether x holds a rows×cols matrix, without overflowing rows·cols
+// (the sizes may come from a file).
+func hasLen[E any](x []E, rows, cols int) bool {
+	if rows < 0 || cols < 0 {
+		return false
+	}
+	if cols == 0 {
+		return len(x) == 0
+	}
+	return len(x)%cols == 0 && len(x)/cols == rows
 }
 
 func checkFinite(name string, x []float32, cols int) error {

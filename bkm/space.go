@@ -37,7 +37,14 @@ type space struct {
 	threads int
 }
 
+// MaxThreads bounds Options.Threads (and the threads of NewP1Model, NewP2Model,
+// NewOperator): each thread is a goroutine with its own kernel-block buffers.
+const MaxThreads = 1024
+
 func newSpace(p *Problem, d, threads int) (*space, error) {
+	if threads > MaxThreads {
+		return nil, fmt.Errorf("%w: %d threads, more than MaxThreads = %d", ErrLimit, threads, MaxThreads)
+	}
 	k, err := adapt(p.Kernel, p.gamma(d), d)
 	if err != nil {
 		return nil, err
@@ -82,7 +89,7 @@ func (sp *space) diag(ps *pointSet) []float64 {
 
 // checkPoints validates new points for prediction.
 func checkPoints(name string, x []float32, n, dim int) error {
-	if n <= 0 || len(x) != n*dim {
+	if n <= 0 || !hasLen(x, n, dim) {
 		return fmt.Errorf("%w: %s has %d values, want n·%d with n = %d > 0", ErrShape, name, len(x), dim, n)
 	}
 	return checkFinite(name, x, dim)

@@ -1,53 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/bkm"
 )
-
-// bkmModelFile is what `bkm fit` writes and `bkm predict` reads. It holds the training
-// problem itself (points, responses, kernel, options) and the fitted coefficients.
-// predict rebuilds the model from the stored problem and coefficients
-// (bkm.NewP1Model, bkm.NewP2Model) without solving again; coefficients that do not
-// fit the stored problem's shape are an error.
-type bkmModelFile struct {
-	Problem     string    `json:"problem"` // "p1" or "p2"
-	Kernel      string    `json:"kernel"`
-	Gamma       float32   `json:"gamma"`
-	Lambda      float64   `json:"lambda"`
-	Solver      string    `json:"solver"`
-	Reg         string    `json:"regularizer"`
-	Tol         float64   `json:"tol,omitempty"`
-	MaxIter     int       `json:"max_iter,omitempty"`
-	Precond     bool      `json:"precondition,omitempty"`
-	N           int       `json:"n"`
-	DT          int       `json:"dt"`
-	M           int       `json:"m"`
-	DS          int       `json:"ds"`
-	P           int       `json:"p,omitempty"`
-	T           []float32 `json:"t"`
-	S           []float32 `json:"s"`
-	Y           []float32 `json:"y,omitempty"`
-	R           []float32 `json:"r,omitempty"`
-	Mask        []bool    `json:"mask,omitempty"`
-	D           int       `json:"d,omitempty"`  // projected dimension (0: identity projections)
-	WQ          []float32 `json:"wq,omitempty"` // D×DT, q = W_Q t (absent: identity)
-	WK          []float32 `json:"wk,omitempty"` // D×DS, k = W_K s (absent: identity)
-	Report      string    `json:"report"`
-	Coefficient []float64 `json:"coefficients"`
-}
 
 func runBKM(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -73,136 +38,235 @@ func runBKM(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return usagef("unknown bkm command %q: want fit or predict", args[0])
 }
 
-func bkmFit(args []string, stdout, stderr io.Writer) error {
+// bkmFitFlags are the flags of bkm fit.
+type bkmFitFlags struct {
+	t, s, y, r, mask, wq, wk string
+	kernel                   string
+	gamma                    float64
+	solver, reg              string
+	model, out               string
+	diagnose                 bool
+	csv                      bkm.CSVOptions
+	opts                     bkm.FitOptions
+}
+
+func parseBKMFit(args []string, stderr io.Writer) (*bkmFitFlags, error) {
+	f := &bkmFitFlags{}
 	fs := newFlagSet("bkm fit", stderr)
-	tPath := fs.String("t", "", "CSV of target points T, one point per row (n×d_t; required)")
-	sPath := fs.String("s", "", "CSV of source points S, one point per row (m×d_s; required)")
-	yPath := fs.String("y", "", "P1: CSV of responses at the T points (n×p)")
-	rPath := fs.String("r", "", "P2: CSV of responses on pairs (n×m)")
-	maskPath := fs.String("mask", "", "P2: CSV of 0/1, which pairs of --r are observed (n×m; default all)")
-	wqPath := fs.String("wq", "", "CSV of the target projection W_Q (D×d_t): the kernel sees q = W_Q t (default identity)")
-	wkPath := fs.String("wk", "", "CSV of the source projection W_K (D×d_s): the kernel sees k = W_K s (default identity)")
-	kernel := fs.String("kernel", "edp", "kernel of attention's zoo: edp, rbf, laplace, expint, intersection, poly<p>, taylor<N>, linear, favor<D>")
-	gamma := fs.Float64("gamma", 0, "kernel scale γ (0 = 1/√d)")
-	lambda := fs.Float64("lambda", 1e-3, "regularization λ > 0")
-	solver := fs.String("solver", "dense", "dense (factorization, float64) or cg (matrix-free conjugate gradients)")
-	reg := fs.String("reg", "auto", "regularizer: auto, rkbs or tikhonov")
-	tol := fs.Float64("tol", 0, "cg: relative residual tolerance (0 = bkm's default)")
-	maxIter := fs.Int("max-iter", 0, "cg: iteration cap (0 = bkm's default)")
-	precond := fs.Bool("precondition", false, "cg: Jacobi preconditioning")
-	modelPath := fs.String("model", "bkm-model.json", "where to write the fitted model")
-	outPath := fs.String("out", "", "also write the fitted values at the training points as CSV here (- = stdout)")
-	threads := fs.Int("threads", 0, "threads (0 = all cores)")
-	diagnose := fs.Bool("diagnose", false, "also print bkm.Diagnose: asymmetry, indefiniteness and conditioning of the kernel matrices (dense, small problems)")
+	fs.StringVar(&f.t, "t", "", "CSV of target points T, one point per row (n×d_t; required)")
+	fs.StringVar(&f.s, "s", "", "CSV of source points S, one point per row (m×d_s; required)")
+	fs.StringVar(&f.y, "y", "", "P1: CSV of responses at the T points (n×p)")
+	fs.StringVar(&f.r, "r", "", "P2: CSV of responses on pairs (n×m)")
+	fs.StringVar(&f.mask, "mask", "", "P2: CSV of 0/1, which pairs of --r are observed (n×m; default all; a partial mask needs --solver cg)")
+	fs.StringVar(&f.wq, "wq", "", "CSV of the target projection W_Q (D×d_t): the kernel sees q = W_Q t (default identity)")
+	fs.StringVar(&f.wk, "wk", "", "CSV of the source projection W_K (D×d_s): the kernel sees k = W_K s (default identity)")
+	fs.BoolVar(&f.csv.Header, "header", false, "the first row of every CSV is a header (default: only a first row with no number in it is)")
+	fs.StringVar(&f.kernel, "kernel", "edp", "kernel of attention's zoo: edp, rbf, laplace, expint, intersection, poly<p>, taylor<N>, linear, favor<D>")
+	fs.Float64Var(&f.gamma, "gamma", 0, "kernel scale γ ≥ 0 (0 = 1/√d)")
+	fs.Float64Var(&f.opts.Lambda, "lambda", 1e-3, "regularization λ > 0")
+	fs.StringVar(&f.solver, "solver", "dense", "dense (factorization, float64) or cg (matrix-free conjugate gradients)")
+	fs.StringVar(&f.reg, "reg", "auto", "regularizer: auto, rkbs or tikhonov")
+	fs.Float64Var(&f.opts.Tol, "tol", 0, "cg: relative residual tolerance (0 = bkm's default)")
+	fs.IntVar(&f.opts.MaxIter, "max-iter", 0, "cg: iteration cap (0 = bkm's default)")
+	fs.BoolVar(&f.opts.Precondition, "precondition", false, "cg: Jacobi preconditioning")
+	fs.StringVar(&f.model, "model", "bkm-model.json", "where to write the fitted model")
+	fs.StringVar(&f.out, "out", "", "also write the fitted values at the training points as CSV here (- = stdout)")
+	fs.IntVar(&f.opts.Threads, "threads", 0, fmt.Sprintf("threads, at most %d (0 = all cores)", bkm.MaxThreads))
+	fs.BoolVar(&f.diagnose, "diagnose", false, "also print bkm.Diagnose: asymmetry, indefiniteness and conditioning of the kernel matrices (dense, small problems)")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return nil, err
 	}
-	if *tPath == "" || *sPath == "" {
+	return f, f.check()
+}
+
+// check validates the flags that need no data, before any file is read.
+func (f *bkmFitFlags) check() error {
+	switch {
+	case f.t == "" || f.s == "":
 		return usagef("--t and --s are required")
-	}
-	if (*yPath == "") == (*rPath == "") {
+	case (f.y == "") == (f.r == ""):
 		return usagef("give --y (problem P1) or --r (problem P2), exactly one")
-	}
-	if *maskPath != "" && *rPath == "" {
+	case f.mask != "" && f.r == "":
 		return usagef("--mask goes with --r")
+	case !(f.gamma >= 0) || f.gamma > math.MaxFloat32:
+		return usagef("--gamma = %v: the kernel scale must be finite and ≥ 0 (0 = 1/√d)", f.gamma)
+	case !(f.opts.Tol >= 0) || math.IsInf(f.opts.Tol, 0):
+		return usagef("--tol = %v: must be finite and ≥ 0 (0 = bkm's default)", f.opts.Tol)
+	case f.opts.MaxIter < 0:
+		return usagef("--max-iter = %d: must be ≥ 0 (0 = bkm's default)", f.opts.MaxIter)
 	}
-	mf := bkmModelFile{Kernel: *kernel, Gamma: float32(*gamma), Lambda: *lambda, Solver: *solver, Reg: *reg,
-		Tol: *tol, MaxIter: *maxIter, Precond: *precond}
+	if err := checkThreadsFlag(f.opts.Threads); err != nil {
+		return err
+	}
+	if _, err := attention.ByName(f.kernel, 1); err != nil {
+		return usagef("--kernel: %s", strings.TrimPrefix(err.Error(), "attention: "))
+	}
 	var err error
-	if mf.T, mf.N, mf.DT, err = readCSVMatrix(*tPath); err != nil {
+	if f.opts.Solver, err = bkm.ParseSolver(f.solver); err != nil {
+		return usagef("--solver: %s", strings.TrimPrefix(err.Error(), "bkm: "))
+	}
+	if f.opts.Regularizer, err = bkm.ParseRegularizer(f.reg); err != nil {
+		return usagef("--reg: %s", strings.TrimPrefix(err.Error(), "bkm: "))
+	}
+	return nil
+}
+
+func checkThreadsFlag(n int) error {
+	if n < 0 || n > bkm.MaxThreads {
+		return usagef("--threads = %d: want 0 (all cores) to %d (the limit bkm.MaxThreads)", n, bkm.MaxThreads)
+	}
+	return nil
+}
+
+func bkmFit(args []string, stdout, stderr io.Writer) error {
+	f, err := parseBKMFit(args, stderr)
+	if err != nil {
 		return err
 	}
-	if mf.S, mf.M, mf.DS, err = readCSVMatrix(*sPath); err != nil {
+	p, err := f.problem()
+	if err != nil {
 		return err
 	}
-	if err := mf.readProjections(*wqPath, *wkPath, *tPath, *sPath); err != nil {
-		return err
-	}
-	if *yPath != "" {
-		mf.Problem = "p1"
-		var ny int
-		if mf.Y, ny, mf.P, err = readCSVMatrix(*yPath); err != nil {
-			return err
-		}
-		if ny != mf.N {
-			return fmt.Errorf("%s has %d rows, %s has %d: P1 needs one response row per T point", *yPath, ny, *tPath, mf.N)
-		}
-	} else {
-		mf.Problem = "p2"
-		r, nr, mr, err := readCSVMatrix(*rPath)
-		if err != nil {
-			return err
-		}
-		if nr != mf.N || mr != mf.M {
-			return fmt.Errorf("%s is %d×%d, want n×m = %d×%d (rows: T points of %s, columns: S points of %s)", *rPath, nr, mr, mf.N, mf.M, *tPath, *sPath)
-		}
-		mf.R = r
-		if *maskPath != "" {
-			mv, nm, mm, err := readCSVMatrix(*maskPath)
-			if err != nil {
-				return err
-			}
-			if nm != mf.N || mm != mf.M {
-				return fmt.Errorf("%s is %d×%d, want %d×%d like %s", *maskPath, nm, mm, mf.N, mf.M, *rPath)
-			}
-			mf.Mask = make([]bool, len(mv))
-			for i, v := range mv {
-				if v != 0 && v != 1 {
-					return fmt.Errorf("%s:%d: mask values are 0 or 1, got %g", *maskPath, i/mf.M+1, v)
-				}
-				mf.Mask[i] = v == 1
-			}
-		}
-	}
-	if *diagnose {
-		p, err := mf.problem()
-		if err != nil {
-			return err
-		}
-		d, err := bkm.Diagnose(p, mf.Lambda)
+	if f.diagnose {
+		d, err := bkm.Diagnose(p, f.opts.Lambda)
 		if err != nil {
 			return fmt.Errorf("diagnose: %w", err)
 		}
 		fmt.Fprintf(stderr, "bkm diagnose: %s\n", d)
 	}
-	p1, p2, rep, solveErr := mf.solve(*threads)
-	if solveErr != nil && p1 == nil && p2 == nil {
-		return solveErr
+	md, rep, fitErr := bkm.Fit(p, f.opts)
+	switch {
+	case errors.Is(fitErr, bkm.ErrPartialMask):
+		return usagef("%s leaves pairs unobserved: the dense solver needs every pair; use --solver cg", f.mask)
+	case md == nil:
+		return fitErr
 	}
-	mf.Report = rep.String()
-	if p1 != nil {
-		mf.Coefficient = p1.Coefficients()
-	} else {
-		mf.Coefficient = p2.Coefficients()
+	problem := "P1"
+	if md.IsP2() {
+		problem = "P2"
 	}
-	fmt.Fprintf(stderr, "bkm fit %s: n=%d m=%d kernel %s λ=%g: %s\n", strings.ToUpper(mf.Problem), mf.N, mf.M, mf.Kernel, mf.Lambda, rep)
-	b, err := json.Marshal(mf)
-	if err != nil {
+	fmt.Fprintf(stderr, "bkm fit %s: n=%d m=%d kernel %s λ=%g: %s\n", problem, p.N, p.M, f.kernel, f.opts.Lambda, rep)
+	if err := md.SaveFile(f.model); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(*modelPath, b); err != nil {
-		return fmt.Errorf("writing model: %w", err)
-	}
-	fmt.Fprintf(stderr, "model written to %s\n", *modelPath)
-	if solveErr != nil {
+	fmt.Fprintf(stderr, "model written to %s\n", f.model)
+	if fitErr != nil {
 		// Not converged: the model holds the best iterate; say so and fail.
-		return fmt.Errorf("%w; %s holds the best iterate", solveErr, *modelPath)
+		return fmt.Errorf("%w (raise --max-iter or --tol, or use --solver dense); %s holds the best iterate", fitErr, f.model)
 	}
-	if *outPath == "" {
+	if f.out == "" {
 		return nil
 	}
-	var vals []float64
-	cols := mf.P
-	if p1 != nil {
-		vals, err = p1.Predict(mf.T, mf.N)
-	} else {
-		vals, err = p2.Predict(mf.T, mf.N, mf.S, mf.M)
-		cols = mf.M
-	}
+	vals, cols, err := md.Predict(p.T, p.N, sourcesOfP2(md, p), p.M)
 	if err != nil {
 		return err
 	}
-	return writeCSVOut(*outPath, stdout, vals, cols)
+	return writeCSVOut(f.out, stdout, vals, cols)
+}
+
+// sourcesOfP2 is the S points for Model.Predict of a P2 model, nil for P1.
+func sourcesOfP2(md *bkm.Model, p *bkm.Problem) []float32 {
+	if md.IsP2() {
+		return p.S
+	}
+	return nil
+}
+
+// problem reads the CSV files into a bkm.Problem; sizes that do not match are
+// errors naming the files.
+func (f *bkmFitFlags) problem() (*bkm.Problem, error) {
+	p := &bkm.Problem{Gamma: float32(f.gamma)}
+	var err error
+	if p.T, p.N, p.DT, err = bkm.ReadCSVFile(f.t, f.csv); err != nil {
+		return nil, err
+	}
+	if p.S, p.M, p.DS, err = bkm.ReadCSVFile(f.s, f.csv); err != nil {
+		return nil, err
+	}
+	if err := f.readProjections(p); err != nil {
+		return nil, err
+	}
+	d := p.DT
+	if p.D > 0 {
+		d = p.D
+	}
+	if p.Kernel, err = attention.ByName(f.kernel, d); err != nil {
+		return nil, usagef("--kernel: %s", strings.TrimPrefix(err.Error(), "attention: "))
+	}
+	if f.y != "" {
+		var ny int
+		if p.Y, ny, p.P, err = bkm.ReadCSVFile(f.y, f.csv); err != nil {
+			return nil, err
+		}
+		if ny != p.N {
+			return nil, fmt.Errorf("%s has %d rows, %s has %d: P1 needs one response row per T point", f.y, ny, f.t, p.N)
+		}
+		return p, nil
+	}
+	if p.R, err = f.readPairs(f.r, "n×m", p.N, p.M); err != nil {
+		return nil, err
+	}
+	if f.mask == "" {
+		return p, nil
+	}
+	mv, err := f.readPairs(f.mask, "like "+f.r, p.N, p.M)
+	if err != nil {
+		return nil, err
+	}
+	p.Mask = make([]bool, len(mv))
+	for i, v := range mv {
+		if v != 0 && v != 1 {
+			return nil, fmt.Errorf("%s: row %d: mask values are 0 or 1, got %g", f.mask, i/p.M+1, v)
+		}
+		p.Mask[i] = v == 1
+	}
+	return p, nil
+}
+
+// readPairs reads an n×m CSV of values on (T point, S point) pairs.
+func (f *bkmFitFlags) readPairs(path, want string, n, m int) ([]float32, error) {
+	x, rows, cols, err := bkm.ReadCSVFile(path, f.csv)
+	if err != nil {
+		return nil, err
+	}
+	if rows != n || cols != m {
+		return nil, fmt.Errorf("%s is %d×%d, want %s = %d×%d (rows: T points of %s, columns: S points of %s)", path, rows, cols, want, n, m, f.t, f.s)
+	}
+	return x, nil
+}
+
+// readProjections reads the optional W_Q and W_K files: each has D rows (the same D
+// for both) and as many columns as the points it projects; without a file that side
+// is the identity, which needs its points to have D coordinates already.
+func (f *bkmFitFlags) readProjections(p *bkm.Problem) error {
+	type side struct {
+		flag, path, points string
+		dim                int
+		w                  *[]float32
+	}
+	sides := []side{{"--wq", f.wq, f.t, p.DT, &p.WQ}, {"--wk", f.wk, f.s, p.DS, &p.WK}}
+	for _, s := range sides {
+		if s.path == "" {
+			continue
+		}
+		w, rows, cols, err := bkm.ReadCSVFile(s.path, f.csv)
+		if err != nil {
+			return err
+		}
+		if cols != s.dim {
+			return fmt.Errorf("%s (%s) is %d×%d: want D×%d, one column per coordinate of the points of %s", s.path, s.flag, rows, cols, s.dim, s.points)
+		}
+		if p.D != 0 && rows != p.D {
+			return fmt.Errorf("%s (%s) has %d rows but --wq has %d: both project into the same D dimensions", s.path, s.flag, rows, p.D)
+		}
+		p.D, *s.w = rows, w
+	}
+	for _, s := range sides {
+		if p.D != 0 && s.path == "" && s.dim != p.D {
+			return fmt.Errorf("%s has %d columns but the projection gives D = %d: give %s too (without it, %s is the identity)", s.points, s.dim, p.D, s.flag, s.flag)
+		}
+	}
+	return nil
 }
 
 func bkmPredict(args []string, stdout, stderr io.Writer) error {
@@ -211,57 +275,52 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 	tPath := fs.String("t", "", "CSV of new target points (required)")
 	sPath := fs.String("s", "", "P2: CSV of new source points (predict h(t, s) for every pair)")
 	outPath := fs.String("out", "-", "CSV of predictions (- = stdout): rows per point of --t; P1: p columns, P2: one per point of --s")
-	normalized := fs.Bool("normalized", false, "P1: the normalized predictor F̄(t) = Σ c_j κ(t,s_j) / Σ κ(t,s_j) (attention)")
-	threads := fs.Int("threads", 0, "threads (0 = all cores)")
+	normalized := fs.Bool("normalized", false, "P1 only: the normalized predictor F̄(t) = Σ c_j κ(t,s_j) / Σ κ(t,s_j) (attention)")
+	var csvOpts bkm.CSVOptions
+	fs.BoolVar(&csvOpts.Header, "header", false, "the first row of every CSV is a header (default: only a first row with no number in it is)")
+	threads := fs.Int("threads", 0, fmt.Sprintf("threads, at most %d (0 = all cores)", bkm.MaxThreads))
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *tPath == "" {
 		return usagef("--t is required")
 	}
-	b, err := os.ReadFile(*modelPath)
-	if err != nil {
-		return fmt.Errorf("model: %w", err)
+	if err := checkThreadsFlag(*threads); err != nil {
+		return err
 	}
-	var mf bkmModelFile
-	if err := json.Unmarshal(b, &mf); err != nil {
-		return fmt.Errorf("model %s: not a bkm model file: %v", *modelPath, err)
-	}
-	t, nt, dt, err := readCSVMatrix(*tPath)
+	md, err := bkm.LoadFile(*modelPath, *threads)
 	if err != nil {
 		return err
 	}
-	if dt != mf.DT {
-		return fmt.Errorf("%s has %d columns, the model's T points have %d", *tPath, dt, mf.DT)
+	if md.P1 != nil && md.P1.OnSource() {
+		return fmt.Errorf("model %s is P1 fitted to responses on S: bkmtrain predicts the models bkm fit writes", *modelPath)
 	}
-	if mf.Problem == "p2" && *sPath == "" {
+	switch {
+	case md.IsP2() && *sPath == "":
 		return usagef("the model is P2 (pairs): give --s too")
-	}
-	if mf.Problem == "p1" && *sPath != "" {
+	case !md.IsP2() && *sPath != "":
 		return usagef("the model is P1: --s is only for P2 models")
+	case md.IsP2() && *normalized:
+		return usagef("--normalized is for P1 models; %s is a P2 model", *modelPath)
 	}
-	p1, p2, err := mf.model(*threads)
+	t, nt, err := readPoints(*tPath, "T", md.Problem.DT, csvOpts)
 	if err != nil {
-		return fmt.Errorf("model %s: %w", *modelPath, err)
+		return err
 	}
 	var vals []float64
-	cols := mf.P
-	if p1 != nil {
-		if *normalized {
-			vals, err = p1.PredictNormalized(t, nt)
-		} else {
-			vals, err = p1.Predict(t, nt)
-		}
-	} else {
-		s, ns, ds, err2 := readCSVMatrix(*sPath)
+	var cols int
+	switch {
+	case *normalized:
+		vals, err = md.P1.PredictNormalized(t, nt)
+		cols = md.P1.P
+	case md.IsP2():
+		s, ns, err2 := readPoints(*sPath, "S", md.Problem.DS, csvOpts)
 		if err2 != nil {
 			return err2
 		}
-		if ds != mf.DS {
-			return fmt.Errorf("%s has %d columns, the model's S points have %d", *sPath, ds, mf.DS)
-		}
-		vals, err = p2.Predict(t, nt, s, ns)
-		cols = ns
+		vals, cols, err = md.Predict(t, nt, s, ns)
+	default:
+		vals, cols, err = md.Predict(t, nt, nil, 0)
 	}
 	if err != nil {
 		return err
@@ -269,194 +328,36 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 	return writeCSVOut(*outPath, stdout, vals, cols)
 }
 
-// problem builds the bkm.Problem (identity projections: T and S points are compared
-// directly by the kernel).
-func (mf *bkmModelFile) problem() (*bkm.Problem, error) {
-	d := mf.DT
-	if mf.D > 0 {
-		d = mf.D
-	}
-	k, err := attention.ByName(mf.Kernel, d)
+// readPoints reads new points whose dimension must be the model's.
+func readPoints(path, side string, dim int, o bkm.CSVOptions) ([]float32, int, error) {
+	x, n, d, err := bkm.ReadCSVFile(path, o)
 	if err != nil {
-		return nil, usagef("--kernel: %s", strings.TrimPrefix(err.Error(), "attention: "))
+		return nil, 0, err
 	}
-	return &bkm.Problem{T: mf.T, N: mf.N, DT: mf.DT, S: mf.S, M: mf.M, DS: mf.DS, Kernel: k, Gamma: mf.Gamma,
-		WQ: mf.WQ, WK: mf.WK, D: mf.D, Y: mf.Y, P: mf.P, R: mf.R, Mask: mf.Mask}, nil
+	if d != dim {
+		return nil, 0, fmt.Errorf("%s has %d columns, the model's %s points have %d", path, d, side, dim)
+	}
+	return x, n, nil
 }
 
-// readProjections reads the optional W_Q and W_K files: each has D rows (the same D
-// for both) and as many columns as the points it projects; without a file that side
-// is the identity, which needs its points to have D coordinates already.
-func (mf *bkmModelFile) readProjections(wqPath, wkPath, tPath, sPath string) error {
-	type side struct {
-		flag, path, points string
-		dim                int
-		w                  *[]float32
-	}
-	for _, s := range []side{{"--wq", wqPath, tPath, mf.DT, &mf.WQ}, {"--wk", wkPath, sPath, mf.DS, &mf.WK}} {
-		if s.path == "" {
-			continue
-		}
-		w, rows, cols, err := readCSVMatrix(s.path)
-		if err != nil {
-			return err
-		}
-		if cols != s.dim {
-			return fmt.Errorf("%s (%s) is %d×%d: want D×%d, one column per coordinate of the points of %s", s.path, s.flag, rows, cols, s.dim, s.points)
-		}
-		if mf.D != 0 && rows != mf.D {
-			return fmt.Errorf("%s (%s) has %d rows but --wq has %d: both project into the same D dimensions", s.path, s.flag, rows, mf.D)
-		}
-		mf.D, *s.w = rows, w
-	}
-	for _, s := range []side{{"--wq", wqPath, tPath, mf.DT, &mf.WQ}, {"--wk", wkPath, sPath, mf.DS, &mf.WK}} {
-		if mf.D != 0 && s.path == "" && s.dim != mf.D {
-			return fmt.Errorf("%s has %d columns but the projection gives D = %d: give %s too (without it, %s is the identity)", s.points, s.dim, mf.D, s.flag, s.flag)
-		}
-	}
-	return nil
-}
-
-// model rebuilds the fitted model from the stored problem and coefficients.
-func (mf *bkmModelFile) model(threads int) (*bkm.P1Model, *bkm.P2Model, error) {
-	p, err := mf.problem()
-	if err != nil {
-		return nil, nil, err
-	}
-	switch mf.Problem {
-	case "p1":
-		md, err := bkm.NewP1Model(p, mf.Coefficient, threads)
-		if err != nil {
-			return nil, nil, fmt.Errorf("stored P1 model does not fit its problem (n=%d m=%d p=%d): %w", mf.N, mf.M, mf.P, err)
-		}
-		return md, nil, nil
-	case "p2":
-		md, err := bkm.NewP2Model(p, mf.Coefficient, threads)
-		if err != nil {
-			return nil, nil, fmt.Errorf("stored P2 model does not fit its problem (n=%d m=%d): %w", mf.N, mf.M, err)
-		}
-		return nil, md, nil
-	}
-	return nil, nil, fmt.Errorf("problem = %q: want p1 or p2", mf.Problem)
-}
-
-// solve builds the bkm.Problem and runs the chosen solver.
-func (mf *bkmModelFile) solve(threads int) (*bkm.P1Model, *bkm.P2Model, bkm.Report, error) {
-	p, err := mf.problem()
-	if err != nil {
-		return nil, nil, bkm.Report{}, err
-	}
-	o := bkm.Options{Lambda: mf.Lambda, Tol: mf.Tol, MaxIter: mf.MaxIter, Precondition: mf.Precond, Threads: threads}
-	switch mf.Reg {
-	case "auto":
-		o.Regularizer = bkm.RegAuto
-	case "rkbs":
-		o.Regularizer = bkm.RegRKBS
-	case "tikhonov":
-		o.Regularizer = bkm.RegTikhonov
-	default:
-		return nil, nil, bkm.Report{}, usagef("--reg = %q: want auto, rkbs or tikhonov", mf.Reg)
-	}
-	var p1 *bkm.P1Model
-	var p2 *bkm.P2Model
-	var rep bkm.Report
-	switch {
-	case mf.Problem == "p1" && mf.Solver == "dense":
-		p1, rep, err = bkm.SolveP1Dense(p, o)
-	case mf.Problem == "p1" && mf.Solver == "cg":
-		p1, rep, err = bkm.SolveP1CG(p, o)
-	case mf.Problem == "p2" && mf.Solver == "dense":
-		p2, rep, err = bkm.SolveP2Dense(p, o)
-	case mf.Problem == "p2" && mf.Solver == "cg":
-		p2, rep, err = bkm.SolveP2CG(p, o)
-	default:
-		return nil, nil, rep, usagef("--solver = %q: want dense or cg", mf.Solver)
-	}
-	if err != nil {
-		if errors.Is(err, bkm.ErrNotConverged) && (p1 != nil || p2 != nil) {
-			return p1, p2, rep, fmt.Errorf("%w (raise --max-iter or --tol, or use --solver dense)", err)
-		}
-		return nil, nil, rep, err
-	}
-	return p1, p2, rep, nil
-}
-
-// readCSVMatrix reads a numeric CSV file: one row per point, the same number of
-// columns on every row. A first row that is not numeric is taken as a header.
-func readCSVMatrix(path string) (vals []float32, rows, cols int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("reading data: %w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	r.Comment = '#'
-	for line := 1; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("%s: %v", path, err)
-		}
-		line, _ = r.FieldPos(0)
-		row := make([]float32, len(rec))
-		bad := -1
-		for j, s := range rec {
-			x, perr := strconv.ParseFloat(strings.TrimSpace(s), 32)
-			if perr != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				bad = j
-				break
-			}
-			row[j] = float32(x)
-		}
-		if bad >= 0 {
-			if rows == 0 && cols == 0 && line == 1 {
-				continue // header
-			}
-			return nil, 0, 0, fmt.Errorf("%s:%d: column %d: %q is not a finite number", path, line, bad+1, rec[bad])
-		}
-		if rows == 0 {
-			cols = len(row)
-		} else if len(row) != cols {
-			return nil, 0, 0, fmt.Errorf("%s:%d: %d columns, earlier rows have %d", path, line, len(row), cols)
-		}
-		vals = append(vals, row...)
-		rows++
-	}
-	if rows == 0 {
-		return nil, 0, 0, fmt.Errorf("%s: no data rows", path)
-	}
-	return vals, rows, cols, nil
-}
-
+// writeCSVOut writes rows of cols values to stdout (path "-") or atomically to path.
 func writeCSVOut(path string, stdout io.Writer, vals []float64, cols int) error {
-	var w io.Writer = stdout
-	var f *os.File
-	if path != "-" {
-		var err error
-		if f, err = os.Create(path); err != nil {
-			return fmt.Errorf("writing predictions: %w", err)
-		}
-		w = f
-	}
-	bw := bufio.NewWriter(w)
+	var b bytes.Buffer
 	for i := 0; i < len(vals); i += cols {
 		for j := 0; j < cols; j++ {
 			if j > 0 {
-				bw.WriteByte(',')
+				b.WriteByte(',')
 			}
-			bw.WriteString(strconv.FormatFloat(vals[i+j], 'g', -1, 64))
+			b.WriteString(strconv.FormatFloat(vals[i+j], 'g', -1, 64))
 		}
-		bw.WriteByte('\n')
+		b.WriteByte('\n')
 	}
-	if err := bw.Flush(); err != nil {
+	if path == "-" {
+		_, err := stdout.Write(b.Bytes())
 		return err
 	}
-	if f != nil {
-		return f.Close()
+	if err := writeFileAtomic(path, b.Bytes()); err != nil {
+		return fmt.Errorf("writing predictions: %w", err)
 	}
 	return nil
 }
