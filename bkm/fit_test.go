@@ -46,6 +46,18 @@ func p2Problem(seed uint64, kern Kernel) *Problem {
 // Fit runs the solver the options choose and returns its model and report.
 func TestFitDispatches(t *testing.T) {
 	o := Options{Lambda: 0.1, Tol: 1e-10, MaxIter: 2000}
+	p1 := func(solve func(*Problem, Options) (*P1Model, Report, error)) func(*Problem, Options) ([]float64, error) {
+		return func(p *Problem, o Options) ([]float64, error) {
+			md, _, err := solve(p, o)
+			return md.Coefficients(), err
+		}
+	}
+	p2 := func(solve func(*Problem, Options) (*P2Model, Report, error)) func(*Problem, Options) ([]float64, error) {
+		return func(p *Problem, o Options) ([]float64, error) {
+			md, _, err := solve(p, o)
+			return md.Coefficients(), err
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		p      *Problem
@@ -53,22 +65,10 @@ func TestFitDispatches(t *testing.T) {
 		method string
 		direct func(*Problem, Options) ([]float64, error)
 	}{
-		{"P1 dense", p1Problem(1, attention.EDP()), SolverDense, "dense-", func(p *Problem, o Options) ([]float64, error) {
-			md, _, err := SolveP1Dense(p, o)
-			return md.Coefficients(), err
-		}},
-		{"P1 cg", p1Problem(2, attention.RBF()), SolverCG, "cg", func(p *Problem, o Options) ([]float64, error) {
-			md, _, err := SolveP1CG(p, o)
-			return md.Coefficients(), err
-		}},
-		{"P2 dense", p2Problem(3, attention.EDP()), SolverDense, "dense-", func(p *Problem, o Options) ([]float64, error) {
-			md, _, err := SolveP2Dense(p, o)
-			return md.Coefficients(), err
-		}},
-		{"P2 cg", p2Problem(4, attention.Laplace()), SolverCG, "cg", func(p *Problem, o Options) ([]float64, error) {
-			md, _, err := SolveP2CG(p, o)
-			return md.Coefficients(), err
-		}},
+		{"P1 dense", p1Problem(1, attention.EDP()), SolverDense, "dense-", p1(SolveP1Dense)},
+		{"P1 cg", p1Problem(2, attention.RBF()), SolverCG, "cg", p1(SolveP1CG)},
+		{"P2 dense", p2Problem(3, attention.EDP()), SolverDense, "dense-", p2(SolveP2Dense)},
+		{"P2 cg", p2Problem(4, attention.Laplace()), SolverCG, "cg", p2(SolveP2CG)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			md, rep, err := Fit(tc.p, FitOptions{Options: o, Solver: tc.solver})
