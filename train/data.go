@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,15 +14,19 @@ type Pair struct {
 	Src, Tgt []int32
 }
 
-// ReadTSV reads a parallel corpus, one "source<TAB>target" pair per line, and tokenizes
-// both sides. Empty lines are skipped. A line without exactly one tab, with an empty side
-// or with invalid UTF-8 is an error naming the file and line.
-func ReadTSV(path string, tok Tokenizer) ([]Pair, error) {
-	lines, err := readLines(path)
+// TextPair is one sentence pair of a parallel corpus, as text.
+type TextPair struct{ Src, Tgt string }
+
+// ParseTSV parses a parallel corpus, one "source<TAB>target" pair per line; name is the
+// file name shown in errors. Empty lines are skipped. A line without exactly one tab,
+// with an empty side, with invalid UTF-8, a NUL byte or a lone carriage return is an
+// error naming the file and line; so is a corpus without pairs.
+func ParseTSV(name string, b []byte) ([]TextPair, error) {
+	lines, err := splitLines(name, b)
 	if err != nil {
 		return nil, err
 	}
-	var pairs []Pair
+	var pairs []TextPair
 	for i, line := range lines {
 		if strings.TrimSpace(line) == "" {
 			continue
@@ -31,26 +34,91 @@ func ReadTSV(path string, tok Tokenizer) ([]Pair, error) {
 		src, tgt, ok := strings.Cut(line, "\t")
 		switch {
 		case !ok:
-			return nil, fmt.Errorf("%s:%d: no tab: want source<TAB>target", path, i+1)
+			return nil, fmt.Errorf("%s:%d: no tab: want source<TAB>target, got %q", name, i+1, clip(line, 60))
 		case strings.Contains(tgt, "\t"):
-			return nil, fmt.Errorf("%s:%d: more than one tab: want source<TAB>target", path, i+1)
+			return nil, fmt.Errorf("%s:%d: more than one tab: want source<TAB>target", name, i+1)
 		case strings.TrimSpace(src) == "":
-			return nil, fmt.Errorf("%s:%d: empty source side", path, i+1)
+			return nil, fmt.Errorf("%s:%d: empty source side", name, i+1)
 		case strings.TrimSpace(tgt) == "":
-			return nil, fmt.Errorf("%s:%d: empty target side", path, i+1)
+			return nil, fmt.Errorf("%s:%d: empty target side", name, i+1)
 		}
-		pairs = append(pairs, Pair{Src: tok.Encode(src), Tgt: tok.Encode(tgt)})
+		pairs = append(pairs, TextPair{src, tgt})
 	}
 	if len(pairs) == 0 {
-		return nil, fmt.Errorf("%s: no sentence pairs", path)
+		return nil, fmt.Errorf("%s: no sentence pairs", name)
 	}
 	return pairs, nil
 }
 
-// ReadText reads a plain-text corpus. Invalid UTF-8 or a NUL byte is an error naming the
-// file and line; an empty file is an error.
+// ReadTSVText reads a parallel corpus file with ParseTSV.
+func ReadTSVText(path string) ([]TextPair, error) { return readWith(path, ParseTSV) }
+
+// ReadTSV reads a parallel corpus with ParseTSV and tokenizes both sides.
+func ReadTSV(path string, tok Tokenizer) ([]Pair, error) {
+	pairs, err := ReadTSVText(path)
+	if err != nil {
+		return nil, err
+	}
+	return EncodePairs(pairs, tok), nil
+}
+
+// EncodePairs tokenizes both sides of every pair.
+func EncodePairs(pairs []TextPair, tok Tokenizer) []Pair {
+	out := make([]Pair, len(pairs))
+	for i, p := range pairs {
+		out[i] = Pair{Src: tok.Encode(p.Src), Tgt: tok.Encode(p.Tgt)}
+	}
+	return out
+}
+
+// SplitPairs returns the sources and the targets (references) of pairs, in order.
+func SplitPairs(pairs []TextPair) (src, tgt []string) {
+	src, tgt = make([]string, len(pairs)), make([]string, len(pairs))
+	for i, p := range pairs {
+		src[i], tgt[i] = p.Src, p.Tgt
+	}
+	return src, tgt
+}
+
+// ParseTextLines parses a plain-text corpus into its non-empty lines, trimmed of
+// surrounding white space; name is the file name shown in errors. Invalid UTF-8, a NUL
+// byte or a lone carriage return is an error naming the file and line; so is a corpus
+// without text.
+func ParseTextLines(name string, b []byte) ([]string, error) {
+	lines, err := splitLines(name, b)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range lines {
+		if s := strings.TrimSpace(l); s != "" {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: empty corpus", name)
+	}
+	return out, nil
+}
+
+// ReadTextLines reads a plain-text corpus file with ParseTextLines.
+func ReadTextLines(path string) ([]string, error) { return readWith(path, ParseTextLines) }
+
+// readWith reads the file at path and parses it with parse, which names it in errors.
+func readWith[T any](path string, parse func(name string, b []byte) (T, error)) (T, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(path, b)
+}
+
+// ReadText reads a plain-text corpus as one string: its lines as they are (line endings
+// normalized to LF), each ending in LF. The checks are those of ParseTextLines; a file
+// without lines is an error.
 func ReadText(path string) (string, error) {
-	lines, err := readLines(path)
+	lines, err := readWith(path, splitLines)
 	if err != nil {
 		return "", err
 	}
@@ -60,29 +128,39 @@ func ReadText(path string) (string, error) {
 	return strings.Join(lines, "\n") + "\n", nil
 }
 
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// splitLines cuts b into lines at LF, dropping one CR before each LF (CRLF files). A
+// line with invalid UTF-8, a NUL byte (a binary file) or another CR (a file with CR-only
+// line endings, which would otherwise read as one long line) is an error naming it.
+func splitLines(name string, b []byte) ([]string, error) {
+	s := strings.TrimSuffix(string(b), "\n")
+	if s == "" {
+		return nil, nil
 	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<26)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		if !utf8.ValidString(line) {
-			return nil, fmt.Errorf("%s:%d: invalid UTF-8", path, n)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		l = strings.TrimSuffix(l, "\r")
+		switch {
+		case !utf8.ValidString(l):
+			return nil, fmt.Errorf("%s:%d: invalid UTF-8", name, i+1)
+		case strings.IndexByte(l, 0) >= 0:
+			return nil, fmt.Errorf("%s:%d: NUL byte (binary file?)", name, i+1)
+		case strings.IndexByte(l, '\r') >= 0:
+			return nil, fmt.Errorf("%s:%d: carriage return inside a line (CR-only line endings?): want LF or CRLF line endings", name, i+1)
 		}
-		if strings.IndexByte(line, 0) >= 0 {
-			return nil, fmt.Errorf("%s:%d: NUL byte (binary file?)", path, n)
-		}
-		lines = append(lines, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", path, len(lines)+1, err)
+		lines[i] = l
 	}
 	return lines, nil
+}
+
+// clip shortens s to at most n bytes (on a rune boundary) for an error message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // DataState is a loader's position: the epoch and the index of the next batch in that

@@ -53,6 +53,10 @@ func TestReaders(t *testing.T) {
 		"a\tb\nc\tb\nd\t  \n": "bad.tsv:3: empty target side",
 		"a\tb\n\xff\tb\n":     "bad.tsv:2: invalid UTF-8",
 		"\n\n":                "bad.tsv: no sentence pairs",
+		// A NUL byte means a binary file, in a TSV as in a text corpus.
+		"a\tb\nc\x00\td\n": "bad.tsv:2: NUL byte",
+		// CR-only line endings: one long line, reported as such (not as extra tabs).
+		"a\tb\rc\td\re\tf\r": "bad.tsv:1: carriage return inside a line (CR-only line endings?)",
 	} {
 		_, err := ReadTSV(writeFile(t, "bad.tsv", content), tok)
 		require.ErrorContains(t, err, msg)
@@ -66,6 +70,21 @@ func TestReaders(t *testing.T) {
 	s, err := ReadText(writeFile(t, "good.txt", "one\r\ntwo"))
 	require.NoError(t, err)
 	require.Equal(t, "one\ntwo\n", s)
+	_, err = ReadText(writeFile(t, "mac.txt", "one\rtwo\r"))
+	require.ErrorContains(t, err, "mac.txt:1: carriage return inside a line")
+
+	lines, err := ReadTextLines(writeFile(t, "lines.txt", "  one \r\n\n\ttwo\n"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"one", "two"}, lines, "trimmed, blank lines dropped")
+	_, err = ParseTextLines("blank.txt", []byte(" \n\n"))
+	require.ErrorContains(t, err, "blank.txt: empty corpus")
+
+	tp, err := ParseTSV("x.tsv", []byte("hola\thello\r\n\nsí\tyes"))
+	require.NoError(t, err)
+	require.Equal(t, []TextPair{{"hola", "hello"}, {"sí", "yes"}}, tp)
+	src, tgt := SplitPairs(tp)
+	require.Equal(t, []string{"hola", "sí"}, src)
+	require.Equal(t, []string{"hello", "yes"}, tgt)
 }
 
 func TestPairLoader(t *testing.T) {

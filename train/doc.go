@@ -21,12 +21,16 @@
 //     (inverse_sqrt as fairseq, cosine, constant, all with linear warm-up)
 //   - trainer.go     Trainer.Step (gradient accumulation over micro-batches), Eval
 //   - tokenizer.go   ByteTokenizer; bpe.go deterministic byte-level BPE (TrainBPE, saved with the model)
-//   - data.go        ReadTSV, ReadText (errors name file:line), LMLoader and PairLoader
+//   - data.go        ParseTSV, ReadTSV, ReadTextLines, ReadText (one line reader; errors name
+//     file:line: invalid UTF-8, NUL bytes, CR-only line endings, missing tabs), LMLoader and PairLoader
 //     (token-count batches with length bucketing, padding, seeded per-epoch shuffling, DataState)
 //   - decode.go      Decoder: greedy and beam search with length penalty over a key/value cache
 //   - api.go         Translate, Generate, EvalBLEU
 //   - par.go         row-parallel loops for the elementwise layers (results independent of the thread count)
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
+//   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):
+//     Step, Validate, BLEU, Save; ResumeSession and OpenModel come back to a checkpoint
+//   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto
 //
 // # Conventions

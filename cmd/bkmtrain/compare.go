@@ -32,126 +32,169 @@ type kernelRuns struct {
 	Failed    map[uint64]string `json:"failed,omitempty"`
 }
 
-func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare-kernels", stderr)
-	var cf configFlags
-	cf.register(fs)
-	kernels := fs.String("kernels", defaultKernels, "comma-separated kernels to compare")
-	seedsFlag := fs.String("seeds", "1,2,3", "comma-separated seeds; every kernel runs with each")
-	trainPath := fs.String("train", "", "training data (default: the embedded corpus)")
-	validPath := fs.String("valid", "", "validation data")
-	outDir := fs.String("out", "compare-kernels", "directory for results.md, results.json, curves.png and the runs")
-	evalEvery := fs.Int("eval-every", 100, "validate every N updates (the points of the learning curves)")
-	bleuN := fs.Int("bleu-sentences", 100, "validation sentences translated for BLEU at the end of each run (translation)")
-	beam := fs.Int("beam", 1, "beam size for BLEU")
-	lenPenalty := lenPenaltyFlag(fs)
-	tokKind := fs.String("tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
-	bpeVocab := fs.Int("bpe-vocab", 1000, "BPE vocabulary size")
+// compareFlags are the flags of bkmtrain compare-kernels.
+type compareFlags struct {
+	cf                   configFlags
+	kernels, seeds       string
+	trainPath, validPath string
+	outDir               string
+	evalEvery            int
+	bleuSentences        int
+	decode               decodeFlags
+	tokenizer            string
+	bpeVocab             int
+	names                []string // parsed --kernels
+	seedList             []uint64 // parsed --seeds
+}
+
+func (f *compareFlags) register(fs *flag.FlagSet) {
+	f.cf.register(fs)
+	fs.StringVar(&f.kernels, "kernels", defaultKernels, "comma-separated kernels to compare")
+	fs.StringVar(&f.seeds, "seeds", "1,2,3", "comma-separated seeds; every kernel runs with each")
+	fs.StringVar(&f.trainPath, "train", "", "training data (default: the embedded corpus)")
+	fs.StringVar(&f.validPath, "valid", "", "validation data")
+	fs.StringVar(&f.outDir, "out", "compare-kernels", "directory for results.md, results.json, curves.png and the runs")
+	fs.IntVar(&f.evalEvery, "eval-every", 100, "validate every N updates (the points of the learning curves)")
+	fs.IntVar(&f.bleuSentences, "bleu-sentences", 100, "validation sentences translated for BLEU at the end of each run (translation)")
+	f.decode.register(fs, "beam size for BLEU")
+	fs.StringVar(&f.tokenizer, "tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
+	fs.IntVar(&f.bpeVocab, "bpe-vocab", 1000, "BPE vocabulary size")
+}
+
+// parse parses args and the --kernels and --seeds lists.
+func (f *compareFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *beam < 1 {
-		return usagef("--beam = %d: must be ≥ 1", *beam)
-	}
-	if err := checkLenPenalty(*lenPenalty); err != nil {
+	if err := f.decode.check(); err != nil {
 		return err
 	}
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if set["kernel"] {
 		return usagef("use --kernels (a list) with compare-kernels, not --kernel")
 	}
 	if set["seed"] {
 		return usagef("use --seeds (a list) with compare-kernels, not --seed")
 	}
-	names := splitList(*kernels)
-	if len(names) == 0 {
+	if f.names = splitList(f.kernels); len(f.names) == 0 {
 		return usagef("--kernels is empty")
 	}
-	var seeds []uint64
-	for _, s := range splitList(*seedsFlag) {
+	for _, s := range splitList(f.seeds) {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return usagef("--seeds: %q is not a non-negative integer", s)
 		}
-		seeds = append(seeds, n)
+		f.seedList = append(f.seedList, n)
 	}
-	if len(seeds) == 0 {
+	if len(f.seedList) == 0 {
 		return usagef("--seeds is empty")
 	}
-	base, err := cf.resolve()
+	return nil
+}
+
+// config resolves the shared config and checks it with every kernel before anything
+// is trained.
+func (f *compareFlags) config() (train.Config, error) {
+	base, err := f.cf.resolve()
 	if err != nil {
-		return err
+		return base, err
 	}
-	// Check every kernel before training anything.
-	for _, k := range names {
+	for _, k := range f.names {
 		c := base
 		c.Model.Kernel, c.Model.LayerKernels = k, nil
 		if err := checkKernel("--kernels", c); err != nil {
-			return err
+			return base, err
 		}
 		if err := c.Validate(); err != nil {
-			return fmt.Errorf("kernel %q: %w", k, err)
+			return base, fmt.Errorf("kernel %q: %w", k, err)
 		}
 	}
-	task := taskOf(base)
-	ds, err := loadData(task, *trainPath, *validPath)
+	return base, nil
+}
+
+func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("compare-kernels", stderr)
+	var f compareFlags
+	f.register(fs)
+	if err := f.parse(fs, args); err != nil {
+		return err
+	}
+	base, err := f.config()
 	if err != nil {
 		return err
 	}
-	tok, err := newTokenizer(*tokKind, *bpeVocab, ds)
+	task := taskOf(base)
+	c, err := loadData(task, f.trainPath, f.validPath)
+	if err != nil {
+		return err
+	}
+	tok, err := newTokenizer(f.tokenizer, f.bpeVocab, c)
 	if err != nil {
 		return err
 	}
 	base.Model.Vocab = tok.VocabSize()
-	if err := ensureWritableDir(*outDir); err != nil {
+	if err := ensureWritableDir(f.outDir); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "bkmtrain compare-kernels: %s on %s; kernels %s; seeds %v; %d steps each\n",
-		task, ds.Name, strings.Join(names, ", "), seeds, base.Schedule.Steps)
-
+		task, c.Name, strings.Join(f.names, ", "), f.seedList, base.Schedule.Steps)
 	var all []*kernelRuns
-	for _, k := range names {
-		kr := &kernelRuns{Kernel: k, Failed: map[uint64]string{}}
-		all = append(all, kr)
-		for _, seed := range seeds {
-			cfg := base
-			cfg.Model.Kernel, cfg.Model.LayerKernels, cfg.Seed = k, nil, seed
-			res, err := compareOne(cfg, ds, tok, filepath.Join(*outDir, fmt.Sprintf("%s-seed%d", k, seed)), *evalEvery, *bleuN, *beam, *lenPenalty, stderr)
-			if err != nil {
-				if !errors.Is(err, errDiverged) {
-					return fmt.Errorf("kernel %s, seed %d: %w", k, seed, err)
-				}
-				fmt.Fprintf(stderr, "%s seed %d: %v\n", k, seed, err)
-				kr.Failed[seed] = err.Error()
-				continue
-			}
-			fmt.Fprintf(stderr, "%s seed %d: valid loss %.4f, BLEU %.2f, final train loss %.4f, %s\n", k, seed, res.ValLoss, res.BLEU, res.FinalLoss, res.Wall.Round(time.Second))
-			kr.Seeds = append(kr.Seeds, seed)
-			kr.ValLoss = append(kr.ValLoss, res.ValLoss)
-			if task == "translate" && !math.IsNaN(res.BLEU) {
-				kr.BLEU = append(kr.BLEU, res.BLEU)
-			}
-			kr.FinalLoss = append(kr.FinalLoss, res.FinalLoss)
-			kr.WallSec = append(kr.WallSec, res.Wall.Seconds())
-			kr.Curves = append(kr.Curves, res.Curve)
+	for _, k := range f.names {
+		kr, err := f.compareKernel(base, k, c, tok, stderr)
+		if err != nil {
+			return err
 		}
+		all = append(all, kr)
 	}
+	return f.writeResults(base, c.Name, all, stdout, stderr)
+}
 
-	table := compareTable(base, ds.Name, seeds, all, task)
+// compareKernel trains kernel k once per seed; a diverged run is recorded as failed.
+func (f *compareFlags) compareKernel(base train.Config, k string, c *train.Corpus, tok train.Tokenizer, stderr io.Writer) (*kernelRuns, error) {
+	kr := &kernelRuns{Kernel: k, Failed: map[uint64]string{}}
+	for _, seed := range f.seedList {
+		cfg := base
+		cfg.Model.Kernel, cfg.Model.LayerKernels, cfg.Seed = k, nil, seed
+		res, err := f.compareOne(cfg, c, tok, filepath.Join(f.outDir, fmt.Sprintf("%s-seed%d", k, seed)), stderr)
+		if err != nil {
+			if !errors.Is(err, errDiverged) {
+				return nil, fmt.Errorf("kernel %s, seed %d: %w", k, seed, err)
+			}
+			fmt.Fprintf(stderr, "%s seed %d: %v\n", k, seed, err)
+			kr.Failed[seed] = err.Error()
+			continue
+		}
+		fmt.Fprintf(stderr, "%s seed %d: valid loss %.4f, BLEU %.2f, final train loss %.4f, %s\n", k, seed, res.ValLoss, res.BLEU, res.FinalLoss, res.Wall.Round(time.Second))
+		kr.Seeds = append(kr.Seeds, seed)
+		kr.ValLoss = append(kr.ValLoss, res.ValLoss)
+		if taskOf(cfg) == "translate" && !math.IsNaN(res.BLEU) {
+			kr.BLEU = append(kr.BLEU, res.BLEU)
+		}
+		kr.FinalLoss = append(kr.FinalLoss, res.FinalLoss)
+		kr.WallSec = append(kr.WallSec, res.Wall.Seconds())
+		kr.Curves = append(kr.Curves, res.Curve)
+	}
+	return kr, nil
+}
+
+// writeResults prints the table and writes results.md, results.json and curves.png.
+func (f *compareFlags) writeResults(base train.Config, data string, all []*kernelRuns, stdout, stderr io.Writer) error {
+	table := compareTable(base, data, f.seedList, all, taskOf(base))
 	fmt.Fprint(stdout, table)
-	if err := os.WriteFile(filepath.Join(*outDir, "results.md"), []byte(table), 0o644); err != nil {
+	md, js, png := filepath.Join(f.outDir, "results.md"), filepath.Join(f.outDir, "results.json"), filepath.Join(f.outDir, "curves.png")
+	if err := os.WriteFile(md, []byte(table), 0o644); err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(struct {
+	b, err := json.MarshalIndent(struct {
 		Config  train.Config  `json:"config"`
 		Data    string        `json:"data"`
 		Results []*kernelRuns `json:"results"`
-	}{base, ds.Name, all}, "", "  ")
+	}{base, data, all}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results.json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(*outDir, "results.json"), js, 0o644); err != nil {
+	if err := os.WriteFile(js, b, 0o644); err != nil {
 		return err
 	}
 	var curves []curve
@@ -160,54 +203,42 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			curves = append(curves, c)
 		}
 	}
-	png := filepath.Join(*outDir, "curves.png")
-	title := fmt.Sprintf("validation loss, mean over %d seed(s)", len(seeds))
+	title := fmt.Sprintf("validation loss, mean over %d seed(s)", len(f.seedList))
 	if err := plotCurves(png, title, "validation loss (nats/token)", curves); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s, %s, %s\n", filepath.Join(*outDir, "results.md"), filepath.Join(*outDir, "results.json"), png)
+	fmt.Fprintf(stderr, "wrote %s, %s, %s\n", md, js, png)
 	return nil
 }
 
-// compareOne trains one kernel with one seed into dir.
-func compareOne(cfg train.Config, ds *dataSet, tok train.Tokenizer, dir string, evalEvery, bleuN, beam int, lenPenalty float64, log io.Writer) (runResult, error) {
+// compareOne trains one kernel with one seed into dir, validating from step 0 (the
+// learning curve) and scoring BLEU at the end.
+func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.Tokenizer, dir string, log io.Writer) (runResult, error) {
 	if err := ensureWritableDir(dir); err != nil {
 		return runResult{}, err
 	}
-	e, err := newEngine(cfg, ds, tok)
+	s, err := newSession(cfg, c, tok)
 	if err != nil {
 		return runResult{}, err
 	}
-	e.lenPenalty = lenPenalty
-	metrics, err := openMetrics(filepath.Join(dir, "metrics.jsonl"), false)
+	metrics, err := train.CreateMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil {
 		return runResult{}, err
 	}
 	defer metrics.Close()
-	metrics.write(record{Kind: "event", Event: "start", Detail: configJSON(cfg)})
-	// Curves need the loss at step 0 too.
+	metrics.Write(train.MetricsRecord{Kind: "event", Event: "start", Detail: configJSON(cfg)})
 	// Progress: a plain line per validation, prefixed with the kernel and seed.
 	pw := &prefixWriter{w: log, prefix: fmt.Sprintf("[%s seed %d] ", cfg.Model.Kernel, cfg.Seed)}
-	res, err := trainLoop(e, runOpts{
-		outDir: dir, saveEvery: 0, evalEvery: evalEvery, logEvery: max(evalEvery, 1), samples: 0, bleuSentences: 0,
-		beam: beam, progress: "plain", log: pw, evalAtStart: true,
+	res, err := trainLoop(s, runOpts{
+		outDir: dir, evalEvery: f.evalEvery, logEvery: max(f.evalEvery, 1), decode: f.decode,
+		progress: "plain", log: pw, evalAtStart: true,
 	}, metrics)
-	if err != nil {
+	if err != nil || taskOf(cfg) != "translate" || f.bleuSentences <= 0 {
 		return res, err
 	}
-	if cfg.Model.Arch == "encdec" && bleuN > 0 {
-		n := min(bleuN, len(ds.Valid))
-		src, ref := make([]string, n), make([]string, n)
-		for i, p := range ds.Valid[:n] {
-			src[i], ref[i] = p.Src, p.Tgt
-		}
-		hyp, err := e.translate(src, beam)
-		if err != nil {
-			return res, err
-		}
-		res.BLEU = e.bleu(hyp, ref)
-	}
-	return res, nil
+	score, _, _, _, err := s.BLEU(f.bleuSentences, f.decode.beam, f.decode.lenPenalty)
+	res.BLEU = score.Score
+	return res, err
 }
 
 // meanCurve averages the seeds' curves point by point (they share the eval steps).

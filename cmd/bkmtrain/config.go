@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -24,81 +26,59 @@ type configFlags struct {
 func (cf *configFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cf.file, "config", "", "JSON config file (train.Config; flags override its fields)")
 	fs.StringVar(&cf.task, "task", "", "translate (encoder–decoder) or lm (decoder-only language model); default translate, or the config file's model.arch")
-	str := func(name, usage string, set func(c *train.Config, v string) error) {
-		fs.Func(name, usage, func(v string) error {
-			cf.pending = append(cf.pending, func(c *train.Config) error { return set(c, v) })
-			return nil
-		})
-	}
-	integer := func(name, usage string, field func(c *train.Config) *int) {
-		fs.Func(name, usage, func(v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("not an integer")
+	cf.registerModel(fs)
+	cf.registerRecipe(fs)
+}
+
+// registerModel adds the flags of train.ModelConfig.
+func (cf *configFlags) registerModel(fs *flag.FlagSet) {
+	cf.str(fs, "kernel", "attention kernel of every layer: edp (softmax), rbf, expint, poly2, taylor2, linear, favor, ...",
+		func(c *train.Config) string { return c.Model.Kernel },
+		func(c *train.Config, v string) error { c.Model.Kernel, c.Model.LayerKernels = v, nil; return nil })
+	cf.integer(fs, "d-model", "model width", func(c *train.Config) *int { return &c.Model.DModel })
+	cf.integer(fs, "heads", "attention heads", func(c *train.Config) *int { return &c.Model.Heads })
+	cf.integer(fs, "ffn", "feed-forward hidden width", func(c *train.Config) *int { return &c.Model.FFN })
+	cf.str(fs, "layers", "encoder and decoder layers (N, or ENC,DEC)",
+		func(c *train.Config) string { return fmt.Sprintf("%d,%d", c.Model.EncLayers, c.Model.DecLayers) },
+		func(c *train.Config, v string) error {
+			e, d, two := strings.Cut(v, ",")
+			ne, err1 := strconv.Atoi(e)
+			nd, err2 := ne, error(nil)
+			if two {
+				nd, err2 = strconv.Atoi(d)
 			}
-			cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = n; return nil })
-			return nil
-		})
-	}
-	float := func(name, usage string, field func(c *train.Config) *float32) {
-		fs.Func(name, usage, func(v string) error {
-			x, err := strconv.ParseFloat(v, 32)
-			if err != nil {
-				return fmt.Errorf("not a number")
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("--layers = %q: want N or ENC,DEC", v)
 			}
-			cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = float32(x); return nil })
+			c.Model.EncLayers, c.Model.DecLayers = ne, nd
 			return nil
 		})
-	}
-	boolean := func(name, usage string, field func(c *train.Config) *bool) {
-		fs.BoolFunc(name, usage, func(v string) error {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("want true or false")
-			}
-			cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = b; return nil })
-			return nil
-		})
-	}
-	str("kernel", "attention kernel of every layer: edp (softmax), rbf, expint, poly2, taylor2, linear, favor, ...", func(c *train.Config, v string) error {
-		c.Model.Kernel, c.Model.LayerKernels = v, nil
-		return nil
-	})
-	integer("d-model", "model width", func(c *train.Config) *int { return &c.Model.DModel })
-	integer("heads", "attention heads", func(c *train.Config) *int { return &c.Model.Heads })
-	integer("ffn", "feed-forward hidden width", func(c *train.Config) *int { return &c.Model.FFN })
-	str("layers", "encoder and decoder layers (N, or ENC,DEC)", func(c *train.Config, v string) error {
-		e, d, two := strings.Cut(v, ",")
-		ne, err1 := strconv.Atoi(e)
-		nd, err2 := ne, error(nil)
-		if two {
-			nd, err2 = strconv.Atoi(d)
-		}
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("--layers = %q: want N or ENC,DEC", v)
-		}
-		c.Model.EncLayers, c.Model.DecLayers = ne, nd
-		return nil
-	})
-	integer("max-len", "longest sequence in tokens (longer sentences are cut)", func(c *train.Config) *int { return &c.Model.MaxLen })
-	float("dropout", "dropout after embeddings and sublayers", func(c *train.Config) *float32 { return &c.Model.Dropout })
-	float("attention-dropout", "dropout of the attention weights (inside the fused attention; training only)", func(c *train.Config) *float32 { return &c.Model.AttentionDropout })
-	float("label-smoothing", "label smoothing of the cross-entropy", func(c *train.Config) *float32 { return &c.Model.LabelSmoothing })
-	boolean("pre-ln", "layer norm before each sublayer (default post-LN)", func(c *train.Config) *bool { return &c.Model.PreLN })
-	str("activation", "FFN activation: relu or gelu", func(c *train.Config, v string) error { c.Model.Activation = v; return nil })
-	float("lr", "peak learning rate", func(c *train.Config) *float32 { return &c.Optim.LR })
-	float("beta1", "AdamW β1", func(c *train.Config) *float32 { return &c.Optim.Beta1 })
-	float("beta2", "AdamW β2", func(c *train.Config) *float32 { return &c.Optim.Beta2 })
-	float("weight-decay", "AdamW decoupled weight decay", func(c *train.Config) *float32 { return &c.Optim.WeightDecay })
-	float("clip", "gradient-norm clip (0 = off)", func(c *train.Config) *float32 { return &c.Optim.ClipNorm })
-	integer("accumulate", "micro-batches per update", func(c *train.Config) *int { return &c.Optim.Accumulate })
-	str("schedule", "learning-rate schedule: inverse_sqrt, cosine or constant", func(c *train.Config, v string) error { c.Schedule.Kind = v; return nil })
-	integer("warmup", "warm-up updates", func(c *train.Config) *int { return &c.Schedule.Warmup })
-	integer("steps", "updates to train for", func(c *train.Config) *int { return &c.Schedule.Steps })
-	integer("max-tokens", "translation: tokens per batch", func(c *train.Config) *int { return &c.Data.MaxTokens })
-	integer("batch", "language model: sequences per batch", func(c *train.Config) *int { return &c.Data.Batch })
-	integer("context", "language model: tokens per sequence", func(c *train.Config) *int { return &c.Data.Context })
-	fs.Func("seed", "random seed (initialization, dropout, data order)", func(v string) error {
+	cf.integer(fs, "max-len", "longest sequence in tokens (longer sentences are cut)", func(c *train.Config) *int { return &c.Model.MaxLen })
+	cf.float(fs, "dropout", "dropout after embeddings and sublayers", func(c *train.Config) *float32 { return &c.Model.Dropout })
+	cf.float(fs, "attention-dropout", "dropout of the attention weights (inside the fused attention; training only)", func(c *train.Config) *float32 { return &c.Model.AttentionDropout })
+	cf.float(fs, "label-smoothing", "label smoothing of the cross-entropy", func(c *train.Config) *float32 { return &c.Model.LabelSmoothing })
+	cf.boolean(fs, "pre-ln", "layer norm before each sublayer (default post-LN)", func(c *train.Config) *bool { return &c.Model.PreLN })
+	cf.str(fs, "activation", "FFN activation: relu or gelu", func(c *train.Config) string { return c.Model.Activation },
+		func(c *train.Config, v string) error { c.Model.Activation = v; return nil })
+}
+
+// registerRecipe adds the flags of the optimizer, schedule, data, seed and threads.
+func (cf *configFlags) registerRecipe(fs *flag.FlagSet) {
+	cf.float(fs, "lr", "peak learning rate", func(c *train.Config) *float32 { return &c.Optim.LR })
+	cf.float(fs, "beta1", "AdamW β1", func(c *train.Config) *float32 { return &c.Optim.Beta1 })
+	cf.float(fs, "beta2", "AdamW β2", func(c *train.Config) *float32 { return &c.Optim.Beta2 })
+	cf.float(fs, "weight-decay", "AdamW decoupled weight decay", func(c *train.Config) *float32 { return &c.Optim.WeightDecay })
+	cf.float(fs, "clip", "gradient-norm clip (0 = off)", func(c *train.Config) *float32 { return &c.Optim.ClipNorm })
+	cf.integer(fs, "accumulate", "micro-batches per update", func(c *train.Config) *int { return &c.Optim.Accumulate })
+	cf.str(fs, "schedule", "learning-rate schedule: inverse_sqrt, cosine or constant", func(c *train.Config) string { return c.Schedule.Kind },
+		func(c *train.Config, v string) error { c.Schedule.Kind = v; return nil })
+	cf.integer(fs, "warmup", "warm-up updates", func(c *train.Config) *int { return &c.Schedule.Warmup })
+	cf.integer(fs, "steps", "updates to train for", func(c *train.Config) *int { return &c.Schedule.Steps })
+	cf.integer(fs, "max-tokens", "translation: tokens per batch", func(c *train.Config) *int { return &c.Data.MaxTokens })
+	cf.integer(fs, "batch", "language model: sequences per batch", func(c *train.Config) *int { return &c.Data.Batch })
+	cf.integer(fs, "context", "language model: tokens per sequence", func(c *train.Config) *int { return &c.Data.Context })
+	seedValue := func(c *train.Config) string { return strconv.FormatUint(c.Seed, 10) }
+	fs.Func("seed", withDefaults("random seed (initialization, dropout, data order)", seedValue), func(v string) error {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			return fmt.Errorf("not a non-negative integer")
@@ -106,7 +86,75 @@ func (cf *configFlags) register(fs *flag.FlagSet) {
 		cf.pending = append(cf.pending, func(c *train.Config) error { c.Seed = n; return nil })
 		return nil
 	})
-	integer("threads", "threads for the GEMMs (0 = all cores)", func(c *train.Config) *int { return &c.Threads })
+	cf.integer(fs, "threads", "threads for the GEMMs (0 = all cores)", func(c *train.Config) *int { return &c.Threads })
+}
+
+// withDefaults appends the task defaults of a field to a flag's usage, so -h shows them.
+func withDefaults(usage string, value func(c *train.Config) string) string {
+	tr, _ := taskDefaults("translate")
+	lm, _ := taskDefaults("lm")
+	a, b := value(&tr), value(&lm)
+	switch {
+	case strings.HasPrefix(usage, "translation:"):
+		return fmt.Sprintf("%s (default %s)", usage, a)
+	case strings.HasPrefix(usage, "language model:"):
+		return fmt.Sprintf("%s (default %s)", usage, b)
+	case a != b:
+		return fmt.Sprintf("%s (default %s; %s with --task lm)", usage, a, b)
+	}
+	return fmt.Sprintf("%s (default %s)", usage, a)
+}
+
+// str adds a flag whose value set parses into the config (errors are usage errors when
+// the config is resolved).
+func (cf *configFlags) str(fs *flag.FlagSet, name, usage string, value func(*train.Config) string, set func(c *train.Config, v string) error) {
+	fs.Func(name, withDefaults(usage, value), func(v string) error {
+		cf.pending = append(cf.pending, func(c *train.Config) error { return set(c, v) })
+		return nil
+	})
+}
+
+func (cf *configFlags) integer(fs *flag.FlagSet, name, usage string, field func(c *train.Config) *int) {
+	value := func(c *train.Config) string { return strconv.Itoa(*field(c)) }
+	fs.Func(name, withDefaults(usage, value), func(v string) error {
+		n, err := strconv.Atoi(v)
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("out of range")
+		}
+		if err != nil {
+			return fmt.Errorf("not an integer")
+		}
+		cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = n; return nil })
+		return nil
+	})
+}
+
+func (cf *configFlags) float(fs *flag.FlagSet, name, usage string, field func(c *train.Config) *float32) {
+	value := func(c *train.Config) string { return strconv.FormatFloat(float64(*field(c)), 'g', -1, 32) }
+	fs.Func(name, withDefaults(usage, value), func(v string) error {
+		x, err := strconv.ParseFloat(v, 32)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return fmt.Errorf("out of range: float32 holds magnitudes up to %.4g", math.MaxFloat32)
+		case err != nil:
+			return fmt.Errorf("not a number")
+		case math.IsNaN(x) || math.IsInf(x, 0):
+			return fmt.Errorf("must be a finite number")
+		}
+		cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = float32(x); return nil })
+		return nil
+	})
+}
+
+func (cf *configFlags) boolean(fs *flag.FlagSet, name, usage string, field func(c *train.Config) *bool) {
+	fs.BoolFunc(name, usage, func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = b; return nil })
+		return nil
+	})
 }
 
 // taskDefaults is the recipe a run starts from when no config file is given: small

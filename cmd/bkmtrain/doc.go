@@ -18,11 +18,17 @@
 // "bkmtrain CMD:" (for example "bkmtrain train: ...") and exit with status 1; usage errors
 // exit with status 2.
 //
+// The library does the work: package train reads the corpora (ParseTSV, ReadTextLines),
+// runs the training session (train.Session: steps, validation, BLEU, checkpoints,
+// resume) and writes the metrics log (train.MetricsLog); this command parses flags,
+// prints, and orchestrates the training loop.
+//
 // Files: main.go (commands, exit statuses), config.go (flags over train.Config), data.go
-// (corpora and the embedded default), engine.go and decode.go and checkpoint.go (the only
-// callers of package train), trainrun.go (the training loop: progress, metrics,
-// validation, checkpoints, signals, divergence), use.go (eval, translate, generate),
-// compare.go and plot.go (compare-kernels), bkmcmd.go (bkm fit|predict), info.go.
+// (corpora and the embedded default), decode.go (--beam and --len-penalty),
+// checkpoint.go (checkpoint paths), traincmd.go (bkmtrain train), trainrun.go (the
+// training loop: progress, metrics, validation, checkpoints, signals, divergence),
+// use.go (eval, translate, generate), compare.go and plot.go (compare-kernels),
+// bkmcmd.go (bkm fit|predict), info.go.
 //
 // It imports train, bkm, attention (kernel names for bkm), simd (info), gonum/plot (the
 // learning-curve PNG) and internal/corpus; nothing imports it.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kernelmachines/bkm/train"
 	"github.com/stretchr/testify/require"
 )
 
@@ -73,15 +74,15 @@ var tiny = append(append([]string(nil), tinyModel...), "--bleu-sentences", "3", 
 func args(extra ...string) []string { return append(append([]string(nil), tiny...), extra...) }
 
 // readMetrics parses a metrics.jsonl file; every line must be a JSON record.
-func readMetrics(t *testing.T, path string) []record {
+func readMetrics(t *testing.T, path string) []train.MetricsRecord {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	var recs []record
+	var recs []train.MetricsRecord
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var r record
+		var r train.MetricsRecord
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "line %q", sc.Text())
 		recs = append(recs, r)
 	}
@@ -89,7 +90,7 @@ func readMetrics(t *testing.T, path string) []record {
 	return recs
 }
 
-func trainSteps(recs []record) []int {
+func trainSteps(recs []train.MetricsRecord) []int {
 	var s []int
 	for _, r := range recs {
 		if r.Kind == "train" {

@@ -1,18 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
-	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kernelmachines/bkm/train"
@@ -26,7 +21,7 @@ type runOpts struct {
 	logEvery      int
 	samples       int // sample translations/generations printed per validation
 	bleuSentences int // validation sentences decoded for BLEU (translation)
-	beam          int
+	decode        decodeFlags
 	progress      string // auto, bar, plain, or "" for no step lines (compare-kernels)
 	log           io.Writer
 	stop          <-chan os.Signal // SIGINT/SIGTERM; nil = none
@@ -49,9 +44,6 @@ type runResult struct {
 // errDiverged marks a run stopped by a non-finite loss.
 var errDiverged = errors.New("diverged")
 
-// checkpointPath is where a run keeps its latest checkpoint.
-func checkpointPath(dir string) string { return filepath.Join(dir, "checkpoint.bkm") }
-
 // ensureWritableDir creates dir if needed and checks that files can be created in it,
 // so a run does not train for an hour and then fail at its first checkpoint.
 func ensureWritableDir(dir string) error {
@@ -68,142 +60,173 @@ func ensureWritableDir(dir string) error {
 	return nil
 }
 
-// trainLoop trains e until cfg.Schedule.Steps updates are done, a signal arrives or the
-// loss diverges, validating, logging and checkpointing on the way.
-func trainLoop(e *engine, o runOpts, metrics *metricsLog) (runResult, error) {
-	res := runResult{BLEU: math.NaN(), ValLoss: math.NaN(), Curve: curve{Name: e.cfg.Model.Kernel}}
-	total := e.cfg.Schedule.Steps
-	start := e.steps()
-	t0 := time.Now()
-	var prog *progress
-	if o.progress != "" {
-		var err error
-		if prog, err = newProgress(o.log, o.progress, o.logEvery, start, total); err != nil {
-			return res, err
-		}
-	} else {
-		prog, _ = newProgress(io.Discard, "plain", o.logEvery, start, total)
-	}
-	say := func(format string, args ...any) {
-		if o.progress != "" {
-			prog.println(format, args...)
-		} else {
-			fmt.Fprintf(o.log, format+"\n", args...)
-		}
-	}
-	ckpt := checkpointPath(o.outDir)
-	save := func(why string) error {
-		if err := e.save(ckpt); err != nil {
-			return fmt.Errorf("saving checkpoint: %w", err)
-		}
-		res.Checkpoint = ckpt
-		return metrics.write(record{Kind: "event", Step: e.steps(), Event: "checkpoint", Detail: why, Elapsed: time.Since(t0).Seconds()})
-	}
-	validate := func() error {
-		vl := e.validate()
-		res.ValLoss = vl
-		res.Curve.Steps = append(res.Curve.Steps, float64(e.steps()))
-		res.Curve.Vals = append(res.Curve.Vals, vl)
-		rec := record{Kind: "valid", Step: e.steps(), ValLoss: f64(vl), Elapsed: time.Since(t0).Seconds()}
-		msg := fmt.Sprintf("valid step %d: loss %.4f ppl %.2f", e.steps(), vl, math.Exp(vl))
-		if e.task == "translate" && o.bleuSentences > 0 {
-			n := min(o.bleuSentences, len(e.ds.Valid))
-			src, ref := make([]string, n), make([]string, n)
-			for i, p := range e.ds.Valid[:n] {
-				src[i], ref[i] = p.Src, p.Tgt
-			}
-			hyp, err := e.translate(src, o.beam)
-			if err != nil {
-				return err
-			}
-			b := e.bleu(hyp, ref)
-			res.BLEU = b
-			rec.BLEU = f64(b)
-			msg += fmt.Sprintf(", BLEU %.2f on %d sentences", b, n)
-			say("%s", msg)
-			for i := 0; i < min(o.samples, n); i++ {
-				say("  src: %s\n  ref: %s\n  hyp: %s", src[i], ref[i], hyp[i])
-			}
-		} else {
-			say("%s", msg)
-			if e.task == "lm" && o.samples > 0 {
-				prompts := lmPrompts(e.ds.ValidText, o.samples)
-				outs, err := e.generate(prompts, 60)
-				if err != nil {
-					return err
-				}
-				for i := range prompts {
-					say("  %s|%s", prompts[i], outs[i])
-				}
-			}
-		}
-		return metrics.write(rec)
-	}
+// loop is a training run in progress: what it drives, where it reports, what it measured.
+type loop struct {
+	s        *train.Session
+	o        runOpts
+	metrics  *train.MetricsLog
+	prog     *progress
+	res      runResult
+	ckpt     string
+	total    int
+	tokens   int
+	t0, last time.Time
+}
 
-	if o.evalAtStart && start == 0 {
-		if err := validate(); err != nil {
-			return res, err
+// trainLoop trains s until its config's Schedule.Steps updates are done, a signal
+// arrives or the loss diverges, validating, logging and checkpointing on the way.
+func trainLoop(s *train.Session, o runOpts, metrics *train.MetricsLog) (runResult, error) {
+	l := &loop{s: s, o: o, metrics: metrics, ckpt: checkpointPath(o.outDir), total: s.Trainer.Cfg.Schedule.Steps,
+		res: runResult{BLEU: math.NaN(), ValLoss: math.NaN(), Curve: curve{Name: s.Trainer.Cfg.Model.Kernel}}}
+	l.t0, l.last = time.Now(), time.Now()
+	var err error
+	if o.progress == "" {
+		l.prog, _ = newProgress(io.Discard, "plain", o.logEvery, s.Steps(), l.total)
+	} else if l.prog, err = newProgress(o.log, o.progress, o.logEvery, s.Steps(), l.total); err != nil {
+		return l.res, err
+	}
+	if o.evalAtStart && s.Steps() == 0 {
+		if err := l.validate(); err != nil {
+			return l.res, err
 		}
 	}
-	var tokens int
-	lastT := time.Now()
-	for e.steps() < total {
+	for s.Steps() < l.total {
 		select {
 		case sig := <-o.stop:
-			prog.finish()
-			if err := save("signal " + sig.String()); err != nil {
-				return res, err
-			}
-			say("interrupted by %s at step %d: checkpoint saved to %s (continue with --resume %s)", sig, e.steps(), ckpt, ckpt)
-			res.Interrupted = true
-			res.Steps, res.Wall = e.steps(), time.Since(t0)
-			return res, nil
+			return l.interrupted(sig)
 		default:
 		}
-		st, err := e.step()
+		if err := l.step(); err != nil {
+			return l.res, err
+		}
+	}
+	return l.finish()
+}
+
+// say prints a line of the run's log (above the progress bar, if any).
+func (l *loop) say(format string, args ...any) {
+	if l.o.progress != "" {
+		l.prog.println(format, args...)
+	} else {
+		fmt.Fprintf(l.o.log, format+"\n", args...)
+	}
+}
+
+func (l *loop) elapsed() float64 { return time.Since(l.t0).Seconds() }
+
+// step does one update, logs it, and validates and checkpoints when due.
+func (l *loop) step() error {
+	st, err := l.s.Step()
+	if err != nil {
+		l.prog.finish()
+		if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
+			return l.diverged(st.Loss)
+		}
+		return err
+	}
+	l.tokens += st.Tokens
+	l.res.FinalLoss = st.Loss
+	s := l.s.Steps()
+	now := time.Now()
+	tps := float64(st.Tokens) / now.Sub(l.last).Seconds()
+	l.last = now
+	if err := l.metrics.Write(train.MetricsRecord{Kind: "train", Step: s, Loss: f64(st.Loss), LR: f64(float64(st.LR)), Tokens: st.Tokens, TokPerSec: tps, Elapsed: l.elapsed()}); err != nil {
+		return err
+	}
+	l.prog.update(s, st.Loss, float64(st.LR), float64(l.tokens)/time.Since(l.t0).Seconds())
+	if l.o.evalEvery > 0 && s%l.o.evalEvery == 0 && s < l.total {
+		if err := l.validate(); err != nil {
+			return err
+		}
+	}
+	if l.o.saveEvery > 0 && s%l.o.saveEvery == 0 && s < l.total {
+		return l.save("every --save-every steps")
+	}
+	return nil
+}
+
+// save writes the checkpoint and logs why.
+func (l *loop) save(why string) error {
+	if err := l.s.Save(l.ckpt); err != nil {
+		return fmt.Errorf("saving checkpoint: %w", err)
+	}
+	l.res.Checkpoint = l.ckpt
+	return l.metrics.Write(train.MetricsRecord{Kind: "event", Step: l.s.Steps(), Event: "checkpoint", Detail: why, Elapsed: l.elapsed()})
+}
+
+// validate logs the validation loss and, for translation, BLEU and sample
+// translations; for a language model, sample continuations.
+func (l *loop) validate() error {
+	step, vl := l.s.Steps(), l.s.Validate()
+	l.res.ValLoss = vl
+	l.res.Curve.Steps = append(l.res.Curve.Steps, float64(step))
+	l.res.Curve.Vals = append(l.res.Curve.Vals, vl)
+	rec := train.MetricsRecord{Kind: "valid", Step: step, ValLoss: f64(vl), Elapsed: l.elapsed()}
+	msg := fmt.Sprintf("valid step %d: loss %.4f ppl %.2f", step, vl, math.Exp(vl))
+	var samples []string
+	switch task := taskOf(l.s.Trainer.Cfg); {
+	case task == "translate" && l.o.bleuSentences > 0:
+		score, src, ref, hyp, err := l.s.BLEU(l.o.bleuSentences, l.o.decode.beam, l.o.decode.lenPenalty)
 		if err != nil {
-			prog.finish()
-			if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
-				metrics.write(record{Kind: "event", Step: e.steps(), Event: "diverged", Detail: fmt.Sprint(st.Loss), Elapsed: time.Since(t0).Seconds()})
-				if serr := save("last good model before the loss became " + fmt.Sprint(st.Loss)); serr != nil {
-					return res, fmt.Errorf("loss is %v at step %d, and %w", st.Loss, e.steps()+1, serr)
-				}
-				return res, fmt.Errorf("%w: loss is %v at step %d; stopped without applying that update and saved the last good model (after step %d) to %s; try a lower --lr or --clip 1",
-					errDiverged, st.Loss, e.steps()+1, e.steps(), ckpt)
-			}
-			return res, err
+			return err
 		}
-		tokens += st.Tokens
-		res.FinalLoss = st.Loss
-		s := e.steps()
-		now := time.Now()
-		tps := float64(st.Tokens) / now.Sub(lastT).Seconds()
-		lastT = now
-		if err := metrics.write(record{Kind: "train", Step: s, Loss: f64(st.Loss), LR: f64(float64(st.LR)), Tokens: st.Tokens, TokPerSec: tps, Elapsed: time.Since(t0).Seconds()}); err != nil {
-			return res, err
+		l.res.BLEU, rec.BLEU = score.Score, f64(score.Score)
+		msg += fmt.Sprintf(", BLEU %.2f on %d sentences", score.Score, len(src))
+		for i := 0; i < min(l.o.samples, len(src)); i++ {
+			samples = append(samples, fmt.Sprintf("  src: %s\n  ref: %s\n  hyp: %s", src[i], ref[i], hyp[i]))
 		}
-		prog.update(s, st.Loss, float64(st.LR), float64(tokens)/time.Since(t0).Seconds())
-		if o.evalEvery > 0 && s%o.evalEvery == 0 && s < total {
-			if err := validate(); err != nil {
-				return res, err
-			}
+	case task == "lm" && l.o.samples > 0:
+		prompts := lmPrompts(l.s.Corpus.ValidText, l.o.samples)
+		outs, err := l.s.Generate(prompts, 60)
+		if err != nil {
+			return err
 		}
-		if o.saveEvery > 0 && s%o.saveEvery == 0 && s < total {
-			if err := save("every --save-every steps"); err != nil {
-				return res, err
-			}
+		for i := range prompts {
+			samples = append(samples, fmt.Sprintf("  %s|%s", prompts[i], outs[i]))
 		}
 	}
-	prog.finish()
-	if err := validate(); err != nil {
-		return res, err
+	l.say("%s", msg)
+	for _, s := range samples {
+		l.say("%s", s)
 	}
-	if err := save("end of run"); err != nil {
-		return res, err
+	return l.metrics.Write(rec)
+}
+
+// interrupted saves the run on a signal and says how to continue it.
+func (l *loop) interrupted(sig os.Signal) (runResult, error) {
+	l.prog.finish()
+	if err := l.save("signal " + sig.String()); err != nil {
+		return l.res, err
 	}
-	res.Steps, res.Wall = e.steps(), time.Since(t0)
-	res.TokensPerSec = float64(tokens) / res.Wall.Seconds()
-	return res, nil
+	l.say("interrupted by %s at step %d: checkpoint saved to %s (continue with --resume %s)", sig, l.s.Steps(), l.ckpt, l.o.outDir)
+	l.res.Interrupted = true
+	l.res.Steps, l.res.Wall = l.s.Steps(), time.Since(l.t0)
+	return l.res, nil
+}
+
+// diverged saves the last good model after a non-finite loss and returns errDiverged.
+func (l *loop) diverged(loss float64) error {
+	step := l.s.Steps()
+	l.metrics.Write(train.MetricsRecord{Kind: "event", Step: step, Event: "diverged", Detail: fmt.Sprint(loss), Elapsed: l.elapsed()})
+	if err := l.save("last good model before the loss became " + fmt.Sprint(loss)); err != nil {
+		return fmt.Errorf("loss is %v at step %d, and %w", loss, step+1, err)
+	}
+	return fmt.Errorf("%w: loss is %v at step %d; stopped without applying that update and saved the last good model (after step %d) to %s; try a lower --lr or --clip 1",
+		errDiverged, loss, step+1, step, l.ckpt)
+}
+
+// finish validates and saves at the end of the run.
+func (l *loop) finish() (runResult, error) {
+	l.prog.finish()
+	if err := l.validate(); err != nil {
+		return l.res, err
+	}
+	if err := l.save("end of run"); err != nil {
+		return l.res, err
+	}
+	l.res.Steps, l.res.Wall = l.s.Steps(), time.Since(l.t0)
+	l.res.TokensPerSec = float64(l.tokens) / l.res.Wall.Seconds()
+	return l.res, nil
 }
 
 // lmPrompts takes the first words of the first n validation lines.
@@ -222,151 +245,10 @@ func lmPrompts(lines []string, n int) []string {
 	return out
 }
 
-func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train", stderr)
-	var cf configFlags
-	cf.register(fs)
-	trainPath := fs.String("train", "", "training data: TSV source<TAB>target (translate) or text (lm); default: the embedded corpus")
-	validPath := fs.String("valid", "", "validation data, same format as --train")
-	outDir := fs.String("out", "bkmtrain-run", "directory for checkpoint.bkm and metrics.jsonl")
-	saveEvery := fs.Int("save-every", 300, "checkpoint every N updates (and at the end and on SIGINT/SIGTERM)")
-	evalEvery := fs.Int("eval-every", 300, "validate every N updates (and at the end)")
-	logEvery := fs.Int("log-every", 10, "without a terminal: one log line every N updates")
-	samples := fs.Int("samples", 2, "sample translations or generations printed at each validation")
-	bleuN := fs.Int("bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
-	beam := fs.Int("beam", 1, "beam size for the validation translations (1 = greedy)")
-	lenPenalty := lenPenaltyFlag(fs)
-	resume := fs.String("resume", "", "continue from this checkpoint (file or run directory); config flags other than --steps and --threads are not allowed")
-	tokKind := fs.String("tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
-	bpeVocab := fs.Int("bpe-vocab", 1000, "BPE vocabulary size (ids, including the 256 bytes and 3 specials)")
-	progressMode := fs.String("progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar or plain")
-	cpuprofile := fs.String("cpuprofile", "", "write a pprof CPU profile to this file")
-	memprofile := fs.String("memprofile", "", "write a pprof heap profile to this file at the end")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *beam < 1 {
-		return usagef("--beam = %d: must be ≥ 1", *beam)
-	}
-	if err := checkLenPenalty(*lenPenalty); err != nil {
-		return err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	var cfg train.Config
-	var err error
-	if *resume != "" {
-		for name := range set {
-			if isConfigFlag(fs, name) && name != "steps" && name != "threads" {
-				return usagef("--%s cannot change a resumed run (only --steps and --threads can)", name)
-			}
-		}
-		if st, err := os.Stat(*resume); err == nil && st.IsDir() {
-			*resume = checkpointPath(*resume)
-		}
-		if cfg, err = checkpointConfig(*resume); err != nil {
-			return err
-		}
-		for _, f := range cf.pending {
-			if err := f(&cfg); err != nil {
-				return usagef("%v", err)
-			}
-		}
-	} else if cfg, err = cf.resolve(); err != nil {
-		return err
-	}
-	task := taskOf(cfg)
-	ds, err := loadData(task, *trainPath, *validPath)
-	if err != nil {
-		return err
-	}
-	if err := ensureWritableDir(*outDir); err != nil {
-		return err
-	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
-	}
-
-	var e *engine
-	if *resume != "" {
-		if e, err = loadEngine(*resume, cfg, ds); err != nil {
-			return err
-		}
-	} else {
-		tok, err := newTokenizer(*tokKind, *bpeVocab, ds)
-		if err != nil {
-			return err
-		}
-		cfg.Model.Vocab = tok.VocabSize()
-		if e, err = newEngine(cfg, ds, tok); err != nil {
-			return err
-		}
-	}
-	metrics, err := openMetrics(filepath.Join(*outDir, "metrics.jsonl"), *resume != "")
-	if err != nil {
-		return err
-	}
-	defer metrics.Close()
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-
-	m := cfg.Model
-	fmt.Fprintf(stderr, "bkmtrain: %s on %s (%d train, %d valid); %s d_model %d, %d heads, ffn %d, layers %d/%d, kernel %s, %d parameters; %s lr %g, %d steps; seed %d, %d threads\n",
-		task, ds.Name, max(len(ds.Train), len(ds.TrainText)), max(len(ds.Valid), len(ds.ValidText)), m.Arch, m.DModel, m.Heads, m.FFN, m.EncLayers, m.DecLayers, m.Kernel,
-		e.numParams(), cfg.Schedule.Kind, cfg.Optim.LR, cfg.Schedule.Steps, cfg.Seed, e.threads())
-	if *resume != "" {
-		fmt.Fprintf(stderr, "bkmtrain: resumed from %s at step %d\n", *resume, e.steps())
-	}
-	e.lenPenalty = *lenPenalty
-	metrics.write(record{Kind: "event", Step: e.steps(), Event: "start", Detail: configJSON(cfg)})
-
-	res, err := trainLoop(e, runOpts{
-		outDir: *outDir, saveEvery: *saveEvery, evalEvery: *evalEvery, logEvery: *logEvery,
-		samples: *samples, bleuSentences: *bleuN, beam: *beam, progress: *progressMode,
-		log: stderr, stop: sigs,
-	}, metrics)
-	if err != nil {
-		return err
-	}
-	if *memprofile != "" {
-		f, err := os.Create(*memprofile)
-		if err != nil {
-			return fmt.Errorf("--memprofile: %w", err)
-		}
-		runtime.GC()
-		if err := pprof.WriteHeapProfile(f); err != nil {
-			f.Close()
-			return fmt.Errorf("--memprofile: %w", err)
-		}
-		f.Close()
-	}
-	if res.Interrupted {
-		return nil
-	}
-	summary := fmt.Sprintf("done: %d steps in %s (%.0f tok/s); final train loss %.4f, valid loss %.4f", res.Steps, res.Wall.Round(time.Second), res.TokensPerSec, res.FinalLoss, res.ValLoss)
-	if !math.IsNaN(res.BLEU) {
-		summary += fmt.Sprintf(", BLEU %.2f", res.BLEU)
-	}
-	fmt.Fprintf(stdout, "%s; checkpoint %s\n", summary, res.Checkpoint)
-	return nil
+// configJSON is the config as one line of JSON, for logs.
+func configJSON(cfg train.Config) string {
+	b, _ := json.Marshal(cfg)
+	return string(b)
 }
 
-// isConfigFlag reports whether the flag sets a train.Config field.
-func isConfigFlag(fs *flag.FlagSet, name string) bool {
-	switch name {
-	case "train", "valid", "out", "save-every", "eval-every", "log-every", "samples", "bleu-sentences",
-		"beam", "len-penalty", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab":
-		return false
-	}
-	return fs.Lookup(name) != nil
-}
+func f64(x float64) *float64 { return &x }

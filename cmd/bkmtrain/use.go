@@ -2,162 +2,148 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
+
+	"github.com/kernelmachines/bkm/train"
 )
 
-// openCheckpoint loads the model of a checkpoint file or run directory, with the data
-// of ds (nil for the model only).
-func openCheckpoint(path string, threads int, ds *dataSet) (*engine, error) {
-	if path == "" {
-		return nil, usagef("--checkpoint is required")
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = checkpointPath(path)
-	}
-	cfg, err := checkpointConfig(path)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Threads = threads
-	return loadEngine(path, cfg, ds)
+// modelFlags are the flags of the commands that use a trained model.
+type modelFlags struct {
+	checkpoint string
+	threads    int
+	translates bool        // the command translates: it has the decode flags
+	decode     decodeFlags // --beam, --len-penalty
 }
 
-func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", stderr)
-	ckpt := fs.String("checkpoint", "", "checkpoint file or run directory (required)")
-	validPath := fs.String("valid", "", "validation data (TSV for translation, text for lm); default: the embedded validation set")
-	bleuN := fs.Int("bleu-sentences", 0, "translate this many validation sentences for BLEU (0 = all)")
-	beam := fs.Int("beam", 1, "beam size (1 = greedy)")
-	lenPenalty := lenPenaltyFlag(fs)
-	threads := fs.Int("threads", 0, "threads (0 = all cores)")
+func (m *modelFlags) register(fs *flag.FlagSet, translates bool) {
+	fs.StringVar(&m.checkpoint, "checkpoint", "", "checkpoint file or run directory (required)")
+	fs.IntVar(&m.threads, "threads", 0, "threads (0 = all cores)")
+	if m.translates = translates; translates {
+		m.decode.register(fs, "beam size (1 = greedy)")
+	}
+}
+
+// parse parses args and checks the decode flags.
+func (m *modelFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *beam < 1 {
-		return usagef("--beam = %d: must be ≥ 1", *beam)
+	if m.translates {
+		return m.decode.check()
 	}
-	if err := checkLenPenalty(*lenPenalty); err != nil {
+	return nil
+}
+
+// open loads the model for command cmd ("eval", "translate" or "generate"); translate
+// and generate need a model of their task.
+func (m *modelFlags) open(cmd string) (*train.Session, error) {
+	s, err := openModel(m.checkpoint, m.threads)
+	if err != nil {
+		return nil, err
+	}
+	task := taskOf(s.Trainer.Cfg)
+	if want := map[string]string{"translate": "translate", "generate": "lm"}[cmd]; want != "" && task != want {
+		other := map[string]string{"translate": "generate", "lm": "translate"}[want]
+		return nil, fmt.Errorf("%s holds a %s model: use bkmtrain %s", m.checkpoint, map[string]string{"translate": "translation", "lm": "language"}[task], other)
+	}
+	return s, nil
+}
+
+// runEval reports the validation loss (and BLEU) of a checkpoint. Only the validation
+// data is read: the model's training data and position play no part.
+func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", stderr)
+	var mf modelFlags
+	mf.register(fs, true)
+	validPath := fs.String("valid", "", "validation data (TSV for translation, text for lm); default: the embedded validation set")
+	bleuN := fs.Int("bleu-sentences", 0, "translate this many validation sentences for BLEU (0 = all)")
+	if err := mf.parse(fs, args); err != nil {
 		return err
 	}
-	if *ckpt == "" {
+	if mf.checkpoint == "" {
 		return usagef("--checkpoint is required")
 	}
-	cfg, err := checkpointConfig(resolveCheckpoint(*ckpt))
+	s, err := mf.open("eval")
 	if err != nil {
 		return err
 	}
-	task := taskOf(cfg)
-	var ds *dataSet
-	if *validPath == "" {
-		ds, err = loadData(task, "", "")
-	} else {
-		ds, err = loadData(task, *validPath, *validPath)
-	}
+	task := taskOf(s.Trainer.Cfg)
+	c, err := loadData(task, *validPath, *validPath)
 	if err != nil {
 		return err
 	}
-	e, err := openCheckpoint(*ckpt, *threads, ds)
-	if err != nil {
+	if err := s.SetValidation(c); err != nil {
 		return err
 	}
-	e.lenPenalty = *lenPenalty
-	vl := e.validate()
-	fmt.Fprintf(stdout, "step %d: valid loss %.4f, perplexity %.2f", e.steps(), vl, math.Exp(vl))
+	vl := s.Validate()
+	fmt.Fprintf(stdout, "step %d: valid loss %.4f, perplexity %.2f", s.Steps(), vl, math.Exp(vl))
 	if task == "translate" {
-		n := len(ds.Valid)
-		if *bleuN > 0 {
-			n = min(n, *bleuN)
-		}
-		src, ref := make([]string, n), make([]string, n)
-		for i, p := range ds.Valid[:n] {
-			src[i], ref[i] = p.Src, p.Tgt
-		}
-		hyp, err := e.translate(src, *beam)
+		score, src, _, _, err := s.BLEU(*bleuN, mf.decode.beam, mf.decode.lenPenalty)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, ", BLEU %.2f on %d sentences (beam %d)", e.bleu(hyp, ref), n, *beam)
+		fmt.Fprintf(stdout, ", BLEU %.2f on %d sentences (beam %d)", score.Score, len(src), mf.decode.beam)
 	}
 	fmt.Fprintln(stdout)
 	return nil
 }
 
-func resolveCheckpoint(path string) string {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return checkpointPath(path)
-	}
-	return path
-}
-
+// runTranslate writes one translation of each stdin line to stdout, in order.
 func runTranslate(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return useModel("translate", args, stdin, stdout, stderr)
-}
-
-func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return useModel("generate", args, stdin, stdout, stderr)
-}
-
-// useModel reads stdin line by line and writes one translation (or continuation) per
-// line to stdout, in order.
-func useModel(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet(name, stderr)
-	ckpt := fs.String("checkpoint", "", "checkpoint file or run directory (required)")
-	beam := new(int)
-	*beam = 1
-	tokens := new(int)
-	lenPenalty := new(float64)
-	if name == "translate" {
-		fs.IntVar(beam, "beam", 1, "beam size (1 = greedy)")
-		lenPenalty = lenPenaltyFlag(fs)
-	} else {
-		fs.IntVar(tokens, "tokens", 100, "tokens to add to each line (greedy)")
-	}
-	threads := fs.Int("threads", 0, "threads (0 = all cores)")
-	if err := parseFlags(fs, args); err != nil {
+	fs := newFlagSet("translate", stderr)
+	var mf modelFlags
+	mf.register(fs, true)
+	if err := mf.parse(fs, args); err != nil {
 		return err
 	}
-	if *beam < 1 {
-		return usagef("--beam = %d: must be ≥ 1", *beam)
+	s, err := mf.open("translate")
+	if err != nil {
+		return err
+	}
+	return eachLine(stdin, stdout, func(line string) (string, error) {
+		return train.Translate(s.Trainer.Model, s.Tok, line, mf.decode.beam, mf.decode.lenPenalty)
+	})
+}
+
+// runGenerate writes each stdin line followed by its greedy continuation to stdout.
+func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("generate", stderr)
+	var mf modelFlags
+	mf.register(fs, false)
+	tokens := fs.Int("tokens", 100, "tokens to add to each line (greedy)")
+	if err := mf.parse(fs, args); err != nil {
+		return err
 	}
 	if *tokens < 0 {
 		return usagef("--tokens = %d: must be ≥ 0", *tokens)
 	}
-	if err := checkLenPenalty(*lenPenalty); err != nil {
-		return err
-	}
-	e, err := openCheckpoint(*ckpt, *threads, nil)
+	s, err := mf.open("generate")
 	if err != nil {
 		return err
 	}
-	e.lenPenalty = *lenPenalty
-	if want := map[string]string{"translate": "translate", "generate": "lm"}[name]; e.task != want {
-		other := map[string]string{"translate": "generate", "lm": "translate"}[want]
-		return fmt.Errorf("%s holds a %s model: use bkmtrain %s", *ckpt, map[string]string{"translate": "translation", "lm": "language"}[e.task], other)
-	}
+	return eachLine(stdin, stdout, func(line string) (string, error) {
+		g, err := train.Generate(s.Trainer.Model, s.Tok, line, *tokens)
+		return line + g, err
+	})
+}
+
+// eachLine writes f of each stdin line (without its line ending) to stdout, one line
+// each, flushed as it goes.
+func eachLine(stdin io.Reader, stdout io.Writer, f func(string) (string, error)) error {
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		var out []string
-		if name == "translate" {
-			out, err = e.translate([]string{line}, *beam)
-		} else {
-			out, err = e.generate([]string{line}, *tokens)
-		}
+		out, err := f(strings.TrimRight(sc.Text(), "\r"))
 		if err != nil {
 			return err
 		}
-		if name == "generate" {
-			fmt.Fprintln(w, line+out[0])
-		} else {
-			fmt.Fprintln(w, out[0])
-		}
+		fmt.Fprintln(w, out)
 		w.Flush()
 	}
 	return sc.Err()

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package train
 
 import (
 	"os"
@@ -17,12 +17,12 @@ import (
 func TestWriteFileAtomicFailedWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "model.json")
-	require.NoError(t, writeFileAtomic(path, []byte("old contents")))
+	require.NoError(t, WriteFileAtomic(path, []byte("old contents")))
 
 	var old syscall.Rlimit
 	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old))
 	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 1 << 16, Max: old.Max}))
-	err := writeFileAtomic(path, make([]byte, 1<<20))
+	err := WriteFileAtomic(path, make([]byte, 1<<20))
 	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old))
 
 	require.Error(t, err, "a failed write must be reported")

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/kernelmachines/bkm/simd"
+	"github.com/kernelmachines/bkm/train"
+)
+
+// trainFlags are the flags of bkmtrain train.
+type trainFlags struct {
+	cf                     configFlags
+	trainPath, validPath   string
+	outDir, resume         string
+	saveEvery, evalEvery   int
+	logEvery, samples      int
+	bleuSentences          int
+	decode                 decodeFlags
+	tokenizer              string
+	bpeVocab               int
+	progress               string
+	cpuprofile, memprofile string
+	set                    map[string]bool // flags given on the command line
+}
+
+func (f *trainFlags) register(fs *flag.FlagSet) {
+	f.cf.register(fs)
+	fs.StringVar(&f.trainPath, "train", "", "training data: TSV source<TAB>target (translate) or text (lm); default: the embedded corpus")
+	fs.StringVar(&f.validPath, "valid", "", "validation data, same format as --train")
+	fs.StringVar(&f.outDir, "out", "bkmtrain-run", "directory for checkpoint.bkm and metrics.jsonl")
+	fs.IntVar(&f.saveEvery, "save-every", 300, "checkpoint every N updates (and at the end and on SIGINT/SIGTERM)")
+	fs.IntVar(&f.evalEvery, "eval-every", 300, "validate every N updates (and at the end)")
+	fs.IntVar(&f.logEvery, "log-every", 10, "without a terminal: one log line every N updates")
+	fs.IntVar(&f.samples, "samples", 2, "sample translations or generations printed at each validation")
+	fs.IntVar(&f.bleuSentences, "bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
+	f.decode.register(fs, "beam size for the validation translations (1 = greedy)")
+	fs.StringVar(&f.resume, "resume", "", "continue from this checkpoint (file or run directory); config flags other than --steps and --threads are not allowed")
+	fs.StringVar(&f.tokenizer, "tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
+	fs.IntVar(&f.bpeVocab, "bpe-vocab", 1000, "BPE vocabulary size (ids, including the 256 bytes and 3 specials)")
+	fs.StringVar(&f.progress, "progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar or plain")
+	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a pprof CPU profile to this file")
+	fs.StringVar(&f.memprofile, "memprofile", "", "write a pprof heap profile to this file at the end")
+}
+
+// parse parses args and checks the flags that need no file.
+func (f *trainFlags) parse(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	return f.decode.check()
+}
+
+// config is the run's config: the checkpoint's with --steps and --threads applied on
+// --resume, else the task defaults, the --config file and the flags.
+func (f *trainFlags) config(fs *flag.FlagSet) (train.Config, error) {
+	if f.resume == "" {
+		return f.cf.resolve()
+	}
+	for name := range f.set {
+		if isConfigFlag(fs, name) && name != "steps" && name != "threads" {
+			return train.Config{}, usagef("--%s cannot change a resumed run (only --steps and --threads can)", name)
+		}
+	}
+	f.resume = resolveCheckpoint(f.resume)
+	hdr, err := readCheckpointHeader(f.resume)
+	if err != nil {
+		return train.Config{}, err
+	}
+	cfg := hdr.Config
+	for _, set := range f.cf.pending {
+		if err := set(&cfg); err != nil {
+			return cfg, usagef("%v", err)
+		}
+	}
+	return cfg, nil
+}
+
+// session builds the run: restored from --resume, or a fresh model with a new tokenizer.
+func (f *trainFlags) session(cfg train.Config, c *train.Corpus) (*train.Session, error) {
+	if f.resume != "" {
+		s, err := train.ResumeSession(f.resume, cfg, c)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		return s, nil
+	}
+	tok, err := newTokenizer(f.tokenizer, f.bpeVocab, c)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Model.Vocab = tok.VocabSize()
+	return newSession(cfg, c, tok)
+}
+
+func (f *trainFlags) runOpts(log io.Writer, stop <-chan os.Signal) runOpts {
+	return runOpts{outDir: f.outDir, saveEvery: f.saveEvery, evalEvery: f.evalEvery, logEvery: f.logEvery,
+		samples: f.samples, bleuSentences: f.bleuSentences, decode: f.decode, progress: f.progress, log: log, stop: stop}
+}
+
+func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", stderr)
+	var f trainFlags
+	f.register(fs)
+	if err := f.parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := f.config(fs)
+	if err != nil {
+		return err
+	}
+	c, err := loadData(taskOf(cfg), f.trainPath, f.validPath)
+	if err != nil {
+		return err
+	}
+	if err := ensureWritableDir(f.outDir); err != nil {
+		return err
+	}
+	stopProfile, err := startCPUProfile(f.cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	s, err := f.session(cfg, c)
+	if err != nil {
+		return err
+	}
+	metrics, err := openRunMetrics(f.outDir, f.resume != "", s.Steps())
+	if err != nil {
+		return err
+	}
+	defer metrics.Close()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	printStart(stderr, s, f.resume)
+	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(s.Trainer.Cfg)})
+	res, err := trainLoop(s, f.runOpts(stderr, sigs), metrics)
+	if err != nil {
+		return err
+	}
+	if err := writeHeapProfile(f.memprofile); err != nil {
+		return err
+	}
+	if !res.Interrupted {
+		printSummary(stdout, res)
+	}
+	return nil
+}
+
+// newTokenizer makes the tokenizer of a fresh run from the training text of c.
+func newTokenizer(kind string, vocab int, c *train.Corpus) (train.Tokenizer, error) {
+	if kind != "byte" && kind != "bpe" {
+		return nil, usagef("--tokenizer = %q: want byte or bpe", kind)
+	}
+	tok, err := train.NewCorpusTokenizer(kind, vocab, c)
+	if err != nil {
+		return nil, fmt.Errorf("--bpe-vocab %d: %w", vocab, err)
+	}
+	return tok, nil
+}
+
+// newSession builds a fresh model for cfg and tok with the data of c.
+func newSession(cfg train.Config, c *train.Corpus, tok train.Tokenizer) (*train.Session, error) {
+	s, err := train.NewSession(cfg, tok)
+	if err != nil {
+		return nil, fmt.Errorf("inconsistent config: %w", err)
+	}
+	if err := s.SetData(c); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openRunMetrics opens dir's metrics log: a new one, or on resume the old one cut back
+// to the checkpoint's step.
+func openRunMetrics(dir string, resumed bool, step int) (*train.MetricsLog, error) {
+	path := filepath.Join(dir, "metrics.jsonl")
+	if resumed {
+		return train.ResumeMetrics(path, step)
+	}
+	return train.CreateMetrics(path)
+}
+
+// printStart describes the run on one line (two when resumed).
+func printStart(w io.Writer, s *train.Session, resumed string) {
+	cfg, c := s.Trainer.Cfg, s.Corpus
+	m := cfg.Model
+	fmt.Fprintf(w, "bkmtrain: %s on %s (%d train, %d valid); %s d_model %d, %d heads, ffn %d, layers %d/%d, kernel %s, %d parameters; %s lr %g, %d steps; seed %d, %d threads\n",
+		taskOf(cfg), c.Name, max(len(c.Train), len(c.TrainText)), max(len(c.Valid), len(c.ValidText)), m.Arch, m.DModel, m.Heads, m.FFN, m.EncLayers, m.DecLayers, m.Kernel,
+		s.Trainer.Model.NumParams(), cfg.Schedule.Kind, cfg.Optim.LR, cfg.Schedule.Steps, cfg.Seed, simd.Threads())
+	if resumed != "" {
+		fmt.Fprintf(w, "bkmtrain: resumed from %s at step %d\n", resumed, s.Steps())
+	}
+}
+
+// printSummary prints the result of a finished run on stdout.
+func printSummary(w io.Writer, res runResult) {
+	summary := fmt.Sprintf("done: %d steps in %s (%.0f tok/s); final train loss %.4f, valid loss %.4f", res.Steps, res.Wall.Round(time.Second), res.TokensPerSec, res.FinalLoss, res.ValLoss)
+	if !math.IsNaN(res.BLEU) {
+		summary += fmt.Sprintf(", BLEU %.2f", res.BLEU)
+	}
+	fmt.Fprintf(w, "%s; checkpoint %s\n", summary, res.Checkpoint)
+}
+
+// startCPUProfile starts --cpuprofile (nothing for an empty path); the returned
+// function stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeHeapProfile writes --memprofile (nothing for an empty path).
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	return f.Close()
+}
+
+// isConfigFlag reports whether the flag sets a train.Config field.
+func isConfigFlag(fs *flag.FlagSet, name string) bool {
+	switch name {
+	case "train", "valid", "out", "save-every", "eval-every", "log-every", "samples", "bleu-sentences",
+		"beam", "len-penalty", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab":
+		return false
+	}
+	return fs.Lookup(name) != nil
+}
