@@ -8,6 +8,11 @@
 //     purego tag), their assembly (*_amd64.s, *_arm64.s, and avx512_amd64.h for
 //     macros the amd64 files share), and the pure-Go twins (*_generic.go, built
 //     everywhere) live here.
+//   - The vector-math constants come from one table, asm/_gen/consts.go: `go generate`
+//     writes them as DATA for amd64 (vecmath_consts_amd64.h), as bit patterns for
+//     arm64 (vecmath_consts_arm64.h) and as Go constants for the twins
+//     (vecmath_consts.go). Edit the table, never the generated files; CI fails when
+//     they are out of date.
 //   - Each stub's doc comment gives the reference loop; the twin, named XxxGeneric,
 //     is that loop, and it is the oracle the conformance tests compare against.
 //   - No dispatch, no allocation, no goroutines: choosing an implementation is
@@ -18,3 +23,5 @@
 //
 // Imports: the standard library only; nothing of bkm.
 package asm
+
+//go:generate go run -C _gen . -out ..

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "vecmath_consts_arm64.h"
 
 // NEON vector math: exp, log, tanh and the fused softmax passes, 4 lanes per step.
 // Each kernel is its twin in vecmath_generic.go lane by lane (same constants, same
@@ -85,19 +86,19 @@
 #define EXP_CONSTS \
 	MOVD   $expTabNEON<>(SB), R9 \
 	VLD1   (R9), [V12.S4, V13.S4, V14.S4, V15.S4] \
-	VCONST(0x42b1999a, V16) \
-	VCONST(0xc2d00000, V17) \
-	VCONST(0x4138aa3b, V18) \
-	VCONST(0x4b400000, V19) \
-	VCONST(0x3db17218, V20) \
-	VCONST(0xaf82e308, V21) \
-	VCONST(0x3e2aaaab, V22) \
-	VCONST(0x3d2aaaab, V23) \
-	VCONST(0x3f000000, V24) \
-	VCONST(0x00000007, V25) \
-	VCONST(0x04040404, V26) \
-	VCONST(0x03020100, V27) \
-	VCONST(0x0000007f, V28)
+	VCONST(expMax, V16) \
+	VCONST(expMin, V17) \
+	VCONST(exp8Log2e, V18) \
+	VCONST(expShifter, V19) \
+	VCONST(exp8Ln2Hi, V20) \
+	VCONST(exp8Ln2Lo, V21) \
+	VCONST(expC1, V22) \
+	VCONST(expC2, V23) \
+	VCONST(vmHalf, V24) \
+	VCONST(expIndexMask, V25) \
+	VCONST(expByteSpread, V26) \
+	VCONST(expByteOffsets, V27) \
+	VCONST(vmBias127, V28)
 
 // EXP_CORE: V0 = x (|x| ≤ 104 or NaN) → V0 = p = T·e^r, V1 = bits(z) with
 // z = 8x·log2e + shifter (low bits hold k). Clobbers V2–V7. As expParts:
@@ -283,27 +284,27 @@ expsum_done:
 // V24 ln2lo, V25 zero, V26 bits of the smallest normal, V27 2^23, V28 int32 −23,
 // V29 bits(+Inf), V30 quiet NaN, V31 −Inf.
 #define LOG_CONSTS \
-	VCONST(0x3f3504f3, V11) \
-	VCONST(0x007fffff, V12) \
-	VCONST(0x3f800000, V13) \
-	VCONST(0xbefffffc, V14) \
-	VCONST(0x3eaaaaa8, V15) \
-	VCONST(0xbe800214, V16) \
-	VCONST(0x3e4cd1fa, V17) \
-	VCONST(0xbe2a13a4, V18) \
-	VCONST(0x3e1138ad, V19) \
-	VCONST(0xbe079c3d, V20) \
-	VCONST(0x3e04254d, V21) \
-	VCONST(0xbd9c1810, V22) \
-	VCONST(0x3f317200, V23) \
-	VCONST(0x35bfbe8e, V24) \
+	VCONST(logSqrtHalf, V11) \
+	VCONST(logMant, V12) \
+	VCONST(vmOne, V13) \
+	VCONST(logC0, V14) \
+	VCONST(logC1, V15) \
+	VCONST(logC2, V16) \
+	VCONST(logC3, V17) \
+	VCONST(logC4, V18) \
+	VCONST(logC5, V19) \
+	VCONST(logC6, V20) \
+	VCONST(logC7, V21) \
+	VCONST(logC8, V22) \
+	VCONST(logLn2Hi, V23) \
+	VCONST(logLn2Lo, V24) \
 	VEOR   V25.B16, V25.B16, V25.B16 \
-	VCONST(0x00800000, V26) \
-	VCONST(0x4b000000, V27) \
-	VCONST(0xffffffe9, V28) \
-	VCONST(0x7f800000, V29) \
-	VCONST(0x7fc00000, V30) \
-	VCONST(0xff800000, V31)
+	VCONST(logMinNormal, V26) \
+	VCONST(logTwo23, V27) \
+	VCONST(logMinus23, V28) \
+	VCONST(logInfBits, V29) \
+	VCONST(logNaN, V30) \
+	VCONST(logNegInf, V31)
 
 // LOG4: V0 = x → V0 = log x, branch-free (Log32 lane by lane). Clobbers V1–V10.
 // Positive subnormals (0 < bits < bits(2^−126)) are scaled by 2^23 and e lowered
@@ -388,12 +389,12 @@ log_done:
 // V28 1.0, V29 0.5625, V30 C0, V31 10.0 (C3, C4 are loaded in the loop).
 #define TANH_CONSTS \
 	EXP_CONSTS \
-	VCONST(0xbd5c84a3, V16) \
-	VCONST(0x3e088639, V17) \
-	VCONST(0x3f800000, V28) \
-	VCONST(0x3f100000, V29) \
-	VCONST(0xbeaaaaa4, V30) \
-	VCONST(0x41200000, V31)
+	VCONST(tanhC2, V16) \
+	VCONST(tanhC1, V17) \
+	VCONST(vmOne, V28) \
+	VCONST(tanhSmall, V29) \
+	VCONST(tanhC0, V30) \
+	VCONST(tanhMax, V31)
 
 // TANH4: V0 = x → V0 = tanh x (Tanh32 lane by lane). a = |x|; small path
 // a + (a·a²)·P(a²); large path 1 − 2/(e^{2·min(a, 10)} + 1) with e^{2a} = p·2^n,
@@ -404,8 +405,8 @@ log_done:
 	EOR16B(9, 0, 8) \
 	FCMGT4S(10, 29, 8) \
 	FMUL4S(2, 8, 8) \
-	VCONST(0x3cac17d8, V3) \
-	VCONST(0xbbca800e, V4) \
+	VCONST(tanhC3, V3) \
+	VCONST(tanhC4, V4) \
 	FMLA4S(3, 4, 2) \
 	MOV16B(4, 16) \
 	FMLA4S(4, 3, 2) \
@@ -455,26 +456,6 @@ tanh_tail:
 tanh_done:
 	RET
 
-// expTabNEON: 2^(j/8) for j = 0..7, hi parts then lo parts (hi + lo to 48 bits),
-// loaded into V12–V15 for TBL.
-DATA expTabNEON<>+0(SB)/4, $0x3f800000
-DATA expTabNEON<>+4(SB)/4, $0x3f8b95c2
-DATA expTabNEON<>+8(SB)/4, $0x3f9837f0
-DATA expTabNEON<>+12(SB)/4, $0x3fa5fed7
-DATA expTabNEON<>+16(SB)/4, $0x3fb504f3
-DATA expTabNEON<>+20(SB)/4, $0x3fc5672a
-DATA expTabNEON<>+24(SB)/4, $0x3fd744fd
-DATA expTabNEON<>+28(SB)/4, $0x3feac0c7
-DATA expTabNEON<>+32(SB)/4, $0x00000000
-DATA expTabNEON<>+36(SB)/4, $0xb260aba1
-DATA expTabNEON<>+40(SB)/4, $0x33231b71
-DATA expTabNEON<>+44(SB)/4, $0xb32c9d5e
-DATA expTabNEON<>+48(SB)/4, $0x32cfe77a
-DATA expTabNEON<>+52(SB)/4, $0x320aa837
-DATA expTabNEON<>+56(SB)/4, $0xb2d4a58a
-DATA expTabNEON<>+60(SB)/4, $0xb24116de
-GLOBL expTabNEON<>(SB), RODATA|NOPTR, $64
-
 // GELU4_FINISH: V0 = tanh u, V1 = x → V0 = (½x)·(1 + tanh u). Needs V24 = ½,
 // V28 = 1.0 (TANH_CONSTS).
 #define GELU4_FINISH \
@@ -486,10 +467,10 @@ GLOBL expTabNEON<>(SB), RODATA|NOPTR, $64
 #define GELU4_ARG \
 	FMUL4S(1, 0, 0) \
 	FMUL4S(1, 1, 0) \
-	VCONST(0x3d372713, V2) \
+	VCONST(geluK1, V2) \
 	MOV16B(3, 0) \
 	FMLA4S(3, 2, 1) \
-	VCONST(0x3f4c422a, V2) \
+	VCONST(geluK0, V2) \
 	FMUL4S(0, 3, 2)
 
 // func GeluNEON(dst, src []float32)
@@ -532,7 +513,7 @@ gelu_done:
 // Needs V31 = 10 (TANH_CONSTS). Clobbers Vt, R9.
 #define GELUBWD4_CLAMP(v, t, Vt) \
 	FMIN4S(v, v, 31) \
-	VCONST(0xc1200000, Vt) \
+	VCONST(geluBwdMin, Vt) \
 	FMAX4S(v, v, t)
 
 // GELUBWD4_G: V0 = tanh u, V1 = x → V0 = gelu'(x) (GeluBackwardGeneric lane by lane):
@@ -545,9 +526,9 @@ gelu_done:
 	FMUL4S(3, 0, 0) \
 	FSUB4S(3, 28, 3) \
 	MOV16B(4, 28) \
-	VCONST(0x3e095d4f, V5) \
+	VCONST(geluK1x3, V5) \
 	FMLA4S(4, 5, 2) \
-	VCONST(0x3f4c422a, V5) \
+	VCONST(geluK0, V5) \
 	FMUL4S(4, 4, 5) \
 	FMUL4S(1, 1, 24) \
 	FMUL4S(1, 1, 3) \

@@ -12,54 +12,9 @@ import "math"
 // operation (VFMADD231PS, FMLA). Products that must be rounded on their own are
 // wrapped in float32(...) so that the Go compiler cannot fuse them (it may on arm64).
 //
-// The polynomial coefficients were fitted by a Remez exchange in float64 (relative
-// error, fixed low-order terms) and rounded to float32; the hex literals are those
-// float32 values exactly, and the .s files hold the same bit patterns.
-
-const (
-	// exp: x = k·ln2/8 + r, |r| ≤ ln2/16, k = round(8x·log2e); e^x = 2^(k>>3)·T[k&7]·e^r
-	// with T[j] = 2^(j/8) held as float32 hi + lo (expTabHi, expTabLo).
-	exp8Log2e  = 0x1.715476p+03 // float32(8·log2 e)
-	expShifter = 0x1.8p23       // adding it rounds to an integer kept in the low mantissa bits
-	exp8Ln2Hi  = 0x1.62e43p-04  // float32(ln 2)/8
-	exp8Ln2Lo  = -0x1.05c61p-32 // float32(ln 2/8 − exp8Ln2Hi)
-	// Inputs are clamped to [expMin, expMax] first: exp(88.8) overflows to +Inf and
-	// exp(−104) rounds to +0, so the clamp changes no result and keeps k>>3 in [−150, 128].
-	expMax = 0x1.633334p+06 // 88.8
-	expMin = -104
-	// e^r ≈ 1 + r + r²·(½ + r/6 + r²/24) on |r| ≤ ln2/16: relative error 1.4e-9
-	// before rounding (0.02 ULP).
-	expC1 = 0x1.555556p-03 // float32(1/6)
-	expC2 = 0x1.555556p-05 // float32(1/24)
-
-	// log: x = 2^e·m with m in [√½, √2), f = m − 1; log x = e·ln2 + f + f²·Q(f).
-	logSqrtHalfBits = 0x3f3504f3     // float32(√½)
-	logLn2Hi        = 0x1.62e4p-01   // ln 2 to 15 bits: e·logLn2Hi is exact for |e| < 256
-	logLn2Lo        = 0x1.7f7d1cp-20 // float32(ln 2 − logLn2Hi)
-	// Q(f) ≈ (log1p(f) − f)/f² on [√½−1, √2−1]: relative error of f²·Q against
-	// log1p(f) is 4.1e-9 before rounding.
-	logC0 = -0x1.fffff8p-02
-	logC1 = 0x1.55555p-02
-	logC2 = -0x1.000428p-02
-	logC3 = 0x1.99a3f4p-03
-	logC4 = -0x1.542748p-03
-	logC5 = 0x1.22715ap-03
-	logC6 = -0x1.0f387ap-03
-	logC7 = 0x1.084a9ap-03
-	logC8 = -0x1.38302p-04
-
-	// tanh: |x| < tanhSmall uses x + x³·P(x²); above it 1 − 2/(e^{2|x|} + 1).
-	// tanh(x) rounds to 1 for |x| > 9.01, so |x| is clamped to tanhMax (no Inf, and the
-	// exponent of e^{2|x|} stays small enough to be scaled in one step).
-	tanhSmall = 0x1.2p-01 // 0.5625
-	tanhMax   = 10
-	// P(t) ≈ (tanh √t − √t)/t^{3/2} on t in [0, 0.5625²]: relative error 1.3e-9.
-	tanhC0 = -0x1.555548p-02
-	tanhC1 = 0x1.110c72p-03
-	tanhC2 = -0x1.b90946p-05
-	tanhC3 = 0x1.582fbp-06
-	tanhC4 = -0x1.95001cp-08
-)
+// The constants (exp8Log2e, logC0, tanhMax, …) are generated into vecmath_consts.go
+// from the one table in asm/_gen/consts.go, which also writes the bit patterns the
+// .s files use; the table says how each was derived.
 
 // fmaf returns a·b + c rounded once to float32, as the hardware FMA does. The
 // product is exact in float64 and the sum is rounded to odd in float64 (nearest,
@@ -87,14 +42,6 @@ func fmaf(a, b, c float32) float32 {
 	}
 	return float32(s)
 }
-
-// expTabHi[j] + expTabLo[j] = 2^(j/8) to 48 bits.
-var (
-	expTabHi = [8]float32{0x1p+00, 0x1.172b84p+00, 0x1.306fep+00, 0x1.4bfdaep+00,
-		0x1.6a09e6p+00, 0x1.8ace54p+00, 0x1.ae89fap+00, 0x1.d5818ep+00}
-	expTabLo = [8]float32{0, -0x1.c15742p-27, 0x1.4636e2p-25, -0x1.593abcp-25,
-		0x1.9fcef4p-26, 0x1.15506ep-27, -0x1.a94b14p-26, -0x1.822dbcp-27}
-)
 
 // expParts returns p ≈ e^x/2^n in [0.95, 1.92] and n, for x already clamped to
 // [expMin, expMax] (or NaN, which makes p NaN): k = round(8x·log2e),
@@ -257,10 +204,8 @@ func TanhGeneric(dst, src []float32) {
 //
 //	gelu(x) = ½·x·(1 + tanh(u)),  u = √(2/π)·(x + 0.044715·x³)
 //	gelu'(x) = ½·(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)
-const (
-	geluK0 = 0.7978845608028654 // √(2/π)
-	geluK1 = 0.044715
-)
+//
+// geluK0, geluK1 and geluK1x3 are those numbers rounded to float32.
 
 // GeluGeneric computes dst[i] = gelu(src[i]) for i < len(dst), with Tanh32 for the
 // tanh. dst may be src.
@@ -273,15 +218,12 @@ func GeluGeneric(dst, src []float32) {
 	}
 }
 
-// geluBwdMax bounds |x| in GeluBackwardGeneric: beyond it tanh u is exactly ±1, so
-// gelu'(x) is exactly 1 or 0 either way, and the clamp keeps x² finite (without it
-// x = ±Inf, or |x| > 1.8e19, would give sech²·du = 0·Inf = NaN).
-const geluBwdMax = 10
-
 // GeluBackwardGeneric computes dx[i] += gelu'(x[i])·dy[i] for i < len(dx) (the
 // gradient accumulates, as in llm.c), with Tanh32 for the tanh. len(x), len(dy) ≥
 // len(dx). Per element, with x clamped to [−10, 10] (NaN passes) and every operation
-// rounded to float32:
+// rounded to float32 (beyond ±10 tanh u is exactly ±1, so gelu'(x) is exactly 1 or 0
+// either way, and the clamp keeps x² finite: without it x = ±Inf, or |x| > 1.8e19,
+// would give sech²·du = 0·Inf = NaN):
 //
 //	x2 = x·x; u = k0·fma(k1, x2·x, x); t = tanh u; sech2 = 1 − t·t
 //	du = k0·fma(3·k1, x2, 1); g = fma((½x)·sech2, du, ½(1 + t)); dx += g·dy
@@ -293,12 +235,12 @@ const geluBwdMax = 10
 func GeluBackwardGeneric(dx, x, dy []float32) {
 	x, dy = x[:len(dx)], dy[:len(dx)]
 	for i, v := range x {
-		v = min(max(v, -geluBwdMax), geluBwdMax)
+		v = min(max(v, geluBwdMin), tanhMax)
 		x2 := float32(v * v)
 		u := float32(geluK0 * fmaf(geluK1, float32(x2*v), v))
 		t := Tanh32(u)
 		sech2 := 1 - float32(t*t)
-		du := float32(geluK0 * fmaf(3*geluK1, x2, 1))
+		du := float32(geluK0 * fmaf(geluK1x3, x2, 1))
 		g := fmaf(float32(float32(0.5*v)*sech2), du, 0.5*(1+t))
 		dx[i] += float32(g * dy[i])
 	}
