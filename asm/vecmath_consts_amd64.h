@@ -2,170 +2,168 @@
 
 // The constants of vecmath_amd64.s (the table in asm/_gen/consts.go).
 //
-// VM_CONST8(name, bits): name<>(SB) is a 32-byte vector holding bits in every
-// float32 lane (bits2 is the pair of lanes, written as one 64-bit word).
-#define VM_CONST8(name, bits2) \
-	DATA  name<>+0(SB)/8, $bits2 \
-	DATA  name<>+8(SB)/8, $bits2 \
-	DATA  name<>+16(SB)/8, $bits2 \
-	DATA  name<>+24(SB)/8, $bits2 \
+// VM_TABLE8(name, l0, …, l7): name<>(SB) is the 32-byte vector of float32 lanes
+// l0..l7; VM_BCAST(name, bits) the one with bits in every lane.
+#define VM_TABLE8(name, l0, l1, l2, l3, l4, l5, l6, l7) \
+	DATA  name<>+0(SB)/4, $l0 \
+	DATA  name<>+4(SB)/4, $l1 \
+	DATA  name<>+8(SB)/4, $l2 \
+	DATA  name<>+12(SB)/4, $l3 \
+	DATA  name<>+16(SB)/4, $l4 \
+	DATA  name<>+20(SB)/4, $l5 \
+	DATA  name<>+24(SB)/4, $l6 \
+	DATA  name<>+28(SB)/4, $l7 \
 	GLOBL name<>(SB), RODATA|NOPTR, $32
 
-// VM_TABLE8(name, w0, w1, w2, w3): name<>(SB) holds 8 float32 lanes, two per word.
-#define VM_TABLE8(name, w0, w1, w2, w3) \
-	DATA  name<>+0(SB)/8, $w0 \
-	DATA  name<>+8(SB)/8, $w1 \
-	DATA  name<>+16(SB)/8, $w2 \
-	DATA  name<>+24(SB)/8, $w3 \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
+#define VM_BCAST(name, bits) VM_TABLE8(name, bits, bits, bits, bits, bits, bits, bits, bits)
 
 // vmOne: 1.0
-VM_CONST8(vmOne, 0x3f8000003f800000)
+VM_BCAST(vmOne, 0x3f800000)
 
 // vmTwo: 2.0
-VM_CONST8(vmTwo, 0x4000000040000000)
+VM_BCAST(vmTwo, 0x40000000)
 
 // vmHalf: 0.5
-VM_CONST8(vmHalf, 0x3f0000003f000000)
+VM_BCAST(vmHalf, 0x3f000000)
 
 // vmAbsMask: clears the sign bit
-VM_CONST8(vmAbsMask, 0x7fffffff7fffffff)
+VM_BCAST(vmAbsMask, 0x7fffffff)
 
 // vmSignMask: the sign bit
-VM_CONST8(vmSignMask, 0x8000000080000000)
+VM_BCAST(vmSignMask, 0x80000000)
 
 // vmBias127: int32 127, the exponent bias
-VM_CONST8(vmBias127, 0x0000007f0000007f)
+VM_BCAST(vmBias127, 0x0000007f)
 
 // exp8Log2e: float32(8·log2 e)
-VM_CONST8(exp8Log2e, 0x4138aa3b4138aa3b)
+VM_BCAST(exp8Log2e, 0x4138aa3b)
 
 // expShifter: 0x1.8p23: adding it rounds to an integer kept in the low mantissa bits
-VM_CONST8(expShifter, 0x4b4000004b400000)
+VM_BCAST(expShifter, 0x4b400000)
 
 // exp8Ln2Hi: float32(ln 2)/8
-VM_CONST8(exp8Ln2Hi, 0x3db172183db17218)
+VM_BCAST(exp8Ln2Hi, 0x3db17218)
 
 // exp8Ln2Lo: float32(ln 2/8 − exp8Ln2Hi)
-VM_CONST8(exp8Ln2Lo, 0xaf82e308af82e308)
+VM_BCAST(exp8Ln2Lo, 0xaf82e308)
 
 // expMax: 88.8, the upper clamp
-VM_CONST8(expMax, 0x42b1999a42b1999a)
+VM_BCAST(expMax, 0x42b1999a)
 
 // expMin: −104, the lower clamp
-VM_CONST8(expMin, 0xc2d00000c2d00000)
+VM_BCAST(expMin, 0xc2d00000)
 
 // expC1: float32(1/6)
-VM_CONST8(expC1, 0x3e2aaaab3e2aaaab)
+VM_BCAST(expC1, 0x3e2aaaab)
 
 // expC2: float32(1/24)
-VM_CONST8(expC2, 0x3d2aaaab3d2aaaab)
+VM_BCAST(expC2, 0x3d2aaaab)
 
 // expExpMask: sign and exponent field
-VM_CONST8(expExpMask, 0xff800000ff800000)
+VM_BCAST(expExpMask, 0xff800000)
 
 // expFastMax: bits of 87.0: |x| ≤ 87 gives a normal result
-VM_CONST8(expFastMax, 0x42ae000042ae0000)
+VM_BCAST(expFastMax, 0x42ae0000)
 
 // expTabHi: 2^(j/8) = expTabHi[j] + expTabLo[j] to 48 bits, j = 0..7
-VM_TABLE8(expTabHi, 0x3f8b95c23f800000, 0x3fa5fed73f9837f0, 0x3fc5672a3fb504f3, 0x3feac0c73fd744fd)
+VM_TABLE8(expTabHi, 0x3f800000, 0x3f8b95c2, 0x3f9837f0, 0x3fa5fed7, 0x3fb504f3, 0x3fc5672a, 0x3fd744fd, 0x3feac0c7)
 
 // expTabLo: 2^(j/8) − expTabHi[j], rounded to float32
-VM_TABLE8(expTabLo, 0xb260aba100000000, 0xb32c9d5e33231b71, 0x320aa83732cfe77a, 0xb24116deb2d4a58a)
+VM_TABLE8(expTabLo, 0x00000000, 0xb260aba1, 0x33231b71, 0xb32c9d5e, 0x32cfe77a, 0x320aa837, 0xb2d4a58a, 0xb24116de)
 
 // logNormalSpan: bits(MaxFloat32) − bits(min normal): x is a positive normal number exactly when bits(x) − 0x800000, as unsigned, is at most this
 DATA  logNormalSpan<>+0(SB)/4, $0x7effffff
 GLOBL logNormalSpan<>(SB), RODATA|NOPTR, $4
 
 // logSqrtHalf: bits of float32(√½)
-VM_CONST8(logSqrtHalf, 0x3f3504f33f3504f3)
+VM_BCAST(logSqrtHalf, 0x3f3504f3)
 
 // logMant: mantissa field
-VM_CONST8(logMant, 0x007fffff007fffff)
+VM_BCAST(logMant, 0x007fffff)
 
 // logMinNormal: bits of the smallest normal
-VM_CONST8(logMinNormal, 0x0080000000800000)
+VM_BCAST(logMinNormal, 0x00800000)
 
 // logInfBits: bits of +Inf
-VM_CONST8(logInfBits, 0x7f8000007f800000)
+VM_BCAST(logInfBits, 0x7f800000)
 
 // logTwo23: 2^23, the scale of subnormal inputs
-VM_CONST8(logTwo23, 0x4b0000004b000000)
+VM_BCAST(logTwo23, 0x4b000000)
 
 // logMinus23: int32 −23
-VM_CONST8(logMinus23, 0xffffffe9ffffffe9)
+VM_BCAST(logMinus23, 0xffffffe9)
 
 // logNaN: quiet NaN
-VM_CONST8(logNaN, 0x7fc000007fc00000)
+VM_BCAST(logNaN, 0x7fc00000)
 
 // logNegInf: −Inf
-VM_CONST8(logNegInf, 0xff800000ff800000)
+VM_BCAST(logNegInf, 0xff800000)
 
 // logLn2Hi: ln 2 to 15 bits: e·logLn2Hi is exact for |e| < 256
-VM_CONST8(logLn2Hi, 0x3f3172003f317200)
+VM_BCAST(logLn2Hi, 0x3f317200)
 
 // logLn2Lo: float32(ln 2 − logLn2Hi)
-VM_CONST8(logLn2Lo, 0x35bfbe8e35bfbe8e)
+VM_BCAST(logLn2Lo, 0x35bfbe8e)
 
 // logC0: Q's coefficient of f⁰
-VM_CONST8(logC0, 0xbefffffcbefffffc)
+VM_BCAST(logC0, 0xbefffffc)
 
 // logC1: Q's coefficient of f¹
-VM_CONST8(logC1, 0x3eaaaaa83eaaaaa8)
+VM_BCAST(logC1, 0x3eaaaaa8)
 
 // logC2: Q's coefficient of f²
-VM_CONST8(logC2, 0xbe800214be800214)
+VM_BCAST(logC2, 0xbe800214)
 
 // logC3: Q's coefficient of f³
-VM_CONST8(logC3, 0x3e4cd1fa3e4cd1fa)
+VM_BCAST(logC3, 0x3e4cd1fa)
 
 // logC4: Q's coefficient of f⁴
-VM_CONST8(logC4, 0xbe2a13a4be2a13a4)
+VM_BCAST(logC4, 0xbe2a13a4)
 
 // logC5: Q's coefficient of f⁵
-VM_CONST8(logC5, 0x3e1138ad3e1138ad)
+VM_BCAST(logC5, 0x3e1138ad)
 
 // logC6: Q's coefficient of f⁶
-VM_CONST8(logC6, 0xbe079c3dbe079c3d)
+VM_BCAST(logC6, 0xbe079c3d)
 
 // logC7: Q's coefficient of f⁷
-VM_CONST8(logC7, 0x3e04254d3e04254d)
+VM_BCAST(logC7, 0x3e04254d)
 
 // logC8: Q's coefficient of f⁸
-VM_CONST8(logC8, 0xbd9c1810bd9c1810)
+VM_BCAST(logC8, 0xbd9c1810)
 
 // tanhSmall: 0.5625
-VM_CONST8(tanhSmall, 0x3f1000003f100000)
+VM_BCAST(tanhSmall, 0x3f100000)
 
 // tanhMax: 10, the clamp of |x| (and the upper clamp of GELU')
-VM_CONST8(tanhMax, 0x4120000041200000)
+VM_BCAST(tanhMax, 0x41200000)
 
 // tanhC0: P's coefficient of t⁰
-VM_CONST8(tanhC0, 0xbeaaaaa4beaaaaa4)
+VM_BCAST(tanhC0, 0xbeaaaaa4)
 
 // tanhC1: P's coefficient of t¹
-VM_CONST8(tanhC1, 0x3e0886393e088639)
+VM_BCAST(tanhC1, 0x3e088639)
 
 // tanhC2: P's coefficient of t²
-VM_CONST8(tanhC2, 0xbd5c84a3bd5c84a3)
+VM_BCAST(tanhC2, 0xbd5c84a3)
 
 // tanhC3: P's coefficient of t³
-VM_CONST8(tanhC3, 0x3cac17d83cac17d8)
+VM_BCAST(tanhC3, 0x3cac17d8)
 
 // tanhC4: P's coefficient of t⁴
-VM_CONST8(tanhC4, 0xbbca800ebbca800e)
+VM_BCAST(tanhC4, 0xbbca800e)
 
 // geluK0: float32(√(2/π))
-VM_CONST8(geluK0, 0x3f4c422a3f4c422a)
+VM_BCAST(geluK0, 0x3f4c422a)
 
 // geluK1: float32(0.044715)
-VM_CONST8(geluK1, 0x3d3727133d372713)
+VM_BCAST(geluK1, 0x3d372713)
 
 // geluK1x3: float32(3·0.044715), in gelu'
-VM_CONST8(geluK1x3, 0x3e095d4f3e095d4f)
+VM_BCAST(geluK1x3, 0x3e095d4f)
 
 // geluBwdMin: −10, the lower clamp of GELU' (the upper is tanhMax)
-VM_CONST8(geluBwdMin, 0xc1200000c1200000)
+VM_BCAST(geluBwdMin, 0xc1200000)
 
 // vmTailMask: 8 lanes of all ones, then 8 of zeros; the mask of the first r < 8
 // lanes is the 32 bytes at offset 4·(8 − r).

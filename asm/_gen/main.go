@@ -73,24 +73,15 @@ func amd64File() []byte {
 	b.WriteString(`
 // The constants of vecmath_amd64.s (the table in asm/_gen/consts.go).
 //
-// VM_CONST8(name, bits): name<>(SB) is a 32-byte vector holding bits in every
-// float32 lane (bits2 is the pair of lanes, written as one 64-bit word).
-#define VM_CONST8(name, bits2) \
-	DATA  name<>+0(SB)/8, $bits2 \
-	DATA  name<>+8(SB)/8, $bits2 \
-	DATA  name<>+16(SB)/8, $bits2 \
-	DATA  name<>+24(SB)/8, $bits2 \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
-
-// VM_TABLE8(name, w0, w1, w2, w3): name<>(SB) holds 8 float32 lanes, two per word.
-#define VM_TABLE8(name, w0, w1, w2, w3) \
-	DATA  name<>+0(SB)/8, $w0 \
-	DATA  name<>+8(SB)/8, $w1 \
-	DATA  name<>+16(SB)/8, $w2 \
-	DATA  name<>+24(SB)/8, $w3 \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
-
+// VM_TABLE8(name, l0, …, l7): name<>(SB) is the 32-byte vector of float32 lanes
+// l0..l7; VM_BCAST(name, bits) the one with bits in every lane.
+#define VM_TABLE8(name, l0, l1, l2, l3, l4, l5, l6, l7) \
 `)
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&b, "\tDATA  name<>+%d(SB)/4, $l%d \\\n", 4*i, i)
+	}
+	b.WriteString("\tGLOBL name<>(SB), RODATA|NOPTR, $32\n\n")
+	b.WriteString("#define VM_BCAST(name, bits) VM_TABLE8(name, bits, bits, bits, bits, bits, bits, bits, bits)\n\n")
 	for _, c := range consts {
 		if c.where&amd64 == 0 {
 			continue
@@ -98,28 +89,25 @@ func amd64File() []byte {
 		fmt.Fprintf(&b, "// %s: %s\n", c.name, c.meaning)
 		switch {
 		case c.table != nil:
-			w := pairs(c.table)
-			fmt.Fprintf(&b, "VM_TABLE8(%s, %s, %s, %s, %s)\n", c.name, w[0], w[1], w[2], w[3])
+			fmt.Fprintf(&b, "VM_TABLE8(%s", c.name)
+			for _, l := range c.table {
+				fmt.Fprintf(&b, ", 0x%08x", l)
+			}
+			b.WriteString(")\n")
 		case c.where&scalar != 0:
 			fmt.Fprintf(&b, "DATA  %s<>+0(SB)/4, $0x%08x\n", c.name, c.bits)
 			fmt.Fprintf(&b, "GLOBL %s<>(SB), RODATA|NOPTR, $4\n", c.name)
 		default:
-			fmt.Fprintf(&b, "VM_CONST8(%s, %s)\n", c.name, pairs([]uint32{c.bits, c.bits})[0])
+			fmt.Fprintf(&b, "VM_BCAST(%s, 0x%08x)\n", c.name, c.bits)
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString(`// vmTailMask: 8 lanes of all ones, then 8 of zeros; the mask of the first r < 8
-// lanes is the 32 bytes at offset 4·(8 − r).
-DATA  vmTailMask<>+0(SB)/8, $-1
-DATA  vmTailMask<>+8(SB)/8, $-1
-DATA  vmTailMask<>+16(SB)/8, $-1
-DATA  vmTailMask<>+24(SB)/8, $-1
-DATA  vmTailMask<>+32(SB)/8, $0
-DATA  vmTailMask<>+40(SB)/8, $0
-DATA  vmTailMask<>+48(SB)/8, $0
-DATA  vmTailMask<>+56(SB)/8, $0
-GLOBL vmTailMask<>(SB), RODATA|NOPTR, $64
-`)
+	b.WriteString("// vmTailMask: 8 lanes of all ones, then 8 of zeros; the mask of the first r < 8\n")
+	b.WriteString("// lanes is the 32 bytes at offset 4·(8 − r).\n")
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&b, "DATA  vmTailMask<>+%d(SB)/8, $%d\n", 8*i, -(1 - i/4))
+	}
+	b.WriteString("GLOBL vmTailMask<>(SB), RODATA|NOPTR, $64\n")
 	return b.Bytes()
 }
 
