@@ -8,3 +8,14 @@
 	SHLL  CX, AX \
 	DECL  AX \
 	KMOVW AX, K1
+
+// L1_512_HSUM_Z0: X0 ← the sum of the 16 lanes of Z0. Clobbers Z1.
+#define L1_512_HSUM_Z0 \
+	VEXTRACTF64X4 $1, Z0, Y1 \
+	VADDPS        Y1, Y0, Y0 \
+	VEXTRACTF128  $1, Y0, X1 \
+	VADDPS        X1, X0, X0 \
+	VMOVHLPS      X0, X1, X1 \
+	VADDPS        X1, X0, X0 \
+	VMOVSHDUP     X0, X1 \
+	VADDSS        X1, X0, X0

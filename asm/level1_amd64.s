@@ -395,17 +395,6 @@ max_exact_done:
 // The element-wise kernels use the AVX2 kernels' instructions and operand order, so
 // their results (NaN payloads included) are those of the AVX2 kernels bit for bit.
 
-// L1_512_HSUM_Z0: X0 ← the sum of the 16 lanes of Z0. Clobbers Z1.
-#define L1_512_HSUM_Z0 \
-	VEXTRACTF64X4 $1, Z0, Y1 \
-	VADDPS        Y1, Y0, Y0 \
-	VEXTRACTF128  $1, Y0, X1 \
-	VADDPS        X1, X0, X0 \
-	VMOVHLPS      X0, X1, X1 \
-	VADDPS        X1, X0, X0 \
-	VMOVSHDUP     X0, X1 \
-	VADDSS        X1, X0, X0
-
 // func DotAVX512(x, y []float32) float32
 TEXT ·DotAVX512(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), SI

@@ -65,10 +65,11 @@ var decodePool = sync.Pool{New: func() any { return new(DecodeWorkspace) }}
 // j ≤ i + Nk − Nq), without the row statistics; o.Dropout must be 0.
 //
 // Each head streams once over its keys in blocks that stay in L1: the block's scores
-// (or logits) for every query, an online-softmax update for exp-family kernels (a
-// running sum for the others), then the weighted sum of the block's values. Keys that
-// a query may not see are not read for it, so padding rows of a cache may hold
-// anything. Decode runs on the calling goroutine (callers parallelize over
+// (or logits) for every query (simd.DotRows for the dot-product and feature kernels),
+// an online-softmax update for exp-family kernels (a running sum for the others), then
+// the weighted sum of the block's values (simd.AxpyRows). The scores of keys a query
+// may not see are discarded and their values never read, so padding rows of a cache
+// may hold anything, NaN included. Decode runs on the calling goroutine (callers parallelize over
 // hypotheses if they want to) and does not allocate once ws has grown; ws may be nil
 // (pooled). With Nk = 0, or every key masked, a normalized row is zero.
 func Decode(o *Options, B, H, Nq, Nk, D int, q []float32, qs Strides, k, v []float32, kvs Strides,
@@ -204,23 +205,35 @@ func (dc *decoder) block(q []float32, ldq int, k, v []float32, ldk, j0, nc int, 
 		qi := q[i*ldq : i*ldq+d]
 		vis := dc.visible(i, j0, nc)
 		row := dc.s[i*dc.blk : i*dc.blk+vis]
-		for j := range row {
-			if mask != nil && !mask[j0+j] {
-				row[j] = fill
-				continue
+		switch z.kind {
+		case kEDP, kRBF, kPoly, kTaylor:
+			if vis > 0 {
+				simd.DotRows(qi, k, ldk, row)
 			}
-			kj := k[j*ldk : j*ldk+d]
-			switch z.kind {
-			case kEDP:
-				row[j] = g * simd.Dot(qi, kj)
-			case kRBF:
-				row[j] = g*simd.Dot(qi, kj) - (g/2*dc.qn[i] + g/2*dc.kn[j])
-			case kPoly, kTaylor:
-				row[j] = z.dotValue(g * simd.Dot(qi, kj))
-			case kLinear, kFavor:
-				row[j] = simd.Dot(dc.fq[i*f:(i+1)*f], dc.fk[j*f:(j+1)*f])
-			default:
-				row[j] = z.pairScore(g, qi, kj)
+			for j, x := range row {
+				switch z.kind {
+				case kEDP:
+					row[j] = g * x
+				case kRBF:
+					row[j] = g*x - (g/2*dc.qn[i] + g/2*dc.kn[j])
+				default:
+					row[j] = z.dotValue(g * x)
+				}
+			}
+		case kLinear, kFavor:
+			if vis > 0 {
+				simd.DotRows(dc.fq[i*f:(i+1)*f], dc.fk, f, row)
+			}
+		default:
+			for j := range row {
+				row[j] = z.pairScore(g, qi, k[j*ldk:j*ldk+d])
+			}
+		}
+		if mask != nil {
+			for j := range row {
+				if !mask[j0+j] {
+					row[j] = fill
+				}
 			}
 		}
 		acc := dc.acc[i*d : i*d+d]
@@ -229,11 +242,19 @@ func (dc *decoder) block(q []float32, ldq int, k, v []float32, ldk, j0, nc int, 
 		} else {
 			dc.l[i] += simd.Sum(row)
 		}
-		for j, p := range row {
+		// Weighted sum of the visible values, in runs of unmasked keys (a masked row of
+		// V is not read: it may hold anything).
+		for j := 0; j < len(row); {
 			if mask != nil && !mask[j0+j] {
+				j++
 				continue
 			}
-			simd.Axpy(p, v[j*ldk:j*ldk+d], acc)
+			e := j + 1
+			for e < len(row) && (mask == nil || mask[j0+e]) {
+				e++
+			}
+			simd.AxpyRows(row[j:e], v[j*ldk:], ldk, acc)
+			j = e
 		}
 	}
 }

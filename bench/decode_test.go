@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/kernelmachines/bkm/attention"
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// One-query attention (attention.Decode): one decoding step of H = 8 heads of dimension
+// 64 against a cache of Nk keys, one query per head, 1 thread. Decode is memory-bound,
+// so each benchmark also times, in the same loop on the same buffers, one read of the
+// K and V bytes (simd.Sum over K, then over V: a streaming read at the level-1
+// kernels' speed) and reports
+//
+//	step-ns  the time of one Decode call
+//	read-ns  the time of reading K and V once
+//	ratio    step-ns / read-ns (the bar: ≤ 1.5)
+//
+// The two alternate within one iteration, so both see the same cache state: warm at
+// Nk = 128 (K+V = 512 KiB, within L2), L3 at 1024 and 4096 (4 and 16 MiB), and memory
+// at 32768 (128 MiB, beyond L3). ns/op is the sum of both.
+
+var decodeLengths = []int{128, 1024, 4096, 32768}
+
+func BenchmarkDecodeAttention(b *testing.B) {
+	const H, D = 8, 64
+	defer simd.SetThreads(simd.Threads())
+	simd.SetThreads(1)
+	for _, kern := range []string{"edp", "rbf", "laplace", "poly2", "linear"} {
+		for _, Nk := range decodeLengths {
+			b.Run(fmt.Sprintf("%s/H=%d/D=%d/Nk=%d", kern, H, D, Nk), func(b *testing.B) {
+				k, err := attention.ByName(kern, D)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r := rand.New(rand.NewPCG(3, 4))
+				kc, vc, q := randomMatrix(r, H*Nk*D), randomMatrix(r, H*Nk*D), randomMatrix(r, H*D)
+				out := make([]float32, H*D)
+				o := &attention.Options{Kernel: k}
+				ws := &attention.DecodeWorkspace{}
+				step := func() {
+					attention.Decode(o, 1, H, 1, Nk, D, q, attention.DenseStrides(H, 1, D), kc, vc,
+						attention.DenseStrides(H, Nk, D), out, attention.DenseStrides(H, 1, D), ws)
+				}
+				var sink float32
+				read := func() { sink += simd.Sum(kc) + simd.Sum(vc) }
+				step()
+				read()
+				b.ReportAllocs()
+				b.ResetTimer()
+				var tStep, tRead time.Duration
+				for i := 0; i < b.N; i++ {
+					t0 := time.Now()
+					step()
+					t1 := time.Now()
+					read()
+					tRead += time.Since(t1)
+					tStep += t1.Sub(t0)
+				}
+				b.ReportMetric(float64(tStep.Nanoseconds())/float64(b.N), "step-ns")
+				b.ReportMetric(float64(tRead.Nanoseconds())/float64(b.N), "read-ns")
+				b.ReportMetric(float64(tStep)/float64(tRead), "ratio")
+				b.ReportMetric(float64(2*H*Nk*D*4)/(float64(tStep.Nanoseconds())/float64(b.N)), "stepGB/s")
+				if sink == 1e30 {
+					b.Log(sink)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkDecoderAttention: the self-attention of one step of train's Decoder, beam 4,
+// H = 8, D = 64, a cache allocated for 512 positions and filled to t, queries inside
+// the fused [beam, 3·C] QKV rows. "perhead" is the path the Decoder took before
+// attention.Decode (one Forward call per hypothesis and head over the cache prefix);
+// "decode" is one Decode call over all of them, as the Decoder does now.
+func BenchmarkDecoderAttention(b *testing.B) {
+	const beam, H, D, maxLen = 4, 8, 64, 512
+	const C = H * D
+	defer simd.SetThreads(simd.Threads())
+	simd.SetThreads(1)
+	r := rand.New(rand.NewPCG(5, 6))
+	kc, vc := randomMatrix(r, beam*H*maxLen*D), randomMatrix(r, beam*H*maxLen*D)
+	qkv := randomMatrix(r, beam*3*C)
+	out := make([]float32, beam*C)
+	st := make([]float32, 1)
+	o := &attention.Options{Kernel: attention.EDP()}
+	for _, t := range []int{16, 64, 256} {
+		b.Run(fmt.Sprintf("perhead/beam=%d/t=%d", beam, t), func(b *testing.B) {
+			ws := attention.NewWorkspace()
+			for i := 0; i < b.N; i++ {
+				for hyp := 0; hyp < beam; hyp++ {
+					for h := 0; h < H; h++ {
+						base := (hyp*H + h) * maxLen * D
+						n := t * D
+						attention.Forward(o, 1, 1, 1, t, D, qkv[hyp*3*C+h*D:hyp*3*C+(h+1)*D], kc[base:base+n], vc[base:base+n],
+							out[hyp*C+h*D:hyp*C+(h+1)*D], st, ws)
+					}
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("decode/beam=%d/t=%d", beam, t), func(b *testing.B) {
+			ws := &attention.DecodeWorkspace{}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				attention.Decode(o, beam, H, 1, t, D, qkv, attention.Strides{Batch: 3 * C, Head: D, Row: D}, kc, vc,
+					attention.Strides{Batch: H * maxLen * D, Head: maxLen * D, Row: D}, out,
+					attention.Strides{Batch: C, Head: D, Row: D}, ws)
+			}
+		})
+	}
+}

@@ -1,0 +1,69 @@
+package simd
+
+import "fmt"
+
+// checkRows panics unless rows rows of width n with stride ld fit in a slice of length
+// have.
+func checkRows(fn, name string, rows, n, ld, have int) {
+	if ld < n {
+		panic(fmt.Sprintf("simd: %s: ld%s = %d < %d", fn, name, ld, n))
+	}
+	if rows > 0 && have < (rows-1)*ld+n {
+		panic(fmt.Sprintf("simd: %s: len(%s) = %d < %d needed for %d rows of %d with stride %d",
+			fn, name, have, (rows-1)*ld+n, rows, n, ld))
+	}
+}
+
+// rowsPerCall bounds the rows of one assembly call to about chunk floats.
+func rowsPerCall(n int) int { return max(1, chunk/max(n, 1)) }
+
+// DotRows computes s[j] = Σ_l q[l]·k[j·ldk + l] for j < len(s), l < len(q): q against
+// len(s) rows of the row-major k (stride ldk ≥ len(q)), as one-query attention scores
+// a block of keys. It panics if k is too short.
+func DotRows(q, k []float32, ldk int, s []float32) {
+	n := len(q)
+	checkRows("DotRows", "k", len(s), n, ldk, len(k))
+	if n == 0 {
+		clear(s)
+		return
+	}
+	if active.dotRows == nil {
+		for j := range s {
+			s[j] = active.dot(q, k[j*ldk:j*ldk+n])
+		}
+		return
+	}
+	for step := rowsPerCall(n); len(s) > 0; {
+		r := min(step, len(s))
+		active.dotRows(q, k, ldk, s[:r])
+		s = s[r:]
+		if len(s) > 0 {
+			k = k[r*ldk:]
+		}
+	}
+}
+
+// AxpyRows computes o[l] += Σ_j p[j]·v[j·ldv + l] for l < len(o), j < len(p): o plus
+// the combination of len(p) rows of the row-major v (stride ldv ≥ len(o)) with weights
+// p, as one-query attention sums a block of values. It panics if v is too short.
+func AxpyRows(p, v []float32, ldv int, o []float32) {
+	n := len(o)
+	checkRows("AxpyRows", "v", len(p), n, ldv, len(v))
+	if n == 0 {
+		return
+	}
+	if active.axpyRows == nil {
+		for j, a := range p {
+			active.axpy(a, v[j*ldv:j*ldv+n], o)
+		}
+		return
+	}
+	for step := rowsPerCall(n); len(p) > 0; {
+		r := min(step, len(p))
+		active.axpyRows(p[:r], v, ldv, o)
+		p = p[r:]
+		if len(p) > 0 {
+			v = v[r*ldv:]
+		}
+	}
+}
