@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kernelmachines/bkm/asm"
+	"github.com/kernelmachines/bkm/internal/par"
 )
 
 // impl is one implementation of every routine simd dispatches: the pure-Go twins
@@ -125,7 +126,7 @@ func Implementations() []string {
 
 // MaxThreads is the most goroutines one parallel call can use (a GEMM splits into at
 // most this many parts); SetThreads clamps larger counts to it.
-const MaxThreads = maxParts
+const MaxThreads = par.MaxWorkers
 
 // SetThreads sets how many goroutines the parallel routines (GEMM) may use; n ≤ 0
 // restores the default, GOMAXPROCS, and n > MaxThreads is clamped to MaxThreads

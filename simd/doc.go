@@ -15,7 +15,7 @@
 // panic with a message naming the argument, as gonum's BLAS does. Hot paths do not
 // allocate in steady state.
 //
-// Imports: package asm of bkm, golang.org/x/sys/cpu, github.com/klauspost/cpuid/v2
-// and the standard library. It is the only package that knows which instruction set
-// runs.
+// Imports: packages asm and internal/par (the worker pool) of bkm,
+// golang.org/x/sys/cpu, github.com/klauspost/cpuid/v2 and the standard library. It is
+// the only package that knows which instruction set runs.
 package simd

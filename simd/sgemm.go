@@ -2,11 +2,9 @@ package simd
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
-	"time"
 	"unsafe"
+
+	"github.com/kernelmachines/bkm/internal/par"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices, where
@@ -160,24 +158,17 @@ type gemmBuffers struct {
 // make steady-state calls allocate them again (seen with -benchmem as B/op > 0 on
 // parallel calls). It holds at most 16 sets (about 37 MiB), enough for 16 calls
 // running at once; more concurrent calls allocate and then drop their extra sets.
-var gemmFree = make(chan *gemmBuffers, 16)
+var gemmFree = par.NewFreeList[gemmBuffers](16)
 
-func putBuffers(v *gemmBuffers) {
-	select {
-	case gemmFree <- v:
-	default:
-	}
-}
+func putBuffers(v *gemmBuffers) { gemmFree.Put(v) }
 
 // getBuffers returns packing buffers big enough for an mc×kc block of A and a kc×nc
 // block of B (both rounded up to whole tiles).
 func getBuffers(im *impl, mc, nc, kc int) *gemmBuffers {
 	needA := kc * roundUp(mc, im.mr)
 	needB := kc * roundUp(nc, im.nr)
-	var v *gemmBuffers
-	select {
-	case v = <-gemmFree:
-	default:
+	v := gemmFree.Get()
+	if v == nil {
 		v = new(gemmBuffers)
 	}
 	// Grow to the implementation's full blocks, so that one buffer serves every size.
@@ -223,99 +214,49 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 		sgemmSerial(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	parts = min(parts, maxParts)
 	call := getCall()
-	call.gen++
-	gen := call.gen
-	call.im, call.transA, call.transB, call.byRows = im, transA, transB, byRows
+	call.im, call.transA, call.transB, call.byRows, call.parts = im, transA, transB, byRows, parts
 	call.m, call.n, call.k, call.alpha, call.beta = m, n, k, alpha, beta
 	call.a, call.b, call.c, call.lda, call.ldb, call.ldc = a, b, c, lda, ldb, ldc
-	call.done.Store(0)
-	call.state.Store(uint64(gen)<<32 | uint64(parts)) // publishes the arguments
-	startWorkers(parts - 1)
-	for p := 1; p < parts; p++ {
-		gemmTasks <- gemmTask{call, gen}
-	}
-	call.work(gen)
-	// The other parts are running (they were claimed): wait for them by polling a
-	// little before parking, since parking and being woken costs far more than a
-	// short GEMM part (an idle vCPU must be woken).
-	for deadline := time.Now().Add(spinWait); call.done.Load() < int32(parts) && time.Now().Before(deadline); {
-		runtime.Gosched()
-	}
-	<-call.finished
-	call.a, call.b, call.c = nil, nil, nil
-	select {
-	case freeCalls <- call:
-	default:
-	}
+	par.Run(parts, parts, call)
+	putCall(call)
 }
 
-// maxParts bounds the parts of one call (they are counted in 16 bits of state).
-const maxParts = 1 << 10
-
-// gemmCall is one parallel Sgemm. Its parts are claimed, not assigned: the caller and
-// every worker handed the call take parts until none is left, so a worker that wakes
-// late (the machine is busy) finds the work already done instead of holding the caller
-// up. Calls are pooled; the generation in state tells a late worker that the call it
-// was handed is over (and the object possibly reused), so it touches nothing else.
+// gemmCall holds the arguments of one parallel Sgemm; its tasks are the parts, bands
+// of whole tiles of C's rows or columns. Calls are kept on a free list (like
+// gemmFree, and for the same reason) so that handing one to the pool allocates
+// nothing; the pool holds no reference to a call once par.Run returns.
 type gemmCall struct {
-	// state = generation<<32 | next part<<16 | parts, updated atomically.
-	state    atomic.Uint64
-	done     atomic.Int32  // parts finished
-	finished chan struct{} // the finisher of the last part sends once per call
-	gen      uint32        // the caller's copy of the generation
-
-	// The arguments, written before state publishes them.
 	im             *impl
 	transA, transB bool
 	byRows         bool
+	parts          int
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
 }
 
-// freeCalls keeps call objects for reuse; like gemmFree, and for the same reason, it
-// is a free list rather than a sync.Pool.
-var freeCalls = make(chan *gemmCall, 16)
+var freeCalls = par.NewFreeList[gemmCall](16)
 
 func getCall() *gemmCall {
-	select {
-	case c := <-freeCalls:
-		return c
-	default:
-		return &gemmCall{finished: make(chan struct{}, 1)}
+	if call := freeCalls.Get(); call != nil {
+		return call
 	}
+	return new(gemmCall)
 }
 
-// work claims and runs parts of generation gen of the call until none is left.
-func (g *gemmCall) work(gen uint32) {
-	for {
-		v := g.state.Load()
-		if uint32(v>>32) != gen {
-			return // a later call reuses this object
-		}
-		next, parts := int(v>>16&0xffff), int(v&0xffff)
-		if next >= parts {
-			return
-		}
-		if !g.state.CompareAndSwap(v, v+1<<16) {
-			continue
-		}
-		g.run(next, parts)
-		if int(g.done.Add(1)) == parts {
-			g.finished <- struct{}{}
-		}
-	}
+func putCall(call *gemmCall) {
+	call.a, call.b, call.c = nil, nil, nil
+	freeCalls.Put(call)
 }
 
-// run computes part p of parts: a band of whole tiles of C's rows or columns.
-func (g *gemmCall) run(p, parts int) {
-	im := g.im
+// Task computes part p: a band of whole tiles of C's rows or columns.
+func (g *gemmCall) Task(_, p int) {
+	im, parts := g.im, g.parts
 	if g.byRows {
-		tiles := (g.m + im.mr - 1) / im.mr
-		i0, i1 := tiles*p/parts*im.mr, min(g.m, tiles*(p+1)/parts*im.mr)
+		t0, t1 := par.Chunk(p, parts, (g.m+im.mr-1)/im.mr)
+		i0, i1 := t0*im.mr, min(g.m, t1*im.mr)
 		if i0 >= i1 {
 			return
 		}
@@ -328,8 +269,8 @@ func (g *gemmCall) run(p, parts int) {
 		sgemmSerial(im, g.transA, g.transB, i1-i0, g.n, g.k, g.alpha, a, g.lda, g.b, g.ldb, g.beta, g.c[i0*g.ldc:], g.ldc)
 		return
 	}
-	tiles := (g.n + im.nr - 1) / im.nr
-	j0, j1 := tiles*p/parts*im.nr, min(g.n, tiles*(p+1)/parts*im.nr)
+	t0, t1 := par.Chunk(p, parts, (g.n+im.nr-1)/im.nr)
+	j0, j1 := t0*im.nr, min(g.n, t1*im.nr)
 	if j0 >= j1 {
 		return
 	}
@@ -340,64 +281,6 @@ func (g *gemmCall) run(p, parts int) {
 		b = g.b[j0:]
 	}
 	sgemmSerial(im, g.transA, g.transB, g.m, j1-j0, g.k, g.alpha, g.a, g.lda, b, g.ldb, g.beta, g.c[j0:], g.ldc)
-}
-
-// gemmTask hands a call to a worker by value (no allocation).
-type gemmTask struct {
-	call *gemmCall
-	gen  uint32
-}
-
-// The worker pool: goroutines started on first need and kept for the life of the
-// process, serving every parallel call. Concurrent Sgemm calls share them; since the
-// caller claims parts too, progress never depends on a free worker.
-var (
-	gemmTasks     = make(chan gemmTask, 64)
-	workersMu     sync.Mutex
-	workersActive int
-)
-
-// spinWait is how long a worker polls for the next task, and a caller for its last
-// parts, before parking. Waking a parked goroutine whose thread sleeps costs tens
-// to hundreds of µs under a hypervisor — more than a whole part of a 512×512×64
-// product — while back-to-back GEMM calls (attention heads, layers) come
-// microseconds apart. runtime.Gosched between polls keeps the spinning fair to
-// other goroutines.
-const spinWait = 200 * time.Microsecond
-
-// gemmWorker serves parallel calls for the life of the process.
-func gemmWorker() {
-	for {
-		t, ok := pollTask()
-		if !ok {
-			t = <-gemmTasks
-		}
-		t.call.work(t.gen)
-	}
-}
-
-// pollTask looks for a task for up to spinWait without parking.
-func pollTask() (gemmTask, bool) {
-	deadline := time.Now().Add(spinWait)
-	for {
-		select {
-		case t := <-gemmTasks:
-			return t, true
-		default:
-		}
-		if !time.Now().Before(deadline) {
-			return gemmTask{}, false
-		}
-		runtime.Gosched()
-	}
-}
-
-func startWorkers(n int) {
-	workersMu.Lock()
-	for ; workersActive < n; workersActive++ {
-		go gemmWorker()
-	}
-	workersMu.Unlock()
 }
 
 // sgemmSerial is the Goto/BLIS loop nest on the caller's goroutine: jc over nc-wide
