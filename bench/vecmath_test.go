@@ -14,10 +14,10 @@ import (
 //
 //	flock /tmp/bench.lock go test ./bench -run '^$' -bench 'Exp|Log|Tanh|GELU|Softmax' -count 5 [-tags sleef]
 //
-// With -tags sleef the SLEEF u10 AVX2 kernels run on the same arrays in the same run
-// (vecmath_sleef_test.go).
+// With -tags sleef the SLEEF u10 AVX2 kernels, and where the CPU has AVX-512F its
+// AVX-512F ones, run on the same arrays in the same run (vecmath_sleef_test.go).
 
-var vecmathSizes = []int{4096, 1 << 20}
+var vecmathSizes = []int{1024, 4096, 1 << 20}
 
 // vecmathInput returns the benchmark input for fn: exp and tanh get uniform values
 // in [−50, 50] and [−5, 5]; log gets e^U[−40, 40] (positive, many binades).
