@@ -22,12 +22,24 @@ func checkFinite(fn, name string, x []float32, n int, shape string) error {
 	return nil
 }
 
-// ForwardChecked is Forward preceded by a scan of q, k, v and Scale for NaN and ±Inf
+// checkScale returns the error for a NaN or ±Inf Options.Scale, which Forward and
+// Backward reject with a panic; a nil o is left to checkShape's panic.
+func checkScale(fn string, o *Options) error {
+	if o != nil && (o.Scale != o.Scale || math.IsInf(float64(o.Scale), 0)) {
+		return fmt.Errorf("attention: %s: Options.Scale = %v: want a finite scale (0 = 1/√D)", fn, o.Scale)
+	}
+	return nil
+}
+
+// ForwardChecked is Forward preceded by a scan of Scale, q, k and v for NaN and ±Inf
 // (an error names the tensor and the flat index; nothing is computed), and followed
 // by a scan of out (non-finite outputs from finite inputs, e.g. an overflowing
 // unnormalized sum, are reported too). stats may legitimately hold −Inf for fully
 // masked rows and is not scanned. Forward itself never checks values.
 func ForwardChecked(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws *Workspace) error {
+	if err := checkScale("ForwardChecked", o); err != nil {
+		return err
+	}
 	checkShape("ForwardChecked", o, B, H, Nq, Nk, D)
 	checkLen("ForwardChecked", "q", q, B*H*Nq*D)
 	checkLen("ForwardChecked", "k", k, B*H*Nk*D)
@@ -46,9 +58,12 @@ func ForwardChecked(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float
 	return checkFinite("ForwardChecked", "out", out, B*H*Nq*D, qs+" (inputs were finite: the kernel sum overflowed)")
 }
 
-// BackwardChecked is Backward preceded by a scan of q, k, v, out and dout for NaN and
-// ±Inf, and of stats for NaN, and followed by a scan of dq, dk, dv.
+// BackwardChecked is Backward preceded by a scan of Scale, q, k, v, out and dout for
+// NaN and ±Inf, and of stats for NaN, and followed by a scan of dq, dk, dv.
 func BackwardChecked(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk, dv []float32, ws *Workspace) error {
+	if err := checkScale("BackwardChecked", o); err != nil {
+		return err
+	}
 	checkShape("BackwardChecked", o, B, H, Nq, Nk, D)
 	checkLen("BackwardChecked", "q", q, B*H*Nq*D)
 	checkLen("BackwardChecked", "k", k, B*H*Nk*D)

@@ -59,6 +59,11 @@ func TestBadInputErrors(t *testing.T) {
 		{"λ < 0", func(p *Problem, o *Options) { o.Lambda = -1 }, ErrLambda, "λ = -1"},
 		{"λ NaN", func(p *Problem, o *Options) { o.Lambda = math.NaN() }, ErrLambda, "λ = NaN"},
 		{"nil kernel", func(p *Problem, o *Options) { p.Kernel = nil }, ErrKernel, "Kernel is nil"},
+		{"γ < 0", func(p *Problem, o *Options) { p.Gamma = -1 }, ErrGamma, "kernel scale γ must be finite and ≥ 0 (0 means 1/√D): Gamma = -1"},
+		{"γ NaN", func(p *Problem, o *Options) { p.Gamma = float32(math.NaN()) }, ErrGamma, "Gamma = NaN"},
+		// N·DT overflows to len(T) = 0: a shape error, not a panic further on.
+		{"overflowing sizes", func(p *Problem, o *Options) { p.T, p.N, p.DT = nil, 1<<32, 1<<32 }, ErrShape, "T has 0 values"},
+		{"too many threads", func(p *Problem, o *Options) { o.Threads = MaxThreads + 1 }, ErrLimit, "1025 threads, more than MaxThreads = 1024"},
 		{"forced RKBS, indefinite Gram", func(p *Problem, o *Options) {
 			p.Kernel, o.Regularizer = sigmoidKernel{}, RegRKBS
 		}, ErrNotPD, "not positive definite"},
@@ -182,4 +187,28 @@ func TestZeroGram(t *testing.T) {
 	require.Contains(t, err.Error(), "G_S is zero")
 	_, rep, err := SolveP1Dense(p, Options{Lambda: 0.1, Regularizer: RegTikhonov})
 	require.NoError(t, err, "%v", rep)
+}
+
+// The dense solvers refuse matrices beyond MaxDenseElements before allocating them,
+// and so does P2 prediction; the CG solvers have no such matrix.
+func TestDenseLimit(t *testing.T) {
+	const m = 11586 // m² > MaxDenseElements
+	rng := newRNG(40)
+	wide := &Problem{T: randMat(rng, 2, 1, 1), N: 2, DT: 1, S: randMat(rng, m, 1, 1), M: m, DS: 1,
+		Kernel: attention.EDP(), Y: []float32{1, 2}, P: 1}
+	_, _, err := SolveP1Dense(wide, Options{Lambda: 0.1})
+	require.ErrorIs(t, err, ErrLimit)
+	require.ErrorContains(t, err, "the dense solver (the CG solver forms no such matrix) would form a 11586×11586 matrix, more than MaxDenseElements = 134217728 values")
+	wide.Y, wide.P, wide.R = nil, 0, make([]float32, 2*m)
+	_, _, err = Fit(wide, FitOptions{Options: Options{Lambda: 0.1}})
+	require.ErrorIs(t, err, ErrLimit)
+
+	md, _, err := Fit(p2Problem(41, attention.EDP()), FitOptions{Options: Options{Lambda: 0.1}})
+	require.NoError(t, err)
+	_, err = md.P2.Predict(randMat(rng, m, 4, 1), m, randMat(rng, m, 5, 1), m)
+	require.ErrorIs(t, err, ErrLimit)
+	require.ErrorContains(t, err, "P2Model.Predict would form a 11586×11586 matrix")
+
+	_, err = NewP1Model(p1Problem(42, attention.EDP()), make([]float64, 22), MaxThreads+1)
+	require.ErrorIs(t, err, ErrLimit)
 }

@@ -160,6 +160,13 @@ func load(r io.Reader, threads int) (*Model, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&mf); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return nil, fmt.Errorf("field %q: JSON %s where %s belongs", te.Field, te.Value, te.Type)
+		}
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("not a bkm model file: JSON %s where an object belongs", te.Value)
+		}
 		return nil, fmt.Errorf("not a bkm model file: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {

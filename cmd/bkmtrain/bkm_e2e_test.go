@@ -271,3 +271,102 @@ func TestEndToEndBKMProjections(t *testing.T) {
 		require.NoFileExists(t, path("bad.json"))
 	}
 }
+
+// TestEndToEndBKMErrors: the bkm command's user errors (issue 15) are one line on
+// stderr naming the flag, file or field at fault, with the right status, and leave no
+// model file behind.
+func TestEndToEndBKMErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := func(name string) string { return filepath.Join(dir, name) }
+	rng := rand.New(rand.NewPCG(9, 10))
+	T, S := randPoints(rng, 12, 2), randPoints(rng, 9, 2)
+	Y := randPoints(rng, 12, 1)
+	R, mask := randPoints(rng, 12, 9), make([][]float64, 12)
+	for i := range mask {
+		for j := range 9 {
+			mask[i] = append(mask[i], float64((i+j)%3%2))
+		}
+	}
+	writeCSV(t, path("t.csv"), "", T)
+	writeCSV(t, path("s.csv"), "", S)
+	writeCSV(t, path("y.csv"), "", Y)
+	writeCSV(t, path("r.csv"), "", R)
+	writeCSV(t, path("mask.csv"), "", mask)
+	// Excel's byte order mark before a numeric first row: data, not a header.
+	require.NoError(t, os.WriteFile(path("bom.csv"), append([]byte("\uFEFF"), mustRead(t, path("t.csv"))...), 0o644))
+	lines := strings.SplitAfter(mustRead(t, path("t.csv")), "\n")
+	require.NoError(t, os.WriteFile(path("nan.csv"), []byte("NaN,1\n"+strings.Join(lines[1:], "")), 0o644))
+
+	p1 := []string{"bkm", "fit", "--t", path("t.csv"), "--s", path("s.csv"), "--y", path("y.csv")}
+	p2 := []string{"bkm", "fit", "--t", path("t.csv"), "--s", path("s.csv"), "--r", path("r.csv")}
+	fit := func(model string, args ...string) result {
+		t.Helper()
+		return runBin(t, "", append(append([]string(nil), args...), "--model", path(model))...)
+	}
+	r := fit("p1.json", p1...)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = fit("p2.json", append(p2, "--mask", path("mask.csv"), "--solver", "cg", "--reg", "tikhonov", "--lambda", "0.1", "--max-iter", "5000")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = fit("bom.json", "bkm", "fit", "--t", path("bom.csv"), "--s", path("s.csv"), "--y", path("y.csv"))
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "n=12 m=9")
+	r = fit("header.json", "bkm", "fit", "--t", path("t.csv"), "--s", path("s.csv"), "--y", path("y.csv"), "--header")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "n=11 m=8", "the first row of every file is a header")
+
+	// Model files with a bad kernel, an unknown field, another format version.
+	for name, edit := range map[string]func(map[string]any){
+		"kernel.json":  func(m map[string]any) { m["kernel"] = "nope" },
+		"field.json":   func(m map[string]any) { m["colour"] = "blue" },
+		"version.json": func(m map[string]any) { m["version"] = 99 },
+	} {
+		m := readModelJSON(t, path("p1.json"))
+		edit(m)
+		writeModel(t, path(name), m)
+	}
+	predict := func(model string, extra ...string) []string {
+		return append([]string{"bkm", "predict", "--model", path(model), "--t", path("t.csv")}, extra...)
+	}
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		want     string
+		mustNot  string
+		noOutput string // a model file that must not exist afterwards
+	}{
+		{"negative gamma", append(p1, "--gamma", "-1", "--model", path("x.json")), 2, "--gamma = -1: the kernel scale must be finite and ≥ 0", "NaN or Inf", "x.json"},
+		{"NaN gamma", append(p1, "--gamma", "NaN", "--model", path("x.json")), 2, "--gamma = NaN: the kernel scale must be finite", "", "x.json"},
+		{"float32 overflow gamma", append(p1, "--gamma", "1e39", "--model", path("x.json")), 2, "--gamma = 1e+39", "", "x.json"},
+		{"NaN tol", append(p1, "--tol", "NaN", "--model", path("x.json")), 2, "--tol = NaN: must be finite", "", "x.json"},
+		{"fit threads", append(p1, "--threads", "1000000", "--model", path("x.json")), 2, "--threads = 1000000: want 0 (all cores) to 1024 (the limit bkm.MaxThreads)", "", "x.json"},
+		{"predict threads", predict("p1.json", "--threads", "1000000"), 2, "--threads = 1000000: want 0 (all cores) to 1024", "", ""},
+		{"partial mask, dense solver", append(p2, "--mask", path("mask.csv"), "--model", path("x.json")), 2, "mask.csv leaves pairs unobserved: the dense solver needs every pair; use --solver cg", "SolveP2CG", "x.json"},
+		{"bad solver", append(p1, "--solver", "lu", "--model", path("x.json")), 2, `--solver: solver "lu": want dense or cg`, "", "x.json"},
+		{"bad reg", append(p1, "--reg", "l2", "--model", path("x.json")), 2, `--reg: regularizer "l2": want auto, rkbs or tikhonov`, "", "x.json"},
+		{"NaN in row 1", []string{"bkm", "fit", "--t", path("nan.csv"), "--s", path("s.csv"), "--y", path("y.csv"), "--model", path("x.json")}, 1, `nan.csv:1:1: field 1: "NaN" is not finite`, "", "x.json"},
+		{"normalized P2", predict("p2.json", "--s", path("s.csv"), "--normalized"), 2, "--normalized is for P1 models; " + path("p2.json") + " is a P2 model", "", ""},
+		{"model with a bad kernel", predict("kernel.json"), 1, "model " + path("kernel.json") + `: field "kernel": unknown kernel "nope"`, "--kernel", ""},
+		{"model with an unknown field", predict("field.json"), 1, "model " + path("field.json") + `: not a bkm model file: json: unknown field "colour"`, "", ""},
+		{"model of another version", predict("version.json"), 1, `field "version": format version 99, this bkm reads version 1`, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runBin(t, "", tc.args...)
+			require.Equal(t, tc.code, r.code, r.stderr)
+			require.Contains(t, r.stderr, tc.want)
+			require.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %s", r.stderr)
+			require.NotContains(t, r.stderr, "goroutine")
+			if tc.mustNot != "" {
+				require.NotContains(t, r.stderr, tc.mustNot)
+			}
+			if tc.noOutput != "" {
+				require.NoFileExists(t, path(tc.noOutput))
+			}
+		})
+	}
+
+	// P1's normalized predictor still works.
+	r = runBin(t, "", predict("p1.json", "--normalized")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Len(t, parseCSV(t, r.stdout), 12)
+}
