@@ -1,6 +1,10 @@
 package bkm
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kernelmachines/bkm/simd"
+)
 
 // linOp is a matrix-free linear map with its transpose; *Operator is one, and
 // transposed swaps the roles.
@@ -38,8 +42,9 @@ type space struct {
 }
 
 // MaxThreads bounds Options.Threads (and the threads of NewP1Model, NewP2Model,
-// NewOperator): each thread is a goroutine with its own kernel-block buffers.
-const MaxThreads = 1024
+// NewOperator): each thread is a goroutine with its own kernel-block buffers. It is
+// simd's bound, so one limit holds for every parallel routine of the module.
+const MaxThreads = simd.MaxThreads
 
 func newSpace(p *Problem, d, threads int) (*space, error) {
 	if threads > MaxThreads {
