@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // AdamW is Adam with decoupled weight decay (Loshchilov & Hutter), update for update
@@ -37,8 +38,11 @@ func NewAdamW(cfg OptimConfig, tensors []Tensor, n int) *AdamW {
 }
 
 // Update applies one AdamW step with learning rate lr (elementwise, in parallel over
-// chunks of the arena: the result does not depend on the thread count).
-func (o *AdamW) Update(params, grads []float32, lr float32) {
+// chunks of the arena: the result does not depend on the thread count). It reports
+// whether every parameter and moment it wrote is finite; a false result means the step
+// overflowed (too large a learning rate) and the arena holds NaN or ±Inf: the caller
+// restores a copy (Trainer.Step does).
+func (o *AdamW) Update(params, grads []float32, lr float32) (finite bool) {
 	if len(params) != len(o.M) || len(grads) != len(o.M) {
 		panic(fmt.Sprintf("train: AdamW: len(params) = %d, len(grads) = %d, state for %d", len(params), len(grads), len(o.M)))
 	}
@@ -48,6 +52,7 @@ func (o *AdamW) Update(params, grads []float32, lr float32) {
 	bc2 := 1 - math.Pow(b2, float64(o.T))
 	o.job = adamJob{o: o, p: params, g: grads, lr: lr, stepSize: float32(float64(lr) / bc1), rbc2: float32(1 / math.Sqrt(bc2))}
 	parallelFor(&o.wg, &o.job, len(params), 8*len(params))
+	return !o.job.nonFinite.Load()
 }
 
 // adamJob updates the elements [lo, hi) of the arena.
@@ -56,6 +61,7 @@ type adamJob struct {
 	p, g           []float32
 	lr             float32
 	stepSize, rbc2 float32
+	nonFinite      atomic.Bool // some chunk wrote a NaN or ±Inf
 }
 
 func (j *adamJob) run(lo, hi int) {
@@ -71,13 +77,21 @@ func (j *adamJob) run(lo, hi int) {
 		if o.decay[ti] {
 			shrink = 1 - j.lr*o.Cfg.WeightDecay
 		}
+		// x − x is 0 for every finite x and NaN for NaN and ±Inf: one sum watches all
+		// three arrays without a branch per element.
+		var watch float32
 		for i := range p {
 			gi := g[i]
 			mi := fb1*m[i] + (1-fb1)*gi
 			vi := fb2*v[i] + (1-fb2)*gi*gi
 			m[i], v[i] = mi, vi
 			denom := float32(math.Sqrt(float64(vi)))*j.rbc2 + eps
-			p[i] = p[i]*shrink - j.stepSize*mi/denom
+			pi := p[i]*shrink - j.stepSize*mi/denom
+			p[i] = pi
+			watch += (pi - pi) + (mi - mi) + (vi - vi)
+		}
+		if watch != 0 {
+			j.nonFinite.Store(true)
 		}
 	}
 }

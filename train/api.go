@@ -19,9 +19,16 @@ func Translate(m *Model, tok Tokenizer, src string, beam int, lenPenalty float64
 	maxLen := min(m.Cfg.MaxLen, 2*len(ids)+10)
 	d := m.NewDecoder(beam, maxLen)
 	if beam == 1 {
-		return tok.Decode(d.Greedy(ids, nil, maxLen)), nil
+		out := d.Greedy(ids, nil, maxLen)
+		if err := d.Err(); err != nil {
+			return "", fmt.Errorf("translate: %w", err)
+		}
+		return tok.Decode(out), nil
 	}
 	hyps := d.BeamSearch(ids, beam, lenPenalty, maxLen)
+	if err := d.Err(); err != nil {
+		return "", fmt.Errorf("translate: %w", err)
+	}
 	if len(hyps) == 0 {
 		return "", nil
 	}
@@ -55,7 +62,11 @@ func Generate(m *Model, tok Tokenizer, prompt string, n int) (string, error) {
 	// step L−1 on, so total steps L+n−1 give n tokens.
 	total := min(m.Cfg.MaxLen, len(ids)+n-1)
 	d := m.NewDecoder(1, total)
-	return tok.Decode(d.Greedy(nil, ids, total)), nil
+	out := d.Greedy(nil, ids, total)
+	if err := d.Err(); err != nil {
+		return "", fmt.Errorf("generate: %w", err)
+	}
+	return tok.Decode(out), nil
 }
 
 // EvalBLEU translates every source (beam, lenPenalty as in Translate) and scores the

@@ -28,6 +28,7 @@ func NewBPE(merges [][2]int32) (*BPE, error) {
 	for i := 0; i < 256; i++ {
 		t.bytes[i] = []byte{byte(i)}
 	}
+	total := 0
 	for i, p := range merges {
 		id := int32(bpeFirst + i)
 		for _, c := range p {
@@ -39,10 +40,18 @@ func NewBPE(merges [][2]int32) (*BPE, error) {
 			return nil, fmt.Errorf("bpe: merge %d (%d, %d) repeats an earlier merge", i, p[0], p[1])
 		}
 		t.rank[p] = id
+		if total += len(t.bytes[p[0]]) + len(t.bytes[p[1]]); total > maxBPEBytes {
+			return nil, fmt.Errorf("bpe: merge %d (%d, %d): the tokens spell more than %d bytes in all", i, p[0], p[1], maxBPEBytes)
+		}
 		t.bytes[id] = append(slices.Clip(t.bytes[p[0]]), t.bytes[p[1]]...)
 	}
 	return t, nil
 }
+
+// maxBPEBytes bounds the bytes all merged tokens spell together: each merge can double
+// a token's length, so a crafted merge list (in a checkpoint) could otherwise ask for
+// 2^len(merges) bytes. Real vocabularies spell a few bytes per token.
+const maxBPEBytes = 1 << 26
 
 // VocabSize is 259 plus the number of merges.
 func (t *BPE) VocabSize() int { return bpeFirst + len(t.Merges) }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 )
 
 // Checkpoint file format, version 1 (all integers little-endian):
@@ -90,6 +92,7 @@ func (t *Trainer) Save(path string, data DataState, tok Tokenizer) error {
 		return err
 	}
 	dir := filepath.Dir(path)
+	removeStaleTemps(dir, filepath.Base(path))
 	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
@@ -139,6 +142,33 @@ func (t *Trainer) Save(path string, data DataState, tok Tokenizer) error {
 	return nil
 }
 
+// processStart is when this process started, near enough: temporary files older than
+// it cannot belong to a save in progress here.
+var processStart = time.Now()
+
+// removeStaleTemps deletes the temporary files a save of dir/base left behind when its
+// process was killed (kill -9 skips the cleanup): exactly base + ".tmp-" + the digits
+// os.CreateTemp puts there, regular files last modified before this process started.
+// A save running in another process writes to its file as it goes, so its file is newer.
+// Errors are ignored: a leftover file is untidy, not wrong.
+func removeStaleTemps(dir, base string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := base + ".tmp-"
+	for _, e := range entries {
+		name := e.Name()
+		digits, ok := strings.CutPrefix(name, prefix)
+		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.ModTime().Before(processStart) {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
+}
+
 func writeFloats(w io.Writer, x []float32) error {
 	var buf [1 << 14]byte
 	for len(x) > 0 {
@@ -165,11 +195,21 @@ func readFloats(b []byte, x []float32) {
 var ErrCheckpoint = errors.New("bad checkpoint")
 
 // ReadCheckpoint reads and verifies a checkpoint: its header, parameters and moments.
+// Every length and count in the file is checked against the file's size and against the
+// limits of Config.Validate before it is used, so a corrupt or crafted file is an error
+// saying what is wrong (never a panic or a huge allocation); a header that passes also
+// has a valid config, a tensor layout inside the parameter arena and a tokenizer that
+// fits the model's vocabulary.
 func ReadCheckpoint(path string) (*CheckpointHeader, []float32, []float32, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	return parseCheckpoint(path, b)
+}
+
+// parseCheckpoint is ReadCheckpoint on the file's bytes b.
+func parseCheckpoint(path string, b []byte) (*CheckpointHeader, []float32, []float32, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w %s: %s", ErrCheckpoint, path, fmt.Sprintf(format, args...))
 	}
@@ -179,41 +219,98 @@ func ReadCheckpoint(path string) (*CheckpointHeader, []float32, []float32, error
 		}
 		return nil, nil, nil, bad("not a bkm checkpoint (bad magic)")
 	}
-	if len(b) < 20 {
+	if len(b) < checkpointPrefix {
 		return nil, nil, nil, bad("truncated: %d bytes, shorter than the header", len(b))
 	}
 	if v := binary.LittleEndian.Uint32(b[8:]); v != checkpointVersion {
 		return nil, nil, nil, bad("unsupported format version %d (this build reads version %d)", v, checkpointVersion)
 	}
 	hl := binary.LittleEndian.Uint64(b[12:])
-	if hl > uint64(len(b)) {
-		return nil, nil, nil, bad("truncated: %d bytes, the header alone claims %d", len(b), hl)
+	if hl > uint64(len(b)-checkpointPrefix) {
+		return nil, nil, nil, bad("truncated: %d bytes, the header length field (byte 12) claims %d bytes of header after the first %d", len(b), hl, checkpointPrefix)
 	}
+	off := checkpointPrefix + int(hl)
 	var hdr CheckpointHeader
-	if err := json.Unmarshal(b[20:20+hl], &hdr); err != nil {
+	if err := json.Unmarshal(b[checkpointPrefix:off], &hdr); err != nil {
 		// A damaged header is most likely corruption; the checksum decides below.
-		if len(b) >= 32 && !checksumOK(b) {
+		if len(b) >= off+sha256.Size && !checksumOK(b) {
 			return nil, nil, nil, bad("corrupt: checksum mismatch")
 		}
 		return nil, nil, nil, bad("corrupt header: %v", err)
 	}
+	// The arenas: N parameters and 2N moments, 12 bytes per parameter; N is bounded by
+	// the bytes left before multiplying.
 	n := hdr.NumParams
-	want := 20 + int(hl) + 12*n + sha256.Size
-	if n < 0 || len(b) < want {
-		return nil, nil, nil, bad("truncated: %d bytes, expected %d", len(b), want)
+	if rest := len(b) - off - sha256.Size; n < 0 || rest < 0 || n > rest/12 {
+		return nil, nil, nil, bad("truncated: %d bytes, header field num_params = %d needs 12 bytes per parameter after the %d-byte header (room for %d)", len(b), n, off, max(rest, 0)/12)
 	}
-	if len(b) > want {
-		return nil, nil, nil, bad("corrupt: %d trailing bytes", len(b)-want)
+	if want := off + 12*n + sha256.Size; len(b) > want {
+		return nil, nil, nil, bad("corrupt: %d trailing bytes after byte %d", len(b)-want, want)
 	}
 	if !checksumOK(b) {
 		return nil, nil, nil, bad("corrupt: checksum mismatch")
 	}
-	off := 20 + int(hl)
+	if err := hdr.check(); err != nil {
+		return nil, nil, nil, bad("header: %v", err)
+	}
 	params := make([]float32, n)
 	state := make([]float32, 2*n)
 	readFloats(b[off:], params)
 	readFloats(b[off+4*n:], state)
 	return &hdr, params, state, nil
+}
+
+// checkpointPrefix is the size of the magic, version and header-length fields.
+const checkpointPrefix = 20
+
+// check validates what the header's fields claim: counters, config, tensor layout and
+// tokenizer (the arenas' sizes were checked against the file already).
+func (h *CheckpointHeader) check() error {
+	switch {
+	case h.Steps < 0:
+		return fmt.Errorf("steps = %d: must be ≥ 0", h.Steps)
+	case h.AdamT < 0:
+		return fmt.Errorf("adam_t = %d: must be ≥ 0", h.AdamT)
+	case h.Data.Epoch < 0 || h.Data.Next < 0:
+		return fmt.Errorf("data = %+v: must be ≥ 0", h.Data)
+	}
+	if err := h.Config.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	end := 0
+	for i, t := range h.Tensors {
+		size := 1
+		for _, d := range t.Shape {
+			if d < 0 || (d > 0 && size > h.NumParams/d) {
+				return fmt.Errorf("tensors[%d] (%q): shape %v does not fit num_params = %d", i, t.Name, t.Shape, h.NumParams)
+			}
+			size *= d
+		}
+		if t.Size != size || t.Offset != end {
+			return fmt.Errorf("tensors[%d] (%q): offset %d, size %d with shape %v: want offset %d, size %d", i, t.Name, t.Offset, t.Size, t.Shape, end, size)
+		}
+		if end += size; end > h.NumParams {
+			return fmt.Errorf("tensors[%d] (%q): ends at %d, past num_params = %d", i, t.Name, end, h.NumParams)
+		}
+	}
+	if end != h.NumParams {
+		return fmt.Errorf("the tensors cover %d parameters, num_params = %d", end, h.NumParams)
+	}
+	if tok := h.Tokenizer; tok != nil {
+		vocab := 0
+		switch tok.Kind {
+		case "byte":
+			vocab = bpeFirst
+		case "bpe":
+			vocab = bpeFirst + len(tok.Merges)
+		default:
+			return fmt.Errorf("tokenizer.kind = %q: want byte or bpe", tok.Kind)
+		}
+		if vocab > h.Config.Model.Vocab {
+			return fmt.Errorf("tokenizer has %d tokens, more than config.model.vocab = %d", vocab, h.Config.Model.Vocab)
+		}
+	}
+	return nil
 }
 
 func checksumOK(b []byte) bool {
@@ -269,6 +366,7 @@ func (t *Trainer) restore(path string, hdr *CheckpointHeader, params, state []fl
 	}
 	copy(m.Params, params)
 	copy(t.Opt.State, state)
+	t.good.valid = false // the copy kept by Step was of other parameters
 	t.Opt.T = hdr.AdamT
 	t.Steps, t.Micro = hdr.Steps, hdr.Micro
 	return nil

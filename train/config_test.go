@@ -124,7 +124,7 @@ func TestConfigValidateLimits(t *testing.T) {
 	mem := cfg.Memory()
 	require.Greater(t, mem.Params, 8*250e3, "the default model has about 267k parameters")
 	require.Less(t, mem.Params, 8*300e3)
-	require.Equal(t, mem.Params, mem.Optimizer)
+	require.Greater(t, mem.Optimizer, mem.Params, "moments and the last good copy")
 	require.Greater(t, MemoryLimit(), int64(1<<28))
 }
 

@@ -30,6 +30,16 @@ type Decoder struct {
 	logp           []float32 // [Beam, V]
 	mean, rstd     []float32 // [Beam]
 	tok            []int32
+	nonFinite      bool // some step's log-probabilities were NaN or ±Inf (see Err)
+}
+
+// Err reports, after decoding, whether the model produced non-finite log-probabilities
+// (its output is then meaningless): an error wrapping ErrNonFinite.
+func (d *Decoder) Err() error {
+	if d.nonFinite {
+		return fmt.Errorf("%w: its next-token log-probabilities are NaN or infinite (did its training diverge?)", ErrNonFinite)
+	}
+	return nil
 }
 
 // NewDecoder prepares decoding with up to beam hypotheses of up to maxLen tokens (BOS
@@ -65,6 +75,7 @@ func (m *Model) NewDecoder(beam, maxLen int) *Decoder {
 func (d *Decoder) start(src []int32) {
 	m := d.m
 	m.Training = false
+	d.nonFinite = false
 	if m.Cfg.Arch != "encdec" {
 		return
 	}
@@ -149,7 +160,13 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 	logp := d.logp[:nb*V]
 	linearForward(logp, x, m.outW, nil, nb, C, V)
 	for b := 0; b < nb; b++ {
-		simd.LogSoftmax(logp[b*V:(b+1)*V], logp[b*V:(b+1)*V])
+		row := logp[b*V : (b+1)*V]
+		simd.LogSoftmax(row, row)
+		// Finite logits give finite log-probabilities; a NaN or ±Inf anywhere makes the
+		// sum non-finite (s − s ≠ 0).
+		if s := simd.Sum(row); s-s != 0 {
+			d.nonFinite = true
+		}
 	}
 }
 
@@ -198,6 +215,9 @@ func (d *Decoder) Greedy(src, prefix []int32, maxLen int) []int32 {
 	var out []int32
 	for t := 0; t < maxLen; t++ {
 		d.step(d.tok, 1, t)
+		if d.nonFinite {
+			return nil // the model's output is meaningless; Err says why
+		}
 		if t < len(prefix) {
 			d.tok[0] = prefix[t]
 			continue
@@ -258,6 +278,9 @@ func (d *Decoder) BeamSearch(src []int32, k int, lenPenalty float64, maxLen int)
 	for t := 0; t < maxLen && len(done) < k; t++ {
 		nb := len(beams)
 		d.step(d.tok, nb, t)
+		if d.nonFinite {
+			return nil // NaN scores cannot be ranked; Err says why
+		}
 		cands = cands[:0]
 		for b := 0; b < nb; b++ {
 			row := d.logp[b*V : (b+1)*V]

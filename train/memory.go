@@ -15,8 +15,8 @@ import (
 // from the model's layout and the largest batch (Model.Reserve's arena); Go's runtime
 // and the data come on top.
 type MemoryEstimate struct {
-	Params      float64 // parameters and their gradients
-	Optimizer   float64 // AdamW's two moments
+	Params      float64 // parameters, their gradients and fixed tables
+	Optimizer   float64 // AdamW's two moments, and Trainer.Step's copy of the last good state
 	Activations float64 // the activation arena for the largest batch, with the logits
 }
 
@@ -38,19 +38,22 @@ func (c *Config) Memory() MemoryEstimate {
 	if encdec {
 		params += dec * cross
 	}
-	tables := 1.0
+	embeddings := 1.0
 	if encdec && !m.ShareAllEmbeddings {
-		tables++
+		embeddings++
 	}
 	if !m.ShareDecoderEmbeddings {
-		tables++
+		embeddings++
 	}
-	params += tables * V * C
+	params += embeddings * V * C
+	tables := 0.0 // fixed tables: the sinusoids
 	if m.Positions == "learned" {
 		params += L * C
 		if encdec {
 			params += L * C
 		}
+	} else {
+		tables = L * C
 	}
 
 	// Rows of the largest batch: source and target tokens, padding included.
@@ -65,7 +68,7 @@ func (c *Config) Memory() MemoryEstimate {
 	}
 	nm := math.Max(n, ns)
 	acts += (ns+n)*3*C + n*V + nm*(13*C+2*F) + ns*3*C
-	return MemoryEstimate{Params: 8 * params, Optimizer: 8 * params, Activations: 4 * acts}
+	return MemoryEstimate{Params: 8*params + 4*tables, Optimizer: 8*params + 12*params, Activations: 4 * acts}
 }
 
 // MemoryLimit is the most memory Config.Validate lets a run need: the physical memory

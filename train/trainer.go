@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -16,6 +17,20 @@ type Trainer struct {
 	// Steps counts updates, Micro micro-batches (it numbers the dropout streams).
 	Steps int
 	Micro uint64
+
+	good goodState // the last state whose loss was finite, for Step to fall back to
+}
+
+// goodState is a copy of everything an update changes — parameters, AdamW moments and
+// counters — taken at the start of the last step whose loss and gradients were finite.
+// Step restores it when the update it saved before turns out bad (the next loss is not
+// finite, or the update itself overflows), so that the model in memory, and anything
+// saved from it, is always the last one known good.
+type goodState struct {
+	valid        bool
+	params, opt  []float32
+	adamT, steps int
+	micro        uint64
 }
 
 // StepStats reports one update.
@@ -25,6 +40,24 @@ type StepStats struct {
 	GradNorm float64 // before clipping
 	LR       float32
 }
+
+// ErrDiverged is wrapped by the errors of a Step that met a NaN or infinite loss,
+// gradient norm, parameter or moment (errors.Is(err, ErrDiverged)).
+var ErrDiverged = errors.New("training diverged")
+
+// DivergedError says how a step diverged and which state the trainer went back to.
+type DivergedError struct {
+	Step    int    // the update (1-based) that met the non-finite value
+	What    string // e.g. "loss is NaN"
+	Restore int    // the updates done in the state the trainer holds now
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("%s at step %d", e.What, e.Step)
+}
+
+// Is makes errors.Is(err, ErrDiverged) true.
+func (e *DivergedError) Is(target error) bool { return target == ErrDiverged }
 
 // NewTrainer validates cfg, sets the simd thread count and builds the model (initialized
 // from cfg.Seed) and its optimizer.
@@ -43,8 +76,13 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 
 // Step runs forward and backward on each micro-batch, accumulating gradients so that the
 // update follows the mean loss over all their target tokens, then clips and applies AdamW.
-// A NaN or infinite loss or gradient norm is an error returned before the parameters and
-// the optimizer state are touched: the model is still the last good one (save it).
+//
+// Divergence is an error wrapping ErrDiverged (a *DivergedError), and the trainer is
+// left in the last state known good, ready to save: a NaN or infinite loss or gradient
+// norm means the previous update made the parameters bad, so they go back to what they
+// were before it (the last state whose loss was finite); an update that makes a
+// parameter or moment NaN or infinite is undone. Keeping that state costs a copy of the
+// parameters and moments per step (12 bytes per parameter, allocated at the first step).
 func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if len(micro) == 0 {
 		panic("train: Step: no batches")
@@ -55,8 +93,9 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		total += b.Targets(m.Cfg.Pad)
 	}
 	if total == 0 {
-		return StepStats{}, fmt.Errorf("step %d: the batch has no target tokens", t.Steps)
+		return StepStats{}, fmt.Errorf("step %d: the batch has no target tokens", t.Steps+1)
 	}
+	microStart := t.Micro
 	t0 := m.now()
 	m.ZeroGrad()
 	m.tick(ProfOptimizer, t0)
@@ -71,25 +110,79 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	}
 	m.Training = false
 	loss := sum / float64(total)
+	step := t.Steps + 1
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return StepStats{Loss: loss, Tokens: total}, fmt.Errorf("step %d: loss is %v", t.Steps, loss)
+		return StepStats{Loss: loss, Tokens: total}, t.diverged(step, microStart, fmt.Sprintf("loss is %v", loss), true)
 	}
 	t0 = m.now()
 	if n := GradNorm(m.Grads); math.IsNaN(n) || math.IsInf(n, 0) {
-		return StepStats{Loss: loss, Tokens: total, GradNorm: n}, fmt.Errorf("step %d: gradient norm is %v", t.Steps, n)
+		return StepStats{Loss: loss, Tokens: total, GradNorm: n}, t.diverged(step, microStart, fmt.Sprintf("gradient norm is %v", n), true)
 	}
+	// The parameters gave a finite loss and gradients: they are the new last good state.
+	t.keepGood(microStart)
 	norm := ClipGradNorm(m.Grads, t.Cfg.Optim.ClipNorm)
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
-	t.Opt.Update(m.Params, m.Grads, lr)
+	if !t.Opt.Update(m.Params, m.Grads, lr) {
+		st := StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}
+		return st, t.diverged(step, microStart, fmt.Sprintf("the update (learning rate %g) made a parameter or moment NaN or infinite", lr), false)
+	}
 	m.tick(ProfOptimizer, t0)
 	t.Steps++
 	return StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}, nil
+}
+
+// keepGood copies the current parameters, moments and counters (micro as it was at the
+// start of the step) into t.good.
+func (t *Trainer) keepGood(micro uint64) {
+	g := &t.good
+	if len(g.params) != len(t.Model.Params) {
+		g.params = make([]float32, len(t.Model.Params))
+		g.opt = make([]float32, len(t.Opt.State))
+	}
+	copy(g.params, t.Model.Params)
+	copy(g.opt, t.Opt.State)
+	g.adamT, g.steps, g.micro, g.valid = t.Opt.T, t.Steps, micro, true
+}
+
+// diverged restores the last good state and returns the step's error. After a bad
+// loss or gradient (badParams) the current parameters are the bad ones, so the good
+// state is used up; after a bad update it stays, since it is what the trainer now holds.
+// With no good state (the first step, or right after a restore) the parameters are
+// untouched and only the micro-batch counter goes back to the step's start.
+func (t *Trainer) diverged(step int, microStart uint64, what string, badParams bool) error {
+	g := &t.good
+	switch {
+	case g.valid:
+		copy(t.Model.Params, g.params)
+		copy(t.Opt.State, g.opt)
+		t.Opt.T, t.Steps, t.Micro = g.adamT, g.steps, g.micro
+		g.valid = !badParams
+	case !badParams:
+		panic("train: Step: an update ran without a saved good state")
+	default:
+		t.Micro = microStart
+	}
+	return &DivergedError{Step: step, What: what, Restore: t.Steps}
 }
 
 // Eval returns the mean negative log-likelihood per target token over the batches
 // (label smoothing and dropout off) and its perplexity.
 func (t *Trainer) Eval(batches []*Batch) (loss, ppl float64) {
 	return Evaluate(t.Model, batches)
+}
+
+// ErrNonFinite is wrapped by the errors of the checks that a model's outputs are
+// finite (FiniteLoss, Decoder.Err, Translate, Generate): a model whose parameters give
+// NaN or infinite values, typically saved from a diverged run by an older version.
+var ErrNonFinite = errors.New("the model produces non-finite values")
+
+// FiniteLoss returns nil for a finite loss (from Eval or Evaluate) and else an error
+// wrapping ErrNonFinite, so that an evaluation never reports a NaN loss as a result.
+func FiniteLoss(loss float64) error {
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return fmt.Errorf("%w: the loss is %v (did its training diverge?)", ErrNonFinite, loss)
+	}
+	return nil
 }
 
 // Evaluate is Trainer.Eval for a bare model.

@@ -119,8 +119,8 @@ func (l *loop) step() error {
 	st, err := l.s.Step()
 	if err != nil {
 		l.prog.finish()
-		if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
-			return l.diverged(st.Loss)
+		if errors.Is(err, train.ErrDiverged) {
+			return l.diverged(err)
 		}
 		return err
 	}
@@ -204,15 +204,16 @@ func (l *loop) interrupted(sig os.Signal) (runResult, error) {
 	return l.res, nil
 }
 
-// diverged saves the last good model after a non-finite loss and returns errDiverged.
-func (l *loop) diverged(loss float64) error {
+// diverged saves the last good model (train.Trainer.Step went back to it) after a
+// non-finite loss, gradient or update and returns errDiverged.
+func (l *loop) diverged(cause error) error {
 	step := l.s.Steps()
-	l.metrics.Write(train.MetricsRecord{Kind: "event", Step: step, Event: "diverged", Detail: fmt.Sprint(loss), Elapsed: l.elapsed()})
-	if err := l.save("last good model before the loss became " + fmt.Sprint(loss)); err != nil {
-		return fmt.Errorf("loss is %v at step %d, and %w", loss, step+1, err)
+	l.metrics.Write(train.MetricsRecord{Kind: "event", Step: step, Event: "diverged", Detail: cause.Error(), Elapsed: l.elapsed()})
+	if err := l.save("last good model before: " + cause.Error()); err != nil {
+		return fmt.Errorf("%v, and %w", cause, err)
 	}
-	return fmt.Errorf("%w: loss is %v at step %d; stopped without applying that update and saved the last good model (after step %d) to %s; try a lower --lr or --clip 1",
-		errDiverged, loss, step+1, step, l.ckpt)
+	return fmt.Errorf("%w: %v; stopped without applying that update and saved the last good model (after step %d) to %s; try a lower --lr or --clip 1",
+		errDiverged, cause, step, l.ckpt)
 }
 
 // finish validates and saves at the end of the run.

@@ -80,6 +80,9 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	vl := s.Validate()
+	if err := train.FiniteLoss(vl); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", mf.checkpoint, err)
+	}
 	fmt.Fprintf(stdout, "step %d: valid loss %.4f, perplexity %.2f", s.Steps(), vl, math.Exp(vl))
 	if task == "translate" {
 		score, src, _, _, err := s.BLEU(*bleuN, mf.decode.beam, mf.decode.lenPenalty)
