@@ -19,11 +19,30 @@ package asm
 //		s[j] = a
 //	}
 //
-// Each row keeps 32 partial sums (fused multiply-adds), so it agrees with the loop
+// Each row keeps 16 partial sums (fused multiply-adds), so it agrees with the loop
 // within rounding of the summation order.
+func DotRowsAVX512(q, k []float32, ldk int, s []float32) { dotRowsAVX512(q, k, ldk, s, 0) }
+
+// SqDistRowsAVX512 computes s[j] = Σ_l (k[j·ldk + l] − q[l])² for j < len(s),
+// l < len(q): the squared distances from q to len(s) rows of k, with the contract of
+// DotRowsAVX512. Reference loop (SqDistRowsGeneric):
+//
+//	for j := range s {
+//		row := k[j*ldk : j*ldk+len(q)]
+//		var a float32
+//		for l, x := range q {
+//			t := row[l] - x
+//			a += t * t
+//		}
+//		s[j] = a
+//	}
+func SqDistRowsAVX512(q, k []float32, ldk int, s []float32) { dotRowsAVX512(q, k, ldk, s, 1) }
+
+// dotRowsAVX512 is DotRowsAVX512 (dist = 0) and SqDistRowsAVX512 (dist = 1): one loop,
+// which multiplies k − q by itself instead of k by q when dist is set.
 //
 //go:noescape
-func DotRowsAVX512(q, k []float32, ldk int, s []float32)
+func dotRowsAVX512(q, k []float32, ldk int, s []float32, dist int)
 
 // AxpyRowsAVX512 computes o[l] += Σ_j p[j]·v[j·ldv + l] for l < len(o), j < len(p):
 // o plus the combination of len(p) rows of v (row stride ldv) with weights p.

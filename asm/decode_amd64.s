@@ -14,53 +14,100 @@
 	SUBQ  AX, CX \
 	TAIL_MASK16
 
-// func DotRowsAVX512(q, k []float32, ldk int, s []float32)
-TEXT ·DotRowsAVX512(SB), NOSPLIT, $0-80
+// Scores of one chunk (lanes K of the masked forms) for the key pair at R13, R15
+// against q at SI, at byte offset AX, into Z0 and Z1.
+#define DOT_PAIR_CHUNK \
+	VMOVUPS     (SI)(AX*1), Z3 \
+	VFMADD231PS (R13)(AX*1), Z3, Z0 \
+	VFMADD231PS (R15)(AX*1), Z3, Z1
+
+#define DIST_PAIR_CHUNK \
+	VMOVUPS     (SI)(AX*1), Z3 \
+	VSUBPS      (R13)(AX*1), Z3, Z4 \
+	VSUBPS      (R15)(AX*1), Z3, Z5 \
+	VFMADD231PS Z4, Z4, Z0 \
+	VFMADD231PS Z5, Z5, Z1
+
+#define PAIR_LAST_LOAD \
+	VMOVUPS.Z (SI)(AX*1), K1, Z3 \
+	VMOVUPS.Z (R13)(AX*1), K1, Z4 \
+	VMOVUPS.Z (R15)(AX*1), K1, Z5
+
+// func dotRowsAVX512(q, k []float32, ldk int, s []float32, dist int)
+//
+// Keys go in pairs (rows R13 and R15 = R13 + ldk) sharing the loads of q; an odd
+// last key is paired with itself and stored once.
+TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-88
+	MOVQ dist+80(FP), BX
 	MOVQ q_base+0(FP), SI
 	MOVQ q_len+8(FP), CX
-	MOVQ k_base+24(FP), DI
+	MOVQ k_base+24(FP), R13
 	MOVQ ldk+48(FP), R8
 	SHLQ $2, R8
 	MOVQ s_base+56(FP), R9
 	MOVQ s_len+64(FP), R10
 	DECODE_LAST_MASK
 
-dotrows_key:
+dotrows_pair:
 	TESTQ  R10, R10
 	JZ     dotrows_done
+	LEAQ   (R13)(R8*1), R15
+	CMPQ   R10, $1
+	JNE    dotrows_start
+	MOVQ   R13, R15
+
+dotrows_start:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-	MOVQ   SI, R12
-	MOVQ   DI, R13
+	XORQ   AX, AX
 	MOVQ   R11, R14
+	TESTQ  BX, BX
+	JNZ    dotrows_dist
+	TESTQ  R14, R14
+	JZ     dotrows_dotlast
 
-dotrows_chunk:
-	TESTQ       R14, R14
-	JZ          dotrows_last
-	VMOVUPS     (R13), Z2
-	VFMADD231PS (R12), Z2, Z0
-	ADDQ        $64, R12
-	ADDQ        $64, R13
-	DECQ        R14
-	JZ          dotrows_last
-	VMOVUPS     (R13), Z3
-	VFMADD231PS (R12), Z3, Z1
-	ADDQ        $64, R12
-	ADDQ        $64, R13
-	DECQ        R14
-	JMP         dotrows_chunk
+dotrows_dot:
+	DOT_PAIR_CHUNK
+	ADDQ $64, AX
+	DECQ R14
+	JNZ  dotrows_dot
 
-dotrows_last:
-	VMOVUPS.Z   (R13), K1, Z2
-	VMOVUPS.Z   (R12), K1, Z3
-	VFMADD231PS Z3, Z2, Z1
-	VADDPS      Z1, Z0, Z0
+dotrows_dotlast:
+	PAIR_LAST_LOAD
+	VFMADD231PS Z4, Z3, Z0
+	VFMADD231PS Z5, Z3, Z1
+	JMP         dotrows_store
+
+dotrows_dist:
+	TESTQ R14, R14
+	JZ    dotrows_distlast
+
+dotrows_distloop:
+	DIST_PAIR_CHUNK
+	ADDQ $64, AX
+	DECQ R14
+	JNZ  dotrows_distloop
+
+dotrows_distlast:
+	PAIR_LAST_LOAD
+	VSUBPS      Z3, Z4, Z4
+	VSUBPS      Z3, Z5, Z5
+	VFMADD231PS Z4, Z4, Z0
+	VFMADD231PS Z5, Z5, Z1
+
+dotrows_store:
+	VMOVAPS Z1, Z6
 	L1_512_HSUM_Z0
-	VMOVSS      X0, (R9)
-	ADDQ        $4, R9
-	ADDQ        R8, DI
-	DECQ        R10
-	JMP         dotrows_key
+	VMOVSS  X0, (R9)
+	CMPQ    R10, $1
+	JEQ     dotrows_done
+	VMOVAPS Z6, Z0
+	L1_512_HSUM_Z0
+	VMOVSS  X0, 4(R9)
+	ADDQ    $8, R9
+	LEAQ    (R15)(R8*1), R13
+	SUBQ    $2, R10
+	JMP     dotrows_pair
 
 dotrows_done:
 	VZEROUPPER

@@ -12,6 +12,19 @@ func DotRowsGeneric(q, k []float32, ldk int, s []float32) {
 	}
 }
 
+// SqDistRowsGeneric is the reference loop of SqDistRowsAVX512.
+func SqDistRowsGeneric(q, k []float32, ldk int, s []float32) {
+	for j := range s {
+		row := k[j*ldk : j*ldk+len(q)]
+		var a float32
+		for l, x := range q {
+			t := row[l] - x
+			a += t * t
+		}
+		s[j] = a
+	}
+}
+
 // AxpyRowsGeneric is the reference loop of AxpyRowsAVX512.
 func AxpyRowsGeneric(p, v []float32, ldv int, o []float32) {
 	for j, a := range p {

@@ -65,7 +65,8 @@ var decodePool = sync.Pool{New: func() any { return new(DecodeWorkspace) }}
 // j ≤ i + Nk − Nq), without the row statistics; o.Dropout must be 0.
 //
 // Each head streams once over its keys in blocks that stay in L1: the block's scores
-// (or logits) for every query (simd.DotRows for the dot-product and feature kernels),
+// (or logits) for every query (simd.DotRows for the dot-product and feature kernels,
+// simd.SqDistRows for rbf),
 // an online-softmax update for exp-family kernels (a running sum for the others), then
 // the weighted sum of the block's values (simd.AxpyRows). The scores of keys a query
 // may not see are discarded and their values never read, so padding rows of a cache
@@ -117,7 +118,6 @@ type decoder struct {
 	acc       []float32
 	m, l      []float32 // running max (exp-family), running sum: [nq]
 	s         []float32 // scores of one block: [nq, blk]
-	qn, kn    []float32 // rbf: ‖q_i‖², ‖k_j‖² of the block
 	fq, fk    []float32 // features of the queries [nq, f] and of the block's keys [blk, f]
 }
 
@@ -129,14 +129,14 @@ func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
 		dc.f = z.FeatureDim(d)
 		dc.blk = max(1, min(decodeBlock, decodeFeatureFloats/dc.f))
 	}
-	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq, dc.blk, nq * dc.f, dc.blk * dc.f}
+	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq * dc.f, dc.blk * dc.f}
 	total := 0
 	for _, n := range sizes {
 		total += n
 	}
 	ws.buf = grow(ws.buf, total)
 	buf := ws.buf
-	for i, p := range []*[]float32{&dc.acc, &dc.m, &dc.l, &dc.s, &dc.qn, &dc.kn, &dc.fq, &dc.fk} {
+	for i, p := range []*[]float32{&dc.acc, &dc.m, &dc.l, &dc.s, &dc.fq, &dc.fk} {
 		*p, buf = buf[:sizes[i]:sizes[i]], buf[sizes[i]:]
 	}
 }
@@ -161,10 +161,7 @@ func (dc *decoder) head(q []float32, ldq int, k, v []float32, ldk int, mask []bo
 	}
 	for i := 0; i < nq; i++ {
 		qi := q[i*ldq : i*ldq+d]
-		switch {
-		case dc.z.kind == kRBF:
-			dc.qn[i] = simd.Dot(qi, qi)
-		case dc.f > 0:
+		if dc.f > 0 {
 			dc.z.featureRow(dc.g, qi, dc.fq[i*dc.f:(i+1)*dc.f])
 		}
 	}
@@ -185,16 +182,9 @@ func (dc *decoder) head(q []float32, ldq int, k, v []float32, ldk int, mask []bo
 func (dc *decoder) block(q []float32, ldq int, k, v []float32, ldk, j0, nc int, mask []bool) {
 	d, f, g, z := dc.d, dc.f, dc.g, dc.z
 	seen := dc.visible(dc.nq-1, j0, nc) // the last query sees the most keys
-	for j := 0; j < seen; j++ {
-		if mask != nil && !mask[j0+j] {
-			continue
-		}
-		kj := k[j*ldk : j*ldk+d]
-		switch {
-		case z.kind == kRBF:
-			dc.kn[j] = simd.Dot(kj, kj)
-		case f > 0:
-			z.featureRow(g, kj, dc.fk[j*f:(j+1)*f])
+	for j := 0; j < seen && f > 0; j++ {
+		if mask == nil || mask[j0+j] {
+			z.featureRow(g, k[j*ldk:j*ldk+d], dc.fk[j*f:(j+1)*f])
 		}
 	}
 	fill := float32(0)
@@ -206,20 +196,25 @@ func (dc *decoder) block(q []float32, ldq int, k, v []float32, ldk, j0, nc int, 
 		vis := dc.visible(i, j0, nc)
 		row := dc.s[i*dc.blk : i*dc.blk+vis]
 		switch z.kind {
-		case kEDP, kRBF, kPoly, kTaylor:
+		case kEDP:
+			if vis > 0 {
+				simd.DotRows(qi, k, ldk, row)
+			}
+			simd.Scale(g, row)
+		case kPoly, kTaylor:
 			if vis > 0 {
 				simd.DotRows(qi, k, ldk, row)
 			}
 			for j, x := range row {
-				switch z.kind {
-				case kEDP:
-					row[j] = g * x
-				case kRBF:
-					row[j] = g*x - (g/2*dc.qn[i] + g/2*dc.kn[j])
-				default:
-					row[j] = z.dotValue(g * x)
-				}
+				row[j] = z.dotValue(g * x)
 			}
+		case kRBF:
+			// The logit as Kernel.Logit defines it, −(γ/2)‖q − k‖², which avoids the
+			// cancellation of the expanded form.
+			if vis > 0 {
+				simd.SqDistRows(qi, k, ldk, row)
+			}
+			simd.Scale(-g/2, row)
 		case kLinear, kFavor:
 			if vis > 0 {
 				simd.DotRows(dc.fq[i*f:(i+1)*f], dc.fk, f, row)

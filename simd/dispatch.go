@@ -25,10 +25,11 @@ type impl struct {
 	mul   func(dst, x, y []float32)
 	sum   func(x []float32) float32
 	max   func(x []float32) float32
-	// dotRows, axpyRows: one vector against many rows (DotRows, AxpyRows); nil means
-	// one dot or axpy call per row.
-	dotRows  func(q, k []float32, ldk int, s []float32)
-	axpyRows func(p, v []float32, ldv int, o []float32)
+	// dotRows, sqDistRows, axpyRows: one vector against many rows (DotRows,
+	// SqDistRows, AxpyRows); nil means a loop over the rows.
+	dotRows    func(q, k []float32, ldk int, s []float32)
+	sqDistRows func(q, k []float32, ldk int, s []float32)
+	axpyRows   func(p, v []float32, ldv int, o []float32)
 
 	// GEMM: the micro-kernel computes an mr×nr tile from packed panels; kc, mc, nc
 	// are the cache blocks (kc·nr and kc·mr panels stay in L1, mc×kc of A in L2,
@@ -62,17 +63,18 @@ type impl struct {
 
 // genericImpl runs the pure-Go twins; it is always available.
 var genericImpl = &impl{
-	name:     "generic",
-	dot:      asm.DotGeneric,
-	axpy:     asm.AxpyGeneric,
-	scale:    asm.ScaleGeneric,
-	add:      asm.AddGeneric,
-	mul:      asm.MulGeneric,
-	sum:      asm.SumGeneric,
-	max:      asm.MaxGeneric,
-	dotRows:  asm.DotRowsGeneric,
-	axpyRows: asm.AxpyRowsGeneric,
-	mr:       4, nr: 4,
+	name:       "generic",
+	dot:        asm.DotGeneric,
+	axpy:       asm.AxpyGeneric,
+	scale:      asm.ScaleGeneric,
+	add:        asm.AddGeneric,
+	mul:        asm.MulGeneric,
+	sum:        asm.SumGeneric,
+	max:        asm.MaxGeneric,
+	dotRows:    asm.DotRowsGeneric,
+	sqDistRows: asm.SqDistRowsGeneric,
+	axpyRows:   asm.AxpyRowsGeneric,
+	mr:         4, nr: 4,
 	kc: 256, mc: 64, nc: 1024,
 	gemmKernel: func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 		asm.SgemmKernelGeneric(4, 4, k, a, b, c, ldc, alpha, beta)

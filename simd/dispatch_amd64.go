@@ -69,6 +69,7 @@ var avx512Impl = func() *impl {
 	im.sum = asm.SumAVX512
 	im.max = asm.MaxAVX512
 	im.dotRows = asm.DotRowsAVX512
+	im.sqDistRows = asm.SqDistRowsAVX512
 	im.axpyRows = asm.AxpyRowsAVX512
 	// 8×32 tile: 16 ZMM accumulators, two B rows and eight broadcasts of A per step
 	// of k: 16 FMAs for 10 loads. Alone on L1-resident panels it runs at ~173

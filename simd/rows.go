@@ -21,21 +21,45 @@ func rowsPerCall(n int) int { return max(1, chunk/max(n, 1)) }
 // len(s) rows of the row-major k (stride ldk ≥ len(q)), as one-query attention scores
 // a block of keys. It panics if k is too short.
 func DotRows(q, k []float32, ldk int, s []float32) {
+	vecRows("DotRows", active.dotRows, active.dot, q, k, ldk, s)
+}
+
+// SqDistRows computes s[j] = Σ_l (k[j·ldk + l] − q[l])² for j < len(s), l < len(q):
+// the squared distances from q to len(s) rows of the row-major k (stride ldk ≥ len(q)),
+// as rbf attention scores a block of keys. It panics if k is too short.
+func SqDistRows(q, k []float32, ldk int, s []float32) {
+	vecRows("SqDistRows", active.sqDistRows, sqDist, q, k, ldk, s)
+}
+
+// sqDist is the per-row fallback of SqDistRows.
+func sqDist(q, k []float32) float32 {
+	var a float32
+	for l, x := range q {
+		t := k[l] - x
+		a += t * t
+	}
+	return a
+}
+
+// vecRows runs s[j] = f(q, row j of k) through kernel (nil: perRow on each row), at
+// most rowsPerCall rows per assembly call.
+func vecRows(fn string, kernel func(q, k []float32, ldk int, s []float32), perRow func(q, k []float32) float32,
+	q, k []float32, ldk int, s []float32) {
 	n := len(q)
-	checkRows("DotRows", "k", len(s), n, ldk, len(k))
+	checkRows(fn, "k", len(s), n, ldk, len(k))
 	if n == 0 {
 		clear(s)
 		return
 	}
-	if active.dotRows == nil {
+	if kernel == nil {
 		for j := range s {
-			s[j] = active.dot(q, k[j*ldk:j*ldk+n])
+			s[j] = perRow(q, k[j*ldk:j*ldk+n])
 		}
 		return
 	}
 	for step := rowsPerCall(n); len(s) > 0; {
 		r := min(step, len(s))
-		active.dotRows(q, k, ldk, s[:r])
+		kernel(q, k, ldk, s[:r])
 		s = s[r:]
 		if len(s) > 0 {
 			k = k[r*ldk:]

@@ -32,15 +32,26 @@ func TestRows(t *testing.T) {
 				x := make([]float32, n)
 				fillInput(rng, x, 1, 0)
 
-				sbuf, s := guarded(rows, 3)
-				DotRows(x, mat, ld, s)
-				requireGuards(t, sbuf, 3, rows, "DotRows s")
-				for j := 0; j < rows; j++ {
-					var want float64
-					for l := 0; l < n; l++ {
-						want += float64(x[l]) * float64(mat[j*ld+l])
+				for _, dist := range []bool{false, true} {
+					sbuf, s := guarded(rows, 3)
+					if dist {
+						SqDistRows(x, mat, ld, s)
+					} else {
+						DotRows(x, mat, ld, s)
 					}
-					require.InDelta(t, want, s[j], 1e-5*float64(n+1), "DotRows n=%d rows=%d j=%d", n, rows, j)
+					requireGuards(t, sbuf, 3, rows, "DotRows/SqDistRows s")
+					for j := 0; j < rows; j++ {
+						var want float64
+						for l := 0; l < n; l++ {
+							a, b := float64(x[l]), float64(mat[j*ld+l])
+							if dist {
+								want += (b - a) * (b - a)
+							} else {
+								want += a * b
+							}
+						}
+						require.InDelta(t, want, s[j], 1e-5*float64(n+1), "dist=%v n=%d rows=%d j=%d", dist, n, rows, j)
+					}
 				}
 
 				p := make([]float32, rows)
@@ -73,18 +84,19 @@ func TestRowsMatchTwins(t *testing.T) {
 	x, p := make([]float32, n), make([]float32, rows)
 	fillInput(rng, x, 1, 0)
 	fillInput(rng, p, 1, 0)
-	var ws []float32
-	var wo []float32
+	var ws, wd, wo []float32
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		s, o := make([]float32, rows), make([]float32, n)
+		s, sd, o := make([]float32, rows), make([]float32, rows), make([]float32, n)
 		DotRows(x, mat, ld, s)
+		SqDistRows(x, mat, ld, sd)
 		AxpyRows(p, mat, ld, o)
 		if ws == nil {
-			ws, wo = s, o // generic comes first
+			ws, wd, wo = s, sd, o // generic comes first
 			return
 		}
 		for j := range s {
 			require.InDelta(t, ws[j], s[j], 1e-4, "s[%d]", j)
+			require.InDelta(t, wd[j], sd[j], 1e-4*float64(wd[j]), "sqdist[%d]", j)
 		}
 		for l := range o {
 			require.InDelta(t, wo[l], o[l], 1e-3, "o[%d]", l)
