@@ -46,3 +46,28 @@ func openModel(path string, threads int) (*train.Session, error) {
 
 // writeFileAtomic writes a file so that a crash leaves the old one or the new one.
 func writeFileAtomic(path string, data []byte) error { return train.WriteFileAtomic(path, data) }
+
+// sameFile reports whether the paths name the same existing file.
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// runFiles are the files a run writes in its directory.
+var runFiles = []string{"checkpoint.bkm", "metrics.jsonl"}
+
+// checkOutDir refuses to replace another run's files in dir without --overwrite: a run
+// writes into a directory without a checkpoint or metrics log, or into the directory of
+// the checkpoint it resumes.
+func checkOutDir(dir, resumed string, overwrite bool) error {
+	if overwrite || (resumed != "" && sameFile(resumed, checkpointPath(dir))) {
+		return nil
+	}
+	for _, name := range runFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return fmt.Errorf("%s holds another run (%s): choose another --out, give --overwrite to replace it, or continue it with bkmtrain train --resume %s", dir, name, dir)
+		}
+	}
+	return nil
+}

@@ -43,6 +43,7 @@ type compareFlags struct {
 	decode               decodeFlags
 	tokenizer            string
 	bpeVocab             int
+	overwrite            bool
 	names                []string // parsed --kernels
 	seedList             []uint64 // parsed --seeds
 }
@@ -59,6 +60,7 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	f.decode.register(fs, "beam size for BLEU")
 	fs.StringVar(&f.tokenizer, "tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
 	fs.IntVar(&f.bpeVocab, "bpe-vocab", 1000, "BPE vocabulary size")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the runs of an earlier comparison in --out")
 }
 
 // parse parses args and the --kernels and --seeds lists.
@@ -67,6 +69,12 @@ func (f *compareFlags) parse(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if err := f.decode.check(); err != nil {
+		return err
+	}
+	if err := checkTokenizerKind(f.tokenizer); err != nil {
+		return err
+	}
+	if err := checkCounts(map[string]int{"eval-every": f.evalEvery, "bleu-sentences": f.bleuSentences}); err != nil {
 		return err
 	}
 	set := map[string]bool{}
@@ -134,6 +142,11 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	base.Model.Vocab = tok.VocabSize()
+	for _, dir := range f.runDirs() {
+		if err := checkOutDir(dir, "", f.overwrite); err != nil {
+			return err
+		}
+	}
 	if err := ensureWritableDir(f.outDir); err != nil {
 		return err
 	}
@@ -150,13 +163,29 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return f.writeResults(base, c.Name, all, stdout, stderr)
 }
 
+// runDir is the directory of the run of kernel k with seed.
+func (f *compareFlags) runDir(k string, seed uint64) string {
+	return filepath.Join(f.outDir, fmt.Sprintf("%s-seed%d", k, seed))
+}
+
+// runDirs are the directories of every run of the comparison.
+func (f *compareFlags) runDirs() []string {
+	var dirs []string
+	for _, k := range f.names {
+		for _, seed := range f.seedList {
+			dirs = append(dirs, f.runDir(k, seed))
+		}
+	}
+	return dirs
+}
+
 // compareKernel trains kernel k once per seed; a diverged run is recorded as failed.
 func (f *compareFlags) compareKernel(base train.Config, k string, c *train.Corpus, tok train.Tokenizer, stderr io.Writer) (*kernelRuns, error) {
 	kr := &kernelRuns{Kernel: k, Failed: map[uint64]string{}}
 	for _, seed := range f.seedList {
 		cfg := base
 		cfg.Model.Kernel, cfg.Model.LayerKernels, cfg.Seed = k, nil, seed
-		res, err := f.compareOne(cfg, c, tok, filepath.Join(f.outDir, fmt.Sprintf("%s-seed%d", k, seed)), stderr)
+		res, err := f.compareOne(cfg, c, tok, f.runDir(k, seed), stderr)
 		if err != nil {
 			if !errors.Is(err, errDiverged) {
 				return nil, fmt.Errorf("kernel %s, seed %d: %w", k, seed, err)

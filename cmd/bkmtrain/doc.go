@@ -14,9 +14,11 @@
 // (see docs/data.md). Run `bkmtrain CMD -h` for the flags of a command.
 //
 // Errors a person can act on (bad flags, unknown kernels, malformed data, inconsistent
-// configs, unwritable directories, a diverged run) are printed as one line starting with
-// "bkmtrain CMD:" (for example "bkmtrain train: ...") and exit with status 1; usage errors
-// exit with status 2.
+// configs, sizes over a limit, unwritable or occupied directories, a diverged run) are
+// printed as one line starting with "bkmtrain CMD:" (for example "bkmtrain train: ...")
+// and exit with status 1; usage errors exit with status 2. Everything is checked before
+// a file is written, and no run replaces another's checkpoint without --overwrite. The
+// table of docs/bkmtrain.md is run by contract_test.go.
 //
 // The library does the work: package train reads the corpora (ParseTSV, ReadTextLines),
 // runs the training session (train.Session: steps, validation, BLEU, checkpoints,

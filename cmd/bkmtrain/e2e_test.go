@@ -49,7 +49,14 @@ type result struct {
 
 func runBin(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
+	return runIn(t, "", stdin, args...)
+}
+
+// runIn runs the binary in dir (the test's directory if empty) with stdin and args.
+func runIn(t *testing.T, dir, stdin string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bkmtrainBinary(t), args...)
+	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

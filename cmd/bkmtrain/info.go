@@ -15,6 +15,9 @@ func runInfo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkThreads(*threads); err != nil {
+		return err
+	}
 	simd.SetThreads(*threads)
 	r := simd.Info()
 	fmt.Fprintf(stdout, "simd path:     %s (%s)\n", r.Path, r.Reason)

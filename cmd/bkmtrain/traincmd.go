@@ -4,12 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"syscall"
 	"time"
 
@@ -30,6 +32,7 @@ type trainFlags struct {
 	bpeVocab               int
 	progress               string
 	cpuprofile, memprofile string
+	overwrite              bool
 	set                    map[string]bool // flags given on the command line
 }
 
@@ -37,7 +40,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	f.cf.register(fs)
 	fs.StringVar(&f.trainPath, "train", "", "training data: TSV source<TAB>target (translate) or text (lm); default: the embedded corpus")
 	fs.StringVar(&f.validPath, "valid", "", "validation data, same format as --train")
-	fs.StringVar(&f.outDir, "out", "bkmtrain-run", "directory for checkpoint.bkm and metrics.jsonl")
+	fs.StringVar(&f.outDir, "out", "bkmtrain-run", "directory for checkpoint.bkm and metrics.jsonl (with --resume: the checkpoint's directory)")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the checkpoint and metrics of another run in --out")
 	fs.IntVar(&f.saveEvery, "save-every", 300, "checkpoint every N updates (and at the end and on SIGINT/SIGTERM)")
 	fs.IntVar(&f.evalEvery, "eval-every", 300, "validate every N updates (and at the end)")
 	fs.IntVar(&f.logEvery, "log-every", 10, "without a terminal: one log line every N updates")
@@ -59,23 +63,52 @@ func (f *trainFlags) parse(fs *flag.FlagSet, args []string) error {
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	return f.decode.check()
+	if err := f.decode.check(); err != nil {
+		return err
+	}
+	if err := checkTokenizerKind(f.tokenizer); err != nil {
+		return err
+	}
+	if f.progress != "auto" && f.progress != "bar" && f.progress != "plain" {
+		return usagef("--progress = %q: want auto, bar or plain", f.progress)
+	}
+	return checkCounts(map[string]int{"save-every": f.saveEvery, "eval-every": f.evalEvery, "log-every": f.logEvery,
+		"samples": f.samples, "bleu-sentences": f.bleuSentences})
 }
 
 // config is the run's config: the checkpoint's with --steps and --threads applied on
-// --resume, else the task defaults, the --config file and the flags.
+// --resume, else the task defaults, the --config file and the flags. A run must have
+// updates to do.
 func (f *trainFlags) config(fs *flag.FlagSet) (train.Config, error) {
-	if f.resume == "" {
-		return f.cf.resolve()
+	if f.resume != "" {
+		return f.resumedConfig(fs)
 	}
+	cfg, err := f.cf.resolve()
+	if err == nil && cfg.Schedule.Steps < 1 {
+		err = usagef("--steps = %d: must be ≥ 1", cfg.Schedule.Steps)
+	}
+	return cfg, err
+}
+
+// resumedConfig is the config of the checkpoint of --resume with --steps and --threads
+// applied. The other config flags, and a tokenizer other than the checkpoint's, are
+// errors; so is a --steps the run has already reached. Without --out, the run continues
+// in the checkpoint's directory.
+func (f *trainFlags) resumedConfig(fs *flag.FlagSet) (train.Config, error) {
 	for name := range f.set {
 		if isConfigFlag(fs, name) && name != "steps" && name != "threads" {
 			return train.Config{}, usagef("--%s cannot change a resumed run (only --steps and --threads can)", name)
 		}
 	}
 	f.resume = resolveCheckpoint(f.resume)
+	if !f.set["out"] {
+		f.outDir = filepath.Dir(f.resume)
+	}
 	hdr, err := readCheckpointHeader(f.resume)
 	if err != nil {
+		return train.Config{}, err
+	}
+	if err := f.checkResumedTokenizer(hdr); err != nil {
 		return train.Config{}, err
 	}
 	cfg := hdr.Config
@@ -84,7 +117,29 @@ func (f *trainFlags) config(fs *flag.FlagSet) (train.Config, error) {
 			return cfg, usagef("%v", err)
 		}
 	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("inconsistent config: %w", err)
+	}
+	if cfg.Schedule.Steps <= hdr.Steps {
+		return cfg, usagef("--steps = %d: the checkpoint is at step %d already; give a larger --steps to train on", cfg.Schedule.Steps, hdr.Steps)
+	}
 	return cfg, nil
+}
+
+// checkResumedTokenizer rejects --tokenizer and --bpe-vocab values that differ from
+// the checkpoint's tokenizer (a resumed run keeps its tokenizer).
+func (f *trainFlags) checkResumedTokenizer(hdr *train.CheckpointHeader) error {
+	kind := ""
+	if hdr.Tokenizer != nil {
+		kind = hdr.Tokenizer.Kind
+	}
+	if f.set["tokenizer"] && f.tokenizer != kind {
+		return usagef("--tokenizer = %s: the checkpoint's tokenizer is %q, and a resumed run keeps it", f.tokenizer, kind)
+	}
+	if f.set["bpe-vocab"] && (kind != "bpe" || f.bpeVocab != hdr.Config.Model.Vocab) {
+		return usagef("--bpe-vocab = %d: the checkpoint's %s tokenizer has %d ids, and a resumed run keeps it", f.bpeVocab, kind, hdr.Config.Model.Vocab)
+	}
+	return nil
 }
 
 // session builds the run: restored from --resume, or a fresh model with a new tokenizer.
@@ -120,7 +175,14 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOutDir(f.outDir, f.resume, f.overwrite); err != nil {
+		return err
+	}
 	c, err := loadData(taskOf(cfg), f.trainPath, f.validPath)
+	if err != nil {
+		return err
+	}
+	s, err := f.session(cfg, c)
 	if err != nil {
 		return err
 	}
@@ -132,11 +194,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopProfile()
-	s, err := f.session(cfg, c)
-	if err != nil {
-		return err
-	}
-	metrics, err := openRunMetrics(f.outDir, f.resume != "", s.Steps())
+	metrics, err := openRunMetrics(f.outDir, f.resume, s.Steps())
 	if err != nil {
 		return err
 	}
@@ -159,10 +217,28 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// checkTokenizerKind rejects a --tokenizer other than byte and bpe.
+func checkTokenizerKind(kind string) error {
+	if kind != "byte" && kind != "bpe" {
+		return usagef("--tokenizer = %q: want byte or bpe", kind)
+	}
+	return nil
+}
+
+// checkCounts rejects negative values of the flags that count steps or sentences.
+func checkCounts(counts map[string]int) error {
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		if counts[name] < 0 {
+			return usagef("--%s = %d: must be ≥ 0", name, counts[name])
+		}
+	}
+	return nil
+}
+
 // newTokenizer makes the tokenizer of a fresh run from the training text of c.
 func newTokenizer(kind string, vocab int, c *train.Corpus) (train.Tokenizer, error) {
-	if kind != "byte" && kind != "bpe" {
-		return nil, usagef("--tokenizer = %q: want byte or bpe", kind)
+	if err := checkTokenizerKind(kind); err != nil {
+		return nil, err
 	}
 	tok, err := train.NewCorpusTokenizer(kind, vocab, c)
 	if err != nil {
@@ -183,11 +259,11 @@ func newSession(cfg train.Config, c *train.Corpus, tok train.Tokenizer) (*train.
 	return s, nil
 }
 
-// openRunMetrics opens dir's metrics log: a new one, or on resume the old one cut back
-// to the checkpoint's step.
-func openRunMetrics(dir string, resumed bool, step int) (*train.MetricsLog, error) {
+// openRunMetrics opens dir's metrics log: when the run resumes the checkpoint in dir,
+// the old log cut back to the checkpoint's step; otherwise a new one.
+func openRunMetrics(dir, resumed string, step int) (*train.MetricsLog, error) {
 	path := filepath.Join(dir, "metrics.jsonl")
-	if resumed {
+	if resumed != "" && sameFile(resumed, checkpointPath(dir)) {
 		return train.ResumeMetrics(path, step)
 	}
 	return train.CreateMetrics(path)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
 )
 
@@ -32,6 +33,9 @@ func (m *modelFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkThreads(m.threads); err != nil {
+		return err
+	}
 	if m.translates {
 		return m.decode.check()
 	}
@@ -51,6 +55,14 @@ func (m *modelFlags) open(cmd string) (*train.Session, error) {
 		return nil, fmt.Errorf("%s holds a %s model: use bkmtrain %s", m.checkpoint, map[string]string{"translate": "translation", "lm": "language"}[task], other)
 	}
 	return s, nil
+}
+
+// checkThreads rejects a --threads outside [0, simd.MaxThreads].
+func checkThreads(n int) error {
+	if n < 0 || n > simd.MaxThreads {
+		return usagef("--threads = %d: must be in [0, %d] (0 = all cores)", n, simd.MaxThreads)
+	}
+	return nil
 }
 
 // runEval reports the validation loss (and BLEU) of a checkpoint. Only the validation
