@@ -15,85 +15,64 @@
 // "VMINPS x, k, d" returns x (the r/m operand) when either input is NaN, which is
 // how the clamps let NaN through.
 
-// EXP_CORE_R(x, z, t2, t3, t4, t5): x (|x| ≤ 104 or NaN) → x = p = T·e^r,
-// z = bits of 8x·log2e + 0x1.8p23, whose low bits hold k. Clobbers t2–t5. As
-// expParts: kf = z − shifter; r = (x − kf·ln2hi/8) − kf·ln2lo/8;
-// q = (r/24 + 1/6)·r + ½; u = q·r² + r; T = table[k & 7] (VPERMPS uses the low 3
-// bits of each index); p = Thi + (u·Thi + Tlo).
-#define EXP_CORE_R(x, z, t2, t3, t4, t5) \
-	VMOVUPS      expShifter<>(SB), z \
-	VFMADD231PS  exp8Log2e<>(SB), x, z \
-	VSUBPS       expShifter<>(SB), z, t2 \
-	VFNMADD231PS exp8Ln2Hi<>(SB), t2, x \
-	VFNMADD231PS exp8Ln2Lo<>(SB), t2, x \
+// EXP_CORE_K(x, z, t2, t3, t4, t5, shift, log2e, ln2hi, ln2lo, c1, c2, half, thi, tlo)
+// is the exp core of every amd64 kernel, AVX2 and AVX-512: x (|x| ≤ 104 or NaN) →
+// x = p = T·e^r, z = bits of 8x·log2e + 0x1.8p23, whose low bits hold k. Clobbers
+// t2–t5. The last nine arguments say where the constants live (a register, or a
+// 32-byte vector in memory): shifter 0x1.8p23, 8·log2e, ln2hi/8, ln2lo/8, C1 = 1/6,
+// C2 = 1/24, ½, and the 2^(j/8) tables hi and lo. As expParts: kf = z − shifter;
+// r = (x − kf·ln2hi/8) − kf·ln2lo/8; q = (C2·r + C1)·r + ½; u = q·r² + r;
+// T = table[k & 7] (VPERMPS uses the low 3 bits of each index, 4 on ZMM, hence the
+// tables repeated in both halves there); p = Thi + (u·Thi + Tlo).
+#define EXP_CORE_K(x, z, t2, t3, t4, t5, shift, log2e, ln2hi, ln2lo, c1, c2, half, thi, tlo) \
+	VMOVUPS      shift, z \
+	VFMADD231PS  log2e, x, z \
+	VSUBPS       shift, z, t2 \
+	VFNMADD231PS ln2hi, t2, x \
+	VFNMADD231PS ln2lo, t2, x \
 	VMULPS       x, x, t2 \
-	VMOVUPS      expC2<>(SB), t3 \
-	VFMADD213PS  expC1<>(SB), x, t3 \
-	VFMADD213PS  vmHalf<>(SB), x, t3 \
+	VMOVUPS      c1, t3 \
+	VFMADD231PS  c2, x, t3 \
+	VFMADD213PS  half, x, t3 \
 	VFMADD213PS  x, t2, t3 \
-	VPERMPS      expTabHi<>(SB), z, t4 \
-	VPERMPS      expTabLo<>(SB), z, t5 \
+	VPERMPS      thi, z, t4 \
+	VPERMPS      tlo, z, t5 \
 	VFMADD231PS  t4, t3, t5 \
 	VADDPS       t5, t4, x
 
+// EXP_SCALE_FAST(x, z, pand, emask): after EXP_CORE_K, for |x| ≤ 87 → x = e^x. The
+// result is normal, so p·2^n is formed exactly by adding n = k>>3 to the exponent
+// field: bits(z)<<20 is n<<23 + (k&7)<<20 (the shifter's bits vanish in the shift)
+// and the mask emask (sign and exponent field) keeps n<<23. pand is VPAND on YMM,
+// VPANDD on ZMM.
+#define EXP_SCALE_FAST(x, z, pand, emask) \
+	VPSLLD $20, z, z \
+	pand   emask, z, z \
+	VPADDD z, x, x
+
+// EXP_CORE_R: EXP_CORE_K with every constant in memory.
+#define EXP_CORE_R(x, z, t2, t3, t4, t5) EXP_CORE_K(x, z, t2, t3, t4, t5, expShifter<>(SB), exp8Log2e<>(SB), exp8Ln2Hi<>(SB), exp8Ln2Lo<>(SB), expC1<>(SB), expC2<>(SB), vmHalf<>(SB), expTabHi<>(SB), expTabLo<>(SB))
+
 #define EXP_CORE EXP_CORE_R(Y0, Y1, Y2, Y3, Y4, Y5)
 
-// EXP_FAST_R(x, z, t2, t3, t4, t5): x with |x| ≤ 87 → x = e^x. The result is
-// normal, so p·2^n is formed exactly by adding n = k>>3 to the exponent field:
-// bits(z)<<20 is n<<23 + (k&7)<<20 (the shifter's bits vanish in the shift) and
-// the mask keeps n<<23.
+// EXP_FAST_R(x, z, t2, t3, t4, t5): x with |x| ≤ 87 → x = e^x, constants in memory.
 #define EXP_FAST_R(x, z, t2, t3, t4, t5) \
 	EXP_CORE_R(x, z, t2, t3, t4, t5) \
-	VPSLLD $20, z, z \
-	VPAND  expExpMask<>(SB), z, z \
-	VPADDD z, x, x
+	EXP_SCALE_FAST(x, z, VPAND, expExpMask<>(SB))
 
 #define EXP_FAST EXP_FAST_R(Y0, Y1, Y2, Y3, Y4, Y5)
 
-// EXP_FAST_REG(x, z, t2, t3, t4, t5): EXP_FAST_R with the constants shifter,
-// 8·log2e, ln2hi/8, ln2lo/8 and C1 held in Y15, Y14, Y13, Y12, Y11 (same
-// operations, same order). q starts from C1 (VFMADD231PS C2·r + C1 is the same
-// single rounding as VFMADD213PS C1 on C2).
+// EXP_FAST_REG(x, z, t2, t3, t4, t5): EXP_FAST_R with shifter, 8·log2e, ln2hi/8,
+// ln2lo/8 and C1 held in Y15, Y14, Y13, Y12, Y11 (EXP_CONSTS32).
 #define EXP_FAST_REG(x, z, t2, t3, t4, t5) \
-	VMOVAPS      Y15, z \
-	VFMADD231PS  Y14, x, z \
-	VSUBPS       Y15, z, t2 \
-	VFNMADD231PS Y13, t2, x \
-	VFNMADD231PS Y12, t2, x \
-	VMULPS       x, x, t2 \
-	VMOVAPS      Y11, t3 \
-	VFMADD231PS  expC2<>(SB), x, t3 \
-	VFMADD213PS  vmHalf<>(SB), x, t3 \
-	VFMADD213PS  x, t2, t3 \
-	VPERMPS      expTabHi<>(SB), z, t4 \
-	VPERMPS      expTabLo<>(SB), z, t5 \
-	VFMADD231PS  t4, t3, t5 \
-	VADDPS       t5, t4, x \
-	VPSLLD       $20, z, z \
-	VPAND        expExpMask<>(SB), z, z \
-	VPADDD       z, x, x
+	EXP_CORE_K(x, z, t2, t3, t4, t5, Y15, Y14, Y13, Y12, Y11, expC2<>(SB), vmHalf<>(SB), expTabHi<>(SB), expTabLo<>(SB)) \
+	EXP_SCALE_FAST(x, z, VPAND, expExpMask<>(SB))
 
 // EXP_FAST_SOFT(x, z, t2, t3, t4, t5): EXP_FAST_R for the softmax kernels, with
-// shifter, 8·log2e, ln2hi/8, ln2lo/8 held in Y13, Y11, Y10, Y5 (same operations,
-// same order).
+// shifter, 8·log2e, ln2hi/8, ln2lo/8 held in Y13, Y11, Y10, Y5 (SOFT_SETUP4).
 #define EXP_FAST_SOFT(x, z, t2, t3, t4, t5) \
-	VMOVAPS      Y13, z \
-	VFMADD231PS  Y11, x, z \
-	VSUBPS       Y13, z, t2 \
-	VFNMADD231PS Y10, t2, x \
-	VFNMADD231PS Y5, t2, x \
-	VMULPS       x, x, t2 \
-	VMOVUPS      expC2<>(SB), t3 \
-	VFMADD213PS  expC1<>(SB), x, t3 \
-	VFMADD213PS  vmHalf<>(SB), x, t3 \
-	VFMADD213PS  x, t2, t3 \
-	VPERMPS      expTabHi<>(SB), z, t4 \
-	VPERMPS      expTabLo<>(SB), z, t5 \
-	VFMADD231PS  t4, t3, t5 \
-	VADDPS       t5, t4, x \
-	VPSLLD       $20, z, z \
-	VPAND        expExpMask<>(SB), z, z \
-	VPADDD       z, x, x
+	EXP_CORE_K(x, z, t2, t3, t4, t5, Y13, Y11, Y10, Y5, expC1<>(SB), expC2<>(SB), vmHalf<>(SB), expTabHi<>(SB), expTabLo<>(SB)) \
+	EXP_SCALE_FAST(x, z, VPAND, expExpMask<>(SB))
 
 // SOFT_CHECK4: flags NZ if any lane of Y6–Y9 has |x| > 87 or NaN. Clobbers Y0–Y3, AX.
 #define SOFT_CHECK4 \
@@ -634,31 +613,15 @@ expsum_done:
 	VBROADCASTSS   expMin<>(SB), Z18 \
 	VBROADCASTSS   vmBias127<>(SB), Z17
 
-// EXP512_CORE(x, z, t2, t3, t4, t5): EXP_CORE_R on ZMM: x (|x| ≤ 104 or NaN) →
-// x = p = T·e^r, z = bits of 8x·log2e + 0x1.8p23 (k in its low bits). Clobbers t2–t5.
-#define EXP512_CORE(x, z, t2, t3, t4, t5) \
-	VMOVAPS      Z31, z \
-	VFMADD231PS  Z30, x, z \
-	VSUBPS       Z31, z, t2 \
-	VFNMADD231PS Z29, t2, x \
-	VFNMADD231PS Z28, t2, x \
-	VMULPS       x, x, t2 \
-	VMOVAPS      Z27, t3 \
-	VFMADD231PS  Z26, x, t3 \
-	VFMADD213PS  Z25, x, t3 \
-	VFMADD213PS  x, t2, t3 \
-	VPERMPS      Z24, z, t4 \
-	VPERMPS      Z23, z, t5 \
-	VFMADD231PS  t4, t3, t5 \
-	VADDPS       t5, t4, x
+// EXP512_CORE(x, z, t2, t3, t4, t5): EXP_CORE_K on ZMM, every constant in a
+// register (EXP512_CORE_CONSTS).
+#define EXP512_CORE(x, z, t2, t3, t4, t5) EXP_CORE_K(x, z, t2, t3, t4, t5, Z31, Z30, Z29, Z28, Z27, Z26, Z25, Z24, Z23)
 
 // EXP512_FAST(x, z, t2, t3, t4, t5): EXP_FAST_R on ZMM: x with |x| ≤ 87 → x = e^x,
 // n added to the exponent field of p.
 #define EXP512_FAST(x, z, t2, t3, t4, t5) \
 	EXP512_CORE(x, z, t2, t3, t4, t5) \
-	VPSLLD $20, z, z \
-	VPANDD Z22, z, z \
-	VPADDD z, x, x
+	EXP_SCALE_FAST(x, z, VPANDD, Z22)
 
 // EXP512_SLOW(x): EXP_SLOW on ZMM: x, any value → x = e^x (clamp, NaN passing
 // through as in EXP_SLOW; 2^n in two factors). Clobbers Z0–Z5.
