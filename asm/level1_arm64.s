@@ -1,52 +1,24 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "neon_arm64.h"
 
 // Level-1 NEON kernels; the reference loops are in level1_arm64.go.
 //
-// Go's arm64 assembler has no vector forms of FADD, FMUL, FMAX, FADDP or FMAXV, so
-// those are emitted with WORD inside the macros below. Each macro is named after its
-// operands in ARM order (destination first) and its comment is the exact mnemonic;
-// scripts/check-arm64-words re-assembles every comment with GNU as and compares the
-// words. Registers: V0-V3 accumulate or hold x, V4-V7 hold the second stream, V16
-// holds the broadcast scalar.
-
-#define FADD_V0_V0_V1  WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
-#define FADD_V2_V2_V3  WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
-#define FADD_V0_V0_V2  WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
-#define FADD_V0_V0_V4  WORD $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
-#define FADD_V1_V1_V5  WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
-#define FADD_V2_V2_V6  WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
-#define FADD_V3_V3_V7  WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
-#define FADDP_V0_V0_V0 WORD $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
-#define FADDP_S0_V0    WORD $0x7e30d800 // faddp s0, v0.2s
-
-#define FMUL_V0_V0_V4  WORD $0x6e24dc00 // fmul v0.4s, v0.4s, v4.4s
-#define FMUL_V1_V1_V5  WORD $0x6e25dc21 // fmul v1.4s, v1.4s, v5.4s
-#define FMUL_V2_V2_V6  WORD $0x6e26dc42 // fmul v2.4s, v2.4s, v6.4s
-#define FMUL_V3_V3_V7  WORD $0x6e27dc63 // fmul v3.4s, v3.4s, v7.4s
-#define FMUL_V0_V0_V16 WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
-#define FMUL_V1_V1_V16 WORD $0x6e30dc21 // fmul v1.4s, v1.4s, v16.4s
-#define FMUL_V2_V2_V16 WORD $0x6e30dc42 // fmul v2.4s, v2.4s, v16.4s
-#define FMUL_V3_V3_V16 WORD $0x6e30dc63 // fmul v3.4s, v3.4s, v16.4s
-
-#define FMAX_V0_V0_V4  WORD $0x4e24f400 // fmax v0.4s, v0.4s, v4.4s
-#define FMAX_V1_V1_V5  WORD $0x4e25f421 // fmax v1.4s, v1.4s, v5.4s
-#define FMAX_V2_V2_V6  WORD $0x4e26f442 // fmax v2.4s, v2.4s, v6.4s
-#define FMAX_V3_V3_V7  WORD $0x4e27f463 // fmax v3.4s, v3.4s, v7.4s
-#define FMAX_V0_V0_V1  WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
-#define FMAX_V2_V2_V3  WORD $0x4e23f442 // fmax v2.4s, v2.4s, v3.4s
-#define FMAX_V0_V0_V2  WORD $0x4e22f400 // fmax v0.4s, v0.4s, v2.4s
-#define FMAXV_S0_V0    WORD $0x6e30f800 // fmaxv s0, v0.4s
+// Go's arm64 assembler has no vector forms of FADD, FMUL, FMAX, FADDP or FMAXV;
+// those come from the WORD macros of neon_arm64.h (arguments are register numbers,
+// destination first: FMUL4S(0, 0, 16) is FMUL V0.4S, V0.4S, V16.4S). Registers:
+// V0-V3 accumulate or hold x, V4-V7 hold the second stream, V16 holds the broadcast
+// scalar.
 
 // REDUCE_ADD_V0_V3 folds the four accumulators V0-V3 into F0 (the low lane of V0):
 // (V0+V1) + (V2+V3), then two pairwise additions across the lanes.
 #define REDUCE_ADD_V0_V3 \
-	FADD_V0_V0_V1  \
-	FADD_V2_V2_V3  \
-	FADD_V0_V0_V2  \
-	FADDP_V0_V0_V0 \
-	FADDP_S0_V0
+	FADD4S(0, 0, 1)  \
+	FADD4S(2, 2, 3)  \
+	FADD4S(0, 0, 2)  \
+	FADDP4S(0, 0, 0) \
+	FADDPS(0, 0)
 
 // func DotNEON(x, y []float32) float32
 TEXT ·DotNEON(SB), NOSPLIT, $0-52
@@ -156,10 +128,10 @@ TEXT ·ScaleNEON(SB), NOSPLIT, $0-32
 
 scale16:
 	VLD1   (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
-	FMUL_V0_V0_V16
-	FMUL_V1_V1_V16
-	FMUL_V2_V2_V16
-	FMUL_V3_V3_V16
+	FMUL4S(0, 0, 16)
+	FMUL4S(1, 1, 16)
+	FMUL4S(2, 2, 16)
+	FMUL4S(3, 3, 16)
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
 	SUBS   $1, R3
 	BNE    scale16
@@ -170,7 +142,7 @@ scale4:
 
 scale4loop:
 	VLD1   (R0), [V0.S4]
-	FMUL_V0_V0_V16
+	FMUL4S(0, 0, 16)
 	VST1.P [V0.S4], 16(R0)
 	SUBS   $1, R3
 	BNE    scale4loop
@@ -201,10 +173,10 @@ TEXT ·AddNEON(SB), NOSPLIT, $0-72
 add16:
 	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FADD_V0_V0_V4
-	FADD_V1_V1_V5
-	FADD_V2_V2_V6
-	FADD_V3_V3_V7
+	FADD4S(0, 0, 4)
+	FADD4S(1, 1, 5)
+	FADD4S(2, 2, 6)
+	FADD4S(3, 3, 7)
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
 	SUBS   $1, R3
 	BNE    add16
@@ -216,7 +188,7 @@ add4:
 add4loop:
 	VLD1.P 16(R2), [V0.S4]
 	VLD1.P 16(R4), [V4.S4]
-	FADD_V0_V0_V4
+	FADD4S(0, 0, 4)
 	VST1.P [V0.S4], 16(R0)
 	SUBS   $1, R3
 	BNE    add4loop
@@ -248,10 +220,10 @@ TEXT ·MulNEON(SB), NOSPLIT, $0-72
 mul16:
 	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FMUL_V0_V0_V4
-	FMUL_V1_V1_V5
-	FMUL_V2_V2_V6
-	FMUL_V3_V3_V7
+	FMUL4S(0, 0, 4)
+	FMUL4S(1, 1, 5)
+	FMUL4S(2, 2, 6)
+	FMUL4S(3, 3, 7)
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
 	SUBS   $1, R3
 	BNE    mul16
@@ -263,7 +235,7 @@ mul4:
 mul4loop:
 	VLD1.P 16(R2), [V0.S4]
 	VLD1.P 16(R4), [V4.S4]
-	FMUL_V0_V0_V4
+	FMUL4S(0, 0, 4)
 	VST1.P [V0.S4], 16(R0)
 	SUBS   $1, R3
 	BNE    mul4loop
@@ -296,10 +268,10 @@ TEXT ·SumNEON(SB), NOSPLIT, $0-28
 
 sum16:
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FADD_V0_V0_V4
-	FADD_V1_V1_V5
-	FADD_V2_V2_V6
-	FADD_V3_V3_V7
+	FADD4S(0, 0, 4)
+	FADD4S(1, 1, 5)
+	FADD4S(2, 2, 6)
+	FADD4S(3, 3, 7)
 	SUBS   $1, R3
 	BNE    sum16
 
@@ -309,7 +281,7 @@ sum4:
 
 sum4loop:
 	VLD1.P 16(R0), [V4.S4]
-	FADD_V0_V0_V4
+	FADD4S(0, 0, 4)
 	SUBS   $1, R3
 	BNE    sum4loop
 
@@ -343,10 +315,10 @@ TEXT ·MaxNEON(SB), NOSPLIT, $0-28
 
 max16:
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FMAX_V0_V0_V4
-	FMAX_V1_V1_V5
-	FMAX_V2_V2_V6
-	FMAX_V3_V3_V7
+	FMAX4S(0, 0, 4)
+	FMAX4S(1, 1, 5)
+	FMAX4S(2, 2, 6)
+	FMAX4S(3, 3, 7)
 	SUBS   $1, R3
 	BNE    max16
 
@@ -356,15 +328,15 @@ max4:
 
 max4loop:
 	VLD1.P 16(R0), [V4.S4]
-	FMAX_V0_V0_V4
+	FMAX4S(0, 0, 4)
 	SUBS   $1, R3
 	BNE    max4loop
 
 maxreduce:
-	FMAX_V0_V0_V1
-	FMAX_V2_V2_V3
-	FMAX_V0_V0_V2
-	FMAXV_S0_V0
+	FMAX4S(0, 0, 1)
+	FMAX4S(2, 2, 3)
+	FMAX4S(0, 0, 2)
+	FMAXVS(0, 0)
 	ANDS $3, R1, R3
 	BEQ  maxcheck
 

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "neon_arm64.h"
 #include "vecmath_consts_arm64.h"
 
 // NEON vector math: exp, log, tanh and the fused softmax passes, 4 lanes per step.
@@ -9,72 +10,9 @@
 // for bit; the sums of ExpSub/ExpSum differ only by summation order. Tails (n mod 4)
 // are moved lane by lane into a vector, computed, and moved back.
 //
-// Go's arm64 assembler has no vector floating-point arithmetic, compares,
-// conversions or signed shifts, so those are encoded with WORD in the macros below;
-// each macro's comment gives the instruction. Arguments are register numbers:
-// FADD4S(1, 2, 3) is FADD V1.4S, V2.4S, V3.4S. Encodings checked against GNU as
-// (aarch64-linux-gnu-as) and objdump.
-
-// FADD Vd.4S, Vn.4S, Vm.4S
-#define FADD4S(d, n, m) WORD $(0x4E20D400|((m)<<16)|((n)<<5)|(d))
-// FSUB Vd.4S, Vn.4S, Vm.4S  (d = n − m)
-#define FSUB4S(d, n, m) WORD $(0x4EA0D400|((m)<<16)|((n)<<5)|(d))
-// FMUL Vd.4S, Vn.4S, Vm.4S
-#define FMUL4S(d, n, m) WORD $(0x6E20DC00|((m)<<16)|((n)<<5)|(d))
-// FDIV Vd.4S, Vn.4S, Vm.4S  (d = n / m)
-#define FDIV4S(d, n, m) WORD $(0x6E20FC00|((m)<<16)|((n)<<5)|(d))
-// FMLA Vd.4S, Vn.4S, Vm.4S  (d = d + n·m, one rounding)
-#define FMLA4S(d, n, m) WORD $(0x4E20CC00|((m)<<16)|((n)<<5)|(d))
-// FMLS Vd.4S, Vn.4S, Vm.4S  (d = d − n·m, one rounding)
-#define FMLS4S(d, n, m) WORD $(0x4EA0CC00|((m)<<16)|((n)<<5)|(d))
-// FMIN Vd.4S, Vn.4S, Vm.4S  (NaN if either is NaN)
-#define FMIN4S(d, n, m) WORD $(0x4EA0F400|((m)<<16)|((n)<<5)|(d))
-// FMAX Vd.4S, Vn.4S, Vm.4S  (NaN if either is NaN)
-#define FMAX4S(d, n, m) WORD $(0x4E20F400|((m)<<16)|((n)<<5)|(d))
-// FABS Vd.4S, Vn.4S
-#define FABS4S(d, n) WORD $(0x4EA0F800|((n)<<5)|(d))
-// FCMGT Vd.4S, Vn.4S, Vm.4S  (all ones where n > m, false for NaN)
-#define FCMGT4S(d, n, m) WORD $(0x6EA0E400|((m)<<16)|((n)<<5)|(d))
-// FCMEQ Vd.4S, Vn.4S, Vm.4S
-#define FCMEQ4S(d, n, m) WORD $(0x4E20E400|((m)<<16)|((n)<<5)|(d))
-// CMGT Vd.4S, Vn.4S, Vm.4S  (signed int32 n > m)
-#define CMGT4S(d, n, m) WORD $(0x4EA03400|((m)<<16)|((n)<<5)|(d))
-// SSHR Vd.4S, Vn.4S, #23
-#define SSHR4S_23(d, n) WORD $(0x4F290400|((n)<<5)|(d))
-// SSHR Vd.4S, Vn.4S, #1
-#define SSHR4S_1(d, n) WORD $(0x4F3F0400|((n)<<5)|(d))
-// SSHR Vd.4S, Vn.4S, #3
-#define SSHR4S_3(d, n) WORD $(0x4F3D0400|((n)<<5)|(d))
-// USHR Vd.4S, Vn.4S, #3
-#define USHR4S_3(d, n) WORD $(0x6F3D0400|((n)<<5)|(d))
-// MUL Vd.4S, Vn.4S, Vm.4S  (int32)
-#define MUL4S(d, n, m) WORD $(0x4EA09C00|((m)<<16)|((n)<<5)|(d))
-// TBL Vd.16B, {Vn.16B, Vn+1.16B}, Vm.16B  (byte lookup in a 32-byte table)
-#define TBL2(d, n, m) WORD $(0x4E002000|((m)<<16)|((n)<<5)|(d))
-// SHL Vd.4S, Vn.4S, #23
-#define SHL4S_23(d, n) WORD $(0x4F375400|((n)<<5)|(d))
-// ADD Vd.4S, Vn.4S, Vm.4S  (int32)
-#define ADD4S(d, n, m) WORD $(0x4EA08400|((m)<<16)|((n)<<5)|(d))
-// SUB Vd.4S, Vn.4S, Vm.4S  (int32, d = n − m)
-#define SUB4S(d, n, m) WORD $(0x6EA08400|((m)<<16)|((n)<<5)|(d))
-// AND Vd.16B, Vn.16B, Vm.16B
-#define AND16B(d, n, m) WORD $(0x4E201C00|((m)<<16)|((n)<<5)|(d))
-// ORR Vd.16B, Vn.16B, Vm.16B
-#define ORR16B(d, n, m) WORD $(0x4EA01C00|((m)<<16)|((n)<<5)|(d))
-// MOV Vd.16B, Vn.16B  (ORR Vd.16B, Vn.16B, Vn.16B)
-#define MOV16B(d, n) ORR16B(d, n, n)
-// EOR Vd.16B, Vn.16B, Vm.16B
-#define EOR16B(d, n, m) WORD $(0x6E201C00|((m)<<16)|((n)<<5)|(d))
-// BIT Vd.16B, Vn.16B, Vm.16B  (d = n where m is set)
-#define BIT16B(d, n, m) WORD $(0x6EA01C00|((m)<<16)|((n)<<5)|(d))
-// BIF Vd.16B, Vn.16B, Vm.16B  (d = n where m is clear)
-#define BIF16B(d, n, m) WORD $(0x6EE01C00|((m)<<16)|((n)<<5)|(d))
-// SCVTF Vd.4S, Vn.4S
-#define SCVTF4S(d, n) WORD $(0x4E21D800|((n)<<5)|(d))
-// FADDP Vd.4S, Vn.4S, Vm.4S
-#define FADDP4S(d, n, m) WORD $(0x6E20D400|((m)<<16)|((n)<<5)|(d))
-// FADDP Sd, Vn.2S
-#define FADDPS(d, n) WORD $(0x7E30D800|((n)<<5)|(d))
+// What Go's arm64 assembler lacks (vector floating-point arithmetic, compares,
+// conversions, signed shifts) comes from the WORD macros of neon_arm64.h, whose
+// arguments are register numbers: FADD4S(1, 2, 3) is FADD V1.4S, V2.4S, V3.4S.
 
 // VCONST: Vv.4S = bits (via R9).
 #define VCONST(bits, v) MOVW $bits, R9; VDUP R9, v.S4
@@ -106,24 +44,24 @@
 // u = q·r² + r; T = table[k & 7] by TBL with byte indices 4j..4j+3;
 // p = Thi + (Thi·u + Tlo).
 #define EXP_CORE \
-	MOV16B(1, 19) \
-	FMLA4S(1, 0, 18) \
+	VMOV   V19.B16, V1.B16 \
+	VFMLA  V18.S4, V0.S4, V1.S4 \
 	FSUB4S(2, 1, 19) \
-	FMLS4S(0, 2, 20) \
-	FMLS4S(0, 2, 21) \
+	VFMLS  V20.S4, V2.S4, V0.S4 \
+	VFMLS  V21.S4, V2.S4, V0.S4 \
 	FMUL4S(2, 0, 0) \
-	MOV16B(3, 22) \
-	FMLA4S(3, 23, 0) \
-	MOV16B(4, 24) \
-	FMLA4S(4, 3, 0) \
-	MOV16B(3, 0) \
-	FMLA4S(3, 4, 2) \
-	AND16B(5, 1, 25) \
+	VMOV   V22.B16, V3.B16 \
+	VFMLA  V0.S4, V23.S4, V3.S4 \
+	VMOV   V24.B16, V4.B16 \
+	VFMLA  V0.S4, V3.S4, V4.S4 \
+	VMOV   V0.B16, V3.B16 \
+	VFMLA  V2.S4, V4.S4, V3.S4 \
+	VAND   V25.B16, V1.B16, V5.B16 \
 	MUL4S(5, 5, 26) \
-	ADD4S(5, 5, 27) \
-	TBL2(6, 12, 5) \
-	TBL2(7, 14, 5) \
-	FMLA4S(7, 6, 3) \
+	VADD   V27.S4, V5.S4, V5.S4 \
+	VTBL   V5.B16, [V12.B16, V13.B16], V6.B16 \
+	VTBL   V5.B16, [V14.B16, V15.B16], V7.B16 \
+	VFMLA  V3.S4, V6.S4, V7.S4 \
 	FADD4S(0, 6, 7)
 
 // EXP4: V0 = x → V0 = e^x: clamp to [−104, 88.8] (NaN passes), EXP_CORE, then
@@ -133,14 +71,14 @@
 	FMIN4S(0, 0, 16) \
 	FMAX4S(0, 0, 17) \
 	EXP_CORE \
-	SUB4S(1, 1, 19) \
+	VSUB   V19.S4, V1.S4, V1.S4 \
 	SSHR4S_3(1, 1) \
 	SSHR4S_1(2, 1) \
-	SUB4S(1, 1, 2) \
-	ADD4S(2, 2, 28) \
-	ADD4S(1, 1, 28) \
-	SHL4S_23(2, 2) \
-	SHL4S_23(1, 1) \
+	VSUB   V2.S4, V1.S4, V1.S4 \
+	VADD   V28.S4, V2.S4, V2.S4 \
+	VADD   V28.S4, V1.S4, V1.S4 \
+	VSHL   $23, V2.S4, V2.S4 \
+	VSHL   $23, V1.S4, V1.S4 \
 	FMUL4S(0, 0, 2) \
 	FMUL4S(0, 0, 1)
 
@@ -237,7 +175,7 @@ expsub_tail:
 	EXP4
 	TAIL_STORE
 	TAIL_MASK
-	AND16B(0, 0, 31)
+	VAND   V31.B16, V0.B16, V0.B16
 	FADD4S(30, 30, 0)
 
 expsub_done:
@@ -271,7 +209,7 @@ expsum_tail:
 	FSUB4S(0, 0, 29)
 	EXP4
 	TAIL_MASK
-	AND16B(0, 0, 31)
+	VAND   V31.B16, V0.B16, V0.B16
 	FADD4S(30, 30, 0)
 
 expsum_done:
@@ -313,52 +251,52 @@ expsum_done:
 // d = err + e·ln2lo, c = d + f·(f·Q), y = s + c. Lanes that are not positive
 // finite numbers take x (NaN, +Inf), NaN (x < 0) or −Inf (x = ±0).
 #define LOG4 \
-	MOV16B(7, 0) \
+	VMOV   V0.B16, V7.B16 \
 	CMGT4S(9, 0, 25) \
 	CMGT4S(10, 26, 0) \
-	AND16B(9, 9, 10) \
+	VAND   V10.B16, V9.B16, V9.B16 \
 	FMUL4S(10, 0, 27) \
-	BIT16B(0, 10, 9) \
-	AND16B(9, 9, 28) \
-	SUB4S(1, 0, 11) \
+	VBIT   V9.B16, V10.B16, V0.B16 \
+	VAND   V28.B16, V9.B16, V9.B16 \
+	VSUB   V11.S4, V0.S4, V1.S4 \
 	SSHR4S_23(2, 1) \
-	AND16B(1, 1, 12) \
-	ADD4S(1, 1, 11) \
+	VAND   V12.B16, V1.B16, V1.B16 \
+	VADD   V11.S4, V1.S4, V1.S4 \
 	FSUB4S(1, 1, 13) \
-	ADD4S(2, 2, 9) \
+	VADD   V9.S4, V2.S4, V2.S4 \
 	SCVTF4S(2, 2) \
-	MOV16B(3, 21) \
-	FMLA4S(3, 22, 1) \
-	MOV16B(4, 20) \
-	FMLA4S(4, 3, 1) \
-	MOV16B(3, 19) \
-	FMLA4S(3, 4, 1) \
-	MOV16B(4, 18) \
-	FMLA4S(4, 3, 1) \
-	MOV16B(3, 17) \
-	FMLA4S(3, 4, 1) \
-	MOV16B(4, 16) \
-	FMLA4S(4, 3, 1) \
-	MOV16B(3, 15) \
-	FMLA4S(3, 4, 1) \
-	MOV16B(4, 14) \
-	FMLA4S(4, 3, 1) \
+	VMOV   V21.B16, V3.B16 \
+	VFMLA  V1.S4, V22.S4, V3.S4 \
+	VMOV   V20.B16, V4.B16 \
+	VFMLA  V1.S4, V3.S4, V4.S4 \
+	VMOV   V19.B16, V3.B16 \
+	VFMLA  V1.S4, V4.S4, V3.S4 \
+	VMOV   V18.B16, V4.B16 \
+	VFMLA  V1.S4, V3.S4, V4.S4 \
+	VMOV   V17.B16, V3.B16 \
+	VFMLA  V1.S4, V4.S4, V3.S4 \
+	VMOV   V16.B16, V4.B16 \
+	VFMLA  V1.S4, V3.S4, V4.S4 \
+	VMOV   V15.B16, V3.B16 \
+	VFMLA  V1.S4, V4.S4, V3.S4 \
+	VMOV   V14.B16, V4.B16 \
+	VFMLA  V1.S4, V3.S4, V4.S4 \
 	FMUL4S(5, 2, 23) \
 	FADD4S(6, 5, 1) \
 	FSUB4S(8, 6, 5) \
 	FSUB4S(8, 1, 8) \
-	FMLA4S(8, 2, 24) \
+	VFMLA  V24.S4, V2.S4, V8.S4 \
 	FMUL4S(4, 1, 4) \
-	FMLA4S(8, 1, 4) \
+	VFMLA  V4.S4, V1.S4, V8.S4 \
 	FADD4S(0, 6, 8) \
 	CMGT4S(9, 7, 25) \
 	CMGT4S(10, 29, 7) \
-	AND16B(9, 9, 10) \
+	VAND   V10.B16, V9.B16, V9.B16 \
 	FCMGT4S(10, 25, 7) \
-	BIT16B(7, 30, 10) \
+	VBIT   V10.B16, V30.B16, V7.B16 \
 	FCMEQ4S(10, 7, 25) \
-	BIT16B(7, 31, 10) \
-	BIF16B(0, 7, 9)
+	VBIT   V10.B16, V31.B16, V7.B16 \
+	VBIF   V9.B16, V7.B16, V0.B16
 
 // func LogNEON(dst, src []float32)
 TEXT ·LogNEON(SB), NOSPLIT, $0-48
@@ -402,34 +340,34 @@ log_done:
 // a < 0.5625, then the sign of x. Clobbers V1–V11, R9.
 #define TANH4 \
 	FABS4S(8, 0) \
-	EOR16B(9, 0, 8) \
+	VEOR   V8.B16, V0.B16, V9.B16 \
 	FCMGT4S(10, 29, 8) \
 	FMUL4S(2, 8, 8) \
 	VCONST(tanhC3, V3) \
 	VCONST(tanhC4, V4) \
-	FMLA4S(3, 4, 2) \
-	MOV16B(4, 16) \
-	FMLA4S(4, 3, 2) \
-	MOV16B(3, 17) \
-	FMLA4S(3, 4, 2) \
-	MOV16B(4, 30) \
-	FMLA4S(4, 3, 2) \
+	VFMLA  V2.S4, V4.S4, V3.S4 \
+	VMOV   V16.B16, V4.B16 \
+	VFMLA  V2.S4, V3.S4, V4.S4 \
+	VMOV   V17.B16, V3.B16 \
+	VFMLA  V2.S4, V4.S4, V3.S4 \
+	VMOV   V30.B16, V4.B16 \
+	VFMLA  V2.S4, V3.S4, V4.S4 \
 	FMUL4S(2, 8, 2) \
-	MOV16B(11, 8) \
-	FMLA4S(11, 2, 4) \
+	VMOV   V8.B16, V11.B16 \
+	VFMLA  V4.S4, V2.S4, V11.S4 \
 	FMIN4S(0, 8, 31) \
 	FADD4S(0, 0, 0) \
 	EXP_CORE \
-	USHR4S_3(1, 1) \
-	SHL4S_23(1, 1) \
-	ADD4S(1, 1, 28) \
+	VUSHR  $3, V1.S4, V1.S4 \
+	VSHL   $23, V1.S4, V1.S4 \
+	VADD   V28.S4, V1.S4, V1.S4 \
 	FMUL4S(0, 0, 1) \
 	FADD4S(0, 0, 28) \
 	FADD4S(2, 28, 28) \
 	FDIV4S(1, 2, 0) \
 	FSUB4S(0, 28, 1) \
-	BIT16B(0, 11, 10) \
-	ORR16B(0, 0, 9)
+	VBIT   V10.B16, V11.B16, V0.B16 \
+	VORR   V9.B16, V0.B16, V0.B16
 
 // func TanhNEON(dst, src []float32)
 TEXT ·TanhNEON(SB), NOSPLIT, $0-48
@@ -468,8 +406,8 @@ tanh_done:
 	FMUL4S(1, 0, 0) \
 	FMUL4S(1, 1, 0) \
 	VCONST(geluK1, V2) \
-	MOV16B(3, 0) \
-	FMLA4S(3, 2, 1) \
+	VMOV   V0.B16, V3.B16 \
+	VFMLA  V1.S4, V2.S4, V3.S4 \
 	VCONST(geluK0, V2) \
 	FMUL4S(0, 3, 2)
 
@@ -498,7 +436,7 @@ gelu_tail:
 	TAIL_LOAD
 	GELU4_ARG
 	TANH4
-	MOV16B(1, 0)
+	VMOV   V0.B16, V1.B16
 	TAIL_LOAD
 	FADD4S(1, 1, 28)
 	FMUL4S(0, 0, 24)
@@ -525,16 +463,16 @@ gelu_done:
 	FMUL4S(2, 1, 1) \
 	FMUL4S(3, 0, 0) \
 	FSUB4S(3, 28, 3) \
-	MOV16B(4, 28) \
+	VMOV   V28.B16, V4.B16 \
 	VCONST(geluK1x3, V5) \
-	FMLA4S(4, 5, 2) \
+	VFMLA  V2.S4, V5.S4, V4.S4 \
 	VCONST(geluK0, V5) \
 	FMUL4S(4, 4, 5) \
 	FMUL4S(1, 1, 24) \
 	FMUL4S(1, 1, 3) \
 	FADD4S(0, 0, 28) \
 	FMUL4S(0, 0, 24) \
-	FMLA4S(0, 1, 4)
+	VFMLA  V4.S4, V1.S4, V0.S4
 
 // func GeluBackwardNEON(dx, x, dy []float32)
 // dx += gelu'(x)·dy: clamp, GELU4_ARG, TANH4; TANH4 needs every register but V0–V11,
@@ -571,12 +509,12 @@ gelubwd_tail:
 	GELUBWD4_CLAMP(0, 1, V1)
 	GELU4_ARG
 	TANH4
-	MOV16B(6, 0)
+	VMOV   V0.B16, V6.B16
 	TAIL_LOAD
-	MOV16B(1, 0)
-	MOV16B(0, 6)
+	VMOV   V0.B16, V1.B16
+	VMOV   V6.B16, V0.B16
 	GELUBWD4_G
-	MOV16B(6, 0)
+	VMOV   V0.B16, V6.B16
 	MOVD R4, R1
 	TAIL_LOAD
 	FMUL4S(6, 6, 0)
