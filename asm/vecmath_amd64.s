@@ -362,6 +362,114 @@ explg_slow:
 	VMOVSHDUP    X12, X1 \
 	VADDSS       X1, X12, X12
 
+// EXPSUM_LOOPS(OUT32, OUTAT, OUT16, OUT8, OUTTAIL, DI) is the body of ExpSubAVX2 and
+// ExpSumAVX2 (SI = src, CX = n, m in Y14, Y12 = Y15 = 0): e^(src[i] − m) 32 elements
+// per step in four independent chains (SOFT_SETUP4's constants, one range check per
+// group, the sums going into Y12, Y15, Y12, Y15 in turn, as in the 16-element loop),
+// then 16, 8 and the masked tail; the sum is left in X12. The arguments are what
+// ExpSub does besides: OUT32, OUTAT(off) (a slow lane group, in Y0), OUT16, OUT8 and
+// OUTTAIL store the values at DI, DI(n) advances DI by n bytes (for ExpSum they expand
+// to nothing). Labels are local to each TEXT, so the macro serves one routine each.
+#define EXPSUM_LOOPS(OUT32, OUTAT, OUT16, OUT8, OUTTAIL, DI) \
+	CMPQ CX, $32                     \
+	JB   loop16                      \
+	SOFT_SETUP4                      \
+loop32:                              \
+	SOFT_LOAD4                       \
+	SOFT_CHECK4                      \
+	JNZ  slow32                      \
+	EXP_FAST_SOFT4                   \
+	OUT32                            \
+	VADDPS   Y6, Y12, Y12            \
+	VADDPS   Y7, Y15, Y15            \
+	VADDPS   Y8, Y12, Y12            \
+	VADDPS   Y9, Y15, Y15            \
+next32:                              \
+	ADDQ $128, SI                    \
+	DI(128)                          \
+	SUBQ $32, CX                     \
+	CMPQ CX, $32                     \
+	JAE  loop32                      \
+	JMP  loop16                      \
+slow32:                              \
+	SOFT_SLOW1(0, Y12)               \
+	OUTAT(0)                         \
+	SOFT_SLOW1(32, Y15)              \
+	OUTAT(32)                        \
+	SOFT_SLOW1(64, Y12)              \
+	OUTAT(64)                        \
+	SOFT_SLOW1(96, Y15)              \
+	OUTAT(96)                        \
+	VMOVUPS exp8Ln2Lo<>(SB), Y5      \
+	JMP     next32                   \
+loop16:                              \
+	CMPQ       CX, $16               \
+	JB         loop8                 \
+	VMOVUPS    (SI), Y0              \
+	VMOVUPS    32(SI), Y6            \
+	VSUBPS     Y14, Y0, Y0           \
+	VSUBPS     Y14, Y6, Y6           \
+	EXP_CHECK2                       \
+	JNZ        slow16                \
+	EXP_FAST                         \
+	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11) \
+acc16:                               \
+	OUT16                            \
+	VADDPS  Y0, Y12, Y12             \
+	VADDPS  Y6, Y15, Y15             \
+	ADDQ    $64, SI                  \
+	DI(64)                           \
+	SUBQ    $16, CX                  \
+	JMP     loop16                   \
+slow16:                              \
+	EXP_SLOW2                        \
+	JMP acc16                        \
+loop8:                               \
+	CMPQ    CX, $8                   \
+	JB      tail                     \
+	VMOVUPS (SI), Y0                 \
+	VSUBPS  Y14, Y0, Y0              \
+	EXP_CHECK                        \
+	JNZ     slow8                    \
+	EXP_FAST                         \
+acc8:                                \
+	OUT8                             \
+	VADDPS  Y0, Y12, Y12             \
+	ADDQ    $32, SI                  \
+	DI(32)                           \
+	SUBQ    $8, CX                   \
+	JMP     loop8                    \
+slow8:                               \
+	EXP_SLOW                         \
+	JMP acc8                         \
+tail:                                \
+	TESTQ      CX, CX                \
+	JZ         done                  \
+	TAIL_MASK                        \
+	VMASKMOVPS (SI), Y13, Y0         \
+	VSUBPS     Y14, Y0, Y0           \
+	EXP_SLOW                         \
+	OUTTAIL                          \
+	VANDPS     Y13, Y0, Y0           \
+	VADDPS     Y0, Y12, Y12          \
+done:                                \
+	VADDPS Y15, Y12, Y12             \
+	HSUM
+
+// What ExpSubAVX2 does besides ExpSumAVX2 (EXPSUM_LOOPS), and nothing (for ExpSum).
+#define EXPSUB_OUT32 \
+	VMOVUPS Y6, (DI)   \
+	VMOVUPS Y7, 32(DI) \
+	VMOVUPS Y8, 64(DI) \
+	VMOVUPS Y9, 96(DI)
+#define EXPSUB_OUTAT(off) VMOVUPS Y0, off(DI)
+#define EXPSUB_OUT16      VMOVUPS Y0, (DI); VMOVUPS Y6, 32(DI)
+#define EXPSUB_OUT8       VMOVUPS Y0, (DI)
+#define EXPSUB_OUTTAIL    VMASKMOVPS Y0, Y13, (DI)
+#define EXPSUB_DI(n)      ADDQ $n, DI
+#define NOTHING
+#define NOTHING1(n)
+
 // func ExpSubAVX2(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
 	MOVQ         dst_base+0(FP), DI
@@ -370,109 +478,8 @@ TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
 	VBROADCASTSS m+48(FP), Y14
 	VXORPS       Y12, Y12, Y12
 	VXORPS       Y15, Y15, Y15
-
-	// 32 elements per step in four independent chains, one range check per
-	// group; the sums go into Y12, Y15, Y12, Y15 in turn, as in the 16-element loop.
-	CMPQ CX, $32
-	JB   expsub_loop16
-	SOFT_SETUP4
-
-expsub_loop32:
-	SOFT_LOAD4
-	SOFT_CHECK4
-	JNZ  expsub_slow32
-	EXP_FAST_SOFT4
-	VMOVUPS  Y6, (DI)
-	VMOVUPS  Y7, 32(DI)
-	VMOVUPS  Y8, 64(DI)
-	VMOVUPS  Y9, 96(DI)
-	VADDPS   Y6, Y12, Y12
-	VADDPS   Y7, Y15, Y15
-	VADDPS   Y8, Y12, Y12
-	VADDPS   Y9, Y15, Y15
-
-expsub_next32:
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JAE  expsub_loop32
-	JMP  expsub_loop16
-
-expsub_slow32:
-	SOFT_SLOW1(0, Y12)
-	VMOVUPS Y0, 0(DI)
-	SOFT_SLOW1(32, Y15)
-	VMOVUPS Y0, 32(DI)
-	SOFT_SLOW1(64, Y12)
-	VMOVUPS Y0, 64(DI)
-	SOFT_SLOW1(96, Y15)
-	VMOVUPS Y0, 96(DI)
-	VMOVUPS exp8Ln2Lo<>(SB), Y5
-	JMP     expsub_next32
-
-expsub_loop16:
-	CMPQ       CX, $16
-	JB         expsub_loop8
-	VMOVUPS    (SI), Y0
-	VMOVUPS    32(SI), Y6
-	VSUBPS     Y14, Y0, Y0
-	VSUBPS     Y14, Y6, Y6
-	EXP_CHECK2
-	JNZ        expsub_slow16
-	EXP_FAST
-	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
-
-expsub_store16:
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y6, 32(DI)
-	VADDPS  Y0, Y12, Y12
-	VADDPS  Y6, Y15, Y15
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	SUBQ    $16, CX
-	JMP     expsub_loop16
-
-expsub_slow16:
-	EXP_SLOW2
-	JMP expsub_store16
-
-expsub_loop8:
-	CMPQ    CX, $8
-	JB      expsub_tail
-	VMOVUPS (SI), Y0
-	VSUBPS  Y14, Y0, Y0
-	EXP_CHECK
-	JNZ     expsub_slow8
-	EXP_FAST
-
-expsub_store8:
-	VMOVUPS Y0, (DI)
-	VADDPS  Y0, Y12, Y12
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-	JMP     expsub_loop8
-
-expsub_slow8:
-	EXP_SLOW
-	JMP expsub_store8
-
-expsub_tail:
-	TESTQ      CX, CX
-	JZ         expsub_done
-	TAIL_MASK
-	VMASKMOVPS (SI), Y13, Y0
-	VSUBPS     Y14, Y0, Y0
-	EXP_SLOW
-	VMASKMOVPS Y0, Y13, (DI)
-	VANDPS     Y13, Y0, Y0
-	VADDPS     Y0, Y12, Y12
-
-expsub_done:
-	VADDPS Y15, Y12, Y12
-	HSUM
-	VMOVSS X12, ret+56(FP)
+	EXPSUM_LOOPS(EXPSUB_OUT32, EXPSUB_OUTAT, EXPSUB_OUT16, EXPSUB_OUT8, EXPSUB_OUTTAIL, EXPSUB_DI)
+	VMOVSS       X12, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -483,94 +490,8 @@ TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 	VBROADCASTSS m+24(FP), Y14
 	VXORPS       Y12, Y12, Y12
 	VXORPS       Y15, Y15, Y15
-
-	// 32 elements per step in four independent chains, one range check per
-	// group; the sums go into Y12, Y15, Y12, Y15 in turn, as in the 16-element loop.
-	CMPQ CX, $32
-	JB   expsum_loop16
-	SOFT_SETUP4
-
-expsum_loop32:
-	SOFT_LOAD4
-	SOFT_CHECK4
-	JNZ  expsum_slow32
-	EXP_FAST_SOFT4
-	VADDPS   Y6, Y12, Y12
-	VADDPS   Y7, Y15, Y15
-	VADDPS   Y8, Y12, Y12
-	VADDPS   Y9, Y15, Y15
-
-expsum_next32:
-	ADDQ $128, SI
-	SUBQ $32, CX
-	CMPQ CX, $32
-	JAE  expsum_loop32
-	JMP  expsum_loop16
-
-expsum_slow32:
-	SOFT_SLOW1(0, Y12)
-	SOFT_SLOW1(32, Y15)
-	SOFT_SLOW1(64, Y12)
-	SOFT_SLOW1(96, Y15)
-	VMOVUPS exp8Ln2Lo<>(SB), Y5
-	JMP     expsum_next32
-
-expsum_loop16:
-	CMPQ       CX, $16
-	JB         expsum_loop8
-	VMOVUPS    (SI), Y0
-	VMOVUPS    32(SI), Y6
-	VSUBPS     Y14, Y0, Y0
-	VSUBPS     Y14, Y6, Y6
-	EXP_CHECK2
-	JNZ        expsum_slow16
-	EXP_FAST
-	EXP_FAST_R(Y6, Y7, Y8, Y9, Y10, Y11)
-
-expsum_add16:
-	VADDPS Y0, Y12, Y12
-	VADDPS Y6, Y15, Y15
-	ADDQ   $64, SI
-	SUBQ   $16, CX
-	JMP    expsum_loop16
-
-expsum_slow16:
-	EXP_SLOW2
-	JMP expsum_add16
-
-expsum_loop8:
-	CMPQ    CX, $8
-	JB      expsum_tail
-	VMOVUPS (SI), Y0
-	VSUBPS  Y14, Y0, Y0
-	EXP_CHECK
-	JNZ     expsum_slow8
-	EXP_FAST
-
-expsum_add8:
-	VADDPS Y0, Y12, Y12
-	ADDQ   $32, SI
-	SUBQ   $8, CX
-	JMP    expsum_loop8
-
-expsum_slow8:
-	EXP_SLOW
-	JMP expsum_add8
-
-expsum_tail:
-	TESTQ      CX, CX
-	JZ         expsum_done
-	TAIL_MASK
-	VMASKMOVPS (SI), Y13, Y0
-	VSUBPS     Y14, Y0, Y0
-	EXP_SLOW
-	VANDPS     Y13, Y0, Y0
-	VADDPS     Y0, Y12, Y12
-
-expsum_done:
-	VADDPS Y15, Y12, Y12
-	HSUM
-	VMOVSS X12, ret+32(FP)
+	EXPSUM_LOOPS(NOTHING, NOTHING1, NOTHING, NOTHING, NOTHING, NOTHING1)
+	VMOVSS       X12, ret+32(FP)
 	VZEROUPPER
 	RET
 
@@ -806,6 +727,70 @@ exp512lg_slow:
 	EXP512_SLOW4
 	JMP exp512lg_store
 
+// EXPSUM512_LOOPS(OUT64, DI64, OUT16, DI16, OUTTAIL) is the body of ExpSubAVX512 and
+// ExpSumAVX512 (SI = src, CX = n, m in Z16, Z14 = Z15 = 0, EXP512_CONSTS loaded):
+// e^(src[i] − m) 64 elements per step (four chains, one range check per block), then
+// 16 at a time, then the masked tail, summed into Z14 and Z15 and folded into X12.
+// The other arguments are what ExpSub does besides: OUT64, OUT16, OUTTAIL store the
+// values at DI, DI64 and DI16 advance DI (for ExpSum they expand to nothing). Labels
+// are local to each TEXT, so the macro serves one routine each.
+#define EXPSUM512_LOOPS(OUT64, DI64, OUT16, DI16, OUTTAIL) \
+	CMPQ CX, $64                \
+	JB   loop16                 \
+loop64:                         \
+	EXP512_LOAD4                \
+	EXP512_SUB4                 \
+	EXP512_CHECK4               \
+	JNZ  slow64                 \
+	EXP512_FAST4                \
+acc64:                          \
+	OUT64                       \
+	EXP512_ACC4                 \
+	ADDQ $256, SI               \
+	DI64                        \
+	SUBQ $64, CX                \
+	CMPQ CX, $64                \
+	JAE  loop64                 \
+	JMP  loop16                 \
+slow64:                         \
+	EXP512_SLOW4                \
+	JMP acc64                   \
+loop16:                         \
+	CMPQ    CX, $16             \
+	JB      tail                \
+	VMOVUPS (SI), Z6            \
+	VSUBPS  Z16, Z6, Z6         \
+	EXP512_CHECK1(Z6)           \
+	JNZ     slow16              \
+	EXP512_FAST(Z6, Z0, Z1, Z2, Z3, Z4) \
+acc16:                          \
+	OUT16                       \
+	VADDPS  Z6, Z14, Z14        \
+	ADDQ    $64, SI             \
+	DI16                        \
+	SUBQ    $16, CX             \
+	JMP     loop16              \
+slow16:                         \
+	EXP512_SLOW(Z6)             \
+	JMP acc16                   \
+tail:                           \
+	TESTQ     CX, CX            \
+	JZ        done              \
+	TAIL_MASK16                 \
+	VMOVUPS.Z (SI), K1, Z6      \
+	VSUBPS    Z16, Z6, Z6       \
+	EXP512_SLOW(Z6)             \
+	OUTTAIL                     \
+	VADDPS    Z6, Z14, K1, Z14  \
+done:                           \
+	EXP512_HSUM
+
+// What ExpSubAVX512 does besides ExpSumAVX512, and nothing (for ExpSum).
+#define EXPSUB512_OUT16   VMOVUPS Z6, (DI)
+#define EXPSUB512_OUTTAIL VMOVUPS Z6, K1, (DI)
+#define EXPSUB512_DI64    ADDQ $256, DI
+#define EXPSUB512_DI16    ADDQ $64, DI
+
 // func ExpSubAVX512(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX512(SB), NOSPLIT, $0-60
 	MOVQ         dst_base+0(FP), DI
@@ -815,65 +800,8 @@ TEXT ·ExpSubAVX512(SB), NOSPLIT, $0-60
 	VPXORD       Z14, Z14, Z14
 	VPXORD       Z15, Z15, Z15
 	EXP512_CONSTS
-
-	CMPQ CX, $64
-	JB   expsub512_loop16
-
-expsub512_loop64:
-	EXP512_LOAD4
-	EXP512_SUB4
-	EXP512_CHECK4
-	JNZ  expsub512_slow64
-	EXP512_FAST4
-
-expsub512_store64:
-	EXP512_STORE4
-	EXP512_ACC4
-	ADDQ $256, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  expsub512_loop64
-	JMP  expsub512_loop16
-
-expsub512_slow64:
-	EXP512_SLOW4
-	JMP expsub512_store64
-
-expsub512_loop16:
-	CMPQ    CX, $16
-	JB      expsub512_tail
-	VMOVUPS (SI), Z6
-	VSUBPS  Z16, Z6, Z6
-	EXP512_CHECK1(Z6)
-	JNZ     expsub512_slow16
-	EXP512_FAST(Z6, Z0, Z1, Z2, Z3, Z4)
-
-expsub512_store16:
-	VMOVUPS Z6, (DI)
-	VADDPS  Z6, Z14, Z14
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	SUBQ    $16, CX
-	JMP     expsub512_loop16
-
-expsub512_slow16:
-	EXP512_SLOW(Z6)
-	JMP expsub512_store16
-
-expsub512_tail:
-	TESTQ     CX, CX
-	JZ        expsub512_done
-	TAIL_MASK16
-	VMOVUPS.Z (SI), K1, Z6
-	VSUBPS    Z16, Z6, Z6
-	EXP512_SLOW(Z6)
-	VMOVUPS   Z6, K1, (DI)
-	VADDPS    Z6, Z14, K1, Z14 // only the r live lanes
-
-expsub512_done:
-	EXP512_HSUM
-	VMOVSS X12, ret+56(FP)
+	EXPSUM512_LOOPS(EXP512_STORE4, EXPSUB512_DI64, EXPSUB512_OUT16, EXPSUB512_DI16, EXPSUB512_OUTTAIL)
+	VMOVSS       X12, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -885,60 +813,8 @@ TEXT ·ExpSumAVX512(SB), NOSPLIT, $0-36
 	VPXORD       Z14, Z14, Z14
 	VPXORD       Z15, Z15, Z15
 	EXP512_CONSTS
-
-	CMPQ CX, $64
-	JB   expsum512_loop16
-
-expsum512_loop64:
-	EXP512_LOAD4
-	EXP512_SUB4
-	EXP512_CHECK4
-	JNZ  expsum512_slow64
-	EXP512_FAST4
-
-expsum512_add64:
-	EXP512_ACC4
-	ADDQ $256, SI
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  expsum512_loop64
-	JMP  expsum512_loop16
-
-expsum512_slow64:
-	EXP512_SLOW4
-	JMP expsum512_add64
-
-expsum512_loop16:
-	CMPQ    CX, $16
-	JB      expsum512_tail
-	VMOVUPS (SI), Z6
-	VSUBPS  Z16, Z6, Z6
-	EXP512_CHECK1(Z6)
-	JNZ     expsum512_slow16
-	EXP512_FAST(Z6, Z0, Z1, Z2, Z3, Z4)
-
-expsum512_add16:
-	VADDPS Z6, Z14, Z14
-	ADDQ   $64, SI
-	SUBQ   $16, CX
-	JMP    expsum512_loop16
-
-expsum512_slow16:
-	EXP512_SLOW(Z6)
-	JMP expsum512_add16
-
-expsum512_tail:
-	TESTQ     CX, CX
-	JZ        expsum512_done
-	TAIL_MASK16
-	VMOVUPS.Z (SI), K1, Z6
-	VSUBPS    Z16, Z6, Z6
-	EXP512_SLOW(Z6)
-	VADDPS    Z6, Z14, K1, Z14 // only the r live lanes
-
-expsum512_done:
-	EXP512_HSUM
-	VMOVSS X12, ret+32(FP)
+	EXPSUM512_LOOPS(NOTHING, NOTHING, NOTHING, NOTHING, NOTHING)
+	VMOVSS       X12, ret+32(FP)
 	VZEROUPPER
 	RET
 
