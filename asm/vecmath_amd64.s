@@ -818,37 +818,48 @@ TEXT ·ExpSumAVX512(SB), NOSPLIT, $0-36
 	VZEROUPPER
 	RET
 
-// LOG_SPLIT: Y0 = bits of a positive normal x → Y1 = f = m − 1, Y2 = e (int32),
-// x = 2^e·m with m in [√½, √2).
-#define LOG_SPLIT \
-	VPSUBD logSqrtHalf<>(SB), Y0, Y1 \
-	VPSRAD $23, Y1, Y2 \
-	VPAND  logMant<>(SB), Y1, Y1 \
-	VPADDD logSqrtHalf<>(SB), Y1, Y1 \
-	VSUBPS vmOne<>(SB), Y1, Y1
+// LOG_SPLIT_K(b, f, e, pand, sqrthalf, mant, one) is the split of every amd64 log
+// kernel, AVX2 and AVX-512: b = bits of a positive normal x → f = m − 1, e (int32),
+// x = 2^e·m with m in [√½, √2). The last three arguments say where bits(√½), the
+// mantissa mask and 1.0 live (register or memory); pand is VPAND on YMM, VPANDD on ZMM.
+#define LOG_SPLIT_K(b, f, e, pand, sqrthalf, mant, one) \
+	VPSUBD sqrthalf, b, f \
+	VPSRAD $23, f, e \
+	pand   mant, f, f \
+	VPADDD sqrthalf, f, f \
+	VSUBPS one, f, f
 
-// LOG_FINISH: Y1 = f, Y2 = e (int32) → Y0 = e·ln2 + log1p(f). Clobbers Y2–Y6.
-// As in Log32: hi = e·ln2hi (exact), s = hi + f, err = f − (s − hi),
+// LOG_FINISH_K(f, e, q, hi, s, d, y, c8, c7, c6, c5, c4, c3, c2, c1, c0, ln2hi, ln2lo)
+// is the rest of every amd64 log kernel: f, e (int32) → y = e·ln2 + log1p(f), with
+// q, hi, s, d scratch (d may be hi) and the constants where the arguments say. As in
+// Log32: Q(f) by Horner, hi = e·ln2hi (exact), s = hi + f, err = f − (s − hi),
 // d = e·ln2lo + err, y = s + (f·(f·Q) + d).
-#define LOG_FINISH \
-	VCVTDQ2PS   Y2, Y2 \
-	VMOVUPS     logC8<>(SB), Y3 \
-	VFMADD213PS logC7<>(SB), Y1, Y3 \
-	VFMADD213PS logC6<>(SB), Y1, Y3 \
-	VFMADD213PS logC5<>(SB), Y1, Y3 \
-	VFMADD213PS logC4<>(SB), Y1, Y3 \
-	VFMADD213PS logC3<>(SB), Y1, Y3 \
-	VFMADD213PS logC2<>(SB), Y1, Y3 \
-	VFMADD213PS logC1<>(SB), Y1, Y3 \
-	VFMADD213PS logC0<>(SB), Y1, Y3 \
-	VMULPS      logLn2Hi<>(SB), Y2, Y4 \
-	VADDPS      Y1, Y4, Y5 \
-	VSUBPS      Y4, Y5, Y6 \
-	VSUBPS      Y6, Y1, Y6 \
-	VFMADD231PS logLn2Lo<>(SB), Y2, Y6 \
-	VMULPS      Y1, Y3, Y3 \
-	VFMADD231PS Y3, Y1, Y6 \
-	VADDPS      Y6, Y5, Y0
+#define LOG_FINISH_K(f, e, q, hi, s, d, y, c8, c7, c6, c5, c4, c3, c2, c1, c0, ln2hi, ln2lo) \
+	VCVTDQ2PS   e, e \
+	VMOVUPS     c8, q \
+	VFMADD213PS c7, f, q \
+	VFMADD213PS c6, f, q \
+	VFMADD213PS c5, f, q \
+	VFMADD213PS c4, f, q \
+	VFMADD213PS c3, f, q \
+	VFMADD213PS c2, f, q \
+	VFMADD213PS c1, f, q \
+	VFMADD213PS c0, f, q \
+	VMULPS      ln2hi, e, hi \
+	VADDPS      f, hi, s \
+	VSUBPS      hi, s, d \
+	VSUBPS      d, f, d \
+	VFMADD231PS ln2lo, e, d \
+	VMULPS      f, q, q \
+	VFMADD231PS q, f, d \
+	VADDPS      d, s, y
+
+// LOG_SPLIT: Y0 = bits of a positive normal x → Y1 = f, Y2 = e, constants in memory.
+#define LOG_SPLIT LOG_SPLIT_K(Y0, Y1, Y2, VPAND, logSqrtHalf<>(SB), logMant<>(SB), vmOne<>(SB))
+
+// LOG_FINISH: Y1 = f, Y2 = e (int32) → Y0 = e·ln2 + log1p(f), constants in memory.
+// Clobbers Y2–Y6.
+#define LOG_FINISH LOG_FINISH_K(Y1, Y2, Y3, Y4, Y5, Y6, Y0, logC8<>(SB), logC7<>(SB), logC6<>(SB), logC5<>(SB), logC4<>(SB), logC3<>(SB), logC2<>(SB), logC1<>(SB), logC0<>(SB), logLn2Hi<>(SB), logLn2Lo<>(SB))
 
 // LOG_SLOW: Y0 = x, any value → Y0 = log x. Positive subnormals are scaled by 2^23
 // first (e − 23); ±0 → −Inf, x < 0 → NaN, +Inf and NaN → x. Needs Y15 = bits(+Inf).
@@ -1331,35 +1342,11 @@ gelubwd512_done:
 
 // LOG512_SPLIT(b): LOG_SPLIT on ZMM: b = bits of a positive normal x → Z1 = f = m − 1,
 // Z2 = e (int32).
-#define LOG512_SPLIT(b) \
-	VPSUBD Z31, b, Z1 \
-	VPSRAD $23, Z1, Z2 \
-	VPANDD Z30, Z1, Z1 \
-	VPADDD Z31, Z1, Z1 \
-	VSUBPS Z29, Z1, Z1
+#define LOG512_SPLIT(b) LOG_SPLIT_K(b, Z1, Z2, VPANDD, Z31, Z30, Z29)
 
-// LOG512_FINISH(y): LOG_FINISH on ZMM: Z1 = f, Z2 = e (int32) → y = e·ln2 + log1p(f):
-// hi = e·ln2hi, s = hi + f, err = f − (s − hi), d = e·ln2lo + err,
-// y = s + (f·(f·Q) + d). Clobbers Z2–Z5.
-#define LOG512_FINISH(y) \
-	VCVTDQ2PS   Z2, Z2 \
-	VMOVAPS     Z28, Z3 \
-	VFMADD213PS Z27, Z1, Z3 \
-	VFMADD213PS Z26, Z1, Z3 \
-	VFMADD213PS Z25, Z1, Z3 \
-	VFMADD213PS Z24, Z1, Z3 \
-	VFMADD213PS Z23, Z1, Z3 \
-	VFMADD213PS Z22, Z1, Z3 \
-	VFMADD213PS Z21, Z1, Z3 \
-	VFMADD213PS Z20, Z1, Z3 \
-	VMULPS      Z19, Z2, Z4 \
-	VADDPS      Z1, Z4, Z5 \
-	VSUBPS      Z4, Z5, Z4 \
-	VSUBPS      Z4, Z1, Z4 \
-	VFMADD231PS Z18, Z2, Z4 \
-	VMULPS      Z1, Z3, Z3 \
-	VFMADD231PS Z3, Z1, Z4 \
-	VADDPS      Z4, Z5, y
+// LOG512_FINISH(y): LOG_FINISH on ZMM, constants in registers: Z1 = f, Z2 = e (int32)
+// → y = e·ln2 + log1p(f). Clobbers Z2–Z5.
+#define LOG512_FINISH(y) LOG_FINISH_K(Z1, Z2, Z3, Z4, Z5, Z4, y, Z28, Z27, Z26, Z25, Z24, Z23, Z22, Z21, Z20, Z19, Z18)
 
 // LOG512_FAST(c): c = a positive normal x → c = log x. Clobbers Z1–Z5.
 #define LOG512_FAST(c) \
