@@ -50,6 +50,22 @@
 	pand   emask, z, z \
 	VPADDD z, x, x
 
+// EXP_SCALE_SLOW(x, z, t, shift, bias): after EXP_CORE_K, for any x → x = p·2^n,
+// n = k>>3, in two factors 2^(n>>1)·2^(n − n>>1) so that overflow, subnormal and
+// zero results are rounded once, by the last multiply. shift and bias are where the
+// shifter 0x1.8p23 and int32 127 live. Clobbers z, t.
+#define EXP_SCALE_SLOW(x, z, t, shift, bias) \
+	VPSUBD  shift, z, z \
+	VPSRAD  $3, z, z \
+	VPSRAD  $1, z, t \
+	VPSUBD  t, z, z \
+	VPADDD  bias, t, t \
+	VPADDD  bias, z, z \
+	VPSLLD  $23, t, t \
+	VPSLLD  $23, z, z \
+	VMULPS  t, x, x \
+	VMULPS  z, x, x
+
 // EXP_CORE_R: EXP_CORE_K with every constant in memory.
 #define EXP_CORE_R(x, z, t2, t3, t4, t5) EXP_CORE_K(x, z, t2, t3, t4, t5, expShifter<>(SB), exp8Log2e<>(SB), exp8Ln2Hi<>(SB), exp8Ln2Lo<>(SB), expC1<>(SB), expC2<>(SB), vmHalf<>(SB), expTabHi<>(SB), expTabLo<>(SB))
 
@@ -141,25 +157,15 @@
 	TESTL     AX, AX
 
 // EXP_SLOW: Y0 = x, any value → Y0 = e^x: clamp to [−104, 88.8] (NaN passes: x is
-// the operand VMINPS/VMAXPS return when either is NaN), then 2^n in two factors
-// 2^(n>>1)·2^(n − n>>1) so that overflow, subnormal and zero results are rounded
-// once, by the last multiply. Clobbers Y1–Y5.
+// the operand VMINPS/VMAXPS return when either is NaN), EXP_CORE, EXP_SCALE_SLOW.
+// Clobbers Y1–Y5.
 #define EXP_SLOW \
 	VMOVUPS expMax<>(SB), Y2 \
 	VMINPS  Y0, Y2, Y0 \
 	VMOVUPS expMin<>(SB), Y2 \
 	VMAXPS  Y0, Y2, Y0 \
 	EXP_CORE \
-	VPSUBD  expShifter<>(SB), Y1, Y1 \
-	VPSRAD  $3, Y1, Y1 \
-	VPSRAD  $1, Y1, Y2 \
-	VPSUBD  Y2, Y1, Y1 \
-	VPADDD  vmBias127<>(SB), Y2, Y2 \
-	VPADDD  vmBias127<>(SB), Y1, Y1 \
-	VPSLLD  $23, Y2, Y2 \
-	VPSLLD  $23, Y1, Y1 \
-	VMULPS  Y2, Y0, Y0 \
-	VMULPS  Y1, Y0, Y0
+	EXP_SCALE_SLOW(Y0, Y1, Y2, expShifter<>(SB), vmBias127<>(SB))
 
 // EXP_SLOW2: EXP_SLOW on Y0 and on Y6. Clobbers Y1–Y5, Y7.
 #define EXP_SLOW2 \
@@ -550,16 +556,7 @@ TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 	VMINPS  x, Z19, x \
 	VMAXPS  x, Z18, x \
 	EXP512_CORE(x, Z1, Z2, Z3, Z4, Z5) \
-	VPSUBD  Z31, Z1, Z1 \
-	VPSRAD  $3, Z1, Z1 \
-	VPSRAD  $1, Z1, Z2 \
-	VPSUBD  Z2, Z1, Z1 \
-	VPADDD  Z17, Z2, Z2 \
-	VPADDD  Z17, Z1, Z1 \
-	VPSLLD  $23, Z2, Z2 \
-	VPSLLD  $23, Z1, Z1 \
-	VMULPS  Z2, x, x \
-	VMULPS  Z1, x, x
+	EXP_SCALE_SLOW(x, Z1, Z2, Z31, Z17)
 
 // EXP512_CHECK4: ZF clear (JNZ taken) if any lane of Z6–Z9 has |x| > 87 or NaN (the
 // test of EXP_LOAD32). Clobbers Z0–Z3, K1.
