@@ -322,22 +322,29 @@ func RejectTrailingJSON(dec *json.Decoder) error {
 	}
 }
 
-// LoadConfig reads a JSON config file over DefaultConfig; unknown fields and trailing
-// data are errors.
+// LoadConfig reads a JSON config file over DefaultConfig (DecodeConfig) and validates it.
 func LoadConfig(path string) (Config, error) {
-	cfg := DefaultConfig()
 	f, err := os.Open(path)
 	if err != nil {
-		return cfg, err
+		return DefaultConfig(), err
 	}
 	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := RejectTrailingJSON(dec); err != nil {
+	cfg, err := DecodeConfig(f, DefaultConfig())
+	if err != nil {
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, cfg.Validate()
+}
+
+// DecodeConfig reads one JSON config from r over base (fields absent from the JSON keep
+// base's values). Unknown fields and anything after the JSON value are errors; the
+// result is not validated.
+func DecodeConfig(r io.Reader, base Config) (Config, error) {
+	cfg := base
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, RejectTrailingJSON(dec)
 }
