@@ -15,11 +15,15 @@
 // activation arena fits the batch shape (Model.Reserve).
 //
 //   - config.go      Config (JSON) for model, optimizer, schedule, data; Validate names the bad field
+//     and its value: NaN, ±Inf and out-of-range floats, sizes past the Max* limits, and a run whose
+//     memory estimate (memory.go: Config.Memory) exceeds MemoryLimit fail before anything is built
 //   - model.go       parameters, initialization, activation arena
 //   - forward.go     Forward(batch) → summed label-smoothed loss; backward.go Backward(scale)
 //   - adamw.go       AdamW (torch.optim.AdamW semantics), ClipGradNorm, ScheduleConfig.LR
 //     (inverse_sqrt as fairseq, cosine, constant, all with linear warm-up)
-//   - trainer.go     Trainer.Step (gradient accumulation over micro-batches), Eval
+//   - trainer.go     Trainer.Step (gradient accumulation over micro-batches), Eval; on a NaN or
+//     infinite loss, gradient or update Step returns ErrDiverged and goes back to the last state whose
+//     loss was finite (a copy it keeps), so what is saved then is the last good model
 //   - tokenizer.go   ByteTokenizer; bpe.go deterministic byte-level BPE (TrainBPE, saved with the model)
 //   - data.go        ParseTSV, ReadTSV, ReadTextLines, ReadText (one line reader; errors name
 //     file:line: invalid UTF-8, NUL bytes, CR-only line endings, missing tabs), LMLoader and PairLoader
@@ -31,7 +35,9 @@
 //   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):
 //     Step, Validate, BLEU, Save; ResumeSession and OpenModel come back to a checkpoint
 //   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
-//   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto
+//   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto;
+//     every length in a file is bounded before use (FuzzReadCheckpoint), and Save removes the
+//     temporary files of saves killed before their rename
 //
 // # Conventions
 //
