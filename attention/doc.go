@@ -57,5 +57,6 @@
 //
 // Reference is the float64 oracle that materializes everything; tests compare with it.
 //
-// Imports: package simd of bkm and the standard library.
+// Imports: packages simd and internal/par (the worker pool) of bkm and the standard
+// library.
 package attention

@@ -3,8 +3,6 @@ package attention
 import (
 	"fmt"
 	"math"
-	"sync"
-	"sync/atomic"
 
 	"github.com/kernelmachines/bkm/simd"
 )
@@ -80,9 +78,6 @@ type call struct {
 	drop     dropper
 
 	phase phase
-	ntask int
-	next  atomic.Int64
-	wg    sync.WaitGroup
 }
 
 func checkLen(fn, name string, x []float32, n int) {

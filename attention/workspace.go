@@ -3,6 +3,7 @@ package attention
 import (
 	"sync"
 
+	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
 )
 
@@ -82,33 +83,6 @@ func (ws *Workspace) prepare(nw, dim, n, tq, tk int) []float32 {
 
 var wsPool = sync.Pool{New: func() any { return NewWorkspace() }}
 
-// The worker pool: goroutines started on demand that run one call's tasks each time
-// they receive it. Sending a job copies a small struct; nothing is allocated.
-type job struct {
-	c *call
-	w int
-}
-
-var (
-	jobs      = make(chan job, 256)
-	poolMu    sync.Mutex
-	poolCount int
-)
-
-func ensureWorkers(n int) {
-	poolMu.Lock()
-	for poolCount < n {
-		poolCount++
-		go func() {
-			for j := range jobs {
-				j.c.work(j.w)
-				j.c.wg.Done()
-			}
-		}()
-	}
-	poolMu.Unlock()
-}
-
 // phase says what the tasks of one parallel region do.
 type phase int
 
@@ -124,46 +98,27 @@ const (
 
 // run executes ntask tasks of phase ph on up to nw workers (the caller is worker 0).
 func (c *call) run(ph phase, ntask, nw int) {
-	if ntask == 0 {
-		return
-	}
 	c.phase = ph
-	c.ntask = ntask
-	c.next.Store(0)
-	nw = max(1, min(nw, ntask))
-	if nw > 1 {
-		ensureWorkers(nw - 1)
-		c.wg.Add(nw - 1)
-		for w := 1; w < nw; w++ {
-			jobs <- job{c, w}
-		}
-	}
-	c.work(0)
-	c.wg.Wait()
+	par.Run(ntask, nw, c)
 }
 
-func (c *call) work(w int) {
-	for {
-		t := int(c.next.Add(1) - 1)
-		if t >= c.ntask {
-			return
-		}
-		switch c.phase {
-		case phPrep:
-			c.prepHead(t)
-		case phForward:
-			c.forwardTile(w, t)
-		case phBackward:
-			c.backwardTask(w, t)
-		case phChain:
-			c.chainHead(t)
-		case phReduce:
-			c.reduceRows(t)
-		case phLinear:
-			c.linearHead(w, t)
-		case phTransposeDQ:
-			c.transposeDQ(t)
-		}
+// Task runs task t of the current phase with worker w's scratch.
+func (c *call) Task(w, t int) {
+	switch c.phase {
+	case phPrep:
+		c.prepHead(t)
+	case phForward:
+		c.forwardTile(w, t)
+	case phBackward:
+		c.backwardTask(w, t)
+	case phChain:
+		c.chainHead(t)
+	case phReduce:
+		c.reduceRows(t)
+	case phLinear:
+		c.linearHead(w, t)
+	case phTransposeDQ:
+		c.transposeDQ(t)
 	}
 }
 

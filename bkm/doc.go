@@ -79,6 +79,6 @@
 // model files and CSV cells are errors naming the field or the line and column. Programmer errors (wrong slice lengths in
 // Operator.Mul) panic with a message naming the argument.
 //
-// Imports: packages attention and simd of bkm, gonum.org/v1/gonum (float64 dense
-// factorizations) and the standard library.
+// Imports: packages attention, simd and internal/par (the worker pool) of bkm,
+// gonum.org/v1/gonum (float64 dense factorizations) and the standard library.
 package bkm

@@ -2,8 +2,8 @@ package bkm
 
 import (
 	"fmt"
-	"sync/atomic"
 
+	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
 )
 
@@ -30,27 +30,36 @@ func tileWidth(d int) int {
 // kernel blocks on the fly from the projected points — a logits GEMM, the kernel's
 // elementwise map (exp for the exp family), then the product with the right-hand
 // side — so the n×m matrix is never held. Row tiles (for K·X) or column tiles (for
-// Kᵀ·Y) are spread over a persistent pool of workers; kernel values and the block
-// products are float32, and the sums across tiles accumulate in float64. After the
-// first call with a given number of right-hand sides a product does not allocate.
+// Kᵀ·Y) are spread over Threads workers of the shared pool (internal/par); kernel
+// values and the block products are float32, and the sums across tiles accumulate in
+// float64. After the first call with a given number of right-hand sides a product does
+// not allocate.
 //
 // An Operator is not safe for concurrent use.
 type Operator struct {
 	k      blockKernel
 	a, b   *pointSet
 	ti, tj int
-	pool   *pool
-	ws     []opWorker
+	ws     []opWorker // one per thread
 
 	// arguments of the product in flight
-	in     []float32 // right-hand side converted to float32
-	p      int
-	out    []float64
-	square bool
-	next   atomic.Int64
-	mulFn  func(int)
-	mulTFn func(int)
+	in      []float32 // right-hand side converted to float32
+	p       int
+	out     []float64
+	square  bool
+	mulJob  mulJob
+	mulTJob mulTJob
 }
+
+// mulJob's tasks are the row tiles of K·x, mulTJob's the column tiles of Kᵀ·y (kept in
+// the Operator, so handing them to the pool allocates nothing).
+type (
+	mulJob  struct{ op *Operator }
+	mulTJob struct{ op *Operator }
+)
+
+func (j *mulJob) Task(w, t int)  { j.op.mulTile(&j.op.ws[w], t*j.op.ti) }
+func (j *mulTJob) Task(w, t int) { j.op.mulTTile(&j.op.ws[w], t*j.op.tj) }
 
 type opWorker struct {
 	blk []float32 // ti×tj kernel block
@@ -62,13 +71,11 @@ func newOperator(k blockKernel, a, b *pointSet, threads int) *Operator {
 		threads = simd.Threads()
 	}
 	op := &Operator{k: k, a: a, b: b, ti: tileRows, tj: tileWidth(a.d)}
-	op.pool = newPool(threads)
-	op.ws = make([]opWorker, op.pool.workers())
+	op.ws = make([]opWorker, threads)
 	for w := range op.ws {
 		op.ws[w].blk = make([]float32, op.ti*op.tj)
 	}
-	op.mulFn = op.mulWorker
-	op.mulTFn = op.mulTWorker
+	op.mulJob.op, op.mulTJob.op = op, op
 	return op
 }
 
@@ -77,7 +84,7 @@ func (op *Operator) Rows() int { return op.a.n }
 func (op *Operator) Cols() int { return op.b.n }
 
 // Threads is the number of workers the products run on.
-func (op *Operator) Threads() int { return op.pool.workers() }
+func (op *Operator) Threads() int { return len(op.ws) }
 
 func (op *Operator) setup(in []float64, p int, out []float64, square bool) {
 	if cap(op.in) < len(in) {
@@ -95,7 +102,6 @@ func (op *Operator) setup(in []float64, p int, out []float64, square bool) {
 		}
 	}
 	op.p, op.out, op.square = p, out, square
-	op.next.Store(0)
 }
 
 // Mul computes dst = K·x for x (m×p) and dst (n×p), row-major float64.
@@ -123,7 +129,7 @@ func (op *Operator) mul(dst, x []float64, p int, square bool) {
 		panic(fmt.Sprintf("bkm: Operator.Mul: len(dst) = %d != n·p = %d·%d", len(dst), n, p))
 	}
 	op.setup(x, p, dst, square)
-	op.pool.do(op.mulFn)
+	par.Run((n+op.ti-1)/op.ti, len(op.ws), &op.mulJob)
 	op.out, op.square = nil, false
 }
 
@@ -139,7 +145,7 @@ func (op *Operator) mulT(dst, y []float64, p int, square bool) {
 		panic(fmt.Sprintf("bkm: Operator.MulT: len(dst) = %d != m·p = %d·%d", len(dst), m, p))
 	}
 	op.setup(y, p, dst, square)
-	op.pool.do(op.mulTFn)
+	par.Run((m+op.tj-1)/op.tj, len(op.ws), &op.mulTJob)
 	op.out, op.square = nil, false
 }
 
@@ -155,66 +161,54 @@ func (op *Operator) block(w *opWorker, i0, i1, j0, j1 int) []float32 {
 	return blk
 }
 
-// mulWorker claims row tiles; each owns its rows of the output.
-func (op *Operator) mulWorker(worker int) {
-	w := &op.ws[worker]
+// mulTile computes the row tile at i0 of K·x with worker w's buffers; each tile owns
+// its rows of the output.
+func (op *Operator) mulTile(w *opWorker, i0 int) {
 	n, m, p := op.a.n, op.b.n, op.p
-	for {
-		i0 := int(op.next.Add(1)-1) * op.ti
-		if i0 >= n {
-			return
+	i1 := min(i0+op.ti, n)
+	out := op.out[i0*p : i1*p]
+	clear(out)
+	for j0 := 0; j0 < m; j0 += op.tj {
+		j1 := min(j0+op.tj, m)
+		cols := j1 - j0
+		blk := op.block(w, i0, i1, j0, j1)
+		if p == 1 {
+			x := op.in[j0:j1]
+			for i := range i1 - i0 {
+				out[i] += float64(simd.Dot(blk[i*cols:i*cols+cols], x))
+			}
+			continue
 		}
-		i1 := min(i0+op.ti, n)
-		out := op.out[i0*p : i1*p]
-		clear(out)
-		for j0 := 0; j0 < m; j0 += op.tj {
-			j1 := min(j0+op.tj, m)
-			cols := j1 - j0
-			blk := op.block(w, i0, i1, j0, j1)
-			if p == 1 {
-				x := op.in[j0:j1]
-				for i := range i1 - i0 {
-					out[i] += float64(simd.Dot(blk[i*cols:i*cols+cols], x))
-				}
-				continue
-			}
-			tmp := w.tmp[:(i1-i0)*p]
-			simd.Sgemm(false, false, i1-i0, p, cols, 1, blk, cols, op.in[j0*p:], p, 0, tmp, p)
-			for i, v := range tmp {
-				out[i] += float64(v)
-			}
+		tmp := w.tmp[:(i1-i0)*p]
+		simd.Sgemm(false, false, i1-i0, p, cols, 1, blk, cols, op.in[j0*p:], p, 0, tmp, p)
+		for i, v := range tmp {
+			out[i] += float64(v)
 		}
 	}
 }
 
-// mulTWorker claims column tiles; each owns its rows of Kᵀ·y.
-func (op *Operator) mulTWorker(worker int) {
-	w := &op.ws[worker]
+// mulTTile computes the column tile at j0 of Kᵀ·y with worker w's buffers; each tile
+// owns its rows of Kᵀ·y.
+func (op *Operator) mulTTile(w *opWorker, j0 int) {
 	n, m, p := op.a.n, op.b.n, op.p
-	for {
-		j0 := int(op.next.Add(1)-1) * op.tj
-		if j0 >= m {
-			return
+	j1 := min(j0+op.tj, m)
+	cols := j1 - j0
+	out := op.out[j0*p : j1*p]
+	clear(out)
+	for i0 := 0; i0 < n; i0 += op.ti {
+		i1 := min(i0+op.ti, n)
+		blk := op.block(w, i0, i1, j0, j1)
+		tmp := w.tmp[:cols*p]
+		if p == 1 {
+			clear(tmp)
+			for i := range i1 - i0 {
+				simd.Axpy(op.in[i0+i], blk[i*cols:i*cols+cols], tmp)
+			}
+		} else {
+			simd.Sgemm(true, false, cols, p, i1-i0, 1, blk, cols, op.in[i0*p:], p, 0, tmp, p)
 		}
-		j1 := min(j0+op.tj, m)
-		cols := j1 - j0
-		out := op.out[j0*p : j1*p]
-		clear(out)
-		for i0 := 0; i0 < n; i0 += op.ti {
-			i1 := min(i0+op.ti, n)
-			blk := op.block(w, i0, i1, j0, j1)
-			tmp := w.tmp[:cols*p]
-			if p == 1 {
-				clear(tmp)
-				for i := range i1 - i0 {
-					simd.Axpy(op.in[i0+i], blk[i*cols:i*cols+cols], tmp)
-				}
-			} else {
-				simd.Sgemm(true, false, cols, p, i1-i0, 1, blk, cols, op.in[i0*p:], p, 0, tmp, p)
-			}
-			for j, v := range tmp {
-				out[j] += float64(v)
-			}
+		for j, v := range tmp {
+			out[j] += float64(v)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/stretchr/testify/require"
 )
 
@@ -63,4 +64,33 @@ func TestSgemmNoAllocs(t *testing.T) {
 			require.Zero(t, allocs, "threads=%d shape %v", threads, s)
 		}
 	}
+}
+
+// sgemmTasks is a parallel section whose tasks each run a parallel Sgemm, as the
+// tasks of attention and bkm do: the nested calls share the one pool.
+type sgemmTasks struct {
+	t       *testing.T
+	m, n, k int
+}
+
+func (j *sgemmTasks) Task(_, i int) {
+	rng := rand.New(rand.NewPCG(41, uint64(i)))
+	gemmCase(j.t, rng, i%2 == 0, i%3 == 0, j.m, j.n, j.k, 1, 1, 0)
+}
+
+// TestSgemmNestedInParallelTasks: Sgemm called from the tasks of a parallel section,
+// from two sections at once, all taking the parallel path: nothing deadlocks, every
+// product is right. Run it with -race.
+func TestSgemmNestedInParallelTasks(t *testing.T) {
+	SetThreads(2)
+	t.Cleanup(func() { SetThreads(0) })
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			par.Run(6, 3, &sgemmTasks{t, 120, 140, 150}) // m·n·k ≥ parallelMinWork
+		}()
+	}
+	wg.Wait()
 }

@@ -3,7 +3,6 @@ package train
 import (
 	"fmt"
 	"math"
-	"sync"
 	"sync/atomic"
 )
 
@@ -23,7 +22,7 @@ type AdamW struct {
 	decay []bool    // per tensor
 	spans [][2]int  // per tensor: offset, size
 	job   adamJob
-	wg    sync.WaitGroup
+	split rowSplit
 }
 
 // NewAdamW makes the optimizer state for a model's parameter arena.
@@ -51,7 +50,7 @@ func (o *AdamW) Update(params, grads []float32, lr float32) (finite bool) {
 	bc1 := 1 - math.Pow(b1, float64(o.T))
 	bc2 := 1 - math.Pow(b2, float64(o.T))
 	o.job = adamJob{o: o, p: params, g: grads, lr: lr, stepSize: float32(float64(lr) / bc1), rbc2: float32(1 / math.Sqrt(bc2))}
-	parallelFor(&o.wg, &o.job, len(params), 8*len(params))
+	o.split.run(&o.job, len(params), 8*len(params))
 	return !o.job.nonFinite.Load()
 }
 

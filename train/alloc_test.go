@@ -44,7 +44,7 @@ func TestParallelLayersMatchSerial(t *testing.T) {
 	x := randSlice(rng, n*c, 1)
 	w, b := randSlice(rng, c, 1), randSlice(rng, c, 1)
 	dy := randSlice(rng, n*c, 1)
-	var p par
+	var p rowPar
 	// GELU.
 	y1, y2 := make([]float32, n*c), make([]float32, n*c)
 	geluForward(y1, x)

@@ -76,6 +76,7 @@
 //
 // # Imports
 //
-// Package attention (every attention layer) and package simd (GEMM, vector math), the
-// standard library. Nothing in bkm imports train but cmd/bkmtrain.
+// Package attention (every attention layer), package simd (GEMM, vector math), package
+// internal/par (the worker pool), the standard library. Nothing in bkm imports train
+// but cmd/bkmtrain.
 package train

@@ -126,7 +126,7 @@ type Model struct {
 	capT    int    // target tokens
 	keyMask []bool // [B, S]: true for real source tokens
 	ws      *attention.Workspace
-	par     par
+	par     rowPar
 	embEnc  []float32 // [ns, C]
 	maskEnc []float32
 	embDec  []float32 // [n, C]

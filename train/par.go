@@ -1,60 +1,40 @@
 package train
 
 import (
-	"sync"
-
+	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
 )
 
-// Row-parallel loops for the elementwise layers (GELU, layer norm, AdamW). A job is a
-// pointer to a struct held by the model, so handing it to a worker allocates nothing.
-// Each job writes disjoint rows or elements and does no cross-row reduction, so results
-// are bit-identical whatever the thread count.
+// Row-parallel loops for the elementwise layers (GELU, layer norm, dropout, AdamW) on
+// the shared worker pool (internal/par). A job and its rowSplit are held by the model,
+// so handing them to the pool allocates nothing. Each job writes disjoint rows or
+// elements and does no cross-row reduction, so results are bit-identical whatever the
+// thread count.
 
 type parJob interface{ run(lo, hi int) }
-
-type parTask struct {
-	job    parJob
-	lo, hi int
-	wg     *sync.WaitGroup
-}
-
-var (
-	parMu      sync.Mutex
-	parWorkers int
-	parTasks   = make(chan parTask, 64)
-)
-
-func parWorker() {
-	for t := range parTasks {
-		t.job.run(t.lo, t.hi)
-		t.wg.Done()
-	}
-}
 
 // parMinWork is the smallest number of elements worth a second goroutine.
 const parMinWork = 1 << 15
 
-// parallelFor runs job over [0, n) in contiguous chunks on up to simd.Threads()
-// goroutines (the caller runs the first chunk). work is the total element count, used to
-// keep small problems on one goroutine.
-func parallelFor(wg *sync.WaitGroup, job parJob, n, work int) {
+// rowSplit runs a parJob over [0, n) in parts contiguous chunks, one pool task each.
+type rowSplit struct {
+	job      parJob
+	n, parts int
+}
+
+func (s *rowSplit) Task(_, i int) { s.job.run(par.Chunk(i, s.parts, s.n)) }
+
+// run runs job over [0, n) on up to simd.Threads() goroutines (the caller included).
+// work is the total element count, used to keep small problems on one goroutine.
+func (s *rowSplit) run(job parJob, n, work int) {
 	nw := min(simd.Threads(), n, max(1, work/parMinWork))
 	if nw <= 1 {
 		job.run(0, n)
 		return
 	}
-	parMu.Lock()
-	for ; parWorkers < nw-1; parWorkers++ {
-		go parWorker()
-	}
-	parMu.Unlock()
-	wg.Add(nw - 1)
-	for i := 1; i < nw; i++ {
-		parTasks <- parTask{job, i * n / nw, (i + 1) * n / nw, wg}
-	}
-	job.run(0, n/nw)
-	wg.Wait()
+	*s = rowSplit{job, n, nw}
+	par.Run(nw, nw, s)
+	s.job = nil
 }
 
 type geluFwdJob struct{ out, inp []float32 }
@@ -98,9 +78,9 @@ func (j *dropJob) run(lo, hi int) {
 	}
 }
 
-// par holds the job structs of one model, reused call after call.
-type par struct {
-	wg    sync.WaitGroup
+// rowPar holds the job structs of one model, reused call after call.
+type rowPar struct {
+	split rowSplit
 	geluF geluFwdJob
 	geluB geluBwdJob
 	lnF   lnFwdJob
@@ -108,29 +88,29 @@ type par struct {
 	drop  dropJob
 }
 
-func (p *par) gelu(out, inp []float32) {
+func (p *rowPar) gelu(out, inp []float32) {
 	p.geluF = geluFwdJob{out, inp}
-	parallelFor(&p.wg, &p.geluF, len(inp), 8*len(inp))
+	p.split.run(&p.geluF, len(inp), 8*len(inp))
 }
 
-func (p *par) geluBackward(dinp, dout, inp []float32) {
+func (p *rowPar) geluBackward(dinp, dout, inp []float32) {
 	p.geluB = geluBwdJob{dinp, dout, inp}
-	parallelFor(&p.wg, &p.geluB, len(inp), 8*len(inp)) // recomputes the tanh: as much work as forward
+	p.split.run(&p.geluB, len(inp), 8*len(inp)) // recomputes the tanh: as much work as forward
 }
 
-func (p *par) layerNorm(out, mean, rstd, inp, w, b []float32, n, c int) {
+func (p *rowPar) layerNorm(out, mean, rstd, inp, w, b []float32, n, c int) {
 	p.lnF = lnFwdJob{out, mean, rstd, inp, w, b, c}
-	parallelFor(&p.wg, &p.lnF, n, 4*n*c)
+	p.split.run(&p.lnF, n, 4*n*c)
 }
 
 // layerNormBackward: dinp rows in parallel, then dw and db in one ordered pass.
-func (p *par) layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, n, c int) {
+func (p *rowPar) layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, n, c int) {
 	p.lnB = lnBwdJob{dinp, dout, inp, w, mean, rstd, c}
-	parallelFor(&p.wg, &p.lnB, n, 4*n*c)
+	p.split.run(&p.lnB, n, 4*n*c)
 	layerNormBackwardParams(dw, db, dout, inp, mean, rstd, n, c)
 }
 
-func (p *par) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {
+func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {
 	p.drop = dropJob{out, mask, inp, prob, seed, step, site}
-	parallelFor(&p.wg, &p.drop, dropChunks(len(mask)), 4*len(mask))
+	p.split.run(&p.drop, dropChunks(len(mask)), 4*len(mask))
 }
