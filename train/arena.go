@@ -23,11 +23,20 @@ func (p *arenaPlan) add(dst *[]float32, n int) {
 // alloc makes the backing slice and assigns every registered view.
 func (p *arenaPlan) alloc() []float32 {
 	buf := make([]float32, p.total)
+	p.bind(buf)
+	return buf
+}
+
+// bind assigns every registered view into buf (at least p.total long), an arena
+// laid out by an identical plan: replicas share one set of parameters this way.
+func (p *arenaPlan) bind(buf []float32) {
+	if len(buf) < p.total {
+		panic("train: arena: buffer shorter than the plan")
+	}
 	off := 0
 	for i, v := range p.views {
 		n := p.sizes[i]
 		*v = buf[off : off+n : off+n]
 		off += n
 	}
-	return buf
 }

@@ -19,8 +19,10 @@ type Decoder struct {
 
 	kc, vc   [][]float32 // per self-attention block: [Beam, H, MaxLen, D]
 	kc2, vc2 [][]float32 // the same, for reordering beams
-	ck, cv   [][]float32 // per cross-attention block: [1, H, S, D]
-	S        int
+	ck, cv   [][]float32 // per cross-attention block: [sentences, H, S, D]
+	S        int         // source length (the longest of a batch: the cross caches' row count)
+	segs     []crossSeg  // batches: which rows attend to which sentence (nil: all to the one)
+	kv       []float32   // the encoder output's keys and values [sentences·S, 2C]
 
 	x, z, ln, f, o []float32 // [Beam, C]
 	qkv            []float32 // [Beam, 3C]
@@ -79,24 +81,35 @@ func (d *Decoder) start(src []int32) {
 	if m.Cfg.Arch != "encdec" {
 		return
 	}
-	S, C, H, D := len(src), m.C, m.H, m.D
+	d.segs = nil
+	d.encodeSources(src, 1, len(src))
+}
+
+// encodeSources runs the encoder on src [B, S] (padded with Pad, masked) and fills
+// the cross-attention caches [B, H, S, D] of every cross-attention block.
+func (d *Decoder) encodeSources(src []int32, B, S int) {
+	m := d.m
+	C, H, D := m.C, m.H, m.D
 	if S < 1 || S > m.Cfg.MaxLen {
 		panic(fmt.Sprintf("train: decode: source length %d outside [1, %d]", S, m.Cfg.MaxLen))
 	}
-	m.Reserve(S, 1)
-	enc := m.encode(src, 1, S)
+	m.Reserve(B*S, 1)
+	enc := m.encode(src, B, S)
 	d.S = S
-	kv := make([]float32, S*2*C)
+	n := B * S
+	if len(d.kv) < n*2*C {
+		d.kv = make([]float32, n*2*C)
+	}
 	for i, bl := range m.dec {
 		if bl.kind != crossAttnBlock {
 			continue
 		}
-		linearForward(kv, enc, bl.kv.w, bl.kv.b, S, C, 2*C)
-		if len(d.ck[i]) < S*C {
-			d.ck[i], d.cv[i] = make([]float32, S*C), make([]float32, S*C)
+		linearForward(d.kv, enc, bl.kv.w, bl.kv.b, n, C, 2*C)
+		if len(d.ck[i]) < n*C {
+			d.ck[i], d.cv[i] = make([]float32, n*C), make([]float32, n*C)
 		}
-		splitHeads(d.ck[i], kv, 1, S, H, D, 2*C, 0)
-		splitHeads(d.cv[i], kv, 1, S, H, D, 2*C, C)
+		splitHeads(d.ck[i], d.kv, B, S, H, D, 2*C, 0)
+		splitHeads(d.cv[i], d.kv, B, S, H, D, 2*C, C)
 	}
 }
 
@@ -188,6 +201,56 @@ func (d *Decoder) reorder(parent []int, t int) {
 	}
 }
 
+// candidate is one expansion of a live hypothesis: its row, the next token and the
+// summed log-probability.
+type candidate struct {
+	beam int
+	tok  int32
+	logp float64
+}
+
+// bestCandidates merges the expansions of hypothesis b (log-probability base, next-token
+// log-probabilities row) into cands, the n best so far sorted by decreasing logp (ties:
+// the earlier first), skipping Pad and BOS, and returns it.
+func (m *Model) bestCandidates(cands []candidate, row []float32, b int, base float64, n int) []candidate {
+	for v, lp := range row {
+		if int32(v) == m.Cfg.Pad || int32(v) == m.Cfg.BOS {
+			continue
+		}
+		c := candidate{b, int32(v), base + float64(lp)}
+		// keep the n best (insertion into a short sorted list)
+		if len(cands) == n && c.logp <= cands[len(cands)-1].logp {
+			continue
+		}
+		lo, hi := 0, len(cands) // the first i with cands[i].logp < c.logp
+		for lo < hi {
+			if mid := (lo + hi) / 2; cands[mid].logp < c.logp {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		if len(cands) < n {
+			cands = append(cands, candidate{})
+		}
+		copy(cands[lo+1:], cands[lo:len(cands)-1])
+		cands[lo] = c
+	}
+	return cands
+}
+
+// greedyToken is the most likely next token of row (the first of equals), never Pad
+// or BOS, as in BeamSearch.
+func (m *Model) greedyToken(row []float32) int32 {
+	next := int32(-1)
+	for v, lp := range row {
+		if int32(v) != m.Cfg.Pad && int32(v) != m.Cfg.BOS && (next < 0 || lp > row[next]) {
+			next = int32(v)
+		}
+	}
+	return next
+}
+
 func argmax(x []float32) int {
 	best := 0
 	for i, v := range x {
@@ -222,13 +285,7 @@ func (d *Decoder) Greedy(src, prefix []int32, maxLen int) []int32 {
 			d.tok[0] = prefix[t]
 			continue
 		}
-		row := d.logp[:m.V]
-		next := int32(-1)
-		for v, lp := range row { // never Pad or BOS, as in BeamSearch
-			if int32(v) != m.Cfg.Pad && int32(v) != m.Cfg.BOS && (next < 0 || lp > row[next]) {
-				next = int32(v)
-			}
-		}
+		next := m.greedyToken(d.logp[:m.V])
 		if next == m.Cfg.EOS {
 			break
 		}
@@ -268,12 +325,7 @@ func (d *Decoder) BeamSearch(src []int32, k int, lenPenalty float64, maxLen int)
 	finish := func(tokens []int32, logp float64, length int) {
 		done = append(done, Hypothesis{Tokens: tokens, LogP: logp, Score: logp / math.Pow(float64(length), lenPenalty)})
 	}
-	type cand struct {
-		beam int
-		tok  int32
-		logp float64
-	}
-	cands := make([]cand, 0, 2*k)
+	cands := make([]candidate, 0, 2*k)
 	parent := make([]int, 0, k)
 	for t := 0; t < maxLen && len(done) < k; t++ {
 		nb := len(beams)
@@ -283,23 +335,7 @@ func (d *Decoder) BeamSearch(src []int32, k int, lenPenalty float64, maxLen int)
 		}
 		cands = cands[:0]
 		for b := 0; b < nb; b++ {
-			row := d.logp[b*V : (b+1)*V]
-			for v, lp := range row {
-				if int32(v) == m.Cfg.Pad || int32(v) == m.Cfg.BOS {
-					continue
-				}
-				c := cand{b, int32(v), beams[b].logp + float64(lp)}
-				// keep the 2k best (insertion into a short sorted list)
-				if len(cands) == 2*k && c.logp <= cands[len(cands)-1].logp {
-					continue
-				}
-				i := sort.Search(len(cands), func(i int) bool { return cands[i].logp < c.logp })
-				if len(cands) < 2*k {
-					cands = append(cands, cand{})
-				}
-				copy(cands[i+1:], cands[i:len(cands)-1])
-				cands[i] = c
-			}
+			cands = m.bestCandidates(cands, d.logp[b*V:(b+1)*V], b, beams[b].logp, 2*k)
 		}
 		var next []live
 		parent = parent[:0]

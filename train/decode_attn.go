@@ -20,12 +20,26 @@ func (d *Decoder) selfAttend(core *attnCore, qkv, kc, vc []float32, nb, t int) {
 		kc, vc, cache, nb, H, t+1, D)
 }
 
+// crossSeg is a run of rows [row, row+rows) of a batch step whose hypotheses attend
+// to the first n source positions of sentence sent of the cross caches.
+type crossSeg struct{ row, rows, sent, n int }
+
 // crossAttend writes into d.o [nb, C] the attention of the queries q [nb, C] over the
-// source keys and values ck, cv [1, H, S, D], which every hypothesis shares.
+// source keys and values ck, cv [sentences, H, S, D]: without segments every
+// hypothesis attends to the one sentence, else each segment to its own sentence's
+// unpadded keys (so each row's result is what decoding its sentence alone gives).
 func (d *Decoder) crossAttend(core *attnCore, q, ck, cv []float32, nb int) {
 	C, H, D := d.m.C, d.m.H, d.m.D
 	rows := attention.Strides{Batch: C, Head: D, Row: D}
-	core.decode(d.o, rows, q, rows, ck, cv, attention.Strides{Batch: 0, Head: d.S * D, Row: D}, nb, H, d.S, D)
+	kvs := attention.Strides{Batch: 0, Head: d.S * D, Row: D}
+	if d.segs == nil {
+		core.decode(d.o, rows, q, rows, ck, cv, kvs, nb, H, d.S, D)
+		return
+	}
+	for _, s := range d.segs {
+		off := s.sent * H * d.S * D
+		core.decode(d.o[s.row*C:], rows, q[s.row*C:], rows, ck[off:], cv[off:], kvs, s.rows, H, s.n, D)
+	}
 }
 
 // decode runs attention.Decode with one query per batch entry and head, without

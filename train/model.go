@@ -199,7 +199,22 @@ func (b *builder) norm(name string, l *lnParams, c int) {
 
 // NewModel builds a model with its parameters initialized from seed: matrices N(0, 0.02),
 // token embeddings N(0, C^-½) when scaled by √C (else N(0, 0.02)), biases 0, norms 1.
-func NewModel(cfg ModelConfig, seed uint64) (*Model, error) {
+func NewModel(cfg ModelConfig, seed uint64) (*Model, error) { return newModel(cfg, seed, nil) }
+
+// replica is a model for inference that shares m's parameters (read only) but has its
+// own activations, attention state and caches, so that it runs concurrently with m and
+// with other replicas. It has no gradients and must not be trained.
+func (m *Model) replica() *Model {
+	r, err := newModel(m.Cfg, 0, m.Params)
+	if err != nil {
+		panic(err) // m's config was validated when m was built
+	}
+	return r
+}
+
+// newModel builds the model of NewModel; with shared parameters (a replica) it binds
+// its parameter views into them instead, allocating no parameters or gradients.
+func newModel(cfg ModelConfig, seed uint64, shared []float32) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -289,8 +304,13 @@ func NewModel(cfg ModelConfig, seed uint64) (*Model, error) {
 	if cfg.PreLN {
 		b.norm("decoder.layer_norm", &m.decNorm, C)
 	}
-	m.Params = b.p.alloc()
-	m.Grads = b.g.alloc()
+	if shared != nil {
+		b.p.bind(shared)
+		m.Params = shared
+	} else {
+		m.Params = b.p.alloc()
+		m.Grads = b.g.alloc()
+	}
 	// Shared and fixed tables.
 	if encdec && cfg.ShareAllEmbeddings {
 		m.encWte, m.dEncWte = m.decWte, m.dDecWte
@@ -307,6 +327,9 @@ func NewModel(cfg ModelConfig, seed uint64) (*Model, error) {
 	for _, bl := range append(append([]*block(nil), m.enc...), m.dec...) {
 		bl.site = site
 		site += 2
+	}
+	if shared != nil {
+		return m, nil
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x1417))
 	for i, t := range m.Tensors {

@@ -1,0 +1,422 @@
+package train
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+)
+
+// TranslateOptions are the decoding settings of a Translator call.
+type TranslateOptions struct {
+	Beam         int     // beam size; 1 (or 0) decodes greedily
+	LenPenalty   float64 // hypotheses are ranked by LogP/len^LenPenalty (beam > 1)
+	MaxSentences int     // sentences decoded together (0: DefaultMaxSentences)
+	MaxTokens    int     // padded source tokens per batch, sentences × longest (0: DefaultMaxTokens)
+}
+
+// Batch limits used when TranslateOptions leaves them 0.
+const (
+	DefaultMaxSentences = 32
+	DefaultMaxTokens    = 4096
+)
+
+func (o *TranslateOptions) check() error {
+	if o.Beam == 0 {
+		o.Beam = 1
+	}
+	if o.MaxSentences == 0 {
+		o.MaxSentences = DefaultMaxSentences
+	}
+	if o.MaxTokens == 0 {
+		o.MaxTokens = DefaultMaxTokens
+	}
+	switch {
+	case o.Beam < 1:
+		return fmt.Errorf("translate: beam = %d: must be ≥ 1", o.Beam)
+	case o.MaxSentences < 1:
+		return fmt.Errorf("translate: max sentences = %d: must be ≥ 1", o.MaxSentences)
+	case o.MaxTokens < 1:
+		return fmt.Errorf("translate: max tokens = %d: must be ≥ 1", o.MaxTokens)
+	case math.IsNaN(o.LenPenalty) || math.IsInf(o.LenPenalty, 0):
+		return fmt.Errorf("translate: length penalty = %v: must be finite", o.LenPenalty)
+	}
+	return nil
+}
+
+// BatchStats counts the work of a TranslateBatch call.
+type BatchStats struct {
+	Batches      int // encoder batches
+	Steps        int // decoder steps, summed over the batches
+	SourceTokens int // source tokens, EOS included
+	OutputTokens int // tokens of the translations, EOS excluded
+}
+
+// Translator translates with one encoder–decoder model, loaded once, from any number
+// of goroutines at a time. Each call borrows a worker (a replica of the model sharing
+// its parameters, with its own activations and decoder caches) from a free list and
+// returns it, so that a warm Translator allocates per sentence (tokenizing, the
+// result) but not per token. The model's parameters must not change while it is used.
+type Translator struct {
+	m   *Model
+	tok Tokenizer
+
+	mu   sync.Mutex
+	free []*translateWorker
+}
+
+// NewTranslator makes a Translator for the encoder–decoder model m and its tokenizer.
+func NewTranslator(m *Model, tok Tokenizer) (*Translator, error) {
+	if m.Cfg.Arch != "encdec" {
+		return nil, fmt.Errorf("translate: the model is a %s, not an encoder–decoder", m.Cfg.Arch)
+	}
+	return &Translator{m: m, tok: tok}, nil
+}
+
+// OpenTranslator loads the model and tokenizer of the checkpoint at path (threads as
+// in OpenModel) into a Translator.
+func OpenTranslator(path string, threads int) (*Translator, error) {
+	s, err := OpenModel(path, threads)
+	if err != nil {
+		return nil, err
+	}
+	t, err := NewTranslator(s.Trainer.Model, s.Tok)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// Model is the translator's model.
+func (t *Translator) Model() *Model { return t.m }
+
+// Translate translates one sentence (TranslateBatch of one).
+func (t *Translator) Translate(ctx context.Context, src string, opts TranslateOptions) (string, error) {
+	out, err := t.TranslateBatch(ctx, []string{src}, opts)
+	if err != nil {
+		return "", err
+	}
+	return out[0], nil
+}
+
+// TranslateBatch translates every source and returns the translations in input order.
+// Sources are sorted by length and cut into batches of at most opts.MaxSentences
+// sentences and opts.MaxTokens padded source tokens; each batch goes through the
+// encoder at once, then the decoder steps the live hypotheses of all its sentences
+// together, each sentence finishing on its own. Every translation is the one
+// Translate (the package function) gives for its sentence alone, token for token:
+// every row of a step is computed as in a step of that sentence alone. ctx is checked
+// between steps; when it is done the call returns its error.
+func (t *Translator) TranslateBatch(ctx context.Context, sources []string, opts TranslateOptions) ([]string, error) {
+	out, _, err := t.TranslateBatchStats(ctx, sources, opts)
+	return out, err
+}
+
+// TranslateBatchStats is TranslateBatch, also counting the work done.
+func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, opts TranslateOptions) ([]string, BatchStats, error) {
+	var st BatchStats
+	if err := opts.check(); err != nil {
+		return nil, st, err
+	}
+	m := t.m
+	ids := make([][]int32, len(sources))
+	order := make([]int, len(sources))
+	for i, s := range sources {
+		x := t.tok.Encode(s)
+		ids[i] = append(x[:min(len(x), m.Cfg.MaxLen-1)], m.Cfg.EOS)
+		order[i] = i
+		st.SourceTokens += len(ids[i])
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
+	w := t.get()
+	defer t.put(w)
+	out := make([]string, len(sources))
+	for lo := 0; lo < len(order); {
+		hi := lo + 1 // sorted by length: the last sentence of a batch is its longest
+		for hi < len(order) && hi-lo < opts.MaxSentences && (hi-lo+1)*len(ids[order[hi]]) <= opts.MaxTokens {
+			hi++
+		}
+		batch := order[lo:hi]
+		srcs := w.srcs[:0]
+		for _, i := range batch {
+			srcs = append(srcs, ids[i])
+		}
+		w.srcs = srcs
+		steps, err := w.decode(ctx, srcs, opts.Beam, opts.LenPenalty)
+		st.Batches++
+		st.Steps += steps
+		if err != nil {
+			return nil, st, err
+		}
+		for j, i := range batch {
+			out[i] = t.tok.Decode(w.sents[j].best)
+			st.OutputTokens += len(w.sents[j].best)
+		}
+		lo = hi
+	}
+	return out, st, nil
+}
+
+func (t *Translator) get() *translateWorker {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n := len(t.free); n > 0 {
+		w := t.free[n-1]
+		t.free = t.free[:n-1]
+		return w
+	}
+	return &translateWorker{m: t.m.replica()}
+}
+
+func (t *Translator) put(w *translateWorker) {
+	t.mu.Lock()
+	t.free = append(t.free, w)
+	t.mu.Unlock()
+}
+
+// translateWorker decodes batches on its own model replica; its buffers grow to the
+// largest batch seen and are reused.
+type translateWorker struct {
+	m     *Model
+	d     *Decoder
+	srcs  [][]int32
+	pad   []int32     // padded sources [B, S]
+	sents []sentState // per sentence of the batch
+	// Live rows: the tokens generated so far (row stride maxLen) and the summed
+	// log-probability of each, with spares to gather the next step's rows into.
+	hist, hist2 []int32
+	logp, logp2 []float64
+	next        []candidate // the rows continuing after a step (beam = parent row)
+	parent      []int
+	cands       []candidate
+	segs        []crossSeg
+	maxLen      int
+}
+
+// sentState is the decoding state of one sentence of a batch.
+type sentState struct {
+	maxLen    int     // decoding steps allowed, as Translate
+	row, rows int     // its live rows in this step
+	done      int     // finished hypotheses
+	score     float64 // the best finished one's score
+	best      []int32 // its tokens (a view of bestBuf)
+	bestBuf   []int32
+	live      bool
+}
+
+// decode translates the sentences srcs (each ending in EOS, sorted by length) with
+// beam size k and length penalty lp into w.sents[i].best; it returns the steps taken.
+func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp float64) (int, error) {
+	m := w.m
+	B, S := len(srcs), len(srcs[len(srcs)-1])
+	maxLen := 0
+	for _, s := range srcs {
+		maxLen = max(maxLen, min(m.Cfg.MaxLen, 2*len(s)+10))
+	}
+	w.reserve(B, S, k, maxLen)
+	pad := w.pad[:B*S]
+	for i, s := range srcs {
+		copy(pad[i*S:], s)
+		for j := i*S + len(s); j < (i+1)*S; j++ {
+			pad[j] = m.Cfg.Pad
+		}
+		st := &w.sents[i]
+		*st = sentState{maxLen: min(m.Cfg.MaxLen, 2*len(s)+10), row: i, rows: 1, live: true, bestBuf: st.bestBuf}
+		w.d.tok[i] = m.Cfg.BOS
+		w.logp[i] = 0
+	}
+	d := w.d
+	m.Training = false
+	d.encodeSources(pad, B, S)
+	nb, t := B, 0
+	for ; nb > 0; t++ {
+		if err := ctx.Err(); err != nil {
+			return t, err
+		}
+		segs := w.segs[:0]
+		for i := range w.sents[:B] {
+			if st := &w.sents[i]; st.live {
+				segs = append(segs, crossSeg{row: st.row, rows: st.rows, sent: i, n: len(srcs[i])})
+			}
+		}
+		w.segs, d.segs = segs, segs
+		d.step(d.tok, nb, t)
+		if k == 1 {
+			nb = w.greedyStep(B, t)
+		} else {
+			nb = w.beamStep(B, t, k, lp)
+		}
+		if t+1 == maxLen && nb > 0 {
+			panic("train: Translator: a sentence outlived its length limit")
+		}
+	}
+	d.segs = nil
+	return t, nil
+}
+
+// greedyStep takes each live sentence's most likely token (as Decoder.Greedy) and
+// returns the rows still live.
+func (w *translateWorker) greedyStep(B, t int) int {
+	m, d, L := w.m, w.d, w.maxLen
+	identity := true
+	w.parent = w.parent[:0]
+	w.next = w.next[:0]
+	for i := range w.sents[:B] {
+		st := &w.sents[i]
+		if !st.live {
+			continue
+		}
+		r := st.row
+		next := m.greedyToken(d.logp[r*m.V : (r+1)*m.V])
+		n := t // tokens of the translation
+		if next != m.Cfg.EOS {
+			w.hist[r*L+t] = next
+			n++
+		}
+		if next == m.Cfg.EOS || t+1 == st.maxLen {
+			st.best = append(st.bestBuf[:0], w.hist[r*L:r*L+n]...)
+			st.bestBuf, st.live = st.best, false
+			identity = false
+			continue
+		}
+		st.row, st.rows = len(w.parent), 1
+		w.parent = append(w.parent, r)
+		w.next = append(w.next, candidate{beam: r, tok: next})
+	}
+	return w.advance(t, identity)
+}
+
+// beamStep runs one step of BeamSearch for every live sentence and returns the rows
+// still live.
+func (w *translateWorker) beamStep(B, t, k int, lp float64) int {
+	m, d, L := w.m, w.d, w.maxLen
+	w.parent = w.parent[:0]
+	w.next = w.next[:0]
+	for i := range w.sents[:B] {
+		st := &w.sents[i]
+		if !st.live {
+			continue
+		}
+		cands := w.cands[:0]
+		for b := st.row; b < st.row+st.rows; b++ {
+			cands = m.bestCandidates(cands, d.logp[b*m.V:(b+1)*m.V], b, w.logp[b], 2*k)
+		}
+		w.cands = cands
+		first := len(w.next)
+		for rank, c := range cands {
+			if c.tok == m.Cfg.EOS {
+				// As BeamSearch: only an EOS among the k best finishes a hypothesis.
+				if rank < k && st.done < k {
+					st.finish(w.hist[c.beam*L:c.beam*L+t], nil, c.logp, t+1, lp)
+				}
+				continue
+			}
+			if len(w.next)-first < k {
+				w.next = append(w.next, c)
+			}
+		}
+		n := len(w.next) - first
+		switch {
+		case st.done >= k || n == 0:
+			st.live = false
+		case t+1 == st.maxLen:
+			for _, c := range w.next[first:] {
+				st.finish(w.hist[c.beam*L:c.beam*L+t], &c.tok, c.logp, t+1, lp)
+			}
+			st.live = false
+		}
+		if !st.live {
+			w.next = w.next[:first]
+			continue
+		}
+		st.row, st.rows = first, n
+		for _, c := range w.next[first:] {
+			w.parent = append(w.parent, c.beam)
+		}
+	}
+	return w.advance(t, false)
+}
+
+// finish records a finished hypothesis: tokens (then last, if not nil), summed
+// log-probability logp, length counted for the penalty. The best score wins; among
+// equal scores the first (BeamSearch's stable sort).
+func (st *sentState) finish(tokens []int32, last *int32, logp float64, length int, lp float64) {
+	st.done++
+	score := logp / math.Pow(float64(length), lp)
+	if st.done > 1 && !(score > st.score) {
+		return
+	}
+	st.score = score
+	st.best = append(st.bestBuf[:0], tokens...)
+	if last != nil {
+		st.best = append(st.best, *last)
+	}
+	st.bestBuf = st.best
+}
+
+// advance makes the rows of w.next (parents w.parent) the live rows of step t+1:
+// tokens, histories, log-probabilities and the decoder's caches are gathered
+// (identity: the rows did not move and only the new tokens are set).
+func (w *translateWorker) advance(t int, identity bool) int {
+	d, L := w.d, w.maxLen
+	nb := len(w.next)
+	for r, c := range w.next {
+		d.tok[r] = c.tok
+		if !identity {
+			copy(w.hist2[r*L:r*L+t], w.hist[c.beam*L:c.beam*L+t])
+			w.hist2[r*L+t] = c.tok
+			w.logp2[r] = c.logp
+		} else {
+			w.hist[r*L+t] = c.tok
+		}
+	}
+	if identity || nb == 0 {
+		return nb
+	}
+	w.hist, w.hist2 = w.hist2, w.hist
+	w.logp, w.logp2 = w.logp2, w.logp
+	d.reorder(w.parent, t)
+	return nb
+}
+
+// reserve sizes the worker for B sentences of up to S source tokens, beam k and
+// maxLen decoding steps.
+func (w *translateWorker) reserve(B, S, k, maxLen int) {
+	rows := B * k
+	if w.d == nil || w.d.Beam < rows || w.d.MaxLen < maxLen {
+		beam, l := rows, maxLen
+		if w.d != nil {
+			beam, l = max(beam, w.d.Beam), max(l, w.d.MaxLen)
+		}
+		w.d = w.m.NewDecoder(beam, l)
+	}
+	w.maxLen = w.d.MaxLen
+	rows = w.d.Beam
+	grow := func(x []int32, n int) []int32 {
+		if len(x) < n {
+			return make([]int32, n)
+		}
+		return x
+	}
+	w.pad = grow(w.pad, B*S)
+	w.hist, w.hist2 = grow(w.hist, rows*w.maxLen), grow(w.hist2, rows*w.maxLen)
+	if len(w.logp) < rows {
+		w.logp, w.logp2 = make([]float64, rows), make([]float64, rows)
+		w.next, w.parent = make([]candidate, 0, rows), make([]int, 0, rows)
+		w.cands = make([]candidate, 0, 2*rows)
+	}
+	if cap(w.cands) < 2*k {
+		w.cands = make([]candidate, 0, 2*k)
+	}
+	if len(w.sents) < B {
+		w.sents = append(w.sents, make([]sentState, B-len(w.sents))...)
+		w.segs = make([]crossSeg, 0, len(w.sents))
+	}
+	for i := range w.sents[:B] {
+		if cap(w.sents[i].bestBuf) < maxLen {
+			w.sents[i].bestBuf = make([]int32, 0, w.maxLen)
+		}
+	}
+}

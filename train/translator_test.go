@@ -1,0 +1,147 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// trainedTranslator is the smallRun model after a few steps (its outputs vary with
+// the source), with a Translator over it.
+func trainedTranslator(t *testing.T) (*Model, *Translator) {
+	t.Helper()
+	cfg, l := smallRun(t, 1)
+	tr, err := NewTrainer(cfg)
+	require.NoError(t, err)
+	runSteps(t, tr, l, 6)
+	tt, err := NewTranslator(tr.Model, ByteTokenizer{})
+	require.NoError(t, err)
+	return tr.Model, tt
+}
+
+// translatorSources are sentences of very different lengths: empty, one byte, a few
+// words, several sentences, and one past model.max_len (truncated).
+func translatorSources() []string {
+	src := []string{"", "a", "The fox.", syntheticCorpus(1, 7), "", syntheticCorpus(3, 8), "xy",
+		strings.Repeat("a quiet river ", 12), syntheticCorpus(2, 9), "Every dog finds the garden."}
+	for i := 0; i < 7; i++ {
+		src = append(src, syntheticCorpus(2+i%3, uint64(20+i))[:5+9*i])
+	}
+	return src
+}
+
+// TestTranslateBatchMatchesTranslate: batched decoding gives, for every sentence, the
+// tokens Translate gives for it alone, greedy and beam 4, whatever the batch limits.
+func TestTranslateBatchMatchesTranslate(t *testing.T) {
+	m, tt := trainedTranslator(t)
+	src := translatorSources()
+	for _, beam := range []int{1, 4} {
+		want := make([]string, len(src))
+		for i, s := range src {
+			var err error
+			want[i], err = Translate(m, ByteTokenizer{}, s, beam, 1.2)
+			require.NoError(t, err)
+		}
+		distinct := map[string]bool{}
+		for _, w := range want {
+			distinct[w] = true
+		}
+		require.Greater(t, len(distinct), 3, "the model's outputs should depend on the source: %q", want)
+		for _, lim := range []struct{ sents, tokens int }{{0, 0}, {1, 0}, {3, 0}, {64, 120}, {5, 1}} {
+			opts := TranslateOptions{Beam: beam, LenPenalty: 1.2, MaxSentences: lim.sents, MaxTokens: lim.tokens}
+			got, st, err := tt.TranslateBatchStats(context.Background(), src, opts)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "beam %d, limits %+v", beam, lim)
+			require.Positive(t, st.Steps)
+			if lim.sents == 1 || lim.tokens == 1 {
+				require.Equal(t, len(src), st.Batches)
+			}
+		}
+	}
+}
+
+// TestTranslatorConcurrent: goroutines sharing one Translator get the results of
+// Translate (run under -race by CI).
+func TestTranslatorConcurrent(t *testing.T) {
+	m, tt := trainedTranslator(t)
+	src := translatorSources()
+	want := make([]string, len(src))
+	for i, s := range src {
+		var err error
+		want[i], err = Translate(m, ByteTokenizer{}, s, 2, 1)
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for g := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := 0; rep < 2; rep++ {
+				got, err := tt.TranslateBatch(context.Background(), src[g:], TranslateOptions{Beam: 2, LenPenalty: 1, MaxSentences: 4})
+				if err == nil && fmt.Sprint(got) != fmt.Sprint(want[g:]) {
+					err = fmt.Errorf("goroutine %d: %q, want %q", g, got, want[g:])
+				}
+				if err != nil {
+					errs[g] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+}
+
+// TestTranslatorErrors: bad options and a cancelled context are errors, not panics;
+// a decoder-only model is refused.
+func TestTranslatorErrors(t *testing.T) {
+	_, tt := trainedTranslator(t)
+	for _, o := range []TranslateOptions{{Beam: -1}, {MaxSentences: -2}, {MaxTokens: -1}} {
+		_, err := tt.TranslateBatch(context.Background(), []string{"a"}, o)
+		require.Error(t, err, "%+v", o)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := tt.TranslateBatch(ctx, []string{"a b c"}, TranslateOptions{})
+	require.ErrorIs(t, err, context.Canceled)
+	// The worker that saw the cancellation serves the next call correctly.
+	got, err := tt.Translate(context.Background(), "a b c", TranslateOptions{})
+	require.NoError(t, err)
+	want, err := Translate(tt.Model(), ByteTokenizer{}, "a b c", 1, 1)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	out, err := tt.TranslateBatch(context.Background(), nil, TranslateOptions{})
+	require.NoError(t, err)
+	require.Empty(t, out)
+	_, err = NewTranslator(tinyModel(t, "decoder"), ByteTokenizer{})
+	require.ErrorContains(t, err, "not an encoder–decoder")
+}
+
+// TestTranslatorAllocs: a warm Translator allocates per call and per sentence
+// (tokenizing, the results) but not per token or step.
+func TestTranslatorAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	_, tt := trainedTranslator(t)
+	src := translatorSources()
+	for _, beam := range []int{1, 4} {
+		opts := TranslateOptions{Beam: beam, LenPenalty: 1}
+		_, st, err := tt.TranslateBatchStats(context.Background(), src, opts)
+		require.NoError(t, err)
+		allocs := testing.AllocsPerRun(3, func() {
+			_, err = tt.TranslateBatch(context.Background(), src, opts)
+		})
+		require.NoError(t, err)
+		// Per sentence: encoding, its padded copy, decoding to a string.
+		require.LessOrEqual(t, allocs, float64(4*len(src)+10), "beam %d: %d steps, %d tokens", beam, st.Steps, st.OutputTokens)
+		require.Greater(t, st.Steps, 4*len(src)+10)
+	}
+}
