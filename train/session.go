@@ -127,6 +127,9 @@ func (s *Session) Steps() int { return s.Trainer.Steps }
 // Step does one optimizer update over Optim.Accumulate micro-batches of the training
 // data. A non-finite loss is an error returned before the update (Trainer.Step).
 func (s *Session) Step() (StepStats, error) {
+	if s.loader == nil {
+		panic("train: Session.Step: no training data (call SetData first)")
+	}
 	micro := make([]*Batch, s.Trainer.Cfg.Optim.Accumulate)
 	for i := range micro {
 		micro[i] = s.loader.Next()
@@ -143,6 +146,9 @@ func (s *Session) Validate() float64 {
 // BLEU translates the first n validation pairs (all for n ≤ 0) with EvalBLEU and
 // returns the score with the sources, references and translations.
 func (s *Session) BLEU(n, beam int, lenPenalty float64) (score BLEUScore, src, ref, hyp []string, err error) {
+	if s.Corpus == nil || s.Corpus.Valid == nil {
+		return score, nil, nil, nil, fmt.Errorf("bleu: no validation pairs (SetData or SetValidation with a parallel corpus)")
+	}
 	pairs := s.Corpus.Valid
 	if n > 0 {
 		pairs = pairs[:min(n, len(pairs))]
