@@ -229,6 +229,7 @@ func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp 
 	}
 	d := w.d
 	m.Training = false
+	d.nonFinite = false
 	d.encodeSources(pad, B, S)
 	nb, t := B, 0
 	for ; nb > 0; t++ {
@@ -243,6 +244,9 @@ func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp 
 		}
 		w.segs, d.segs = segs, segs
 		d.step(d.tok, nb, t)
+		if d.nonFinite {
+			return t + 1, d.Err() // NaN scores cannot be ranked
+		}
 		if k == 1 {
 			nb = w.greedyStep(B, t)
 		} else {

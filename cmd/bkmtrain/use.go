@@ -2,11 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
@@ -107,21 +110,115 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// runTranslate writes one translation of each stdin line to stdout, in order.
+// runTranslate writes one translation of each input line (stdin or --input) to
+// stdout, in order. Lines are read in chunks that the Translator sorts by length and
+// decodes in batches; progress goes to stderr on a terminal or with --progress.
 func runTranslate(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("translate", stderr)
 	var mf modelFlags
 	mf.register(fs, true)
+	input := fs.String("input", "", "read the sentences from this file instead of stdin")
+	batch := fs.Int("batch", train.DefaultMaxSentences, "sentences decoded together")
+	maxTokens := fs.Int("max-tokens", train.DefaultMaxTokens, "padded source tokens per batch (sentences × longest)")
+	showProgress := fs.Bool("progress", false, "report progress on stderr even when it is not a terminal")
 	if err := mf.parse(fs, args); err != nil {
 		return err
+	}
+	if *batch < 1 {
+		return usagef("--batch = %d: must be ≥ 1", *batch)
+	}
+	if *maxTokens < 1 {
+		return usagef("--max-tokens = %d: must be ≥ 1", *maxTokens)
+	}
+	in := stdin
+	if *input != "" {
+		f, err := os.Open(*input)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
 	}
 	s, err := mf.open("translate")
 	if err != nil {
 		return err
 	}
-	return eachLine(stdin, stdout, func(line string) (string, error) {
-		return train.Translate(s.Trainer.Model, s.Tok, line, mf.decode.beam, mf.decode.lenPenalty)
+	tr, err := train.NewTranslator(s.Trainer.Model, s.Tok)
+	if err != nil {
+		return err
+	}
+	opts := train.TranslateOptions{Beam: mf.decode.beam, LenPenalty: mf.decode.lenPenalty, MaxSentences: *batch, MaxTokens: *maxTokens}
+	prog := lineProgress{w: stderr, on: *showProgress || isTerminal(stderr), bar: isTerminal(stderr), t0: time.Now()}
+	err = eachChunk(in, stdout, max(16**batch, 256), func(lines []string) ([]string, error) {
+		out, err := tr.TranslateBatch(context.Background(), lines, opts)
+		prog.add(len(lines))
+		return out, err
 	})
+	prog.finish()
+	return err
+}
+
+// lineProgress reports lines done and their rate: redrawn in place on a terminal,
+// one line per chunk otherwise.
+type lineProgress struct {
+	w       io.Writer
+	on, bar bool
+	n       int
+	t0      time.Time
+}
+
+func (p *lineProgress) add(n int) {
+	if !p.on {
+		return
+	}
+	p.n += n
+	msg := fmt.Sprintf("translated %d lines, %.1f lines/s", p.n, float64(p.n)/time.Since(p.t0).Seconds())
+	if p.bar {
+		fmt.Fprintf(p.w, "\r%s", msg)
+	} else {
+		fmt.Fprintln(p.w, msg)
+	}
+}
+
+func (p *lineProgress) finish() {
+	if p.on && p.bar && p.n > 0 {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// eachChunk reads input lines (without their line endings) in chunks of up to n and
+// writes f's outputs for each chunk to stdout, one line each, in order.
+func eachChunk(stdin io.Reader, stdout io.Writer, n int, f func([]string) ([]string, error)) error {
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	lines := make([]string, 0, n)
+	flush := func() error {
+		if len(lines) == 0 {
+			return nil
+		}
+		out, err := f(lines)
+		if err != nil {
+			return err
+		}
+		for _, o := range out {
+			fmt.Fprintln(w, o)
+		}
+		lines = lines[:0]
+		return w.Flush()
+	}
+	for sc.Scan() {
+		if lines = append(lines, strings.TrimRight(sc.Text(), "\r")); len(lines) == n {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return flush()
 }
 
 // runGenerate writes each stdin line followed by its greedy continuation to stdout.
