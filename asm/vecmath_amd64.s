@@ -90,19 +90,26 @@
 	EXP_CORE_K(x, z, t2, t3, t4, t5, Y13, Y11, Y10, Y5, expC1<>(SB), expC2<>(SB), vmHalf<>(SB), expTabHi<>(SB), expTabLo<>(SB)) \
 	EXP_SCALE_FAST(x, z, VPAND, expExpMask<>(SB))
 
-// SOFT_CHECK4: flags NZ if any lane of Y6–Y9 has |x| > 87 or NaN. Clobbers Y0–Y3, AX.
-#define SOFT_CHECK4 \
-	VMOVUPS   vmAbsMask<>(SB), Y3 \
-	VPAND     Y3, Y6, Y0 \
-	VPAND     Y3, Y7, Y1 \
-	VPAND     Y3, Y8, Y2 \
-	VPAND     Y3, Y9, Y3 \
+// CHECK4(abs): flags NZ (JNZ taken) if any lane of Y6–Y9 has |x| > 87 or NaN, the
+// lanes whose e^x may not be a normal number (as integers, |x|'s bits exceed bits(87)
+// for those, NaN included); abs is the register holding the abs mask (it may be Y3,
+// overwritten last). Clobbers Y0–Y3, AX.
+#define CHECK4(abs) \
+	VPAND     abs, Y6, Y0 \
+	VPAND     abs, Y7, Y1 \
+	VPAND     abs, Y8, Y2 \
+	VPAND     abs, Y9, Y3 \
 	VPMAXUD   Y1, Y0, Y0 \
 	VPMAXUD   Y3, Y2, Y2 \
 	VPMAXUD   Y2, Y0, Y0 \
 	VPCMPGTD  expFastMax<>(SB), Y0, Y0 \
 	VMOVMSKPS Y0, AX \
 	TESTL     AX, AX
+
+// SOFT_CHECK4: CHECK4 for the softmax kernels, the abs mask loaded into Y3.
+#define SOFT_CHECK4 \
+	VMOVUPS vmAbsMask<>(SB), Y3 \
+	CHECK4(Y3)
 
 // EXP_FAST_SOFT4: Y6–Y9 ← e^Y6–Y9 on the fast path (constants of SOFT_SETUP4).
 // Clobbers Y0–Y4.
@@ -200,22 +207,13 @@
 	VMOVUPS Y9, 96(DI)
 
 // EXP_LOAD32: Y6–Y9 ← the 32 floats at SI, and ZF clear (JNZ taken) if any of them
-// needs EXP_SLOW; the abs mask in Y10. Clobbers Y0–Y3 and AX.
+// needs EXP_SLOW (CHECK4, the abs mask in Y10). Clobbers Y0–Y3 and AX.
 #define EXP_LOAD32 \
-	VMOVUPS   (SI), Y6 \
-	VMOVUPS   32(SI), Y7 \
-	VMOVUPS   64(SI), Y8 \
-	VMOVUPS   96(SI), Y9 \
-	VPAND     Y10, Y6, Y0 \
-	VPAND     Y10, Y7, Y1 \
-	VPAND     Y10, Y8, Y2 \
-	VPAND     Y10, Y9, Y3 \
-	VPMAXUD   Y1, Y0, Y0 \
-	VPMAXUD   Y3, Y2, Y2 \
-	VPMAXUD   Y2, Y0, Y0 \
-	VPCMPGTD  expFastMax<>(SB), Y0, Y0 \
-	VMOVMSKPS Y0, AX \
-	TESTL     AX, AX
+	VMOVUPS (SI), Y6   \
+	VMOVUPS 32(SI), Y7 \
+	VMOVUPS 64(SI), Y8 \
+	VMOVUPS 96(SI), Y9 \
+	CHECK4(Y10)
 
 // EXP_FAST32: Y6–Y9 ← e^Y6–Y9 on the fast path, constants in Y11–Y15. Clobbers Y0–Y4.
 #define EXP_FAST32 \
