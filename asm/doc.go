@@ -5,9 +5,10 @@
 //
 // The rules of this floor:
 //   - Only //go:noescape stubs (files *_amd64.go, *_arm64.go, built without the
-//     purego tag), their assembly (*_amd64.s, *_arm64.s, and avx512_amd64.h for
-//     macros the amd64 files share), and the pure-Go twins (*_generic.go, built
-//     everywhere) live here.
+//     purego tag), their assembly (*_amd64.s, *_arm64.s; avx512_amd64.h holds macros
+//     the amd64 files share, neon_arm64.h the WORD-encoded NEON instructions Go's
+//     assembler lacks), and the pure-Go twins (*_generic.go, built everywhere) live
+//     here.
 //   - The vector-math constants come from one table, asm/_gen/consts.go: `go generate`
 //     writes them as DATA for amd64 (vecmath_consts_amd64.h), as bit patterns for
 //     arm64 (vecmath_consts_arm64.h) and as Go constants for the twins
