@@ -474,6 +474,15 @@ gelu_done:
 	FMUL4S(0, 0, 24) \
 	VFMLA  V4.S4, V1.S4, V0.S4
 
+// GELUBWD4_ACC: V0 = g → dx[0:4] += g·dy[0:4] (R0 = dx, R4 = dy, each advanced by 16
+// bytes): the product rounded, then added, as in the twin. Clobbers V1.
+#define GELUBWD4_ACC \
+	VLD1.P 16(R4), [V1.S4] \
+	FMUL4S(0, 0, 1) \
+	VLD1   (R0), [V1.S4] \
+	FADD4S(0, 1, 0) \
+	VST1.P [V0.S4], 16(R0)
+
 // func GeluBackwardNEON(dx, x, dy []float32)
 // dx += gelu'(x)·dy: clamp, GELU4_ARG, TANH4; TANH4 needs every register but V0–V11,
 // so x is loaded again for GELUBWD4_G. The product g·dy is rounded, then added to dx
@@ -495,11 +504,7 @@ gelubwd_loop4:
 	TANH4
 	VLD1.P 16(R1), [V1.S4]
 	GELUBWD4_G
-	VLD1.P 16(R4), [V1.S4]
-	FMUL4S(0, 0, 1)
-	VLD1   (R0), [V1.S4]
-	FADD4S(0, 1, 0)
-	VST1.P [V0.S4], 16(R0)
+	GELUBWD4_ACC
 	SUB    $4, R2
 	B      gelubwd_loop4
 
