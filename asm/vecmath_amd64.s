@@ -929,6 +929,30 @@ log_done:
 	VZEROUPPER
 	RET
 
+// TANH_POLY_K(a, t, q, fma, c4, c3, c2, c1, c0) is the small-|x| path of every amd64
+// tanh kernel: a = |x| → q = a + (a·a²)·P(a²) by Horner, t scratch (a² then a·a²).
+// fma is VFMADD213PS, or VFMADD213PS.BCST when c3–c0 are broadcast from memory into
+// ZMM; c4 is a register or a vector in memory.
+#define TANH_POLY_K(a, t, q, fma, c4, c3, c2, c1, c0) \
+	VMULPS      a, a, t \
+	VMOVUPS     c4, q \
+	fma         c3, t, q \
+	fma         c2, t, q \
+	fma         c1, t, q \
+	fma         c0, t, q \
+	VMULPS      t, a, t \
+	VFMADD213PS a, t, q
+
+// TANH_EXP2A_K(x, z, one): after EXP_CORE_K on x = 2a, x = e^{2a} + 1, with 2^n built
+// as (n<<23) + bits(1) and multiplied (so that a NaN p stays NaN); one is where 1.0
+// lives. Clobbers z.
+#define TANH_EXP2A_K(x, z, one) \
+	VPSRLD $3, z, z \
+	VPSLLD $23, z, z \
+	VPADDD one, z, z \
+	VMULPS z, x, x \
+	VADDPS one, x, x
+
 // TANH8: Y0 = x → Y0 = tanh x. Needs Y14 = tanhMax. Clobbers Y1–Y5, Y8–Y11.
 // Small path (|x| < 0.5625): a + (a·a²)·P(a²). Large path: 1 − 2/(e^{2a} + 1) with
 // a clamped to 10 (NaN passes); e^{2a} = p·2^n with 2^n built as (n<<23) + bits(1)
@@ -937,22 +961,11 @@ log_done:
 #define TANH8 \
 	VANDPS      vmAbsMask<>(SB), Y0, Y8 \
 	VXORPS      Y8, Y0, Y9 \
-	VMULPS      Y8, Y8, Y10 \
-	VMOVUPS     tanhC4<>(SB), Y11 \
-	VFMADD213PS tanhC3<>(SB), Y10, Y11 \
-	VFMADD213PS tanhC2<>(SB), Y10, Y11 \
-	VFMADD213PS tanhC1<>(SB), Y10, Y11 \
-	VFMADD213PS tanhC0<>(SB), Y10, Y11 \
-	VMULPS      Y10, Y8, Y10 \
-	VFMADD213PS Y8, Y10, Y11 \
+	TANH_POLY_K(Y8, Y10, Y11, VFMADD213PS, tanhC4<>(SB), tanhC3<>(SB), tanhC2<>(SB), tanhC1<>(SB), tanhC0<>(SB)) \
 	VMINPS      Y8, Y14, Y0 \
 	VADDPS      Y0, Y0, Y0 \
 	EXP_CORE \
-	VPSRLD      $3, Y1, Y1 \
-	VPSLLD      $23, Y1, Y1 \
-	VPADDD      vmOne<>(SB), Y1, Y1 \
-	VMULPS      Y1, Y0, Y0 \
-	VADDPS      vmOne<>(SB), Y0, Y0 \
+	TANH_EXP2A_K(Y0, Y1, vmOne<>(SB)) \
 	VMOVUPS     vmTwo<>(SB), Y1 \
 	VDIVPS      Y0, Y1, Y1 \
 	VMOVUPS     vmOne<>(SB), Y0 \
@@ -1127,23 +1140,12 @@ gelubwd_done:
 #define TANH512(x) \
 	VPANDD           Z22, x, Z10 \
 	VPXORD           Z10, x, Z11 \
-	VMULPS           Z10, Z10, Z2 \
-	VMOVAPS          Z17, Z12 \
-	VFMADD213PS.BCST tanhC3<>(SB), Z2, Z12 \
-	VFMADD213PS.BCST tanhC2<>(SB), Z2, Z12 \
-	VFMADD213PS.BCST tanhC1<>(SB), Z2, Z12 \
-	VFMADD213PS.BCST tanhC0<>(SB), Z2, Z12 \
-	VMULPS           Z2, Z10, Z2 \
-	VFMADD213PS      Z10, Z2, Z12 \
+	TANH_POLY_K(Z10, Z2, Z12, VFMADD213PS.BCST, Z17, tanhC3<>(SB), tanhC2<>(SB), tanhC1<>(SB), tanhC0<>(SB)) \
 	VCMPPS           $0x11, Z18, Z10, K2 \
 	VMINPS           Z10, Z21, x \
 	VADDPS           x, x, x \
 	EXP512_CORE(x, Z1, Z2, Z3, Z4, Z5) \
-	VPSRLD           $3, Z1, Z1 \
-	VPSLLD           $23, Z1, Z1 \
-	VPADDD           Z20, Z1, Z1 \
-	VMULPS           Z1, x, x \
-	VADDPS           Z20, x, x \
+	TANH_EXP2A_K(x, Z1, Z20) \
 	VDIVPS           x, Z19, Z1 \
 	VSUBPS           Z1, Z20, x \
 	VMOVAPS          Z12, K2, x \
