@@ -1,0 +1,109 @@
+//go:build !purego
+
+package asm
+
+// The small-product micro-kernels: one tile of C from operands read in place, no
+// packing, the right edge masked (AVX-512 opmask, AVX2 VMASKMOVPS) instead of copied
+// into a scratch tile. rows < mr re-reads the last row of op(A) and stores only rows
+// rows; the masked lanes of B and C are never touched. Each kernel is one call per
+// tile (k steps): the Go caller loops over the tiles.
+
+// SgemmSmall8x32AVX512 computes a rows×cols tile of C (rows ≤ 8, cols ≤ 32) with
+// AVX-512F: sixteen ZMM accumulators, two masked loads of a row of op(B) and eight
+// broadcasts of op(A) per step of k. Reference loop (SgemmSmallGeneric):
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < cols; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*rsA+p*csA], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc // C's old contents are ignored, NaN included
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// 1 ≤ rows ≤ 8, 1 ≤ cols ≤ 32, and every element the loop reads or writes must lie in
+// its slice (unchecked). The CPU must have AVX-512F and BMI2.
+//
+//go:noescape
+func SgemmSmall8x32AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
+
+// SgemmSmall8x16AVX512 is SgemmSmall8x32AVX512 for tiles at most 16 wide (cols ≤ 16):
+// eight ZMM accumulators, one masked load of op(B) and eight FMAs with a broadcast
+// operand of op(A) per step of k. Same reference loop (SgemmSmallGeneric).
+//
+//go:noescape
+func SgemmSmall8x16AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
+
+// SgemmSmall4x16AVX2 is the AVX2+FMA small-product kernel: a rows×cols tile (rows ≤ 4,
+// cols ≤ 16) in eight YMM accumulators, op(B) and C masked with VMASKMOVPS. Same
+// reference loop (SgemmSmallGeneric).
+//
+//go:noescape
+func SgemmSmall4x16AVX2(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
+
+// SgemvRow64AVX512 computes y = alpha·xᵀ·B + beta·y over the first cols ≤ 64 columns
+// of B (k rows, stride ldb) with AVX-512F: four masked ZMM accumulators, one
+// broadcast of x (stride incx) per step. Reference loop (SgemvRowGeneric):
+//
+//	for j := 0; j < cols; j++ {
+//		var acc float32
+//		for p := 0; p < k; p++ {
+//			acc = fma(x[p*incx], b[p*ldb+j], acc)
+//		}
+//		if beta == 0 {
+//			y[j] = alpha * acc
+//		} else {
+//			y[j] = fma(beta, y[j], alpha*acc)
+//		}
+//	}
+//
+// 1 ≤ cols ≤ 64, and every element the loop reads or writes must lie in its slice
+// (unchecked). The CPU must have AVX-512F and BMI2.
+//
+//go:noescape
+func SgemvRow64AVX512(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
+
+// SgemvDot4AVX512 computes y = alpha·A·x + beta·y for up to four rows of A (rows ≤ 4,
+// stride lda, k columns) with AVX-512F: the rows' dot products with x (contiguous) run
+// in 16-lane partial sums, the tail masked, then reduced pairwise; y has stride incy.
+// Reference loop (SgemvDotGeneric with lanes = 16):
+//
+//	for i := 0; i < rows; i++ {
+//		var s [16]float32
+//		for p := 0; p < k; p++ {
+//			s[p%16] = fma(a[i*lda+p], x[p], s[p%16])
+//		}
+//		for w := 8; w > 0; w /= 2 {
+//			for l := 0; l < w; l++ {
+//				s[l] += s[l+w]
+//			}
+//		}
+//		if beta == 0 {
+//			y[i*incy] = alpha * s[0]
+//		} else {
+//			y[i*incy] = fma(beta, y[i*incy], alpha*s[0])
+//		}
+//	}
+//
+// 1 ≤ rows ≤ 4, and every element the loop reads or writes must lie in its slice
+// (unchecked). The CPU must have AVX-512F.
+//
+//go:noescape
+func SgemvDot4AVX512(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
+
+// SgemvRow32AVX2 is SgemvRow64AVX512 on AVX2+FMA for cols ≤ 32: four YMM accumulators,
+// B and y masked with VMASKMOVPS. Same reference loop (SgemvRowGeneric).
+//
+//go:noescape
+func SgemvRow32AVX2(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
+
+// SgemvDot4AVX2 is SgemvDot4AVX512 on AVX2+FMA: 8-lane partial sums, the tail masked
+// with VMASKMOVPS. Reference loop: SgemvDotGeneric with lanes = 8.
+//
+//go:noescape
+func SgemvDot4AVX2(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)

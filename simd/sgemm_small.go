@@ -1,0 +1,163 @@
+package simd
+
+import (
+	"sync"
+
+	"github.com/kernelmachines/bkm/asm"
+)
+
+// The small-product path of Sgemm: products too small to repay packing (see
+// smallMaxWork) run here, on the caller's goroutine, with micro-kernels that read
+// op(A) and op(B) in place and mask the right edge instead of copying edge tiles, and
+// with GEMV kernels for one-row and one-column products. The per-call cost model
+// behind it is in bench/RESULTS.md ("Per-call cost model").
+
+// smallTileFunc computes a rows×cols tile (rows ≤ mr, cols ≤ nr) of C; element (i, p)
+// of op(A) is a[i*rsA+p*csA], row p of op(B) is b[p*ldb:] (asm.SgemmSmallGeneric).
+type smallTileFunc func(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
+
+// smallGemm is one implementation's set of small-product kernels.
+type smallGemm struct {
+	mr, nr int           // the tile of tile
+	tile   smallTileFunc // mr×nr
+	// narrowNR, narrow: a tile for right edges and products at most narrowNR wide (nil:
+	// tile serves them).
+	narrowNR int
+	narrow   smallTileFunc
+	// row computes y = alpha·xᵀ·B + beta·y over at most rowNR columns
+	// (asm.SgemvRowGeneric); dot computes y = alpha·A·x + beta·y over at most dotMR rows
+	// (asm.SgemvDotGeneric).
+	rowNR int
+	row   func(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
+	dotMR int
+	dot   func(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
+}
+
+// genericSmall runs the pure-Go twins.
+var genericSmall = &smallGemm{
+	mr: 4, nr: 16, tile: asm.SgemmSmallGeneric,
+	rowNR: 64, row: asm.SgemvRowGeneric,
+	dotMR: 4, dot: func(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32) {
+		asm.SgemvDotGeneric(8, k, a, lda, x, y, incy, rows, alpha, beta)
+	},
+}
+
+// smallImpls pairs each implementation with its small-product kernels (filled at
+// init by the architecture files; an impl without an entry takes no small path).
+var smallImpls = []struct {
+	im *impl
+	s  *smallGemm
+}{{genericImpl, genericSmall}}
+
+func registerSmall(im *impl, s *smallGemm) {
+	smallImpls = append(smallImpls, struct {
+		im *impl
+		s  *smallGemm
+	}{im, s})
+}
+
+// smallFor returns im's small-product kernels, or nil.
+func smallFor(im *impl) *smallGemm {
+	for _, e := range smallImpls {
+		if e.im == im {
+			return e.s
+		}
+	}
+	return nil
+}
+
+// smallMaxWork is the largest m·n·k the small path takes, and smallMaxK the deepest:
+// past them packing pays (the unpacked panels of B fall out of L1) and parallel
+// products need the tiled path.
+const (
+	smallMaxWork = 64 * 64 * 64
+	smallMaxK    = 256
+)
+
+// takesSmall reports whether a product of this shape runs on the small path.
+func takesSmall(m, n, k int) bool {
+	return k <= smallMaxK && (m*n*k <= smallMaxWork || m == 1 || n == 1)
+}
+
+// transposeScratch holds op(B) = Bᵀ copied row-major for the small path (a pool: the
+// buffers are small, so losing them at a GC costs little).
+var transposeScratch = sync.Pool{New: func() any { return new([smallMaxWork / 4]float32) }}
+
+// sgemmSmall computes C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and alpha ≠ 0 on
+// the small path. The arguments have been checked.
+func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	rsA, csA := lda, 1
+	if transA {
+		rsA, csA = 1, lda
+	}
+	switch {
+	case m == 1 && !transB:
+		// y = x·B with x = row 0 of op(A).
+		for j := 0; j < n; j += s.rowNR {
+			s.row(k, a, csA, b[j:], ldb, c[j:], min(s.rowNR, n-j), alpha, beta)
+		}
+		return
+	case m == 1 && csA == 1:
+		// y[j] = x·(row j of B).
+		for j := 0; j < n; j += s.dotMR {
+			s.dot(k, b[j*ldb:], ldb, a, c[j:], 1, min(s.dotMR, n-j), alpha, beta)
+		}
+		return
+	case n == 1 && !transA && (transB || ldb == 1):
+		// y[i] = (row i of A)·x with x = column 0 of op(B), contiguous.
+		for i := 0; i < m; i += s.dotMR {
+			s.dot(k, a[i*lda:], lda, b, c[i*ldc:], ldc, min(s.dotMR, m-i), alpha, beta)
+		}
+		return
+	case n == 1 && transA && ldc == 1:
+		// y = x·A with x = column 0 of op(B) (stride ldb, or 1 if transposed).
+		incx := ldb
+		if transB {
+			incx = 1
+		}
+		for i := 0; i < m; i += s.rowNR {
+			s.row(k, b, incx, a[i:], lda, c[i:], min(s.rowNR, m-i), alpha, beta)
+		}
+		return
+	}
+	if transB {
+		if k*n > smallMaxWork/4 {
+			// Too wide for the scratch (only GEMV shapes get here): packing pays.
+			sgemm(active, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			return
+		}
+		bt := transposeScratch.Get().(*[smallMaxWork / 4]float32)
+		transposeInto(bt[:k*n], n, k, b, ldb)
+		smallTiles(s, m, n, k, alpha, a, rsA, csA, bt[:k*n], n, beta, c, ldc)
+		transposeScratch.Put(bt)
+		return
+	}
+	smallTiles(s, m, n, k, alpha, a, rsA, csA, b, ldb, beta, c, ldc)
+}
+
+// transposeInto writes the n×k matrix b (stride ldb) transposed into dst (k×n, dense).
+func transposeInto(dst []float32, n, k int, b []float32, ldb int) {
+	for j := 0; j < n; j++ {
+		row := b[j*ldb : j*ldb+k]
+		for p, v := range row {
+			dst[p*n+j] = v
+		}
+	}
+}
+
+// smallTiles walks C in column blocks of nr (narrowNR at the right edge when it fits)
+// and, within each, row tiles of mr: the k×nr panel of op(B) stays in L1 while the
+// row tiles of op(A) stream past it.
+func smallTiles(s *smallGemm, m, n, k int, alpha float32, a []float32, rsA, csA int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr := s.mr
+	for j := 0; j < n; j += s.nr {
+		cols := min(s.nr, n-j)
+		tile := s.tile
+		if s.narrow != nil && cols <= s.narrowNR {
+			tile = s.narrow
+		}
+		for i := 0; i < m; i += mr {
+			tile(k, a[i*rsA:], rsA, csA, b[j:], ldb, c[i*ldc+j:], ldc, min(mr, m-i), cols, alpha, beta)
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package simd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kernelmachines/bkm/asm"
+	"github.com/stretchr/testify/require"
+)
+
+// dotLanes is the number of partial sums of each implementation's GEMV dot kernel
+// (its reference loop is asm.SgemvDotGeneric with that many lanes).
+func dotLanes(im *impl) int {
+	if im.name == "avx512" {
+		return 16
+	}
+	return 8
+}
+
+// smallKernelCase runs one small-product kernel and its twin on the same tile and
+// requires bit-equal results and untouched guards (around C and between its rows).
+func smallKernelCase(t *testing.T, rng *rand.Rand, s *smallGemm, tile smallTileFunc, transA bool, rows, cols, k, pad int, alpha, beta float32) {
+	t.Helper()
+	lda := max(rows, k) + pad // wide enough for either layout
+	rsA, csA := lda, 1
+	if transA {
+		rsA, csA = 1, lda
+	}
+	a := make([]float32, max(1, (max(rows, k)-1)*lda+max(rows, k)))
+	ldb := cols + 2*pad
+	b := make([]float32, max(1, (k-1)*ldb+cols))
+	fillInput(rng, a, 1, 0)
+	fillInput(rng, b, 1, 0)
+	ldc := cols + pad
+	n := (rows-1)*ldc + cols
+	want := make([]float32, n)
+	buf, got := guarded(n, 5)
+	for i := 0; i < rows; i++ {
+		fillInput(rng, want[i*ldc:i*ldc+cols], 1, 0)
+		if beta == 0 {
+			want[i*ldc] = float32(math.NaN()) // beta = 0 ignores C
+		}
+		copy(got[i*ldc:i*ldc+cols], want[i*ldc:i*ldc+cols])
+	}
+	asm.SgemmSmallGeneric(k, a, rsA, csA, b, ldb, want, ldc, rows, cols, alpha, beta)
+	tile(k, a, rsA, csA, b, ldb, got, ldc, rows, cols, alpha, beta)
+	what := fmt.Sprintf("tA=%v rows=%d cols=%d k=%d pad=%d alpha=%v beta=%v", transA, rows, cols, k, pad, alpha, beta)
+	requireGuards(t, buf, 5, n, what)
+	for i := 0; i < rows; i++ {
+		requireULP(t, want[i*ldc:i*ldc+cols], got[i*ldc:i*ldc+cols], 0, what)
+		for j := cols; j < ldc && i < rows-1; j++ {
+			require.Equal(t, uint32(guardBits), math.Float32bits(got[i*ldc+j]), "%s: padding C[%d,%d] written", what, i, j)
+		}
+	}
+}
+
+// TestSmallKernelConformance runs every small-product tile kernel against its twin:
+// every tile size up to mr×nr, k past the unrolls, both layouts of A, alpha and beta
+// with the beta = 0 rule.
+func TestSmallKernelConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		s := smallFor(im)
+		if s == nil {
+			t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
+		}
+		rng := rand.New(rand.NewPCG(11, 12))
+		tiles := []struct {
+			nr   int
+			tile smallTileFunc
+		}{{s.nr, s.tile}}
+		if s.narrow != nil {
+			tiles = append(tiles, struct {
+				nr   int
+				tile smallTileFunc
+			}{s.narrowNR, s.narrow})
+		}
+		for _, tl := range tiles {
+			for rows := 1; rows <= s.mr; rows++ {
+				for cols := 1; cols <= tl.nr; cols++ {
+					for _, k := range []int{0, 1, 2, 5, 16, 33} {
+						ab := smallAlphaBeta[(rows+cols+k)%len(smallAlphaBeta)]
+						smallKernelCase(t, rng, s, tl.tile, (rows+k)%2 == 1, rows, cols, k, (cols+k)%3, ab[0], ab[1])
+					}
+				}
+			}
+		}
+	})
+}
+
+// smallAlphaBeta are the (alpha, beta) pairs the small-path sweeps cycle through.
+var smallAlphaBeta = [][2]float32{{1, 0}, {1, 1}, {-2, 0.5}, {0.5, -1}, {3, 0}, {1, float32(math.Copysign(0, -1))}}
+
+// TestGemvKernelConformance runs the GEMV kernels (row: xᵀ·B, dot: A·x) against their
+// twins, bit for bit, with strided x and y, guards around y.
+func TestGemvKernelConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		s := smallFor(im)
+		if s == nil {
+			t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
+		}
+		rng := rand.New(rand.NewPCG(13, 14))
+		for k := 0; k <= 70; k++ {
+			for cols := 1; cols <= s.rowNR; cols++ {
+				ab := smallAlphaBeta[(k+cols)%len(smallAlphaBeta)]
+				incx, ldb := 1+k%3, cols+k%4
+				x := make([]float32, max(1, k*incx))
+				b := make([]float32, max(1, k*ldb))
+				fillInput(rng, x, 1, 0)
+				fillInput(rng, b, 1, 0)
+				want := make([]float32, cols)
+				fillInput(rng, want, 1, 0)
+				buf, got := guarded(cols, 3)
+				copy(got, want)
+				asm.SgemvRowGeneric(k, x, incx, b, ldb, want, cols, ab[0], ab[1])
+				s.row(k, x, incx, b, ldb, got, cols, ab[0], ab[1])
+				what := fmt.Sprintf("row k=%d cols=%d", k, cols)
+				requireGuards(t, buf, 3, cols, what)
+				requireULP(t, want, got, 0, what)
+			}
+			for rows := 1; rows <= s.dotMR; rows++ {
+				ab := smallAlphaBeta[(k+rows)%len(smallAlphaBeta)]
+				lda, incy := k+rows%3, 1+k%2
+				a := make([]float32, max(1, rows*lda))
+				x := make([]float32, k)
+				fillInput(rng, a, 1, 0)
+				fillInput(rng, x, 1, 0)
+				n := (rows-1)*incy + 1
+				want := make([]float32, n)
+				fillInput(rng, want, 1, 0)
+				buf, got := guarded(n, 3)
+				copy(got, want)
+				asm.SgemvDotGeneric(dotLanes(im), k, a, lda, x, want, incy, rows, ab[0], ab[1])
+				s.dot(k, a, lda, x, got, incy, rows, ab[0], ab[1])
+				what := fmt.Sprintf("dot k=%d rows=%d", k, rows)
+				requireGuards(t, buf, 3, n, what)
+				requireULP(t, want, got, 0, what)
+			}
+		}
+	})
+}
+
+// gemmProblem is one GEMM problem with its operands and float64 expectation, built
+// once and run through every implementation.
+type gemmProblem struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c0       []float32
+	lda, ldb, ldc  int
+	want           []float64
+}
+
+func newGemmProblem(rng *rand.Rand, transA, transB bool, m, n, k, pad int, alpha, beta float32) *gemmProblem {
+	p := &gemmProblem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	p.lda, p.ldb, p.ldc = max(1, ac)+pad, max(1, bc)+2*pad, max(1, n)+pad
+	p.a = make([]float32, max(0, (ar-1)*p.lda+ac))
+	p.b = make([]float32, max(0, (br-1)*p.ldb+bc))
+	fillInput(rng, p.a, 1, 0)
+	fillInput(rng, p.b, 1, 0)
+	p.c0 = make([]float32, max(0, (m-1)*p.ldc+n))
+	fillInput(rng, p.c0, 1, 0)
+	if beta == 0 {
+		for i := 0; i < m && n > 0; i += 3 {
+			p.c0[i*p.ldc] = float32(math.NaN()) // beta = 0 must ignore NaN in C
+		}
+	}
+	p.want = sgemmReference(transA, transB, m, n, k, alpha, p.a, p.lda, p.b, p.ldb, beta, p.c0, p.ldc)
+	return p
+}
+
+// check runs the problem through Sgemm with the active implementation and compares
+// with the reference; guards surround C and fill the padding between its rows.
+func (p *gemmProblem) check(t *testing.T, what string) {
+	t.Helper()
+	buf, c := guarded(len(p.c0), 3)
+	for i := 0; i < p.m; i++ {
+		copy(c[i*p.ldc:i*p.ldc+p.n], p.c0[i*p.ldc:i*p.ldc+p.n])
+	}
+	Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c, p.ldc)
+	p.compare(t, buf, c, what)
+}
+
+// compare checks C (inside its guarded buffer, at offset 3) against the reference.
+func (p *gemmProblem) compare(t *testing.T, buf, c []float32, what string) {
+	t.Helper()
+	what = fmt.Sprintf("%s: tA=%v tB=%v m=%d n=%d k=%d lda=%d ldb=%d ldc=%d alpha=%v beta=%v",
+		what, p.transA, p.transB, p.m, p.n, p.k, p.lda, p.ldb, p.ldc, p.alpha, p.beta)
+	tol := 2e-6*float64(p.k+2)*math.Max(1, math.Abs(float64(p.alpha))) + 1e-6
+	for i := 0; i < p.m; i++ {
+		for j := 0; j < p.n; j++ {
+			got := float64(c[i*p.ldc+j])
+			if !(math.Abs(got-p.want[i*p.n+j]) <= tol) { // written so that a NaN fails too
+				require.Failf(t, "Sgemm mismatch", "%s: C[%d,%d] = %v, want %v (tol %g)", what, i, j, got, p.want[i*p.n+j], tol)
+			}
+		}
+		for j := p.n; j < p.ldc && i < p.m-1; j++ {
+			require.Equal(t, uint32(guardBits), math.Float32bits(c[i*p.ldc+j]), "%s: padding C[%d,%d] written", what, i, j)
+		}
+	}
+	requireGuards(t, buf, 3, len(c), what)
+}
+
+// TestSgemmSmallExhaustive runs every m, n, k in 0..40 (with -short, every third one
+// plus the tile edges), all four transposes, padded leading dimensions and cycling
+// alpha/beta through every implementation, against the float64 reference; then
+// random shapes up to 300 on a side (GEMV shapes, wide and tall ones included).
+func TestSgemmSmallExhaustive(t *testing.T) {
+	var sizes []int
+	for s := 0; s <= 40; s++ {
+		if !testing.Short() || s%3 == 0 || s <= 9 || s == 15 || s == 16 || s == 17 || s == 31 || s == 32 || s == 33 {
+			sizes = append(sizes, s)
+		}
+	}
+	rng := rand.New(rand.NewPCG(15, 16))
+	old := active
+	defer func() { active = old }()
+	run := func(p *gemmProblem) {
+		for _, im := range available {
+			active = im
+			p.check(t, im.name)
+		}
+	}
+	count := 0
+	for _, m := range sizes {
+		for _, n := range sizes {
+			for _, k := range sizes {
+				for tr := 0; tr < 4; tr++ {
+					ab := smallAlphaBeta[count%len(smallAlphaBeta)]
+					count++
+					run(newGemmProblem(rng, tr&1 == 1, tr&2 == 2, m, n, k, count%3, ab[0], ab[1]))
+				}
+			}
+		}
+	}
+	shapes := 200
+	if testing.Short() {
+		shapes = 40
+	}
+	for s := 0; s < shapes; s++ {
+		m, n, k := 1+rng.IntN(300), 1+rng.IntN(300), 1+rng.IntN(300)
+		switch s % 4 {
+		case 0:
+			m = 1
+		case 1:
+			n = 1
+		case 2:
+			m, n = 1+rng.IntN(40), 1+rng.IntN(40)
+		}
+		ab := smallAlphaBeta[s%len(smallAlphaBeta)]
+		run(newGemmProblem(rng, rng.IntN(2) == 1, rng.IntN(2) == 1, m, n, k, rng.IntN(4), ab[0], ab[1]))
+	}
+}
