@@ -1,14 +1,15 @@
-// Macros shared by the small-product kernels (sgemm_small_*_amd64.s), which all take
+// Macros shared by the small-product kernels (sgemm_small*_amd64.s, which take
 // (k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int,
-// rows, cols int, alpha, beta float32).
+// rows, cols int, alpha, beta float32)) and the GEMV kernels (sgemv_*_amd64.s).
 
-// SMALL_ROW_OFFSETS4: R8, R9, R10 = byte offsets of rows 1, 2, 3 of op(A) from row 0,
-// clamped to the last row (rows < 4 re-reads it; its results are never stored).
-// Clobbers CX, DX.
-#define SMALL_ROW_OFFSETS4 \
-	MOVQ rsA+32(FP), DX \
+// CLAMPED_OFFSETS4(STRIDE, ROWS): R8, R9, R10 = byte offsets of rows 1, 2, 3 from row
+// 0 (STRIDE elements apart), clamped to the last of ROWS rows (fewer than 4 rows
+// re-read the last one; its results are never stored). Leaves DX = STRIDE in bytes,
+// CX = ROWS.
+#define CLAMPED_OFFSETS4(STRIDE, ROWS) \
+	MOVQ STRIDE, DX \
 	SHLQ $2, DX \
-	MOVQ rows+112(FP), CX \
+	MOVQ ROWS, CX \
 	XORQ R8, R8 \
 	CMPQ CX, $1 \
 	CMOVQGT DX, R8 \
@@ -18,6 +19,9 @@
 	LEAQ (R9)(DX*1), R10 \
 	CMPQ CX, $3 \
 	CMOVQLE R9, R10
+
+// SMALL_ROW_OFFSETS4: CLAMPED_OFFSETS4 for the rows of op(A).
+#define SMALL_ROW_OFFSETS4 CLAMPED_OFFSETS4(rsA+32(FP), rows+112(FP))
 
 // SMALL_ROW_OFFSETS8: as SMALL_ROW_OFFSETS4, plus R11, R12, R13, AX for rows 4..7.
 #define SMALL_ROW_OFFSETS8 \
@@ -54,3 +58,70 @@
 	MOVQ rows+112(FP), CX \
 	MOVL beta+132(FP), BX \
 	ANDL $0x7fffffff, BX
+
+// SMALL_START8: the eight-row kernels' set-up: row offsets, loop registers, Z0..Z7
+// cleared, and a jump to scale when k = 0.
+#define SMALL_START8 \
+	SMALL_ROW_OFFSETS8 \
+	SMALL_LOOP_REGS \
+	VPXORD Z0, Z0, Z0 \
+	VPXORD Z1, Z1, Z1 \
+	VPXORD Z2, Z2, Z2 \
+	VPXORD Z3, Z3, Z3 \
+	VPXORD Z4, Z4, Z4 \
+	VPXORD Z5, Z5, Z5 \
+	VPXORD Z6, Z6, Z6 \
+	VPXORD Z7, Z7, Z7
+
+// GEMV_ROW_REGS: the row kernels' (k int, x []float32, incx int, b []float32, ldb int,
+// y []float32, cols int, alpha, beta float32) loop registers: SI = x, DX = incx in
+// bytes, BX = b, DI = ldb in bytes, CX = k.
+#define GEMV_ROW_REGS \
+	MOVQ x_base+8(FP), SI \
+	MOVQ incx+32(FP), DX \
+	SHLQ $2, DX \
+	MOVQ b_base+40(FP), BX \
+	MOVQ ldb+64(FP), DI \
+	SHLQ $2, DI \
+	MOVQ k+0(FP), CX
+
+// GEMV_DOT_START: the dot kernels' (k int, a []float32, lda int, x, y []float32,
+// incy, rows int, alpha, beta float32) set-up: R8..R10 the clamped offsets of rows
+// 1..3, SI = a, BX = x, CX = k.
+#define GEMV_DOT_START \
+	CLAMPED_OFFSETS4(lda+32(FP), rows+96(FP)) \
+	MOVQ a_base+8(FP), SI \
+	MOVQ x_base+40(FP), BX \
+	MOVQ k+0(FP), CX
+
+// GEMV_DOT_STORE_REGS: X13 = alpha, X14 = beta, BX = beta's bits without the sign,
+// DI = y, DX = incy in bytes, CX = rows.
+#define GEMV_DOT_STORE_REGS \
+	VMOVSS alpha+104(FP), X13 \
+	VMOVSS beta+108(FP), X14 \
+	MOVL beta+108(FP), BX \
+	ANDL $0x7fffffff, BX \
+	MOVQ y_base+64(FP), DI \
+	MOVQ incy+88(FP), DX \
+	SHLQ $2, DX \
+	MOVQ rows+96(FP), CX
+
+// GEMV_DOT_FINISH(YACC, XACC, T): reduces the eight partial sums in YACC (XACC its low
+// 128 bits) pairwise to one value, scales it by alpha, adds beta·y[i] if beta ≠ 0,
+// stores it at (DI) and moves DI to the next y; jumps to done after the last row
+// (registers of GEMV_DOT_STORE_REGS; T is a scratch XMM register).
+#define GEMV_DOT_FINISH(YACC, XACC, T) \
+	VEXTRACTF128 $1, YACC, T \
+	VADDPS T, XACC, XACC \
+	VMOVHLPS XACC, XACC, T \
+	VADDPS T, XACC, XACC \
+	VPSHUFD $1, XACC, T \
+	VADDSS T, XACC, XACC \
+	VMULSS X13, XACC, XACC \
+	TESTL BX, BX \
+	JZ    2(PC) \
+	VFMADD231SS (DI), X14, XACC \
+	VMOVSS XACC, (DI) \
+	ADDQ  DX, DI \
+	DECQ  CX \
+	JZ    done

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "sgemm_small_amd64.h"
 
 // dotMask8<>: eight all-ones words then eight zeros; the 8 words at
 // dotMask8<>+4·(8-r) are the VMASKMOVPS mask of the first r lanes.
@@ -19,42 +20,10 @@ GLOBL dotMask8<>(SB), RODATA|NOPTR, $64
 //	BX  x[p]    CX  columns left    Y0..Y3  the 8-lane partial sums of rows 0..3
 //	Y4  x[p:p+8]    Y9  the tail's mask
 
-// DOT2_STORE reduces the partial sums in YACC pairwise to one value, scales it, adds
-// beta·y[i] if beta ≠ 0 (BX ≠ 0; X14 = beta, X13 = alpha) and stores it at (DI);
-// stops after the last row.
-#define DOT2_STORE(YACC, XACC) \
-	VEXTRACTF128 $1, YACC, X12 \
-	VADDPS X12, XACC, XACC \
-	VMOVHLPS XACC, XACC, X12 \
-	VADDPS X12, XACC, XACC \
-	VPSHUFD $1, XACC, X12 \
-	VADDSS X12, XACC, XACC \
-	VMULSS X13, XACC, XACC \
-	TESTL BX, BX \
-	JZ    2(PC) \
-	VFMADD231SS (DI), X14, XACC \
-	VMOVSS XACC, (DI) \
-	ADDQ  DX, DI \
-	DECQ  CX \
-	JZ    done
 
 // func SgemvDot4AVX2(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 TEXT ·SgemvDot4AVX2(SB), NOSPLIT, $0-112
-	MOVQ lda+32(FP), DX
-	SHLQ $2, DX
-	MOVQ rows+96(FP), CX
-	XORQ R8, R8
-	CMPQ CX, $1
-	CMOVQGT DX, R8
-	LEAQ (R8)(DX*1), R9
-	CMPQ CX, $2
-	CMOVQLE R8, R9
-	LEAQ (R9)(DX*1), R10
-	CMPQ CX, $3
-	CMOVQLE R9, R10
-	MOVQ a_base+8(FP), SI
-	MOVQ x_base+40(FP), BX
-	MOVQ k+0(FP), CX
+	GEMV_DOT_START
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -92,18 +61,11 @@ tail:
 	VFMADD231PS Y8, Y4, Y3
 
 reduce:
-	VMOVSS alpha+104(FP), X13
-	VMOVSS beta+108(FP), X14
-	MOVL beta+108(FP), BX
-	ANDL $0x7fffffff, BX
-	MOVQ y_base+64(FP), DI
-	MOVQ incy+88(FP), DX
-	SHLQ $2, DX
-	MOVQ rows+96(FP), CX
-	DOT2_STORE(Y0, X0)
-	DOT2_STORE(Y1, X1)
-	DOT2_STORE(Y2, X2)
-	DOT2_STORE(Y3, X3)
+	GEMV_DOT_STORE_REGS
+	GEMV_DOT_FINISH(Y0, X0, X12)
+	GEMV_DOT_FINISH(Y1, X1, X12)
+	GEMV_DOT_FINISH(Y2, X2, X12)
+	GEMV_DOT_FINISH(Y3, X3, X12)
 
 done:
 	VZEROUPPER

@@ -1,50 +1,23 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "sgemm_small_amd64.h"
 
 // Register use of SgemvDot4AVX512:
 //	SI  row 0 of A at column p    R8, R9, R10  offsets of rows 1..3 (clamped to the last)
 //	BX  x[p]    CX  columns left    Z0..Z3  the 16-lane partial sums of rows 0..3
 //	Z16  x[p:p+16]    K1  the tail's lanes
 
-// DOT_STORE reduces the partial sums in ACC (Z register; XACC and YACC name its low
-// 128 and 256 bits) pairwise to one value, scales it, adds beta·y[i] if beta ≠ 0
-// (BX ≠ 0; X14 = beta, X13 = alpha; X15, Y15 scratch) and stores it at (DI); stops after the last row.
+// DOT_STORE folds the sixteen partial sums in ACC (YACC, XACC: its low 256 and 128
+// bits) to eight, then GEMV_DOT_FINISH stores the row (Y15, X15 scratch).
 #define DOT_STORE(ACC, YACC, XACC) \
 	VEXTRACTF64X4 $1, ACC, Y15 \
 	VADDPS Y15, YACC, YACC \
-	VEXTRACTF128 $1, YACC, X15 \
-	VADDPS X15, XACC, XACC \
-	VMOVHLPS XACC, XACC, X15 \
-	VADDPS X15, XACC, XACC \
-	VPSHUFD $1, XACC, X15 \
-	VADDSS X15, XACC, XACC \
-	VMULSS X13, XACC, XACC \
-	TESTL BX, BX \
-	JZ    2(PC) \
-	VFMADD231SS (DI), X14, XACC \
-	VMOVSS XACC, (DI) \
-	ADDQ  DX, DI \
-	DECQ  CX \
-	JZ    done
+	GEMV_DOT_FINISH(YACC, XACC, X15)
 
 // func SgemvDot4AVX512(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 TEXT ·SgemvDot4AVX512(SB), NOSPLIT, $0-112
-	MOVQ lda+32(FP), DX
-	SHLQ $2, DX
-	MOVQ rows+96(FP), CX
-	XORQ R8, R8
-	CMPQ CX, $1
-	CMOVQGT DX, R8
-	LEAQ (R8)(DX*1), R9
-	CMPQ CX, $2
-	CMOVQLE R8, R9
-	LEAQ (R9)(DX*1), R10
-	CMPQ CX, $3
-	CMOVQLE R9, R10
-	MOVQ a_base+8(FP), SI
-	MOVQ x_base+40(FP), BX
-	MOVQ k+0(FP), CX
+	GEMV_DOT_START
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -82,14 +55,7 @@ tail:
 	VFMADD231PS Z7, Z16, Z3
 
 reduce:
-	VMOVSS alpha+104(FP), X13
-	VMOVSS beta+108(FP), X14
-	MOVL beta+108(FP), BX
-	ANDL $0x7fffffff, BX
-	MOVQ y_base+64(FP), DI
-	MOVQ incy+88(FP), DX
-	SHLQ $2, DX
-	MOVQ rows+96(FP), CX
+	GEMV_DOT_STORE_REGS
 	DOT_STORE(Z0, Y0, X0)
 	DOT_STORE(Z1, Y1, X1)
 	DOT_STORE(Z2, Y2, X2)

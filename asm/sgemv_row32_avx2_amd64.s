@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "sgemm_small_amd64.h"
 
 // rowMask32<>: thirty-two all-ones words then thirty-two zeros; the 32 words at
 // rowMask32<>+4·(32-cols) are the VMASKMOVPS masks of the first cols lanes.
@@ -46,13 +47,7 @@ TEXT ·SgemvRow32AVX2(SB), NOSPLIT, $0-112
 	VMOVUPS 32(DX), Y10
 	VMOVUPS 64(DX), Y11
 	VMOVUPS 96(DX), Y12
-	MOVQ x_base+8(FP), SI
-	MOVQ incx+32(FP), DX
-	SHLQ $2, DX
-	MOVQ b_base+40(FP), BX
-	MOVQ ldb+64(FP), DI
-	SHLQ $2, DI
-	MOVQ k+0(FP), CX
+	GEMV_ROW_REGS
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2

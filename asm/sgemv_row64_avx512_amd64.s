@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "sgemm_small_amd64.h"
 
 // Register use of SgemvRow64AVX512:
 //	SI  x[p]    DX  incx in bytes    BX  row p of B    DI  ldb in bytes    CX  steps left
@@ -28,13 +29,7 @@ TEXT ·SgemvRow64AVX512(SB), NOSPLIT, $0-112
 	KMOVW DX, K3
 	SHRQ  $16, DX
 	KMOVW DX, K4
-	MOVQ  x_base+8(FP), SI
-	MOVQ  incx+32(FP), DX
-	SHLQ  $2, DX
-	MOVQ  b_base+40(FP), BX
-	MOVQ  ldb+64(FP), DI
-	SHLQ  $2, DI
-	MOVQ  k+0(FP), CX
+	GEMV_ROW_REGS
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2

@@ -1,8 +1,6 @@
 package simd
 
 import (
-	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -45,43 +43,7 @@ func sgemmReference(transA, transB bool, m, n, k int, alpha float32, a []float32
 // padding between rows (ldc > n).
 func gemmCase(t *testing.T, rng *rand.Rand, transA, transB bool, m, n, k, pad int, alpha, beta float32) {
 	t.Helper()
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	lda, ldb, ldc := max(1, ac)+pad, max(1, bc)+2*pad, max(1, n)+pad
-	a := make([]float32, max(0, (ar-1)*lda+ac))
-	b := make([]float32, max(0, (br-1)*ldb+bc))
-	fillInput(rng, a, 1, 0)
-	fillInput(rng, b, 1, 0)
-	cbuf, c := guarded(max(0, (m-1)*ldc+n), 3)
-	for i := 0; i < m; i++ {
-		fillInput(rng, c[i*ldc:i*ldc+n], 1, 0)
-		if beta == 0 && i%3 == 0 && n > 0 {
-			c[i*ldc] = float32(math.NaN()) // beta = 0 must ignore NaN in C
-		}
-	}
-	want := sgemmReference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	what := fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d pad=%d alpha=%v beta=%v", transA, transB, m, n, k, pad, alpha, beta)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			got := float64(c[i*ldc+j])
-			// Each product term has |a·b| ≤ 1: the error bound of a k-term float32 sum.
-			tol := 2e-6*float64(k+2)*math.Max(1, math.Abs(float64(alpha))) + 1e-6
-			if !(math.Abs(got-want[i*n+j]) <= tol) { // written so that a NaN fails too
-				require.Failf(t, "Sgemm mismatch", "%s: C[%d,%d] = %v, want %v (tol %g)", what, i, j, got, want[i*n+j], tol)
-			}
-		}
-		for j := n; j < ldc && i < m-1; j++ {
-			require.Equal(t, uint32(guardBits), math.Float32bits(c[i*ldc+j]), "%s: padding C[%d,%d] written", what, i, j)
-		}
-	}
-	requireGuards(t, cbuf, 3, len(c), what)
+	newGemmProblem(rng, transA, transB, m, n, k, pad, alpha, beta).check(t, active.name)
 }
 
 // gemmSizes straddle the register tiles (mr = 4, 6, 8; nr = 4, 12, 16, 32, and two
