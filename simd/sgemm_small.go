@@ -1,10 +1,6 @@
 package simd
 
-import (
-	"sync"
-
-	"github.com/kernelmachines/bkm/asm"
-)
+import "github.com/kernelmachines/bkm/asm"
 
 // The small-product path of Sgemm: products too small to repay packing (see
 // smallMaxWork) run here, on the caller's goroutine, with micro-kernels that read
@@ -79,9 +75,10 @@ func takesSmall(m, n, k int) bool {
 	return k <= smallMaxK && (m*n*k <= smallMaxWork || m == 1 || n == 1)
 }
 
-// transposeScratch holds op(B) = Bᵀ copied row-major for the small path (a pool: the
-// buffers are small, so losing them at a GC costs little).
-var transposeScratch = sync.Pool{New: func() any { return new([smallMaxWork / 4]float32) }}
+// transposeFree keeps the scratch that holds op(B) = Bᵀ copied row-major: a free
+// list (like gemmFree) rather than a sync.Pool, so that steady-state calls never
+// allocate; at most 16 buffers of 64 KiB.
+var transposeFree = make(chan *[smallMaxWork / 4]float32, 16)
 
 // sgemmSmall computes C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and alpha ≠ 0 on
 // the small path. The arguments have been checked.
@@ -126,10 +123,18 @@ func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a
 			sgemm(active, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}
-		bt := transposeScratch.Get().(*[smallMaxWork / 4]float32)
+		var bt *[smallMaxWork / 4]float32
+		select {
+		case bt = <-transposeFree:
+		default:
+			bt = new([smallMaxWork / 4]float32)
+		}
 		transposeInto(bt[:k*n], n, k, b, ldb)
 		smallTiles(s, m, n, k, alpha, a, rsA, csA, bt[:k*n], n, beta, c, ldc)
-		transposeScratch.Put(bt)
+		select {
+		case transposeFree <- bt:
+		default:
+		}
 		return
 	}
 	smallTiles(s, m, n, k, alpha, a, rsA, csA, b, ldb, beta, c, ldc)
