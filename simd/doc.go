@@ -1,6 +1,12 @@
 // Package simd is bkm's public float32 math: GEMM (Goto/BLIS-style packing, cache
 // blocking, goroutine parallelism), level-1 vector routines, and vector math.
 //
+// Small products (up to 64³ of work, and GEMV shapes with one row or one column of
+// C) skip the packing: Sgemm runs them on the caller's goroutine with kernels that
+// read A and B in place and mask the right edge (sgemm_small.go). SgemmBatchStrided
+// runs many products of one shape, spread over the threads a whole product at a time
+// (sgemm_batch.go).
+//
 // The instruction set is chosen once, at init, from cpuid: on amd64 "avx512" when the
 // CPU has AVX-512F and the OS saves the ZMM state (its GEMM and vector math — the exp
 // family from Exp to Softmax, Log, Tanh, GELU and GELUBackward — and its level-1

@@ -1,6 +1,9 @@
 package simd
 
-import "github.com/kernelmachines/bkm/asm"
+import (
+	"github.com/kernelmachines/bkm/asm"
+	"github.com/kernelmachines/bkm/internal/par"
+)
 
 // The small-product path of Sgemm: products too small to repay packing (see
 // smallMaxWork) run here, on the caller's goroutine, with micro-kernels that read
@@ -76,9 +79,9 @@ func takesSmall(m, n, k int) bool {
 }
 
 // transposeFree keeps the scratch that holds op(B) = Bᵀ copied row-major: a free
-// list (like gemmFree) rather than a sync.Pool, so that steady-state calls never
-// allocate; at most 16 buffers of 64 KiB.
-var transposeFree = make(chan *[smallMaxWork / 4]float32, 16)
+// list rather than a sync.Pool, so that steady-state calls never allocate (not even
+// under -race, which makes a pool drop objects); at most 16 buffers of 64 KiB.
+var transposeFree = par.NewFreeList[[smallMaxWork / 4]float32](16)
 
 // sgemmSmall computes C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and alpha ≠ 0 on
 // the small path. The arguments have been checked.
@@ -123,18 +126,13 @@ func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a
 			sgemm(active, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}
-		var bt *[smallMaxWork / 4]float32
-		select {
-		case bt = <-transposeFree:
-		default:
+		bt := transposeFree.Get()
+		if bt == nil {
 			bt = new([smallMaxWork / 4]float32)
 		}
 		transposeInto(bt[:k*n], n, k, b, ldb)
 		smallTiles(s, m, n, k, alpha, a, rsA, csA, bt[:k*n], n, beta, c, ldc)
-		select {
-		case transposeFree <- bt:
-		default:
-		}
+		transposeFree.Put(bt)
 		return
 	}
 	smallTiles(s, m, n, k, alpha, a, rsA, csA, b, ldb, beta, c, ldc)

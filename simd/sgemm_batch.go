@@ -1,0 +1,134 @@
+package simd
+
+import (
+	"fmt"
+
+	"github.com/kernelmachines/bkm/internal/par"
+)
+
+// SgemmBatchStrided computes batch products of one shape, C_i = alpha·op(A_i)·op(B_i) +
+// beta·C_i for i < batch, where A_i starts at a[i*strideA:], B_i at b[i*strideB:] and
+// C_i at c[i*strideC:] (the argument order of MKL's cblas_sgemm_batch_strided, row
+// major). Each product follows Sgemm's rules (BLAS semantics for alpha and beta). A
+// stride of 0 for A or B reuses one operand for every product; the C_i must not
+// overlap (strideC ≥ (m-1)·ldc + n when batch > 1). The products are spread over
+// Threads() goroutines, each taking whole products; small ones run on Sgemm's small
+// path. Steady-state calls do not allocate. Bad dimensions, strides or lengths panic
+// with a message naming the argument.
+func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int, batch int) {
+	checkBatch(transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch)
+	if m == 0 || n == 0 || batch == 0 {
+		return
+	}
+	job := batchJobs.Get()
+	if job == nil {
+		job = new(batchJob)
+	}
+	*job = batchJob{
+		im: active, s: smallFor(active), transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+		strideA: strideA, strideB: strideB, strideC: strideC, batch: batch,
+	}
+	workers := Threads()
+	if batch*m*n*max(k, 1) < parallelMinWork/4 {
+		workers = 1
+	}
+	// A few chunks per worker balance products that take unequal time (a worker
+	// descheduled on the shared machine) without a task per product.
+	tasks := min(batch, 4*workers)
+	job.chunk = (batch + tasks - 1) / tasks
+	par.Run((batch+job.chunk-1)/job.chunk, workers, job)
+	*job = batchJob{} // idle jobs hold no reference to the caller's slices
+	batchJobs.Put(job)
+}
+
+// batchJob is one SgemmBatchStrided call; task i runs products [i·chunk, (i+1)·chunk).
+type batchJob struct {
+	im                        *impl
+	s                         *smallGemm
+	transA, transB            bool
+	m, n, k                   int
+	alpha, beta               float32
+	a, b, c                   []float32
+	lda, ldb, ldc             int
+	strideA, strideB, strideC int
+	batch, chunk              int
+}
+
+// batchJobs keeps job objects so that calls do not allocate (a free list, not a
+// sync.Pool, for the reason given at gemmFree).
+var batchJobs = par.NewFreeList[batchJob](16)
+
+func (j *batchJob) Task(_, t int) {
+	for i := t * j.chunk; i < min(j.batch, (t+1)*j.chunk); i++ {
+		j.product(i)
+	}
+}
+
+// product runs product i on the caller's goroutine.
+func (j *batchJob) product(i int) {
+	a, b, c := j.a[i*j.strideA:], j.b[i*j.strideB:], j.c[i*j.strideC:]
+	switch {
+	case j.alpha == 0 || j.k == 0:
+		scaleMatrix(j.m, j.n, j.beta, c, j.ldc)
+	case j.s != nil && takesSmall(j.m, j.n, j.k):
+		sgemmSmall(j.s, j.transA, j.transB, j.m, j.n, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, c, j.ldc)
+	default:
+		sgemm(j.im, 1, j.transA, j.transB, j.m, j.n, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, c, j.ldc)
+	}
+}
+
+func checkBatch(transA, transB bool, m, n, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, batch int) {
+	const fn = "SgemmBatchStrided"
+	if batch < 0 {
+		panic(fmt.Sprintf("simd: %s: batch = %d < 0", fn, batch))
+	}
+	checkDims(fn, m, n, k)
+	needA := checkOperand(fn, "A", transA, m, k, lda, strideA, batch)
+	needB := checkOperand(fn, "B", transB, k, n, ldb, strideB, batch)
+	needC := checkOperand(fn, "C", false, m, n, ldc, strideC, batch)
+	if batch > 1 && m > 0 && n > 0 && strideC < (m-1)*ldc+n {
+		panic(fmt.Sprintf("simd: %s: strideC = %d < %d: the products' C matrices overlap", fn, strideC, (m-1)*ldc+n))
+	}
+	checkBatchLen(fn, "a", len(a), needA, batch)
+	checkBatchLen(fn, "b", len(b), needB, batch)
+	checkBatchLen(fn, "c", len(c), needC, batch)
+}
+
+func checkBatchLen(fn, name string, have, need, batch int) {
+	if have < need {
+		panic(fmt.Sprintf("simd: %s: len(%s) = %d < %d needed for %d products", fn, name, have, need, batch))
+	}
+}
+
+// checkDims panics unless m, n, k ≥ 0.
+func checkDims(fn string, m, n, k int) {
+	if m < 0 {
+		panic(fmt.Sprintf("simd: %s: m = %d < 0", fn, m))
+	}
+	if n < 0 {
+		panic(fmt.Sprintf("simd: %s: n = %d < 0", fn, n))
+	}
+	if k < 0 {
+		panic(fmt.Sprintf("simd: %s: k = %d < 0", fn, k))
+	}
+}
+
+// checkOperand validates the leading dimension and stride of a rows×cols operand
+// (stored transposed if trans) repeated batch times, and returns the length its slice
+// needs.
+func checkOperand(fn, name string, trans bool, rows, cols, ld, stride, batch int) int {
+	if trans {
+		rows, cols = cols, rows
+	}
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("simd: %s: ld%s = %d < max(1, %d)", fn, lowerName(name), ld, cols))
+	}
+	if stride < 0 {
+		panic(fmt.Sprintf("simd: %s: stride%s = %d < 0", fn, name, stride))
+	}
+	if rows == 0 || cols == 0 || batch == 0 {
+		return 0 // nothing is read or written
+	}
+	return (batch-1)*stride + (rows-1)*ld + cols
+}
