@@ -2,15 +2,18 @@
 // attention, bkm, train), each beside the peers it is measured against in the same
 // run: gonum's pure-Go BLAS; OpenBLAS's cblas_sgemm behind the build tag openblas
 // (cgo, Debian libopenblas-dev); SLEEF's AVX2 vector math behind the tag sleef (cgo,
-// Debian libsleef-dev); PyTorch through the scripts torch_attention.py and
-// torch_train.py. One command prints bkm and its peers side by side:
+// Debian libsleef-dev); libxsmm (tag libxsmm, Debian libxsmm-dev) and oneDNN's
+// dnnl_sgemm (tag dnnl, Debian libdnnl-dev) for the small and batched products;
+// PyTorch through the scripts torch_attention.py and torch_train.py. One command
+// prints bkm and its peers side by side:
 //
-//	go test ./bench -tags openblas,sleef -run '^$' -bench . -count 5
+//	go test ./bench -tags openblas,sleef,libxsmm,dnnl -run '^$' -bench . -count 5
 //
 // Performance is measured here only, reported with b.ReportMetric (GFLOP/s or
 // elements/ns), never in timed tests. RESULTS.md records the measured tables with the
 // machine line and the exact commands. On a shared machine, run one benchmark process
 // at a time (for example under flock) and compare medians and ratios.
 //
-// Imports: anything (bkm packages, gonum, cgo peers); nothing imports bench.
+// Imports: anything (bkm packages, internal/cpuclock, gonum, cgo peers); nothing
+// imports bench.
 package bench

@@ -3,6 +3,8 @@ package simd
 import (
 	"fmt"
 	"testing"
+
+	"github.com/kernelmachines/bkm/internal/cpuclock"
 )
 
 // BenchmarkSgemmSmallCall measures the per-call cost of small products (the per-call
@@ -27,7 +29,7 @@ func BenchmarkSgemmSmallCall(b *testing.B) {
 		for _, path := range paths {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, path), func(b *testing.B) {
 				b.ReportAllocs()
-				clock := startCPUClock()
+				clock := cpuclock.Start()
 				if path == "sgemm" {
 					for b.Loop() {
 						Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
@@ -43,7 +45,7 @@ func BenchmarkSgemmSmallCall(b *testing.B) {
 						sgemm(active, 1, false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
 					}
 				}
-				clock.report(b, 2*float64(m*n*k))
+				clock.Report(b, 2*float64(m*n*k))
 			})
 		}
 	}

@@ -1,0 +1,153 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kernelmachines/bkm/internal/cpuclock"
+	"github.com/kernelmachines/bkm/simd"
+)
+
+// smallGemmShapes are issue 13's small and odd m×n×k.
+var smallGemmShapes = [][3]int{
+	{8, 8, 8}, {16, 16, 16}, {32, 32, 32}, {64, 64, 64}, {7, 13, 5}, {1, 256, 256}, {256, 1, 256},
+	{96, 96, 64}, {16, 1024, 64}, {128, 128, 128},
+}
+
+// peerLoop runs a row-major C = A·B (dense, alpha = 1, beta = 0) reps times in one
+// cgo call.
+type peerLoop func(reps, m, n, k int, a, b, c []float32)
+
+// smallPeers are the libraries linked into this build, beside bkm.
+func smallPeers() []struct {
+	name string
+	run  peerLoop
+} {
+	var peers []struct {
+		name string
+		run  peerLoop
+	}
+	add := func(name string, ok bool, f func(reps int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+		if ok {
+			peers = append(peers, struct {
+				name string
+				run  peerLoop
+			}{name, func(reps, m, n, k int, a, b, c []float32) { f(reps, false, false, m, n, k, 1, a, k, b, n, 0, c, n) }})
+		}
+	}
+	add("libxsmm", haveLibxsmm, libxsmmSgemmLoop)
+	add("openblas", haveOpenBLAS, openblasSgemmLoop)
+	add("onednn", haveDNNL, dnnlSgemmLoop)
+	return peers
+}
+
+// peerChunk is how many products one cgo call of a peer runs: the cgo call (tens of
+// ns) then costs the peer under 0.1 ns a product.
+const peerChunk = 1000
+
+// BenchmarkSmallGemm runs C = A·B (row-major, alpha = 1, beta = 0) on one thread for
+// every shape with bkm (simd.Sgemm, a Go loop of calls) and every peer linked in
+// (build tags libxsmm, openblas, dnnl; a C loop of calls), reporting GFLOP/s, ns/op and
+// cpu-ns/op (the benchmark thread's CPU time: the machine may be shared). Run the
+// peers with OMP_NUM_THREADS=1 and OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset.
+func BenchmarkSmallGemm(b *testing.B) {
+	b.Logf("bkm: %v", simd.Info())
+	b.Logf("openblas: %s", openblasInfo())
+	b.Logf("libxsmm: %s", libxsmmInfo())
+	b.Logf("onednn: %s", dnnlInfo())
+	simd.SetThreads(1)
+	defer simd.SetThreads(0)
+	if haveOpenBLAS {
+		openblasSetThreads(1)
+	}
+	for _, s := range smallGemmShapes {
+		m, n, k := s[0], s[1], s[2]
+		rng := rand.New(rand.NewPCG(uint64(m), uint64(n)))
+		a, bm, c := randomMatrix(rng, m*k), randomMatrix(rng, k*n), make([]float32, m*n)
+		flops := 2 * float64(m*n*k)
+		report := func(b *testing.B) {
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(fmt.Sprintf("%dx%dx%d/bkm", m, n, k), func(b *testing.B) {
+			simd.Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			clock := cpuclock.Start()
+			for i := 0; i < b.N; i++ {
+				simd.Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+			}
+			clock.Report(b, flops)
+			report(b)
+		})
+		for _, p := range smallPeers() {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, p.name), func(b *testing.B) {
+				p.run(1, m, n, k, a, bm, c) // JIT, buffers
+				b.ResetTimer()
+				clock := cpuclock.Start()
+				for i := 0; i < b.N; i += peerChunk {
+					p.run(min(peerChunk, b.N-i), m, n, k, a, bm, c)
+				}
+				clock.Report(b, flops)
+				report(b)
+			})
+		}
+	}
+}
+
+// BenchmarkSgemmBatch runs batches of same-shape products (10,000 of 16³, 1,000 of
+// 64³; dense operands back to back) on 1 and 2 threads: bkm's SgemmBatchStrided, a Go
+// loop of single simd.Sgemm calls, and (tag libxsmm) one dispatched libxsmm kernel
+// called in a C loop over the batch (one thread). One op is the whole batch.
+func BenchmarkSgemmBatch(b *testing.B) {
+	b.Logf("bkm: %v", simd.Info())
+	b.Logf("libxsmm: %s", libxsmmInfo())
+	defer simd.SetThreads(0)
+	for _, s := range [][4]int{{16, 16, 16, 10000}, {64, 64, 64, 1000}} {
+		m, n, k, batch := s[0], s[1], s[2], s[3]
+		rng := rand.New(rand.NewPCG(uint64(m), uint64(batch)))
+		sa, sb, sc := m*k, k*n, m*n
+		a, bm, c := randomMatrix(rng, batch*sa), randomMatrix(rng, batch*sb), make([]float32, batch*sc)
+		flops := 2 * float64(m*n*k) * float64(batch)
+		report := func(b *testing.B) {
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		for _, threads := range []int{1, 2} {
+			name := fmt.Sprintf("%dx%dx%dx%d/t%d", m, n, k, batch, threads)
+			b.Run(name+"/bkm-batch", func(b *testing.B) {
+				simd.SetThreads(threads)
+				b.ReportAllocs()
+				for b.Loop() {
+					simd.SgemmBatchStrided(false, false, m, n, k, 1, a, k, sa, bm, n, sb, 0, c, n, sc, batch)
+				}
+				report(b)
+			})
+			if threads == 1 {
+				b.Run(name+"/bkm-loop", func(b *testing.B) {
+					simd.SetThreads(1)
+					b.ReportAllocs()
+					for b.Loop() {
+						for i := 0; i < batch; i++ {
+							simd.Sgemm(false, false, m, n, k, 1, a[i*sa:], k, bm[i*sb:], n, 0, c[i*sc:], n)
+						}
+					}
+					report(b)
+				})
+				if haveLibxsmm {
+					b.Run(name+"/libxsmm", func(b *testing.B) {
+						if err := libxsmmBatchLoop(1, m, n, k, a, sa, bm, sb, c, sc, batch); err != nil {
+							b.Skip(err)
+						}
+						b.ResetTimer()
+						for b.Loop() {
+							if err := libxsmmBatchLoop(1, m, n, k, a, sa, bm, sb, c, sc, batch); err != nil {
+								b.Fatal(err)
+							}
+						}
+						report(b)
+					})
+				}
+			}
+		}
+	}
+}
