@@ -2,19 +2,13 @@
 
 package simd
 
-import (
-	"github.com/kernelmachines/bkm/asm"
-	"golang.org/x/sys/cpu"
-)
+import "github.com/kernelmachines/bkm/asm"
 
-// NEON (Advanced SIMD) is architecturally required on arm64; the check guards
-// against exotic environments that hide it.
-func archReason() string {
-	if cpu.ARM64.HasASIMD {
-		return "arm64 Advanced SIMD (NEON)"
-	}
-	return "no Advanced SIMD reported: pure Go"
-}
+// archImpls is the arm64 table. NEON needs no check: Advanced SIMD is part of the
+// arm64 baseline, and Go's own runtime and internal/bytealg use it unconditionally.
+var archImpls = []*impl{neonImpl}
+
+const archNote = "Advanced SIMD is part of the arm64 baseline Go requires"
 
 // neonImpl runs the NEON kernels of package asm: the 8×12 GEMM micro-kernel uses all
 // 32 vector registers (24 accumulators, 2 A and 3 B vectors per k step).
@@ -32,7 +26,8 @@ func archReason() string {
 //     tile): the packed kc×nc block of B is 1.5 MiB, held in L2/L3 and re-read
 //     once per mc block of A.
 var neonImpl = &impl{
-	name:  "neon",
+	name: "neon",
+
 	dot:   asm.DotNEON,
 	axpy:  asm.AxpyNEON,
 	scale: asm.ScaleNEON,
@@ -40,14 +35,16 @@ var neonImpl = &impl{
 	mul:   asm.MulNEON,
 	sum:   asm.SumNEON,
 	max:   asm.MaxNEON,
-	mr:    8, nr: 12,
+
+	mr: 8, nr: 12,
 	kc: 256, mc: 192, nc: 1536,
 	gemmKernel: asm.SgemmKernel8x12NEON,
-}
 
-func archImpls() []*impl {
-	if cpu.ARM64.HasASIMD {
-		return []*impl{neonImpl}
-	}
-	return nil
+	exp:          asm.ExpNEON,
+	log:          asm.LogNEON,
+	tanh:         asm.TanhNEON,
+	expSub:       asm.ExpSubNEON,
+	expSum:       asm.ExpSumNEON,
+	gelu:         asm.GeluNEON,
+	geluBackward: asm.GeluBackwardNEON,
 }

@@ -2,6 +2,7 @@
 
 package simd
 
-func archReason() string { return "pure Go build (purego tag or an architecture without assembly)" }
+// archImpls is empty: this build runs the generic table only.
+var archImpls []*impl
 
-func archImpls() []*impl { return nil }
+const archNote = "pure Go build: purego tag or an architecture without assembly"

@@ -10,8 +10,10 @@
 // The instruction set is chosen once, at init, from cpuid: on amd64 "avx512" when the
 // CPU has AVX-512F and the OS saves the ZMM state (its GEMM and vector math — the exp
 // family from Exp to Softmax, Log, Tanh, GELU and GELUBackward — and its level-1
-// routines are AVX-512), else "avx2" (AVX2+FMA with OS support for the YMM state); NEON on arm64;
-// pure Go otherwise. The environment variable
+// routines are AVX-512), else "avx2" (AVX2+FMA with OS support for the YMM state);
+// NEON on arm64; pure Go otherwise. Each of these is one table of function pointers
+// and tile sizes in the file of its architecture (dispatch_amd64.go,
+// dispatch_arm64.go; the generic one in dispatch.go). The environment variable
 // BKM_SIMD=generic|avx2|avx512|neon forces a path; a request this machine cannot run
 // panics at start rather than falling back silently. Info reports what runs and why;
 // SetThreads bounds the goroutines used by the parallel routines.
@@ -22,6 +24,6 @@
 // allocate in steady state.
 //
 // Imports: packages asm and internal/par (the worker pool) of bkm,
-// golang.org/x/sys/cpu, github.com/klauspost/cpuid/v2 and the standard library. It is
-// the only package that knows which instruction set runs.
+// github.com/klauspost/cpuid/v2 (the one source of CPU features) and the standard
+// library. It is the only package that knows which instruction set runs.
 package simd

@@ -79,10 +79,10 @@ func TestNoOverreadVecmath(t *testing.T) {
 				name       string
 				kern, twin func(dst, src []float32)
 			}{
-				{"exp", im.exp, genericVecmath.exp},
+				{"exp", im.exp, genericImpl.exp},
 				{"exp/large", func(dst, src []float32) { expLargeOrExp(im, dst, src) }, asm.ExpLargeGeneric},
-				{"tanh", im.tanh, genericVecmath.tanh},
-				{"gelu", im.gelu, genericVecmath.gelu},
+				{"tanh", im.tanh, genericImpl.tanh},
+				{"gelu", im.gelu, genericImpl.gelu},
 			} {
 				k.kern(dst, src)
 				k.twin(want[:n], src)
@@ -97,7 +97,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 			fillInput(rng, dx, 1, 0)
 			copy(want, dx)
 			im.geluBackward(dx, src, dy)
-			genericVecmath.geluBackward(want[:n], src, dy)
+			genericImpl.geluBackward(want[:n], src, dy)
 			requireULP(t, want[:n], dx, 0, "geluBackward")
 
 			pos := fencedFloats(t, n) // log on positive input, so results are comparable
@@ -105,7 +105,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 				pos[i] = v*v + 1e-3
 			}
 			im.log(dst, pos)
-			genericVecmath.log(want[:n], pos)
+			genericImpl.log(want[:n], pos)
 			requireULP(t, want[:n], dst, 0, "log")
 
 			Softmax(dst, src)
