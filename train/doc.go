@@ -34,6 +34,7 @@
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):
 //     Step, Validate, BLEU, Save; ResumeSession and OpenModel come back to a checkpoint
+//   - recipe.go      QuickConfig: small translation and language-model runs that learn within minutes
 //   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto;
 //     every length in a file is bounded before use (FuzzReadCheckpoint), and Save removes the

@@ -157,37 +157,23 @@ func (cf *configFlags) boolean(fs *flag.FlagSet, name, usage string, field func(
 	})
 }
 
-// taskDefaults is the recipe a run starts from when no config file is given: small
-// models that learn visibly within minutes on two cores.
+// taskDefaults is the recipe a run starts from when no config file is given
+// (train.QuickConfig).
 func taskDefaults(task string) (train.Config, error) {
-	cfg := train.DefaultConfig()
-	switch task {
-	case "", "translate":
-		// With the default BPE tokenizer (1,000 ids) this runs 1,200 updates in about
-		// 2.5 minutes on two cores: the loss falls from ~7 to ~3.5 and the samples are
-		// fluent verse-like English (not yet translations of their source).
-		cfg.Model.Arch = "encdec"
-		cfg.Model.DModel, cfg.Model.Heads, cfg.Model.FFN = 96, 4, 384
-		cfg.Model.EncLayers, cfg.Model.DecLayers = 2, 2
-		cfg.Model.MaxLen = 96
-		cfg.Model.Dropout = 0
-		cfg.Optim.LR = 3e-3
-		cfg.Schedule = train.ScheduleConfig{Kind: "inverse_sqrt", Warmup: 80, Steps: 1200, InitLR: 1e-7}
-		cfg.Data.MaxTokens = 1024
-	case "lm":
-		cfg.Model.Arch = "decoder"
-		cfg.Model.DModel, cfg.Model.Heads, cfg.Model.FFN = 64, 4, 256
-		cfg.Model.EncLayers, cfg.Model.DecLayers = 0, 2
-		cfg.Model.MaxLen = 128
-		cfg.Model.Dropout = 0.1
-		cfg.Model.LabelSmoothing = 0
-		cfg.Optim.LR = 2e-3
-		cfg.Schedule = train.ScheduleConfig{Kind: "cosine", Warmup: 50, Steps: 600, MinLR: 1e-4, InitLR: 1e-7}
-		cfg.Data.Batch, cfg.Data.Context = 16, 128
-	default:
-		return cfg, usagef("--task = %q: want translate or lm", task)
+	arch, err := archOf(task)
+	if err != nil {
+		return train.Config{}, err
 	}
-	return cfg, nil
+	return train.QuickConfig(arch)
+}
+
+// archOf is the model architecture of a --task.
+func archOf(task string) (string, error) {
+	arch, ok := map[string]string{"": "encdec", "translate": "encdec", "lm": "decoder"}[task]
+	if !ok {
+		return "", usagef("--task = %q: want translate or lm", task)
+	}
+	return arch, nil
 }
 
 // resolve builds the run's config: task defaults, then the file, then the flags, and
@@ -201,11 +187,9 @@ func (cf *configFlags) resolve() (train.Config, error) {
 			return cfg, err
 		}
 		if cf.task != "" {
-			want := map[string]string{"translate": "encdec", "lm": "decoder"}[cf.task]
-			if want == "" {
-				return cfg, usagef("--task = %q: want translate or lm", cf.task)
+			if cfg.Model.Arch, err = archOf(cf.task); err != nil {
+				return cfg, err
 			}
-			cfg.Model.Arch = want
 		}
 	} else if cfg, err = taskDefaults(cf.task); err != nil {
 		return cfg, err
