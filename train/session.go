@@ -125,7 +125,8 @@ func (s *Session) encodeText(lines []string) []int32 {
 func (s *Session) Steps() int { return s.Trainer.Steps }
 
 // Step does one optimizer update over Optim.Accumulate micro-batches of the training
-// data. A non-finite loss is an error returned before the update (Trainer.Step).
+// data. A NaN or infinite loss, gradient or update is an error wrapping ErrDiverged,
+// with the trainer back at its last good state (Trainer.Step).
 func (s *Session) Step() (StepStats, error) {
 	if s.loader == nil {
 		panic("train: Session.Step: no training data (call SetData first)")
