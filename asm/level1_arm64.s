@@ -20,6 +20,47 @@
 	FADDP4S(0, 0, 0) \
 	FADDPS(0, 0)
 
+// ELEMENTWISE2_NEON(VOP, SOP) is the body of dst[i] = x[i] op y[i]: VOP the 4-lane
+// instruction (a neon_arm64.h macro taking register numbers), SOP the scalar one for
+// the len mod 4 tail (R0 = dst, R1 = len(dst), R2 = x, R4 = y). 16 floats per step,
+// then 4, then one at a time. Labels are local to each TEXT, so the macro serves one
+// routine each.
+#define ELEMENTWISE2_NEON(VOP, SOP) \
+	LSR  $4, R1, R3                                      \
+	CBZ  R3, blocks4                                     \
+blocks16:                                                \
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]          \
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]          \
+	VOP(0, 0, 4)                                         \
+	VOP(1, 1, 5)                                         \
+	VOP(2, 2, 6)                                         \
+	VOP(3, 3, 7)                                         \
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)          \
+	SUBS   $1, R3                                        \
+	BNE    blocks16                                      \
+blocks4:                                                 \
+	UBFX $2, R1, $2, R3                                  \
+	CBZ  R3, tail                                        \
+loop4:                                                   \
+	VLD1.P 16(R2), [V0.S4]                               \
+	VLD1.P 16(R4), [V4.S4]                               \
+	VOP(0, 0, 4)                                         \
+	VST1.P [V0.S4], 16(R0)                               \
+	SUBS   $1, R3                                        \
+	BNE    loop4                                         \
+tail:                                                    \
+	ANDS $3, R1, R3                                      \
+	BEQ  done                                            \
+tailloop:                                                \
+	FMOVS.P 4(R2), F0                                    \
+	FMOVS.P 4(R4), F4                                    \
+	SOP     F4, F0, F0                                   \
+	FMOVS.P F0, 4(R0)                                    \
+	SUBS    $1, R3                                       \
+	BNE     tailloop                                     \
+done:                                                    \
+	RET
+
 // func DotNEON(x, y []float32) float32
 TEXT ·DotNEON(SB), NOSPLIT, $0-52
 	MOVD x_base+0(FP), R0
@@ -167,46 +208,7 @@ TEXT ·AddNEON(SB), NOSPLIT, $0-72
 	MOVD dst_len+8(FP), R1
 	MOVD x_base+24(FP), R2
 	MOVD y_base+48(FP), R4
-	LSR  $4, R1, R3
-	CBZ  R3, add4
-
-add16:
-	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FADD4S(0, 0, 4)
-	FADD4S(1, 1, 5)
-	FADD4S(2, 2, 6)
-	FADD4S(3, 3, 7)
-	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
-	SUBS   $1, R3
-	BNE    add16
-
-add4:
-	UBFX $2, R1, $2, R3
-	CBZ  R3, addtail
-
-add4loop:
-	VLD1.P 16(R2), [V0.S4]
-	VLD1.P 16(R4), [V4.S4]
-	FADD4S(0, 0, 4)
-	VST1.P [V0.S4], 16(R0)
-	SUBS   $1, R3
-	BNE    add4loop
-
-addtail:
-	ANDS $3, R1, R3
-	BEQ  adddone
-
-addtailloop:
-	FMOVS.P 4(R2), F0
-	FMOVS.P 4(R4), F4
-	FADDS   F4, F0, F0
-	FMOVS.P F0, 4(R0)
-	SUBS    $1, R3
-	BNE     addtailloop
-
-adddone:
-	RET
+	ELEMENTWISE2_NEON(FADD4S, FADDS)
 
 // func MulNEON(dst, x, y []float32)
 TEXT ·MulNEON(SB), NOSPLIT, $0-72
@@ -214,46 +216,7 @@ TEXT ·MulNEON(SB), NOSPLIT, $0-72
 	MOVD dst_len+8(FP), R1
 	MOVD x_base+24(FP), R2
 	MOVD y_base+48(FP), R4
-	LSR  $4, R1, R3
-	CBZ  R3, mul4
-
-mul16:
-	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FMUL4S(0, 0, 4)
-	FMUL4S(1, 1, 5)
-	FMUL4S(2, 2, 6)
-	FMUL4S(3, 3, 7)
-	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
-	SUBS   $1, R3
-	BNE    mul16
-
-mul4:
-	UBFX $2, R1, $2, R3
-	CBZ  R3, multail
-
-mul4loop:
-	VLD1.P 16(R2), [V0.S4]
-	VLD1.P 16(R4), [V4.S4]
-	FMUL4S(0, 0, 4)
-	VST1.P [V0.S4], 16(R0)
-	SUBS   $1, R3
-	BNE    mul4loop
-
-multail:
-	ANDS $3, R1, R3
-	BEQ  muldone
-
-multailloop:
-	FMOVS.P 4(R2), F0
-	FMOVS.P 4(R4), F4
-	FMULS   F4, F0, F0
-	FMOVS.P F0, 4(R0)
-	SUBS    $1, R3
-	BNE     multailloop
-
-muldone:
-	RET
+	ELEMENTWISE2_NEON(FMUL4S, FMULS)
 
 // func SumNEON(x []float32) float32
 TEXT ·SumNEON(SB), NOSPLIT, $0-28
