@@ -30,6 +30,8 @@
 //     (token-count batches with length bucketing, padding, seeded per-epoch shuffling, DataState)
 //   - decode.go      Decoder: greedy and beam search with length penalty over a key/value cache
 //   - api.go         Translate, Generate, EvalBLEU
+//   - translator.go  Translator: concurrent, pooled model replicas; TranslateBatch decodes
+//     length-sorted batches with every hypothesis of every sentence in one step
 //   - par.go         row-parallel loops for the elementwise layers (results independent of the thread count)
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):

@@ -1,6 +1,7 @@
 package train_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/kernelmachines/bkm/train"
@@ -50,4 +51,23 @@ func ExampleTrainer() {
 	}
 	fmt.Println("updates:", tr.Steps, "parameters:", tr.Model.NumParams())
 	// Output: updates: 3 parameters: 16832
+}
+
+// A Translator loaded once serves many goroutines; each call decodes its sentences in
+// length-sorted batches, with the results in input order.
+func ExampleTranslator() {
+	tr, err := train.OpenTranslator("bkmtrain-run/checkpoint.bkm", 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := tr.TranslateBatch(context.Background(), []string{"Y dijo Dios", "Sea la luz"},
+		train.TranslateOptions{Beam: 4, LenPenalty: 1, MaxSentences: 32})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, t := range out {
+		fmt.Println(t)
+	}
 }

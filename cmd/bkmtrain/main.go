@@ -20,6 +20,7 @@ var commands = map[string]command{
 	"train":           {"train a translation or language model", runTrain},
 	"eval":            {"evaluate a checkpoint on validation data", runEval},
 	"translate":       {"translate stdin to stdout with a checkpoint", runTranslate},
+	"serve":           {"serve translations over HTTP (POST /translate, /healthz, /metrics)", runServe},
 	"generate":        {"continue stdin lines with a language-model checkpoint", runGenerate},
 	"compare-kernels": {"train the same model per kernel and seed; table and learning curves", runCompare},
 	"bkm":             {"binary kernel machines: bkm fit | bkm predict", runBKM},

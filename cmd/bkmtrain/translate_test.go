@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/kernelmachines/bkm/train"
@@ -48,4 +54,44 @@ func TestEndToEndTranslateBatched(t *testing.T) {
 	r = runBin(t, "", "translate", "--checkpoint", dir, "--input", filepath.Join(dir, "missing.txt"))
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "missing.txt")
+}
+
+// TestEndToEndServe: bkmtrain serve answers a translation as Translate does, and
+// SIGTERM stops it cleanly (status 0).
+func TestEndToEndServe(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	r := runBin(t, "", append([]string{"train"}, args("--steps", "2", "--eval-every", "0", "--out", dir)...)...)
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	cmd := exec.Command(bkmtrainBinary(t), "serve", "--checkpoint", dir, "--addr", "127.0.0.1:0", "--threads", "1")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	require.True(t, sc.Scan(), "the first stderr line names the address")
+	m := regexp.MustCompile(`http://(\S+)`).FindStringSubmatch(sc.Text())
+	require.NotNil(t, m, sc.Text())
+	resp, err := http.Post("http://"+m[1]+"/translate", "application/json", strings.NewReader(`{"text": "Y dijo Dios", "beam": 2}`))
+	require.NoError(t, err)
+	var body struct{ Translation string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	s, err := train.OpenModel(filepath.Join(dir, "checkpoint.bkm"), 1)
+	require.NoError(t, err)
+	want, err := train.Translate(s.Trainer.Model, s.Tok, "Y dijo Dios", 2, 1)
+	require.NoError(t, err)
+	// JSON carries text: encoding/json replaces each byte of invalid UTF-8 (an
+	// undertrained byte-level model emits some) by U+FFFD.
+	b, err := json.Marshal(want)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &want))
+	require.Equal(t, want, body.Translation)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
+	require.NoError(t, cmd.Wait(), "stderr: %s", rest.String())
+	require.Contains(t, rest.String(), "stopped")
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kernelmachines/bkm/serve"
+	"github.com/kernelmachines/bkm/train"
+)
+
+// runServe serves translations over HTTP until SIGINT or SIGTERM, then finishes the
+// requests in flight and exits.
+func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	var mf modelFlags
+	mf.register(fs, false)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	var cfg serve.Config
+	fs.IntVar(&cfg.MaxBatch, "max-batch", 32, "sentences merged into one decoding batch")
+	fs.DurationVar(&cfg.MaxWait, "max-wait", 5*time.Millisecond, "how long the batcher waits for more requests")
+	fs.IntVar(&cfg.MaxTokens, "max-tokens", train.DefaultMaxTokens, "padded source tokens per batch")
+	fs.IntVar(&cfg.QueueSize, "queue", 256, "requests waiting for the batcher; more get 503")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "request body bytes; more get 413")
+	fs.IntVar(&cfg.MaxSentences, "max-sentences", 64, "sentences per request; more get 413")
+	fs.IntVar(&cfg.MaxSentenceBytes, "max-sentence-bytes", 4096, "bytes per sentence; more get 413")
+	fs.IntVar(&cfg.MaxBeam, "max-beam", 16, "largest beam a request may ask for")
+	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "per-request timeout; then 504")
+	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
+	if err := mf.parse(fs, args); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"--max-batch", int64(cfg.MaxBatch)}, {"--max-tokens", int64(cfg.MaxTokens)}, {"--queue", int64(cfg.QueueSize)},
+		{"--max-body", cfg.MaxBodyBytes}, {"--max-sentences", int64(cfg.MaxSentences)}, {"--max-sentence-bytes", int64(cfg.MaxSentenceBytes)},
+		{"--max-beam", int64(cfg.MaxBeam)}, {"--max-wait", int64(cfg.MaxWait)}, {"--timeout", int64(cfg.Timeout)}, {"--grace", int64(*grace)}} {
+		if f.v <= 0 {
+			return usagef("%s must be > 0", f.name)
+		}
+	}
+	s, err := mf.open("translate")
+	if err != nil {
+		return err
+	}
+	tr, err := train.NewTranslator(s.Trainer.Model, s.Tok)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	cfg.ErrorLog = log.New(stderr, "bkmtrain serve: ", log.LstdFlags)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stderr, "serving %s on http://%s (POST /translate, GET /healthz, GET /metrics)\n", mf.checkpoint, ln.Addr())
+	if err := serve.New(tr, cfg).Serve(ctx, ln, *grace); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	fmt.Fprintln(stderr, "stopped")
+	return nil
+}

@@ -1,0 +1,337 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kernelmachines/bkm/train"
+	"github.com/stretchr/testify/require"
+)
+
+// testTranslator is an untrained byte-level translation model: small, quick, and
+// its outputs still depend on the source.
+func testTranslator(t *testing.T) *train.Translator {
+	t.Helper()
+	cfg := train.DefaultConfig()
+	cfg.Model.DModel, cfg.Model.Heads, cfg.Model.FFN, cfg.Model.EncLayers, cfg.Model.DecLayers = 16, 2, 32, 1, 1
+	cfg.Model.MaxLen = 48
+	cfg.Threads = 1
+	tr, err := train.NewTrainer(cfg)
+	require.NoError(t, err)
+	tt, err := train.NewTranslator(tr.Model, train.ByteTokenizer{})
+	require.NoError(t, err)
+	return tt
+}
+
+// gate blocks the batcher before it decodes, until released.
+type gate struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func newGate(s *Server) *gate {
+	g := &gate{entered: make(chan struct{}, 100), release: make(chan struct{})}
+	s.beforeBatch = func() {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return g
+}
+
+type reply struct {
+	code int
+	body map[string]any
+	err  error
+}
+
+func post(ctx context.Context, c *http.Client, url string, body any) reply {
+	var b []byte
+	switch v := body.(type) {
+	case string:
+		b = []byte(v)
+	default:
+		b, _ = json.Marshal(v)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/translate", bytes.NewReader(b))
+	if err != nil {
+		return reply{err: err}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return reply{err: err}
+	}
+	defer resp.Body.Close()
+	r := reply{code: resp.StatusCode}
+	r.err = json.NewDecoder(resp.Body).Decode(&r.body)
+	return r
+}
+
+func sentence(i int) string {
+	words := []string{"the", "quick", "fox", "river", "follows", "a", "garden", "at night"}
+	var sb strings.Builder
+	for j := 0; j <= i%9; j++ {
+		sb.WriteString(words[(i*7+j*3)%len(words)] + " ")
+	}
+	return sb.String()
+}
+
+// TestConcurrentRequests: many clients at once, one or many sentences each, greedy
+// and beam: every answer is TranslateBatch's, with its id echoed.
+func TestConcurrentRequests(t *testing.T) {
+	tt := testTranslator(t)
+	s := New(tt, Config{MaxWait: 2 * time.Millisecond, MaxBatch: 16})
+	defer s.Close()
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	const clients, each = 16, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*each)
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < each; k++ {
+				i := c*each + k
+				beam := 1 + 2*(i%2)
+				texts := []string{sentence(i), sentence(i + 1), sentence(3 * i)}[:1+i%3]
+				want, err := tt.TranslateBatch(context.Background(), texts, train.TranslateOptions{Beam: beam, LenPenalty: 1})
+				if err != nil {
+					errs <- err
+					return
+				}
+				id := fmt.Sprint("req-", i)
+				var r reply
+				var got any
+				if len(texts) == 1 && i%2 == 0 {
+					r = post(context.Background(), ts.Client(), ts.URL, map[string]any{"id": id, "text": texts[0], "beam": beam})
+					got = []any{r.body["translation"]}
+				} else {
+					r = post(context.Background(), ts.Client(), ts.URL, map[string]any{"id": id, "texts": texts, "beam": beam, "length_penalty": 1})
+					got = r.body["translations"]
+				}
+				wantAny := jsonText(want)
+				switch {
+				case r.err != nil:
+					errs <- r.err
+				case r.code != 200:
+					errs <- fmt.Errorf("%s: status %d: %v", id, r.code, r.body)
+				case r.body["id"] != id:
+					errs <- fmt.Errorf("%s: id %v", id, r.body["id"])
+				case fmt.Sprint(got) != fmt.Sprint(wantAny):
+					errs <- fmt.Errorf("%s: %q, want %q", id, got, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	m := metricsText(t, ts.URL)
+	require.Contains(t, m, fmt.Sprintf("bkm_requests_total %d\n", clients*each))
+	require.Contains(t, m, fmt.Sprintf("bkm_responses_total{code=\"200\"} %d\n", clients*each))
+	require.Contains(t, m, fmt.Sprintf("bkm_request_duration_seconds_count %d\n", clients*each))
+	require.Contains(t, m, "# TYPE bkm_batch_sentences histogram\n")
+	require.Contains(t, m, "bkm_batch_sentences_bucket{le=\"+Inf\"}")
+	require.Regexp(t, `bkm_output_tokens_total [1-9]\d*\n`, m)
+	require.Regexp(t, `bkm_sentences_total [1-9]\d*\n`, m)
+}
+
+// jsonText is texts as a JSON client reads them back: encoding/json replaces each
+// byte of invalid UTF-8 (an untrained byte-level model emits some) by U+FFFD.
+func jsonText(texts []string) []any {
+	b, _ := json.Marshal(texts)
+	var out []any
+	json.Unmarshal(b, &out)
+	return out
+}
+
+func metricsText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Content-Type"), "text/plain; version=0.0.4")
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestClientDisconnectMidBatch: a client that leaves while its batch decodes does not
+// stop the batch: the others get their translations.
+func TestClientDisconnectMidBatch(t *testing.T) {
+	tt := testTranslator(t)
+	s := New(tt, Config{MaxWait: 200 * time.Millisecond, MaxBatch: 3})
+	defer s.Close()
+	g := newGate(s)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	leave, cancel := context.WithCancel(context.Background())
+	replies := make([]reply, 3)
+	var wg sync.WaitGroup
+	for i := range replies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.Background()
+			if i == 0 {
+				ctx = leave
+			}
+			replies[i] = post(ctx, ts.Client(), ts.URL, map[string]any{"text": sentence(i)})
+		}()
+	}
+	<-g.entered // the three requests are one batch, about to decode
+	cancel()
+	time.Sleep(20 * time.Millisecond)
+	close(g.release)
+	wg.Wait()
+	require.ErrorIs(t, replies[0].err, context.Canceled)
+	for i := 1; i < 3; i++ {
+		want, err := tt.Translate(context.Background(), sentence(i), train.TranslateOptions{})
+		require.NoError(t, err)
+		require.Equal(t, 200, replies[i].code, "%v", replies[i].body)
+		require.Equal(t, jsonText([]string{want})[0], replies[i].body["translation"])
+	}
+	require.Eventually(t, func() bool {
+		return strings.Contains(metricsText(t, ts.URL), `bkm_responses_total{code="499"} 1`)
+	}, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, metricsText(t, ts.URL), "bkm_batch_sentences_count 1\n", "one batch for the three")
+}
+
+// TestQueueFull: with the batcher busy and the queue full, a request gets 503 at
+// once; the queued ones are still answered.
+func TestQueueFull(t *testing.T) {
+	tt := testTranslator(t)
+	s := New(tt, Config{QueueSize: 1, MaxBatch: 1})
+	defer s.Close()
+	g := newGate(s)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	replies := make(chan reply, 2)
+	go func() { replies <- post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": "a"}) }()
+	<-g.entered
+	go func() { replies <- post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": "b"}) }()
+	require.Eventually(t, func() bool { return len(s.queue) == 1 }, 5*time.Second, time.Millisecond)
+	r := post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": "c"})
+	require.NoError(t, r.err)
+	require.Equal(t, 503, r.code)
+	require.EqualValues(t, 503, r.body["code"])
+	require.Contains(t, r.body["error"], "queue full")
+	close(g.release)
+	for i := 0; i < 2; i++ {
+		r := <-replies
+		require.NoError(t, r.err)
+		require.Equal(t, 200, r.code, "%v", r.body)
+	}
+}
+
+// TestTimeout: a request not answered within Timeout gets 504.
+func TestTimeout(t *testing.T) {
+	s := New(testTranslator(t), Config{Timeout: 50 * time.Millisecond})
+	defer s.Close()
+	g := newGate(s)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	r := post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": "a"})
+	close(g.release)
+	require.NoError(t, r.err)
+	require.Equal(t, 504, r.code)
+	require.Contains(t, r.body["error"], "not translated within")
+}
+
+// TestBadRequests: every malformed or oversized request gets its 4xx with a JSON
+// error body, and the server keeps serving.
+func TestBadRequests(t *testing.T) {
+	s := New(testTranslator(t), Config{MaxBodyBytes: 200, MaxSentences: 3, MaxSentenceBytes: 20, MaxBeam: 4})
+	defer s.Close()
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	for _, c := range []struct {
+		body string
+		code int
+		msg  string
+	}{
+		{`{"text": "a"`, 400, "malformed JSON"},
+		{`not json`, 400, "malformed JSON"},
+		{`{"text": "a"} {"text": "b"}`, 400, "data after the object"},
+		{`{"text": "a", "colour": 1}`, 400, "unknown field"},
+		{`{"text": 3}`, 400, "malformed JSON"},
+		{`{}`, 400, "no input"},
+		{`{"texts": []}`, 400, "no input"},
+		{`{"text": ""}`, 400, "sentence 0 is empty"},
+		{`{"texts": ["a", ""]}`, 400, "sentence 1 is empty"},
+		{`{"text": "a", "texts": ["b"]}`, 400, "not both"},
+		{"{\"text\": \"a\xff\"}", 400, "not valid UTF-8"},
+		{`{"text": "` + strings.Repeat("x", 300) + `"}`, 413, "body over 200 bytes"},
+		{`{"texts": ["a", "b", "c", "d"]}`, 413, "at most 3 per request"},
+		{`{"text": "` + strings.Repeat("x", 21) + `"}`, 413, "at most 20"},
+		{`{"text": "a", "beam": 0}`, 400, "beam = 0"},
+		{`{"text": "a", "beam": 5}`, 400, "beam = 5"},
+		{`{"text": "a", "length_penalty": 11}`, 400, "length_penalty"},
+		{`{"text": "a", "beam": 1.5}`, 400, "malformed JSON"},
+	} {
+		r := post(context.Background(), ts.Client(), ts.URL, c.body)
+		require.NoError(t, r.err, c.body)
+		require.Equal(t, c.code, r.code, "%s: %v", c.body, r.body)
+		require.EqualValues(t, c.code, r.body["code"], c.body)
+		require.Contains(t, r.body["error"], c.msg, c.body)
+	}
+	resp, err := http.Get(ts.URL + "/translate")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 405, resp.StatusCode)
+	resp, err = http.Get(ts.URL + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	r := post(context.Background(), ts.Client(), ts.URL, `{"text": "still serving"}`)
+	require.Equal(t, 200, r.code, "%v", r.body)
+	m := metricsText(t, ts.URL)
+	require.Contains(t, m, `bkm_responses_total{code="400"} 15`)
+	require.Contains(t, m, `bkm_responses_total{code="413"} 3`)
+}
+
+// TestGracefulShutdown: when Serve's context ends, the request in flight is still
+// answered, then Serve returns nil and stops listening.
+func TestGracefulShutdown(t *testing.T) {
+	s := New(testTranslator(t), Config{})
+	g := newGate(s)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	url := "http://" + ln.Addr().String()
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln, 10*time.Second) }()
+	replies := make(chan reply, 1)
+	go func() {
+		replies <- post(context.Background(), http.DefaultClient, url, map[string]any{"text": "in flight"})
+	}()
+	<-g.entered
+	stop()
+	time.Sleep(50 * time.Millisecond) // Shutdown has closed the listener and waits
+	close(g.release)
+	r := <-replies
+	require.NoError(t, r.err)
+	require.Equal(t, 200, r.code, "%v", r.body)
+	select {
+	case err := <-served:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	_, err = http.Get(url + "/healthz")
+	require.Error(t, err, "no longer listening")
+	require.False(t, s.enqueue(&job{}), "closed: no more requests queued")
+}
