@@ -172,7 +172,7 @@ func (c *Config) Validate() error {
 	}
 	if mem, limit := c.Memory(), MemoryLimit(); mem.Total() > float64(limit) {
 		return fmt.Errorf("the run needs about %s (parameters and gradients %s, optimizer %s, activations %s), over the memory limit of %s (%s): make the model or the batch smaller",
-			bytesString(mem.Total()), bytesString(mem.Params), bytesString(mem.Optimizer), bytesString(mem.Activations), bytesString(float64(limit)), memorySource())
+			bytesString(mem.Total()), bytesString(mem.Params), bytesString(mem.Optimizer), bytesString(mem.Activations), bytesString(float64(limit)), memoryLimitSource)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,35 +71,29 @@ func (c *Config) Memory() MemoryEstimate {
 }
 
 // MemoryLimit is the most memory Config.Validate lets a run need: the physical memory
-// (MemTotal of /proc/meminfo), or the Go memory limit (GOMEMLIMIT, debug.SetMemoryLimit)
-// when that is lower, or 64 GiB where neither is known.
+// (MemTotal of /proc/meminfo), or the cgroup's limit (/sys/fs/cgroup/memory.max) when a
+// container sets a lower one, or 64 GiB where neither is known. (GOMEMLIMIT is not used:
+// it is a soft target for the garbage collector, not a bound on what a run may hold.)
 func MemoryLimit() int64 {
 	memoryOnce.Do(func() {
 		memoryLimit, memoryLimitSource = 64<<30, "fixed, physical memory unknown"
 		if total, ok := physicalMemory(); ok {
 			memoryLimit, memoryLimitSource = total, "physical memory"
 		}
+		if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+			if v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && v > 0 && v < memoryLimit {
+				memoryLimit, memoryLimitSource = v, "the cgroup's memory.max"
+			}
+		}
 	})
-	if goLimit := debug.SetMemoryLimit(-1); goLimit < memoryLimit {
-		return goLimit
-	}
 	return memoryLimit
 }
 
 var (
 	memoryOnce        sync.Once
 	memoryLimit       int64
-	memoryLimitSource string
+	memoryLimitSource string // where memoryLimit comes from
 )
-
-// memorySource says where the limit MemoryLimit returns comes from.
-func memorySource() string {
-	limit := MemoryLimit()
-	if limit < memoryLimit {
-		return "GOMEMLIMIT"
-	}
-	return memoryLimitSource
-}
 
 // physicalMemory reads MemTotal from /proc/meminfo (Linux).
 func physicalMemory() (int64, bool) {
