@@ -14,29 +14,40 @@
 	SUBQ  AX, CX \
 	TAIL_MASK16
 
-// Scores of one chunk (lanes K of the masked forms) for the key pair at R13, R15
-// against q at SI, at byte offset AX, into Z0 and Z1.
-#define DOT_PAIR_CHUNK \
-	VMOVUPS     (SI)(AX*1), Z3 \
-	VFMADD231PS (R13)(AX*1), Z3, Z0 \
-	VFMADD231PS (R15)(AX*1), Z3, Z1
+// Scores of one chunk for the four keys at R13, R15, R12, DX against q at SI, at byte
+// offset AX, into Z0..Z3.
+#define DOT4_CHUNK \
+	VMOVUPS     (SI)(AX*1), Z4 \
+	VFMADD231PS (R13)(AX*1), Z4, Z0 \
+	VFMADD231PS (R15)(AX*1), Z4, Z1 \
+	VFMADD231PS (R12)(AX*1), Z4, Z2 \
+	VFMADD231PS (DX)(AX*1), Z4, Z3
 
-#define DIST_PAIR_CHUNK \
-	VMOVUPS     (SI)(AX*1), Z3 \
-	VSUBPS      (R13)(AX*1), Z3, Z4 \
-	VSUBPS      (R15)(AX*1), Z3, Z5 \
-	VFMADD231PS Z4, Z4, Z0 \
-	VFMADD231PS Z5, Z5, Z1
+#define DIST4_CHUNK \
+	VMOVUPS     (SI)(AX*1), Z4 \
+	VSUBPS      (R13)(AX*1), Z4, Z5 \
+	VSUBPS      (R15)(AX*1), Z4, Z6 \
+	VSUBPS      (R12)(AX*1), Z4, Z7 \
+	VSUBPS      (DX)(AX*1), Z4, Z8 \
+	VFMADD231PS Z5, Z5, Z0 \
+	VFMADD231PS Z6, Z6, Z1 \
+	VFMADD231PS Z7, Z7, Z2 \
+	VFMADD231PS Z8, Z8, Z3
 
-#define PAIR_LAST_LOAD \
-	VMOVUPS.Z (SI)(AX*1), K1, Z3 \
-	VMOVUPS.Z (R13)(AX*1), K1, Z4 \
-	VMOVUPS.Z (R15)(AX*1), K1, Z5
+// The last chunk (lanes K1) of q into Z4 and of the four keys into Z5..Z8.
+#define LAST4_LOAD \
+	VMOVUPS.Z (SI)(AX*1), K1, Z4 \
+	VMOVUPS.Z (R13)(AX*1), K1, Z5 \
+	VMOVUPS.Z (R15)(AX*1), K1, Z6 \
+	VMOVUPS.Z (R12)(AX*1), K1, Z7 \
+	VMOVUPS.Z (DX)(AX*1), K1, Z8
 
 // func dotRowsAVX512(q, k []float32, ldk int, s []float32, dist int)
 //
-// Keys go in pairs (rows R13 and R15 = R13 + ldk) sharing the loads of q; an odd
-// last key is paired with itself and stored once.
+// Keys go four at a time (rows R13, R15, R12, DX) sharing the loads of q, and their
+// four accumulators are reduced together (halves, two rounds of VHADDPS, halves) into
+// X0 = the four scores. A group of 1..3 last keys repeats its last row and stores only
+// its own scores.
 TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-88
 	MOVQ dist+80(FP), BX
 	MOVQ q_base+0(FP), SI
@@ -48,17 +59,30 @@ TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-88
 	MOVQ s_len+64(FP), R10
 	DECODE_LAST_MASK
 
-dotrows_pair:
-	TESTQ  R10, R10
-	JZ     dotrows_done
-	LEAQ   (R13)(R8*1), R15
-	CMPQ   R10, $1
-	JNE    dotrows_start
-	MOVQ   R13, R15
+dotrows_group:
+	TESTQ R10, R10
+	JZ    dotrows_done
+	MOVQ  R13, R15
+	MOVQ  R13, R12
+	MOVQ  R13, DX
+	CMPQ  R10, $2
+	JB    dotrows_start
+	LEAQ  (R13)(R8*1), R15
+	MOVQ  R15, R12
+	MOVQ  R15, DX
+	CMPQ  R10, $3
+	JB    dotrows_start
+	LEAQ  (R15)(R8*1), R12
+	MOVQ  R12, DX
+	CMPQ  R10, $4
+	JB    dotrows_start
+	LEAQ  (R12)(R8*1), DX
 
 dotrows_start:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
 	XORQ   AX, AX
 	MOVQ   R11, R14
 	TESTQ  BX, BX
@@ -67,47 +91,70 @@ dotrows_start:
 	JZ     dotrows_dotlast
 
 dotrows_dot:
-	DOT_PAIR_CHUNK
+	DOT4_CHUNK
 	ADDQ $64, AX
 	DECQ R14
 	JNZ  dotrows_dot
 
 dotrows_dotlast:
-	PAIR_LAST_LOAD
-	VFMADD231PS Z4, Z3, Z0
-	VFMADD231PS Z5, Z3, Z1
-	JMP         dotrows_store
+	LAST4_LOAD
+	VFMADD231PS Z5, Z4, Z0
+	VFMADD231PS Z6, Z4, Z1
+	VFMADD231PS Z7, Z4, Z2
+	VFMADD231PS Z8, Z4, Z3
+	JMP         dotrows_reduce
 
 dotrows_dist:
 	TESTQ R14, R14
 	JZ    dotrows_distlast
 
 dotrows_distloop:
-	DIST_PAIR_CHUNK
+	DIST4_CHUNK
 	ADDQ $64, AX
 	DECQ R14
 	JNZ  dotrows_distloop
 
 dotrows_distlast:
-	PAIR_LAST_LOAD
-	VSUBPS      Z3, Z4, Z4
-	VSUBPS      Z3, Z5, Z5
-	VFMADD231PS Z4, Z4, Z0
-	VFMADD231PS Z5, Z5, Z1
+	LAST4_LOAD
+	VSUBPS      Z4, Z5, Z5
+	VSUBPS      Z4, Z6, Z6
+	VSUBPS      Z4, Z7, Z7
+	VSUBPS      Z4, Z8, Z8
+	VFMADD231PS Z5, Z5, Z0
+	VFMADD231PS Z6, Z6, Z1
+	VFMADD231PS Z7, Z7, Z2
+	VFMADD231PS Z8, Z8, Z3
 
-dotrows_store:
-	VMOVAPS Z1, Z6
-	L1_512_HSUM_Z0
-	VMOVSS  X0, (R9)
-	CMPQ    R10, $1
-	JEQ     dotrows_done
-	VMOVAPS Z6, Z0
-	L1_512_HSUM_Z0
-	VMOVSS  X0, 4(R9)
-	ADDQ    $8, R9
-	LEAQ    (R15)(R8*1), R13
-	SUBQ    $2, R10
-	JMP     dotrows_pair
+dotrows_reduce:
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDPS        Y9, Y1, Y1
+	VEXTRACTF64X4 $1, Z2, Y10
+	VADDPS        Y10, Y2, Y2
+	VEXTRACTF64X4 $1, Z3, Y11
+	VADDPS        Y11, Y3, Y3
+	VHADDPS       Y1, Y0, Y0
+	VHADDPS       Y3, Y2, Y2
+	VHADDPS       Y2, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	CMPQ          R10, $4
+	JB            dotrows_partial
+	VMOVUPS       X0, (R9)
+	ADDQ          $16, R9
+	LEAQ          (DX)(R8*1), R13
+	SUBQ          $4, R10
+	JMP           dotrows_group
+
+dotrows_partial:
+	VMOVSS     X0, (R9)
+	CMPQ       R10, $2
+	JB         dotrows_done
+	VEXTRACTPS $1, X0, 4(R9)
+	CMPQ       R10, $3
+	JB         dotrows_done
+	VEXTRACTPS $2, X0, 8(R9)
 
 dotrows_done:
 	VZEROUPPER
