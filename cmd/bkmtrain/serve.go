@@ -46,11 +46,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 			return usagef("%s must be > 0", f.name)
 		}
 	}
-	s, err := mf.open("translate")
-	if err != nil {
-		return err
-	}
-	tr, err := train.NewTranslator(s.Trainer.Model, s.Tok)
+	tr, err := mf.translator()
 	if err != nil {
 		return err
 	}

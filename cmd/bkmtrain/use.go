@@ -68,6 +68,15 @@ func checkThreads(n int) error {
 	return nil
 }
 
+// translator loads a translation model into a train.Translator.
+func (m *modelFlags) translator() (*train.Translator, error) {
+	s, err := m.open("translate")
+	if err != nil {
+		return nil, err
+	}
+	return train.NewTranslator(s.Trainer.Model, s.Tok)
+}
+
 // runEval reports the validation loss (and BLEU) of a checkpoint. Only the validation
 // data is read: the model's training data and position play no part.
 func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -139,11 +148,7 @@ func runTranslate(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		defer f.Close()
 		in = f
 	}
-	s, err := mf.open("translate")
-	if err != nil {
-		return err
-	}
-	tr, err := train.NewTranslator(s.Trainer.Model, s.Tok)
+	tr, err := mf.translator()
 	if err != nil {
 		return err
 	}
