@@ -14,6 +14,10 @@
 // machine line and the exact commands. On a shared machine, run one benchmark process
 // at a time (for example under flock) and compare medians and ratios.
 //
+// bench/cmd/serveload is the load generator of the HTTP service (package serve):
+// loopback only, bounded in time and requests, 1, 8 and 64 concurrent clients by
+// default, p50/p99 latency and sentences/s beside offline TranslateBatch.
+//
 // Imports: anything (bkm packages, internal/cpuclock, gonum, cgo peers); nothing
 // imports bench.
 package bench
