@@ -2,9 +2,10 @@
 
 // The constants of vecmath_amd64.s (the table in asm/_gen/consts.go).
 //
-// VM_TABLE8(name, l0, …, l7): name<>(SB) is the 32-byte vector of float32 lanes
-// l0..l7; VM_BCAST(name, bits) the one with bits in every lane.
-#define VM_TABLE8(name, l0, l1, l2, l3, l4, l5, l6, l7) \
+// VM_LANES8(name, l0, …, l7) writes the float32 lanes l0..l7 at name<>(SB);
+// VM_TABLE8 makes name<>(SB) that 32-byte vector, VM_BCAST(name, bits) the one with
+// bits in every lane.
+#define VM_LANES8(name, l0, l1, l2, l3, l4, l5, l6, l7) \
 	DATA  name<>+0(SB)/4, $l0 \
 	DATA  name<>+4(SB)/4, $l1 \
 	DATA  name<>+8(SB)/4, $l2 \
@@ -12,8 +13,9 @@
 	DATA  name<>+16(SB)/4, $l4 \
 	DATA  name<>+20(SB)/4, $l5 \
 	DATA  name<>+24(SB)/4, $l6 \
-	DATA  name<>+28(SB)/4, $l7 \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
+	DATA  name<>+28(SB)/4, $l7
+
+#define VM_TABLE8(name, l0, l1, l2, l3, l4, l5, l6, l7) VM_LANES8(name, l0, l1, l2, l3, l4, l5, l6, l7); GLOBL name<>(SB), RODATA|NOPTR, $32
 
 #define VM_BCAST(name, bits) VM_TABLE8(name, bits, bits, bits, bits, bits, bits, bits, bits)
 
@@ -165,14 +167,7 @@ VM_BCAST(geluK1x3, 0x3e095d4f)
 // geluBwdMin: −10, the lower clamp of GELU' (the upper is tanhMax)
 VM_BCAST(geluBwdMin, 0xc1200000)
 
-// vmTailMask: 8 lanes of all ones, then 8 of zeros; the mask of the first r < 8
-// lanes is the 32 bytes at offset 4·(8 − r).
-DATA  vmTailMask<>+0(SB)/8, $-1
-DATA  vmTailMask<>+8(SB)/8, $-1
-DATA  vmTailMask<>+16(SB)/8, $-1
-DATA  vmTailMask<>+24(SB)/8, $-1
-DATA  vmTailMask<>+32(SB)/8, $0
-DATA  vmTailMask<>+40(SB)/8, $0
-DATA  vmTailMask<>+48(SB)/8, $0
-DATA  vmTailMask<>+56(SB)/8, $0
+// vmTailMask: 8 lanes of all ones, then 8 of zeros (the bytes DATA leaves out); the
+// mask of the first r < 8 lanes is the 32 bytes at offset 4·(8 − r).
+VM_LANES8(vmTailMask, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff)
 GLOBL vmTailMask<>(SB), RODATA|NOPTR, $64

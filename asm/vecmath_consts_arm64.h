@@ -52,13 +52,14 @@
 #define geluK1x3        0x3e095d4f // float32(3·0.044715), in gelu'
 #define geluBwdMin      0xc1200000 // −10, the lower clamp of GELU' (the upper is tanhMax)
 
-// expTabNEON: expTabHi then expTabLo, loaded into V12–V15 for TBL.
-DATA  expTabNEON<>+0(SB)/8, $0x3f8b95c23f800000
-DATA  expTabNEON<>+8(SB)/8, $0x3fa5fed73f9837f0
-DATA  expTabNEON<>+16(SB)/8, $0x3fc5672a3fb504f3
-DATA  expTabNEON<>+24(SB)/8, $0x3feac0c73fd744fd
-DATA  expTabNEON<>+32(SB)/8, $0xb260aba100000000
-DATA  expTabNEON<>+40(SB)/8, $0xb32c9d5e33231b71
-DATA  expTabNEON<>+48(SB)/8, $0x320aa83732cfe77a
-DATA  expTabNEON<>+56(SB)/8, $0xb24116deb2d4a58a
+// expTabNEON: expTabHi then expTabLo, loaded into V12–V15 for TBL. NEON_TAB4(name,
+// off, w0, …, w3) writes four 64-bit words (two float32 lanes each) at name<>+off.
+#define NEON_TAB4(name, off, w0, w1, w2, w3) \
+	DATA  name<>+(off)+0(SB)/8, $w0 \
+	DATA  name<>+(off)+8(SB)/8, $w1 \
+	DATA  name<>+(off)+16(SB)/8, $w2 \
+	DATA  name<>+(off)+24(SB)/8, $w3
+
+NEON_TAB4(expTabNEON, 0, 0x3f8b95c23f800000, 0x3fa5fed73f9837f0, 0x3fc5672a3fb504f3, 0x3feac0c73fd744fd)
+NEON_TAB4(expTabNEON, 32, 0xb260aba100000000, 0xb32c9d5e33231b71, 0x320aa83732cfe77a, 0xb24116deb2d4a58a)
 GLOBL expTabNEON<>(SB), RODATA|NOPTR, $64
