@@ -56,8 +56,26 @@ func dotRowsAVX512(q, k []float32, ldk int, s []float32, dist int)
 //		}
 //	}
 //
-// The vector version adds rows j ≡ 0, 1, 2, 3 (mod 4) into four partial sums, so it
-// agrees with the loop within rounding of the summation order.
-//
+// Up to 64 floats of o stay in registers while the rows stream by once, even and odd
+// rows into two partial sums; longer ones go 16 columns at a time over the rows, into
+// four partial sums (rows j mod 4). Either agrees with the loop within rounding of the
+// summation order.
+func AxpyRowsAVX512(p, v []float32, ldv int, o []float32) {
+	n := len(o)
+	if n > 64 {
+		axpyRowsAVX512(p, v, ldv, o)
+		return
+	}
+	var masks uint64 // lanes of o in chunk c: bits 16c..16c+15
+	for c := 0; c < 4; c++ {
+		lanes := min(max(n-16*c, 0), 16)
+		masks |= (1<<lanes - 1) << (16 * c)
+	}
+	axpyRows64AVX512(p, v, ldv, o, masks)
+}
+
 //go:noescape
-func AxpyRowsAVX512(p, v []float32, ldv int, o []float32)
+func axpyRowsAVX512(p, v []float32, ldv int, o []float32)
+
+//go:noescape
+func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)

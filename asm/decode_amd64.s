@@ -3,6 +3,15 @@
 #include "textflag.h"
 #include "avx512_amd64.h"
 
+// AXPYROWS_ARGS: SI = p, DX = len(p), DI = v, R8 = ldv in bytes, R9 = o.
+#define AXPYROWS_ARGS \
+	MOVQ p_base+0(FP), SI \
+	MOVQ p_len+8(FP), DX \
+	MOVQ v_base+24(FP), DI \
+	MOVQ ldv+48(FP), R8 \
+	SHLQ $2, R8 \
+	MOVQ o_base+56(FP), R9
+
 // DECODE_LAST_MASK: CX = d ≥ 1 → R11 = the number of 16-wide chunks before the last,
 // K1 = the live lanes of the last chunk (1..16 of them). Clobbers AX, CX.
 #define DECODE_LAST_MASK \
@@ -160,14 +169,9 @@ dotrows_done:
 	VZEROUPPER
 	RET
 
-// func AxpyRowsAVX512(p, v []float32, ldv int, o []float32)
-TEXT ·AxpyRowsAVX512(SB), NOSPLIT, $0-80
-	MOVQ   p_base+0(FP), SI
-	MOVQ   p_len+8(FP), DX
-	MOVQ   v_base+24(FP), DI
-	MOVQ   ldv+48(FP), R8
-	SHLQ   $2, R8
-	MOVQ   o_base+56(FP), R9
+// func axpyRowsAVX512(p, v []float32, ldv int, o []float32)
+TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-80
+	AXPYROWS_ARGS
 	MOVQ   o_len+64(FP), CX
 	DECODE_LAST_MASK
 	INCQ   R11            // chunks, the last one included
@@ -229,5 +233,67 @@ axpyrows_store:
 	ADDQ    $64, DI
 	DECQ    R11
 	JNZ     axpyrows_chunk
+	VZEROUPPER
+	RET
+
+// a0..a3 += bcast · the four chunks (lanes K4..K7) of the row at reg.
+#define AXPY64_ROW(bcast, reg, a0, a1, a2, a3) \
+	VFMADD231PS (reg), bcast, K4, a0 \
+	VFMADD231PS 64(reg), bcast, K5, a1 \
+	VFMADD231PS 128(reg), bcast, K6, a2 \
+	VFMADD231PS 192(reg), bcast, K7, a3
+
+// func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)
+//
+// o (up to 64 floats: four ZMM registers, the lanes of chunk c in bits 16c..16c+15 of
+// masks) stays in registers while the rows stream by once, even rows into Z0..Z3 and
+// odd rows into Z8..Z11. Masked-out lanes are neither loaded nor stored.
+TEXT ·axpyRows64AVX512(SB), NOSPLIT, $0-88
+	AXPYROWS_ARGS
+	MOVQ      masks+80(FP), AX
+	KMOVW     AX, K4
+	SHRQ      $16, AX
+	KMOVW     AX, K5
+	SHRQ      $16, AX
+	KMOVW     AX, K6
+	SHRQ      $16, AX
+	KMOVW     AX, K7
+	VMOVUPS.Z (R9), K4, Z0
+	VMOVUPS.Z 64(R9), K5, Z1
+	VMOVUPS.Z 128(R9), K6, Z2
+	VMOVUPS.Z 192(R9), K7, Z3
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+
+axpyrows64_pair:
+	CMPQ         DX, $2
+	JB           axpyrows64_one
+	VBROADCASTSS (SI), Z4
+	VBROADCASTSS 4(SI), Z5
+	LEAQ         (DI)(R8*1), R10
+	AXPY64_ROW(Z4, DI, Z0, Z1, Z2, Z3)
+	AXPY64_ROW(Z5, R10, Z8, Z9, Z10, Z11)
+	ADDQ         $8, SI
+	LEAQ         (DI)(R8*2), DI
+	SUBQ         $2, DX
+	JMP          axpyrows64_pair
+
+axpyrows64_one:
+	TESTQ        DX, DX
+	JZ           axpyrows64_store
+	VBROADCASTSS (SI), Z4
+	AXPY64_ROW(Z4, DI, Z0, Z1, Z2, Z3)
+
+axpyrows64_store:
+	VADDPS  Z8, Z0, Z0
+	VADDPS  Z9, Z1, Z1
+	VADDPS  Z10, Z2, Z2
+	VADDPS  Z11, Z3, Z3
+	VMOVUPS Z0, K4, (R9)
+	VMOVUPS Z1, K5, 64(R9)
+	VMOVUPS Z2, K6, 128(R9)
+	VMOVUPS Z3, K7, 192(R9)
 	VZEROUPPER
 	RET
