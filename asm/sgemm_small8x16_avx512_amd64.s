@@ -32,6 +32,7 @@ TEXT ·SgemmSmall8x16AVX512(SB), NOSPLIT, $0-136
 	JZ    scale
 
 loop:
+	PREFETCHT0 (BX)(DI*8) // B's row eight steps ahead (see SgemmSmall8x32AVX512)
 	VMOVUPS.Z (BX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST (SI)(R8*1), Z16, Z1

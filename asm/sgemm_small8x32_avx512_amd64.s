@@ -46,6 +46,10 @@ TEXT ·SgemmSmall8x32AVX512(SB), NOSPLIT, $0-136
 	JZ    scale
 
 loop:
+	// B's row eight steps ahead: a product whose operands are not yet cached (a
+	// batch of fresh products) would otherwise wait on memory at every row.
+	PREFETCHT0 (BX)(DI*8)
+	PREFETCHT0 64(BX)(DI*8)
 	VMOVUPS.Z (BX), K1, Z16
 	VMOVUPS.Z 64(BX), K2, Z17
 	VBROADCASTSS (SI), Z20

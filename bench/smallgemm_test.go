@@ -117,20 +117,24 @@ func BenchmarkSgemmBatch(b *testing.B) {
 			b.Run(name+"/bkm-batch", func(b *testing.B) {
 				simd.SetThreads(threads)
 				b.ReportAllocs()
+				clock := cpuclock.Start() // the caller's thread only: meaningful at t1
 				for b.Loop() {
 					simd.SgemmBatchStrided(false, false, m, n, k, 1, a, k, sa, bm, n, sb, 0, c, n, sc, batch)
 				}
+				clock.Report(b, flops)
 				report(b)
 			})
 			if threads == 1 {
 				b.Run(name+"/bkm-loop", func(b *testing.B) {
 					simd.SetThreads(1)
 					b.ReportAllocs()
+					clock := cpuclock.Start()
 					for b.Loop() {
 						for i := 0; i < batch; i++ {
 							simd.Sgemm(false, false, m, n, k, 1, a[i*sa:], k, bm[i*sb:], n, 0, c[i*sc:], n)
 						}
 					}
+					clock.Report(b, flops)
 					report(b)
 				})
 				if haveLibxsmm {
@@ -139,11 +143,13 @@ func BenchmarkSgemmBatch(b *testing.B) {
 							b.Skip(err)
 						}
 						b.ResetTimer()
+						clock := cpuclock.Start()
 						for b.Loop() {
 							if err := libxsmmBatchLoop(1, m, n, k, a, sa, bm, sb, c, sc, batch); err != nil {
 								b.Fatal(err)
 							}
 						}
+						clock.Report(b, flops)
 						report(b)
 					})
 				}

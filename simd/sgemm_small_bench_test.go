@@ -23,7 +23,7 @@ func BenchmarkSgemmSmallCall(b *testing.B) {
 			bm[i] = float32(i%5) - 2
 		}
 		paths := []string{"sgemm", "tiled"}
-		if m*n*k <= smallMaxWork && smallFor(active) != nil {
+		if k <= smallMaxK && smallFor(active) != nil {
 			paths = append(paths, "small")
 		}
 		for _, path := range paths {
