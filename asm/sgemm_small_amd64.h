@@ -125,3 +125,23 @@
 	ADDQ  DX, DI \
 	DECQ  CX \
 	JZ    done
+
+// SMALL_PREFETCH_C8(OFF): prefetches byte OFF of the eight rows of the C tile (rows
+// past the last one included: a prefetch never faults). The stores at the end then
+// find C's lines in L1 instead of stalling on them when C is not cached (a batch of
+// fresh products). Clobbers CX, DX.
+#define SMALL_PREFETCH_C8(OFF) \
+	MOVQ c_base+80(FP), CX \
+	MOVQ ldc+104(FP), DX \
+	SHLQ $2, DX \
+	PREFETCHT0 OFF(CX) \
+	PREFETCHT0 OFF(CX)(DX*1) \
+	PREFETCHT0 OFF(CX)(DX*2) \
+	LEAQ (CX)(DX*2), CX \
+	PREFETCHT0 OFF(CX)(DX*1) \
+	PREFETCHT0 OFF(CX)(DX*2) \
+	LEAQ (CX)(DX*2), CX \
+	PREFETCHT0 OFF(CX)(DX*1) \
+	PREFETCHT0 OFF(CX)(DX*2) \
+	LEAQ (CX)(DX*2), CX \
+	PREFETCHT0 OFF(CX)(DX*1)
