@@ -67,6 +67,9 @@ type impl struct {
 	// output would waste half of every FMA and send every tile through the scratch
 	// tile. It must need no feature the table itself does not need.
 	narrow *impl
+	// small, if set, runs products too small to repay packing (sgemm_small.go); nil
+	// sends them down the tiled path.
+	small *smallGemm
 
 	// Vector math; each call handles at most chunk elements (vecmath.go loops).
 	exp    func(dst, src []float32)
@@ -103,6 +106,11 @@ var genericImpl = &impl{
 	mr: 4, nr: 4,
 	kc: 256, mc: 64, nc: 1024,
 	gemmKernel: sgemmKernel4x4Generic,
+	small: &smallGemm{
+		mr: 4, nr: 16, tile: asm.SgemmSmallGeneric,
+		rowNR: 64, row: asm.SgemvRowGeneric,
+		dotMR: 4, dot: sgemvDotGeneric,
+	},
 
 	exp:          asm.ExpGeneric,
 	log:          asm.LogGeneric,
@@ -117,6 +125,12 @@ var genericImpl = &impl{
 // at mr×nr = 4×4.
 func sgemmKernel4x4Generic(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	asm.SgemmKernelGeneric(4, 4, k, a, b, c, ldc, alpha, beta)
+}
+
+// sgemvDotGeneric is the generic table's GEMV kernel y = alpha·A·x + beta·y: the
+// pure-Go loop, 8 lanes.
+func sgemvDotGeneric(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32) {
+	asm.SgemvDotGeneric(8, k, a, lda, x, y, incy, rows, alpha, beta)
 }
 
 var (

@@ -103,20 +103,44 @@ func TestAvailableOrder(t *testing.T) {
 	require.Equal(t, runnable(archImpls, cpuid.CPU), available)
 }
 
-// routineFields lists the function-valued fields of impl: the routines a table holds.
-func routineFields() []reflect.StructField {
-	var fields []reflect.StructField
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[impl]()) {
-		if f.Type.Kind() == reflect.Func {
-			fields = append(fields, f)
+// routine is one function pointer of the tables: a field of impl, or ("small.tile")
+// of its small-product kernels.
+type routine struct {
+	name     string
+	optional bool // tagged dispatch:"optional": nil means the caller's Go loop
+	of       func(im *impl) (fn reflect.Value, ok bool)
+}
+
+// routines lists every routine a table holds; of reports ok = false for the small
+// kernels of a table without them.
+func routines() []routine {
+	var list []routine
+	add := func(prefix string, typ reflect.Type, holder func(im *impl) (reflect.Value, bool)) {
+		for _, f := range reflect.VisibleFields(typ) {
+			if f.Type.Kind() == reflect.Func {
+				list = append(list, routine{prefix + f.Name, f.Tag.Get("dispatch") == "optional", func(im *impl) (reflect.Value, bool) {
+					v, ok := holder(im)
+					if !ok {
+						return reflect.Value{}, false
+					}
+					return v.FieldByIndex(f.Index), true
+				}})
+			}
 		}
 	}
-	return fields
+	add("", reflect.TypeFor[impl](), func(im *impl) (reflect.Value, bool) { return reflect.ValueOf(im).Elem(), true })
+	add("small.", reflect.TypeFor[smallGemm](), func(im *impl) (reflect.Value, bool) {
+		if im.small == nil {
+			return reflect.Value{}, false
+		}
+		return reflect.ValueOf(im.small).Elem(), true
+	})
+	return list
 }
 
 // TestTablesComplete checks every table compiled in, including those this CPU cannot
 // run: a unique name, positive tile and block sizes, every routine not tagged
-// optional, and a narrow table that is itself registered, narrower, and needs nothing
+// optional (in its small-product kernels too, if it has them), and a narrow table that is itself registered, narrower, and needs nothing
 // more than the table using it.
 func TestTablesComplete(t *testing.T) {
 	all := append([]*impl{genericImpl}, archImpls...)
@@ -127,10 +151,14 @@ func TestTablesComplete(t *testing.T) {
 		for _, size := range []int{im.mr, im.nr, im.kc, im.mc, im.nc} {
 			require.Positive(t, size, "%s: tile or block size", im.name)
 		}
-		v := reflect.ValueOf(im).Elem()
-		for _, f := range routineFields() {
-			if f.Tag.Get("dispatch") != "optional" {
-				require.False(t, v.FieldByIndex(f.Index).IsNil(), "%s: no %s", im.name, f.Name)
+		for _, r := range routines() {
+			if fn, ok := r.of(im); ok && !r.optional {
+				require.False(t, fn.IsNil(), "%s: no %s", im.name, r.name)
+			}
+		}
+		if s := im.small; s != nil {
+			for _, size := range []int{s.mr, s.nr, s.rowNR, s.dotMR} {
+				require.Positive(t, size, "%s: small-product tile size", im.name)
 			}
 		}
 		if im.narrow != nil {
@@ -189,16 +217,41 @@ func TestEveryRoutineUnderTest(t *testing.T) {
 		for _, field := range selected(body, vars) {
 			tested[field] = true
 		}
+		small := map[string]bool{} // s := smallFor(im) or s := im.small
 		ast.Inspect(body, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok {
-				if id, ok := call.Fun.(*ast.Ident); ok {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if id, ok := n.Fun.(*ast.Ident); ok {
 					for _, field := range viaActive[id.Name] {
 						tested[field] = true
+					}
+				}
+			case *ast.AssignStmt:
+				if len(n.Lhs) != 1 || len(n.Rhs) != 1 {
+					break
+				}
+				lhs, ok := n.Lhs[0].(*ast.Ident)
+				if !ok {
+					break
+				}
+				switch rhs := n.Rhs[0].(type) {
+				case *ast.CallExpr:
+					if fn, ok := rhs.Fun.(*ast.Ident); ok && fn.Name == "smallFor" && len(rhs.Args) == 1 {
+						if arg, ok := rhs.Args[0].(*ast.Ident); ok && vars[arg.Name] {
+							small[lhs.Name] = true
+						}
+					}
+				case *ast.SelectorExpr:
+					if x, ok := rhs.X.(*ast.Ident); ok && vars[x.Name] && rhs.Sel.Name == "small" {
+						small[lhs.Name] = true
 					}
 				}
 			}
 			return true
 		})
+		for _, field := range selected(body, small) {
+			tested["small."+field] = true
+		}
 	}
 	implParams := func(ft *ast.FuncType) map[string]bool {
 		vars := map[string]bool{}
@@ -234,7 +287,7 @@ func TestEveryRoutineUnderTest(t *testing.T) {
 			return true
 		})
 	}
-	for _, f := range routineFields() {
-		require.True(t, tested[f.Name], "no test runs impl.%s on every implementation (see forEachImpl)", f.Name)
+	for _, r := range routines() {
+		require.True(t, tested[r.name], "no test runs impl.%s on every implementation (see forEachImpl)", r.name)
 	}
 }

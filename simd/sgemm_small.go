@@ -1,9 +1,6 @@
 package simd
 
-import (
-	"github.com/kernelmachines/bkm/asm"
-	"github.com/kernelmachines/bkm/internal/par"
-)
+import "github.com/kernelmachines/bkm/internal/par"
 
 // The small-product path of Sgemm: products too small to repay packing (see
 // smallMaxWork) run here, on the caller's goroutine, with micro-kernels that read
@@ -15,14 +12,15 @@ import (
 // of op(A) is a[i*rsA+p*csA], row p of op(B) is b[p*ldb:] (asm.SgemmSmallGeneric).
 type smallTileFunc func(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 
-// smallGemm is one implementation's set of small-product kernels.
+// smallGemm is one implementation's set of small-product kernels (impl.small, set in
+// the table literals of dispatch*.go).
 type smallGemm struct {
 	mr, nr int           // the tile of tile
 	tile   smallTileFunc // mr×nr
 	// narrowNR, narrow: a tile for right edges and products at most narrowNR wide (nil:
 	// tile serves them).
 	narrowNR int
-	narrow   smallTileFunc
+	narrow   smallTileFunc `dispatch:"optional"`
 	// row computes y = alpha·xᵀ·B + beta·y over at most rowNR columns
 	// (asm.SgemvRowGeneric); dot computes y = alpha·A·x + beta·y over at most dotMR rows
 	// (asm.SgemvDotGeneric).
@@ -32,38 +30,8 @@ type smallGemm struct {
 	dot   func(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 }
 
-// genericSmall runs the pure-Go twins.
-var genericSmall = &smallGemm{
-	mr: 4, nr: 16, tile: asm.SgemmSmallGeneric,
-	rowNR: 64, row: asm.SgemvRowGeneric,
-	dotMR: 4, dot: func(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32) {
-		asm.SgemvDotGeneric(8, k, a, lda, x, y, incy, rows, alpha, beta)
-	},
-}
-
-// smallImpls pairs each implementation with its small-product kernels (filled at
-// init by the architecture files; an impl without an entry takes no small path).
-var smallImpls = []struct {
-	im *impl
-	s  *smallGemm
-}{{genericImpl, genericSmall}}
-
-func registerSmall(im *impl, s *smallGemm) {
-	smallImpls = append(smallImpls, struct {
-		im *impl
-		s  *smallGemm
-	}{im, s})
-}
-
-// smallFor returns im's small-product kernels, or nil.
-func smallFor(im *impl) *smallGemm {
-	for _, e := range smallImpls {
-		if e.im == im {
-			return e.s
-		}
-	}
-	return nil
-}
+// smallFor returns im's small-product kernels (its table's small entry), or nil.
+func smallFor(im *impl) *smallGemm { return im.small }
 
 // smallMaxWork is the largest m·n·k the small path takes, and smallMaxK the deepest:
 // past them packing pays (the unpacked panels of B fall out of L1) and parallel
