@@ -88,14 +88,14 @@ func run() error {
 		json.Unmarshal(b, &want[i])
 	}
 	fmt.Printf("offline TranslateBatch: %d sentences, beam %d, batch %d: %.1f sentences/s\n", len(sentences), *beam, *maxBatch, offline)
-	fmt.Printf("%8s %9s %12s %10s %10s %7s\n", "clients", "requests", "sentences/s", "p50", "p99", "errors")
+	fmt.Printf("%8s %9s %12s %10s %10s %10s %7s\n", "clients", "requests", "sentences/s", "p50", "p99", "mean batch", "errors")
 	failed := false
 	for _, c := range levels {
 		r, err := level(tr, serve.Config{MaxBatch: *maxBatch, MaxWait: *maxWait, QueueSize: 4 * c}, sentences, want, c, *beam, *duration, *maxRequests)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%8d %9d %12.1f %10v %10v %7d  (%.0f%% of offline)\n", c, r.n, r.rate, r.p50, r.p99, len(r.errs), 100*r.rate/offline)
+		fmt.Printf("%8d %9d %12.1f %10v %10v %10.1f %7d  (%.0f%% of offline)\n", c, r.n, r.rate, r.p50, r.p99, r.batch, len(r.errs), 100*r.rate/offline)
 		for i, e := range r.errs {
 			if i == 5 {
 				fmt.Printf("  … %d more\n", len(r.errs)-5)
@@ -135,7 +135,34 @@ type result struct {
 	n        int
 	rate     float64
 	p50, p99 time.Duration
+	batch    float64 // mean sentences per decoded batch, from /metrics
 	errs     []string
+}
+
+// meanBatch reads the mean of the bkm_batch_sentences histogram from /metrics (0 if
+// it cannot).
+func meanBatch(c *http.Client, url string) float64 {
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var sum, n float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, v, _ := strings.Cut(sc.Text(), " ")
+		x, _ := strconv.ParseFloat(v, 64)
+		switch name {
+		case "bkm_batch_sentences_sum":
+			sum = x
+		case "bkm_batch_sentences_count":
+			n = x
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
 }
 
 // level serves tr on a loopback port and runs clients concurrent clients against it.
@@ -210,6 +237,7 @@ func level(tr *train.Translator, cfg serve.Config, sentences, want []string, cli
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	res.batch = meanBatch(client, strings.TrimSuffix(url, "/translate")+"/metrics")
 	stop()
 	if err := <-served; err != nil {
 		return res, err
