@@ -8,10 +8,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kernelmachines/bkm/attention"
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 )
 
 // ModelFormatVersion is the version of the JSON model format that Save writes and
@@ -94,38 +94,14 @@ func observedOnly(r []float32, mask []bool) []float32 {
 	return out
 }
 
-// SaveFile writes the model to path atomically: to a temporary file in the same
-// directory, synced and then renamed over path. On any error path is left as it was
-// and the temporary file is removed.
-func (md *Model) SaveFile(path string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
+// SaveFile writes the model to path atomically (internal/atomicfile): to a temporary
+// file in the same directory, synced and then renamed over path. On any error path is
+// left as it was and the temporary file is removed.
+func (md *Model) SaveFile(path string) error {
+	if err := atomicfile.Write(path, 0o644, md.Save); err != nil {
 		return fmt.Errorf("bkm: model %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("bkm: model %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriter(f)
-	if err = md.Save(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }
 
 // Load reads a model written by Save and rebuilds it without solving; threads is as

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 )
 
 // MetricsRecord is one line of a run's metrics log (metrics.jsonl). Kind is "train" (one
@@ -53,7 +54,7 @@ func ResumeMetrics(path string, step int) (*MetricsLog, error) {
 		}
 	}
 	if len(kept) != len(b) {
-		if err := WriteFileAtomic(path, kept); err != nil {
+		if err := atomicfile.WriteFile(path, kept, 0o644); err != nil {
 			return nil, fmt.Errorf("metrics log: %w", err)
 		}
 	}
@@ -86,33 +87,4 @@ func (m *MetricsLog) Close() error {
 		return err
 	}
 	return m.f.Close()
-}
-
-// WriteFileAtomic writes data to a temporary file beside path, syncs it and renames it
-// over path, so a crash leaves the old file or the new one.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	// Each step runs only if the ones before it succeeded; the first error wins and the
-	// temporary file is removed, so path is never replaced by a partial file.
-	err = f.Chmod(0o644)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/bkm"
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 )
 
 func runBKM(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -356,7 +357,7 @@ func writeCSVOut(path string, stdout io.Writer, vals []float64, cols int) error 
 		_, err := stdout.Write(b.Bytes())
 		return err
 	}
-	if err := writeFileAtomic(path, b.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing predictions: %w", err)
 	}
 	return nil

@@ -44,9 +44,6 @@ func openModel(path string, threads int) (*train.Session, error) {
 	return s, nil
 }
 
-// writeFileAtomic writes a file so that a crash leaves the old one or the new one.
-func writeFileAtomic(path string, data []byte) error { return train.WriteFileAtomic(path, data) }
-
 // sameFile reports whether the paths name the same existing file.
 func sameFile(a, b string) bool {
 	sa, err1 := os.Stat(a)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package train
+package atomicfile
 
 import (
 	"os"
@@ -14,15 +14,15 @@ import (
 // A write that fails half way (here: past RLIMIT_FSIZE, which makes write(2) return
 // EFBIG; the Go runtime ignores SIGXFSZ) must leave the old file untouched, return the
 // error and leave no temporary file behind.
-func TestWriteFileAtomicFailedWrite(t *testing.T) {
+func TestWriteFileFailedWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "model.json")
-	require.NoError(t, WriteFileAtomic(path, []byte("old contents")))
+	require.NoError(t, WriteFile(path, []byte("old contents"), 0o644))
 
 	var old syscall.Rlimit
 	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old))
 	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 1 << 16, Max: old.Max}))
-	err := WriteFileAtomic(path, make([]byte, 1<<20))
+	err := WriteFile(path, make([]byte, 1<<20), 0o644)
 	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old))
 
 	require.Error(t, err, "a failed write must be reported")
