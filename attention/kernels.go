@@ -16,6 +16,21 @@ import (
 // float32 row-major matrices. The set of kernels is closed: build them with the
 // constructors of this package or ByName.
 type Kernel interface {
+	ScalarKernel
+	// Gram writes the base-kernel Gram matrix on one domain, G[i, j] = κ(x_i, x_j)
+	// for the n rows x_i (length d, stride ldx) of x, into g (n×n, stride ldg). It
+	// is what package bkm needs for G_T and G_S.
+	Gram(gamma float32, n, d int, x []float32, ldx int, g []float32, ldg int)
+	// FeatureMap writes φ(x_i) (FeatureDim(d) values, stride ldphi) for the n rows of
+	// x, with ⟨φ(q), φ(k)⟩ = κ(q, k). It panics for infinite-dimensional kernels.
+	FeatureMap(gamma float32, n, d int, x []float32, ldx int, phi []float32, ldphi int)
+
+	zoo() *zooKernel // the set of kernels is closed
+}
+
+// ScalarKernel is the float64 definition of a kernel, one pair of points at a time:
+// the part of Kernel that package bkm also accepts from kernels outside the zoo.
+type ScalarKernel interface {
 	// Name is the canonical spec of the kernel; ByName(k.Name(), d) rebuilds it.
 	Name() string
 	// ExpFamily reports whether κ = exp(logit) with a finite logit, normalized in log
@@ -33,15 +48,6 @@ type Kernel interface {
 	// Grad accumulates dq += g·∂κ/∂q and dk += g·∂κ/∂k. Where κ is not
 	// differentiable (|x| at 0, min at a tie) it uses the symmetric subgradient.
 	Grad(gamma float64, q, k []float64, g float64, dq, dk []float64)
-	// Gram writes the base-kernel Gram matrix on one domain, G[i, j] = κ(x_i, x_j)
-	// for the n rows x_i (length d, stride ldx) of x, into g (n×n, stride ldg). It
-	// is what package bkm needs for G_T and G_S.
-	Gram(gamma float32, n, d int, x []float32, ldx int, g []float32, ldg int)
-	// FeatureMap writes φ(x_i) (FeatureDim(d) values, stride ldphi) for the n rows of
-	// x, with ⟨φ(q), φ(k)⟩ = κ(q, k). It panics for infinite-dimensional kernels.
-	FeatureMap(gamma float32, n, d int, x []float32, ldx int, phi []float32, ldphi int)
-
-	zoo() *zooKernel // the set of kernels is closed
 }
 
 type kind int

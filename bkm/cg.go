@@ -14,6 +14,19 @@ type cgResult struct {
 	converged bool
 }
 
+// report records the solve in rep (CG estimates no condition number) and returns
+// ErrNotConverged when it stopped before reaching tol.
+func (res cgResult) report(rep *Report, start time.Time, tol float64) error {
+	rep.Iterations, rep.Residual, rep.Converged = res.iters, res.residual, res.converged
+	rep.Cond = math.NaN()
+	rep.Time = time.Since(start)
+	if !res.converged {
+		return fmt.Errorf("%w: %s stopped after %d iterations at relative residual %.3g > tol %.3g; returning the best iterate",
+			ErrNotConverged, rep.Method, res.iters, res.residual, tol)
+	}
+	return nil
+}
+
 // cgSolve runs conjugate gradients on A X = B for a symmetric positive-definite A
 // given by apply, on ncol right-hand sides at once (rows×ncol row-major, one set of CG
 // scalars per column, converged columns frozen). diag, when non-nil, is the diagonal
@@ -223,15 +236,8 @@ func SolveP1CG(p *Problem, o Options) (*P1Model, Report, error) {
 		}
 	}
 	res := cgSolve(apply, b, m, np, diag, o.tol(), o.maxIter())
-	rep.Iterations, rep.Residual, rep.Converged = res.iters, res.residual, res.converged
-	rep.Cond = math.NaN()
-	rep.Time = time.Since(start)
-	md := newP1Model(sp, p, res.x)
-	if !res.converged {
-		return md, rep, fmt.Errorf("%w: %s stopped after %d iterations at relative residual %.3g > tol %.3g; returning the best iterate",
-			ErrNotConverged, rep.Method, res.iters, res.residual, o.tol())
-	}
-	return md, rep, nil
+	err = res.report(&rep, start, o.tol())
+	return newP1Model(sp, p, res.x), rep, err
 }
 
 // SolveP2CG solves P2 with an observation mask M by conjugate gradients on the
@@ -356,13 +362,6 @@ func SolveP2CG(p *Problem, o Options) (*P2Model, Report, error) {
 	}
 	// The unknowns A (m×n) run as one CG over all entries.
 	res := cgSolve(apply, b, m*n, 1, diag, o.tol(), o.maxIter())
-	rep.Iterations, rep.Residual, rep.Converged = res.iters, res.residual, res.converged
-	rep.Cond = math.NaN()
-	rep.Time = time.Since(start)
-	md := newP2Model(sp, p, res.x)
-	if !res.converged {
-		return md, rep, fmt.Errorf("%w: %s stopped after %d iterations at relative residual %.3g > tol %.3g; returning the best iterate",
-			ErrNotConverged, rep.Method, res.iters, res.residual, o.tol())
-	}
-	return md, rep, nil
+	err = res.report(&rep, start, o.tol())
+	return newP2Model(sp, p, res.x), rep, err
 }

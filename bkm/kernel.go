@@ -6,20 +6,15 @@ import (
 	"github.com/kernelmachines/bkm/attention"
 )
 
-// Kernel is a base kernel k0(q, k) on projected points: the methods of
-// attention.Kernel that bkm uses, so every kernel of attention's zoo (attention.EDP,
+// Kernel is a base kernel k0(q, k) on projected points: the scalar methods of
+// attention.Kernel (attention.ScalarKernel), so every kernel of attention's zoo (attention.EDP,
 // RBF, Laplace, ExpInt, Intersection, Poly, Taylor, Linear, Favor, ByName) is a Kernel.
 // Zoo kernels are evaluated in blocks by attention.CrossGram (a logits GEMM and the
 // kernel's elementwise map) or, for linear and favor, by a GEMM of their feature maps;
 // any other implementation (e.g. an indefinite kernel) is evaluated pair by pair
 // through Value and is meant for small problems.
 type Kernel interface {
-	Name() string
-	ExpFamily() bool
-	FeatureDim(d int) int
-	Value(gamma float64, q, k []float64) float64
-	Logit(gamma float64, q, k []float64) float64
-	Grad(gamma float64, q, k []float64, g float64, dq, dk []float64)
+	attention.ScalarKernel
 }
 
 // adapt turns a Kernel and its scale γ into bkm's block evaluator.
@@ -39,14 +34,19 @@ func adapt(k Kernel, gamma float32, d int) (blockKernel, error) {
 
 // zooBlock evaluates blocks with attention.CrossGram on the projected points.
 type zooBlock struct {
+	pointsAsGiven
 	k     attention.Kernel
 	gamma float32
 }
 
-func (b *zooBlock) name() string { return b.k.Name() }
-func (b *zooBlock) prepare(x []float32, n, d int) *pointSet {
+// pointsAsGiven is the prepare step of the blocks that evaluate the points themselves.
+type pointsAsGiven struct{}
+
+func (pointsAsGiven) prepare(x []float32, n, d int) *pointSet {
 	return &pointSet{n: n, d: d, x: x}
 }
+
+func (b *zooBlock) name() string { return b.k.Name() }
 func (b *zooBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int) {
 	d := a.d
 	attention.CrossGram(b.k, b.gamma, i1-i0, j1-j0, d, a.x[i0*d:i1*d], d, c.x[j0*d:j1*d], d, dst, ldd)
@@ -74,14 +74,12 @@ func (b *featureBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c 
 
 // pairBlock evaluates any Kernel pair by pair through its float64 Value.
 type pairBlock struct {
+	pointsAsGiven
 	k     Kernel
 	gamma float64
 }
 
 func (b *pairBlock) name() string { return b.k.Name() }
-func (b *pairBlock) prepare(x []float32, n, d int) *pointSet {
-	return &pointSet{n: n, d: d, x: x}
-}
 func (b *pairBlock) block(dst []float32, ldd int, a *pointSet, i0, i1 int, c *pointSet, j0, j1 int) {
 	d := a.d
 	var qb, kb [64]float64

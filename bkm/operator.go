@@ -119,33 +119,29 @@ func (op *Operator) MulTSquared(dst, y []float64, p int) { op.mulT(dst, y, p, tr
 
 func (op *Operator) mul(dst, x []float64, p int, square bool) {
 	n, m := op.a.n, op.b.n
-	if p < 1 {
-		panic(fmt.Sprintf("bkm: Operator.Mul: p = %d < 1", p))
-	}
-	if len(x) != m*p {
-		panic(fmt.Sprintf("bkm: Operator.Mul: len(x) = %d != m·p = %d·%d", len(x), m, p))
-	}
-	if len(dst) != n*p {
-		panic(fmt.Sprintf("bkm: Operator.Mul: len(dst) = %d != n·p = %d·%d", len(dst), n, p))
-	}
-	op.setup(x, p, dst, square)
-	par.Run((n+op.ti-1)/op.ti, len(op.ws), &op.mulJob)
-	op.out, op.square = nil, false
+	op.product("Mul", dst, "n", n, x, "x", "m", m, p, square, (n+op.ti-1)/op.ti, &op.mulJob)
 }
 
 func (op *Operator) mulT(dst, y []float64, p int, square bool) {
 	n, m := op.a.n, op.b.n
+	op.product("MulT", dst, "m", m, y, "y", "n", n, p, square, (m+op.tj-1)/op.tj, &op.mulTJob)
+}
+
+// product checks the arguments of method — dst (dstRows×p, rows named dstDim) and src
+// (srcRows×p) — and runs job's tiles on the pool.
+func (op *Operator) product(method string, dst []float64, dstDim string, dstRows int,
+	src []float64, srcArg, srcDim string, srcRows, p int, square bool, tiles int, job par.Job) {
 	if p < 1 {
-		panic(fmt.Sprintf("bkm: Operator.MulT: p = %d < 1", p))
+		panic(fmt.Sprintf("bkm: Operator.%s: p = %d < 1", method, p))
 	}
-	if len(y) != n*p {
-		panic(fmt.Sprintf("bkm: Operator.MulT: len(y) = %d != n·p = %d·%d", len(y), n, p))
+	if len(src) != srcRows*p {
+		panic(fmt.Sprintf("bkm: Operator.%s: len(%s) = %d != %s·p = %d·%d", method, srcArg, len(src), srcDim, srcRows, p))
 	}
-	if len(dst) != m*p {
-		panic(fmt.Sprintf("bkm: Operator.MulT: len(dst) = %d != m·p = %d·%d", len(dst), m, p))
+	if len(dst) != dstRows*p {
+		panic(fmt.Sprintf("bkm: Operator.%s: len(dst) = %d != %s·p = %d·%d", method, len(dst), dstDim, dstRows, p))
 	}
-	op.setup(y, p, dst, square)
-	par.Run((m+op.tj-1)/op.tj, len(op.ws), &op.mulTJob)
+	op.setup(src, p, dst, square)
+	par.Run(tiles, len(op.ws), job)
 	op.out, op.square = nil, false
 }
 

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 )
 
 // Checkpoint file format, version 1 (all integers little-endian):
@@ -93,51 +95,31 @@ func (t *Trainer) Save(path string, data DataState, tok Tokenizer) error {
 	}
 	dir := filepath.Dir(path)
 	removeStaleTemps(dir, filepath.Base(path))
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	// The file stays private to its owner (0600), as os.CreateTemp makes it.
+	err = atomicfile.Write(path, 0o600, func(f io.Writer) error {
+		h := sha256.New()
+		w := io.MultiWriter(f, h)
+		var pre [20]byte
+		copy(pre[:8], checkpointMagic)
+		binary.LittleEndian.PutUint32(pre[8:], checkpointVersion)
+		binary.LittleEndian.PutUint64(pre[12:], uint64(len(js)))
+		if _, err := w.Write(pre[:]); err != nil {
+			return err
+		}
+		if _, err := w.Write(js); err != nil {
+			return err
+		}
+		if err := writeFloats(w, t.Model.Params); err != nil {
+			return err
+		}
+		if err := writeFloats(w, t.Opt.State); err != nil {
+			return err
+		}
+		_, err := f.Write(h.Sum(nil))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	h := sha256.New()
-	w := io.MultiWriter(f, h)
-	var pre [20]byte
-	copy(pre[:8], checkpointMagic)
-	binary.LittleEndian.PutUint32(pre[8:], checkpointVersion)
-	binary.LittleEndian.PutUint64(pre[12:], uint64(len(js)))
-	if _, err := w.Write(pre[:]); err != nil {
-		return fail(err)
-	}
-	if _, err := w.Write(js); err != nil {
-		return fail(err)
-	}
-	if err := writeFloats(w, t.Model.Params); err != nil {
-		return fail(err)
-	}
-	if err := writeFloats(w, t.Opt.State); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(h.Sum(nil)); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
