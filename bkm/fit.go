@@ -16,25 +16,12 @@ const (
 	SolverCG
 )
 
-func (s Solver) String() string {
-	switch s {
-	case SolverDense:
-		return "dense"
-	case SolverCG:
-		return "cg"
-	}
-	return fmt.Sprintf("Solver(%d)", int(s))
-}
+var solverNames = []string{SolverDense: "dense", SolverCG: "cg"}
+
+func (s Solver) String() string { return enumString(solverNames, "Solver", int(s)) }
 
 // ParseSolver returns the Solver whose String is s: "dense" or "cg".
-func ParseSolver(s string) (Solver, error) {
-	for _, v := range []Solver{SolverDense, SolverCG} {
-		if s == v.String() {
-			return v, nil
-		}
-	}
-	return 0, fmt.Errorf("bkm: solver %q: want dense or cg", s)
-}
+func ParseSolver(s string) (Solver, error) { return parseEnum[Solver](solverNames, "solver", s) }
 
 // FitOptions are the Options of a solve and the solver that runs it.
 type FitOptions struct {

@@ -65,27 +65,14 @@ const (
 	RegTikhonov
 )
 
-func (r Regularizer) String() string {
-	switch r {
-	case RegAuto:
-		return "auto"
-	case RegRKBS:
-		return "rkbs"
-	case RegTikhonov:
-		return "tikhonov"
-	}
-	return fmt.Sprintf("Regularizer(%d)", int(r))
-}
+var regularizerNames = []string{RegAuto: "auto", RegRKBS: "rkbs", RegTikhonov: "tikhonov"}
+
+func (r Regularizer) String() string { return enumString(regularizerNames, "Regularizer", int(r)) }
 
 // ParseRegularizer returns the Regularizer whose String is s: "auto", "rkbs" or
 // "tikhonov".
 func ParseRegularizer(s string) (Regularizer, error) {
-	for _, r := range []Regularizer{RegAuto, RegRKBS, RegTikhonov} {
-		if s == r.String() {
-			return r, nil
-		}
-	}
-	return 0, fmt.Errorf("bkm: regularizer %q: want auto, rkbs or tikhonov", s)
+	return parseEnum[Regularizer](regularizerNames, "regularizer", s)
 }
 
 // Options configure a solve.
