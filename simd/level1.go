@@ -43,23 +43,18 @@ func Scale(alpha float32, x []float32) {
 }
 
 // Add computes dst[i] = x[i] + y[i]. All three lengths must be equal; dst may be x or y.
-func Add(dst, x, y []float32) {
-	checkSameLen("Add", "dst", len(dst), "x", len(x))
-	checkSameLen("Add", "dst", len(dst), "y", len(y))
-	for len(dst) > 0 {
-		n := min(len(dst), chunk)
-		active.add(dst[:n], x[:n], y[:n])
-		dst, x, y = dst[n:], x[n:], y[n:]
-	}
-}
+func Add(dst, x, y []float32) { elementwise2("Add", active.add, dst, x, y) }
 
 // Mul computes dst[i] = x[i] · y[i]. All three lengths must be equal; dst may be x or y.
-func Mul(dst, x, y []float32) {
-	checkSameLen("Mul", "dst", len(dst), "x", len(x))
-	checkSameLen("Mul", "dst", len(dst), "y", len(y))
+func Mul(dst, x, y []float32) { elementwise2("Mul", active.mul, dst, x, y) }
+
+// elementwise2 checks the lengths of fn's arguments and runs kernel in bounded chunks.
+func elementwise2(fn string, kernel func(dst, x, y []float32), dst, x, y []float32) {
+	checkSameLen(fn, "dst", len(dst), "x", len(x))
+	checkSameLen(fn, "dst", len(dst), "y", len(y))
 	for len(dst) > 0 {
 		n := min(len(dst), chunk)
-		active.mul(dst[:n], x[:n], y[:n])
+		kernel(dst[:n], x[:n], y[:n])
 		dst, x, y = dst[n:], x[n:], y[n:]
 	}
 }

@@ -160,37 +160,8 @@ func LogSumExp(x []float32) float32 {
 //
 // dst may be src. It panics if len(dst) != len(src).
 func Softmax(dst, src []float32) {
-	checkSameLen("Softmax", "dst", len(dst), "src", len(src))
-	checkAlias("Softmax", dst, src)
-	if len(src) == 0 {
-		return
-	}
-	m := Max(src)
-	switch {
-	case m != m:
-		nan := float32(math.NaN())
-		for i := range dst {
-			dst[i] = nan
-		}
-		return
-	case math.IsInf(float64(m), -1):
-		clear(dst)
-		return
-	case math.IsInf(float64(m), 1):
-		k := 0
-		for _, v := range src {
-			if v == m {
-				k++
-			}
-		}
-		w := 1 / float32(k)
-		for i, v := range src {
-			if v == m {
-				dst[i] = w
-			} else {
-				dst[i] = 0
-			}
-		}
+	m, done := softmaxEdges("Softmax", dst, src, false)
+	if done {
 		return
 	}
 	s := ExpSub(dst, src, m)
@@ -202,25 +173,41 @@ func Softmax(dst, src []float32) {
 // row gives all −Inf (log 0); with +Inf entries those get −log k and the others −Inf;
 // a NaN gives all NaN. dst may be src. It panics if len(dst) != len(src).
 func LogSoftmax(dst, src []float32) {
-	checkSameLen("LogSoftmax", "dst", len(dst), "src", len(src))
-	checkAlias("LogSoftmax", dst, src)
-	if len(src) == 0 {
+	m, done := softmaxEdges("LogSoftmax", dst, src, true)
+	if done {
 		return
 	}
-	m := Max(src)
+	l := float32(math.Log(float64(expSum(src, m))))
+	for i, v := range src {
+		dst[i] = (v - m) - l
+	}
+}
+
+// softmaxEdges checks the arguments of fn (Softmax, or LogSoftmax when log) and writes
+// the rows the two define case by case: empty; a NaN (all NaN); all −Inf (every entry
+// 0, or its log −Inf); +Inf entries (1/k, or −log k, for each of the k of them and 0,
+// or −Inf, for the others). It returns the row's max and whether dst is written.
+func softmaxEdges(fn string, dst, src []float32, log bool) (m float32, done bool) {
+	checkSameLen(fn, "dst", len(dst), "src", len(src))
+	checkAlias(fn, dst, src)
+	if len(src) == 0 {
+		return 0, true
+	}
+	var off float32 // the value of an entry with no mass
+	if log {
+		off = float32(math.Inf(-1))
+	}
+	m = Max(src)
 	switch {
 	case m != m:
 		nan := float32(math.NaN())
 		for i := range dst {
 			dst[i] = nan
 		}
-		return
 	case math.IsInf(float64(m), -1):
-		ninf := float32(math.Inf(-1))
 		for i := range dst {
-			dst[i] = ninf
+			dst[i] = off
 		}
-		return
 	case math.IsInf(float64(m), 1):
 		k := 0
 		for _, v := range src {
@@ -228,20 +215,21 @@ func LogSoftmax(dst, src []float32) {
 				k++
 			}
 		}
-		l, ninf := -float32(math.Log(float64(k))), float32(math.Inf(-1))
+		on := 1 / float32(k)
+		if log {
+			on = -float32(math.Log(float64(k)))
+		}
 		for i, v := range src {
 			if v == m {
-				dst[i] = l
+				dst[i] = on
 			} else {
-				dst[i] = ninf
+				dst[i] = off
 			}
 		}
-		return
+	default:
+		return m, false
 	}
-	l := float32(math.Log(float64(expSum(src, m))))
-	for i, v := range src {
-		dst[i] = (v - m) - l
-	}
+	return m, true
 }
 
 // geluBackward runs the active kernel in bounded chunks.
