@@ -107,7 +107,10 @@ func (t *Translator) Translate(ctx context.Context, src string, opts TranslateOp
 // encoder at once, then the decoder steps the live hypotheses of all its sentences
 // together, each sentence finishing on its own. Every translation is the one
 // Translate (the package function) gives for its sentence alone, token for token:
-// every row of a step is computed as in a step of that sentence alone. ctx is checked
+// every row of a step is computed as in a step of that sentence alone (row-wise
+// layers; simd.Sgemm accumulates each output in the same k order whatever the row
+// count and path; cross-attention per sentence over its unpadded keys; the encoder's
+// padding masked). ctx is checked
 // between steps; when it is done the call returns its error.
 func (t *Translator) TranslateBatch(ctx context.Context, sources []string, opts TranslateOptions) ([]string, error) {
 	out, _, err := t.TranslateBatchStats(ctx, sources, opts)
