@@ -87,13 +87,7 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		copy(dx, dout) // residual
-		dF := dout
-		if drop {
-			dF = sc.dF[:n*C]
-			for i, g := range dout {
-				dF[i] = g * a.mask[i]
-			}
-		}
+		dF := droppedGrad(dout, a.mask, sc.dF[:n*C], drop)
 		m.tick(ProfOther, t0)
 		dln := sc.dln[:n*C]
 		clear(dln)
@@ -109,13 +103,7 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	m.par.layerNormBackward(dz, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
 	t0 = m.tick(ProfLayerNorm, t0)
 	copy(dx, dz) // residual
-	dF := dz
-	if drop {
-		dF = sc.dF[:n*C]
-		for i, g := range dz {
-			dF[i] = g * a.mask[i]
-		}
-	}
+	dF := droppedGrad(dz, a.mask, sc.dF[:n*C], drop)
 	m.tick(ProfOther, t0)
 	m.sublayerBackward(bl, dx, dF, a.x, B, T, S)
 	return dx
@@ -207,4 +195,16 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 	t0 = m.tick(ProfActivation, t0)
 	linearBackward(dx, bl.fc1.dw, bl.fc1.db, dh, x, bl.fc1.w, n, C, F)
 	m.tick(ProfFFN, t0)
+}
+
+// droppedGrad returns the gradient g through a sublayer's dropout: g itself when
+// nothing is dropped, else g ⊙ mask (the mask holds 0 or the 1/(1−p) scale) in buf.
+func droppedGrad(g, mask, buf []float32, drop bool) []float32 {
+	if !drop {
+		return g
+	}
+	for i, v := range g {
+		buf[i] = v * mask[i]
+	}
+	return buf
 }

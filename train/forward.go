@@ -63,11 +63,7 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 		y = m.blockForward(bl, y, m.encOut, B, T, S)
 	}
 	if m.Cfg.PreLN {
-		t0 := m.now()
-		m.decLNIn = y
-		m.par.layerNorm(m.decFin.out[:n*C], m.decFin.mean, m.decFin.rstd, y, m.decNorm.w, m.decNorm.b, n, C)
-		m.tick(ProfLayerNorm, t0)
-		y = m.decFin.out[:n*C]
+		y = m.finalNorm(&m.decFin, &m.decNorm, &m.decLNIn, y, n)
 	}
 	m.decY = y
 	t0 := m.now()
@@ -78,6 +74,17 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 	m.tick(ProfLoss, t0)
 	m.lossCount = count
 	return lossSum, count
+}
+
+// finalNorm runs a pre-LN stack's final LayerNorm on its output x (rows×C), keeping x
+// in *in for the backward pass, and returns the normalized rows.
+func (m *Model) finalNorm(fin *lnActs, norm *lnParams, in *[]float32, x []float32, rows int) []float32 {
+	t0 := m.now()
+	*in = x
+	out := fin.out[:rows*m.C]
+	m.par.layerNorm(out, fin.mean, fin.rstd, x, norm.w, norm.b, rows, m.C)
+	m.tick(ProfLayerNorm, t0)
+	return out
 }
 
 // encode runs the encoder on src [B, S] and returns its output [B·S, C] (a view of the
@@ -93,11 +100,7 @@ func (m *Model) encode(src []int32, B, S int) []float32 {
 		x = m.blockForward(bl, x, nil, B, S, 0)
 	}
 	if m.Cfg.PreLN {
-		t0 := m.now()
-		m.encLNIn = x
-		m.par.layerNorm(m.encFin.out[:ns*C], m.encFin.mean, m.encFin.rstd, x, m.encNorm.w, m.encNorm.b, ns, C)
-		m.tick(ProfLayerNorm, t0)
-		x = m.encFin.out[:ns*C]
+		x = m.finalNorm(&m.encFin, &m.encNorm, &m.encLNIn, x, ns)
 	}
 	return x
 }

@@ -387,20 +387,20 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 		p.add(&a.z, rows*C)
 		p.add(&a.out, rows*C)
 		switch bl.kind {
-		case selfAttnBlock:
-			p.add(&a.qkv, rows*3*C)
+		case selfAttnBlock, crossAttnBlock:
+			// Self-attention projects q, k, v from its rows; cross-attention projects q
+			// and takes k, v from the encoder memory's ns rows.
+			keys := rows
+			if bl.kind == selfAttnBlock {
+				p.add(&a.qkv, rows*3*C)
+			} else {
+				keys = ns
+				p.add(&a.qkv, rows*C)
+				p.add(&a.kvMem, ns*2*C)
+			}
 			p.add(&a.qh, rows*C)
-			p.add(&a.kh, rows*C)
-			p.add(&a.vh, rows*C)
-			p.add(&a.oh, rows*C)
-			p.add(&a.stats, rows*H)
-			p.add(&a.merged, rows*C)
-		case crossAttnBlock:
-			p.add(&a.qkv, rows*C)
-			p.add(&a.kvMem, ns*2*C)
-			p.add(&a.qh, rows*C)
-			p.add(&a.kh, ns*C)
-			p.add(&a.vh, ns*C)
+			p.add(&a.kh, keys*C)
+			p.add(&a.vh, keys*C)
 			p.add(&a.oh, rows*C)
 			p.add(&a.stats, rows*H)
 			p.add(&a.merged, rows*C)
