@@ -149,10 +149,8 @@ func TestEndToEndBKM(t *testing.T) {
 		})
 	}
 
-	bad := filepath.Join(dir, "bad.csv")
-	require.NoError(t, os.WriteFile(bad, []byte("1,2,3\n4,oops,6\n"), 0o644))
-	ragged := filepath.Join(dir, "ragged.csv")
-	require.NoError(t, os.WriteFile(ragged, []byte("1,2,3\n4,5\n"), 0o644))
+	bad := mustWrite(t, dir, "bad.csv", "1,2,3\n4,oops,6\n")
+	ragged := mustWrite(t, dir, "ragged.csv", "1,2,3\n4,5\n")
 	for _, tc := range []struct {
 		args []string
 		code int

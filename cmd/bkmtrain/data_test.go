@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,8 +18,7 @@ func TestLoadDataEmbeddedAndFiles(t *testing.T) {
 	require.Equal(t, len(ds.Train), len(ds.TrainText))
 
 	dir := t.TempDir()
-	p := filepath.Join(dir, "t.txt")
-	require.NoError(t, os.WriteFile(p, []byte("one line\n\ntwo\n"), 0o644))
+	p := mustWrite(t, dir, "t.txt", "one line\n\ntwo\n")
 	ds, err = loadData("lm", p, p)
 	require.NoError(t, err)
 	require.Equal(t, []string{"one line", "two"}, ds.TrainText)

@@ -207,6 +207,14 @@ func TestEndToEndCompareKernels(t *testing.T) {
 	require.Greater(t, img.Bounds().Dx(), 100)
 }
 
+// mustWrite writes contents to the file name in dir and returns its path.
+func mustWrite(t *testing.T, dir, name, contents string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(path, []byte(contents), 0o644))
+	return path
+}
+
 func mustRead(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -216,16 +224,11 @@ func mustRead(t *testing.T, path string) string {
 
 func TestEndToEndErrors(t *testing.T) {
 	tmp := t.TempDir()
-	bad := filepath.Join(tmp, "bad.tsv")
-	require.NoError(t, os.WriteFile(bad, []byte("hola\thello\nsin tabulador\n"), 0o644))
-	good := filepath.Join(tmp, "good.tsv")
-	require.NoError(t, os.WriteFile(good, []byte("hola\thello\n"), 0o644))
-	aFile := filepath.Join(tmp, "plainfile")
-	require.NoError(t, os.WriteFile(aFile, []byte("x"), 0o644))
-	badCfg := filepath.Join(tmp, "bad.json")
-	require.NoError(t, os.WriteFile(badCfg, []byte(`{"model": {"d_model": 30, "heads": 4}}`), 0o644))
-	typoCfg := filepath.Join(tmp, "typo.json")
-	require.NoError(t, os.WriteFile(typoCfg, []byte(`{"model": {"dmodel": 32}}`), 0o644))
+	bad := mustWrite(t, tmp, "bad.tsv", "hola\thello\nsin tabulador\n")
+	good := mustWrite(t, tmp, "good.tsv", "hola\thello\n")
+	aFile := mustWrite(t, tmp, "plainfile", "x")
+	badCfg := mustWrite(t, tmp, "bad.json", `{"model": {"d_model": 30, "heads": 4}}`)
+	typoCfg := mustWrite(t, tmp, "typo.json", `{"model": {"dmodel": 32}}`)
 	out := filepath.Join(tmp, "out")
 
 	for _, tc := range []struct {

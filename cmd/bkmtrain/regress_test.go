@@ -15,10 +15,8 @@ import (
 // batch shape (language model).
 func TestEndToEndEvalOnOtherData(t *testing.T) {
 	dir := t.TempDir()
-	g := filepath.Join(dir, "g.tsv")
-	require.NoError(t, os.WriteFile(g, []byte("hola\thello\nadiós\tgoodbye\nsí\tyes\n"), 0o644))
-	txt := filepath.Join(dir, "g.txt")
-	require.NoError(t, os.WriteFile(txt, []byte("hello there\ngoodbye\n"), 0o644))
+	g := mustWrite(t, dir, "g.tsv", "hola\thello\nadiós\tgoodbye\nsí\tyes\n")
+	txt := mustWrite(t, dir, "g.txt", "hello there\ngoodbye\n")
 
 	mt := filepath.Join(dir, "mt")
 	r := runIn(t, dir, "", append([]string{"train", "--out", mt, "--steps", "4", "--eval-every", "0"}, tiny...)...)
