@@ -1,0 +1,140 @@
+package cluster
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// These tests run in the default build on the single-process implementation and,
+// built with -tags mpi, under mpirun on every rank (the names start with TestMPI so
+// that -test.run TestMPI selects them). Their expectations are written for any Size.
+
+func TestMain(m *testing.M) {
+	if err := Init(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := Finalize(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	// Every call after Finalize must be an error, not a crash in the C library.
+	if err := Barrier(); err == nil {
+		fmt.Fprintln(os.Stderr, "Barrier after Finalize returned no error")
+		code = 1
+	}
+	if err := Finalize(); err == nil {
+		fmt.Fprintln(os.Stderr, "second Finalize returned no error")
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func TestMPIRankSize(t *testing.T) {
+	require.GreaterOrEqual(t, Rank(), 0)
+	require.Less(t, Rank(), Size())
+	if s := os.Getenv("OMPI_COMM_WORLD_SIZE"); s != "" && isMPI {
+		want, err := strconv.Atoi(s)
+		require.NoError(t, err)
+		assert.Equal(t, want, Size(), "size against mpirun's OMPI_COMM_WORLD_SIZE")
+		assert.Equal(t, os.Getenv("OMPI_COMM_WORLD_RANK"), strconv.Itoa(Rank()))
+	}
+	w := World{}
+	assert.Equal(t, Rank(), w.Rank())
+	assert.Equal(t, Size(), w.Size())
+}
+
+func TestMPIInitTwice(t *testing.T) {
+	require.ErrorContains(t, Init(), "Init called twice")
+}
+
+// rankSum is Σ_{r<Size} (r+1), the total of the ranks' contributions below.
+func rankSum() float64 { s := float64(Size()); return s * (s + 1) / 2 }
+
+func TestMPIAllReduceSumFloat64(t *testing.T) {
+	const n = 1000
+	buf := make([]float64, n)
+	for i := range buf {
+		buf[i] = float64((Rank() + 1) * (i + 1))
+	}
+	require.NoError(t, AllReduceSumFloat64(buf))
+	for i, v := range buf {
+		require.Equal(t, float64(i+1)*rankSum(), v, "element %d", i)
+	}
+	require.NoError(t, AllReduceSumFloat64(nil), "an empty buffer")
+	via := []float64{float64(Rank() + 1)}
+	require.NoError(t, World{}.AllReduceSumFloat64(via))
+	assert.Equal(t, rankSum(), via[0])
+}
+
+func TestMPIAllReduceSumFloat32(t *testing.T) {
+	const n = 1000
+	buf := make([]float32, n)
+	for i := range buf {
+		buf[i] = float32((Rank() + 1) * (i + 1))
+	}
+	require.NoError(t, AllReduceSumFloat32(buf))
+	for i, v := range buf {
+		require.Equal(t, float32(float64(i+1)*rankSum()), v, "element %d", i)
+	}
+	via := []float32{float32(Rank() + 1)}
+	require.NoError(t, World{}.AllReduceSumFloat32(via))
+	assert.Equal(t, float32(rankSum()), via[0])
+}
+
+// TestMPIBroadcast broadcasts from every root in turn: the root holds a pattern made
+// from its rank, the others hold something else, and afterwards all hold the pattern.
+func TestMPIBroadcast(t *testing.T) {
+	for root := range Size() {
+		pattern := func(i int) int { return 1000*root + 7*i + 1 }
+		const n = 300
+		f32, f64, b := make([]float32, n), make([]float64, n), make([]byte, n)
+		for i := range n {
+			v := pattern(i)
+			if Rank() != root {
+				v = -1
+			}
+			f32[i], f64[i], b[i] = float32(v), float64(v), byte(v)
+		}
+		require.NoError(t, BroadcastFloat32(f32, root))
+		require.NoError(t, BroadcastFloat64(f64, root))
+		require.NoError(t, World{}.BroadcastBytes(b, root))
+		for i := range n {
+			v := pattern(i)
+			require.Equal(t, float32(v), f32[i], "float32 element %d from root %d", i, root)
+			require.Equal(t, float64(v), f64[i], "float64 element %d from root %d", i, root)
+			require.Equal(t, byte(v), b[i], "byte element %d from root %d", i, root)
+		}
+	}
+}
+
+// TestMPIBroadcastInvalidRoot is the error path: a root outside [0, Size) comes back
+// as an error on every rank (under MPI through MPI_ERRORS_RETURN, with MPI's text),
+// and the job carries on.
+func TestMPIBroadcastInvalidRoot(t *testing.T) {
+	for _, root := range []int{Size(), -1} {
+		buf := []float64{1, 2, 3}
+		err := BroadcastFloat64(buf, root)
+		require.Error(t, err, "root %d", root)
+		assert.Contains(t, err.Error(), "invalid root")
+		if isMPI {
+			assert.Contains(t, err.Error(), "MPI_ERR_ROOT", "MPI_Error_string's text")
+		}
+		assert.Equal(t, []float64{1, 2, 3}, buf, "a failed broadcast leaves the buffer")
+	}
+	require.NoError(t, Barrier(), "the job survives a failed call")
+	ones := []float64{1}
+	require.NoError(t, World{}.AllReduceSumFloat64(ones))
+	assert.Equal(t, float64(Size()), ones[0])
+}
+
+func TestMPIBarrier(t *testing.T) {
+	require.NoError(t, Barrier())
+	require.NoError(t, World{}.Barrier())
+}

@@ -1,0 +1,37 @@
+// Package cluster is bkm's thin binding to MPI, the standard way to run one job as
+// many processes (ranks) on one or many machines: mpirun, Slurm's srun or a Kubernetes
+// MPIJob starts the ranks, and the ranks combine their numbers with collectives.
+//
+// The API is a handful of package functions on the world communicator:
+//
+//	Init, Finalize                           start and stop MPI (once per process)
+//	Rank, Size                               this process's rank in [0, Size)
+//	AllReduceSumFloat32, AllReduceSumFloat64 in-place sum over the ranks
+//	BroadcastFloat32, BroadcastFloat64,      in-place copy from a root rank
+//	BroadcastBytes
+//	Barrier                                  wait until every rank gets there
+//
+// and World, a value whose methods are the same functions, for code (package bkm's
+// distributed solver) that takes the communicator as an interface and must not import
+// cgo.
+//
+// Two implementations share that API:
+//
+//   - with the build tag mpi (mpi.go), cgo calls into Open MPI (Debian libopenmpi-dev,
+//     found with pkg-config ompi). Init asks for MPI_THREAD_SERIALIZED, because a
+//     goroutine may move between OS threads between two calls, and fails if the
+//     library provides less; a mutex serializes the calls. The world communicator's
+//     error handler is MPI_ERRORS_RETURN, so a failing call comes back as a Go error
+//     carrying MPI_Error_string's text instead of aborting the job. Buffers longer
+//     than a C int are sent in chunks.
+//   - without it (single.go), a pure-Go single process: rank 0 of 1, sums and
+//     broadcasts leave the buffer as it is. The default build stays pure Go, no cgo.
+//
+// Run the MPI tests on one machine (loopback only) with
+//
+//	go test -c -tags mpi -o /tmp/cluster.test ./cluster/
+//	mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 /tmp/cluster.test -test.run TestMPI
+//
+// Imports: the standard library only (and, with the tag mpi, Open MPI's C library
+// through cgo).
+package cluster

@@ -1,0 +1,5 @@
+//go:build !mpi
+
+package cluster
+
+const isMPI = false
