@@ -40,19 +40,10 @@ func ForwardChecked(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float
 	if err := checkScale("ForwardChecked", o); err != nil {
 		return err
 	}
-	checkShape("ForwardChecked", o, B, H, Nq, Nk, D)
-	checkLen("ForwardChecked", "q", q, B*H*Nq*D)
-	checkLen("ForwardChecked", "k", k, B*H*Nk*D)
-	checkLen("ForwardChecked", "v", v, B*H*Nk*D)
-	qs, ks := fmt.Sprintf(" [B=%d, H=%d, Nq=%d, D=%d]", B, H, Nq, D), fmt.Sprintf(" [B=%d, H=%d, Nk=%d, D=%d]", B, H, Nk, D)
-	for _, e := range []error{
-		checkFinite("ForwardChecked", "q", q, B*H*Nq*D, qs),
-		checkFinite("ForwardChecked", "k", k, B*H*Nk*D, ks),
-		checkFinite("ForwardChecked", "v", v, B*H*Nk*D, ks),
-	} {
-		if e != nil {
-			return e
-		}
+	checkInputs("ForwardChecked", o, B, H, Nq, Nk, D, q, k, v)
+	qs, _, err := checkFiniteInputs("ForwardChecked", B, H, Nq, Nk, D, q, k, v)
+	if err != nil {
+		return err
 	}
 	Forward(o, B, H, Nq, Nk, D, q, k, v, out, stats, ws)
 	return checkFinite("ForwardChecked", "out", out, B*H*Nq*D, qs+" (inputs were finite: the kernel sum overflowed)")
@@ -64,24 +55,19 @@ func BackwardChecked(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats,
 	if err := checkScale("BackwardChecked", o); err != nil {
 		return err
 	}
-	checkShape("BackwardChecked", o, B, H, Nq, Nk, D)
-	checkLen("BackwardChecked", "q", q, B*H*Nq*D)
-	checkLen("BackwardChecked", "k", k, B*H*Nk*D)
-	checkLen("BackwardChecked", "v", v, B*H*Nk*D)
+	checkInputs("BackwardChecked", o, B, H, Nq, Nk, D, q, k, v)
 	checkLen("BackwardChecked", "out", out, B*H*Nq*D)
 	checkLen("BackwardChecked", "dout", dout, B*H*Nq*D)
 	checkLen("BackwardChecked", "stats", stats, B*H*Nq)
-	qs, ks := fmt.Sprintf(" [B=%d, H=%d, Nq=%d, D=%d]", B, H, Nq, D), fmt.Sprintf(" [B=%d, H=%d, Nk=%d, D=%d]", B, H, Nk, D)
-	for _, e := range []error{
-		checkFinite("BackwardChecked", "q", q, B*H*Nq*D, qs),
-		checkFinite("BackwardChecked", "k", k, B*H*Nk*D, ks),
-		checkFinite("BackwardChecked", "v", v, B*H*Nk*D, ks),
-		checkFinite("BackwardChecked", "out", out, B*H*Nq*D, qs),
-		checkFinite("BackwardChecked", "dout", dout, B*H*Nq*D, qs),
-	} {
-		if e != nil {
-			return e
-		}
+	qs, ks, err := checkFiniteInputs("BackwardChecked", B, H, Nq, Nk, D, q, k, v)
+	if err != nil {
+		return err
+	}
+	if err := checkFinite("BackwardChecked", "out", out, B*H*Nq*D, qs); err != nil {
+		return err
+	}
+	if err := checkFinite("BackwardChecked", "dout", dout, B*H*Nq*D, qs); err != nil {
+		return err
 	}
 	for i, s := range stats[:B*H*Nq] {
 		if s != s {
@@ -96,4 +82,16 @@ func BackwardChecked(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats,
 		return e
 	}
 	return checkFinite("BackwardChecked", "dv", dv, B*H*Nk*D, ks)
+}
+
+// checkFiniteInputs scans q, k and v of fn for NaN and ±Inf. It returns the shapes of
+// the query-side and key-side tensors, as the errors print them, for fn's later scans.
+func checkFiniteInputs(fn string, B, H, Nq, Nk, D int, q, k, v []float32) (qs, ks string, err error) {
+	qs, ks = fmt.Sprintf(" [B=%d, H=%d, Nq=%d, D=%d]", B, H, Nq, D), fmt.Sprintf(" [B=%d, H=%d, Nk=%d, D=%d]", B, H, Nk, D)
+	if err = checkFinite(fn, "q", q, B*H*Nq*D, qs); err == nil {
+		if err = checkFinite(fn, "k", k, B*H*Nk*D, ks); err == nil {
+			err = checkFinite(fn, "v", v, B*H*Nk*D, ks)
+		}
+	}
+	return qs, ks, err
 }

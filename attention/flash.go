@@ -86,6 +86,15 @@ func checkLen(fn, name string, x []float32, n int) {
 	}
 }
 
+// checkInputs panics unless the shape is valid for fn and q [B, H, Nq, D], k and v
+// [B, H, Nk, D] have their lengths.
+func checkInputs(fn string, o *Options, B, H, Nq, Nk, D int, q, k, v []float32) {
+	checkShape(fn, o, B, H, Nq, Nk, D)
+	checkLen(fn, "q", q, B*H*Nq*D)
+	checkLen(fn, "k", k, B*H*Nk*D)
+	checkLen(fn, "v", v, B*H*Nk*D)
+}
+
 func checkShape(fn string, o *Options, b, h, nq, nk, d int) {
 	if o == nil {
 		panic(fmt.Sprintf("attention: %s: nil Options", fn))
@@ -121,10 +130,7 @@ func (c *call) init(o *Options, b, h, nq, nk, d int, ws *Workspace) {
 // row), the row sum Σ_j κ_ij otherwise. ws may be nil (pooled). It does not check
 // values: see ForwardChecked.
 func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws *Workspace) {
-	checkShape("Forward", o, B, H, Nq, Nk, D)
-	checkLen("Forward", "q", q, B*H*Nq*D)
-	checkLen("Forward", "k", k, B*H*Nk*D)
-	checkLen("Forward", "v", v, B*H*Nk*D)
+	checkInputs("Forward", o, B, H, Nq, Nk, D, q, k, v)
 	checkLen("Forward", "out", out, B*H*Nq*D)
 	checkLen("Forward", "stats", stats, B*H*Nq)
 	if ws == nil {
@@ -148,10 +154,7 @@ func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws 
 // inputs and results of Forward (out, stats) and the output gradient dout, by
 // recomputing the score tiles. ws may be nil (pooled).
 func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk, dv []float32, ws *Workspace) {
-	checkShape("Backward", o, B, H, Nq, Nk, D)
-	checkLen("Backward", "q", q, B*H*Nq*D)
-	checkLen("Backward", "k", k, B*H*Nk*D)
-	checkLen("Backward", "v", v, B*H*Nk*D)
+	checkInputs("Backward", o, B, H, Nq, Nk, D, q, k, v)
 	checkLen("Backward", "out", out, B*H*Nq*D)
 	checkLen("Backward", "dout", dout, B*H*Nq*D)
 	checkLen("Backward", "stats", stats, B*H*Nq)
@@ -804,35 +807,31 @@ func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, w
 				case kExpInt:
 					a *= g
 					for l, x := range qr {
-						switch y := kr[l]; {
-						case x < y:
-							dqr[l] += a
-						case x > y:
-							dkr[l] += a
-						default:
-							dqr[l] += a / 2
-							dkr[l] += a / 2
-						}
+						addMinGrad(&dqr[l], &dkr[l], x, kr[l], a)
 					}
 				default:
 					for l, x := range qr {
-						y := kr[l]
-						if min(x, y) <= 0 {
-							continue
-						}
-						switch {
-						case x < y:
-							dqr[l] += a
-						case x > y:
-							dkr[l] += a
-						default:
-							dqr[l] += a / 2
-							dkr[l] += a / 2
+						if y := kr[l]; min(x, y) > 0 {
+							addMinGrad(&dqr[l], &dkr[l], x, y, a)
 						}
 					}
 				}
 			}
 		}
+	}
+}
+
+// addMinGrad adds the gradient a of min(x, y) to dx where x < y, to dy where x > y,
+// and half to each at a tie (the symmetric subgradient).
+func addMinGrad(dx, dy *float32, x, y, a float32) {
+	switch {
+	case x < y:
+		*dx += a
+	case x > y:
+		*dy += a
+	default:
+		*dx += a / 2
+		*dy += a / 2
 	}
 }
 

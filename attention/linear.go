@@ -21,7 +21,7 @@ import (
 // attention dropout drops single (query, key) weights, which the prefix sums over keys
 // never form (use Forward).
 func ForwardLinear(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws *Workspace) {
-	checkShape("ForwardLinear", o, B, H, Nq, Nk, D)
+	checkInputs("ForwardLinear", o, B, H, Nq, Nk, D, q, k, v)
 	if o.Dropout != 0 {
 		panic(fmt.Sprintf("attention: ForwardLinear: Dropout = %v: the linear path cannot drop single weights; use Forward", o.Dropout))
 	}
@@ -30,9 +30,6 @@ func ForwardLinear(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float3
 	if F < 0 {
 		panic(fmt.Sprintf("attention: ForwardLinear: kernel %s is infinite-dimensional", z.Name()))
 	}
-	checkLen("ForwardLinear", "q", q, B*H*Nq*D)
-	checkLen("ForwardLinear", "k", k, B*H*Nk*D)
-	checkLen("ForwardLinear", "v", v, B*H*Nk*D)
 	checkLen("ForwardLinear", "out", out, B*H*Nq*D)
 	checkLen("ForwardLinear", "stats", stats, B*H*Nq)
 	if ws == nil {
