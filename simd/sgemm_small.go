@@ -21,6 +21,11 @@ type smallGemm struct {
 	// tile serves them).
 	narrowNR int
 	narrow   smallTileFunc `dispatch:"optional"`
+	// direct, if set, computes full mr×nr tiles when op(A) = A (the tiled path's
+	// direct kernel, impl.gemmDirect, for the same tile): no masks, unrolled by four;
+	// on products whose operands are not cached (a batch of fresh 64³ products) it ran
+	// 1.3× faster than tile.
+	direct func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) `dispatch:"optional"`
 	// row computes y = alpha·xᵀ·B + beta·y over at most rowNR columns
 	// (asm.SgemvRowGeneric); dot computes y = alpha·A·x + beta·y over at most dotMR rows
 	// (asm.SgemvDotGeneric).
@@ -127,7 +132,13 @@ func smallTiles(s *smallGemm, m, n, k int, alpha float32, a []float32, rsA, csA 
 		if s.narrow != nil && cols <= s.narrowNR {
 			tile = s.narrow
 		}
-		for i := 0; i < m; i += mr {
+		i := 0
+		if s.direct != nil && csA == 1 && cols == s.nr {
+			for ; i+mr <= m; i += mr {
+				s.direct(k, a[i*rsA:], rsA, b[j:], ldb, c[i*ldc+j:], ldc, alpha, beta)
+			}
+		}
+		for ; i < m; i += mr {
 			tile(k, a[i*rsA:], rsA, csA, b[j:], ldb, c[i*ldc+j:], ldc, min(mr, m-i), cols, alpha, beta)
 		}
 	}
