@@ -86,6 +86,16 @@ func TestSmallKernelConformance(t *testing.T) {
 				}
 			}
 		}
+		if s.direct != nil {
+			// The direct kernel takes whole mr×nr tiles of A·B (op(A) = A).
+			direct := func(k int, a []float32, rsA, _ int, b []float32, ldb int, c []float32, ldc int, _, _ int, alpha, beta float32) {
+				s.direct(k, a, rsA, b, ldb, c, ldc, alpha, beta)
+			}
+			for k := 0; k <= 40; k++ {
+				ab := smallAlphaBeta[k%len(smallAlphaBeta)]
+				smallKernelCase(t, rng, direct, false, s.mr, s.nr, k, k%3, ab[0], ab[1])
+			}
+		}
 	})
 }
 
