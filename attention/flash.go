@@ -95,6 +95,20 @@ func checkInputs(fn string, o *Options, B, H, Nq, Nk, D int, q, k, v []float32) 
 	checkLen(fn, "v", v, B*H*Nk*D)
 }
 
+// checkOutputs panics unless out [B, H, Nq, D] and stats [B, H, Nq] of fn have their
+// lengths.
+func checkOutputs(fn string, B, H, Nq, D int, out, stats []float32) {
+	checkLen(fn, "out", out, B*H*Nq*D)
+	checkLen(fn, "stats", stats, B*H*Nq)
+}
+
+// begin sets up ws's call state for one call on the shape and returns it.
+func (ws *Workspace) begin(o *Options, B, H, Nq, Nk, D int) *call {
+	c := &ws.c
+	c.init(o, B, H, Nq, Nk, D, ws)
+	return c
+}
+
 func checkShape(fn string, o *Options, b, h, nq, nk, d int) {
 	if o == nil {
 		panic(fmt.Sprintf("attention: %s: nil Options", fn))
@@ -131,14 +145,12 @@ func (c *call) init(o *Options, b, h, nq, nk, d int, ws *Workspace) {
 // values: see ForwardChecked.
 func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws *Workspace) {
 	checkInputs("Forward", o, B, H, Nq, Nk, D, q, k, v)
-	checkLen("Forward", "out", out, B*H*Nq*D)
-	checkLen("Forward", "stats", stats, B*H*Nq)
+	checkOutputs("Forward", B, H, Nq, D, out, stats)
 	if ws == nil {
 		ws = wsPool.Get().(*Workspace)
 		defer wsPool.Put(ws)
 	}
-	c := &ws.c
-	c.init(o, B, H, Nq, Nk, D, ws)
+	c := ws.begin(o, B, H, Nq, Nk, D)
 	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
 	bh := B * H
 	nqt := (Nq + c.tq - 1) / c.tq
@@ -165,8 +177,7 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 		ws = wsPool.Get().(*Workspace)
 		defer wsPool.Put(ws)
 	}
-	c := &ws.c
-	c.init(o, B, H, Nq, Nk, D, ws)
+	c := ws.begin(o, B, H, Nq, Nk, D)
 	c.q, c.k, c.v, c.out, c.dout, c.stats = q, k, v, out, dout, stats
 	c.dq, c.dk, c.dv = dq, dk, dv
 	bh := B * H

@@ -30,14 +30,12 @@ func ForwardLinear(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float3
 	if F < 0 {
 		panic(fmt.Sprintf("attention: ForwardLinear: kernel %s is infinite-dimensional", z.Name()))
 	}
-	checkLen("ForwardLinear", "out", out, B*H*Nq*D)
-	checkLen("ForwardLinear", "stats", stats, B*H*Nq)
+	checkOutputs("ForwardLinear", B, H, Nq, D, out, stats)
 	if ws == nil {
 		ws = wsPool.Get().(*Workspace)
 		defer wsPool.Put(ws)
 	}
-	c := &ws.c
-	c.init(o, B, H, Nq, Nk, D, ws)
+	c := ws.begin(o, B, H, Nq, Nk, D)
 	c.f = F
 	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
 	nw := threadCount()

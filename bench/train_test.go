@@ -37,20 +37,28 @@ func trainBenchBatch() *train.Batch {
 	return b
 }
 
+// warmTrainer returns a trainer of trainBenchConfig(threads) and the benchmark batch,
+// after one step on it (which sizes the arenas).
+func warmTrainer(b *testing.B, threads int) (*train.Trainer, *train.Batch) {
+	b.Helper()
+	tr, err := train.NewTrainer(trainBenchConfig(threads))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bt := trainBenchBatch()
+	if _, err := tr.Step(bt); err != nil {
+		b.Fatal(err)
+	}
+	return tr, bt
+}
+
 // BenchmarkTrainStep reports training tokens/s (B·T tokens per forward+backward+AdamW
 // step) for 1 and 2 threads.
 func BenchmarkTrainStep(b *testing.B) {
 	defer simd.SetThreads(0)
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			tr, err := train.NewTrainer(trainBenchConfig(threads))
-			if err != nil {
-				b.Fatal(err)
-			}
-			bt := trainBenchBatch()
-			if _, err := tr.Step(bt); err != nil { // sizes the arenas
-				b.Fatal(err)
-			}
+			tr, bt := warmTrainer(b, threads)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -69,14 +77,7 @@ func BenchmarkTrainProfile(b *testing.B) {
 	defer simd.SetThreads(0)
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			tr, err := train.NewTrainer(trainBenchConfig(threads))
-			if err != nil {
-				b.Fatal(err)
-			}
-			bt := trainBenchBatch()
-			if _, err := tr.Step(bt); err != nil {
-				b.Fatal(err)
-			}
+			tr, bt := warmTrainer(b, threads)
 			tr.Model.Profile = true
 			tr.Model.Prof = [len(train.ProfNames)]time.Duration{}
 			b.ResetTimer()

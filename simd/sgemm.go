@@ -257,12 +257,18 @@ func putCall(call *gemmCall) {
 	freeCalls.Put(call)
 }
 
+// tileBand returns the range [lo, hi) of part p of parts over size rows (or columns)
+// cut into whole tiles of tile; it is empty when p has no tile.
+func tileBand(p, parts, size, tile int) (lo, hi int) {
+	t0, t1 := par.Chunk(p, parts, (size+tile-1)/tile)
+	return t0 * tile, min(size, t1*tile)
+}
+
 // Task computes part p: a band of whole tiles of C's rows or columns.
 func (g *gemmCall) Task(_, p int) {
 	im, parts := g.im, g.parts
 	if g.byRows {
-		t0, t1 := par.Chunk(p, parts, (g.m+im.mr-1)/im.mr)
-		i0, i1 := t0*im.mr, min(g.m, t1*im.mr)
+		i0, i1 := tileBand(p, parts, g.m, im.mr)
 		if i0 >= i1 {
 			return
 		}
@@ -275,8 +281,7 @@ func (g *gemmCall) Task(_, p int) {
 		sgemmSerial(im, g.transA, g.transB, i1-i0, g.n, g.k, g.alpha, a, g.lda, g.b, g.ldb, g.beta, g.c[i0*g.ldc:], g.ldc)
 		return
 	}
-	t0, t1 := par.Chunk(p, parts, (g.n+im.nr-1)/im.nr)
-	j0, j1 := t0*im.nr, min(g.n, t1*im.nr)
+	j0, j1 := tileBand(p, parts, g.n, im.nr)
 	if j0 >= j1 {
 		return
 	}
