@@ -78,25 +78,31 @@ func TestBadInputErrors(t *testing.T) {
 				require.True(t, errors.Is(err, tc.want), "%s: %v", solver, err)
 				require.Contains(t, err.Error(), tc.msg, solver)
 			}
+			mutated := func() (*Problem, Options) {
+				p, o := base(), ok
+				tc.mutate(p, &o)
+				return p, o
+			}
 			if _, skip := p1[tc.name]; !skip {
-				for name, solve := range map[string]func(*Problem, Options) (*P1Model, Report, error){"P1Dense": SolveP1Dense, "P1CG": SolveP1CG} {
-					p, o := base(), ok
-					tc.mutate(p, &o)
-					md, _, err := solve(p, o)
-					require.Nil(t, md)
-					check(err, name)
-				}
+				requireRejected(t, map[string]func(*Problem, Options) (*P1Model, Report, error){"P1Dense": SolveP1Dense, "P1CG": SolveP1CG}, mutated, check)
 			}
 			if _, skip := p2[tc.name]; !skip {
-				for name, solve := range map[string]func(*Problem, Options) (*P2Model, Report, error){"P2Dense": SolveP2Dense, "P2CG": SolveP2CG} {
-					p, o := base(), ok
-					tc.mutate(p, &o)
-					md, _, err := solve(p, o)
-					require.Nil(t, md)
-					check(err, name)
-				}
+				requireRejected(t, map[string]func(*Problem, Options) (*P2Model, Report, error){"P2Dense": SolveP2Dense, "P2CG": SolveP2CG}, mutated, check)
 			}
 		})
+	}
+}
+
+// requireRejected runs every solver on its own problem from problem and requires no
+// model and an error that check accepts.
+func requireRejected[M any](t *testing.T, solvers map[string]func(*Problem, Options) (*M, Report, error),
+	problem func() (*Problem, Options), check func(err error, solver string)) {
+	t.Helper()
+	for name, solve := range solvers {
+		p, o := problem()
+		md, _, err := solve(p, o)
+		require.Nil(t, md, name)
+		check(err, name)
 	}
 }
 
