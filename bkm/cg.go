@@ -184,60 +184,7 @@ func ones(n int) []float64 {
 // solves the mirror problem on S. If the iteration cap is reached first it returns
 // the best iterate, its report, and an error wrapping ErrNotConverged.
 func SolveP1CG(p *Problem, o Options) (*P1Model, Report, error) {
-	start := time.Now()
-	sp, err := prepare(p, o, p.validateP1)
-	if err != nil {
-		return nil, Report{}, err
-	}
-	kop, gop, y, gname := sp.p1Sides(p)
-	coef := sp.sk
-	if p.Y == nil {
-		coef = sp.tq
-	}
-	var rep Report
-	rep.Regularizer, rep.Reason, err = sp.sampledNorm(o.Regularizer, coef, gname)
-	if err != nil {
-		return nil, Report{}, err
-	}
-	n, m, np := kop.Rows(), kop.Cols(), p.P
-	lam := o.Lambda
-	rkbs := rep.Regularizer == RegRKBS
-	b := make([]float64, m*np)
-	kop.MulT(b, f64(y), np)
-	if err := checkKernelFinite(b, "Kᵀ Y"); err != nil {
-		return nil, Report{}, err
-	}
-	tmpN := make([]float64, n*np)
-	tmpM := make([]float64, m*np)
-	apply := func(dst, x []float64) {
-		kop.Mul(tmpN, x, np)
-		kop.MulT(dst, tmpN, np)
-		if rkbs {
-			gop.Mul(tmpM, x, np)
-		} else {
-			copy(tmpM, x)
-		}
-		for i := range dst {
-			dst[i] += lam * tmpM[i]
-		}
-	}
-	var diag []float64
-	rep.Method = "cg"
-	if o.Precondition {
-		rep.Method = "cg-jacobi"
-		diag = make([]float64, m)
-		kop.MulTSquared(diag, ones(n), 1)
-		gd := ones(m)
-		if rkbs {
-			gd = sp.diag(gop.b)
-		}
-		for j := range diag {
-			diag[j] += lam * gd[j]
-		}
-	}
-	res := cgSolve(apply, b, m, np, diag, o.tol(), o.maxIter())
-	err = res.report(&rep, start, o.tol())
-	return newP1Model(sp, p, res.x), rep, err
+	return SolveP1CGDistributed(p, o, alone{})
 }
 
 // SolveP2CG solves P2 with an observation mask M by conjugate gradients on the

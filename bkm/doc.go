@@ -45,6 +45,11 @@
 //     Kᵀ·y (and one G_S·x for the RKBS norm). For large n, m (tens of thousands).
 //     Tikhonov converges much faster than the RKBS norm, whose system has the squared
 //     conditioning of the Gram.
+//   - SolveP1CGDistributed: SolveP1CG run by several processes (MPI ranks, through
+//     the small Comm interface that cluster.World satisfies): each rank forms the
+//     kernel blocks of its own block of rows, and the partial products are summed by
+//     one all-reduce per iteration. Same result as SolveP1CG up to the order of
+//     float64 sums.
 //   - SolveP2CG: masked P2 by CG with products with K and Kᵀ only (the generalized vec
 //     trick; K⊗K is never formed). The only solver for partial masks.
 //
@@ -80,5 +85,6 @@
 // Operator.Mul) panic with a message naming the argument.
 //
 // Imports: packages attention, simd and internal/par (the worker pool) of bkm,
-// gonum.org/v1/gonum (float64 dense factorizations) and the standard library.
+// gonum.org/v1/gonum (float64 dense factorizations) and the standard library. Not
+// package cluster (cgo under the tag mpi): only the tests built with -tags mpi import it.
 package bkm

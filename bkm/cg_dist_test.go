@@ -1,0 +1,163 @@
+package bkm
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/kernelmachines/bkm/attention"
+	"github.com/stretchr/testify/require"
+)
+
+// localGroup is an in-process Comm of size goroutines: each all-reduce waits for all
+// ranks and sums their buffers in rank order, so every rank gets the same bits, as
+// from MPI_Allreduce. It lets the default test run check the splitting on several
+// ranks; the MPI run (cg_dist_mpi_test.go) checks it across processes.
+type localGroup struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	parts   [][]float64
+	sum     []float64
+	arrived int
+	leaving int
+	round   int
+	fail    error // returned by every all-reduce when set
+}
+
+type localRank struct {
+	g          *localGroup
+	rank, size int
+}
+
+func newLocalGroup(size int) []localRank {
+	g := &localGroup{parts: make([][]float64, size)}
+	g.cond = sync.NewCond(&g.mu)
+	ranks := make([]localRank, size)
+	for r := range ranks {
+		ranks[r] = localRank{g, r, size}
+	}
+	return ranks
+}
+
+func (r localRank) Rank() int { return r.rank }
+func (r localRank) Size() int { return r.size }
+
+func (r localRank) AllReduceSumFloat64(buf []float64) error {
+	g := r.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.fail != nil {
+		return g.fail
+	}
+	for g.leaving > 0 { // the previous round is still being read
+		g.cond.Wait()
+	}
+	g.parts[r.rank] = append(g.parts[r.rank][:0], buf...)
+	g.arrived++
+	if g.arrived == r.size {
+		g.sum = make([]float64, len(buf))
+		for _, part := range g.parts {
+			if len(part) != len(buf) {
+				panic(fmt.Sprintf("localGroup: all-reduce of %d and %d values", len(part), len(buf)))
+			}
+			for i, v := range part {
+				g.sum[i] += v
+			}
+		}
+		g.arrived, g.leaving = 0, r.size
+		g.round++
+		g.cond.Broadcast()
+	} else {
+		for round := g.round; g.round == round; {
+			g.cond.Wait()
+		}
+	}
+	copy(buf, g.sum)
+	g.leaving--
+	if g.leaving == 0 {
+		g.cond.Broadcast()
+	}
+	return nil
+}
+
+// solveOnRanks runs SolveP1CGDistributed on every rank of comms at once and checks
+// that all ranks return the same coefficients.
+func solveOnRanks[C Comm](t *testing.T, p *Problem, o Options, comms []C) (*P1Model, Report, error) {
+	t.Helper()
+	mds := make([]*P1Model, len(comms))
+	reps := make([]Report, len(comms))
+	errs := make([]error, len(comms))
+	var wg sync.WaitGroup
+	for r, c := range comms {
+		wg.Go(func() { mds[r], reps[r], errs[r] = SolveP1CGDistributed(p, o, c) })
+	}
+	wg.Wait()
+	for r := 1; r < len(comms); r++ {
+		require.Equal(t, errs[0] == nil, errs[r] == nil, "rank %d: %v, rank 0: %v", r, errs[r], errs[0])
+		if mds[0] != nil {
+			require.Equal(t, mds[0].C, mds[r].C, "rank %d's coefficients differ from rank 0's", r)
+			require.Equal(t, reps[0].Iterations, reps[r].Iterations)
+		}
+	}
+	return mds[0], reps[0], errs[0]
+}
+
+// TestP1CGDistributedMatchesOneRank splits the rows over 2 and 3 in-process ranks (and
+// over more ranks than some sides have tiles) and compares with SolveP1CG. The split
+// is in whole tiles, so only the float64 sums of the ranks' partials are reordered:
+// on these sizes the results agree to the last bit, and the bound is the 1e-6.
+func TestP1CGDistributedMatchesOneRank(t *testing.T) {
+	p := asymProblem(17, attention.RBF(), 300, 200, 10, 9, 8, 2)
+	mirror := *asymProblem(18, attention.RBF(), 150, 1100, 10, 9, 8, 2) // 3 column tiles of 512
+	mirror.Y, mirror.Z = nil, randMat(newRNG(18), mirror.M, mirror.P, 1)
+	tiny := asymProblem(19, attention.EDP(), 3, 5, 4, 4, 4, 1)
+	both, tikh := []Regularizer{RegRKBS, RegTikhonov}, []Regularizer{RegTikhonov}
+	cases := []struct {
+		name  string
+		p     *Problem
+		ranks int
+		regs  []Regularizer
+	}{{"Y", p, 2, both}, {"Y", p, 3, tikh}, {"Z", &mirror, 2, tikh}, {"tiny", tiny, 4, both}}
+	for _, c := range cases {
+		for _, reg := range c.regs {
+			if testing.Short() && reg == RegRKBS && c.name != "tiny" {
+				continue // hundreds of iterations: too slow under -race
+			}
+			for _, pre := range []bool{false, true} {
+				name := fmt.Sprintf("%s/ranks=%d/%v/precond=%v", c.name, c.ranks, reg, pre)
+				o := Options{Lambda: 2, Regularizer: reg, Tol: 1e-10, MaxIter: 3000, Precondition: pre}
+				one, rep1, err := SolveP1CG(c.p, o)
+				require.NoError(t, err, "%s: %v", name, rep1)
+				md, rep, err := solveOnRanks(t, c.p, o, newLocalGroup(c.ranks))
+				require.NoError(t, err, "%s: %v", name, rep)
+				e := relErr(md.C, one.C)
+				t.Logf("%s: %d iterations (1 rank: %d), coefficient rel diff %.3g", name, rep.Iterations, rep1.Iterations, e)
+				require.Less(t, e, 1e-6, name)
+			}
+		}
+	}
+}
+
+// TestP1CGDistributedOneRankIsSolveP1CG: on a single rank the distributed solve is
+// SolveP1CG's, bit for bit.
+func TestP1CGDistributedOneRankIsSolveP1CG(t *testing.T) {
+	p := asymProblem(20, attention.RBF(), 120, 90, 6, 6, 6, 1)
+	o := Options{Lambda: 0.3, Regularizer: RegTikhonov, Tol: 1e-8, MaxIter: 1000, Precondition: true}
+	want, _, err := SolveP1CG(p, o)
+	require.NoError(t, err)
+	got, _, err := solveOnRanks(t, p, o, newLocalGroup(1))
+	require.NoError(t, err)
+	require.Equal(t, want.C, got.C)
+}
+
+func TestP1CGDistributedCommError(t *testing.T) {
+	p := asymProblem(21, attention.RBF(), 40, 30, 4, 4, 4, 1)
+	ranks := newLocalGroup(2)
+	lost := errors.New("rank 1 is gone")
+	ranks[0].g.fail = lost
+	md, _, err := solveOnRanks(t, p, Options{Lambda: 0.3}, ranks)
+	require.ErrorIs(t, err, lost)
+	require.ErrorContains(t, err, "distributed CG on rank 0 of 2")
+	require.Nil(t, md)
+}
