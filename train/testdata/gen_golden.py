@@ -146,6 +146,10 @@ class Model:
         h = F.gelu(h, approximate="tanh") if self.cfg["activation"] == "gelu" else F.relu(h)
         return self.lin(p + "fc2", h)
 
+    def self_attn(self, p, h, mask):
+        q, k, v = self.lin(p + "self_attn.qkv", h).split(self.C, dim=-1)
+        return self.lin(p + "self_attn.out_proj", self.attend(q, k, v, mask))
+
     def logits(self, src, tin):
         cfg, C = self.cfg, self.C
         pad = cfg["pad"]
@@ -155,12 +159,7 @@ class Model:
             x = self.embed("encoder", src)
             for i in range(cfg["enc_layers"]):
                 p = "encoder.layers.%d." % i
-
-                def sa(h, p=p):
-                    qkv = self.lin(p + "self_attn.qkv", h)
-                    q, k, v = qkv.split(C, dim=-1)
-                    return self.lin(p + "self_attn.out_proj", self.attend(q, k, v, keymask))
-                x = self.sublayer(p + "self_attn_layer_norm", x, sa)
+                x = self.sublayer(p + "self_attn_layer_norm", x, lambda h, p=p: self.self_attn(p, h, keymask))
                 x = self.sublayer(p + "final_layer_norm", x, lambda h, p=p: self.ffn(p, h))
             if cfg["pre_ln"]:
                 x = self.ln("encoder.layer_norm", x)
@@ -170,12 +169,7 @@ class Model:
         y = self.embed("decoder", tin)
         for i in range(cfg["dec_layers"]):
             p = "decoder.layers.%d." % i
-
-            def sa(h, p=p):
-                qkv = self.lin(p + "self_attn.qkv", h)
-                q, k, v = qkv.split(C, dim=-1)
-                return self.lin(p + "self_attn.out_proj", self.attend(q, k, v, causal))
-            y = self.sublayer(p + "self_attn_layer_norm", y, sa)
+            y = self.sublayer(p + "self_attn_layer_norm", y, lambda h, p=p: self.self_attn(p, h, causal))
             if enc is not None:
                 def ca(h, p=p):
                     q = self.lin(p + "encoder_attn.q_proj", h)
