@@ -102,15 +102,12 @@ func TestExpFamilyAndFeatureDim(t *testing.T) {
 func TestLogitValue(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	d := 6
-	for _, k := range zoo(d) {
-		for it := 0; it < 20; it++ {
-			q, kk := randVec64(r, d, 1), randVec64(r, d, 1)
-			v := k.Value(0.4, q, kk)
-			if v > 0 {
-				require.InDelta(t, math.Log(v), k.Logit(0.4, q, kk), 1e-12*math.Max(1, math.Abs(math.Log(v))), k.Name())
-			}
+	forRandomPairs(r, d, 20, 1, func(k Kernel, q, kk []float64) {
+		v := k.Value(0.4, q, kk)
+		if v > 0 {
+			require.InDelta(t, math.Log(v), k.Logit(0.4, q, kk), 1e-12*math.Max(1, math.Abs(math.Log(v))), k.Name())
 		}
-	}
+	})
 	q, kk := []float64{1, -2, 0.5}, []float64{0.5, 1, -1}
 	g := 0.3
 	assert.InDelta(t, math.Exp(g*(0.5-2-0.5)), EDP().Value(g, q, kk), 1e-15)
@@ -130,27 +127,34 @@ func TestLogitValue(t *testing.T) {
 func TestGradFiniteDifference(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	d := 5
-	for _, k := range zoo(d) {
-		for it := 0; it < 10; it++ {
-			q, kk := randVec64(r, d, 0.8), randVec64(r, d, 0.8)
-			gamma := 0.5
-			dq, dk := make([]float64, d), make([]float64, d)
-			k.Grad(gamma, q, kk, 1, dq, dk)
-			for _, side := range []struct {
-				x, g []float64
-			}{{q, dq}, {kk, dk}} {
-				for l := 0; l < d; l++ {
-					const h = 1e-6
-					old := side.x[l]
-					side.x[l] = old + h
-					fp := k.Value(gamma, q, kk)
-					side.x[l] = old - h
-					fm := k.Value(gamma, q, kk)
-					side.x[l] = old
-					fd := (fp - fm) / (2 * h)
-					require.InDelta(t, fd, side.g[l], 1e-6*math.Max(1, math.Abs(fd)), "%s coordinate %d", k.Name(), l)
-				}
+	forRandomPairs(r, d, 10, 0.8, func(k Kernel, q, kk []float64) {
+		gamma := 0.5
+		dq, dk := make([]float64, d), make([]float64, d)
+		k.Grad(gamma, q, kk, 1, dq, dk)
+		for _, side := range []struct {
+			x, g []float64
+		}{{q, dq}, {kk, dk}} {
+			for l := 0; l < d; l++ {
+				const h = 1e-6
+				old := side.x[l]
+				side.x[l] = old + h
+				fp := k.Value(gamma, q, kk)
+				side.x[l] = old - h
+				fm := k.Value(gamma, q, kk)
+				side.x[l] = old
+				fd := (fp - fm) / (2 * h)
+				require.InDelta(t, fd, side.g[l], 1e-6*math.Max(1, math.Abs(fd)), "%s coordinate %d", k.Name(), l)
 			}
+		}
+	})
+}
+
+// forRandomPairs calls check for every kernel of zoo(d) on trials random pairs of
+// points (length d, entries within ±scale), drawn from r in order.
+func forRandomPairs(r *rand.Rand, d, trials int, scale float64, check func(k Kernel, q, kk []float64)) {
+	for _, k := range zoo(d) {
+		for range trials {
+			check(k, randVec64(r, d, scale), randVec64(r, d, scale))
 		}
 	}
 }
