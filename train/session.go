@@ -62,12 +62,9 @@ func (s *Session) SetData(c *Corpus) error {
 	cfg := s.Trainer.Cfg
 	d := cfg.Data
 	if s.isTranslation() {
-		if c.Train == nil {
-			return fmt.Errorf("translation needs a parallel corpus (TSV: source<TAB>target)")
-		}
-		l, err := s.pairLoader(c.Train)
+		l, err := s.pairLoader(c.Train, "training")
 		if err != nil {
-			return fmt.Errorf("training data: %w", err)
+			return err
 		}
 		s.loader = l
 	} else {
@@ -87,12 +84,9 @@ func (s *Session) SetValidation(c *Corpus) error {
 	d := cfg.Data
 	s.Corpus = c
 	if s.isTranslation() {
-		if c.Valid == nil {
-			return fmt.Errorf("translation needs a parallel corpus (TSV: source<TAB>target)")
-		}
-		vl, err := s.pairLoader(c.Valid)
+		vl, err := s.pairLoader(c.Valid, "validation")
 		if err != nil {
-			return fmt.Errorf("validation data: %w", err)
+			return err
 		}
 		s.valid = vl.Batches()
 		return nil
@@ -108,11 +102,19 @@ func (s *Session) SetValidation(c *Corpus) error {
 	return nil
 }
 
-// pairLoader tokenizes pairs and batches them as the config says.
-func (s *Session) pairLoader(pairs []TextPair) (*PairLoader, error) {
+// pairLoader tokenizes pairs and batches them as the config says; what ("training",
+// "validation") names the data in errors.
+func (s *Session) pairLoader(pairs []TextPair, what string) (*PairLoader, error) {
+	if pairs == nil {
+		return nil, fmt.Errorf("translation needs a parallel corpus (TSV: source<TAB>target)")
+	}
 	cfg := s.Trainer.Cfg
 	m := cfg.Model
-	return NewPairLoader(EncodePairs(pairs, s.Tok), cfg.Data.MaxTokens, m.MaxLen, m.Pad, m.BOS, m.EOS, cfg.Seed)
+	l, err := NewPairLoader(EncodePairs(pairs, s.Tok), cfg.Data.MaxTokens, m.MaxLen, m.Pad, m.BOS, m.EOS, cfg.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("%s data: %w", what, err)
+	}
+	return l, nil
 }
 
 func (s *Session) isTranslation() bool { return s.Trainer.Cfg.Model.Arch == "encdec" }
