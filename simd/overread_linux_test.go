@@ -161,27 +161,24 @@ func TestNoOverreadGemm(t *testing.T) {
 					im.gemmDirect(k, a, lda, b, ldb, c, ldc, 1, 0.5)
 					im.gemmDirect(k, a, lda, b, ldb, c, ldc, 1, 0)
 				}
-				if im.packA != nil {
-					a, dst := fenced((mr-1)*lda+k), fencedFloats(t, k*mr)
-					im.packA(k, a, lda, dst)
-					requirePacked(t, dst, k, mr, func(p, i int) float32 { return a[i*lda+p] }, "packA")
-				}
-				if im.packAT != nil {
-					ldat := mr + pad
-					a, dst := fenced((k-1)*ldat+mr), fencedFloats(t, k*mr)
-					im.packAT(k, a, ldat, dst)
-					requirePacked(t, dst, k, mr, func(p, i int) float32 { return a[p*ldat+i] }, "packAT")
-				}
-				if im.packB != nil {
-					b, dst := fenced((k-1)*ldb+nr), fencedFloats(t, k*nr)
-					im.packB(k, b, ldb, dst)
-					requirePacked(t, dst, k, nr, func(p, j int) float32 { return b[p*ldb+j] }, "packB")
-				}
-				if im.packBT != nil {
-					ldbt := k + pad
-					b, dst := fenced((nr-1)*ldbt+k), fencedFloats(t, k*nr)
-					im.packBT(k, b, ldbt, dst)
-					requirePacked(t, dst, k, nr, func(p, j int) float32 { return b[j*ldbt+p] }, "packBT")
+				ldat, ldbt := mr+pad, k+pad
+				for _, pk := range []struct {
+					name     string
+					pack     packFunc
+					w, ld, n int                    // panel width, source leading dimension and length
+					offsetOf func(p, i, ld int) int // where the panel's element (p, i) is in the source
+				}{
+					{"packA", im.packA, mr, lda, (mr-1)*lda + k, func(p, i, ld int) int { return i*ld + p }},
+					{"packAT", im.packAT, mr, ldat, (k-1)*ldat + mr, func(p, i, ld int) int { return p*ld + i }},
+					{"packB", im.packB, nr, ldb, (k-1)*ldb + nr, func(p, j, ld int) int { return p*ld + j }},
+					{"packBT", im.packBT, nr, ldbt, (nr-1)*ldbt + k, func(p, j, ld int) int { return j*ld + p }},
+				} {
+					if pk.pack == nil {
+						continue
+					}
+					src, dst := fenced(pk.n), fencedFloats(t, k*pk.w)
+					pk.pack(k, src, pk.ld, dst)
+					requirePacked(t, dst, k, pk.w, func(p, i int) float32 { return src[pk.offsetOf(p, i, pk.ld)] }, pk.name)
 				}
 			}
 		}
