@@ -204,13 +204,18 @@ func TestEDPInfiniteFeatures(t *testing.T) {
 	require.InDelta(t, math.Exp(0.5*qq), norm, 1e-6)
 }
 
+// randomEDPPair draws q and k of length d (entries within ±scale) and returns them with
+// γ = 1/√d and their edp value, the reference of the approximating kernels.
+func randomEDPPair(r *rand.Rand, d int, scale float64) (gamma float64, q, kk []float64, e float64) {
+	gamma = 1 / math.Sqrt(float64(d))
+	q, kk = randVec64(r, d, scale), randVec64(r, d, scale)
+	return gamma, q, kk, EDP().Value(gamma, q, kk)
+}
+
 // TestTaylorConvergesToEDP: the order-N truncation converges to edp factorially fast.
 func TestTaylorConvergesToEDP(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
 	d := 16
-	gamma := 1 / math.Sqrt(float64(d))
-	q, kk := randVec64(r, d, 1.5), randVec64(r, d, 1.5)
-	e := EDP().Value(gamma, q, kk)
+	gamma, q, kk, e := randomEDPPair(rand.New(rand.NewPCG(9, 10)), d, 1.5)
 	prev := math.Inf(1)
 	x := gamma * dot64(q, kk)
 	for n := 0; n <= 20; n += 2 {
@@ -230,9 +235,7 @@ func TestTaylorConvergesToEDP(t *testing.T) {
 func TestFavorRate(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	d := 8
-	gamma := 1 / math.Sqrt(float64(d))
-	q, kk := randVec64(r, d, 0.6), randVec64(r, d, 0.6)
-	e := EDP().Value(gamma, q, kk)
+	gamma, q, kk, e := randomEDPPair(r, d, 0.6)
 	Ds := []int{64, 256, 1024, 4096}
 	draws := uint64(100)
 	if testing.Short() {

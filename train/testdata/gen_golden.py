@@ -76,30 +76,34 @@ class Model:
                 add("encoder.embed_positions.weight", (cfg["max_len"], C), "emb")
         if not cfg["share_decoder_embeddings"]:
             add("decoder.output_projection.weight", (V, C), "normal")
+        # The parameters are drawn in this order: each layer's self-attention, then
+        # (decoder of encdec) its encoder attention, then its feed-forward network.
+        def self_attn(p):
+            lin(p + "self_attn.qkv", C, 3 * C)
+            lin(p + "self_attn.out_proj", C, C)
+            norm(p + "self_attn_layer_norm")
+
+        def ffn(p):
+            lin(p + "fc1", C, Fw)
+            lin(p + "fc2", Fw, C)
+            norm(p + "final_layer_norm")
+
         if encdec:
             for i in range(cfg["enc_layers"]):
                 p = "encoder.layers.%d." % i
-                lin(p + "self_attn.qkv", C, 3 * C)
-                lin(p + "self_attn.out_proj", C, C)
-                norm(p + "self_attn_layer_norm")
-                lin(p + "fc1", C, Fw)
-                lin(p + "fc2", Fw, C)
-                norm(p + "final_layer_norm")
+                self_attn(p)
+                ffn(p)
             if cfg["pre_ln"]:
                 norm("encoder.layer_norm")
         for i in range(cfg["dec_layers"]):
             p = "decoder.layers.%d." % i
-            lin(p + "self_attn.qkv", C, 3 * C)
-            lin(p + "self_attn.out_proj", C, C)
-            norm(p + "self_attn_layer_norm")
+            self_attn(p)
             if encdec:
                 lin(p + "encoder_attn.q_proj", C, C)
                 lin(p + "encoder_attn.kv", C, 2 * C)
                 lin(p + "encoder_attn.out_proj", C, C)
                 norm(p + "encoder_attn_layer_norm")
-            lin(p + "fc1", C, Fw)
-            lin(p + "fc2", Fw, C)
-            norm(p + "final_layer_norm")
+            ffn(p)
         if cfg["pre_ln"]:
             norm("decoder.layer_norm")
         self.sin = sinusoid(cfg["max_len"], C)
