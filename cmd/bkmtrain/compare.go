@@ -122,10 +122,8 @@ func (f *compareFlags) config() (train.Config, error) {
 }
 
 func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare-kernels", stderr)
 	var f compareFlags
-	f.register(fs)
-	if err := f.parse(fs, args); err != nil {
+	if _, err := parseCommand("compare-kernels", stderr, &f, args); err != nil {
 		return err
 	}
 	base, err := f.config()

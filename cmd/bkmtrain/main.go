@@ -98,6 +98,21 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// commandFlags are the flags of a command: register adds them to a flag set, parse
+// parses and checks a command line.
+type commandFlags interface {
+	register(fs *flag.FlagSet)
+	parse(fs *flag.FlagSet, args []string) error
+}
+
+// parseCommand parses the command line args of command name into f, on a new flag set
+// (see newFlagSet) that it returns.
+func parseCommand(name string, stderr io.Writer, f commandFlags, args []string) (*flag.FlagSet, error) {
+	fs := newFlagSet(name, stderr)
+	f.register(fs)
+	return fs, f.parse(fs, args)
+}
+
 // parseFlags parses args and rejects positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	out := fs.Output()

@@ -165,10 +165,9 @@ func (f *trainFlags) runOpts(log io.Writer, stop <-chan os.Signal) runOpts {
 }
 
 func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train", stderr)
 	var f trainFlags
-	f.register(fs)
-	if err := f.parse(fs, args); err != nil {
+	fs, err := parseCommand("train", stderr, &f, args)
+	if err != nil {
 		return err
 	}
 	cfg, err := f.config(fs)
