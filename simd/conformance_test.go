@@ -71,6 +71,17 @@ var specials = []float32{
 	math.MaxFloat32, -math.MaxFloat32, 3e38, 1.5e38, 88.7, -103.9, 1, -1,
 }
 
+// guardedInputs returns count guarded inputs of length n, input i at offset
+// (off + step·i) mod 16, filled in order by fillInput(scale, withSpecials).
+func guardedInputs(rng *rand.Rand, count, n, off, step int, scale float32, withSpecials int) [][]float32 {
+	in := make([][]float32, count)
+	for i := range in {
+		_, in[i] = guarded(n, (off+step*i)%16)
+		fillInput(rng, in[i], scale, withSpecials)
+	}
+	return in
+}
+
 // fillInput fills x with uniform values in [-scale, scale), replacing about one
 // element in withSpecials with a special value (none when withSpecials = 0).
 func fillInput(rng *rand.Rand, x []float32, scale float32, withSpecials int) {
@@ -150,11 +161,7 @@ func TestConformanceElementwise(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(len(r.name))))
 			for n := 0; n <= maxLen; n++ {
 				for off := 0; off < 16; off++ {
-					in := make([][]float32, r.inputs)
-					for i := range in {
-						_, in[i] = guarded(n, (off+5*i)%16)
-						fillInput(rng, in[i], r.scale, 7)
-					}
+					in := guardedInputs(rng, r.inputs, n, off, 5, r.scale, 7)
 					want := make([]float32, n)
 					r.run(genericImpl, want, in)
 					buf, got := guarded(n, off)
@@ -205,11 +212,7 @@ func TestConformanceReductions(t *testing.T) {
 			rng := rand.New(rand.NewPCG(2, uint64(len(r.name))))
 			for n := 0; n <= maxLen; n++ {
 				for off := 0; off < 16; off++ {
-					in := make([][]float32, r.inputs)
-					for i := range in {
-						_, in[i] = guarded(n, (off+3*i)%16)
-						fillInput(rng, in[i], 10, 0)
-					}
+					in := guardedInputs(rng, r.inputs, n, off, 3, 10, 0)
 					what := fmt.Sprintf("%s n=%d off=%d", r.name, n, off)
 					want, got := r.run(genericImpl, in), r.run(im, in)
 					if r.exact {
