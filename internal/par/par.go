@@ -52,16 +52,15 @@ func Run(n, workers int, job Job) {
 	g.gen++
 	gen := g.gen
 	g.job = job
-	g.tasks.Store(uint32(n))
 	g.done.Store(0)
-	g.claim.Store(uint64(gen) << 32) // publishes job and tasks
+	g.claim.Store(uint64(gen) << 32) // publishes job
 	for w := 1; w <= helpers; w++ {
 		select {
-		case tickets <- ticket{g, gen, w}:
+		case tickets <- ticket{g, gen, uint32(n), w}:
 		default: // the queue is full: the caller and others claim this share
 		}
 	}
-	g.work(gen, 0)
+	g.work(gen, uint32(n), 0)
 	// The remaining tasks are running (they were claimed): wait for them by polling a
 	// little before parking, for the reason given at spinWait.
 	for deadline := time.Now().Add(spinWait); g.done.Load() < uint32(n) && time.Now().Before(deadline); {
@@ -80,12 +79,14 @@ func Chunk(i, parts, n int) (lo, hi int) {
 
 // group is the shared state of one call. Groups are reused; the generation in claim
 // tells a pool goroutine holding a ticket of an earlier call that it is over, so it
-// touches nothing else.
+// touches nothing else. The task count travels in the ticket, not in the group: a
+// late goroutine that read the count of the next call on a reused group (published
+// before its generation) could claim and run a task of that call under a worker index
+// already in use.
 type group struct {
 	// claim = generation<<32 | next unclaimed task, updated atomically: a task is
 	// claimed by a compare-and-swap that also checks the generation.
 	claim atomic.Uint64
-	tasks atomic.Uint32 // n of the call (read before a claim is validated)
 	done  atomic.Uint32 // tasks finished
 	// finished receives once per call, from whoever finishes the last task.
 	finished chan struct{}
@@ -93,14 +94,15 @@ type group struct {
 	job      Job    // read only under a validated claim
 }
 
-// work claims and runs tasks of generation gen as worker w until none is left.
-func (g *group) work(gen uint32, w int) {
+// work claims and runs tasks of generation gen, which has n tasks, as worker w until
+// none is left.
+func (g *group) work(gen, n uint32, w int) {
 	for {
 		v := g.claim.Load()
 		if uint32(v>>32) != gen {
 			return // a later call reuses this group
 		}
-		i, n := uint32(v), g.tasks.Load()
+		i := uint32(v)
 		if i >= n {
 			return
 		}
@@ -157,6 +159,7 @@ func (l FreeList[T]) Put(v *T) {
 type ticket struct {
 	g   *group
 	gen uint32
+	n   uint32 // tasks of the call
 	w   int
 }
 
@@ -188,7 +191,7 @@ func poolWorker() {
 		if !ok {
 			t = <-tickets
 		}
-		t.g.work(t.gen, t.w)
+		t.g.work(t.gen, t.n, t.w)
 	}
 }
 

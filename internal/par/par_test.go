@@ -214,3 +214,27 @@ func TestFreeList(t *testing.T) {
 	require.ElementsMatch(t, []*int{a, b}, got)
 	require.Nil(t, l.Get())
 }
+
+// A pool goroutine can hold a ticket of a call that is over: the caller ran every task
+// itself before the goroutine woke. The group is then reused by the next call, and
+// the late goroutine must not mistake the new call's task count for its own call's
+// and run a task of the new job (twice, under a worker index already in use, or on a
+// job that is already gone). Short calls followed by longer ones on one goroutine
+// make that window likely; run with -race.
+func TestRunLateTicketDoesNotJoinTheNextCall(t *testing.T) {
+	var wg sync.WaitGroup
+	for c := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := range 5000 {
+				for _, n := range []int{2 + rep%3, 64} {
+					j := newCountJob(n, 3)
+					Run(n, 3, j)
+					j.check(t, fmt.Sprintf("caller %d rep %d n %d", c, rep, n))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
