@@ -3,6 +3,8 @@
 package bkm
 
 import (
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/kernelmachines/bkm/attention"
@@ -13,12 +15,14 @@ import (
 // TestMPIDistributedCG runs under mpirun (see .ci/run): every rank solves the same
 // problem with SolveP1CGDistributed over cluster.World, and the solution must equal
 // the single-process SolveP1CG within 1e-6 relative and be the same on every rank.
+// Each rank runs one thread: the ranks are the parallelism. BKM_MPI_CG_N and
+// BKM_MPI_CG_M change the sizes (n = 2000, m = 400) for a larger one-off run.
 func TestMPIDistributedCG(t *testing.T) {
 	require.NoError(t, cluster.Init())
 	defer func() { require.NoError(t, cluster.Finalize()) }()
-	const n, m = 2000, 400
+	n, m := envInt(t, "BKM_MPI_CG_N", 2000), envInt(t, "BKM_MPI_CG_M", 400)
 	p := asymProblem(22, attention.RBF(), n, m, 16, 16, 16, 1)
-	o := Options{Lambda: 1, Regularizer: RegTikhonov, Tol: 1e-10, MaxIter: 2000, Precondition: true}
+	o := Options{Lambda: 1, Regularizer: RegTikhonov, Tol: 1e-10, MaxIter: 2000, Precondition: true, Threads: 1}
 	md, rep, err := SolveP1CGDistributed(p, o, cluster.World{})
 	require.NoError(t, err, "%v", rep)
 	one, rep1, err := SolveP1CG(p, o)
@@ -30,4 +34,14 @@ func TestMPIDistributedCG(t *testing.T) {
 	root := append([]float64(nil), md.C...)
 	require.NoError(t, cluster.BroadcastFloat64(root, 0))
 	require.Equal(t, root, md.C, "rank %d's solution differs from rank 0's", cluster.Rank())
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.Atoi(s)
+	require.NoError(t, err, name)
+	return v
 }
