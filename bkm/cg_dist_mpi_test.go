@@ -22,7 +22,9 @@ func TestMPIDistributedCG(t *testing.T) {
 	defer func() { require.NoError(t, cluster.Finalize()) }()
 	n, m := envInt(t, "BKM_MPI_CG_N", 2000), envInt(t, "BKM_MPI_CG_M", 400)
 	p := asymProblem(22, attention.RBF(), n, m, 16, 16, 16, 1)
-	o := Options{Lambda: 1, Regularizer: RegTikhonov, Tol: 1e-10, MaxIter: 2000, Precondition: true, Threads: 1}
+	// λ grows with n as KᵀK does, so the conditioning (and the iteration count) stays
+	// that of the default sizes.
+	o := Options{Lambda: float64(n) / 2000, Regularizer: RegTikhonov, Tol: 1e-10, MaxIter: 2000, Precondition: true, Threads: 1}
 	md, rep, err := SolveP1CGDistributed(p, o, cluster.World{})
 	require.NoError(t, err, "%v", rep)
 	one, rep1, err := SolveP1CG(p, o)
