@@ -23,7 +23,24 @@ import (
 // such a call would compute garbage); C may share a backing array with A or B as long
 // as the elements are disjoint, e.g. side-by-side column blocks of one matrix.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	// The argument checks' fast path, written out here because it is too big for the
+	// inliner and a call costs as much as the checks: all dimensions positive, every
+	// stride and length fitting, and C's span disjoint from A's and B's (so no element
+	// is shared). Anything else (empty products, overlapping spans, bad arguments)
+	// goes to checkGemm, which tests exactly and panics naming the argument.
+	ra, ca := m, k // A as stored
+	if transA {
+		ra, ca = k, m
+	}
+	rb, cb := k, n // B as stored
+	if transB {
+		rb, cb = n, k
+	}
+	if m <= 0 || n <= 0 || k <= 0 || lda < ca || ldb < cb || ldc < n ||
+		len(a) < (ra-1)*lda+ca || len(b) < (rb-1)*ldb+cb || len(c) < (m-1)*ldc+n ||
+		!disjoint(a, (ra-1)*lda+ca, c, (m-1)*ldc+n) || !disjoint(b, (rb-1)*ldb+cb, c, (m-1)*ldc+n) {
+		checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	}
 	if m == 0 || n == 0 {
 		return
 	}
@@ -43,6 +60,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // MatMul computes C = A·B for row-major A (m×k), B (k×n) and C (m×n), densely stored.
 func MatMul(m, n, k int, a, b, c []float32) {
 	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+}
+
+// disjoint reports whether x[:nx] and c[:nc] (both non-empty) share no memory.
+func disjoint(x []float32, nx int, c []float32, nc int) bool {
+	px, pc := uintptr(unsafe.Pointer(unsafe.SliceData(x))), uintptr(unsafe.Pointer(unsafe.SliceData(c)))
+	return px >= pc+uintptr(nc)*4 || pc >= px+uintptr(nx)*4
 }
 
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
