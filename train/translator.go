@@ -105,12 +105,16 @@ func (t *Translator) Translate(ctx context.Context, src string, opts TranslateOp
 // Sources are sorted by length and cut into batches of at most opts.MaxSentences
 // sentences and opts.MaxTokens padded source tokens; each batch goes through the
 // encoder at once, then the decoder steps the live hypotheses of all its sentences
-// together, each sentence finishing on its own. Every translation is the one
-// Translate (the package function) gives for its sentence alone, token for token:
-// every row of a step is computed as in a step of that sentence alone (row-wise
-// layers; simd.Sgemm accumulates each output in the same k order whatever the row
-// count and path; cross-attention per sentence over its unpadded keys; the encoder's
-// padding masked). ctx is checked
+// together, each sentence finishing on its own. Each row of a step is computed as in a
+// step of that sentence alone (row-wise layers, cross-attention per sentence over its
+// unpadded keys, the encoder's padding masked), except for the last bits of the
+// projections: simd.Sgemm gives each row the same bits whatever the row count on
+// every path but one — a one-row product with B transposed and k ≤ 256 runs the
+// GEMV dot kernel, whose lane-split sums round differently (simd's
+// TestSgemmRowIndependence names that gap). So the translation is Translate's (the
+// package function's) for its sentence alone unless two candidates tie to within
+// float32 rounding; on the 694 sentences of the Bible test split all were equal
+// (bench/RESULTS.md). ctx is checked
 // between steps; when it is done the call returns its error.
 func (t *Translator) TranslateBatch(ctx context.Context, sources []string, opts TranslateOptions) ([]string, error) {
 	out, _, err := t.TranslateBatchStats(ctx, sources, opts)
