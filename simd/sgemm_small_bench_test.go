@@ -8,7 +8,8 @@ import (
 )
 
 // BenchmarkSgemmSmallCall measures the per-call cost of small products (the per-call
-// cost model in bench/RESULTS.md comes from it): "sgemm" is the public call, "tiled"
+// cost model in bench/RESULTS.md comes from it): "sgemm" is the public call, "sgemmNT" the
+// public call with op(B) = Bᵀ, "tiled"
 // the packed/tiled path it took before the small path existed, "small" the small
 // path without the argument checks and dispatch. cpu-ns/op counts
 // only the time the benchmark's thread ran (the machine is shared).
@@ -22,7 +23,7 @@ func BenchmarkSgemmSmallCall(b *testing.B) {
 		for i := range bm {
 			bm[i] = float32(i%5) - 2
 		}
-		paths := []string{"sgemm", "tiled"}
+		paths := []string{"sgemm", "sgemmNT", "tiled"}
 		if k <= smallMaxK && smallFor(active) != nil {
 			paths = append(paths, "small")
 		}
@@ -33,6 +34,12 @@ func BenchmarkSgemmSmallCall(b *testing.B) {
 				if path == "sgemm" {
 					for b.Loop() {
 						Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+					}
+				} else if path == "sgemmNT" {
+					// op(B) = Bᵀ, stored n×k (B's values reread as n×k): the small path's
+					// transposing copy.
+					for b.Loop() {
+						Sgemm(false, true, m, n, k, 1, a, k, bm, k, 0, c, n)
 					}
 				} else if path == "small" {
 					// The small path without Sgemm's checks and dispatch.
