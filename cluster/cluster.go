@@ -3,6 +3,8 @@ package cluster
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // World is the world communicator as a value: its methods are the package functions,
@@ -66,17 +68,17 @@ func Init() error {
 
 // Finalize ends the job (MPI_Finalize); every call after it fails.
 func Finalize() error {
-	mu.Lock()
-	defer mu.Unlock()
-	if err := now.check("Finalize"); err != nil {
-		return err
-	}
-	now = stateFinalized
-	return stop()
+	return locked("Finalize", func() error {
+		now = stateFinalized
+		return stop()
+	})
 }
 
 // Rank is this process's rank in [0, Size) (MPI_Comm_rank, read once by Init).
 func Rank() int {
+	if stuck.Load() != nil { // the lock is held by the call that never returned
+		return rank
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	now.mustRun("Rank")
@@ -85,14 +87,55 @@ func Rank() int {
 
 // Size is the number of ranks (MPI_Comm_size, read once by Init).
 func Size() int {
+	if stuck.Load() != nil {
+		return size
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	now.mustRun("Size")
 	return size
 }
 
-// locked runs call holding the lock, if the job is running.
+var (
+	timeout atomic.Int64          // nanoseconds a call may take; 0 = no limit
+	stuck   atomic.Pointer[error] // set when a call timed out: every later call fails with it
+)
+
+// SetTimeout bounds every later collective call (all-reduce, broadcast, barrier, and
+// Finalize) to d; d ≤ 0 removes the bound. A collective waits for every rank, so a
+// rank that died or hangs would block the others forever: with a bound, the call
+// returns an error naming the operation, this rank and the limit instead. The C call
+// cannot be cancelled and keeps its thread: after a timeout every call fails at once
+// with the same error, and the process should report it and exit (mpirun, srun or the
+// MPIJob controller then stops the remaining ranks).
+func SetTimeout(d time.Duration) { timeout.Store(int64(max(d, 0))) }
+
+// locked runs call holding the lock, if the job is running and no earlier call timed
+// out, and gives up on it after the timeout (SetTimeout).
 func locked(op string, call func() error) error {
+	if err := stuck.Load(); err != nil {
+		return *err
+	}
+	d := time.Duration(timeout.Load())
+	if d <= 0 {
+		return lockedCall(op, call)
+	}
+	done := make(chan error, 1)
+	go func() { done <- lockedCall(op, call) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		err := fmt.Errorf("cluster: rank %d of %d: %s did not complete within %v: another rank has died or stopped responding",
+			rank, size, op, d)
+		stuck.CompareAndSwap(nil, &err)
+		return *stuck.Load()
+	}
+}
+
+func lockedCall(op string, call func() error) error {
 	mu.Lock()
 	defer mu.Unlock()
 	if err := now.check(op); err != nil {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -137,4 +138,27 @@ func TestMPIBroadcastInvalidRoot(t *testing.T) {
 func TestMPIBarrier(t *testing.T) {
 	require.NoError(t, Barrier())
 	require.NoError(t, World{}.Barrier())
+}
+
+// TestTimeout stands in for a rank that never answers: a call that blocks past the
+// timeout returns an error naming it and the limit, and every later call fails at once
+// with the same error (the lock is still held by the blocked call).
+func TestTimeout(t *testing.T) {
+	release := make(chan struct{})
+	defer func() {
+		close(release) // the blocked call returns and frees the lock
+		require.Eventually(t, func() bool { return mu.TryLock() }, time.Second, time.Millisecond)
+		mu.Unlock()
+		stuck.Store(nil)
+		SetTimeout(0)
+	}()
+	SetTimeout(50 * time.Millisecond)
+	start := time.Now()
+	err := locked("MPI_Allreduce", func() error { <-release; return nil })
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Contains(t, err.Error(), "MPI_Allreduce did not complete within 50ms: another rank has died or stopped responding")
+	assert.Contains(t, err.Error(), fmt.Sprintf("rank %d of %d", Rank(), Size()))
+	require.Equal(t, err, Barrier(), "a later call fails with the same error")
+	require.Equal(t, err, AllReduceSumFloat64([]float64{1}))
 }

@@ -12,8 +12,16 @@
 //	Barrier                                  wait until every rank gets there
 //
 // and World, a value whose methods are the same functions, for code (package bkm's
-// distributed solver) that takes the communicator as an interface and must not import
-// cgo.
+// distributed solver, package train's data parallelism) that takes the communicator as
+// an interface and must not import cgo. NewLocalGroup makes the same interface for
+// goroutines in one process (Local), so that code is tested on several ranks in the
+// default build. WithMPI says which implementation is built in.
+//
+// SetTimeout bounds every collective: a rank that died or hangs would otherwise block
+// the others forever inside MPI. A call past the bound returns an error naming the
+// call, the rank and the limit, and every later call fails with it at once (the C call
+// cannot be cancelled), so the process reports it and exits; the launcher then stops
+// the remaining ranks.
 //
 // Two implementations share that API:
 //

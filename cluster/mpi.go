@@ -144,3 +144,6 @@ func BroadcastBytes(buf []byte, root int) error {
 func Barrier() error {
 	return locked("MPI_Barrier", func() error { return mpiError("MPI_Barrier", C.bkm_barrier()) })
 }
+
+// WithMPI is true: this build calls Open MPI.
+const WithMPI = true

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const isMPI = true
+const isMPI = WithMPI
 
 // TestMPIChunked cuts the buffers into pieces of 7 elements, as buffers longer than a
 // C int are cut, and checks that every piece arrived.

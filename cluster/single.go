@@ -49,3 +49,6 @@ func BroadcastBytes(buf []byte, root int) error {
 
 // Barrier returns at once.
 func Barrier() error { return locked("Barrier", noop) }
+
+// WithMPI is false: this build has no MPI (build with -tags mpi for it).
+const WithMPI = false

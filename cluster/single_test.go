@@ -2,4 +2,4 @@
 
 package cluster
 
-const isMPI = false
+const isMPI = WithMPI

@@ -34,6 +34,7 @@ func (m *Model) Backward(scale float32) {
 	}
 	for i := len(m.dec) - 1; i >= 0; i-- {
 		dy = m.blockBackward(m.dec[i], dy, B, T, S)
+		m.gradsDone(m.dec[i])
 	}
 	m.embedBackward(m.dDecWte, m.dDecPos, dy, m.maskDec, bt.In, B, T)
 	if !encdec {
@@ -50,8 +51,31 @@ func (m *Model) Backward(scale float32) {
 	}
 	for i := len(m.enc) - 1; i >= 0; i-- {
 		dx = m.blockBackward(m.enc[i], dx, B, S, 0)
+		m.gradsDone(m.enc[i])
 	}
 	m.embedBackward(m.dEncWte, m.dEncPos, dx, m.maskEnc, bt.Src, B, S)
+}
+
+// gradsDone tells GradsDone that bl's gradients are complete.
+func (m *Model) gradsDone(bl *block) {
+	if m.GradsDone != nil {
+		m.GradsDone(bl.grads[0], bl.grads[1])
+	}
+}
+
+// ReadyOrder is the sequence of ranges of Grads that Backward passes to GradsDone: the
+// residual blocks from the last to the first (decoder, then encoder). The embeddings,
+// the output projection and the final norms are not in it: they are complete when
+// Backward returns.
+func (m *Model) ReadyOrder() [][2]int {
+	var out [][2]int
+	for i := len(m.dec) - 1; i >= 0; i-- {
+		out = append(out, m.dec[i].grads)
+	}
+	for i := len(m.enc) - 1; i >= 0; i-- {
+		out = append(out, m.enc[i].grads)
+	}
+	return out
 }
 
 func (m *Model) embedBackward(dwte, dpos, dout, mask []float32, tok []int32, B, T int) {

@@ -36,6 +36,10 @@
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):
 //     Step, Validate, BLEU, Save; ResumeSession and OpenModel come back to a checkpoint
+//   - distributed.go data parallelism over a Comm (MPI ranks through package cluster):
+//     Trainer.Distribute and Session.Distribute; each rank steps on its rows of every global
+//     batch, gradients are summed in buckets while the backward runs (Model.GradsDone), rank
+//     0 alone saves; the result equals one process on the global batch up to float32 sums
 //   - recipe.go      QuickConfig: small translation and language-model runs that learn within minutes
 //   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto;
@@ -80,6 +84,7 @@
 // # Imports
 //
 // Package attention (every attention layer), package simd (GEMM, vector math), package
-// internal/par (the worker pool), the standard library. Nothing in bkm imports train
+// internal/par (the worker pool), the standard library; its tests also use package
+// cluster (in-process rank groups, and Open MPI under the tag mpi). Nothing in bkm imports train
 // but cmd/bkmtrain.
 package train

@@ -69,8 +69,12 @@ func openMetrics(path string, mode int) (*MetricsLog, error) {
 	return &MetricsLog{f: f, w: bufio.NewWriter(f)}, nil
 }
 
-// Write appends r and flushes it to the file.
+// Write appends r and flushes it to the file. A nil log (the ranks other than 0 of a
+// data-parallel run) writes nothing.
 func (m *MetricsLog) Write(r MetricsRecord) error {
+	if m == nil {
+		return nil
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -82,6 +86,9 @@ func (m *MetricsLog) Write(r MetricsRecord) error {
 
 // Close flushes and closes the log.
 func (m *MetricsLog) Close() error {
+	if m == nil {
+		return nil
+	}
 	if err := m.w.Flush(); err != nil {
 		m.f.Close()
 		return err

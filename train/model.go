@@ -52,7 +52,8 @@ type block struct {
 	core   *attnCore
 	kernel string
 	causal bool
-	site   int // dropout site id (site+1 is the activation dropout)
+	site   int    // dropout site id (site+1 is the activation dropout)
+	grads  [2]int // the block's parameters (and gradients) are [grads[0], grads[1]) of the arenas
 	a      blockActs
 }
 
@@ -116,6 +117,12 @@ type Model struct {
 	Training    bool
 	DropoutSeed uint64
 	DropoutStep uint64
+
+	// GradsDone, when set, is called during Backward each time a residual block's
+	// gradients are complete, with their range [lo, hi) of Grads, in the same order in
+	// every Backward (ReadyOrder): data-parallel training starts summing them across
+	// ranks while the rest of the backward runs. Backward no longer writes that range.
+	GradsDone func(lo, hi int)
 
 	// Profile, when true, accumulates wall time per section into Prof.
 	Profile bool
@@ -184,6 +191,13 @@ func (b *builder) tensor(name string, shape []int, decay bool, ini tensorInit, w
 	b.inits = append(b.inits, ini)
 	b.p.add(w, n)
 	b.g.add(g, n)
+}
+
+// span records that bl's parameters are those added since offset lo, and returns
+// the offset of the next tensor.
+func (b *builder) span(bl *block, lo int) int {
+	bl.grads = [2]int{lo, b.p.total}
+	return b.p.total
 }
 
 func (b *builder) linear(name string, l *linParams, in, out int, std float32) {
@@ -268,12 +282,15 @@ func newModel(cfg ModelConfig, seed uint64, shared []float32) (*Model, error) {
 		for i := 0; i < cfg.EncLayers; i++ {
 			p := fmt.Sprintf("encoder.layers.%d.", i)
 			sa, ff := newBlock(selfAttnBlock, false), newBlock(ffnBlock, false)
+			lo := b.p.total
 			b.linear(p+"self_attn.qkv", &sa.qkv, C, 3*C, std)
 			b.linear(p+"self_attn.out_proj", &sa.proj, C, C, std)
 			b.norm(p+"self_attn_layer_norm", &sa.ln, C)
+			lo = b.span(sa, lo)
 			b.linear(p+"fc1", &ff.fc1, C, F, std)
 			b.linear(p+"fc2", &ff.fc2, F, C, std)
 			b.norm(p+"final_layer_norm", &ff.ln, C)
+			b.span(ff, lo)
 			m.enc = append(m.enc, sa, ff)
 		}
 		if cfg.PreLN {
@@ -283,9 +300,11 @@ func newModel(cfg ModelConfig, seed uint64, shared []float32) (*Model, error) {
 	for i := 0; i < cfg.DecLayers; i++ {
 		p := fmt.Sprintf("decoder.layers.%d.", i)
 		sa := newBlock(selfAttnBlock, true)
+		lo := b.p.total
 		b.linear(p+"self_attn.qkv", &sa.qkv, C, 3*C, std)
 		b.linear(p+"self_attn.out_proj", &sa.proj, C, C, std)
 		b.norm(p+"self_attn_layer_norm", &sa.ln, C)
+		lo = b.span(sa, lo)
 		m.dec = append(m.dec, sa)
 		if encdec {
 			ca := newBlock(crossAttnBlock, false)
@@ -293,12 +312,14 @@ func newModel(cfg ModelConfig, seed uint64, shared []float32) (*Model, error) {
 			b.linear(p+"encoder_attn.kv", &ca.kv, C, 2*C, std)
 			b.linear(p+"encoder_attn.out_proj", &ca.proj, C, C, std)
 			b.norm(p+"encoder_attn_layer_norm", &ca.ln, C)
+			lo = b.span(ca, lo)
 			m.dec = append(m.dec, ca)
 		}
 		ff := newBlock(ffnBlock, false)
 		b.linear(p+"fc1", &ff.fc1, C, F, std)
 		b.linear(p+"fc2", &ff.fc2, F, C, std)
 		b.norm(p+"final_layer_norm", &ff.ln, C)
+		b.span(ff, lo)
 		m.dec = append(m.dec, ff)
 	}
 	if cfg.PreLN {

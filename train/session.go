@@ -176,12 +176,23 @@ func (s *Session) Generate(prompts []string, n int) ([]string, error) {
 
 // Save writes a checkpoint of the session (model, optimizer, counters, data position,
 // tokenizer) to path atomically.
+//
+// In a data-parallel group (Distribute) every rank calls it: the ranks check that their
+// parameters are still identical, and rank 0 alone writes.
 func (s *Session) Save(path string) error {
-	var data DataState
-	if s.loader != nil {
-		data = s.loader.State()
+	write := func() error { return s.Trainer.Save(path, s.dataState(), s.Tok) }
+	if s.Trainer.dp != nil {
+		return s.saveDistributed(write)
 	}
-	return s.Trainer.Save(path, data, s.Tok)
+	return write()
+}
+
+// dataState is the loader's position (zero without training data).
+func (s *Session) dataState() DataState {
+	if s.loader == nil {
+		return DataState{}
+	}
+	return s.loader.State()
 }
 
 // ResumeSession continues the run saved in the checkpoint at path on the corpus c: cfg

@@ -18,7 +18,8 @@ type Trainer struct {
 	Steps int
 	Micro uint64
 
-	good goodState // the last state whose loss was finite, for Step to fall back to
+	good goodState     // the last state whose loss was finite, for Step to fall back to
+	dp   *dataParallel // set by Distribute
 }
 
 // goodState is a copy of everything an update changes — parameters, AdamW moments and
@@ -101,14 +102,25 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	m.tick(ProfOptimizer, t0)
 	m.Training = true
 	var sum float64
-	for _, b := range micro {
+	for i, b := range micro {
 		m.DropoutStep = t.Micro
-		s, _ := m.Forward(b)
-		m.Backward(1 / float32(total))
-		sum += s
+		if t.dp != nil { // this rank's rows only
+			b = t.dp.shardOf(m, b, i == len(micro)-1)
+		}
+		if b != nil {
+			s, _ := m.Forward(b)
+			m.Backward(1 / float32(total))
+			sum += s
+		}
 		t.Micro++
 	}
 	m.Training = false
+	if t.dp != nil {
+		var err error
+		if sum, err = t.dp.reduce(m, sum, micro, total); err != nil {
+			return StepStats{}, fmt.Errorf("step %d: %w", t.Steps+1, err)
+		}
+	}
 	loss := sum / float64(total)
 	step := t.Steps + 1
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {

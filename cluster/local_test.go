@@ -1,0 +1,76 @@
+package cluster
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// onLocal runs body on every rank of a new group of size goroutines.
+func onLocal(size int, body func(c *Local)) {
+	var wg sync.WaitGroup
+	for _, c := range NewLocalGroup(size) {
+		wg.Go(func() { body(c) })
+	}
+	wg.Wait()
+}
+
+func TestLocalGroupCollectives(t *testing.T) {
+	for _, size := range []int{1, 2, 3} {
+		errs := make([]error, size)
+		onLocal(size, func(c *Local) {
+			r := c.Rank()
+			for round := range 3 { // rounds reuse the group's state
+				f32 := []float32{float32(r + 1), float32(round)}
+				f64 := []float64{float64(10 * (r + 1))}
+				b := []byte{byte(r), byte(round)}
+				if errs[r] = errors.Join(c.AllReduceSumFloat32(f32), c.AllReduceSumFloat64(f64), c.BroadcastBytes(b, size-1), c.Barrier()); errs[r] != nil {
+					return
+				}
+				s := float32(size*(size+1)) / 2
+				if f32[0] != s || f32[1] != float32(size*round) || f64[0] != 10*float64(s) || b[0] != byte(size-1) || b[1] != byte(round) {
+					errs[r] = errors.New("wrong result")
+					return
+				}
+			}
+			assert.Equal(t, size, c.Size())
+		})
+		for r, err := range errs {
+			require.NoError(t, err, "size %d rank %d", size, r)
+		}
+	}
+}
+
+func TestLocalGroupErrors(t *testing.T) {
+	errs := make([]error, 2)
+	onLocal(2, func(c *Local) {
+		errs[c.Rank()] = c.BroadcastFloat64([]float64{1}, 2)
+	})
+	for _, err := range errs {
+		require.ErrorContains(t, err, "invalid root 2")
+	}
+	onLocal(2, func(c *Local) {
+		errs[c.Rank()] = c.AllReduceSumFloat32(make([]float32, 1+c.Rank()))
+	})
+	for _, err := range errs {
+		require.ErrorContains(t, err, "rank 1 passed 2 elements, rank 0 1")
+	}
+	// Fail releases a rank waiting for the others, and every later call fails.
+	broken := errors.New("link down")
+	onLocal(2, func(c *Local) {
+		if c.Rank() == 0 {
+			errs[0] = c.Barrier()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+		c.Fail(broken)
+		errs[1] = c.Barrier()
+	})
+	require.ErrorIs(t, errs[0], broken)
+	require.ErrorIs(t, errs[1], broken)
+	require.Panics(t, func() { NewLocalGroup(0) })
+}

@@ -1,0 +1,360 @@
+package train
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+)
+
+// Comm is what data-parallel training needs from a group of processes (ranks) that
+// train one model together: who this rank is, in-place elementwise sums over all ranks
+// that leave every rank the same result (MPI_Allreduce), and copies from one rank to
+// all (MPI_Bcast). cluster.World (Open MPI, under mpirun) and cluster.Local (goroutines
+// in one process, for tests) satisfy it.
+type Comm interface {
+	Rank() int
+	Size() int
+	AllReduceSumFloat32(buf []float32) error
+	AllReduceSumFloat64(buf []float64) error
+	BroadcastFloat32(buf []float32, root int) error
+	BroadcastBytes(buf []byte, root int) error
+}
+
+// bucketFloats is the size a gradient bucket grows to (1 MiB) before a new one starts:
+// large enough that an all-reduce's latency is small against its transfer, small
+// enough that the first buckets go out while most of the backward is still to run.
+const bucketFloats = 1 << 18
+
+// bucket is a range [lo, hi) of the gradient arena summed across ranks in one call,
+// complete after the first after GradsDone reports of a Backward (len(ReadyOrder())+1:
+// only when Backward has returned).
+type bucket struct{ lo, hi, after int }
+
+// planBuckets groups the ranges of order (Model.ReadyOrder) into buckets of about
+// target floats, merging neighbours that are adjacent in the arena and reported one
+// after the other; the rest of [0, n) (embeddings, output projection, final norms) forms
+// the last buckets. Every float is in exactly one bucket, and the buckets are in the
+// order they complete: every rank computes the same plan and reduces in that order.
+func planBuckets(order [][2]int, n, target int) []bucket {
+	var bs []bucket
+	covered := make([]bool, n)
+	for k, r := range order {
+		for i := r[0]; i < r[1]; i++ {
+			covered[i] = true
+		}
+		if len(bs) > 0 {
+			if last := &bs[len(bs)-1]; last.lo == r[1] && last.hi-last.lo < target {
+				last.lo, last.after = r[0], k+1
+				continue
+			}
+		}
+		bs = append(bs, bucket{r[0], r[1], k + 1})
+	}
+	for lo := 0; lo < n; {
+		if covered[lo] {
+			lo++
+			continue
+		}
+		hi := lo
+		for hi < n && !covered[hi] && hi-lo < target {
+			hi++
+		}
+		bs = append(bs, bucket{lo, hi, len(order) + 1})
+		lo = hi
+	}
+	return bs
+}
+
+// dataParallel is the state of a Trainer that is one rank of a data-parallel group.
+type dataParallel struct {
+	comm       Comm
+	rank, size int
+	grads      []float32
+	buckets    []bucket
+	reported   int        // GradsDone reports in this step's last Backward
+	sent       int        // buckets handed to the sender
+	work       chan int   // bucket indexes to all-reduce; -1 ends a step
+	done       chan error // the sender's first error of the step, at its end
+	shard      Batch      // this rank's rows of the current micro-batch (views)
+	sums       []float64  // loss sum, target tokens (its own allocation: cgo passes it to MPI)
+}
+
+// Distribute makes t one of comm.Size() ranks that train one model on disjoint shards
+// of every global batch (data parallelism). Every rank calls it at the same point,
+// after building its trainer from the same config (and checkpoint), and then calls
+// Step with the same global batches: each rank runs forward and backward on its rows
+// of every micro-batch, scaled by the global batch's target count; during the last
+// micro-batch's backward the gradients are summed across ranks in buckets of about
+// 1 MiB by a separate goroutine, each bucket as soon as its layers are done, so the
+// communication overlaps the rest of the backward; then the loss sums and token
+// counts are summed, and every rank takes the same clipped AdamW update — the
+// single-process update on the global batch up to the order of float32 sums.
+//
+// Distribute copies rank 0's parameters, optimizer moments and counters to every rank,
+// so the ranks start identical whatever they loaded. The dropout masks of rank r > 0
+// come from a seed mixed with r (rank 0 keeps the config's): ranks draw independent
+// masks for their rows. A failing collective is returned as an error by Step; the
+// trainer must not be used after it.
+func (t *Trainer) Distribute(comm Comm) error {
+	rank, size := comm.Rank(), comm.Size()
+	var counters [24]byte
+	binary.LittleEndian.PutUint64(counters[0:], uint64(t.Steps))
+	binary.LittleEndian.PutUint64(counters[8:], t.Micro)
+	binary.LittleEndian.PutUint64(counters[16:], uint64(t.Opt.T))
+	err := comm.BroadcastBytes(counters[:], 0)
+	for _, buf := range [][]float32{t.Model.Params, t.Opt.State} {
+		if err == nil {
+			err = comm.BroadcastFloat32(buf, 0)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("rank %d of %d: copying rank 0's parameters: %w", rank, size, err)
+	}
+	t.Steps = int(binary.LittleEndian.Uint64(counters[0:]))
+	t.Micro = binary.LittleEndian.Uint64(counters[8:])
+	t.Opt.T = int(binary.LittleEndian.Uint64(counters[16:]))
+	t.good.valid = false
+	if rank > 0 {
+		t.Model.DropoutSeed = t.Cfg.Seed ^ (uint64(rank) * 0x9e3779b97f4a7c15)
+	}
+	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 2),
+		buckets: planBuckets(t.Model.ReadyOrder(), len(t.Model.Grads), bucketFloats)}
+	d.work = make(chan int, len(d.buckets)+1)
+	d.done = make(chan error, 1)
+	go d.send()
+	t.dp = d
+	return nil
+}
+
+// Rank is the trainer's rank in its data-parallel group (0 when it trains alone).
+func (t *Trainer) Rank() int {
+	if t.dp == nil {
+		return 0
+	}
+	return t.dp.rank
+}
+
+// Ranks is the size of the trainer's data-parallel group (1 when it trains alone).
+func (t *Trainer) Ranks() int {
+	if t.dp == nil {
+		return 1
+	}
+	return t.dp.size
+}
+
+// send is the communication goroutine: it all-reduces the buckets it is handed, in
+// order, and reports the step's first error when the step ends. After an error it
+// skips the rest of the step's buckets (the job is failing).
+func (d *dataParallel) send() {
+	var err error
+	for k := range d.work {
+		if k < 0 {
+			d.done <- err
+			err = nil
+			continue
+		}
+		if err == nil {
+			b := d.buckets[k]
+			err = d.comm.AllReduceSumFloat32(d.grads[b.lo:b.hi])
+		}
+	}
+}
+
+// rows is this rank's share [lo, hi) of a batch of B rows.
+func (d *dataParallel) rows(B int) (lo, hi int) {
+	return B * d.rank / d.size, B * (d.rank + 1) / d.size
+}
+
+// shardOf returns this rank's rows of the global micro-batch b (views into it), or nil
+// when it has none. Before the step's last micro-batch it starts watching the
+// backward for complete buckets.
+func (d *dataParallel) shardOf(m *Model, b *Batch, last bool) *Batch {
+	if last {
+		d.reported, d.sent = 0, 0
+		m.GradsDone = d.ready
+	}
+	lo, hi := d.rows(b.B)
+	if lo == hi {
+		return nil
+	}
+	s := &d.shard
+	*s = Batch{B: hi - lo, S: b.S, T: b.T, In: b.In[lo*b.T : hi*b.T], Out: b.Out[lo*b.T : hi*b.T]}
+	if b.Src != nil {
+		s.Src = b.Src[lo*b.S : hi*b.S]
+	}
+	return s
+}
+
+// ready is Model.GradsDone during the last backward of a step.
+func (d *dataParallel) ready(lo, hi int) {
+	d.reported++
+	d.flush(d.reported)
+}
+
+// flush hands the sender every bucket complete after reports reports.
+func (d *dataParallel) flush(reports int) {
+	for d.sent < len(d.buckets) && d.buckets[d.sent].after <= reports {
+		d.work <- d.sent
+		d.sent++
+	}
+}
+
+// reduce finishes a step: it hands over the buckets complete only now, waits for the
+// sender, and sums the loss and the target tokens over the ranks, checking that the
+// ranks' shards covered the global batch's total targets exactly once.
+func (d *dataParallel) reduce(m *Model, loss float64, micro []*Batch, total int) (float64, error) {
+	m.GradsDone = nil
+	d.flush(math.MaxInt)
+	d.work <- -1
+	if err := <-d.done; err != nil {
+		return 0, d.errorf("summing the gradients: %w", err)
+	}
+	tokens := 0
+	for _, b := range micro {
+		lo, hi := d.rows(b.B)
+		for _, y := range b.Out[lo*b.T : hi*b.T] {
+			if y != m.Cfg.Pad {
+				tokens++
+			}
+		}
+	}
+	d.sums[0], d.sums[1] = loss, float64(tokens)
+	if err := d.comm.AllReduceSumFloat64(d.sums); err != nil {
+		return 0, d.errorf("summing the losses: %w", err)
+	}
+	if int(d.sums[1]) != total {
+		return 0, d.errorf("the ranks' shards hold %v targets, the global batch %d: the ranks are not reading the same batches", d.sums[1], total)
+	}
+	return d.sums[0], nil
+}
+
+func (d *dataParallel) errorf(format string, args ...any) error {
+	return fmt.Errorf("rank %d of %d: "+format, append([]any{d.rank, d.size}, args...)...)
+}
+
+// agree returns whether any rank passes true (one all-reduce).
+func (d *dataParallel) agree(local bool) (bool, error) {
+	v := []float64{0}
+	if local {
+		v[0] = 1
+	}
+	if err := d.comm.AllReduceSumFloat64(v); err != nil {
+		return false, d.errorf("%w", err)
+	}
+	return v[0] > 0, nil
+}
+
+// sameAsRoot checks that this rank's digest equals rank 0's on every rank: it returns
+// an error on every rank if any rank differs, naming how many.
+func (d *dataParallel) sameAsRoot(digest []byte, what string) error {
+	root := bytes.Clone(digest)
+	if err := d.comm.BroadcastBytes(root, 0); err != nil {
+		return d.errorf("comparing %s: %w", what, err)
+	}
+	differ := []float64{0}
+	if !bytes.Equal(root, digest) {
+		differ[0] = 1
+	}
+	if err := d.comm.AllReduceSumFloat64(differ); err != nil {
+		return d.errorf("comparing %s: %w", what, err)
+	}
+	if differ[0] > 0 {
+		mine := ""
+		if !bytes.Equal(root, digest) {
+			mine = " (this rank's among them)"
+		}
+		return d.errorf("%s differ from rank 0's on %v rank(s)%s", what, differ[0], mine)
+	}
+	return nil
+}
+
+// writeFloatBits writes float32 slices bit for bit (to a hash).
+func writeFloatBits(h io.Writer, xs ...[]float32) {
+	var buf [4096]byte
+	for _, x := range xs {
+		for len(x) > 0 {
+			n := min(len(x), len(buf)/4)
+			for i, v := range x[:n] {
+				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+			}
+			h.Write(buf[:4*n])
+			x = x[n:]
+		}
+	}
+}
+
+// Distribute makes the session one rank of a data-parallel group (Trainer.Distribute).
+// It first proves that every rank runs the same job — the same config (but for the
+// thread count), tokenizer, training batches and data position as rank 0 — and fails
+// on every rank with an error saying what differs if not; then the ranks take rank 0's
+// parameters. Every rank then calls Step, Validate, Save and Stop in the same order.
+func (s *Session) Distribute(comm Comm) error {
+	cfg := s.Trainer.Cfg
+	cfg.Threads = 0
+	h := sha256.New()
+	js, err := json.Marshal(struct {
+		Config Config
+		Tok    *TokenizerSpec
+		Data   DataState
+	}{cfg, Spec(s.Tok), s.dataState()})
+	if err != nil {
+		return err
+	}
+	h.Write(js)
+	if s.loader != nil {
+		for _, b := range s.loader.Batches() {
+			for _, x := range [][]int32{b.Src, b.In, b.Out} {
+				binary.Write(h, binary.LittleEndian, x)
+			}
+		}
+	}
+	probe := &dataParallel{comm: comm, rank: comm.Rank(), size: comm.Size()}
+	if err := probe.sameAsRoot(h.Sum(nil), "the config, tokenizer, training data or data position"); err != nil {
+		return fmt.Errorf("%w: every rank must run the same command on the same files", err)
+	}
+	return s.Trainer.Distribute(comm)
+}
+
+// IsRoot reports whether the session is rank 0 of its group, or trains alone: the rank
+// that prints, writes metrics and checkpoints.
+func (s *Session) IsRoot() bool { return s.Trainer.Rank() == 0 }
+
+// Stop returns whether the run should stop now: local alone, or, in a data-parallel
+// group, whether any rank asks to (one all-reduce), so that all ranks stop after the
+// same step.
+func (s *Session) Stop(local bool) (bool, error) {
+	if s.Trainer.dp == nil {
+		return local, nil
+	}
+	return s.Trainer.dp.agree(local)
+}
+
+// saveDistributed is Save in a data-parallel group: every rank checks that its
+// parameters and moments are bit-identical to rank 0's, rank 0 alone writes, and every
+// rank learns whether the write succeeded.
+func (s *Session) saveDistributed(write func() error) error {
+	d := s.Trainer.dp
+	h := sha256.New()
+	writeFloatBits(h, s.Trainer.Model.Params, s.Trainer.Opt.State)
+	if err := d.sameAsRoot(h.Sum(nil), fmt.Sprintf("the parameters after step %d", s.Trainer.Steps)); err != nil {
+		return err
+	}
+	var werr error
+	if d.rank == 0 {
+		werr = write()
+	}
+	failed, err := d.agree(werr != nil)
+	switch {
+	case werr != nil:
+		return werr
+	case err != nil:
+		return err
+	case failed:
+		return d.errorf("rank 0 could not write the checkpoint")
+	}
+	return nil
+}

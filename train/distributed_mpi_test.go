@@ -1,0 +1,57 @@
+//go:build mpi
+
+package train
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kernelmachines/bkm/cluster"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMPIDistributedMatchesOneProcess runs under mpirun (see .ci/run): the ranks train
+// dpConfig's model for 20 updates on their shards of every global batch over
+// cluster.World, and every rank also trains one process alone on the same global
+// batches; the parameters agree within dpTolerance and are identical on every rank.
+// Only rank 0 writes the checkpoint.
+func TestMPIDistributedMatchesOneProcess(t *testing.T) {
+	require.NoError(t, cluster.Init())
+	defer func() { require.NoError(t, cluster.Finalize()) }()
+	const n = 20
+	var got, want []float64
+	s := newDPSession(t)
+	require.NoError(t, s.Distribute(cluster.World{}))
+	require.NoError(t, steps(n, &got)(s))
+	alone := newDPSession(t)
+	require.NoError(t, steps(n, &want)(alone))
+
+	d := maxAbsDiff(alone.Trainer.Model.Params, s.Trainer.Model.Params)
+	t.Logf("rank %d of %d: max |Δθ| = %.3g against one process after %d steps", cluster.Rank(), cluster.Size(), d, n)
+	require.LessOrEqual(t, d, dpTolerance)
+	if s.IsRoot() {
+		require.InDeltaSlice(t, want, got, 1e-5)
+	}
+	root := bytes.Clone(float32Bytes(s.Trainer.Model.Params))
+	require.NoError(t, cluster.BroadcastBytes(root, 0))
+	require.Equal(t, root, float32Bytes(s.Trainer.Model.Params), "rank %d's parameters differ from rank 0's", cluster.Rank())
+
+	dir := os.TempDir()
+	path := filepath.Join(dir, fmt.Sprintf("bkm-mpi-%d-rank%d.bkm", os.Getppid(), cluster.Rank()))
+	defer os.Remove(path)
+	require.NoError(t, s.Save(path))
+	if cluster.Rank() == 0 {
+		require.FileExists(t, path)
+	} else {
+		require.NoFileExists(t, path, "only rank 0 writes")
+	}
+}
+
+func float32Bytes(x []float32) []byte {
+	var b bytes.Buffer
+	writeFloatBits(&b, x)
+	return b.Bytes()
+}
