@@ -13,8 +13,11 @@ hash of (seed, head, query, key), while torch's dropout draws from its own gener
 (mt19937 on the CPU), so the two never drop the same weights. It is checked in Go
 instead (float64 reference with the same mask, finite differences, keep-rate statistics).
 
-Run:  /usr/bin/python3 train/testdata/gen_golden.py   (from the module root)
+Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 train/testdata/gen_golden.py
+(from the module root; the committed goldens were made with OpenBLAS choosing its own core)
 Writes train/testdata/golden_encdec.json and train/testdata/golden_decoder.json.
+
+bench/bkm_torch.py imports Model to run a trained bkm checkpoint in PyTorch (tensors=).
 """
 import json
 import math
@@ -23,7 +26,6 @@ import os
 import torch
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -39,15 +41,22 @@ def sinusoid(n, c):
 
 
 class Model:
-    def __init__(self, cfg, seed):
+    """The model of config cfg with weights drawn from seed, or (seed None) taken from
+    tensors, a dict of every parameter by name (as in a bkm checkpoint)."""
+
+    def __init__(self, cfg, seed, tensors=None):
         self.cfg = cfg
         C, H, Fw, V = cfg["d_model"], cfg["heads"], cfg["ffn"], cfg["vocab"]
         self.C, self.H, self.D, self.F, self.V = C, H, C // H, Fw, V
-        g = torch.Generator().manual_seed(seed)
+        g = torch.Generator().manual_seed(seed) if seed is not None else None
         self.names, self.p = [], {}
 
         def add(name, shape, kind):
-            if kind == "normal":
+            if g is None:
+                t = tensors[name]
+                if tuple(t.shape) != tuple(shape):
+                    raise ValueError("tensor %s has shape %s, the model wants %s" % (name, tuple(t.shape), tuple(shape)))
+            elif kind == "normal":
                 t = torch.randn(*shape, generator=g) * 0.3
             elif kind == "emb":
                 t = torch.randn(*shape, generator=g) * (C ** -0.5)
@@ -106,6 +115,8 @@ class Model:
             ffn(p)
         if cfg["pre_ln"]:
             norm("decoder.layer_norm")
+        if g is None and len(tensors) != len(self.names):
+            raise ValueError("tensors the model does not have: %s" % sorted(set(tensors) - set(self.names)))
         self.sin = sinusoid(cfg["max_len"], C)
 
     def params(self):
@@ -117,28 +128,36 @@ class Model:
     def ln(self, name, x):
         return F.layer_norm(x, (self.C,), self.p[name + ".weight"], self.p[name + ".bias"], 1e-5)
 
-    def embed(self, side, tok):
+    def embed(self, side, tok, start=0):
+        # tok [B, T] at positions start, start+1, ...
         cfg = self.cfg
         table = self.p["decoder.embed_tokens.weight"]
         if side == "encoder" and not cfg["share_all_embeddings"]:
             table = self.p["encoder.embed_tokens.weight"]
         scale = math.sqrt(self.C) if cfg["scale_embedding"] else 1.0
         T = tok.shape[1]
-        pos = self.p[side + ".embed_positions.weight"][:T] if cfg["positions"] == "learned" else self.sin[:T]
+        pos = self.p[side + ".embed_positions.weight"] if cfg["positions"] == "learned" else self.sin
+        pos = pos[start:start + T]
         return scale * table[tok] + pos[None]
 
-    def attend(self, q, k, v, mask):
-        # q [B, Tq, C], k/v [B, Tk, C]; mask [B or 1, 1 or Tq, Tk] True = attend
-        B, Tq, C = q.shape
-        Tk = k.shape[1]
-        H, D = self.H, self.D
-        q = q.view(B, Tq, H, D).transpose(1, 2)
-        k = k.view(B, Tk, H, D).transpose(1, 2)
-        v = v.view(B, Tk, H, D).transpose(1, 2)
-        s = q @ k.transpose(-1, -2) / math.sqrt(D)
-        s = s.masked_fill(~mask[:, None], float("-inf"))
+    def heads(self, x):
+        # [B, T, C] -> [B, H, T, D]
+        B, T, _ = x.shape
+        return x.view(B, T, self.H, self.D).transpose(1, 2)
+
+    def attend_heads(self, q, k, v, mask):
+        # q [B, H, Tq, D], k/v [B, H, Tk, D]; mask [B or 1, 1 or Tq, Tk] True = attend, or
+        # None (all) -> [B, Tq, C]
+        B, _, Tq, _ = q.shape
+        s = q @ k.transpose(-1, -2) / math.sqrt(self.D)
+        if mask is not None:
+            s = s.masked_fill(~mask[:, None], float("-inf"))
         o = torch.softmax(s, dim=-1) @ v
-        return o.transpose(1, 2).reshape(B, Tq, C)
+        return o.transpose(1, 2).reshape(B, Tq, self.C)
+
+    def attend(self, q, k, v, mask):
+        # q [B, Tq, C], k/v [B, Tk, C]; mask as attend_heads
+        return self.attend_heads(self.heads(q), self.heads(k), self.heads(v), mask)
 
     def sublayer(self, name, x, f):
         if self.cfg["pre_ln"]:
@@ -154,20 +173,32 @@ class Model:
         q, k, v = self.lin(p + "self_attn.qkv", h).split(self.C, dim=-1)
         return self.lin(p + "self_attn.out_proj", self.attend(q, k, v, mask))
 
+    def encode(self, src):
+        # src [B, S] padded with pad -> encoder output [B, S, C], key mask [B, 1, S]
+        cfg = self.cfg
+        keymask = (src != cfg["pad"])[:, None, :]
+        x = self.embed("encoder", src)
+        for i in range(cfg["enc_layers"]):
+            p = "encoder.layers.%d." % i
+            x = self.sublayer(p + "self_attn_layer_norm", x, lambda h, p=p: self.self_attn(p, h, keymask))
+            x = self.sublayer(p + "final_layer_norm", x, lambda h, p=p: self.ffn(p, h))
+        if cfg["pre_ln"]:
+            x = self.ln("encoder.layer_norm", x)
+        return x, keymask
+
+    def output(self, y):
+        # the last decoder layer's output -> logits
+        cfg = self.cfg
+        if cfg["pre_ln"]:
+            y = self.ln("decoder.layer_norm", y)
+        W = self.p["decoder.embed_tokens.weight"] if cfg["share_decoder_embeddings"] else self.p["decoder.output_projection.weight"]
+        return y @ W.t()
+
     def logits(self, src, tin):
         cfg, C = self.cfg, self.C
-        pad = cfg["pad"]
         enc = None
         if cfg["arch"] == "encdec":
-            keymask = (src != pad)[:, None, :]  # [B, 1, S]
-            x = self.embed("encoder", src)
-            for i in range(cfg["enc_layers"]):
-                p = "encoder.layers.%d." % i
-                x = self.sublayer(p + "self_attn_layer_norm", x, lambda h, p=p: self.self_attn(p, h, keymask))
-                x = self.sublayer(p + "final_layer_norm", x, lambda h, p=p: self.ffn(p, h))
-            if cfg["pre_ln"]:
-                x = self.ln("encoder.layer_norm", x)
-            enc = x
+            enc, keymask = self.encode(src)
         T = tin.shape[1]
         causal = torch.tril(torch.ones(T, T, dtype=torch.bool))[None]
         y = self.embed("decoder", tin)
@@ -181,10 +212,7 @@ class Model:
                     return self.lin(p + "encoder_attn.out_proj", self.attend(q, k, v, keymask))
                 y = self.sublayer(p + "encoder_attn_layer_norm", y, ca)
             y = self.sublayer(p + "final_layer_norm", y, lambda h, p=p: self.ffn(p, h))
-        if cfg["pre_ln"]:
-            y = self.ln("decoder.layer_norm", y)
-        W = self.p["decoder.embed_tokens.weight"] if cfg["share_decoder_embeddings"] else self.p["decoder.output_projection.weight"]
-        return y @ W.t()
+        return self.output(y)
 
     def loss(self, logits, tout):
         return F.cross_entropy(logits.reshape(-1, self.V), tout.reshape(-1), ignore_index=self.cfg["pad"],
@@ -226,21 +254,27 @@ def golden(name, cfg, batch, seed):
     print(name, "loss", float(loss), "10-step losses", losses)
 
 
+def main():
+    torch.set_num_threads(1)
+    encdec = dict(BASE, arch="encdec")
+    golden("encdec", encdec, {
+        "B": 2, "S": 6, "T": 5,
+        "src": [[3, 4, 5, 6, 7, 2], [8, 9, 10, 2, 0, 0]],
+        "in": [[1, 11, 12, 3, 4], [1, 5, 6, 0, 0]],
+        "out": [[11, 12, 3, 4, 2], [5, 6, 2, 0, 0]]}, seed=1)
+
+    decoder = dict(BASE, arch="decoder", pre_ln=True, positions="learned", activation="gelu",
+                   share_decoder_embeddings=False, label_smoothing=0.0)
+    golden("decoder", decoder, {
+        "B": 2, "S": 0, "T": 7,
+        "in": [[3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 3, 4, 5, 6]],
+        "out": [[4, 5, 6, 7, 8, 9, 10], [11, 12, 3, 4, 5, 6, 0]]}, seed=2)
+
+
 BASE = {"vocab": 13, "d_model": 16, "heads": 2, "ffn": 32, "enc_layers": 2, "dec_layers": 2, "max_len": 8,
         "pre_ln": False, "positions": "sinusoidal", "activation": "relu", "share_decoder_embeddings": True,
         "share_all_embeddings": False, "scale_embedding": True, "dropout": 0, "activation_dropout": 0,
         "attention_dropout": 0, "label_smoothing": 0.1, "kernel": "edp", "pad": 0, "bos": 1, "eos": 2}
 
-encdec = dict(BASE, arch="encdec")
-golden("encdec", encdec, {
-    "B": 2, "S": 6, "T": 5,
-    "src": [[3, 4, 5, 6, 7, 2], [8, 9, 10, 2, 0, 0]],
-    "in": [[1, 11, 12, 3, 4], [1, 5, 6, 0, 0]],
-    "out": [[11, 12, 3, 4, 2], [5, 6, 2, 0, 0]]}, seed=1)
-
-decoder = dict(BASE, arch="decoder", pre_ln=True, positions="learned", activation="gelu",
-               share_decoder_embeddings=False, label_smoothing=0.0)
-golden("decoder", decoder, {
-    "B": 2, "S": 0, "T": 7,
-    "in": [[3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 3, 4, 5, 6]],
-    "out": [[4, 5, 6, 7, 8, 9, 10], [11, 12, 3, 4, 5, 6, 0]]}, seed=2)
+if __name__ == "__main__":
+    main()
