@@ -4,40 +4,57 @@
 
 // CLAMPED_OFFSETS4(STRIDE, ROWS): R8, R9, R10 = byte offsets of rows 1, 2, 3 from row
 // 0 (STRIDE elements apart), clamped to the last of ROWS rows (fewer than 4 rows
-// re-read the last one; its results are never stored). Leaves DX = STRIDE in bytes,
-// CX = ROWS.
+// re-read the last one; its results are never stored). Each offset is clamped on its
+// own against the last row's (CX), not from the one before: no chain of CMOVs in
+// front of the first load. Leaves DX = STRIDE in bytes, CX = (ROWS-1)·DX.
 #define CLAMPED_OFFSETS4(STRIDE, ROWS) \
 	MOVQ STRIDE, DX \
 	SHLQ $2, DX \
 	MOVQ ROWS, CX \
-	XORQ R8, R8 \
-	CMPQ CX, $1 \
-	CMOVQGT DX, R8 \
-	LEAQ (R8)(DX*1), R9 \
-	CMPQ CX, $2 \
-	CMOVQLE R8, R9 \
-	LEAQ (R9)(DX*1), R10 \
-	CMPQ CX, $3 \
-	CMOVQLE R9, R10
+	DECQ CX \
+	IMULQ DX, CX \
+	MOVQ DX, R8 \
+	LEAQ (DX)(DX*1), R9 \
+	LEAQ (DX)(DX*2), R10 \
+	CMPQ R8, CX \
+	CMOVQGT CX, R8 \
+	CMPQ R9, CX \
+	CMOVQGT CX, R9 \
+	CMPQ R10, CX \
+	CMOVQGT CX, R10
 
 // SMALL_ROW_OFFSETS4: CLAMPED_OFFSETS4 for the rows of op(A).
 #define SMALL_ROW_OFFSETS4 CLAMPED_OFFSETS4(rsA+32(FP), rows+112(FP))
 
-// SMALL_ROW_OFFSETS8: as SMALL_ROW_OFFSETS4, plus R11, R12, R13, AX for rows 4..7.
+// SMALL_ROW_OFFSETS8: as SMALL_ROW_OFFSETS4, plus R11, R12, R13, AX for rows 4..7
+// (R11..AX computed from R9, R10 before those are clamped).
 #define SMALL_ROW_OFFSETS8 \
-	SMALL_ROW_OFFSETS4 \
-	LEAQ (R10)(DX*1), R11 \
-	CMPQ CX, $4 \
-	CMOVQLE R10, R11 \
-	LEAQ (R11)(DX*1), R12 \
-	CMPQ CX, $5 \
-	CMOVQLE R11, R12 \
-	LEAQ (R12)(DX*1), R13 \
-	CMPQ CX, $6 \
-	CMOVQLE R12, R13 \
-	LEAQ (R13)(DX*1), AX \
-	CMPQ CX, $7 \
-	CMOVQLE R13, AX
+	MOVQ rsA+32(FP), DX \
+	SHLQ $2, DX \
+	MOVQ rows+112(FP), CX \
+	DECQ CX \
+	IMULQ DX, CX \
+	MOVQ DX, R8 \
+	LEAQ (DX)(DX*1), R9 \
+	LEAQ (DX)(DX*2), R10 \
+	LEAQ (R9)(R9*1), R11 \
+	LEAQ (DX)(DX*4), R12 \
+	LEAQ (R10)(R10*1), R13 \
+	LEAQ (R12)(DX*2), AX \
+	CMPQ R8, CX \
+	CMOVQGT CX, R8 \
+	CMPQ R9, CX \
+	CMOVQGT CX, R9 \
+	CMPQ R10, CX \
+	CMOVQGT CX, R10 \
+	CMPQ R11, CX \
+	CMOVQGT CX, R11 \
+	CMPQ R12, CX \
+	CMOVQGT CX, R12 \
+	CMPQ R13, CX \
+	CMOVQGT CX, R13 \
+	CMPQ AX, CX \
+	CMOVQGT CX, AX
 
 // SMALL_LOOP_REGS: SI = a, DX = csA in bytes, BX = b, DI = ldb in bytes, CX = k.
 #define SMALL_LOOP_REGS \
@@ -58,6 +75,13 @@
 	MOVQ rows+112(FP), CX \
 	MOVL beta+132(FP), BX \
 	ANDL $0x7fffffff, BX
+
+// SKIP_ALPHA_ONE(LABEL) jumps to LABEL when alpha = 1, past the scaling of the
+// accumulators (alpha·acc = acc exactly: the result is the same bits). Clobbers AX.
+#define SKIP_ALPHA_ONE(LABEL) \
+	MOVL alpha+128(FP), AX \
+	CMPL AX, $0x3f800000 \
+	JEQ  LABEL
 
 // SMALL_START8: the eight-row kernels' set-up: row offsets, loop registers, Z0..Z7
 // cleared, and a jump to scale when k = 0.

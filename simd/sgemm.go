@@ -50,6 +50,14 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	if takesSmall(m, n, k) {
 		if s := smallFor(active); s != nil {
+			if tile := s.oneTile(transB, m, n); tile != nil {
+				if transA {
+					tile(k, a, 1, lda, b, ldb, c, ldc, m, n, alpha, beta)
+				} else {
+					tile(k, a, lda, 1, b, ldb, c, ldc, m, n, alpha, beta)
+				}
+				return
+			}
 			sgemmSmall(s, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}

@@ -82,6 +82,24 @@ func putTranspose(bt *[smallMaxWork / 4]float32) {
 	}
 }
 
+// oneTile returns the kernel that computes an m×n product with op(B) = B in one call
+// (8×8×8, 7×13×5 on avx512), or nil: Sgemm calls it straight, without sgemmSmall's
+// and smallTiles' loops around a single call, which cost ~6 ns of an 8×8×8
+// product's ~30 (BenchmarkSgemmSmallCall). One-row and one-column products keep
+// their GEMV kernels.
+func (s *smallGemm) oneTile(transB bool, m, n int) smallTileFunc {
+	if transB || m <= 1 || n <= 1 || m > s.mr {
+		return nil
+	}
+	if n <= s.narrowNR {
+		return s.narrow
+	}
+	if n <= s.nr {
+		return s.tile
+	}
+	return nil
+}
+
 // sgemmSmall computes C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and alpha ≠ 0 on
 // the small path. The arguments have been checked.
 func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
