@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kernelmachines/bkm/cluster"
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
 )
@@ -33,6 +34,7 @@ type trainFlags struct {
 	progress               string
 	cpuprofile, memprofile string
 	overwrite              bool
+	dist                   distFlags
 	set                    map[string]bool // flags given on the command line
 }
 
@@ -47,6 +49,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.logEvery, "log-every", 10, "without a terminal: one log line every N updates")
 	fs.IntVar(&f.samples, "samples", 2, "sample translations or generations printed at each validation")
 	fs.IntVar(&f.bleuSentences, "bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
+	f.dist.register(fs)
 	f.decode.register(fs, "beam size for the validation translations (1 = greedy)")
 	fs.StringVar(&f.resume, "resume", "", "continue from this checkpoint (file or run directory); config flags other than --steps and --threads are not allowed")
 	fs.StringVar(&f.tokenizer, "tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
@@ -64,6 +67,9 @@ func (f *trainFlags) parse(fs *flag.FlagSet, args []string) error {
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	if err := f.decode.check(); err != nil {
+		return err
+	}
+	if err := f.dist.check(); err != nil {
 		return err
 	}
 	if err := checkTokenizerKind(f.tokenizer); err != nil {
@@ -164,12 +170,21 @@ func (f *trainFlags) runOpts(log io.Writer, stop <-chan os.Signal) runOpts {
 		samples: f.samples, bleuSentences: f.bleuSentences, decode: f.decode, progress: f.progress, log: log, stop: stop}
 }
 
-func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	var f trainFlags
 	fs, err := parseCommand("train", stderr, &f, args)
 	if err != nil {
 		return err
 	}
+	leave, err := f.dist.start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if lerr := leave(); err == nil {
+			err = lerr
+		}
+	}()
 	cfg, err := f.config(fs)
 	if err != nil {
 		return err
@@ -185,21 +200,36 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureWritableDir(f.outDir); err != nil {
-		return err
+	if f.dist.on {
+		if err := s.Distribute(cluster.World{}); err != nil {
+			return err
+		}
+		if !s.IsRoot() { // rank 0 alone prints, writes metrics and checkpoints
+			stdout, stderr = io.Discard, io.Discard
+		}
+	}
+	if s.IsRoot() {
+		if err := ensureWritableDir(f.outDir); err != nil {
+			return err
+		}
 	}
 	stopProfile, err := startCPUProfile(f.cpuprofile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	metrics, err := openRunMetrics(f.outDir, f.resume, s.Steps())
-	if err != nil {
-		return err
+	var metrics *train.MetricsLog // nil on ranks other than 0: no metrics
+	if s.IsRoot() {
+		if metrics, err = openRunMetrics(f.outDir, f.resume, s.Steps()); err != nil {
+			return err
+		}
+		defer metrics.Close()
 	}
-	defer metrics.Close()
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	if f.dist.on {
+		signal.Notify(sigs, syscall.SIGUSR1) // mpirun forwards SIGUSR1 to the ranks
+	}
 	defer signal.Stop(sigs)
 	printStart(stderr, s, f.resume)
 	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(s.Trainer.Cfg)})
@@ -275,6 +305,9 @@ func printStart(w io.Writer, s *train.Session, resumed string) {
 	fmt.Fprintf(w, "bkmtrain: %s on %s (%d train, %d valid); %s d_model %d, %d heads, ffn %d, layers %d/%d, kernel %s, %d parameters; %s lr %g, %d steps; seed %d, %d threads\n",
 		taskOf(cfg), c.Name, max(len(c.Train), len(c.TrainText)), max(len(c.Valid), len(c.ValidText)), m.Arch, m.DModel, m.Heads, m.FFN, m.EncLayers, m.DecLayers, m.Kernel,
 		s.Trainer.Model.NumParams(), cfg.Schedule.Kind, cfg.Optim.LR, cfg.Schedule.Steps, cfg.Seed, simd.Threads())
+	if n := s.Trainer.Ranks(); n > 1 {
+		fmt.Fprintf(w, "bkmtrain: data-parallel on %d ranks: each takes its rows of every batch, gradients summed across ranks\n", n)
+	}
 	if resumed != "" {
 		fmt.Fprintf(w, "bkmtrain: resumed from %s at step %d\n", resumed, s.Steps())
 	}
@@ -327,7 +360,8 @@ func writeHeapProfile(path string) error {
 func isConfigFlag(fs *flag.FlagSet, name string) bool {
 	switch name {
 	case "train", "valid", "out", "save-every", "eval-every", "log-every", "samples", "bleu-sentences",
-		"beam", "len-penalty", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab":
+		"beam", "len-penalty", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab",
+		"distributed", "collective-timeout":
 		return false
 	}
 	return fs.Lookup(name) != nil

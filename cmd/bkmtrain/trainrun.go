@@ -41,6 +41,12 @@ type runResult struct {
 	TokensPerSec float64
 }
 
+// peerSignal stands for a signal that another rank of a data-parallel run received.
+type peerSignal struct{}
+
+func (peerSignal) String() string { return "a signal to another rank" }
+func (peerSignal) Signal()        {}
+
 // errDiverged marks a run stopped by a non-finite loss.
 var errDiverged = errors.New("diverged")
 
@@ -91,10 +97,21 @@ func trainLoop(s *train.Session, o runOpts, metrics *train.MetricsLog) (runResul
 		}
 	}
 	for s.Steps() < l.total {
+		var sig os.Signal
 		select {
-		case sig := <-o.stop:
-			return l.interrupted(sig)
+		case sig = <-o.stop:
 		default:
+		}
+		// In a data-parallel run all ranks stop after the same step, if any got a signal.
+		stop, err := s.Stop(sig != nil)
+		if err != nil {
+			return l.res, err
+		}
+		if stop {
+			if sig == nil {
+				sig = peerSignal{}
+			}
+			return l.interrupted(sig)
 		}
 		if err := l.step(); err != nil {
 			return l.res, err
