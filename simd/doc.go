@@ -5,7 +5,9 @@
 // C) skip the packing: Sgemm runs them on the caller's goroutine with kernels that
 // read A and B in place and mask the right edge (sgemm_small.go). SgemmBatchStrided
 // runs many products of one shape, spread over the threads a whole product at a time
-// (sgemm_batch.go).
+// (sgemm_batch.go). NewPackedB packs a constant right operand (a layer's weight) once
+// and SgemmPacked multiplies by it without re-packing, every row of C computed alike
+// whatever the call's height (sgemm_packed.go).
 //
 // The instruction set is chosen once, at init, from cpuid: on amd64 "avx512" when the
 // CPU has AVX-512F and the OS saves the ZMM state (its GEMM and vector math — the exp

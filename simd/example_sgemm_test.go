@@ -35,3 +35,24 @@ func ExampleMatMul() {
 	fmt.Println(c)
 	// Output: [19 22 43 50]
 }
+
+// A layer's weight W (2 outputs × 3 inputs, stored as PyTorch does) packed once, then
+// applied to a batch of rows, Y = X·Wᵀ, as many times as needed without re-packing.
+func ExampleSgemmPacked() {
+	w := []float32{
+		1, 0, 1,
+		0, 2, 0,
+	}
+	pw := simd.NewPackedB(true, 3, 2, w, 3) // op(B) = Wᵀ, 3×2
+	x := []float32{
+		1, 2, 3,
+		4, 5, 6,
+	}
+	y := make([]float32, 2*2)
+	simd.SgemmPacked(2, 1, x, 3, pw, 0, y, 2)
+	fmt.Println(y[:2])
+	fmt.Println(y[2:])
+	// Output:
+	// [4 4]
+	// [10 10]
+}

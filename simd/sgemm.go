@@ -236,17 +236,7 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 	if im.narrow != nil && 2*n <= im.nr {
 		im = im.narrow
 	}
-	parts := 1
-	if threads > 1 && m*n*k >= parallelMinWork {
-		parts = threads
-	}
-	rowTiles, colTiles := (m+im.mr-1)/im.mr, (n+im.nr-1)/im.nr
-	byRows := rowTiles >= 2*parts || rowTiles >= colTiles
-	if byRows {
-		parts = min(parts, rowTiles)
-	} else {
-		parts = min(parts, colTiles)
-	}
+	parts, byRows := splitTiles(threads, m, n, k, im.mr, im.nr)
 	if parts <= 1 {
 		sgemmSerial(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -257,6 +247,22 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 	call.a, call.b, call.c, call.lda, call.ldb, call.ldc = a, b, c, lda, ldb, ldc
 	par.Run(parts, parts, call)
 	putCall(call)
+}
+
+// splitTiles returns how many parts an m×n×k product with mr×nr tiles runs in on up
+// to threads goroutines (1 below parallelMinWork) and whether they are bands of C's
+// rows (when there are enough row tiles) or of its columns.
+func splitTiles(threads, m, n, k, mr, nr int) (parts int, byRows bool) {
+	parts = 1
+	if threads > 1 && m*n*k >= parallelMinWork {
+		parts = threads
+	}
+	rowTiles, colTiles := (m+mr-1)/mr, (n+nr-1)/nr
+	byRows = rowTiles >= 2*parts || rowTiles >= colTiles
+	if byRows {
+		return min(parts, rowTiles), true
+	}
+	return min(parts, colTiles), false
 }
 
 // gemmCall holds the arguments of one parallel Sgemm; its tasks are the parts, bands
