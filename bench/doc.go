@@ -18,6 +18,12 @@
 // loopback only, bounded in time and requests, 1, 8 and 64 concurrent clients by
 // default, p50/p99 latency and sentences/s beside offline TranslateBatch.
 //
+// torch_translate.py is the PyTorch peer of BenchmarkTranslate on the same weights: it
+// loads a bkm checkpoint with bkm_torch.py (reader, BPE tokenizer, batched incremental
+// decoding as train.Translator, on train/testdata/gen_golden.py's model), prints the
+// same benchmark names with impl=torch and checks parity with bkmtrain translate's
+// output; bench/cmd/bkmtokens prints a checkpoint tokenizer's ids to check its tokenizer.
+//
 // Imports: anything (bkm packages, internal/cpuclock, gonum, cgo peers); nothing
 // imports bench.
 package bench
