@@ -9,6 +9,7 @@
 //	bkmtrain compare-kernels  [flags]   same data, model, recipe and seeds per kernel
 //	bkmtrain bkm fit|predict  [flags]   binary kernel machines from CSV files
 //	bkmtrain info                       SIMD path, CPU features, threads
+//	bkmtrain export --onnx DIR [flags]  write a translation model as ONNX files
 //
 // With no data flag, train uses the small Spanish→English corpus embedded in the binary
 // (see docs/data.md). Run `bkmtrain CMD -h` for the flags of a command.
@@ -30,8 +31,8 @@
 // checkpoint.go (checkpoint paths), traincmd.go (bkmtrain train), trainrun.go (the
 // training loop: progress, metrics, validation, checkpoints, signals, divergence),
 // use.go (eval, translate, generate), compare.go and plot.go (compare-kernels),
-// bkmcmd.go (bkm fit|predict), info.go.
+// bkmcmd.go (bkm fit|predict), info.go, export.go (export --onnx, over package onnx).
 //
-// It imports train, bkm, attention (kernel names for bkm), simd (info), gonum/plot (the
+// It imports train, onnx, bkm, attention (kernel names for bkm), simd (info), gonum/plot (the
 // learning-curve PNG) and internal/corpus; nothing imports it.
 package main

@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"compare-kernels": {"train the same model per kernel and seed; table and learning curves", runCompare},
 	"bkm":             {"binary kernel machines: bkm fit | bkm predict", runBKM},
 	"info":            {"SIMD path, CPU features, threads", runInfo},
+	"export":          {"write a translation checkpoint as ONNX models (--onnx DIR)", runExport},
 }
 
 // usageError is a mistake in the command line: status 2 and a hint to -h.
