@@ -21,19 +21,7 @@ package asm
 // B panel, k rows of nr values (b[p*nr+j] = B[p, j]); c is row-major with stride ldc.
 // len(a) ≥ k·mr, len(b) ≥ k·nr, len(c) ≥ (mr-1)·ldc + nr.
 func SgemmKernelGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32) {
-	for i := 0; i < mr; i++ {
-		for j := 0; j < nr; j++ {
-			var acc float32
-			for p := 0; p < k; p++ {
-				acc = FMA32(a[p*mr+i], b[p*nr+j], acc)
-			}
-			if beta == 0 {
-				c[i*ldc+j] = alpha * acc
-			} else {
-				c[i*ldc+j] = FMA32(beta, c[i*ldc+j], alpha*acc)
-			}
-		}
-	}
+	SgemmSmallGeneric(k, a, 1, mr, b, nr, c, ldc, mr, nr, alpha, beta) // A[i, p] = a[p*mr+i]
 }
 
 // SgemmDirectGeneric is the reference loop of the direct (unpacked) micro-kernels: the
@@ -56,17 +44,5 @@ func SgemmKernelGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta f
 //
 // len(a) ≥ (mr-1)·lda + k, len(b) ≥ (k-1)·ldb + nr, len(c) ≥ (mr-1)·ldc + nr.
 func SgemmDirectGeneric(mr, nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
-	for i := 0; i < mr; i++ {
-		for j := 0; j < nr; j++ {
-			var acc float32
-			for p := 0; p < k; p++ {
-				acc = FMA32(a[i*lda+p], b[p*ldb+j], acc)
-			}
-			if beta == 0 {
-				c[i*ldc+j] = alpha * acc
-			} else {
-				c[i*ldc+j] = FMA32(beta, c[i*ldc+j], alpha*acc)
-			}
-		}
-	}
+	SgemmSmallGeneric(k, a, lda, 1, b, ldb, c, ldc, mr, nr, alpha, beta)
 }
