@@ -217,7 +217,7 @@ func TestEveryRoutineUnderTest(t *testing.T) {
 		for _, field := range selected(body, vars) {
 			tested[field] = true
 		}
-		small := map[string]bool{} // s := smallFor(im) or s := im.small
+		small := map[string]bool{} // s := smallFor(im), smallOrSkip(t, im) or im.small
 		ast.Inspect(body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr:
@@ -236,8 +236,9 @@ func TestEveryRoutineUnderTest(t *testing.T) {
 				}
 				switch rhs := n.Rhs[0].(type) {
 				case *ast.CallExpr:
-					if fn, ok := rhs.Fun.(*ast.Ident); ok && fn.Name == "smallFor" && len(rhs.Args) == 1 {
-						if arg, ok := rhs.Args[0].(*ast.Ident); ok && vars[arg.Name] {
+					// smallFor(im), or smallOrSkip(t, im): the table is the last argument.
+					if fn, ok := rhs.Fun.(*ast.Ident); ok && (fn.Name == "smallFor" || fn.Name == "smallOrSkip") && len(rhs.Args) > 0 {
+						if arg, ok := rhs.Args[len(rhs.Args)-1].(*ast.Ident); ok && vars[arg.Name] {
 							small[lhs.Name] = true
 						}
 					}

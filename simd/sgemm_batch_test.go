@@ -15,14 +15,7 @@ import (
 // between rows, and past the end).
 func batchCase(t *testing.T, rng *rand.Rand, transA, transB bool, m, n, k, batch, pad, gap int, shareA bool, alpha, beta float32) {
 	t.Helper()
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := opDims(transA, transB, m, n, k)
 	lda, ldb, ldc := max(1, ac)+pad, max(1, bc)+pad, max(1, n)+pad
 	sizeA, sizeB, sizeC := max(0, (ar-1)*lda+ac), max(0, (br-1)*ldb+bc), max(0, (m-1)*ldc+n)
 	strideA, strideB, strideC := sizeA+gap, sizeB+2*gap, sizeC+gap

@@ -61,10 +61,7 @@ func smallKernelCase(t *testing.T, rng *rand.Rand, tile smallTileFunc, transA bo
 // with the beta = 0 rule.
 func TestSmallKernelConformance(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		s := smallFor(im)
-		if s == nil {
-			t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
-		}
+		s := smallOrSkip(t, im)
 		rng := rand.New(rand.NewPCG(11, 12))
 		tiles := []struct {
 			nr   int
@@ -99,6 +96,15 @@ func TestSmallKernelConformance(t *testing.T) {
 	})
 }
 
+// smallOrSkip returns im's small-product kernels, or skips a table that has none.
+func smallOrSkip(t *testing.T, im *impl) *smallGemm {
+	s := smallFor(im)
+	if s == nil {
+		t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
+	}
+	return s
+}
+
 // smallAlphaBeta are the (alpha, beta) pairs the small-path sweeps cycle through.
 var smallAlphaBeta = [][2]float32{{1, 0}, {1, 1}, {-2, 0.5}, {0.5, -1}, {3, 0}, {1, float32(math.Copysign(0, -1))}}
 
@@ -106,10 +112,7 @@ var smallAlphaBeta = [][2]float32{{1, 0}, {1, 1}, {-2, 0.5}, {0.5, -1}, {3, 0}, 
 // twins, bit for bit, with strided x and y, guards around y.
 func TestGemvKernelConformance(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		s := smallFor(im)
-		if s == nil {
-			t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
-		}
+		s := smallOrSkip(t, im)
 		rng := rand.New(rand.NewPCG(13, 14))
 		for k := 0; k <= 70; k++ {
 			for cols := 1; cols <= s.rowNR; cols++ {
@@ -162,16 +165,22 @@ type gemmProblem struct {
 	want           []float64
 }
 
-func newGemmProblem(rng *rand.Rand, transA, transB bool, m, n, k, pad int, alpha, beta float32) *gemmProblem {
-	p := &gemmProblem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta}
-	ar, ac := m, k
+// opDims are the stored shapes of A (ar×ac) and B (br×bc) of the product
+// op(A)·op(B) of m×k by k×n.
+func opDims(transA, transB bool, m, n, k int) (ar, ac, br, bc int) {
+	ar, ac, br, bc = m, k, k, n
 	if transA {
 		ar, ac = k, m
 	}
-	br, bc := k, n
 	if transB {
 		br, bc = n, k
 	}
+	return
+}
+
+func newGemmProblem(rng *rand.Rand, transA, transB bool, m, n, k, pad int, alpha, beta float32) *gemmProblem {
+	p := &gemmProblem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta}
+	ar, ac, br, bc := opDims(transA, transB, m, n, k)
 	p.lda, p.ldb, p.ldc = max(1, ac)+pad, max(1, bc)+2*pad, max(1, n)+pad
 	p.a = make([]float32, max(0, (ar-1)*p.lda+ac))
 	p.b = make([]float32, max(0, (br-1)*p.ldb+bc))

@@ -45,34 +45,29 @@ func addFloatSeeds(f *testing.F) {
 }
 
 func FuzzExp(f *testing.F) {
-	addFloatSeeds(f)
-	f.Fuzz(func(t *testing.T, x float32) {
-		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.exp }, asm.Exp32)
-	})
+	fuzzVecTarget(f, func(im *impl) func(dst, src []float32) { return im.exp }, asm.Exp32)
 }
 
 func FuzzLog(f *testing.F) {
-	addFloatSeeds(f)
-	f.Fuzz(func(t *testing.T, x float32) {
-		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.log }, asm.Log32)
-	})
+	fuzzVecTarget(f, func(im *impl) func(dst, src []float32) { return im.log }, asm.Log32)
 }
 
 func FuzzTanh(f *testing.F) {
-	addFloatSeeds(f)
-	f.Fuzz(func(t *testing.T, x float32) {
-		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.tanh }, asm.Tanh32)
-	})
+	fuzzVecTarget(f, func(im *impl) func(dst, src []float32) { return im.tanh }, asm.Tanh32)
 }
 
 func FuzzGELU(f *testing.F) {
-	addFloatSeeds(f)
 	for _, v := range []float32{-0.75, 10, -10, 6.9e12, 7e12, -7e12, 2e19, -2e19} {
 		f.Add(v)
 	}
-	f.Fuzz(func(t *testing.T, x float32) {
-		fuzzVecElementwise(t, x, func(im *impl) func(dst, src []float32) { return im.gelu }, gelu32)
-	})
+	fuzzVecTarget(f, func(im *impl) func(dst, src []float32) { return im.gelu }, gelu32)
+}
+
+// fuzzVecTarget is the fuzz target of one element-wise routine (picked from each
+// table) against its scalar reference ref, seeded with addFloatSeeds.
+func fuzzVecTarget(f *testing.F, pick func(*impl) func(dst, src []float32), ref func(float32) float32) {
+	addFloatSeeds(f)
+	f.Fuzz(func(t *testing.T, x float32) { fuzzVecElementwise(t, x, pick, ref) })
 }
 
 // gelu32 is GeluGeneric for one element.
