@@ -140,21 +140,32 @@ func randMask(r *rand.Rand, B, Nk int) []bool {
 func TestAgainstReference(t *testing.T) {
 	withTiles(t, 8, 16)
 	r := rand.New(rand.NewPCG(1, 2))
-	D := 8
+	short := [][2]int{{1, 1}, {17, 17}, {3, 19}, {21, 2}}
+	for _, kern := range zoo(8) {
+		maskedCases(r, kern, short, nil, func(p problem) { checkAgainstReference(t, r, p, 0.7) })
+	}
+}
+
+// maskedCases calls check with 2×2 problems (D = 8) of kernel kern for each mode of
+// {none, causal, padding, causal+padding} × query/key lengths that are not multiples
+// of the 8×16 tiles (short under -short). set, if not nil, adds to the options of
+// each case before its key mask is drawn from r.
+func maskedCases(r *rand.Rand, kern Kernel, short [][2]int, set func(*Options), check func(problem)) {
 	lengths := [][2]int{{1, 1}, {5, 5}, {17, 17}, {33, 33}, {3, 19}, {21, 2}, {13, 40}}
 	if testing.Short() {
-		lengths = [][2]int{{1, 1}, {17, 17}, {3, 19}, {21, 2}}
+		lengths = short
 	}
-	for _, kern := range zoo(D) {
-		for _, mode := range []string{"none", "causal", "padding", "causal+padding"} {
-			for _, nn := range lengths {
-				B, H := 2, 2
-				o := Options{Kernel: kern, Causal: mode == "causal" || mode == "causal+padding"}
-				if mode == "padding" || mode == "causal+padding" {
-					o.KeyMask = randMask(r, B, nn[1])
-				}
-				checkAgainstReference(t, r, problem{B, H, nn[0], nn[1], D, o}, 0.7)
+	for _, mode := range []string{"none", "causal", "padding", "causal+padding"} {
+		for _, nn := range lengths {
+			B, H := 2, 2
+			o := Options{Kernel: kern, Causal: mode == "causal" || mode == "causal+padding"}
+			if set != nil {
+				set(&o)
 			}
+			if mode == "padding" || mode == "causal+padding" {
+				o.KeyMask = randMask(r, B, nn[1])
+			}
+			check(problem{B, H, nn[0], nn[1], 8, o})
 		}
 	}
 }

@@ -61,34 +61,31 @@ func mhReference(o *Options, B, Nq, Nk, DM, H, Dh int, p *MHParams, xq, xkv, dy 
 		return out
 	}
 	Q, K, V := proj(xq, Nq, wq, bq), proj(xkv, Nk, wk, bk), proj(xkv, Nk, wv, bv)
-	// concat layout [B, Nq, H·Dh]
-	toCat := func(x []float64) []float64 {
-		c := make([]float64, B*Nq*hd)
+	// heads moves x between the concat layout [B, N, H·Dh] and the head layout
+	// [B, H, N, Dh]: toHeads says which way.
+	heads := func(x []float64, N int, toHeads bool) []float64 {
+		out := make([]float64, B*N*hd)
 		for bb := 0; bb < B; bb++ {
 			for h := 0; h < H; h++ {
-				for i := 0; i < Nq; i++ {
+				for i := 0; i < N; i++ {
 					for l := 0; l < Dh; l++ {
-						c[(bb*Nq+i)*hd+h*Dh+l] = x[((bb*H+h)*Nq+i)*Dh+l]
+						c, hh := (bb*N+i)*hd+h*Dh+l, ((bb*H+h)*N+i)*Dh+l
+						if toHeads {
+							out[hh] = x[c]
+						} else {
+							out[c] = x[hh]
+						}
 					}
 				}
 			}
 		}
-		return c
+		return out
 	}
 	// dO = dy·WOᵀ in [B, H, Nq, Dh]
 	dcat := mm64(false, true, B*Nq, hd, DM, dy, DM, wo, DM)
-	dO := make([]float64, B*H*Nq*Dh)
-	for bb := 0; bb < B; bb++ {
-		for h := 0; h < H; h++ {
-			for i := 0; i < Nq; i++ {
-				for l := 0; l < Dh; l++ {
-					dO[((bb*H+h)*Nq+i)*Dh+l] = dcat[(bb*Nq+i)*hd+h*Dh+l]
-				}
-			}
-		}
-	}
+	dO := heads(dcat, Nq, true)
 	O, _, dQ, dK, dV := Reference(o, B, H, Nq, Nk, Dh, Q, K, V, dO)
-	cat := toCat(O)
+	cat := heads(O, Nq, false)
 	g := mhGrads{}
 	g.y = mm64(false, false, B*Nq, DM, hd, cat, hd, wo, DM)
 	for i := 0; i < B*Nq; i++ {
@@ -105,16 +102,7 @@ func mhReference(o *Options, B, Nq, Nk, DM, H, Dh int, p *MHParams, xq, xkv, dy 
 	}
 	back := func(x []float64, N int, d []float64, w []float64) (dw, db, dx []float64) {
 		// d in [B, H, N, Dh] → [B·N, hd]
-		dd := make([]float64, B*N*hd)
-		for bb := 0; bb < B; bb++ {
-			for h := 0; h < H; h++ {
-				for i := 0; i < N; i++ {
-					for l := 0; l < Dh; l++ {
-						dd[(bb*N+i)*hd+h*Dh+l] = d[((bb*H+h)*N+i)*Dh+l]
-					}
-				}
-			}
-		}
+		dd := heads(d, N, false)
 		dw = mm64(true, false, DM, hd, B*N, x, DM, dd, hd)
 		db = make([]float64, hd)
 		for i := 0; i < B*N; i++ {

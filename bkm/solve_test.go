@@ -16,11 +16,14 @@ func symmetricProblem(seed uint64, kern Kernel, n, d, p int, scale float64) *Pro
 		Y: randMat(rng, n, p, 1), P: p, R: randMat(rng, n, n, 1)}
 }
 
+// solverKernels are the kernels the solver equivalence tests run with.
+var solverKernels = []struct {
+	name string
+	k    Kernel
+}{{"edp", attention.EDP()}, {"rbf", attention.RBF()}}
+
 func TestP1EqualsKRR(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		k    Kernel
-	}{{"edp", attention.EDP()}, {"rbf", attention.RBF()}} {
+	for _, tc := range solverKernels {
 		t.Run(tc.name, func(t *testing.T) {
 			const n, d, np = 24, 16, 3
 			p := symmetricProblem(1, tc.k, n, d, np, 1)
@@ -43,10 +46,7 @@ func TestP1EqualsKRR(t *testing.T) {
 }
 
 func TestP2EqualsKronRLS(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		k    Kernel
-	}{{"edp", attention.EDP()}, {"rbf", attention.RBF()}} {
+	for _, tc := range solverKernels {
 		t.Run(tc.name, func(t *testing.T) {
 			const n, d = 12, 16
 			p := symmetricProblem(2, tc.k, n, d, 1, 1)

@@ -130,16 +130,13 @@ func TestGradActivations(t *testing.T) {
 	x := randSlice(rng, n, 2)
 	r := randSlice(rng, n, 1)
 	y := make([]float32, n)
-	gelu := func() float64 { geluForward(y, x); return dotLoss(y, r) }
-	gelu()
+	geluForward(y, x)
 	for i, v := range x {
 		xf := float64(v)
 		want := 0.5 * xf * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(xf+0.044715*xf*xf*xf)))
 		require.InDelta(t, want, y[i], 1e-6)
 	}
-	dx := make([]float32, n)
-	geluBackward(dx, r, x)
-	checkGrad(t, "gelu", x, dx, gelu)
+	checkActivationGrad(t, "gelu", x, r, geluForward, geluBackward)
 
 	// ReLU: keep inputs away from the kink so the central difference is valid.
 	for i := range x {
@@ -147,11 +144,18 @@ func TestGradActivations(t *testing.T) {
 			x[i] = 0.5
 		}
 	}
-	relu := func() float64 { reluForward(y, x); return dotLoss(y, r) }
-	relu()
-	dx = make([]float32, n)
-	reluBackward(dx, r, x)
-	checkGrad(t, "relu", x, dx, relu)
+	checkActivationGrad(t, "relu", x, r, reluForward, reluBackward)
+}
+
+// checkActivationGrad checks backward(dx, dy, x), dx = f'(x)·dy, against the central
+// differences of the loss Σ r[i]·f(x)[i] computed with forward(y, x).
+func checkActivationGrad(t *testing.T, name string, x, r []float32, forward func(y, x []float32), backward func(dx, dy, x []float32)) {
+	t.Helper()
+	y := make([]float32, len(x))
+	loss := func() float64 { forward(y, x); return dotLoss(y, r) }
+	dx := make([]float32, len(x))
+	backward(dx, r, x)
+	checkGrad(t, name, x, dx, loss)
 }
 
 func TestDropoutDeterministicAndGradient(t *testing.T) {
