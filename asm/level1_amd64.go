@@ -2,9 +2,15 @@
 
 package asm
 
-// Level-1 AVX2+FMA kernels. Each loops over its slices in four 8-wide YMM registers
-// (32 floats per iteration), then 8 floats at a time, then a scalar tail. Length
-// checks are the caller's: the kernels trust len(y) ≥ len(x) and the like.
+// Level-1 kernels, AVX2+FMA and AVX-512F, documented in pairs: the AVX2 kernel
+// carries the reference loop, its AVX-512F sibling below it the same contract. The
+// AVX2 kernels loop over their slices in four 8-wide YMM registers (32 floats per
+// iteration), then 8 floats at a time, then a scalar tail; the AVX-512F ones in four
+// 16-wide ZMM registers (64 floats), then 16 at a time, then one masked step for the
+// last len mod 16 (masked loads and stores touch nothing past the end). The
+// element-wise kernels run the same instructions lane by lane, so both widths equal
+// each other bit for bit. Length checks are the caller's: the kernels trust
+// len(y) ≥ len(x) and the like.
 
 // DotAVX2 returns Σ x[i]·y[i] for i < len(x); len(y) ≥ len(x). Reference loop:
 //
@@ -20,6 +26,11 @@ package asm
 //go:noescape
 func DotAVX2(x, y []float32) float32
 
+// DotAVX512 is DotAVX2 on AVX-512F, with 64 partial sums.
+//
+//go:noescape
+func DotAVX512(x, y []float32) float32
+
 // AxpyAVX2 computes y[i] += alpha·x[i] for i < len(x) with one rounding; len(y) ≥ len(x).
 // Reference loop:
 //
@@ -30,6 +41,11 @@ func DotAVX2(x, y []float32) float32
 //go:noescape
 func AxpyAVX2(alpha float32, x, y []float32)
 
+// AxpyAVX512 is AxpyAVX2 on AVX-512F.
+//
+//go:noescape
+func AxpyAVX512(alpha float32, x, y []float32)
+
 // ScaleAVX2 computes x[i] *= alpha. Reference loop:
 //
 //	for i := range x {
@@ -38,6 +54,11 @@ func AxpyAVX2(alpha float32, x, y []float32)
 //
 //go:noescape
 func ScaleAVX2(alpha float32, x []float32)
+
+// ScaleAVX512 is ScaleAVX2 on AVX-512F.
+//
+//go:noescape
+func ScaleAVX512(alpha float32, x []float32)
 
 // AddAVX2 computes dst[i] = x[i] + y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
 // Reference loop:
@@ -49,6 +70,11 @@ func ScaleAVX2(alpha float32, x []float32)
 //go:noescape
 func AddAVX2(dst, x, y []float32)
 
+// AddAVX512 is AddAVX2 on AVX-512F.
+//
+//go:noescape
+func AddAVX512(dst, x, y []float32)
+
 // MulAVX2 computes dst[i] = x[i]·y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
 // Reference loop:
 //
@@ -58,6 +84,11 @@ func AddAVX2(dst, x, y []float32)
 //
 //go:noescape
 func MulAVX2(dst, x, y []float32)
+
+// MulAVX512 is MulAVX2 on AVX-512F.
+//
+//go:noescape
+func MulAVX512(dst, x, y []float32)
 
 // SumAVX2 returns Σ x[i]. Reference loop:
 //
@@ -72,6 +103,11 @@ func MulAVX2(dst, x, y []float32)
 //
 //go:noescape
 func SumAVX2(x []float32) float32
+
+// SumAVX512 is SumAVX2 on AVX-512F, with 64 partial sums.
+//
+//go:noescape
+func SumAVX512(x []float32) float32
 
 // MaxAVX2 returns max x[i], -Inf for an empty slice, and the first NaN of x if x
 // holds one. Reference loop:
@@ -93,95 +129,7 @@ func SumAVX2(x []float32) float32
 //go:noescape
 func MaxAVX2(x []float32) float32
 
-// Level-1 AVX-512F kernels. Each loops over its slices in four 16-wide ZMM registers
-// (64 floats per iteration), then 16 floats at a time, then one masked step for the
-// last len mod 16 (masked loads and stores touch nothing past the end). Same
-// contracts as the AVX2 kernels above; the element-wise ones run the same
-// instructions lane by lane, so they equal the AVX2 kernels bit for bit.
-
-// DotAVX512 returns Σ x[i]·y[i] for i < len(x); len(y) ≥ len(x). Reference loop:
-//
-//	var s float32
-//	for i, v := range x {
-//		s += v * y[i]
-//	}
-//	return s
-//
-// The vector version keeps 64 partial sums (fused multiply-adds) and adds them at
-// the end, so it agrees with the loop within rounding of the summation order.
-//
-//go:noescape
-func DotAVX512(x, y []float32) float32
-
-// AxpyAVX512 computes y[i] += alpha·x[i] for i < len(x) with one rounding; len(y) ≥ len(x).
-// Reference loop:
-//
-//	for i, v := range x {
-//		y[i] = fma(alpha, v, y[i])
-//	}
-//
-//go:noescape
-func AxpyAVX512(alpha float32, x, y []float32)
-
-// ScaleAVX512 computes x[i] *= alpha. Reference loop:
-//
-//	for i := range x {
-//		x[i] *= alpha
-//	}
-//
-//go:noescape
-func ScaleAVX512(alpha float32, x []float32)
-
-// AddAVX512 computes dst[i] = x[i] + y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
-// Reference loop:
-//
-//	for i := range dst {
-//		dst[i] = x[i] + y[i]
-//	}
-//
-//go:noescape
-func AddAVX512(dst, x, y []float32)
-
-// MulAVX512 computes dst[i] = x[i]·y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
-// Reference loop:
-//
-//	for i := range dst {
-//		dst[i] = x[i] * y[i]
-//	}
-//
-//go:noescape
-func MulAVX512(dst, x, y []float32)
-
-// SumAVX512 returns Σ x[i]. Reference loop:
-//
-//	var s float32
-//	for _, v := range x {
-//		s += v
-//	}
-//	return s
-//
-// The vector version keeps 64 partial sums, so it agrees with the loop within
-// rounding of the summation order.
-//
-//go:noescape
-func SumAVX512(x []float32) float32
-
-// MaxAVX512 returns max x[i], -Inf for an empty slice, and the first NaN of x if x
-// holds one. Reference loop:
-//
-//	m := float32(math.Inf(-1))
-//	for _, v := range x {
-//		if v != v {
-//			return v
-//		}
-//		if v > m {
-//			m = v
-//		}
-//	}
-//	return m
-//
-// The result is bit-identical to the loop: when the vector pass sees a NaN, or its
-// maximum is ±0 (whose sign depends on which zero came first), it reruns the loop.
+// MaxAVX512 is MaxAVX2 on AVX-512F, bit-identical to the loop in the same way.
 //
 //go:noescape
 func MaxAVX512(x []float32) float32
