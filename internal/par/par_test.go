@@ -59,17 +59,24 @@ func TestRunEveryTaskOnce(t *testing.T) {
 // Several goroutines call Run at once; each must finish with its own tasks done once.
 // Run with -race.
 func TestRunConcurrentCallers(t *testing.T) {
+	concurrently(6, func(c int) {
+		for rep := range 50 {
+			n, workers := 1+(c*37+rep*11)%90, 2+c%3
+			j := newCountJob(n, workers)
+			Run(n, workers, j)
+			j.check(t, fmt.Sprintf("caller %d rep %d", c, rep))
+		}
+	})
+}
+
+// concurrently runs body(c) for c < callers on as many goroutines and waits for all.
+func concurrently(callers int, body func(c int)) {
 	var wg sync.WaitGroup
-	for c := range 6 {
+	for c := range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for rep := range 50 {
-				n, workers := 1+(c*37+rep*11)%90, 2+c%3
-				j := newCountJob(n, workers)
-				Run(n, workers, j)
-				j.check(t, fmt.Sprintf("caller %d rep %d", c, rep))
-			}
+			body(c)
 		}()
 	}
 	wg.Wait()
@@ -97,17 +104,11 @@ func TestRunNested(t *testing.T) {
 	var leaves [4]atomic.Int64
 	go func() {
 		defer close(done)
-		var wg sync.WaitGroup
-		for c := range leaves {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range 10 {
-					Run(3, 2+c, &nestJob{3, 2 + c, &leaves[c]})
-				}
-			}()
-		}
-		wg.Wait()
+		concurrently(len(leaves), func(c int) {
+			for range 10 {
+				Run(3, 2+c, &nestJob{3, 2 + c, &leaves[c]})
+			}
+		})
 	}()
 	select {
 	case <-done:
@@ -222,19 +223,13 @@ func TestFreeList(t *testing.T) {
 // job that is already gone). Short calls followed by longer ones on one goroutine
 // make that window likely; run with -race.
 func TestRunLateTicketDoesNotJoinTheNextCall(t *testing.T) {
-	var wg sync.WaitGroup
-	for c := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rep := range 5000 {
-				for _, n := range []int{2 + rep%3, 64} {
-					j := newCountJob(n, 3)
-					Run(n, 3, j)
-					j.check(t, fmt.Sprintf("caller %d rep %d n %d", c, rep, n))
-				}
+	concurrently(2, func(c int) {
+		for rep := range 5000 {
+			for _, n := range []int{2 + rep%3, 64} {
+				j := newCountJob(n, 3)
+				Run(n, 3, j)
+				j.check(t, fmt.Sprintf("caller %d rep %d n %d", c, rep, n))
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 }
