@@ -1008,17 +1008,49 @@ TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
 	VMOVUPS tanhMax<>(SB), Y14
 	UNARY8_LOOPS(TANH8, Y0)
 
-// GELU8: Y6 = x → Y0 = gelu(x) (GeluGeneric lane by lane). Clobbers Y1–Y5, Y7–Y11.
-#define GELU8 \
-	VMULPS      Y6, Y6, Y0 \
-	VMULPS      Y6, Y0, Y0 \
-	VMOVUPS     Y6, Y7 \
-	VFMADD231PS geluK1<>(SB), Y0, Y7 \
-	VMULPS      geluK0<>(SB), Y7, Y0 \
-	TANH8 \
-	VADDPS      vmOne<>(SB), Y0, Y0 \
-	VMULPS      vmHalf<>(SB), Y6, Y7 \
-	VMULPS      Y0, Y7, Y0
+// GELU_K(x, t, y, TANH, k1, k0, one, half) is the GELU of every amd64 kernel: x → y =
+// gelu(x) = (½x)·(1 + tanh u), u = k0·((x·x·x)·k1 + x) (GeluGeneric lane by lane),
+// t scratch; TANH maps y to tanh y and leaves x and t alone. The constants are
+// vectors in memory (AVX2) or registers (AVX-512).
+#define GELU_K(x, t, y, TANH, k1, k0, one, half) \
+	VMULPS      x, x, y \
+	VMULPS      x, y, y \
+	VMOVAPS     x, t \
+	VFMADD231PS k1, y, t \
+	VMULPS      k0, t, y \
+	TANH \
+	VADDPS      one, y, y \
+	VMULPS      half, x, t \
+	VMULPS      y, t, y
+
+// GELUBWD_K(x, x2, y, s1, s2, s3, TANH, lo, hi, k1, k0, k1x3, one, half) is the GELU
+// derivative of every amd64 kernel: x → y = gelu'(x) (GeluBackwardGeneric lane by
+// lane). x is clamped to [lo, hi] = [−10, 10] (NaN passes: x is the operand
+// VMINPS/VMAXPS return when either is NaN), x2 = x·x, u = k0·((x·x·x)·k1 + x), t =
+// tanh u (TANH maps y to tanh y and leaves x, x2 alone), sech2 = 1 − t·t (s1), du =
+// k0·(x2·3k1 + 1) (s2), g = ((½x)·sech2)·du + ½(1 + t) in one VFMADD. s1–s3 scratch.
+#define GELUBWD_K(x, x2, y, s1, s2, s3, TANH, lo, hi, k1, k0, k1x3, one, half) \
+	VMINPS      x, hi, x \
+	VMAXPS      x, lo, x \
+	VMULPS      x, x, x2 \
+	VMULPS      x, x2, y \
+	VMOVAPS     x, s1 \
+	VFMADD231PS k1, y, s1 \
+	VMULPS      k0, s1, y \
+	TANH \
+	VMULPS      y, y, s1 \
+	VMOVUPS     one, s2 \
+	VSUBPS      s1, s2, s1 \
+	VFMADD231PS k1x3, x2, s2 \
+	VMULPS      k0, s2, s2 \
+	VMULPS      half, x, s3 \
+	VMULPS      s1, s3, s3 \
+	VADDPS      one, y, y \
+	VMULPS      half, y, y \
+	VFMADD231PS s2, s3, y
+
+// GELU8: Y6 = x → Y0 = gelu(x). Clobbers Y1–Y5, Y7–Y11.
+#define GELU8 GELU_K(Y6, Y7, Y0, TANH8, geluK1<>(SB), geluK0<>(SB), vmOne<>(SB), vmHalf<>(SB))
 
 // func GeluAVX2(dst, src []float32)
 // u = k0·((x·x·x)·k1 + x); dst = (½x)·(1 + tanh u), TANH8 as in TanhAVX2; x is kept
@@ -1030,35 +1062,12 @@ TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
 	VMOVUPS tanhMax<>(SB), Y14
 	UNARY8_LOOPS(GELU8, Y6)
 
-// GELUBWD8: Y6 = x (clamped to [−10, 10]), Y7 = x·x, Y0 = tanh u → Y0 = gelu'(x)
-// (GeluBackwardGeneric lane by lane): sech2 = 1 − t·t, du = k0·(x2·3k1 + 1),
-// g = ((½x)·sech2)·du + ½(1 + t) in one VFMADD. Clobbers Y1–Y3.
-#define GELUBWD8 \
-	VMULPS      Y0, Y0, Y1 \
-	VMOVUPS     vmOne<>(SB), Y2 \
-	VSUBPS      Y1, Y2, Y1 \
-	VFMADD231PS geluK1x3<>(SB), Y7, Y2 \
-	VMULPS      geluK0<>(SB), Y2, Y2 \
-	VMULPS      vmHalf<>(SB), Y6, Y3 \
-	VMULPS      Y1, Y3, Y3 \
-	VADDPS      vmOne<>(SB), Y0, Y0 \
-	VMULPS      vmHalf<>(SB), Y0, Y0 \
-	VFMADD231PS Y2, Y3, Y0
-
-// GELUBWD_ARG: Y6 = x → Y6 = x clamped to [−10, 10] (NaN passes: x is the operand
-// VMINPS/VMAXPS return when either is NaN), Y7 = x·x, Y0 = u = k0·((x·x·x)·k1 + x).
-// Needs Y14 = 10, Y15 = −10. Clobbers Y1.
-#define GELUBWD_ARG \
-	VMINPS      Y6, Y14, Y6 \
-	VMAXPS      Y6, Y15, Y6 \
-	VMULPS      Y6, Y6, Y7 \
-	VMULPS      Y6, Y7, Y0 \
-	VMOVAPS     Y6, Y1 \
-	VFMADD231PS geluK1<>(SB), Y0, Y1 \
-	VMULPS      geluK0<>(SB), Y1, Y0
+// GELUBWD8: Y6 = x → Y0 = gelu'(x), Y6 = x clamped, Y7 = x·x. Needs Y14 = 10,
+// Y15 = −10. Clobbers Y1–Y5, Y8–Y11.
+#define GELUBWD8 GELUBWD_K(Y6, Y7, Y0, Y1, Y2, Y3, TANH8, Y15, Y14, geluK1<>(SB), geluK0<>(SB), geluK1x3<>(SB), vmOne<>(SB), vmHalf<>(SB))
 
 // func GeluBackwardAVX2(dx, x, dy []float32)
-// dx += gelu'(x)·dy: GELUBWD_ARG, TANH8 (which leaves Y6, Y7 alone), GELUBWD8, then
+// dx += gelu'(x)·dy: GELUBWD8, then
 // the product g·dy rounded and added to dx (two roundings, as in the twin).
 // tanhMax = 10 doubles as the clamp bound.
 TEXT ·GeluBackwardAVX2(SB), NOSPLIT, $0-72
@@ -1073,8 +1082,6 @@ gelubwd_loop8:
 	CMPQ    CX, $8
 	JB      gelubwd_tail
 	VMOVUPS (SI), Y6
-	GELUBWD_ARG
-	TANH8
 	GELUBWD8
 	VMULPS  (DX), Y0, Y0
 	VADDPS  (DI), Y0, Y0
@@ -1090,8 +1097,6 @@ gelubwd_tail:
 	JZ         gelubwd_done
 	TAIL_MASK
 	VMASKMOVPS (SI), Y13, Y6
-	GELUBWD_ARG
-	TANH8
 	GELUBWD8
 	VMASKMOVPS (DX), Y13, Y1
 	VMULPS     Y1, Y0, Y0
@@ -1105,7 +1110,7 @@ gelubwd_done:
 
 // AVX-512F tanh, GELU, GELU backward and log: TanhAVX512, GeluAVX512,
 // GeluBackwardAVX512, LogAVX512. The same per-lane operations as TANH8, GELU8,
-// GELUBWD_ARG/GELUBWD8 and LOG_SPLIT/LOG_FINISH/LOG_SLOW above, in the same order, on
+// GELUBWD8 and LOG_SPLIT/LOG_FINISH/LOG_SLOW above, in the same order, on
 // 16-lane ZMM registers, so the results equal the twins bit for bit. 64 elements per
 // step (four 16-lane chains, which the out-of-order core overlaps), then 16-lane steps,
 // then a masked tail. Constants live in registers, except the tanh coefficients C0–C3,
@@ -1157,17 +1162,9 @@ gelubwd_done:
 	TANH512(Z0) \
 	VMOVUPS Z0, off(DI)
 
-// GELU512(c): GELU8 on ZMM: c = x → Z0 = gelu(x) = (½x)·(1 + tanh u),
-// u = k0·((x·x·x)·k1 + x). Clobbers c and TANH512's registers.
-#define GELU512(c) \
-	VMULPS      c, c, Z0 \
-	VMULPS      c, Z0, Z0 \
-	VFMADD213PS c, Z15, Z0 \
-	VMULPS      Z16, Z0, Z0 \
-	TANH512(Z0) \
-	VADDPS      Z20, Z0, Z0 \
-	VMULPS      Z25, c, c \
-	VMULPS      Z0, c, Z0
+// GELU512(c): GELU8 on ZMM: c = x → Z0 = gelu(x). Clobbers Z7 and TANH512's
+// registers.
+#define GELU512(c) GELU_K(c, Z7, Z0, TANH512(Z0), Z15, Z16, Z20, Z25)
 
 // GELU512_STEP(off): dst[off/4 : off/4+16] = gelu of src's.
 #define GELU512_STEP(off) \
@@ -1175,28 +1172,9 @@ gelubwd_done:
 	GELU512(Z6) \
 	VMOVUPS Z0, off(DI)
 
-// GELUBWD512: GELUBWD_ARG, TANH8 and GELUBWD8 on ZMM: Z6 = x → Z0 = gelu'(x). x is
-// clamped to [−10, 10] (NaN passes), Z7 = x·x, u = k0·((x·x·x)·k1 + x), t = tanh u,
-// sech2 = 1 − t·t, du = k0·(x2·3k1 + 1), g = ((½x)·sech2)·du + ½(1 + t) in one
-// VFMADD. Clobbers Z6, Z7 and TANH512's registers.
-#define GELUBWD512 \
-	VMINPS      Z6, Z21, Z6 \
-	VMAXPS      Z6, Z13, Z6 \
-	VMULPS      Z6, Z6, Z7 \
-	VMULPS      Z6, Z7, Z0 \
-	VFMADD213PS Z6, Z15, Z0 \
-	VMULPS      Z16, Z0, Z0 \
-	TANH512(Z0) \
-	VMULPS      Z0, Z0, Z1 \
-	VSUBPS      Z1, Z20, Z1 \
-	VMOVAPS     Z20, Z2 \
-	VFMADD231PS Z14, Z7, Z2 \
-	VMULPS      Z16, Z2, Z2 \
-	VMULPS      Z25, Z6, Z3 \
-	VMULPS      Z1, Z3, Z3 \
-	VADDPS      Z20, Z0, Z0 \
-	VMULPS      Z25, Z0, Z0 \
-	VFMADD231PS Z2, Z3, Z0
+// GELUBWD512: GELUBWD8 on ZMM: Z6 = x → Z0 = gelu'(x), Z6 = x clamped, Z7 = x·x.
+// Clobbers TANH512's registers.
+#define GELUBWD512 GELUBWD_K(Z6, Z7, Z0, Z1, Z2, Z3, TANH512(Z0), Z13, Z21, Z15, Z16, Z14, Z20, Z25)
 
 // GELUBWD512_STEP(off): dx += gelu'(x)·dy for the 16 elements at byte offset off
 // (x at SI, dy at DX, dx at DI): the product rounded, then added (as in the twin).
