@@ -111,24 +111,18 @@ func run() error {
 	return nil
 }
 
+// readSentences reads the lines of path with train.ReadTextLines (the one text
+// reader: non-blank lines, trimmed; invalid UTF-8 or NUL bytes are errors) and keeps
+// each line's first tab-separated column, the source side of a TSV corpus.
 func readSentences(path string) ([]string, error) {
-	f, err := os.Open(path)
+	lines, err := train.ReadTextLines(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for sc.Scan() {
-		if s, _, _ := strings.Cut(sc.Text(), "\t"); s != "" {
-			out = append(out, s)
-		}
+	for i, l := range lines {
+		lines[i], _, _ = strings.Cut(l, "\t")
 	}
-	if len(out) == 0 && sc.Err() == nil {
-		return nil, fmt.Errorf("%s: no sentences", path)
-	}
-	return out, sc.Err()
+	return lines, nil
 }
 
 type result struct {
