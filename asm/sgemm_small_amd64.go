@@ -107,3 +107,26 @@ func SgemvRow32AVX2(k int, x []float32, incx int, b []float32, ldb int, y []floa
 //
 //go:noescape
 func SgemvDot4AVX2(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
+
+// TransposeGatherAVX512 writes the n×k matrix b (stride ldb) transposed into dst (k×n,
+// dense): op(B) = Bᵀ for the small-product kernels, which read op(B) by rows. Each row
+// p of dst is a masked sixteen-lane gather of column p of sixteen rows of b. Reference
+// loop (TransposeGeneric):
+//
+//	for j := 0; j < n; j++ {
+//		for p := 0; p < k; p++ {
+//			dst[p*n+j] = b[j*ldb+p]
+//		}
+//	}
+//
+// k, n ≥ 1, 15·ldb < 2³¹, and every element the loop reads or writes must lie in its
+// slice (unchecked). The CPU must have AVX-512F and BMI2.
+//
+//go:noescape
+func TransposeGatherAVX512(k int, b []float32, ldb int, dst []float32, n int)
+
+// TransposeGatherAVX2 is TransposeGatherAVX512 on AVX2: eight-lane gathers, the
+// stores masked with VMASKMOVPS. Same reference loop (TransposeGeneric); 7·ldb < 2³¹.
+//
+//go:noescape
+func TransposeGatherAVX2(k int, b []float32, ldb int, dst []float32, n int)

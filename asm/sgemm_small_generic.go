@@ -107,3 +107,20 @@ func SgemvDotGeneric(lanes, k int, a []float32, lda int, x, y []float32, incy, r
 		}
 	}
 }
+
+// TransposeGeneric is the reference loop of the transposers (TransposeGather*): the
+// n×k matrix b (stride ldb) transposed into dst (k×n, dense).
+//
+//	for j := 0; j < n; j++ {
+//		for p := 0; p < k; p++ {
+//			dst[p*n+j] = b[j*ldb+p]
+//		}
+//	}
+func TransposeGeneric(k int, b []float32, ldb int, dst []float32, n int) {
+	for j := 0; j < n; j++ {
+		row := b[j*ldb : j*ldb+k]
+		for p, v := range row {
+			dst[p*n+j] = v
+		}
+	}
+}

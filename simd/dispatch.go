@@ -110,6 +110,7 @@ var genericImpl = &impl{
 		mr: 4, nr: 16, tile: asm.SgemmSmallGeneric,
 		rowNR: 64, row: asm.SgemvRowGeneric,
 		dotMR: 4, dot: sgemvDotGeneric,
+		transpose: asm.TransposeGeneric,
 	},
 
 	exp:          asm.ExpGeneric,

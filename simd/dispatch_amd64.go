@@ -42,6 +42,7 @@ var avx2Impl = &impl{
 		mr: 4, nr: 16, tile: asm.SgemmSmall4x16AVX2,
 		rowNR: 32, row: asm.SgemvRow32AVX2,
 		dotMR: 4, dot: asm.SgemvDot4AVX2,
+		transpose: asm.TransposeGatherAVX2,
 	},
 
 	exp:          asm.ExpAVX2,
@@ -101,6 +102,7 @@ var avx512Impl = &impl{
 		direct: asm.SgemmDirect8x32AVX512,
 		rowNR:  64, row: asm.SgemvRow64AVX512,
 		dotMR: 4, dot: asm.SgemvDot4AVX512,
+		transpose: asm.TransposeGatherAVX512,
 	},
 
 	// 64 elements per step: the exp family, log, tanh, GELU and GELU backward.

@@ -3,6 +3,7 @@ package simd
 import (
 	"sync/atomic"
 
+	"github.com/kernelmachines/bkm/asm"
 	"github.com/kernelmachines/bkm/internal/par"
 )
 
@@ -33,10 +34,14 @@ type smallGemm struct {
 	// row computes y = alpha·xᵀ·B + beta·y over at most rowNR columns
 	// (asm.SgemvRowGeneric); dot computes y = alpha·A·x + beta·y over at most dotMR rows
 	// (asm.SgemvDotGeneric).
-	rowNR int
-	row   func(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
-	dotMR int
-	dot   func(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
+	// transpose writes op(B) = Bᵀ (stored n×k, stride ldb) row-major into the k×n
+	// scratch the tiles then read (asm.TransposeGeneric); transposeMaxLd bounds ldb
+	// (its gather indices are int32: 15·ldb < 2³¹), beyond which the generic loop runs.
+	transpose func(k int, b []float32, ldb int, dst []float32, n int)
+	rowNR     int
+	row       func(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
+	dotMR     int
+	dot       func(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 }
 
 // smallFor returns im's small-product kernels (its table's small entry), or nil.
@@ -144,7 +149,11 @@ func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a
 			return
 		}
 		bt := getTranspose()
-		transposeInto(bt[:k*n], n, k, b, ldb)
+		if ldb < transposeMaxLd {
+			s.transpose(k, b, ldb, bt[:k*n], n)
+		} else {
+			asm.TransposeGeneric(k, b, ldb, bt[:k*n], n)
+		}
 		smallTiles(s, m, n, k, alpha, a, rsA, csA, bt[:k*n], n, beta, c, ldc)
 		putTranspose(bt)
 		return
@@ -152,15 +161,9 @@ func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a
 	smallTiles(s, m, n, k, alpha, a, rsA, csA, b, ldb, beta, c, ldc)
 }
 
-// transposeInto writes the n×k matrix b (stride ldb) transposed into dst (k×n, dense).
-func transposeInto(dst []float32, n, k int, b []float32, ldb int) {
-	for j := 0; j < n; j++ {
-		row := b[j*ldb : j*ldb+k]
-		for p, v := range row {
-			dst[p*n+j] = v
-		}
-	}
-}
+// transposeMaxLd bounds the ldb of smallGemm.transpose: its gather indices (up to
+// 15·ldb) are int32.
+const transposeMaxLd = 1 << 27
 
 // smallTiles walks C in column blocks of nr (narrowNR at the right edge when it fits)
 // and, within each, row tiles of mr: the k×nr panel of op(B) stays in L1 while the

@@ -154,6 +154,32 @@ func TestGemvKernelConformance(t *testing.T) {
 	})
 }
 
+// TestSmallTransposeConformance runs the small path's Bᵀ transposers against their
+// twin for every n, k up to 40 with ldb > k, guards around the destination.
+func TestSmallTransposeConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		s := smallFor(im)
+		if s == nil {
+			t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
+		}
+		rng := rand.New(rand.NewPCG(15, 16))
+		for n := 1; n <= 40; n++ {
+			for k := 1; k <= 40; k++ {
+				ldb := k + (n+k)%3
+				b := make([]float32, (n-1)*ldb+k) // no slack after the last row
+				fillInput(rng, b, 1, 0)
+				want := make([]float32, k*n)
+				asm.TransposeGeneric(k, b, ldb, want, n)
+				buf, got := guarded(k*n, 3)
+				s.transpose(k, b, ldb, got, n)
+				what := fmt.Sprintf("transpose n=%d k=%d ldb=%d", n, k, ldb)
+				requireGuards(t, buf, 3, k*n, what)
+				requireULP(t, want, got, 0, what)
+			}
+		}
+	})
+}
+
 // gemmProblem is one GEMM problem with its operands and float64 expectation, built
 // once and run through every implementation.
 type gemmProblem struct {
