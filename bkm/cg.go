@@ -197,6 +197,23 @@ func SolveP1CG(p *Problem, o Options) (*P1Model, Report, error) {
 // exact diagonal (K∘K)ᵀ M (K∘K)ᵀ + λ diag(G_S) diag(G_T)ᵀ. A nil mask observes every
 // pair. Non-convergence returns the best iterate with an ErrNotConverged error.
 func SolveP2CG(p *Problem, o Options) (*P2Model, Report, error) {
+	return SolveP2CGDistributed(p, o, alone{})
+}
+
+// SolveP2CGDistributed is SolveP2CG run by comm.Size() processes together, each
+// calling it with the same Problem and Options, as SolveP1CGDistributed is: the
+// observations (the rows of R and of the mask, one per T point) are split into
+// contiguous blocks of whole tiles, one per rank, and so are the rows of G_S for the
+// RKBS norm. Each rank forms K_r (its rows of K) and computes its part
+// K_rᵀ (M_r ⊙ (K_r A K)) Kᵀ of the operator — every product has the rank's rows as one
+// of its dimensions, so the kernel work per iteration is divided by the number of
+// ranks — and one all-reduce of the m×n iterate adds the parts on every rank; the
+// right-hand side and the Jacobi diagonal are all-reduced once. The CG vectors are
+// kept whole on every rank, so every rank takes the same steps and returns the same
+// model; the result equals SolveP2CG's up to the order of float64 sums. On one rank it
+// is SolveP2CG (which multiplies in the order cheapest for n > m). A failing
+// all-reduce ends the solve with its error.
+func SolveP2CGDistributed(p *Problem, o Options, comm Comm) (*P2Model, Report, error) {
 	start := time.Now()
 	sp, err := prepare(p, o, p.validateP2)
 	if err != nil {
@@ -217,6 +234,9 @@ func SolveP2CG(p *Problem, o Options) (*P2Model, Report, error) {
 		} else if o.Regularizer == RegAuto {
 			rep.Reason += "; " + reason2
 		}
+	}
+	if comm.Size() > 1 {
+		return solveP2Split(p, o, comm, sp, rep, start)
 	}
 	n, m := p.N, p.M
 	lam := o.Lambda

@@ -170,3 +170,152 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 	}
 	return md, rep, nil
 }
+
+// solveP2Split is SolveP2CGDistributed on more than one rank, after the regularizer is
+// chosen: this rank's rows [lo, hi) of the observations and [glo, ghi) of G_S.
+func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start time.Time) (*P2Model, Report, error) {
+	n, m := p.N, p.M
+	lam := o.Lambda
+	rkbs := rep.Regularizer == RegRKBS
+	rank, size := comm.Rank(), comm.Size()
+	lo, hi := rankBlock(n, tileRows, rank, size)
+	glo, ghi := rankBlock(m, tileRows, rank, size)
+	nr, gr := hi-lo, ghi-glo
+	K := sp.cross() // all of K: the right-hand factors
+	var kr *Operator
+	if nr > 0 {
+		kr = newOperator(sp.k, sp.tq.rows(lo, hi), sp.sk, sp.threads)
+	}
+	var gsr, gt *Operator
+	if rkbs && gr > 0 {
+		gsr, gt = newOperator(sp.k, sp.sk.rows(glo, ghi), sp.sk, sp.threads), sp.gramT()
+	}
+	observed := func(i int) bool { return p.Mask == nil || p.Mask[i] }
+	var commErr error
+	allReduce := func(buf []float64) {
+		if commErr == nil {
+			if err := comm.AllReduceSumFloat64(buf); err != nil {
+				commErr = fmt.Errorf("bkm: distributed CG on rank %d of %d: %w", rank, size, err)
+			}
+		}
+	}
+	var (
+		zr  = make([]float64, nr*n) // K_r A
+		zrt = make([]float64, n*nr)
+		ht  = make([]float64, m*nr) // (K_r A K)ᵀ
+		er  = make([]float64, nr*m) // M_r ⊙ (K_r A K)
+		ert = make([]float64, m*nr)
+		o1  = make([]float64, n*nr) // K E_rᵀ = (E_r Kᵀ)ᵀ
+		o1t = make([]float64, nr*n)
+		ga  = make([]float64, gr*n) // G_S,r A
+		gat = make([]float64, n*gr)
+		g2  = make([]float64, n*gr) // (G_S,r A G_T)ᵀ
+	)
+	// back computes dst (m×n) = K_rᵀ E_r Kᵀ for this rank's E_r (nr×m): every product
+	// has nr as a dimension. square uses K∘K instead of K (the Jacobi diagonal).
+	back := func(dst, e []float64, square bool) {
+		if kr == nil {
+			clear(dst)
+			return
+		}
+		transposeTo(ert, e, nr, m)
+		if square {
+			K.MulSquared(o1, ert, nr)
+		} else {
+			K.Mul(o1, ert, nr)
+		}
+		transposeTo(o1t, o1, n, nr)
+		if square {
+			kr.MulTSquared(dst, o1t, n)
+		} else {
+			kr.MulT(dst, o1t, n)
+		}
+	}
+	apply := func(dst, a []float64) {
+		if kr != nil {
+			kr.Mul(zr, a, n)
+			transposeTo(zrt, zr, nr, n)
+			K.MulT(ht, zrt, nr)
+			for i := range nr {
+				for j := range m {
+					er[i*m+j] = 0
+					if observed((lo+i)*m + j) {
+						er[i*m+j] = ht[j*nr+i]
+					}
+				}
+			}
+		}
+		back(dst, er, false)
+		if gsr != nil {
+			gsr.Mul(ga, a, n)
+			transposeTo(gat, ga, gr, n)
+			gt.Mul(g2, gat, gr)
+			for i := range gr {
+				for j := range n {
+					dst[(glo+i)*n+j] += lam * g2[j*gr+i]
+				}
+			}
+		}
+		allReduce(dst)
+		if commErr != nil {
+			clear(dst) // p·Ap = 0 ends the iteration; the error is returned below
+			return
+		}
+		if !rkbs {
+			for i := range dst {
+				dst[i] += lam * a[i]
+			}
+		}
+	}
+	b := make([]float64, m*n)
+	for i := range nr {
+		for j := range m {
+			er[i*m+j] = 0 // unobserved responses are never read (they may be NaN)
+			if observed((lo+i)*m + j) {
+				er[i*m+j] = float64(p.R[(lo+i)*m+j])
+			}
+		}
+	}
+	back(b, er, false)
+	allReduce(b)
+	if commErr != nil {
+		return nil, Report{}, commErr
+	}
+	if err := checkKernelFinite(b, "Kᵀ (M ⊙ R) Kᵀ"); err != nil {
+		return nil, Report{}, err
+	}
+	var diag []float64
+	rep.Method = "cg"
+	if o.Precondition {
+		rep.Method = "cg-jacobi"
+		for i := range nr {
+			for j := range m {
+				er[i*m+j] = 0
+				if observed((lo+i)*m + j) {
+					er[i*m+j] = 1
+				}
+			}
+		}
+		diag = make([]float64, m*n)
+		back(diag, er, true)
+		allReduce(diag)
+		ds, dt := ones(m), ones(n)
+		if rkbs {
+			ds, dt = sp.diag(sp.sk), sp.diag(sp.tq)
+		}
+		for i := range m {
+			for j := range n {
+				diag[i*n+j] += lam * ds[i] * dt[j]
+			}
+		}
+	}
+	if commErr != nil {
+		return nil, Report{}, commErr
+	}
+	res := cgSolve(apply, b, m*n, 1, diag, o.tol(), o.maxIter())
+	if commErr != nil {
+		return nil, Report{}, commErr
+	}
+	err := res.report(&rep, start, o.tol())
+	return newP2Model(sp, p, res.x), rep, err
+}

@@ -52,6 +52,10 @@
 //     float64 sums.
 //   - SolveP2CG: masked P2 by CG with products with K and Kᵀ only (the generalized vec
 //     trick; K⊗K is never formed). The only solver for partial masks.
+//   - SolveP2CGDistributed: SolveP2CG on several ranks, the observations (rows of R
+//     and of the mask) split across them; one all-reduce of the m×n iterate per
+//     iteration. Agrees with SolveP2CG to the float32 rounding of the kernel products
+//     (it multiplies in another order), amplified by the conditioning.
 //
 // The iterative solvers take Options.Tol (relative residual of the normal equations),
 // Options.MaxIter and Options.Precondition (Jacobi, exact diagonal); at the cap they
