@@ -1,10 +1,17 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
@@ -71,24 +78,114 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 }
 
-// BenchmarkTrainProfile reports where a step's time goes (ms per step and section, see
-// train.ProfNames); timing each section adds a few time.Now calls per layer.
+// BenchmarkTrainProfile reports where a step's time goes, at 1 and 2 threads: ms per step
+// for every section of train.ProfNames (as metrics, and as a table in the log), and for
+// every GEMM shape its calls, FLOP, GFLOP/s and share of the FMA peak. The peak is the
+// per-core AVX-512 FMA throughput that scripts/fmapeak measures, given in GFLOP/s as
+// BKM_FMA_PEAK_GFLOPS (without it the shares are left out); at t threads the share is of
+// t cores' peak. Sections and GEMMs are timed in the process's CPU time (every thread,
+// spinning pool goroutines included), which a machine shared with other jobs disturbs
+// far less than wall time; at t threads a section's wall time is at best its CPU time / t.
+// BKM_PROFILE_CLOCK=wall times them in wall time instead. cpu-ms/step is the process's
+// CPU time per step and idle-ms/step is t·wall − cpu: time a core of the t had nothing of
+// ours to run (parked at a barrier, or taken by another process on a busy machine).
+// Timing adds two clock reads per section and per GEMM.
 func BenchmarkTrainProfile(b *testing.B) {
 	defer simd.SetThreads(0)
+	peak, _ := strconv.ParseFloat(os.Getenv("BKM_FMA_PEAK_GFLOPS"), 64)
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			tr, bt := warmTrainer(b, threads)
-			tr.Model.Profile = true
-			tr.Model.Prof = [len(train.ProfNames)]time.Duration{}
+			m := tr.Model
+			m.Profile = true
+			cores, clock := threads, "wall" // a section's GFLOP/s is of this many cores
+			if os.Getenv("BKM_PROFILE_CLOCK") != "wall" {
+				m.ProfClock = processCPU
+				cores, clock = 1, "CPU" // CPU time adds the cores' times
+			}
+			m.ResetProfile()
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := tr.Step(bt); err != nil {
 					b.Fatal(err)
 				}
 			}
-			for i, d := range tr.Model.Prof {
-				b.ReportMetric(d.Seconds()*1e3/float64(b.N), train.ProfNames[i]+"-ms/step")
+			b.StopTimer()
+			steps := float64(b.N)
+			wall := b.Elapsed().Seconds() * 1e3 / steps
+			cpu := (processCPU() - cpu0).Seconds() * 1e3 / steps
+			ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / steps }
+			var log strings.Builder
+			fmt.Fprintf(&log, "%s: step %.1f ms wall, %.1f ms CPU, idle %.1f ms; sections in %s ms per step, %% of the step's %s time\n",
+				b.Name(), wall, cpu, float64(threads)*wall-cpu, clock, clock)
+			ref := wall // the step's time on the profile clock
+			if clock == "CPU" {
+				ref = cpu
 			}
+			var timed float64
+			for i, d := range m.Prof {
+				b.ReportMetric(ms(d), train.ProfNames[i]+"-ms/step")
+				timed += ms(d)
+				fmt.Fprintf(&log, "  %-14s %8.2f ms %5.1f%%\n", train.ProfNames[i], ms(d), 100*ms(d)/ref)
+			}
+			fmt.Fprintf(&log, "  %-14s %8.2f ms %5.1f%%\n", "untimed", ref-timed, 100*(ref-timed)/ref)
+			b.ReportMetric(cpu, "cpu-ms/step")
+			b.ReportMetric(float64(threads)*wall-cpu, "idle-ms/step")
+			gemms := slices.Clone(m.Gemms)
+			slices.SortFunc(gemms, func(x, y train.GemmProfile) int { return cmp.Compare(y.Time, x.Time) })
+			fmt.Fprintf(&log, "  GEMMs by shape (op: N/T of A and B, M×N×K; %% of %d core(s)' peak of %.1f GFLOP/s each):\n", cores, peak)
+			var gemmFlops, gemmMs float64
+			for _, g := range gemms {
+				flops := g.Flops() * float64(g.Calls) / steps
+				t := ms(g.Time)
+				gemmFlops += flops
+				gemmMs += t
+				fmt.Fprintf(&log, "  %-13s %s%s %4d×%4d×%4d  %5.1f calls  %6.3f GFLOP  %7.2f ms  %6.1f GFLOP/s%s\n",
+					train.ProfNames[g.Section], nt(g.TransA), nt(g.TransB), g.M, g.N, g.K, float64(g.Calls)/steps,
+					flops/1e9, t, flops/t/1e6, peakShare(flops/t/1e6, peak, cores))
+			}
+			fmt.Fprintf(&log, "  all GEMMs     %6.3f GFLOP  %7.2f ms  %6.1f GFLOP/s%s\n", gemmFlops/1e9, gemmMs, gemmFlops/gemmMs/1e6,
+				peakShare(gemmFlops/gemmMs/1e6, peak, cores))
+			cfg := tr.Cfg.Model
+			attn := trainAttentionFlops(bt.B, cfg.Heads, bt.T, cfg.DModel/cfg.Heads) * float64(cfg.DecLayers)
+			at := ms(m.Prof[train.ProfAttention])
+			fmt.Fprintf(&log, "  attention     %6.3f GFLOP  %7.2f ms  %6.1f GFLOP/s%s (causal, 6·B·H·T²·D per layer)\n", attn/1e9, at, attn/at/1e6,
+				peakShare(attn/at/1e6, peak, cores))
+			total := gemmFlops + attn
+			fmt.Fprintf(&log, "  step (wall)   %6.3f GFLOP  %7.2f ms  %6.1f GFLOP/s%s (%.2f MFLOP per token)\n", total/1e9, wall, total/wall/1e6,
+				peakShare(total/wall/1e6, peak, threads), total/float64(bt.B*bt.T)/1e6)
+			fmt.Fprintf(&log, "  step (CPU)    %6.3f GFLOP  %7.2f ms  %6.1f GFLOP/s%s\n", total/1e9, cpu, total/cpu/1e6, peakShare(total/cpu/1e6, peak, 1))
+			b.ReportMetric(total/wall/1e6, "step-GFLOP/s")
+			os.Stdout.WriteString(log.String()) // b.Log would cut the table at 10 lines
 		})
 	}
+}
+
+func nt(trans bool) string {
+	if trans {
+		return "T"
+	}
+	return "N"
+}
+
+func peakShare(gflops, peak float64, threads int) string {
+	if peak <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("  %5.1f%% of peak", 100*gflops/(peak*float64(threads)))
+}
+
+// trainAttentionFlops counts one causal attention layer's forward and backward products
+// (QKᵀ, PV forward; dV, dP, dQ, dK backward: six of 2·B·H·T²·D, halved by the mask),
+// not the forward's recomputation inside the fused backward.
+func trainAttentionFlops(B, H, T, D int) float64 { return 6 * float64(B*H) * float64(T*T) * float64(D) }
+
+// processCPU is the CPU time every thread of the process has used.
+func processCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }

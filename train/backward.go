@@ -20,7 +20,7 @@ func (m *Model) Backward(scale float32) {
 	t0 = m.tick(ProfLoss, t0)
 	dy := sc.dA[:n*C]
 	clear(dy)
-	linearBackward(dy, m.dOutW, nil, dlogits, m.decY, m.outW, n, C, V)
+	m.gemms(ProfLogits).linearBackward(dy, m.dOutW, nil, dlogits, m.decY, m.outW, n, C, V)
 	t0 = m.tick(ProfLogits, t0)
 	if m.Cfg.PreLN {
 		d := sc.dB[:n*C]
@@ -86,7 +86,7 @@ func (m *Model) embedBackward(dwte, dpos, dout, mask []float32, tok []int32, B, 
 			dout[i] *= mask[i]
 		}
 	}
-	t0 = m.tick(ProfOther, t0)
+	t0 = m.tick(ProfDropout, t0)
 	embeddingBackward(dwte, dpos, dout[:n], tok, m.embScale, B, T, m.C)
 	m.tick(ProfEmbedding, t0)
 }
@@ -105,16 +105,16 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	C, n := m.C, B*T
 	a := &bl.a
 	sc := &m.sc
-	dx := m.other(dout)[:n*C]
-	clear(dx)
+	dx := m.other(dout)[:n*C] // overwritten by the residual's copy, then accumulated into
 	drop := m.dropping(m.Cfg.Dropout)
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		copy(dx, dout) // residual
-		dF := droppedGrad(dout, a.mask, sc.dF[:n*C], drop)
-		m.tick(ProfOther, t0)
 		dln := sc.dln[:n*C]
 		clear(dln)
+		t0 = m.tick(ProfResidual, t0)
+		dF := droppedGrad(dout, a.mask, sc.dF[:n*C], drop)
+		m.tick(ProfDropout, t0)
 		m.sublayerBackward(bl, dln, dF, a.lnOut[:n*C], B, T, S)
 		t0 = m.now()
 		m.par.layerNormBackward(dx, bl.ln.dw, bl.ln.db, dln, a.x, bl.ln.w, a.mean, a.rstd, n, C)
@@ -127,8 +127,9 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	m.par.layerNormBackward(dz, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
 	t0 = m.tick(ProfLayerNorm, t0)
 	copy(dx, dz) // residual
+	t0 = m.tick(ProfResidual, t0)
 	dF := droppedGrad(dz, a.mask, sc.dF[:n*C], drop)
-	m.tick(ProfOther, t0)
+	m.tick(ProfDropout, t0)
 	m.sublayerBackward(bl, dx, dF, a.x, B, T, S)
 	return dx
 }
@@ -158,7 +159,7 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	t0 := m.now()
 	dmerged := sc.dmerge[:n*C]
 	clear(dmerged)
-	linearBackward(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
+	m.gemms(ProfAttnOut).linearBackward(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
 	t0 = m.tick(ProfAttnOut, t0)
 	doh := sc.doh[:n*C]
 	splitHeads(doh, dmerged, B, Tq, H, D, C, 0)
@@ -166,7 +167,7 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	clear(dqh)
 	clear(dkh)
 	clear(dvh)
-	t0 = m.tick(ProfOther, t0)
+	t0 = m.tick(ProfHeads, t0)
 	p, seed := m.attnDropout(bl) // the forward pass's mask
 	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
@@ -175,8 +176,8 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 		mergeHeads(dqkv, dqh, B, Tq, H, D, 3*C, 0)
 		mergeHeads(dqkv, dkh, B, Tq, H, D, 3*C, C)
 		mergeHeads(dqkv, dvh, B, Tq, H, D, 3*C, 2*C)
-		t0 = m.tick(ProfOther, t0)
-		linearBackward(dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
+		t0 = m.tick(ProfHeads, t0)
+		m.gemms(ProfQKV).linearBackward(dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
 		m.tick(ProfQKV, t0)
 		return
 	}
@@ -184,9 +185,9 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	mergeHeads(dq, dqh, B, Tq, H, D, C, 0)
 	mergeHeads(dkv, dkh, B, Tk, H, D, 2*C, 0)
 	mergeHeads(dkv, dvh, B, Tk, H, D, 2*C, C)
-	t0 = m.tick(ProfOther, t0)
-	linearBackward(dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
-	linearBackward(dmem[:nk*C], bl.kv.dw, bl.kv.db, dkv, mem, bl.kv.w, nk, C, 2*C)
+	t0 = m.tick(ProfHeads, t0)
+	m.gemms(ProfQKV).linearBackward(dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
+	m.gemms(ProfQKV).linearBackward(dmem[:nk*C], bl.kv.dw, bl.kv.db, dkv, mem, bl.kv.w, nk, C, 2*C)
 	m.tick(ProfQKV, t0)
 }
 
@@ -202,13 +203,14 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 	}
 	dact := sc.dact[:n*F]
 	clear(dact)
-	linearBackward(dact, bl.fc2.dw, bl.fc2.db, dout, act, bl.fc2.w, n, F, C)
+	m.gemms(ProfFFN).linearBackward(dact, bl.fc2.dw, bl.fc2.db, dout, act, bl.fc2.w, n, F, C)
 	t0 = m.tick(ProfFFN, t0)
 	if drop {
 		for i := range dact {
 			dact[i] *= a.amask[i]
 		}
 	}
+	t0 = m.tick(ProfDropout, t0)
 	dh := sc.dh[:n*F]
 	clear(dh)
 	if m.Cfg.Activation == "gelu" {
@@ -217,7 +219,7 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 		reluBackward(dh, dact, a.h[:n*F])
 	}
 	t0 = m.tick(ProfActivation, t0)
-	linearBackward(dx, bl.fc1.dw, bl.fc1.db, dh, x, bl.fc1.w, n, C, F)
+	m.gemms(ProfFFN).linearBackward(dx, bl.fc1.dw, bl.fc1.db, dh, x, bl.fc1.w, n, C, F)
 	m.tick(ProfFFN, t0)
 }
 

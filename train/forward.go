@@ -68,7 +68,7 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 	m.decY = y
 	t0 := m.now()
 	logits := m.logits[:n*m.V]
-	linearForward(logits, y, m.outW, nil, n, C, m.V)
+	m.gemms(ProfLogits).linearForward(logits, y, m.outW, nil, n, C, m.V)
 	t0 = m.tick(ProfLogits, t0)
 	lossSum, count = crossEntropyForward(logits, bt.Out, m.Cfg.Pad, m.Cfg.LabelSmoothing, n, m.V)
 	m.tick(ProfLoss, t0)
@@ -113,7 +113,7 @@ func (m *Model) embed(out, mask []float32, tok []int32, wte, pos []float32, B, T
 	if p := m.Cfg.Dropout; m.Training && p > 0 {
 		m.par.dropout(out, mask, out, p, m.DropoutSeed, m.DropoutStep, site)
 	}
-	m.tick(ProfOther, t0)
+	m.tick(ProfDropout, t0)
 	return out
 }
 
@@ -168,8 +168,9 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 	if p := m.Cfg.Dropout; m.dropping(p) {
 		m.par.dropout(fOut, a.mask[:n*C], fOut, p, m.DropoutSeed, m.DropoutStep, bl.site)
 	}
+	t0 = m.tick(ProfDropout, t0)
 	residualForward(sum, x, fOut)
-	t0 = m.tick(ProfOther, t0)
+	t0 = m.tick(ProfResidual, t0)
 	if !m.Cfg.PreLN {
 		m.par.layerNorm(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)
 		m.tick(ProfLayerNorm, t0)
@@ -210,27 +211,27 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mas
 	t0 := m.now()
 	if bl.kind == selfAttnBlock {
 		qkv := a.qkv[:n*3*C]
-		linearForward(qkv, x, bl.qkv.w, bl.qkv.b, n, C, 3*C)
+		m.gemms(ProfQKV).linearForward(qkv, x, bl.qkv.w, bl.qkv.b, n, C, 3*C)
 		t0 = m.tick(ProfQKV, t0)
 		splitHeads(a.qh, qkv, B, Tq, H, D, 3*C, 0)
 		splitHeads(a.kh, qkv, B, Tq, H, D, 3*C, C)
 		splitHeads(a.vh, qkv, B, Tq, H, D, 3*C, 2*C)
 	} else {
 		q, kv := a.qkv[:n*C], a.kvMem[:nk*2*C]
-		linearForward(q, x, bl.qkv.w, bl.qkv.b, n, C, C)
-		linearForward(kv, mem, bl.kv.w, bl.kv.b, nk, C, 2*C)
+		m.gemms(ProfQKV).linearForward(q, x, bl.qkv.w, bl.qkv.b, n, C, C)
+		m.gemms(ProfQKV).linearForward(kv, mem, bl.kv.w, bl.kv.b, nk, C, 2*C)
 		t0 = m.tick(ProfQKV, t0)
 		splitHeads(a.qh, q, B, Tq, H, D, C, 0)
 		splitHeads(a.kh, kv, B, Tk, H, D, 2*C, 0)
 		splitHeads(a.vh, kv, B, Tk, H, D, 2*C, C)
 	}
-	t0 = m.tick(ProfOther, t0)
+	t0 = m.tick(ProfHeads, t0)
 	p, seed := m.attnDropout(bl)
 	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
 	mergeHeads(a.merged, a.oh, B, Tq, H, D, C, 0)
-	t0 = m.tick(ProfOther, t0)
-	linearForward(out, a.merged[:n*C], bl.proj.w, bl.proj.b, n, C, C)
+	t0 = m.tick(ProfHeads, t0)
+	m.gemms(ProfAttnOut).linearForward(out, a.merged[:n*C], bl.proj.w, bl.proj.b, n, C, C)
 	m.tick(ProfAttnOut, t0)
 }
 
@@ -240,7 +241,7 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 	a := &bl.a
 	t0 := m.now()
 	h, act := a.h[:n*F], a.act[:n*F]
-	linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
+	m.gemms(ProfFFN).linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
 	t0 = m.tick(ProfFFN, t0)
 	if m.Cfg.Activation == "gelu" {
 		m.par.gelu(act, h)
@@ -252,7 +253,7 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 		m.par.dropout(a.ad[:n*F], a.amask[:n*F], act, p, m.DropoutSeed, m.DropoutStep, bl.site+1)
 		act = a.ad[:n*F]
 	}
-	t0 = m.tick(ProfOther, t0)
-	linearForward(out, act, bl.fc2.w, bl.fc2.b, n, F, C)
+	t0 = m.tick(ProfDropout, t0)
+	m.gemms(ProfFFN).linearForward(out, act, bl.fc2.w, bl.fc2.b, n, F, C)
 	m.tick(ProfFFN, t0)
 }

@@ -6,6 +6,20 @@ import "github.com/kernelmachines/bkm/simd"
 //
 //	inp [n, in]   w [outDim, in] (PyTorch layout)   b [outDim]   out [n, outDim]
 func linearForward(out, inp, w, b []float32, n, in, outDim int) {
+	gemmSite{}.linearForward(out, inp, w, b, n, in, outDim)
+}
+
+// linearBackward accumulates the gradients of linearForward:
+//
+//	dinp [n, in] += dout·w      (skipped when dinp is nil)
+//	dw [outDim, in] += doutᵀ·inp
+//	db [outDim] += Σ_rows dout  (skipped when db is nil)
+func linearBackward(dinp, dw, db, dout, inp, w []float32, n, in, outDim int) {
+	gemmSite{}.linearBackward(dinp, dw, db, dout, inp, w, n, in, outDim)
+}
+
+// linearForward is the package function, its GEMM timed under s.
+func (s gemmSite) linearForward(out, inp, w, b []float32, n, in, outDim int) {
 	if n == 0 {
 		return
 	}
@@ -16,22 +30,18 @@ func linearForward(out, inp, w, b []float32, n, in, outDim int) {
 		}
 		beta = 1
 	}
-	simd.Sgemm(false, true, n, outDim, in, 1, inp, in, w, in, beta, out, outDim)
+	s.sgemm(false, true, n, outDim, in, inp, in, w, in, beta, out, outDim)
 }
 
-// linearBackward accumulates the gradients of linearForward:
-//
-//	dinp [n, in] += dout·w      (skipped when dinp is nil)
-//	dw [outDim, in] += doutᵀ·inp
-//	db [outDim] += Σ_rows dout  (skipped when db is nil)
-func linearBackward(dinp, dw, db, dout, inp, w []float32, n, in, outDim int) {
+// linearBackward is the package function, its GEMMs timed under s.
+func (s gemmSite) linearBackward(dinp, dw, db, dout, inp, w []float32, n, in, outDim int) {
 	if n == 0 {
 		return
 	}
 	if dinp != nil {
-		simd.Sgemm(false, false, n, in, outDim, 1, dout, outDim, w, in, 1, dinp, in)
+		s.sgemm(false, false, n, in, outDim, dout, outDim, w, in, 1, dinp, in)
 	}
-	simd.Sgemm(true, false, outDim, in, n, 1, dout, outDim, inp, in, 1, dw, in)
+	s.sgemm(true, false, outDim, in, n, dout, outDim, inp, in, 1, dw, in)
 	if db != nil {
 		for r := 0; r < n; r++ {
 			simd.Add(db[:outDim], db[:outDim], dout[r*outDim:(r+1)*outDim])

@@ -73,25 +73,6 @@ type blockActs struct {
 	amask, ad         []float32 // activation dropout mask and output [n, F]
 }
 
-// Profile sections of one training step (forward+backward), for the per-layer profile.
-const (
-	ProfEmbedding = iota
-	ProfLayerNorm
-	ProfQKV // Q/K/V projections
-	ProfAttention
-	ProfAttnOut // output projection
-	ProfFFN     // both FFN GEMMs
-	ProfActivation
-	ProfLogits // output projection to the vocabulary
-	ProfLoss
-	ProfOther     // dropout, residual, head split/merge
-	ProfOptimizer // zeroing gradients, clipping, AdamW
-	profSections
-)
-
-// ProfNames labels the profile sections.
-var ProfNames = [profSections]string{"embedding", "layernorm", "qkv-proj", "attention", "attn-out-proj", "ffn-gemm", "activation", "logits-gemm", "loss", "other", "optimizer"}
-
 // Model is a Transformer with every parameter in one arena (Params), every gradient in
 // another (Grads, same layout) and every activation in a third, sized once for the
 // largest batch. No step allocates once the arenas fit the batch shape.
@@ -124,9 +105,13 @@ type Model struct {
 	// ranks while the rest of the backward runs. Backward no longer writes that range.
 	GradsDone func(lo, hi int)
 
-	// Profile, when true, accumulates wall time per section into Prof.
+	// Profile, when true, accumulates wall time per section into Prof and per GEMM
+	// shape into Gemms (profile.go).
 	Profile bool
 	Prof    [profSections]time.Duration
+	Gemms   []GemmProfile
+	// ProfClock, when set, is the profile's clock (nil: wall time).
+	ProfClock func() time.Duration
 
 	acts    []float32
 	capS    int    // source tokens the activation arena holds
@@ -465,20 +450,4 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 	m.acts = p.alloc()
 	m.keyMask = make([]bool, ns)
 	m.capS, m.capT = ns, n
-}
-
-func (m *Model) tick(sec int, t0 time.Time) time.Time {
-	if !m.Profile {
-		return t0
-	}
-	now := time.Now()
-	m.Prof[sec] += now.Sub(t0)
-	return now
-}
-
-func (m *Model) now() time.Time {
-	if !m.Profile {
-		return time.Time{}
-	}
-	return time.Now()
 }

@@ -99,7 +99,7 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	microStart := t.Micro
 	t0 := m.now()
 	m.ZeroGrad()
-	m.tick(ProfOptimizer, t0)
+	m.tick(ProfZeroGrad, t0)
 	m.Training = true
 	var sum float64
 	for i, b := range micro {
@@ -130,15 +130,18 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if n := GradNorm(m.Grads); math.IsNaN(n) || math.IsInf(n, 0) {
 		return StepStats{Loss: loss, Tokens: total, GradNorm: n}, t.diverged(step, microStart, fmt.Sprintf("gradient norm is %v", n), true)
 	}
+	t0 = m.tick(ProfGradNorm, t0)
 	// The parameters gave a finite loss and gradients: they are the new last good state.
 	t.keepGood(microStart)
+	t0 = m.tick(ProfKeepGood, t0)
 	norm := ClipGradNorm(m.Grads, t.Cfg.Optim.ClipNorm)
+	t0 = m.tick(ProfClip, t0)
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
 	if !t.Opt.Update(m.Params, m.Grads, lr) {
 		st := StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}
 		return st, t.diverged(step, microStart, fmt.Sprintf("the update (learning rate %g) made a parameter or moment NaN or infinite", lr), false)
 	}
-	m.tick(ProfOptimizer, t0)
+	m.tick(ProfAdamW, t0)
 	t.Steps++
 	return StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}, nil
 }
