@@ -78,6 +78,16 @@ func (j *dropJob) run(lo, hi int) {
 	}
 }
 
+// lnParamsJob accumulates a layer norm's dw and db for a range of columns.
+type lnParamsJob struct {
+	dw, db, dout, inp, mean, rstd []float32
+	n, c                          int
+}
+
+func (j *lnParamsJob) run(lo, hi int) {
+	layerNormBackwardParams(j.dw, j.db, j.dout, j.inp, j.mean, j.rstd, j.n, j.c, lo, hi)
+}
+
 // rowPar holds the job structs of one model, reused call after call.
 type rowPar struct {
 	split rowSplit
@@ -85,6 +95,7 @@ type rowPar struct {
 	geluB geluBwdJob
 	lnF   lnFwdJob
 	lnB   lnBwdJob
+	lnP   lnParamsJob
 	drop  dropJob
 }
 
@@ -103,11 +114,13 @@ func (p *rowPar) layerNorm(out, mean, rstd, inp, w, b []float32, n, c int) {
 	p.split.run(&p.lnF, n, 4*n*c)
 }
 
-// layerNormBackward: dinp rows in parallel, then dw and db in one ordered pass.
+// layerNormBackward: dinp rows in parallel, then dw and db with the columns in parallel
+// (each column's rows in order).
 func (p *rowPar) layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, n, c int) {
 	p.lnB = lnBwdJob{dinp, dout, inp, w, mean, rstd, c}
 	p.split.run(&p.lnB, n, 4*n*c)
-	layerNormBackwardParams(dw, db, dout, inp, mean, rstd, n, c)
+	p.lnP = lnParamsJob{dw, db, dout, inp, mean, rstd, n, c}
+	p.split.run(&p.lnP, c, 2*n*c)
 }
 
 func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {
