@@ -1,5 +1,7 @@
 package train
 
+import "github.com/kernelmachines/bkm/simd"
+
 // Backward accumulates into Grads the gradient of scale·(summed loss of the last
 // Forward). For the mean over the batch's targets use scale = 1/count; gradient
 // accumulation passes count_i/total so the sum over micro-batches is the gradient of
@@ -82,9 +84,7 @@ func (m *Model) embedBackward(dwte, dpos, dout, mask []float32, tok []int32, B, 
 	t0 := m.now()
 	n := B * T * m.C
 	if m.dropping(m.Cfg.Dropout) {
-		for i := range dout[:n] {
-			dout[i] *= mask[i]
-		}
+		simd.Mul(dout[:n], dout[:n], mask[:n])
 	}
 	t0 = m.tick(ProfDropout, t0)
 	embeddingBackward(dwte, dpos, dout[:n], tok, m.embScale, B, T, m.C)
@@ -206,9 +206,7 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 	m.gemms(ProfFFN).linearBackward(dact, bl.fc2.dw, bl.fc2.db, dout, act, bl.fc2.w, n, F, C)
 	t0 = m.tick(ProfFFN, t0)
 	if drop {
-		for i := range dact {
-			dact[i] *= a.amask[i]
-		}
+		simd.Mul(dact, dact, a.amask[:n*F])
 	}
 	t0 = m.tick(ProfDropout, t0)
 	dh := sc.dh[:n*F]
@@ -229,8 +227,6 @@ func droppedGrad(g, mask, buf []float32, drop bool) []float32 {
 	if !drop {
 		return g
 	}
-	for i, v := range g {
-		buf[i] = v * mask[i]
-	}
-	return buf
+	simd.Mul(buf[:len(g)], g, mask[:len(g)])
+	return buf[:len(g)]
 }

@@ -1,6 +1,11 @@
 package train
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/kernelmachines/bkm/simd"
+)
 
 // Dropout is inverted dropout. The mask is cut into chunks of dropChunk elements, each
 // drawn from its own PCG stream keyed by (run seed, micro-step, site, chunk): the same
@@ -14,6 +19,55 @@ const dropChunk = 1 << 12
 // ∈ {0, 1/(1−p)}. Four 16-bit uniforms come from each 64-bit draw; an element is dropped
 // when its uniform is below p·2¹⁶ (p is rounded to a multiple of 2⁻¹⁶).
 func dropoutChunk(out, mask, inp []float32, p float32, seed, step uint64, site, c int) {
+	a, b := c*dropChunk, min((c+1)*dropChunk, len(mask))
+	var pcg rand.PCG
+	pcg.Seed(seed^0x9e3779b97f4a7c15^(uint64(c)*0xbf58476d1ce4e5b9), step<<20|uint64(site))
+	keep := math.Float32bits(1 / (1 - p))
+	thr := uint64(float64(p)*65536 + 0.5)
+	m := mask[a:b]
+	for i := 0; i < len(m); i += 4 {
+		r := pcg.Uint64()
+		for j := i; j < min(i+4, len(m)); j++ {
+			// Without a branch (the draws are unpredictable): u − thr wraps to a top bit
+			// of 1 exactly when u < thr, the element dropped; then the mask is 0 (+0, as
+			// before), else keep.
+			dropped := ((r & 0xffff) - thr) >> 63
+			m[j] = math.Float32frombits(keep & (uint32(dropped) - 1))
+			r >>= 16
+		}
+	}
+	simd.Mul(out[a:b], inp[a:b], m)
+}
+
+func dropChunks(n int) int { return (n + dropChunk - 1) / dropChunk }
+
+// dropoutForward draws mask [n] and computes out = inp ⊙ mask (out may alias inp).
+func dropoutForward(out, mask, inp []float32, p float32, seed, step uint64, site int) {
+	for c := 0; c < dropChunks(len(mask)); c++ {
+		dropoutChunk(out, mask, inp, p, seed, step, site, c)
+	}
+}
+
+// dropoutBackward accumulates dinp += dout ⊙ mask.
+func dropoutBackward(dinp, dout, mask []float32) {
+	for i, g := range dout {
+		dinp[i] += g * mask[i]
+	}
+}
+
+// residualForward computes out = a + b.
+func residualForward(out, a, b []float32) { simd.Add(out, a, b) }
+
+// residualBackward accumulates da += dout and db += dout.
+func residualBackward(da, db, dout []float32) {
+	for i, g := range dout {
+		da[i] += g
+		db[i] += g
+	}
+}
+
+// dropoutChunkNaive is dropoutChunk's reference: a branch per element.
+func dropoutChunkNaive(out, mask, inp []float32, p float32, seed, step uint64, site, c int) {
 	a, b := c*dropChunk, min((c+1)*dropChunk, len(mask))
 	var pcg rand.PCG
 	pcg.Seed(seed^0x9e3779b97f4a7c15^(uint64(c)*0xbf58476d1ce4e5b9), step<<20|uint64(site))
@@ -34,36 +88,5 @@ func dropoutChunk(out, mask, inp []float32, p float32, seed, step uint64, site, 
 	o, x := out[a:b], inp[a:b]
 	for i, v := range x {
 		o[i] = v * m[i]
-	}
-}
-
-func dropChunks(n int) int { return (n + dropChunk - 1) / dropChunk }
-
-// dropoutForward draws mask [n] and computes out = inp ⊙ mask (out may alias inp).
-func dropoutForward(out, mask, inp []float32, p float32, seed, step uint64, site int) {
-	for c := 0; c < dropChunks(len(mask)); c++ {
-		dropoutChunk(out, mask, inp, p, seed, step, site, c)
-	}
-}
-
-// dropoutBackward accumulates dinp += dout ⊙ mask.
-func dropoutBackward(dinp, dout, mask []float32) {
-	for i, g := range dout {
-		dinp[i] += g * mask[i]
-	}
-}
-
-// residualForward computes out = a + b.
-func residualForward(out, a, b []float32) {
-	for i := range out {
-		out[i] = a[i] + b[i]
-	}
-}
-
-// residualBackward accumulates da += dout and db += dout.
-func residualBackward(da, db, dout []float32) {
-	for i, g := range dout {
-		da[i] += g
-		db[i] += g
 	}
 }
