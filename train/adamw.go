@@ -42,6 +42,13 @@ func NewAdamW(cfg OptimConfig, tensors []Tensor, n int) *AdamW {
 // overflowed (too large a learning rate) and the arena holds NaN or ±Inf: the caller
 // restores a copy (Trainer.Step does).
 func (o *AdamW) Update(params, grads []float32, lr float32) (finite bool) {
+	return o.UpdateScaled(params, grads, lr, 1)
+}
+
+// UpdateScaled is Update after grads ← gradScale·grads (gradient clipping: see
+// ClipCoefficient), in the same pass over the arena; grads holds the scaled gradients
+// afterwards, as if scaled first. The result is Update's bit for bit.
+func (o *AdamW) UpdateScaled(params, grads []float32, lr, gradScale float32) (finite bool) {
 	if len(params) != len(o.M) || len(grads) != len(o.M) {
 		panic(fmt.Sprintf("train: AdamW: len(params) = %d, len(grads) = %d, state for %d", len(params), len(grads), len(o.M)))
 	}
@@ -49,7 +56,7 @@ func (o *AdamW) Update(params, grads []float32, lr float32) (finite bool) {
 	b1, b2 := float64(o.Cfg.Beta1), float64(o.Cfg.Beta2)
 	bc1 := 1 - math.Pow(b1, float64(o.T))
 	bc2 := 1 - math.Pow(b2, float64(o.T))
-	o.job = adamJob{o: o, p: params, g: grads, lr: lr, stepSize: float32(float64(lr) / bc1), rbc2: float32(1 / math.Sqrt(bc2))}
+	o.job = adamJob{o: o, p: params, g: grads, lr: lr, gscale: gradScale, stepSize: float32(float64(lr) / bc1), rbc2: float32(1 / math.Sqrt(bc2))}
 	o.split.run(&o.job, len(params), 8*len(params))
 	return !o.job.nonFinite.Load()
 }
@@ -59,6 +66,7 @@ type adamJob struct {
 	o              *AdamW
 	p, g           []float32
 	lr             float32
+	gscale         float32 // the gradients' scale (1: as they are)
 	stepSize, rbc2 float32
 	nonFinite      atomic.Bool // some chunk wrote a NaN or ±Inf
 }
@@ -79,8 +87,13 @@ func (j *adamJob) run(lo, hi int) {
 		// x − x is 0 for every finite x and NaN for NaN and ±Inf: one sum watches all
 		// three arrays without a branch per element.
 		var watch float32
+		scaled := j.gscale != 1
 		for i := range p {
 			gi := g[i]
+			if scaled {
+				gi *= j.gscale
+				g[i] = gi
+			}
 			mi := fb1*m[i] + (1-fb1)*gi
 			vi := fb2*v[i] + (1-fb2)*gi*gi
 			m[i], v[i] = mi, vi
@@ -109,15 +122,23 @@ func GradNorm(g []float32) float64 {
 // returns the norm before clipping. maxNorm ≤ 0 only measures.
 func ClipGradNorm(g []float32, maxNorm float32) float64 {
 	norm := GradNorm(g)
-	if maxNorm > 0 {
-		if c := float64(maxNorm) / (norm + 1e-6); c < 1 {
-			cf := float32(c)
-			for i := range g {
-				g[i] *= cf
-			}
+	if cf := ClipCoefficient(norm, maxNorm); cf != 1 {
+		for i := range g {
+			g[i] *= cf
 		}
 	}
 	return norm
+}
+
+// ClipCoefficient is the factor ClipGradNorm scales gradients of norm norm by: 1 when
+// maxNorm ≤ 0 or the norm is within it.
+func ClipCoefficient(norm float64, maxNorm float32) float32 {
+	if maxNorm > 0 {
+		if c := float64(maxNorm) / (norm + 1e-6); c < 1 {
+			return float32(c)
+		}
+	}
+	return 1
 }
 
 // LR returns the learning rate of update step (0-based) under s with peak lr:

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/kernelmachines/bkm/simd"
 	"github.com/stretchr/testify/require"
 )
 
@@ -112,4 +113,34 @@ func TestStepRejectsNaN(t *testing.T) {
 	require.ErrorIs(t, err, ErrDiverged)
 	require.ErrorContains(t, err, "loss is NaN at step 2")
 	require.Equal(t, start, stateOf(tr))
+}
+
+// TestUpdateScaledIsClipThenUpdate: clipping inside AdamW's pass gives what
+// ClipGradNorm followed by Update gives, parameters, moments and gradients bit for bit,
+// clipping or not, at 1 and 2 threads.
+func TestUpdateScaledIsClipThenUpdate(t *testing.T) {
+	defer simd.SetThreads(0)
+	rng := newRNG(18)
+	n := 3*parMinWork + 5
+	tensors := []Tensor{{Name: "a", Offset: 0, Size: n / 2, Decay: true}, {Name: "b", Offset: n / 2, Size: n - n/2}}
+	cfg := OptimConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1}
+	p0, g0 := randSlice(rng, n, 1), randSlice(rng, n, 1)
+	for _, threads := range []int{1, 2} {
+		for _, maxNorm := range []float32{0, 1, 1e6} {
+			simd.SetThreads(threads)
+			pa, ga := append([]float32(nil), p0...), append([]float32(nil), g0...)
+			pb, gb := append([]float32(nil), p0...), append([]float32(nil), g0...)
+			oa, ob := NewAdamW(cfg, tensors, n), NewAdamW(cfg, tensors, n)
+			for step := 0; step < 2; step++ {
+				cf := ClipCoefficient(GradNorm(gb), maxNorm)
+				require.Equal(t, maxNorm == 1, cf < 1, "clipping exactly when the norm exceeds the bound")
+				ClipGradNorm(ga, maxNorm)
+				require.True(t, oa.Update(pa, ga, 3e-4))
+				require.True(t, ob.UpdateScaled(pb, gb, 3e-4, cf))
+				require.Equal(t, pa, pb, "threads %d, max norm %g", threads, maxNorm)
+				require.Equal(t, ga, gb)
+				require.Equal(t, oa.State, ob.State)
+			}
+		}
+	}
 }

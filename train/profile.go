@@ -29,14 +29,13 @@ const (
 	ProfZeroGrad
 	ProfGradNorm // the global gradient norm (its finiteness check)
 	ProfKeepGood // the copy of parameters and moments kept for divergence
-	ProfClip
-	ProfAdamW
+	ProfAdamW    // with the gradient clipping in the same pass
 	profSections
 )
 
 // ProfNames labels the profile sections.
 var ProfNames = [profSections]string{"embedding", "layernorm", "qkv-proj", "attention", "attn-out-proj", "ffn-gemm",
-	"activation", "logits-gemm", "loss", "dropout", "residual", "heads", "zero-grad", "grad-norm", "keep-good", "clip", "adamw"}
+	"activation", "logits-gemm", "loss", "dropout", "residual", "heads", "zero-grad", "grad-norm", "keep-good", "adamw"}
 
 // GemmProfile is the time the profiled steps spent in the GEMMs of one shape.
 type GemmProfile struct {

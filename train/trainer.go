@@ -127,17 +127,17 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		return StepStats{Loss: loss, Tokens: total}, t.diverged(step, microStart, fmt.Sprintf("loss is %v", loss), true)
 	}
 	t0 = m.now()
-	if n := GradNorm(m.Grads); math.IsNaN(n) || math.IsInf(n, 0) {
-		return StepStats{Loss: loss, Tokens: total, GradNorm: n}, t.diverged(step, microStart, fmt.Sprintf("gradient norm is %v", n), true)
+	norm := GradNorm(m.Grads)
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return StepStats{Loss: loss, Tokens: total, GradNorm: norm}, t.diverged(step, microStart, fmt.Sprintf("gradient norm is %v", norm), true)
 	}
 	t0 = m.tick(ProfGradNorm, t0)
 	// The parameters gave a finite loss and gradients: they are the new last good state.
 	t.keepGood(microStart)
 	t0 = m.tick(ProfKeepGood, t0)
-	norm := ClipGradNorm(m.Grads, t.Cfg.Optim.ClipNorm)
-	t0 = m.tick(ProfClip, t0)
+	// Clipping (ClipGradNorm with the norm above) rides in AdamW's pass.
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
-	if !t.Opt.Update(m.Params, m.Grads, lr) {
+	if !t.Opt.UpdateScaled(m.Params, m.Grads, lr, ClipCoefficient(norm, t.Cfg.Optim.ClipNorm)) {
 		st := StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}
 		return st, t.diverged(step, microStart, fmt.Sprintf("the update (learning rate %g) made a parameter or moment NaN or infinite", lr), false)
 	}
