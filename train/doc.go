@@ -41,6 +41,9 @@
 //     batch, gradients are summed in buckets while the backward runs (Model.GradsDone), rank
 //     0 alone saves; the result equals one process on the global batch up to float32 sums
 //   - recipe.go      QuickConfig: small translation and language-model runs that learn within minutes
+//   - study.go       kernel studies (bkmtrain compare-kernels): StudySpec and StudyRun saved atomically
+//     per finished run, ReadStudy, StudyReport (mean ± std, paired t-tests over seeds, feature-dimension
+//     sweeps); distinct.go DistinctOutputs (does a translator's output change with its input)
 //   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto;
 //     every length in a file is bounded before use (FuzzReadCheckpoint), and Save removes the
@@ -84,7 +87,8 @@
 // # Imports
 //
 // Package attention (every attention layer), package simd (GEMM, vector math), package
-// internal/par (the worker pool), the standard library; its tests also use package
-// cluster (in-process rank groups, and Open MPI under the tag mpi). Nothing in bkm imports train
+// internal/par (the worker pool), internal/atomicfile, gonum's stat/distuv (study.go's
+// paired t-test), the standard library; its tests also use package cluster (in-process
+// rank groups, and Open MPI under the tag mpi). Nothing in bkm imports train
 // but cmd/bkmtrain.
 package train

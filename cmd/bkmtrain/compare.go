@@ -2,35 +2,28 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 	"github.com/kernelmachines/bkm/train"
 )
 
 const defaultKernels = "edp,rbf,expint,poly2,taylor2,linear,favor"
-
-// kernelRuns is what compare-kernels measured for one kernel over the seeds.
-type kernelRuns struct {
-	Kernel    string            `json:"kernel"`
-	Seeds     []uint64          `json:"seeds"`
-	ValLoss   []float64         `json:"val_loss"`
-	BLEU      []float64         `json:"bleu,omitempty"`
-	FinalLoss []float64         `json:"final_train_loss"`
-	WallSec   []float64         `json:"wall_s"`
-	Curves    []curve           `json:"curves"`
-	Failed    map[uint64]string `json:"failed,omitempty"`
-}
 
 // compareFlags are the flags of bkmtrain compare-kernels.
 type compareFlags struct {
@@ -44,6 +37,7 @@ type compareFlags struct {
 	tokenizer            string
 	bpeVocab             int
 	overwrite            bool
+	report               string   // --report DIR: regenerate the report of a saved study
 	names                []string // parsed --kernels
 	seedList             []uint64 // parsed --seeds
 }
@@ -60,7 +54,8 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	f.decode.register(fs, "beam size for BLEU")
 	fs.StringVar(&f.tokenizer, "tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
 	fs.IntVar(&f.bpeVocab, "bpe-vocab", 1000, "BPE vocabulary size")
-	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the runs of an earlier comparison in --out")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the runs of an earlier comparison in --out (the same command without it resumes an interrupted one)")
+	fs.StringVar(&f.report, "report", "", "regenerate results.md, results.json and the plots of the study saved in this directory, training nothing")
 }
 
 // parse parses args and the --kernels and --seeds lists.
@@ -126,6 +121,9 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if _, err := parseCommand("compare-kernels", stderr, &f, args); err != nil {
 		return err
 	}
+	if f.report != "" {
+		return writeStudyReport(f.report, f.names, stdout, stderr)
+	}
 	base, err := f.config()
 	if err != nil {
 		return err
@@ -140,25 +138,245 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	base.Model.Vocab = tok.VocabSize()
-	for _, dir := range f.runDirs() {
-		if err := checkOutDir(dir, "", f.overwrite); err != nil {
-			return err
-		}
+	spec := train.StudySpec{Config: base, Data: c.Name, Tokenizer: f.tokenizer, EvalEvery: f.evalEvery,
+		BLEUSentences: f.bleuSentences, Beam: f.decode.beam, LenPenalty: f.decode.lenPenalty, Threads: threadsOf(base)}
+	if task != "translate" {
+		spec.BLEUSentences, spec.Beam, spec.LenPenalty = 0, 0, 0
+	}
+	if err := f.checkStudyDir(spec); err != nil {
+		return err
 	}
 	if err := ensureWritableDir(f.outDir); err != nil {
 		return err
 	}
+	if err := f.startStudy(spec); err != nil {
+		return err
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	fmt.Fprintf(stderr, "bkmtrain compare-kernels: %s on %s; kernels %s; seeds %v; %d steps each\n",
 		task, c.Name, strings.Join(f.names, ", "), f.seedList, base.Schedule.Steps)
-	var all []*kernelRuns
-	for _, k := range f.names {
-		kr, err := f.compareKernel(base, k, c, tok, stderr)
+	done, err := f.runStudy(base, c, tok, sigs, stderr)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return nil
+	}
+	return writeStudyReport(f.outDir, f.names, stdout, stderr)
+}
+
+// checkStudyDir checks --out before anything is written: a study with the same spec
+// resumes, one with another spec is kept unless --overwrite; a directory that is not a
+// study must not hold runs in the run directories.
+func (f *compareFlags) checkStudyDir(spec train.StudySpec) error {
+	if f.overwrite {
+		return nil
+	}
+	old, err := train.ReadStudySpec(f.outDir)
+	switch {
+	case err == nil:
+		if !old.Same(spec) {
+			return fmt.Errorf("%s holds a kernel study with another config, data or evaluation (%s): choose another --out, or give --overwrite to replace it", f.outDir, train.StudySpecFile)
+		}
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	for _, dir := range f.runDirs() {
+		if err := checkOutDir(dir, "", false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startStudy writes the study's spec; with --overwrite it first removes the results
+// of the runs of an earlier study in --out, so they are trained again.
+func (f *compareFlags) startStudy(spec train.StudySpec) error {
+	if f.overwrite {
+		old, err := filepath.Glob(filepath.Join(f.outDir, "*", train.StudyRunFile))
 		if err != nil {
 			return err
 		}
-		all = append(all, kr)
+		for _, p := range old {
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+		}
 	}
-	return f.writeResults(base, c.Name, all, stdout, stderr)
+	return train.WriteStudyJSON(filepath.Join(f.outDir, train.StudySpecFile), spec)
+}
+
+// runStudy trains every kernel with every seed whose result is not saved yet, saving
+// each result as its run finishes. A signal stops the study (the run in progress is
+// trained again when the study resumes); done is false then.
+func (f *compareFlags) runStudy(base train.Config, c *train.Corpus, tok train.Tokenizer, stop <-chan os.Signal, stderr io.Writer) (done bool, err error) {
+	total, finished := len(f.names)*len(f.seedList), 0
+	for _, k := range f.names {
+		for _, seed := range f.seedList {
+			dir := f.runDir(k, seed)
+			if _, err := train.ReadStudyRun(dir); err == nil {
+				fmt.Fprintf(stderr, "%s seed %d: finished earlier (%s), kept\n", k, seed, filepath.Join(dir, train.StudyRunFile))
+				finished++
+				continue
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return false, err
+			}
+			select {
+			case sig := <-stop:
+				return false, f.stopped(sig, finished, total, stderr)
+			default:
+			}
+			cfg := base
+			cfg.Model.Kernel, cfg.Model.LayerKernels, cfg.Seed = k, nil, seed
+			run, interrupted, err := f.compareOne(cfg, c, tok, dir, stop, stderr)
+			if err != nil {
+				return false, fmt.Errorf("kernel %s, seed %d: %w", k, seed, err)
+			}
+			if interrupted {
+				return false, f.stopped(nil, finished, total, stderr)
+			}
+			if err := train.WriteStudyJSON(filepath.Join(dir, train.StudyRunFile), run); err != nil {
+				return false, err
+			}
+			finished++
+		}
+	}
+	return true, nil
+}
+
+// stopped says how far an interrupted study got and how to resume it.
+func (f *compareFlags) stopped(sig os.Signal, finished, total int, stderr io.Writer) error {
+	why := "interrupted"
+	if sig != nil {
+		why = "interrupted by " + sig.String()
+	}
+	fmt.Fprintf(stderr, "compare-kernels %s: %d of %d runs finished and saved in %s; run the same command again to resume, or write the report of the finished runs with --report %s\n",
+		why, finished, total, f.outDir, f.outDir)
+	return nil
+}
+
+// compareOne trains one kernel with one seed into dir, validating from step 0 (the
+// learning curve) and scoring BLEU at the end.
+func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.Tokenizer, dir string, stop <-chan os.Signal, log io.Writer) (run train.StudyRun, interrupted bool, err error) {
+	run = train.StudyRun{Kernel: cfg.Model.Kernel, Seed: cfg.Seed}
+	if err := ensureWritableDir(dir); err != nil {
+		return run, false, err
+	}
+	s, err := newSession(cfg, c, tok)
+	if err != nil {
+		return run, false, err
+	}
+	metrics, err := train.CreateMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		return run, false, err
+	}
+	defer metrics.Close()
+	metrics.Write(train.MetricsRecord{Kind: "event", Event: "start", Detail: configJSON(cfg)})
+	// Progress: a plain line per validation, prefixed with the kernel and seed.
+	pw := &prefixWriter{w: log, prefix: fmt.Sprintf("[%s seed %d] ", cfg.Model.Kernel, cfg.Seed)}
+	final := 0
+	if taskOf(cfg) == "translate" {
+		final = f.bleuSentences
+	}
+	res, err := trainLoop(s, runOpts{
+		outDir: dir, evalEvery: f.evalEvery, logEvery: max(f.evalEvery, 1), finalSentences: final, decode: f.decode,
+		progress: "plain", log: pw, stop: stop, evalAtStart: true,
+	}, metrics)
+	if errors.Is(err, errDiverged) {
+		fmt.Fprintf(log, "%s seed %d: %v\n", cfg.Model.Kernel, cfg.Seed, err)
+		run.Diverged = err.Error()
+		return run, false, nil
+	}
+	if err != nil || res.Interrupted {
+		return run, res.Interrupted, err
+	}
+	run.ValLoss, run.FinalLoss, run.WallSec = res.ValLoss, res.FinalLoss, res.Wall.Seconds()
+	run.CurveSteps, run.CurveLoss = res.Curve.Steps, res.Curve.Vals
+	bleu := ""
+	if !math.IsNaN(res.BLEU) {
+		run.BLEU = &res.BLEU
+		run.Distinct, run.Sources = res.Distinct, res.Sources
+		bleu = fmt.Sprintf(", BLEU %.2f", res.BLEU)
+	}
+	fmt.Fprintf(log, "%s seed %d: valid loss %.4f%s, final train loss %.4f, %s\n", cfg.Model.Kernel, cfg.Seed, res.ValLoss, bleu, res.FinalLoss, res.Wall.Round(time.Second))
+	return run, false, nil
+}
+
+// writeStudyReport writes results.md, results.json, curves.png (mean validation loss
+// against step per kernel) and a sweep-FAMILY.png per feature-dimension sweep from the
+// study saved in dir, and prints the table.
+func writeStudyReport(dir string, order []string, stdout, stderr io.Writer) error {
+	spec, runs, err := train.ReadStudy(dir, order)
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		return fmt.Errorf("%s: no finished runs to report", dir)
+	}
+	report := train.StudyReport(spec, runs)
+	fmt.Fprint(stdout, report)
+	md, js := filepath.Join(dir, "results.md"), filepath.Join(dir, "results.json")
+	if err := atomicfile.WriteFile(md, []byte(report), 0o644); err != nil {
+		return err
+	}
+	if err := train.WriteStudyJSON(js, struct {
+		Spec train.StudySpec  `json:"spec"`
+		Runs []train.StudyRun `json:"runs"`
+	}{spec, runs}); err != nil {
+		return err
+	}
+	written := []string{md, js}
+	groups := train.GroupStudy(runs)
+	var curves []curve
+	for _, g := range groups {
+		if steps, loss := g.MeanCurve(); len(steps) > 0 {
+			curves = append(curves, curve{Name: g.Kernel, Steps: steps, Vals: loss})
+		}
+	}
+	png := filepath.Join(dir, "curves.png")
+	title := fmt.Sprintf("validation loss, mean over the seeds (%d runs)", len(runs))
+	if err := plotCurves(png, axes{title: title, x: "step", y: "validation loss (nats/token)"}, curves); err != nil {
+		return err
+	}
+	written = append(written, png)
+	m := spec.Config.Model
+	sweeps := train.Sweeps(groups, m.DModel/max(m.Heads, 1))
+	for _, family := range slices.Sorted(maps.Keys(sweeps)) {
+		path := filepath.Join(dir, "sweep-"+family+".png")
+		if err := plotSweep(path, family, sweeps[family], groups); err != nil {
+			return err
+		}
+		written = append(written, path)
+	}
+	fmt.Fprintf(stderr, "wrote %s\n", strings.Join(written, ", "))
+	return nil
+}
+
+// plotSweep plots the mean validation loss of a sweep's kernels against their feature
+// dimension (log scale), with edp's, when the study has it, as the line they approach.
+func plotSweep(path, family string, pts []train.SweepPoint, groups []train.KernelRuns) error {
+	c := curve{Name: family}
+	for _, p := range pts {
+		m, _ := train.MeanStd(p.ValLoss)
+		c.Steps, c.Vals = append(c.Steps, float64(p.FeatureDim)), append(c.Vals, m)
+	}
+	curves := []curve{c}
+	for _, g := range groups {
+		if g.Kernel == "edp" && len(g.Runs) > 0 {
+			var v []float64
+			for _, r := range g.Runs {
+				v = append(v, r.ValLoss)
+			}
+			m, _ := train.MeanStd(v)
+			lo, hi := c.Steps[0], c.Steps[len(c.Steps)-1]
+			curves = append(curves, curve{Name: "edp (infinite)", Steps: []float64{lo, hi}, Vals: []float64{m, m}})
+		}
+	}
+	return plotCurves(path, axes{title: family + ": validation loss against feature dimension, mean over the seeds",
+		x: "feature dimension", y: "validation loss (nats/token)", logX: true}, curves)
 }
 
 // runDir is the directory of the run of kernel k with seed.
@@ -175,188 +393,6 @@ func (f *compareFlags) runDirs() []string {
 		}
 	}
 	return dirs
-}
-
-// compareKernel trains kernel k once per seed; a diverged run is recorded as failed.
-func (f *compareFlags) compareKernel(base train.Config, k string, c *train.Corpus, tok train.Tokenizer, stderr io.Writer) (*kernelRuns, error) {
-	kr := &kernelRuns{Kernel: k, Failed: map[uint64]string{}}
-	for _, seed := range f.seedList {
-		cfg := base
-		cfg.Model.Kernel, cfg.Model.LayerKernels, cfg.Seed = k, nil, seed
-		res, err := f.compareOne(cfg, c, tok, f.runDir(k, seed), stderr)
-		if err != nil {
-			if !errors.Is(err, errDiverged) {
-				return nil, fmt.Errorf("kernel %s, seed %d: %w", k, seed, err)
-			}
-			fmt.Fprintf(stderr, "%s seed %d: %v\n", k, seed, err)
-			kr.Failed[seed] = err.Error()
-			continue
-		}
-		fmt.Fprintf(stderr, "%s seed %d: valid loss %.4f, BLEU %.2f, final train loss %.4f, %s\n", k, seed, res.ValLoss, res.BLEU, res.FinalLoss, res.Wall.Round(time.Second))
-		kr.Seeds = append(kr.Seeds, seed)
-		kr.ValLoss = append(kr.ValLoss, res.ValLoss)
-		if taskOf(cfg) == "translate" && !math.IsNaN(res.BLEU) {
-			kr.BLEU = append(kr.BLEU, res.BLEU)
-		}
-		kr.FinalLoss = append(kr.FinalLoss, res.FinalLoss)
-		kr.WallSec = append(kr.WallSec, res.Wall.Seconds())
-		kr.Curves = append(kr.Curves, res.Curve)
-	}
-	return kr, nil
-}
-
-// writeResults prints the table and writes results.md, results.json and curves.png.
-func (f *compareFlags) writeResults(base train.Config, data string, all []*kernelRuns, stdout, stderr io.Writer) error {
-	table := compareTable(base, data, f.seedList, all, taskOf(base))
-	fmt.Fprint(stdout, table)
-	md, js, png := filepath.Join(f.outDir, "results.md"), filepath.Join(f.outDir, "results.json"), filepath.Join(f.outDir, "curves.png")
-	if err := os.WriteFile(md, []byte(table), 0o644); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(struct {
-		Config  train.Config  `json:"config"`
-		Data    string        `json:"data"`
-		Results []*kernelRuns `json:"results"`
-	}{base, data, all}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("results.json: %w", err)
-	}
-	if err := os.WriteFile(js, b, 0o644); err != nil {
-		return err
-	}
-	var curves []curve
-	for _, kr := range all {
-		if c, ok := meanCurve(kr.Kernel, kr.Curves); ok {
-			curves = append(curves, c)
-		}
-	}
-	title := fmt.Sprintf("validation loss, mean over %d seed(s)", len(f.seedList))
-	if err := plotCurves(png, title, "validation loss (nats/token)", curves); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "wrote %s, %s, %s\n", md, js, png)
-	return nil
-}
-
-// compareOne trains one kernel with one seed into dir, validating from step 0 (the
-// learning curve) and scoring BLEU at the end.
-func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.Tokenizer, dir string, log io.Writer) (runResult, error) {
-	if err := ensureWritableDir(dir); err != nil {
-		return runResult{}, err
-	}
-	s, err := newSession(cfg, c, tok)
-	if err != nil {
-		return runResult{}, err
-	}
-	metrics, err := train.CreateMetrics(filepath.Join(dir, "metrics.jsonl"))
-	if err != nil {
-		return runResult{}, err
-	}
-	defer metrics.Close()
-	metrics.Write(train.MetricsRecord{Kind: "event", Event: "start", Detail: configJSON(cfg)})
-	// Progress: a plain line per validation, prefixed with the kernel and seed.
-	pw := &prefixWriter{w: log, prefix: fmt.Sprintf("[%s seed %d] ", cfg.Model.Kernel, cfg.Seed)}
-	res, err := trainLoop(s, runOpts{
-		outDir: dir, evalEvery: f.evalEvery, logEvery: max(f.evalEvery, 1), decode: f.decode,
-		progress: "plain", log: pw, evalAtStart: true,
-	}, metrics)
-	if err != nil || taskOf(cfg) != "translate" || f.bleuSentences <= 0 {
-		return res, err
-	}
-	score, _, _, _, err := s.BLEU(f.bleuSentences, f.decode.beam, f.decode.lenPenalty)
-	res.BLEU = score.Score
-	return res, err
-}
-
-// meanCurve averages the seeds' curves point by point (they share the eval steps).
-func meanCurve(name string, cs []curve) (curve, bool) {
-	if len(cs) == 0 {
-		return curve{}, false
-	}
-	n := len(cs[0].Steps)
-	for _, c := range cs {
-		n = min(n, len(c.Steps))
-	}
-	out := curve{Name: name, Steps: append([]float64(nil), cs[0].Steps[:n]...), Vals: make([]float64, n)}
-	for _, c := range cs {
-		for i := 0; i < n; i++ {
-			out.Vals[i] += c.Vals[i] / float64(len(cs))
-		}
-	}
-	return out, true
-}
-
-func meanStd(x []float64) (mean, std float64) {
-	if len(x) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	if len(x) < 2 {
-		return mean, 0
-	}
-	for _, v := range x {
-		std += (v - mean) * (v - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(x)-1))
-}
-
-// compareTable is the Markdown report: the configuration, then one row per kernel.
-func compareTable(cfg train.Config, data string, seeds []uint64, all []*kernelRuns, task string) string {
-	var b strings.Builder
-	m := cfg.Model
-	fmt.Fprintf(&b, "Task %s on %s. Model %s, d_model %d, %d heads, FFN %d, layers %d/%d, max_len %d, dropout %g. "+
-		"Vocabulary %d. AdamW lr %g, %s schedule (warm-up %d), %d steps, clip %g; batch %s. Seeds %v, %d thread(s). "+
-		"Mean ± sample std over seeds (no ± with one seed); wall time per run.\n\n",
-		task, data, m.Arch, m.DModel, m.Heads, m.FFN, m.EncLayers, m.DecLayers, m.MaxLen, m.Dropout,
-		m.Vocab, cfg.Optim.LR, cfg.Schedule.Kind, cfg.Schedule.Warmup, cfg.Schedule.Steps, cfg.Optim.ClipNorm,
-		batchDesc(cfg), seeds, threadsOf(cfg))
-	if task == "translate" {
-		b.WriteString("| kernel | BLEU | valid loss | final train loss | wall time | runs |\n|---|---|---|---|---|---|\n")
-	} else {
-		b.WriteString("| kernel | valid loss | valid ppl | final train loss | wall time | runs |\n|---|---|---|---|---|---|\n")
-	}
-	for _, kr := range all {
-		runs := fmt.Sprintf("%d/%d", len(kr.Seeds), len(kr.Seeds)+len(kr.Failed))
-		if len(kr.Failed) > 0 {
-			runs += " (diverged: seeds"
-			for s := range kr.Failed {
-				runs += fmt.Sprintf(" %d", s)
-			}
-			runs += ")"
-		}
-		if len(kr.Seeds) == 0 {
-			fmt.Fprintf(&b, "| %s | — | — | — | — | %s |\n", kr.Kernel, runs)
-			continue
-		}
-		vm, _ := meanStd(kr.ValLoss)
-		wm, _ := meanStd(kr.WallSec)
-		wall := time.Duration(wm * float64(time.Second))
-		if wall < 10*time.Second {
-			wall = wall.Round(100 * time.Millisecond)
-		} else {
-			wall = wall.Round(time.Second)
-		}
-		if task == "translate" {
-			bleu := "—"
-			if len(kr.BLEU) > 0 {
-				bleu = pm(kr.BLEU, 2)
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", kr.Kernel, bleu, pm(kr.ValLoss, 4), pm(kr.FinalLoss, 4), wall, runs)
-		} else {
-			fmt.Fprintf(&b, "| %s | %s | %.2f | %s | %s | %s |\n", kr.Kernel, pm(kr.ValLoss, 4), math.Exp(vm), pm(kr.FinalLoss, 4), wall, runs)
-		}
-	}
-	return b.String()
-}
-
-func batchDesc(cfg train.Config) string {
-	if cfg.Model.Arch == "decoder" {
-		return fmt.Sprintf("%d×%d tokens", cfg.Data.Batch, cfg.Data.Context)
-	}
-	return fmt.Sprintf("%d tokens", cfg.Data.MaxTokens)
 }
 
 func splitList(s string) []string {
@@ -404,13 +440,4 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		b = b[i+1:]
 	}
 	return n, nil
-}
-
-// pm formats mean ± sample std with the given decimals; one value has no spread.
-func pm(x []float64, decimals int) string {
-	m, sd := meanStd(x)
-	if len(x) < 2 {
-		return strconv.FormatFloat(m, 'f', decimals, 64)
-	}
-	return strconv.FormatFloat(m, 'f', decimals, 64) + " ± " + strconv.FormatFloat(sd, 'f', decimals, 64)
 }

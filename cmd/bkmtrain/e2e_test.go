@@ -76,7 +76,7 @@ var tinyModel = []string{"--d-model", "16", "--heads", "2", "--ffn", "32", "--la
 	"--max-tokens", "160", "--warmup", "2", "--tokenizer", "byte", "--threads", "1"}
 
 // tiny adds the train command's output settings.
-var tiny = append(append([]string(nil), tinyModel...), "--bleu-sentences", "3", "--samples", "1", "--progress", "plain")
+var tiny = append(append([]string(nil), tinyModel...), "--bleu-sentences", "3", "--final-bleu-sentences", "3", "--samples", "1", "--progress", "plain")
 
 func args(extra ...string) []string { return append(append([]string(nil), tiny...), extra...) }
 
@@ -190,14 +190,13 @@ func TestEndToEndCompareKernels(t *testing.T) {
 		require.Regexp(t, `(?m)^\| rbf \| .* \| 1/1 \|$`, out)
 	}
 	var res struct {
-		Results []kernelRuns `json:"results"`
+		Runs []train.StudyRun `json:"runs"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "results.json"))), &res))
-	require.Len(t, res.Results, 2)
-	for _, kr := range res.Results {
-		require.Len(t, kr.ValLoss, 1)
-		require.Len(t, kr.Curves, 1)
-		require.Equal(t, []float64{0, 1, 2, 3}, kr.Curves[0].Steps)
+	require.Len(t, res.Runs, 2)
+	for _, r := range res.Runs {
+		require.NotNil(t, r.BLEU)
+		require.Equal(t, []float64{0, 1, 2, 3}, r.CurveSteps)
 	}
 	f, err := os.Open(filepath.Join(dir, "curves.png"))
 	require.NoError(t, err)

@@ -9,11 +9,18 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// curve is one line of a learning-curve plot.
+// curve is one line of a plot: a learning curve (Steps are steps) or a sweep (Steps
+// are feature dimensions).
 type curve struct {
 	Name  string
 	Steps []float64
 	Vals  []float64
+}
+
+// axes are a plot's title and axis labels; logX puts x on a log scale.
+type axes struct {
+	title, x, y string
+	logX        bool
 }
 
 // palette is distinguishable on white and in grey scale order.
@@ -23,12 +30,15 @@ var palette = []color.RGBA{
 	{0xbc, 0xbd, 0x22, 0xff}, {0x17, 0xbe, 0xcf, 0xff},
 }
 
-// plotCurves writes a PNG of the curves (y against step), one line per curve.
-func plotCurves(path, title, ylabel string, curves []curve) error {
+// plotCurves writes a PNG of the curves, one line per curve.
+func plotCurves(path string, ax axes, curves []curve) error {
 	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "step"
-	p.Y.Label.Text = ylabel
+	p.Title.Text = ax.title
+	p.X.Label.Text = ax.x
+	p.Y.Label.Text = ax.y
+	if ax.logX {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 	for i, c := range curves {

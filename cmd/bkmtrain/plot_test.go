@@ -11,7 +11,7 @@ import (
 
 func TestPlotCurvesWritesPNG(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.png")
-	err := plotCurves(path, "validation loss", "loss", []curve{
+	err := plotCurves(path, axes{title: "validation loss", x: "step", y: "loss"}, []curve{
 		{Name: "edp", Steps: []float64{0, 10, 20}, Vals: []float64{5, 4, 3.5}},
 		{Name: "rbf", Steps: []float64{0, 10, 20}, Vals: []float64{5, 4.2, 3.9}},
 	})

@@ -28,6 +28,7 @@ type trainFlags struct {
 	saveEvery, evalEvery   int
 	logEvery, samples      int
 	bleuSentences          int
+	finalSentences         int
 	decode                 decodeFlags
 	tokenizer              string
 	bpeVocab               int
@@ -49,6 +50,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.logEvery, "log-every", 10, "without a terminal: one log line every N updates")
 	fs.IntVar(&f.samples, "samples", 2, "sample translations or generations printed at each validation")
 	fs.IntVar(&f.bleuSentences, "bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
+	fs.IntVar(&f.finalSentences, "final-bleu-sentences", 0, "validation sentences translated for BLEU and the distinct-output ratio at the end (0 = all; none with --bleu-sentences 0)")
 	f.dist.register(fs)
 	f.decode.register(fs, "beam size for the validation translations (1 = greedy)")
 	fs.StringVar(&f.resume, "resume", "", "continue from this checkpoint (file or run directory); config flags other than --steps and --threads are not allowed")
@@ -79,7 +81,7 @@ func (f *trainFlags) parse(fs *flag.FlagSet, args []string) error {
 		return usagef("--progress = %q: want auto, bar or plain", f.progress)
 	}
 	return checkCounts(map[string]int{"save-every": f.saveEvery, "eval-every": f.evalEvery, "log-every": f.logEvery,
-		"samples": f.samples, "bleu-sentences": f.bleuSentences})
+		"samples": f.samples, "bleu-sentences": f.bleuSentences, "final-bleu-sentences": f.finalSentences})
 }
 
 // config is the run's config: the checkpoint's with --steps and --threads applied on
@@ -165,9 +167,18 @@ func (f *trainFlags) session(cfg train.Config, c *train.Corpus) (*train.Session,
 	return newSession(cfg, c, tok)
 }
 
-func (f *trainFlags) runOpts(log io.Writer, stop <-chan os.Signal) runOpts {
+// runOpts are the run's options; the final validation translates --final-bleu-sentences
+// of the nValid validation pairs (0: all of them), or none with --bleu-sentences 0.
+func (f *trainFlags) runOpts(log io.Writer, stop <-chan os.Signal, nValid int) runOpts {
+	final := f.finalSentences
+	switch {
+	case f.bleuSentences == 0:
+		final = 0
+	case final == 0:
+		final = nValid
+	}
 	return runOpts{outDir: f.outDir, saveEvery: f.saveEvery, evalEvery: f.evalEvery, logEvery: f.logEvery,
-		samples: f.samples, bleuSentences: f.bleuSentences, decode: f.decode, progress: f.progress, log: log, stop: stop}
+		samples: f.samples, bleuSentences: f.bleuSentences, finalSentences: final, decode: f.decode, progress: f.progress, log: log, stop: stop}
 }
 
 func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
@@ -233,7 +244,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) 
 	defer signal.Stop(sigs)
 	printStart(stderr, s, f.resume)
 	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(s.Trainer.Cfg)})
-	res, err := trainLoop(s, f.runOpts(stderr, sigs), metrics)
+	res, err := trainLoop(s, f.runOpts(stderr, sigs, len(c.Valid)), metrics)
 	if err != nil {
 		return err
 	}
@@ -317,7 +328,7 @@ func printStart(w io.Writer, s *train.Session, resumed string) {
 func printSummary(w io.Writer, res runResult) {
 	summary := fmt.Sprintf("done: %d steps in %s (%.0f tok/s); final train loss %.4f, valid loss %.4f", res.Steps, res.Wall.Round(time.Second), res.TokensPerSec, res.FinalLoss, res.ValLoss)
 	if !math.IsNaN(res.BLEU) {
-		summary += fmt.Sprintf(", BLEU %.2f", res.BLEU)
+		summary += fmt.Sprintf(", BLEU %.2f on %d validation sentences, %s", res.BLEU, res.BLEUSents, distinctDesc(res.Distinct, res.Sources))
 	}
 	fmt.Fprintf(w, "%s; checkpoint %s\n", summary, res.Checkpoint)
 }
@@ -360,7 +371,7 @@ func writeHeapProfile(path string) error {
 func isConfigFlag(fs *flag.FlagSet, name string) bool {
 	switch name {
 	case "train", "valid", "out", "save-every", "eval-every", "log-every", "samples", "bleu-sentences",
-		"beam", "len-penalty", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab",
+		"final-bleu-sentences", "beam", "len-penalty", "resume", "progress", "cpuprofile", "memprofile", "tokenizer", "bpe-vocab",
 		"distributed", "collective-timeout":
 		return false
 	}

@@ -15,17 +15,18 @@ import (
 
 // runOpts is everything a training run needs besides the config.
 type runOpts struct {
-	outDir        string
-	saveEvery     int
-	evalEvery     int
-	logEvery      int
-	samples       int // sample translations/generations printed per validation
-	bleuSentences int // validation sentences decoded for BLEU (translation)
-	decode        decodeFlags
-	progress      string // auto, bar, plain, or "" for no step lines (compare-kernels)
-	log           io.Writer
-	stop          <-chan os.Signal // SIGINT/SIGTERM; nil = none
-	evalAtStart   bool             // validate before the first update (learning curves start at step 0)
+	outDir         string
+	saveEvery      int
+	evalEvery      int
+	logEvery       int
+	samples        int // sample translations/generations printed per validation
+	bleuSentences  int // validation sentences decoded for BLEU at each validation (translation)
+	finalSentences int // and at the end of the run, with the distinct-output ratio (0 = no BLEU)
+	decode         decodeFlags
+	progress       string // auto, bar, plain, or "" for no step lines (compare-kernels)
+	log            io.Writer
+	stop           <-chan os.Signal // SIGINT/SIGTERM; nil = none
+	evalAtStart    bool             // validate before the first update (learning curves start at step 0)
 }
 
 // runResult is what a run measured.
@@ -34,7 +35,10 @@ type runResult struct {
 	FinalLoss    float64 // training loss of the last update
 	ValLoss      float64 // at the end
 	BLEU         float64 // at the end; NaN for language models
-	Curve        curve   // validation loss against step
+	BLEUSents    int     // validation sentences BLEU was scored on at the end
+	Distinct     int     // distinct translations of the Sources distinct sources among them
+	Sources      int
+	Curve        curve // validation loss against step
 	Wall         time.Duration
 	Checkpoint   string
 	Interrupted  bool
@@ -92,7 +96,7 @@ func trainLoop(s *train.Session, o runOpts, metrics *train.MetricsLog) (runResul
 		return l.res, err
 	}
 	if o.evalAtStart && s.Steps() == 0 {
-		if err := l.validate(); err != nil {
+		if err := l.validate(o.bleuSentences); err != nil {
 			return l.res, err
 		}
 	}
@@ -152,7 +156,7 @@ func (l *loop) step() error {
 	}
 	l.prog.update(s, st.Loss, float64(st.LR), float64(l.tokens)/time.Since(l.t0).Seconds())
 	if l.o.evalEvery > 0 && s%l.o.evalEvery == 0 && s < l.total {
-		if err := l.validate(); err != nil {
+		if err := l.validate(l.o.bleuSentences); err != nil {
 			return err
 		}
 	}
@@ -171,9 +175,11 @@ func (l *loop) save(why string) error {
 	return l.metrics.Write(train.MetricsRecord{Kind: "event", Step: l.s.Steps(), Event: "checkpoint", Detail: why, Elapsed: l.elapsed()})
 }
 
-// validate logs the validation loss and, for translation, BLEU and sample
-// translations; for a language model, sample continuations.
-func (l *loop) validate() error {
+// validate logs the validation loss and, for translation, BLEU on the first
+// bleuSentences validation pairs (none for 0), how many distinct translations their
+// distinct sources got, and sample translations; for a language model, sample
+// continuations.
+func (l *loop) validate(bleuSentences int) error {
 	step, vl := l.s.Steps(), l.s.Validate()
 	l.res.ValLoss = vl
 	l.res.Curve.Steps = append(l.res.Curve.Steps, float64(step))
@@ -182,13 +188,14 @@ func (l *loop) validate() error {
 	msg := fmt.Sprintf("valid step %d: loss %.4f ppl %.2f", step, vl, math.Exp(vl))
 	var samples []string
 	switch task := taskOf(l.s.Trainer.Cfg); {
-	case task == "translate" && l.o.bleuSentences > 0:
-		score, src, ref, hyp, err := l.s.BLEU(l.o.bleuSentences, l.o.decode.beam, l.o.decode.lenPenalty)
+	case task == "translate" && bleuSentences > 0:
+		score, src, ref, hyp, err := l.s.BLEU(bleuSentences, l.o.decode.beam, l.o.decode.lenPenalty)
 		if err != nil {
 			return err
 		}
-		l.res.BLEU, rec.BLEU = score.Score, f64(score.Score)
-		msg += fmt.Sprintf(", BLEU %.2f on %d sentences", score.Score, len(src))
+		l.res.BLEU, rec.BLEU, l.res.BLEUSents = score.Score, f64(score.Score), len(src)
+		l.res.Distinct, l.res.Sources = train.DistinctOutputs(src, hyp)
+		msg += fmt.Sprintf(", BLEU %.2f on %d sentences, %s", score.Score, len(src), distinctDesc(l.res.Distinct, l.res.Sources))
 		for i := 0; i < min(l.o.samples, len(src)); i++ {
 			samples = append(samples, fmt.Sprintf("  src: %s\n  ref: %s\n  hyp: %s", src[i], ref[i], hyp[i]))
 		}
@@ -236,7 +243,7 @@ func (l *loop) diverged(cause error) error {
 // finish validates and saves at the end of the run.
 func (l *loop) finish() (runResult, error) {
 	l.prog.finish()
-	if err := l.validate(); err != nil {
+	if err := l.validate(l.o.finalSentences); err != nil {
 		return l.res, err
 	}
 	if err := l.save("end of run"); err != nil {
@@ -245,6 +252,11 @@ func (l *loop) finish() (runResult, error) {
 	l.res.Steps, l.res.Wall = l.s.Steps(), time.Since(l.t0)
 	l.res.TokensPerSec = float64(l.tokens) / l.res.Wall.Seconds()
 	return l.res, nil
+}
+
+// distinctDesc says how many distinct outputs the distinct sources got.
+func distinctDesc(distinct, sources int) string {
+	return fmt.Sprintf("%d distinct outputs for %d distinct sources (%.1f%%)", distinct, sources, 100*float64(distinct)/float64(max(sources, 1)))
 }
 
 // lmPrompts takes the first words of the first n validation lines.
