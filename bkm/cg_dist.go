@@ -19,6 +19,9 @@ type Comm interface {
 // alone is the Comm of one process: SolveP1CG.
 type alone struct{}
 
+// Alone is the Comm of a process that solves by itself: FitDistributed(p, o, Alone) is Fit.
+var Alone Comm = alone{}
+
 func (alone) Rank() int                           { return 0 }
 func (alone) Size() int                           { return 1 }
 func (alone) AllReduceSumFloat64([]float64) error { return nil }

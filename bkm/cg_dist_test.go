@@ -241,3 +241,34 @@ func TestP2CGDistributedMatchesOneRank(t *testing.T) {
 	_, _, err = solveP2OnRanks(t, p, o, g)
 	require.ErrorContains(t, err, "bkm: distributed CG on rank 0 of 2: link down")
 }
+
+// TestFitDistributed: FitDistributed on 2 in-process ranks returns the same model on
+// both, equal to Fit's within the distributed solvers' bounds; the dense solver is
+// refused on more than one rank.
+func TestFitDistributed(t *testing.T) {
+	p1 := asymProblem(41, attention.RBF(), 300, 60, 6, 5, 4, 2)
+	p1.R = nil
+	p2 := p2Split(42)
+	o := FitOptions{Options: Options{Lambda: 20, Regularizer: RegTikhonov, Tol: 1e-10, MaxIter: 3000, Precondition: true}, Solver: SolverCG}
+	for _, c := range []struct {
+		p     *Problem
+		bound float64
+	}{{p1, 1e-6}, {p2, 1e-3}} {
+		want, _, err := Fit(c.p, o)
+		require.NoError(t, err)
+		comms := newLocalGroup(2)
+		mds := make([]*Model, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for r, comm := range comms {
+			wg.Go(func() { mds[r], _, errs[r] = FitDistributed(c.p, o, comm) })
+		}
+		wg.Wait()
+		require.NoError(t, errs[0])
+		require.NoError(t, errs[1])
+		require.Equal(t, mds[0].Coefficients(), mds[1].Coefficients())
+		require.Less(t, relErr(mds[0].Coefficients(), want.Coefficients()), c.bound)
+	}
+	_, _, err := FitDistributed(p1, FitOptions{Options: o.Options, Solver: SolverDense}, newLocalGroup(2)[0])
+	require.ErrorIs(t, err, ErrDenseDistributed)
+}

@@ -68,14 +68,29 @@ func (md *Model) Predict(x []float32, nx int, s []float32, ns int) (vals []float
 	return vals, md.P1.P, err
 }
 
+// ErrDenseDistributed is the error of FitDistributed with the dense solver on several
+// ranks: the factorizations run on one process; SolverCG distributes.
+var ErrDenseDistributed = errors.New("bkm: the dense solver runs on one process; use the cg solver to distribute a fit")
+
 // Fit solves p — P1 when it has responses Y or Z, P2 when it has R — with the chosen
 // solver. Errors are those of the solver (SolveP1Dense, SolveP1CG, SolveP2Dense,
 // SolveP2CG); a partial P2 mask under SolverDense is an ErrPartialMask error. When
 // CG stops at its iteration cap, Fit returns the model of the best iterate together
 // with the ErrNotConverged error, as the CG solvers do.
 func Fit(p *Problem, o FitOptions) (*Model, Report, error) {
+	return FitDistributed(p, o, alone{})
+}
+
+// FitDistributed is Fit run by comm.Size() processes together, each calling it with
+// the same Problem and options: SolverCG runs SolveP1CGDistributed or
+// SolveP2CGDistributed, and every rank returns the same model. The dense solvers run
+// on one process: with more than one rank they are an ErrDenseDistributed error.
+func FitDistributed(p *Problem, o FitOptions, comm Comm) (*Model, Report, error) {
 	if p == nil {
 		panic("bkm: Fit: nil *Problem")
+	}
+	if comm.Size() > 1 && o.Solver == SolverDense {
+		return nil, Report{}, fmt.Errorf("%w (%d ranks)", ErrDenseDistributed, comm.Size())
 	}
 	md := &Model{Problem: p, FitOptions: o}
 	var rep Report
@@ -88,11 +103,11 @@ func Fit(p *Problem, o FitOptions) (*Model, Report, error) {
 	case !isP2 && o.Solver == SolverDense:
 		md.P1, rep, err = SolveP1Dense(p, o.Options)
 	case !isP2 && o.Solver == SolverCG:
-		md.P1, rep, err = SolveP1CG(p, o.Options)
+		md.P1, rep, err = SolveP1CGDistributed(p, o.Options, comm)
 	case isP2 && o.Solver == SolverDense:
 		md.P2, rep, err = SolveP2Dense(p, o.Options)
 	case isP2 && o.Solver == SolverCG:
-		md.P2, rep, err = SolveP2CG(p, o.Options)
+		md.P2, rep, err = SolveP2CGDistributed(p, o.Options, comm)
 	default:
 		panic(fmt.Sprintf("bkm: Fit: FitOptions.Solver = %v", o.Solver))
 	}

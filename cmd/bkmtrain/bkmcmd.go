@@ -12,6 +12,7 @@ import (
 
 	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/bkm"
+	"github.com/kernelmachines/bkm/cluster"
 	"github.com/kernelmachines/bkm/internal/atomicfile"
 )
 
@@ -49,6 +50,7 @@ type bkmFitFlags struct {
 	diagnose                 bool
 	csv                      bkm.CSVOptions
 	opts                     bkm.FitOptions
+	dist                     distFlags
 }
 
 func parseBKMFit(args []string, stderr io.Writer) (*bkmFitFlags, error) {
@@ -73,6 +75,7 @@ func parseBKMFit(args []string, stderr io.Writer) (*bkmFitFlags, error) {
 	fs.StringVar(&f.model, "model", "bkm-model.json", "where to write the fitted model")
 	fs.StringVar(&f.out, "out", "", "also write the fitted values at the training points as CSV here (- = stdout)")
 	fs.IntVar(&f.opts.Threads, "threads", 0, fmt.Sprintf("threads, at most %d (0 = all cores)", bkm.MaxThreads))
+	f.dist.register(fs)
 	fs.BoolVar(&f.diagnose, "diagnose", false, "also print bkm.Diagnose: asymmetry, indefiniteness and conditioning of the kernel matrices (dense, small problems)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -109,7 +112,10 @@ func (f *bkmFitFlags) check() error {
 	if f.opts.Regularizer, err = bkm.ParseRegularizer(f.reg); err != nil {
 		return usagef("--reg: %s", strings.TrimPrefix(err.Error(), "bkm: "))
 	}
-	return nil
+	if f.dist.on && f.opts.Solver != bkm.SolverCG {
+		return usagef("--distributed needs --solver cg (the dense solver runs on one process)")
+	}
+	return f.dist.check()
 }
 
 func checkThreadsFlag(n int) error {
@@ -119,14 +125,31 @@ func checkThreadsFlag(n int) error {
 	return nil
 }
 
-func bkmFit(args []string, stdout, stderr io.Writer) error {
+func bkmFit(args []string, stdout, stderr io.Writer) (err error) {
 	f, err := parseBKMFit(args, stderr)
 	if err != nil {
 		return err
 	}
+	leave, err := f.dist.start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if lerr := leave(); err == nil {
+			err = lerr
+		}
+	}()
 	p, err := f.problem()
 	if err != nil {
 		return err
+	}
+	var comm bkm.Comm = bkm.Alone
+	if f.dist.on {
+		comm = cluster.World{}
+		if comm.Rank() > 0 { // rank 0 alone prints and writes the model
+			stdout, stderr = io.Discard, io.Discard
+			f.diagnose, f.out, f.model = false, "", ""
+		}
 	}
 	if f.diagnose {
 		d, err := bkm.Diagnose(p, f.opts.Lambda)
@@ -135,7 +158,7 @@ func bkmFit(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "bkm diagnose: %s\n", d)
 	}
-	md, rep, fitErr := bkm.Fit(p, f.opts)
+	md, rep, fitErr := bkm.FitDistributed(p, f.opts, comm)
 	switch {
 	case errors.Is(fitErr, bkm.ErrPartialMask):
 		return usagef("%s leaves pairs unobserved: the dense solver needs every pair; use --solver cg", f.mask)
@@ -147,6 +170,12 @@ func bkmFit(args []string, stdout, stderr io.Writer) error {
 		problem = "P2"
 	}
 	fmt.Fprintf(stderr, "bkm fit %s: n=%d m=%d kernel %s λ=%g: %s\n", problem, p.N, p.M, f.kernel, f.opts.Lambda, rep)
+	if n := comm.Size(); n > 1 {
+		fmt.Fprintf(stderr, "bkm fit: distributed CG on %d ranks\n", n)
+	}
+	if f.model == "" {
+		return fitErr // a rank other than 0
+	}
 	if err := md.SaveFile(f.model); err != nil {
 		return err
 	}
