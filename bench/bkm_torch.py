@@ -255,7 +255,7 @@ class Translator:
         cross = []
         for p in self.layers:
             k, v = m.lin(p + "encoder_attn.kv", enc).split(m.C, dim=-1)
-            cross.append((m.heads(k), m.heads(v)))
+            cross.append((m.heads(k).contiguous(), m.heads(v).contiguous()))
         return cross, keymask
 
     def _step(self, tok, t, cache, cross, keymask):
@@ -288,12 +288,15 @@ class Translator:
         logp[:, self.bos] = -math.inf
         return logp
 
-    def _gather(self, rows, cache, cross, keymask):
+    def _gather(self, rows, cache, cross, keymask, same_sentences=False):
         """Makes row j of every per-row tensor (self-attention caches, cross-attention
         keys, values and mask) the old row rows[j]: finished rows leave, beams continue
-        from their parents."""
+        from their parents. same_sentences: row j belongs to the sentence it did, so the
+        cross-attention tensors (the same for all rows of a sentence) stay."""
         idx = self.torch.tensor(rows, dtype=self.torch.long)
         cache = [(k.index_select(0, idx), v.index_select(0, idx)) for k, v in cache]
+        if same_sentences:
+            return cache, cross, keymask
         cross = [(k.index_select(0, idx), v.index_select(0, idx)) for k, v in cross]
         return cache, cross, keymask.index_select(0, idx)
 
@@ -381,9 +384,10 @@ class Translator:
                     del parents[first:], ntoks[first:], nbase[first:], nhist[first:]
                     continue
                 nspans[i] = (first, n_next)
+            same = [(i, n) for i, (_, n) in spans.items()] == [(i, n) for i, (_, n) in nspans.items()]
             spans = nspans
             if spans:
-                cache, cross, keymask = self._gather(parents, cache, cross, keymask)
+                cache, cross, keymask = self._gather(parents, cache, cross, keymask, same_sentences=same)
                 hist = nhist
                 base = torch.tensor(nbase, dtype=torch.float64)
                 tok = torch.tensor(ntoks, dtype=torch.long)
