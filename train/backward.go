@@ -162,29 +162,23 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	m.gemms(ProfAttnOut).linearBackward(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
 	t0 = m.tick(ProfAttnOut, t0)
 	doh := sc.doh[:n*C]
-	splitHeads(doh, dmerged, B, Tq, H, D, C, 0)
-	dqh, dkh, dvh := sc.dqh[:n*C], sc.dkh[:nk*C], sc.dvh[:nk*C]
-	clear(dqh)
-	clear(dkh)
-	clear(dvh)
+	m.par.heads(false, dmerged, C, B, Tq, H, D, doh)
+	dqh, dkh, dvh := sc.dqh[:n*C], sc.dkh[:nk*C], sc.dvh[:nk*C] // backward overwrites them
 	t0 = m.tick(ProfHeads, t0)
 	p, seed := m.attnDropout(bl) // the forward pass's mask
 	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
 	if bl.kind == selfAttnBlock {
 		dqkv := sc.dqkv[:n*3*C]
-		mergeHeads(dqkv, dqh, B, Tq, H, D, 3*C, 0)
-		mergeHeads(dqkv, dkh, B, Tq, H, D, 3*C, C)
-		mergeHeads(dqkv, dvh, B, Tq, H, D, 3*C, 2*C)
+		m.par.heads(true, dqkv, 3*C, B, Tq, H, D, dqh, dkh, dvh)
 		t0 = m.tick(ProfHeads, t0)
 		m.gemms(ProfQKV).linearBackward(dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
 		m.tick(ProfQKV, t0)
 		return
 	}
 	dq, dkv := sc.dqkv[:n*C], sc.dkv[:nk*2*C]
-	mergeHeads(dq, dqh, B, Tq, H, D, C, 0)
-	mergeHeads(dkv, dkh, B, Tk, H, D, 2*C, 0)
-	mergeHeads(dkv, dvh, B, Tk, H, D, 2*C, C)
+	m.par.heads(true, dq, C, B, Tq, H, D, dqh)
+	m.par.heads(true, dkv, 2*C, B, Tk, H, D, dkh, dvh)
 	t0 = m.tick(ProfHeads, t0)
 	m.gemms(ProfQKV).linearBackward(dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
 	m.gemms(ProfQKV).linearBackward(dmem[:nk*C], bl.kv.dw, bl.kv.db, dkv, mem, bl.kv.w, nk, C, 2*C)

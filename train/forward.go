@@ -180,23 +180,26 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 
 // splitHeads copies columns [off, off+C) of src [B·T, ld] into dst [B, H, T, D].
 func splitHeads(dst, src []float32, B, T, H, D, ld, off int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			row := src[(b*T+t)*ld+off:]
-			for h := 0; h < H; h++ {
-				copy(dst[((b*H+h)*T+t)*D:][:D], row[h*D:(h+1)*D])
-			}
-		}
-	}
+	headRows(false, src, dst, 0, B*T, T, H, D, ld, off)
 }
 
 // mergeHeads copies src [B, H, T, D] into columns [off, off+C) of dst [B·T, ld].
 func mergeHeads(dst, src []float32, B, T, H, D, ld, off int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			row := dst[(b*T+t)*ld+off:]
-			for h := 0; h < H; h++ {
-				copy(row[h*D:(h+1)*D], src[((b*H+h)*T+t)*D:][:D])
+	headRows(true, dst, src, 0, B*T, T, H, D, ld, off)
+}
+
+// headRows copies rows [lo, hi) of the flat [B·T, ld] matrix's columns [off, off+H·D)
+// into heads [B, H, T, D] (split), or back (merge).
+func headRows(merge bool, flat, heads []float32, lo, hi, T, H, D, ld, off int) {
+	for r := lo; r < hi; r++ {
+		b, t := r/T, r%T
+		row := flat[r*ld+off:]
+		for h := 0; h < H; h++ {
+			hd := heads[((b*H+h)*T+t)*D:][:D]
+			if merge {
+				copy(row[h*D:(h+1)*D], hd)
+			} else {
+				copy(hd, row[h*D:(h+1)*D])
 			}
 		}
 	}
@@ -213,23 +216,20 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mas
 		qkv := a.qkv[:n*3*C]
 		m.gemms(ProfQKV).linearForward(qkv, x, bl.qkv.w, bl.qkv.b, n, C, 3*C)
 		t0 = m.tick(ProfQKV, t0)
-		splitHeads(a.qh, qkv, B, Tq, H, D, 3*C, 0)
-		splitHeads(a.kh, qkv, B, Tq, H, D, 3*C, C)
-		splitHeads(a.vh, qkv, B, Tq, H, D, 3*C, 2*C)
+		m.par.heads(false, qkv, 3*C, B, Tq, H, D, a.qh, a.kh, a.vh)
 	} else {
 		q, kv := a.qkv[:n*C], a.kvMem[:nk*2*C]
 		m.gemms(ProfQKV).linearForward(q, x, bl.qkv.w, bl.qkv.b, n, C, C)
 		m.gemms(ProfQKV).linearForward(kv, mem, bl.kv.w, bl.kv.b, nk, C, 2*C)
 		t0 = m.tick(ProfQKV, t0)
-		splitHeads(a.qh, q, B, Tq, H, D, C, 0)
-		splitHeads(a.kh, kv, B, Tk, H, D, 2*C, 0)
-		splitHeads(a.vh, kv, B, Tk, H, D, 2*C, C)
+		m.par.heads(false, q, C, B, Tq, H, D, a.qh)
+		m.par.heads(false, kv, 2*C, B, Tk, H, D, a.kh, a.vh)
 	}
 	t0 = m.tick(ProfHeads, t0)
 	p, seed := m.attnDropout(bl)
 	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
-	mergeHeads(a.merged, a.oh, B, Tq, H, D, C, 0)
+	m.par.heads(true, a.merged, C, B, Tq, H, D, a.oh)
 	t0 = m.tick(ProfHeads, t0)
 	m.gemms(ProfAttnOut).linearForward(out, a.merged[:n*C], bl.proj.w, bl.proj.b, n, C, C)
 	m.tick(ProfAttnOut, t0)

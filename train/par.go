@@ -88,6 +88,21 @@ func (j *lnParamsJob) run(lo, hi int) {
 	layerNormBackwardParams(j.dw, j.db, j.dout, j.inp, j.mean, j.rstd, j.n, j.c, lo, hi)
 }
 
+// headsJob copies between a flat [B·T, ld] matrix and up to three [B, H, T, D] tensors,
+// the k-th at columns k·H·D (merge: into the flat matrix).
+type headsJob struct {
+	flat           []float32
+	heads          [3][]float32
+	k, T, H, D, ld int
+	merge          bool
+}
+
+func (j *headsJob) run(lo, hi int) {
+	for k, hd := range j.heads[:j.k] {
+		headRows(j.merge, j.flat, hd, lo, hi, j.T, j.H, j.D, j.ld, k*j.H*j.D)
+	}
+}
+
 // rowPar holds the job structs of one model, reused call after call.
 type rowPar struct {
 	split rowSplit
@@ -96,6 +111,7 @@ type rowPar struct {
 	lnF   lnFwdJob
 	lnB   lnBwdJob
 	lnP   lnParamsJob
+	hds   headsJob
 	drop  dropJob
 }
 
@@ -121,6 +137,14 @@ func (p *rowPar) layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []floa
 	p.split.run(&p.lnB, n, 4*n*c)
 	p.lnP = lnParamsJob{dw, db, dout, inp, mean, rstd, n, c}
 	p.split.run(&p.lnP, c, 2*n*c)
+}
+
+// heads splits the flat [B·T, ld] matrix's column blocks of H·D into heads (up to three
+// [B, H, T, D] tensors), or merges them back, rows in parallel.
+func (p *rowPar) heads(merge bool, flat []float32, ld, B, T, H, D int, heads ...[]float32) {
+	p.hds = headsJob{flat: flat, k: len(heads), T: T, H: H, D: D, ld: ld, merge: merge}
+	copy(p.hds.heads[:], heads)
+	p.split.run(&p.hds, B*T, B*T*H*D*len(heads))
 }
 
 func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {
