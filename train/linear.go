@@ -24,7 +24,12 @@ func (s gemmSite) linearForward(out, inp, w, b []float32, n, in, outDim int) {
 		return
 	}
 	beta := float32(0)
-	if b != nil {
+	switch {
+	case b == nil:
+	case s.m != nil:
+		s.m.par.broadcastBias(out, b, n, outDim)
+		beta = 1
+	default:
 		for r := 0; r < n; r++ {
 			copy(out[r*outDim:(r+1)*outDim], b[:outDim])
 		}
@@ -42,7 +47,11 @@ func (s gemmSite) linearBackward(dinp, dw, db, dout, inp, w []float32, n, in, ou
 		s.sgemm(false, false, n, in, outDim, dout, outDim, w, in, 1, dinp, in)
 	}
 	s.sgemm(true, false, outDim, in, n, dout, outDim, inp, in, 1, dw, in)
-	if db != nil {
+	switch {
+	case db == nil:
+	case s.m != nil:
+		s.m.par.biasGrad(db, dout, n, outDim)
+	default:
 		for r := 0; r < n; r++ {
 			simd.Add(db[:outDim], db[:outDim], dout[r*outDim:(r+1)*outDim])
 		}

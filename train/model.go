@@ -368,7 +368,7 @@ func (m *Model) Tensor(name string) (w, g []float32) {
 }
 
 // ZeroGrad clears the gradient arena.
-func (m *Model) ZeroGrad() { clear(m.Grads) }
+func (m *Model) ZeroGrad() { m.par.copy(m.Grads, nil) }
 
 // Reserve sizes the activation arena for batches of up to srcTokens source and tgtTokens
 // target tokens (B·S and B·T, padding included). Forward calls it when a batch does not

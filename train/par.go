@@ -103,6 +103,42 @@ func (j *headsJob) run(lo, hi int) {
 	}
 }
 
+// copyJob copies src into dst (clears dst when src is nil) in chunks.
+type copyJob struct{ dst, src []float32 }
+
+func (j *copyJob) run(lo, hi int) {
+	if j.src == nil {
+		clear(j.dst[lo:hi])
+		return
+	}
+	copy(j.dst[lo:hi], j.src[lo:hi])
+}
+
+// biasJob broadcasts the bias b [c] to rows of out [n, c].
+type biasJob struct {
+	out, b []float32
+	c      int
+}
+
+func (j *biasJob) run(lo, hi int) {
+	for r := lo; r < hi; r++ {
+		copy(j.out[r*j.c:(r+1)*j.c], j.b[:j.c])
+	}
+}
+
+// biasGradJob adds the rows of dout [n, c] into db [c] for a range of columns, each
+// column's rows in order (the serial sum bit for bit).
+type biasGradJob struct {
+	db, dout []float32
+	n, c     int
+}
+
+func (j *biasGradJob) run(lo, hi int) {
+	for r := 0; r < j.n; r++ {
+		simd.Add(j.db[lo:hi], j.db[lo:hi], j.dout[r*j.c+lo:r*j.c+hi])
+	}
+}
+
 // rowPar holds the job structs of one model, reused call after call.
 type rowPar struct {
 	split rowSplit
@@ -112,6 +148,9 @@ type rowPar struct {
 	lnB   lnBwdJob
 	lnP   lnParamsJob
 	hds   headsJob
+	cp    copyJob
+	bias  biasJob
+	biasG biasGradJob
 	drop  dropJob
 }
 
@@ -145,6 +184,27 @@ func (p *rowPar) heads(merge bool, flat []float32, ld, B, T, H, D int, heads ...
 	p.hds = headsJob{flat: flat, k: len(heads), T: T, H: H, D: D, ld: ld, merge: merge}
 	copy(p.hds.heads[:], heads)
 	p.split.run(&p.hds, B*T, B*T*H*D*len(heads))
+}
+
+// copy copies src into dst (clears dst for a nil src) in parallel chunks.
+func (p *rowPar) copy(dst, src []float32) {
+	if src != nil && len(src) != len(dst) {
+		panic("train: rowPar.copy: lengths differ")
+	}
+	p.cp = copyJob{dst, src}
+	p.split.run(&p.cp, len(dst), len(dst)/4) // memory-bound: worth a thread only when large
+}
+
+// broadcastBias sets every row of out [n, c] to b, rows in parallel.
+func (p *rowPar) broadcastBias(out, b []float32, n, c int) {
+	p.bias = biasJob{out, b, c}
+	p.split.run(&p.bias, n, n*c/4)
+}
+
+// biasGrad adds the n rows of dout [n, c] into db, columns in parallel.
+func (p *rowPar) biasGrad(db, dout []float32, n, c int) {
+	p.biasG = biasGradJob{db, dout, n, c}
+	p.split.run(&p.biasG, c, n*c)
 }
 
 func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {

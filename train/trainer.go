@@ -154,8 +154,8 @@ func (t *Trainer) keepGood(micro uint64) {
 		g.params = make([]float32, len(t.Model.Params))
 		g.opt = make([]float32, len(t.Opt.State))
 	}
-	copy(g.params, t.Model.Params)
-	copy(g.opt, t.Opt.State)
+	t.Model.par.copy(g.params, t.Model.Params)
+	t.Model.par.copy(g.opt, t.Opt.State)
 	g.adamT, g.steps, g.micro, g.valid = t.Opt.T, t.Steps, micro, true
 }
 
