@@ -21,8 +21,7 @@ func (m *Model) Backward(scale float32) {
 	crossEntropyBackward(dlogits, dlogits, bt.Out, m.Cfg.Pad, m.Cfg.LabelSmoothing, scale, n, V)
 	t0 = m.tick(ProfLoss, t0)
 	dy := sc.dA[:n*C]
-	clear(dy)
-	m.gemms(ProfLogits).linearBackward(dy, m.dOutW, nil, dlogits, m.decY, m.outW, n, C, V)
+	m.gemms(ProfLogits).linearBackwardSet(dy, m.dOutW, nil, dlogits, m.decY, m.outW, n, C, V)
 	t0 = m.tick(ProfLogits, t0)
 	if m.Cfg.PreLN {
 		d := sc.dB[:n*C]
@@ -110,12 +109,11 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		copy(dx, dout) // residual
-		dln := sc.dln[:n*C]
-		clear(dln)
 		t0 = m.tick(ProfResidual, t0)
 		dF := droppedGrad(dout, a.mask, sc.dF[:n*C], drop)
 		m.tick(ProfDropout, t0)
-		m.sublayerBackward(bl, dln, dF, a.lnOut[:n*C], B, T, S)
+		dln := sc.dln[:n*C]
+		m.sublayerBackward(bl, dln, dF, a.lnOut[:n*C], B, T, S, true)
 		t0 = m.now()
 		m.par.layerNormBackward(dx, bl.ln.dw, bl.ln.db, dln, a.x, bl.ln.w, a.mean, a.rstd, n, C)
 		m.tick(ProfLayerNorm, t0)
@@ -130,36 +128,36 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	t0 = m.tick(ProfResidual, t0)
 	dF := droppedGrad(dz, a.mask, sc.dF[:n*C], drop)
 	m.tick(ProfDropout, t0)
-	m.sublayerBackward(bl, dx, dF, a.x, B, T, S)
+	m.sublayerBackward(bl, dx, dF, a.x, B, T, S, false)
 	return dx
 }
 
-// sublayerBackward accumulates into din [B·T, C] the gradient of f at input in, given
-// dF at f's output; cross-attention also accumulates into the encoder-output gradient.
-func (m *Model) sublayerBackward(bl *block, din, dF, in []float32, B, T, S int) {
+// sublayerBackward accumulates into din [B·T, C] (set: writes into din) the gradient of
+// f at input in, given dF at f's output; cross-attention also accumulates into the
+// encoder-output gradient.
+func (m *Model) sublayerBackward(bl *block, din, dF, in []float32, B, T, S int, set bool) {
 	switch bl.kind {
 	case selfAttnBlock:
 		var mask []bool
 		if m.Cfg.Arch == "encdec" && !bl.causal {
 			mask = m.keyMask[:B*T]
 		}
-		m.attnBackward(bl, din, nil, dF, in, nil, B, T, T, mask)
+		m.attnBackward(bl, din, nil, dF, in, nil, B, T, T, mask, set)
 	case crossAttnBlock:
-		m.attnBackward(bl, din, m.sc.dEnc, dF, in, m.encOut, B, T, S, m.keyMask[:B*S])
+		m.attnBackward(bl, din, m.sc.dEnc, dF, in, m.encOut, B, T, S, m.keyMask[:B*S], set)
 	case ffnBlock:
-		m.ffnBackward(bl, din, dF, in, B*T)
+		m.ffnBackward(bl, din, dF, in, B*T, set)
 	}
 }
 
-func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq, Tk int, mask []bool) {
+func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq, Tk int, mask []bool, set bool) {
 	C, H, D := m.C, m.H, m.D
 	a := &bl.a
 	sc := &m.sc
 	n, nk := B*Tq, B*Tk
 	t0 := m.now()
 	dmerged := sc.dmerge[:n*C]
-	clear(dmerged)
-	m.gemms(ProfAttnOut).linearBackward(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
+	m.gemms(ProfAttnOut).linearBackwardSet(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
 	t0 = m.tick(ProfAttnOut, t0)
 	doh := sc.doh[:n*C]
 	m.par.heads(false, dmerged, C, B, Tq, H, D, doh)
@@ -172,7 +170,7 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 		dqkv := sc.dqkv[:n*3*C]
 		m.par.heads(true, dqkv, 3*C, B, Tq, H, D, dqh, dkh, dvh)
 		t0 = m.tick(ProfHeads, t0)
-		m.gemms(ProfQKV).linearBackward(dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
+		m.gemms(ProfQKV).linearBackwardBeta(dinBeta(set), dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
 		m.tick(ProfQKV, t0)
 		return
 	}
@@ -180,12 +178,20 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	m.par.heads(true, dq, C, B, Tq, H, D, dqh)
 	m.par.heads(true, dkv, 2*C, B, Tk, H, D, dkh, dvh)
 	t0 = m.tick(ProfHeads, t0)
-	m.gemms(ProfQKV).linearBackward(dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
+	m.gemms(ProfQKV).linearBackwardBeta(dinBeta(set), dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
 	m.gemms(ProfQKV).linearBackward(dmem[:nk*C], bl.kv.dw, bl.kv.db, dkv, mem, bl.kv.w, nk, C, 2*C)
 	m.tick(ProfQKV, t0)
 }
 
-func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
+// dinBeta is the GEMM β of a sublayer's input gradient: 0 when the sublayer sets it.
+func dinBeta(set bool) float32 {
+	if set {
+		return 0
+	}
+	return 1
+}
+
+func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int, set bool) {
 	C, F := m.C, m.F
 	a := &bl.a
 	sc := &m.sc
@@ -196,8 +202,7 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 		act = a.ad[:n*F]
 	}
 	dact := sc.dact[:n*F]
-	clear(dact)
-	m.gemms(ProfFFN).linearBackward(dact, bl.fc2.dw, bl.fc2.db, dout, act, bl.fc2.w, n, F, C)
+	m.gemms(ProfFFN).linearBackwardSet(dact, bl.fc2.dw, bl.fc2.db, dout, act, bl.fc2.w, n, F, C)
 	t0 = m.tick(ProfFFN, t0)
 	if drop {
 		simd.Mul(dact, dact, a.amask[:n*F])
@@ -211,7 +216,7 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int) {
 		reluBackward(dh, dact, a.h[:n*F])
 	}
 	t0 = m.tick(ProfActivation, t0)
-	m.gemms(ProfFFN).linearBackward(dx, bl.fc1.dw, bl.fc1.db, dh, x, bl.fc1.w, n, C, F)
+	m.gemms(ProfFFN).linearBackwardBeta(dinBeta(set), dx, bl.fc1.dw, bl.fc1.db, dh, x, bl.fc1.w, n, C, F)
 	m.tick(ProfFFN, t0)
 }
 

@@ -40,11 +40,22 @@ func (s gemmSite) linearForward(out, inp, w, b []float32, n, in, outDim int) {
 
 // linearBackward is the package function, its GEMMs timed under s.
 func (s gemmSite) linearBackward(dinp, dw, db, dout, inp, w []float32, n, in, outDim int) {
+	s.linearBackwardBeta(1, dinp, dw, db, dout, inp, w, n, in, outDim)
+}
+
+// linearBackwardSet is linearBackward with dinp overwritten (dinp = dout·w), which
+// spares the caller clearing it first.
+func (s gemmSite) linearBackwardSet(dinp, dw, db, dout, inp, w []float32, n, in, outDim int) {
+	s.linearBackwardBeta(0, dinp, dw, db, dout, inp, w, n, in, outDim)
+}
+
+// linearBackwardBeta computes dinp = beta·dinp + dout·w and accumulates dw and db.
+func (s gemmSite) linearBackwardBeta(beta float32, dinp, dw, db, dout, inp, w []float32, n, in, outDim int) {
 	if n == 0 {
 		return
 	}
 	if dinp != nil {
-		s.sgemm(false, false, n, in, outDim, dout, outDim, w, in, 1, dinp, in)
+		s.sgemm(false, false, n, in, outDim, dout, outDim, w, in, beta, dinp, in)
 	}
 	s.sgemm(true, false, outDim, in, n, dout, outDim, inp, in, 1, dw, in)
 	switch {

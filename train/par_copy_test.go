@@ -35,7 +35,8 @@ func TestParallelHeadsMatchSerial(t *testing.T) {
 
 // TestParallelLinearMatchesSerial: a linear layer whose bias broadcast and bias gradient
 // run on the model's pool (2 threads) gives the serial functions' results bit for bit,
-// and the pool's copy and clear do what copy and clear do.
+// linearBackwardSet overwrites the input gradient instead of adding to it, and the pool's
+// copy and clear do what copy and clear do.
 func TestParallelLinearMatchesSerial(t *testing.T) {
 	defer simd.SetThreads(0)
 	simd.SetThreads(2)
@@ -56,6 +57,10 @@ func TestParallelLinearMatchesSerial(t *testing.T) {
 	require.Equal(t, dx1, dx2)
 	require.Equal(t, dw1, dw2)
 	require.Equal(t, db1, db2)
+	// Set overwrites what the input gradient held.
+	dx3 := randSlice(rng, n*in, 1)
+	site.linearBackwardSet(dx3, dw2, nil, dy, x, w, n, in, out)
+	require.Equal(t, dx1, dx3)
 
 	dst := make([]float32, len(dy))
 	m.par.copy(dst, dy)
