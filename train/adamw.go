@@ -108,13 +108,36 @@ func (j *adamJob) run(lo, hi int) {
 	}
 }
 
-// GradNorm returns the global L2 norm of g, accumulated in float64.
+// GradNorm returns the global L2 norm of g, accumulated in float64: the sums of squares
+// of normChunk-element chunks (sumSquares), added in order. Fixed chunks let the step
+// compute the chunks in parallel (rowPar.gradNorm) with this result bit for bit.
 func GradNorm(g []float32) float64 {
 	var s float64
-	for _, x := range g {
-		s += float64(x) * float64(x)
+	for lo := 0; lo < len(g); lo += normChunk {
+		s += sumSquares(g[lo:min(lo+normChunk, len(g))])
 	}
 	return math.Sqrt(s)
+}
+
+const normChunk = 1 << 14
+
+func normChunks(n int) int { return (n + normChunk - 1) / normChunk }
+
+// sumSquares returns Σ x[i]² in float64, element i going to partial sum i mod 4 so the
+// adds do not wait on one another.
+func sumSquares(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x4 := x[i : i+4 : i+4]
+		a, b, c, d := float64(x4[0]), float64(x4[1]), float64(x4[2]), float64(x4[3])
+		s0, s1, s2, s3 = s0+a*a, s1+b*b, s2+c*c, s3+d*d
+	}
+	for ; i < len(x); i++ {
+		v := float64(x[i])
+		s0 += v * v
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // ClipGradNorm scales g so its global norm is at most maxNorm (as

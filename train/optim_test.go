@@ -144,3 +144,24 @@ func TestUpdateScaledIsClipThenUpdate(t *testing.T) {
 		}
 	}
 }
+
+// TestGradNormChunks: GradNorm agrees with a float64 reference, and the step's parallel
+// chunked norm equals it bit for bit at 1 and 2 threads, on lengths around the chunk size.
+func TestGradNormChunks(t *testing.T) {
+	defer simd.SetThreads(0)
+	rng := newRNG(21)
+	for _, n := range []int{0, 1, 5, normChunk - 1, normChunk, 3*normChunk + 7} {
+		g := randSlice(rng, n, 2)
+		var ref float64
+		for _, x := range g {
+			ref += float64(x) * float64(x)
+		}
+		want := GradNorm(g)
+		require.InDelta(t, math.Sqrt(ref), want, 1e-12*max(1, math.Sqrt(ref)), "n = %d", n)
+		for _, threads := range []int{1, 2} {
+			simd.SetThreads(threads)
+			var p rowPar
+			require.Equal(t, want, p.gradNorm(g, make([]float64, normChunks(n))), "n = %d, %d threads", n, threads)
+		}
+	}
+}

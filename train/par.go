@@ -1,6 +1,8 @@
 package train
 
 import (
+	"math"
+
 	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
 )
@@ -139,6 +141,18 @@ func (j *biasGradJob) run(lo, hi int) {
 	}
 }
 
+// normJob computes the sums of squares of a range of GradNorm's chunks.
+type normJob struct {
+	g    []float32
+	part []float64
+}
+
+func (j *normJob) run(lo, hi int) {
+	for c := lo; c < hi; c++ {
+		j.part[c] = sumSquares(j.g[c*normChunk : min((c+1)*normChunk, len(j.g))])
+	}
+}
+
 // rowPar holds the job structs of one model, reused call after call.
 type rowPar struct {
 	split rowSplit
@@ -151,6 +165,7 @@ type rowPar struct {
 	cp    copyJob
 	bias  biasJob
 	biasG biasGradJob
+	norm  normJob
 	drop  dropJob
 }
 
@@ -205,6 +220,19 @@ func (p *rowPar) broadcastBias(out, b []float32, n, c int) {
 func (p *rowPar) biasGrad(db, dout []float32, n, c int) {
 	p.biasG = biasGradJob{db, dout, n, c}
 	p.split.run(&p.biasG, c, n*c)
+}
+
+// gradNorm is GradNorm(g) bit for bit, its chunks in parallel; part holds at least
+// normChunks(len(g)) partial sums.
+func (p *rowPar) gradNorm(g []float32, part []float64) float64 {
+	nc := normChunks(len(g))
+	p.norm = normJob{g, part[:nc]}
+	p.split.run(&p.norm, nc, len(g))
+	var s float64
+	for _, v := range part[:nc] {
+		s += v
+	}
+	return math.Sqrt(s)
 }
 
 func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {

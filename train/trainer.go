@@ -18,8 +18,9 @@ type Trainer struct {
 	Steps int
 	Micro uint64
 
-	good goodState     // the last state whose loss was finite, for Step to fall back to
-	dp   *dataParallel // set by Distribute
+	good     goodState     // the last state whose loss was finite, for Step to fall back to
+	normPart []float64     // the gradient norm's chunk sums
+	dp       *dataParallel // set by Distribute
 }
 
 // goodState is a copy of everything an update changes — parameters, AdamW moments and
@@ -127,7 +128,10 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		return StepStats{Loss: loss, Tokens: total}, t.diverged(step, microStart, fmt.Sprintf("loss is %v", loss), true)
 	}
 	t0 = m.now()
-	norm := GradNorm(m.Grads)
+	if len(t.normPart) < normChunks(len(m.Grads)) {
+		t.normPart = make([]float64, normChunks(len(m.Grads)))
+	}
+	norm := m.par.gradNorm(m.Grads, t.normPart)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return StepStats{Loss: loss, Tokens: total, GradNorm: norm}, t.diverged(step, microStart, fmt.Sprintf("gradient norm is %v", norm), true)
 	}
