@@ -80,6 +80,9 @@ type impl struct {
 	gelu   func(dst, src []float32)
 	// geluBackward accumulates dx += gelu'(x)·dy.
 	geluBackward func(dx, x, dy []float32)
+	// adamw applies one AdamW update to a span (asm.AdamWGeneric); each call handles
+	// at most chunk elements (AdamW loops).
+	adamw func(p, g, m, v []float32, a *asm.AdamWArgs) float32
 	// expLarge, if set, is exp tuned for arrays larger than L2 (it prefetches
 	// ahead); len(dst) must be a multiple of 64. Exp runs the rest with exp.
 	expLarge func(dst, src []float32) `dispatch:"optional"`
@@ -120,6 +123,7 @@ var genericImpl = &impl{
 	expSum:       asm.ExpSumGeneric,
 	gelu:         asm.GeluGeneric,
 	geluBackward: asm.GeluBackwardGeneric,
+	adamw:        asm.AdamWGeneric,
 }
 
 // sgemmKernel4x4Generic is the generic table's micro-kernel: the pure-Go tile loop

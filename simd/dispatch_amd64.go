@@ -52,6 +52,7 @@ var avx2Impl = &impl{
 	expSum:       asm.ExpSumAVX2,
 	gelu:         asm.GeluAVX2,
 	geluBackward: asm.GeluBackwardAVX2,
+	adamw:        asm.AdamWGeneric, // no AVX2 kernel: the twin
 	expLarge:     asm.ExpLargeAVX2,
 }
 
@@ -113,5 +114,6 @@ var avx512Impl = &impl{
 	expSum:       asm.ExpSumAVX512,
 	gelu:         asm.GeluAVX512,
 	geluBackward: asm.GeluBackwardAVX512,
+	adamw:        asm.AdamWAVX512,
 	expLarge:     asm.ExpLargeAVX512,
 }

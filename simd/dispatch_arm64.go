@@ -47,4 +47,5 @@ var neonImpl = &impl{
 	expSum:       asm.ExpSumNEON,
 	gelu:         asm.GeluNEON,
 	geluBackward: asm.GeluBackwardNEON,
+	adamw:        asm.AdamWGeneric, // no NEON kernel: the twin
 }

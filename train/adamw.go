@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
+
+	"github.com/kernelmachines/bkm/simd"
 )
 
 // AdamW is Adam with decoupled weight decay (Loshchilov & Hutter), update for update
@@ -56,53 +58,37 @@ func (o *AdamW) UpdateScaled(params, grads []float32, lr, gradScale float32) (fi
 	b1, b2 := float64(o.Cfg.Beta1), float64(o.Cfg.Beta2)
 	bc1 := 1 - math.Pow(b1, float64(o.T))
 	bc2 := 1 - math.Pow(b2, float64(o.T))
-	o.job = adamJob{o: o, p: params, g: grads, lr: lr, gscale: gradScale, stepSize: float32(float64(lr) / bc1), rbc2: float32(1 / math.Sqrt(bc2))}
+	o.job = adamJob{o: o, p: params, g: grads}
+	c := o.Cfg
+	o.job.keep = simd.AdamWArgs{GradScale: gradScale, Beta1: c.Beta1, OneMinusB1: 1 - c.Beta1, Beta2: c.Beta2, OneMinusB2: 1 - c.Beta2,
+		Eps: c.Eps, RBC2: float32(1 / math.Sqrt(bc2)), Shrink: 1, StepSize: float32(float64(lr) / bc1)}
+	o.job.decay = o.job.keep
+	o.job.decay.Shrink = 1 - lr*c.WeightDecay
 	o.split.run(&o.job, len(params), 8*len(params))
 	return !o.job.nonFinite.Load()
 }
 
 // adamJob updates the elements [lo, hi) of the arena.
 type adamJob struct {
-	o              *AdamW
-	p, g           []float32
-	lr             float32
-	gscale         float32 // the gradients' scale (1: as they are)
-	stepSize, rbc2 float32
-	nonFinite      atomic.Bool // some chunk wrote a NaN or ±Inf
+	o           *AdamW
+	p, g        []float32
+	keep, decay simd.AdamWArgs // for tensors without and with weight decay (the pointers the kernels get live here: no allocation)
+	nonFinite   atomic.Bool    // some chunk wrote a NaN or ±Inf
 }
 
 func (j *adamJob) run(lo, hi int) {
 	o := j.o
-	fb1, fb2, eps := o.Cfg.Beta1, o.Cfg.Beta2, o.Cfg.Eps
 	for ti, sp := range o.spans {
 		a, b := max(lo, sp[0]), min(hi, sp[0]+sp[1])
 		if a >= b {
 			continue
 		}
-		p, g, m, v := j.p[a:b], j.g[a:b], o.M[a:b], o.V[a:b]
-		shrink := float32(1)
+		args := &j.keep
 		if o.decay[ti] {
-			shrink = 1 - j.lr*o.Cfg.WeightDecay
+			args = &j.decay
 		}
-		// x − x is 0 for every finite x and NaN for NaN and ±Inf: one sum watches all
-		// three arrays without a branch per element.
-		var watch float32
-		scaled := j.gscale != 1
-		for i := range p {
-			gi := g[i]
-			if scaled {
-				gi *= j.gscale
-				g[i] = gi
-			}
-			mi := fb1*m[i] + (1-fb1)*gi
-			vi := fb2*v[i] + (1-fb2)*gi*gi
-			m[i], v[i] = mi, vi
-			denom := float32(math.Sqrt(float64(vi)))*j.rbc2 + eps
-			pi := p[i]*shrink - j.stepSize*mi/denom
-			p[i] = pi
-			watch += (pi - pi) + (mi - mi) + (vi - vi)
-		}
-		if watch != 0 {
+		// One pass: clipping's scale, both moments, the update and a finiteness watch.
+		if !simd.AdamW(j.p[a:b], j.g[a:b], o.M[a:b], o.V[a:b], args) {
 			j.nonFinite.Store(true)
 		}
 	}
