@@ -19,7 +19,8 @@
 //     memory estimate (memory.go: Config.Memory) exceeds MemoryLimit fail before anything is built
 //   - model.go       parameters, initialization, activation arena
 //   - forward.go     Forward(batch) → summed label-smoothed loss; backward.go Backward(scale)
-//   - adamw.go       AdamW (torch.optim.AdamW semantics), ClipGradNorm, ScheduleConfig.LR
+//   - adamw.go       AdamW (torch.optim.AdamW semantics; one simd.AdamW pass per tensor span with the
+//     clipping scale folded in), ClipGradNorm, GradNorm (fixed chunks), ScheduleConfig.LR
 //     (inverse_sqrt as fairseq, cosine, constant, all with linear warm-up)
 //   - trainer.go     Trainer.Step (gradient accumulation over micro-batches), Eval; on a NaN or
 //     infinite loss, gradient or update Step returns ErrDiverged and goes back to the last state whose
@@ -32,7 +33,9 @@
 //   - api.go         Translate, Generate, EvalBLEU
 //   - translator.go  Translator: concurrent, pooled model replicas; TranslateBatch decodes
 //     length-sorted batches with every hypothesis of every sentence in one step
-//   - par.go         row-parallel loops for the elementwise layers (results independent of the thread count)
+//   - par.go         row-parallel loops for the elementwise layers, head split/merge, bias broadcast and
+//     gradient, gradient norm and arena copies (results independent of the thread count)
+//   - profile.go     the step profile (Model.Profile): time per section and per GEMM shape
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):
 //     Step, Validate, BLEU, Save; ResumeSession and OpenModel come back to a checkpoint
