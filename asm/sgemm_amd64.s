@@ -44,6 +44,118 @@
 	VMOVUPS LO, (ROW)            \
 	VMOVUPS HI, 32(ROW)
 
+// YROWS computes the six row pointers of the C tile from DI and R8 (ldc in bytes):
+// DI, R9, R10, R11, R12, R13.
+#define YROWS \
+	LEAQ (DI)(R8*1), R9 \
+	LEAQ (DI)(R8*2), R10 \
+	LEAQ (R9)(R8*2), R11 \
+	LEAQ (DI)(R8*4), R12 \
+	LEAQ (R9)(R8*4), R13
+
+// YZERO clears the twelve accumulators.
+#define YZERO \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y9, Y9, Y9 \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11 \
+	VXORPS Y12, Y12, Y12 \
+	VXORPS Y13, Y13, Y13 \
+	VXORPS Y14, Y14, Y14 \
+	VXORPS Y15, Y15, Y15
+
+// YSCALE multiplies the accumulators by alpha (broadcast in Y0).
+#define YSCALE \
+	VMULPS Y0, Y4, Y4 \
+	VMULPS Y0, Y5, Y5 \
+	VMULPS Y0, Y6, Y6 \
+	VMULPS Y0, Y7, Y7 \
+	VMULPS Y0, Y8, Y8 \
+	VMULPS Y0, Y9, Y9 \
+	VMULPS Y0, Y10, Y10 \
+	VMULPS Y0, Y11, Y11 \
+	VMULPS Y0, Y12, Y12 \
+	VMULPS Y0, Y13, Y13 \
+	VMULPS Y0, Y14, Y14 \
+	VMULPS Y0, Y15, Y15
+
+// YSTORETILE writes the six rows as fma(beta, C, alpha·acc) (Y1 holds beta);
+// YSTORETILE0 writes alpha·acc, ignoring C's old contents.
+#define YSTORETILE \
+	STOREBETA(DI, Y4, Y5) \
+	STOREBETA(R9, Y6, Y7) \
+	STOREBETA(R10, Y8, Y9) \
+	STOREBETA(R11, Y10, Y11) \
+	STOREBETA(R12, Y12, Y13) \
+	STOREBETA(R13, Y14, Y15)
+
+#define YSTORETILE0 \
+	STORE0(DI, Y4, Y5) \
+	STORE0(R9, Y6, Y7) \
+	STORE0(R10, Y8, Y9) \
+	STORE0(R11, Y10, Y11) \
+	STORE0(R12, Y12, Y13) \
+	STORE0(R13, Y14, Y15)
+
+// K_LOOPS(STEP4, STEP1) is the k loop of every micro-kernel in this file: STEP4 (four
+// steps of k and the pointer updates) while CX ≥ 4, then STEP1 (one step) for each
+// step left; it falls through with the accumulators done. Labels are local to each
+// TEXT, so the macro serves one kernel each.
+#define K_LOOPS(STEP4, STEP1) \
+	CMPQ CX, $4     \
+	JLT  k_tail     \
+k_loop4:            \
+	STEP4           \
+	SUBQ $4, CX     \
+	CMPQ CX, $4     \
+	JGE  k_loop4    \
+k_tail:             \
+	TESTQ CX, CX    \
+	JEQ   k_done    \
+	STEP1           \
+	DECQ CX         \
+	JMP  k_tail     \
+k_done:
+
+// TILE_END(alpha, beta, A, B, SCALE, STORETILE, STORETILE0) ends every micro-kernel
+// in this file: the accumulators times alpha (broadcast into A), then the tile is
+// stored. beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it
+// (broadcast into B).
+#define TILE_END(alpha, beta, A, B, SCALE, STORETILE, STORETILE0) \
+	VBROADCASTSS alpha, A \
+	SCALE                 \
+	MOVL beta, DX         \
+	SHLL $1, DX           \
+	JEQ  store_beta0      \
+	VBROADCASTSS beta, B  \
+	STORETILE             \
+	VZEROUPPER            \
+	RET                   \
+store_beta0:              \
+	STORETILE0            \
+	VZEROUPPER            \
+	RET
+
+// K6X16_STEP4 and K6X16_STEP1: four steps and one step of SgemmKernel6x16AVX2.
+#define K6X16_STEP4 \
+	PREFETCHT0 384(AX) \
+	KSTEP(0, 0)        \
+	KSTEP(24, 64)      \
+	PREFETCHT0 448(AX) \
+	KSTEP(48, 128)     \
+	KSTEP(72, 192)     \
+	ADDQ $96, AX       \
+	ADDQ $256, BX
+
+#define K6X16_STEP1 \
+	KSTEP(0, 0)  \
+	ADDQ $24, AX \
+	ADDQ $64, BX
+
 // func SgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
@@ -52,11 +164,7 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 	MOVQ c_base+56(FP), DI
 	MOVQ ldc+80(FP), R8
 	SHLQ $2, R8
-	LEAQ (DI)(R8*1), R9
-	LEAQ (DI)(R8*2), R10
-	LEAQ (R9)(R8*2), R11
-	LEAQ (DI)(R8*4), R12
-	LEAQ (R9)(R8*4), R13
+	YROWS
 
 	// Bring the C tile toward L1 while the product runs.
 	PREFETCHT0 (DI)
@@ -72,83 +180,10 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 	PREFETCHT0 (R13)
 	PREFETCHT0 63(R13)
 
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	YZERO
 
-	CMPQ CX, $4
-	JLT  k_tail
-
-k_loop4:
-	PREFETCHT0 384(AX)
-	KSTEP(0, 0)
-	KSTEP(24, 64)
-	PREFETCHT0 448(AX)
-	KSTEP(48, 128)
-	KSTEP(72, 192)
-	ADDQ $96, AX
-	ADDQ $256, BX
-	SUBQ $4, CX
-	CMPQ CX, $4
-	JGE  k_loop4
-
-k_tail:
-	TESTQ CX, CX
-	JEQ   k_done
-	KSTEP(0, 0)
-	ADDQ $24, AX
-	ADDQ $64, BX
-	DECQ CX
-	JMP  k_tail
-
-k_done:
-	VBROADCASTSS alpha+88(FP), Y0
-	VMULPS Y0, Y4, Y4
-	VMULPS Y0, Y5, Y5
-	VMULPS Y0, Y6, Y6
-	VMULPS Y0, Y7, Y7
-	VMULPS Y0, Y8, Y8
-	VMULPS Y0, Y9, Y9
-	VMULPS Y0, Y10, Y10
-	VMULPS Y0, Y11, Y11
-	VMULPS Y0, Y12, Y12
-	VMULPS Y0, Y13, Y13
-	VMULPS Y0, Y14, Y14
-	VMULPS Y0, Y15, Y15
-
-	// beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it.
-	MOVL beta+92(FP), DX
-	SHLL $1, DX
-	JEQ  store_beta0
-
-	VBROADCASTSS beta+92(FP), Y1
-	STOREBETA(DI, Y4, Y5)
-	STOREBETA(R9, Y6, Y7)
-	STOREBETA(R10, Y8, Y9)
-	STOREBETA(R11, Y10, Y11)
-	STOREBETA(R12, Y12, Y13)
-	STOREBETA(R13, Y14, Y15)
-	VZEROUPPER
-	RET
-
-store_beta0:
-	STORE0(DI, Y4, Y5)
-	STORE0(R9, Y6, Y7)
-	STORE0(R10, Y8, Y9)
-	STORE0(R11, Y10, Y11)
-	STORE0(R12, Y12, Y13)
-	STORE0(R13, Y14, Y15)
-	VZEROUPPER
-	RET
+	K_LOOPS(K6X16_STEP4, K6X16_STEP1)
+	TILE_END(alpha+88(FP), beta+92(FP), Y0, Y1, YSCALE, YSTORETILE, YSTORETILE0)
 
 // DSTEP is one step of k of the direct kernel: B row at BX (then BX += DX), A column
 // AOFF bytes into the six rows SI, R9, SI+2·R8, R9+2·R8, SI+4·R8, R9+4·R8.
@@ -175,6 +210,20 @@ store_beta0:
 	VFMADD231PS Y0, Y3, Y14             \
 	VFMADD231PS Y1, Y3, Y15
 
+// D6X16_STEP4 and D6X16_STEP1: four steps and one step of SgemmDirect6x16AVX2.
+#define D6X16_STEP4 \
+	DSTEP(0)     \
+	DSTEP(4)     \
+	DSTEP(8)     \
+	DSTEP(12)    \
+	ADDQ $16, SI \
+	ADDQ $16, R9
+
+#define D6X16_STEP1 \
+	DSTEP(0)    \
+	ADDQ $4, SI \
+	ADDQ $4, R9
+
 // func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
 	MOVQ k+0(FP), CX
@@ -186,89 +235,14 @@ TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
 	SHLQ $2, DX
 	LEAQ (SI)(R8*1), R9
 
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	YZERO
 
-	CMPQ CX, $4
-	JLT  d_tail
-
-d_loop4:
-	DSTEP(0)
-	DSTEP(4)
-	DSTEP(8)
-	DSTEP(12)
-	ADDQ $16, SI
-	ADDQ $16, R9
-	SUBQ $4, CX
-	CMPQ CX, $4
-	JGE  d_loop4
-
-d_tail:
-	TESTQ CX, CX
-	JEQ   d_done
-	DSTEP(0)
-	ADDQ $4, SI
-	ADDQ $4, R9
-	DECQ CX
-	JMP  d_tail
-
-d_done:
+	K_LOOPS(D6X16_STEP4, D6X16_STEP1)
 	MOVQ c_base+72(FP), DI
 	MOVQ ldc+96(FP), R8
 	SHLQ $2, R8
-	LEAQ (DI)(R8*1), R9
-	LEAQ (DI)(R8*2), R10
-	LEAQ (R9)(R8*2), R11
-	LEAQ (DI)(R8*4), R12
-	LEAQ (R9)(R8*4), R13
-
-	VBROADCASTSS alpha+104(FP), Y0
-	VMULPS Y0, Y4, Y4
-	VMULPS Y0, Y5, Y5
-	VMULPS Y0, Y6, Y6
-	VMULPS Y0, Y7, Y7
-	VMULPS Y0, Y8, Y8
-	VMULPS Y0, Y9, Y9
-	VMULPS Y0, Y10, Y10
-	VMULPS Y0, Y11, Y11
-	VMULPS Y0, Y12, Y12
-	VMULPS Y0, Y13, Y13
-	VMULPS Y0, Y14, Y14
-	VMULPS Y0, Y15, Y15
-
-	MOVL beta+108(FP), DX
-	SHLL $1, DX
-	JEQ  d_store_beta0
-
-	VBROADCASTSS beta+108(FP), Y1
-	STOREBETA(DI, Y4, Y5)
-	STOREBETA(R9, Y6, Y7)
-	STOREBETA(R10, Y8, Y9)
-	STOREBETA(R11, Y10, Y11)
-	STOREBETA(R12, Y12, Y13)
-	STOREBETA(R13, Y14, Y15)
-	VZEROUPPER
-	RET
-
-d_store_beta0:
-	STORE0(DI, Y4, Y5)
-	STORE0(R9, Y6, Y7)
-	STORE0(R10, Y8, Y9)
-	STORE0(R11, Y10, Y11)
-	STORE0(R12, Y12, Y13)
-	STORE0(R13, Y14, Y15)
-	VZEROUPPER
-	RET
+	YROWS
+	TILE_END(alpha+104(FP), beta+108(FP), Y0, Y1, YSCALE, YSTORETILE, YSTORETILE0)
 
 // Register use of SgemmKernel8x32AVX512 (AVX-512F):
 //	AX  packed A (8 floats per step of k)    BX  packed B (32 floats per step)
@@ -392,6 +366,23 @@ d_store_beta0:
 	ZSTORE0(R14, Z28, Z29) \
 	ZSTORE0(SI, Z30, Z31)
 
+// Z8X32_STEP4 and Z8X32_STEP1: four steps and one step of SgemmKernel8x32AVX512. The
+// A panel streams from L2: it is fetched 512 bytes (16 steps) ahead.
+#define Z8X32_STEP4 \
+	PREFETCHT0 512(AX) \
+	ZSTEP(0, 0)        \
+	ZSTEP(32, 128)     \
+	PREFETCHT0 576(AX) \
+	ZSTEP(64, 256)     \
+	ZSTEP(96, 384)     \
+	ADDQ $128, AX      \
+	ADDQ $512, BX
+
+#define Z8X32_STEP1 \
+	ZSTEP(0, 0)   \
+	ADDQ $32, AX  \
+	ADDQ $128, BX
+
 // func SgemmKernel8x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 	MOVQ k+0(FP), CX
@@ -431,50 +422,8 @@ TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 
 	ZZERO
 
-	CMPQ CX, $4
-	JLT  z_tail
-
-z_loop4:
-	// The A panel streams from L2: fetch it 512 bytes (16 steps) ahead.
-	PREFETCHT0 512(AX)
-	ZSTEP(0, 0)
-	ZSTEP(32, 128)
-	PREFETCHT0 576(AX)
-	ZSTEP(64, 256)
-	ZSTEP(96, 384)
-	ADDQ $128, AX
-	ADDQ $512, BX
-	SUBQ $4, CX
-	CMPQ CX, $4
-	JGE  z_loop4
-
-z_tail:
-	TESTQ CX, CX
-	JEQ   z_done
-	ZSTEP(0, 0)
-	ADDQ $32, AX
-	ADDQ $128, BX
-	DECQ CX
-	JMP  z_tail
-
-z_done:
-	VBROADCASTSS alpha+88(FP), Z0
-	ZSCALE
-
-	// beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it.
-	MOVL beta+92(FP), DX
-	SHLL $1, DX
-	JEQ  z_store_beta0
-
-	VBROADCASTSS beta+92(FP), Z1
-	ZSTORETILE
-	VZEROUPPER
-	RET
-
-z_store_beta0:
-	ZSTORETILE0
-	VZEROUPPER
-	RET
+	K_LOOPS(Z8X32_STEP4, Z8X32_STEP1)
+	TILE_END(alpha+88(FP), beta+92(FP), Z0, Z1, ZSCALE, ZSTORETILE, ZSTORETILE0)
 
 // ZDSTEP is one step of k of the direct kernel: B row at BX (then BX += DX), A column
 // AOFF bytes into the eight rows SI, SI+R8, SI+2·R8, R9, SI+4·R8, R9+2·R8, R10,
@@ -508,6 +457,22 @@ z_store_beta0:
 	VFMADD231PS Z0, Z5, Z30             \
 	VFMADD231PS Z1, Z5, Z31
 
+// ZD8X32_STEP4 and ZD8X32_STEP1: four steps and one step of SgemmDirect8x32AVX512.
+#define ZD8X32_STEP4 \
+	ZDSTEP(0)     \
+	ZDSTEP(4)     \
+	ZDSTEP(8)     \
+	ZDSTEP(12)    \
+	ADDQ $16, SI  \
+	ADDQ $16, R9  \
+	ADDQ $16, R10
+
+#define ZD8X32_STEP1 \
+	ZDSTEP(0)    \
+	ADDQ $4, SI  \
+	ADDQ $4, R9  \
+	ADDQ $4, R10
+
 // func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
 	MOVQ k+0(FP), CX
@@ -523,50 +488,9 @@ TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
 
 	ZZERO
 
-	CMPQ CX, $4
-	JLT  zd_tail
-
-zd_loop4:
-	ZDSTEP(0)
-	ZDSTEP(4)
-	ZDSTEP(8)
-	ZDSTEP(12)
-	ADDQ $16, SI
-	ADDQ $16, R9
-	ADDQ $16, R10
-	SUBQ $4, CX
-	CMPQ CX, $4
-	JGE  zd_loop4
-
-zd_tail:
-	TESTQ CX, CX
-	JEQ   zd_done
-	ZDSTEP(0)
-	ADDQ $4, SI
-	ADDQ $4, R9
-	ADDQ $4, R10
-	DECQ CX
-	JMP  zd_tail
-
-zd_done:
+	K_LOOPS(ZD8X32_STEP4, ZD8X32_STEP1)
 	MOVQ c_base+72(FP), DI
 	MOVQ ldc+96(FP), R8
 	SHLQ $2, R8
 	ZROWS
-
-	VBROADCASTSS alpha+104(FP), Z0
-	ZSCALE
-
-	MOVL beta+108(FP), DX
-	SHLL $1, DX
-	JEQ  zd_store_beta0
-
-	VBROADCASTSS beta+108(FP), Z1
-	ZSTORETILE
-	VZEROUPPER
-	RET
-
-zd_store_beta0:
-	ZSTORETILE0
-	VZEROUPPER
-	RET
+	TILE_END(alpha+104(FP), beta+108(FP), Z0, Z1, ZSCALE, ZSTORETILE, ZSTORETILE0)
