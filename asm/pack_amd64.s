@@ -81,44 +81,47 @@ pack6_tail:
 pack6_done:
 	RET
 
+// PACKB_ROWS(V0, V1, V2, V3, W) is the body of PackB16AVX (YMM registers, W = 32)
+// and PackB32AVX512 (ZMM, W = 64): each step of k copies one 2W-byte row of B (SI,
+// stride R8 in elements) to the panel (DI), two rows per iteration, CX steps.
+#define PACKB_ROWS(V0, V1, V2, V3, W) \
+	SHLQ $2, R8             \
+	LEAQ (SI)(R8*1), R9     \
+	LEAQ (R8)(R8*1), R10    \
+loop2:                      \
+	CMPQ CX, $2             \
+	JLT  tail               \
+	VMOVUPS (SI), V0        \
+	VMOVUPS W(SI), V1       \
+	VMOVUPS (R9), V2        \
+	VMOVUPS W(R9), V3       \
+	VMOVUPS V0, (DI)        \
+	VMOVUPS V1, W(DI)       \
+	VMOVUPS V2, (2*W)(DI)   \
+	VMOVUPS V3, (3*W)(DI)   \
+	ADDQ R10, SI            \
+	ADDQ R10, R9            \
+	ADDQ $(4*W), DI         \
+	SUBQ $2, CX             \
+	JMP  loop2              \
+tail:                       \
+	TESTQ CX, CX            \
+	JEQ   done              \
+	VMOVUPS (SI), V0        \
+	VMOVUPS W(SI), V1       \
+	VMOVUPS V0, (DI)        \
+	VMOVUPS V1, W(DI)       \
+done:                       \
+	VZEROUPPER              \
+	RET
+
 // func PackB16AVX(k int, b []float32, ldb int, dst []float32)
 TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ b_base+8(FP), SI
 	MOVQ ldb+32(FP), R8
 	MOVQ dst_base+40(FP), DI
-	SHLQ $2, R8
-	LEAQ (SI)(R8*1), R9
-	LEAQ (R8)(R8*1), R10 // two rows
-
-packb_loop2:
-	CMPQ CX, $2
-	JLT  packb_tail
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VMOVUPS (R9), Y2
-	VMOVUPS 32(R9), Y3
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	ADDQ R10, SI
-	ADDQ R10, R9
-	ADDQ $128, DI
-	SUBQ $2, CX
-	JMP  packb_loop2
-
-packb_tail:
-	TESTQ CX, CX
-	JEQ   packb_done
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-
-packb_done:
-	VZEROUPPER
-	RET
+	PACKB_ROWS(Y0, Y1, Y2, Y3, 32)
 
 // TRANSPOSE8S is TRANSPOSE8 with the row stride of the destination panel as a
 // parameter: row q of the transposed block goes to DOFF+STRIDE·q(DI).
@@ -248,6 +251,55 @@ packbt_done:
 	MOVL (R9)(R8*4), DX   \
 	MOVL DX, 28(DI)
 
+// ROWS8 sets R9 = SI+3·R8 and R10 = SI+6·R8 (R8 in bytes). Clobbers DX.
+#define ROWS8 \
+	LEAQ (R8)(R8*2), DX \
+	LEAQ (SI)(DX*1), R9 \
+	LEAQ (R9)(DX*1), R10
+
+// PACK8_LOOPS(PREFETCH, STRIDE) packs the eight source rows into an 8-wide group of
+// a panel whose steps are STRIDE bytes apart (DI), CX steps: eight steps at a time
+// through TRANSPOSE8S (after PREFETCH), then one at a time with COPY8. It falls
+// through when the steps are done. Labels are local to each TEXT, so the macro
+// serves one packer each.
+#define PACK8_LOOPS(PREFETCH, STRIDE) \
+loop8:                    \
+	CMPQ CX, $8           \
+	JLT  tail8            \
+	PREFETCH              \
+	TRANSPOSE8S((SI), (SI)(R8*1), (SI)(R8*2), (R9), (SI)(R8*4), (R9)(R8*2), (R10), (R9)(R8*4), 0, STRIDE) \
+	ADDQ $32, SI          \
+	ADDQ $32, R9          \
+	ADDQ $32, R10         \
+	ADDQ $(8*STRIDE), DI  \
+	SUBQ $8, CX           \
+	JMP  loop8            \
+tail8:                    \
+	TESTQ CX, CX          \
+	JEQ   done8           \
+	COPY8                 \
+	ADDQ $4, SI           \
+	ADDQ $4, R9           \
+	ADDQ $4, R10          \
+	ADDQ $STRIDE, DI      \
+	DECQ CX               \
+	JMP  tail8            \
+done8:
+
+// PREFETCH8: short row segments (kc values) defeat the hardware prefetcher's
+// ramp-up, so PackA8AVX asks for each row's data 256 bytes ahead.
+#define PREFETCH8 \
+	PREFETCHT0 256(SI)       \
+	PREFETCHT0 256(SI)(R8*1) \
+	PREFETCHT0 256(SI)(R8*2) \
+	PREFETCHT0 256(R9)       \
+	PREFETCHT0 256(SI)(R8*4) \
+	PREFETCHT0 256(R9)(R8*2) \
+	PREFETCHT0 256(R10)      \
+	PREFETCHT0 256(R9)(R8*4)
+
+#define NO_PREFETCH
+
 // func PackA8AVX(k int, a []float32, lda int, dst []float32)
 TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
@@ -255,43 +307,8 @@ TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
 	MOVQ lda+32(FP), R8
 	MOVQ dst_base+40(FP), DI
 	SHLQ $2, R8
-	LEAQ (R8)(R8*2), DX
-	LEAQ (SI)(DX*1), R9  // row 3
-	LEAQ (R9)(DX*1), R10 // row 6
-
-pack8_loop8:
-	CMPQ CX, $8
-	JLT  pack8_tail
-	// Short row segments (kc values) defeat the hardware prefetcher's ramp-up: ask
-	// for each row's data 256 bytes ahead.
-	PREFETCHT0 256(SI)
-	PREFETCHT0 256(SI)(R8*1)
-	PREFETCHT0 256(SI)(R8*2)
-	PREFETCHT0 256(R9)
-	PREFETCHT0 256(SI)(R8*4)
-	PREFETCHT0 256(R9)(R8*2)
-	PREFETCHT0 256(R10)
-	PREFETCHT0 256(R9)(R8*4)
-	TRANSPOSE8S((SI), (SI)(R8*1), (SI)(R8*2), (R9), (SI)(R8*4), (R9)(R8*2), (R10), (R9)(R8*4), 0, 32)
-	ADDQ $32, SI
-	ADDQ $32, R9
-	ADDQ $32, R10
-	ADDQ $256, DI
-	SUBQ $8, CX
-	JMP  pack8_loop8
-
-pack8_tail:
-	TESTQ CX, CX
-	JEQ   pack8_done
-	COPY8
-	ADDQ $4, SI
-	ADDQ $4, R9
-	ADDQ $4, R10
-	ADDQ $32, DI
-	DECQ CX
-	JMP  pack8_tail
-
-pack8_done:
+	ROWS8
+	PACK8_LOOPS(PREFETCH8, 32)
 	VZEROUPPER
 	RET
 
@@ -301,38 +318,7 @@ TEXT ·PackB32AVX512(SB), NOSPLIT, $0-64
 	MOVQ b_base+8(FP), SI
 	MOVQ ldb+32(FP), R8
 	MOVQ dst_base+40(FP), DI
-	SHLQ $2, R8
-	LEAQ (SI)(R8*1), R9
-	LEAQ (R8)(R8*1), R10 // two rows
-
-packb32_loop2:
-	CMPQ CX, $2
-	JLT  packb32_tail
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	VMOVUPS (R9), Z2
-	VMOVUPS 64(R9), Z3
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	ADDQ R10, SI
-	ADDQ R10, R9
-	ADDQ $256, DI
-	SUBQ $2, CX
-	JMP  packb32_loop2
-
-packb32_tail:
-	TESTQ CX, CX
-	JEQ   packb32_done
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-
-packb32_done:
-	VZEROUPPER
-	RET
+	PACKB_ROWS(Z0, Z1, Z2, Z3, 64)
 
 // func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
 //
@@ -352,31 +338,8 @@ packb32t_group:
 	MOVQ BX, CX
 	MOVQ R12, SI
 	MOVQ R13, DI
-	LEAQ (R8)(R8*2), DX
-	LEAQ (SI)(DX*1), R9
-	LEAQ (R9)(DX*1), R10
-
-packb32t_loop8:
-	CMPQ CX, $8
-	JLT  packb32t_tail
-	TRANSPOSE8S((SI), (SI)(R8*1), (SI)(R8*2), (R9), (SI)(R8*4), (R9)(R8*2), (R10), (R9)(R8*4), 0, 128)
-	ADDQ $32, SI
-	ADDQ $32, R9
-	ADDQ $32, R10
-	ADDQ $1024, DI
-	SUBQ $8, CX
-	JMP  packb32t_loop8
-
-packb32t_tail:
-	TESTQ CX, CX
-	JEQ   packb32t_next
-	COPY8
-	ADDQ $4, SI
-	ADDQ $4, R9
-	ADDQ $4, R10
-	ADDQ $128, DI
-	DECQ CX
-	JMP  packb32t_tail
+	ROWS8
+	PACK8_LOOPS(NO_PREFETCH, 128)
 
 packb32t_next:
 	LEAQ (R12)(R8*8), R12 // the next eight rows
