@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "gemm_amd64.h"
 
 // func PackA6AVX(k int, a []float32, lda int, dst []float32)
 //
@@ -11,11 +12,7 @@ TEXT ·PackA6AVX(SB), NOSPLIT, $0-64
 	MOVQ lda+32(FP), R8
 	MOVQ dst_base+40(FP), DI
 	SHLQ $2, R8
-	LEAQ (SI)(R8*1), R9
-	LEAQ (SI)(R8*2), R10
-	LEAQ (R9)(R8*2), R11
-	LEAQ (SI)(R8*4), R12
-	LEAQ (R9)(R8*4), R13
+	ROWS6(SI)
 	XORQ AX, AX // byte offset into the rows
 
 pack6_loop4:

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "gemm_amd64.h"
 
 // Register use of SgemmKernel6x16AVX2:
 //	AX  packed A (6 floats per step of k)    BX  packed B (16 floats per step)
@@ -46,12 +47,7 @@
 
 // YROWS computes the six row pointers of the C tile from DI and R8 (ldc in bytes):
 // DI, R9, R10, R11, R12, R13.
-#define YROWS \
-	LEAQ (DI)(R8*1), R9 \
-	LEAQ (DI)(R8*2), R10 \
-	LEAQ (R9)(R8*2), R11 \
-	LEAQ (DI)(R8*4), R12 \
-	LEAQ (R9)(R8*4), R13
+#define YROWS ROWS6(DI)
 
 // YZERO clears the twelve accumulators.
 #define YZERO \
@@ -286,11 +282,7 @@ TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
 // ZROWS computes the eight row pointers of the C tile from DI and R8 (ldc in bytes):
 // DI, R9, R10, R11, R12, R13, R14, SI.
 #define ZROWS \
-	LEAQ (DI)(R8*1), R9  \
-	LEAQ (DI)(R8*2), R10 \
-	LEAQ (R9)(R8*2), R11 \
-	LEAQ (DI)(R8*4), R12 \
-	LEAQ (R9)(R8*4), R13 \
+	ROWS6(DI)             \
 	LEAQ (R10)(R8*4), R14 \
 	LEAQ (R11)(R8*4), SI
 
