@@ -11,15 +11,8 @@ import (
 // or NUL and are not blank, and which parse back to themselves, or give an error naming
 // the input; never a panic.
 func FuzzParseTSV(f *testing.F) {
-	for _, s := range []string{"hola\thello\n", "a\tb\r\nc\td", "a\tb\tc\n", "no tab\n", "\xff\tb\n", "a\x00\tb\n", "a\tb\rc\td\r", "\n\n", ""} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		pairs, err := ParseTSV("f.tsv", b)
-		if err != nil {
-			require.True(t, strings.HasPrefix(err.Error(), "f.tsv"), "error %q names the file", err)
-			return
-		}
+	seeds := []string{"hola\thello\n", "a\tb\r\nc\td", "a\tb\tc\n", "no tab\n", "\xff\tb\n", "a\x00\tb\n", "a\tb\rc\td\r", "\n\n", ""}
+	fuzzReader(f, "f.tsv", seeds, ParseTSV, func(t *testing.T, pairs []TextPair) {
 		var sb strings.Builder
 		for _, p := range pairs {
 			for _, side := range []string{p.Src, p.Tgt} {
@@ -39,15 +32,8 @@ func FuzzParseTSV(f *testing.F) {
 // FuzzParseTextLines: any bytes either give non-blank trimmed lines that parse back to
 // themselves, or an error naming the input; never a panic.
 func FuzzParseTextLines(f *testing.F) {
-	for _, s := range []string{"one\ntwo\n", " one \r\n\n", "bin\x00ary", "\xfe", "a\rb", "   \n"} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		lines, err := ParseTextLines("f.txt", b)
-		if err != nil {
-			require.True(t, strings.HasPrefix(err.Error(), "f.txt"), "error %q names the file", err)
-			return
-		}
+	seeds := []string{"one\ntwo\n", " one \r\n\n", "bin\x00ary", "\xfe", "a\rb", "   \n"}
+	fuzzReader(f, "f.txt", seeds, ParseTextLines, func(t *testing.T, lines []string) {
 		for _, l := range lines {
 			require.Equal(t, strings.TrimSpace(l), l)
 			require.NotEmpty(t, l)
@@ -55,5 +41,22 @@ func FuzzParseTextLines(f *testing.F) {
 		again, err := ParseTextLines("f.txt", []byte(strings.Join(lines, "\n")))
 		require.NoError(t, err)
 		require.Equal(t, lines, again)
+	})
+}
+
+// fuzzReader is the fuzz target of a parser of user files: from the seeds and any
+// other bytes, parse(name, b) either fails with an error that names the input or
+// returns a value that check accepts; it never panics.
+func fuzzReader[T any](f *testing.F, name string, seeds []string, parse func(name string, b []byte) (T, error), check func(t *testing.T, v T)) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := parse(name, b)
+		if err != nil {
+			require.True(t, strings.HasPrefix(err.Error(), name), "error %q names the file", err)
+			return
+		}
+		check(t, v)
 	})
 }
