@@ -37,8 +37,7 @@ var packedShapes = [][3]int{
 // Sgemm's one-row GEMV path sums in another order; 1 and 2 threads, both storages
 // of B, several alpha and beta.
 func TestSgemmPacked(t *testing.T) {
-	oldThreads := Threads()
-	t.Cleanup(func() { SetThreads(oldThreads) })
+	keepThreads(t)
 	forEachPackedImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(21, 22))
 		for _, sh := range packedShapes {
@@ -78,8 +77,7 @@ func TestSgemmPacked(t *testing.T) {
 // of the call it is computed in (one row included) and the number of threads. This is
 // what lets train.Translator decode a batch exactly as each sentence alone.
 func TestSgemmPackedRowIndependence(t *testing.T) {
-	oldThreads := Threads()
-	t.Cleanup(func() { SetThreads(oldThreads) })
+	keepThreads(t)
 	// (A table without small kernels runs Sgemm's tiled path, whose rows
 	// TestSgemmRowIndependence covers.)
 	forEachImpl(t, func(t *testing.T, im *impl) {
@@ -164,8 +162,7 @@ func TestSgemmPackedPanics(t *testing.T) {
 
 // TestSgemmPackedNoAllocs: steady-state calls allocate nothing, serial or parallel.
 func TestSgemmPackedNoAllocs(t *testing.T) {
-	oldThreads := Threads()
-	t.Cleanup(func() { SetThreads(oldThreads) })
+	keepThreads(t)
 	rng := rand.New(rand.NewPCG(25, 26))
 	for _, sh := range [][3]int{{1, 1000, 96}, {32, 288, 96}, {128, 1000, 96}} {
 		p := newGemmProblem(rng, false, true, sh[0], sh[1], sh[2], 0, 1, 1)

@@ -12,6 +12,13 @@ import (
 // TestSgemmConcurrentCalls runs Sgemm from several goroutines at once, large enough to
 // take the parallel path (shared worker pool, pooled buffers), each checking its own
 // result against the float64 reference. Run it with -race.
+// keepThreads restores the thread count SetThreads had when the test began once the
+// test ends.
+func keepThreads(t *testing.T) {
+	old := Threads()
+	t.Cleanup(func() { SetThreads(old) })
+}
+
 func TestSgemmConcurrentCalls(t *testing.T) {
 	SetThreads(3)
 	t.Cleanup(func() { SetThreads(0) })

@@ -36,8 +36,7 @@ var (
 // path (small products, packed blocks, threads). train.Translator.TranslateBatch
 // relies on it to decode a batch token for token as each sentence alone.
 func TestSgemmRowIndependence(t *testing.T) {
-	oldThreads := Threads()
-	t.Cleanup(func() { SetThreads(oldThreads) })
+	keepThreads(t)
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(14, 1))
 		shapes, heights := rowSplitShapes, rowSplitHeights
