@@ -218,6 +218,43 @@ TEXT ·MulNEON(SB), NOSPLIT, $0-72
 	MOVD y_base+48(FP), R4
 	ELEMENTWISE2_NEON(FMUL4S, FMULS)
 
+// FOLD_LOOPS_NEON(VOP) folds x (R0, R1 = len(x)) into the accumulators V0-V3 with
+// the 4-lane VOP (a neon_arm64.h macro): 16 floats per step, then 4; R0 is left at
+// the last len mod 4 floats. Labels are local to each TEXT, so the macro serves one
+// routine each.
+#define FOLD_LOOPS_NEON(VOP) \
+	LSR  $4, R1, R3                                 \
+	CBZ  R3, fold4                                  \
+fold16:                                             \
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]     \
+	VOP(0, 0, 4)                                    \
+	VOP(1, 1, 5)                                    \
+	VOP(2, 2, 6)                                    \
+	VOP(3, 3, 7)                                    \
+	SUBS   $1, R3                                   \
+	BNE    fold16                                   \
+fold4:                                              \
+	UBFX $2, R1, $2, R3                             \
+	CBZ  R3, folded                                 \
+fold4loop:                                          \
+	VLD1.P 16(R0), [V4.S4]                          \
+	VOP(0, 0, 4)                                    \
+	SUBS   $1, R3                                   \
+	BNE    fold4loop                                \
+folded:
+
+// FOLD_TAIL_NEON(SOP) folds the last len mod 4 floats of x (at R0) into F0 with the
+// scalar SOP, one at a time.
+#define FOLD_TAIL_NEON(SOP) \
+	ANDS $3, R1, R3      \
+	BEQ  tailfolded      \
+foldtail:                \
+	FMOVS.P 4(R0), F4    \
+	SOP     F4, F0, F0   \
+	SUBS    $1, R3       \
+	BNE     foldtail     \
+tailfolded:
+
 // func SumNEON(x []float32) float32
 TEXT ·SumNEON(SB), NOSPLIT, $0-28
 	MOVD x_base+0(FP), R0
@@ -226,40 +263,9 @@ TEXT ·SumNEON(SB), NOSPLIT, $0-28
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	LSR  $4, R1, R3
-	CBZ  R3, sum4
-
-sum16:
-	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FADD4S(0, 0, 4)
-	FADD4S(1, 1, 5)
-	FADD4S(2, 2, 6)
-	FADD4S(3, 3, 7)
-	SUBS   $1, R3
-	BNE    sum16
-
-sum4:
-	UBFX $2, R1, $2, R3
-	CBZ  R3, sumreduce
-
-sum4loop:
-	VLD1.P 16(R0), [V4.S4]
-	FADD4S(0, 0, 4)
-	SUBS   $1, R3
-	BNE    sum4loop
-
-sumreduce:
+	FOLD_LOOPS_NEON(FADD4S)
 	REDUCE_ADD_V0_V3
-	ANDS $3, R1, R3
-	BEQ  sumdone
-
-sumtail:
-	FMOVS.P 4(R0), F4
-	FADDS   F4, F0, F0
-	SUBS    $1, R3
-	BNE     sumtail
-
-sumdone:
+	FOLD_TAIL_NEON(FADDS)
 	FMOVS F0, ret+24(FP)
 	RET
 
@@ -273,41 +279,12 @@ TEXT ·MaxNEON(SB), NOSPLIT, $0-28
 	VMOV V0.B16, V1.B16
 	VMOV V0.B16, V2.B16
 	VMOV V0.B16, V3.B16
-	LSR  $4, R1, R3
-	CBZ  R3, max4
-
-max16:
-	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	FMAX4S(0, 0, 4)
-	FMAX4S(1, 1, 5)
-	FMAX4S(2, 2, 6)
-	FMAX4S(3, 3, 7)
-	SUBS   $1, R3
-	BNE    max16
-
-max4:
-	UBFX $2, R1, $2, R3
-	CBZ  R3, maxreduce
-
-max4loop:
-	VLD1.P 16(R0), [V4.S4]
-	FMAX4S(0, 0, 4)
-	SUBS   $1, R3
-	BNE    max4loop
-
-maxreduce:
+	FOLD_LOOPS_NEON(FMAX4S)
 	FMAX4S(0, 0, 1)
 	FMAX4S(2, 2, 3)
 	FMAX4S(0, 0, 2)
 	FMAXVS(0, 0)
-	ANDS $3, R1, R3
-	BEQ  maxcheck
-
-maxtail:
-	FMOVS.P 4(R0), F4
-	FMAXS   F4, F0, F0
-	SUBS    $1, R3
-	BNE     maxtail
+	FOLD_TAIL_NEON(FMAXS)
 
 maxcheck:
 	FCMPS F0, F0
