@@ -22,32 +22,20 @@ type TextPair struct{ Src, Tgt string }
 // with an empty side, with invalid UTF-8, a NUL byte or a lone carriage return is an
 // error naming the file and line; so is a corpus without pairs.
 func ParseTSV(name string, b []byte) ([]TextPair, error) {
-	lines, err := splitLines(name, b)
-	if err != nil {
-		return nil, err
-	}
-	var pairs []TextPair
-	for i, line := range lines {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
+	return parseLines(name, b, "no sentence pairs", func(n int, line string) (TextPair, error) {
 		src, tgt, ok := strings.Cut(line, "\t")
 		switch {
 		case !ok:
-			return nil, fmt.Errorf("%s:%d: no tab: want source<TAB>target, got %q", name, i+1, clip(line, 60))
+			return TextPair{}, fmt.Errorf("%s:%d: no tab: want source<TAB>target, got %q", name, n, clip(line, 60))
 		case strings.Contains(tgt, "\t"):
-			return nil, fmt.Errorf("%s:%d: more than one tab: want source<TAB>target", name, i+1)
+			return TextPair{}, fmt.Errorf("%s:%d: more than one tab: want source<TAB>target", name, n)
 		case strings.TrimSpace(src) == "":
-			return nil, fmt.Errorf("%s:%d: empty source side", name, i+1)
+			return TextPair{}, fmt.Errorf("%s:%d: empty source side", name, n)
 		case strings.TrimSpace(tgt) == "":
-			return nil, fmt.Errorf("%s:%d: empty target side", name, i+1)
+			return TextPair{}, fmt.Errorf("%s:%d: empty target side", name, n)
 		}
-		pairs = append(pairs, TextPair{src, tgt})
-	}
-	if len(pairs) == 0 {
-		return nil, fmt.Errorf("%s: no sentence pairs", name)
-	}
-	return pairs, nil
+		return TextPair{src, tgt}, nil
+	})
 }
 
 // ReadTSVText reads a parallel corpus file with ParseTSV.
@@ -85,20 +73,9 @@ func SplitPairs(pairs []TextPair) (src, tgt []string) {
 // byte or a lone carriage return is an error naming the file and line; so is a corpus
 // without text.
 func ParseTextLines(name string, b []byte) ([]string, error) {
-	lines, err := splitLines(name, b)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, l := range lines {
-		if s := strings.TrimSpace(l); s != "" {
-			out = append(out, s)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: empty corpus", name)
-	}
-	return out, nil
+	return parseLines(name, b, "empty corpus", func(_ int, line string) (string, error) {
+		return strings.TrimSpace(line), nil
+	})
 }
 
 // ReadTextLines reads a plain-text corpus file with ParseTextLines.
@@ -126,6 +103,32 @@ func ReadText(path string) (string, error) {
 		return "", fmt.Errorf("%s: empty corpus", path)
 	}
 	return strings.Join(lines, "\n") + "\n", nil
+}
+
+// parseLines is the skeleton of the corpus parsers: the lines of b with splitLines'
+// checks, blank ones skipped, each other one turned into a T by parse (given its
+// 1-based line number for errors); a corpus that yields nothing is the error
+// "name: empty".
+func parseLines[T any](name string, b []byte, empty string, parse func(n int, line string) (T, error)) ([]T, error) {
+	lines, err := splitLines(name, b)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		v, err := parse(i+1, line)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: %s", name, empty)
+	}
+	return out, nil
 }
 
 // splitLines cuts b into lines at LF, dropping one CR before each LF (CRLF files). A
