@@ -6,7 +6,7 @@
 #
 #   scripts/bible-corpus.sh [OUTDIR]     (default: ~/.cache/bkm/bible)
 #   scripts/bible-corpus.sh OUTDIR --embed
-#       also regenerates the short-verse subset embedded in bkmtrain
+#       also regenerates the train and valid splits embedded in bkmtrain
 #       (cmd/bkmtrain/internal/corpus/*.tsv.gz)
 #
 # The split is fixed by book and chapter; see docs/data.md.

@@ -53,7 +53,7 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.bleuSentences, "bleu-sentences", 100, "validation sentences translated for BLEU at the end of each run (translation)")
 	f.decode.register(fs, "beam size for BLEU")
 	fs.StringVar(&f.tokenizer, "tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
-	fs.IntVar(&f.bpeVocab, "bpe-vocab", 1000, "BPE vocabulary size")
+	fs.IntVar(&f.bpeVocab, "bpe-vocab", 2000, "BPE vocabulary size")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the runs of an earlier comparison in --out (the same command without it resumes an interrupted one)")
 	fs.StringVar(&f.report, "report", "", "regenerate results.md, results.json and the plots of the study saved in this directory, training nothing")
 }

@@ -33,8 +33,8 @@ func main() {
 	out := flag.String("out", "data/bible", "output directory")
 	validPct := flag.Int("valid", 2, "percent of chapters in the validation split")
 	testPct := flag.Int("test", 2, "percent of chapters in the test split")
-	embed := flag.String("embed", "", "also write the short-verse subset embedded in bkmtrain (train.tsv.gz, valid.tsv.gz) to this directory")
-	embedMax := flag.Int("embed-max", 80, "longest verse (bytes, each side) in the embedded subset")
+	embed := flag.String("embed", "", "also write the train and valid splits embedded in bkmtrain (train.tsv.gz, valid.tsv.gz) to this directory")
+	embedMax := flag.Int("embed-max", 0, "embed only the pairs whose sides are both at most this many bytes (0 = every pair)")
 	flag.Parse()
 	if *src == "" || *tgt == "" {
 		fmt.Fprintln(os.Stderr, "biblecorpus: -src and -tgt are required")
@@ -171,14 +171,14 @@ func run(srcPath, tgtPath, out string, validPct, testPct int, embedDir string, e
 }
 
 // writeEmbedded writes the pairs of a split whose both sides are at most
-// maxLen bytes, gzip-compressed with no name or time stamp in the header so
+// maxLen bytes (every pair for maxLen 0), gzip-compressed with no name or time stamp in the header so
 // the file is reproducible.
 func writeEmbedded(path, tsv string, maxLen int) error {
 	var kept strings.Builder
 	n := 0
 	for _, line := range strings.SplitAfter(tsv, "\n") {
 		src, tgt, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
-		if ok && len(src) <= maxLen && len(tgt) <= maxLen {
+		if ok && (maxLen == 0 || len(src) <= maxLen && len(tgt) <= maxLen) {
 			kept.WriteString(line)
 			n++
 		}
@@ -198,8 +198,12 @@ func writeEmbedded(path, tsv string, maxLen int) error {
 		return err
 	}
 	sum := sha256.Sum256([]byte(kept.String()))
-	fmt.Printf("%s  %s  (%d pairs of at most %d bytes, %d bytes compressed)\n",
-		hex.EncodeToString(sum[:]), path, n, maxLen, buf.Len())
+	limit := "every pair"
+	if maxLen > 0 {
+		limit = fmt.Sprintf("sides of at most %d bytes", maxLen)
+	}
+	fmt.Printf("%s  %s  (%d pairs, %s; %d bytes compressed)\n",
+		hex.EncodeToString(sum[:]), path, n, limit, buf.Len())
 	return nil
 }
 
