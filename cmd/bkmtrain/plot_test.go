@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kernelmachines/bkm/train"
 	"github.com/stretchr/testify/require"
 )
 
@@ -16,6 +17,20 @@ func TestPlotCurvesWritesPNG(t *testing.T) {
 		{Name: "rbf", Steps: []float64{0, 10, 20}, Vals: []float64{5, 4.2, 3.9}},
 	})
 	require.NoError(t, err)
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	require.Greater(t, img.Bounds().Dx(), 400)
+}
+
+// A sweep plot (log-scale feature dimension, with edp's line) is a PNG.
+func TestPlotSweepWritesPNG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sweep-taylor.png")
+	pts := []train.SweepPoint{{Kernel: "taylor1", FeatureDim: 33, ValLoss: []float64{3.5, 3.4}}, {Kernel: "taylor2", FeatureDim: 561, ValLoss: []float64{3.2}}}
+	groups := []train.KernelRuns{{Kernel: "edp", Runs: []train.StudyRun{{Kernel: "edp", ValLoss: 3.0}}}}
+	require.NoError(t, plotSweep(path, "taylor", pts, groups))
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()

@@ -87,13 +87,13 @@ func TestEndToEndTrainHelpShowsDefaults(t *testing.T) {
 	r := runBin(t, "", "train", "-h")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, want := range []string{
-		"updates to train for (default 1300; 600 with --task lm)",
+		"updates to train for (default 2600; 600 with --task lm)",
 		"model width (default 128; 64 with --task lm)",
 		"peak learning rate (default 0.002)",
 		"attention kernel of every layer: edp (softmax), rbf, expint, poly2, taylor2, linear, favor, ... (default rbf; edp with --task lm)",
 		"encoder and decoder layers (N, or ENC,DEC) (default 2,2; 0,2 with --task lm)",
 		"AdamW β2 (default 0.98)",
-		"translation: tokens per batch (default 2048)",
+		"translation: tokens per batch (default 1024)",
 		"language model: sequences per batch (default 16)",
 		"random seed (initialization, dropout, data order) (default 1)",
 	} {

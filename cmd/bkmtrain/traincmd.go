@@ -46,7 +46,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.outDir, "out", "bkmtrain-run", "directory for checkpoint.bkm and metrics.jsonl (with --resume: the checkpoint's directory)")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the checkpoint and metrics of another run in --out")
 	fs.IntVar(&f.saveEvery, "save-every", 300, "checkpoint every N updates (and at the end and on SIGINT/SIGTERM)")
-	fs.IntVar(&f.evalEvery, "eval-every", 300, "validate every N updates (and at the end)")
+	fs.IntVar(&f.evalEvery, "eval-every", 500, "validate every N updates (and at the end)")
 	fs.IntVar(&f.logEvery, "log-every", 10, "without a terminal: one log line every N updates")
 	fs.IntVar(&f.samples, "samples", 3, "sample translations or generations printed at each validation")
 	fs.IntVar(&f.bleuSentences, "bleu-sentences", 40, "validation sentences translated for BLEU at each validation (0 = loss only)")
