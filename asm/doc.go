@@ -6,15 +6,17 @@
 // The rules of this floor:
 //   - Only //go:noescape stubs (files *_amd64.go, *_arm64.go, built without the
 //     purego tag), their assembly (*_amd64.s, *_arm64.s; avx512_amd64.h holds macros
-//     the amd64 files share, neon_arm64.h the WORD-encoded NEON instructions Go's
-//     assembler lacks), and the pure-Go twins (*_generic.go, built everywhere) live
-//     here.
+//     the amd64 AVX-512 kernels share, gemm_amd64.h those of the GEMM kernels and
+//     packers, neon_arm64.h the WORD-encoded NEON instructions Go's assembler lacks,
+//     parameterized by register), and the pure-Go twins (*_generic.go, built
+//     everywhere) live here. An AVX-512F stub is documented under its AVX2 sibling,
+//     whose doc comment carries the reference loop.
 //   - The vector-math constants come from one table, asm/_gen/consts.go: `go generate`
 //     writes them as DATA for amd64 (vecmath_consts_amd64.h), as bit patterns for
 //     arm64 (vecmath_consts_arm64.h) and as Go constants for the twins
 //     (vecmath_consts.go). Edit the table, never the generated files; CI fails when
 //     they are out of date.
-//   - Each stub's doc comment gives the reference loop; the twin, named XxxGeneric,
+//   - Each stub's doc comment gives the reference loop (or names the sibling that does); the twin, named XxxGeneric,
 //     is that loop, and it is the oracle the conformance tests compare against.
 //   - No dispatch, no allocation, no goroutines: choosing an implementation is
 //     package simd's job. Every call does a bounded amount of work (a micro-tile, a

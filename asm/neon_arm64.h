@@ -1,6 +1,6 @@
 // NEON instructions Go's arm64 assembler does not have (vector floating-point
 // arithmetic, compares and conversions, signed shifts, integer multiply), encoded
-// with WORD, for vecmath_arm64.s and level1_arm64.s. Arguments are register
+// with WORD, for vecmath_arm64.s, level1_arm64.s and sgemm_arm64.s. Arguments are register
 // numbers: FADD4S(1, 2, 3) is FADD V1.4S, V2.4S, V3.4S. The comment above each
 // macro is its instruction; scripts/check-arm64-words assembles it with GNU as
 // (aarch64-linux-gnu-as) for two register assignments and compares the words.
@@ -43,3 +43,11 @@
 #define FADDPS(d, n) WORD $(0x7E30D800|((n)<<5)|(d))
 // FMAXV Sd, Vn.4S
 #define FMAXVS(d, n) WORD $(0x6E30F800|((n)<<5)|(d))
+// FMLA Vd.4S, Vn.4S, Vm.S[0]  (d += n · lane 0 of m; L:H select the lane)
+#define FMLA4S_S0(d, n, m) WORD $(0x4F801000|((m)<<16)|((n)<<5)|(d))
+// FMLA Vd.4S, Vn.4S, Vm.S[1]
+#define FMLA4S_S1(d, n, m) WORD $(0x4FA01000|((m)<<16)|((n)<<5)|(d))
+// FMLA Vd.4S, Vn.4S, Vm.S[2]
+#define FMLA4S_S2(d, n, m) WORD $(0x4F801800|((m)<<16)|((n)<<5)|(d))
+// FMLA Vd.4S, Vn.4S, Vm.S[3]
+#define FMLA4S_S3(d, n, m) WORD $(0x4FA01800|((m)<<16)|((n)<<5)|(d))
