@@ -47,6 +47,7 @@ func TestEndToEndTranslationsDifferWithInput(t *testing.T) {
 	require.Equal(t, 0, res.code, res.stderr)
 	m := distinctRE.FindStringSubmatch(res.stdout)
 	require.NotNil(t, m, "the summary reports the distinct outputs: %s", res.stdout)
+	t.Log(m[0])
 	distinct, _ := strconv.Atoi(m[1])
 	sources, _ := strconv.Atoi(m[2])
 	require.Greater(t, sources, 40, "the validation pairs have distinct sources")
