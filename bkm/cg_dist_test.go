@@ -211,6 +211,12 @@ func TestP2CGDistributedMatchesOneRank(t *testing.T) {
 	for _, reg := range []Regularizer{RegTikhonov} {
 		for _, pre := range []bool{false, true} {
 			o := Options{Lambda: 20, Regularizer: reg, Tol: 1e-10, MaxIter: 3000, Precondition: pre}
+			if testing.Short() { // under -race: one looser solve, the same comparisons
+				if !pre {
+					continue
+				}
+				o.Tol = 1e-5
+			}
 			one, rep1, err := SolveP2CG(p, o)
 			require.NoError(t, err, "%v", rep1)
 			var two *P2Model
@@ -254,6 +260,9 @@ func TestFitDistributed(t *testing.T) {
 		p     *Problem
 		bound float64
 	}{{p1, 1e-6}, {p2, 1e-3}} {
+		if testing.Short() && c.p == p2 {
+			continue // TestP2CGDistributedMatchesOneRank covers it
+		}
 		want, _, err := Fit(c.p, o)
 		require.NoError(t, err)
 		comms := newLocalGroup(2)

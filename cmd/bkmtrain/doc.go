@@ -31,8 +31,8 @@
 // checkpoint.go (checkpoint paths), traincmd.go (bkmtrain train), trainrun.go (the
 // training loop: progress, metrics, validation, checkpoints, signals, divergence),
 // use.go (eval, translate, generate), compare.go and plot.go (compare-kernels),
-// bkmcmd.go (bkm fit|predict), info.go, export.go (export --onnx, over package onnx).
+// bkmcmd.go (bkm fit|predict), distributed.go (--distributed: joining an MPI job), info.go, export.go (export --onnx, over package onnx).
 //
-// It imports train, onnx, bkm, attention (kernel names for bkm), simd (info), gonum/plot (the
+// It imports train, onnx, bkm, cluster (MPI for --distributed), attention (kernel names for bkm), simd (info), gonum/plot (the
 // learning-curve PNG) and internal/corpus; nothing imports it.
 package main
