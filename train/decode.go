@@ -12,10 +12,15 @@ import (
 // self-attention layer's keys and values in a cache so that a step costs O(t) for the
 // t tokens already generated (attention over the cache) instead of re-running the
 // prefix. Cross-attention keys and values are computed once per source sentence.
-// A Decoder allocates its buffers once, for up to Beam hypotheses of up to MaxLen tokens.
+// A Decoder allocates its buffers once, for up to Beam hypotheses of up to MaxLen tokens,
+// and packs the decoder's weight matrices once (simd.NewPackedB): a step multiplies by
+// them without re-packing, and every hypothesis's row is computed alike whatever the
+// number of rows in the step, so hypotheses decoded together get the bits each would
+// get alone.
 type Decoder struct {
 	m            *Model
 	Beam, MaxLen int
+	w            *decoderWeights
 
 	kc, vc   [][]float32 // per self-attention block: [Beam, H, MaxLen, D]
 	kc2, vc2 [][]float32 // the same, for reordering beams
@@ -45,13 +50,65 @@ func (d *Decoder) Err() error {
 }
 
 // NewDecoder prepares decoding with up to beam hypotheses of up to maxLen tokens (BOS
-// included; at most model.max_len).
+// included; at most model.max_len). The Decoder reads the model's weights as they are
+// now: it must not outlive a change of the parameters (a training step).
 func (m *Model) NewDecoder(beam, maxLen int) *Decoder {
+	return m.newDecoder(beam, maxLen, m.packDecoder())
+}
+
+// decoderWeights are the weight matrices a decoding step multiplies by, packed for
+// simd.SgemmPacked, per decoder block (nil where the block has none) and the output
+// projection. They are read-only: decoders of one model's replicas share them.
+type decoderWeights struct {
+	qkv, kv, proj, fc1, fc2 []*simd.PackedB
+	out                     *simd.PackedB
+}
+
+// packDecoder packs the decoder's weights (op(B) = Wᵀ of each linear layer).
+func (m *Model) packDecoder() *decoderWeights {
+	C, F, V := m.C, m.F, m.V
+	n := len(m.dec)
+	w := &decoderWeights{qkv: make([]*simd.PackedB, n), kv: make([]*simd.PackedB, n), proj: make([]*simd.PackedB, n),
+		fc1: make([]*simd.PackedB, n), fc2: make([]*simd.PackedB, n)}
+	pack := func(wt []float32, in, out int) *simd.PackedB { return simd.NewPackedB(true, in, out, wt, in) }
+	for i, bl := range m.dec {
+		switch bl.kind {
+		case selfAttnBlock:
+			w.qkv[i], w.proj[i] = pack(bl.qkv.w, C, 3*C), pack(bl.proj.w, C, C)
+		case crossAttnBlock:
+			w.qkv[i], w.kv[i], w.proj[i] = pack(bl.qkv.w, C, C), pack(bl.kv.w, C, 2*C), pack(bl.proj.w, C, C)
+		case ffnBlock:
+			w.fc1[i], w.fc2[i] = pack(bl.fc1.w, C, F), pack(bl.fc2.w, F, C)
+		}
+	}
+	w.out = pack(m.outW, C, V)
+	return w
+}
+
+// packedLinear computes out = inp·Wᵀ + b (b may be nil) for the n rows of inp with W
+// packed in w: linearForward with a packed weight.
+func packedLinear(out, inp []float32, w *simd.PackedB, b []float32, n int) {
+	if n == 0 {
+		return
+	}
+	in, outDim := w.K(), w.N()
+	beta := float32(0)
+	if b != nil {
+		for r := 0; r < n; r++ {
+			copy(out[r*outDim:(r+1)*outDim], b[:outDim])
+		}
+		beta = 1
+	}
+	simd.SgemmPacked(n, 1, inp, in, w, beta, out, outDim)
+}
+
+// newDecoder is NewDecoder with the model's weights already packed in w.
+func (m *Model) newDecoder(beam, maxLen int, w *decoderWeights) *Decoder {
 	if beam < 1 || maxLen < 1 || maxLen > m.Cfg.MaxLen {
 		panic(fmt.Sprintf("train: NewDecoder: beam = %d, maxLen = %d (model.max_len = %d)", beam, maxLen, m.Cfg.MaxLen))
 	}
 	C, H, F, V := m.C, m.H, m.F, m.V
-	d := &Decoder{m: m, Beam: beam, MaxLen: maxLen}
+	d := &Decoder{m: m, Beam: beam, MaxLen: maxLen, w: w}
 	for _, bl := range m.dec {
 		if bl.kind == selfAttnBlock {
 			for _, c := range []*[][]float32{&d.kc, &d.vc, &d.kc2, &d.vc2} {
@@ -104,7 +161,7 @@ func (d *Decoder) encodeSources(src []int32, B, S int) {
 		if bl.kind != crossAttnBlock {
 			continue
 		}
-		linearForward(d.kv, enc, bl.kv.w, bl.kv.b, n, C, 2*C)
+		packedLinear(d.kv, enc, d.w.kv[i], bl.kv.b, n)
 		if len(d.ck[i]) < n*C {
 			d.ck[i], d.cv[i] = make([]float32, n*C), make([]float32, n*C)
 		}
@@ -131,7 +188,7 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 		switch bl.kind {
 		case selfAttnBlock:
 			qkv := d.qkv[:nb*3*C]
-			linearForward(qkv, in, bl.qkv.w, bl.qkv.b, nb, C, 3*C)
+			packedLinear(qkv, in, d.w.qkv[i], bl.qkv.b, nb)
 			kc, vc := d.kc[self], d.vc[self]
 			self++
 			for b := 0; b < nb; b++ {
@@ -142,21 +199,21 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 				}
 			}
 			selfAttention(d, bl.core, qkv, kc, vc, nb, t)
-			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
+			packedLinear(f, d.o[:nb*C], d.w.proj[i], bl.proj.b, nb)
 		case crossAttnBlock:
 			q := d.qkv[:nb*C]
-			linearForward(q, in, bl.qkv.w, bl.qkv.b, nb, C, C)
+			packedLinear(q, in, d.w.qkv[i], bl.qkv.b, nb)
 			crossAttention(d, bl.core, q, d.ck[i], d.cv[i], nb)
-			linearForward(f, d.o[:nb*C], bl.proj.w, bl.proj.b, nb, C, C)
+			packedLinear(f, d.o[:nb*C], d.w.proj[i], bl.proj.b, nb)
 		case ffnBlock:
 			hid, act := d.h[:nb*F], d.act[:nb*F]
-			linearForward(hid, in, bl.fc1.w, bl.fc1.b, nb, C, F)
+			packedLinear(hid, in, d.w.fc1[i], bl.fc1.b, nb)
 			if m.Cfg.Activation == "gelu" {
 				geluForward(act, hid)
 			} else {
 				reluForward(act, hid)
 			}
-			linearForward(f, act, bl.fc2.w, bl.fc2.b, nb, F, C)
+			packedLinear(f, act, d.w.fc2[i], bl.fc2.b, nb)
 		}
 		if m.Cfg.PreLN {
 			simd.Add(x, x, f)
@@ -171,7 +228,7 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 		x = d.ln[:nb*C]
 	}
 	logp := d.logp[:nb*V]
-	linearForward(logp, x, m.outW, nil, nb, C, V)
+	packedLinear(logp, x, d.w.out, nil, nb)
 	for b := 0; b < nb; b++ {
 		row := logp[b*V : (b+1)*V]
 		simd.LogSoftmax(row, row)

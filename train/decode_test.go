@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/kernelmachines/bkm/simd"
 	"github.com/stretchr/testify/require"
 )
 
@@ -179,4 +180,49 @@ func TestTranslationLearns(t *testing.T) {
 	require.Greater(t, beam.Score, 80.0)
 	_, err = Generate(tr.Model, tok, "ab", 5)
 	require.ErrorContains(t, err, "not a decoder-only")
+}
+
+// TestDecoderStepRowsIndependent: a step of several hypotheses gives each the
+// log-probabilities, bit for bit, of the same hypothesis stepped alone (one row: the
+// shape where a GEMV kernel would sum in another order), several steps deep, for
+// both block layouts and at one and two threads. TranslateBatch's exactness rests on it.
+func TestDecoderStepRowsIndependent(t *testing.T) {
+	defer simd.SetThreads(simd.Threads())
+	for _, preLN := range []bool{false, true} {
+		cfg := tinyModelConfig("encdec")
+		// Widths past the kernels' lanes and tiles (k = 96 and 384, n up to 3·96 and 300).
+		cfg.Vocab, cfg.DModel, cfg.Heads, cfg.FFN, cfg.MaxLen, cfg.PreLN, cfg.Activation = 300, 96, 4, 384, 12, preLN, "relu"
+		m := scaledModel(t, cfg, 5)
+		src := []int32{3, 40, 5, 61, 7, 2}
+		toks := [][]int32{{1, 9, 33}, {1, 250, 17}, {1, 4, 4}, {1, 100, 299}, {1, 12, 80}}
+		for _, threads := range []int{1, 2} {
+			simd.SetThreads(threads)
+			nb := len(toks)
+			all := m.NewDecoder(nb, 8)
+			all.start(src)
+			one := m.NewDecoder(1, 8)
+			alone := make([][]float32, nb)
+			for b := range toks {
+				one.start(src)
+				for step := range toks[b] {
+					one.tok[0] = toks[b][step]
+					one.step(one.tok, 1, step)
+				}
+				alone[b] = append([]float32(nil), one.logp[:m.V]...)
+			}
+			for step := range toks[0] {
+				for b := range toks {
+					all.tok[b] = toks[b][step]
+				}
+				all.step(all.tok, nb, step)
+			}
+			for b := range toks {
+				got := all.logp[b*m.V : (b+1)*m.V]
+				for v := range got {
+					require.Equal(t, math.Float32bits(alone[b][v]), math.Float32bits(got[v]),
+						"preLN=%v threads=%d hypothesis %d token %d: %v in a step of %d, %v alone", preLN, threads, b, v, got[v], nb, alone[b][v])
+				}
+			}
+		}
+	}
 }

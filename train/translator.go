@@ -62,6 +62,7 @@ type BatchStats struct {
 type Translator struct {
 	m   *Model
 	tok Tokenizer
+	w   *decoderWeights // packed once, shared by the workers
 
 	mu   sync.Mutex
 	free []*translateWorker
@@ -72,7 +73,7 @@ func NewTranslator(m *Model, tok Tokenizer) (*Translator, error) {
 	if m.Cfg.Arch != "encdec" {
 		return nil, fmt.Errorf("translate: the model is a %s, not an encoder–decoder", m.Cfg.Arch)
 	}
-	return &Translator{m: m, tok: tok}, nil
+	return &Translator{m: m, tok: tok, w: m.packDecoder()}, nil
 }
 
 // OpenTranslator loads the model and tokenizer of the checkpoint at path (threads as
@@ -106,15 +107,14 @@ func (t *Translator) Translate(ctx context.Context, src string, opts TranslateOp
 // sentences and opts.MaxTokens padded source tokens; each batch goes through the
 // encoder at once, then the decoder steps the live hypotheses of all its sentences
 // together, each sentence finishing on its own. Each row of a step is computed as in a
-// step of that sentence alone (row-wise layers, cross-attention per sentence over its
-// unpadded keys, the encoder's padding masked), except for the last bits of the
-// projections: simd.Sgemm gives each row the same bits whatever the row count on
-// every path but one — a one-row product with B transposed and k ≤ 256 runs the
-// GEMV dot kernel, whose lane-split sums round differently (simd's
-// TestSgemmRowIndependence names that gap). So the translation is Translate's (the
-// package function's) for its sentence alone unless two candidates tie to within
-// float32 rounding; on the 694 sentences of the Bible test split all were equal
-// (bench/RESULTS.md). ctx is checked
+// step of that sentence alone, bit for bit: row-wise layers, cross-attention per
+// sentence over its unpadded keys, the encoder's padding masked, and projections by
+// simd.SgemmPacked, whose rows do not depend on the rows beside them
+// (TestDecoderStepRowsIndependent). So the translation is Translate's (the package
+// function's) for its sentence alone, with one exception: empty sources (EOS alone)
+// batched together run the encoder's one-token products as a multi-row simd.Sgemm,
+// alone as its one-row GEMV, which rounds differently — they can differ if two
+// candidates tie to within float32 rounding. ctx is checked
 // between steps; when it is done the call returns its error.
 func (t *Translator) TranslateBatch(ctx context.Context, sources []string, opts TranslateOptions) ([]string, error) {
 	out, _, err := t.TranslateBatchStats(ctx, sources, opts)
@@ -137,14 +137,27 @@ func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, 
 		st.SourceTokens += len(ids[i])
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
-	w := t.get()
-	defer t.put(w)
-	out := make([]string, len(sources))
-	for lo := 0; lo < len(order); {
-		hi := lo + 1 // sorted by length: the last sentence of a batch is its longest
+	// cut is the end of the batch starting at lo: sorted by length, the last sentence
+	// of a batch is its longest.
+	cut := func(lo int) int {
+		hi := lo + 1
 		for hi < len(order) && hi-lo < opts.MaxSentences && (hi-lo+1)*len(ids[order[hi]]) <= opts.MaxTokens {
 			hi++
 		}
+		return hi
+	}
+	w := t.get()
+	defer t.put(w)
+	// The encoder's buffers, sized once for the largest batch (batches grow longer).
+	padded := 0
+	for lo, hi := 0, 0; lo < len(order); lo = hi {
+		hi = cut(lo)
+		padded = max(padded, (hi-lo)*len(ids[order[hi-1]]))
+	}
+	w.m.Reserve(padded, 1)
+	out := make([]string, len(sources))
+	for lo := 0; lo < len(order); {
+		hi := cut(lo)
 		batch := order[lo:hi]
 		srcs := w.srcs[:0]
 		for _, i := range batch {
@@ -174,7 +187,7 @@ func (t *Translator) get() *translateWorker {
 		t.free = t.free[:n-1]
 		return w
 	}
-	return &translateWorker{m: t.m.replica()}
+	return &translateWorker{m: t.m.replica(), w: t.w}
 }
 
 func (t *Translator) put(w *translateWorker) {
@@ -187,6 +200,7 @@ func (t *Translator) put(w *translateWorker) {
 // largest batch seen and are reused.
 type translateWorker struct {
 	m     *Model
+	w     *decoderWeights
 	d     *Decoder
 	srcs  [][]int32
 	pad   []int32     // padded sources [B, S]
@@ -401,7 +415,7 @@ func (w *translateWorker) reserve(B, S, k, maxLen int) {
 		if w.d != nil {
 			beam, l = max(beam, w.d.Beam), max(l, w.d.MaxLen)
 		}
-		w.d = w.m.NewDecoder(beam, l)
+		w.d = w.m.newDecoder(beam, l, w.w)
 	}
 	w.maxLen = w.d.MaxLen
 	rows = w.d.Beam
