@@ -7,6 +7,9 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
+
+	"github.com/kernelmachines/bkm/simd"
 )
 
 // TranslateOptions are the decoding settings of a Translator call.
@@ -106,7 +109,8 @@ func (t *Translator) Translate(ctx context.Context, src string, opts TranslateOp
 // Sources are sorted by length and cut into batches of at most opts.MaxSentences
 // sentences and opts.MaxTokens padded source tokens; each batch goes through the
 // encoder at once, then the decoder steps the live hypotheses of all its sentences
-// together, each sentence finishing on its own. Each row of a step is computed as in a
+// together, each sentence finishing on its own; up to simd.Threads() batches run at
+// once, each on its own worker. Each row of a step is computed as in a
 // step of that sentence alone, bit for bit: row-wise layers, cross-attention per
 // sentence over its unpadded keys, the encoder's padding masked, and projections by
 // simd.SgemmPacked, whose rows do not depend on the rows beside them
@@ -146,37 +150,75 @@ func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, 
 		}
 		return hi
 	}
-	w := t.get()
-	defer t.put(w)
-	// The encoder's buffers, sized once for the largest batch (batches grow longer).
-	padded := 0
-	for lo, hi := 0, 0; lo < len(order); lo = hi {
-		hi = cut(lo)
-		padded = max(padded, (hi-lo)*len(ids[order[hi-1]]))
-	}
-	w.m.Reserve(padded, 1)
-	out := make([]string, len(sources))
+	var starts []int // the batches: [starts[b], starts[b+1])
+	padded := 0      // the largest batch's padded source tokens
 	for lo := 0; lo < len(order); {
 		hi := cut(lo)
-		batch := order[lo:hi]
-		srcs := w.srcs[:0]
-		for _, i := range batch {
-			srcs = append(srcs, ids[i])
-		}
-		w.srcs = srcs
-		steps, err := w.decode(ctx, srcs, opts.Beam, opts.LenPenalty)
-		st.Batches++
-		st.Steps += steps
-		if err != nil {
-			return nil, st, err
-		}
-		for j, i := range batch {
-			out[i] = t.tok.Decode(w.sents[j].best)
-			st.OutputTokens += len(w.sents[j].best)
-		}
+		starts = append(starts, lo)
+		padded = max(padded, (hi-lo)*len(ids[order[hi-1]]))
 		lo = hi
 	}
+	starts = append(starts, len(order))
+	out := make([]string, len(sources))
+	// Up to simd.Threads() workers take batches in turn, each on its own model replica.
+	workers := max(1, min(simd.Threads(), len(starts)-1))
+	var (
+		next    atomic.Int64
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		lastErr error
+	)
+	run := func() {
+		defer wg.Done()
+		w := t.get()
+		defer t.put(w)
+		w.m.Reserve(padded, 1) // the encoder's buffers, sized once for the largest batch
+		var ws BatchStats
+		var err error
+		for b := int(next.Add(1)) - 1; b < len(starts)-1 && err == nil; b = int(next.Add(1)) - 1 {
+			err = t.translateOne(ctx, w, order[starts[b]:starts[b+1]], ids, opts, out, &ws)
+			if err != nil {
+				next.Store(int64(len(starts))) // the others stop after their batch
+			}
+		}
+		mu.Lock()
+		st.Batches, st.Steps, st.OutputTokens = st.Batches+ws.Batches, st.Steps+ws.Steps, st.OutputTokens+ws.OutputTokens
+		if err != nil && lastErr == nil {
+			lastErr = err
+		}
+		mu.Unlock()
+	}
+	wg.Add(workers)
+	for range workers - 1 {
+		go run()
+	}
+	run()
+	wg.Wait()
+	if lastErr != nil {
+		return nil, st, lastErr
+	}
 	return out, st, nil
+}
+
+// translateOne decodes the sentences batch (indices into ids, sorted by length) on w
+// and writes their translations into out, counting the work in st.
+func (t *Translator) translateOne(ctx context.Context, w *translateWorker, batch []int, ids [][]int32, opts TranslateOptions, out []string, st *BatchStats) error {
+	srcs := w.srcs[:0]
+	for _, i := range batch {
+		srcs = append(srcs, ids[i])
+	}
+	w.srcs = srcs
+	steps, err := w.decode(ctx, srcs, opts.Beam, opts.LenPenalty)
+	st.Batches++
+	st.Steps += steps
+	if err != nil {
+		return err
+	}
+	for j, i := range batch {
+		out[i] = t.tok.Decode(w.sents[j].best)
+		st.OutputTokens += len(w.sents[j].best)
+	}
+	return nil
 }
 
 func (t *Translator) get() *translateWorker {
