@@ -26,6 +26,21 @@ func (alone) Rank() int                           { return 0 }
 func (alone) Size() int                           { return 1 }
 func (alone) AllReduceSumFloat64([]float64) error { return nil }
 
+// reducer sums buffers over the ranks and keeps the first error, naming the rank:
+// after an error it does nothing, and the solve returns the error.
+type reducer struct {
+	comm Comm
+	err  error
+}
+
+func (r *reducer) sum(buf []float64) {
+	if r.err == nil {
+		if err := r.comm.AllReduceSumFloat64(buf); err != nil {
+			r.err = fmt.Errorf("bkm: distributed CG on rank %d of %d: %w", r.comm.Rank(), r.comm.Size(), err)
+		}
+	}
+}
+
 // rankBlock is rank's contiguous share [lo, hi) of n rows split over size ranks in
 // whole tiles of align rows: the ranks' operators then form the same float32 kernel
 // blocks and block products as one operator over all rows, and the ranks' results
@@ -92,22 +107,16 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 	if rkbs && ghi > glo {
 		gop = newOperator(sp.k, coef.rows(glo, ghi), coef, sp.threads)
 	}
-	var commErr error
-	allReduce := func(buf []float64) {
-		if commErr == nil {
-			if err := comm.AllReduceSumFloat64(buf); err != nil {
-				commErr = fmt.Errorf("bkm: distributed CG on rank %d of %d: %w", rank, size, err)
-			}
-		}
-	}
+	red := reducer{comm: comm}
+	allReduce := red.sum
 
 	b := make([]float64, m*np)
 	if kop != nil {
 		kop.MulT(b, f64(y[lo*np:hi*np]), np)
 	}
 	allReduce(b)
-	if commErr != nil {
-		return nil, Report{}, commErr
+	if red.err != nil {
+		return nil, Report{}, red.err
 	}
 	if err := checkKernelFinite(b, "Kᵀ Y"); err != nil {
 		return nil, Report{}, err
@@ -129,7 +138,7 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 			}
 		}
 		allReduce(dst)
-		if commErr != nil {
+		if red.err != nil {
 			clear(dst) // p·Ap = 0 ends the iteration; the error is returned below
 			return
 		}
@@ -156,12 +165,12 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 			diag[j] += lam * gd[j]
 		}
 	}
-	if commErr != nil {
-		return nil, Report{}, commErr
+	if red.err != nil {
+		return nil, Report{}, red.err
 	}
 	res := cgSolve(apply, b, m, np, diag, o.tol(), o.maxIter())
-	if commErr != nil {
-		return nil, Report{}, commErr
+	if red.err != nil {
+		return nil, Report{}, red.err
 	}
 	rep.Iterations, rep.Residual, rep.Converged = res.iters, res.residual, res.converged
 	rep.Cond = math.NaN()
@@ -194,14 +203,8 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 		gsr, gt = newOperator(sp.k, sp.sk.rows(glo, ghi), sp.sk, sp.threads), sp.gramT()
 	}
 	observed := func(i int) bool { return p.Mask == nil || p.Mask[i] }
-	var commErr error
-	allReduce := func(buf []float64) {
-		if commErr == nil {
-			if err := comm.AllReduceSumFloat64(buf); err != nil {
-				commErr = fmt.Errorf("bkm: distributed CG on rank %d of %d: %w", rank, size, err)
-			}
-		}
-	}
+	red := reducer{comm: comm}
+	allReduce := red.sum
 	var (
 		zr  = make([]float64, nr*n) // K_r A
 		zrt = make([]float64, n*nr)
@@ -260,7 +263,7 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 			}
 		}
 		allReduce(dst)
-		if commErr != nil {
+		if red.err != nil {
 			clear(dst) // p·Ap = 0 ends the iteration; the error is returned below
 			return
 		}
@@ -281,8 +284,8 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 	}
 	back(b, er, false)
 	allReduce(b)
-	if commErr != nil {
-		return nil, Report{}, commErr
+	if red.err != nil {
+		return nil, Report{}, red.err
 	}
 	if err := checkKernelFinite(b, "Kᵀ (M ⊙ R) Kᵀ"); err != nil {
 		return nil, Report{}, err
@@ -312,12 +315,12 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 			}
 		}
 	}
-	if commErr != nil {
-		return nil, Report{}, commErr
+	if red.err != nil {
+		return nil, Report{}, red.err
 	}
 	res := cgSolve(apply, b, m*n, 1, diag, o.tol(), o.maxIter())
-	if commErr != nil {
-		return nil, Report{}, commErr
+	if red.err != nil {
+		return nil, Report{}, red.err
 	}
 	err := res.report(&rep, start, o.tol())
 	return newP2Model(sp, p, res.x), rep, err
