@@ -39,6 +39,14 @@ func SgemmSmall8x32AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int
 //go:noescape
 func SgemmSmall8x16AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 
+// SgemmSmall16x16AVX512 is SgemmSmall8x16AVX512 for full sixteen-row tiles (rows =
+// 16, cols ≤ 16): sixteen ZMM accumulators, so one call computes a 16×16 product and
+// its sixteen FMA chains keep both FMA pipes busy where one eight-row call leaves them
+// waiting on the chains. Same reference loop (SgemmSmallGeneric) with rows = 16.
+//
+//go:noescape
+func SgemmSmall16x16AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
+
 // SgemmSmall4x16AVX2 is the AVX2+FMA small-product kernel: a rows×cols tile (rows ≤ 4,
 // cols ≤ 16) in eight YMM accumulators, op(B) and C masked with VMASKMOVPS. Same
 // reference loop (SgemmSmallGeneric).

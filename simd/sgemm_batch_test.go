@@ -178,6 +178,9 @@ func FuzzSgemmSmallKernels(f *testing.F) {
 			if s.narrow != nil {
 				smallKernelCase(t, rng, s.narrow, transA, 1+int(rows)%s.mr, 1+int(cols)%s.narrowNR, int(k%81), int(pad%4), alpha, beta)
 			}
+			if s.tall != nil {
+				smallKernelCase(t, rng, s.tall, transA, s.tallMR, 1+int(cols)%s.narrowNR, int(k%81), int(pad%4), alpha, beta)
+			}
 		}
 	})
 }

@@ -26,6 +26,11 @@ type smallGemm struct {
 	// tile serves them).
 	narrowNR int
 	narrow   smallTileFunc `dispatch:"optional"`
+	// tall, if set, computes full tallMR-row tiles at most narrowNR wide (16×16 on
+	// avx512): one call instead of tallMR/mr, and enough independent accumulators to
+	// keep both FMA pipes busy on short products.
+	tallMR int
+	tall   smallTileFunc `dispatch:"optional"`
 	// direct, if set, computes full mr×nr tiles when op(A) = A (the tiled path's
 	// direct kernel, impl.gemmDirect, for the same tile): no masks, unrolled by four;
 	// on products whose operands are not cached (a batch of fresh 64³ products) it ran
@@ -93,7 +98,13 @@ func putTranspose(bt *[smallMaxWork / 4]float32) {
 // product's ~30 (BenchmarkSgemmSmallCall). One-row and one-column products keep
 // their GEMV kernels.
 func (s *smallGemm) oneTile(transB bool, m, n int) smallTileFunc {
-	if transB || m <= 1 || n <= 1 || m > s.mr {
+	if transB || m <= 1 || n <= 1 {
+		return nil
+	}
+	if m > s.mr {
+		if m == s.tallMR && n <= s.narrowNR {
+			return s.tall
+		}
 		return nil
 	}
 	if n <= s.narrowNR {
@@ -173,10 +184,15 @@ func smallTiles(s *smallGemm, m, n, k int, alpha float32, a []float32, rsA, csA 
 	for j := 0; j < n; j += s.nr {
 		cols := min(s.nr, n-j)
 		tile := s.tile
+		i := 0
 		if s.narrow != nil && cols <= s.narrowNR {
 			tile = s.narrow
+			if s.tall != nil {
+				for ; i+s.tallMR <= m; i += s.tallMR {
+					s.tall(k, a[i*rsA:], rsA, csA, b[j:], ldb, c[i*ldc+j:], ldc, s.tallMR, cols, alpha, beta)
+				}
+			}
 		}
-		i := 0
 		if s.direct != nil && csA == 1 && cols == s.nr {
 			for ; i+mr <= m; i += mr {
 				s.direct(k, a[i*rsA:], rsA, b[j:], ldb, c[i*ldc+j:], ldc, alpha, beta)

@@ -83,6 +83,15 @@ func TestSmallKernelConformance(t *testing.T) {
 				}
 			}
 		}
+		if s.tall != nil {
+			// The tall kernel takes whole tallMR-row tiles, cols ≤ narrowNR.
+			for cols := 1; cols <= s.narrowNR; cols++ {
+				for _, k := range []int{0, 1, 2, 5, 16, 33} {
+					ab := smallAlphaBeta[(cols+k)%len(smallAlphaBeta)]
+					smallKernelCase(t, rng, s.tall, (cols+k)%2 == 1, s.tallMR, cols, k, (cols+k)%3, ab[0], ab[1])
+				}
+			}
+		}
 		if s.direct != nil {
 			// The direct kernel takes whole mr×nr tiles of A·B (op(A) = A).
 			direct := func(k int, a []float32, rsA, _ int, b []float32, ldb int, c []float32, ldc int, _, _ int, alpha, beta float32) {
