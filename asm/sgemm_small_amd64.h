@@ -169,3 +169,40 @@
 	PREFETCHT0 OFF(CX)(DX*2) \
 	LEAQ (CX)(DX*2), CX \
 	PREFETCHT0 OFF(CX)(DX*1)
+
+// The eight-row blocks of the 16-wide kernels (sgemm_small8x16_avx512_amd64.s): row i
+// of a block in accumulator Ai.
+
+// ZERO8 clears eight accumulators.
+#define ZERO8(A0, A1, A2, A3, A4, A5, A6, A7) \
+	VPXORD A0, A0, A0 \
+	VPXORD A1, A1, A1 \
+	VPXORD A2, A2, A2 \
+	VPXORD A3, A3, A3 \
+	VPXORD A4, A4, A4 \
+	VPXORD A5, A5, A5 \
+	VPXORD A6, A6, A6 \
+	VPXORD A7, A7, A7
+
+// FMA8_BCST: one step of k for eight rows of op(A) at BASE (offsets R8..R13, AX) against
+// row p of op(B) in Z16.
+#define FMA8_BCST(BASE, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VFMADD231PS.BCST (BASE), Z16, A0 \
+	VFMADD231PS.BCST (BASE)(R8*1), Z16, A1 \
+	VFMADD231PS.BCST (BASE)(R9*1), Z16, A2 \
+	VFMADD231PS.BCST (BASE)(R10*1), Z16, A3 \
+	VFMADD231PS.BCST (BASE)(R11*1), Z16, A4 \
+	VFMADD231PS.BCST (BASE)(R12*1), Z16, A5 \
+	VFMADD231PS.BCST (BASE)(R13*1), Z16, A6 \
+	VFMADD231PS.BCST (BASE)(AX*1), Z16, A7
+
+// SCALE8 multiplies eight accumulators by Z17 (alpha).
+#define SCALE8(A0, A1, A2, A3, A4, A5, A6, A7) \
+	VMULPS Z17, A0, A0 \
+	VMULPS Z17, A1, A1 \
+	VMULPS Z17, A2, A2 \
+	VMULPS Z17, A3, A3 \
+	VMULPS Z17, A4, A4 \
+	VMULPS Z17, A5, A5 \
+	VMULPS Z17, A6, A6 \
+	VMULPS Z17, A7, A7
