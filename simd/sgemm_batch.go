@@ -29,6 +29,11 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
 		strideA: strideA, strideB: strideB, strideC: strideC, batch: batch,
 	}
+	if job.s != nil && takesSmall(m, n, k) {
+		// The one-call kernel Sgemm takes for this shape, so a batch of products costs
+		// no more per product than a loop of Sgemm calls.
+		job.tile = job.s.oneTile(transB, m, n)
+	}
 	workers := Threads()
 	if batch*m*n*max(k, 1) < parallelMinWork/4 {
 		workers = 1
@@ -46,6 +51,7 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 type batchJob struct {
 	im                        *impl
 	s                         *smallGemm
+	tile                      smallTileFunc // non-nil: every product is one call of it
 	transA, transB            bool
 	m, n, k                   int
 	alpha, beta               float32
@@ -71,6 +77,10 @@ func (j *batchJob) product(i int) {
 	switch {
 	case j.alpha == 0 || j.k == 0:
 		scaleMatrix(j.m, j.n, j.beta, c, j.ldc)
+	case j.tile != nil && j.transA:
+		j.tile(j.k, a, 1, j.lda, b, j.ldb, c, j.ldc, j.m, j.n, j.alpha, j.beta)
+	case j.tile != nil:
+		j.tile(j.k, a, j.lda, 1, b, j.ldb, c, j.ldc, j.m, j.n, j.alpha, j.beta)
 	case j.s != nil && takesSmall(j.m, j.n, j.k):
 		sgemmSmall(j.s, j.transA, j.transB, j.m, j.n, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, c, j.ldc)
 	default:
