@@ -41,6 +41,23 @@ func (r *reducer) sum(buf []float64) {
 	}
 }
 
+// finishApply ends a rank's operator product: it sums dst, this rank's share of
+// the product, over the ranks, and adds lam·x when the regularizer is the plain
+// ridge (addRidge). After an error dst is zero, so p·Ap = 0 ends the iteration and
+// the solve returns the error.
+func (r *reducer) finishApply(dst, x []float64, lam float64, addRidge bool) {
+	r.sum(dst)
+	if r.err != nil {
+		clear(dst)
+		return
+	}
+	if addRidge {
+		for i := range dst {
+			dst[i] += lam * x[i]
+		}
+	}
+}
+
 // rankBlock is rank's contiguous share [lo, hi) of n rows split over size ranks in
 // whole tiles of align rows: the ranks' operators then form the same float32 kernel
 // blocks and block products as one operator over all rows, and the ranks' results
@@ -137,16 +154,7 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 				part[i] += lam * tmpG[i]
 			}
 		}
-		allReduce(dst)
-		if red.err != nil {
-			clear(dst) // p·Ap = 0 ends the iteration; the error is returned below
-			return
-		}
-		if !rkbs {
-			for i := range dst {
-				dst[i] += lam * x[i]
-			}
-		}
+		red.finishApply(dst, x, lam, !rkbs)
 	}
 	var diag []float64
 	rep.Method = "cg"
@@ -262,16 +270,7 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 				}
 			}
 		}
-		allReduce(dst)
-		if red.err != nil {
-			clear(dst) // p·Ap = 0 ends the iteration; the error is returned below
-			return
-		}
-		if !rkbs {
-			for i := range dst {
-				dst[i] += lam * a[i]
-			}
-		}
+		red.finishApply(dst, a, lam, !rkbs)
 	}
 	b := make([]float64, m*n)
 	for i := range nr {
