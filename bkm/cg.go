@@ -219,7 +219,7 @@ func SolveP2CGDistributed(p *Problem, o Options, comm Comm) (*P2Model, Report, e
 	if err != nil {
 		return nil, Report{}, err
 	}
-	var rep Report
+	rep := Report{Method: o.cgMethod()}
 	rep.Regularizer, rep.Reason, err = sp.sampledNorm(o.Regularizer, sp.sk, "G_S")
 	if err != nil {
 		return nil, Report{}, err
@@ -283,14 +283,7 @@ func SolveP2CGDistributed(p *Problem, o Options, comm Comm) (*P2Model, Report, e
 		}
 		maskedBack(dst, e)
 		if rkbs {
-			gs.Mul(ga, a, n) // G_S A, m×n
-			transposeTo(gat, ga, m, n)
-			gt.Mul(g2, gat, m) // G_T (G_S A)ᵀ = (G_S A G_T)ᵀ, n×m
-			for i := range m {
-				for j := range n {
-					dst[i*n+j] += lam * g2[j*m+i]
-				}
-			}
+			addRKBSRidge(dst, a, gs, gt, ga, gat, g2, 0, m, n, lam)
 		} else {
 			for i := range dst {
 				dst[i] += lam * a[i]
@@ -310,25 +303,42 @@ func SolveP2CGDistributed(p *Problem, o Options, comm Comm) (*P2Model, Report, e
 	}
 
 	var diag []float64
-	rep.Method = "cg"
 	if o.Precondition {
-		rep.Method = "cg-jacobi"
 		K.MulTSquared(w, mask, m) // (K∘K)ᵀ M, m×m
 		transposeTo(wt, w, m, m)
 		K.MulSquared(o2, wt, m) // (K∘K) Wᵀ, n×m
 		diag = transpose(o2, n, m)
-		ds, dt := ones(m), ones(n)
-		if rkbs {
-			ds, dt = sp.diag(sp.sk), sp.diag(sp.tq)
-		}
-		for i := range m {
-			for j := range n {
-				diag[i*n+j] += lam * ds[i] * dt[j]
-			}
-		}
+		sp.addP2RidgeDiag(diag, lam, rkbs, m, n)
 	}
 	// The unknowns A (m×n) run as one CG over all entries.
 	res := cgSolve(apply, b, m*n, 1, diag, o.tol(), o.maxIter())
 	err = res.report(&rep, start, o.tol())
 	return newP2Model(sp, p, res.x), rep, err
+}
+
+// addRKBSRidge adds λ·(G_S A G_T) to rows [lo, lo+rows) of dst (m×n), where gs holds
+// those rows of G_S: ga (rows×n), gat and g2 (n×rows) are its workspace.
+func addRKBSRidge(dst, a []float64, gs, gt *Operator, ga, gat, g2 []float64, lo, rows, n int, lam float64) {
+	gs.Mul(ga, a, n) // G_S A
+	transposeTo(gat, ga, rows, n)
+	gt.Mul(g2, gat, rows) // G_T (G_S A)ᵀ = (G_S A G_T)ᵀ
+	for i := range rows {
+		for j := range n {
+			dst[(lo+i)*n+j] += lam * g2[j*rows+i]
+		}
+	}
+}
+
+// addP2RidgeDiag adds the regularizer's part of P2's Jacobi diagonal to diag (m×n):
+// λ·G_S[i,i]·G_T[j,j] under RKBS, λ under Tikhonov.
+func (sp *space) addP2RidgeDiag(diag []float64, lam float64, rkbs bool, m, n int) {
+	ds, dt := ones(m), ones(n)
+	if rkbs {
+		ds, dt = sp.diag(sp.sk), sp.diag(sp.tq)
+	}
+	for i := range m {
+		for j := range n {
+			diag[i*n+j] += lam * ds[i] * dt[j]
+		}
+	}
 }

@@ -2,7 +2,6 @@ package bkm
 
 import (
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -98,7 +97,7 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 	if p.Y == nil {
 		loss, coef, y, gname = sp.sk, sp.tq, p.Z, "G_T"
 	}
-	var rep Report
+	rep := Report{Method: o.cgMethod()}
 	rep.Regularizer, rep.Reason, err = sp.sampledNorm(o.Regularizer, coef, gname)
 	if err != nil {
 		return nil, Report{}, err
@@ -157,9 +156,7 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 		red.finishApply(dst, x, lam, !rkbs)
 	}
 	var diag []float64
-	rep.Method = "cg"
 	if o.Precondition {
-		rep.Method = "cg-jacobi"
 		diag = make([]float64, m)
 		if kop != nil {
 			kop.MulTSquared(diag, ones(hi-lo), 1)
@@ -180,15 +177,8 @@ func SolveP1CGDistributed(p *Problem, o Options, comm Comm) (*P1Model, Report, e
 	if red.err != nil {
 		return nil, Report{}, red.err
 	}
-	rep.Iterations, rep.Residual, rep.Converged = res.iters, res.residual, res.converged
-	rep.Cond = math.NaN()
-	rep.Time = time.Since(start)
-	md := newP1Model(sp, p, res.x)
-	if !res.converged {
-		return md, rep, fmt.Errorf("%w: %s stopped after %d iterations at relative residual %.3g > tol %.3g; returning the best iterate",
-			ErrNotConverged, rep.Method, res.iters, res.residual, o.tol())
-	}
-	return md, rep, nil
+	err = res.report(&rep, start, o.tol())
+	return newP1Model(sp, p, res.x), rep, err
 }
 
 // solveP2Split is SolveP2CGDistributed on more than one rank, after the regularizer is
@@ -261,14 +251,7 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 		}
 		back(dst, er, false)
 		if gsr != nil {
-			gsr.Mul(ga, a, n)
-			transposeTo(gat, ga, gr, n)
-			gt.Mul(g2, gat, gr)
-			for i := range gr {
-				for j := range n {
-					dst[(glo+i)*n+j] += lam * g2[j*gr+i]
-				}
-			}
+			addRKBSRidge(dst, a, gsr, gt, ga, gat, g2, glo, gr, n, lam)
 		}
 		red.finishApply(dst, a, lam, !rkbs)
 	}
@@ -290,9 +273,7 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 		return nil, Report{}, err
 	}
 	var diag []float64
-	rep.Method = "cg"
 	if o.Precondition {
-		rep.Method = "cg-jacobi"
 		for i := range nr {
 			for j := range m {
 				er[i*m+j] = 0
@@ -304,15 +285,7 @@ func solveP2Split(p *Problem, o Options, comm Comm, sp *space, rep Report, start
 		diag = make([]float64, m*n)
 		back(diag, er, true)
 		allReduce(diag)
-		ds, dt := ones(m), ones(n)
-		if rkbs {
-			ds, dt = sp.diag(sp.sk), sp.diag(sp.tq)
-		}
-		for i := range m {
-			for j := range n {
-				diag[i*n+j] += lam * ds[i] * dt[j]
-			}
-		}
+		sp.addP2RidgeDiag(diag, lam, rkbs, m, n)
 	}
 	if red.err != nil {
 		return nil, Report{}, red.err

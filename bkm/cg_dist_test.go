@@ -81,22 +81,23 @@ func (r localRank) AllReduceSumFloat64(buf []float64) error {
 	return nil
 }
 
-// solveOnRanks runs SolveP1CGDistributed on every rank of comms at once and checks
-// that all ranks return the same coefficients.
-func solveOnRanks[C Comm](t *testing.T, p *Problem, o Options, comms []C) (*P1Model, Report, error) {
+// solveOnRanks runs solve (SolveP1CGDistributed or SolveP2CGDistributed) on every
+// rank of comms at once and checks that all ranks succeed or fail together and return
+// the same coefficients after as many iterations.
+func solveOnRanks[M interface{ Coefficients() []float64 }, C Comm](t *testing.T, solve func(*Problem, Options, Comm) (M, Report, error), p *Problem, o Options, comms []C) (M, Report, error) {
 	t.Helper()
-	mds := make([]*P1Model, len(comms))
+	mds := make([]M, len(comms))
 	reps := make([]Report, len(comms))
 	errs := make([]error, len(comms))
 	var wg sync.WaitGroup
 	for r, c := range comms {
-		wg.Go(func() { mds[r], reps[r], errs[r] = SolveP1CGDistributed(p, o, c) })
+		wg.Go(func() { mds[r], reps[r], errs[r] = solve(p, o, c) })
 	}
 	wg.Wait()
 	for r := 1; r < len(comms); r++ {
 		require.Equal(t, errs[0] == nil, errs[r] == nil, "rank %d: %v, rank 0: %v", r, errs[r], errs[0])
-		if mds[0] != nil {
-			require.Equal(t, mds[0].C, mds[r].C, "rank %d's coefficients differ from rank 0's", r)
+		if errs[0] == nil {
+			require.Equal(t, mds[0].Coefficients(), mds[r].Coefficients(), "rank %d's coefficients differ from rank 0's", r)
 			require.Equal(t, reps[0].Iterations, reps[r].Iterations)
 		}
 	}
@@ -129,7 +130,7 @@ func TestP1CGDistributedMatchesOneRank(t *testing.T) {
 				o := Options{Lambda: 2, Regularizer: reg, Tol: 1e-10, MaxIter: 3000, Precondition: pre}
 				one, rep1, err := SolveP1CG(c.p, o)
 				require.NoError(t, err, "%s: %v", name, rep1)
-				md, rep, err := solveOnRanks(t, c.p, o, newLocalGroup(c.ranks))
+				md, rep, err := solveOnRanks(t, SolveP1CGDistributed, c.p, o, newLocalGroup(c.ranks))
 				require.NoError(t, err, "%s: %v", name, rep)
 				e := relErr(md.C, one.C)
 				t.Logf("%s: %d iterations (1 rank: %d), coefficient rel diff %.3g", name, rep.Iterations, rep1.Iterations, e)
@@ -146,7 +147,7 @@ func TestP1CGDistributedOneRankIsSolveP1CG(t *testing.T) {
 	o := Options{Lambda: 0.3, Regularizer: RegTikhonov, Tol: 1e-8, MaxIter: 1000, Precondition: true}
 	want, _, err := SolveP1CG(p, o)
 	require.NoError(t, err)
-	got, _, err := solveOnRanks(t, p, o, newLocalGroup(1))
+	got, _, err := solveOnRanks(t, SolveP1CGDistributed, p, o, newLocalGroup(1))
 	require.NoError(t, err)
 	require.Equal(t, want.C, got.C)
 }
@@ -156,7 +157,7 @@ func TestP1CGDistributedCommError(t *testing.T) {
 	ranks := newLocalGroup(2)
 	lost := errors.New("rank 1 is gone")
 	ranks[0].g.fail = lost
-	md, _, err := solveOnRanks(t, p, Options{Lambda: 0.3}, ranks)
+	md, _, err := solveOnRanks(t, SolveP1CGDistributed, p, Options{Lambda: 0.3}, ranks)
 	require.ErrorIs(t, err, lost)
 	require.ErrorContains(t, err, "distributed CG on rank 0 of 2")
 	require.Nil(t, md)
@@ -172,27 +173,6 @@ func p2Split(seed uint64) *Problem {
 		p.Mask[i] = i%5 != 2
 	}
 	return p
-}
-
-// solveP2OnRanks runs SolveP2CGDistributed on every rank of comms at once and checks
-// that all ranks return the same coefficients.
-func solveP2OnRanks[C Comm](t *testing.T, p *Problem, o Options, comms []C) (*P2Model, Report, error) {
-	t.Helper()
-	mds := make([]*P2Model, len(comms))
-	reps := make([]Report, len(comms))
-	errs := make([]error, len(comms))
-	var wg sync.WaitGroup
-	for r, c := range comms {
-		wg.Go(func() { mds[r], reps[r], errs[r] = SolveP2CGDistributed(p, o, c) })
-	}
-	wg.Wait()
-	for r := 1; r < len(comms); r++ {
-		require.Equal(t, errs[0] == nil, errs[r] == nil, "rank %d: %v, rank 0: %v", r, errs[r], errs[0])
-		if mds[0] != nil {
-			require.Equal(t, mds[0].Coefficients(), mds[r].Coefficients(), "rank %d's coefficients differ from rank 0's", r)
-		}
-	}
-	return mds[0], reps[0], errs[0]
 }
 
 // TestP2CGDistributedMatchesOneRank: masked P2 on 2 and 3 in-process ranks, Tikhonov,
@@ -222,7 +202,7 @@ func TestP2CGDistributedMatchesOneRank(t *testing.T) {
 			var two *P2Model
 			for _, ranks := range []int{2, 3} {
 				name := fmt.Sprintf("ranks=%d/%v/precond=%v", ranks, reg, pre)
-				md, rep, err := solveP2OnRanks(t, p, o, newLocalGroup(ranks))
+				md, rep, err := solveOnRanks(t, SolveP2CGDistributed, p, o, newLocalGroup(ranks))
 				require.NoError(t, err, "%s: %v", name, rep)
 				e := relErr(md.Coefficients(), one.Coefficients())
 				t.Logf("%s: %d iterations (1 rank: %d), coefficient rel diff %.3g", name, rep.Iterations, rep1.Iterations, e)
@@ -237,14 +217,14 @@ func TestP2CGDistributedMatchesOneRank(t *testing.T) {
 	}
 	o := Options{Lambda: 20, Regularizer: RegTikhonov, MaxIter: 30, Precondition: true}
 	want, _, werr := SolveP2CG(p, o)
-	got, _, err := solveP2OnRanks(t, p, o, newLocalGroup(1))
+	got, _, err := solveOnRanks(t, SolveP2CGDistributed, p, o, newLocalGroup(1))
 	require.Equal(t, werr, err)
 	require.Equal(t, want.Coefficients(), got.Coefficients())
 
 	// A broken link is an error on every rank, not a hang.
 	g := newLocalGroup(2)
 	g[0].g.fail = errors.New("link down")
-	_, _, err = solveP2OnRanks(t, p, o, g)
+	_, _, err = solveOnRanks(t, SolveP2CGDistributed, p, o, g)
 	require.ErrorContains(t, err, "bkm: distributed CG on rank 0 of 2: link down")
 }
 

@@ -101,6 +101,14 @@ func (o Options) maxIter() int {
 	return 500
 }
 
+// cgMethod is Report.Method for the CG solvers under o.
+func (o Options) cgMethod() string {
+	if o.Precondition {
+		return "cg-jacobi"
+	}
+	return "cg"
+}
+
 // Report says what a solver did.
 type Report struct {
 	Method      string        // "dense-cholesky", "dense-eig", "dense-geneig", "cg", "cg-jacobi"
