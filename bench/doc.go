@@ -24,6 +24,6 @@
 // same benchmark names with impl=torch and checks parity with bkmtrain translate's
 // output; bench/cmd/bkmtokens prints a checkpoint tokenizer's ids to check its tokenizer.
 //
-// Imports: anything (bkm packages, internal/cpuclock, gonum, cgo peers); nothing
-// imports bench.
+// Imports: anything (bkm packages, internal/cpuclock, internal/translatebench, gonum,
+// cgo peers); nothing imports bench.
 package bench

@@ -7,9 +7,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/kernelmachines/bkm/internal/translatebench"
 	"github.com/kernelmachines/bkm/onnx"
 	"github.com/kernelmachines/bkm/train"
 	"github.com/stretchr/testify/require"
@@ -146,52 +146,19 @@ func TestParityKernels(t *testing.T) {
 	}
 }
 
-// checkpoints parses BKM_TRANSLATE_CHECKPOINTS (name=path,...).
-func checkpoints(t testing.TB) map[string]string {
-	env := os.Getenv("BKM_TRANSLATE_CHECKPOINTS")
-	if env == "" {
-		t.Skip("BKM_TRANSLATE_CHECKPOINTS is not set (name=path,...)")
-	}
-	out := map[string]string{}
-	for _, pair := range strings.Split(env, ",") {
-		name, path, ok := strings.Cut(pair, "=")
-		require.True(t, ok, "BKM_TRANSLATE_CHECKPOINTS: %q is not name=path", pair)
-		out[name] = path
-	}
-	return out
-}
-
-// testSources reads the source side of BKM_TRANSLATE_TSV (default /tmp/bible/test.tsv).
-func testSources(t testing.TB) []string {
-	path := os.Getenv("BKM_TRANSLATE_TSV")
-	if path == "" {
-		path = "/tmp/bible/test.tsv"
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("no test split: %v (set BKM_TRANSLATE_TSV)", err)
-	}
-	var src []string
-	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		s, _, _ := strings.Cut(line, "\t")
-		src = append(src, s)
-	}
-	return src
-}
-
 // TestParityCheckpoints: the acceptance on trained models — encoder outputs
 // and step log-probabilities within 1e-4 on the first sentences of the test split, and
 // greedy translations of the whole split equal to bkm's for at least 99% of them.
 func TestParityCheckpoints(t *testing.T) {
 	initORT(t)
-	src := testSources(t)
-	for name, path := range checkpoints(t) {
-		t.Run(name, func(t *testing.T) {
-			s, err := train.OpenModel(path, 1)
+	src := translatebench.Sources(t)
+	for _, ck := range translatebench.Checkpoints(t, "") {
+		t.Run(ck.Name, func(t *testing.T) {
+			s, err := train.OpenModel(ck.Path, 1)
 			require.NoError(t, err)
 			m := s.Trainer.Model
 			encErr, stepErr := compare(t, m, s.Tok, src[:8], 40)
-			t.Logf("%s: encoder %.2g, step log-probabilities %.2g (bound %g)", name, encErr, stepErr, tolerance)
+			t.Logf("%s: encoder %.2g, step log-probabilities %.2g (bound %g)", ck.Name, encErr, stepErr, tolerance)
 			require.LessOrEqual(t, encErr, tolerance)
 			require.LessOrEqual(t, stepErr, tolerance)
 
@@ -214,7 +181,7 @@ func TestParityCheckpoints(t *testing.T) {
 						same++
 					}
 				}
-				t.Logf("%s beam %d: %d of %d translations identical", name, beam, same, len(src))
+				t.Logf("%s beam %d: %d of %d translations identical", ck.Name, beam, same, len(src))
 				if beam == 1 {
 					require.GreaterOrEqual(t, float64(same), 0.99*float64(len(src)))
 				}
