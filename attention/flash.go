@@ -186,13 +186,8 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 	c.split = bh < nw && nkt > 1
 	c.nw = nw
 	c.layout(ws.prepare(nw, D, c.layout(nil, true), c.tq, c.tk), true)
-	clear(dq[:bh*Nq*D])
-	clear(dk[:bh*Nk*D])
-	clear(dv[:bh*Nk*D])
-	clear(c.dfq)
-	clear(c.dfk)
-	clear(c.priv)
-	clear(c.dqT)
+	// The gradient targets are cleared by the tasks that accumulate into them
+	// (clearTargets), in parallel and just before use.
 	c.run(phPrep, c.prepTasks(), nw)
 	if c.split {
 		c.run(phBackward, bh*nw, nw)
@@ -472,6 +467,17 @@ func (c *call) mask(bh, i0, nr, j0, nc int, s []float32) {
 	if c.exp {
 		fill = float32(math.Inf(-1))
 	}
+	if c.o.KeyMask == nil {
+		// causal only: query i0+r sees keys up to i0+r+off, so the masked entries of
+		// row r are the columns from i0+r+off+1−j0 on
+		for r := 0; r < nr; r++ {
+			tail := s[r*c.tk+max(0, min(nc, i0+r+c.off+1-j0)) : r*c.tk+nc]
+			for j := range tail {
+				tail[j] = fill
+			}
+		}
+		return
+	}
 	for r := 0; r < nr; r++ {
 		row := s[r*c.tk : r*c.tk+nc]
 		for j := range row {
@@ -607,13 +613,41 @@ func (c *call) backwardTask(w, t int) {
 	}
 	if c.split {
 		a, bh := t%c.nw, t/c.nw
+		c.clearTargets(a, bh, a*c.tk, c.nw*c.tk)
 		for j0 := a * c.tk; j0 < c.nk; j0 += c.nw * c.tk {
 			tile(w, a, bh, j0)
 		}
 		return
 	}
+	c.clearTargets(0, t, 0, c.tk)
 	for j0 := 0; j0 < c.nk; j0 += c.tk {
 		tile(w, 0, t, j0)
+	}
+}
+
+// clearTargets zeroes what the backward task of accumulator a of head bh accumulates
+// into and no other task touches: its query-side accumulator (dQᵀ blocks, dq or dfq, or
+// its private buffer), the dk, dv (and dfk) rows of its key tiles j0, j0+step, …, and
+// for feature kernels (accumulator 0) the head's dq, which chainHead adds to. (The fast
+// path's dq is written by transposeDQ, not accumulated.)
+func (c *call) clearTargets(a, bh, j0, step int) {
+	if c.fastBackward() {
+		clear(c.dqTargetT(a, bh))
+	} else {
+		dqt, _ := c.dqTarget(a, bh)
+		clear(dqt)
+	}
+	d := c.d
+	if c.f > 0 && a == 0 {
+		clear(c.dq[bh*c.nq*d : (bh+1)*c.nq*d]) // chainHead adds the feature chain rule
+	}
+	for ; j0 < c.nk; j0 += step {
+		r0, r1 := bh*c.nk+j0, bh*c.nk+min(c.nk, j0+c.tk)
+		clear(c.dk[r0*d : r1*d])
+		clear(c.dv[r0*d : r1*d])
+		if c.f > 0 {
+			clear(c.dfk[r0*c.f : r1*c.f])
+		}
 	}
 }
 

@@ -103,3 +103,37 @@ func BenchmarkAttentionMemory16384(b *testing.B) {
 		b.Fatalf("N = %d single head used %.1f MiB of extra memory > 64 MiB", N, extra)
 	}
 }
+
+// BenchmarkAttentionTrain runs the attention of the training benchmark (bench/torch_train.py's
+// model: batch 8, 4 heads, T = 256, d = 64, causal) forward and backward, as one layer of
+// BenchmarkTrainStep does. GFLOP/s counts the six products 2·B·H·T²·d halved by the mask
+// (the count BenchmarkTrainProfile uses).
+func BenchmarkAttentionTrain(b *testing.B) {
+	const B, H, T, D = 8, 4, 256, 64
+	old := simd.Threads()
+	defer simd.SetThreads(old)
+	for _, th := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", th), func(b *testing.B) {
+			simd.SetThreads(th)
+			x := newAttnData(B*H, T, D)
+			o := &attention.Options{Kernel: attention.EDP(), Causal: true}
+			ws := attention.NewWorkspace()
+			run := func() {
+				attention.Forward(o, B, H, T, T, D, x.q, x.k, x.v, x.out, x.stats, ws)
+				attention.Backward(o, B, H, T, T, D, x.q, x.k, x.v, x.out, x.dout, x.stats, x.dq, x.dk, x.dv, ws)
+			}
+			run()
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := processCPU()
+			for i := 0; i < b.N; i++ {
+				run()
+			}
+			cpu := (processCPU() - cpu0).Seconds() / float64(b.N)
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(sec*1e3, "ms/op")
+			b.ReportMetric(cpu*1e3, "cpu-ms/op")
+			b.ReportMetric(6*float64(B*H*T*T*D)/sec/1e9, "GFLOP/s")
+		})
+	}
+}
