@@ -130,15 +130,10 @@ func bkmFit(args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	leave, err := f.dist.start()
-	if err != nil {
+	if err := f.dist.join(); err != nil {
 		return err
 	}
-	defer func() {
-		if lerr := leave(); err == nil {
-			err = lerr
-		}
-	}()
+	defer f.dist.leave(&err)
 	p, err := f.problem()
 	if err != nil {
 		return err

@@ -30,14 +30,26 @@ func (f *distFlags) check() error {
 	return nil
 }
 
-// start joins the MPI job when --distributed is on; the returned function leaves it.
-func (f *distFlags) start() (stop func() error, err error) {
+// join joins the MPI job when --distributed is on; a successful join is followed by
+// a deferred leave.
+func (f *distFlags) join() error {
 	if !f.on {
-		return func() error { return nil }, nil
+		return nil
 	}
 	cluster.SetTimeout(f.timeout)
 	if err := cluster.Init(); err != nil {
-		return nil, fmt.Errorf("--distributed: %w", err)
+		return fmt.Errorf("--distributed: %w", err)
 	}
-	return cluster.Finalize, nil
+	return nil
+}
+
+// leave leaves the MPI job joined by join; an error in leaving becomes *err unless
+// *err already holds the command's own error.
+func (f *distFlags) leave(err *error) {
+	if !f.on {
+		return
+	}
+	if lerr := cluster.Finalize(); *err == nil {
+		*err = lerr
+	}
 }

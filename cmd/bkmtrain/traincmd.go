@@ -187,15 +187,10 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) 
 	if err != nil {
 		return err
 	}
-	leave, err := f.dist.start()
-	if err != nil {
+	if err := f.dist.join(); err != nil {
 		return err
 	}
-	defer func() {
-		if lerr := leave(); err == nil {
-			err = lerr
-		}
-	}()
+	defer f.dist.leave(&err)
 	cfg, err := f.config(fs)
 	if err != nil {
 		return err
