@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/kernelmachines/bkm/asm"
@@ -244,32 +245,27 @@ func TestExpSumConformance(t *testing.T) {
 	})
 }
 
-// softmax64 is the float64 reference for finite rows.
-func softmax64(x []float32) []float64 {
-	m := math.Inf(-1)
+// maxExpSum64 returns m = max x and s = Σ e^(x−m) in float64, for finite x:
+// log Σ e^x = m + log s.
+func maxExpSum64(x []float32) (m, s float64) {
+	m = math.Inf(-1)
 	for _, v := range x {
 		m = math.Max(m, float64(v))
 	}
-	out := make([]float64, len(x))
-	var s float64
-	for i, v := range x {
-		out[i] = math.Exp(float64(v) - m)
-		s += out[i]
+	for _, v := range x {
+		s += math.Exp(float64(v) - m)
 	}
-	for i := range out {
-		out[i] /= s
-	}
-	return out
+	return m, s
 }
 
-func argmax(x []float32) int {
-	k := 0
+// softmax64 is the float64 reference for finite rows.
+func softmax64(x []float32) []float64 {
+	m, s := maxExpSum64(x)
+	out := make([]float64, len(x))
 	for i, v := range x {
-		if v > x[k] {
-			k = i
-		}
+		out[i] = math.Exp(float64(v)-m) / s
 	}
-	return k
+	return out
 }
 
 func TestSoftmax(t *testing.T) {
@@ -290,7 +286,7 @@ func TestSoftmax(t *testing.T) {
 					// exponential), then a few ULP for exp and the scaling and 2·√n for the
 					// float32 sum (random-walk size; the seed is fixed), plus an absolute
 					// floor for subnormal terms.
-					d := math.Abs(float64(src[i] - src[argmax(src)]))
+					d := math.Abs(float64(src[i] - slices.Max(src)))
 					tol := (4 + d + 2*math.Sqrt(float64(n))) * 0x1p-24
 					require.InDelta(t, ref[i], float64(dst[i]), tol*ref[i]+1e-44, "n=%d scale=%v i=%d", n, scale, i)
 					sum += float64(dst[i])
@@ -300,11 +296,7 @@ func TestSoftmax(t *testing.T) {
 				// LogSoftmax, in place, against (x − m) − log Σ e^(x−m) in float64.
 				copy(dst, src)
 				LogSoftmax(dst, dst)
-				m := float64(src[argmax(src)])
-				var s64 float64
-				for _, v := range src {
-					s64 += math.Exp(float64(v) - m)
-				}
+				m, s64 := maxExpSum64(src)
 				for i := range dst {
 					want := float64(src[i]) - m - math.Log(s64)
 					if want < -math.MaxFloat32 { // overflows float32: −Inf is the rounded result
@@ -366,14 +358,7 @@ func TestLogSumExp(t *testing.T) {
 		for _, n := range []int{1, 5, 16, 17, 1000, 40000} {
 			x := make([]float32, n)
 			fillInput(rng, x, 50, 0)
-			m := math.Inf(-1)
-			for _, v := range x {
-				m = math.Max(m, float64(v))
-			}
-			var s float64
-			for _, v := range x {
-				s += math.Exp(float64(v) - m)
-			}
+			m, s := maxExpSum64(x)
 			want := m + math.Log(s)
 			require.InDelta(t, want, float64(LogSumExp(x)), 4e-7*math.Abs(want)+float64(n)*1e-7, "n=%d", n)
 		}
