@@ -66,12 +66,18 @@ func AxpyRowsAVX512(p, v []float32, ldv int, o []float32) {
 		axpyRowsAVX512(p, v, ldv, o)
 		return
 	}
-	var masks uint64 // lanes of o in chunk c: bits 16c..16c+15
+	axpyRows64AVX512(p, v, ldv, o, laneMasks64(n))
+}
+
+// laneMasks64 returns the live lanes of the four 16-lane chunks of a vector of n ≤ 64
+// floats: chunk c in bits 16c..16c+15.
+func laneMasks64(n int) uint64 {
+	var masks uint64
 	for c := 0; c < 4; c++ {
 		lanes := min(max(n-16*c, 0), 16)
 		masks |= (1<<lanes - 1) << (16 * c)
 	}
-	axpyRows64AVX512(p, v, ldv, o, masks)
+	return masks
 }
 
 //go:noescape
@@ -79,3 +85,27 @@ func axpyRowsAVX512(p, v []float32, ldv int, o []float32)
 
 //go:noescape
 func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)
+
+// AttendRowsAVX512 folds n keys into one query's online attention state st (layout:
+// AttendM, AttendL, AttendScratch, AttendAcc): the rows of k and v with stride ld,
+// q of length d ≤ AttendMaxDimAVX512, len(st) ≥ AttendAcc + d, len(k) and len(v)
+// ≥ (n−1)·ld + d, n ≥ 0. Reference loop (AttendRowsGeneric), per group of 16 keys:
+//
+//	w[j] = c · score(kind & 7, q, row j of k)                 // AttendDot … AttendReluMin
+//	if kind & AttendExp != 0 {                                // online softmax
+//		mnew = max(st[AttendM], max_j w[j]); if it changed, scale acc and st[AttendL] by exp(st[AttendM] − mnew)
+//		w[j] = exp(w[j] − mnew)                           // (− 0 while mnew = −Inf)
+//	}
+//	st[AttendL] += Σ w[j];  acc += Σ w[j] · row j of v
+//
+// One call streams each K row once, scores 16 keys in registers (their 16
+// accumulators reduced together), exponentiates them in one vector (Exp32's
+// polynomial) and adds the 16 weighted V rows right after, so K and V are read once
+// and nothing of the block goes through memory but the 16 weights. It agrees with
+// the loop within rounding of the summation orders.
+func AttendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
+	attendRowsAVX512(q, k, v, ld, n, kind, c, st, laneMasks64(len(q)))
+}
+
+//go:noescape
+func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)

@@ -2,6 +2,8 @@
 
 #include "textflag.h"
 #include "avx512_amd64.h"
+#include "vecmath_consts_amd64.h"
+#include "exp_amd64.h"
 
 // AXPYROWS_ARGS: SI = p, DX = len(p), DI = v, R8 = ldv in bytes, R9 = o.
 #define AXPYROWS_ARGS \
@@ -295,5 +297,398 @@ axpyrows64_store:
 	VMOVUPS Z1, K5, 64(R9)
 	VMOVUPS Z2, K6, 128(R9)
 	VMOVUPS Z3, K7, 192(R9)
+	VZEROUPPER
+	RET
+
+// ---- AttendRowsAVX512 ----
+//
+// Registers through a call: Z28–Z31 the query (chunks 0–3, lanes K1–K4), Z24–Z27 the
+// accumulator, Z19 the running max (every lane), Z18 the running sum (per lane,
+// folded at the end), Z21 the scale c, Z20 the abs mask (l1) or zero (relu-min), Z23
+// −Inf. SI, DI: the next K and V rows; R8 = ld in bytes, R9 = 3·ld; CX: keys left;
+// BX: st; R15 = kind & 7, DX = kind & AttendExp. Z0–Z17 and Z22 are scratch: the 16
+// score accumulators, then the exp constants, then the odd keys' partial sums of V.
+
+// Scores of one key (row at row) into acc (temporary t), chunk c with lanes Kc+1
+// against the query chunk in Z28+c; masked-off lanes are neither read nor counted.
+#define KEY_DOT(row, acc, t) \
+	VMULPS.Z    (row), Z28, K1, acc \
+	VFMADD231PS 64(row), Z29, K2, acc \
+	VFMADD231PS 128(row), Z30, K3, acc \
+	VFMADD231PS 192(row), Z31, K4, acc
+
+#define KEY_DIST(row, acc, t) \
+	VSUBPS.Z    (row), Z28, K1, t \
+	VMULPS      t, t, acc \
+	VSUBPS.Z    64(row), Z29, K2, t \
+	VFMADD231PS t, t, acc \
+	VSUBPS.Z    128(row), Z30, K3, t \
+	VFMADD231PS t, t, acc \
+	VSUBPS.Z    192(row), Z31, K4, t \
+	VFMADD231PS t, t, acc
+
+#define KEY_L1(row, acc, t) \
+	VSUBPS.Z (row), Z28, K1, t \
+	VPANDD   Z20, t, acc \
+	VSUBPS.Z 64(row), Z29, K2, t \
+	VPANDD   Z20, t, t \
+	VADDPS   t, acc, acc \
+	VSUBPS.Z 128(row), Z30, K3, t \
+	VPANDD   Z20, t, t \
+	VADDPS   t, acc, acc \
+	VSUBPS.Z 192(row), Z31, K4, t \
+	VPANDD   Z20, t, t \
+	VADDPS   t, acc, acc
+
+#define KEY_MIN(row, acc, t) \
+	VMINPS.Z (row), Z28, K1, acc \
+	VMINPS.Z 64(row), Z29, K2, t \
+	VADDPS   t, acc, acc \
+	VMINPS.Z 128(row), Z30, K3, t \
+	VADDPS   t, acc, acc \
+	VMINPS.Z 192(row), Z31, K4, t \
+	VADDPS   t, acc, acc
+
+#define KEY_RELUMIN(row, acc, t) \
+	VMINPS.Z (row), Z28, K1, t \
+	VMAXPS   Z20, t, acc \
+	VMINPS.Z 64(row), Z29, K2, t \
+	VMAXPS   Z20, t, t \
+	VADDPS   t, acc, acc \
+	VMINPS.Z 128(row), Z30, K3, t \
+	VMAXPS   Z20, t, t \
+	VADDPS   t, acc, acc \
+	VMINPS.Z 192(row), Z31, K4, t \
+	VMAXPS   Z20, t, t \
+	VADDPS   t, acc, acc
+
+// ROWS4(base): R10–R13 ← rows 0–3 at base; base advances four rows.
+#define ROWS4(base) \
+	MOVQ base, R10 \
+	LEAQ (base)(R8*1), R11 \
+	LEAQ (base)(R8*2), R12 \
+	LEAQ (base)(R9*1), R13 \
+	LEAQ (base)(R8*4), base
+
+// SCORE16(KEY): Z0–Z15 ← the accumulators of the next 16 keys at SI.
+#define SCORE16(KEY) \
+	ROWS4(SI) \
+	KEY(R10, Z0, Z16) \
+	KEY(R11, Z1, Z17) \
+	KEY(R12, Z2, Z16) \
+	KEY(R13, Z3, Z17) \
+	ROWS4(SI) \
+	KEY(R10, Z4, Z16) \
+	KEY(R11, Z5, Z17) \
+	KEY(R12, Z6, Z16) \
+	KEY(R13, Z7, Z17) \
+	ROWS4(SI) \
+	KEY(R10, Z8, Z16) \
+	KEY(R11, Z9, Z17) \
+	KEY(R12, Z10, Z16) \
+	KEY(R13, Z11, Z17) \
+	ROWS4(SI) \
+	KEY(R10, Z12, Z16) \
+	KEY(R11, Z13, Z17) \
+	KEY(R12, Z14, Z16) \
+	KEY(R13, Z15, Z17)
+
+// FOLD(imm1, imm2, SHUF, a, b, dst): dst ← SHUF(imm1; a, b) + SHUF(imm2; a, b).
+#define FOLD(SHUF, imm1, imm2, a, b, dst) \
+	SHUF   $imm1, b, a, Z16 \
+	SHUF   $imm2, b, a, Z17 \
+	VADDPS Z17, Z16, dst
+
+// REDUCE16: Z0 ← the 16 scores, lane j = the lane sum of accumulator Zj. Four rounds
+// halve the vectors: 256-bit halves of pairs (keys 2i, 2i+1 side by side), 128-bit
+// blocks (one key per block), then pairs of lanes within blocks twice, which leaves
+// key b + 4t in lane 4b + t; a VPERMPS puts the keys in order.
+#define REDUCE16 \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z0, Z1, Z0) \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z2, Z3, Z1) \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z4, Z5, Z2) \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z6, Z7, Z3) \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z8, Z9, Z4) \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z10, Z11, Z5) \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z12, Z13, Z6) \
+	FOLD(VSHUFF32X4, 0x44, 0xEE, Z14, Z15, Z7) \
+	FOLD(VSHUFF32X4, 0x88, 0xDD, Z0, Z1, Z0) \
+	FOLD(VSHUFF32X4, 0x88, 0xDD, Z2, Z3, Z1) \
+	FOLD(VSHUFF32X4, 0x88, 0xDD, Z4, Z5, Z2) \
+	FOLD(VSHUFF32X4, 0x88, 0xDD, Z6, Z7, Z3) \
+	FOLD(VSHUFPS, 0x44, 0xEE, Z0, Z1, Z0) \
+	FOLD(VSHUFPS, 0x44, 0xEE, Z2, Z3, Z1) \
+	FOLD(VSHUFPS, 0x88, 0xDD, Z0, Z1, Z0) \
+	VMOVUPS attendPerm<>(SB), Z16 \
+	VPERMPS Z0, Z16, Z0
+
+// attendPerm: lane j of REDUCE16's result takes lane 4(j mod 4) + j/4.
+DATA attendPerm<>+0(SB)/4, $0
+DATA attendPerm<>+4(SB)/4, $4
+DATA attendPerm<>+8(SB)/4, $8
+DATA attendPerm<>+12(SB)/4, $12
+DATA attendPerm<>+16(SB)/4, $1
+DATA attendPerm<>+20(SB)/4, $5
+DATA attendPerm<>+24(SB)/4, $9
+DATA attendPerm<>+28(SB)/4, $13
+DATA attendPerm<>+32(SB)/4, $2
+DATA attendPerm<>+36(SB)/4, $6
+DATA attendPerm<>+40(SB)/4, $10
+DATA attendPerm<>+44(SB)/4, $14
+DATA attendPerm<>+48(SB)/4, $3
+DATA attendPerm<>+52(SB)/4, $7
+DATA attendPerm<>+56(SB)/4, $11
+DATA attendPerm<>+60(SB)/4, $15
+GLOBL attendPerm<>(SB), RODATA|NOPTR, $64
+
+// ATTEND_EXP_CONSTS: Z5 the lower clamp, Z6–Z14 EXP_CORE_K's constants, Z15 int32 127.
+#define ATTEND_EXP_CONSTS \
+	VBROADCASTSS    expMin<>(SB), Z5 \
+	VBROADCASTSS    expShifter<>(SB), Z6 \
+	VBROADCASTSS    exp8Log2e<>(SB), Z7 \
+	VBROADCASTSS    exp8Ln2Hi<>(SB), Z8 \
+	VBROADCASTSS    exp8Ln2Lo<>(SB), Z9 \
+	VBROADCASTSS    expC1<>(SB), Z10 \
+	VBROADCASTSS    expC2<>(SB), Z11 \
+	VBROADCASTSS    vmHalf<>(SB), Z12 \
+	VBROADCASTF64X4 expTabHi<>(SB), Z13 \
+	VBROADCASTF64X4 expTabLo<>(SB), Z14 \
+	VBROADCASTSS    vmBias127<>(SB), Z15
+
+// ATTEND_EXP(x): x ← e^x for x ≤ 0, −Inf or NaN (Exp32: clamp below, then 2^n in two
+// factors). Clobbers Z1–Z4, Z22.
+#define ATTEND_EXP(x) \
+	VMAXPS x, Z5, x \
+	EXP_CORE_K(x, Z1, Z2, Z3, Z4, Z22, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14) \
+	EXP_SCALE_SLOW(x, Z1, Z2, Z6, Z15)
+
+// VKEY(off, row, b, a0, a1, a2, a3): a0..a3 += the weight at off(BX) · the V row at row.
+#define VKEY(off, row, b, a0, a1, a2, a3) \
+	VBROADCASTSS off(BX), b \
+	VFMADD231PS  (row), b, K1, a0 \
+	VFMADD231PS  64(row), b, K2, a1 \
+	VFMADD231PS  128(row), b, K3, a2 \
+	VFMADD231PS  192(row), b, K4, a3
+
+#define VEVEN(off, row) VKEY(off, row, Z16, Z24, Z25, Z26, Z27)
+#define VODD(off, row) VKEY(off, row, Z17, Z0, Z1, Z2, Z3)
+
+// func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
+TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
+	MOVQ      masks+128(FP), AX
+	KMOVW     AX, K1
+	SHRQ      $16, AX
+	KMOVW     AX, K2
+	SHRQ      $16, AX
+	KMOVW     AX, K3
+	SHRQ      $16, AX
+	KMOVW     AX, K4
+	MOVQ      q_base+0(FP), AX
+	VMOVUPS.Z (AX), K1, Z28
+	VMOVUPS.Z 64(AX), K2, Z29
+	VMOVUPS.Z 128(AX), K3, Z30
+	VMOVUPS.Z 192(AX), K4, Z31
+	MOVQ      k_base+24(FP), SI
+	MOVQ      v_base+48(FP), DI
+	MOVQ      ld+72(FP), R8
+	SHLQ      $2, R8
+	LEAQ      (R8)(R8*2), R9
+	MOVQ      n+80(FP), CX
+	MOVQ      kind+88(FP), R15
+	MOVQ      R15, DX
+	ANDQ      $7, R15
+	ANDQ      $8, DX
+	VBROADCASTSS c+96(FP), Z21
+	MOVQ      st_base+104(FP), BX
+	VBROADCASTSS (BX), Z19
+	VMOVSS    4(BX), X18
+	VMOVUPS.Z 128(BX), K1, Z24
+	VMOVUPS.Z 192(BX), K2, Z25
+	VMOVUPS.Z 256(BX), K3, Z26
+	VMOVUPS.Z 320(BX), K4, Z27
+	VBROADCASTSS logNegInf<>(SB), Z23
+	VPXORD    Z20, Z20, Z20
+	CMPQ      R15, $2
+	JNE       attend_group
+	VBROADCASTSS vmAbsMask<>(SB), Z20
+
+attend_group:
+	CMPQ CX, $16
+	JB   attend_tail
+	CMPQ R15, $1
+	JB   attend_gdot
+	JEQ  attend_gdist
+	CMPQ R15, $3
+	JB   attend_gl1
+	JEQ  attend_gmin
+	SCORE16(KEY_RELUMIN)
+	JMP  attend_reduce
+
+attend_gdot:
+	SCORE16(KEY_DOT)
+	JMP attend_reduce
+
+attend_gdist:
+	SCORE16(KEY_DIST)
+	JMP attend_reduce
+
+attend_gl1:
+	SCORE16(KEY_L1)
+	JMP attend_reduce
+
+attend_gmin:
+	SCORE16(KEY_MIN)
+
+attend_reduce:
+	REDUCE16
+	VMULPS  Z21, Z0, Z0
+	MOVQ    $16, R14
+	KXNORW  K5, K5, K5
+	JMP     attend_weights
+
+	// 1..15 keys: one at a time, each reduced and merged into its lane of Z4.
+attend_tail:
+	TESTQ  CX, CX
+	JZ     attend_done
+	MOVL   $1, AX
+	SHLL   CX, AX
+	DECL   AX
+	KMOVW  AX, K5
+	MOVQ   CX, R14
+	MOVQ   CX, R11
+	MOVL   $1, AX
+	VPXORD Z4, Z4, Z4
+
+attend_tkey:
+	CMPQ R15, $1
+	JB   attend_tdot
+	JEQ  attend_tdist
+	CMPQ R15, $3
+	JB   attend_tl1
+	JEQ  attend_tmin
+	KEY_RELUMIN(SI, Z0, Z2)
+	JMP  attend_tmerge
+
+attend_tdot:
+	KEY_DOT(SI, Z0, Z2)
+	JMP attend_tmerge
+
+attend_tdist:
+	KEY_DIST(SI, Z0, Z2)
+	JMP attend_tmerge
+
+attend_tl1:
+	KEY_L1(SI, Z0, Z2)
+	JMP attend_tmerge
+
+attend_tmin:
+	KEY_MIN(SI, Z0, Z2)
+
+attend_tmerge:
+	L1_512_HSUM_Z0
+	VBROADCASTSS X0, Z0
+	KMOVW        AX, K6
+	VMOVAPS      Z0, K6, Z4
+	SHLL         $1, AX
+	ADDQ         R8, SI
+	DECQ         R11
+	JNZ          attend_tkey
+	VMULPS       Z21, Z4, Z0
+	KNOTW        K5, K6
+	VMOVAPS      Z23, K6, Z0 // −Inf in the lanes of no key (zeroed again below)
+
+	// Z0: the group's 16 scaled scores (R14 keys, lanes K5). Weights into Z0.
+attend_weights:
+	TESTQ DX, DX
+	JZ    attend_plain
+	VSHUFF32X4 $0x4E, Z0, Z0, Z16
+	VMAXPS     Z16, Z0, Z16
+	VSHUFF32X4 $0xB1, Z16, Z16, Z17
+	VMAXPS     Z17, Z16, Z16
+	VPERMILPS  $0x4E, Z16, Z17
+	VMAXPS     Z17, Z16, Z16
+	VPERMILPS  $0xB1, Z16, Z17
+	VMAXPS     Z17, Z16, Z16
+	VMAXPS     Z19, Z16, Z16 // the new running max, every lane
+	ATTEND_EXP_CONSTS
+	VCMPPS     $0, Z19, Z16, K6
+	KORTESTW   K6, K6
+	JCS        attend_samemax
+	VSUBPS     Z16, Z19, Z17
+	ATTEND_EXP(Z17)
+	VMULPS     Z17, Z24, Z24
+	VMULPS     Z17, Z25, Z25
+	VMULPS     Z17, Z26, Z26
+	VMULPS     Z17, Z27, Z27
+	VMULPS     Z17, Z18, Z18
+	VMOVAPS    Z16, Z19
+
+attend_samemax:
+	VCMPPS    $4, Z23, Z19, K6 // max ≠ −Inf (or NaN): subtract it, else 0
+	VMOVAPS.Z Z19, K6, Z17
+	VSUBPS    Z17, Z0, Z0
+	ATTEND_EXP(Z0)
+
+attend_plain:
+	VMOVAPS.Z Z0, K5, Z0
+	VADDPS    Z0, Z18, Z18
+	VMOVUPS   Z0, 64(BX)
+	CMPQ      R14, $16
+	JB        attend_vtail
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	ROWS4(DI)
+	VEVEN(64, R10)
+	VODD(68, R11)
+	VEVEN(72, R12)
+	VODD(76, R13)
+	ROWS4(DI)
+	VEVEN(80, R10)
+	VODD(84, R11)
+	VEVEN(88, R12)
+	VODD(92, R13)
+	ROWS4(DI)
+	VEVEN(96, R10)
+	VODD(100, R11)
+	VEVEN(104, R12)
+	VODD(108, R13)
+	ROWS4(DI)
+	VEVEN(112, R10)
+	VODD(116, R11)
+	VEVEN(120, R12)
+	VODD(124, R13)
+	VADDPS Z0, Z24, Z24
+	VADDPS Z1, Z25, Z25
+	VADDPS Z2, Z26, Z26
+	VADDPS Z3, Z27, Z27
+	SUBQ   $16, CX
+	JMP    attend_group
+
+attend_vtail:
+	MOVQ $64, AX
+
+attend_vkey:
+	LEAQ (BX)(AX*1), R10
+	VBROADCASTSS (R10), Z16
+	VFMADD231PS  (DI), Z16, K1, Z24
+	VFMADD231PS  64(DI), Z16, K2, Z25
+	VFMADD231PS  128(DI), Z16, K3, Z26
+	VFMADD231PS  192(DI), Z16, K4, Z27
+	ADDQ         R8, DI
+	ADDQ         $4, AX
+	DECQ         R14
+	JNZ          attend_vkey
+
+attend_done:
+	VMOVSS    X19, (BX)
+	VMOVAPS   Z18, Z0
+	L1_512_HSUM_Z0
+	VMOVSS    X0, 4(BX)
+	VMOVUPS   Z24, K1, 128(BX)
+	VMOVUPS   Z25, K2, 192(BX)
+	VMOVUPS   Z26, K3, 256(BX)
+	VMOVUPS   Z27, K4, 320(BX)
 	VZEROUPPER
 	RET

@@ -1,5 +1,7 @@
 package asm
 
+import "math"
+
 // DotRowsGeneric is the reference loop of DotRowsAVX512.
 func DotRowsGeneric(q, k []float32, ldk int, s []float32) {
 	for j := range s {
@@ -31,6 +33,101 @@ func AxpyRowsGeneric(p, v []float32, ldv int, o []float32) {
 		row := v[j*ldv : j*ldv+len(o)]
 		for l := range o {
 			o[l] = FMA32(a, row[l], o[l])
+		}
+	}
+}
+
+// The running state of AttendRows, one query's online softmax: st[AttendM] is the
+// running max of the logits (−Inf before any key; exp-family kinds only),
+// st[AttendL] the running sum of the weights, st[AttendScratch:AttendScratch+16]
+// scratch (the weights of one group of keys), and st[AttendAcc:AttendAcc+len(q)]
+// the accumulated weighted sum of the values, all relative to exp(st[AttendM]).
+const (
+	AttendM       = 0
+	AttendL       = 1
+	AttendScratch = 16
+	AttendAcc     = 32
+	// AttendMaxDimAVX512 is the largest len(q) AttendRowsAVX512 takes: the query and
+	// the accumulator stay in four ZMM registers each.
+	AttendMaxDimAVX512 = 64
+)
+
+// Score kinds of AttendRows (kind & 7), and the flag that makes the weights exp-family.
+const (
+	AttendDot     = iota // Σ q·k
+	AttendSqDist         // Σ (q − k)²
+	AttendL1             // Σ |q − k|
+	AttendMin            // Σ min(q, k)
+	AttendReluMin        // Σ max(0, min(q, k))
+	// AttendExp: the weight of a key is exp(c·score − max) under the online softmax;
+	// without it, the weight is c·score.
+	AttendExp = 8
+)
+
+// attendScore is the score of kind (AttendDot … AttendReluMin) between q and row.
+func attendScore(kind int, q, row []float32) float32 {
+	row = row[:len(q)]
+	var a float32
+	for l, x := range q {
+		y := row[l]
+		switch kind {
+		case AttendDot:
+			a = FMA32(x, y, a)
+		case AttendSqDist:
+			t := x - y
+			a = FMA32(t, t, a)
+		case AttendL1:
+			a += float32(math.Abs(float64(x - y)))
+		case AttendMin:
+			a += min(x, y)
+		default:
+			a += max(0, min(x, y))
+		}
+	}
+	return a
+}
+
+// AttendRowsGeneric is the reference loop of AttendRowsAVX512.
+func AttendRowsGeneric(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
+	d := len(q)
+	acc := st[AttendAcc : AttendAcc+d]
+	p := st[AttendScratch : AttendScratch+16]
+	for j0 := 0; j0 < n; j0 += 16 {
+		nb := min(16, n-j0)
+		w := p[:nb]
+		for j := range w {
+			w[j] = c * attendScore(kind&7, q, k[(j0+j)*ld:])
+		}
+		if kind&AttendExp != 0 {
+			m := st[AttendM]
+			mnew := m
+			for _, x := range w {
+				if x > mnew || x != x {
+					mnew = x
+				}
+			}
+			if mnew != m {
+				alpha := Exp32(m - mnew)
+				for l := range acc {
+					acc[l] *= alpha
+				}
+				st[AttendL] *= alpha
+				st[AttendM] = mnew
+			}
+			sub := st[AttendM]
+			if math.IsInf(float64(sub), -1) {
+				sub = 0 // nothing but −Inf (or NaN) so far: exp(−Inf − 0) = 0, NaN stays NaN
+			}
+			for j, x := range w {
+				w[j] = Exp32(x - sub)
+			}
+		}
+		for j, a := range w {
+			st[AttendL] += a
+			row := v[(j0+j)*ld : (j0+j)*ld+d]
+			for l := range acc {
+				acc[l] = FMA32(a, row[l], acc[l])
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@
 #include "textflag.h"
 #include "avx512_amd64.h"
 #include "vecmath_consts_amd64.h"
+#include "exp_amd64.h"
 
 // AVX2+FMA vector math: exp, log, tanh and the fused softmax passes, 8 lanes per
 // step. Each kernel is its twin in vecmath_generic.go, lane by lane: same constants
@@ -14,57 +15,6 @@
 // Go's operand order is reversed from Intel's: "VSUBPS a, b, c" is c = b − a, and
 // "VMINPS x, k, d" returns x (the r/m operand) when either input is NaN, which is
 // how the clamps let NaN through.
-
-// EXP_CORE_K(x, z, t2, t3, t4, t5, shift, log2e, ln2hi, ln2lo, c1, c2, half, thi, tlo)
-// is the exp core of every amd64 kernel, AVX2 and AVX-512: x (|x| ≤ 104 or NaN) →
-// x = p = T·e^r, z = bits of 8x·log2e + 0x1.8p23, whose low bits hold k. Clobbers
-// t2–t5. The last nine arguments say where the constants live (a register, or a
-// 32-byte vector in memory): shifter 0x1.8p23, 8·log2e, ln2hi/8, ln2lo/8, C1 = 1/6,
-// C2 = 1/24, ½, and the 2^(j/8) tables hi and lo. As expParts: kf = z − shifter;
-// r = (x − kf·ln2hi/8) − kf·ln2lo/8; q = (C2·r + C1)·r + ½; u = q·r² + r;
-// T = table[k & 7] (VPERMPS uses the low 3 bits of each index, 4 on ZMM, hence the
-// tables repeated in both halves there); p = Thi + (u·Thi + Tlo).
-#define EXP_CORE_K(x, z, t2, t3, t4, t5, shift, log2e, ln2hi, ln2lo, c1, c2, half, thi, tlo) \
-	VMOVUPS      shift, z \
-	VFMADD231PS  log2e, x, z \
-	VSUBPS       shift, z, t2 \
-	VFNMADD231PS ln2hi, t2, x \
-	VFNMADD231PS ln2lo, t2, x \
-	VMULPS       x, x, t2 \
-	VMOVUPS      c1, t3 \
-	VFMADD231PS  c2, x, t3 \
-	VFMADD213PS  half, x, t3 \
-	VFMADD213PS  x, t2, t3 \
-	VPERMPS      thi, z, t4 \
-	VPERMPS      tlo, z, t5 \
-	VFMADD231PS  t4, t3, t5 \
-	VADDPS       t5, t4, x
-
-// EXP_SCALE_FAST(x, z, pand, emask): after EXP_CORE_K, for |x| ≤ 87 → x = e^x. The
-// result is normal, so p·2^n is formed exactly by adding n = k>>3 to the exponent
-// field: bits(z)<<20 is n<<23 + (k&7)<<20 (the shifter's bits vanish in the shift)
-// and the mask emask (sign and exponent field) keeps n<<23. pand is VPAND on YMM,
-// VPANDD on ZMM.
-#define EXP_SCALE_FAST(x, z, pand, emask) \
-	VPSLLD $20, z, z \
-	pand   emask, z, z \
-	VPADDD z, x, x
-
-// EXP_SCALE_SLOW(x, z, t, shift, bias): after EXP_CORE_K, for any x → x = p·2^n,
-// n = k>>3, in two factors 2^(n>>1)·2^(n − n>>1) so that overflow, subnormal and
-// zero results are rounded once, by the last multiply. shift and bias are where the
-// shifter 0x1.8p23 and int32 127 live. Clobbers z, t.
-#define EXP_SCALE_SLOW(x, z, t, shift, bias) \
-	VPSUBD  shift, z, z \
-	VPSRAD  $3, z, z \
-	VPSRAD  $1, z, t \
-	VPSUBD  t, z, z \
-	VPADDD  bias, t, t \
-	VPADDD  bias, z, z \
-	VPSLLD  $23, t, t \
-	VPSLLD  $23, z, z \
-	VMULPS  t, x, x \
-	VMULPS  z, x, x
 
 // EXP_CORE_R: EXP_CORE_K with every constant in memory.
 #define EXP_CORE_R(x, z, t2, t3, t4, t5) EXP_CORE_K(x, z, t2, t3, t4, t5, expShifter<>(SB), exp8Log2e<>(SB), exp8Ln2Hi<>(SB), exp8Ln2Lo<>(SB), expC1<>(SB), expC2<>(SB), vmHalf<>(SB), expTabHi<>(SB), expTabLo<>(SB))

@@ -115,6 +115,10 @@ type decoder struct {
 	nq, nk, d int
 	f         int // feature dimension (linear, favor), else 0
 	blk       int // keys per block
+	fused     int // simd.AttendRows score kind (fused path), or -1
+	c         float32
+	st        []float32 // fused path: one simd.AttendRows state per query, stride stLen
+	stLen     int
 	acc       []float32
 	m, l      []float32 // running max (exp-family), running sum: [nq]
 	s         []float32 // scores of one block: [nq, blk]
@@ -129,15 +133,84 @@ func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
 		dc.f = z.FeatureDim(d)
 		dc.blk = max(1, min(decodeBlock, decodeFeatureFloats/dc.f))
 	}
-	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq * dc.f, dc.blk * dc.f}
+	dc.fused, dc.c = fusedKind(z, dc.g)
+	if dc.fused >= 0 && !simd.AttendRowsFast(d) {
+		dc.fused = -1
+	}
+	if dc.fused >= 0 {
+		dc.stLen = simd.AttendAcc + d
+		if nq == 1 {
+			dc.blk = max(1, nk) // one query: no block to keep in L1 for the next
+		}
+	}
+	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq * dc.f, dc.blk * dc.f, nq * dc.stLen}
+	if dc.fused >= 0 {
+		sizes = []int{0, 0, 0, 0, 0, 0, nq * dc.stLen}
+	}
 	total := 0
 	for _, n := range sizes {
 		total += n
 	}
 	ws.buf = grow(ws.buf, total)
 	buf := ws.buf
-	for i, p := range []*[]float32{&dc.acc, &dc.m, &dc.l, &dc.s, &dc.fq, &dc.fk} {
+	for i, p := range []*[]float32{&dc.acc, &dc.m, &dc.l, &dc.s, &dc.fq, &dc.fk, &dc.st} {
 		*p, buf = buf[:sizes[i]:sizes[i]], buf[sizes[i]:]
+	}
+}
+
+// fusedKind returns the simd.AttendRows score kind and scale c of the kernels whose
+// weights it computes in registers (the exp family and intersection), or −1.
+func fusedKind(z *zooKernel, g float32) (kind int, c float32) {
+	switch z.kind {
+	case kEDP:
+		return simd.AttendDot | simd.AttendExp, g
+	case kRBF:
+		return simd.AttendSqDist | simd.AttendExp, -g / 2
+	case kLaplace:
+		return simd.AttendL1 | simd.AttendExp, -g
+	case kExpInt:
+		return simd.AttendMin | simd.AttendExp, g
+	case kIntersection:
+		return simd.AttendReluMin, 1
+	}
+	return -1, 0
+}
+
+// fusedHead is head for the fused kernels: each query's keys go through
+// simd.AttendRows block by block (blocks small enough to stay in L1 for the next
+// query), in runs of visible keys.
+func (dc *decoder) fusedHead(q []float32, ldq int, k, v []float32, ldk int, mask []bool, out []float32, ldo int) {
+	d, nq, n := dc.d, dc.nq, dc.stLen
+	clear(dc.st)
+	for i := 0; i < nq; i++ {
+		dc.st[i*n+simd.AttendM] = float32(math.Inf(-1))
+	}
+	for j0 := 0; j0 < dc.nk; j0 += dc.blk {
+		nc := min(dc.blk, dc.nk-j0)
+		for i := 0; i < nq; i++ {
+			qi, st := q[i*ldq:i*ldq+d], dc.st[i*n:(i+1)*n]
+			vis := dc.visible(i, j0, nc)
+			for j := 0; j < vis; {
+				if mask != nil && !mask[j0+j] {
+					j++
+					continue
+				}
+				e := j + 1
+				for e < vis && (mask == nil || mask[j0+e]) {
+					e++
+				}
+				simd.AttendRows(qi, k[(j0+j)*ldk:], v[(j0+j)*ldk:], ldk, e-j, dc.fused, dc.c, st)
+				j = e
+			}
+		}
+	}
+	for i := 0; i < nq; i++ {
+		st := dc.st[i*n : (i+1)*n]
+		_, scale := rowScale(dc.exp, dc.unnorm, st[simd.AttendM], st[simd.AttendL])
+		dst := out[i*ldo : i*ldo+d]
+		for c, x := range st[simd.AttendAcc : simd.AttendAcc+d] {
+			dst[c] = x * scale
+		}
 	}
 }
 
@@ -153,6 +226,10 @@ func (dc *decoder) visible(i, j0, nc int) int {
 // head computes one head: queries q (row stride ldq), keys k and values v (row
 // stride ldk), key mask (nil: all visible), outputs out (row stride ldo).
 func (dc *decoder) head(q []float32, ldq int, k, v []float32, ldk int, mask []bool, out []float32, ldo int) {
+	if dc.fused >= 0 {
+		dc.fusedHead(q, ldq, k, v, ldk, mask, out, ldo)
+		return
+	}
 	d, nq := dc.d, dc.nq
 	clear(dc.acc)
 	clear(dc.l)

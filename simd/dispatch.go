@@ -41,6 +41,10 @@ type impl struct {
 	dotRows    func(q, k []float32, ldk int, s []float32) `dispatch:"optional"`
 	sqDistRows func(q, k []float32, ldk int, s []float32) `dispatch:"optional"`
 	axpyRows   func(p, v []float32, ldv int, o []float32) `dispatch:"optional"`
+	// attendRows folds key rows into one query's online attention state (AttendRows)
+	// for len(q) ≤ attendMaxDim; nil (or a longer q) means the twin.
+	attendRows   func(q, k, v []float32, ld, n, kind int, c float32, st []float32) `dispatch:"optional"`
+	attendMaxDim int
 
 	// GEMM: the micro-kernel computes an mr×nr tile from packed panels; kc, mc, nc
 	// are the cache blocks (kc·nr and kc·mr panels stay in L1, mc×kc of A in L2,

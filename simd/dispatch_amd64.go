@@ -75,6 +75,9 @@ var avx512Impl = &impl{
 	sqDistRows: asm.SqDistRowsAVX512,
 	axpyRows:   asm.AxpyRowsAVX512,
 
+	attendRows:   asm.AttendRowsAVX512,
+	attendMaxDim: asm.AttendMaxDimAVX512,
+
 	// 8×32 tile: 16 ZMM accumulators, two B rows and eight broadcasts of A per step
 	// of k: 16 FMAs for 10 loads. Alone on L1-resident panels it runs at ~173
 	// GFLOP/s here, level with a 12×32 tile (~175) and above 8×32 or 12×32 with

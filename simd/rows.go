@@ -1,6 +1,10 @@
 package simd
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kernelmachines/bkm/asm"
+)
 
 // checkRows panics unless rows rows of width n with stride ld fit in a slice of length
 // have.
@@ -91,3 +95,64 @@ func AxpyRows(p, v []float32, ldv int, o []float32) {
 		}
 	}
 }
+
+// Attention state layout and score kinds of AttendRows (see asm.AttendRowsGeneric).
+const (
+	// AttendM, AttendL, AttendAcc index the running max, the running sum and the
+	// accumulator (len(q) floats) in AttendRows' state.
+	AttendM   = asm.AttendM
+	AttendL   = asm.AttendL
+	AttendAcc = asm.AttendAcc
+
+	AttendDot     = asm.AttendDot     // score Σ q·k (edp, poly)
+	AttendSqDist  = asm.AttendSqDist  // Σ (q − k)² (rbf)
+	AttendL1      = asm.AttendL1      // Σ |q − k| (laplace)
+	AttendMin     = asm.AttendMin     // Σ min(q, k) (expint)
+	AttendReluMin = asm.AttendReluMin // Σ max(0, min(q, k)) (intersection)
+	// AttendExp: weights exp(c·score − running max) (online softmax), else c·score.
+	AttendExp = asm.AttendExp
+)
+
+// attendKeysPerCall bounds the keys of one assembly call of AttendRows.
+const attendKeysPerCall = 256
+
+// AttendRows folds n keys into one query's online attention state st: key j is row j
+// of k and its value row j of v (both with stride ld ≥ len(q)); its score is
+// kind & 7 (AttendDot … AttendReluMin) between q and the key, times c, and its weight
+// the exp of that minus the running max st[AttendM] under the online softmax when
+// kind has AttendExp (the accumulator and st[AttendL] rescaled as the max grows),
+// else the scaled score itself. The weights add to st[AttendL] and the weighted value
+// rows to st[AttendAcc:AttendAcc+len(q)]. A fresh state has st[AttendM] = −Inf and
+// zeros elsewhere; len(st) ≥ AttendAcc + len(q). Keys are taken in groups of 16
+// (scored, exponentiated and summed together), which is what the kernels and their
+// twin do alike. It panics if k, v or st is too short or kind is unknown.
+func AttendRows(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
+	d := len(q)
+	if n < 0 || kind&^(AttendExp|7) != 0 || kind&7 > AttendReluMin {
+		panic(fmt.Sprintf("simd: AttendRows: n = %d, kind = %d", n, kind))
+	}
+	checkRows("AttendRows", "k", n, d, ld, len(k))
+	if n > 0 && len(v) < (n-1)*ld+d {
+		panic(fmt.Sprintf("simd: AttendRows: len(v) = %d < %d needed for %d rows of %d with stride %d",
+			len(v), (n-1)*ld+d, n, d, ld))
+	}
+	if len(st) < AttendAcc+d {
+		panic(fmt.Sprintf("simd: AttendRows: len(st) = %d < %d", len(st), AttendAcc+d))
+	}
+	kernel := active.attendRows
+	if kernel == nil || d > active.attendMaxDim {
+		kernel = asm.AttendRowsGeneric
+	}
+	for n > 0 {
+		r := min(n, attendKeysPerCall)
+		kernel(q, k, v, ld, r, kind, c, st)
+		n -= r
+		if n > 0 {
+			k, v = k[r*ld:], v[r*ld:]
+		}
+	}
+}
+
+// AttendRowsFast reports whether AttendRows runs on a vector kernel for queries of
+// length d (otherwise it runs the pure-Go twin).
+func AttendRowsFast(d int) bool { return active.attendRows != nil && d <= active.attendMaxDim }
