@@ -10,6 +10,42 @@
 // destination first: FMUL4S(0, 0, 16) is FMUL V0.4S, V0.4S, V16.4S). Registers:
 // V0-V3 accumulate or hold x, V4-V7 hold the second stream, V16 holds the broadcast
 // scalar.
+//
+// Every kernel walks its R1 = len floats with the same two loops: BLOCKS_NEON runs
+// STEP16 once per 16 floats, then STEP4 once per 4 of the rest; SINGLES_NEON runs
+// STEP1 once per float of the last len mod 4. R3 counts. A step is one line of
+// instructions separated by semicolons that advances its own pointers. Labels are
+// local to each TEXT, so each macro serves a routine once.
+#define BLOCKS_NEON(STEP16, STEP4) \
+	LSR  $4, R1, R3      \
+	CBZ  R3, blocks4     \
+loop16:                  \
+	STEP16               \
+	SUBS $1, R3          \
+	BNE  loop16          \
+blocks4:                 \
+	UBFX $2, R1, $2, R3  \
+	CBZ  R3, blocksdone  \
+loop4:                   \
+	STEP4                \
+	SUBS $1, R3          \
+	BNE  loop4           \
+blocksdone:
+
+#define SINGLES_NEON(STEP1) \
+	ANDS $3, R1, R3      \
+	BEQ  singlesdone     \
+loop1:                   \
+	STEP1                \
+	SUBS $1, R3          \
+	BNE  loop1           \
+singlesdone:
+
+#define ZERO_V0_V3 \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	VEOR V2.B16, V2.B16, V2.B16 \
+	VEOR V3.B16, V3.B16, V3.B16
 
 // REDUCE_ADD_V0_V3 folds the four accumulators V0-V3 into F0 (the low lane of V0):
 // (V0+V1) + (V2+V3), then two pairwise additions across the lanes.
@@ -20,249 +56,90 @@
 	FADDP4S(0, 0, 0) \
 	FADDPS(0, 0)
 
-// ELEMENTWISE2_NEON(VOP, SOP) is the body of dst[i] = x[i] op y[i]: VOP the 4-lane
-// instruction (a neon_arm64.h macro taking register numbers), SOP the scalar one for
-// the len mod 4 tail (R0 = dst, R1 = len(dst), R2 = x, R4 = y). 16 floats per step,
-// then 4, then one at a time. Labels are local to each TEXT, so the macro serves one
-// routine each.
+// ELEMENTWISE2_NEON(VOP, SOP) is the body of func(dst, x, y []float32) computing
+// dst[i] = x[i] op y[i]: VOP the 4-lane instruction (a neon_arm64.h macro taking
+// register numbers), SOP the scalar one for the len mod 4 tail (R0 = dst,
+// R1 = len(dst), R2 = x, R4 = y).
+#define EW16(VOP) VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]; VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]; VOP(0, 0, 4); VOP(1, 1, 5); VOP(2, 2, 6); VOP(3, 3, 7); VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+#define EW4(VOP)  VLD1.P 16(R2), [V0.S4]; VLD1.P 16(R4), [V4.S4]; VOP(0, 0, 4); VST1.P [V0.S4], 16(R0)
+#define EW1(SOP)  FMOVS.P 4(R2), F0; FMOVS.P 4(R4), F4; SOP F4, F0, F0; FMOVS.P F0, 4(R0)
 #define ELEMENTWISE2_NEON(VOP, SOP) \
-	LSR  $4, R1, R3                                      \
-	CBZ  R3, blocks4                                     \
-blocks16:                                                \
-	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]          \
-	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]          \
-	VOP(0, 0, 4)                                         \
-	VOP(1, 1, 5)                                         \
-	VOP(2, 2, 6)                                         \
-	VOP(3, 3, 7)                                         \
-	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)          \
-	SUBS   $1, R3                                        \
-	BNE    blocks16                                      \
-blocks4:                                                 \
-	UBFX $2, R1, $2, R3                                  \
-	CBZ  R3, tail                                        \
-loop4:                                                   \
-	VLD1.P 16(R2), [V0.S4]                               \
-	VLD1.P 16(R4), [V4.S4]                               \
-	VOP(0, 0, 4)                                         \
-	VST1.P [V0.S4], 16(R0)                               \
-	SUBS   $1, R3                                        \
-	BNE    loop4                                         \
-tail:                                                    \
-	ANDS $3, R1, R3                                      \
-	BEQ  done                                            \
-tailloop:                                                \
-	FMOVS.P 4(R2), F0                                    \
-	FMOVS.P 4(R4), F4                                    \
-	SOP     F4, F0, F0                                   \
-	FMOVS.P F0, 4(R0)                                    \
-	SUBS    $1, R3                                       \
-	BNE     tailloop                                     \
-done:                                                    \
+	MOVD dst_base+0(FP), R0          \
+	MOVD dst_len+8(FP), R1           \
+	MOVD x_base+24(FP), R2           \
+	MOVD y_base+48(FP), R4           \
+	BLOCKS_NEON(EW16(VOP), EW4(VOP)) \
+	SINGLES_NEON(EW1(SOP))           \
 	RET
 
 // func DotNEON(x, y []float32) float32
+//
+// V0 += V8·V4 per lane (VFMLA), F0 += F8·F4 in the tail (FMADDS).
+#define DOT16 VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]; VLD1.P 64(R2), [V8.S4, V9.S4, V10.S4, V11.S4]; VFMLA V4.S4, V8.S4, V0.S4; VFMLA V5.S4, V9.S4, V1.S4; VFMLA V6.S4, V10.S4, V2.S4; VFMLA V7.S4, V11.S4, V3.S4
+#define DOT4  VLD1.P 16(R0), [V4.S4]; VLD1.P 16(R2), [V8.S4]; VFMLA V4.S4, V8.S4, V0.S4
+#define DOT1  FMOVS.P 4(R0), F4; FMOVS.P 4(R2), F8; FMADDS F4, F0, F8, F0
 TEXT ·DotNEON(SB), NOSPLIT, $0-52
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R1
 	MOVD y_base+24(FP), R2
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	LSR  $4, R1, R3 // 16-float blocks
-	CBZ  R3, dot4
-
-dot16:
-	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 64(R2), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VFMLA  V4.S4, V8.S4, V0.S4 // V0 += V8·V4
-	VFMLA  V5.S4, V9.S4, V1.S4
-	VFMLA  V6.S4, V10.S4, V2.S4
-	VFMLA  V7.S4, V11.S4, V3.S4
-	SUBS   $1, R3
-	BNE    dot16
-
-dot4:
-	UBFX $2, R1, $2, R3 // (len mod 16) / 4 blocks of 4
-	CBZ  R3, dotreduce
-
-dot4loop:
-	VLD1.P 16(R0), [V4.S4]
-	VLD1.P 16(R2), [V8.S4]
-	VFMLA  V4.S4, V8.S4, V0.S4
-	SUBS   $1, R3
-	BNE    dot4loop
-
-dotreduce:
+	ZERO_V0_V3
+	BLOCKS_NEON(DOT16, DOT4)
 	REDUCE_ADD_V0_V3
-	ANDS $3, R1, R3 // scalar tail
-	BEQ  dotdone
-
-dottail:
-	FMOVS.P 4(R0), F4
-	FMOVS.P 4(R2), F8
-	FMADDS  F4, F0, F8, F0 // F0 += F8·F4
-	SUBS    $1, R3
-	BNE     dottail
-
-dotdone:
+	SINGLES_NEON(DOT1)
 	FMOVS F0, ret+48(FP)
 	RET
 
 // func AxpyNEON(alpha float32, x, y []float32)
+//
+// y += x·alpha with one rounding: VFMLA, FMADDS in the tail.
+#define AXPY16 VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]; VLD1 (R2), [V4.S4, V5.S4, V6.S4, V7.S4]; VFMLA V16.S4, V0.S4, V4.S4; VFMLA V16.S4, V1.S4, V5.S4; VFMLA V16.S4, V2.S4, V6.S4; VFMLA V16.S4, V3.S4, V7.S4; VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R2)
+#define AXPY4  VLD1.P 16(R0), [V0.S4]; VLD1 (R2), [V4.S4]; VFMLA V16.S4, V0.S4, V4.S4; VST1.P [V4.S4], 16(R2)
+#define AXPY1  FMOVS.P 4(R0), F0; FMOVS (R2), F4; FMADDS F16, F4, F0, F4; FMOVS.P F4, 4(R2)
 TEXT ·AxpyNEON(SB), NOSPLIT, $0-56
 	FMOVS alpha+0(FP), F16
 	MOVD  x_base+8(FP), R0
 	MOVD  x_len+16(FP), R1
 	MOVD  y_base+32(FP), R2
 	VDUP  V16.S[0], V16.S4 // alpha in every lane
-	LSR   $4, R1, R3
-	CBZ   R3, axpy4
-
-axpy16:
-	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1   (R2), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VFMLA  V16.S4, V0.S4, V4.S4 // y += x·alpha, one rounding
-	VFMLA  V16.S4, V1.S4, V5.S4
-	VFMLA  V16.S4, V2.S4, V6.S4
-	VFMLA  V16.S4, V3.S4, V7.S4
-	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R2)
-	SUBS   $1, R3
-	BNE    axpy16
-
-axpy4:
-	UBFX $2, R1, $2, R3
-	CBZ  R3, axpytail
-
-axpy4loop:
-	VLD1.P 16(R0), [V0.S4]
-	VLD1   (R2), [V4.S4]
-	VFMLA  V16.S4, V0.S4, V4.S4
-	VST1.P [V4.S4], 16(R2)
-	SUBS   $1, R3
-	BNE    axpy4loop
-
-axpytail:
-	ANDS $3, R1, R3
-	BEQ  axpydone
-
-axpytailloop:
-	FMOVS.P 4(R0), F0
-	FMOVS   (R2), F4
-	FMADDS  F16, F4, F0, F4 // F4 += F0·alpha
-	FMOVS.P F4, 4(R2)
-	SUBS    $1, R3
-	BNE     axpytailloop
-
-axpydone:
+	BLOCKS_NEON(AXPY16, AXPY4)
+	SINGLES_NEON(AXPY1)
 	RET
 
 // func ScaleNEON(alpha float32, x []float32)
+#define SCALE16 VLD1 (R0), [V0.S4, V1.S4, V2.S4, V3.S4]; FMUL4S(0, 0, 16); FMUL4S(1, 1, 16); FMUL4S(2, 2, 16); FMUL4S(3, 3, 16); VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+#define SCALE4  VLD1 (R0), [V0.S4]; FMUL4S(0, 0, 16); VST1.P [V0.S4], 16(R0)
+#define SCALE1  FMOVS (R0), F0; FMULS F16, F0, F0; FMOVS.P F0, 4(R0)
 TEXT ·ScaleNEON(SB), NOSPLIT, $0-32
 	FMOVS alpha+0(FP), F16
 	MOVD  x_base+8(FP), R0
 	MOVD  x_len+16(FP), R1
 	VDUP  V16.S[0], V16.S4
-	LSR   $4, R1, R3
-	CBZ   R3, scale4
-
-scale16:
-	VLD1   (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
-	FMUL4S(0, 0, 16)
-	FMUL4S(1, 1, 16)
-	FMUL4S(2, 2, 16)
-	FMUL4S(3, 3, 16)
-	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
-	SUBS   $1, R3
-	BNE    scale16
-
-scale4:
-	UBFX $2, R1, $2, R3
-	CBZ  R3, scaletail
-
-scale4loop:
-	VLD1   (R0), [V0.S4]
-	FMUL4S(0, 0, 16)
-	VST1.P [V0.S4], 16(R0)
-	SUBS   $1, R3
-	BNE    scale4loop
-
-scaletail:
-	ANDS $3, R1, R3
-	BEQ  scaledone
-
-scaletailloop:
-	FMOVS   (R0), F0
-	FMULS   F16, F0, F0
-	FMOVS.P F0, 4(R0)
-	SUBS    $1, R3
-	BNE     scaletailloop
-
-scaledone:
+	BLOCKS_NEON(SCALE16, SCALE4)
+	SINGLES_NEON(SCALE1)
 	RET
 
 // func AddNEON(dst, x, y []float32)
 TEXT ·AddNEON(SB), NOSPLIT, $0-72
-	MOVD dst_base+0(FP), R0
-	MOVD dst_len+8(FP), R1
-	MOVD x_base+24(FP), R2
-	MOVD y_base+48(FP), R4
 	ELEMENTWISE2_NEON(FADD4S, FADDS)
 
 // func MulNEON(dst, x, y []float32)
 TEXT ·MulNEON(SB), NOSPLIT, $0-72
-	MOVD dst_base+0(FP), R0
-	MOVD dst_len+8(FP), R1
-	MOVD x_base+24(FP), R2
-	MOVD y_base+48(FP), R4
 	ELEMENTWISE2_NEON(FMUL4S, FMULS)
 
 // FOLD_LOOPS_NEON(VOP) folds x (R0, R1 = len(x)) into the accumulators V0-V3 with
-// the 4-lane VOP (a neon_arm64.h macro): 16 floats per step, then 4; R0 is left at
-// the last len mod 4 floats. Labels are local to each TEXT, so the macro serves one
-// routine each.
-#define FOLD_LOOPS_NEON(VOP) \
-	LSR  $4, R1, R3                                 \
-	CBZ  R3, fold4                                  \
-fold16:                                             \
-	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]     \
-	VOP(0, 0, 4)                                    \
-	VOP(1, 1, 5)                                    \
-	VOP(2, 2, 6)                                    \
-	VOP(3, 3, 7)                                    \
-	SUBS   $1, R3                                   \
-	BNE    fold16                                   \
-fold4:                                              \
-	UBFX $2, R1, $2, R3                             \
-	CBZ  R3, folded                                 \
-fold4loop:                                          \
-	VLD1.P 16(R0), [V4.S4]                          \
-	VOP(0, 0, 4)                                    \
-	SUBS   $1, R3                                   \
-	BNE    fold4loop                                \
-folded:
-
-// FOLD_TAIL_NEON(SOP) folds the last len mod 4 floats of x (at R0) into F0 with the
-// scalar SOP, one at a time.
-#define FOLD_TAIL_NEON(SOP) \
-	ANDS $3, R1, R3      \
-	BEQ  tailfolded      \
-foldtail:                \
-	FMOVS.P 4(R0), F4    \
-	SOP     F4, F0, F0   \
-	SUBS    $1, R3       \
-	BNE     foldtail     \
-tailfolded:
+// the 4-lane VOP (a neon_arm64.h macro), leaving R0 at the last len mod 4 floats;
+// FOLD_TAIL_NEON(SOP) folds those into F0 with the scalar SOP.
+#define FOLD16(VOP) VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]; VOP(0, 0, 4); VOP(1, 1, 5); VOP(2, 2, 6); VOP(3, 3, 7)
+#define FOLD4(VOP)  VLD1.P 16(R0), [V4.S4]; VOP(0, 0, 4)
+#define FOLD1(SOP)  FMOVS.P 4(R0), F4; SOP F4, F0, F0
+#define FOLD_LOOPS_NEON(VOP) BLOCKS_NEON(FOLD16(VOP), FOLD4(VOP))
+#define FOLD_TAIL_NEON(SOP) SINGLES_NEON(FOLD1(SOP))
 
 // func SumNEON(x []float32) float32
 TEXT ·SumNEON(SB), NOSPLIT, $0-28
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R1
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
+	ZERO_V0_V3
 	FOLD_LOOPS_NEON(FADD4S)
 	REDUCE_ADD_V0_V3
 	FOLD_TAIL_NEON(FADDS)
