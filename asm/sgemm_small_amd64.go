@@ -138,3 +138,16 @@ func TransposeGatherAVX512(k int, b []float32, ldb int, dst []float32, n int)
 //
 //go:noescape
 func TransposeGatherAVX2(k int, b []float32, ldb int, dst []float32, n int)
+
+// PrefetchRows asks the CPU to bring the first cols elements of rows rows of a (ld
+// apart) into L1: a batch of products prefetches the operands of a product ahead
+// while it computes the current one. It reads and writes nothing (a prefetch never
+// faults, and rows past a's end are allowed), so it has no twin: tables without it
+// prefetch nothing. Reference loop (in effect):
+//
+//	for i := 0; i < rows; i++ {
+//		for each 64-byte line holding a[i*ld : i*ld+cols] { prefetch the line }
+//	}
+//
+//go:noescape
+func PrefetchRows(a []float32, rows, cols, ld int)

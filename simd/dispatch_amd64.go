@@ -43,6 +43,7 @@ var avx2Impl = &impl{
 		rowNR: 32, row: asm.SgemvRow32AVX2,
 		dotMR: 4, dot: asm.SgemvDot4AVX2,
 		transpose: asm.TransposeGatherAVX2,
+		prefetch:  asm.PrefetchRows,
 	},
 
 	exp:          asm.ExpAVX2,
@@ -108,6 +109,7 @@ var avx512Impl = &impl{
 		rowNR:  64, row: asm.SgemvRow64AVX512,
 		dotMR: 4, dot: asm.SgemvDot4AVX512,
 		transpose: asm.TransposeGatherAVX512,
+		prefetch:  asm.PrefetchRows,
 	},
 
 	// 64 elements per step: the exp family, log, tanh, GELU and GELU backward.

@@ -34,6 +34,9 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 		// no more per product than a loop of Sgemm calls.
 		job.tile = job.s.oneTile(transB, m, n)
 	}
+	if job.s != nil && job.s.prefetch != nil && 4*(m*k+k*n+m*n) <= batchPrefetchMaxBytes {
+		job.ahead = batchPrefetchAhead
+	}
 	workers := Threads()
 	if batch*m*n*max(k, 1) < parallelMinWork/4 {
 		workers = 1
@@ -59,16 +62,73 @@ type batchJob struct {
 	lda, ldb, ldc             int
 	strideA, strideB, strideC int
 	batch, chunk              int
+	// ahead > 0: product i+ahead's operands are prefetched before product i runs.
+	ahead int
 }
+
+// A batch prefetches the operands of the product two ahead into L1 when a product's
+// A, B and C fit in 16 KiB (three in flight stay within L1). Measured on 10,000
+// products of 16³ (3 KiB each, from memory), min of 60 interleaved batches on the
+// busy machine: no prefetch 1.02–1.09 ms, one ahead 0.99–1.02, two ahead 0.90–0.91.
+// 64³ products (48 KiB) ran 10–20% slower with the next product prefetched into L1 or
+// L2 (4.0 ms without, 4.4–4.9 with): the burst of 768 prefetches stalls the current
+// product's loads, so larger products prefetch nothing.
+const (
+	batchPrefetchAhead    = 2
+	batchPrefetchMaxBytes = 16 << 10
+)
 
 // batchJobs keeps job objects so that calls do not allocate (a free list, not a
 // sync.Pool, for the reason given at gemmFree).
 var batchJobs = par.NewFreeList[batchJob](16)
 
 func (j *batchJob) Task(_, t int) {
-	for i := t * j.chunk; i < min(j.batch, (t+1)*j.chunk); i++ {
+	lo, hi := t*j.chunk, min(j.batch, (t+1)*j.chunk)
+	if j.ahead == 0 {
+		for i := lo; i < hi; i++ {
+			j.product(i)
+		}
+		return
+	}
+	for i := lo; i < min(hi, lo+j.ahead); i++ {
+		j.prefetchProduct(i)
+	}
+	for i := lo; i < hi; i++ {
+		if i+j.ahead < hi {
+			j.prefetchProduct(i + j.ahead)
+		}
 		j.product(i)
 	}
+}
+
+// prefetchProduct asks for the operands of product i: those of a batch come from
+// memory, and a product's kernel otherwise waits on each line of them in turn.
+func (j *batchJob) prefetchProduct(i int) {
+	pf := j.s.prefetch
+	if j.strideA != 0 { // a shared operand stays cached
+		rows, cols := j.m, j.k
+		if j.transA {
+			rows, cols = cols, rows
+		}
+		prefetchOperand(pf, j.a[i*j.strideA:], rows, cols, j.lda)
+	}
+	if j.strideB != 0 {
+		rows, cols := j.k, j.n
+		if j.transB {
+			rows, cols = cols, rows
+		}
+		prefetchOperand(pf, j.b[i*j.strideB:], rows, cols, j.ldb)
+	}
+	prefetchOperand(pf, j.c[i*j.strideC:], j.m, j.n, j.ldc)
+}
+
+// prefetchOperand prefetches a rows×cols operand with leading dimension ld, as one
+// run of lines when it is dense.
+func prefetchOperand(pf func([]float32, int, int, int), a []float32, rows, cols, ld int) {
+	if ld == cols {
+		rows, cols = 1, rows*cols
+	}
+	pf(a, rows, cols, ld)
 }
 
 // product runs product i on the caller's goroutine.

@@ -47,6 +47,9 @@ type smallGemm struct {
 	row       func(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
 	dotMR     int
 	dot       func(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
+	// prefetch brings rows×cols elements (ld apart) into L1 (asm.PrefetchRows); nil:
+	// SgemmBatchStrided prefetches nothing.
+	prefetch func(a []float32, rows, cols, ld int) `dispatch:"optional"`
 }
 
 // smallFor returns im's small-product kernels (its table's small entry), or nil.
