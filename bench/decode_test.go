@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,9 @@ import (
 //
 // The two alternate within one iteration, so both see the same cache state: warm at
 // Nk = 128 (K+V = 512 KiB, within L2), L3 at 1024 and 4096 (4 and 16 MiB), and memory
-// at 32768 (128 MiB, beyond L3). ns/op is the sum of both.
+// at 32768 (128 MiB, beyond L3). ns/op is the sum of both. The "-state" kernels run
+// the incremental path of linear-cost feature kernels (attention.FeatureState), which
+// reads no cache: their step is one append and one query, whatever Nk.
 
 var decodeLengths = []int{128, 1024, 4096, 32768}
 
@@ -33,10 +36,11 @@ func BenchmarkDecodeAttention(b *testing.B) {
 	const H, D = 8, 64
 	defer simd.SetThreads(simd.Threads())
 	simd.SetThreads(1)
-	for _, kern := range []string{"edp", "rbf", "laplace", "poly2", "linear"} {
+	for _, kern := range []string{"edp", "rbf", "laplace", "expint", "intersection", "poly2", "linear", "linear-state", "favor-state"} {
 		for _, Nk := range decodeLengths {
 			b.Run(fmt.Sprintf("%s/H=%d/D=%d/Nk=%d", kern, H, D, Nk), func(b *testing.B) {
-				k, err := attention.ByName(kern, D)
+				name, incremental := strings.CutSuffix(kern, "-state")
+				k, err := attention.ByName(name, D)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -45,9 +49,20 @@ func BenchmarkDecodeAttention(b *testing.B) {
 				out := make([]float32, H*D)
 				o := &attention.Options{Kernel: k}
 				ws := &attention.DecodeWorkspace{}
+				rows := attention.DenseStrides(H, 1, D)
 				step := func() {
-					attention.Decode(o, 1, H, 1, Nk, D, q, attention.DenseStrides(H, 1, D), kc, vc,
-						attention.DenseStrides(H, Nk, D), out, attention.DenseStrides(H, 1, D), ws)
+					attention.Decode(o, 1, H, 1, Nk, D, q, rows, kc, vc, attention.DenseStrides(H, Nk, D), out, rows, ws)
+				}
+				if incremental {
+					// attention.FeatureState holding the Nk keys: a step appends the
+					// step's key and value (the cache's last rows) and attends.
+					fs := attention.NewFeatureState(o, 1, H, D)
+					fs.Append(kc, vc, attention.DenseStrides(H, Nk, D), Nk, nil)
+					last := attention.Strides{Batch: H * Nk * D, Head: Nk * D, Row: D}
+					step = func() {
+						fs.Append(kc[(Nk-1)*D:], vc[(Nk-1)*D:], last, 1, nil)
+						fs.Attend(q, rows, 1, out, rows)
+					}
 				}
 				var sink float32
 				read := func() { sink += simd.Sum(kc) + simd.Sum(vc) }
