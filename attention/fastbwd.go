@@ -6,34 +6,6 @@ import (
 	"github.com/kernelmachines/bkm/simd"
 )
 
-// transpose writes the cols×rows matrix dst = srcᵀ (src rows×cols, strides lds, ldd).
-// Eight source rows at a time: each destination row receives eight contiguous values
-// gathered from eight streams that each advance contiguously.
-func transpose(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
-	i := 0
-	for ; i+8 <= rows; i += 8 {
-		s0 := src[i*lds : i*lds+cols]
-		s1 := src[(i+1)*lds : (i+1)*lds+cols]
-		s2 := src[(i+2)*lds : (i+2)*lds+cols]
-		s3 := src[(i+3)*lds : (i+3)*lds+cols]
-		s4 := src[(i+4)*lds : (i+4)*lds+cols]
-		s5 := src[(i+5)*lds : (i+5)*lds+cols]
-		s6 := src[(i+6)*lds : (i+6)*lds+cols]
-		s7 := src[(i+7)*lds : (i+7)*lds+cols]
-		for j := 0; j < cols; j++ {
-			d := dst[j*ldd+i : j*ldd+i+8]
-			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
-			d[4], d[5], d[6], d[7] = s4[j], s5[j], s6[j], s7[j]
-		}
-	}
-	for ; i < rows; i++ {
-		s := src[i*lds : i*lds+cols]
-		for j, x := range s {
-			dst[j*ldd+i] = x
-		}
-	}
-}
-
 // blocks is the size of one head's tile-blocked transposed copy: n rows of length D
 // in blocks of tile rows, each stored as a D×tile block (stride tile).
 func (c *call) blocks(n, tile int) int { return (n + tile - 1) / tile * c.d * tile }
@@ -45,7 +17,7 @@ func (c *call) blocks(n, tile int) int { return (n + tile - 1) / tile * c.d * ti
 func transposeTiles(n, d, tile int, src, dst []float32) {
 	for t := 0; t*tile < n; t++ {
 		rows := min(tile, n-t*tile)
-		transpose(rows, d, src[t*tile*d:], d, dst[t*d*tile:], tile)
+		simd.Transpose(rows, d, src[t*tile*d:], d, dst[t*d*tile:], tile)
 	}
 }
 
@@ -164,6 +136,6 @@ func (c *call) transposeDQ(bh int) {
 	dst := c.dq[bh*c.nq*d:]
 	for t := 0; t*c.tq < c.nq; t++ {
 		rows := min(c.tq, c.nq-t*c.tq)
-		transpose(d, rows, src[t*d*c.tq:], c.tq, dst[t*c.tq*d:], d)
+		simd.Transpose(d, rows, src[t*d*c.tq:], c.tq, dst[t*c.tq*d:], d)
 	}
 }

@@ -87,6 +87,8 @@ type impl struct {
 	// adamw applies one AdamW update to a span (asm.AdamWGeneric); each call handles
 	// at most chunk elements (AdamW loops).
 	adamw func(p, g, m, v []float32, a *asm.AdamWArgs) float32
+	// transpose8 transposes an 8×n strip, n a multiple of 8 (asm.Transpose8Generic).
+	transpose8 func(n int, src []float32, lds int, dst []float32, ldd int)
 	// expLarge, if set, is exp tuned for arrays larger than L2 (it prefetches
 	// ahead); len(dst) must be a multiple of 64. Exp runs the rest with exp.
 	expLarge func(dst, src []float32) `dispatch:"optional"`
@@ -128,6 +130,7 @@ var genericImpl = &impl{
 	gelu:         asm.GeluGeneric,
 	geluBackward: asm.GeluBackwardGeneric,
 	adamw:        asm.AdamWGeneric,
+	transpose8:   asm.Transpose8Generic,
 }
 
 // sgemmKernel4x4Generic is the generic table's micro-kernel: the pure-Go tile loop

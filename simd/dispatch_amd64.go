@@ -54,6 +54,7 @@ var avx2Impl = &impl{
 	gelu:         asm.GeluAVX2,
 	geluBackward: asm.GeluBackwardAVX2,
 	adamw:        asm.AdamWGeneric, // no AVX2 kernel: the twin
+	transpose8:   asm.Transpose8AVX2,
 	expLarge:     asm.ExpLargeAVX2,
 }
 
@@ -121,5 +122,6 @@ var avx512Impl = &impl{
 	gelu:         asm.GeluAVX512,
 	geluBackward: asm.GeluBackwardAVX512,
 	adamw:        asm.AdamWAVX512,
+	transpose8:   asm.Transpose8AVX2, // 8×8 blocks: AVX suffices
 	expLarge:     asm.ExpLargeAVX512,
 }

@@ -47,5 +47,6 @@ var neonImpl = &impl{
 	expSum:       asm.ExpSumNEON,
 	gelu:         asm.GeluNEON,
 	geluBackward: asm.GeluBackwardNEON,
-	adamw:        asm.AdamWGeneric, // no NEON kernel: the twin
+	adamw:        asm.AdamWGeneric,      // no NEON kernel: the twin
+	transpose8:   asm.Transpose8Generic, // no NEON kernel: the twin
 }
