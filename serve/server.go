@@ -21,7 +21,8 @@ import (
 // Config are the server's limits; New fills a zero field with its default.
 type Config struct {
 	MaxBatch         int           // sentences merged into one decoding batch (32)
-	MaxWait          time.Duration // how long the batcher waits for more requests (5ms)
+	MaxWait          time.Duration // how long a request may wait for others to join its batch (2ms)
+	Workers          int           // batches decoded at once (the Translator's Parallelism)
 	MaxTokens        int           // padded source tokens per batch (train.DefaultMaxTokens)
 	QueueSize        int           // requests waiting for the batcher; more get 503 (256)
 	MaxBodyBytes     int64         // request body size; more get 413 (1 MiB)
@@ -45,7 +46,7 @@ func (c *Config) defaults() {
 	set(&c.MaxSentenceBytes, 4096)
 	set(&c.MaxBeam, 16)
 	if c.MaxWait <= 0 {
-		c.MaxWait = 5 * time.Millisecond
+		c.MaxWait = 2 * time.Millisecond
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
@@ -77,6 +78,9 @@ type Server struct {
 // New starts a server's batcher for tr with the limits of cfg.
 func New(tr *train.Translator, cfg Config) *Server {
 	cfg.defaults()
+	if cfg.Workers <= 0 {
+		cfg.Workers = tr.Parallelism()
+	}
 	s := &Server{tr: tr, cfg: cfg, queue: make(chan *job, cfg.QueueSize), loopDone: make(chan struct{})}
 	s.metrics = newMetrics(func() int { return len(s.queue) })
 	s.mux = http.NewServeMux()
@@ -196,7 +200,7 @@ func (s *Server) translateRequest(w http.ResponseWriter, r *http.Request) (int, 
 	if req.Text != nil {
 		texts = []string{*req.Text}
 	}
-	j := &job{ctx: ctx, texts: texts, beam: 1, lp: 1, done: make(chan result, 1)}
+	j := &job{ctx: ctx, texts: texts, beam: 1, lp: 1, arrived: time.Now(), done: make(chan result, 1)}
 	if req.Beam != nil {
 		j.beam = *req.Beam
 	}

@@ -214,7 +214,7 @@ func TestClientDisconnectMidBatch(t *testing.T) {
 // once; the queued ones are still answered.
 func TestQueueFull(t *testing.T) {
 	tt := testTranslator(t)
-	s := New(tt, Config{QueueSize: 1, MaxBatch: 1})
+	s := New(tt, Config{QueueSize: 1, MaxBatch: 1, Workers: 1})
 	defer s.Close()
 	g := newGate(s)
 	ts := httptest.NewServer(s.Handler())
@@ -334,4 +334,44 @@ func TestGracefulShutdown(t *testing.T) {
 	_, err = http.Get(url + "/healthz")
 	require.Error(t, err, "no longer listening")
 	require.False(t, s.enqueue(&job{}), "closed: no more requests queued")
+}
+
+// TestWorkersDecodeAtOnce: with two workers, two batches are decoding at the same
+// time (both wait in the gate), and both are answered.
+func TestWorkersDecodeAtOnce(t *testing.T) {
+	s := New(testTranslator(t), Config{MaxBatch: 1, Workers: 2})
+	defer s.Close()
+	g := newGate(s)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	replies := make(chan reply, 2)
+	for i := range 2 {
+		go func() {
+			replies <- post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": sentence(i)})
+		}()
+	}
+	<-g.entered
+	<-g.entered // the second batch is decoding before the first is released
+	close(g.release)
+	for range 2 {
+		r := <-replies
+		require.NoError(t, r.err)
+		require.Equal(t, 200, r.code, "%v", r.body)
+	}
+}
+
+// TestPickBucketsByLength: the batch holds the oldest job and the jobs of the most
+// similar length with its options; the rest stays, in arrival order.
+func TestPickBucketsByLength(t *testing.T) {
+	s := &Server{cfg: Config{MaxBatch: 3}}
+	mk := func(text string, beam int) *job { return &job{texts: []string{text}, beam: beam, lp: 1} }
+	oldest := mk("aaaaa", 1)
+	long, near, other, nearer, short := mk("aaaaaaaaaaaaaaaaaaaa", 1), mk("aaaaaaa", 1), mk("aaaaa", 4), mk("aaaa", 1), mk("a", 1)
+	batch, rest := s.pick([]*job{oldest, long, near, other, nearer, short})
+	require.Equal(t, []*job{oldest, near, nearer}, batch)
+	require.Equal(t, []*job{long, other, short}, rest)
+	pair := &job{texts: []string{"aaaaa", "aaaaa"}, beam: 1, lp: 1}
+	batch, rest = s.pick([]*job{oldest, pair, nearer})
+	require.Equal(t, []*job{oldest, pair}, batch, "a job that does not fit waits")
+	require.Equal(t, []*job{nearer}, rest)
 }
