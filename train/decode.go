@@ -22,12 +22,16 @@ type Decoder struct {
 	Beam, MaxLen int
 	w            *decoderWeights
 
-	kc, vc   [][]float32 // per self-attention block: [Beam, H, MaxLen, D]
-	kc2, vc2 [][]float32 // the same, for reordering beams
-	ck, cv   [][]float32 // per cross-attention block: [sentences, H, S, D]
-	S        int         // source length (the longest of a batch: the cross caches' row count)
-	segs     []crossSeg  // batches: which rows attend to which sentence (nil: all to the one)
-	kv       []float32   // the encoder output's keys and values [sentences·S, 2C]
+	kc, vc   [][]float32 // per self-attention block: [Beam, H, MaxLen, D] (Beam cache slots)
+	kc2, vc2 [][]float32 // the same, for reordering beams (allocated by the first reorder)
+	// Row b of a step keeps its keys and values in cache slot slot[b] (nil: slot b);
+	// runs group the step's rows by consecutive slots, one attention call each.
+	slot   []int
+	runs   []selfRun
+	ck, cv [][]float32 // per cross-attention block: [sentences, H, S, D]
+	S      int         // source length (the longest of a batch: the cross caches' row count)
+	segs   []crossSeg  // batches: which rows attend to which sentence (nil: all to the one)
+	kv     []float32   // the encoder output's keys and values [sentences·S, 2C]
 
 	x, z, ln, f, o []float32 // [Beam, C]
 	qkv            []float32 // [Beam, 3C]
@@ -111,7 +115,7 @@ func (m *Model) newDecoder(beam, maxLen int, w *decoderWeights) *Decoder {
 	d := &Decoder{m: m, Beam: beam, MaxLen: maxLen, w: w}
 	for _, bl := range m.dec {
 		if bl.kind == selfAttnBlock {
-			for _, c := range []*[][]float32{&d.kc, &d.vc, &d.kc2, &d.vc2} {
+			for _, c := range []*[][]float32{&d.kc, &d.vc} {
 				*c = append(*c, make([]float32, beam*H*maxLen*m.D))
 			}
 		}
@@ -192,8 +196,12 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 			kc, vc := d.kc[self], d.vc[self]
 			self++
 			for b := 0; b < nb; b++ {
+				s := b
+				if d.slot != nil {
+					s = d.slot[b]
+				}
 				for h := 0; h < H; h++ {
-					base := (b*H + h) * d.MaxLen * D
+					base := (s*H + h) * d.MaxLen * D
 					copy(kc[base+t*D:base+(t+1)*D], qkv[b*3*C+C+h*D:])
 					copy(vc[base+t*D:base+(t+1)*D], qkv[b*3*C+2*C+h*D:])
 				}
@@ -245,6 +253,12 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 func (d *Decoder) reorder(parent []int, t int) {
 	H, D := d.m.H, d.m.D
 	n := (t + 1) * D
+	if d.kc2 == nil {
+		for l := range d.kc {
+			d.kc2 = append(d.kc2, make([]float32, len(d.kc[l])))
+			d.vc2 = append(d.vc2, make([]float32, len(d.vc[l])))
+		}
+	}
 	for l := range d.kc {
 		for b, p := range parent {
 			for h := 0; h < H; h++ {
@@ -255,6 +269,20 @@ func (d *Decoder) reorder(parent []int, t int) {
 		}
 		d.kc[l], d.kc2[l] = d.kc2[l], d.kc[l]
 		d.vc[l], d.vc2[l] = d.vc2[l], d.vc[l]
+	}
+}
+
+// copySlot copies the cached keys and values of positions 0..t of slot src into
+// slot dst, in every self-attention layer.
+func (d *Decoder) copySlot(dst, src, t int) {
+	H, D := d.m.H, d.m.D
+	n := (t + 1) * D
+	for l := range d.kc {
+		for h := 0; h < H; h++ {
+			to, from := (dst*H+h)*d.MaxLen*D, (src*H+h)*d.MaxLen*D
+			copy(d.kc[l][to:to+n], d.kc[l][from:from+n])
+			copy(d.vc[l][to:to+n], d.vc[l][from:from+n])
+		}
 	}
 }
 

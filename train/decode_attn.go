@@ -13,12 +13,24 @@ var (
 
 // selfAttend writes into d.o [nb, C] the self-attention of the queries in qkv
 // [nb, 3·C] (columns 0..C) over positions 0..t of the layer's caches kc, vc.
+// Rows whose caches are in other slots (d.slot) attend run by run (d.runs).
 func (d *Decoder) selfAttend(core *attnCore, qkv, kc, vc []float32, nb, t int) {
 	C, H, D := d.m.C, d.m.H, d.m.D
 	cache := attention.Strides{Batch: H * d.MaxLen * D, Head: d.MaxLen * D, Row: D}
-	core.decode(d.o, attention.Strides{Batch: C, Head: D, Row: D}, qkv, attention.Strides{Batch: 3 * C, Head: D, Row: D},
-		kc, vc, cache, nb, H, t+1, D)
+	outs, qs := attention.Strides{Batch: C, Head: D, Row: D}, attention.Strides{Batch: 3 * C, Head: D, Row: D}
+	if d.slot == nil {
+		core.decode(d.o, outs, qkv, qs, kc, vc, cache, nb, H, t+1, D)
+		return
+	}
+	for _, r := range d.runs {
+		off := r.slot * cache.Batch
+		core.decode(d.o[r.row*C:], outs, qkv[r.row*3*C:], qs, kc[off:], vc[off:], cache, r.rows, H, t+1, D)
+	}
 }
+
+// selfRun is a run of rows [row, row+rows) of a step whose caches are the
+// consecutive slots from slot on.
+type selfRun struct{ row, rows, slot int }
 
 // crossSeg is a run of rows [row, row+rows) of a batch step whose hypotheses attend
 // to the first n source positions of sentence sent of the cross caches.

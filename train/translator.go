@@ -93,6 +93,10 @@ func OpenTranslator(path string, threads int) (*Translator, error) {
 	return t, nil
 }
 
+// Parallelism is how many batches TranslateBatch decodes at once (simd.Threads(),
+// one worker each): a server keeps that many batches in flight.
+func (t *Translator) Parallelism() int { return max(1, simd.Threads()) }
+
 // Model is the translator's model.
 func (t *Translator) Model() *Model { return t.m }
 
@@ -161,7 +165,7 @@ func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, 
 	starts = append(starts, len(order))
 	out := make([]string, len(sources))
 	// Up to simd.Threads() workers take batches in turn, each on its own model replica.
-	workers := max(1, min(simd.Threads(), len(starts)-1))
+	workers := max(1, min(t.Parallelism(), len(starts)-1))
 	var (
 		next    atomic.Int64
 		mu      sync.Mutex
@@ -240,6 +244,13 @@ func (t *Translator) put(w *translateWorker) {
 
 // translateWorker decodes batches on its own model replica; its buffers grow to the
 // largest batch seen and are reused.
+//
+// Sentence i of a batch owns the decoder's cache slots [i·k, (i+1)·k) for beam k. A
+// step's rows are the live hypotheses, sentence after sentence, each sentence's in
+// the order of their slots; a hypothesis keeps its parent's slot when it is the first
+// child to claim it, so caches are only copied for a second child of one parent (into
+// a slot nobody continues from), never for the whole beam, and greedy decoding never
+// copies.
 type translateWorker struct {
 	m     *Model
 	w     *decoderWeights
@@ -247,15 +258,24 @@ type translateWorker struct {
 	srcs  [][]int32
 	pad   []int32     // padded sources [B, S]
 	sents []sentState // per sentence of the batch
-	// Live rows: the tokens generated so far (row stride maxLen) and the summed
-	// log-probability of each, with spares to gather the next step's rows into.
-	hist, hist2 []int32
-	logp, logp2 []float64
-	next        []candidate // the rows continuing after a step (beam = parent row)
-	parent      []int
-	cands       []candidate
-	segs        []crossSeg
-	maxLen      int
+	k     int         // cache slots per sentence
+	// Per cache slot: the tokens generated so far (stride maxLen) and their summed
+	// log-probability.
+	hist []int32
+	logp []float64
+	// Per row of a step: its cache slot, and per sentence its rows in rank order
+	// (ranked[st.row:st.row+st.rows]; candidates are merged in that order, as
+	// BeamSearch does); with spares to build the next step's in.
+	slot, slot2, ranked, ranked2 []int
+	// One sentence's step: the continuing candidates (beam = parent row, in rank
+	// order), each one's slot and row, and which child holds each of its slots.
+	kids            []candidate
+	kidSlot, kidRow []int
+	kidAt           []int
+	cands           []candidate
+	segs            []crossSeg
+	runs            []selfRun
+	maxLen          int
 }
 
 // sentState is the decoding state of one sentence of a batch.
@@ -279,6 +299,7 @@ func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp 
 		maxLen = max(maxLen, min(m.Cfg.MaxLen, 2*len(s)+10))
 	}
 	w.reserve(B, S, k, maxLen)
+	w.k = k
 	pad := w.pad[:B*S]
 	for i, s := range srcs {
 		copy(pad[i*S:], s)
@@ -288,12 +309,14 @@ func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp 
 		st := &w.sents[i]
 		*st = sentState{maxLen: min(m.Cfg.MaxLen, 2*len(s)+10), row: i, rows: 1, live: true, bestBuf: st.bestBuf}
 		w.d.tok[i] = m.Cfg.BOS
-		w.logp[i] = 0
+		w.slot[i], w.ranked[i] = i*k, i
+		w.logp[i*k] = 0
 	}
 	d := w.d
 	m.Training = false
 	d.nonFinite = false
 	d.encodeSources(pad, B, S)
+	defer func() { d.segs, d.slot, d.runs = nil, nil, nil }()
 	nb, t := B, 0
 	for ; nb > 0; t++ {
 		if err := ctx.Err(); err != nil {
@@ -305,7 +328,16 @@ func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp 
 				segs = append(segs, crossSeg{row: st.row, rows: st.rows, sent: i, n: len(srcs[i])})
 			}
 		}
+		runs := w.runs[:0]
+		for r, s := range w.slot[:nb] {
+			if n := len(runs); n > 0 && runs[n-1].slot+runs[n-1].rows == s {
+				runs[n-1].rows++
+				continue
+			}
+			runs = append(runs, selfRun{row: r, rows: 1, slot: s})
+		}
 		w.segs, d.segs = segs, segs
+		w.runs, d.runs, d.slot = runs, runs, w.slot[:nb]
 		d.step(d.tok, nb, t)
 		if d.nonFinite {
 			return t + 1, d.Err() // NaN scores cannot be ranked
@@ -315,95 +347,133 @@ func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp 
 		} else {
 			nb = w.beamStep(B, t, k, lp)
 		}
+		w.slot, w.slot2 = w.slot2, w.slot
+		w.ranked, w.ranked2 = w.ranked2, w.ranked
 		if t+1 == maxLen && nb > 0 {
 			panic("train: Translator: a sentence outlived its length limit")
 		}
 	}
-	d.segs = nil
 	return t, nil
 }
 
-// greedyStep takes each live sentence's most likely token (as Decoder.Greedy) and
-// returns the rows still live.
+// greedyStep takes each live sentence's most likely token (as Decoder.Greedy), sets
+// the next step's rows (in d.tok, w.slot2, w.ranked2) and returns their number.
 func (w *translateWorker) greedyStep(B, t int) int {
 	m, d, L := w.m, w.d, w.maxLen
-	identity := true
-	w.parent = w.parent[:0]
-	w.next = w.next[:0]
+	nb := 0
 	for i := range w.sents[:B] {
 		st := &w.sents[i]
 		if !st.live {
 			continue
 		}
 		r := st.row
+		s := w.slot[r]
 		next := m.greedyToken(d.logp[r*m.V : (r+1)*m.V])
 		n := t // tokens of the translation
 		if next != m.Cfg.EOS {
-			w.hist[r*L+t] = next
+			w.hist[s*L+t] = next
 			n++
 		}
 		if next == m.Cfg.EOS || t+1 == st.maxLen {
-			st.best = append(st.bestBuf[:0], w.hist[r*L:r*L+n]...)
+			st.best = append(st.bestBuf[:0], w.hist[s*L:s*L+n]...)
 			st.bestBuf, st.live = st.best, false
-			identity = false
 			continue
 		}
-		st.row, st.rows = len(w.parent), 1
-		w.parent = append(w.parent, r)
-		w.next = append(w.next, candidate{beam: r, tok: next})
+		st.row = nb
+		d.tok[nb], w.slot2[nb], w.ranked2[nb] = next, s, nb
+		nb++
 	}
-	return w.advance(t, identity)
+	return nb
 }
 
-// beamStep runs one step of BeamSearch for every live sentence and returns the rows
-// still live.
+// beamStep runs one step of BeamSearch for every live sentence, sets the next step's
+// rows (in d.tok, w.slot2, w.ranked2) and returns their number.
 func (w *translateWorker) beamStep(B, t, k int, lp float64) int {
 	m, d, L := w.m, w.d, w.maxLen
-	w.parent = w.parent[:0]
-	w.next = w.next[:0]
+	nb := 0
 	for i := range w.sents[:B] {
 		st := &w.sents[i]
 		if !st.live {
 			continue
 		}
 		cands := w.cands[:0]
-		for b := st.row; b < st.row+st.rows; b++ {
-			cands = m.bestCandidates(cands, d.logp[b*m.V:(b+1)*m.V], b, w.logp[b], 2*k)
+		for _, r := range w.ranked[st.row : st.row+st.rows] {
+			cands = m.bestCandidates(cands, d.logp[r*m.V:(r+1)*m.V], r, w.logp[w.slot[r]], 2*k)
 		}
 		w.cands = cands
-		first := len(w.next)
+		kids := w.kids[:0]
 		for rank, c := range cands {
 			if c.tok == m.Cfg.EOS {
 				// As BeamSearch: only an EOS among the k best finishes a hypothesis.
-				if rank < k && st.done < k {
-					st.finish(w.hist[c.beam*L:c.beam*L+t], nil, c.logp, t+1, lp)
+				if s := w.slot[c.beam]; rank < k && st.done < k {
+					st.finish(w.hist[s*L:s*L+t], nil, c.logp, t+1, lp)
 				}
 				continue
 			}
-			if len(w.next)-first < k {
-				w.next = append(w.next, c)
+			if len(kids) < k {
+				kids = append(kids, c)
 			}
 		}
-		n := len(w.next) - first
+		w.kids = kids
 		switch {
-		case st.done >= k || n == 0:
+		case st.done >= k || len(kids) == 0:
 			st.live = false
 		case t+1 == st.maxLen:
-			for _, c := range w.next[first:] {
-				st.finish(w.hist[c.beam*L:c.beam*L+t], &c.tok, c.logp, t+1, lp)
+			for _, c := range kids {
+				s := w.slot[c.beam]
+				st.finish(w.hist[s*L:s*L+t], &c.tok, c.logp, t+1, lp)
 			}
 			st.live = false
 		}
-		if !st.live {
-			w.next = w.next[:first]
-			continue
-		}
-		st.row, st.rows = first, n
-		for _, c := range w.next[first:] {
-			w.parent = append(w.parent, c.beam)
+		if st.live {
+			nb = w.place(st, i, nb, t)
 		}
 	}
-	return w.advance(t, false)
+	return nb
+}
+
+// place gives the continuing candidates w.kids of sentence i (step t) their cache
+// slots and the rows from nb on of the next step; it returns the next free row.
+func (w *translateWorker) place(st *sentState, i, nb, t int) int {
+	d, L, k := w.d, w.maxLen, w.k
+	base := i * k
+	kidAt := w.kidAt[:k]
+	for j := range kidAt {
+		kidAt[j] = -1
+	}
+	kidSlot, kidRow := w.kidSlot[:len(w.kids)], w.kidRow[:len(w.kids)]
+	for j, c := range w.kids { // the first child of a parent continues in its slot
+		kidSlot[j] = -1
+		if s := w.slot[c.beam]; kidAt[s-base] < 0 {
+			kidAt[s-base], kidSlot[j] = j, s
+		}
+	}
+	free := 0
+	for j, c := range w.kids { // the others get a copy in a slot no child continues from
+		if kidSlot[j] >= 0 {
+			continue
+		}
+		for kidAt[free] >= 0 {
+			free++
+		}
+		kidAt[free], kidSlot[j] = j, base+free
+		from, to := w.slot[c.beam], base+free
+		d.copySlot(to, from, t)
+		copy(w.hist[to*L:to*L+t], w.hist[from*L:from*L+t])
+	}
+	for j, c := range w.kids {
+		s := kidSlot[j]
+		w.hist[s*L+t], w.logp[s] = c.tok, c.logp
+	}
+	st.row, st.rows = nb, len(w.kids)
+	for off, j := range kidAt { // rows in slot order
+		if j >= 0 {
+			d.tok[nb], w.slot2[nb], kidRow[j] = w.kids[j].tok, base+off, nb
+			nb++
+		}
+	}
+	copy(w.ranked2[st.row:nb], kidRow)
+	return nb
 }
 
 // finish records a finished hypothesis: tokens (then last, if not nil), summed
@@ -423,56 +493,41 @@ func (st *sentState) finish(tokens []int32, last *int32, logp float64, length in
 	st.bestBuf = st.best
 }
 
-// advance makes the rows of w.next (parents w.parent) the live rows of step t+1:
-// tokens, histories, log-probabilities and the decoder's caches are gathered
-// (identity: the rows did not move and only the new tokens are set).
-func (w *translateWorker) advance(t int, identity bool) int {
-	d, L := w.d, w.maxLen
-	nb := len(w.next)
-	for r, c := range w.next {
-		d.tok[r] = c.tok
-		if !identity {
-			copy(w.hist2[r*L:r*L+t], w.hist[c.beam*L:c.beam*L+t])
-			w.hist2[r*L+t] = c.tok
-			w.logp2[r] = c.logp
-		} else {
-			w.hist[r*L+t] = c.tok
-		}
-	}
-	if identity || nb == 0 {
-		return nb
-	}
-	w.hist, w.hist2 = w.hist2, w.hist
-	w.logp, w.logp2 = w.logp2, w.logp
-	d.reorder(w.parent, t)
-	return nb
-}
-
 // reserve sizes the worker for B sentences of up to S source tokens, beam k and
 // maxLen decoding steps.
 func (w *translateWorker) reserve(B, S, k, maxLen int) {
-	rows := B * k
-	if w.d == nil || w.d.Beam < rows || w.d.MaxLen < maxLen {
-		beam, l := rows, maxLen
+	slots := B * k
+	if w.d == nil || w.d.Beam < slots || w.d.MaxLen < maxLen {
+		beam, l := slots, maxLen
 		if w.d != nil {
 			beam, l = max(beam, w.d.Beam), max(l, w.d.MaxLen)
 		}
 		w.d = w.m.newDecoder(beam, l, w.w)
 	}
 	w.maxLen = w.d.MaxLen
-	rows = w.d.Beam
+	slots = w.d.Beam
 	grow := func(x []int32, n int) []int32 {
 		if len(x) < n {
 			return make([]int32, n)
 		}
 		return x
 	}
+	growInts := func(x []int, n int) []int {
+		if len(x) < n {
+			return make([]int, n)
+		}
+		return x
+	}
 	w.pad = grow(w.pad, B*S)
-	w.hist, w.hist2 = grow(w.hist, rows*w.maxLen), grow(w.hist2, rows*w.maxLen)
-	if len(w.logp) < rows {
-		w.logp, w.logp2 = make([]float64, rows), make([]float64, rows)
-		w.next, w.parent = make([]candidate, 0, rows), make([]int, 0, rows)
-		w.cands = make([]candidate, 0, 2*rows)
+	w.hist = grow(w.hist, slots*w.maxLen)
+	if len(w.logp) < slots {
+		w.logp = make([]float64, slots)
+	}
+	w.slot, w.slot2 = growInts(w.slot, slots), growInts(w.slot2, slots)
+	w.ranked, w.ranked2 = growInts(w.ranked, slots), growInts(w.ranked2, slots)
+	w.kidSlot, w.kidRow, w.kidAt = growInts(w.kidSlot, k), growInts(w.kidRow, k), growInts(w.kidAt, k)
+	if cap(w.kids) < k {
+		w.kids = make([]candidate, 0, k)
 	}
 	if cap(w.cands) < 2*k {
 		w.cands = make([]candidate, 0, 2*k)
@@ -480,6 +535,9 @@ func (w *translateWorker) reserve(B, S, k, maxLen int) {
 	if len(w.sents) < B {
 		w.sents = append(w.sents, make([]sentState, B-len(w.sents))...)
 		w.segs = make([]crossSeg, 0, len(w.sents))
+	}
+	if cap(w.runs) < slots {
+		w.runs = make([]selfRun, 0, slots)
 	}
 	for i := range w.sents[:B] {
 		if cap(w.sents[i].bestBuf) < maxLen {
