@@ -34,8 +34,9 @@ func TestStepAllocations(t *testing.T) {
 	}
 }
 
-// TestParallelLayersMatchSerial: the row-parallel GELU, layer norm and AdamW give the
-// serial functions' results bit for bit with 2 threads.
+// TestParallelLayersMatchSerial: the row-parallel GELU, element-wise sum and product,
+// cross-entropy backward, layer norm, dropout and AdamW give the serial functions'
+// results bit for bit with 2 threads.
 func TestParallelLayersMatchSerial(t *testing.T) {
 	defer simd.SetThreads(0)
 	simd.SetThreads(2)
@@ -52,8 +53,27 @@ func TestParallelLayersMatchSerial(t *testing.T) {
 	require.Equal(t, y1, y2)
 	d1, d2 := make([]float32, n*c), make([]float32, n*c)
 	geluBackward(d1, dy, x)
-	p.geluBackward(d2, dy, x)
+	p.geluBackward(d2, dy, x, false)
 	require.Equal(t, d1, d2)
+	copy(d2, y1) // set overwrites whatever dinp held
+	p.geluBackward(d2, dy, x, true)
+	require.Equal(t, d1, d2)
+	// Element-wise sum and product.
+	simd.Add(y1, x, dy)
+	p.add(y2, x, dy)
+	require.Equal(t, y1, y2)
+	simd.Mul(y1, x, dy)
+	p.mul(y2, x, dy)
+	require.Equal(t, y1, y2)
+	// Cross-entropy backward over rows of c classes, one row ignored.
+	tg := make([]int32, n)
+	for i := range tg {
+		tg[i] = int32(i % c)
+	}
+	tg[7] = 3
+	crossEntropyBackward(y1, x, tg, 3, 0.1, 0.25, n, c)
+	p.crossEntropyBackward(y2, x, tg, 3, 0.1, 0.25, n, c)
+	require.Equal(t, y1, y2)
 	// Layer norm.
 	m1, r1, m2, r2 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	layerNormForward(y1, m1, r1, x, w, b, n, c)

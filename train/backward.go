@@ -1,7 +1,5 @@
 package train
 
-import "github.com/kernelmachines/bkm/simd"
-
 // Backward accumulates into Grads the gradient of scale·(summed loss of the last
 // Forward). For the mean over the batch's targets use scale = 1/count; gradient
 // accumulation passes count_i/total so the sum over micro-batches is the gradient of
@@ -18,7 +16,7 @@ func (m *Model) Backward(scale float32) {
 
 	t0 := m.now()
 	dlogits := m.logits[:n*V]
-	crossEntropyBackward(dlogits, dlogits, bt.Out, m.Cfg.Pad, m.Cfg.LabelSmoothing, scale, n, V)
+	m.par.crossEntropyBackward(dlogits, dlogits, bt.Out, m.Cfg.Pad, m.Cfg.LabelSmoothing, scale, n, V)
 	t0 = m.tick(ProfLoss, t0)
 	dy := sc.dA[:n*C]
 	m.gemms(ProfLogits).linearBackwardSet(dy, m.dOutW, nil, dlogits, m.decY, m.outW, n, C, V)
@@ -83,7 +81,7 @@ func (m *Model) embedBackward(dwte, dpos, dout, mask []float32, tok []int32, B, 
 	t0 := m.now()
 	n := B * T * m.C
 	if m.dropping(m.Cfg.Dropout) {
-		simd.Mul(dout[:n], dout[:n], mask[:n])
+		m.par.mul(dout[:n], dout[:n], mask[:n])
 	}
 	t0 = m.tick(ProfDropout, t0)
 	embeddingBackward(dwte, dpos, dout[:n], tok, m.embScale, B, T, m.C)
@@ -108,9 +106,9 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	drop := m.dropping(m.Cfg.Dropout)
 	if m.Cfg.PreLN {
 		t0 := m.now()
-		copy(dx, dout) // residual
+		m.par.copy(dx, dout) // residual
 		t0 = m.tick(ProfResidual, t0)
-		dF := droppedGrad(dout, a.mask, sc.dF[:n*C], drop)
+		dF := m.droppedGrad(dout, a.mask, sc.dF[:n*C], drop)
 		m.tick(ProfDropout, t0)
 		dln := sc.dln[:n*C]
 		m.sublayerBackward(bl, dln, dF, a.lnOut[:n*C], B, T, S, true)
@@ -124,9 +122,9 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	clear(dz)
 	m.par.layerNormBackward(dz, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
 	t0 = m.tick(ProfLayerNorm, t0)
-	copy(dx, dz) // residual
+	m.par.copy(dx, dz) // residual
 	t0 = m.tick(ProfResidual, t0)
-	dF := droppedGrad(dz, a.mask, sc.dF[:n*C], drop)
+	dF := m.droppedGrad(dz, a.mask, sc.dF[:n*C], drop)
 	m.tick(ProfDropout, t0)
 	m.sublayerBackward(bl, dx, dF, a.x, B, T, S, false)
 	return dx
@@ -205,14 +203,14 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int, set bool) {
 	m.gemms(ProfFFN).linearBackwardSet(dact, bl.fc2.dw, bl.fc2.db, dout, act, bl.fc2.w, n, F, C)
 	t0 = m.tick(ProfFFN, t0)
 	if drop {
-		simd.Mul(dact, dact, a.amask[:n*F])
+		m.par.mul(dact, dact, a.amask[:n*F])
 	}
 	t0 = m.tick(ProfDropout, t0)
 	dh := sc.dh[:n*F]
-	clear(dh)
 	if m.Cfg.Activation == "gelu" {
-		m.par.geluBackward(dh, dact, a.h[:n*F])
+		m.par.geluBackward(dh, dact, a.h[:n*F], true)
 	} else {
+		clear(dh)
 		reluBackward(dh, dact, a.h[:n*F])
 	}
 	t0 = m.tick(ProfActivation, t0)
@@ -222,10 +220,10 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int, set bool) {
 
 // droppedGrad returns the gradient g through a sublayer's dropout: g itself when
 // nothing is dropped, else g ⊙ mask (the mask holds 0 or the 1/(1−p) scale) in buf.
-func droppedGrad(g, mask, buf []float32, drop bool) []float32 {
+func (m *Model) droppedGrad(g, mask, buf []float32, drop bool) []float32 {
 	if !drop {
 		return g
 	}
-	simd.Mul(buf[:len(g)], g, mask[:len(g)])
+	m.par.mul(buf[:len(g)], g, mask[:len(g)])
 	return buf[:len(g)]
 }

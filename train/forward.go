@@ -169,7 +169,7 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 		m.par.dropout(fOut, a.mask[:n*C], fOut, p, m.DropoutSeed, m.DropoutStep, bl.site)
 	}
 	t0 = m.tick(ProfDropout, t0)
-	residualForward(sum, x, fOut)
+	m.par.add(sum, x, fOut) // the residual
 	t0 = m.tick(ProfResidual, t0)
 	if !m.Cfg.PreLN {
 		m.par.layerNorm(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)

@@ -43,9 +43,47 @@ type geluFwdJob struct{ out, inp []float32 }
 
 func (j *geluFwdJob) run(lo, hi int) { geluForward(j.out[lo:hi], j.inp[lo:hi]) }
 
-type geluBwdJob struct{ dinp, dout, inp []float32 }
+// geluBwdJob accumulates dinp += gelu'(inp)·dout, or with set writes it (each chunk
+// cleared just before, while it is in cache).
+type geluBwdJob struct {
+	dinp, dout, inp []float32
+	set             bool
+}
 
-func (j *geluBwdJob) run(lo, hi int) { geluBackward(j.dinp[lo:hi], j.dout[lo:hi], j.inp[lo:hi]) }
+func (j *geluBwdJob) run(lo, hi int) {
+	if j.set {
+		clear(j.dinp[lo:hi])
+	}
+	geluBackward(j.dinp[lo:hi], j.dout[lo:hi], j.inp[lo:hi])
+}
+
+// vecJob is dst = x + y (mul false) or dst = x ⊙ y (mul true).
+type vecJob struct {
+	dst, x, y []float32
+	mul       bool
+}
+
+func (j *vecJob) run(lo, hi int) {
+	if j.mul {
+		simd.Mul(j.dst[lo:hi], j.x[lo:hi], j.y[lo:hi])
+		return
+	}
+	simd.Add(j.dst[lo:hi], j.x[lo:hi], j.y[lo:hi])
+}
+
+// xentBwdJob is crossEntropyBackward over a range of rows.
+type xentBwdJob struct {
+	dlogits, logp []float32
+	targets       []int32
+	ignore        int32
+	eps, scale    float32
+	v             int
+}
+
+func (j *xentBwdJob) run(lo, hi int) {
+	v := j.v
+	crossEntropyBackward(j.dlogits[lo*v:hi*v], j.logp[lo*v:hi*v], j.targets[lo:hi], j.ignore, j.eps, j.scale, hi-lo, v)
+}
 
 type lnFwdJob struct {
 	out, mean, rstd, inp, w, b []float32
@@ -167,6 +205,8 @@ type rowPar struct {
 	biasG biasGradJob
 	norm  normJob
 	drop  dropJob
+	vec   vecJob
+	xent  xentBwdJob
 }
 
 func (p *rowPar) gelu(out, inp []float32) {
@@ -174,8 +214,9 @@ func (p *rowPar) gelu(out, inp []float32) {
 	p.split.run(&p.geluF, len(inp), 8*len(inp))
 }
 
-func (p *rowPar) geluBackward(dinp, dout, inp []float32) {
-	p.geluB = geluBwdJob{dinp, dout, inp}
+// geluBackward accumulates dinp += gelu'(inp)·dout, or with set overwrites dinp with it.
+func (p *rowPar) geluBackward(dinp, dout, inp []float32, set bool) {
+	p.geluB = geluBwdJob{dinp, dout, inp, set}
 	p.split.run(&p.geluB, len(inp), 8*len(inp)) // recomputes the tanh: as much work as forward
 }
 
@@ -238,4 +279,22 @@ func (p *rowPar) gradNorm(g []float32, part []float64) float64 {
 func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {
 	p.drop = dropJob{out, mask, inp, prob, seed, step, site}
 	p.split.run(&p.drop, dropChunks(len(mask)), 4*len(mask))
+}
+
+// add writes dst = x + y in parallel chunks.
+func (p *rowPar) add(dst, x, y []float32) {
+	p.vec = vecJob{dst, x, y, false}
+	p.split.run(&p.vec, len(dst), len(dst)/4) // memory-bound, like copy
+}
+
+// mul writes dst = x ⊙ y in parallel chunks.
+func (p *rowPar) mul(dst, x, y []float32) {
+	p.vec = vecJob{dst, x, y, true}
+	p.split.run(&p.vec, len(dst), len(dst)/4)
+}
+
+// crossEntropyBackward is crossEntropyBackward with the rows in parallel.
+func (p *rowPar) crossEntropyBackward(dlogits, logp []float32, targets []int32, ignore int32, eps, scale float32, n, v int) {
+	p.xent = xentBwdJob{dlogits, logp, targets, ignore, eps, scale, v}
+	p.split.run(&p.xent, n, 2*n*v)
 }
