@@ -76,9 +76,11 @@ func SgemmSmall4x16AVX2(k int, a []float32, rsA, csA int, b []float32, ldb int, 
 //go:noescape
 func SgemvRow64AVX512(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
 
-// SgemvDot4AVX512 computes y = alpha·A·x + beta·y for up to four rows of A (rows ≤ 4,
+// SgemvDot8AVX512 computes y = alpha·A·x + beta·y for up to eight rows of A (rows ≤ 8,
 // stride lda, k columns) with AVX-512F: the rows' dot products with x (contiguous) run
 // in 16-lane partial sums, the tail masked, then reduced pairwise; y has stride incy.
+// Eight rows give eight independent FMA chains: four left the FMA pipes waiting on
+// the chains' latency (256×1×256: 2.4 µs a product with four rows a call).
 // Reference loop (SgemvDotGeneric with lanes = 16):
 //
 //	for i := 0; i < rows; i++ {
@@ -98,11 +100,11 @@ func SgemvRow64AVX512(k int, x []float32, incx int, b []float32, ldb int, y []fl
 //		}
 //	}
 //
-// 1 ≤ rows ≤ 4, and every element the loop reads or writes must lie in its slice
+// 1 ≤ rows ≤ 8, and every element the loop reads or writes must lie in its slice
 // (unchecked). The CPU must have AVX-512F.
 //
 //go:noescape
-func SgemvDot4AVX512(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
+func SgemvDot8AVX512(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 
 // SgemvRow32AVX2 is SgemvRow64AVX512 on AVX2+FMA for cols ≤ 32: four YMM accumulators,
 // B and y masked with VMASKMOVPS. Same reference loop (SgemvRowGeneric).
@@ -110,7 +112,7 @@ func SgemvDot4AVX512(k int, a []float32, lda int, x, y []float32, incy, rows int
 //go:noescape
 func SgemvRow32AVX2(k int, x []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta float32)
 
-// SgemvDot4AVX2 is SgemvDot4AVX512 on AVX2+FMA: 8-lane partial sums, the tail masked
+// SgemvDot4AVX2 is SgemvDot8AVX512 on AVX2+FMA for rows ≤ 4: 8-lane partial sums, the tail masked
 // with VMASKMOVPS. Reference loop: SgemvDotGeneric with lanes = 8.
 //
 //go:noescape

@@ -2,12 +2,9 @@
 // (k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int,
 // rows, cols int, alpha, beta float32)) and the GEMV kernels (sgemv_*_amd64.s).
 
-// CLAMPED_OFFSETS4(STRIDE, ROWS): R8, R9, R10 = byte offsets of rows 1, 2, 3 from row
-// 0 (STRIDE elements apart), clamped to the last of ROWS rows (fewer than 4 rows
-// re-read the last one; its results are never stored). Each offset is clamped on its
-// own against the last row's (CX), not from the one before: no chain of CMOVs in
-// front of the first load. Leaves DX = STRIDE in bytes, CX = (ROWS-1)·DX.
-#define CLAMPED_OFFSETS4(STRIDE, ROWS) \
+// ROW_OFFSETS_BASE(STRIDE, ROWS): DX = STRIDE in bytes, CX = (ROWS-1)·DX (the last
+// row's offset), R8, R9, R10 = the offsets of rows 1, 2, 3 from row 0, not clamped.
+#define ROW_OFFSETS_BASE(STRIDE, ROWS) \
 	MOVQ STRIDE, DX \
 	SHLQ $2, DX \
 	MOVQ ROWS, CX \
@@ -15,46 +12,43 @@
 	IMULQ DX, CX \
 	MOVQ DX, R8 \
 	LEAQ (DX)(DX*1), R9 \
-	LEAQ (DX)(DX*2), R10 \
-	CMPQ R8, CX \
-	CMOVQGT CX, R8 \
-	CMPQ R9, CX \
-	CMOVQGT CX, R9 \
-	CMPQ R10, CX \
-	CMOVQGT CX, R10
+	LEAQ (DX)(DX*2), R10
 
-// SMALL_ROW_OFFSETS4: CLAMPED_OFFSETS4 for the rows of op(A).
-#define SMALL_ROW_OFFSETS4 CLAMPED_OFFSETS4(rsA+32(FP), rows+112(FP))
+// CLAMP_ROW(R) clamps offset R to the last row's (CX): fewer rows than a kernel's
+// re-read the last one, whose results are never stored. Each offset is clamped on its
+// own, not from the one before: no chain of CMOVs in front of the first load.
+#define CLAMP_ROW(R) \
+	CMPQ R, CX \
+	CMOVQGT CX, R
 
-// SMALL_ROW_OFFSETS8: as SMALL_ROW_OFFSETS4, plus R11, R12, R13, AX for rows 4..7
-// (R11..AX computed from R9, R10 before those are clamped).
-#define SMALL_ROW_OFFSETS8 \
-	MOVQ rsA+32(FP), DX \
-	SHLQ $2, DX \
-	MOVQ rows+112(FP), CX \
-	DECQ CX \
-	IMULQ DX, CX \
-	MOVQ DX, R8 \
-	LEAQ (DX)(DX*1), R9 \
-	LEAQ (DX)(DX*2), R10 \
+// CLAMPED_OFFSETS4(STRIDE, ROWS): R8, R9, R10 = byte offsets of rows 1, 2, 3 from row
+// 0 (STRIDE elements apart), clamped to the last of ROWS rows. Leaves DX = STRIDE in
+// bytes, CX = (ROWS-1)·DX.
+#define CLAMPED_OFFSETS4(STRIDE, ROWS) \
+	ROW_OFFSETS_BASE(STRIDE, ROWS) \
+	CLAMP_ROW(R8) \
+	CLAMP_ROW(R9) \
+	CLAMP_ROW(R10)
+
+// CLAMPED_OFFSETS8(STRIDE, ROWS): as CLAMPED_OFFSETS4, plus R11, R12, R13, AX for rows
+// 4..7 (computed from R9, R10 before those are clamped).
+#define CLAMPED_OFFSETS8(STRIDE, ROWS) \
+	ROW_OFFSETS_BASE(STRIDE, ROWS) \
 	LEAQ (R9)(R9*1), R11 \
 	LEAQ (DX)(DX*4), R12 \
 	LEAQ (R10)(R10*1), R13 \
 	LEAQ (R12)(DX*2), AX \
-	CMPQ R8, CX \
-	CMOVQGT CX, R8 \
-	CMPQ R9, CX \
-	CMOVQGT CX, R9 \
-	CMPQ R10, CX \
-	CMOVQGT CX, R10 \
-	CMPQ R11, CX \
-	CMOVQGT CX, R11 \
-	CMPQ R12, CX \
-	CMOVQGT CX, R12 \
-	CMPQ R13, CX \
-	CMOVQGT CX, R13 \
-	CMPQ AX, CX \
-	CMOVQGT CX, AX
+	CLAMP_ROW(R8) \
+	CLAMP_ROW(R9) \
+	CLAMP_ROW(R10) \
+	CLAMP_ROW(R11) \
+	CLAMP_ROW(R12) \
+	CLAMP_ROW(R13) \
+	CLAMP_ROW(AX)
+
+// SMALL_ROW_OFFSETS4, SMALL_ROW_OFFSETS8: the clamped offsets of the rows of op(A).
+#define SMALL_ROW_OFFSETS4 CLAMPED_OFFSETS4(rsA+32(FP), rows+112(FP))
+#define SMALL_ROW_OFFSETS8 CLAMPED_OFFSETS8(rsA+32(FP), rows+112(FP))
 
 // SMALL_LOOP_REGS: SI = a, DX = csA in bytes, BX = b, DI = ldb in bytes, CX = k.
 #define SMALL_LOOP_REGS \
@@ -109,11 +103,11 @@
 	SHLQ $2, DI \
 	MOVQ k+0(FP), CX
 
-// GEMV_DOT_START: the dot kernels' (k int, a []float32, lda int, x, y []float32,
-// incy, rows int, alpha, beta float32) set-up: R8..R10 the clamped offsets of rows
-// 1..3, SI = a, BX = x, CX = k.
-#define GEMV_DOT_START \
-	CLAMPED_OFFSETS4(lda+32(FP), rows+96(FP)) \
+// GEMV_DOT_START(OFFSETS): the dot kernels' (k int, a []float32, lda int, x, y
+// []float32, incy, rows int, alpha, beta float32) set-up: OFFSETS (CLAMPED_OFFSETS4 or
+// 8) the clamped offsets of the rows after row 0, SI = a, BX = x, CX = k.
+#define GEMV_DOT_START(OFFSETS) \
+	OFFSETS(lda+32(FP), rows+96(FP)) \
 	MOVQ a_base+8(FP), SI \
 	MOVQ x_base+40(FP), BX \
 	MOVQ k+0(FP), CX

@@ -23,7 +23,7 @@ GLOBL dotMask8<>(SB), RODATA|NOPTR, $64
 
 // func SgemvDot4AVX2(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 TEXT ·SgemvDot4AVX2(SB), NOSPLIT, $0-112
-	GEMV_DOT_START
+	GEMV_DOT_START(CLAMPED_OFFSETS4)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2

@@ -108,7 +108,7 @@ var avx512Impl = &impl{
 		tallMR: 16, tall: asm.SgemmSmall16x16AVX512,
 		direct: asm.SgemmDirect8x32AVX512,
 		rowNR:  64, row: asm.SgemvRow64AVX512,
-		dotMR: 4, dot: asm.SgemvDot4AVX512,
+		dotMR: 8, dot: asm.SgemvDot8AVX512,
 		transpose: asm.TransposeGatherAVX512,
 		prefetch:  asm.PrefetchRows,
 	},
