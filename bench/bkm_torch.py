@@ -186,14 +186,14 @@ def _gen_golden():
 def load(path):
     """(model, tokenizer, header) of the bkm checkpoint at path: model is
     gen_golden.Model holding the checkpoint's weights (as torch tensors sharing the
-    file's memory), for encoder-decoder models with softmax (edp) attention."""
+    file's memory), for encoder-decoder models with edp (softmax) or rbf attention."""
     import torch
     hdr, arrays = read_checkpoint(path)
     cfg = hdr["config"]["model"]
     kernels = [cfg["kernel"]] + list(cfg.get("layer_kernels") or [])
-    if any(k != "edp" for k in kernels) or cfg.get("kernel_scale", 0) != 0:
-        raise ValueError("%s: attention %s with kernel_scale %s: only edp (softmax, scale 1/sqrt(d)) runs in PyTorch"
-                         % (path, kernels, cfg.get("kernel_scale", 0)))
+    if len(set(kernels)) != 1 or kernels[0] not in ("edp", "rbf") or cfg.get("kernel_scale", 0) != 0:
+        raise ValueError("%s: attention %s with kernel_scale %s: only edp or rbf in every layer, scale 1/sqrt(d), "
+                         "runs in PyTorch" % (path, kernels, cfg.get("kernel_scale", 0)))
     tensors = {name: torch.from_numpy(a.copy()) for name, a in arrays.items()}
     model = _gen_golden().Model(cfg, None, tensors=tensors)
     for t in model.p.values():

@@ -29,6 +29,9 @@ that continues bkm's text (a gap of a few float32 ulps is a tie the two librarie
 roundings break differently). --check-tokens FILE compares the tokenizer with bkm's
 (bench/cmd/bkmtokens output on the same lines).
 
+Kernels: edp (softmax) and rbf (the README's main command trains rbf) in every layer;
+bench/bkm_torch.py refuses other kernels before loading anything.
+
 Run (from the module root; one benchmark at a time on a shared machine):
 
     flock /tmp/bench.lock env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \\

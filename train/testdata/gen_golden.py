@@ -7,7 +7,7 @@ projection, [2C, C] cross-attention key/value projection, tied output projection
 their weights here from a fixed seed, and writes for one padded batch: the weights, the
 logits, the label-smoothed loss, every gradient, and the losses of 10 AdamW steps
 (constant lr, gradient clipping at 1.0, weight decay on tensors with ndim >= 2).
-Dropout is off; attention is softmax (the edp kernel). Attention dropout in particular
+Dropout is off; attention is softmax (the edp kernel; bench/bkm_torch.py also runs rbf). Attention dropout in particular
 cannot be part of these goldens: its masks come from package attention's SplitMix64
 hash of (seed, head, query, key), while torch's dropout draws from its own generator
 (mt19937 on the CPU), so the two never drop the same weights. It is checked in Go
@@ -150,6 +150,10 @@ class Model:
         # None (all) -> [B, Tq, C]
         B, _, Tq, _ = q.shape
         s = q @ k.transpose(-1, -2) / math.sqrt(self.D)
+        if self.cfg.get("kernel", "edp") == "rbf":
+            # exp(−(γ/2)‖q−k‖²), γ = 1/√D, normalized over the keys: ‖q‖² cancels, leaving
+            # the logit γ qᵀk − (γ/2)‖k‖² (bkm's Logit)
+            s = s - (k * k).sum(-1)[..., None, :] / (2 * math.sqrt(self.D))
         if mask is not None:
             s = s.masked_fill(~mask[:, None], float("-inf"))
         o = torch.softmax(s, dim=-1) @ v
