@@ -19,6 +19,19 @@ func (World) BroadcastFloat32(buf []float32, root int) error { return BroadcastF
 func (World) BroadcastFloat64(buf []float64, root int) error { return BroadcastFloat64(buf, root) }
 func (World) BroadcastBytes(buf []byte, root int) error      { return BroadcastBytes(buf, root) }
 func (World) Barrier() error                                 { return Barrier() }
+func (World) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
+	return StartAllReduceSumFloat32(buf)
+}
+
+// Pending is a collective started and not yet known to be complete: Test progresses
+// it and reports whether it has completed, Wait returns when it has (bounded by
+// SetTimeout). Its buffer belongs to the collective until then. It is an alias of an
+// unnamed interface so that packages that must not import cluster (train) can name
+// the same type.
+type Pending = interface {
+	Test() (bool, error)
+	Wait() error
+}
 
 // state is where the process is in MPI's life cycle: a call outside Init..Finalize is
 // an error, not a crash inside the C library.
@@ -128,11 +141,27 @@ func locked(op string, call func() error) error {
 	case err := <-done:
 		return err
 	case <-t.C:
-		err := fmt.Errorf("cluster: rank %d of %d: %s did not complete within %v: another rank has died or stopped responding",
-			rank, size, op, d)
-		stuck.CompareAndSwap(nil, &err)
-		return *stuck.Load()
+		return timedOut(op, d)
 	}
+}
+
+// timedOut records that op did not complete within d: every later call fails with
+// the error returned.
+func timedOut(op string, d time.Duration) error {
+	err := fmt.Errorf("cluster: rank %d of %d: %s did not complete within %v: another rank has died or stopped responding",
+		rank, size, op, d)
+	stuck.CompareAndSwap(nil, &err)
+	return *stuck.Load()
+}
+
+// unbounded runs a call that does not wait for other ranks (starting or testing a
+// nonblocking collective) holding the lock, if the job is running and no earlier call
+// timed out.
+func unbounded(op string, call func() error) error {
+	if err := stuck.Load(); err != nil {
+		return *err
+	}
+	return lockedCall(op, call)
 }
 
 func lockedCall(op string, call func() error) error {
@@ -143,3 +172,9 @@ func lockedCall(op string, call func() error) error {
 	}
 	return call()
 }
+
+// completed is a Pending that completed when it started (with err).
+type completed struct{ err error }
+
+func (c completed) Test() (bool, error) { return true, c.err }
+func (c completed) Wait() error         { return c.err }

@@ -159,3 +159,31 @@ func TestTimeout(t *testing.T) {
 	require.Equal(t, err, Barrier(), "a later call fails with the same error")
 	require.Equal(t, err, AllReduceSumFloat64([]float64{1}))
 }
+
+// TestMPIStartAllReduceSumFloat32 starts two sums before completing either: the first
+// completes through Test (polled), the second through Wait; both hold the sums.
+func TestMPIStartAllReduceSumFloat32(t *testing.T) {
+	const n = 3000
+	a, b := make([]float32, n), make([]float32, n)
+	for i := range n {
+		a[i], b[i] = float32((Rank()+1)*(i+1)), float32(Rank()+1)
+	}
+	pa, err := StartAllReduceSumFloat32(a)
+	require.NoError(t, err)
+	pb, err := World{}.StartAllReduceSumFloat32(b)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		done, err := pa.Test()
+		require.NoError(t, err)
+		return done
+	}, 10*time.Second, 10*time.Microsecond)
+	require.NoError(t, pb.Wait())
+	for i := range n {
+		require.Equal(t, float32(float64(i+1)*rankSum()), a[i], "first sum, element %d", i)
+		require.Equal(t, float32(rankSum()), b[i], "second sum, element %d", i)
+	}
+	done, err := pa.Test()
+	assert.True(t, done, "a completed sum stays complete")
+	assert.NoError(t, err)
+	require.NoError(t, pb.Wait(), "waiting again")
+}

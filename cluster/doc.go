@@ -10,6 +10,8 @@
 //	BroadcastFloat32, BroadcastFloat64,      in-place copy from a root rank
 //	BroadcastBytes
 //	Barrier                                  wait until every rank gets there
+//	StartAllReduceSumFloat32                 start a sum and return at once (a Pending:
+//	                                         Test progresses it, Wait completes it)
 //
 // and World, a value whose methods are the same functions, for code (package bkm's
 // distributed solver, package train's data parallelism) that takes the communicator as
@@ -28,7 +30,12 @@
 //   - with the build tag mpi (mpi.go), cgo calls into Open MPI (Debian libopenmpi-dev,
 //     found with pkg-config ompi). Init asks for MPI_THREAD_SERIALIZED, because a
 //     goroutine may move between OS threads between two calls, and fails if the
-//     library provides less; a mutex serializes the calls. The world communicator's
+//     library provides less; a mutex serializes the calls. Every collective is
+//     started nonblocking (MPI_Iallreduce, MPI_Ibcast, MPI_Ibarrier) and waited for by
+//     MPI_Test in a loop that spins for 50 µs and then sleeps between tests: a blocking
+//     MPI call polls its core at full speed while it waits for the other ranks, which
+//     takes the core from the compute of a rank sharing it (or from Go's runtime), and
+//     the loop checks the timeout without a goroutine per call. The world communicator's
 //     error handler is MPI_ERRORS_RETURN, so a failing call comes back as a Go error
 //     carrying MPI_Error_string's text instead of aborting the job. Buffers longer
 //     than a C int are sent in chunks.

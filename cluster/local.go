@@ -147,3 +147,13 @@ func (l *Local) BroadcastBytes(buf []byte, root int) error {
 }
 
 func (l *Local) Barrier() error { return l.collective(nil, func([]any) error { return nil }) }
+
+// StartAllReduceSumFloat32 sums at once, as AllReduceSumFloat32 does (every rank of a
+// local group is a goroutine, so it may block until the others start it too), and
+// returns a completed Pending.
+func (l *Local) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
+	if err := l.AllReduceSumFloat32(buf); err != nil {
+		return nil, err
+	}
+	return completed{}, nil
+}

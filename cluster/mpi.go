@@ -25,19 +25,22 @@ static int bkm_init(int required, int *provided) {
 }
 static int bkm_rank(int *r) { return MPI_Comm_rank(MPI_COMM_WORLD, r); }
 static int bkm_size(int *s) { return MPI_Comm_size(MPI_COMM_WORLD, s); }
-static int bkm_allreduce_sum(void *buf, int count, int kind) {
-	return MPI_Allreduce(MPI_IN_PLACE, buf, count, bkm_type(kind), MPI_SUM, MPI_COMM_WORLD);
+static int bkm_iallreduce_sum(void *buf, int count, int kind, MPI_Request *req) {
+	return MPI_Iallreduce(MPI_IN_PLACE, buf, count, bkm_type(kind), MPI_SUM, MPI_COMM_WORLD, req);
 }
-static int bkm_bcast(void *buf, int count, int kind, int root) {
-	return MPI_Bcast(buf, count, bkm_type(kind), root, MPI_COMM_WORLD);
+static int bkm_ibcast(void *buf, int count, int kind, int root, MPI_Request *req) {
+	return MPI_Ibcast(buf, count, bkm_type(kind), root, MPI_COMM_WORLD, req);
 }
-static int bkm_barrier(void) { return MPI_Barrier(MPI_COMM_WORLD); }
+static int bkm_ibarrier(MPI_Request *req) { return MPI_Ibarrier(MPI_COMM_WORLD, req); }
+static int bkm_test(MPI_Request *req, int *done) { return MPI_Test(req, done, MPI_STATUS_IGNORE); }
 */
 import "C"
 
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"time"
 	"unsafe"
 )
 
@@ -86,63 +89,186 @@ func start() error {
 
 func stop() error { return mpiError("MPI_Finalize", C.MPI_Finalize()) }
 
-// chunked runs call on consecutive pieces of at most chunkElems elements of an n-element
-// buffer at base (elem bytes each), at least once (count 0 for an empty buffer, so an
-// invalid argument such as the root is still reported). All ranks pass equal n, so
-// they cut alike.
-func chunked(op string, base unsafe.Pointer, n, elem int, call func(p unsafe.Pointer, count C.int) C.int) error {
-	return locked(op, func() error {
+// request is a nonblocking MPI collective in flight: one MPI_Request per piece of at
+// most chunkElems elements (counts are C ints), and the pinned buffer MPI reads and
+// writes until the last piece completes.
+type request struct {
+	op     string
+	reqs   []C.MPI_Request
+	next   int // reqs[:next] have completed
+	pin    runtime.Pinner
+	err    error
+	closed bool
+}
+
+// startChunked starts call on consecutive pieces of at most chunkElems elements of an
+// n-element buffer at base (elem bytes each), at least once (count 0 for an empty
+// buffer, so an invalid argument such as the root is still reported). All ranks pass
+// equal n, so they cut alike. The buffer stays pinned until the request completes: MPI
+// keeps its address after the call returns.
+func startChunked(op string, base unsafe.Pointer, n, elem int, call func(p unsafe.Pointer, count C.int, req *C.MPI_Request) C.int) (*request, error) {
+	r := &request{op: op, reqs: make([]C.MPI_Request, 0, 1)}
+	if n > 0 {
+		r.pin.Pin(base)
+	}
+	err := unbounded(op, func() error {
 		for off := 0; off == 0 || off < n; off += chunkElems {
 			count := min(chunkElems, n-off)
-			if err := mpiError(op, call(unsafe.Add(base, off*elem), C.int(count))); err != nil {
+			r.reqs = append(r.reqs, nil)
+			if err := mpiError(op, call(unsafe.Add(base, off*elem), C.int(count), &r.reqs[len(r.reqs)-1])); err != nil {
+				r.reqs = r.reqs[:len(r.reqs)-1]
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		// The pieces already started still run: complete them before unpinning.
+		r.wait(0)
+		r.pin.Unpin()
+		return nil, err
+	}
+	return r, nil
 }
 
-func allReduceSum(op string, base unsafe.Pointer, n, elem int, kind C.int) error {
-	return chunked(op, base, n, elem, func(p unsafe.Pointer, count C.int) C.int {
-		return C.bkm_allreduce_sum(p, count, kind)
+// test progresses MPI and reports whether every piece has completed (MPI_Test), or
+// the first error.
+func (r *request) test() (bool, error) {
+	if r.closed {
+		return true, r.err
+	}
+	err := unbounded("MPI_Test", func() error {
+		for r.next < len(r.reqs) {
+			var done C.int
+			if err := mpiError(r.op, C.bkm_test(&r.reqs[r.next], &done)); err != nil {
+				return err
+			}
+			if done == 0 {
+				return nil
+			}
+			r.next++
+		}
+		return nil
+	})
+	if err != nil || r.next == len(r.reqs) {
+		r.closed, r.err = true, err
+		r.pin.Unpin()
+		return true, err
+	}
+	return false, nil
+}
+
+// The waiting strategy: MPI_Test in a loop for spinFor, then between tests sleep, for
+// pauseMin doubling up to pauseMax. A blocking MPI call (and MPI_Wait) polls its core
+// at full speed: with a rank per core that steals the core from whatever else needs
+// it — another rank's compute when cores are shared, Go's runtime, the machine's
+// other jobs. A sleeping waiter leaves its core; the cost is at most pauseMax of
+// latency per completion.
+const (
+	spinFor  = 50 * time.Microsecond
+	pauseMin = 5 * time.Microsecond
+	pauseMax = 100 * time.Microsecond
+)
+
+// wait tests until the request completes, giving up after limit (0: never) with the
+// timeout error (see SetTimeout): the request then stays in flight, its buffer pinned,
+// and every later call fails.
+func (r *request) wait(limit time.Duration) error {
+	start := time.Now()
+	pause := pauseMin
+	for {
+		done, err := r.test()
+		if done {
+			return err
+		}
+		waited := time.Since(start)
+		if limit > 0 && waited > limit {
+			return timedOut(r.op, limit)
+		}
+		if waited > spinFor {
+			time.Sleep(pause)
+			pause = min(2*pause, pauseMax)
+		}
+	}
+}
+
+// Test reports whether the all-reduce has completed, progressing it (MPI_Test); after
+// it reports true the buffer holds the sums and may be used again.
+func (r *request) Test() (bool, error) { return r.test() }
+
+// Wait returns when the all-reduce has completed (MPI_Test in a loop that sleeps
+// between tests, bounded by SetTimeout's limit).
+func (r *request) Wait() error { return r.wait(time.Duration(timeout.Load())) }
+
+// run starts a collective and waits for it: the blocking calls are their nonblocking
+// twins plus request.wait, so no call polls a core at full speed while it waits for the
+// other ranks, and the timeout needs no extra goroutine.
+func run(r *request, err error) error {
+	if err != nil {
+		return err
+	}
+	return r.Wait()
+}
+
+func startAllReduceSum(op string, base unsafe.Pointer, n, elem int, kind C.int) (*request, error) {
+	return startChunked(op, base, n, elem, func(p unsafe.Pointer, count C.int, req *C.MPI_Request) C.int {
+		return C.bkm_iallreduce_sum(p, count, kind, req)
 	})
 }
 
-func broadcast(op string, base unsafe.Pointer, n, elem int, kind C.int, root int) error {
-	return chunked(op, base, n, elem, func(p unsafe.Pointer, count C.int) C.int {
-		return C.bkm_bcast(p, count, kind, C.int(root))
+func startBroadcast(op string, base unsafe.Pointer, n, elem int, kind C.int, root int) (*request, error) {
+	return startChunked(op, base, n, elem, func(p unsafe.Pointer, count C.int, req *C.MPI_Request) C.int {
+		return C.bkm_ibcast(p, count, kind, C.int(root), req)
 	})
+}
+
+// StartAllReduceSumFloat32 starts replacing buf by its elementwise sum over all ranks
+// (MPI_Iallreduce with MPI_IN_PLACE, MPI_FLOAT, MPI_SUM) and returns at once; buf must
+// not be touched until the returned Pending completes. MPI makes progress on it during
+// the Pending's Test and Wait calls (and those of other requests). Every rank starts
+// the same collectives in the same order, with the same lengths.
+func StartAllReduceSumFloat32(buf []float32) (Pending, error) {
+	r, err := startAllReduceSum("MPI_Iallreduce", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 4, C.kindFloat32)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // AllReduceSumFloat32 replaces buf by its elementwise sum over all ranks
-// (MPI_Allreduce with MPI_IN_PLACE, MPI_FLOAT, MPI_SUM). Every rank passes the same length.
+// (MPI_Iallreduce with MPI_IN_PLACE, MPI_FLOAT, MPI_SUM, then MPI_Test until done).
+// Every rank passes the same length.
 func AllReduceSumFloat32(buf []float32) error {
-	return allReduceSum("MPI_Allreduce", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 4, C.kindFloat32)
+	return run(startAllReduceSum("MPI_Allreduce", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 4, C.kindFloat32))
 }
 
 // AllReduceSumFloat64 is AllReduceSumFloat32 for float64 (MPI_DOUBLE).
-func AllReduceSumFloat64(buf []float64) error {
-	return allReduceSum("MPI_Allreduce", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 8, C.kindFloat64)
+func AllReduceSumFloat64(buf []float64) error { return run(startAllReduceSumFloat64(buf)) }
+
+func startAllReduceSumFloat64(buf []float64) (*request, error) {
+	return startAllReduceSum("MPI_Allreduce", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 8, C.kindFloat64)
 }
 
-// BroadcastFloat32 copies root's buf into every other rank's buf (MPI_Bcast, MPI_FLOAT).
+// BroadcastFloat32 copies root's buf into every other rank's buf (MPI_Ibcast, MPI_FLOAT,
+// then MPI_Test until done).
 func BroadcastFloat32(buf []float32, root int) error {
-	return broadcast("MPI_Bcast", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 4, C.kindFloat32, root)
+	return run(startBroadcast("MPI_Bcast", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 4, C.kindFloat32, root))
 }
 
 // BroadcastFloat64 is BroadcastFloat32 for float64 (MPI_DOUBLE).
 func BroadcastFloat64(buf []float64, root int) error {
-	return broadcast("MPI_Bcast", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 8, C.kindFloat64, root)
+	return run(startBroadcast("MPI_Bcast", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 8, C.kindFloat64, root))
 }
 
 // BroadcastBytes is BroadcastFloat32 for bytes (MPI_BYTE).
 func BroadcastBytes(buf []byte, root int) error {
-	return broadcast("MPI_Bcast", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 1, C.kindByte, root)
+	return run(startBroadcast("MPI_Bcast", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 1, C.kindByte, root))
 }
 
-// Barrier returns when every rank has called it (MPI_Barrier).
+// Barrier returns when every rank has called it (MPI_Ibarrier, then MPI_Test until done).
 func Barrier() error {
-	return locked("MPI_Barrier", func() error { return mpiError("MPI_Barrier", C.bkm_barrier()) })
+	r := &request{op: "MPI_Barrier", reqs: make([]C.MPI_Request, 1)}
+	return run(r, unbounded("MPI_Barrier", func() error { return mpiError("MPI_Barrier", C.bkm_ibarrier(&r.reqs[0])) }))
 }
 
 // WithMPI is true: this build calls Open MPI.

@@ -3,8 +3,11 @@
 package cluster
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -32,5 +35,52 @@ func TestMPIChunked(t *testing.T) {
 	require.NoError(t, BroadcastBytes(b, 0))
 	for i, v := range b {
 		require.Equal(t, byte(i+1), v, "byte %d", i)
+	}
+}
+
+// TestMPIWaitTimeout: rank 0 waits for a sum that the other ranks start only after
+// 300 ms, with a 50 ms limit: its Wait fails naming the call and the limit, and later
+// calls fail at once. Then the test lifts the failure and completes the sum.
+func TestMPIWaitTimeout(t *testing.T) {
+	if Size() < 2 {
+		t.Skip("needs 2 ranks")
+	}
+	buf := []float64{float64(Rank() + 1)}
+	if Rank() != 0 {
+		time.Sleep(300 * time.Millisecond)
+	}
+	r, err := startAllReduceSumFloat64(buf)
+	require.NoError(t, err)
+	if Rank() == 0 {
+		start := time.Now()
+		err := r.wait(50 * time.Millisecond)
+		require.Error(t, err)
+		assert.Less(t, time.Since(start), 250*time.Millisecond)
+		assert.Contains(t, err.Error(), "rank 0 of")
+		assert.Contains(t, err.Error(), "MPI_Allreduce did not complete within 50ms")
+		require.Equal(t, err, Barrier(), "a later call fails with the same error")
+		stuck.Store(nil)
+	}
+	require.NoError(t, r.wait(0))
+	assert.Equal(t, rankSum(), buf[0])
+}
+
+// BenchmarkMPIAllReduceSumFloat32 times summing a gradient over the ranks: a 1 MiB
+// bucket of package train's data parallelism and the whole gradient of the Bible
+// recipe (1,437,696 parameters). Every rank must run the same number of iterations:
+// run it with a fixed count, e.g.
+//
+//	mpirun -np 2 /tmp/cluster.test -test.run '^$' -test.bench AllReduce -test.benchtime 100x
+func BenchmarkMPIAllReduceSumFloat32(b *testing.B) {
+	for _, n := range []int{1 << 18, 1437696} {
+		buf := make([]float32, n)
+		b.Run(fmt.Sprintf("floats=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(4 * n))
+			for range b.N {
+				if err := AllReduceSumFloat32(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 )
 
 // Comm is what data-parallel training needs from a group of processes (ranks) that
@@ -22,6 +23,16 @@ type Comm interface {
 	AllReduceSumFloat64(buf []float64) error
 	BroadcastFloat32(buf []float32, root int) error
 	BroadcastBytes(buf []byte, root int) error
+	// StartAllReduceSumFloat32 starts AllReduceSumFloat32 and returns at once (MPI_Iallreduce);
+	// buf belongs to the sum until the Pending completes.
+	StartAllReduceSumFloat32(buf []float32) (Pending, error)
+}
+
+// Pending is a collective in flight (cluster.Pending): Test progresses it and reports
+// whether it has completed, Wait returns when it has.
+type Pending = interface {
+	Test() (bool, error)
+	Wait() error
 }
 
 // bucketFloats is the size a gradient bucket grows to (1 MiB) before a new one starts:
@@ -75,12 +86,35 @@ type dataParallel struct {
 	rank, size int
 	grads      []float32
 	buckets    []bucket
-	reported   int        // GradsDone reports in this step's last Backward
-	sent       int        // buckets handed to the sender
-	work       chan int   // bucket indexes to all-reduce; -1 ends a step
-	done       chan error // the sender's first error of the step, at its end
-	shard      Batch      // this rank's rows of the current micro-batch (views)
-	sums       []float64  // loss sum, target tokens (its own allocation: cgo passes it to MPI)
+	pending    []Pending // the buckets' all-reduces in flight
+	reported   int       // GradsDone reports in this step's last Backward
+	started    int       // buckets whose all-reduce has started this step
+	finished   int       // buckets known complete this step (or failed)
+	err        error     // the step's first communication error
+	shard      Batch     // this rank's rows of the current micro-batch (views)
+	sums       []float64 // loss sum, target tokens (its own allocation: cgo passes it to MPI)
+	times      CommTimes // accumulated over the steps
+	stepStart  time.Time
+}
+
+// CommTimes is where a data-parallel rank's training steps spent their wall time
+// (Trainer.CommTimes). Step is every step's whole time; Progress the part spent during
+// the backward starting the gradient buckets' all-reduces and letting MPI progress
+// them; Wait the part after the backward, waiting for the sums to complete and summing
+// the losses. The rest, Step − Progress − Wait, is this rank's computing: forward,
+// backward, clipping and update.
+type CommTimes struct {
+	Steps                int
+	Step, Progress, Wait time.Duration
+}
+
+// CommTimes returns the time the trainer's steps spent computing and communicating
+// since Distribute (zero when it trains alone).
+func (t *Trainer) CommTimes() CommTimes {
+	if t.dp == nil {
+		return CommTimes{}
+	}
+	return t.dp.times
 }
 
 // Distribute makes t one of comm.Size() ranks that train one model on disjoint shards
@@ -123,9 +157,7 @@ func (t *Trainer) Distribute(comm Comm) error {
 	}
 	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 2),
 		buckets: planBuckets(t.Model.ReadyOrder(), len(t.Model.Grads), bucketFloats)}
-	d.work = make(chan int, len(d.buckets)+1)
-	d.done = make(chan error, 1)
-	go d.send()
+	d.pending = make([]Pending, len(d.buckets))
 	t.dp = d
 	return nil
 }
@@ -146,22 +178,12 @@ func (t *Trainer) Ranks() int {
 	return t.dp.size
 }
 
-// send is the communication goroutine: it all-reduces the buckets it is handed, in
-// order, and reports the step's first error when the step ends. After an error it
-// skips the rest of the step's buckets (the job is failing).
-func (d *dataParallel) send() {
-	var err error
-	for k := range d.work {
-		if k < 0 {
-			d.done <- err
-			err = nil
-			continue
-		}
-		if err == nil {
-			b := d.buckets[k]
-			err = d.comm.AllReduceSumFloat32(d.grads[b.lo:b.hi])
-		}
-	}
+// begin and end bracket a step (Trainer.Step), for CommTimes.
+func (d *dataParallel) begin() { d.stepStart = time.Now() }
+
+func (d *dataParallel) end() {
+	d.times.Steps++
+	d.times.Step += time.Since(d.stepStart)
 }
 
 // rows is this rank's share [lo, hi) of a batch of B rows.
@@ -174,7 +196,7 @@ func (d *dataParallel) rows(B int) (lo, hi int) {
 // backward for complete buckets.
 func (d *dataParallel) shardOf(m *Model, b *Batch, last bool) *Batch {
 	if last {
-		d.reported, d.sent = 0, 0
+		d.reported, d.started, d.finished, d.err = 0, 0, 0, nil
 		m.GradsDone = d.ready
 	}
 	lo, hi := d.rows(b.B)
@@ -189,29 +211,68 @@ func (d *dataParallel) shardOf(m *Model, b *Batch, last bool) *Batch {
 	return s
 }
 
-// ready is Model.GradsDone during the last backward of a step.
+// ready is Model.GradsDone during the last backward of a step: it starts the
+// all-reduce of every bucket now complete and lets MPI progress those in flight, on the
+// backward's own goroutine between two blocks. No thread waits in MPI while the
+// backward runs: with one core per rank such a thread would take turns with the
+// compute on that core, and a blocking MPI call polls at full speed.
 func (d *dataParallel) ready(lo, hi int) {
+	t0 := time.Now()
 	d.reported++
-	d.flush(d.reported)
+	d.start(d.reported)
+	d.progress()
+	d.times.Progress += time.Since(t0)
 }
 
-// flush hands the sender every bucket complete after reports reports.
-func (d *dataParallel) flush(reports int) {
-	for d.sent < len(d.buckets) && d.buckets[d.sent].after <= reports {
-		d.work <- d.sent
-		d.sent++
+// start starts the all-reduce of every bucket complete after reports reports.
+func (d *dataParallel) start(reports int) {
+	for d.started < len(d.buckets) && d.buckets[d.started].after <= reports {
+		if d.err == nil {
+			b := d.buckets[d.started]
+			d.pending[d.started], d.err = d.comm.StartAllReduceSumFloat32(d.grads[b.lo:b.hi])
+		}
+		d.started++
 	}
 }
 
-// reduce finishes a step: it hands over the buckets complete only now, waits for the
-// sender, and sums the loss and the target tokens over the ranks, checking that the
-// ranks' shards covered the global batch's total targets exactly once.
+// progress tests the all-reduces in flight in the order they started, up to the first
+// that is not complete (each test lets MPI progress all of them).
+func (d *dataParallel) progress() {
+	for ; d.finished < d.started; d.finished++ {
+		p := d.pending[d.finished]
+		if p == nil || d.err != nil { // not started: an earlier call failed
+			continue
+		}
+		done, err := p.Test()
+		if err != nil {
+			d.err = err
+			continue
+		}
+		if !done {
+			return
+		}
+		d.pending[d.finished] = nil
+	}
+}
+
+// reduce finishes a step: it starts the buckets complete only now, waits for all the
+// gradient sums, and sums the loss and the target tokens over the ranks, checking that
+// the ranks' shards covered the global batch's total targets exactly once.
 func (d *dataParallel) reduce(m *Model, loss float64, micro []*Batch, total int) (float64, error) {
 	m.GradsDone = nil
-	d.flush(math.MaxInt)
-	d.work <- -1
-	if err := <-d.done; err != nil {
-		return 0, d.errorf("summing the gradients: %w", err)
+	t0 := time.Now()
+	defer func() { d.times.Wait += time.Since(t0) }()
+	d.start(math.MaxInt)
+	for ; d.finished < d.started; d.finished++ {
+		if p := d.pending[d.finished]; p != nil {
+			if err := p.Wait(); err != nil && d.err == nil {
+				d.err = err
+			}
+			d.pending[d.finished] = nil
+		}
+	}
+	if d.err != nil {
+		return 0, d.errorf("summing the gradients: %w", d.err)
 	}
 	tokens := 0
 	for _, b := range micro {
@@ -357,4 +418,26 @@ func (s *Session) saveDistributed(write func() error) error {
 		return d.errorf("rank 0 could not write the checkpoint")
 	}
 	return nil
+}
+
+// RankCommTimes returns every rank's Trainer.CommTimes, indexed by rank (one
+// all-reduce: every rank of the group calls it). Alone, it returns the trainer's.
+func (s *Session) RankCommTimes() ([]CommTimes, error) {
+	d := s.Trainer.dp
+	if d == nil {
+		return []CommTimes{s.Trainer.CommTimes()}, nil
+	}
+	const fields = 4
+	v := make([]float64, fields*d.size)
+	t := d.times
+	copy(v[fields*d.rank:], []float64{float64(t.Steps), float64(t.Step), float64(t.Progress), float64(t.Wait)})
+	if err := d.comm.AllReduceSumFloat64(v); err != nil {
+		return nil, d.errorf("gathering the step times: %w", err)
+	}
+	out := make([]CommTimes, d.size)
+	for r := range out {
+		x := v[fields*r:]
+		out[r] = CommTimes{Steps: int(x[0]), Step: time.Duration(x[1]), Progress: time.Duration(x[2]), Wait: time.Duration(x[3])}
+	}
+	return out, nil
 }

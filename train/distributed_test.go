@@ -288,3 +288,77 @@ func TestPlanBuckets(t *testing.T) {
 		}
 	}
 }
+
+// lagging is a Local rank whose started sums report completion only at their third
+// Test (or at Wait), as MPI's do when the other ranks are still busy, and whose Tests
+// fail with testErr when it is set.
+type lagging struct {
+	*cluster.Local
+	starts, tests int
+	testErr       error
+}
+
+type lagged struct {
+	c     *lagging
+	tests int
+}
+
+func (l *lagging) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
+	l.starts++
+	if err := l.AllReduceSumFloat32(buf); err != nil {
+		return nil, err
+	}
+	return &lagged{c: l}, nil
+}
+
+func (p *lagged) Test() (bool, error) {
+	p.c.tests++
+	p.tests++
+	return p.tests >= 3, p.c.testErr
+}
+
+func (p *lagged) Wait() error { return nil }
+
+// TestDistributedProgressDuringBackward: the buckets' sums are started and tested
+// during the backward, and sums that complete late (at a later Test or at the end)
+// give one process's parameters; CommTimes counts the steps. A Test that fails fails
+// the step.
+func TestDistributedProgressDuringBackward(t *testing.T) {
+	const n = 5
+	var want, got []float64
+	one := onRanks(t, 0, func(int) *Session { return newDPSession(t) }, steps(n, &want))[0]
+	comms := cluster.NewLocalGroup(2)
+	lag := []*lagging{{Local: comms[0]}, {Local: comms[1]}}
+	ss := make([]*Session, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for r := range ss {
+		wg.Go(func() {
+			ss[r] = newDPSession(t)
+			if errs[r] = ss[r].Distribute(lag[r]); errs[r] == nil {
+				errs[r] = steps(n, &got)(ss[r])
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	require.LessOrEqual(t, maxAbsDiff(one.Trainer.Model.Params, ss[0].Trainer.Model.Params), dpTolerance)
+	require.InDeltaSlice(t, want, got, 1e-5)
+	nb := len(ss[0].Trainer.dp.buckets)
+	assert.Equal(t, n*nb, lag[0].starts, "every bucket every step")
+	assert.Greater(t, lag[0].tests, 0, "sums progressed during the backward")
+	ct := ss[1].Trainer.CommTimes()
+	assert.Equal(t, n, ct.Steps)
+	assert.Greater(t, ct.Step, ct.Progress+ct.Wait)
+
+	broken := errors.New("test failed")
+	for r := range ss {
+		lag[r].testErr = broken
+		wg.Go(func() { _, errs[r] = ss[r].Step() })
+	}
+	wg.Wait()
+	for r, err := range errs {
+		require.ErrorIs(t, err, broken, "rank %d", r)
+		require.ErrorContains(t, err, "summing the gradients", "rank %d", r)
+	}
+}

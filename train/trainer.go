@@ -98,6 +98,10 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		return StepStats{}, fmt.Errorf("step %d: the batch has no target tokens", t.Steps+1)
 	}
 	microStart := t.Micro
+	if t.dp != nil {
+		t.dp.begin()
+		defer t.dp.end()
+	}
 	t0 := m.now()
 	m.ZeroGrad()
 	m.tick(ProfZeroGrad, t0)

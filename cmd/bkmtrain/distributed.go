@@ -3,9 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/kernelmachines/bkm/cluster"
+	"github.com/kernelmachines/bkm/train"
 )
 
 // distFlags are --distributed and --collective-timeout, shared by train and bkm fit.
@@ -16,7 +18,7 @@ type distFlags struct {
 
 func (f *distFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.on, "distributed", false, "run as one rank of an MPI job (mpirun/srun -n N bkmtrain ...; needs a build with -tags mpi); see docs/distributed.md")
-	fs.DurationVar(&f.timeout, "collective-timeout", 2*time.Minute, "with --distributed: give up when the other ranks do not answer a collective for this long (a rank died or hangs; 0 = wait forever)")
+	fs.DurationVar(&f.timeout, "collective-timeout", 10*time.Minute, "with --distributed: give up when the other ranks do not answer a collective for this long (a rank died or hangs; 0 = wait forever); longer than rank 0's validation and checkpoint writes, which the others wait for")
 }
 
 // check rejects --distributed in a build without MPI and a negative timeout.
@@ -52,4 +54,19 @@ func (f *distFlags) leave(err *error) {
 	if lerr := cluster.Finalize(); *err == nil {
 		*err = lerr
 	}
+}
+
+// printCommTimes prints where each rank's training steps spent their time (every rank
+// calls it: it gathers the figures; only rank 0's w is not io.Discard).
+func printCommTimes(w io.Writer, s *train.Session) error {
+	times, err := s.RankCommTimes()
+	if err != nil {
+		return err
+	}
+	ms := func(d time.Duration, n int) float64 { return d.Seconds() * 1e3 / float64(max(n, 1)) }
+	for r, t := range times {
+		fmt.Fprintf(w, "rank %d: %d steps, per step %.1f ms: computing %.1f ms, starting and progressing the gradient sums during the backward %.2f ms, waiting for the sums after it %.2f ms\n",
+			r, t.Steps, ms(t.Step, t.Steps), ms(t.Step-t.Progress-t.Wait, t.Steps), ms(t.Progress, t.Steps), ms(t.Wait, t.Steps))
+	}
+	return nil
 }

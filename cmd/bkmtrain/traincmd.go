@@ -246,6 +246,11 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) 
 	if err := writeHeapProfile(f.memprofile); err != nil {
 		return err
 	}
+	if f.dist.on {
+		if err := printCommTimes(stderr, s); err != nil {
+			return err
+		}
+	}
 	if !res.Interrupted {
 		printSummary(stdout, res)
 	}

@@ -179,7 +179,13 @@ func (l *loop) save(why string) error {
 // bleuSentences validation pairs (none for 0), how many distinct translations their
 // distinct sources got, and sample translations; for a language model, sample
 // continuations.
+//
+// In a data-parallel run rank 0 alone validates (it alone reports): the other ranks
+// wait for it at the next collective, without using their cores.
 func (l *loop) validate(bleuSentences int) error {
+	if !l.s.IsRoot() {
+		return nil
+	}
 	step, vl := l.s.Steps(), l.s.Validate()
 	l.res.ValLoss = vl
 	l.res.Curve.Steps = append(l.res.Curve.Steps, float64(step))
