@@ -51,6 +51,16 @@ func TestParallelLayersMatchSerial(t *testing.T) {
 	geluForward(y1, x)
 	p.gelu(y2, x)
 	require.Equal(t, y1, y2)
+	// GELU after a bias, which it adds to its input in place.
+	bias := randSlice(rng, c, 1)
+	h1, h2 := append([]float32(nil), x...), append([]float32(nil), x...)
+	for r := 0; r < n; r++ {
+		simd.Add(h1[r*c:(r+1)*c], h1[r*c:(r+1)*c], bias)
+	}
+	geluForward(y1, h1)
+	p.geluBias(y2, h2, bias, n, c)
+	require.Equal(t, h1, h2)
+	require.Equal(t, y1, y2)
 	d1, d2 := make([]float32, n*c), make([]float32, n*c)
 	geluBackward(d1, dy, x)
 	p.geluBackward(d2, dy, x, false)

@@ -158,7 +158,7 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	m.gemms(ProfAttnOut).linearBackwardSet(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
 	t0 = m.tick(ProfAttnOut, t0)
 	doh := sc.doh[:n*C]
-	m.par.heads(false, dmerged, C, B, Tq, H, D, doh)
+	m.par.heads(false, dmerged, C, nil, B, Tq, H, D, doh)
 	dqh, dkh, dvh := sc.dqh[:n*C], sc.dkh[:nk*C], sc.dvh[:nk*C] // backward overwrites them
 	t0 = m.tick(ProfHeads, t0)
 	p, seed := m.attnDropout(bl) // the forward pass's mask
@@ -166,15 +166,15 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	t0 = m.tick(ProfAttention, t0)
 	if bl.kind == selfAttnBlock {
 		dqkv := sc.dqkv[:n*3*C]
-		m.par.heads(true, dqkv, 3*C, B, Tq, H, D, dqh, dkh, dvh)
+		m.par.heads(true, dqkv, 3*C, nil, B, Tq, H, D, dqh, dkh, dvh)
 		t0 = m.tick(ProfHeads, t0)
 		m.gemms(ProfQKV).linearBackwardBeta(dinBeta(set), dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
 		m.tick(ProfQKV, t0)
 		return
 	}
 	dq, dkv := sc.dqkv[:n*C], sc.dkv[:nk*2*C]
-	m.par.heads(true, dq, C, B, Tq, H, D, dqh)
-	m.par.heads(true, dkv, 2*C, B, Tk, H, D, dkh, dvh)
+	m.par.heads(true, dq, C, nil, B, Tq, H, D, dqh)
+	m.par.heads(true, dkv, 2*C, nil, B, Tk, H, D, dkh, dvh)
 	t0 = m.tick(ProfHeads, t0)
 	m.gemms(ProfQKV).linearBackwardBeta(dinBeta(set), dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
 	m.gemms(ProfQKV).linearBackward(dmem[:nk*C], bl.kv.dw, bl.kv.db, dkv, mem, bl.kv.w, nk, C, 2*C)

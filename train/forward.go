@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/kernelmachines/bkm/simd"
 )
 
 // Batch is one padded batch. Padding sits at the right of every row.
@@ -180,25 +182,28 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 
 // splitHeads copies columns [off, off+C) of src [B·T, ld] into dst [B, H, T, D].
 func splitHeads(dst, src []float32, B, T, H, D, ld, off int) {
-	headRows(false, src, dst, 0, B*T, T, H, D, ld, off)
+	headRows(false, src, dst, nil, 0, B*T, T, H, D, ld, off)
 }
 
 // mergeHeads copies src [B, H, T, D] into columns [off, off+C) of dst [B·T, ld].
 func mergeHeads(dst, src []float32, B, T, H, D, ld, off int) {
-	headRows(true, dst, src, 0, B*T, T, H, D, ld, off)
+	headRows(true, dst, src, nil, 0, B*T, T, H, D, ld, off)
 }
 
 // headRows copies rows [lo, hi) of the flat [B·T, ld] matrix's columns [off, off+H·D)
-// into heads [B, H, T, D] (split), or back (merge).
-func headRows(merge bool, flat, heads []float32, lo, hi, T, H, D, ld, off int) {
+// into heads [B, H, T, D] (split; plus bias [H·D] when not nil), or back (merge).
+func headRows(merge bool, flat, heads, bias []float32, lo, hi, T, H, D, ld, off int) {
 	for r := lo; r < hi; r++ {
 		b, t := r/T, r%T
 		row := flat[r*ld+off:]
 		for h := 0; h < H; h++ {
 			hd := heads[((b*H+h)*T+t)*D:][:D]
-			if merge {
+			switch {
+			case merge:
 				copy(row[h*D:(h+1)*D], hd)
-			} else {
+			case bias != nil:
+				simd.Add(hd, row[h*D:(h+1)*D], bias[h*D:(h+1)*D])
+			default:
 				copy(hd, row[h*D:(h+1)*D])
 			}
 		}
@@ -213,23 +218,24 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mas
 	n, nk := B*Tq, B*Tk
 	t0 := m.now()
 	if bl.kind == selfAttnBlock {
+		// the biases are added by the split into heads, which reads every value anyway
 		qkv := a.qkv[:n*3*C]
-		m.gemms(ProfQKV).linearForward(qkv, x, bl.qkv.w, bl.qkv.b, n, C, 3*C)
+		m.gemms(ProfQKV).linearForward(qkv, x, bl.qkv.w, nil, n, C, 3*C)
 		t0 = m.tick(ProfQKV, t0)
-		m.par.heads(false, qkv, 3*C, B, Tq, H, D, a.qh, a.kh, a.vh)
+		m.par.heads(false, qkv, 3*C, bl.qkv.b, B, Tq, H, D, a.qh, a.kh, a.vh)
 	} else {
 		q, kv := a.qkv[:n*C], a.kvMem[:nk*2*C]
-		m.gemms(ProfQKV).linearForward(q, x, bl.qkv.w, bl.qkv.b, n, C, C)
-		m.gemms(ProfQKV).linearForward(kv, mem, bl.kv.w, bl.kv.b, nk, C, 2*C)
+		m.gemms(ProfQKV).linearForward(q, x, bl.qkv.w, nil, n, C, C)
+		m.gemms(ProfQKV).linearForward(kv, mem, bl.kv.w, nil, nk, C, 2*C)
 		t0 = m.tick(ProfQKV, t0)
-		m.par.heads(false, q, C, B, Tq, H, D, a.qh)
-		m.par.heads(false, kv, 2*C, B, Tk, H, D, a.kh, a.vh)
+		m.par.heads(false, q, C, bl.qkv.b, B, Tq, H, D, a.qh)
+		m.par.heads(false, kv, 2*C, bl.kv.b, B, Tk, H, D, a.kh, a.vh)
 	}
 	t0 = m.tick(ProfHeads, t0)
 	p, seed := m.attnDropout(bl)
 	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
-	m.par.heads(true, a.merged, C, B, Tq, H, D, a.oh)
+	m.par.heads(true, a.merged, C, nil, B, Tq, H, D, a.oh)
 	t0 = m.tick(ProfHeads, t0)
 	m.gemms(ProfAttnOut).linearForward(out, a.merged[:n*C], bl.proj.w, bl.proj.b, n, C, C)
 	m.tick(ProfAttnOut, t0)
@@ -241,11 +247,13 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 	a := &bl.a
 	t0 := m.now()
 	h, act := a.h[:n*F], a.act[:n*F]
-	m.gemms(ProfFFN).linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
-	t0 = m.tick(ProfFFN, t0)
-	if m.Cfg.Activation == "gelu" {
-		m.par.gelu(act, h)
+	if m.Cfg.Activation == "gelu" { // GELU's pass adds fc1's bias
+		m.gemms(ProfFFN).linearForward(h, x, bl.fc1.w, nil, n, C, F)
+		t0 = m.tick(ProfFFN, t0)
+		m.par.geluBias(act, h, bl.fc1.b, n, F)
 	} else {
+		m.gemms(ProfFFN).linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
+		t0 = m.tick(ProfFFN, t0)
 		reluForward(act, h)
 	}
 	t0 = m.tick(ProfActivation, t0)

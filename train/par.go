@@ -39,9 +39,30 @@ func (s *rowSplit) run(job parJob, n, work int) {
 	s.job = nil
 }
 
-type geluFwdJob struct{ out, inp []float32 }
+// geluFwdJob computes out = gelu(inp) over elements; with a bias b [c] it runs over
+// rows of c and first adds b to each row of inp (in place: backward needs the biased
+// pre-activation), a few rows at a time so that GELU reads them from L1.
+type geluFwdJob struct {
+	out, inp, b []float32
+	c           int
+}
 
-func (j *geluFwdJob) run(lo, hi int) { geluForward(j.out[lo:hi], j.inp[lo:hi]) }
+func (j *geluFwdJob) run(lo, hi int) {
+	if j.b == nil {
+		geluForward(j.out[lo:hi], j.inp[lo:hi])
+		return
+	}
+	c := j.c
+	const rows = 8
+	for r0 := lo; r0 < hi; r0 += rows {
+		r1 := min(hi, r0+rows)
+		for r := r0; r < r1; r++ {
+			row := j.inp[r*c : (r+1)*c]
+			simd.Add(row, row, j.b[:c])
+		}
+		geluForward(j.out[r0*c:r1*c], j.inp[r0*c:r1*c])
+	}
+}
 
 // geluBwdJob accumulates dinp += gelu'(inp)·dout, or with set writes it (each chunk
 // cleared just before, while it is in cache).
@@ -130,16 +151,22 @@ func (j *lnParamsJob) run(lo, hi int) {
 
 // headsJob copies between a flat [B·T, ld] matrix and up to three [B, H, T, D] tensors,
 // the k-th at columns k·H·D (merge: into the flat matrix).
+// A split may add a bias [k·H·D] (the projection's, column for column) on the way.
 type headsJob struct {
-	flat           []float32
+	flat, bias     []float32
 	heads          [3][]float32
 	k, T, H, D, ld int
 	merge          bool
 }
 
 func (j *headsJob) run(lo, hi int) {
+	w := j.H * j.D
 	for k, hd := range j.heads[:j.k] {
-		headRows(j.merge, j.flat, hd, lo, hi, j.T, j.H, j.D, j.ld, k*j.H*j.D)
+		var b []float32
+		if j.bias != nil {
+			b = j.bias[k*w : (k+1)*w]
+		}
+		headRows(j.merge, j.flat, hd, b, lo, hi, j.T, j.H, j.D, j.ld, k*w)
 	}
 }
 
@@ -210,8 +237,20 @@ type rowPar struct {
 }
 
 func (p *rowPar) gelu(out, inp []float32) {
-	p.geluF = geluFwdJob{out, inp}
+	p.geluF = geluFwdJob{out: out, inp: inp}
 	p.split.run(&p.geluF, len(inp), 8*len(inp))
+}
+
+// geluBias adds the bias b [c] to every row of inp [n, c] (in place) and writes
+// out = gelu(inp): the bias of the linear layer before it, added in GELU's pass rather
+// than broadcast into the GEMM's output first.
+func (p *rowPar) geluBias(out, inp, b []float32, n, c int) {
+	if b == nil {
+		p.gelu(out[:n*c], inp[:n*c])
+		return
+	}
+	p.geluF = geluFwdJob{out, inp, b, c}
+	p.split.run(&p.geluF, n, 8*n*c)
 }
 
 // geluBackward accumulates dinp += gelu'(inp)·dout, or with set overwrites dinp with it.
@@ -235,9 +274,13 @@ func (p *rowPar) layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []floa
 }
 
 // heads splits the flat [B·T, ld] matrix's column blocks of H·D into heads (up to three
-// [B, H, T, D] tensors), or merges them back, rows in parallel.
-func (p *rowPar) heads(merge bool, flat []float32, ld, B, T, H, D int, heads ...[]float32) {
-	p.hds = headsJob{flat: flat, k: len(heads), T: T, H: H, D: D, ld: ld, merge: merge}
+// [B, H, T, D] tensors), adding bias (nil or [len(heads)·H·D]) when not nil, or merges
+// them back, rows in parallel.
+func (p *rowPar) heads(merge bool, flat []float32, ld int, bias []float32, B, T, H, D int, heads ...[]float32) {
+	if merge && bias != nil {
+		panic("train: rowPar.heads: a bias with merge")
+	}
+	p.hds = headsJob{flat: flat, bias: bias, k: len(heads), T: T, H: H, D: D, ld: ld, merge: merge}
 	copy(p.hds.heads[:], heads)
 	p.split.run(&p.hds, B*T, B*T*H*D*len(heads))
 }
