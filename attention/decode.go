@@ -123,6 +123,7 @@ type decoder struct {
 	m, l      []float32 // running max (exp-family), running sum: [nq]
 	s         []float32 // scores of one block: [nq, blk]
 	fq, fk    []float32 // features of the queries [nq, f] and of the block's keys [blk, f]
+	fm        featurizer
 }
 
 func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
@@ -143,9 +144,9 @@ func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
 			dc.blk = max(1, nk) // one query: no block to keep in L1 for the next
 		}
 	}
-	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq * dc.f, dc.blk * dc.f, nq * dc.stLen}
+	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq * dc.f, dc.blk * dc.f, nq * dc.stLen, dc.f}
 	if dc.fused >= 0 {
-		sizes = []int{0, 0, 0, 0, 0, 0, nq * dc.stLen}
+		sizes = []int{0, 0, 0, 0, 0, 0, nq * dc.stLen, 0}
 	}
 	total := 0
 	for _, n := range sizes {
@@ -153,8 +154,12 @@ func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
 	}
 	ws.buf = grow(ws.buf, total)
 	buf := ws.buf
-	for i, p := range []*[]float32{&dc.acc, &dc.m, &dc.l, &dc.s, &dc.fq, &dc.fk, &dc.st} {
+	var tmp []float32
+	for i, p := range []*[]float32{&dc.acc, &dc.m, &dc.l, &dc.s, &dc.fq, &dc.fk, &dc.st, &tmp} {
 		*p, buf = buf[:sizes[i]:sizes[i]], buf[sizes[i]:]
+	}
+	if dc.f > 0 {
+		dc.fm = newFeaturizer(z, dc.g, d, tmp)
 	}
 }
 
@@ -239,7 +244,7 @@ func (dc *decoder) head(q []float32, ldq int, k, v []float32, ldk int, mask []bo
 	for i := 0; i < nq; i++ {
 		qi := q[i*ldq : i*ldq+d]
 		if dc.f > 0 {
-			dc.z.featureRow(dc.g, qi, dc.fq[i*dc.f:(i+1)*dc.f])
+			dc.fm.row(qi, dc.fq[i*dc.f:(i+1)*dc.f])
 		}
 	}
 	for j0 := 0; j0 < dc.nk; j0 += dc.blk {
@@ -261,7 +266,7 @@ func (dc *decoder) block(q []float32, ldq int, k, v []float32, ldk, j0, nc int, 
 	seen := dc.visible(dc.nq-1, j0, nc) // the last query sees the most keys
 	for j := 0; j < seen && f > 0; j++ {
 		if mask == nil || mask[j0+j] {
-			z.featureRow(g, k[j*ldk:j*ldk+d], dc.fk[j*f:(j+1)*f])
+			dc.fm.row(k[j*ldk:j*ldk+d], dc.fk[j*f:(j+1)*f])
 		}
 	}
 	fill := float32(0)

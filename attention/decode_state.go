@@ -18,19 +18,55 @@ import (
 // out = φ(q)ᵀS / φ(q)ᵀz (φ(q)ᵀS with Options.Unnormalized), which is Decode's result
 // over the same keys (without causal masking: a query sees every key appended
 // before it). Select reorders the batch entries (beam search). The features are
-// computed in float32 (Decode's and Forward's feature maps run in float64 and round
-// once), so results agree with Decode within float32 rounding.
+// computed in float32 as Decode computes them (Forward's feature maps run in float64
+// and round once), so results agree with Forward within float32 rounding.
 //
 // A FeatureState is not safe for concurrent use; it does not allocate after
 // NewFeatureState.
 type FeatureState struct {
 	o          Options
-	z          *zooKernel
-	g          float32
+	fm         featurizer
 	b, h, d, f int
 	s, sum     []float32 // [B, H, F, D] and [B, H, F]
 	s2, sum2   []float32 // Select's destination
-	phi, tmp   []float32 // features of one row [F] and favor's projections [F]
+	phi        []float32 // features of one row [F]
+}
+
+// featurizer computes the feature map of linear or favor in float32, one row at a
+// time: elu + 1 through simd.Exp (linear); exp(√γ wᵀx − γ‖x‖²/2)/√F with the
+// projections through simd.DotRows (favor). The float64 featureRow rounds once; this
+// agrees with it within float32 rounding.
+type featurizer struct {
+	z   *zooKernel
+	g   float32
+	d   int
+	tmp []float32 // favor's projections [F]
+}
+
+func newFeaturizer(z *zooKernel, g float32, d int, buf []float32) featurizer {
+	fm := featurizer{z: z, g: g, d: d}
+	if z.kind == kFavor {
+		fm.tmp = buf[:z.FeatureDim(d)]
+	}
+	return fm
+}
+
+// row writes φ(x) into phi (FeatureDim(d) floats).
+func (fm *featurizer) row(x, phi []float32) {
+	switch fm.z.kind {
+	case kLinear:
+		simd.Exp(phi, x)
+		for l, v := range x {
+			if v > 0 {
+				phi[l] = v + 1
+			}
+		}
+	default: // kFavor
+		simd.DotRows(x, fm.z.w, fm.d, fm.tmp)
+		simd.Scale(float32(math.Sqrt(float64(fm.g))), fm.tmp)
+		simd.ExpSub(phi, fm.tmp, fm.g*simd.Dot(x, x)/2)
+		simd.Scale(float32(1/math.Sqrt(float64(len(phi)))), phi)
+	}
 }
 
 // NewFeatureState returns an empty state for B batch entries of H heads of dimension
@@ -48,11 +84,11 @@ func NewFeatureState(o *Options, B, H, D int) *FeatureState {
 		panic(fmt.Sprintf("attention: NewFeatureState: Dropout = %v: decoding does not drop", o.Dropout))
 	}
 	f := z.FeatureDim(D)
-	fs := &FeatureState{o: *o, z: z, g: o.Gamma(D), b: B, h: H, d: D, f: f}
+	fs := &FeatureState{o: *o, fm: newFeaturizer(z, o.Gamma(D), D, make([]float32, f)), b: B, h: H, d: D, f: f}
 	fs.o.KeyMask = nil
 	fs.s, fs.s2 = make([]float32, B*H*f*D), make([]float32, B*H*f*D)
 	fs.sum, fs.sum2 = make([]float32, B*H*f), make([]float32, B*H*f)
-	fs.phi, fs.tmp = make([]float32, f), make([]float32, f)
+	fs.phi = make([]float32, f)
 	return fs
 }
 
@@ -62,27 +98,10 @@ func (fs *FeatureState) Reset() {
 	clear(fs.sum)
 }
 
-// features writes φ(x) into fs.phi in float32: elu + 1 through simd.Exp (linear);
-// exp(√γ wᵀx − γ‖x‖²/2)/√F with the projections through simd.DotRows (favor).
+// features returns φ(x) in fs.phi.
 func (fs *FeatureState) features(x []float32) []float32 {
-	phi := fs.phi
-	switch fs.z.kind {
-	case kLinear:
-		simd.Exp(phi, x)
-		for l, v := range x {
-			if v > 0 {
-				phi[l] = v + 1
-			}
-		}
-	default: // kFavor
-		simd.DotRows(x, fs.z.w, fs.d, fs.tmp)
-		sg := float32(math.Sqrt(float64(fs.g)))
-		half := fs.g * simd.Dot(x, x) / 2
-		simd.Scale(sg, fs.tmp)
-		simd.ExpSub(phi, fs.tmp, half)
-		simd.Scale(float32(1/math.Sqrt(float64(fs.f))), phi)
-	}
-	return phi
+	fs.fm.row(x, fs.phi)
+	return fs.phi
 }
 
 // Append folds n keys and values per batch entry and head into the state: key j of
