@@ -305,9 +305,14 @@ axpyrows64_store:
 // Registers through a call: Z28–Z31 the query (chunks 0–3, lanes K1–K4), Z24–Z27 the
 // accumulator, Z19 the running max (every lane), Z18 the running sum (per lane,
 // folded at the end), Z21 the scale c, Z20 the abs mask (l1) or zero (relu-min), Z23
-// −Inf. SI, DI: the next K and V rows; R8 = ld in bytes, R9 = 3·ld; CX: keys left;
-// BX: st; R15 = kind & 7, DX = kind & AttendExp. Z0–Z17 and Z22 are scratch: the 16
-// score accumulators, then the exp constants, then the odd keys' partial sums of V.
+// −Inf. SI, DI: the next K and V rows; R8 = ld in bytes, R9 = 3·ld; CX: keys not yet
+// weighted; BX: st; R15 = kind & 7; DX: the keys of the weighted group whose values
+// are still to add (0: none). Z0–Z17 and Z22 are scratch: the 16 score accumulators,
+// then the exp constants, then the odd keys' partial sums of V (Z4–Z7).
+//
+// The groups are software-pipelined: the weights of group g (max, exp) are computed
+// and stored, then the scores of group g+1 (their loads issued early), and only then
+// the weighted values of group g, whose FMAs would otherwise wait for the exp.
 
 // Scores of one key (row at row) into acc (temporary t), chunk c with lanes Kc+1
 // against the query chunk in Z28+c; masked-off lanes are neither read nor counted.
@@ -471,7 +476,7 @@ GLOBL attendPerm<>(SB), RODATA|NOPTR, $64
 	VFMADD231PS  192(row), b, K4, a3
 
 #define VEVEN(off, row) VKEY(off, row, Z16, Z24, Z25, Z26, Z27)
-#define VODD(off, row) VKEY(off, row, Z17, Z0, Z1, Z2, Z3)
+#define VODD(off, row) VKEY(off, row, Z17, Z4, Z5, Z6, Z7)
 
 // func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
 TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
@@ -495,9 +500,8 @@ TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
 	LEAQ      (R8)(R8*2), R9
 	MOVQ      n+80(FP), CX
 	MOVQ      kind+88(FP), R15
-	MOVQ      R15, DX
 	ANDQ      $7, R15
-	ANDQ      $8, DX
+	XORQ      DX, DX
 	VBROADCASTSS c+96(FP), Z21
 	MOVQ      st_base+104(FP), BX
 	VBROADCASTSS (BX), Z19
@@ -509,10 +513,16 @@ TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
 	VBROADCASTSS logNegInf<>(SB), Z23
 	VPXORD    Z20, Z20, Z20
 	CMPQ      R15, $2
-	JNE       attend_group
+	JNE       attend_start
 	VBROADCASTSS vmAbsMask<>(SB), Z20
 
-attend_group:
+attend_start:
+
+	TESTQ     CX, CX
+	JZ        attend_done
+
+	// The next group's scores into Z0 (scaled; R14 keys, lanes K5), from SI.
+attend_next:
 	CMPQ CX, $16
 	JB   attend_tail
 	CMPQ R15, $1
@@ -544,12 +554,10 @@ attend_reduce:
 	VMULPS  Z21, Z0, Z0
 	MOVQ    $16, R14
 	KXNORW  K5, K5, K5
-	JMP     attend_weights
+	JMP     attend_scored
 
 	// 1..15 keys: one at a time, each reduced and merged into its lane of Z4.
 attend_tail:
-	TESTQ  CX, CX
-	JZ     attend_done
 	MOVL   $1, AX
 	SHLL   CX, AX
 	DECL   AX
@@ -597,9 +605,14 @@ attend_tmerge:
 	KNOTW        K5, K6
 	VMOVAPS      Z23, K6, Z0 // −Inf in the lanes of no key (zeroed again below)
 
-	// Z0: the group's 16 scaled scores (R14 keys, lanes K5). Weights into Z0.
-attend_weights:
+attend_scored:
 	TESTQ DX, DX
+	JNZ   attend_values // the previous group's values first
+
+	// Z0: the group's 16 scaled scores (R14 keys, lanes K5) → its weights, stored
+	// at st[AttendScratch:] and added to Z18.
+attend_weights:
+	TESTQ $8, kind+88(FP)
 	JZ    attend_plain
 	VSHUFF32X4 $0x4E, Z0, Z0, Z16
 	VMAXPS     Z16, Z0, Z16
@@ -633,12 +646,19 @@ attend_plain:
 	VMOVAPS.Z Z0, K5, Z0
 	VADDPS    Z0, Z18, Z18
 	VMOVUPS   Z0, 64(BX)
-	CMPQ      R14, $16
-	JB        attend_vtail
-	VPXORD    Z0, Z0, Z0
-	VPXORD    Z1, Z1, Z1
-	VPXORD    Z2, Z2, Z2
-	VPXORD    Z3, Z3, Z3
+	MOVQ      R14, DX
+	SUBQ      R14, CX
+	JNZ       attend_next
+
+	// The values of the group just weighted (DX keys at DI, weights at 64(BX)); then
+	// the weights of the group scored meanwhile, if any (CX > 0).
+attend_values:
+	CMPQ   DX, $16
+	JB     attend_vtail
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
 	ROWS4(DI)
 	VEVEN(64, R10)
 	VODD(68, R11)
@@ -659,14 +679,15 @@ attend_plain:
 	VODD(116, R11)
 	VEVEN(120, R12)
 	VODD(124, R13)
-	VADDPS Z0, Z24, Z24
-	VADDPS Z1, Z25, Z25
-	VADDPS Z2, Z26, Z26
-	VADDPS Z3, Z27, Z27
-	SUBQ   $16, CX
-	JMP    attend_group
+	VADDPS Z4, Z24, Z24
+	VADDPS Z5, Z25, Z25
+	VADDPS Z6, Z26, Z26
+	VADDPS Z7, Z27, Z27
+	TESTQ  CX, CX
+	JNZ    attend_weights
+	JMP    attend_done
 
-attend_vtail:
+attend_vtail: // the last group: 1..15 keys
 	MOVQ $64, AX
 
 attend_vkey:
@@ -678,7 +699,7 @@ attend_vkey:
 	VFMADD231PS  192(DI), Z16, K4, Z27
 	ADDQ         R8, DI
 	ADDQ         $4, AX
-	DECQ         R14
+	DECQ         DX
 	JNZ          attend_vkey
 
 attend_done:
