@@ -3,6 +3,135 @@
 #include "textflag.h"
 #include "avx512_amd64.h"
 
+// Level-1 kernels, each twice: AVX2 on YMM registers (W = 32 bytes, 8 floats) and
+// AVX-512F on ZMM registers (W = 64 bytes, 16 floats). Both walk CX = n floats with
+// VLOOPS: STEP4 (four vectors) while n ≥ N4, then STEP1 (one vector) while n ≥ N1,
+// then fall into their own tail: AVX2 one float at a time, AVX-512F one masked step
+// (K1 holds the live lanes; masked loads and stores touch no memory in the other
+// lanes, so nothing past len is read). A step is one line of instructions, written
+// once for both widths with W and the registers as arguments, that advances its own
+// pointers. The AVX-512F kernels use the AVX2 kernels' instructions and operand
+// order, so the element-wise results (NaN payloads included) agree bit for bit.
+// Labels are local to each TEXT, so VLOOPS serves each routine once.
+#define VLOOPS(N4, N1, STEP4, STEP1) \
+	CMPQ CX, $N4        \
+	JB   loop1          \
+loop4:                  \
+	STEP4               \
+	SUBQ $N4, CX        \
+	CMPQ CX, $N4        \
+	JAE  loop4          \
+loop1:                  \
+	CMPQ CX, $N1        \
+	JB   tail           \
+	STEP1               \
+	SUBQ $N1, CX        \
+	JMP  loop1          \
+tail:
+
+// Dot: a0-a3 += x·y, x through t0-t3 (SI = x, DI = y).
+#define DOT4(W, a0, a1, a2, a3, t0, t1, t2, t3) VMOVUPS (SI), t0; VMOVUPS W(SI), t1; VMOVUPS 2*W(SI), t2; VMOVUPS 3*W(SI), t3; VFMADD231PS (DI), t0, a0; VFMADD231PS W(DI), t1, a1; VFMADD231PS 2*W(DI), t2, a2; VFMADD231PS 3*W(DI), t3, a3; ADDQ $(4*W), SI; ADDQ $(4*W), DI
+#define DOT1(W, a0, t0) VMOVUPS (SI), t0; VFMADD231PS (DI), t0, a0; ADDQ $W, SI; ADDQ $W, DI
+
+// Axpy: y = fma(alpha, x, y), alpha in a (SI = x, DI = y).
+#define AXPY4(W, a, v0, v1, v2, v3) VMOVUPS (DI), v0; VMOVUPS W(DI), v1; VMOVUPS 2*W(DI), v2; VMOVUPS 3*W(DI), v3; VFMADD231PS (SI), a, v0; VFMADD231PS W(SI), a, v1; VFMADD231PS 2*W(SI), a, v2; VFMADD231PS 3*W(SI), a, v3; VMOVUPS v0, (DI); VMOVUPS v1, W(DI); VMOVUPS v2, 2*W(DI); VMOVUPS v3, 3*W(DI); ADDQ $(4*W), SI; ADDQ $(4*W), DI
+#define AXPY1(W, a, v0) VMOVUPS (DI), v0; VFMADD231PS (SI), a, v0; VMOVUPS v0, (DI); ADDQ $W, SI; ADDQ $W, DI
+
+// Scale: x *= alpha, alpha in a (DI = x).
+#define SCALE4(W, a, v0, v1, v2, v3) VMULPS (DI), a, v0; VMULPS W(DI), a, v1; VMULPS 2*W(DI), a, v2; VMULPS 3*W(DI), a, v3; VMOVUPS v0, (DI); VMOVUPS v1, W(DI); VMOVUPS v2, 2*W(DI); VMOVUPS v3, 3*W(DI); ADDQ $(4*W), DI
+#define SCALE1(W, a, v0) VMULPS (DI), a, v0; VMOVUPS v0, (DI); ADDQ $W, DI
+
+// Element-wise dst = x OP y (DI = dst, SI = x, DX = y).
+#define EW4(OP, W, v0, v1, v2, v3) VMOVUPS (SI), v0; VMOVUPS W(SI), v1; VMOVUPS 2*W(SI), v2; VMOVUPS 3*W(SI), v3; OP (DX), v0, v0; OP W(DX), v1, v1; OP 2*W(DX), v2, v2; OP 3*W(DX), v3, v3; VMOVUPS v0, (DI); VMOVUPS v1, W(DI); VMOVUPS v2, 2*W(DI); VMOVUPS v3, 3*W(DI); ADDQ $(4*W), SI; ADDQ $(4*W), DX; ADDQ $(4*W), DI
+#define EW1(OP, W, v0) VMOVUPS (SI), v0; OP (DX), v0, v0; VMOVUPS v0, (DI); ADDQ $W, SI; ADDQ $W, DX; ADDQ $W, DI
+
+// Sum: a0-a3 += x (SI = x).
+#define SUM4(W, a0, a1, a2, a3) VADDPS (SI), a0, a0; VADDPS W(SI), a1, a1; VADDPS 2*W(SI), a2, a2; VADDPS 3*W(SI), a3, a3; ADDQ $(4*W), SI
+#define SUM1(W, a0) VADDPS (SI), a0, a0; ADDQ $W, SI
+
+// Max: the four blocks of x into t0-t3, then the running maxima a0-a3.
+#define LOAD4(W, t0, t1, t2, t3) VMOVUPS (SI), t0; VMOVUPS W(SI), t1; VMOVUPS 2*W(SI), t2; VMOVUPS 3*W(SI), t3
+#define MAX4(a0, a1, a2, a3, t0, t1, t2, t3) VMAXPS t0, a0, a0; VMAXPS t1, a1, a1; VMAXPS t2, a2, a2; VMAXPS t3, a3, a3
+
+// OP_TREE4(OP, a0, a1, a2, a3): a0 = (a0 OP a1) OP (a2 OP a3).
+#define OP_TREE4(OP, a0, a1, a2, a3) OP a1, a0, a0; OP a3, a2, a2; OP a2, a0, a0
+
+// ADD_ACROSS_Y0, MAX_ACROSS_Y0: X0 ← the sum (maximum) of the 8 lanes of Y0.
+// Clobber X1.
+#define ACROSS_Y0(PS, SS) VEXTRACTF128 $1, Y0, X1; PS X1, X0, X0; VMOVHLPS X0, X1, X1; PS X1, X0, X0; VMOVSHDUP X0, X1; SS X1, X0, X0
+#define ADD_ACROSS_Y0 ACROSS_Y0(VADDPS, VADDSS)
+#define MAX_ACROSS_Y0 ACROSS_Y0(VMAXPS, VMAXSS)
+
+// MAX_EXACT is Max's reference loop, element by element, from the start of x
+// (max_exact), returning the first NaN as is (max_ret_x1) or the first of the largest.
+#define MAX_EXACT \
+max_exact:                    \
+	MOVQ x_base+0(FP), SI     \
+	MOVQ x_len+8(FP), CX      \
+	MOVL $0xff800000, AX      \
+	MOVL AX, X0               \
+max_exact_loop:               \
+	TESTQ    CX, CX           \
+	JEQ      max_exact_done   \
+	VMOVSS   (SI), X1         \
+	VUCOMISS X1, X1           \
+	JPS      max_ret_x1       \
+	VUCOMISS X0, X1           \
+	JLS      max_exact_next   \
+	VMOVAPS  X1, X0           \
+max_exact_next:               \
+	ADDQ $4, SI               \
+	DECQ CX                   \
+	JMP  max_exact_loop       \
+max_exact_done:               \
+	VMOVSS X0, ret+24(FP)     \
+	VZEROUPPER                \
+	RET                       \
+max_ret_x1:                   \
+	VMOVSS X1, ret+24(FP)     \
+	VZEROUPPER                \
+	RET
+
+// ELEMENTWISE2(PACKED, SCALAR) is the body of func(dst, x, y []float32) computing
+// dst[i] = x[i] OP y[i] on AVX2 (OP a packed and a scalar instruction).
+#define ELEMENTWISE2(PACKED, SCALAR) \
+	MOVQ dst_base+0(FP), DI          \
+	MOVQ dst_len+8(FP), CX           \
+	MOVQ x_base+24(FP), SI           \
+	MOVQ y_base+48(FP), DX           \
+	VLOOPS(32, 8, EW4(PACKED, 32, Y0, Y1, Y2, Y3), EW1(PACKED, 32, Y0)) \
+	TESTQ CX, CX                     \
+	JEQ   done                       \
+	VMOVSS (SI), X0                  \
+	SCALAR (DX), X0, X0              \
+	VMOVSS X0, (DI)                  \
+	ADDQ $4, SI                      \
+	ADDQ $4, DX                      \
+	ADDQ $4, DI                      \
+	DECQ CX                          \
+	JMP  tail                        \
+done:                                \
+	VZEROUPPER                       \
+	RET
+
+// ELEMENTWISE2_512(PACKED) is ELEMENTWISE2 on AVX-512F.
+#define ELEMENTWISE2_512(PACKED) \
+	MOVQ dst_base+0(FP), DI          \
+	MOVQ dst_len+8(FP), CX           \
+	MOVQ x_base+24(FP), SI           \
+	MOVQ y_base+48(FP), DX           \
+	VLOOPS(64, 16, EW4(PACKED, 64, Z0, Z1, Z2, Z3), EW1(PACKED, 64, Z0)) \
+	TESTQ CX, CX                     \
+	JZ    done                       \
+	TAIL_MASK16                      \
+	VMOVUPS.Z (SI), K1, Z0           \
+	VMOVUPS.Z (DX), K1, Z1           \
+	PACKED Z1, Z0, Z0                \
+	VMOVUPS Z0, K1, (DI)             \
+done:                                \
+	VZEROUPPER                       \
+	RET
+
 // func DotAVX2(x, y []float32) float32
 TEXT ·DotAVX2(SB), NOSPLIT, $0-52
 	MOVQ x_base+0(FP), SI
@@ -12,43 +141,9 @@ TEXT ·DotAVX2(SB), NOSPLIT, $0-52
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-
-dot_loop32:
-	CMPQ CX, $32
-	JLT  dot_loop8
-	VMOVUPS (SI), Y4
-	VMOVUPS 32(SI), Y5
-	VMOVUPS 64(SI), Y6
-	VMOVUPS 96(SI), Y7
-	VFMADD231PS (DI), Y4, Y0
-	VFMADD231PS 32(DI), Y5, Y1
-	VFMADD231PS 64(DI), Y6, Y2
-	VFMADD231PS 96(DI), Y7, Y3
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JMP  dot_loop32
-
-dot_loop8:
-	CMPQ CX, $8
-	JLT  dot_reduce
-	VMOVUPS (SI), Y4
-	VFMADD231PS (DI), Y4, Y0
-	ADDQ $32, SI
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  dot_loop8
-
-dot_reduce:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VMOVHLPS X0, X1, X1
-	VADDPS X1, X0, X0
-	VMOVSHDUP X0, X1
-	VADDSS X1, X0, X0
+	VLOOPS(32, 8, DOT4(32, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7), DOT1(32, Y0, Y4))
+	OP_TREE4(VADDPS, Y0, Y1, Y2, Y3)
+	ADD_ACROSS_Y0
 
 dot_tail:
 	TESTQ CX, CX
@@ -72,39 +167,7 @@ TEXT ·AxpyAVX2(SB), NOSPLIT, $0-56
 	MOVQ x_base+8(FP), SI
 	MOVQ x_len+16(FP), CX
 	MOVQ y_base+32(FP), DI
-
-axpy_loop32:
-	CMPQ CX, $32
-	JLT  axpy_loop8
-	VMOVUPS (DI), Y0
-	VMOVUPS 32(DI), Y1
-	VMOVUPS 64(DI), Y2
-	VMOVUPS 96(DI), Y3
-	VFMADD231PS (SI), Y15, Y0
-	VFMADD231PS 32(SI), Y15, Y1
-	VFMADD231PS 64(SI), Y15, Y2
-	VFMADD231PS 96(SI), Y15, Y3
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JMP  axpy_loop32
-
-axpy_loop8:
-	CMPQ CX, $8
-	JLT  axpy_tail
-	VMOVUPS (DI), Y0
-	VFMADD231PS (SI), Y15, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  axpy_loop8
-
-axpy_tail:
+	VLOOPS(32, 8, AXPY4(32, Y15, Y0, Y1, Y2, Y3), AXPY1(32, Y15, Y0))
 	TESTQ CX, CX
 	JEQ   axpy_done
 	VMOVSS (DI), X0
@@ -113,7 +176,7 @@ axpy_tail:
 	ADDQ $4, SI
 	ADDQ $4, DI
 	DECQ CX
-	JMP  axpy_tail
+	JMP  tail
 
 axpy_done:
 	VZEROUPPER
@@ -124,108 +187,26 @@ TEXT ·ScaleAVX2(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), Y15
 	MOVQ x_base+8(FP), DI
 	MOVQ x_len+16(FP), CX
-
-scale_loop32:
-	CMPQ CX, $32
-	JLT  scale_loop8
-	VMULPS (DI), Y15, Y0
-	VMULPS 32(DI), Y15, Y1
-	VMULPS 64(DI), Y15, Y2
-	VMULPS 96(DI), Y15, Y3
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JMP  scale_loop32
-
-scale_loop8:
-	CMPQ CX, $8
-	JLT  scale_tail
-	VMULPS (DI), Y15, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  scale_loop8
-
-scale_tail:
+	VLOOPS(32, 8, SCALE4(32, Y15, Y0, Y1, Y2, Y3), SCALE1(32, Y15, Y0))
 	TESTQ CX, CX
 	JEQ   scale_done
 	VMULSS (DI), X15, X0
 	VMOVSS X0, (DI)
 	ADDQ $4, DI
 	DECQ CX
-	JMP  scale_tail
+	JMP  tail
 
 scale_done:
 	VZEROUPPER
 	RET
 
-// ELEMENTWISE2 expands to the body of dst[i] = x[i] OP y[i] (OP a packed and a scalar
-// instruction). DI = dst, SI = x, DX = y, CX = len(dst).
-#define ELEMENTWISE2(PACKED, SCALAR, L32, L8, LTAIL, LDONE) \
-L32:                                \
-	CMPQ CX, $32                    \
-	JLT  L8                         \
-	VMOVUPS (SI), Y0                \
-	VMOVUPS 32(SI), Y1              \
-	VMOVUPS 64(SI), Y2              \
-	VMOVUPS 96(SI), Y3              \
-	PACKED (DX), Y0, Y0             \
-	PACKED 32(DX), Y1, Y1           \
-	PACKED 64(DX), Y2, Y2           \
-	PACKED 96(DX), Y3, Y3           \
-	VMOVUPS Y0, (DI)                \
-	VMOVUPS Y1, 32(DI)              \
-	VMOVUPS Y2, 64(DI)              \
-	VMOVUPS Y3, 96(DI)              \
-	ADDQ $128, SI                   \
-	ADDQ $128, DX                   \
-	ADDQ $128, DI                   \
-	SUBQ $32, CX                    \
-	JMP  L32                        \
-L8:                                 \
-	CMPQ CX, $8                     \
-	JLT  LTAIL                      \
-	VMOVUPS (SI), Y0                \
-	PACKED (DX), Y0, Y0             \
-	VMOVUPS Y0, (DI)                \
-	ADDQ $32, SI                    \
-	ADDQ $32, DX                    \
-	ADDQ $32, DI                    \
-	SUBQ $8, CX                     \
-	JMP  L8                         \
-LTAIL:                              \
-	TESTQ CX, CX                    \
-	JEQ   LDONE                     \
-	VMOVSS (SI), X0                 \
-	SCALAR (DX), X0, X0             \
-	VMOVSS X0, (DI)                 \
-	ADDQ $4, SI                     \
-	ADDQ $4, DX                     \
-	ADDQ $4, DI                     \
-	DECQ CX                         \
-	JMP  LTAIL                      \
-LDONE:                              \
-	VZEROUPPER                      \
-	RET
-
 // func AddAVX2(dst, x, y []float32)
 TEXT ·AddAVX2(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
-	MOVQ y_base+48(FP), DX
-	ELEMENTWISE2(VADDPS, VADDSS, add_loop32, add_loop8, add_tail, add_done)
+	ELEMENTWISE2(VADDPS, VADDSS)
 
 // func MulAVX2(dst, x, y []float32)
 TEXT ·MulAVX2(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
-	MOVQ y_base+48(FP), DX
-	ELEMENTWISE2(VMULPS, VMULSS, mul_loop32, mul_loop8, mul_tail, mul_done)
+	ELEMENTWISE2(VMULPS, VMULSS)
 
 // func SumAVX2(x []float32) float32
 TEXT ·SumAVX2(SB), NOSPLIT, $0-28
@@ -235,36 +216,9 @@ TEXT ·SumAVX2(SB), NOSPLIT, $0-28
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-
-sum_loop32:
-	CMPQ CX, $32
-	JLT  sum_loop8
-	VADDPS (SI), Y0, Y0
-	VADDPS 32(SI), Y1, Y1
-	VADDPS 64(SI), Y2, Y2
-	VADDPS 96(SI), Y3, Y3
-	ADDQ $128, SI
-	SUBQ $32, CX
-	JMP  sum_loop32
-
-sum_loop8:
-	CMPQ CX, $8
-	JLT  sum_reduce
-	VADDPS (SI), Y0, Y0
-	ADDQ $32, SI
-	SUBQ $8, CX
-	JMP  sum_loop8
-
-sum_reduce:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VMOVHLPS X0, X1, X1
-	VADDPS X1, X0, X0
-	VMOVSHDUP X0, X1
-	VADDSS X1, X0, X0
+	VLOOPS(32, 8, SUM4(32, Y0, Y1, Y2, Y3), SUM1(32, Y0))
+	OP_TREE4(VADDPS, Y0, Y1, Y2, Y3)
+	ADD_ACROSS_Y0
 
 sum_tail:
 	TESTQ CX, CX
@@ -282,7 +236,10 @@ sum_done:
 // func MaxAVX2(x []float32) float32
 //
 // The vector pass keeps four running maxima and ORs an unordered-compare mask of every
-// block into Y8; a NaN or a ±0 result sends it to the exact scalar loop (max_exact).
+// block into Y8 (VCMPPS $3: a NaN in either); a NaN or a ±0 result sends it to the
+// exact scalar loop (max_exact).
+#define MAX4_AVX2 LOAD4(32, Y4, Y5, Y6, Y7); VCMPPS $3, Y5, Y4, Y9; VCMPPS $3, Y7, Y6, Y10; VORPS Y9, Y8, Y8; VORPS Y10, Y8, Y8; MAX4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7); ADDQ $128, SI
+#define MAX1_AVX2 VMOVUPS (SI), Y4; VCMPPS $3, Y4, Y4, Y9; VORPS Y9, Y8, Y8; VMAXPS Y4, Y0, Y0; ADDQ $32, SI
 TEXT ·MaxAVX2(SB), NOSPLIT, $0-28
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
@@ -293,50 +250,12 @@ TEXT ·MaxAVX2(SB), NOSPLIT, $0-28
 	VMOVAPS Y0, Y2
 	VMOVAPS Y0, Y3
 	VXORPS  Y8, Y8, Y8
-
-max_loop32:
-	CMPQ CX, $32
-	JLT  max_loop8
-	VMOVUPS (SI), Y4
-	VMOVUPS 32(SI), Y5
-	VMOVUPS 64(SI), Y6
-	VMOVUPS 96(SI), Y7
-	VCMPPS  $3, Y5, Y4, Y9   // unordered: a NaN in either
-	VCMPPS  $3, Y7, Y6, Y10
-	VORPS   Y9, Y8, Y8
-	VORPS   Y10, Y8, Y8
-	VMAXPS  Y4, Y0, Y0
-	VMAXPS  Y5, Y1, Y1
-	VMAXPS  Y6, Y2, Y2
-	VMAXPS  Y7, Y3, Y3
-	ADDQ $128, SI
-	SUBQ $32, CX
-	JMP  max_loop32
-
-max_loop8:
-	CMPQ CX, $8
-	JLT  max_reduce
-	VMOVUPS (SI), Y4
-	VCMPPS  $3, Y4, Y4, Y9
-	VORPS   Y9, Y8, Y8
-	VMAXPS  Y4, Y0, Y0
-	ADDQ $32, SI
-	SUBQ $8, CX
-	JMP  max_loop8
-
-max_reduce:
+	VLOOPS(32, 8, MAX4_AVX2, MAX1_AVX2)
 	VMOVMSKPS Y8, AX
 	TESTL AX, AX
 	JNE   max_exact
-	VMAXPS Y1, Y0, Y0
-	VMAXPS Y3, Y2, Y2
-	VMAXPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS X1, X0, X0
-	VMOVHLPS X0, X1, X1
-	VMAXPS X1, X0, X0
-	VMOVSHDUP X0, X1
-	VMAXSS X1, X0, X0
+	OP_TREE4(VMAXPS, Y0, Y1, Y2, Y3)
+	MAX_ACROSS_Y0
 
 max_tail:
 	TESTQ CX, CX
@@ -357,43 +276,7 @@ max_check_zero:
 	VZEROUPPER
 	RET
 
-max_ret_x1:
-	VMOVSS X1, ret+24(FP)
-	VZEROUPPER
-	RET
-
-	// The reference loop, element by element.
-max_exact:
-	MOVQ x_base+0(FP), SI
-	MOVQ x_len+8(FP), CX
-	MOVL $0xff800000, AX
-	MOVL AX, X0
-
-max_exact_loop:
-	TESTQ CX, CX
-	JEQ   max_exact_done
-	VMOVSS (SI), X1
-	VUCOMISS X1, X1
-	JPS   max_ret_x1
-	VUCOMISS X0, X1
-	JLS   max_exact_next // not v > m
-	VMOVAPS X1, X0
-
-max_exact_next:
-	ADDQ $4, SI
-	DECQ CX
-	JMP  max_exact_loop
-
-max_exact_done:
-	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
-// AVX-512F level-1 kernels: 64 elements per step in four ZMM registers, then 16 at a
-// time, then one masked step for the last n mod 16 (K1 holds the live lanes; masked
-// loads and stores touch no memory in the other lanes, so nothing past len is read).
-// The element-wise kernels use the AVX2 kernels' instructions and operand order, so
-// their results (NaN payloads included) are those of the AVX2 kernels bit for bit.
+	MAX_EXACT
 
 // func DotAVX512(x, y []float32) float32
 TEXT ·DotAVX512(SB), NOSPLIT, $0-52
@@ -404,35 +287,7 @@ TEXT ·DotAVX512(SB), NOSPLIT, $0-52
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ   CX, $64
-	JB     dot512_loop16
-
-dot512_loop64:
-	VMOVUPS     (SI), Z4
-	VMOVUPS     64(SI), Z5
-	VMOVUPS     128(SI), Z6
-	VMOVUPS     192(SI), Z7
-	VFMADD231PS (DI), Z4, Z0
-	VFMADD231PS 64(DI), Z5, Z1
-	VFMADD231PS 128(DI), Z6, Z2
-	VFMADD231PS 192(DI), Z7, Z3
-	ADDQ        $256, SI
-	ADDQ        $256, DI
-	SUBQ        $64, CX
-	CMPQ        CX, $64
-	JAE         dot512_loop64
-
-dot512_loop16:
-	CMPQ        CX, $16
-	JB          dot512_tail
-	VMOVUPS     (SI), Z4
-	VFMADD231PS (DI), Z4, Z0
-	ADDQ        $64, SI
-	ADDQ        $64, DI
-	SUBQ        $16, CX
-	JMP         dot512_loop16
-
-dot512_tail:
+	VLOOPS(64, 16, DOT4(64, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7), DOT1(64, Z0, Z4))
 	TESTQ       CX, CX
 	JZ          dot512_reduce
 	TAIL_MASK16
@@ -441,9 +296,7 @@ dot512_tail:
 	VFMADD231PS Z5, Z4, K1, Z1 // only the r live lanes
 
 dot512_reduce:
-	VADDPS Z1, Z0, Z0
-	VADDPS Z3, Z2, Z2
-	VADDPS Z2, Z0, Z0
+	OP_TREE4(VADDPS, Z0, Z1, Z2, Z3)
 	L1_512_HSUM_Z0
 	VMOVSS X0, ret+48(FP)
 	VZEROUPPER
@@ -455,40 +308,7 @@ TEXT ·AxpyAVX512(SB), NOSPLIT, $0-56
 	MOVQ         x_base+8(FP), SI
 	MOVQ         x_len+16(FP), CX
 	MOVQ         y_base+32(FP), DI
-	CMPQ         CX, $64
-	JB           axpy512_loop16
-
-axpy512_loop64:
-	VMOVUPS     (DI), Z0
-	VMOVUPS     64(DI), Z1
-	VMOVUPS     128(DI), Z2
-	VMOVUPS     192(DI), Z3
-	VFMADD231PS (SI), Z15, Z0
-	VFMADD231PS 64(SI), Z15, Z1
-	VFMADD231PS 128(SI), Z15, Z2
-	VFMADD231PS 192(SI), Z15, Z3
-	VMOVUPS     Z0, (DI)
-	VMOVUPS     Z1, 64(DI)
-	VMOVUPS     Z2, 128(DI)
-	VMOVUPS     Z3, 192(DI)
-	ADDQ        $256, SI
-	ADDQ        $256, DI
-	SUBQ        $64, CX
-	CMPQ        CX, $64
-	JAE         axpy512_loop64
-
-axpy512_loop16:
-	CMPQ        CX, $16
-	JB          axpy512_tail
-	VMOVUPS     (DI), Z0
-	VFMADD231PS (SI), Z15, Z0
-	VMOVUPS     Z0, (DI)
-	ADDQ        $64, SI
-	ADDQ        $64, DI
-	SUBQ        $16, CX
-	JMP         axpy512_loop16
-
-axpy512_tail:
+	VLOOPS(64, 16, AXPY4(64, Z15, Z0, Z1, Z2, Z3), AXPY1(64, Z15, Z0))
 	TESTQ       CX, CX
 	JZ          axpy512_done
 	TAIL_MASK16
@@ -506,33 +326,7 @@ TEXT ·ScaleAVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), Z15
 	MOVQ         x_base+8(FP), DI
 	MOVQ         x_len+16(FP), CX
-	CMPQ         CX, $64
-	JB           scale512_loop16
-
-scale512_loop64:
-	VMULPS  (DI), Z15, Z0
-	VMULPS  64(DI), Z15, Z1
-	VMULPS  128(DI), Z15, Z2
-	VMULPS  192(DI), Z15, Z3
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	ADDQ    $256, DI
-	SUBQ    $64, CX
-	CMPQ    CX, $64
-	JAE     scale512_loop64
-
-scale512_loop16:
-	CMPQ    CX, $16
-	JB      scale512_tail
-	VMULPS  (DI), Z15, Z0
-	VMOVUPS Z0, (DI)
-	ADDQ    $64, DI
-	SUBQ    $16, CX
-	JMP     scale512_loop16
-
-scale512_tail:
+	VLOOPS(64, 16, SCALE4(64, Z15, Z0, Z1, Z2, Z3), SCALE1(64, Z15, Z0))
 	TESTQ     CX, CX
 	JZ        scale512_done
 	TAIL_MASK16
@@ -544,68 +338,13 @@ scale512_done:
 	VZEROUPPER
 	RET
 
-// ELEMENTWISE2_512 expands to the body of dst[i] = x[i] OP y[i] (OP a packed
-// instruction). DI = dst, SI = x, DX = y, CX = len(dst).
-#define ELEMENTWISE2_512(PACKED, L64, L16, LTAIL, LDONE) \
-	CMPQ CX, $64                    \
-	JB   L16                        \
-L64:                                \
-	VMOVUPS (SI), Z0                \
-	VMOVUPS 64(SI), Z1              \
-	VMOVUPS 128(SI), Z2             \
-	VMOVUPS 192(SI), Z3             \
-	PACKED (DX), Z0, Z0             \
-	PACKED 64(DX), Z1, Z1           \
-	PACKED 128(DX), Z2, Z2          \
-	PACKED 192(DX), Z3, Z3          \
-	VMOVUPS Z0, (DI)                \
-	VMOVUPS Z1, 64(DI)              \
-	VMOVUPS Z2, 128(DI)             \
-	VMOVUPS Z3, 192(DI)             \
-	ADDQ $256, SI                   \
-	ADDQ $256, DX                   \
-	ADDQ $256, DI                   \
-	SUBQ $64, CX                    \
-	CMPQ CX, $64                    \
-	JAE  L64                        \
-L16:                                \
-	CMPQ CX, $16                    \
-	JB   LTAIL                      \
-	VMOVUPS (SI), Z0                \
-	PACKED (DX), Z0, Z0             \
-	VMOVUPS Z0, (DI)                \
-	ADDQ $64, SI                    \
-	ADDQ $64, DX                    \
-	ADDQ $64, DI                    \
-	SUBQ $16, CX                    \
-	JMP  L16                        \
-LTAIL:                              \
-	TESTQ CX, CX                    \
-	JZ    LDONE                     \
-	TAIL_MASK16                \
-	VMOVUPS.Z (SI), K1, Z0          \
-	VMOVUPS.Z (DX), K1, Z1          \
-	PACKED Z1, Z0, Z0               \
-	VMOVUPS Z0, K1, (DI)            \
-LDONE:                              \
-	VZEROUPPER                      \
-	RET
-
 // func AddAVX512(dst, x, y []float32)
 TEXT ·AddAVX512(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
-	MOVQ y_base+48(FP), DX
-	ELEMENTWISE2_512(VADDPS, add512_loop64, add512_loop16, add512_tail, add512_done)
+	ELEMENTWISE2_512(VADDPS)
 
 // func MulAVX512(dst, x, y []float32)
 TEXT ·MulAVX512(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
-	MOVQ y_base+48(FP), DX
-	ELEMENTWISE2_512(VMULPS, mul512_loop64, mul512_loop16, mul512_tail, mul512_done)
+	ELEMENTWISE2_512(VMULPS)
 
 // func SumAVX512(x []float32) float32
 TEXT ·SumAVX512(SB), NOSPLIT, $0-28
@@ -615,28 +354,7 @@ TEXT ·SumAVX512(SB), NOSPLIT, $0-28
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ   CX, $64
-	JB     sum512_loop16
-
-sum512_loop64:
-	VADDPS (SI), Z0, Z0
-	VADDPS 64(SI), Z1, Z1
-	VADDPS 128(SI), Z2, Z2
-	VADDPS 192(SI), Z3, Z3
-	ADDQ   $256, SI
-	SUBQ   $64, CX
-	CMPQ   CX, $64
-	JAE    sum512_loop64
-
-sum512_loop16:
-	CMPQ   CX, $16
-	JB     sum512_tail
-	VADDPS (SI), Z0, Z0
-	ADDQ   $64, SI
-	SUBQ   $16, CX
-	JMP    sum512_loop16
-
-sum512_tail:
+	VLOOPS(64, 16, SUM4(64, Z0, Z1, Z2, Z3), SUM1(64, Z0))
 	TESTQ     CX, CX
 	JZ        sum512_reduce
 	TAIL_MASK16
@@ -644,9 +362,7 @@ sum512_tail:
 	VADDPS    Z4, Z1, K1, Z1 // only the r live lanes
 
 sum512_reduce:
-	VADDPS Z1, Z0, Z0
-	VADDPS Z3, Z2, Z2
-	VADDPS Z2, Z0, Z0
+	OP_TREE4(VADDPS, Z0, Z1, Z2, Z3)
 	L1_512_HSUM_Z0
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
@@ -656,9 +372,11 @@ sum512_reduce:
 //
 // The vector pass keeps four running maxima; every block is tested for NaN with
 // unordered compares into K2/K3, and a NaN, or a ±0 result (whose sign depends on
-// which zero came first), sends it to the exact scalar loop (max512_exact). Without
+// which zero came first), sends it to the exact scalar loop (max_exact). Without
 // NaN and with a nonzero maximum, every lane equal to the maximum has its bits, so
 // the order in which VMAXPS met them does not matter.
+#define MAX4_AVX512 LOAD4(64, Z4, Z5, Z6, Z7); VCMPPS $3, Z5, Z4, K2; VCMPPS $3, Z7, Z6, K3; KORTESTW K2, K3; JNZ max_exact; MAX4(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); ADDQ $256, SI
+#define MAX1_AVX512 VMOVUPS (SI), Z4; VCMPPS $3, Z4, Z4, K2; KORTESTW K2, K2; JNZ max_exact; VMAXPS Z4, Z0, Z0; ADDQ $64, SI
 TEXT ·MaxAVX512(SB), NOSPLIT, $0-28
 	MOVQ         x_base+0(FP), SI
 	MOVQ         x_len+8(FP), CX
@@ -668,40 +386,7 @@ TEXT ·MaxAVX512(SB), NOSPLIT, $0-28
 	VMOVAPS      Z16, Z1
 	VMOVAPS      Z16, Z2
 	VMOVAPS      Z16, Z3
-	CMPQ         CX, $64
-	JB           max512_loop16
-
-max512_loop64:
-	VMOVUPS  (SI), Z4
-	VMOVUPS  64(SI), Z5
-	VMOVUPS  128(SI), Z6
-	VMOVUPS  192(SI), Z7
-	VCMPPS   $3, Z5, Z4, K2 // unordered: a NaN in either
-	VCMPPS   $3, Z7, Z6, K3
-	KORTESTW K2, K3
-	JNZ      max512_exact
-	VMAXPS   Z4, Z0, Z0
-	VMAXPS   Z5, Z1, Z1
-	VMAXPS   Z6, Z2, Z2
-	VMAXPS   Z7, Z3, Z3
-	ADDQ     $256, SI
-	SUBQ     $64, CX
-	CMPQ     CX, $64
-	JAE      max512_loop64
-
-max512_loop16:
-	CMPQ     CX, $16
-	JB       max512_tail
-	VMOVUPS  (SI), Z4
-	VCMPPS   $3, Z4, Z4, K2
-	KORTESTW K2, K2
-	JNZ      max512_exact
-	VMAXPS   Z4, Z0, Z0
-	ADDQ     $64, SI
-	SUBQ     $16, CX
-	JMP      max512_loop16
-
-max512_tail:
+	VLOOPS(64, 16, MAX4_AVX512, MAX1_AVX512)
 	TESTQ    CX, CX
 	JZ       max512_reduce
 	TAIL_MASK16
@@ -709,56 +394,19 @@ max512_tail:
 	VMOVUPS  (SI), K1, Z4 // the dead lanes keep -Inf
 	VCMPPS   $3, Z4, Z4, K2
 	KORTESTW K2, K2
-	JNZ      max512_exact
+	JNZ      max_exact
 	VMAXPS   Z4, Z1, Z1
 
 max512_reduce:
-	VMAXPS        Z1, Z0, Z0
-	VMAXPS        Z3, Z2, Z2
-	VMAXPS        Z2, Z0, Z0
+	OP_TREE4(VMAXPS, Z0, Z1, Z2, Z3)
 	VEXTRACTF64X4 $1, Z0, Y1
 	VMAXPS        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VMAXPS        X1, X0, X0
-	VMOVHLPS      X0, X1, X1
-	VMAXPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VMAXSS        X1, X0, X0
+	MAX_ACROSS_Y0
 	VXORPS        X1, X1, X1
 	VUCOMISS      X1, X0
-	JEQ           max512_exact // ±0: the sign depends on which zero came first
+	JEQ           max_exact // ±0: the sign depends on which zero came first
 	VMOVSS        X0, ret+24(FP)
 	VZEROUPPER
 	RET
 
-	// The reference loop, element by element.
-max512_exact:
-	MOVQ x_base+0(FP), SI
-	MOVQ x_len+8(FP), CX
-	MOVL $0xff800000, AX
-	MOVL AX, X0
-
-max512_exact_loop:
-	TESTQ    CX, CX
-	JEQ      max512_exact_done
-	VMOVSS   (SI), X1
-	VUCOMISS X1, X1
-	JPS      max512_ret_x1
-	VUCOMISS X0, X1
-	JLS      max512_exact_next // not v > m
-	VMOVAPS  X1, X0
-
-max512_exact_next:
-	ADDQ $4, SI
-	DECQ CX
-	JMP  max512_exact_loop
-
-max512_exact_done:
-	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
-max512_ret_x1:
-	VMOVSS X1, ret+24(FP)
-	VZEROUPPER
-	RET
+	MAX_EXACT
