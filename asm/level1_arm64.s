@@ -41,12 +41,6 @@ loop1:                   \
 	BNE  loop1           \
 singlesdone:
 
-#define ZERO_V0_V3 \
-	VEOR V0.B16, V0.B16, V0.B16 \
-	VEOR V1.B16, V1.B16, V1.B16 \
-	VEOR V2.B16, V2.B16, V2.B16 \
-	VEOR V3.B16, V3.B16, V3.B16
-
 // REDUCE_ADD_V0_V3 folds the four accumulators V0-V3 into F0 (the low lane of V0):
 // (V0+V1) + (V2+V3), then two pairwise additions across the lanes.
 #define REDUCE_ADD_V0_V3 \
@@ -55,6 +49,17 @@ singlesdone:
 	FADD4S(0, 0, 2)  \
 	FADDP4S(0, 0, 0) \
 	FADDPS(0, 0)
+
+// SUM_NEON(STEP16, STEP4, STEP1) sums into F0: the steps add into the accumulators
+// V0-V3 (STEP1 into F0), reduced after the blocks.
+#define SUM_NEON(STEP16, STEP4, STEP1) \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	VEOR V2.B16, V2.B16, V2.B16 \
+	VEOR V3.B16, V3.B16, V3.B16 \
+	BLOCKS_NEON(STEP16, STEP4)  \
+	REDUCE_ADD_V0_V3            \
+	SINGLES_NEON(STEP1)
 
 // ELEMENTWISE2_NEON(VOP, SOP) is the body of func(dst, x, y []float32) computing
 // dst[i] = x[i] op y[i]: VOP the 4-lane instruction (a neon_arm64.h macro taking
@@ -82,10 +87,7 @@ TEXT ·DotNEON(SB), NOSPLIT, $0-52
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R1
 	MOVD y_base+24(FP), R2
-	ZERO_V0_V3
-	BLOCKS_NEON(DOT16, DOT4)
-	REDUCE_ADD_V0_V3
-	SINGLES_NEON(DOT1)
+	SUM_NEON(DOT16, DOT4, DOT1)
 	FMOVS F0, ret+48(FP)
 	RET
 
@@ -139,10 +141,7 @@ TEXT ·MulNEON(SB), NOSPLIT, $0-72
 TEXT ·SumNEON(SB), NOSPLIT, $0-28
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R1
-	ZERO_V0_V3
-	FOLD_LOOPS_NEON(FADD4S)
-	REDUCE_ADD_V0_V3
-	FOLD_TAIL_NEON(FADDS)
+	SUM_NEON(FOLD16(FADD4S), FOLD4(FADD4S), FOLD1(FADDS))
 	FMOVS F0, ret+24(FP)
 	RET
 

@@ -122,101 +122,68 @@
 	BLT  2(PC) \
 	VMOV R3, V31.S[2]
 
+// LOOP4_NEON(STEP4, TAIL) walks R2 = n elements: STEP4 once per 4 (advancing its own
+// pointers), then TAIL once if 1..3 are left (TAIL_LOAD, TAIL_STORE, TAIL_MASK see
+// r = R2). A step is one line of instructions separated by semicolons. Labels are
+// local to each TEXT, so the macro serves each routine once.
+#define LOOP4_NEON(STEP4, TAIL) \
+loop4:           \
+	CMP $4, R2   \
+	BLT tail     \
+	STEP4        \
+	SUB $4, R2   \
+	B   loop4    \
+tail:            \
+	CBZ R2, done \
+	TAIL         \
+done:
+
+// DST_SRC_ARGS loads the arguments of func(dst, src []float32): R0 = dst, R1 = src,
+// R2 = len(dst).
+#define DST_SRC_ARGS MOVD dst_base+0(FP), R0; MOVD dst_len+8(FP), R2; MOVD src_base+24(FP), R1
+
+// UNARY4_NEON(OP) is the loop of dst = OP(src) (R0 = dst, R1 = src, R2 = n), OP a
+// macro on V0.
+#define UNARY4_STEP(OP) VLD1.P 16(R1), [V0.S4]; OP; VST1.P [V0.S4], 16(R0)
+#define UNARY4_TAIL(OP) TAIL_LOAD; OP; TAIL_STORE
+#define UNARY4_NEON(OP) LOOP4_NEON(UNARY4_STEP(OP), UNARY4_TAIL(OP))
+
+// EXPSUM_NEON(STEP4, TAIL, RESULT) is the body of ExpSub and ExpSum once R3 = bits of m:
+// V29 = m, V30 = Σ e^(x−m) over the steps, its lanes summed into RESULT. The tail
+// masks the lanes past n (TAIL_MASK) out of the sum.
+#define EXPSUB_STEP VLD1.P 16(R1), [V0.S4]; FSUB4S(0, 0, 29); EXP4; VST1.P [V0.S4], 16(R0); FADD4S(30, 30, 0)
+#define EXPSUB_TAIL TAIL_LOAD; FSUB4S(0, 0, 29); EXP4; TAIL_STORE; TAIL_MASK; VAND V31.B16, V0.B16, V0.B16; FADD4S(30, 30, 0)
+#define EXPSUM_STEP VLD1.P 16(R1), [V0.S4]; FSUB4S(0, 0, 29); EXP4; FADD4S(30, 30, 0)
+#define EXPSUM_TAIL TAIL_LOAD; FSUB4S(0, 0, 29); EXP4; TAIL_MASK; VAND V31.B16, V0.B16, V0.B16; FADD4S(30, 30, 0)
+#define EXPSUM_NEON(STEP4, TAIL, RESULT) \
+	VDUP  R3, V29.S4                   \
+	VEOR  V30.B16, V30.B16, V30.B16    \
+	EXP_CONSTS                         \
+	LOOP4_NEON(STEP4, TAIL)            \
+	FADDP4S(30, 30, 30)                \
+	FADDPS(0, 30)                      \
+	FMOVS F0, RESULT                   \
+	RET
+
 // func ExpNEON(dst, src []float32)
 TEXT ·ExpNEON(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R0
-	MOVD dst_len+8(FP), R2
-	MOVD src_base+24(FP), R1
+	DST_SRC_ARGS
 	EXP_CONSTS
-
-exp_loop4:
-	CMP    $4, R2
-	BLT    exp_tail
-	VLD1.P 16(R1), [V0.S4]
-	EXP4
-	VST1.P [V0.S4], 16(R0)
-	SUB    $4, R2
-	B      exp_loop4
-
-exp_tail:
-	CBZ R2, exp_done
-	TAIL_LOAD
-	EXP4
-	TAIL_STORE
-
-exp_done:
+	UNARY4_NEON(EXP4)
 	RET
 
 // func ExpSubNEON(dst, src []float32, m float32) float32
 TEXT ·ExpSubNEON(SB), NOSPLIT, $0-60
-	MOVD  dst_base+0(FP), R0
-	MOVD  dst_len+8(FP), R2
-	MOVD  src_base+24(FP), R1
+	DST_SRC_ARGS
 	MOVWU m+48(FP), R3
-	VDUP  R3, V29.S4
-	VEOR  V30.B16, V30.B16, V30.B16
-	EXP_CONSTS
-
-expsub_loop4:
-	CMP    $4, R2
-	BLT    expsub_tail
-	VLD1.P 16(R1), [V0.S4]
-	FSUB4S(0, 0, 29)
-	EXP4
-	VST1.P [V0.S4], 16(R0)
-	FADD4S(30, 30, 0)
-	SUB    $4, R2
-	B      expsub_loop4
-
-expsub_tail:
-	CBZ R2, expsub_done
-	TAIL_LOAD
-	FSUB4S(0, 0, 29)
-	EXP4
-	TAIL_STORE
-	TAIL_MASK
-	VAND   V31.B16, V0.B16, V0.B16
-	FADD4S(30, 30, 0)
-
-expsub_done:
-	FADDP4S(30, 30, 30)
-	FADDPS(0, 30)
-	FMOVS F0, ret+56(FP)
-	RET
+	EXPSUM_NEON(EXPSUB_STEP, EXPSUB_TAIL, ret+56(FP))
 
 // func ExpSumNEON(x []float32, m float32) float32
 TEXT ·ExpSumNEON(SB), NOSPLIT, $0-36
 	MOVD  x_base+0(FP), R1
 	MOVD  x_len+8(FP), R2
 	MOVWU m+24(FP), R3
-	VDUP  R3, V29.S4
-	VEOR  V30.B16, V30.B16, V30.B16
-	EXP_CONSTS
-
-expsum_loop4:
-	CMP    $4, R2
-	BLT    expsum_tail
-	VLD1.P 16(R1), [V0.S4]
-	FSUB4S(0, 0, 29)
-	EXP4
-	FADD4S(30, 30, 0)
-	SUB    $4, R2
-	B      expsum_loop4
-
-expsum_tail:
-	CBZ R2, expsum_done
-	TAIL_LOAD
-	FSUB4S(0, 0, 29)
-	EXP4
-	TAIL_MASK
-	VAND   V31.B16, V0.B16, V0.B16
-	FADD4S(30, 30, 0)
-
-expsum_done:
-	FADDP4S(30, 30, 30)
-	FADDPS(0, 30)
-	FMOVS F0, ret+32(FP)
-	RET
+	EXPSUM_NEON(EXPSUM_STEP, EXPSUM_TAIL, ret+32(FP))
 
 // LOG_CONSTS: V11 bits(√½), V12 mantissa mask, V13 1.0, V14–V22 C0–C8, V23 ln2hi,
 // V24 ln2lo, V25 zero, V26 bits of the smallest normal, V27 2^23, V28 int32 −23,
@@ -300,27 +267,9 @@ expsum_done:
 
 // func LogNEON(dst, src []float32)
 TEXT ·LogNEON(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R0
-	MOVD dst_len+8(FP), R2
-	MOVD src_base+24(FP), R1
+	DST_SRC_ARGS
 	LOG_CONSTS
-
-log_loop4:
-	CMP    $4, R2
-	BLT    log_tail
-	VLD1.P 16(R1), [V0.S4]
-	LOG4
-	VST1.P [V0.S4], 16(R0)
-	SUB    $4, R2
-	B      log_loop4
-
-log_tail:
-	CBZ R2, log_done
-	TAIL_LOAD
-	LOG4
-	TAIL_STORE
-
-log_done:
+	UNARY4_NEON(LOG4)
 	RET
 
 // TANH_CONSTS: the EXP_CORE constants V12–V15, V18–V27, and V16 C2, V17 C1,
@@ -371,27 +320,9 @@ log_done:
 
 // func TanhNEON(dst, src []float32)
 TEXT ·TanhNEON(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R0
-	MOVD dst_len+8(FP), R2
-	MOVD src_base+24(FP), R1
+	DST_SRC_ARGS
 	TANH_CONSTS
-
-tanh_loop4:
-	CMP    $4, R2
-	BLT    tanh_tail
-	VLD1.P 16(R1), [V0.S4]
-	TANH4
-	VST1.P [V0.S4], 16(R0)
-	SUB    $4, R2
-	B      tanh_loop4
-
-tanh_tail:
-	CBZ R2, tanh_done
-	TAIL_LOAD
-	TANH4
-	TAIL_STORE
-
-tanh_done:
+	UNARY4_NEON(TANH4)
 	RET
 
 // GELU4_FINISH: V0 = tanh u, V1 = x → V0 = (½x)·(1 + tanh u). Needs V24 = ½,
@@ -413,37 +344,12 @@ tanh_done:
 
 // func GeluNEON(dst, src []float32)
 // TANH4 needs every register but V0–V11, so x is loaded again after it.
+#define GELU_STEP VLD1 (R1), [V0.S4]; GELU4_ARG; TANH4; VLD1.P 16(R1), [V1.S4]; GELU4_FINISH; VST1.P [V0.S4], 16(R0)
+#define GELU_TAIL TAIL_LOAD; GELU4_ARG; TANH4; VMOV V0.B16, V1.B16; TAIL_LOAD; FADD4S(1, 1, 28); FMUL4S(0, 0, 24); FMUL4S(0, 0, 1); TAIL_STORE
 TEXT ·GeluNEON(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R0
-	MOVD dst_len+8(FP), R2
-	MOVD src_base+24(FP), R1
+	DST_SRC_ARGS
 	TANH_CONSTS
-
-gelu_loop4:
-	CMP    $4, R2
-	BLT    gelu_tail
-	VLD1   (R1), [V0.S4]
-	GELU4_ARG
-	TANH4
-	VLD1.P 16(R1), [V1.S4]
-	GELU4_FINISH
-	VST1.P [V0.S4], 16(R0)
-	SUB    $4, R2
-	B      gelu_loop4
-
-gelu_tail:
-	CBZ R2, gelu_done
-	TAIL_LOAD
-	GELU4_ARG
-	TANH4
-	VMOV   V0.B16, V1.B16
-	TAIL_LOAD
-	FADD4S(1, 1, 28)
-	FMUL4S(0, 0, 24)
-	FMUL4S(0, 0, 1)
-	TAIL_STORE
-
-gelu_done:
+	LOOP4_NEON(GELU_STEP, GELU_TAIL)
 	RET
 
 // GELUBWD4_CLAMP(v, t, Vt): Vv = min(max(Vv, −10), 10) (NaN passes: FMIN and FMAX
@@ -488,45 +394,13 @@ gelu_done:
 // so x is loaded again for GELUBWD4_G. The product g·dy is rounded, then added to dx
 // (two roundings, as in the twin). The tail runs TAIL_LOAD on x, dy and dx in turn
 // (R1 pointed at each), t and g kept in V6 meanwhile.
+#define GELUBWD_STEP VLD1 (R1), [V0.S4]; GELUBWD4_CLAMP(0, 1, V1); GELU4_ARG; TANH4; VLD1.P 16(R1), [V1.S4]; GELUBWD4_G; GELUBWD4_ACC
+#define GELUBWD_TAIL TAIL_LOAD; GELUBWD4_CLAMP(0, 1, V1); GELU4_ARG; TANH4; VMOV V0.B16, V6.B16; TAIL_LOAD; VMOV V0.B16, V1.B16; VMOV V6.B16, V0.B16; GELUBWD4_G; VMOV V0.B16, V6.B16; MOVD R4, R1; TAIL_LOAD; FMUL4S(6, 6, 0); MOVD R0, R1; TAIL_LOAD; FADD4S(0, 0, 6); TAIL_STORE
 TEXT ·GeluBackwardNEON(SB), NOSPLIT, $0-72
 	MOVD dx_base+0(FP), R0
 	MOVD dx_len+8(FP), R2
 	MOVD x_base+24(FP), R1
 	MOVD dy_base+48(FP), R4
 	TANH_CONSTS
-
-gelubwd_loop4:
-	CMP    $4, R2
-	BLT    gelubwd_tail
-	VLD1   (R1), [V0.S4]
-	GELUBWD4_CLAMP(0, 1, V1)
-	GELU4_ARG
-	TANH4
-	VLD1.P 16(R1), [V1.S4]
-	GELUBWD4_G
-	GELUBWD4_ACC
-	SUB    $4, R2
-	B      gelubwd_loop4
-
-gelubwd_tail:
-	CBZ R2, gelubwd_done
-	TAIL_LOAD
-	GELUBWD4_CLAMP(0, 1, V1)
-	GELU4_ARG
-	TANH4
-	VMOV   V0.B16, V6.B16
-	TAIL_LOAD
-	VMOV   V0.B16, V1.B16
-	VMOV   V6.B16, V0.B16
-	GELUBWD4_G
-	VMOV   V0.B16, V6.B16
-	MOVD R4, R1
-	TAIL_LOAD
-	FMUL4S(6, 6, 0)
-	MOVD R0, R1
-	TAIL_LOAD
-	FADD4S(0, 0, 6)
-	TAIL_STORE
-
-gelubwd_done:
+	LOOP4_NEON(GELUBWD_STEP, GELUBWD_TAIL)
 	RET
