@@ -298,28 +298,33 @@ type candidate struct {
 // log-probabilities row) into cands, the n best so far sorted by decreasing logp (ties:
 // the earlier first), skipping Pad and BOS, and returns it.
 func (m *Model) bestCandidates(cands []candidate, row []float32, b int, base float64, n int) []candidate {
+	pad, bos := m.Cfg.Pad, m.Cfg.BOS
+	full, worst := len(cands) == n, 0.0 // worst: the last kept logp once full
+	if full {
+		worst = cands[n-1].logp
+	}
 	for v, lp := range row {
-		if int32(v) == m.Cfg.Pad || int32(v) == m.Cfg.BOS {
+		x := base + float64(lp)
+		// Most expansions lose to the n kept: one add and compare, then the rest.
+		if full && x <= worst || int32(v) == pad || int32(v) == bos {
 			continue
 		}
-		c := candidate{b, int32(v), base + float64(lp)}
-		// keep the n best (insertion into a short sorted list)
-		if len(cands) == n && c.logp <= cands[len(cands)-1].logp {
-			continue
-		}
-		lo, hi := 0, len(cands) // the first i with cands[i].logp < c.logp
+		lo, hi := 0, len(cands) // the first i with cands[i].logp < x (ties: the earlier first)
 		for lo < hi {
-			if mid := (lo + hi) / 2; cands[mid].logp < c.logp {
+			if mid := (lo + hi) / 2; cands[mid].logp < x {
 				hi = mid
 			} else {
 				lo = mid + 1
 			}
 		}
-		if len(cands) < n {
+		if !full {
 			cands = append(cands, candidate{})
 		}
 		copy(cands[lo+1:], cands[lo:len(cands)-1])
-		cands[lo] = c
+		cands[lo] = candidate{b, int32(v), x}
+		if full = len(cands) == n; full {
+			worst = cands[n-1].logp
+		}
 	}
 	return cands
 }
@@ -327,10 +332,22 @@ func (m *Model) bestCandidates(cands []candidate, row []float32, b int, base flo
 // greedyToken is the most likely next token of row (the first of equals), never Pad
 // or BOS, as in BeamSearch.
 func (m *Model) greedyToken(row []float32) int32 {
+	pad, bos := m.Cfg.Pad, m.Cfg.BOS
 	next := int32(-1)
-	for v, lp := range row {
-		if int32(v) != m.Cfg.Pad && int32(v) != m.Cfg.BOS && (next < 0 || lp > row[next]) {
+	for v := range row {
+		if int32(v) != pad && int32(v) != bos {
 			next = int32(v)
+			break
+		}
+	}
+	if next < 0 {
+		return next
+	}
+	best := row[next]
+	for v := int(next) + 1; v < len(row); v++ {
+		// The compare first: it fails for nearly every token.
+		if lp := row[v]; lp > best && int32(v) != pad && int32(v) != bos {
+			next, best = int32(v), lp
 		}
 	}
 	return next
