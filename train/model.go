@@ -113,20 +113,21 @@ type Model struct {
 	// ProfClock, when set, is the profile's clock (nil: wall time).
 	ProfClock func() time.Duration
 
-	acts    []float32
-	capS    int    // source tokens the activation arena holds
-	capT    int    // target tokens
-	keyMask []bool // [B, S]: true for real source tokens
-	ws      *attention.Workspace
-	par     rowPar
-	embEnc  []float32 // [ns, C]
-	maskEnc []float32
-	embDec  []float32 // [n, C]
-	maskDec []float32
-	encFin  lnActs
-	decFin  lnActs
-	logits  []float32 // [n, V]: logits, then log-probabilities, then their gradient
-	sc      scratch
+	acts      []float32
+	inference bool   // a replica: its arena holds the encoder's forward pass only (Reserve)
+	capS      int    // source tokens the activation arena holds
+	capT      int    // target tokens
+	keyMask   []bool // [B, S]: true for real source tokens
+	ws        *attention.Workspace
+	par       rowPar
+	embEnc    []float32 // [ns, C]
+	maskEnc   []float32
+	embDec    []float32 // [n, C]
+	maskDec   []float32
+	encFin    lnActs
+	decFin    lnActs
+	logits    []float32 // [n, V]: logits, then log-probabilities, then their gradient
+	sc        scratch
 
 	// the batch of the last Forward
 	batch        *Batch
@@ -208,6 +209,7 @@ func (m *Model) replica() *Model {
 	if err != nil {
 		panic(err) // m's config was validated when m was built
 	}
+	r.inference = true
 	return r
 }
 
@@ -373,9 +375,20 @@ func (m *Model) ZeroGrad() { m.par.copy(m.Grads, nil) }
 // Reserve sizes the activation arena for batches of up to srcTokens source and tgtTokens
 // target tokens (B·S and B·T, padding included). Forward calls it when a batch does not
 // fit; calling it once up front keeps every step allocation-free.
+//
+// An inference replica (the Translator's) runs only the encoder, never trained: its
+// arena has no decoder, logits, dropout masks or backward scratch, and each encoder
+// block's activations share memory with the block two before of its kind (whose
+// output the block between has consumed by then), so two blocks' worth serve any depth.
 func (m *Model) Reserve(srcTokens, tgtTokens int) {
 	if m.Cfg.Arch != "encdec" {
 		srcTokens = 0
+	}
+	if m.inference {
+		if tgtTokens > 1 {
+			panic("train: Reserve: an inference replica runs the encoder only")
+		}
+		tgtTokens = 0
 	}
 	if srcTokens <= m.capS && tgtTokens <= m.capT {
 		return
@@ -389,7 +402,9 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 		p.add(&a.mean, rows)
 		p.add(&a.rstd, rows)
 		p.add(&a.fOut, rows*C)
-		p.add(&a.mask, rows*C)
+		if !m.inference {
+			p.add(&a.mask, rows*C)
+		}
 		p.add(&a.z, rows*C)
 		p.add(&a.out, rows*C)
 		switch bl.kind {
@@ -413,12 +428,33 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 		case ffnBlock:
 			p.add(&a.h, rows*F)
 			p.add(&a.act, rows*F)
-			p.add(&a.amask, rows*F)
-			p.add(&a.ad, rows*F)
+			if !m.inference {
+				p.add(&a.amask, rows*F)
+				p.add(&a.ad, rows*F)
+			}
 		}
 	}
-	for _, bl := range m.enc {
-		blockPlan(bl, ns)
+	shared := func(i int) bool { return m.inference && i >= 2 && m.enc[i].kind == m.enc[i-2].kind }
+	for i, bl := range m.enc {
+		if !shared(i) {
+			blockPlan(bl, ns)
+		}
+	}
+	if m.inference {
+		p.add(&m.embEnc, ns*C)
+		p.add(&m.maskEnc, ns*C)
+		p.add(&m.encFin.out, ns*C)
+		p.add(&m.encFin.mean, ns)
+		p.add(&m.encFin.rstd, ns)
+		m.acts = p.alloc()
+		for i := range m.enc {
+			if shared(i) {
+				m.enc[i].a = m.enc[i-2].a
+			}
+		}
+		m.keyMask = make([]bool, ns)
+		m.capS, m.capT = ns, 1
+		return
 	}
 	for _, bl := range m.dec {
 		blockPlan(bl, n)

@@ -145,3 +145,25 @@ func TestTranslatorAllocs(t *testing.T) {
 		require.Greater(t, st.Steps, 4*len(src)+10)
 	}
 }
+
+// TestReplicaEncoderArena: an inference replica's small arena (encoder blocks sharing
+// memory with the block two before) encodes bit for bit as the model does, three
+// layers deep, post- and pre-LN; it holds less than the training arena and refuses a
+// decoder batch.
+func TestReplicaEncoderArena(t *testing.T) {
+	for _, preLN := range []bool{false, true} {
+		cfg := tinyModelConfig("encdec")
+		cfg.EncLayers, cfg.PreLN, cfg.MaxLen = 3, preLN, 12
+		m := scaledModel(t, cfg, 3)
+		src := []int32{3, 4, 5, 6, 2, 7, 8, 2, 0, 0}
+		m.Training = false
+		m.Reserve(len(src), 1)
+		want := append([]float32(nil), m.encode(src, 2, 5)...)
+		r := m.replica()
+		r.Reserve(len(src), 1)
+		got := r.encode(src, 2, 5)
+		require.Equal(t, want, got, "preLN=%v", preLN)
+		require.Less(t, len(r.acts), len(m.acts)/2, "preLN=%v", preLN)
+		require.Panics(t, func() { r.Reserve(len(src), 2) })
+	}
+}
