@@ -614,6 +614,10 @@ attend_scored:
 attend_weights:
 	TESTQ $8, kind+88(FP)
 	JZ    attend_plain
+	ATTEND_EXP_CONSTS
+	VCMPPS     $0x1e, Z19, Z0, K6 // lanes above the running max (GT_OQ)
+	KORTESTW   K6, K6
+	JZ         attend_samemax     // none: the max stands, no horizontal max
 	VSHUFF32X4 $0x4E, Z0, Z0, Z16
 	VMAXPS     Z16, Z0, Z16
 	VSHUFF32X4 $0xB1, Z16, Z16, Z17
@@ -623,10 +627,6 @@ attend_weights:
 	VPERMILPS  $0xB1, Z16, Z17
 	VMAXPS     Z17, Z16, Z16
 	VMAXPS     Z19, Z16, Z16 // the new running max, every lane
-	ATTEND_EXP_CONSTS
-	VCMPPS     $0, Z19, Z16, K6
-	KORTESTW   K6, K6
-	JCS        attend_samemax
 	VSUBPS     Z16, Z19, Z17
 	ATTEND_EXP(Z17)
 	VMULPS     Z17, Z24, Z24
