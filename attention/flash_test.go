@@ -57,11 +57,11 @@ func gradErr(got []float32, want []float64) float64 {
 }
 
 // withTiles shrinks the tile sizes for one test so small lengths cross many tile edges.
-// The large tiles (non-causal calls) become 2·tq × 3·tk.
+// The causal tiles become tq × tk too, the large tiles (long non-causal calls) 2·tq × 3·tk.
 func withTiles(t testing.TB, tq, tk int) {
-	oq, ok, obq, obk := tileQ, tileK, bigTileQ, bigTileK
-	tileQ, tileK, bigTileQ, bigTileK = tq, tk, 2*tq, 3*tk
-	t.Cleanup(func() { tileQ, tileK, bigTileQ, bigTileK = oq, ok, obq, obk })
+	ocq, ock, oq, ok, obq, obk := causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK
+	causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK = tq, tk, tq, tk, 2*tq, 3*tk
+	t.Cleanup(func() { causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK = ocq, ock, oq, ok, obq, obk })
 }
 
 type problem struct {

@@ -8,22 +8,29 @@ import (
 )
 
 // Tile sizes of the fused passes: tq query rows × tk key columns per score tile.
-// Causal attention and short sequences use tileQ × tileK: on the diagonal, a tile is
-// computed whole and masked, so larger tiles waste work (96 × 96 against 192 × 256:
-// a causal T = 256 training step's attention takes 89 ms against 126). Other calls
+// Causal attention uses causalTileQ × causalTileK: on the diagonal, a tile is computed
+// whole and masked, so larger tiles waste work (96 × 96 against 192 × 256: a causal
+// T = 256 training step's attention took 89 ms against 126; 64 × 64 against 96 × 96:
+// BenchmarkAttentionTrain, CPU ms per call, 12.6, 13.1, 13.5 against 13.5, 13.3, 14.5,
+// with 64 × 96, 128 × 64 and 64 × 128 all slower). Short non-causal sequences use
+// tileQ × tileK (one tile covers up to 96 keys). Other calls
 // with at least bigTileQ queries and bigTileK keys use the larger tiles, which give
 // the GEMMs longer products (forward+backward at N = 1024, d = 64, 1 thread: 103 →
 // 111 GFLOP/s; of 96..256 squared and mixed, 192 × 256 was best). All are multiples
 // of both GEMM register tiles (6×16 AVX2, 8×32 AVX-512) in their GEMM dimensions.
 // Tests shrink them to exercise every edge on small problems.
 var (
-	tileQ, tileK       = 96, 96
-	bigTileQ, bigTileK = 192, 256
+	causalTileQ, causalTileK = 64, 64
+	tileQ, tileK             = 96, 96
+	bigTileQ, bigTileK       = 192, 256
 )
 
 // tileSizes picks the tile sizes of one call.
 func tileSizes(o *Options, nq, nk int) (tq, tk int) {
-	if !o.Causal && nq >= bigTileQ && nk >= bigTileK {
+	switch {
+	case o.Causal:
+		return causalTileQ, causalTileK
+	case nq >= bigTileQ && nk >= bigTileK:
 		return bigTileQ, bigTileK
 	}
 	return tileQ, tileK
