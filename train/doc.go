@@ -47,6 +47,11 @@
 //   - study.go       kernel studies (bkmtrain compare-kernels): StudySpec and StudyRun saved atomically
 //     per finished run, ReadStudy, StudyReport (mean ± std, paired t-tests over seeds, feature-dimension
 //     sweeps); distinct.go DistinctOutputs (does a translator's output change with its input)
+//   - representer.go the approximation curve on real layers (docs/representer.md):
+//     Model.CaptureAttention copies every attention layer's per-head Q, K, V, output and masks from
+//     an evaluation-mode Forward; RepresenterCurves measures the attention output's and weights'
+//     relative error when the layer's kernel is replaced by taylor-N, favor-D (seeds) or kernels
+//     learned by bkm.Distill, per layer and head, against the feature dimension
 //   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto;
 //     every length in a file is bounded before use (FuzzReadCheckpoint), and Save removes the
@@ -89,7 +94,7 @@
 //
 // # Imports
 //
-// Package attention (every attention layer), package simd (GEMM, vector math), package
+// Package attention (every attention layer), package bkm (Distill, in representer.go), package simd (GEMM, vector math), package
 // internal/par (the worker pool), internal/atomicfile, gonum's stat/distuv (study.go's
 // paired t-test), the standard library; its tests also use package cluster (in-process
 // rank groups, and Open MPI under the tag mpi). Nothing in bkm imports train

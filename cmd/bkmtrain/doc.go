@@ -7,6 +7,7 @@
 //	bkmtrain translate        [flags]   translate stdin to stdout with a checkpoint
 //	bkmtrain generate         [flags]   continue each stdin line with a language model
 //	bkmtrain compare-kernels  [flags]   same data, model, recipe and seeds per kernel
+//	bkmtrain representer      [flags]   a model's attention layers against finite kernels
 //	bkmtrain bkm fit|predict  [flags]   binary kernel machines from CSV files
 //	bkmtrain info                       SIMD path, CPU features, threads
 //	bkmtrain export --onnx DIR [flags]  write a translation model as ONNX files
@@ -31,7 +32,7 @@
 // checkpoint.go (checkpoint paths), traincmd.go (bkmtrain train), trainrun.go (the
 // training loop: progress, metrics, validation, checkpoints, signals, divergence),
 // use.go (eval, translate, generate), compare.go and plot.go (compare-kernels),
-// bkmcmd.go (bkm fit|predict), distributed.go (--distributed: joining an MPI job), info.go, export.go (export --onnx, over package onnx).
+// representer.go (representer: table and PNG curves over train.RepresenterCurves), bkmcmd.go (bkm fit|predict), distributed.go (--distributed: joining an MPI job), info.go, export.go (export --onnx, over package onnx).
 //
 // It imports train, onnx, bkm, cluster (MPI for --distributed), attention (kernel names for bkm), simd (info), gonum/plot (the
 // learning-curve PNG) and internal/corpus; nothing imports it.

@@ -23,6 +23,7 @@ var commands = map[string]command{
 	"serve":           {"serve translations over HTTP (POST /translate, /healthz, /metrics)", runServe},
 	"generate":        {"continue stdin lines with a language-model checkpoint", runGenerate},
 	"compare-kernels": {"train the same model per kernel and seed; table and learning curves", runCompare},
+	"representer":     {"attention of a trained model against finite kernels (taylor-N, favor-D, distilled) per layer", runRepresenter},
 	"bkm":             {"binary kernel machines: bkm fit | bkm predict", runBKM},
 	"info":            {"SIMD path, CPU features, threads", runInfo},
 	"export":          {"write a translation checkpoint as ONNX models (--onnx DIR)", runExport},

@@ -17,10 +17,10 @@ type curve struct {
 	Vals  []float64
 }
 
-// axes are a plot's title and axis labels; logX puts x on a log scale.
+// axes are a plot's title and axis labels; logX and logY put x and y on log scales.
 type axes struct {
 	title, x, y string
-	logX        bool
+	logX, logY  bool
 }
 
 // palette is distinguishable on white and in grey scale order.
@@ -38,6 +38,9 @@ func plotCurves(path string, ax axes, curves []curve) error {
 	p.Y.Label.Text = ax.y
 	if ax.logX {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
+	if ax.logY {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
