@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -41,6 +42,9 @@ func plotCurves(path string, ax axes, curves []curve) error {
 	}
 	if ax.logY {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		if lo, hi := valueRange(curves); hi < 10*lo {
+			p.Y.Tick.Marker = plot.DefaultTicks{} // within a decade LogTicks would label nothing
+		}
 	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
@@ -67,4 +71,15 @@ func plotCurves(path string, ax axes, curves []curve) error {
 		return fmt.Errorf("writing plot: %w", err)
 	}
 	return nil
+}
+
+// valueRange returns the smallest and largest value of the curves.
+func valueRange(curves []curve) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, c := range curves {
+		for _, v := range c.Vals {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return lo, hi
 }

@@ -29,6 +29,7 @@ type representerFlags struct {
 	seed                   uint64
 	outDir                 string
 	overwrite              bool
+	plotDir                string // --plot DIR: redraw the curves of a saved run
 	opt                    train.RepresenterOptions
 }
 
@@ -47,6 +48,7 @@ func (f *representerFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the distillation samples and initializations")
 	fs.StringVar(&f.outDir, "out", "representer", "directory for representer.md, representer.json and the PNG curves")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the results of an earlier representer run in --out")
+	fs.StringVar(&f.plotDir, "plot", "", "redraw the PNG curves from DIR/representer.json of an earlier run, measuring nothing")
 }
 
 // intList parses a comma-separated list of positive integers of flag name.
@@ -66,7 +68,7 @@ func (f *representerFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := f.mf.parse(fs, args); err != nil {
 		return err
 	}
-	if f.mf.checkpoint == "" {
+	if f.mf.checkpoint == "" && f.plotDir == "" {
 		return usagef("--checkpoint is required")
 	}
 	if err := checkCounts(map[string]int{"sentences": f.sentences, "distill-steps": f.distillSteps, "distill-hidden": f.distillHidden}); err != nil {
@@ -107,6 +109,17 @@ func runRepresenter(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 	f.register(fs)
 	if err := f.parse(fs, args); err != nil {
 		return err
+	}
+	if f.plotDir != "" {
+		b, err := os.ReadFile(filepath.Join(f.plotDir, "representer.json"))
+		if err != nil {
+			return err
+		}
+		var points []train.ApproxPoint
+		if err := json.Unmarshal(b, &points); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(f.plotDir, "representer.json"), err)
+		}
+		return plotRepresenter(f.plotDir, points)
 	}
 	if !f.overwrite {
 		for _, name := range representerFiles {

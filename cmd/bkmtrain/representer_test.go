@@ -49,6 +49,10 @@ func TestEndToEndRepresenter(t *testing.T) {
 		require.NoError(t, err, name)
 		require.Greater(t, img.Bounds().Dx(), 100)
 	}
+	require.NoError(t, os.Remove(filepath.Join(out, "curves-favor.png")))
+	r = runBin(t, "", "representer", "--plot", out)
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.FileExists(t, filepath.Join(out, "curves-favor.png"))
 	r = runBin(t, "", cmd...)
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "holds the results of another run (representer.md)")
