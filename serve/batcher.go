@@ -12,12 +12,11 @@ import (
 
 // job is one request waiting for the batcher.
 type job struct {
-	ctx     context.Context // the request's: a job whose client has gone is not decoded
-	texts   []string
-	beam    int
-	lp      float64
-	arrived time.Time
-	done    chan result // buffered: the batcher never waits for the handler
+	ctx   context.Context // the request's: a job whose client has gone is not decoded
+	texts []string
+	beam  int
+	lp    float64
+	done  chan result // buffered: the batcher never waits for the handler
 }
 
 type result struct {
@@ -58,8 +57,8 @@ func (s *Server) enqueue(j *job) bool {
 // use two cores). When a decoder is free, the loop forms its batch at that moment, so
 // that it holds every request that arrived while the decoders were busy: the oldest
 // waiting request, joined by others with the same decoding options until MaxBatch
-// sentences, waiting for more only until the oldest has waited MaxWait (under load
-// the oldest has waited long enough and the batch leaves at once). Among more
+// sentences. It waits up to MaxWait for more, but only while no other decoder is
+// idle (so a lone request is decoded at once). Among more
 // waiting requests than fit, it takes those of the most similar length to the
 // oldest's (less padding, sentences that finish together). The oldest always goes,
 // so nothing starves. It returns when the queue is closed and drained and the
@@ -107,11 +106,13 @@ func (s *Server) loop() {
 				n += len(j.texts)
 			}
 		}
-		// Wait for the batch to fill while the oldest may still wait, then take what
-		// is queued without waiting, up to the pool.
+		// While the other decoders are busy, wait up to MaxWait for the batch to fill:
+		// the clients this decoder just answered come back and join, so batches merge
+		// instead of keeping the sizes they started with. Then take what is queued
+		// without waiting, up to the pool.
 		var deadline <-chan time.Time
-		if wait := s.cfg.MaxWait - time.Since(first.arrived); wait > 0 && n < s.cfg.MaxBatch {
-			timer.Reset(wait)
+		if n < s.cfg.MaxBatch && len(free) == 0 {
+			timer.Reset(s.cfg.MaxWait)
 			deadline = timer.C
 		}
 		for open && n < poolBatches*s.cfg.MaxBatch {

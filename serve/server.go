@@ -21,7 +21,7 @@ import (
 // Config are the server's limits; New fills a zero field with its default.
 type Config struct {
 	MaxBatch         int           // sentences merged into one decoding batch (32)
-	MaxWait          time.Duration // how long a request may wait for others to join its batch (2ms)
+	MaxWait          time.Duration // how long a free decoder waits for its batch to fill while the others are busy (5ms)
 	Workers          int           // batches decoded at once (the Translator's Parallelism)
 	MaxTokens        int           // padded source tokens per batch (train.DefaultMaxTokens)
 	QueueSize        int           // requests waiting for the batcher; more get 503 (256)
@@ -46,7 +46,7 @@ func (c *Config) defaults() {
 	set(&c.MaxSentenceBytes, 4096)
 	set(&c.MaxBeam, 16)
 	if c.MaxWait <= 0 {
-		c.MaxWait = 2 * time.Millisecond
+		c.MaxWait = 5 * time.Millisecond
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
@@ -200,7 +200,7 @@ func (s *Server) translateRequest(w http.ResponseWriter, r *http.Request) (int, 
 	if req.Text != nil {
 		texts = []string{*req.Text}
 	}
-	j := &job{ctx: ctx, texts: texts, beam: 1, lp: 1, arrived: time.Now(), done: make(chan result, 1)}
+	j := &job{ctx: ctx, texts: texts, beam: 1, lp: 1, done: make(chan result, 1)}
 	if req.Beam != nil {
 		j.beam = *req.Beam
 	}

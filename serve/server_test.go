@@ -173,7 +173,7 @@ func metricsText(t *testing.T, url string) string {
 // stop the batch: the others get their translations.
 func TestClientDisconnectMidBatch(t *testing.T) {
 	tt := testTranslator(t)
-	s := New(tt, Config{MaxWait: 200 * time.Millisecond, MaxBatch: 3})
+	s := New(tt, Config{MaxWait: 200 * time.Millisecond, MaxBatch: 3, Workers: 1})
 	defer s.Close()
 	g := newGate(s)
 	ts := httptest.NewServer(s.Handler())

@@ -24,7 +24,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	var cfg serve.Config
 	fs.IntVar(&cfg.MaxBatch, "max-batch", 32, "sentences merged into one decoding batch")
-	fs.DurationVar(&cfg.MaxWait, "max-wait", 2*time.Millisecond, "how long a request may wait for others to join its batch")
+	fs.DurationVar(&cfg.MaxWait, "max-wait", 5*time.Millisecond, "how long a free decoder waits for its batch to fill while the others are busy")
 	fs.IntVar(&cfg.Workers, "workers", 0, "batches decoded at once (0: one per thread)")
 	fs.IntVar(&cfg.MaxTokens, "max-tokens", train.DefaultMaxTokens, "padded source tokens per batch")
 	fs.IntVar(&cfg.QueueSize, "queue", 256, "requests waiting for the batcher; more get 503")

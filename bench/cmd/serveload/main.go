@@ -48,7 +48,7 @@ func run() error {
 	beam := flag.Int("beam", 1, "beam size")
 	threads := flag.Int("threads", 0, "threads (0 = all cores)")
 	maxBatch := flag.Int("max-batch", 32, "server --max-batch")
-	maxWait := flag.Duration("max-wait", 2*time.Millisecond, "server --max-wait")
+	maxWait := flag.Duration("max-wait", 5*time.Millisecond, "server --max-wait")
 	workers := flag.Int("workers", 0, "server --workers (0: one per thread)")
 	flag.Parse()
 	if *ckpt == "" || *input == "" {
