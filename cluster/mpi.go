@@ -5,6 +5,7 @@ package cluster
 /*
 #cgo pkg-config: ompi
 #include <mpi.h>
+#include <sched.h>
 
 // MPI_COMM_WORLD, MPI_IN_PLACE and the datatypes are macros over Open MPI's globals,
 // which cgo cannot name: these wrappers take a kind instead.
@@ -158,16 +159,19 @@ func (r *request) test() (bool, error) {
 	return false, nil
 }
 
-// The waiting strategy: MPI_Test in a loop for spinFor, then between tests sleep, for
-// pauseMin doubling up to pauseMax. A blocking MPI call (and MPI_Wait) polls its core
-// at full speed: with a rank per core that steals the core from whatever else needs
-// it — another rank's compute when cores are shared, Go's runtime, the machine's
-// other jobs. A sleeping waiter leaves its core; the cost is at most pauseMax of
-// latency per completion.
+// The waiting strategy: MPI_Test in a loop, calling sched_yield between tests for
+// spinFor, then sleeping between tests, for pauseMin doubling up to pauseMax. A
+// blocking MPI call (or MPI_Wait) polls its core at full speed; with sched_yield the
+// waiting rank still answers at once when its core has nothing else to run (the
+// usual case: one rank per core), but gives the core to any other runnable thread —
+// another rank's compute when cores are shared, Go's runtime, the machine's other
+// jobs. Long waits (rank 0 validating or writing a checkpoint) sleep instead.
+// Measured on 2 ranks of a loaded 2-core machine, a 1 MiB sum took 0.58 ms this way,
+// 0.70 ms spinning without yielding, and 4.6 ms sleeping after 50 µs.
 const (
-	spinFor  = 50 * time.Microsecond
-	pauseMin = 5 * time.Microsecond
-	pauseMax = 100 * time.Microsecond
+	spinFor  = 20 * time.Millisecond
+	pauseMin = 10 * time.Microsecond
+	pauseMax = time.Millisecond
 )
 
 // wait tests until the request completes, giving up after limit (0: never) with the
@@ -188,6 +192,8 @@ func (r *request) wait(limit time.Duration) error {
 		if waited > spinFor {
 			time.Sleep(pause)
 			pause = min(2*pause, pauseMax)
+		} else {
+			C.sched_yield()
 		}
 	}
 }
