@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/kernelmachines/bkm/asm"
@@ -313,4 +314,29 @@ func TestSgemmSmallExhaustive(t *testing.T) {
 		ab := smallAlphaBeta[s%len(smallAlphaBeta)]
 		run(newGemmProblem(rng, rng.IntN(2) == 1, rng.IntN(2) == 1, m, n, k, rng.IntN(4), ab[0], ab[1]))
 	}
+}
+
+// TestPrefetchRows runs each table's operand prefetch (SgemmBatchStrided's) over
+// shapes whose rows start off a cache line and end at or past the slice's end (a
+// prefetch never faults), and requires the memory unchanged: it is a hint only.
+func TestPrefetchRows(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		s := smallOrSkip(t, im)
+		if s.prefetch == nil {
+			t.Skipf("%s prefetches nothing", im.name)
+		}
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, shape := range [][3]int{{0, 5, 5}, {3, 0, 5}, {1, 1, 1}, {1, 300, 300}, {4, 17, 33}, {16, 16, 16}, {7, 64, 70}} {
+			rows, cols, ld := shape[0], shape[1], shape[2]
+			for _, off := range []int{0, 1, 15} {
+				n := off + max(0, (rows-1)*ld+cols)
+				a := make([]float32, n)
+				fillInput(rng, a, 1, 0)
+				want := slices.Clone(a)
+				s.prefetch(a[off:], rows, cols, ld)
+				s.prefetch(a[off:], rows+2, cols, ld) // past the end
+				require.Equal(t, want, a, "rows=%d cols=%d ld=%d off=%d", rows, cols, ld, off)
+			}
+		}
+	})
 }
