@@ -7,7 +7,8 @@
 //   - Only //go:noescape stubs (files *_amd64.go, *_arm64.go, built without the
 //     purego tag), their assembly (*_amd64.s, *_arm64.s; avx512_amd64.h holds macros
 //     the amd64 AVX-512 kernels share, gemm_amd64.h those of the GEMM kernels and
-//     packers, neon_arm64.h the WORD-encoded NEON instructions Go's assembler lacks,
+//     packers, exp_amd64.h the exp core of the vector math and the decode kernel,
+//     neon_arm64.h the WORD-encoded NEON instructions Go's assembler lacks,
 //     parameterized by register), and the pure-Go twins (*_generic.go, built
 //     everywhere) live here. An AVX-512F stub is documented under its AVX2 sibling,
 //     whose doc comment carries the reference loop.
