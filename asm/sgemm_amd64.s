@@ -117,6 +117,109 @@ k_tail:             \
 	JMP  k_tail     \
 k_done:
 
+// K_LOOPS_COPY(STEP4C, STEP4, STEP1, COPY) is K_LOOPS for the direct kernels that
+// also copy R14 rows of the next B panel (COPY: one row, R11 → R13): STEP4C (four
+// steps of k with two row copies among them) while CX ≥ 4 and R14 ≥ 2, then K_LOOPS
+// for the steps left, then COPY for the rows left. Interleaved with the FMAs, the
+// copies' loads (B's rows a large power of two apart, which L1 cannot hold as a
+// column panel) overlap the arithmetic instead of stalling it.
+#define K_LOOPS_COPY(STEP4C, STEP4, STEP1, COPY) \
+copy_loop4:            \
+	CMPQ CX, $4        \
+	JLT  copy_rest     \
+	CMPQ R14, $2       \
+	JLT  copy_rest     \
+	STEP4C             \
+	SUBQ $4, CX        \
+	SUBQ $2, R14       \
+	JMP  copy_loop4    \
+copy_rest:             \
+	K_LOOPS(STEP4, STEP1) \
+copy_tail:             \
+	TESTQ R14, R14     \
+	JEQ   copy_done    \
+	COPY               \
+	DECQ R14           \
+	JMP  copy_tail     \
+copy_done:
+
+// COPYROW(V0, V1, W) copies one row of two W-byte vectors at R11 (then R11 += R12)
+// to the panel at R13 (then R13 += 2·W), through V0 and V1: one row of the next B
+// panel in the direct-copy kernels (Y2, Y3 in the 6×16 one: free between DSTEPs).
+#define COPYROW(V0, V1, W) \
+	VMOVUPS (R11), V0   \
+	VMOVUPS W(R11), V1  \
+	ADDQ R12, R11       \
+	VMOVUPS V0, (R13)   \
+	VMOVUPS V1, W(R13)  \
+	ADDQ $(2*W), R13
+
+// STEP4_COPY2(S0, S1, S2, S3, COPY, ADVANCE): four steps of k of a direct kernel with
+// two row copies among them, then the A pointers advanced.
+#define STEP4_COPY2(S0, S1, S2, S3, COPY, ADVANCE) \
+	S0      \
+	COPY    \
+	S1      \
+	S2      \
+	COPY    \
+	S3      \
+	ADVANCE
+
+// COPY_ARGS loads the copy arguments of the direct-copy kernels (src, lds, rows, dst
+// at the frame offsets of their common signature): R11 = src, R12 = lds in bytes,
+// R14 = rows, R13 = dst.
+#define COPY_ARGS \
+	MOVQ src_base+112(FP), R11 \
+	MOVQ lds+136(FP), R12      \
+	SHLQ $2, R12               \
+	MOVQ rows+144(FP), R14     \
+	MOVQ dst_base+152(FP), R13
+
+// D6X16_START loads the operands of the 6×16 direct kernels: CX = k, SI and R9 rows 0
+// and 1 of A, R8 = lda and DX = ldb in bytes, BX = b; the accumulators cleared.
+#define D6X16_START \
+	MOVQ k+0(FP), CX       \
+	MOVQ a_base+8(FP), SI  \
+	MOVQ lda+32(FP), R8    \
+	MOVQ b_base+40(FP), BX \
+	MOVQ ldb+64(FP), DX    \
+	SHLQ $2, R8            \
+	SHLQ $2, DX            \
+	LEAQ (SI)(R8*1), R9    \
+	YZERO
+
+// D6X16_END stores the tile: C's rows from c and ldc, then TILE_END.
+#define D6X16_END \
+	MOVQ c_base+72(FP), DI \
+	MOVQ ldc+96(FP), R8    \
+	SHLQ $2, R8            \
+	YROWS                  \
+	TILE_END(alpha+104(FP), beta+108(FP), Y0, Y1, YSCALE, YSTORETILE, YSTORETILE0)
+
+// ZD8X32_START loads the operands of the 8×32 direct kernels: CX = k, SI, R9 and R10
+// rows 0, 3 and 6 of A, R8 = lda and DX = ldb in bytes, BX = b; the accumulators
+// cleared.
+#define ZD8X32_START \
+	MOVQ k+0(FP), CX         \
+	MOVQ a_base+8(FP), SI    \
+	MOVQ lda+32(FP), R8      \
+	MOVQ b_base+40(FP), BX   \
+	MOVQ ldb+64(FP), DX      \
+	SHLQ $2, R8              \
+	SHLQ $2, DX              \
+	LEAQ (R8)(R8*2), R10     \
+	LEAQ (SI)(R10*1), R9     \
+	LEAQ (R9)(R10*1), R10    \
+	ZZERO
+
+// ZD8X32_END stores the tile: C's rows from c and ldc, then TILE_END.
+#define ZD8X32_END \
+	MOVQ c_base+72(FP), DI \
+	MOVQ ldc+96(FP), R8    \
+	SHLQ $2, R8            \
+	ZROWS                  \
+	TILE_END(alpha+104(FP), beta+108(FP), Z0, Z1, ZSCALE, ZSTORETILE, ZSTORETILE0)
+
 // TILE_END(alpha, beta, A, B, SCALE, STORETILE, STORETILE0) ends every micro-kernel
 // in this file: the accumulators times alpha (broadcast into A), then the tile is
 // stored. beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it
@@ -206,39 +309,35 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 	VFMADD231PS Y0, Y3, Y14             \
 	VFMADD231PS Y1, Y3, Y15
 
+// D6X16_ADVANCE(BYTES) moves the two A row pointers BYTES along.
+#define D6X16_ADVANCE(BYTES) \
+	ADDQ $BYTES, SI \
+	ADDQ $BYTES, R9
+
 // D6X16_STEP4 and D6X16_STEP1: four steps and one step of SgemmDirect6x16AVX2.
 #define D6X16_STEP4 \
-	DSTEP(0)     \
-	DSTEP(4)     \
-	DSTEP(8)     \
-	DSTEP(12)    \
-	ADDQ $16, SI \
-	ADDQ $16, R9
+	DSTEP(0)          \
+	DSTEP(4)          \
+	DSTEP(8)          \
+	DSTEP(12)         \
+	D6X16_ADVANCE(16)
 
 #define D6X16_STEP1 \
-	DSTEP(0)    \
-	ADDQ $4, SI \
-	ADDQ $4, R9
+	DSTEP(0)         \
+	D6X16_ADVANCE(4)
 
 // func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ lda+32(FP), R8
-	MOVQ b_base+40(FP), BX
-	MOVQ ldb+64(FP), DX
-	SHLQ $2, R8
-	SHLQ $2, DX
-	LEAQ (SI)(R8*1), R9
-
-	YZERO
-
+	D6X16_START
 	K_LOOPS(D6X16_STEP4, D6X16_STEP1)
-	MOVQ c_base+72(FP), DI
-	MOVQ ldc+96(FP), R8
-	SHLQ $2, R8
-	YROWS
-	TILE_END(alpha+104(FP), beta+108(FP), Y0, Y1, YSCALE, YSTORETILE, YSTORETILE0)
+	D6X16_END
+
+// func SgemmDirectCopy6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
+TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
+	D6X16_START
+	COPY_ARGS
+	K_LOOPS_COPY(STEP4_COPY2(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), COPYROW(Y2, Y3, 32), D6X16_ADVANCE(16)), D6X16_STEP4, D6X16_STEP1, COPYROW(Y2, Y3, 32))
+	D6X16_END
 
 // Register use of SgemmKernel8x32AVX512 (AVX-512F):
 //	AX  packed A (8 floats per step of k)    BX  packed B (32 floats per step)
@@ -449,40 +548,33 @@ TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 	VFMADD231PS Z0, Z5, Z30             \
 	VFMADD231PS Z1, Z5, Z31
 
+// ZD8X32_ADVANCE(BYTES) moves the three A row pointers BYTES along.
+#define ZD8X32_ADVANCE(BYTES) \
+	ADDQ $BYTES, SI \
+	ADDQ $BYTES, R9 \
+	ADDQ $BYTES, R10
+
 // ZD8X32_STEP4 and ZD8X32_STEP1: four steps and one step of SgemmDirect8x32AVX512.
 #define ZD8X32_STEP4 \
-	ZDSTEP(0)     \
-	ZDSTEP(4)     \
-	ZDSTEP(8)     \
-	ZDSTEP(12)    \
-	ADDQ $16, SI  \
-	ADDQ $16, R9  \
-	ADDQ $16, R10
+	ZDSTEP(0)          \
+	ZDSTEP(4)          \
+	ZDSTEP(8)          \
+	ZDSTEP(12)         \
+	ZD8X32_ADVANCE(16)
 
 #define ZD8X32_STEP1 \
-	ZDSTEP(0)    \
-	ADDQ $4, SI  \
-	ADDQ $4, R9  \
-	ADDQ $4, R10
+	ZDSTEP(0)         \
+	ZD8X32_ADVANCE(4)
 
 // func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ lda+32(FP), R8
-	MOVQ b_base+40(FP), BX
-	MOVQ ldb+64(FP), DX
-	SHLQ $2, R8
-	SHLQ $2, DX
-	LEAQ (R8)(R8*2), R10
-	LEAQ (SI)(R10*1), R9  // row 3
-	LEAQ (R9)(R10*1), R10 // row 6
-
-	ZZERO
-
+	ZD8X32_START
 	K_LOOPS(ZD8X32_STEP4, ZD8X32_STEP1)
-	MOVQ c_base+72(FP), DI
-	MOVQ ldc+96(FP), R8
-	SHLQ $2, R8
-	ZROWS
-	TILE_END(alpha+104(FP), beta+108(FP), Z0, Z1, ZSCALE, ZSTORETILE, ZSTORETILE0)
+	ZD8X32_END
+
+// func SgemmDirectCopy8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
+TEXT ·SgemmDirectCopy8x32AVX512(SB), NOSPLIT, $0-176
+	ZD8X32_START
+	COPY_ARGS
+	K_LOOPS_COPY(STEP4_COPY2(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), COPYROW(Z6, Z7, 64), ZD8X32_ADVANCE(16)), ZD8X32_STEP4, ZD8X32_STEP1, COPYROW(Z6, Z7, 64))
+	ZD8X32_END

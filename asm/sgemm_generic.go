@@ -46,3 +46,20 @@ func SgemmKernelGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta f
 func SgemmDirectGeneric(mr, nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	SgemmSmallGeneric(k, a, lda, 1, b, ldb, c, ldc, mr, nr, alpha, beta)
 }
+
+// SgemmDirectCopyGeneric is the reference loop of the direct-copy micro-kernels: the
+// tile of SgemmDirectGeneric, and a copy of rows rows of nr values at src (stride lds)
+// into the dense panel dst,
+//
+//	for p := 0; p < rows; p++ {
+//		for j := 0; j < nr; j++ {
+//			dst[p*nr+j] = src[p*lds+j]
+//		}
+//	}
+//
+// The lengths of SgemmDirectGeneric, and len(src) ≥ (rows-1)·lds + nr, len(dst) ≥
+// nr·rows when rows > 0.
+func SgemmDirectCopyGeneric(mr, nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32) {
+	SgemmDirectGeneric(mr, nr, k, a, lda, b, ldb, c, ldc, alpha, beta)
+	copyPanel(nr, rows, src, lds, dst)
+}

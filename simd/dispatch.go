@@ -55,6 +55,10 @@ type impl struct {
 	// gemmDirect, if set, is the micro-kernel on unpacked row-major operands (A rows
 	// with stride lda, B rows with stride ldb): small problems skip packing with it.
 	gemmDirect func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) `dispatch:"optional"`
+	// gemmDirectCopy, if set, is gemmDirect that also copies rows rows of nr values
+	// (stride lds) into a dense panel while it computes (asm.SgemmDirectCopyGeneric):
+	// sgemmDirectPanels packs B's next column panel with it.
+	gemmDirectCopy func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32) `dispatch:"optional"`
 	// packA, if set, interleaves mr rows of A (stride lda) into a panel of k steps;
 	// nil means the Go loop in packA.
 	packA func(k int, a []float32, lda int, dst []float32) `dispatch:"optional"`

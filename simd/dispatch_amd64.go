@@ -33,11 +33,12 @@ var avx2Impl = &impl{
 	// L3. (Measured on the 48K/2M machine: mc 72..144 and kc 192..320 lie within 5%.)
 	mr: 6, nr: 16,
 	kc: 256, mc: 144, nc: 2048,
-	gemmKernel: asm.SgemmKernel6x16AVX2,
-	gemmDirect: asm.SgemmDirect6x16AVX2,
-	packA:      asm.PackA6AVX,
-	packB:      asm.PackB16AVX,
-	packBT:     asm.PackB16TAVX,
+	gemmKernel:     asm.SgemmKernel6x16AVX2,
+	gemmDirect:     asm.SgemmDirect6x16AVX2,
+	gemmDirectCopy: asm.SgemmDirectCopy6x16AVX2,
+	packA:          asm.PackA6AVX,
+	packB:          asm.PackB16AVX,
+	packBT:         asm.PackB16TAVX,
 	small: &smallGemm{
 		mr: 4, nr: 16, tile: asm.SgemmSmall4x16AVX2,
 		rowNR: 32, row: asm.SgemvRow32AVX2,
@@ -93,12 +94,13 @@ var avx512Impl = &impl{
 	// bench/RESULTS.md).
 	mr: 8, nr: 32,
 	kc: 256, mc: 144, nc: 2048,
-	gemmKernel: asm.SgemmKernel8x32AVX512,
-	gemmDirect: asm.SgemmDirect8x32AVX512,
-	packA:      asm.PackA8AVX,
-	packAT:     asm.PackA8TAVX,
-	packB:      asm.PackB32AVX512,
-	packBT:     asm.PackB32TAVX,
+	gemmKernel:     asm.SgemmKernel8x32AVX512,
+	gemmDirect:     asm.SgemmDirect8x32AVX512,
+	gemmDirectCopy: asm.SgemmDirectCopy8x32AVX512,
+	packA:          asm.PackA8AVX,
+	packAT:         asm.PackA8TAVX,
+	packB:          asm.PackB32AVX512,
+	packBT:         asm.PackB32TAVX,
 	// n ≤ 16 (e.g. 16-wide attention heads): the 6×16 tile fits, the 8×32 one would
 	// be half empty; 1024×16×64 ran at 105 GFLOP/s on avx2, 69 on the 8×32 tile.
 	narrow: avx2Impl,

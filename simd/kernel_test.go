@@ -75,6 +75,46 @@ func TestGemmDirectConformance(t *testing.T) {
 	})
 }
 
+// TestGemmDirectCopyConformance checks the direct kernel that copies B's next panel
+// while it computes against its twin: every k past the unroll, every number of rows
+// copied from none to more than k (the copies interleaved two per four steps, the
+// rest after the loop), a strided source, the beta cases, and guard bands around both
+// the C tile and the panel it fills.
+func TestGemmDirectCopyConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.gemmDirectCopy == nil {
+			t.Skip("no direct-copy kernel")
+		}
+		rng := rand.New(rand.NewPCG(17, 18))
+		mr, nr := im.mr, im.nr
+		for k := 1; k <= 21; k++ {
+			for rows := 0; rows <= k+3; rows++ {
+				ab := [][2]float32{{1, 0}, {-0.75, 0}, {2, -0.5}, {1, float32(math.NaN())}}[(k+rows)%4]
+				lda, ldb, ldc, lds := k+3, nr+5, nr+2, nr+7
+				a, b := make([]float32, (mr-1)*lda+k), make([]float32, (k-1)*ldb+nr)
+				src := make([]float32, max(0, (rows-1)*lds+nr))
+				fillInput(rng, a, 1, 0)
+				fillInput(rng, b, 1, 0)
+				fillInput(rng, src, 1, 0)
+				want := make([]float32, (mr-1)*ldc+nr)
+				fillInput(rng, want, 1, 0)
+				want[0] = float32(math.NaN())
+				cbuf, c := guarded(len(want), 2)
+				copy(c, want)
+				wantPanel := make([]float32, rows*nr)
+				pbuf, panel := guarded(rows*nr, 4)
+				asm.SgemmDirectCopyGeneric(mr, nr, k, a, lda, b, ldb, want, ldc, ab[0], ab[1], src, lds, rows, wantPanel)
+				im.gemmDirectCopy(k, a, lda, b, ldb, c, ldc, ab[0], ab[1], src, lds, rows, panel)
+				what := fmt.Sprintf("%s k=%d rows=%d alpha=%v beta=%v", im.name, k, rows, ab[0], ab[1])
+				requireGuards(t, cbuf, 2, len(c), what)
+				requireGuards(t, pbuf, 4, len(panel), what+" panel")
+				requireULP(t, want, c, uint32(k+1), what)
+				requireULP(t, wantPanel, panel, 0, what+" panel")
+			}
+		}
+	})
+}
+
 // packTwins are the pure-Go reference loops of the assembly packers, by panel width.
 var (
 	packATwins  = map[int]packFunc{6: asm.PackA6Generic, 8: asm.PackA8Generic}

@@ -128,6 +128,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 // the stubs in package asm), each ending at an unmapped page:
 //   - gemmKernel: a = k·mr, b = k·nr, c = (mr−1)·ldc + nr floats;
 //   - gemmDirect: a = (mr−1)·lda + k, b = (k−1)·ldb + nr, c = (mr−1)·ldc + nr;
+//     gemmDirectCopy: the same, and src = (rows−1)·lds + nr, dst = rows·nr;
 //   - packA: a = (mr−1)·lda + k; packAT: a = (k−1)·lda + mr; packB: b = (k−1)·ldb + nr;
 //     packBT: b = (nr−1)·ldb + k; dst = k·mr or k·nr.
 //
@@ -160,6 +161,13 @@ func TestNoOverreadGemm(t *testing.T) {
 					c := fenced((mr-1)*ldc + nr)
 					im.gemmDirect(k, a, lda, b, ldb, c, ldc, 1, 0.5)
 					im.gemmDirect(k, a, lda, b, ldb, c, ldc, 1, 0)
+					if im.gemmDirectCopy != nil {
+						for _, rows := range []int{1, k/2 + 1, k} {
+							src, dst := fenced((rows-1)*ldb+nr), fencedFloats(t, rows*nr)
+							im.gemmDirectCopy(k, a, lda, b, ldb, c, ldc, 1, 0.5, src, ldb, rows, dst)
+							requirePacked(t, dst, rows, nr, func(p, j int) float32 { return src[p*ldb+j] }, "gemmDirectCopy")
+						}
+					}
 				}
 				ldat, ldbt := mr+pad, k+pad
 				for _, pk := range []struct {

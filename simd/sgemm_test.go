@@ -1,6 +1,7 @@
 package simd
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -109,4 +110,44 @@ func TestSgemmPanics(t *testing.T) {
 	require.PanicsWithValue(t, "simd: Sgemm: len(c) = 5 < 6 needed for a 2×3 matrix with ldc = 3",
 		func() { Sgemm(false, false, 2, 3, 2, 1, a, 2, a, 3, 0, a[:5], 3) })
 	require.PanicsWithValue(t, "simd: Dot: len(x) = 2 != len(y) = 3", func() { Dot(a[:2], a[:3]) })
+}
+
+// TestSgemmDirectPanels runs products that take sgemmDirectPanels (B's rows a large
+// power of two apart, so its column panels are copied while the previous ones are
+// multiplied): one to directCopyMaxTiles row tiles with and without bottom rows,
+// panels with and without right columns, k across the copy kernel's unroll and up to
+// directCopyMaxK, padded A and C, and the alpha/beta cases, against the float64
+// reference.
+func TestSgemmDirectPanels(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.gemmDirectCopy == nil {
+			t.Skip("no direct-copy kernel")
+		}
+		rng := rand.New(rand.NewPCG(9, 10))
+		mr, nr := im.mr, im.nr
+		count := 0
+		for _, m := range []int{mr + 1, 2*mr - 1, 2 * mr, 2*mr + 3, directCopyMaxTiles * mr} {
+			for _, n := range []int{nr, 2 * nr, 3*nr + 5, 9*nr - 1} {
+				for _, k := range []int{17, 22, 33, 64, directCopyMaxK} {
+					ab := smallAlphaBeta[count%len(smallAlphaBeta)]
+					count++
+					ldb := 1024
+					require.Equal(t, directPanels, directPath(im, false, false, m, n, k, ldb), "m=%d n=%d k=%d", m, n, k)
+					p := &gemmProblem{m: m, n: n, k: k, alpha: ab[0], beta: ab[1], lda: k + count%3, ldb: ldb, ldc: n + count%2}
+					p.a = make([]float32, (m-1)*p.lda+k)
+					p.b = make([]float32, (k-1)*p.ldb+n)
+					p.c0 = make([]float32, (m-1)*p.ldc+n)
+					fillInput(rng, p.a, 1, 0)
+					fillInput(rng, p.b, 1, 0)
+					fillInput(rng, p.c0, 1, 0)
+					p.c0[0] = float32(math.NaN()) // beta = 0 must ignore it
+					if p.beta != 0 {
+						p.c0[0] = 1
+					}
+					p.want = sgemmReference(false, false, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c0, p.ldc)
+					p.check(t, im.name)
+				}
+			}
+		}
+	})
 }
