@@ -26,7 +26,8 @@ import (
 // per kernel and seed. Its directory holds StudySpecFile (what every run shares) and one
 // subdirectory per run with StudyRunFile, written atomically when the run finishes, so
 // an interrupted study resumes without redoing finished runs and its report is
-// regenerated from the saved runs alone.
+// regenerated from the saved runs alone. A run in progress keeps a checkpoint and its
+// metrics log in its directory, so an interrupted run resumes too (ReadRunLog).
 const (
 	StudySpecFile = "study.json"
 	StudyRunFile  = "result.json"
@@ -66,6 +67,56 @@ type StudyRun struct {
 	WallSec    float64   `json:"wall_s"`
 	CurveSteps []float64 `json:"curve_steps"`
 	CurveLoss  []float64 `json:"curve_val_loss"`
+}
+
+// RunLog is what a run's metrics log says about the run: its validation curve, the
+// loss of its last update and its wall time.
+type RunLog struct {
+	CurveSteps []float64
+	CurveLoss  []float64
+	FinalLoss  float64
+	WallSec    float64
+}
+
+// ReadRunLog reads a run's metrics log (MetricsLog), which may span several sessions: a
+// run resumed from its checkpoint continues the log cut back to the checkpoint
+// (ResumeMetrics) after a new "start" event. Elapsed times restart at every start, so
+// the wall time is the sum of each session's last elapsed time: the time spent on the
+// steps the log keeps, not on work lost to an interruption. A step validated twice (a
+// run resumed at the step it last validated) keeps the later value.
+func ReadRunLog(path string) (RunLog, error) {
+	var r RunLog
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	session := 0.0
+	for i, line := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var m MetricsRecord
+		if err := json.Unmarshal(line, &m); err != nil {
+			return r, fmt.Errorf("%s:%d: %w", path, i+1, err)
+		}
+		if m.Kind == "event" && m.Event == "start" {
+			r.WallSec, session = r.WallSec+session, 0
+		}
+		session = max(session, m.Elapsed)
+		switch {
+		case m.Kind == "train" && m.Loss != nil:
+			r.FinalLoss = *m.Loss
+		case m.Kind == "valid" && m.ValLoss != nil:
+			if n := len(r.CurveSteps); n > 0 && r.CurveSteps[n-1] == float64(m.Step) {
+				r.CurveLoss[n-1] = *m.ValLoss
+				continue
+			}
+			r.CurveSteps = append(r.CurveSteps, float64(m.Step))
+			r.CurveLoss = append(r.CurveLoss, *m.ValLoss)
+		}
+	}
+	r.WallSec += session
+	return r, nil
 }
 
 // WriteStudyJSON writes v as indented JSON to path atomically.

@@ -55,7 +55,7 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenizer, "tokenizer", "bpe", "bpe (learned from the training data) or byte; sets model.vocab")
 	fs.IntVar(&f.bpeVocab, "bpe-vocab", 2000, "BPE vocabulary size")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the runs of an earlier comparison in --out (the same command without it resumes an interrupted one)")
-	fs.StringVar(&f.report, "report", "", "regenerate results.md, results.json and the plots of the study saved in this directory, training nothing")
+	fs.StringVar(&f.report, "report", "", "regenerate results.md, results.json and the plots of the study saved in this directory, training nothing (no other flag but --kernels, the order of the rows)")
 }
 
 // parse parses args and the --kernels and --seeds lists.
@@ -74,6 +74,18 @@ func (f *compareFlags) parse(fs *flag.FlagSet, args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["report"] {
+		var others []string
+		for name := range set {
+			if name != "report" && name != "kernels" {
+				others = append(others, "--"+name)
+			}
+		}
+		if len(others) > 0 {
+			slices.Sort(others)
+			return usagef("--report DIR writes the report of the saved study and takes no flags but --kernels (the order of its rows); remove %s", strings.Join(others, ", "))
+		}
+	}
 	if set["kernel"] {
 		return usagef("use --kernels (a list) with compare-kernels, not --kernel")
 	}
@@ -193,16 +205,19 @@ func (f *compareFlags) checkStudyDir(spec train.StudySpec) error {
 }
 
 // startStudy writes the study's spec; with --overwrite it first removes the results
-// of the runs of an earlier study in --out, so they are trained again.
+// and checkpoints of the runs of an earlier study in --out, so they are trained again
+// from the start.
 func (f *compareFlags) startStudy(spec train.StudySpec) error {
 	if f.overwrite {
-		old, err := filepath.Glob(filepath.Join(f.outDir, "*", train.StudyRunFile))
-		if err != nil {
-			return err
-		}
-		for _, p := range old {
-			if err := os.Remove(p); err != nil {
+		for _, name := range []string{train.StudyRunFile, filepath.Base(checkpointPath(""))} {
+			old, err := filepath.Glob(filepath.Join(f.outDir, "*", name))
+			if err != nil {
 				return err
+			}
+			for _, p := range old {
+				if err := os.Remove(p); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -210,8 +225,9 @@ func (f *compareFlags) startStudy(spec train.StudySpec) error {
 }
 
 // runStudy trains every kernel with every seed whose result is not saved yet, saving
-// each result as its run finishes. A signal stops the study (the run in progress is
-// trained again when the study resumes); done is false then.
+// each result as its run finishes and then removing the run's checkpoint. A signal
+// stops the study (the run in progress saves a checkpoint and continues from it when
+// the study resumes); done is false then.
 func (f *compareFlags) runStudy(base train.Config, c *train.Corpus, tok train.Tokenizer, stop <-chan os.Signal, stderr io.Writer) (done bool, err error) {
 	total, finished := len(f.names)*len(f.seedList), 0
 	for _, k := range f.names {
@@ -241,6 +257,11 @@ func (f *compareFlags) runStudy(base train.Config, c *train.Corpus, tok train.To
 			if err := train.WriteStudyJSON(filepath.Join(dir, train.StudyRunFile), run); err != nil {
 				return false, err
 			}
+			// The result is saved: the run's model is not kept (a study would grow by a
+			// model per run).
+			if err := os.Remove(checkpointPath(dir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return false, err
+			}
 			finished++
 		}
 	}
@@ -253,7 +274,7 @@ func (f *compareFlags) stopped(sig os.Signal, finished, total int, stderr io.Wri
 	if sig != nil {
 		why = "interrupted by " + sig.String()
 	}
-	fmt.Fprintf(stderr, "compare-kernels %s: %d of %d runs finished and saved in %s; run the same command again to resume, or write the report of the finished runs with --report %s\n",
+	fmt.Fprintf(stderr, "compare-kernels %s: %d of %d runs finished and saved in %s; run the same command again to resume (a run in progress continues from its checkpoint), or write the report of the finished runs with --report %s\n",
 		why, finished, total, f.outDir, f.outDir)
 	return nil
 }
@@ -265,25 +286,21 @@ func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.T
 	if err := ensureWritableDir(dir); err != nil {
 		return run, false, err
 	}
-	s, err := newSession(cfg, c, tok)
-	if err != nil {
-		return run, false, err
-	}
-	metrics, err := train.CreateMetrics(filepath.Join(dir, "metrics.jsonl"))
+	// Progress: a plain line per validation, prefixed with the kernel and seed.
+	pw := &prefixWriter{w: log, prefix: fmt.Sprintf("[%s seed %d] ", cfg.Model.Kernel, cfg.Seed)}
+	s, metrics, err := openStudyRun(cfg, c, tok, dir, pw)
 	if err != nil {
 		return run, false, err
 	}
 	defer metrics.Close()
-	metrics.Write(train.MetricsRecord{Kind: "event", Event: "start", Detail: configJSON(cfg)})
-	// Progress: a plain line per validation, prefixed with the kernel and seed.
-	pw := &prefixWriter{w: log, prefix: fmt.Sprintf("[%s seed %d] ", cfg.Model.Kernel, cfg.Seed)}
+	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(cfg)})
 	final := 0
 	if taskOf(cfg) == "translate" {
 		final = f.bleuSentences
 	}
 	res, err := trainLoop(s, runOpts{
-		outDir: dir, evalEvery: f.evalEvery, logEvery: max(f.evalEvery, 1), finalSentences: final, decode: f.decode,
-		progress: "plain", log: pw, stop: stop, evalAtStart: true,
+		outDir: dir, evalEvery: f.evalEvery, saveEvery: f.evalEvery, logEvery: max(f.evalEvery, 1), finalSentences: final, decode: f.decode,
+		progress: "plain", log: pw, stop: stop, evalAtStart: true, resumeHint: "the same compare-kernels command continues it",
 	}, metrics)
 	if errors.Is(err, errDiverged) {
 		fmt.Fprintf(log, "%s seed %d: %v\n", cfg.Model.Kernel, cfg.Seed, err)
@@ -293,16 +310,56 @@ func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.T
 	if err != nil || res.Interrupted {
 		return run, res.Interrupted, err
 	}
-	run.ValLoss, run.FinalLoss, run.WallSec = res.ValLoss, res.FinalLoss, res.Wall.Seconds()
-	run.CurveSteps, run.CurveLoss = res.Curve.Steps, res.Curve.Vals
+	// The log holds the whole run, also the part trained before a resume.
+	if err := metrics.Close(); err != nil {
+		return run, false, err
+	}
+	rl, err := train.ReadRunLog(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		return run, false, err
+	}
+	run.ValLoss, run.FinalLoss, run.WallSec = res.ValLoss, rl.FinalLoss, rl.WallSec
+	run.CurveSteps, run.CurveLoss = rl.CurveSteps, rl.CurveLoss
 	bleu := ""
 	if !math.IsNaN(res.BLEU) {
 		run.BLEU = &res.BLEU
 		run.Distinct, run.Sources = res.Distinct, res.Sources
 		bleu = fmt.Sprintf(", BLEU %.2f", res.BLEU)
 	}
-	fmt.Fprintf(log, "%s seed %d: valid loss %.4f%s, final train loss %.4f, %s\n", cfg.Model.Kernel, cfg.Seed, res.ValLoss, bleu, res.FinalLoss, res.Wall.Round(time.Second))
+	fmt.Fprintf(log, "%s seed %d: valid loss %.4f%s, final train loss %.4f, %s\n", cfg.Model.Kernel, cfg.Seed, res.ValLoss, bleu, run.FinalLoss, time.Duration(run.WallSec*float64(time.Second)).Round(time.Second))
 	return run, false, nil
+}
+
+// openStudyRun starts the run of cfg in dir, or continues it from the checkpoint an
+// interrupted study left there (saved at every validation and on a signal), with its
+// metrics log cut back to the checkpoint.
+func openStudyRun(cfg train.Config, c *train.Corpus, tok train.Tokenizer, dir string, log io.Writer) (*train.Session, *train.MetricsLog, error) {
+	ckpt, metricsPath := checkpointPath(dir), filepath.Join(dir, "metrics.jsonl")
+	if _, err := os.Stat(ckpt); errors.Is(err, fs.ErrNotExist) {
+		s, err := newSession(cfg, c, tok)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := train.CreateMetrics(metricsPath)
+		return s, m, err
+	}
+	hdr, err := readCheckpointHeader(ckpt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (remove it to train this run from the start)", err)
+	}
+	if configJSON(hdr.Config) != configJSON(cfg) {
+		return nil, nil, fmt.Errorf("%s was trained with another config than this study's run (remove it to train the run from the start)", ckpt)
+	}
+	s, err := train.ResumeSession(ckpt, cfg, c)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	m, err := train.ResumeMetrics(metricsPath, s.Steps())
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(log, "resumed from %s at step %d\n", ckpt, s.Steps())
+	return s, m, nil
 }
 
 // writeStudyReport writes results.md, results.json, curves.png (mean validation loss

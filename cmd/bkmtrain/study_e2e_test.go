@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,6 +42,8 @@ func TestEndToEndCompareKernelsResumes(t *testing.T) {
 	}
 	require.NoError(t, cmd.Wait(), "log:\n%s", log.String())
 	require.Contains(t, log.String(), "compare-kernels interrupted: 2 of 3 runs finished and saved in "+dir)
+	require.Regexp(t, `\[poly2 seed 1\] interrupted by interrupt at step \d+: checkpoint saved to \S+ \(the same compare-kernels command continues it\)`, log.String())
+	require.NotContains(t, log.String(), "--resume", "compare-kernels has no --resume")
 	kept := map[string][]byte{}
 	for _, k := range []string{"edp", "rbf"} {
 		b, err := os.ReadFile(filepath.Join(dir, k+"-seed1", train.StudyRunFile))
@@ -58,7 +62,8 @@ func TestEndToEndCompareKernelsResumes(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, b, after)
 	}
-	require.Contains(t, r.stderr, "[poly2 seed 1] valid step 0:")
+	require.Regexp(t, `\[poly2 seed 1\] resumed from \S+ at step \d+`, r.stderr, "the interrupted run continues from its checkpoint")
+	require.Contains(t, r.stderr, "[poly2 seed 1] valid step 100:")
 	require.FileExists(t, filepath.Join(dir, "poly2-seed1", train.StudyRunFile))
 	report := mustRead(t, filepath.Join(dir, "results.md"))
 	require.Equal(t, report, r.stdout)
@@ -77,4 +82,62 @@ func TestEndToEndCompareKernelsResumes(t *testing.T) {
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, dir+" holds a kernel study with another config, data or evaluation (study.json)")
 	require.Equal(t, before, snapshot(t, dir))
+}
+
+// TestEndToEndCompareKernelsResumesRun kills a study (SIGKILL: no chance to save) in the
+// middle of its only run, after the run validated and checkpointed at step 25: the same
+// command continues the run from its checkpoint, not from step 0, and its result equals
+// an uninterrupted study's bit for bit (all but the wall time); the checkpoint is
+// removed once the result is saved.
+func TestEndToEndCompareKernelsResumesRun(t *testing.T) {
+	study := func(dir string) []string {
+		return append([]string{"compare-kernels", "--kernels", "edp", "--seeds", "1", "--steps", "100", "--eval-every", "25",
+			"--bleu-sentences", "2", "--out", dir}, tinyModel...)
+	}
+	dir := filepath.Join(t.TempDir(), "study")
+	cmd := exec.Command(bkmtrainBinary(t), study(dir)...)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	cmd.Stdout = io.Discard
+	require.NoError(t, cmd.Start())
+	deadline := time.AfterFunc(120*time.Second, func() { cmd.Process.Kill() })
+	defer deadline.Stop()
+	var log strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		log.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "[edp seed 1] valid step 50:") {
+			require.NoError(t, cmd.Process.Kill())
+			break
+		}
+	}
+	require.Error(t, cmd.Wait(), "killed; log:\n%s", log.String())
+	require.FileExists(t, filepath.Join(dir, "edp-seed1", "checkpoint.bkm"), "saved at the validation of step 25")
+	require.NoFileExists(t, filepath.Join(dir, "edp-seed1", train.StudyRunFile))
+
+	r := runBin(t, "", study(dir)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	m := regexp.MustCompile(`\[edp seed 1\] resumed from \S+ at step (\d+)\n`).FindStringSubmatch(r.stderr)
+	require.NotNil(t, m, r.stderr)
+	step, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	require.Contains(t, []int{25, 50}, step, "the last checkpoint before the kill")
+	require.NotContains(t, r.stderr, "[edp seed 1] valid step 0:", "not trained from the start again")
+	require.NoFileExists(t, filepath.Join(dir, "edp-seed1", "checkpoint.bkm"), "removed once the result is saved")
+
+	ref := filepath.Join(t.TempDir(), "ref")
+	rr := runBin(t, "", study(ref)...)
+	require.Equal(t, 0, rr.code, rr.stderr)
+	resumed, whole := readRun(t, filepath.Join(dir, "edp-seed1")), readRun(t, filepath.Join(ref, "edp-seed1"))
+	require.Greater(t, resumed.WallSec, 0.0)
+	resumed.WallSec, whole.WallSec = 0, 0
+	require.Equal(t, whole, resumed)
+	require.Equal(t, []float64{0, 25, 50, 75, 100}, resumed.CurveSteps, "the curve includes the steps trained before the kill")
+}
+
+func readRun(t *testing.T, dir string) train.StudyRun {
+	t.Helper()
+	r, err := train.ReadStudyRun(dir)
+	require.NoError(t, err)
+	return r
 }

@@ -27,6 +27,7 @@ type runOpts struct {
 	log            io.Writer
 	stop           <-chan os.Signal // SIGINT/SIGTERM; nil = none
 	evalAtStart    bool             // validate before the first update (learning curves start at step 0)
+	resumeHint     string           // how to continue an interrupted run (default: --resume outDir)
 }
 
 // runResult is what a run measured.
@@ -228,7 +229,11 @@ func (l *loop) interrupted(sig os.Signal) (runResult, error) {
 	if err := l.save("signal " + sig.String()); err != nil {
 		return l.res, err
 	}
-	l.say("interrupted by %s at step %d: checkpoint saved to %s (continue with --resume %s)", sig, l.s.Steps(), l.ckpt, l.o.outDir)
+	hint := l.o.resumeHint
+	if hint == "" {
+		hint = "continue with --resume " + l.o.outDir
+	}
+	l.say("interrupted by %s at step %d: checkpoint saved to %s (%s)", sig, l.s.Steps(), l.ckpt, hint)
 	l.res.Interrupted = true
 	l.res.Steps, l.res.Wall = l.s.Steps(), time.Since(l.t0)
 	return l.res, nil
