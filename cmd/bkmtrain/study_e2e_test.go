@@ -25,25 +25,11 @@ func TestEndToEndCompareKernelsResumes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "study")
 	study := append([]string{"compare-kernels", "--kernels", "edp,rbf,poly2", "--seeds", "1", "--steps", "100", "--eval-every", "50",
 		"--bleu-sentences", "2", "--out", dir}, tinyModel...)
-	cmd := exec.Command(bkmtrainBinary(t), study...)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	cmd.Stdout = io.Discard
-	require.NoError(t, cmd.Start())
-	deadline := time.AfterFunc(120*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
-	var log strings.Builder
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		log.WriteString(sc.Text() + "\n")
-		if strings.HasPrefix(sc.Text(), "[poly2 seed 1] valid step 0:") {
-			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-		}
-	}
-	require.NoError(t, cmd.Wait(), "log:\n%s", log.String())
-	require.Contains(t, log.String(), "compare-kernels interrupted: 2 of 3 runs finished and saved in "+dir)
-	require.Regexp(t, `\[poly2 seed 1\] interrupted by interrupt at step \d+: checkpoint saved to \S+ \(the same compare-kernels command continues it\)`, log.String())
-	require.NotContains(t, log.String(), "--resume", "compare-kernels has no --resume")
+	log, err := runUntil(t, study, "[poly2 seed 1] valid step 0:", func(p *os.Process) error { return p.Signal(syscall.SIGINT) })
+	require.NoError(t, err, "log:\n%s", log)
+	require.Contains(t, log, "compare-kernels interrupted: 2 of 3 runs finished and saved in "+dir)
+	require.Regexp(t, `\[poly2 seed 1\] interrupted by interrupt at step \d+: checkpoint saved to \S+ \(the same compare-kernels command continues it\)`, log)
+	require.NotContains(t, log, "--resume", "compare-kernels has no --resume")
 	kept := map[string][]byte{}
 	for _, k := range []string{"edp", "rbf"} {
 		b, err := os.ReadFile(filepath.Join(dir, k+"-seed1", train.StudyRunFile))
@@ -95,23 +81,8 @@ func TestEndToEndCompareKernelsResumesRun(t *testing.T) {
 			"--bleu-sentences", "2", "--out", dir}, tinyModel...)
 	}
 	dir := filepath.Join(t.TempDir(), "study")
-	cmd := exec.Command(bkmtrainBinary(t), study(dir)...)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	cmd.Stdout = io.Discard
-	require.NoError(t, cmd.Start())
-	deadline := time.AfterFunc(120*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
-	var log strings.Builder
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		log.WriteString(sc.Text() + "\n")
-		if strings.HasPrefix(sc.Text(), "[edp seed 1] valid step 50:") {
-			require.NoError(t, cmd.Process.Kill())
-			break
-		}
-	}
-	require.Error(t, cmd.Wait(), "killed; log:\n%s", log.String())
+	log, err := runUntil(t, study(dir), "[edp seed 1] valid step 50:", (*os.Process).Kill)
+	require.Error(t, err, "killed; log:\n%s", log)
 	require.FileExists(t, filepath.Join(dir, "edp-seed1", "checkpoint.bkm"), "saved at the validation of step 25")
 	require.NoFileExists(t, filepath.Join(dir, "edp-seed1", train.StudyRunFile))
 
@@ -140,4 +111,26 @@ func readRun(t *testing.T, dir string) train.StudyRun {
 	r, err := train.ReadStudyRun(dir)
 	require.NoError(t, err)
 	return r
+}
+
+// runUntil runs bkmtrain with args, calls act on its process when its stderr prints a
+// line starting with at, and returns the stderr it printed and how it ended.
+func runUntil(t *testing.T, args []string, at string, act func(*os.Process) error) (string, error) {
+	t.Helper()
+	cmd := exec.Command(bkmtrainBinary(t), args...)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	cmd.Stdout = io.Discard
+	require.NoError(t, cmd.Start())
+	deadline := time.AfterFunc(120*time.Second, func() { cmd.Process.Kill() })
+	defer deadline.Stop()
+	var log strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		log.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), at) {
+			require.NoError(t, act(cmd.Process))
+		}
+	}
+	return log.String(), cmd.Wait()
 }
