@@ -12,14 +12,8 @@
 // S16_STORE writes row ACC of the tile to (SI), masked to the first cols lanes; with
 // beta ≠ 0 (BX ≠ 0) it first adds beta·C (Z18 = beta). Stops after the last row.
 #define S16_STORE(ACC) \
-	TESTL BX, BX \
-	JZ    3(PC) \
-	VMOVUPS.Z (SI), K1, Z17 \
-	VFMADD231PS Z17, Z18, ACC \
-	VMOVUPS ACC, K1, (SI) \
-	ADDQ  DX, SI \
-	DECQ  CX \
-	JZ    done
+	STORE1_BETA(VMOVUPS.Z, VMOVUPS, K1, Z17, Z18, ACC, 0) \
+	NEXT_ROW
 
 // S16_STORE8 writes eight rows (accumulators A0..A7) with S16_STORE.
 #define S16_STORE8(A0, A1, A2, A3, A4, A5, A6, A7) \
@@ -32,13 +26,25 @@
 	S16_STORE(A6) \
 	S16_STORE(A7)
 
+// The scaling and stores of SgemmSmall8x16AVX512 and SgemmSmall16x16AVX512
+// (SMALL_FINISH; alpha in Z17).
+#define S8X16_SCALE SCALE8(Z17, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+#define S8X16_STORE S16_STORE8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+#define S16X16_SCALE \
+	S8X16_SCALE \
+	SCALE8(Z17, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+#define S16X16_STORE \
+	S8X16_STORE \
+	S16_STORE8(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+
+// S16_START: K1 = the first cols lanes, C's tile prefetched.
+#define S16_START \
+	COLS_MASK_K1 \
+	SMALL_PREFETCH_C8(0)
+
 // func SgemmSmall8x16AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 TEXT ·SgemmSmall8x16AVX512(SB), NOSPLIT, $0-136
-	MOVQ  cols+120(FP), CX
-	MOVL  $-1, DX
-	BZHIL CX, DX, DX
-	KMOVW DX, K1
-	SMALL_PREFETCH_C8(0)
+	S16_START
 	SMALL_START8
 	TESTQ CX, CX
 	JZ    scale
@@ -47,23 +53,9 @@ loop:
 	PREFETCHT0 (BX)(DI*8) // B's row eight steps ahead (see SgemmSmall8x32AVX512)
 	VMOVUPS.Z (BX), K1, Z16
 	FMA8_BCST(SI, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	ADDQ DX, SI
-	ADDQ DI, BX
-	DECQ CX
-	JNZ  loop
+	STEP_NEXT
 
-scale:
-	SKIP_ALPHA_ONE(store)
-	VBROADCASTSS alpha+128(FP), Z17
-	SCALE8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-store:
-	VBROADCASTSS beta+132(FP), Z18
-	SMALL_STORE_REGS
-	S16_STORE8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-
-done:
-	VZEROUPPER
-	RET
+	SMALL_FINISH(Z17, Z18, S8X16_SCALE, S8X16_STORE)
 
 // Register use of SgemmSmall16x16AVX512: as SgemmSmall8x16AVX512, plus R14 = op(A) at
 // step p, row 8 (rows 8..15 at R14 plus the same offsets R8..R13, AX, unclamped:
@@ -71,30 +63,15 @@ done:
 
 // func SgemmSmall16x16AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 TEXT ·SgemmSmall16x16AVX512(SB), NOSPLIT, $0-136
-	MOVQ  cols+120(FP), CX
-	MOVL  $-1, DX
-	BZHIL CX, DX, DX
-	KMOVW DX, K1
-	SMALL_PREFETCH_C8(0)
+	S16_START
 	MOVQ rsA+32(FP), DX
 	SHLQ $2, DX
-	MOVQ DX, R8
-	LEAQ (DX)(DX*1), R9
-	LEAQ (DX)(DX*2), R10
-	LEAQ (R9)(R9*1), R11
-	LEAQ (DX)(DX*4), R12
-	LEAQ (R10)(R10*1), R13
-	LEAQ (R12)(DX*2), AX
+	OFFSETS7
 	MOVQ a_base+8(FP), SI
 	LEAQ (SI)(DX*8), R14
-	MOVQ csA+40(FP), DX
-	SHLQ $2, DX
-	MOVQ b_base+48(FP), BX
-	MOVQ ldb+72(FP), DI
-	SHLQ $2, DI
-	MOVQ k+0(FP), CX
-	ZERO8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	ZERO8(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+	SMALL_LOOP_REGS
+	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	ZERO8(VPXORD, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
 	TESTQ CX, CX
 	JZ    scale
 
@@ -103,24 +80,7 @@ loop:
 	VMOVUPS.Z (BX), K1, Z16
 	FMA8_BCST(SI, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	FMA8_BCST(R14, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
-	ADDQ DX, SI
 	ADDQ DX, R14
-	ADDQ DI, BX
-	DECQ CX
-	JNZ  loop
+	STEP_NEXT
 
-scale:
-	SKIP_ALPHA_ONE(store)
-	VBROADCASTSS alpha+128(FP), Z17
-	SCALE8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	SCALE8(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
-
-store:
-	VBROADCASTSS beta+132(FP), Z18
-	SMALL_STORE_REGS
-	S16_STORE8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	S16_STORE8(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
-
-done:
-	VZEROUPPER
-	RET
+	SMALL_FINISH(Z17, Z18, S16X16_SCALE, S16X16_STORE)

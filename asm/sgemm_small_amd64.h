@@ -2,17 +2,28 @@
 // (k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int,
 // rows, cols int, alpha, beta float32)) and the GEMV kernels (sgemv_*_amd64.s).
 
-// ROW_OFFSETS_BASE(STRIDE, ROWS): DX = STRIDE in bytes, CX = (ROWS-1)·DX (the last
-// row's offset), R8, R9, R10 = the offsets of rows 1, 2, 3 from row 0, not clamped.
-#define ROW_OFFSETS_BASE(STRIDE, ROWS) \
+// LAST_ROW(STRIDE, ROWS): DX = STRIDE in bytes, CX = (ROWS-1)·DX, the last row's
+// offset from row 0.
+#define LAST_ROW(STRIDE, ROWS) \
 	MOVQ STRIDE, DX \
 	SHLQ $2, DX \
 	MOVQ ROWS, CX \
 	DECQ CX \
-	IMULQ DX, CX \
+	IMULQ DX, CX
+
+// OFFSETS3: R8, R9, R10 = 1, 2, 3 times DX (the offsets of rows 1..3 from row 0).
+#define OFFSETS3 \
 	MOVQ DX, R8 \
 	LEAQ (DX)(DX*1), R9 \
 	LEAQ (DX)(DX*2), R10
+
+// OFFSETS7: OFFSETS3, plus R11, R12, R13, AX = 4..7 times DX.
+#define OFFSETS7 \
+	OFFSETS3 \
+	LEAQ (R9)(R9*1), R11 \
+	LEAQ (DX)(DX*4), R12 \
+	LEAQ (R10)(R10*1), R13 \
+	LEAQ (R12)(DX*2), AX
 
 // CLAMP_ROW(R) clamps offset R to the last row's (CX): fewer rows than a kernel's
 // re-read the last one, whose results are never stored. Each offset is clamped on its
@@ -25,19 +36,17 @@
 // 0 (STRIDE elements apart), clamped to the last of ROWS rows. Leaves DX = STRIDE in
 // bytes, CX = (ROWS-1)·DX.
 #define CLAMPED_OFFSETS4(STRIDE, ROWS) \
-	ROW_OFFSETS_BASE(STRIDE, ROWS) \
+	LAST_ROW(STRIDE, ROWS) \
+	OFFSETS3 \
 	CLAMP_ROW(R8) \
 	CLAMP_ROW(R9) \
 	CLAMP_ROW(R10)
 
 // CLAMPED_OFFSETS8(STRIDE, ROWS): as CLAMPED_OFFSETS4, plus R11, R12, R13, AX for rows
-// 4..7 (computed from R9, R10 before those are clamped).
+// 4..7.
 #define CLAMPED_OFFSETS8(STRIDE, ROWS) \
-	ROW_OFFSETS_BASE(STRIDE, ROWS) \
-	LEAQ (R9)(R9*1), R11 \
-	LEAQ (DX)(DX*4), R12 \
-	LEAQ (R10)(R10*1), R13 \
-	LEAQ (R12)(DX*2), AX \
+	LAST_ROW(STRIDE, ROWS) \
+	OFFSETS7 \
 	CLAMP_ROW(R8) \
 	CLAMP_ROW(R9) \
 	CLAMP_ROW(R10) \
@@ -50,15 +59,32 @@
 #define SMALL_ROW_OFFSETS4 CLAMPED_OFFSETS4(rsA+32(FP), rows+112(FP))
 #define SMALL_ROW_OFFSETS8 CLAMPED_OFFSETS8(rsA+32(FP), rows+112(FP))
 
-// SMALL_LOOP_REGS: SI = a, DX = csA in bytes, BX = b, DI = ldb in bytes, CX = k.
-#define SMALL_LOOP_REGS \
-	MOVQ a_base+8(FP), SI \
-	MOVQ csA+40(FP), DX \
+// STEP_REGS(A, INC, B, LD): the registers of a loop over k that broadcasts from A and
+// loads rows of B: SI = A, DX = INC in bytes, BX = B, DI = LD in bytes, CX = k.
+#define STEP_REGS(A, INC, B, LD) \
+	MOVQ A, SI \
+	MOVQ INC, DX \
 	SHLQ $2, DX \
-	MOVQ b_base+48(FP), BX \
-	MOVQ ldb+72(FP), DI \
+	MOVQ B, BX \
+	MOVQ LD, DI \
 	SHLQ $2, DI \
 	MOVQ k+0(FP), CX
+
+// SMALL_LOOP_REGS: STEP_REGS of the tile kernels: SI = a, DX = csA, BX = b, DI = ldb.
+#define SMALL_LOOP_REGS STEP_REGS(a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
+
+// GEMV_ROW_REGS: STEP_REGS of the row kernels' (k int, x []float32, incx int, b
+// []float32, ldb int, y []float32, cols int, alpha, beta float32): SI = x, DX = incx,
+// BX = b, DI = ldb.
+#define GEMV_ROW_REGS STEP_REGS(x_base+8(FP), incx+32(FP), b_base+40(FP), ldb+64(FP))
+
+// STEP_NEXT: the end of a step of k in STEP_REGS' registers: op(A) and B one step on,
+// back to loop while steps are left.
+#define STEP_NEXT \
+	ADDQ DX, SI \
+	ADDQ DI, BX \
+	DECQ CX \
+	JNZ  loop
 
 // SMALL_STORE_REGS: SI = c, DX = ldc in bytes, CX = rows, BX = beta's bits without
 // the sign (zero when beta = ±0).
@@ -70,6 +96,44 @@
 	MOVL beta+132(FP), BX \
 	ANDL $0x7fffffff, BX
 
+// The stores of the tile and row kernels. LOAD and STORE are the masked moves of the
+// width (VMOVUPS.Z and VMOVUPS under an opmask, VMASKMOVPS under a vector mask: the
+// same operand order), SI the destination, BX ≠ 0 when beta ≠ 0, BETA the broadcast
+// beta, T scratch.
+
+// STORE1_BETA writes ACC to OFF(SI) under mask M; with beta ≠ 0 it first adds beta·C.
+#define STORE1_BETA(LOAD, STORE, M, T, BETA, ACC, OFF) \
+	TESTL BX, BX \
+	JZ    3(PC) \
+	LOAD OFF(SI), M, T \
+	VFMADD231PS T, BETA, ACC \
+	STORE ACC, M, OFF(SI)
+
+// STORE2_BETA writes LO to (SI) under M0 and HI to HIOFF(SI) under M1, as STORE1_BETA.
+#define STORE2_BETA(LOAD, STORE, M0, M1, T0, T1, BETA, LO, HI, HIOFF) \
+	TESTL BX, BX \
+	JZ    5(PC) \
+	LOAD (SI), M0, T0 \
+	LOAD HIOFF(SI), M1, T1 \
+	VFMADD231PS T0, BETA, LO \
+	VFMADD231PS T1, BETA, HI \
+	STORE LO, M0, (SI) \
+	STORE HI, M1, HIOFF(SI)
+
+// NEXT_ROW moves SI to C's next row (DX = ldc in bytes) and jumps to done after the
+// last (CX rows left).
+#define NEXT_ROW \
+	ADDQ DX, SI \
+	DECQ CX \
+	JZ   done
+
+// LANE_MASK(N, R): R = the address of the VMASKMOVPS masks of the first N ≤ 32 lanes
+// (up to 32 words from R, in ·smallLaneMask). Clobbers N.
+#define LANE_MASK(N, R) \
+	LEAQ ·smallLaneMask+128(SB), R \
+	SHLQ $2, N \
+	SUBQ N, R
+
 // SKIP_ALPHA_ONE(LABEL) jumps to LABEL when alpha = 1, past the scaling of the
 // accumulators (alpha·acc = acc exactly: the result is the same bits). Clobbers AX.
 #define SKIP_ALPHA_ONE(LABEL) \
@@ -78,30 +142,61 @@
 	JEQ  LABEL
 
 // SMALL_START8: the eight-row kernels' set-up: row offsets, loop registers, Z0..Z7
-// cleared, and a jump to scale when k = 0.
+// cleared.
 #define SMALL_START8 \
 	SMALL_ROW_OFFSETS8 \
 	SMALL_LOOP_REGS \
-	VPXORD Z0, Z0, Z0 \
-	VPXORD Z1, Z1, Z1 \
-	VPXORD Z2, Z2, Z2 \
-	VPXORD Z3, Z3, Z3 \
-	VPXORD Z4, Z4, Z4 \
-	VPXORD Z5, Z5, Z5 \
-	VPXORD Z6, Z6, Z6 \
-	VPXORD Z7, Z7, Z7
+	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 
-// GEMV_ROW_REGS: the row kernels' (k int, x []float32, incx int, b []float32, ldb int,
-// y []float32, cols int, alpha, beta float32) loop registers: SI = x, DX = incx in
-// bytes, BX = b, DI = ldb in bytes, CX = k.
-#define GEMV_ROW_REGS \
-	MOVQ x_base+8(FP), SI \
-	MOVQ incx+32(FP), DX \
-	SHLQ $2, DX \
-	MOVQ b_base+40(FP), BX \
-	MOVQ ldb+64(FP), DI \
-	SHLQ $2, DI \
-	MOVQ k+0(FP), CX
+// GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA): the row kernels' four accumulators
+// times alpha (broadcast into ALPHA), BETA = beta broadcast, SI = y, BX = beta's bits
+// without the sign.
+#define GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA) \
+	VBROADCASTSS alpha+104(FP), ALPHA \
+	VMULPS ALPHA, A0, A0 \
+	VMULPS ALPHA, A1, A1 \
+	VMULPS ALPHA, A2, A2 \
+	VMULPS ALPHA, A3, A3 \
+	VBROADCASTSS beta+108(FP), BETA \
+	MOVQ y_base+72(FP), SI \
+	MOVL beta+108(FP), BX \
+	ANDL $0x7fffffff, BX
+
+// GEMV_ROW_FINISH(LOAD, STORE, W, T, ALPHA, BETA, M0, M1, M2, M3, A0, A1, A2, A3): the
+// end of a row kernel: GEMV_ROW_SCALE, then each accumulator Ai written to y's group
+// i of W bytes under mask Mi (STORE1_BETA, T scratch).
+#define GEMV_ROW_FINISH(LOAD, STORE, W, T, ALPHA, BETA, M0, M1, M2, M3, A0, A1, A2, A3) \
+scale: \
+	GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA) \
+	STORE1_BETA(LOAD, STORE, M0, T, BETA, A0, 0) \
+	STORE1_BETA(LOAD, STORE, M1, T, BETA, A1, W) \
+	STORE1_BETA(LOAD, STORE, M2, T, BETA, A2, (2*W)) \
+	STORE1_BETA(LOAD, STORE, M3, T, BETA, A3, (3*W)) \
+	VZEROUPPER \
+	RET
+
+// GEMV_ROW_STEP(LOAD, W, X, M0, M1, M2, M3, T0, T1, T2, T3, A0, A1, A2, A3): one step
+// of a row kernel: x[p] broadcast into X, the four groups of W bytes of B's row p
+// loaded (LOAD, masks M0..M3) into T0..T3 and added times X into A0..A3.
+#define GEMV_ROW_STEP(LOAD, W, X, M0, M1, M2, M3, T0, T1, T2, T3, A0, A1, A2, A3) \
+	VBROADCASTSS (SI), X \
+	LOAD (BX), M0, T0 \
+	LOAD W(BX), M1, T1 \
+	LOAD (2*W)(BX), M2, T2 \
+	LOAD (3*W)(BX), M3, T3 \
+	VFMADD231PS T0, X, A0 \
+	VFMADD231PS T1, X, A1 \
+	VFMADD231PS T2, X, A2 \
+	VFMADD231PS T3, X, A3
+
+// DOT_NEXT(BYTES, LANES): the end of a step of the dot kernels: A's rows and x BYTES
+// on, back to loop while a whole step of LANES columns is left.
+#define DOT_NEXT(BYTES, LANES) \
+	ADDQ $BYTES, SI \
+	ADDQ $BYTES, BX \
+	SUBQ $LANES, CX \
+	CMPQ CX, $LANES \
+	JGE  loop
 
 // GEMV_DOT_START(OFFSETS): the dot kernels' (k int, a []float32, lda int, x, y
 // []float32, incy, rows int, alpha, beta float32) set-up: OFFSETS (CLAMPED_OFFSETS4 or
@@ -167,16 +262,17 @@
 // The eight-row blocks of the 16-wide kernels (sgemm_small8x16_avx512_amd64.s): row i
 // of a block in accumulator Ai.
 
-// ZERO8 clears eight accumulators.
-#define ZERO8(A0, A1, A2, A3, A4, A5, A6, A7) \
-	VPXORD A0, A0, A0 \
-	VPXORD A1, A1, A1 \
-	VPXORD A2, A2, A2 \
-	VPXORD A3, A3, A3 \
-	VPXORD A4, A4, A4 \
-	VPXORD A5, A5, A5 \
-	VPXORD A6, A6, A6 \
-	VPXORD A7, A7, A7
+// ZERO4, ZERO8 clear accumulators with XOR (VXORPS for YMM, VPXORD for ZMM:
+// AVX-512F has no VXORPS on ZMM).
+#define ZERO4(XOR, A0, A1, A2, A3) \
+	XOR A0, A0, A0 \
+	XOR A1, A1, A1 \
+	XOR A2, A2, A2 \
+	XOR A3, A3, A3
+
+#define ZERO8(XOR, A0, A1, A2, A3, A4, A5, A6, A7) \
+	ZERO4(XOR, A0, A1, A2, A3) \
+	ZERO4(XOR, A4, A5, A6, A7)
 
 // FMA8_BCST: one step of k for eight rows of op(A) at BASE (offsets R8..R13, AX) against
 // row p of op(B) in Z16.
@@ -190,13 +286,38 @@
 	VFMADD231PS.BCST (BASE)(R13*1), Z16, A6 \
 	VFMADD231PS.BCST (BASE)(AX*1), Z16, A7
 
-// SCALE8 multiplies eight accumulators by Z17 (alpha).
-#define SCALE8(A0, A1, A2, A3, A4, A5, A6, A7) \
-	VMULPS Z17, A0, A0 \
-	VMULPS Z17, A1, A1 \
-	VMULPS Z17, A2, A2 \
-	VMULPS Z17, A3, A3 \
-	VMULPS Z17, A4, A4 \
-	VMULPS Z17, A5, A5 \
-	VMULPS Z17, A6, A6 \
-	VMULPS Z17, A7, A7
+// SCALE8 multiplies eight accumulators by ALPHA.
+#define SCALE8(ALPHA, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VMULPS ALPHA, A0, A0 \
+	VMULPS ALPHA, A1, A1 \
+	VMULPS ALPHA, A2, A2 \
+	VMULPS ALPHA, A3, A3 \
+	VMULPS ALPHA, A4, A4 \
+	VMULPS ALPHA, A5, A5 \
+	VMULPS ALPHA, A6, A6 \
+	VMULPS ALPHA, A7, A7
+
+// SMALL_FINISH(ALPHA, BETA, SCALE, STORE): the end of a tile kernel. scale: the
+// accumulators times alpha (broadcast into ALPHA) by the macro SCALE, unless alpha =
+// 1; store: BETA = beta broadcast, SMALL_STORE_REGS, and the macro STORE, which writes
+// the rows and jumps to done after the last; done: return.
+#define SMALL_FINISH(ALPHA, BETA, SCALE, STORE) \
+scale: \
+	SKIP_ALPHA_ONE(store) \
+	VBROADCASTSS alpha+128(FP), ALPHA \
+	SCALE \
+store: \
+	VBROADCASTSS beta+132(FP), BETA \
+	SMALL_STORE_REGS \
+	STORE \
+done: \
+	VZEROUPPER \
+	RET
+
+// COLS_MASK_K1: K1 = the first cols lanes (cols ≤ 16), DX = the mask's bits (for
+// K2 above them), CX = cols.
+#define COLS_MASK_K1 \
+	MOVQ  cols+120(FP), CX \
+	MOVL  $-1, DX \
+	BZHIL CX, DX, DX \
+	KMOVW DX, K1

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "sgemm_small_amd64.h"
 
 // transIota<>: the lane numbers 0..15 (int32), times ldb the gather indices of a
 // column of sixteen rows.
@@ -14,40 +15,49 @@ DATA transIota<>+48(SB)/8, $0x0000000d0000000c
 DATA transIota<>+56(SB)/8, $0x0000000f0000000e
 GLOBL transIota<>(SB), RODATA|NOPTR, $64
 
-// transMask8<>: eight all-ones words then eight zeros; the 8 words at
-// transMask8<>+4·(8-cols) are the VMASKMOVPS/VGATHERDPS mask of the first cols lanes.
-DATA transMask8<>+0(SB)/8, $-1
-DATA transMask8<>+8(SB)/8, $-1
-DATA transMask8<>+16(SB)/8, $-1
-DATA transMask8<>+24(SB)/8, $-1
-DATA transMask8<>+32(SB)/8, $0
-DATA transMask8<>+40(SB)/8, $0
-DATA transMask8<>+48(SB)/8, $0
-DATA transMask8<>+56(SB)/8, $0
-GLOBL transMask8<>(SB), RODATA|NOPTR, $64
-
 // Register use of both transposers:
 //	SI  row j0 of b (the block's first row)    DX  ldb    DI  column j0 of dst
 //	R8  k    R9  columns left    R10  dst's row stride (n) in bytes
 //	R11  b at column p of the block    R12  dst row p    CX  steps left
 
+// TRANSPOSE_ARGS loads the registers above from the arguments (k int, b []float32,
+// ldb int, dst []float32, n int).
+#define TRANSPOSE_ARGS \
+	MOVQ k+0(FP), R8 \
+	MOVQ b_base+8(FP), SI \
+	MOVQ ldb+32(FP), DX \
+	MOVQ dst_base+40(FP), DI \
+	MOVQ n+64(FP), R9 \
+	MOVQ R9, R10 \
+	SHLQ $2, R10
+
+// TRANSPOSE_BLOCK_LANES(LANES): CX = the lanes of this block, min(LANES, R9).
+#define TRANSPOSE_BLOCK_LANES(LANES) \
+	MOVQ  $LANES, CX \
+	CMPQ  R9, CX \
+	CMOVQLT R9, CX
+
+// TRANSPOSE_BLOCK_NEXT(LANES, STEP, BLOCK): the end of a step (STEP: back while steps
+// are left), then of a block of LANES rows of b (BLOCK: back while rows are left).
+#define TRANSPOSE_BLOCK_NEXT(LANES, STEP, BLOCK) \
+	ADDQ $4, R11 \
+	ADDQ R10, R12 \
+	DECQ CX \
+	JNZ  STEP \
+	ADDQ DX, SI \
+	ADDQ $(4*LANES), DI \
+	SUBQ $LANES, R9 \
+	JGT  BLOCK
+
 // func TransposeGatherAVX512(k int, b []float32, ldb int, dst []float32, n int)
 TEXT ·TransposeGatherAVX512(SB), NOSPLIT, $0-72
-	MOVQ k+0(FP), R8
-	MOVQ b_base+8(FP), SI
-	MOVQ ldb+32(FP), DX
-	MOVQ dst_base+40(FP), DI
-	MOVQ n+64(FP), R9
-	MOVQ R9, R10
-	SHLQ $2, R10
+	TRANSPOSE_ARGS
 	VPBROADCASTD DX, Z1
 	VPMULLD transIota<>(SB), Z1, Z2 // lane·ldb
 	SHLQ $6, DX                     // sixteen rows of b in bytes
 
 block16:
-	MOVQ  $16, CX
-	CMPQ  R9, CX
-	CMOVQLT R9, CX
+	TRANSPOSE_BLOCK_LANES(16)
 	MOVL  $-1, AX
 	BZHIL CX, AX, AX
 	KMOVW AX, K1
@@ -60,38 +70,21 @@ step16:
 	VPXORD Z0, Z0, Z0 // no merge: each gather independent of the one before
 	VGATHERDPS (R11)(Z2*4), K2, Z0
 	VMOVUPS Z0, K1, (R12)
-	ADDQ $4, R11
-	ADDQ R10, R12
-	DECQ CX
-	JNZ  step16
-	ADDQ DX, SI
-	ADDQ $64, DI
-	SUBQ $16, R9
-	JGT  block16
+	TRANSPOSE_BLOCK_NEXT(16, step16, block16)
 	VZEROUPPER
 	RET
 
 // func TransposeGatherAVX2(k int, b []float32, ldb int, dst []float32, n int)
 TEXT ·TransposeGatherAVX2(SB), NOSPLIT, $0-72
-	MOVQ k+0(FP), R8
-	MOVQ b_base+8(FP), SI
-	MOVQ ldb+32(FP), DX
-	MOVQ dst_base+40(FP), DI
-	MOVQ n+64(FP), R9
-	MOVQ R9, R10
-	SHLQ $2, R10
+	TRANSPOSE_ARGS
 	MOVQ DX, X1
 	VPBROADCASTD X1, Y1
 	VPMULLD transIota<>(SB), Y1, Y2 // lane·ldb
 	SHLQ $5, DX                     // eight rows of b in bytes
 
 block8:
-	MOVQ  $8, CX
-	CMPQ  R9, CX
-	CMOVQLT R9, CX
-	LEAQ  transMask8<>+32(SB), AX
-	SHLQ  $2, CX
-	SUBQ  CX, AX
+	TRANSPOSE_BLOCK_LANES(8)
+	LANE_MASK(CX, AX)
 	VMOVUPS (AX), Y3
 	MOVQ  SI, R11
 	MOVQ  DI, R12
@@ -102,13 +95,6 @@ step8:
 	VXORPS  Y0, Y0, Y0
 	VGATHERDPS Y4, (R11)(Y2*4), Y0
 	VMASKMOVPS Y0, Y3, (R12)
-	ADDQ $4, R11
-	ADDQ R10, R12
-	DECQ CX
-	JNZ  step8
-	ADDQ DX, SI
-	ADDQ $32, DI
-	SUBQ $8, R9
-	JGT  block8
+	TRANSPOSE_BLOCK_NEXT(8, step8, block8)
 	VZEROUPPER
 	RET

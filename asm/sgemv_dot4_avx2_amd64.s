@@ -3,31 +3,22 @@
 #include "textflag.h"
 #include "sgemm_small_amd64.h"
 
-// dotMask8<>: eight all-ones words then eight zeros; the 8 words at
-// dotMask8<>+4·(8-r) are the VMASKMOVPS mask of the first r lanes.
-DATA dotMask8<>+0(SB)/8, $-1
-DATA dotMask8<>+8(SB)/8, $-1
-DATA dotMask8<>+16(SB)/8, $-1
-DATA dotMask8<>+24(SB)/8, $-1
-DATA dotMask8<>+32(SB)/8, $0
-DATA dotMask8<>+40(SB)/8, $0
-DATA dotMask8<>+48(SB)/8, $0
-DATA dotMask8<>+56(SB)/8, $0
-GLOBL dotMask8<>(SB), RODATA|NOPTR, $64
-
 // Register use of SgemvDot4AVX2:
 //	SI  row 0 of A at column p    R8, R9, R10  offsets of rows 1..3 (clamped to the last)
 //	BX  x[p]    CX  columns left    Y0..Y3  the 8-lane partial sums of rows 0..3
 //	Y4  x[p:p+8]    Y9  the tail's mask
 
+// GEMV_DOT_FINISH4(T) stores the four rows of Y0..Y3 with GEMV_DOT_FINISH.
+#define GEMV_DOT_FINISH4(T) \
+	GEMV_DOT_FINISH(Y0, X0, T) \
+	GEMV_DOT_FINISH(Y1, X1, T) \
+	GEMV_DOT_FINISH(Y2, X2, T) \
+	GEMV_DOT_FINISH(Y3, X3, T)
 
 // func SgemvDot4AVX2(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 TEXT ·SgemvDot4AVX2(SB), NOSPLIT, $0-112
 	GEMV_DOT_START(CLAMPED_OFFSETS4)
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	ZERO4(VXORPS, Y0, Y1, Y2, Y3)
 	CMPQ CX, $8
 	JLT  tail
 
@@ -37,18 +28,12 @@ loop:
 	VFMADD231PS (SI)(R8*1), Y4, Y1
 	VFMADD231PS (SI)(R9*1), Y4, Y2
 	VFMADD231PS (SI)(R10*1), Y4, Y3
-	ADDQ $32, SI
-	ADDQ $32, BX
-	SUBQ $8, CX
-	CMPQ CX, $8
-	JGE  loop
+	DOT_NEXT(32, 8)
 
 tail:
 	TESTQ CX, CX
 	JZ    reduce
-	LEAQ dotMask8<>+32(SB), AX
-	SHLQ $2, CX
-	SUBQ CX, AX
+	LANE_MASK(CX, AX)
 	VMOVUPS (AX), Y9
 	VMASKMOVPS (BX), Y9, Y4
 	VMASKMOVPS (SI), Y9, Y5
@@ -62,10 +47,7 @@ tail:
 
 reduce:
 	GEMV_DOT_STORE_REGS
-	GEMV_DOT_FINISH(Y0, X0, X12)
-	GEMV_DOT_FINISH(Y1, X1, X12)
-	GEMV_DOT_FINISH(Y2, X2, X12)
-	GEMV_DOT_FINISH(Y3, X3, X12)
+	GEMV_DOT_FINISH4(X12)
 
 done:
 	VZEROUPPER

@@ -15,6 +15,13 @@
 	VADDPS Y15, YACC, YACC \
 	GEMV_DOT_FINISH(YACC, XACC, X15)
 
+// DOT_STORE4 stores four rows with DOT_STORE.
+#define DOT_STORE4(A0, Y0_, X0_, A1, Y1_, X1_, A2, Y2_, X2_, A3, Y3_, X3_) \
+	DOT_STORE(A0, Y0_, X0_) \
+	DOT_STORE(A1, Y1_, X1_) \
+	DOT_STORE(A2, Y2_, X2_) \
+	DOT_STORE(A3, Y3_, X3_)
+
 // DOT_STEP: one step of sixteen columns for the eight rows, the FMAs under mask K1
 // (all lanes but in the tail; a masked lane of a partial sum keeps its value, as the
 // reference loop leaves s[l] alone past column k).
@@ -31,7 +38,7 @@
 // func SgemvDot8AVX512(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 TEXT ·SgemvDot8AVX512(SB), NOSPLIT, $0-112
 	GEMV_DOT_START(CLAMPED_OFFSETS8)
-	ZERO8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	KXNORW K1, K1, K1
 	CMPQ CX, $16
 	JLT  tail
@@ -39,11 +46,7 @@ TEXT ·SgemvDot8AVX512(SB), NOSPLIT, $0-112
 loop:
 	VMOVUPS (BX), Z16
 	DOT_STEP
-	ADDQ $64, SI
-	ADDQ $64, BX
-	SUBQ $16, CX
-	CMPQ CX, $16
-	JGE  loop
+	DOT_NEXT(64, 16)
 
 tail:
 	TESTQ CX, CX
@@ -57,14 +60,8 @@ tail:
 
 reduce:
 	GEMV_DOT_STORE_REGS
-	DOT_STORE(Z0, Y0, X0)
-	DOT_STORE(Z1, Y1, X1)
-	DOT_STORE(Z2, Y2, X2)
-	DOT_STORE(Z3, Y3, X3)
-	DOT_STORE(Z4, Y4, X4)
-	DOT_STORE(Z5, Y5, X5)
-	DOT_STORE(Z6, Y6, X6)
-	DOT_STORE(Z7, Y7, X7)
+	DOT_STORE4(Z0, Y0, X0, Z1, Y1, X1, Z2, Y2, X2, Z3, Y3, X3)
+	DOT_STORE4(Z4, Y4, X4, Z5, Y5, X5, Z6, Y6, X6, Z7, Y7, X7)
 
 done:
 	VZEROUPPER
