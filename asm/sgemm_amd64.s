@@ -221,12 +221,17 @@ copy_done:
 	TILE_END(alpha+104(FP), beta+108(FP), Z0, Z1, ZSCALE, ZSTORETILE, ZSTORETILE0)
 
 // TILE_END(alpha, beta, A, B, SCALE, STORETILE, STORETILE0) ends every micro-kernel
-// in this file: the accumulators times alpha (broadcast into A), then the tile is
-// stored. beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it
+// in this file: the accumulators times alpha (broadcast into A; skipped when alpha =
+// 1, which gives the same bits and saves 12 or 16 multiplies per tile), then the tile
+// is stored. beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it
 // (broadcast into B).
 #define TILE_END(alpha, beta, A, B, SCALE, STORETILE, STORETILE0) \
+	MOVL alpha, DX        \
+	CMPL DX, $0x3f800000  \
+	JEQ  scaled           \
 	VBROADCASTSS alpha, A \
 	SCALE                 \
+scaled:                   \
 	MOVL beta, DX         \
 	SHLL $1, DX           \
 	JEQ  store_beta0      \
