@@ -154,6 +154,15 @@ copy_done:
 	VMOVUPS V1, W(R13)  \
 	ADDQ $(2*W), R13
 
+// STEP4(S0, S1, S2, S3, ADVANCE): four steps of k of a direct kernel, then the A
+// pointers advanced; STEP4_COPY2 also copies two rows of the next B panel.
+#define STEP4(S0, S1, S2, S3, ADVANCE) \
+	S0      \
+	S1      \
+	S2      \
+	S3      \
+	ADVANCE
+
 // STEP4_COPY2(S0, S1, S2, S3, COPY, ADVANCE): four steps of k of a direct kernel with
 // two row copies among them, then the A pointers advanced.
 #define STEP4_COPY2(S0, S1, S2, S3, COPY, ADVANCE) \
@@ -319,29 +328,17 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 	ADDQ $BYTES, SI \
 	ADDQ $BYTES, R9
 
-// D6X16_STEP4 and D6X16_STEP1: four steps and one step of SgemmDirect6x16AVX2.
-#define D6X16_STEP4 \
-	DSTEP(0)          \
-	DSTEP(4)          \
-	DSTEP(8)          \
-	DSTEP(12)         \
-	D6X16_ADVANCE(16)
-
-#define D6X16_STEP1 \
-	DSTEP(0)         \
-	D6X16_ADVANCE(4)
-
 // func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
 	D6X16_START
-	K_LOOPS(D6X16_STEP4, D6X16_STEP1)
+	K_LOOPS(STEP4(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), D6X16_ADVANCE(16)), DSTEP(0) D6X16_ADVANCE(4))
 	D6X16_END
 
 // func SgemmDirectCopy6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
 	D6X16_START
 	COPY_ARGS
-	K_LOOPS_COPY(STEP4_COPY2(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), COPYROW(Y2, Y3, 32), D6X16_ADVANCE(16)), D6X16_STEP4, D6X16_STEP1, COPYROW(Y2, Y3, 32))
+	K_LOOPS_COPY(STEP4_COPY2(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), COPYROW(Y2, Y3, 32), D6X16_ADVANCE(16)), STEP4(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), D6X16_ADVANCE(16)), DSTEP(0) D6X16_ADVANCE(4), COPYROW(Y2, Y3, 32))
 	D6X16_END
 
 // Register use of SgemmKernel8x32AVX512 (AVX-512F):
@@ -559,27 +556,15 @@ TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 	ADDQ $BYTES, R9 \
 	ADDQ $BYTES, R10
 
-// ZD8X32_STEP4 and ZD8X32_STEP1: four steps and one step of SgemmDirect8x32AVX512.
-#define ZD8X32_STEP4 \
-	ZDSTEP(0)          \
-	ZDSTEP(4)          \
-	ZDSTEP(8)          \
-	ZDSTEP(12)         \
-	ZD8X32_ADVANCE(16)
-
-#define ZD8X32_STEP1 \
-	ZDSTEP(0)         \
-	ZD8X32_ADVANCE(4)
-
 // func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
 	ZD8X32_START
-	K_LOOPS(ZD8X32_STEP4, ZD8X32_STEP1)
+	K_LOOPS(STEP4(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), ZD8X32_ADVANCE(16)), ZDSTEP(0) ZD8X32_ADVANCE(4))
 	ZD8X32_END
 
 // func SgemmDirectCopy8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy8x32AVX512(SB), NOSPLIT, $0-176
 	ZD8X32_START
 	COPY_ARGS
-	K_LOOPS_COPY(STEP4_COPY2(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), COPYROW(Z6, Z7, 64), ZD8X32_ADVANCE(16)), ZD8X32_STEP4, ZD8X32_STEP1, COPYROW(Z6, Z7, 64))
+	K_LOOPS_COPY(STEP4_COPY2(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), COPYROW(Z6, Z7, 64), ZD8X32_ADVANCE(16)), STEP4(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), ZD8X32_ADVANCE(16)), ZDSTEP(0) ZD8X32_ADVANCE(4), COPYROW(Z6, Z7, 64))
 	ZD8X32_END
