@@ -57,8 +57,9 @@ func (s *Server) enqueue(j *job) bool {
 // use two cores). When a decoder is free, the loop forms its batch at that moment, so
 // that it holds every request that arrived while the decoders were busy: the oldest
 // waiting request, joined by others with the same decoding options until MaxBatch
-// sentences. It waits up to MaxWait for more, but only while no other decoder is
-// idle (so a lone request is decoded at once). Among more
+// sentences. It waits up to MaxWait for more, but only while the other decoders are
+// all busy (so with a decoder idle, or with one decoder, a lone request is decoded at
+// once). Among more
 // waiting requests than fit, it takes those of the most similar length to the
 // oldest's (less padding, sentences that finish together). The oldest always goes,
 // so nothing starves. It returns when the queue is closed and drained and the
@@ -106,12 +107,13 @@ func (s *Server) loop() {
 				n += len(j.texts)
 			}
 		}
-		// While the other decoders are busy, wait up to MaxWait for the batch to fill:
-		// the clients this decoder just answered come back and join, so batches merge
-		// instead of keeping the sizes they started with. Then take what is queued
-		// without waiting, up to the pool.
+		// While every other decoder is busy (and there is another), wait up to MaxWait
+		// for the batch to fill: the clients a decoder just answered come back and join,
+		// so batches merge instead of keeping the sizes they started with. A lone
+		// decoder with nothing running never waits. Then take what is queued without
+		// waiting, up to the pool.
 		var deadline <-chan time.Time
-		if n < s.cfg.MaxBatch && len(free) == 0 {
+		if n < s.cfg.MaxBatch && s.cfg.Workers > 1 && len(free) == 0 {
 			timer.Reset(s.cfg.MaxWait)
 			deadline = timer.C
 		}

@@ -173,11 +173,15 @@ func metricsText(t *testing.T, url string) string {
 // stop the batch: the others get their translations.
 func TestClientDisconnectMidBatch(t *testing.T) {
 	tt := testTranslator(t)
-	s := New(tt, Config{MaxWait: 200 * time.Millisecond, MaxBatch: 3, Workers: 1})
+	s := New(tt, Config{MaxBatch: 3, Workers: 1})
 	defer s.Close()
 	g := newGate(s)
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
+	// A first request holds the decoder while the three queue, so they form one batch.
+	first := make(chan reply, 1)
+	go func() { first <- post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": "x"}) }()
+	<-g.entered
 	leave, cancel := context.WithCancel(context.Background())
 	replies := make([]reply, 3)
 	var wg sync.WaitGroup
@@ -192,7 +196,9 @@ func TestClientDisconnectMidBatch(t *testing.T) {
 			replies[i] = post(ctx, ts.Client(), ts.URL, map[string]any{"text": sentence(i)})
 		}()
 	}
-	<-g.entered // the three requests are one batch, about to decode
+	require.Eventually(t, func() bool { return len(s.queue) == 3 }, 5*time.Second, time.Millisecond)
+	g.release <- struct{}{} // the first batch decodes
+	<-g.entered             // the three requests are one batch, about to decode
 	cancel()
 	time.Sleep(20 * time.Millisecond)
 	close(g.release)
@@ -207,7 +213,28 @@ func TestClientDisconnectMidBatch(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return strings.Contains(metricsText(t, ts.URL), `bkm_responses_total{code="499"} 1`)
 	}, 5*time.Second, 10*time.Millisecond)
-	require.Contains(t, metricsText(t, ts.URL), "bkm_batch_sentences_count 1\n", "one batch for the three")
+	r := <-first
+	require.NoError(t, r.err)
+	require.Equal(t, 200, r.code, "%v", r.body)
+	m := metricsText(t, ts.URL)
+	require.Contains(t, m, "bkm_batch_sentences_count 2\n", "one batch for the first, one for the three")
+	require.Contains(t, m, "bkm_batch_sentences_sum 3\n", "the first's sentence and the two whose clients stayed")
+}
+
+// TestLoneRequestNotDelayed: on an idle server with one decoder, a lone request is
+// decoded at once, not after MaxWait.
+func TestLoneRequestNotDelayed(t *testing.T) {
+	const maxWait = 2 * time.Second
+	s := New(testTranslator(t), Config{MaxWait: maxWait, MaxBatch: 32, Workers: 1})
+	defer s.Close()
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	start := time.Now()
+	r := post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": sentence(0)})
+	elapsed := time.Since(start)
+	require.NoError(t, r.err)
+	require.Equal(t, 200, r.code, "%v", r.body)
+	require.Less(t, elapsed, maxWait/2)
 }
 
 // TestQueueFull: with the batcher busy and the queue full, a request gets 503 at
