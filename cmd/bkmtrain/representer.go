@@ -115,9 +115,13 @@ func runRepresenter(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
+		name := filepath.Join(f.plotDir, "representer.json")
 		var points []train.ApproxPoint
 		if err := json.Unmarshal(b, &points); err != nil {
-			return fmt.Errorf("%s: %w", filepath.Join(f.plotDir, "representer.json"), err)
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := checkPlotNames(points); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		return plotRepresenter(f.plotDir, points)
 	}
@@ -225,6 +229,19 @@ func representerTable(heading string, points []train.ApproxPoint) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", p.Layer, name, dim, outErr, wErr)
 	}
 	return b.String()
+}
+
+// checkPlotNames rejects a point whose layer or method, which become parts of PNG file
+// names, is empty or could leave the directory (a path separator or "..").
+func checkPlotNames(points []train.ApproxPoint) error {
+	for i, p := range points {
+		for _, f := range []struct{ field, v string }{{"layer", p.Layer}, {"method", p.Method}} {
+			if f.v == "" || strings.ContainsAny(f.v, `/\`) || strings.Contains(f.v, "..") {
+				return fmt.Errorf("point %d: %s %q is not a plain name", i, f.field, f.v)
+			}
+		}
+	}
+	return nil
 }
 
 // plotRepresenter writes curves-LAYER.png (output error against feature dimension,

@@ -60,3 +60,32 @@ func TestEndToEndRepresenter(t *testing.T) {
 	require.Equal(t, 2, r.code)
 	require.Contains(t, r.stderr, `--favor: "x" is not a positive integer`)
 }
+
+// TestRepresenterPlotRejectsPathNames: --plot refuses a representer.json whose layer or
+// method would put a PNG outside the directory (or name none), naming the file and
+// the field, and writes nothing.
+func TestRepresenterPlotRejectsPathNames(t *testing.T) {
+	for _, c := range []struct{ layer, method, want string }{
+		{"enc0.self", "../../x", `method "../../x"`},
+		{"enc0.self", `a\b`, `method "a\\b"`},
+		{"..", "favor", `layer ".."`},
+		{"a/b", "favor", `layer "a/b"`},
+		{"enc0.self", "", `method ""`},
+	} {
+		dir := t.TempDir()
+		pts := []train.ApproxPoint{{Layer: c.layer, Method: c.method, Head: -1, Dim: 16, OutErr: 0.5}}
+		js, err := json.Marshal(pts)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "representer.json"), js, 0o644))
+		r := runBin(t, "", "representer", "--plot", dir)
+		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
+		require.Contains(t, r.stderr, filepath.Join(dir, "representer.json"))
+		require.Contains(t, r.stderr, c.want)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Len(t, entries, 1, "nothing written")
+		matches, err := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(dir)), "*.png"))
+		require.NoError(t, err)
+		require.Empty(t, matches)
+	}
+}

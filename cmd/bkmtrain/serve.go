@@ -47,6 +47,9 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 			return usagef("%s must be > 0", f.name)
 		}
 	}
+	if cfg.Workers < 0 {
+		return usagef("--workers = %d: must be ≥ 0", cfg.Workers)
+	}
 	tr, err := mf.translator()
 	if err != nil {
 		return err
