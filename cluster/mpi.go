@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -100,6 +101,26 @@ type request struct {
 	pin    runtime.Pinner
 	err    error
 	closed bool
+	kept   bool // in abandoned
+}
+
+// abandoned holds every request given up on while pieces of it may still be in flight
+// (a timeout or a failed MPI_Test): MPI may still write its buffer, so the buffer must
+// stay pinned, and the request must stay reachable for the rest of the process — the
+// garbage collector panics when it collects a Pinner that still pins.
+var (
+	abandonedMu sync.Mutex
+	abandoned   []*request
+)
+
+// abandon keeps r, and so its pinned buffer, reachable for good.
+func (r *request) abandon() {
+	abandonedMu.Lock()
+	defer abandonedMu.Unlock()
+	if !r.kept {
+		r.kept = true
+		abandoned = append(abandoned, r)
+	}
 }
 
 // startChunked starts call on consecutive pieces of at most chunkElems elements of an
@@ -124,19 +145,24 @@ func startChunked(op string, base unsafe.Pointer, n, elem int, call func(p unsaf
 		return nil
 	})
 	if err != nil {
-		// The pieces already started still run: complete them before unpinning.
-		r.wait(0)
-		r.pin.Unpin()
+		// The pieces already started still run: wait for them (test unpins the buffer
+		// once they complete; a timeout abandons the request, its buffer pinned).
+		r.wait(time.Duration(timeout.Load()))
 		return nil, err
 	}
 	return r, nil
 }
 
 // test progresses MPI and reports whether every piece has completed (MPI_Test), or
-// the first error.
+// the first error. A request that fails with pieces still in flight is abandoned.
 func (r *request) test() (bool, error) {
 	if r.closed {
 		return true, r.err
+	}
+	if r.next == len(r.reqs) {
+		r.closed = true
+		r.pin.Unpin()
+		return true, nil
 	}
 	err := unbounded("MPI_Test", func() error {
 		for r.next < len(r.reqs) {
@@ -151,10 +177,15 @@ func (r *request) test() (bool, error) {
 		}
 		return nil
 	})
-	if err != nil || r.next == len(r.reqs) {
+	if err != nil {
 		r.closed, r.err = true, err
-		r.pin.Unpin()
+		r.abandon()
 		return true, err
+	}
+	if r.next == len(r.reqs) {
+		r.closed = true
+		r.pin.Unpin()
+		return true, nil
 	}
 	return false, nil
 }
@@ -175,8 +206,8 @@ const (
 )
 
 // wait tests until the request completes, giving up after limit (0: never) with the
-// timeout error (see SetTimeout): the request then stays in flight, its buffer pinned,
-// and every later call fails.
+// timeout error (see SetTimeout): the request then stays in flight, its buffer pinned
+// (it is abandoned), and every later call fails.
 func (r *request) wait(limit time.Duration) error {
 	start := time.Now()
 	pause := pauseMin
@@ -187,6 +218,7 @@ func (r *request) wait(limit time.Duration) error {
 		}
 		waited := time.Since(start)
 		if limit > 0 && waited > limit {
+			r.abandon()
 			return timedOut(r.op, limit)
 		}
 		if waited > spinFor {
@@ -202,8 +234,9 @@ func (r *request) wait(limit time.Duration) error {
 // it reports true the buffer holds the sums and may be used again.
 func (r *request) Test() (bool, error) { return r.test() }
 
-// Wait returns when the all-reduce has completed (MPI_Test in a loop that sleeps
-// between tests, bounded by SetTimeout's limit).
+// Wait returns when the all-reduce has completed (MPI_Test in a loop that calls
+// sched_yield between tests for the first 20 ms, then sleeps between them, bounded by
+// SetTimeout's limit).
 func (r *request) Wait() error { return r.wait(time.Duration(timeout.Load())) }
 
 // run starts a collective and waits for it: the blocking calls are their nonblocking

@@ -236,17 +236,18 @@ func (d *dataParallel) start(reports int) {
 }
 
 // progress tests the all-reduces in flight in the order they started, up to the first
-// that is not complete (each test lets MPI progress all of them).
+// that is not complete (each test lets MPI progress all of them) or the first failure:
+// reduce then waits for every one still pending.
 func (d *dataParallel) progress() {
-	for ; d.finished < d.started; d.finished++ {
+	for ; d.err == nil && d.finished < d.started; d.finished++ {
 		p := d.pending[d.finished]
-		if p == nil || d.err != nil { // not started: an earlier call failed
+		if p == nil {
 			continue
 		}
 		done, err := p.Test()
 		if err != nil {
 			d.err = err
-			continue
+			return
 		}
 		if !done {
 			return
@@ -263,14 +264,17 @@ func (d *dataParallel) reduce(m *Model, loss float64, micro []*Batch, total int)
 	t0 := time.Now()
 	defer func() { d.times.Wait += time.Since(t0) }()
 	d.start(math.MaxInt)
-	for ; d.finished < d.started; d.finished++ {
-		if p := d.pending[d.finished]; p != nil {
+	// Wait for every sum started, even after a failure: MPI writes into d.grads until
+	// each completes (or times out, abandoned). The first error wins.
+	for i, p := range d.pending[:d.started] {
+		if p != nil {
 			if err := p.Wait(); err != nil && d.err == nil {
 				d.err = err
 			}
-			d.pending[d.finished] = nil
+			d.pending[i] = nil
 		}
 	}
+	d.finished = d.started
 	if d.err != nil {
 		return 0, d.errorf("summing the gradients: %w", d.err)
 	}

@@ -294,8 +294,8 @@ func TestPlanBuckets(t *testing.T) {
 // fail with testErr when it is set.
 type lagging struct {
 	*cluster.Local
-	starts, tests int
-	testErr       error
+	starts, tests, waits int
+	testErr              error
 }
 
 type lagged struct {
@@ -317,12 +317,15 @@ func (p *lagged) Test() (bool, error) {
 	return p.tests >= 3, p.c.testErr
 }
 
-func (p *lagged) Wait() error { return nil }
+func (p *lagged) Wait() error {
+	p.c.waits++
+	return nil
+}
 
 // TestDistributedProgressDuringBackward: the buckets' sums are started and tested
 // during the backward, and sums that complete late (at a later Test or at the end)
 // give one process's parameters; CommTimes counts the steps. A Test that fails fails
-// the step.
+// the step, and every sum started is still waited for.
 func TestDistributedProgressDuringBackward(t *testing.T) {
 	const n = 5
 	var want, got []float64
@@ -354,11 +357,14 @@ func TestDistributedProgressDuringBackward(t *testing.T) {
 	broken := errors.New("test failed")
 	for r := range ss {
 		lag[r].testErr = broken
+		lag[r].starts, lag[r].waits = 0, 0
 		wg.Go(func() { _, errs[r] = ss[r].Step() })
 	}
 	wg.Wait()
 	for r, err := range errs {
 		require.ErrorIs(t, err, broken, "rank %d", r)
 		require.ErrorContains(t, err, "summing the gradients", "rank %d", r)
+		require.Positive(t, lag[r].starts, "rank %d", r)
+		assert.Equal(t, lag[r].starts, lag[r].waits, "rank %d: every sum started is waited for", r)
 	}
 }
