@@ -2,6 +2,8 @@
 
 package asm
 
+import "fmt"
+
 // Row kernels of one-query attention (package attention's Decode): one query against
 // a block of key rows, then the weighted sum of a block of value rows, each one call
 // per block so that the per-row call cost of Dot and Axpy disappears.
@@ -102,8 +104,13 @@ func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)
 // accumulators reduced together), exponentiates them in one vector (Exp32's
 // polynomial) and adds the 16 weighted V rows right after, so K and V are read once
 // and nothing of the block goes through memory but the 16 weights. It agrees with
-// the loop within rounding of the summation orders.
+// the loop within rounding of the summation orders; a NaN score makes st[AttendM]
+// NaN in both (the max compare is unordered-or-greater, like the loop's x > m || x != x).
+// It panics if len(q) > AttendMaxDimAVX512 (the kernel holds q in four vectors).
 func AttendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
+	if len(q) > AttendMaxDimAVX512 {
+		panic(fmt.Sprintf("asm: AttendRowsAVX512: len(q) = %d > AttendMaxDimAVX512 = %d", len(q), AttendMaxDimAVX512))
+	}
 	attendRowsAVX512(q, k, v, ld, n, kind, c, st, laneMasks64(len(q)))
 }
 

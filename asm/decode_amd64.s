@@ -615,9 +615,17 @@ attend_weights:
 	TESTQ $8, kind+88(FP)
 	JZ    attend_plain
 	ATTEND_EXP_CONSTS
-	VCMPPS     $0x1e, Z19, Z0, K6 // lanes above the running max (GT_OQ)
+	VCMPPS     $0x06, Z19, Z0, K6 // lanes above the running max or unordered (NLE_UQ), as the twin's x > m || x != x
 	KORTESTW   K6, K6
 	JZ         attend_samemax     // none: the max stands, no horizontal max
+	VCMPPS     $3, Z0, Z0, K7     // NaN scores (UNORD_Q): VMAXPS would drop them, the twin's max is NaN
+	KORTESTW   K7, K7
+	JZ         attend_maxtree
+	VCOMPRESSPS Z0, K7, Z16       // a NaN score in lane 0
+	VBROADCASTSS X16, Z16         // the new running max, every lane
+	JMP        attend_newmax
+
+attend_maxtree:
 	VSHUFF32X4 $0x4E, Z0, Z0, Z16
 	VMAXPS     Z16, Z0, Z16
 	VSHUFF32X4 $0xB1, Z16, Z16, Z17
@@ -626,7 +634,9 @@ attend_weights:
 	VMAXPS     Z17, Z16, Z16
 	VPERMILPS  $0xB1, Z16, Z17
 	VMAXPS     Z17, Z16, Z16
-	VMAXPS     Z19, Z16, Z16 // the new running max, every lane
+	VMAXPS     Z19, Z16, Z16 // the new running max, every lane (Z19 if it is NaN)
+
+attend_newmax:
 	VSUBPS     Z16, Z19, Z17
 	ATTEND_EXP(Z17)
 	VMULPS     Z17, Z24, Z24

@@ -127,7 +127,8 @@ func TestAttendRows(t *testing.T) {
 }
 
 // TestAttendRowsMatchesTwin: the kernels agree with the twin on a long run across
-// the per-call bound, and NaN in a key or a value reaches the output.
+// the per-call bound, and NaN in a key or a value reaches the output, with the same
+// running max st[AttendM] (NaN after a NaN score) as the twin.
 func TestAttendRowsMatchesTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	const d, n, ld = 64, 700, 70
@@ -160,6 +161,9 @@ func TestAttendRowsMatchesTwin(t *testing.T) {
 				AttendRows(q, k, v, ld, n, AttendDot|AttendExp, 0.125, st)
 				x[at*ld+5] = old
 				require.True(t, math.IsNaN(float64(st[AttendAcc+5])), "%s: NaN at key %d lost", im.name, at)
+				// A NaN key gives a NaN score, which becomes the running max as in the twin
+				// (the kernels' max compare is unordered-or-greater); a NaN value does not.
+				require.Equal(t, &x[0] == &k[0], math.IsNaN(float64(st[AttendM])), "%s: st[AttendM] = %v after NaN at %d", im.name, st[AttendM], at)
 			}
 		}
 	})

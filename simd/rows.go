@@ -132,10 +132,7 @@ func AttendRows(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
 		panic(fmt.Sprintf("simd: AttendRows: n = %d, kind = %d", n, kind))
 	}
 	checkRows("AttendRows", "k", n, d, ld, len(k))
-	if n > 0 && len(v) < (n-1)*ld+d {
-		panic(fmt.Sprintf("simd: AttendRows: len(v) = %d < %d needed for %d rows of %d with stride %d",
-			len(v), (n-1)*ld+d, n, d, ld))
-	}
+	checkRows("AttendRows", "v", n, d, ld, len(v))
 	if len(st) < AttendAcc+d {
 		panic(fmt.Sprintf("simd: AttendRows: len(st) = %d < %d", len(st), AttendAcc+d))
 	}
