@@ -2,6 +2,10 @@ package simd
 
 import "fmt"
 
+// transposeColsPerCall bounds the columns of one strip-kernel call (a multiple of 8),
+// so that each assembly call stays short: assembly is not preemptible.
+const transposeColsPerCall = 256
+
 // Transpose writes the cols×rows matrix dst = srcᵀ of the rows×cols matrix src (row
 // strides lds and ldd): dst[j·ldd+i] = src[i·lds+j]. Eight-row strips go through the
 // table's 8×8 block kernel, the remaining rows and columns through a Go loop.
@@ -27,8 +31,8 @@ func Transpose(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
 	c8 := cols &^ 7
 	i := 0
 	for ; i+8 <= rows; i += 8 {
-		if c8 > 0 {
-			active.transpose8(c8, src[i*lds:], lds, dst[i:], ldd)
+		for j0 := 0; j0 < c8; j0 += transposeColsPerCall {
+			active.transpose8(min(transposeColsPerCall, c8-j0), src[i*lds+j0:], lds, dst[j0*ldd+i:], ldd)
 		}
 		for r := i; r < i+8; r++ {
 			for j := c8; j < cols; j++ {

@@ -21,12 +21,12 @@ func transposeWant(rows, cols int, src []float32, lds int, dst []float32, ldd in
 
 // TestTransposeConformance: on every implementation, Transpose writes exactly the
 // reference loop's values, bit for bit (NaN payloads included), for sizes on and off
-// the 8×8 blocks and padded strides, and nothing else of dst (the padding between rows
-// and the guard bands keep their pattern).
+// the 8×8 blocks, strips wider than one kernel call, and padded strides, and nothing
+// else of dst (the padding between rows and the guard bands keep their pattern).
 func TestTransposeConformance(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(17, 3))
-		sizes := []int{1, 3, 7, 8, 9, 16, 17, 24, 64, 96}
+		sizes := []int{1, 3, 7, 8, 9, 16, 17, 24, 64, 96, 8 + 2*transposeColsPerCall + 3} // the last: three kernel calls a strip
 		for _, rows := range sizes {
 			for _, cols := range sizes {
 				for _, pad := range []int{0, 5} {
