@@ -7,7 +7,7 @@ import (
 )
 
 // TestBatchPrefetchSameBits: on every implementation that prefetches (TestPrefetchRows
-// checks the prefetch itself), a batch that prefetches gives the same bits as the same
+// runs the prefetch itself), a batch that prefetches gives the same bits as the same
 // batch without it.
 func TestBatchPrefetchSameBits(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {

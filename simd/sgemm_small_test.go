@@ -316,9 +316,11 @@ func TestSgemmSmallExhaustive(t *testing.T) {
 	}
 }
 
-// TestPrefetchRows runs each table's operand prefetch (SgemmBatchStrided's) over
-// shapes whose rows start off a cache line and end at or past the slice's end (a
-// prefetch never faults), and requires the memory unchanged: it is a hint only.
+// TestPrefetchRows: each table's operand prefetch (SgemmBatchStrided's) runs without
+// faulting over shapes whose rows start off a cache line, including rows past the
+// slice's end, and leaves the memory unchanged. A prefetch has no stores, so this is
+// a smoke test of the addressing that can barely fail; the observable check is
+// TestBatchPrefetchSameBits (sgemm_batch_prefetch_test.go).
 func TestPrefetchRows(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		s := smallOrSkip(t, im)
