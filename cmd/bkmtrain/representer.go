@@ -111,19 +111,7 @@ func runRepresenter(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 		return err
 	}
 	if f.plotDir != "" {
-		b, err := os.ReadFile(filepath.Join(f.plotDir, "representer.json"))
-		if err != nil {
-			return err
-		}
-		name := filepath.Join(f.plotDir, "representer.json")
-		var points []train.ApproxPoint
-		if err := json.Unmarshal(b, &points); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if err := checkPlotNames(points); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		return plotRepresenter(f.plotDir, points)
+		return replotRepresenter(f.plotDir)
 	}
 	if !f.overwrite {
 		for _, name := range representerFiles {
@@ -187,6 +175,24 @@ func runRepresenter(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprint(stdout, md)
 	return nil
+}
+
+// replotRepresenter redraws the curves of an earlier run from its representer.json
+// (--plot DIR).
+func replotRepresenter(dir string) error {
+	name := filepath.Join(dir, "representer.json")
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	var points []train.ApproxPoint
+	if err := json.Unmarshal(b, &points); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := checkPlotNames(points); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return plotRepresenter(dir, points)
 }
 
 // representerTable is the markdown report: per layer, the attention output's relative
