@@ -184,17 +184,22 @@ copy_done:
 	MOVQ rows+144(FP), R14     \
 	MOVQ dst_base+152(FP), R13
 
-// D6X16_START loads the operands of the 6×16 direct kernels: CX = k, SI and R9 rows 0
-// and 1 of A, R8 = lda and DX = ldb in bytes, BX = b; the accumulators cleared.
-#define D6X16_START \
+// DIRECT_ARGS loads the operands every direct kernel shares: CX = k, SI = a, BX = b,
+// R8 = lda and DX = ldb in bytes.
+#define DIRECT_ARGS \
 	MOVQ k+0(FP), CX       \
 	MOVQ a_base+8(FP), SI  \
 	MOVQ lda+32(FP), R8    \
 	MOVQ b_base+40(FP), BX \
 	MOVQ ldb+64(FP), DX    \
 	SHLQ $2, R8            \
-	SHLQ $2, DX            \
-	LEAQ (SI)(R8*1), R9    \
+	SHLQ $2, DX
+
+// D6X16_START loads the operands of the 6×16 direct kernels: DIRECT_ARGS, R9 row 1
+// of A; the accumulators cleared.
+#define D6X16_START \
+	DIRECT_ARGS         \
+	LEAQ (SI)(R8*1), R9 \
 	YZERO
 
 // D6X16_END stores the tile: C's rows from c and ldc, then TILE_END.
@@ -205,17 +210,10 @@ copy_done:
 	YROWS                  \
 	TILE_END(alpha+104(FP), beta+108(FP), Y0, Y1, YSCALE, YSTORETILE, YSTORETILE0)
 
-// ZD8X32_START loads the operands of the 8×32 direct kernels: CX = k, SI, R9 and R10
-// rows 0, 3 and 6 of A, R8 = lda and DX = ldb in bytes, BX = b; the accumulators
-// cleared.
+// ZD8X32_START loads the operands of the 8×32 direct kernels: DIRECT_ARGS, R9 and R10
+// rows 3 and 6 of A; the accumulators cleared.
 #define ZD8X32_START \
-	MOVQ k+0(FP), CX         \
-	MOVQ a_base+8(FP), SI    \
-	MOVQ lda+32(FP), R8      \
-	MOVQ b_base+40(FP), BX   \
-	MOVQ ldb+64(FP), DX      \
-	SHLQ $2, R8              \
-	SHLQ $2, DX              \
+	DIRECT_ARGS              \
 	LEAQ (R8)(R8*2), R10     \
 	LEAQ (SI)(R10*1), R9     \
 	LEAQ (R9)(R10*1), R10    \
