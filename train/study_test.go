@@ -105,10 +105,8 @@ func TestReadStudyErrors(t *testing.T) {
 // is the last update's, and the wall time sums the sessions' last elapsed times.
 func TestReadRunLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
-	m, err := CreateMetrics(path)
-	require.NoError(t, err)
 	f := func(x float64) *float64 { return &x }
-	for _, r := range []MetricsRecord{
+	writeMetricsLog(t, path, -1, []MetricsRecord{
 		{Kind: "event", Event: "start"},
 		{Kind: "valid", Step: 0, ValLoss: f(5), Elapsed: 1},
 		{Kind: "train", Step: 1, Loss: f(4.5), Elapsed: 2},
@@ -116,21 +114,13 @@ func TestReadRunLog(t *testing.T) {
 		{Kind: "valid", Step: 2, ValLoss: f(3.5), Elapsed: 4},
 		{Kind: "event", Step: 2, Event: "checkpoint", Elapsed: 5},
 		{Kind: "train", Step: 3, Loss: f(9), Elapsed: 6}, // cut by the resume
-	} {
-		require.NoError(t, m.Write(r))
-	}
-	require.NoError(t, m.Close())
-	m, err = ResumeMetrics(path, 2)
-	require.NoError(t, err)
-	for _, r := range []MetricsRecord{
+	}...)
+	writeMetricsLog(t, path, 2, []MetricsRecord{
 		{Kind: "event", Step: 2, Event: "start"},
 		{Kind: "valid", Step: 2, ValLoss: f(3.25), Elapsed: 0.5},
 		{Kind: "train", Step: 3, Loss: f(3), Elapsed: 1},
 		{Kind: "valid", Step: 3, ValLoss: f(3.125), Elapsed: 2},
-	} {
-		require.NoError(t, m.Write(r))
-	}
-	require.NoError(t, m.Close())
+	}...)
 	got, err := ReadRunLog(path)
 	require.NoError(t, err)
 	require.Equal(t, RunLog{CurveSteps: []float64{0, 2, 3}, CurveLoss: []float64{5, 3.25, 3.125}, FinalLoss: 3, WallSec: 7}, got)

@@ -68,9 +68,7 @@ func TestEndToEndResumeStaysInItsDirectory(t *testing.T) {
 // TestEndToEndResumeMetricsHaveEachStepOnce: a run killed after logging steps past its
 // last checkpoint logs those steps again when resumed; the log keeps each step once.
 func TestEndToEndResumeMetricsHaveEachStepOnce(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "run")
-	r := runBin(t, "", append([]string{"train", "--out", dir, "--steps", "2", "--eval-every", "0"}, tiny...)...)
-	require.Equal(t, 0, r.code, r.stderr)
+	dir, r := trainTiny(t, "--steps", "2", "--eval-every", "0")
 	ckpt := filepath.Join(dir, "checkpoint.bkm")
 	atStep2 := mustRead(t, ckpt)
 	r = runBin(t, "", "train", "--resume", dir, "--steps", "4", "--eval-every", "0", "--bleu-sentences", "1")

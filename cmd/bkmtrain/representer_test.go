@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,13 +15,11 @@ import (
 // written, the capture check is exact, and a second run into the same --out is refused
 // without --overwrite.
 func TestEndToEndRepresenter(t *testing.T) {
-	run := filepath.Join(t.TempDir(), "run")
-	r := runBin(t, "", append([]string{"train"}, args("--kernel", "edp", "--steps", "2", "--eval-every", "0", "--out", run)...)...)
-	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	run, _ := trainTiny(t, "--kernel", "edp", "--steps", "2", "--eval-every", "0")
 	out := filepath.Join(t.TempDir(), "rep")
 	cmd := []string{"representer", "--checkpoint", run, "--sentences", "6", "--taylor", "2,4", "--favor", "16,64",
 		"--favor-seeds", "1,2", "--distill", "4", "--distill-points", "8", "--distill-steps", "20", "--threads", "1", "--out", out}
-	r = runBin(t, "", cmd...)
+	r := runBin(t, "", cmd...)
 	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
 	require.Contains(t, r.stderr, "captured 3 attention layers on 6 sentences")
 	md := mustRead(t, filepath.Join(out, "representer.md"))
@@ -42,12 +39,7 @@ func TestEndToEndRepresenter(t *testing.T) {
 	}
 	require.Equal(t, 3*3, exact, "three layers (each as a whole and its two heads)")
 	for _, name := range []string{"curves-enc0-self.png", "curves-dec0-cross.png", "curves-favor.png", "curves-distill.png"} {
-		f, err := os.Open(filepath.Join(out, name))
-		require.NoError(t, err, name)
-		img, err := png.Decode(f)
-		f.Close()
-		require.NoError(t, err, name)
-		require.Greater(t, img.Bounds().Dx(), 100)
+		requirePNG(t, filepath.Join(out, name))
 	}
 	require.NoError(t, os.Remove(filepath.Join(out, "curves-favor.png")))
 	r = runBin(t, "", "representer", "--plot", out)

@@ -1,19 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"compress/gzip"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -25,29 +20,11 @@ func TestEndToEndSignalSavesAndExits(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "run")
-			cmd := exec.Command(bkmtrainBinary(t), append([]string{"train", "--out", dir, "--steps", "1000000", "--eval-every", "0", "--log-every", "3"}, tiny...)...)
-			stderr, err := cmd.StderrPipe()
-			require.NoError(t, err)
-			var stdout bytes.Buffer
-			cmd.Stdout = &stdout
-			require.NoError(t, cmd.Start())
-			var log strings.Builder
-			sc := bufio.NewScanner(stderr)
-			sent := false
-			deadline := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
-			defer deadline.Stop()
-			for sc.Scan() {
-				log.WriteString(sc.Text() + "\n")
-				if !sent && strings.HasPrefix(sc.Text(), "step 6/") {
-					require.NoError(t, cmd.Process.Signal(sig))
-					sent = true
-				}
-			}
-			io.Copy(io.Discard, stderr)
-			err = cmd.Wait()
-			require.NoError(t, err, "exit status; log:\n%s", log.String())
+			log, err := runUntil(t, append([]string{"train", "--out", dir, "--steps", "1000000", "--eval-every", "0", "--log-every", "3"}, tiny...),
+				"step 6/", func(p *os.Process) error { return p.Signal(sig) })
+			require.NoError(t, err, "exit status; log:\n%s", log)
 			ckpt := filepath.Join(dir, "checkpoint.bkm")
-			require.Regexp(t, `interrupted by `+sig.String()+` at step \d+: checkpoint saved to `+regexpQuote(ckpt), log.String())
+			require.Regexp(t, `interrupted by `+sig.String()+` at step \d+: checkpoint saved to `+regexpQuote(ckpt), log)
 			require.FileExists(t, ckpt)
 			recs := readMetrics(t, filepath.Join(dir, "metrics.jsonl"))
 			last := recs[len(recs)-1]

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kernelmachines/bkm/train"
 	"github.com/stretchr/testify/require"
@@ -111,26 +106,4 @@ func readRun(t *testing.T, dir string) train.StudyRun {
 	r, err := train.ReadStudyRun(dir)
 	require.NoError(t, err)
 	return r
-}
-
-// runUntil runs bkmtrain with args, calls act on its process when its stderr prints a
-// line starting with at, and returns the stderr it printed and how it ended.
-func runUntil(t *testing.T, args []string, at string, act func(*os.Process) error) (string, error) {
-	t.Helper()
-	cmd := exec.Command(bkmtrainBinary(t), args...)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	cmd.Stdout = io.Discard
-	require.NoError(t, cmd.Start())
-	deadline := time.AfterFunc(120*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
-	var log strings.Builder
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		log.WriteString(sc.Text() + "\n")
-		if strings.HasPrefix(sc.Text(), at) {
-			require.NoError(t, act(cmd.Process))
-		}
-	}
-	return log.String(), cmd.Wait()
 }

@@ -20,9 +20,7 @@ import (
 // writes the translation Translate gives for each, in order, whatever the batch
 // limits; --progress reports on stderr; bad limits are usage errors.
 func TestEndToEndTranslateBatched(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "run")
-	r := runBin(t, "", append([]string{"train"}, args("--steps", "3", "--eval-every", "0", "--out", dir)...)...)
-	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	dir, _ := trainTiny(t, "--steps", "3", "--eval-every", "0")
 	lines := []string{"Y dijo Dios", "", "EN el principio creó Dios los cielos y la tierra.", "y", "Y la tierra estaba desordenada y vacía, y las tinieblas estaban sobre la faz del abismo",
 		"luz", "Y vio Dios que la luz era buena"}
 	s, err := train.OpenModel(filepath.Join(dir, "checkpoint.bkm"), 1)
@@ -42,7 +40,7 @@ func TestEndToEndTranslateBatched(t *testing.T) {
 		require.Equal(t, want.String(), r.stdout, "%v", limits)
 		require.Contains(t, r.stderr, "translated 7 lines", "%v", limits)
 	}
-	r = runBin(t, strings.Join(lines, "\n"), "translate", "--checkpoint", dir, "--threads", "1", "--beam", "2", "--len-penalty", "1")
+	r := runBin(t, strings.Join(lines, "\n"), "translate", "--checkpoint", dir, "--threads", "1", "--beam", "2", "--len-penalty", "1")
 	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
 	require.Equal(t, want.String(), r.stdout, "stdin, last line without a newline")
 	require.Empty(t, r.stderr, "no progress when stderr is not a terminal")
@@ -59,9 +57,7 @@ func TestEndToEndTranslateBatched(t *testing.T) {
 // TestEndToEndServe: bkmtrain serve answers a translation as Translate does, and
 // SIGTERM stops it cleanly (status 0).
 func TestEndToEndServe(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "run")
-	r := runBin(t, "", append([]string{"train"}, args("--steps", "2", "--eval-every", "0", "--out", dir)...)...)
-	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	dir, _ := trainTiny(t, "--steps", "2", "--eval-every", "0")
 	cmd := exec.Command(bkmtrainBinary(t), "serve", "--checkpoint", dir, "--addr", "127.0.0.1:0", "--threads", "1")
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
