@@ -27,6 +27,15 @@ func forEachImpl(t *testing.T, body func(t *testing.T, im *impl)) {
 	}
 }
 
+// skipWithout skips im's subtest when it lacks the kernel a test checks (has false):
+// what runs in its place is the Go loop the twin tests cover.
+func skipWithout(t *testing.T, im *impl, has bool, kernel string) {
+	t.Helper()
+	if !has {
+		t.Skipf("%s has no %s", im.name, kernel)
+	}
+}
+
 // useImpl swaps the dispatch table for the duration of a test.
 func useImpl(t testing.TB, im *impl) {
 	old := active

@@ -49,30 +49,50 @@ func TestGemmKernelConformance(t *testing.T) {
 // twin with strided A and B, over every k past the unroll, and the beta cases.
 func TestGemmDirectConformance(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		if im.gemmDirect == nil {
-			t.Skip("no direct kernel")
-		}
+		skipWithout(t, im, im.gemmDirect != nil, "direct kernel")
 		rng := rand.New(rand.NewPCG(15, 16))
-		mr, nr := im.mr, im.nr
 		for k := 0; k <= 37; k++ {
-			for _, ab := range [][2]float32{{1, 0}, {-0.75, 0}, {2, -0.5}, {1, float32(math.NaN())}} {
-				lda, ldb, ldc := k+3, nr+5, nr+2
-				a, b := make([]float32, (mr-1)*lda+k), make([]float32, max(0, (k-1)*ldb+nr))
-				fillInput(rng, a, 1, 0)
-				fillInput(rng, b, 1, 0)
-				want := make([]float32, (mr-1)*ldc+nr)
-				fillInput(rng, want, 1, 0)
-				want[0] = float32(math.NaN())
-				cbuf, c := guarded(len(want), 2)
-				copy(c, want)
-				asm.SgemmDirectGeneric(mr, nr, k, a, lda, b, ldb, want, ldc, ab[0], ab[1])
-				im.gemmDirect(k, a, lda, b, ldb, c, ldc, ab[0], ab[1])
-				what := fmt.Sprintf("%s k=%d alpha=%v beta=%v", im.name, k, ab[0], ab[1])
-				requireGuards(t, cbuf, 2, len(c), what)
-				requireULP(t, want, c, uint32(k+1), what)
+			for _, ab := range directAlphaBeta {
+				d := newDirectTile(rng, im.mr, im.nr, k)
+				asm.SgemmDirectGeneric(im.mr, im.nr, k, d.a, d.lda, d.b, d.ldb, d.want, d.ldc, ab[0], ab[1])
+				im.gemmDirect(k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, ab[0], ab[1])
+				d.check(t, k, fmt.Sprintf("%s k=%d alpha=%v beta=%v", im.name, k, ab[0], ab[1]))
 			}
 		}
 	})
+}
+
+// directAlphaBeta are the alpha/beta cases of the direct kernels' tests: beta = 0
+// must ignore the NaN newDirectTile puts in C.
+var directAlphaBeta = [][2]float32{{1, 0}, {-0.75, 0}, {2, -0.5}, {1, float32(math.NaN())}}
+
+// directTile is one call of a direct kernel on random operands: A (mr×k) with stride
+// lda, B (k×nr) with stride ldb, and C (mr×nr, stride ldc, a NaN first) twice: want
+// for the twin, and c, inside guard bands (cbuf, offset 2), for the kernel.
+type directTile struct {
+	lda, ldb, ldc       int
+	a, b, want, cbuf, c []float32
+}
+
+func newDirectTile(rng *rand.Rand, mr, nr, k int) *directTile {
+	d := &directTile{lda: k + 3, ldb: nr + 5, ldc: nr + 2}
+	d.a, d.b = make([]float32, (mr-1)*d.lda+k), make([]float32, max(0, (k-1)*d.ldb+nr))
+	d.want = make([]float32, (mr-1)*d.ldc+nr)
+	for _, x := range [][]float32{d.a, d.b, d.want} {
+		fillInput(rng, x, 1, 0)
+	}
+	d.want[0] = float32(math.NaN())
+	d.cbuf, d.c = guarded(len(d.want), 2)
+	copy(d.c, d.want)
+	return d
+}
+
+// check requires the guard bands around the kernel's C untouched and C equal to the
+// twin's within one ULP per step of k (the twin's FMA rounds twice, through float64).
+func (d *directTile) check(t *testing.T, k int, what string) {
+	t.Helper()
+	requireGuards(t, d.cbuf, 2, len(d.c), what)
+	requireULP(t, d.want, d.c, uint32(k+1), what)
 }
 
 // TestGemmDirectCopyConformance checks the direct kernel that copies B's next panel
@@ -82,33 +102,23 @@ func TestGemmDirectConformance(t *testing.T) {
 // the C tile and the panel it fills.
 func TestGemmDirectCopyConformance(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		if im.gemmDirectCopy == nil {
-			t.Skip("no direct-copy kernel")
-		}
+		skipWithout(t, im, im.gemmDirectCopy != nil, "direct-copy kernel")
 		rng := rand.New(rand.NewPCG(17, 18))
 		mr, nr := im.mr, im.nr
 		for k := 1; k <= 21; k++ {
 			for rows := 0; rows <= k+3; rows++ {
-				ab := [][2]float32{{1, 0}, {-0.75, 0}, {2, -0.5}, {1, float32(math.NaN())}}[(k+rows)%4]
-				lda, ldb, ldc, lds := k+3, nr+5, nr+2, nr+7
-				a, b := make([]float32, (mr-1)*lda+k), make([]float32, (k-1)*ldb+nr)
+				ab := directAlphaBeta[(k+rows)%len(directAlphaBeta)]
+				d := newDirectTile(rng, mr, nr, k)
+				lds := nr + 7
 				src := make([]float32, max(0, (rows-1)*lds+nr))
-				fillInput(rng, a, 1, 0)
-				fillInput(rng, b, 1, 0)
 				fillInput(rng, src, 1, 0)
-				want := make([]float32, (mr-1)*ldc+nr)
-				fillInput(rng, want, 1, 0)
-				want[0] = float32(math.NaN())
-				cbuf, c := guarded(len(want), 2)
-				copy(c, want)
 				wantPanel := make([]float32, rows*nr)
 				pbuf, panel := guarded(rows*nr, 4)
-				asm.SgemmDirectCopyGeneric(mr, nr, k, a, lda, b, ldb, want, ldc, ab[0], ab[1], src, lds, rows, wantPanel)
-				im.gemmDirectCopy(k, a, lda, b, ldb, c, ldc, ab[0], ab[1], src, lds, rows, panel)
+				asm.SgemmDirectCopyGeneric(mr, nr, k, d.a, d.lda, d.b, d.ldb, d.want, d.ldc, ab[0], ab[1], src, lds, rows, wantPanel)
+				im.gemmDirectCopy(k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, ab[0], ab[1], src, lds, rows, panel)
 				what := fmt.Sprintf("%s k=%d rows=%d alpha=%v beta=%v", im.name, k, rows, ab[0], ab[1])
-				requireGuards(t, cbuf, 2, len(c), what)
+				d.check(t, k, what)
 				requireGuards(t, pbuf, 4, len(panel), what+" panel")
-				requireULP(t, want, c, uint32(k+1), what)
 				requireULP(t, wantPanel, panel, 0, what+" panel")
 			}
 		}
@@ -152,9 +162,7 @@ func TestPackConformance(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			forEachImpl(t, func(t *testing.T, im *impl) {
 				kern, w := p.kern(im), p.width(im)
-				if kern == nil {
-					t.Skip("no assembly packer: the Go loop is the reference")
-				}
+				skipWithout(t, im, kern != nil, "assembly "+p.name)
 				twin := p.twins[w]
 				require.NotNil(t, twin, "no %s twin for panel width %d", p.name, w)
 				rng := rand.New(rand.NewPCG(13, uint64(len(p.name))))

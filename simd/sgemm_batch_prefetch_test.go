@@ -12,9 +12,7 @@ import (
 func TestBatchPrefetchSameBits(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		s := smallOrSkip(t, im)
-		if s.prefetch == nil {
-			t.Skipf("%s prefetches nothing", im.name)
-		}
+		skipWithout(t, im, s.prefetch != nil, "prefetch kernel")
 		without := *s
 		without.prefetch = nil
 		noPrefetch := *im

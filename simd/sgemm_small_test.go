@@ -109,9 +109,7 @@ func TestSmallKernelConformance(t *testing.T) {
 // smallOrSkip returns im's small-product kernels, or skips a table that has none.
 func smallOrSkip(t *testing.T, im *impl) *smallGemm {
 	s := smallFor(im)
-	if s == nil {
-		t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
-	}
+	skipWithout(t, im, s != nil, "small-product kernels (it runs small products on the tiled path)")
 	return s
 }
 
@@ -168,10 +166,7 @@ func TestGemvKernelConformance(t *testing.T) {
 // twin for every n, k up to 40 with ldb > k, guards around the destination.
 func TestSmallTransposeConformance(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		s := smallFor(im)
-		if s == nil {
-			t.Skipf("%s has no small-product kernels (it runs small products on the tiled path)", im.name)
-		}
+		s := smallOrSkip(t, im)
 		rng := rand.New(rand.NewPCG(15, 16))
 		for n := 1; n <= 40; n++ {
 			for k := 1; k <= 40; k++ {
@@ -324,9 +319,7 @@ func TestSgemmSmallExhaustive(t *testing.T) {
 func TestPrefetchRows(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		s := smallOrSkip(t, im)
-		if s.prefetch == nil {
-			t.Skipf("%s prefetches nothing", im.name)
-		}
+		skipWithout(t, im, s.prefetch != nil, "prefetch kernel")
 		rng := rand.New(rand.NewPCG(21, 22))
 		for _, shape := range [][3]int{{0, 5, 5}, {3, 0, 5}, {1, 1, 1}, {1, 300, 300}, {4, 17, 33}, {16, 16, 16}, {7, 64, 70}} {
 			rows, cols, ld := shape[0], shape[1], shape[2]

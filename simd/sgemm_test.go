@@ -120,9 +120,7 @@ func TestSgemmPanics(t *testing.T) {
 // reference.
 func TestSgemmDirectPanels(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		if im.gemmDirectCopy == nil {
-			t.Skip("no direct-copy kernel")
-		}
+		skipWithout(t, im, im.gemmDirectCopy != nil, "direct-copy kernel")
 		rng := rand.New(rand.NewPCG(9, 10))
 		mr, nr := im.mr, im.nr
 		count := 0
