@@ -9,41 +9,59 @@
 //	Y0, Y1  one row of B                     Y2, Y3  broadcasts of A
 //	Y4..Y15 the accumulators: row i in Y(4+2i) (columns 0-7) and Y(5+2i) (8-15).
 
+// FMA2(B0, B1, T, LO, HI) is one row of a rank-1 update: LO += B0·T, HI += B1·T
+// (B0, B1 the row of B, T the broadcast element of A's column).
+#define FMA2(B0, B1, T, LO, HI) \
+	VFMADD231PS B0, T, LO \
+	VFMADD231PS B1, T, HI
+
+// YROW(ADDR, T, LO, HI) is one row of the 6×16 tile's rank-1 update: T ← the float at
+// ADDR broadcast, then FMA2 with B's row in Y0, Y1.
+#define YROW(ADDR, T, LO, HI) \
+	VBROADCASTSS ADDR, T \
+	FMA2(Y0, Y1, T, LO, HI)
+
+// ZROW(ADDR, NEXT, CUR, LO, HI) is one row of the 8×32 tile's rank-1 update, software
+// pipelined: NEXT ← the float at ADDR broadcast (for the next row), then FMA2 of the
+// row broadcast earlier into CUR with B's row in Z0, Z1.
+#define ZROW(ADDR, NEXT, CUR, LO, HI) \
+	VBROADCASTSS ADDR, NEXT \
+	FMA2(Z0, Z1, CUR, LO, HI)
+
 // KSTEP is one step of k: the rank-1 update of the tile by column AOFF/4 of A and
 // row BOFF/64 of B (byte offsets from AX and BX).
 #define KSTEP(AOFF, BOFF) \
-	VMOVUPS BOFF(BX), Y0               \
-	VMOVUPS (BOFF+32)(BX), Y1          \
-	VBROADCASTSS AOFF(AX), Y2          \
-	VFMADD231PS Y0, Y2, Y4             \
-	VFMADD231PS Y1, Y2, Y5             \
-	VBROADCASTSS (AOFF+4)(AX), Y3      \
-	VFMADD231PS Y0, Y3, Y6             \
-	VFMADD231PS Y1, Y3, Y7             \
-	VBROADCASTSS (AOFF+8)(AX), Y2      \
-	VFMADD231PS Y0, Y2, Y8             \
-	VFMADD231PS Y1, Y2, Y9             \
-	VBROADCASTSS (AOFF+12)(AX), Y3     \
-	VFMADD231PS Y0, Y3, Y10            \
-	VFMADD231PS Y1, Y3, Y11            \
-	VBROADCASTSS (AOFF+16)(AX), Y2     \
-	VFMADD231PS Y0, Y2, Y12            \
-	VFMADD231PS Y1, Y2, Y13            \
-	VBROADCASTSS (AOFF+20)(AX), Y3     \
-	VFMADD231PS Y0, Y3, Y14            \
-	VFMADD231PS Y1, Y3, Y15
+	VMOVUPS BOFF(BX), Y0                \
+	VMOVUPS (BOFF+32)(BX), Y1           \
+	YROW(AOFF(AX), Y2, Y4, Y5)          \
+	YROW((AOFF+4)(AX), Y3, Y6, Y7)      \
+	YROW((AOFF+8)(AX), Y2, Y8, Y9)      \
+	YROW((AOFF+12)(AX), Y3, Y10, Y11)   \
+	YROW((AOFF+16)(AX), Y2, Y12, Y13)   \
+	YROW((AOFF+20)(AX), Y3, Y14, Y15)
 
-// STORE0 writes alpha·acc (already scaled) to one row of C.
-#define STORE0(ROW, LO, HI) \
+// STORE0(ROW, LO, HI, W, BETA) writes alpha·acc (already scaled) to one row of C: LO
+// at ROW, HI W bytes on (BETA unused: it has the signature of STOREBETA).
+#define STORE0(ROW, LO, HI, W, BETA) \
 	VMOVUPS LO, (ROW)    \
-	VMOVUPS HI, 32(ROW)
+	VMOVUPS HI, W(ROW)
 
-// STOREBETA writes fma(beta, C, alpha·acc) to one row of C; Y1 holds beta.
-#define STOREBETA(ROW, LO, HI) \
-	VFMADD231PS (ROW), Y1, LO    \
-	VFMADD231PS 32(ROW), Y1, HI  \
-	VMOVUPS LO, (ROW)            \
-	VMOVUPS HI, 32(ROW)
+// STOREBETA(ROW, LO, HI, W, BETA) writes fma(beta, C, alpha·acc) to one row of C;
+// BETA holds beta.
+#define STOREBETA(ROW, LO, HI, W, BETA) \
+	VFMADD231PS (ROW), BETA, LO   \
+	VFMADD231PS W(ROW), BETA, HI  \
+	STORE0(ROW, LO, HI, W, BETA)
+
+// TILE6(STORE, W, BETA, A0, …, A11) applies STORE (STORE0 or STOREBETA) to the six
+// rows DI, R9..R13 of a C tile whose row i is in A(2i), A(2i+1).
+#define TILE6(STORE, W, BETA, A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11) \
+	STORE(DI, A0, A1, W, BETA)    \
+	STORE(R9, A2, A3, W, BETA)    \
+	STORE(R10, A4, A5, W, BETA)   \
+	STORE(R11, A6, A7, W, BETA)   \
+	STORE(R12, A8, A9, W, BETA)   \
+	STORE(R13, A10, A11, W, BETA)
 
 // YROWS computes the six row pointers of the C tile from DI and R8 (ldc in bytes):
 // DI, R9, R10, R11, R12, R13.
@@ -79,23 +97,8 @@
 	VMULPS Y0, Y14, Y14 \
 	VMULPS Y0, Y15, Y15
 
-// YSTORETILE writes the six rows as fma(beta, C, alpha·acc) (Y1 holds beta);
-// YSTORETILE0 writes alpha·acc, ignoring C's old contents.
-#define YSTORETILE \
-	STOREBETA(DI, Y4, Y5) \
-	STOREBETA(R9, Y6, Y7) \
-	STOREBETA(R10, Y8, Y9) \
-	STOREBETA(R11, Y10, Y11) \
-	STOREBETA(R12, Y12, Y13) \
-	STOREBETA(R13, Y14, Y15)
-
-#define YSTORETILE0 \
-	STORE0(DI, Y4, Y5) \
-	STORE0(R9, Y6, Y7) \
-	STORE0(R10, Y8, Y9) \
-	STORE0(R11, Y10, Y11) \
-	STORE0(R12, Y12, Y13) \
-	STORE0(R13, Y14, Y15)
+// YTILE(STORE, BETA) stores the 6×16 tile's six rows with STORE.
+#define YTILE(STORE, BETA) TILE6(STORE, 32, BETA, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15)
 
 // K_LOOPS(STEP4, STEP1) is the k loop of every micro-kernel in this file: STEP4 (four
 // steps of k and the pointer updates) while CX ≥ 4, then STEP1 (one step) for each
@@ -202,14 +205,6 @@ copy_done:
 	LEAQ (SI)(R8*1), R9 \
 	YZERO
 
-// D6X16_END stores the tile: C's rows from c and ldc, then TILE_END.
-#define D6X16_END \
-	MOVQ c_base+72(FP), DI \
-	MOVQ ldc+96(FP), R8    \
-	SHLQ $2, R8            \
-	YROWS                  \
-	TILE_END(alpha+104(FP), beta+108(FP), Y0, Y1, YSCALE, YSTORETILE, YSTORETILE0)
-
 // ZD8X32_START loads the operands of the 8×32 direct kernels: DIRECT_ARGS, R9 and R10
 // rows 3 and 6 of A; the accumulators cleared.
 #define ZD8X32_START \
@@ -219,20 +214,37 @@ copy_done:
 	LEAQ (R9)(R10*1), R10    \
 	ZZERO
 
-// ZD8X32_END stores the tile: C's rows from c and ldc, then TILE_END.
-#define ZD8X32_END \
+// DIRECT_END(ROWS, A, B, SCALE, TILE) stores a direct kernel's tile: C's rows from c
+// and ldc (ROWS), then TILE_END.
+#define DIRECT_END(ROWS, A, B, SCALE, TILE) \
 	MOVQ c_base+72(FP), DI \
 	MOVQ ldc+96(FP), R8    \
 	SHLQ $2, R8            \
-	ZROWS                  \
-	TILE_END(alpha+104(FP), beta+108(FP), Z0, Z1, ZSCALE, ZSTORETILE, ZSTORETILE0)
+	ROWS                   \
+	TILE_END(alpha+104(FP), beta+108(FP), A, B, SCALE, TILE)
 
-// TILE_END(alpha, beta, A, B, SCALE, STORETILE, STORETILE0) ends every micro-kernel
-// in this file: the accumulators times alpha (broadcast into A; skipped when alpha =
-// 1, which gives the same bits and saves 12 or 16 multiplies per tile), then the tile
-// is stored. beta = ±0 ignores C (NaN included); any other beta, NaN too, reads it
-// (broadcast into B).
-#define TILE_END(alpha, beta, A, B, SCALE, STORETILE, STORETILE0) \
+// DIRECT(START, STEP, ADVANCE, END) is the body of a direct kernel: START, the k loop
+// of STEP (one step of k at A column offset AOFF, B row at BX) with ADVANCE(bytes)
+// moving the A row pointers, then END.
+#define DIRECT(START, STEP, ADVANCE, END) \
+	START \
+	K_LOOPS(STEP4(STEP(0), STEP(4), STEP(8), STEP(12), ADVANCE(16)), STEP(0) ADVANCE(4)) \
+	END
+
+// DIRECT_COPY(START, STEP, ADVANCE, COPY, END) is DIRECT that also copies the next B
+// panel, one row at a time by COPY (K_LOOPS_COPY).
+#define DIRECT_COPY(START, STEP, ADVANCE, COPY, END) \
+	START     \
+	COPY_ARGS \
+	K_LOOPS_COPY(STEP4_COPY2(STEP(0), STEP(4), STEP(8), STEP(12), COPY, ADVANCE(16)), STEP4(STEP(0), STEP(4), STEP(8), STEP(12), ADVANCE(16)), STEP(0) ADVANCE(4), COPY) \
+	END
+
+// TILE_END(alpha, beta, A, B, SCALE, TILE) ends every micro-kernel in this file: the
+// accumulators times alpha (broadcast into A; skipped when alpha = 1, which gives the
+// same bits and saves 12 or 16 multiplies per tile), then the tile is stored by
+// TILE(STORE, B). beta = ±0 ignores C (NaN included); any other beta, NaN too, reads
+// it (broadcast into B).
+#define TILE_END(alpha, beta, A, B, SCALE, TILE) \
 	MOVL alpha, DX        \
 	CMPL DX, $0x3f800000  \
 	JEQ  scaled           \
@@ -243,38 +255,46 @@ scaled:                   \
 	SHLL $1, DX           \
 	JEQ  store_beta0      \
 	VBROADCASTSS beta, B  \
-	STORETILE             \
+	TILE(STOREBETA, B)    \
 	VZEROUPPER            \
 	RET                   \
 store_beta0:              \
-	STORETILE0            \
+	TILE(STORE0, B)       \
 	VZEROUPPER            \
 	RET
 
-// K6X16_STEP4 and K6X16_STEP1: four steps and one step of SgemmKernel6x16AVX2.
-#define K6X16_STEP4 \
-	PREFETCHT0 384(AX) \
-	KSTEP(0, 0)        \
-	KSTEP(24, 64)      \
-	PREFETCHT0 448(AX) \
-	KSTEP(48, 128)     \
-	KSTEP(72, 192)     \
-	ADDQ $96, AX       \
-	ADDQ $256, BX
+// PACKED_STEP4(STEP, AW, BW, PF) is four steps of k of a packed kernel: STEP(AOFF,
+// BOFF) one step, AW and BW the bytes of A and B a step; the A panel streams from L2
+// and is fetched PF bytes ahead.
+#define PACKED_STEP4(STEP, AW, BW, PF) \
+	PREFETCHT0 PF(AX)          \
+	STEP(0, 0)                 \
+	STEP(AW, BW)               \
+	PREFETCHT0 (PF+64)(AX)     \
+	STEP((2*AW), (2*BW))       \
+	STEP((3*AW), (3*BW))       \
+	ADDQ $(4*AW), AX           \
+	ADDQ $(4*BW), BX
 
-#define K6X16_STEP1 \
-	KSTEP(0, 0)  \
-	ADDQ $24, AX \
-	ADDQ $64, BX
+// PACKED_STEP1(STEP, AW, BW) is one step of k of a packed kernel.
+#define PACKED_STEP1(STEP, AW, BW) \
+	STEP(0, 0)  \
+	ADDQ $AW, AX \
+	ADDQ $BW, BX
+
+// PACKED_ARGS loads the operands of the packed kernels (their common signature): CX
+// = k, AX = a, BX = b, DI = c, R8 = ldc in bytes.
+#define PACKED_ARGS \
+	MOVQ k+0(FP), CX       \
+	MOVQ a_base+8(FP), AX  \
+	MOVQ b_base+32(FP), BX \
+	MOVQ c_base+56(FP), DI \
+	MOVQ ldc+80(FP), R8    \
+	SHLQ $2, R8
 
 // func SgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), AX
-	MOVQ b_base+32(FP), BX
-	MOVQ c_base+56(FP), DI
-	MOVQ ldc+80(FP), R8
-	SHLQ $2, R8
+	PACKED_ARGS
 	YROWS
 
 	// Bring the C tile toward L1 while the product runs.
@@ -293,33 +313,21 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 
 	YZERO
 
-	K_LOOPS(K6X16_STEP4, K6X16_STEP1)
-	TILE_END(alpha+88(FP), beta+92(FP), Y0, Y1, YSCALE, YSTORETILE, YSTORETILE0)
+	K_LOOPS(PACKED_STEP4(KSTEP, 24, 64, 384), PACKED_STEP1(KSTEP, 24, 64))
+	TILE_END(alpha+88(FP), beta+92(FP), Y0, Y1, YSCALE, YTILE)
 
 // DSTEP is one step of k of the direct kernel: B row at BX (then BX += DX), A column
 // AOFF bytes into the six rows SI, R9, SI+2·R8, R9+2·R8, SI+4·R8, R9+4·R8.
 #define DSTEP(AOFF) \
-	VMOVUPS (BX), Y0                    \
-	VMOVUPS 32(BX), Y1                  \
-	ADDQ DX, BX                         \
-	VBROADCASTSS AOFF(SI), Y2           \
-	VFMADD231PS Y0, Y2, Y4              \
-	VFMADD231PS Y1, Y2, Y5              \
-	VBROADCASTSS AOFF(R9), Y3           \
-	VFMADD231PS Y0, Y3, Y6              \
-	VFMADD231PS Y1, Y3, Y7              \
-	VBROADCASTSS AOFF(SI)(R8*2), Y2     \
-	VFMADD231PS Y0, Y2, Y8              \
-	VFMADD231PS Y1, Y2, Y9              \
-	VBROADCASTSS AOFF(R9)(R8*2), Y3     \
-	VFMADD231PS Y0, Y3, Y10             \
-	VFMADD231PS Y1, Y3, Y11             \
-	VBROADCASTSS AOFF(SI)(R8*4), Y2     \
-	VFMADD231PS Y0, Y2, Y12             \
-	VFMADD231PS Y1, Y2, Y13             \
-	VBROADCASTSS AOFF(R9)(R8*4), Y3     \
-	VFMADD231PS Y0, Y3, Y14             \
-	VFMADD231PS Y1, Y3, Y15
+	VMOVUPS (BX), Y0                      \
+	VMOVUPS 32(BX), Y1                    \
+	ADDQ DX, BX                           \
+	YROW(AOFF(SI), Y2, Y4, Y5)            \
+	YROW(AOFF(R9), Y3, Y6, Y7)            \
+	YROW(AOFF(SI)(R8*2), Y2, Y8, Y9)      \
+	YROW(AOFF(R9)(R8*2), Y3, Y10, Y11)    \
+	YROW(AOFF(SI)(R8*4), Y2, Y12, Y13)    \
+	YROW(AOFF(R9)(R8*4), Y3, Y14, Y15)
 
 // D6X16_ADVANCE(BYTES) moves the two A row pointers BYTES along.
 #define D6X16_ADVANCE(BYTES) \
@@ -328,16 +336,11 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 
 // func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
-	D6X16_START
-	K_LOOPS(STEP4(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), D6X16_ADVANCE(16)), DSTEP(0) D6X16_ADVANCE(4))
-	D6X16_END
+	DIRECT(D6X16_START, DSTEP, D6X16_ADVANCE, DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE))
 
 // func SgemmDirectCopy6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
-	D6X16_START
-	COPY_ARGS
-	K_LOOPS_COPY(STEP4_COPY2(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), COPYROW(Y2, Y3, 32), D6X16_ADVANCE(16)), STEP4(DSTEP(0), DSTEP(4), DSTEP(8), DSTEP(12), D6X16_ADVANCE(16)), DSTEP(0) D6X16_ADVANCE(4), COPYROW(Y2, Y3, 32))
-	D6X16_END
+	DIRECT_COPY(D6X16_START, DSTEP, D6X16_ADVANCE, COPYROW(Y2, Y3, 32), DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE))
 
 // Register use of SgemmKernel8x32AVX512 (AVX-512F):
 //	AX  packed A (8 floats per step of k)    BX  packed B (32 floats per step)
@@ -351,32 +354,17 @@ TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
 // ZSTEP is one step of k: the rank-1 update of the tile by column AOFF/4 of A and
 // row BOFF/128 of B (byte offsets from AX and BX).
 #define ZSTEP(AOFF, BOFF) \
-	VMOVUPS BOFF(BX), Z0                \
-	VMOVUPS (BOFF+64)(BX), Z1           \
-	VBROADCASTSS AOFF(AX), Z2           \
-	VBROADCASTSS (AOFF+4)(AX), Z3       \
-	VFMADD231PS Z0, Z2, Z16             \
-	VFMADD231PS Z1, Z2, Z17             \
-	VBROADCASTSS (AOFF+8)(AX), Z4       \
-	VFMADD231PS Z0, Z3, Z18             \
-	VFMADD231PS Z1, Z3, Z19             \
-	VBROADCASTSS (AOFF+12)(AX), Z5      \
-	VFMADD231PS Z0, Z4, Z20             \
-	VFMADD231PS Z1, Z4, Z21             \
-	VBROADCASTSS (AOFF+16)(AX), Z2      \
-	VFMADD231PS Z0, Z5, Z22             \
-	VFMADD231PS Z1, Z5, Z23             \
-	VBROADCASTSS (AOFF+20)(AX), Z3      \
-	VFMADD231PS Z0, Z2, Z24             \
-	VFMADD231PS Z1, Z2, Z25             \
-	VBROADCASTSS (AOFF+24)(AX), Z4      \
-	VFMADD231PS Z0, Z3, Z26             \
-	VFMADD231PS Z1, Z3, Z27             \
-	VBROADCASTSS (AOFF+28)(AX), Z5      \
-	VFMADD231PS Z0, Z4, Z28             \
-	VFMADD231PS Z1, Z4, Z29             \
-	VFMADD231PS Z0, Z5, Z30             \
-	VFMADD231PS Z1, Z5, Z31
+	VMOVUPS BOFF(BX), Z0                     \
+	VMOVUPS (BOFF+64)(BX), Z1                \
+	VBROADCASTSS AOFF(AX), Z2                \
+	ZROW((AOFF+4)(AX), Z3, Z2, Z16, Z17)     \
+	ZROW((AOFF+8)(AX), Z4, Z3, Z18, Z19)     \
+	ZROW((AOFF+12)(AX), Z5, Z4, Z20, Z21)    \
+	ZROW((AOFF+16)(AX), Z2, Z5, Z22, Z23)    \
+	ZROW((AOFF+20)(AX), Z3, Z2, Z24, Z25)    \
+	ZROW((AOFF+24)(AX), Z4, Z3, Z26, Z27)    \
+	ZROW((AOFF+28)(AX), Z5, Z4, Z28, Z29)    \
+	FMA2(Z0, Z1, Z5, Z30, Z31)
 
 // ZROWS computes the eight row pointers of the C tile from DI and R8 (ldc in bytes):
 // DI, R9, R10, R11, R12, R13, R14, SI.
@@ -423,65 +411,16 @@ TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
 	VMULPS Z0, Z30, Z30 \
 	VMULPS Z0, Z31, Z31
 
-// ZSTORE0 writes alpha·acc (already scaled) to one 32-wide row of C.
-#define ZSTORE0(ROW, LO, HI) \
-	VMOVUPS LO, (ROW)    \
-	VMOVUPS HI, 64(ROW)
-
-// ZSTOREBETA writes fma(beta, C, alpha·acc) to one row of C; Z1 holds beta.
-#define ZSTOREBETA(ROW, LO, HI) \
-	VFMADD231PS (ROW), Z1, LO    \
-	VFMADD231PS 64(ROW), Z1, HI  \
-	VMOVUPS LO, (ROW)            \
-	VMOVUPS HI, 64(ROW)
-
-// ZSTORETILE writes the eight rows as fma(beta, C, alpha·acc) (Z1 holds beta);
-// ZSTORETILE0 writes alpha·acc, ignoring C's old contents.
-#define ZSTORETILE \
-	ZSTOREBETA(DI, Z16, Z17)  \
-	ZSTOREBETA(R9, Z18, Z19)  \
-	ZSTOREBETA(R10, Z20, Z21) \
-	ZSTOREBETA(R11, Z22, Z23) \
-	ZSTOREBETA(R12, Z24, Z25) \
-	ZSTOREBETA(R13, Z26, Z27) \
-	ZSTOREBETA(R14, Z28, Z29) \
-	ZSTOREBETA(SI, Z30, Z31)
-
-#define ZSTORETILE0 \
-	ZSTORE0(DI, Z16, Z17)  \
-	ZSTORE0(R9, Z18, Z19)  \
-	ZSTORE0(R10, Z20, Z21) \
-	ZSTORE0(R11, Z22, Z23) \
-	ZSTORE0(R12, Z24, Z25) \
-	ZSTORE0(R13, Z26, Z27) \
-	ZSTORE0(R14, Z28, Z29) \
-	ZSTORE0(SI, Z30, Z31)
-
-// Z8X32_STEP4 and Z8X32_STEP1: four steps and one step of SgemmKernel8x32AVX512. The
-// A panel streams from L2: it is fetched 512 bytes (16 steps) ahead.
-#define Z8X32_STEP4 \
-	PREFETCHT0 512(AX) \
-	ZSTEP(0, 0)        \
-	ZSTEP(32, 128)     \
-	PREFETCHT0 576(AX) \
-	ZSTEP(64, 256)     \
-	ZSTEP(96, 384)     \
-	ADDQ $128, AX      \
-	ADDQ $512, BX
-
-#define Z8X32_STEP1 \
-	ZSTEP(0, 0)   \
-	ADDQ $32, AX  \
-	ADDQ $128, BX
+// ZTILE(STORE, BETA) stores the 8×32 tile's eight rows with STORE: TILE6, then rows
+// 6 and 7 at R14 and SI.
+#define ZTILE(STORE, BETA) \
+	TILE6(STORE, 64, BETA, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27) \
+	STORE(R14, Z28, Z29, 64, BETA) \
+	STORE(SI, Z30, Z31, 64, BETA)
 
 // func SgemmKernel8x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), AX
-	MOVQ b_base+32(FP), BX
-	MOVQ c_base+56(FP), DI
-	MOVQ ldc+80(FP), R8
-	SHLQ $2, R8
+	PACKED_ARGS
 	ZROWS
 
 	// Bring the C tile (eight 128-byte rows, up to three lines each) toward L1
@@ -513,40 +452,26 @@ TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 
 	ZZERO
 
-	K_LOOPS(Z8X32_STEP4, Z8X32_STEP1)
-	TILE_END(alpha+88(FP), beta+92(FP), Z0, Z1, ZSCALE, ZSTORETILE, ZSTORETILE0)
+	// The A panel is fetched 512 bytes (16 steps) ahead.
+	K_LOOPS(PACKED_STEP4(ZSTEP, 32, 128, 512), PACKED_STEP1(ZSTEP, 32, 128))
+	TILE_END(alpha+88(FP), beta+92(FP), Z0, Z1, ZSCALE, ZTILE)
 
 // ZDSTEP is one step of k of the direct kernel: B row at BX (then BX += DX), A column
 // AOFF bytes into the eight rows SI, SI+R8, SI+2·R8, R9, SI+4·R8, R9+2·R8, R10,
 // R9+4·R8 (R9 = SI+3·R8, R10 = SI+6·R8).
 #define ZDSTEP(AOFF) \
-	VMOVUPS (BX), Z0                    \
-	VMOVUPS 64(BX), Z1                  \
-	ADDQ DX, BX                         \
-	VBROADCASTSS AOFF(SI), Z2           \
-	VBROADCASTSS AOFF(SI)(R8*1), Z3     \
-	VFMADD231PS Z0, Z2, Z16             \
-	VFMADD231PS Z1, Z2, Z17             \
-	VBROADCASTSS AOFF(SI)(R8*2), Z4     \
-	VFMADD231PS Z0, Z3, Z18             \
-	VFMADD231PS Z1, Z3, Z19             \
-	VBROADCASTSS AOFF(R9), Z5           \
-	VFMADD231PS Z0, Z4, Z20             \
-	VFMADD231PS Z1, Z4, Z21             \
-	VBROADCASTSS AOFF(SI)(R8*4), Z2     \
-	VFMADD231PS Z0, Z5, Z22             \
-	VFMADD231PS Z1, Z5, Z23             \
-	VBROADCASTSS AOFF(R9)(R8*2), Z3     \
-	VFMADD231PS Z0, Z2, Z24             \
-	VFMADD231PS Z1, Z2, Z25             \
-	VBROADCASTSS AOFF(R10), Z4          \
-	VFMADD231PS Z0, Z3, Z26             \
-	VFMADD231PS Z1, Z3, Z27             \
-	VBROADCASTSS AOFF(R9)(R8*4), Z5     \
-	VFMADD231PS Z0, Z4, Z28             \
-	VFMADD231PS Z1, Z4, Z29             \
-	VFMADD231PS Z0, Z5, Z30             \
-	VFMADD231PS Z1, Z5, Z31
+	VMOVUPS (BX), Z0                            \
+	VMOVUPS 64(BX), Z1                          \
+	ADDQ DX, BX                                 \
+	VBROADCASTSS AOFF(SI), Z2                   \
+	ZROW(AOFF(SI)(R8*1), Z3, Z2, Z16, Z17)      \
+	ZROW(AOFF(SI)(R8*2), Z4, Z3, Z18, Z19)      \
+	ZROW(AOFF(R9), Z5, Z4, Z20, Z21)            \
+	ZROW(AOFF(SI)(R8*4), Z2, Z5, Z22, Z23)      \
+	ZROW(AOFF(R9)(R8*2), Z3, Z2, Z24, Z25)      \
+	ZROW(AOFF(R10), Z4, Z3, Z26, Z27)           \
+	ZROW(AOFF(R9)(R8*4), Z5, Z4, Z28, Z29)      \
+	FMA2(Z0, Z1, Z5, Z30, Z31)
 
 // ZD8X32_ADVANCE(BYTES) moves the three A row pointers BYTES along.
 #define ZD8X32_ADVANCE(BYTES) \
@@ -556,13 +481,8 @@ TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 
 // func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
-	ZD8X32_START
-	K_LOOPS(STEP4(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), ZD8X32_ADVANCE(16)), ZDSTEP(0) ZD8X32_ADVANCE(4))
-	ZD8X32_END
+	DIRECT(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE))
 
 // func SgemmDirectCopy8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy8x32AVX512(SB), NOSPLIT, $0-176
-	ZD8X32_START
-	COPY_ARGS
-	K_LOOPS_COPY(STEP4_COPY2(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), COPYROW(Z6, Z7, 64), ZD8X32_ADVANCE(16)), STEP4(ZDSTEP(0), ZDSTEP(4), ZDSTEP(8), ZDSTEP(12), ZD8X32_ADVANCE(16)), ZDSTEP(0) ZD8X32_ADVANCE(4), COPYROW(Z6, Z7, 64))
-	ZD8X32_END
+	DIRECT_COPY(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, COPYROW(Z6, Z7, 64), DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE))
