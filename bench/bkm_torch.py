@@ -244,8 +244,10 @@ class Translator:
     # --- decoding one batch -------------------------------------------------------------
 
     def _start(self, srcs):
-        """Encodes the padded batch; returns the cross-attention keys and values per layer
-        [B, H, S, D] and the key mask [B, 1, S]."""
+        """What both decoders start from: encodes the padded batch and returns the
+        cross-attention keys and values per layer [B, H, S, D], the key mask [B, 1, S],
+        each sentence's step limit, the empty self-attention caches and BOS for every
+        row [B]."""
         torch, m = self.torch, self.m
         S = max(len(s) for s in srcs)
         src = torch.full((len(srcs), S), self.pad, dtype=torch.long)
@@ -256,7 +258,10 @@ class Translator:
         for p in self.layers:
             k, v = m.lin(p + "encoder_attn.kv", enc).split(m.C, dim=-1)
             cross.append((m.heads(k).contiguous(), m.heads(v).contiguous()))
-        return cross, keymask
+        limit = [min(self.max_len, 2 * len(s) + 10) for s in srcs]
+        cache = [None] * len(self.layers)
+        tok = torch.full((len(srcs),), self.bos, dtype=torch.long)
+        return cross, keymask, limit, cache, tok
 
     def _step(self, tok, t, cache, cross, keymask):
         """Feeds tok [N] at position t to the N live rows; cache holds per layer the self-
@@ -309,13 +314,10 @@ class Translator:
     def _greedy(self, srcs):
         torch = self.torch
         B = len(srcs)
-        cross, keymask = self._start(srcs)
-        limit = [min(self.max_len, 2 * len(s) + 10) for s in srcs]
+        cross, keymask, limit, cache, tok = self._start(srcs)
         live = list(range(B))  # sentence of each row
         hist = [[] for _ in range(B)]
         best = [None] * B
-        cache = [None] * len(self.layers)
-        tok = torch.full((B,), self.bos, dtype=torch.long)
         t = 0
         while live:
             logp = self._step(tok, t, cache, cross, keymask)
@@ -342,8 +344,7 @@ class Translator:
         torch = self.torch
         B = len(srcs)
         V = self.m.V
-        cross, keymask = self._start(srcs)
-        limit = [min(self.max_len, 2 * len(s) + 10) for s in srcs]
+        cross, keymask, limit, cache, tok = self._start(srcs)
         # Live rows, grouped by sentence: spans[i] = (first row, rows) of live sentence i.
         spans = {i: (i, 1) for i in range(B)}
         hist = [[] for _ in range(B)]  # tokens of each row
@@ -351,8 +352,6 @@ class Translator:
         done = [0] * B
         score = [0.0] * B
         best = [None] * B
-        cache = [None] * len(self.layers)
-        tok = torch.full((B,), self.bos, dtype=torch.long)
         t = 0
         while spans:
             logp = self._step(tok, t, cache, cross, keymask)
