@@ -190,6 +190,21 @@ func (dc *decoder) fusedHead(q []float32, ldq int, k, v []float32, ldk int, mask
 	for i := 0; i < nq; i++ {
 		dc.st[i*n+simd.AttendM] = float32(math.Inf(-1))
 	}
+	if nq == 1 && mask == nil { // a decoder's step: one run of every key
+		simd.AttendRows(q[:d], k, v, ldk, dc.nk, dc.fused, dc.c, dc.st)
+	} else {
+		dc.fusedBlocks(q, ldq, k, v, ldk, mask)
+	}
+	for i := 0; i < nq; i++ {
+		st := dc.st[i*n : (i+1)*n]
+		dc.finish(out[i*ldo:i*ldo+d], st[simd.AttendAcc:simd.AttendAcc+d], st[simd.AttendM], st[simd.AttendL])
+	}
+}
+
+// fusedBlocks runs fusedHead's queries block by block, each over its runs of
+// visible keys.
+func (dc *decoder) fusedBlocks(q []float32, ldq int, k, v []float32, ldk int, mask []bool) {
+	d, nq, n := dc.d, dc.nq, dc.stLen
 	for j0 := 0; j0 < dc.nk; j0 += dc.blk {
 		nc := min(dc.blk, dc.nk-j0)
 		for i := 0; i < nq; i++ {
@@ -209,14 +224,12 @@ func (dc *decoder) fusedHead(q []float32, ldq int, k, v []float32, ldk int, mask
 			}
 		}
 	}
-	for i := 0; i < nq; i++ {
-		st := dc.st[i*n : (i+1)*n]
-		_, scale := rowScale(dc.exp, dc.unnorm, st[simd.AttendM], st[simd.AttendL])
-		dst := out[i*ldo : i*ldo+d]
-		for c, x := range st[simd.AttendAcc : simd.AttendAcc+d] {
-			dst[c] = x * scale
-		}
-	}
+}
+
+// finish writes one query's output: its accumulator acc under running max m and sum l.
+func (dc *decoder) finish(dst, acc []float32, m, l float32) {
+	copy(dst, acc)
+	simd.Scale(outScale(dc.exp, dc.unnorm, m, l), dst)
 }
 
 // visible returns how many keys of the block starting at j0 (nc keys) query i may see
@@ -252,11 +265,7 @@ func (dc *decoder) head(q []float32, ldq int, k, v []float32, ldk int, mask []bo
 		dc.block(q, ldq, k[j0*ldk:], v[j0*ldk:], ldk, j0, nc, mask)
 	}
 	for i := 0; i < nq; i++ {
-		_, scale := rowScale(dc.exp, dc.unnorm, dc.m[i], dc.l[i])
-		dst := out[i*ldo : i*ldo+d]
-		for c, x := range dc.acc[i*d : i*d+d] {
-			dst[c] = x * scale
-		}
+		dc.finish(out[i*ldo:i*ldo+d], dc.acc[i*d:i*d+d], dc.m[i], dc.l[i])
 	}
 }
 

@@ -581,23 +581,30 @@ func onlineUpdate(row []float32, m, l *float32, o []float32) {
 // statistic (log-sum-exp, −Inf for an empty row; or the kernel sum) and the factor
 // that turns the accumulator into the output (0: write zeros).
 func rowScale(exp, unnormalized bool, m, l float32) (stat, scale float32) {
-	if exp {
-		if l == 0 {
-			return float32(math.Inf(-1)), 0
-		}
-		stat = m + float32(math.Log(float64(l)))
-		if unnormalized {
-			return stat, float32(math.Exp(float64(m)))
-		}
-		return stat, 1 / l
-	}
+	scale = outScale(exp, unnormalized, m, l)
 	switch {
-	case unnormalized:
-		return l, 1
-	case math.Abs(float64(l)) > guardEps:
-		return l, 1 / l
+	case !exp:
+		return l, scale
+	case l == 0:
+		return float32(math.Inf(-1)), scale
 	}
-	return l, 0
+	return m + float32(math.Log(float64(l))), scale
+}
+
+// outScale is rowScale's factor alone, for callers that return no row statistic
+// (Decode): it takes no logarithm.
+func outScale(exp, unnormalized bool, m, l float32) float32 {
+	switch {
+	case exp && l == 0:
+		return 0
+	case exp && unnormalized:
+		return float32(math.Exp(float64(m)))
+	case unnormalized:
+		return 1
+	case exp || math.Abs(float64(l)) > guardEps:
+		return 1 / l
+	}
+	return 0
 }
 
 // backwardTask runs the backward pass over key tiles. Normally task t is one whole head.
