@@ -2,16 +2,28 @@
 
 #include "textflag.h"
 #include "gemm_amd64.h"
+#include "transpose8_amd64.h"
+
+// PACK_ARGS(SRC, LD) loads the operands of the packers, whose signature is (k int,
+// src []float32, ld int, dst []float32) with src and ld named SRC (the slice's
+// base) and LD: CX = k, SI = src, R8 = ld in bytes, DI = dst.
+#define PACK_ARGS(SRC, LD) \
+	MOVQ k+0(FP), CX         \
+	MOVQ SRC+8(FP), SI       \
+	MOVQ LD+32(FP), R8       \
+	MOVQ dst_base+40(FP), DI \
+	SHLQ $2, R8
+
+// COPY1(SRC, OFF) copies the float at SRC to OFF(DI), through DX.
+#define COPY1(SRC, OFF) \
+	MOVL SRC, DX \
+	MOVL DX, OFF(DI)
 
 // func PackA6AVX(k int, a []float32, lda int, dst []float32)
 //
 // SI, R9..R13: the six source rows; DI: the panel; CX: steps left.
 TEXT ·PackA6AVX(SB), NOSPLIT, $0-64
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ lda+32(FP), R8
-	MOVQ dst_base+40(FP), DI
-	SHLQ $2, R8
+	PACK_ARGS(a_base, lda)
 	ROWS6(SI)
 	XORQ AX, AX // byte offset into the rows
 
@@ -58,18 +70,12 @@ pack6_loop4:
 pack6_tail:
 	TESTQ CX, CX
 	JEQ   pack6_done
-	MOVL (SI)(AX*1), DX
-	MOVL DX, (DI)
-	MOVL (R9)(AX*1), DX
-	MOVL DX, 4(DI)
-	MOVL (R10)(AX*1), DX
-	MOVL DX, 8(DI)
-	MOVL (R11)(AX*1), DX
-	MOVL DX, 12(DI)
-	MOVL (R12)(AX*1), DX
-	MOVL DX, 16(DI)
-	MOVL (R13)(AX*1), DX
-	MOVL DX, 20(DI)
+	COPY1((SI)(AX*1), 0)
+	COPY1((R9)(AX*1), 4)
+	COPY1((R10)(AX*1), 8)
+	COPY1((R11)(AX*1), 12)
+	COPY1((R12)(AX*1), 16)
+	COPY1((R13)(AX*1), 20)
 	ADDQ $4, AX
 	ADDQ $24, DI
 	DECQ CX
@@ -80,9 +86,8 @@ pack6_done:
 
 // PACKB_ROWS(V0, V1, V2, V3, W) is the body of PackB16AVX (YMM registers, W = 32)
 // and PackB32AVX512 (ZMM, W = 64): each step of k copies one 2W-byte row of B (SI,
-// stride R8 in elements) to the panel (DI), two rows per iteration, CX steps.
+// stride R8 in bytes) to the panel (DI), two rows per iteration, CX steps.
 #define PACKB_ROWS(V0, V1, V2, V3, W) \
-	SHLQ $2, R8             \
 	LEAQ (SI)(R8*1), R9     \
 	LEAQ (R8)(R8*1), R10    \
 loop2:                      \
@@ -114,10 +119,7 @@ done:                       \
 
 // func PackB16AVX(k int, b []float32, ldb int, dst []float32)
 TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
-	MOVQ k+0(FP), CX
-	MOVQ b_base+8(FP), SI
-	MOVQ ldb+32(FP), R8
-	MOVQ dst_base+40(FP), DI
+	PACK_ARGS(b_base, ldb)
 	PACKB_ROWS(Y0, Y1, Y2, Y3, 32)
 
 // TRANSPOSE8S is TRANSPOSE8 with the row stride of the destination panel as a
@@ -131,30 +133,7 @@ TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
 	VMOVUPS R5, Y5                         \
 	VMOVUPS R6, Y6                         \
 	VMOVUPS R7, Y7                         \
-	VUNPCKLPS Y1, Y0, Y8                   \
-	VUNPCKHPS Y1, Y0, Y9                   \
-	VUNPCKLPS Y3, Y2, Y10                  \
-	VUNPCKHPS Y3, Y2, Y11                  \
-	VUNPCKLPS Y5, Y4, Y12                  \
-	VUNPCKHPS Y5, Y4, Y13                  \
-	VUNPCKLPS Y7, Y6, Y14                  \
-	VUNPCKHPS Y7, Y6, Y15                  \
-	VSHUFPS $0x44, Y10, Y8, Y0             \
-	VSHUFPS $0xEE, Y10, Y8, Y1             \
-	VSHUFPS $0x44, Y11, Y9, Y2             \
-	VSHUFPS $0xEE, Y11, Y9, Y3             \
-	VSHUFPS $0x44, Y14, Y12, Y4            \
-	VSHUFPS $0xEE, Y14, Y12, Y5            \
-	VSHUFPS $0x44, Y15, Y13, Y6            \
-	VSHUFPS $0xEE, Y15, Y13, Y7            \
-	VPERM2F128 $0x20, Y4, Y0, Y8           \
-	VPERM2F128 $0x20, Y5, Y1, Y9           \
-	VPERM2F128 $0x20, Y6, Y2, Y10          \
-	VPERM2F128 $0x20, Y7, Y3, Y11          \
-	VPERM2F128 $0x31, Y4, Y0, Y12          \
-	VPERM2F128 $0x31, Y5, Y1, Y13          \
-	VPERM2F128 $0x31, Y6, Y2, Y14          \
-	VPERM2F128 $0x31, Y7, Y3, Y15          \
+	TRANSPOSE8X8                           \
 	VMOVUPS Y8, (DOFF+0*STRIDE)(DI)        \
 	VMOVUPS Y9, (DOFF+1*STRIDE)(DI)        \
 	VMOVUPS Y10, (DOFF+2*STRIDE)(DI)       \
@@ -175,11 +154,7 @@ TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
 // AX+{0,1,2}·R8, BX+{0,1,2}·R8, R11+{0,1}·R8 (R8 = ldb in bytes). All six base
 // pointers advance along the rows together.
 TEXT ·PackB16TAVX(SB), NOSPLIT, $0-64
-	MOVQ k+0(FP), CX
-	MOVQ b_base+8(FP), SI
-	MOVQ ldb+32(FP), R8
-	MOVQ dst_base+40(FP), DI
-	SHLQ $2, R8
+	PACK_ARGS(b_base, ldb)
 	LEAQ (R8)(R8*2), DX   // 3 rows
 	LEAQ (SI)(DX*1), R9
 	LEAQ (R9)(DX*1), R10
@@ -210,8 +185,7 @@ packbt_tail:
 	MOVQ $16, R13
 
 packbt_col:
-	MOVL (R12), DX
-	MOVL DX, (DI)
+	COPY1((R12), 0)
 	ADDQ R8, R12
 	ADDQ $4, DI
 	DECQ R13
@@ -231,22 +205,14 @@ packbt_done:
 // COPY8 copies the value at the start of each of the eight source rows to eight
 // consecutive floats at DI (one step of an 8-wide panel or group).
 #define COPY8 \
-	MOVL (SI), DX         \
-	MOVL DX, (DI)         \
-	MOVL (SI)(R8*1), DX   \
-	MOVL DX, 4(DI)        \
-	MOVL (SI)(R8*2), DX   \
-	MOVL DX, 8(DI)        \
-	MOVL (R9), DX         \
-	MOVL DX, 12(DI)       \
-	MOVL (SI)(R8*4), DX   \
-	MOVL DX, 16(DI)       \
-	MOVL (R9)(R8*2), DX   \
-	MOVL DX, 20(DI)       \
-	MOVL (R10), DX        \
-	MOVL DX, 24(DI)       \
-	MOVL (R9)(R8*4), DX   \
-	MOVL DX, 28(DI)
+	COPY1((SI), 0)          \
+	COPY1((SI)(R8*1), 4)    \
+	COPY1((SI)(R8*2), 8)    \
+	COPY1((R9), 12)         \
+	COPY1((SI)(R8*4), 16)   \
+	COPY1((R9)(R8*2), 20)   \
+	COPY1((R10), 24)        \
+	COPY1((R9)(R8*4), 28)
 
 // ROWS8 sets R9 = SI+3·R8 and R10 = SI+6·R8 (R8 in bytes). Clobbers DX.
 #define ROWS8 \
@@ -299,11 +265,7 @@ done8:
 
 // func PackA8AVX(k int, a []float32, lda int, dst []float32)
 TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ lda+32(FP), R8
-	MOVQ dst_base+40(FP), DI
-	SHLQ $2, R8
+	PACK_ARGS(a_base, lda)
 	ROWS8
 	PACK8_LOOPS(PREFETCH8, 32)
 	VZEROUPPER
@@ -311,10 +273,7 @@ TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
 
 // func PackB32AVX512(k int, b []float32, ldb int, dst []float32)
 TEXT ·PackB32AVX512(SB), NOSPLIT, $0-64
-	MOVQ k+0(FP), CX
-	MOVQ b_base+8(FP), SI
-	MOVQ ldb+32(FP), R8
-	MOVQ dst_base+40(FP), DI
+	PACK_ARGS(b_base, ldb)
 	PACKB_ROWS(Z0, Z1, Z2, Z3, 64)
 
 // func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
@@ -351,11 +310,7 @@ packb32t_next:
 // op(A) = Aᵀ: step p of the panel is eight consecutive values of row p of A, one YMM
 // load and store per step, four steps per iteration.
 TEXT ·PackA8TAVX(SB), NOSPLIT, $0-64
-	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ lda+32(FP), R8
-	MOVQ dst_base+40(FP), DI
-	SHLQ $2, R8
+	PACK_ARGS(a_base, lda)
 	LEAQ (R8)(R8*2), R9 // three rows
 
 pack8t_loop4:
