@@ -32,6 +32,34 @@ package asm
 //go:noescape
 func SgemmSmall8x32AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 
+// SgemmSmallPanel8x32AVX512 computes a rows×32 block of C (rows a multiple of 8) as
+// rows/8 full 8×32 tiles of A·B, top to bottom, in one call: the loop of
+// SgemmSmall8x32AVX512 unrolled by four, without masks. While it computes, it
+// prefetches into L2 the same lines of the next product of a batch, nextA, nextB and
+// nextC elements on from a, b and c (a prefetch never faults; it reads and writes
+// nothing there), so that the next call finds its operands out of memory. Reference
+// loop (SgemmSmallPanelGeneric):
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < 32; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc // C's old contents are ignored, NaN included
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// rows is a multiple of 8, and every element the loop reads or writes must lie in its
+// slice (unchecked). The CPU must have AVX-512F.
+//
+//go:noescape
+func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
+
 // SgemmSmall8x16AVX512 is SgemmSmall8x32AVX512 for tiles at most 16 wide (cols ≤ 16):
 // eight ZMM accumulators, one masked load of op(B) and eight FMAs with a broadcast
 // operand of op(A) per step of k. Same reference loop (SgemmSmallGeneric).

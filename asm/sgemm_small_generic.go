@@ -37,6 +37,27 @@ func SgemmSmallGeneric(k int, a []float32, rsA, csA int, b []float32, ldb int, c
 	}
 }
 
+// SgemmSmallPanelGeneric is the reference loop of the panel kernels
+// (SgemmSmallPanel8x32AVX512): a rows×32 block of C = alpha·A·B + beta·C, A row-major
+// with stride lda. nextA, nextB and nextC only say what the kernels prefetch:
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < 32; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+func SgemmSmallPanelGeneric(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int) {
+	SgemmSmallGeneric(k, a, lda, 1, b, ldb, c, ldc, rows, 32, alpha, beta)
+}
+
 // SgemvRowGeneric is the reference loop of the row-vector kernels, y = alpha·xᵀ·B +
 // beta·y over cols columns of B (k rows, stride ldb); x has stride incx:
 //

@@ -109,6 +109,7 @@ var avx512Impl = &impl{
 		narrowNR: 16, narrow: asm.SgemmSmall8x16AVX512,
 		tallMR: 16, tall: asm.SgemmSmall16x16AVX512,
 		direct: asm.SgemmDirect8x32AVX512,
+		panel:  asm.SgemmSmallPanel8x32AVX512,
 		rowNR:  64, row: asm.SgemvRow64AVX512,
 		dotMR: 8, dot: asm.SgemvDot8AVX512,
 		transpose: asm.TransposeGatherAVX512,

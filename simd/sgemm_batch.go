@@ -34,6 +34,10 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 		// no more per product than a loop of Sgemm calls.
 		job.tile = job.s.oneTile(transB, m, n)
 	}
+	if job.s != nil && job.s.panel != nil && !transA && !transB && alpha != 0 && k > 0 &&
+		m%job.s.mr == 0 && n%job.s.nr == 0 && takesSmall(m, n, k) {
+		job.panel = true
+	}
 	if job.s != nil && job.s.prefetch != nil && 4*(m*k+k*n+m*n) <= batchPrefetchMaxBytes {
 		job.ahead = batchPrefetchAhead
 	}
@@ -64,6 +68,9 @@ type batchJob struct {
 	batch, chunk              int
 	// ahead > 0: product i+ahead's operands are prefetched before product i runs.
 	ahead int
+	// panel: every product is n/nr calls of s.panel, each prefetching its share of
+	// the next product's operands.
+	panel bool
 }
 
 // A batch prefetches the operands of the product two ahead into L1 when a product's
@@ -84,6 +91,12 @@ var batchJobs = par.NewFreeList[batchJob](16)
 
 func (j *batchJob) Task(_, t int) {
 	lo, hi := t*j.chunk, min(j.batch, (t+1)*j.chunk)
+	if j.panel {
+		for i := lo; i < hi; i++ {
+			j.panelProduct(i, i+1 < hi)
+		}
+		return
+	}
 	if j.ahead == 0 {
 		for i := lo; i < hi; i++ {
 			j.product(i)
@@ -129,6 +142,19 @@ func prefetchOperand(pf func([]float32, int, int, int), a []float32, rows, cols,
 		rows, cols = 1, rows*cols
 	}
 	pf(a, rows, cols, ld)
+}
+
+// panelProduct runs product i as column blocks of s.panel; with next, they prefetch
+// product i+1's operands into L2 (a stride apart) while they compute.
+func (j *batchJob) panelProduct(i int, next bool) {
+	a, b, c := j.a[i*j.strideA:], j.b[i*j.strideB:], j.c[i*j.strideC:]
+	var nextA, nextB, nextC int
+	if next {
+		nextA, nextB, nextC = j.strideA, j.strideB, j.strideC
+	}
+	for col := 0; col < j.n; col += j.s.nr {
+		j.s.panel(j.k, a, j.lda, b[col:], j.ldb, c[col:], j.ldc, j.m, j.alpha, j.beta, nextA, nextB, nextC)
+	}
 }
 
 // product runs product i on the caller's goroutine.

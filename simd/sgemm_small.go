@@ -36,6 +36,11 @@ type smallGemm struct {
 	// on products whose operands are not cached (a batch of fresh 64³ products) it ran
 	// 1.3× faster than tile.
 	direct func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) `dispatch:"optional"`
+	// panel, if set, computes rows×nr blocks of A·B (rows a multiple of mr, op(A) = A,
+	// op(B) = B) as rows/mr direct tiles in one call, prefetching into L2 the same
+	// lines of the next product of a batch (asm.SgemmSmallPanelGeneric):
+	// SgemmBatchStrided's products from memory.
+	panel func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int) `dispatch:"optional"`
 	// row computes y = alpha·xᵀ·B + beta·y over at most rowNR columns
 	// (asm.SgemvRowGeneric); dot computes y = alpha·A·x + beta·y over at most dotMR rows
 	// (asm.SgemvDotGeneric).

@@ -103,6 +103,20 @@ func TestSmallKernelConformance(t *testing.T) {
 				smallKernelCase(t, rng, direct, false, s.mr, s.nr, k, k%3, ab[0], ab[1])
 			}
 		}
+		if s.panel != nil {
+			// The panel kernel takes whole blocks of rows (a multiple of mr) by nr of A·B;
+			// what it prefetches (the next product's lines, here past the operands' ends
+			// as well) leaves the results alone.
+			for rows := s.mr; rows <= 4*s.mr; rows += s.mr {
+				panel := func(k int, a []float32, rsA, _ int, b []float32, ldb int, c []float32, ldc int, _, _ int, alpha, beta float32) {
+					s.panel(k, a, rsA, b, ldb, c, ldc, rows, alpha, beta, len(a), len(b)+rows, len(c))
+				}
+				for k := 0; k <= 40; k++ {
+					ab := smallAlphaBeta[(rows/s.mr+k)%len(smallAlphaBeta)]
+					smallKernelCase(t, rng, panel, false, rows, s.nr, k, (rows+k)%3, ab[0], ab[1])
+				}
+			}
+		}
 	})
 }
 
