@@ -91,6 +91,12 @@ type impl struct {
 	// adamw applies one AdamW update to a span (asm.AdamWGeneric); each call handles
 	// at most chunk elements (AdamW loops).
 	adamw func(p, g, m, v []float32, a *asm.AdamWArgs) float32
+	// layerNormRow, layerNormBackwardRow and layerNormParams are the layer-norm row
+	// kernels (asm.LayerNormRowGeneric, …); LayerNorm, LayerNormBackward and
+	// LayerNormParams loop over rows.
+	layerNormRow         func(dst, x, w, b []float32, eps float64) (mean, rstd float32)
+	layerNormBackwardRow func(dx, dy, x, w, res []float32, mean, rstd float32)
+	layerNormParams      func(dw, db, dy, x []float32, ld int, mean, rstd []float32)
 	// transpose8 transposes an 8×n strip, n a multiple of 8 (asm.Transpose8Generic).
 	transpose8 func(n int, src []float32, lds int, dst []float32, ldd int)
 	// expLarge, if set, is exp tuned for arrays larger than L2 (it prefetches
@@ -135,6 +141,10 @@ var genericImpl = &impl{
 	geluBackward: asm.GeluBackwardGeneric,
 	adamw:        asm.AdamWGeneric,
 	transpose8:   asm.Transpose8Generic,
+
+	layerNormRow:         asm.LayerNormRowGeneric,
+	layerNormBackwardRow: asm.LayerNormBackwardRowGeneric,
+	layerNormParams:      asm.LayerNormParamsGeneric,
 }
 
 // sgemmKernel4x4Generic is the generic table's micro-kernel: the pure-Go tile loop

@@ -57,6 +57,11 @@ var avx2Impl = &impl{
 	adamw:        asm.AdamWGeneric, // no AVX2 kernel: the twin
 	transpose8:   asm.Transpose8AVX2,
 	expLarge:     asm.ExpLargeAVX2,
+
+	// no AVX2 layer-norm kernels: the twins
+	layerNormRow:         asm.LayerNormRowGeneric,
+	layerNormBackwardRow: asm.LayerNormBackwardRowGeneric,
+	layerNormParams:      asm.LayerNormParamsGeneric,
 }
 
 // avx512Impl runs the level-1 routines, the GEMM and the vector math on AVX-512F
@@ -127,4 +132,8 @@ var avx512Impl = &impl{
 	adamw:        asm.AdamWAVX512,
 	transpose8:   asm.Transpose8AVX2, // 8×8 blocks: AVX suffices
 	expLarge:     asm.ExpLargeAVX512,
+
+	layerNormRow:         asm.LayerNormRowAVX512,
+	layerNormBackwardRow: asm.LayerNormBackwardRowAVX512,
+	layerNormParams:      asm.LayerNormParamsAVX512,
 }

@@ -49,4 +49,9 @@ var neonImpl = &impl{
 	geluBackward: asm.GeluBackwardNEON,
 	adamw:        asm.AdamWGeneric,      // no NEON kernel: the twin
 	transpose8:   asm.Transpose8Generic, // no NEON kernel: the twin
+
+	// no NEON layer-norm kernels: the twins
+	layerNormRow:         asm.LayerNormRowGeneric,
+	layerNormBackwardRow: asm.LayerNormBackwardRowGeneric,
+	layerNormParams:      asm.LayerNormParamsGeneric,
 }

@@ -94,7 +94,7 @@ func TestParallelLayersMatchSerial(t *testing.T) {
 	clear(d1)
 	clear(d2)
 	layerNormBackward(d1, dw1, db1, dy, x, w, m1, r1, n, c)
-	p.layerNormBackward(d2, dw2, db2, dy, x, w, m2, r2, n, c)
+	p.layerNormBackward(d2, d2, dw2, db2, dy, x, w, m2, r2, n, c)
 	require.Equal(t, d1, d2)
 	require.Equal(t, dw1, dw2)
 	require.Equal(t, db1, db2)

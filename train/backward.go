@@ -23,8 +23,7 @@ func (m *Model) Backward(scale float32) {
 	t0 = m.tick(ProfLogits, t0)
 	if m.Cfg.PreLN {
 		d := sc.dB[:n*C]
-		clear(d)
-		m.par.layerNormBackward(d, m.decNorm.dw, m.decNorm.db, dy, m.decLNIn, m.decNorm.w, m.decFin.mean, m.decFin.rstd, n, C)
+		m.par.layerNormBackward(d, nil, m.decNorm.dw, m.decNorm.db, dy, m.decLNIn, m.decNorm.w, m.decFin.mean, m.decFin.rstd, n, C)
 		dy = d
 		m.tick(ProfLayerNorm, t0)
 	}
@@ -43,8 +42,7 @@ func (m *Model) Backward(scale float32) {
 	if m.Cfg.PreLN {
 		t0 := m.now()
 		d := sc.dA[:ns*C]
-		clear(d)
-		m.par.layerNormBackward(d, m.encNorm.dw, m.encNorm.db, dx, m.encLNIn, m.encNorm.w, m.encFin.mean, m.encFin.rstd, ns, C)
+		m.par.layerNormBackward(d, nil, m.encNorm.dw, m.encNorm.db, dx, m.encLNIn, m.encNorm.w, m.encFin.mean, m.encFin.rstd, ns, C)
 		dx = d
 		m.tick(ProfLayerNorm, t0)
 	}
@@ -102,25 +100,24 @@ func (m *Model) blockBackward(bl *block, dout []float32, B, T, S int) []float32 
 	C, n := m.C, B*T
 	a := &bl.a
 	sc := &m.sc
-	dx := m.other(dout)[:n*C] // overwritten by the residual's copy, then accumulated into
+	dx := m.other(dout)[:n*C]
 	drop := m.dropping(m.Cfg.Dropout)
 	if m.Cfg.PreLN {
 		t0 := m.now()
-		m.par.copy(dx, dout) // residual
-		t0 = m.tick(ProfResidual, t0)
 		dF := m.droppedGrad(dout, a.mask, sc.dF[:n*C], drop)
 		m.tick(ProfDropout, t0)
 		dln := sc.dln[:n*C]
 		m.sublayerBackward(bl, dln, dF, a.lnOut[:n*C], B, T, S, true)
 		t0 = m.now()
-		m.par.layerNormBackward(dx, bl.ln.dw, bl.ln.db, dln, a.x, bl.ln.w, a.mean, a.rstd, n, C)
+		// dx = dout (the residual) + the layer norm's input gradient, in one pass
+		m.par.layerNormBackward(dx, dout, bl.ln.dw, bl.ln.db, dln, a.x, bl.ln.w, a.mean, a.rstd, n, C)
 		m.tick(ProfLayerNorm, t0)
 		return dx
 	}
+	// post-LN: dx is overwritten by the residual's copy, then accumulated into
 	t0 := m.now()
 	dz := sc.dz[:n*C]
-	clear(dz)
-	m.par.layerNormBackward(dz, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
+	m.par.layerNormBackward(dz, nil, bl.ln.dw, bl.ln.db, dout, a.z, bl.ln.w, a.mean, a.rstd, n, C)
 	t0 = m.tick(ProfLayerNorm, t0)
 	m.par.copy(dx, dz) // residual
 	t0 = m.tick(ProfResidual, t0)

@@ -76,7 +76,7 @@ func TestLayerNormFastMatchesReference(t *testing.T) {
 			require.Equal(t, rstd, rn)
 
 			dx, dxn := make([]float32, n*c), make([]float32, n*c)
-			layerNormBackwardInput(dx, dy, x, w, mean, rstd, n, c)
+			layerNormBackwardInput(dx, dx, dy, x, w, mean, rstd, n, c)
 			layerNormBackwardInputNaive(dxn, dy, x, w, mean, rstd, n, c)
 			e = tol(dxn, dx64)
 			for i := range dx {

@@ -117,14 +117,22 @@ func (j *lnFwdJob) run(lo, hi int) {
 	layerNormForward(j.out[lo*c:hi*c], j.mean[lo:hi], j.rstd[lo:hi], j.inp[lo*c:hi*c], j.w, j.b, hi-lo, c)
 }
 
+// lnBwdJob writes dinp = res + the input gradient of a layer norm (res nil: 0).
 type lnBwdJob struct {
-	dinp, dout, inp, w, mean, rstd []float32
-	c                              int
+	dinp, res, dout, inp, w, mean, rstd []float32
+	c                                   int
+}
+
+func (j *lnBwdJob) resRows(lo, hi int) []float32 {
+	if j.res == nil {
+		return nil
+	}
+	return j.res[lo*j.c : hi*j.c]
 }
 
 func (j *lnBwdJob) run(lo, hi int) {
 	c := j.c
-	layerNormBackwardInput(j.dinp[lo*c:hi*c], j.dout[lo*c:hi*c], j.inp[lo*c:hi*c], j.w, j.mean[lo:hi], j.rstd[lo:hi], hi-lo, c)
+	layerNormBackwardInput(j.dinp[lo*c:hi*c], j.resRows(lo, hi), j.dout[lo*c:hi*c], j.inp[lo*c:hi*c], j.w, j.mean[lo:hi], j.rstd[lo:hi], hi-lo, c)
 }
 
 type dropJob struct {
@@ -266,10 +274,11 @@ func (p *rowPar) layerNorm(out, mean, rstd, inp, w, b []float32, n, c int) {
 	p.split.run(&p.lnF, n, 4*n*c)
 }
 
-// layerNormBackward: dinp rows in parallel, then dw and db with the columns in parallel
-// (each column's rows in order).
-func (p *rowPar) layerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, n, c int) {
-	p.lnB = lnBwdJob{dinp, dout, inp, w, mean, rstd, c}
+// layerNormBackward writes dinp = res + the input gradient (res nil: 0; res = dinp
+// accumulates), rows in parallel, then accumulates dw and db with the columns in
+// parallel (each column's rows in order).
+func (p *rowPar) layerNormBackward(dinp, res, dw, db, dout, inp, w, mean, rstd []float32, n, c int) {
+	p.lnB = lnBwdJob{dinp, res, dout, inp, w, mean, rstd, c}
 	p.split.run(&p.lnB, n, 4*n*c)
 	p.lnP = lnParamsJob{dw, db, dout, inp, mean, rstd, n, c}
 	p.split.run(&p.lnP, c, 2*n*c)
