@@ -17,6 +17,10 @@
 // VCONST: Vv.4S = bits (via R9).
 #define VCONST(bits, v) MOVW $bits, R9; VDUP R9, v.S4
 
+// HORNER(c, x, p, t): t = c + x·p, one FMLA (c, x, p, t are registers V0–V31): the
+// step of every polynomial here, evaluated by Horner's rule.
+#define HORNER(c, x, p, t) VMOV c.B16, t.B16; VFMLA x.S4, p.S4, t.S4
+
 // EXP_CONSTS: V12–V13 table 2^(j/8) hi, V14–V15 lo, V16 expMax 88.8,
 // V17 expMin −104, V18 8·log2 e, V19 shifter 0x1.8p23, V20 ln2hi/8, V21 ln2lo/8,
 // V22 1/6, V23 1/24, V24 ½, V25 int32 7, V26 0x04040404, V27 0x03020100
@@ -50,12 +54,9 @@
 	VFMLS  V20.S4, V2.S4, V0.S4 \
 	VFMLS  V21.S4, V2.S4, V0.S4 \
 	FMUL4S(2, 0, 0) \
-	VMOV   V22.B16, V3.B16 \
-	VFMLA  V0.S4, V23.S4, V3.S4 \
-	VMOV   V24.B16, V4.B16 \
-	VFMLA  V0.S4, V3.S4, V4.S4 \
-	VMOV   V0.B16, V3.B16 \
-	VFMLA  V2.S4, V4.S4, V3.S4 \
+	HORNER(V22, V0, V23, V3) \
+	HORNER(V24, V0, V3, V4) \
+	HORNER(V0, V2, V4, V3) \
 	VAND   V25.B16, V1.B16, V5.B16 \
 	MUL4S(5, 5, 26) \
 	VADD   V27.S4, V5.S4, V5.S4 \
@@ -148,6 +149,14 @@ done:
 #define UNARY4_TAIL(OP) TAIL_LOAD; OP; TAIL_STORE
 #define UNARY4_NEON(OP) LOOP4_NEON(UNARY4_STEP(OP), UNARY4_TAIL(OP))
 
+// UNARY_NEON(CONSTS, OP) is the body of func(dst, src []float32) computing
+// dst[i] = OP(src[i]): the arguments, CONSTS (the constants OP needs), the loop.
+#define UNARY_NEON(CONSTS, OP) \
+	DST_SRC_ARGS     \
+	CONSTS           \
+	UNARY4_NEON(OP)  \
+	RET
+
 // EXPSUM_NEON(STEP4, TAIL, RESULT) is the body of ExpSub and ExpSum once R3 = bits of m:
 // V29 = m, V30 = Σ e^(x−m) over the steps, its lanes summed into RESULT. The tail
 // masks the lanes past n (TAIL_MASK) out of the sum.
@@ -167,10 +176,7 @@ done:
 
 // func ExpNEON(dst, src []float32)
 TEXT ·ExpNEON(SB), NOSPLIT, $0-48
-	DST_SRC_ARGS
-	EXP_CONSTS
-	UNARY4_NEON(EXP4)
-	RET
+	UNARY_NEON(EXP_CONSTS, EXP4)
 
 // func ExpSubNEON(dst, src []float32, m float32) float32
 TEXT ·ExpSubNEON(SB), NOSPLIT, $0-60
@@ -232,22 +238,14 @@ TEXT ·ExpSumNEON(SB), NOSPLIT, $0-36
 	FSUB4S(1, 1, 13) \
 	VADD   V9.S4, V2.S4, V2.S4 \
 	SCVTF4S(2, 2) \
-	VMOV   V21.B16, V3.B16 \
-	VFMLA  V1.S4, V22.S4, V3.S4 \
-	VMOV   V20.B16, V4.B16 \
-	VFMLA  V1.S4, V3.S4, V4.S4 \
-	VMOV   V19.B16, V3.B16 \
-	VFMLA  V1.S4, V4.S4, V3.S4 \
-	VMOV   V18.B16, V4.B16 \
-	VFMLA  V1.S4, V3.S4, V4.S4 \
-	VMOV   V17.B16, V3.B16 \
-	VFMLA  V1.S4, V4.S4, V3.S4 \
-	VMOV   V16.B16, V4.B16 \
-	VFMLA  V1.S4, V3.S4, V4.S4 \
-	VMOV   V15.B16, V3.B16 \
-	VFMLA  V1.S4, V4.S4, V3.S4 \
-	VMOV   V14.B16, V4.B16 \
-	VFMLA  V1.S4, V3.S4, V4.S4 \
+	HORNER(V21, V1, V22, V3) \
+	HORNER(V20, V1, V3, V4) \
+	HORNER(V19, V1, V4, V3) \
+	HORNER(V18, V1, V3, V4) \
+	HORNER(V17, V1, V4, V3) \
+	HORNER(V16, V1, V3, V4) \
+	HORNER(V15, V1, V4, V3) \
+	HORNER(V14, V1, V3, V4) \
 	FMUL4S(5, 2, 23) \
 	FADD4S(6, 5, 1) \
 	FSUB4S(8, 6, 5) \
@@ -267,10 +265,7 @@ TEXT ·ExpSumNEON(SB), NOSPLIT, $0-36
 
 // func LogNEON(dst, src []float32)
 TEXT ·LogNEON(SB), NOSPLIT, $0-48
-	DST_SRC_ARGS
-	LOG_CONSTS
-	UNARY4_NEON(LOG4)
-	RET
+	UNARY_NEON(LOG_CONSTS, LOG4)
 
 // TANH_CONSTS: the EXP_CORE constants V12–V15, V18–V27, and V16 C2, V17 C1,
 // V28 1.0, V29 0.5625, V30 C0, V31 10.0 (C3, C4 are loaded in the loop).
@@ -295,15 +290,11 @@ TEXT ·LogNEON(SB), NOSPLIT, $0-48
 	VCONST(tanhC3, V3) \
 	VCONST(tanhC4, V4) \
 	VFMLA  V2.S4, V4.S4, V3.S4 \
-	VMOV   V16.B16, V4.B16 \
-	VFMLA  V2.S4, V3.S4, V4.S4 \
-	VMOV   V17.B16, V3.B16 \
-	VFMLA  V2.S4, V4.S4, V3.S4 \
-	VMOV   V30.B16, V4.B16 \
-	VFMLA  V2.S4, V3.S4, V4.S4 \
+	HORNER(V16, V2, V3, V4) \
+	HORNER(V17, V2, V4, V3) \
+	HORNER(V30, V2, V3, V4) \
 	FMUL4S(2, 8, 2) \
-	VMOV   V8.B16, V11.B16 \
-	VFMLA  V4.S4, V2.S4, V11.S4 \
+	HORNER(V8, V4, V2, V11) \
 	FMIN4S(0, 8, 31) \
 	FADD4S(0, 0, 0) \
 	EXP_CORE \
@@ -320,10 +311,7 @@ TEXT ·LogNEON(SB), NOSPLIT, $0-48
 
 // func TanhNEON(dst, src []float32)
 TEXT ·TanhNEON(SB), NOSPLIT, $0-48
-	DST_SRC_ARGS
-	TANH_CONSTS
-	UNARY4_NEON(TANH4)
-	RET
+	UNARY_NEON(TANH_CONSTS, TANH4)
 
 // GELU4_FINISH: V0 = tanh u, V1 = x → V0 = (½x)·(1 + tanh u). Needs V24 = ½,
 // V28 = 1.0 (TANH_CONSTS).
@@ -337,8 +325,7 @@ TEXT ·TanhNEON(SB), NOSPLIT, $0-48
 	FMUL4S(1, 0, 0) \
 	FMUL4S(1, 1, 0) \
 	VCONST(geluK1, V2) \
-	VMOV   V0.B16, V3.B16 \
-	VFMLA  V1.S4, V2.S4, V3.S4 \
+	HORNER(V0, V1, V2, V3) \
 	VCONST(geluK0, V2) \
 	FMUL4S(0, 3, 2)
 
