@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -221,32 +222,24 @@ func checkKernel(flagName string, cfg train.Config) error {
 	return nil
 }
 
-// readConfigFile reads a JSON config over the translation defaults; unknown fields are
-// errors, so a misspelt field is not silently ignored.
+// readConfigFile reads a JSON config over the defaults of its task (train.DecodeConfig);
+// unknown fields are errors, so a misspelt field is not silently ignored.
 func readConfigFile(path string) (train.Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return train.Config{}, fmt.Errorf("config: %w", err)
+	}
 	task := "translate"
-	if b, err := os.ReadFile(path); err == nil {
-		var probe struct {
-			Model struct {
-				Arch string `json:"arch"`
-			} `json:"model"`
-		}
-		if json.Unmarshal(b, &probe) == nil && probe.Model.Arch == "decoder" {
-			task = "lm"
-		}
+	var probe struct {
+		Model struct {
+			Arch string `json:"arch"`
+		} `json:"model"`
+	}
+	if json.Unmarshal(b, &probe) == nil && probe.Model.Arch == "decoder" {
+		task = "lm"
 	}
 	cfg, _ := taskDefaults(task)
-	f, err := os.Open(path)
-	if err != nil {
-		return cfg, fmt.Errorf("config: %w", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("config %s: %w", path, err)
-	}
-	if err := train.RejectTrailingJSON(dec); err != nil {
+	if cfg, err = train.DecodeConfig(bytes.NewReader(b), cfg); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil

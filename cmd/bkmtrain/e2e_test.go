@@ -120,6 +120,7 @@ func TestEndToEndErrors(t *testing.T) {
 	}{
 		{"unknown command", []string{"trian"}, 2, `unknown command "trian"`},
 		{"unknown flag", []string{"train", "--bogus", "1"}, 2, "flag provided but not defined: -bogus"},
+		{"eval without a checkpoint", []string{"eval"}, 2, "--checkpoint is required"},
 		{"bad flag value", []string{"train", "--steps", "many"}, 2, `invalid value "many" for flag -steps`},
 		{"unknown kernel", []string{"train", "--kernel", "gaussian", "--out", out}, 1, `--kernel: unknown kernel "gaussian" (want edp, rbf`},
 		{"unknown kernel in compare", []string{"compare-kernels", "--kernels", "edp,nope", "--out", out}, 1, `--kernels: unknown kernel "nope" (want edp, rbf`},

@@ -88,9 +88,6 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := mf.parse(fs, args); err != nil {
 		return err
 	}
-	if mf.checkpoint == "" {
-		return usagef("--checkpoint is required")
-	}
 	s, err := mf.open("eval")
 	if err != nil {
 		return err
