@@ -17,18 +17,20 @@ import (
 // of keys: Append folds the step's new keys in, Attend answers queries with
 // out = φ(q)ᵀS / φ(q)ᵀz (φ(q)ᵀS with Options.Unnormalized), which is Decode's result
 // over the same keys (without causal masking: a query sees every key appended
-// before it). Select reorders the batch entries (beam search). The features are
-// computed in float32 as Decode computes them (Forward's feature maps run in float64
-// and round once), so results agree with Forward within float32 rounding.
+// before it). Append and Attend take a run of consecutive entries (a decoder's cache
+// slots); Select reorders the entries (beam search), Copy duplicates one, Clear
+// empties some. The features are computed in float32 as Decode computes them
+// (Forward's feature maps run in float64 and round once), so results agree with
+// Forward within float32 rounding.
 //
 // A FeatureState is not safe for concurrent use; it does not allocate after
-// NewFeatureState.
+// NewFeatureState but in its first Select (the spare sums it reorders into).
 type FeatureState struct {
 	o          Options
 	fm         featurizer
 	b, h, d, f int
 	s, sum     []float32 // [B, H, F, D] and [B, H, F]
-	s2, sum2   []float32 // Select's destination
+	s2, sum2   []float32 // Select's destination (allocated by the first Select)
 	phi        []float32 // features of one row [F]
 }
 
@@ -69,6 +71,10 @@ func (fm *featurizer) row(x, phi []float32) {
 	}
 }
 
+// HasFeatureState reports whether kernel k (nil: edp) has a FeatureState: linear and
+// favor.
+func HasFeatureState(k Kernel) bool { return (&Options{Kernel: k}).kernel().usesFeatures() }
+
 // NewFeatureState returns an empty state for B batch entries of H heads of dimension
 // D under the kernel and scale of o (linear or favor; Unnormalized is read by
 // Attend). It panics for other kernels, a favor kernel drawn for another D, or
@@ -86,16 +92,42 @@ func NewFeatureState(o *Options, B, H, D int) *FeatureState {
 	f := z.FeatureDim(D)
 	fs := &FeatureState{o: *o, fm: newFeaturizer(z, o.Gamma(D), D, make([]float32, f)), b: B, h: H, d: D, f: f}
 	fs.o.KeyMask = nil
-	fs.s, fs.s2 = make([]float32, B*H*f*D), make([]float32, B*H*f*D)
-	fs.sum, fs.sum2 = make([]float32, B*H*f), make([]float32, B*H*f)
+	fs.s, fs.sum = make([]float32, B*H*f*D), make([]float32, B*H*f)
 	fs.phi = make([]float32, f)
 	return fs
 }
 
-// Reset empties the state (no keys).
-func (fs *FeatureState) Reset() {
-	clear(fs.s)
-	clear(fs.sum)
+// Entries returns the number of batch entries of the state.
+func (fs *FeatureState) Entries() int { return fs.b }
+
+// checkEntries panics unless entries first..first+nb−1 exist.
+func (fs *FeatureState) checkEntries(fn string, first, nb int) {
+	if first < 0 || nb < 0 || first+nb > fs.b {
+		panic(fmt.Sprintf("attention: FeatureState.%s: entries [%d, %d+%d) outside [0, %d)", fn, first, first, nb, fs.b))
+	}
+}
+
+// Clear empties entries first..first+nb−1 (no keys).
+func (fs *FeatureState) Clear(first, nb int) {
+	fs.checkEntries("Clear", first, nb)
+	s, sum := fs.entries(fs.s, fs.sum, first, nb)
+	clear(s)
+	clear(sum)
+}
+
+// entries returns entries first..first+nb−1 of s and sum (the state's sums or
+// Select's spares).
+func (fs *FeatureState) entries(s, sum []float32, first, nb int) ([]float32, []float32) {
+	per, perSum := fs.h*fs.f*fs.d, fs.h*fs.f
+	return s[first*per : (first+nb)*per], sum[first*perSum : (first+nb)*perSum]
+}
+
+// copyEntry copies the state of entry src into entry dst of s and sum.
+func (fs *FeatureState) copyEntry(s, sum []float32, dst, src int) {
+	ds, dsum := fs.entries(s, sum, dst, 1)
+	ss, ssum := fs.entries(fs.s, fs.sum, src, 1)
+	copy(ds, ss)
+	copy(dsum, ssum)
 }
 
 // features returns φ(x) in fs.phi.
@@ -104,24 +136,30 @@ func (fs *FeatureState) features(x []float32) []float32 {
 	return fs.phi
 }
 
-// Append folds n keys and values per batch entry and head into the state: key j of
-// head h of entry b is the row b·kvs.Batch + h·kvs.Head + j·kvs.Row of k (and of v).
-// mask, if not nil, is [B, n] (true = attend): a masked key is skipped, its rows
-// never read.
-func (fs *FeatureState) Append(k, v []float32, kvs Strides, n int, mask []bool) {
-	B, H, D, F := fs.b, fs.h, fs.d, fs.f
+// head returns the running sums S [F, D] and z [F] of entry b, head h.
+func (fs *FeatureState) head(b, h int) (s, sum []float32) {
+	bh, F, D := b*fs.h+h, fs.f, fs.d
+	return fs.s[bh*F*D : (bh+1)*F*D], fs.sum[bh*F : (bh+1)*F]
+}
+
+// Append folds n keys and values per head into entries first..first+nb−1: key j of
+// head h of entry first+b is the row b·kvs.Batch + h·kvs.Head + j·kvs.Row of k (and
+// of v). mask, if not nil, is [nb, n] (true = attend): a masked key is skipped, its
+// rows never read.
+func (fs *FeatureState) Append(first, nb int, k, v []float32, kvs Strides, n int, mask []bool) {
+	H, D, F := fs.h, fs.d, fs.f
+	fs.checkEntries("Append", first, nb)
 	if n < 0 {
 		panic(fmt.Sprintf("attention: FeatureState.Append: n = %d < 0", n))
 	}
-	if mask != nil && len(mask) < B*n {
-		panic(fmt.Sprintf("attention: FeatureState.Append: len(mask) = %d < B·n = %d", len(mask), B*n))
+	if mask != nil && len(mask) < nb*n {
+		panic(fmt.Sprintf("attention: FeatureState.Append: len(mask) = %d < nb·n = %d", len(mask), nb*n))
 	}
-	kvs.check("FeatureState.Append", "k", k, B, H, n, D)
-	kvs.check("FeatureState.Append", "v", v, B, H, n, D)
-	for b := 0; b < B; b++ {
+	kvs.check("FeatureState.Append", "k", k, nb, H, n, D)
+	kvs.check("FeatureState.Append", "v", v, nb, H, n, D)
+	for b := 0; b < nb; b++ {
 		for h := 0; h < H; h++ {
-			bh := b*H + h
-			s, sum := fs.s[bh*F*D:(bh+1)*F*D], fs.sum[bh*F:(bh+1)*F]
+			s, sum := fs.head(first+b, h)
 			for j := 0; j < n; j++ {
 				if mask != nil && !mask[b*n+j] {
 					continue
@@ -136,20 +174,21 @@ func (fs *FeatureState) Append(k, v []float32, kvs Strides, n int, mask []bool) 
 	}
 }
 
-// Attend writes into out the attention of Nq queries per batch entry and head over
-// the keys appended so far, laid out as Decode's q and out. A normalized row whose
+// Attend writes into out the attention of Nq queries per head of entries
+// first..first+nb−1 over the keys appended to them, laid out as Decode's q and out
+// (batch entry b of q and out is entry first+b of the state). A normalized row whose
 // kernel sum is 0 (no keys) is zero.
-func (fs *FeatureState) Attend(q []float32, qs Strides, Nq int, out []float32, outs Strides) {
-	B, H, D, F := fs.b, fs.h, fs.d, fs.f
+func (fs *FeatureState) Attend(first, nb int, q []float32, qs Strides, Nq int, out []float32, outs Strides) {
+	H, D, F := fs.h, fs.d, fs.f
+	fs.checkEntries("Attend", first, nb)
 	if Nq < 0 {
 		panic(fmt.Sprintf("attention: FeatureState.Attend: Nq = %d < 0", Nq))
 	}
-	qs.check("FeatureState.Attend", "q", q, B, H, Nq, D)
-	outs.check("FeatureState.Attend", "out", out, B, H, Nq, D)
-	for b := 0; b < B; b++ {
+	qs.check("FeatureState.Attend", "q", q, nb, H, Nq, D)
+	outs.check("FeatureState.Attend", "out", out, nb, H, Nq, D)
+	for b := 0; b < nb; b++ {
 		for h := 0; h < H; h++ {
-			bh := b*H + h
-			s, sum := fs.s[bh*F*D:(bh+1)*F*D], fs.sum[bh*F:(bh+1)*F]
+			s, sum := fs.head(first+b, h)
 			for i := 0; i < Nq; i++ {
 				qi := q[b*qs.Batch+h*qs.Head+i*qs.Row:][:D]
 				dst := out[b*outs.Batch+h*outs.Head+i*outs.Row:][:D]
@@ -167,20 +206,29 @@ func (fs *FeatureState) Attend(q []float32, qs Strides, Nq int, out []float32, o
 }
 
 // Select reorders the batch entries: entry b takes the state entry src[b] had
-// (len(src) = B; entries may repeat), as a beam search keeps the hypotheses it
-// continues.
+// (len(src) ≤ B; entries may repeat), as a beam search keeps the hypotheses it
+// continues; the entries from len(src) on become empty.
 func (fs *FeatureState) Select(src []int) {
-	if len(src) != fs.b {
-		panic(fmt.Sprintf("attention: FeatureState.Select: len(src) = %d, want B = %d", len(src), fs.b))
+	if len(src) > fs.b {
+		panic(fmt.Sprintf("attention: FeatureState.Select: len(src) = %d > B = %d", len(src), fs.b))
 	}
-	per, perSum := fs.h*fs.f*fs.d, fs.h*fs.f
+	if fs.s2 == nil {
+		fs.s2, fs.sum2 = make([]float32, len(fs.s)), make([]float32, len(fs.sum))
+	}
 	for b, a := range src {
 		if a < 0 || a >= fs.b {
 			panic(fmt.Sprintf("attention: FeatureState.Select: src[%d] = %d outside [0, %d)", b, a, fs.b))
 		}
-		copy(fs.s2[b*per:(b+1)*per], fs.s[a*per:(a+1)*per])
-		copy(fs.sum2[b*perSum:(b+1)*perSum], fs.sum[a*perSum:(a+1)*perSum])
+		fs.copyEntry(fs.s2, fs.sum2, b, a)
 	}
 	fs.s, fs.s2 = fs.s2, fs.s
 	fs.sum, fs.sum2 = fs.sum2, fs.sum
+	fs.Clear(len(src), fs.b-len(src))
+}
+
+// Copy makes entry dst's state a copy of entry src's.
+func (fs *FeatureState) Copy(dst, src int) {
+	fs.checkEntries("Copy", dst, 1)
+	fs.checkEntries("Copy", src, 1)
+	fs.copyEntry(fs.s, fs.sum, dst, src)
 }

@@ -8,9 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// featureStateRun appends keys to a FeatureState in chunks (some with padding masks),
-// attends after each chunk and after a Select, and compares every answer with
-// Reference (float64) over the keys appended so far, as the beam order has them.
+// featureStateRun appends keys to a FeatureState in chunks (some with padding masks,
+// some entry by entry), attends after each chunk (some in runs of entries) and after
+// a Select, a Copy and a Clear, and compares every answer with Reference (float64)
+// over the keys each entry holds.
 func featureStateRun(t *testing.T, r *rand.Rand, o Options, B, H, D int) {
 	t.Helper()
 	fs := NewFeatureState(&o, B, H, D)
@@ -28,7 +29,16 @@ func featureStateRun(t *testing.T, r *rand.Rand, o Options, B, H, D int) {
 		maxLen := n + 2
 		kvs := Strides{Batch: H * maxLen * D, Head: maxLen * D, Row: D}
 		k, v := randSlice(r, B*kvs.Batch, 0.6), randSlice(r, B*kvs.Batch, 1)
-		fs.Append(k, v, kvs, n, mask)
+		if step == 5 {
+			fs.Clear(1, 1)
+			hk[1], hv[1] = make([][]float32, H), make([][]float32, H)
+		}
+		if step == 2 { // entry 0, then the others
+			fs.Append(0, 1, k, v, kvs, n, nil)
+			fs.Append(1, B-1, k[kvs.Batch:], v[kvs.Batch:], kvs, n, nil)
+		} else {
+			fs.Append(0, B, k, v, kvs, n, mask)
+		}
 		for b := 0; b < B; b++ {
 			for h := 0; h < H; h++ {
 				for j := 0; j < n; j++ {
@@ -57,11 +67,24 @@ func featureStateRun(t *testing.T, r *rand.Rand, o Options, B, H, D int) {
 			}
 			hk, hv = nk, nv
 		}
+		if step == 4 {
+			fs.Copy(0, B-1)
+			for h := 0; h < H; h++ {
+				hk[0][h] = append([]float32(nil), hk[B-1][h]...)
+				hv[0][h] = append([]float32(nil), hv[B-1][h]...)
+			}
+		}
 		Nq := 1 + step%3
 		qs := Strides{Batch: 3 * H * Nq * D, Head: Nq * D, Row: D}
 		q := randSlice(r, B*qs.Batch, 0.6)
 		out := make([]float32, B*H*Nq*D)
-		fs.Attend(q, qs, Nq, out, DenseStrides(H, Nq, D))
+		outs := DenseStrides(H, Nq, D)
+		if step%2 == 1 { // entries 0..B−2, then the last
+			fs.Attend(0, B-1, q, qs, Nq, out, outs)
+			fs.Attend(B-1, 1, q[(B-1)*qs.Batch:], qs, Nq, out[(B-1)*outs.Batch:], outs)
+		} else {
+			fs.Attend(0, B, q, qs, Nq, out, outs)
+		}
 		// Reference per entry and head (the entries have different key counts).
 		for b := 0; b < B; b++ {
 			for h := 0; h < H; h++ {
@@ -104,10 +127,10 @@ func TestFeatureStateMatchesDecode(t *testing.T) {
 		fs := NewFeatureState(&o, B, H, D)
 		kvs := DenseStrides(H, Nk, D)
 		for j := 0; j < Nk; j++ {
-			fs.Append(k[j*D:], v[j*D:], kvs, 1, nil)
+			fs.Append(0, B, k[j*D:], v[j*D:], kvs, 1, nil)
 		}
 		got, want := make([]float32, B*H*D), make([]float32, B*H*D)
-		fs.Attend(q, DenseStrides(H, 1, D), 1, got, DenseStrides(H, 1, D))
+		fs.Attend(0, B, q, DenseStrides(H, 1, D), 1, got, DenseStrides(H, 1, D))
 		Decode(&o, B, H, 1, Nk, D, q, DenseStrides(H, 1, D), k, v, kvs, want, DenseStrides(H, 1, D), nil)
 		for i := range want {
 			require.InDelta(t, want[i], got[i], 2e-5*(1+math.Abs(float64(want[i]))), "%s [%d]", kern.Name(), i)
@@ -124,9 +147,11 @@ func TestFeatureStateDoesNotAllocate(t *testing.T) {
 		out := make([]float32, B*H*D)
 		s := DenseStrides(H, 1, D)
 		step := func() {
-			fs.Append(k, v, s, 1, nil)
-			fs.Attend(q, s, 1, out, s)
+			fs.Append(0, B, k, v, s, 1, nil)
+			fs.Attend(0, B, q, s, 1, out, s)
 			fs.Select([]int{1, 0})
+			fs.Copy(1, 0)
+			fs.Clear(0, 1)
 		}
 		step()
 		require.Zero(t, testing.AllocsPerRun(20, step), kern.Name())
@@ -140,6 +165,15 @@ func TestFeatureStatePanics(t *testing.T) {
 	require.Panics(t, func() { NewFeatureState(&Options{Kernel: Favor(8, 16, 1)}, 1, 1, 4) })
 	fs := NewFeatureState(&Options{Kernel: Linear()}, 2, 1, 4)
 	require.PanicsWithValue(t, "attention: FeatureState.Select: src[1] = 2 outside [0, 2)", func() { fs.Select([]int{0, 2}) })
-	require.Panics(t, func() { fs.Append(make([]float32, 4), make([]float32, 4), DenseStrides(1, 1, 4), 1, nil) })
-	require.Panics(t, func() { fs.Append(make([]float32, 8), make([]float32, 8), DenseStrides(1, 1, 4), 1, []bool{true}) })
+	require.PanicsWithValue(t, "attention: FeatureState.Select: len(src) = 3 > B = 2", func() { fs.Select([]int{0, 1, 1}) })
+	require.Panics(t, func() { fs.Append(0, 2, make([]float32, 4), make([]float32, 4), DenseStrides(1, 1, 4), 1, nil) })
+	require.Panics(t, func() { fs.Append(0, 2, make([]float32, 8), make([]float32, 8), DenseStrides(1, 1, 4), 1, []bool{true}) })
+	require.PanicsWithValue(t, "attention: FeatureState.Append: entries [1, 1+2) outside [0, 2)", func() {
+		fs.Append(1, 2, make([]float32, 8), make([]float32, 8), DenseStrides(1, 1, 4), 1, nil)
+	})
+	require.PanicsWithValue(t, "attention: FeatureState.Attend: entries [-1, -1+1) outside [0, 2)", func() {
+		fs.Attend(-1, 1, make([]float32, 4), DenseStrides(1, 1, 4), 1, make([]float32, 4), DenseStrides(1, 1, 4))
+	})
+	require.PanicsWithValue(t, "attention: FeatureState.Copy: entries [2, 2+1) outside [0, 2)", func() { fs.Copy(2, 0) })
+	require.PanicsWithValue(t, "attention: FeatureState.Clear: entries [0, 0+3) outside [0, 2)", func() { fs.Clear(0, 3) })
 }

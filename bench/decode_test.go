@@ -57,11 +57,11 @@ func BenchmarkDecodeAttention(b *testing.B) {
 					// attention.FeatureState holding the Nk keys: a step appends the
 					// step's key and value (the cache's last rows) and attends.
 					fs := attention.NewFeatureState(o, 1, H, D)
-					fs.Append(kc, vc, attention.DenseStrides(H, Nk, D), Nk, nil)
+					fs.Append(0, 1, kc, vc, attention.DenseStrides(H, Nk, D), Nk, nil)
 					last := attention.Strides{Batch: H * Nk * D, Head: Nk * D, Row: D}
 					step = func() {
-						fs.Append(kc[(Nk-1)*D:], vc[(Nk-1)*D:], last, 1, nil)
-						fs.Attend(q, rows, 1, out, rows)
+						fs.Append(0, 1, kc[(Nk-1)*D:], vc[(Nk-1)*D:], last, 1, nil)
+						fs.Attend(0, 1, q, rows, 1, out, rows)
 					}
 				}
 				var sink float32

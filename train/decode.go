@@ -5,13 +5,17 @@ import (
 	"math"
 	"sort"
 
+	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/simd"
 )
 
 // Decoder generates with a trained model, one token per step, keeping every decoder
 // self-attention layer's keys and values in a cache so that a step costs O(t) for the
 // t tokens already generated (attention over the cache) instead of re-running the
-// prefix. Cross-attention keys and values are computed once per source sentence.
+// prefix; linear and favor layers keep their running feature sums instead
+// (attention.FeatureState), so that a step costs the same at every position.
+// Cross-attention keys and values (or feature sums) are computed once per source
+// sentence.
 // A Decoder allocates its buffers once, for up to Beam hypotheses of up to MaxLen tokens,
 // and packs the decoder's weight matrices once (simd.NewPackedB): a step multiplies by
 // them without re-packing, and every hypothesis's row is computed alike whatever the
@@ -24,6 +28,14 @@ type Decoder struct {
 
 	kc, vc   [][]float32 // per self-attention block: [Beam, H, MaxLen, D] (Beam cache slots)
 	kc2, vc2 [][]float32 // the same, for reordering beams (allocated by the first reorder)
+	// Linear and favor layers keep no cache (their kc, vc are nil) but the running
+	// feature sums of each slot (fs, per self-attention block, else nil) and of each
+	// source sentence (cfs, per decoder block, for cross-attention): a step costs
+	// O(F·D) per head whatever its position (decode_attn.go).
+	fs, cfs []*attention.FeatureState
+	srcMask []bool     // the source's non-Pad positions [sentences·S] (cfs's Append)
+	oneRun  [1]selfRun // selfRuns' run without slots
+	oneSeg  [1]crossSeg
 	// Row b of a step keeps its keys and values in cache slot slot[b] (nil: slot b);
 	// runs group the step's rows by consecutive slots, one attention call each.
 	slot   []int
@@ -113,15 +125,21 @@ func (m *Model) newDecoder(beam, maxLen int, w *decoderWeights) *Decoder {
 	}
 	C, H, F, V := m.C, m.H, m.F, m.V
 	d := &Decoder{m: m, Beam: beam, MaxLen: maxLen, w: w}
-	for _, bl := range m.dec {
-		if bl.kind == selfAttnBlock {
-			for _, c := range []*[][]float32{&d.kc, &d.vc} {
-				*c = append(*c, make([]float32, beam*H*maxLen*m.D))
-			}
-		}
-	}
 	d.ck = make([][]float32, len(m.dec))
 	d.cv = make([][]float32, len(m.dec))
+	d.cfs = make([]*attention.FeatureState, len(m.dec))
+	for _, bl := range m.dec {
+		if bl.kind != selfAttnBlock {
+			continue
+		}
+		fs := newFeatureState(bl.core, beam, H, m.D)
+		d.fs = append(d.fs, fs)
+		var kc, vc []float32
+		if fs == nil {
+			kc, vc = make([]float32, beam*H*maxLen*m.D), make([]float32, beam*H*maxLen*m.D)
+		}
+		d.kc, d.vc = append(d.kc, kc), append(d.vc, vc)
+	}
 	for _, p := range []*[]float32{&d.x, &d.z, &d.ln, &d.f, &d.o, &d.qh, &d.oh} {
 		*p = make([]float32, beam*C)
 	}
@@ -166,6 +184,9 @@ func (d *Decoder) encodeSources(src []int32, B, S int) {
 			continue
 		}
 		packedLinear(d.kv, enc, d.w.kv[i], bl.kv.b, n)
+		if d.crossState(i, bl.core, src, B, S) {
+			continue
+		}
 		if len(d.ck[i]) < n*C {
 			d.ck[i], d.cv[i] = make([]float32, n*C), make([]float32, n*C)
 		}
@@ -193,25 +214,33 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 		case selfAttnBlock:
 			qkv := d.qkv[:nb*3*C]
 			packedLinear(qkv, in, d.w.qkv[i], bl.qkv.b, nb)
-			kc, vc := d.kc[self], d.vc[self]
-			self++
-			for b := 0; b < nb; b++ {
-				s := b
-				if d.slot != nil {
-					s = d.slot[b]
+			if fs := d.fs[self]; fs != nil {
+				d.stateSelfAttend(fs, qkv, nb, t)
+			} else {
+				kc, vc := d.kc[self], d.vc[self]
+				for b := 0; b < nb; b++ {
+					s := b
+					if d.slot != nil {
+						s = d.slot[b]
+					}
+					for h := 0; h < H; h++ {
+						base := (s*H + h) * d.MaxLen * D
+						copy(kc[base+t*D:base+(t+1)*D], qkv[b*3*C+C+h*D:])
+						copy(vc[base+t*D:base+(t+1)*D], qkv[b*3*C+2*C+h*D:])
+					}
 				}
-				for h := 0; h < H; h++ {
-					base := (s*H + h) * d.MaxLen * D
-					copy(kc[base+t*D:base+(t+1)*D], qkv[b*3*C+C+h*D:])
-					copy(vc[base+t*D:base+(t+1)*D], qkv[b*3*C+2*C+h*D:])
-				}
+				selfAttention(d, bl.core, qkv, kc, vc, nb, t)
 			}
-			selfAttention(d, bl.core, qkv, kc, vc, nb, t)
+			self++
 			packedLinear(f, d.o[:nb*C], d.w.proj[i], bl.proj.b, nb)
 		case crossAttnBlock:
 			q := d.qkv[:nb*C]
 			packedLinear(q, in, d.w.qkv[i], bl.qkv.b, nb)
-			crossAttention(d, bl.core, q, d.ck[i], d.cv[i], nb)
+			if fs := d.cfs[i]; fs != nil {
+				d.stateCrossAttend(fs, q, nb)
+			} else {
+				crossAttention(d, bl.core, q, d.ck[i], d.cv[i], nb)
+			}
 			packedLinear(f, d.o[:nb*C], d.w.proj[i], bl.proj.b, nb)
 		case ffnBlock:
 			hid, act := d.h[:nb*F], d.act[:nb*F]
@@ -249,7 +278,8 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 }
 
 // reorder makes hypothesis b continue from hypothesis parent[b]: the caches of positions
-// 0..t are gathered into the spare buffers, which then become the caches.
+// 0..t are gathered into the spare buffers, which then become the caches (feature
+// states select their entries).
 func (d *Decoder) reorder(parent []int, t int) {
 	H, D := d.m.H, d.m.D
 	n := (t + 1) * D
@@ -260,6 +290,10 @@ func (d *Decoder) reorder(parent []int, t int) {
 		}
 	}
 	for l := range d.kc {
+		if fs := d.fs[l]; fs != nil {
+			fs.Select(parent)
+			continue
+		}
 		for b, p := range parent {
 			for h := 0; h < H; h++ {
 				dst, src := (b*H+h)*d.MaxLen*D, (p*H+h)*d.MaxLen*D
@@ -273,11 +307,15 @@ func (d *Decoder) reorder(parent []int, t int) {
 }
 
 // copySlot copies the cached keys and values of positions 0..t of slot src into
-// slot dst, in every self-attention layer.
+// slot dst (or its feature sums), in every self-attention layer.
 func (d *Decoder) copySlot(dst, src, t int) {
 	H, D := d.m.H, d.m.D
 	n := (t + 1) * D
 	for l := range d.kc {
+		if fs := d.fs[l]; fs != nil {
+			fs.Copy(dst, src)
+			continue
+		}
 		for h := 0; h < H; h++ {
 			to, from := (dst*H+h)*d.MaxLen*D, (src*H+h)*d.MaxLen*D
 			copy(d.kc[l][to:to+n], d.kc[l][from:from+n])

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -99,5 +100,153 @@ func TestDecodeSameTokens(t *testing.T) {
 		withForwardAttention(func() { wg, wbeams = decode() })
 		require.Equal(t, wg, g, "seed %d greedy", seed)
 		require.Equal(t, wbeams, beams, "seed %d beams", seed)
+	}
+}
+
+// withCaches runs f with the Decoder keeping key and value caches for every layer,
+// linear and favor ones included (attention.Decode over the cache at each step).
+func withCaches(f func()) {
+	defer func(on bool) { useFeatureStates = on }(useFeatureStates)
+	useFeatureStates = false
+	f()
+}
+
+// featureKernels are the kernels whose layers decode through feature sums.
+var featureKernels = []string{"linear", "favor16"}
+
+// TestDecodeFeatureStateMatchesCaches: for linear and favor models (encoder-decoder
+// and decoder-only), three hypotheses per step reordered between steps, and a slot
+// copied, the step's log-probabilities through the feature sums agree with those of
+// attention.Decode over the caches within float32 rounding.
+func TestDecodeFeatureStateMatchesCaches(t *testing.T) {
+	for _, arch := range []string{"encdec", "decoder"} {
+		for _, kern := range featureKernels {
+			cfg := tinyModelConfig(arch)
+			cfg.PreLN, cfg.Kernel, cfg.MaxLen = arch == "encdec", kern, 12
+			m := scaledModel(t, cfg, 7)
+			src := []int32{3, 4, 5, 6, 2}
+			const nb = 3
+			run := func() [][]float32 {
+				d := m.NewDecoder(nb, 10)
+				require.Equal(t, useFeatureStates, d.fs[0] != nil, "feature sums in use")
+				d.start(src)
+				tok := []int32{m.Cfg.BOS, m.Cfg.BOS, m.Cfg.BOS}
+				var steps [][]float32
+				for step := 0; step < 8; step++ {
+					d.step(tok, nb, step)
+					steps = append(steps, append([]float32(nil), d.logp[:nb*m.V]...))
+					for b := range tok {
+						tok[b] = 3 + int32((step+b)%5)
+					}
+					d.reorder([]int{2, 0, 0}, step)
+					if step == 4 {
+						d.copySlot(1, 0, step)
+					}
+				}
+				return steps
+			}
+			got := run()
+			var want [][]float32
+			withCaches(func() { want = run() })
+			for s := range want {
+				for i := range want[s] {
+					require.InDelta(t, want[s][i], got[s][i], 1e-4, "%s %s step %d logp[%d]", arch, kern, s, i)
+				}
+			}
+		}
+	}
+}
+
+// TestDecodeFeatureStateBatchSources: a step over two padded sources (rows in cache
+// slots, segments per sentence), as a Translator batch runs it, gives through the
+// feature sums the log-probabilities of the caches, whose cross-attention reads each
+// sentence's unpadded keys only.
+func TestDecodeFeatureStateBatchSources(t *testing.T) {
+	for _, kern := range featureKernels {
+		cfg := tinyModelConfig("encdec")
+		cfg.Kernel, cfg.MaxLen = kern, 12
+		m := scaledModel(t, cfg, 11)
+		pad := []int32{3, 4, 2, 0, 0, 5, 6, 7, 8, 2} // [2, 5]: lengths 3 and 5
+		run := func() []float32 {
+			d := m.NewDecoder(4, 10)
+			d.encodeSources(pad, 2, 5)
+			d.segs = []crossSeg{{row: 0, rows: 2, sent: 0, n: 3}, {row: 2, rows: 1, sent: 1, n: 5}}
+			d.slot, d.runs = []int{0, 1, 3}, []selfRun{{row: 0, rows: 2, slot: 0}, {row: 2, rows: 1, slot: 3}}
+			tok := []int32{m.Cfg.BOS, 3, m.Cfg.BOS}
+			var logp []float32
+			for step := 0; step < 4; step++ {
+				d.step(tok, 3, step)
+				logp = append(logp, d.logp[:3*m.V]...)
+				tok[0], tok[1], tok[2] = 4+int32(step), 5, 6
+			}
+			return logp
+		}
+		got := run()
+		var want []float32
+		withCaches(func() { want = run() })
+		for i := range want {
+			require.InDelta(t, want[i], got[i], 1e-4, "%s logp[%d]", kern, i)
+		}
+	}
+}
+
+// TestDecodeFeatureStateSameTokens: greedy and beam-4 decoding of linear and favor
+// models give the same tokens through the feature sums as through the caches.
+func TestDecodeFeatureStateSameTokens(t *testing.T) {
+	for _, kern := range featureKernels {
+		for seed := uint64(1); seed <= 3; seed++ {
+			cfg := tinyModelConfig("encdec")
+			cfg.Kernel, cfg.MaxLen = kern, 12
+			m := scaledModel(t, cfg, seed)
+			src := []int32{3, 4, 5, 6, 7, 2}
+			decode := func() (string, []string) {
+				d := m.NewDecoder(4, 12)
+				g := fmtTokens(d.Greedy(src, nil, 12))
+				var beams []string
+				for _, h := range d.BeamSearch(src, 4, 1, 12) {
+					beams = append(beams, fmtTokens(h.Tokens))
+				}
+				return g, beams
+			}
+			g, beams := decode()
+			var wg string
+			var wbeams []string
+			withCaches(func() { wg, wbeams = decode() })
+			require.Equal(t, wg, g, "%s seed %d greedy", kern, seed)
+			require.Equal(t, wbeams, beams, "%s seed %d beams", kern, seed)
+		}
+	}
+}
+
+// TestTranslateBatchFeatureStates: batched translation with linear and favor models
+// trained a few steps (cache slots, copies for second children, per-sentence source
+// sums over unpadded keys) gives the sentences that decoding through the caches
+// gives, greedy and beam 4.
+func TestTranslateBatchFeatureStates(t *testing.T) {
+	src := translatorSources()
+	for _, kern := range featureKernels {
+		cfg, l := smallRun(t, 1)
+		cfg.Model.Kernel = kern
+		tr, err := NewTrainer(cfg)
+		require.NoError(t, err)
+		runSteps(t, tr, l, 6)
+		for _, beam := range []int{1, 4} {
+			translate := func() []string {
+				tt, err := NewTranslator(tr.Model, ByteTokenizer{})
+				require.NoError(t, err)
+				out, err := tt.TranslateBatch(context.Background(), src, TranslateOptions{Beam: beam, LenPenalty: 1.2, MaxSentences: 4})
+				require.NoError(t, err)
+				return out
+			}
+			got := translate()
+			var want []string
+			withCaches(func() { want = translate() })
+			require.Equal(t, want, got, "%s beam %d", kern, beam)
+			distinct := map[string]bool{}
+			for _, w := range want {
+				distinct[w] = true
+			}
+			require.Greater(t, len(distinct), 3, "%s: the outputs should depend on the source: %q", kern, want)
+		}
 	}
 }
