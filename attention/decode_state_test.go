@@ -167,7 +167,9 @@ func TestFeatureStatePanics(t *testing.T) {
 	require.PanicsWithValue(t, "attention: FeatureState.Select: src[1] = 2 outside [0, 2)", func() { fs.Select([]int{0, 2}) })
 	require.PanicsWithValue(t, "attention: FeatureState.Select: len(src) = 3 > B = 2", func() { fs.Select([]int{0, 1, 1}) })
 	require.Panics(t, func() { fs.Append(0, 2, make([]float32, 4), make([]float32, 4), DenseStrides(1, 1, 4), 1, nil) })
-	require.Panics(t, func() { fs.Append(0, 2, make([]float32, 8), make([]float32, 8), DenseStrides(1, 1, 4), 1, []bool{true}) })
+	require.Panics(t, func() {
+		fs.Append(0, 2, make([]float32, 8), make([]float32, 8), DenseStrides(1, 1, 4), 1, []bool{true})
+	})
 	require.PanicsWithValue(t, "attention: FeatureState.Append: entries [1, 1+2) outside [0, 2)", func() {
 		fs.Append(1, 2, make([]float32, 8), make([]float32, 8), DenseStrides(1, 1, 4), 1, nil)
 	})
