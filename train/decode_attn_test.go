@@ -30,59 +30,74 @@ func (d *Decoder) crossAttendForward(core *attnCore, q, ck, cv []float32, nb int
 	mergeHeads(d.o, d.oh, 1, nb, H, D, C, 0)
 }
 
-// withForwardAttention runs f with the Decoder on the per-head Forward path.
+// withForwardAttention runs f with the Decoder on the per-head Forward path (over
+// caches, for every kernel).
 func withForwardAttention(f func()) {
 	self, cross := selfAttention, crossAttention
 	defer func() { selfAttention, crossAttention = self, cross }()
 	selfAttention, crossAttention = (*Decoder).selfAttendPerHead, (*Decoder).crossAttendForward
-	f()
+	withCaches(f)
 }
 
-// TestDecodeStepMatchesForwardPath: with three hypotheses per step, reordered between
-// steps, the step's log-probabilities through attention.Decode agree with those of
-// the per-head Forward path within float32 rounding, for several kernels.
+// requireSameSteps runs eight steps of three hypotheses of the tiny model (arch,
+// kernel kern, pre-LN or not), reordered between steps and with a cache slot copied,
+// normally and inside other (a different attention path), and requires the same
+// log-probabilities within float32 rounding.
+func requireSameSteps(t *testing.T, arch, kern string, preLN bool, seed uint64, other func(func())) {
+	t.Helper()
+	cfg := tinyModelConfig(arch)
+	cfg.PreLN, cfg.Kernel, cfg.MaxLen = preLN, kern, 12
+	m := scaledModel(t, cfg, seed)
+	src := []int32{3, 4, 5, 6, 2}
+	const nb = 3
+	run := func() [][]float32 {
+		d := m.NewDecoder(nb, 10)
+		d.start(src)
+		tok := []int32{m.Cfg.BOS, m.Cfg.BOS, m.Cfg.BOS}
+		var steps [][]float32
+		for step := 0; step < 8; step++ {
+			d.step(tok, nb, step)
+			steps = append(steps, append([]float32(nil), d.logp[:nb*m.V]...))
+			for b := range tok {
+				tok[b] = 3 + int32((step+b)%5)
+			}
+			d.reorder([]int{2, 0, 0}, step)
+			if step == 4 {
+				d.copySlot(1, 0, step)
+			}
+		}
+		return steps
+	}
+	got := run()
+	var want [][]float32
+	other(func() { want = run() })
+	for s := range want {
+		for i := range want[s] {
+			require.InDelta(t, want[s][i], got[s][i], 1e-4, "%s %s step %d logp[%d]", arch, kern, s, i)
+		}
+	}
+}
+
+// TestDecodeStepMatchesForwardPath: the step's log-probabilities through
+// attention.Decode agree with those of the per-head Forward path within float32
+// rounding, for several kernels.
 func TestDecodeStepMatchesForwardPath(t *testing.T) {
 	for _, tc := range []struct {
 		arch, kern string
 		preLN      bool
 	}{{"encdec", "edp", false}, {"encdec", "rbf", true}, {"decoder", "laplace", false}, {"encdec", "poly2", true}, {"decoder", "favor16", true}} {
-		cfg := tinyModelConfig(tc.arch)
-		cfg.PreLN, cfg.Kernel, cfg.MaxLen = tc.preLN, tc.kern, 12
-		m := scaledModel(t, cfg, 5)
-		src := []int32{3, 4, 5, 6, 2}
-		const nb = 3
-		run := func() [][]float32 {
-			d := m.NewDecoder(nb, 10)
-			d.start(src)
-			tok := []int32{m.Cfg.BOS, m.Cfg.BOS, m.Cfg.BOS}
-			var steps [][]float32
-			for step := 0; step < 8; step++ {
-				d.step(tok, nb, step)
-				steps = append(steps, append([]float32(nil), d.logp[:nb*m.V]...))
-				for b := range tok {
-					tok[b] = 3 + int32((step+b)%5)
-				}
-				d.reorder([]int{2, 0, 0}, step)
-			}
-			return steps
-		}
-		got := run()
-		var want [][]float32
-		withForwardAttention(func() { want = run() })
-		for s := range want {
-			for i := range want[s] {
-				require.InDelta(t, want[s][i], got[s][i], 1e-4, "%v step %d logp[%d]", tc, s, i)
-			}
-		}
+		requireSameSteps(t, tc.arch, tc.kern, tc.preLN, 5, withForwardAttention)
 	}
 }
 
-// TestDecodeSameTokens: greedy and beam search produce the same tokens through
-// attention.Decode as through the per-head Forward path.
-func TestDecodeSameTokens(t *testing.T) {
-	for seed := uint64(1); seed <= 4; seed++ {
+// requireSameTokens decodes src with the tiny encoder-decoder model of kernel kern
+// (seeds 1..seeds), greedy and beam 4, normally and inside other (a different
+// attention path), and requires the same tokens.
+func requireSameTokens(t *testing.T, kern string, seeds uint64, other func(func())) {
+	t.Helper()
+	for seed := uint64(1); seed <= seeds; seed++ {
 		cfg := tinyModelConfig("encdec")
-		cfg.MaxLen = 12
+		cfg.Kernel, cfg.MaxLen = kern, 12
 		m := scaledModel(t, cfg, seed)
 		src := []int32{3, 4, 5, 6, 7, 2}
 		decode := func() (string, []string) {
@@ -97,11 +112,15 @@ func TestDecodeSameTokens(t *testing.T) {
 		g, beams := decode()
 		var wg string
 		var wbeams []string
-		withForwardAttention(func() { wg, wbeams = decode() })
-		require.Equal(t, wg, g, "seed %d greedy", seed)
-		require.Equal(t, wbeams, beams, "seed %d beams", seed)
+		other(func() { wg, wbeams = decode() })
+		require.Equal(t, wg, g, "%s seed %d greedy", kern, seed)
+		require.Equal(t, wbeams, beams, "%s seed %d beams", kern, seed)
 	}
 }
+
+// TestDecodeSameTokens: greedy and beam search produce the same tokens through
+// attention.Decode as through the per-head Forward path.
+func TestDecodeSameTokens(t *testing.T) { requireSameTokens(t, "edp", 4, withForwardAttention) }
 
 // withCaches runs f with the Decoder keeping key and value caches for every layer,
 // linear and favor ones included (attention.Decode over the cache at each step).
@@ -115,46 +134,23 @@ func withCaches(f func()) {
 var featureKernels = []string{"linear", "favor16"}
 
 // TestDecodeFeatureStateMatchesCaches: for linear and favor models (encoder-decoder
-// and decoder-only), three hypotheses per step reordered between steps, and a slot
-// copied, the step's log-probabilities through the feature sums agree with those of
-// attention.Decode over the caches within float32 rounding.
+// and decoder-only), the step's log-probabilities through the feature sums agree
+// with those of attention.Decode over the caches within float32 rounding.
 func TestDecodeFeatureStateMatchesCaches(t *testing.T) {
+	require.NotNil(t, tinyDecoder(t, "linear").fs[0], "linear layers keep feature sums")
+	withCaches(func() { require.Nil(t, tinyDecoder(t, "linear").fs[0], "withCaches: no feature sums") })
 	for _, arch := range []string{"encdec", "decoder"} {
 		for _, kern := range featureKernels {
-			cfg := tinyModelConfig(arch)
-			cfg.PreLN, cfg.Kernel, cfg.MaxLen = arch == "encdec", kern, 12
-			m := scaledModel(t, cfg, 7)
-			src := []int32{3, 4, 5, 6, 2}
-			const nb = 3
-			run := func() [][]float32 {
-				d := m.NewDecoder(nb, 10)
-				require.Equal(t, useFeatureStates, d.fs[0] != nil, "feature sums in use")
-				d.start(src)
-				tok := []int32{m.Cfg.BOS, m.Cfg.BOS, m.Cfg.BOS}
-				var steps [][]float32
-				for step := 0; step < 8; step++ {
-					d.step(tok, nb, step)
-					steps = append(steps, append([]float32(nil), d.logp[:nb*m.V]...))
-					for b := range tok {
-						tok[b] = 3 + int32((step+b)%5)
-					}
-					d.reorder([]int{2, 0, 0}, step)
-					if step == 4 {
-						d.copySlot(1, 0, step)
-					}
-				}
-				return steps
-			}
-			got := run()
-			var want [][]float32
-			withCaches(func() { want = run() })
-			for s := range want {
-				for i := range want[s] {
-					require.InDelta(t, want[s][i], got[s][i], 1e-4, "%s %s step %d logp[%d]", arch, kern, s, i)
-				}
-			}
+			requireSameSteps(t, arch, kern, arch == "encdec", 7, withCaches)
 		}
 	}
+}
+
+// tinyDecoder is a Decoder of the tiny encoder-decoder model of kernel kern.
+func tinyDecoder(t *testing.T, kern string) *Decoder {
+	cfg := tinyModelConfig("encdec")
+	cfg.Kernel = kern
+	return scaledModel(t, cfg, 1).NewDecoder(2, 4)
 }
 
 // TestDecodeFeatureStateBatchSources: a step over two padded sources (rows in cache
@@ -194,27 +190,7 @@ func TestDecodeFeatureStateBatchSources(t *testing.T) {
 // models give the same tokens through the feature sums as through the caches.
 func TestDecodeFeatureStateSameTokens(t *testing.T) {
 	for _, kern := range featureKernels {
-		for seed := uint64(1); seed <= 3; seed++ {
-			cfg := tinyModelConfig("encdec")
-			cfg.Kernel, cfg.MaxLen = kern, 12
-			m := scaledModel(t, cfg, seed)
-			src := []int32{3, 4, 5, 6, 7, 2}
-			decode := func() (string, []string) {
-				d := m.NewDecoder(4, 12)
-				g := fmtTokens(d.Greedy(src, nil, 12))
-				var beams []string
-				for _, h := range d.BeamSearch(src, 4, 1, 12) {
-					beams = append(beams, fmtTokens(h.Tokens))
-				}
-				return g, beams
-			}
-			g, beams := decode()
-			var wg string
-			var wbeams []string
-			withCaches(func() { wg, wbeams = decode() })
-			require.Equal(t, wg, g, "%s seed %d greedy", kern, seed)
-			require.Equal(t, wbeams, beams, "%s seed %d beams", kern, seed)
-		}
+		requireSameTokens(t, kern, 3, withCaches)
 	}
 }
 
