@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kernelmachines/bkm/cluster"
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
 )
@@ -350,21 +351,17 @@ func startCPUProfile(path string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
-// writeHeapProfile writes --memprofile (nothing for an empty path).
+// writeHeapProfile writes --memprofile (nothing for an empty path), atomically: a
+// failed write leaves an earlier profile as it was.
 func writeHeapProfile(path string) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--memprofile: %w", err)
-	}
 	runtime.GC()
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		f.Close()
+	if err := atomicfile.Write(path, 0o644, pprof.WriteHeapProfile); err != nil {
 		return fmt.Errorf("--memprofile: %w", err)
 	}
-	return f.Close()
+	return nil
 }
 
 // isConfigFlag reports whether the flag sets a train.Config field.
