@@ -19,7 +19,14 @@ const dropChunk = 1 << 12
 // ∈ {0, 1/(1−p)}. Four 16-bit uniforms come from each 64-bit draw; an element is dropped
 // when its uniform is below p·2¹⁶ (p is rounded to a multiple of 2⁻¹⁶).
 func dropoutChunk(out, mask, inp []float32, p float32, seed, step uint64, site, c int) {
-	a, b := c*dropChunk, min((c+1)*dropChunk, len(mask))
+	a, b := dropMask(mask, p, seed, step, site, c)
+	simd.Mul(out[a:b], inp[a:b], mask[a:b])
+}
+
+// dropMask draws the mask of chunk c of a site into mask[a:b], the chunk's elements,
+// and returns a and b.
+func dropMask(mask []float32, p float32, seed, step uint64, site, c int) (a, b int) {
+	a, b = c*dropChunk, min((c+1)*dropChunk, len(mask))
 	var pcg rand.PCG
 	pcg.Seed(seed^0x9e3779b97f4a7c15^(uint64(c)*0xbf58476d1ce4e5b9), step<<20|uint64(site))
 	keep := math.Float32bits(1 / (1 - p))
@@ -36,7 +43,30 @@ func dropoutChunk(out, mask, inp []float32, p float32, seed, step uint64, site, 
 			r >>= 16
 		}
 	}
-	simd.Mul(out[a:b], inp[a:b], m)
+	return a, b
+}
+
+// biasDropResidualChunk is chunk c of a sublayer's output stage, out = x + (f + bias) ⊙
+// mask: the bias [cols] (nil: none) of the sublayer's last linear layer is added to
+// its output f [n, cols] (in place), which is dropped (p > 0: the chunk's mask drawn as
+// dropoutChunk draws it, into mask) and added to the residual x. One pass over the
+// chunk instead of a bias broadcast, a dropout and a residual sum over the whole
+// tensor; with bias nil it is dropoutChunk followed by the residual's add, bit for bit.
+func biasDropResidualChunk(out, mask, x, f, bias []float32, cols int, p float32, seed, step uint64, site, c int) {
+	a, b := c*dropChunk, min((c+1)*dropChunk, len(f))
+	if bias != nil {
+		for i := a; i < b; {
+			j := i % cols
+			e := min(b, i+cols-j)
+			simd.Add(f[i:e], f[i:e], bias[j:j+e-i])
+			i = e
+		}
+	}
+	if p > 0 {
+		dropMask(mask, p, seed, step, site, c)
+		simd.Mul(f[a:b], f[a:b], mask[a:b])
+	}
+	simd.Add(out[a:b], x[a:b], f[a:b])
 }
 
 func dropChunks(n int) int { return (n + dropChunk - 1) / dropChunk }

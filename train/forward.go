@@ -149,7 +149,9 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 		m.tick(ProfLayerNorm, t0)
 		in = a.lnOut[:n*C]
 	}
+	// the sublayer's last linear layer leaves its bias to the output stage below
 	fOut := a.fOut[:n*C]
+	bias := bl.proj.b
 	switch bl.kind {
 	case selfAttnBlock:
 		var mask []bool
@@ -161,17 +163,21 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 		m.attnForward(bl, fOut, in, mem, B, T, S, m.keyMask[:B*S])
 	case ffnBlock:
 		m.ffnForward(bl, fOut, in, n)
+		bias = bl.fc2.b
 	}
 	t0 := m.now()
 	sum := a.out[:n*C]
 	if !m.Cfg.PreLN {
 		sum = a.z[:n*C]
 	}
-	if p := m.Cfg.Dropout; m.dropping(p) {
-		m.par.dropout(fOut, a.mask[:n*C], fOut, p, m.DropoutSeed, m.DropoutStep, bl.site)
+	p, mask := m.Cfg.Dropout, []float32(nil)
+	if m.dropping(p) {
+		mask = a.mask[:n*C]
+	} else {
+		p = 0
 	}
-	t0 = m.tick(ProfDropout, t0)
-	m.par.add(sum, x, fOut) // the residual
+	// sum = x + dropout(fOut + bias): bias, dropout and the residual in one pass
+	m.par.biasDropResidual(sum, mask, x, fOut, bias, C, p, m.DropoutSeed, m.DropoutStep, bl.site)
 	t0 = m.tick(ProfResidual, t0)
 	if !m.Cfg.PreLN {
 		m.par.layerNorm(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)
@@ -211,7 +217,8 @@ func headRows(merge bool, flat, heads, bias []float32, lo, hi, T, H, D, ld, off 
 }
 
 // attnForward computes multi-head attention of queries from x [B·Tq, C] over keys and
-// values from mem [B·Tk, C] (mem = x for self-attention) into out [B·Tq, C].
+// values from mem [B·Tk, C] (mem = x for self-attention) into out [B·Tq, C], without
+// the output projection's bias (blockForward's output stage adds it).
 func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mask []bool) {
 	C, H, D := m.C, m.H, m.D
 	a := &bl.a
@@ -237,11 +244,11 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mas
 	t0 = m.tick(ProfAttention, t0)
 	m.par.heads(true, a.merged, C, nil, B, Tq, H, D, a.oh)
 	t0 = m.tick(ProfHeads, t0)
-	m.gemms(ProfAttnOut).linearForward(out, a.merged[:n*C], bl.proj.w, bl.proj.b, n, C, C)
+	m.gemms(ProfAttnOut).linearForward(out, a.merged[:n*C], bl.proj.w, nil, n, C, C) // bias: blockForward's output stage
 	m.tick(ProfAttnOut, t0)
 }
 
-// ffnForward computes out = fc2(dropout(act(fc1(x)))).
+// ffnForward computes out = fc2(dropout(act(fc1(x)))) without fc2's bias.
 func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 	C, F := m.C, m.F
 	a := &bl.a
@@ -262,6 +269,6 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 		act = a.ad[:n*F]
 	}
 	t0 = m.tick(ProfDropout, t0)
-	m.gemms(ProfFFN).linearForward(out, act, bl.fc2.w, bl.fc2.b, n, F, C)
+	m.gemms(ProfFFN).linearForward(out, act, bl.fc2.w, nil, n, F, C) // bias: blockForward's output stage
 	m.tick(ProfFFN, t0)
 }

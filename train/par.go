@@ -135,6 +135,21 @@ func (j *lnBwdJob) run(lo, hi int) {
 	layerNormBackwardInput(j.dinp[lo*c:hi*c], j.resRows(lo, hi), j.dout[lo*c:hi*c], j.inp[lo*c:hi*c], j.w, j.mean[lo:hi], j.rstd[lo:hi], hi-lo, c)
 }
 
+// biasDropResJob is biasDropResidualChunk over a range of chunks.
+type biasDropResJob struct {
+	out, mask, x, f, bias []float32
+	cols                  int
+	p                     float32
+	seed, step            uint64
+	site                  int
+}
+
+func (j *biasDropResJob) run(lo, hi int) {
+	for c := lo; c < hi; c++ {
+		biasDropResidualChunk(j.out, j.mask, j.x, j.f, j.bias, j.cols, j.p, j.seed, j.step, j.site, c)
+	}
+}
+
 type dropJob struct {
 	out, mask, inp []float32
 	p              float32
@@ -241,6 +256,7 @@ type rowPar struct {
 	biasG biasGradJob
 	norm  normJob
 	drop  dropJob
+	bdr   biasDropResJob
 	vec   vecJob
 	xent  xentBwdJob
 	pair  gemmPairJob
@@ -333,6 +349,14 @@ func (p *rowPar) gradNorm(g []float32, part []float64) float64 {
 func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {
 	p.drop = dropJob{out, mask, inp, prob, seed, step, site}
 	p.split.run(&p.drop, dropChunks(len(mask)), 4*len(mask))
+}
+
+// biasDropResidual writes out = x + (f + bias) ⊙ mask over [n, cols] (see
+// biasDropResidualChunk; p = 0: no dropout, mask unused), chunks in parallel.
+func (p *rowPar) biasDropResidual(out, mask, x, f, bias []float32, cols int, prob float32, seed, step uint64, site int) {
+	p.bdr = biasDropResJob{out, mask, x, f, bias, cols, prob, seed, step, site}
+	p.split.run(&p.bdr, dropChunks(len(f)), 2*len(f))
+	p.bdr = biasDropResJob{}
 }
 
 // add writes dst = x + y in parallel chunks.
