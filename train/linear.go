@@ -54,15 +54,10 @@ func (s gemmSite) linearBackwardBeta(beta float32, dinp, dw, db, dout, inp, w []
 	if n == 0 {
 		return
 	}
-	switch {
-	case dinp != nil && s.m != nil && simd.Threads() > 1:
-		s.m.par.gemmPair(s, beta, dinp, dw, dout, inp, w, n, in, outDim)
-	case dinp != nil:
+	if dinp != nil {
 		s.sgemm(false, false, n, in, outDim, dout, outDim, w, in, beta, dinp, in)
-		fallthrough
-	default:
-		s.sgemm(true, false, outDim, in, n, dout, outDim, inp, in, 1, dw, in)
 	}
+	s.sgemm(true, false, outDim, in, n, dout, outDim, inp, in, 1, dw, in)
 	switch {
 	case db == nil:
 	case s.m != nil:

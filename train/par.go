@@ -2,7 +2,6 @@ package train
 
 import (
 	"math"
-	"time"
 
 	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
@@ -259,7 +258,6 @@ type rowPar struct {
 	bdr   biasDropResJob
 	vec   vecJob
 	xent  xentBwdJob
-	pair  gemmPairJob
 }
 
 func (p *rowPar) gelu(out, inp []float32) {
@@ -375,41 +373,4 @@ func (p *rowPar) mul(dst, x, y []float32) {
 func (p *rowPar) crossEntropyBackward(dlogits, logp []float32, targets []int32, ignore int32, eps, scale float32, n, v int) {
 	p.xent = xentBwdJob{dlogits, logp, targets, ignore, eps, scale, v}
 	p.split.run(&p.xent, n, 2*n*v)
-}
-
-// gemmPairJob runs a linear layer's two gradient GEMMs, dinp = beta·dinp + dout·w and
-// dw += doutᵀ·inp, as two pool tasks. Each product's own parallel split then finds the
-// other goroutine busy and runs on its caller until that goroutine is free to help, so
-// at 2 threads the two equal-sized products overlap instead of each being split in two.
-// The products are independent and each is bit-identical at any thread count.
-type gemmPairJob struct {
-	beta                float32
-	dinp, dw, dout, inp []float32
-	w                   []float32
-	n, in, out          int
-}
-
-func (j *gemmPairJob) Task(_, i int) {
-	if i == 0 {
-		simd.Sgemm(false, false, j.n, j.in, j.out, 1, j.dout, j.out, j.w, j.in, j.beta, j.dinp, j.in)
-	} else {
-		simd.Sgemm(true, false, j.out, j.in, j.n, 1, j.dout, j.out, j.inp, j.in, 1, j.dw, j.in)
-	}
-}
-
-// gemmPair runs the pair on the pool; when profiling, each product is charged half the
-// pair's time (they have the same FLOP count).
-func (p *rowPar) gemmPair(s gemmSite, beta float32, dinp, dw, dout, inp, w []float32, n, in, out int) {
-	p.pair = gemmPairJob{beta, dinp, dw, dout, inp, w, n, in, out}
-	var t0 time.Duration
-	if s.m.Profile {
-		t0 = s.m.now()
-	}
-	par.Run(2, 2, &p.pair)
-	p.pair = gemmPairJob{}
-	if s.m.Profile {
-		d := (s.m.now() - t0) / 2
-		s.record(false, false, n, in, out, d)
-		s.record(true, false, out, in, n, d)
-	}
 }

@@ -86,11 +86,7 @@ func (s gemmSite) sgemm(tA, tB bool, M, N, K int, a []float32, lda int, b []floa
 	}
 	t0 := s.m.now()
 	simd.Sgemm(tA, tB, M, N, K, 1, a, lda, b, ldb, beta, c, ldc)
-	s.record(tA, tB, M, N, K, s.m.now()-t0)
-}
-
-// record adds one call of d to the GEMM profile of its shape.
-func (s gemmSite) record(tA, tB bool, M, N, K int, d time.Duration) {
+	d := s.m.now() - t0
 	for i := range s.m.Gemms {
 		g := &s.m.Gemms[i]
 		if g.Section == s.sec && g.TransA == tA && g.TransB == tB && g.M == M && g.N == N && g.K == K {
