@@ -12,7 +12,12 @@
 // once for both widths with W and the registers as arguments, that advances its own
 // pointers. The AVX-512F kernels use the AVX2 kernels' instructions and operand
 // order, so the element-wise results (NaN payloads included) agree bit for bit.
-// Labels are local to each TEXT, so VLOOPS serves each routine once.
+// Each routine's body is one macro too, written once for both widths and
+// instantiated by its AVX2 and its AVX-512F TEXT; what differs (the tail, the
+// reduction) comes in as a macro argument. Macros that name arguments (x_base+0(FP)
+// …) stand before the first TEXT, where go vet's asmdecl does not read them as part
+// of a function. Labels are local to each TEXT, so VLOOPS and the bodies serve each
+// routine once.
 #define VLOOPS(N4, N1, STEP4, STEP1) \
 	CMPQ CX, $N4        \
 	JB   loop1          \
@@ -28,6 +33,9 @@ loop1:                  \
 	SUBQ $N1, CX        \
 	JMP  loop1          \
 tail:
+
+// ZERO4(OP, a0, a1, a2, a3) clears a0-a3 (OP is VXORPS or VPXORD).
+#define ZERO4(OP, a0, a1, a2, a3) OP a0, a0, a0; OP a1, a1, a1; OP a2, a2, a2; OP a3, a3, a3
 
 // Dot: a0-a3 += x·y, x through t0-t3 (SI = x, DI = y).
 #define DOT4(W, a0, a1, a2, a3, t0, t1, t2, t3) VMOVUPS (SI), t0; VMOVUPS W(SI), t1; VMOVUPS 2*W(SI), t2; VMOVUPS 3*W(SI), t3; VFMADD231PS (DI), t0, a0; VFMADD231PS W(DI), t1, a1; VFMADD231PS 2*W(DI), t2, a2; VFMADD231PS 3*W(DI), t3, a3; ADDQ $(4*W), SI; ADDQ $(4*W), DI
@@ -62,9 +70,118 @@ tail:
 #define ADD_ACROSS_Y0 ACROSS_Y0(VADDPS, VADDSS)
 #define MAX_ACROSS_Y0 ACROSS_Y0(VMAXPS, VMAXSS)
 
-// MAX_EXACT is Max's reference loop, element by element, from the start of x
-// (max_exact), returning the first NaN as is (max_ret_x1) or the first of the largest.
-#define MAX_EXACT \
+// LOOPS_RET(W, STEP4, STEP1, TAIL) is the loop of the routines without a result:
+// VLOOPS over STEP4 and STEP1 (four vectors are W floats), TAIL once floats are left
+// (AVX2: one float, then back to VLOOPS's tail; AVX-512F: one masked step), return.
+#define LOOPS_RET(W, STEP4, STEP1, TAIL) \
+	VLOOPS(W, (W/4), STEP4, STEP1) \
+	TESTQ CX, CX \
+	JEQ   done   \
+	TAIL         \
+done:            \
+	VZEROUPPER   \
+	RET
+
+// SUM_RET(BEFORE, TAIL, AFTER, OUT) follows VLOOPS in Dot and Sum: BEFORE, TAIL once
+// floats are left (AVX2: one float into X0, then back to sum_tail; AVX-512F: one
+// masked step), AFTER, then X0 returned at OUT. AVX2 sums the lanes before its tail
+// (BEFORE), AVX-512F after it (AFTER).
+#define SUM_RET(BEFORE, TAIL, AFTER, OUT) \
+	BEFORE          \
+sum_tail:           \
+	TESTQ CX, CX    \
+	JEQ   sum_done  \
+	TAIL            \
+sum_done:           \
+	AFTER           \
+	VMOVSS X0, OUT  \
+	VZEROUPPER      \
+	RET
+
+#define NOTHING
+
+// YSUM_ACROSS, ZSUM_ACROSS: X0 ← the sum of the four accumulators' lanes.
+#define YSUM_ACROSS OP_TREE4(VADDPS, Y0, Y1, Y2, Y3); ADD_ACROSS_Y0
+#define ZSUM_ACROSS OP_TREE4(VADDPS, Z0, Z1, Z2, Z3); L1_512_HSUM_Z0
+
+// DOT(W, ZERO, a0, a1, a2, a3, t0, t1, t2, t3): Dot's operands (SI = x, CX = n,
+// DI = y), a0-a3 cleared, VLOOPS over DOT4 and DOT1 (four vectors are W floats).
+#define DOT(W, ZERO, a0, a1, a2, a3, t0, t1, t2, t3) \
+	MOVQ x_base+0(FP), SI        \
+	MOVQ x_len+8(FP), CX         \
+	MOVQ y_base+24(FP), DI       \
+	ZERO4(ZERO, a0, a1, a2, a3)  \
+	VLOOPS(W, (W/4), DOT4(W, a0, a1, a2, a3, t0, t1, t2, t3), DOT1(W, a0, t0))
+
+#define DOT_TAIL1 VMOVSS (SI), X4; VMULSS (DI), X4, X4; VADDSS X4, X0, X0; ADDQ $4, SI; ADDQ $4, DI; DECQ CX; JMP sum_tail
+#define DOT_TAIL16 TAIL_MASK16; VMOVUPS.Z (SI), K1, Z4; VMOVUPS.Z (DI), K1, Z5; VFMADD231PS Z5, Z4, K1, Z1 // only the r live lanes
+
+// AXPY(W, a, v0, v1, v2, v3, TAIL): Axpy, alpha broadcast into a (SI = x, CX = n,
+// DI = y).
+#define AXPY(W, a, v0, v1, v2, v3, TAIL) \
+	VBROADCASTSS alpha+0(FP), a \
+	MOVQ x_base+8(FP), SI       \
+	MOVQ x_len+16(FP), CX       \
+	MOVQ y_base+32(FP), DI      \
+	LOOPS_RET(W, AXPY4(W, a, v0, v1, v2, v3), AXPY1(W, a, v0), TAIL)
+
+#define AXPY_TAIL1 VMOVSS (DI), X0; VFMADD231SS (SI), X15, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DI; DECQ CX; JMP tail
+#define AXPY_TAIL16 TAIL_MASK16; VMOVUPS.Z (DI), K1, Z0; VMOVUPS.Z (SI), K1, Z1; VFMADD231PS Z1, Z15, Z0; VMOVUPS Z0, K1, (DI)
+
+// SCALE(W, a, v0, v1, v2, v3, TAIL): Scale, alpha broadcast into a (DI = x, CX = n).
+#define SCALE(W, a, v0, v1, v2, v3, TAIL) \
+	VBROADCASTSS alpha+0(FP), a \
+	MOVQ x_base+8(FP), DI       \
+	MOVQ x_len+16(FP), CX       \
+	LOOPS_RET(W, SCALE4(W, a, v0, v1, v2, v3), SCALE1(W, a, v0), TAIL)
+
+#define SCALE_TAIL1 VMULSS (DI), X15, X0; VMOVSS X0, (DI); ADDQ $4, DI; DECQ CX; JMP tail
+#define SCALE_TAIL16 TAIL_MASK16; VMOVUPS.Z (DI), K1, Z0; VMULPS Z0, Z15, Z0; VMOVUPS Z0, K1, (DI)
+
+// ELEMENTWISE(PACKED, W, v0, v1, v2, v3, TAIL) is the body of func(dst, x, y
+// []float32) computing dst[i] = x[i] OP y[i], PACKED the packed instruction of OP.
+// ELEMENTWISE2(PACKED, SCALAR) is it on AVX2 (SCALAR the scalar instruction, for
+// the tail), ELEMENTWISE2_512(PACKED) on AVX-512F.
+#define ELEMENTWISE(PACKED, W, v0, v1, v2, v3, TAIL) \
+	MOVQ dst_base+0(FP), DI \
+	MOVQ dst_len+8(FP), CX  \
+	MOVQ x_base+24(FP), SI  \
+	MOVQ y_base+48(FP), DX  \
+	LOOPS_RET(W, EW4(PACKED, W, v0, v1, v2, v3), EW1(PACKED, W, v0), TAIL)
+
+#define EW_TAIL1(SCALAR) VMOVSS (SI), X0; SCALAR (DX), X0, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DX; ADDQ $4, DI; DECQ CX; JMP tail
+#define EW_TAIL16(PACKED) TAIL_MASK16; VMOVUPS.Z (SI), K1, Z0; VMOVUPS.Z (DX), K1, Z1; PACKED Z1, Z0, Z0; VMOVUPS Z0, K1, (DI)
+#define ELEMENTWISE2(PACKED, SCALAR) ELEMENTWISE(PACKED, 32, Y0, Y1, Y2, Y3, EW_TAIL1(SCALAR))
+#define ELEMENTWISE2_512(PACKED) ELEMENTWISE(PACKED, 64, Z0, Z1, Z2, Z3, EW_TAIL16(PACKED))
+
+// SUM(W, ZERO, a0, a1, a2, a3): Sum's operands (SI = x, CX = n), a0-a3 cleared,
+// VLOOPS over SUM4 and SUM1.
+#define SUM(W, ZERO, a0, a1, a2, a3) \
+	MOVQ x_base+0(FP), SI        \
+	MOVQ x_len+8(FP), CX         \
+	ZERO4(ZERO, a0, a1, a2, a3)  \
+	VLOOPS(W, (W/4), SUM4(W, a0, a1, a2, a3), SUM1(W, a0))
+
+#define SUM_TAIL1 VADDSS (SI), X0, X0; ADDQ $4, SI; DECQ CX; JMP sum_tail
+#define SUM_TAIL16 TAIL_MASK16; VMOVUPS.Z (SI), K1, Z4; VADDPS Z4, Z1, K1, Z1 // only the r live lanes
+
+// MAX_ARGS: SI = x, CX = n, AX = bits of −Inf (the maxima's start).
+#define MAX_ARGS \
+	MOVQ x_base+0(FP), SI \
+	MOVQ x_len+8(FP), CX  \
+	MOVL $0xff800000, AX
+
+// MAX_END returns X0, the maximum, unless it is ±0, whose sign depends on which zero
+// came first: then, and from any jump to max_exact, Max's reference loop runs
+// element by element from the start of x (max_exact), returning the first NaN as is
+// (max_ret_x1) or the first of the largest.
+#define MAX_END \
+	VXORPS   X1, X1, X1       \
+	VUCOMISS X1, X0           \
+	JEQ      max_exact        \
+	VMOVSS   X0, ret+24(FP)   \
+	VZEROUPPER                \
+	RET                       \
 max_exact:                    \
 	MOVQ x_base+0(FP), SI     \
 	MOVQ x_len+8(FP), CX      \
@@ -92,113 +209,31 @@ max_ret_x1:                   \
 	VZEROUPPER                \
 	RET
 
-// ELEMENTWISE2(PACKED, SCALAR) is the body of func(dst, x, y []float32) computing
-// dst[i] = x[i] OP y[i] on AVX2 (OP a packed and a scalar instruction).
-#define ELEMENTWISE2(PACKED, SCALAR) \
-	MOVQ dst_base+0(FP), DI          \
-	MOVQ dst_len+8(FP), CX           \
-	MOVQ x_base+24(FP), SI           \
-	MOVQ y_base+48(FP), DX           \
-	VLOOPS(32, 8, EW4(PACKED, 32, Y0, Y1, Y2, Y3), EW1(PACKED, 32, Y0)) \
-	TESTQ CX, CX                     \
-	JEQ   done                       \
-	VMOVSS (SI), X0                  \
-	SCALAR (DX), X0, X0              \
-	VMOVSS X0, (DI)                  \
-	ADDQ $4, SI                      \
-	ADDQ $4, DX                      \
-	ADDQ $4, DI                      \
-	DECQ CX                          \
-	JMP  tail                        \
-done:                                \
-	VZEROUPPER                       \
-	RET
-
-// ELEMENTWISE2_512(PACKED) is ELEMENTWISE2 on AVX-512F.
-#define ELEMENTWISE2_512(PACKED) \
-	MOVQ dst_base+0(FP), DI          \
-	MOVQ dst_len+8(FP), CX           \
-	MOVQ x_base+24(FP), SI           \
-	MOVQ y_base+48(FP), DX           \
-	VLOOPS(64, 16, EW4(PACKED, 64, Z0, Z1, Z2, Z3), EW1(PACKED, 64, Z0)) \
-	TESTQ CX, CX                     \
-	JZ    done                       \
-	TAIL_MASK16                      \
-	VMOVUPS.Z (SI), K1, Z0           \
-	VMOVUPS.Z (DX), K1, Z1           \
-	PACKED Z1, Z0, Z0                \
-	VMOVUPS Z0, K1, (DI)             \
-done:                                \
-	VZEROUPPER                       \
-	RET
-
 // func DotAVX2(x, y []float32) float32
 TEXT ·DotAVX2(SB), NOSPLIT, $0-52
-	MOVQ x_base+0(FP), SI
-	MOVQ x_len+8(FP), CX
-	MOVQ y_base+24(FP), DI
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VLOOPS(32, 8, DOT4(32, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7), DOT1(32, Y0, Y4))
-	OP_TREE4(VADDPS, Y0, Y1, Y2, Y3)
-	ADD_ACROSS_Y0
+	DOT(32, VXORPS, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
+	SUM_RET(YSUM_ACROSS, DOT_TAIL1, NOTHING, ret+48(FP))
 
-dot_tail:
-	TESTQ CX, CX
-	JEQ   dot_done
-	VMOVSS (SI), X4
-	VMULSS (DI), X4, X4
-	VADDSS X4, X0, X0
-	ADDQ $4, SI
-	ADDQ $4, DI
-	DECQ CX
-	JMP  dot_tail
-
-dot_done:
-	VMOVSS X0, ret+48(FP)
-	VZEROUPPER
-	RET
+// func DotAVX512(x, y []float32) float32
+TEXT ·DotAVX512(SB), NOSPLIT, $0-52
+	DOT(64, VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	SUM_RET(NOTHING, DOT_TAIL16, ZSUM_ACROSS, ret+48(FP))
 
 // func AxpyAVX2(alpha float32, x, y []float32)
 TEXT ·AxpyAVX2(SB), NOSPLIT, $0-56
-	VBROADCASTSS alpha+0(FP), Y15
-	MOVQ x_base+8(FP), SI
-	MOVQ x_len+16(FP), CX
-	MOVQ y_base+32(FP), DI
-	VLOOPS(32, 8, AXPY4(32, Y15, Y0, Y1, Y2, Y3), AXPY1(32, Y15, Y0))
-	TESTQ CX, CX
-	JEQ   axpy_done
-	VMOVSS (DI), X0
-	VFMADD231SS (SI), X15, X0
-	VMOVSS X0, (DI)
-	ADDQ $4, SI
-	ADDQ $4, DI
-	DECQ CX
-	JMP  tail
+	AXPY(32, Y15, Y0, Y1, Y2, Y3, AXPY_TAIL1)
 
-axpy_done:
-	VZEROUPPER
-	RET
+// func AxpyAVX512(alpha float32, x, y []float32)
+TEXT ·AxpyAVX512(SB), NOSPLIT, $0-56
+	AXPY(64, Z15, Z0, Z1, Z2, Z3, AXPY_TAIL16)
 
 // func ScaleAVX2(alpha float32, x []float32)
 TEXT ·ScaleAVX2(SB), NOSPLIT, $0-32
-	VBROADCASTSS alpha+0(FP), Y15
-	MOVQ x_base+8(FP), DI
-	MOVQ x_len+16(FP), CX
-	VLOOPS(32, 8, SCALE4(32, Y15, Y0, Y1, Y2, Y3), SCALE1(32, Y15, Y0))
-	TESTQ CX, CX
-	JEQ   scale_done
-	VMULSS (DI), X15, X0
-	VMOVSS X0, (DI)
-	ADDQ $4, DI
-	DECQ CX
-	JMP  tail
+	SCALE(32, Y15, Y0, Y1, Y2, Y3, SCALE_TAIL1)
 
-scale_done:
-	VZEROUPPER
-	RET
+// func ScaleAVX512(alpha float32, x []float32)
+TEXT ·ScaleAVX512(SB), NOSPLIT, $0-32
+	SCALE(64, Z15, Z0, Z1, Z2, Z3, SCALE_TAIL16)
 
 // func AddAVX2(dst, x, y []float32)
 TEXT ·AddAVX2(SB), NOSPLIT, $0-72
@@ -208,30 +243,23 @@ TEXT ·AddAVX2(SB), NOSPLIT, $0-72
 TEXT ·MulAVX2(SB), NOSPLIT, $0-72
 	ELEMENTWISE2(VMULPS, VMULSS)
 
+// func AddAVX512(dst, x, y []float32)
+TEXT ·AddAVX512(SB), NOSPLIT, $0-72
+	ELEMENTWISE2_512(VADDPS)
+
+// func MulAVX512(dst, x, y []float32)
+TEXT ·MulAVX512(SB), NOSPLIT, $0-72
+	ELEMENTWISE2_512(VMULPS)
+
 // func SumAVX2(x []float32) float32
 TEXT ·SumAVX2(SB), NOSPLIT, $0-28
-	MOVQ x_base+0(FP), SI
-	MOVQ x_len+8(FP), CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VLOOPS(32, 8, SUM4(32, Y0, Y1, Y2, Y3), SUM1(32, Y0))
-	OP_TREE4(VADDPS, Y0, Y1, Y2, Y3)
-	ADD_ACROSS_Y0
+	SUM(32, VXORPS, Y0, Y1, Y2, Y3)
+	SUM_RET(YSUM_ACROSS, SUM_TAIL1, NOTHING, ret+24(FP))
 
-sum_tail:
-	TESTQ CX, CX
-	JEQ   sum_done
-	VADDSS (SI), X0, X0
-	ADDQ $4, SI
-	DECQ CX
-	JMP  sum_tail
-
-sum_done:
-	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
+// func SumAVX512(x []float32) float32
+TEXT ·SumAVX512(SB), NOSPLIT, $0-28
+	SUM(64, VPXORD, Z0, Z1, Z2, Z3)
+	SUM_RET(NOTHING, SUM_TAIL16, ZSUM_ACROSS, ret+24(FP))
 
 // func MaxAVX2(x []float32) float32
 //
@@ -241,9 +269,7 @@ sum_done:
 #define MAX4_AVX2 LOAD4(32, Y4, Y5, Y6, Y7); VCMPPS $3, Y5, Y4, Y9; VCMPPS $3, Y7, Y6, Y10; VORPS Y9, Y8, Y8; VORPS Y10, Y8, Y8; MAX4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7); ADDQ $128, SI
 #define MAX1_AVX2 VMOVUPS (SI), Y4; VCMPPS $3, Y4, Y4, Y9; VORPS Y9, Y8, Y8; VMAXPS Y4, Y0, Y0; ADDQ $32, SI
 TEXT ·MaxAVX2(SB), NOSPLIT, $0-28
-	MOVQ x_base+0(FP), SI
-	MOVQ x_len+8(FP), CX
-	MOVL $0xff800000, AX // -Inf
+	MAX_ARGS
 	MOVL AX, X0
 	VBROADCASTSS X0, Y0
 	VMOVAPS Y0, Y1
@@ -259,7 +285,7 @@ TEXT ·MaxAVX2(SB), NOSPLIT, $0-28
 
 max_tail:
 	TESTQ CX, CX
-	JEQ   max_check_zero
+	JEQ   max_end
 	VMOVSS (SI), X1
 	VUCOMISS X1, X1
 	JPS   max_ret_x1 // the first NaN: the vector pass saw none
@@ -268,105 +294,8 @@ max_tail:
 	DECQ CX
 	JMP  max_tail
 
-max_check_zero:
-	VXORPS X1, X1, X1
-	VUCOMISS X1, X0
-	JEQ   max_exact // ±0: the sign depends on which zero came first
-	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
-	MAX_EXACT
-
-// func DotAVX512(x, y []float32) float32
-TEXT ·DotAVX512(SB), NOSPLIT, $0-52
-	MOVQ   x_base+0(FP), SI
-	MOVQ   x_len+8(FP), CX
-	MOVQ   y_base+24(FP), DI
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VLOOPS(64, 16, DOT4(64, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7), DOT1(64, Z0, Z4))
-	TESTQ       CX, CX
-	JZ          dot512_reduce
-	TAIL_MASK16
-	VMOVUPS.Z   (SI), K1, Z4
-	VMOVUPS.Z   (DI), K1, Z5
-	VFMADD231PS Z5, Z4, K1, Z1 // only the r live lanes
-
-dot512_reduce:
-	OP_TREE4(VADDPS, Z0, Z1, Z2, Z3)
-	L1_512_HSUM_Z0
-	VMOVSS X0, ret+48(FP)
-	VZEROUPPER
-	RET
-
-// func AxpyAVX512(alpha float32, x, y []float32)
-TEXT ·AxpyAVX512(SB), NOSPLIT, $0-56
-	VBROADCASTSS alpha+0(FP), Z15
-	MOVQ         x_base+8(FP), SI
-	MOVQ         x_len+16(FP), CX
-	MOVQ         y_base+32(FP), DI
-	VLOOPS(64, 16, AXPY4(64, Z15, Z0, Z1, Z2, Z3), AXPY1(64, Z15, Z0))
-	TESTQ       CX, CX
-	JZ          axpy512_done
-	TAIL_MASK16
-	VMOVUPS.Z   (DI), K1, Z0
-	VMOVUPS.Z   (SI), K1, Z1
-	VFMADD231PS Z1, Z15, Z0
-	VMOVUPS     Z0, K1, (DI)
-
-axpy512_done:
-	VZEROUPPER
-	RET
-
-// func ScaleAVX512(alpha float32, x []float32)
-TEXT ·ScaleAVX512(SB), NOSPLIT, $0-32
-	VBROADCASTSS alpha+0(FP), Z15
-	MOVQ         x_base+8(FP), DI
-	MOVQ         x_len+16(FP), CX
-	VLOOPS(64, 16, SCALE4(64, Z15, Z0, Z1, Z2, Z3), SCALE1(64, Z15, Z0))
-	TESTQ     CX, CX
-	JZ        scale512_done
-	TAIL_MASK16
-	VMOVUPS.Z (DI), K1, Z0
-	VMULPS    Z0, Z15, Z0
-	VMOVUPS   Z0, K1, (DI)
-
-scale512_done:
-	VZEROUPPER
-	RET
-
-// func AddAVX512(dst, x, y []float32)
-TEXT ·AddAVX512(SB), NOSPLIT, $0-72
-	ELEMENTWISE2_512(VADDPS)
-
-// func MulAVX512(dst, x, y []float32)
-TEXT ·MulAVX512(SB), NOSPLIT, $0-72
-	ELEMENTWISE2_512(VMULPS)
-
-// func SumAVX512(x []float32) float32
-TEXT ·SumAVX512(SB), NOSPLIT, $0-28
-	MOVQ   x_base+0(FP), SI
-	MOVQ   x_len+8(FP), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VLOOPS(64, 16, SUM4(64, Z0, Z1, Z2, Z3), SUM1(64, Z0))
-	TESTQ     CX, CX
-	JZ        sum512_reduce
-	TAIL_MASK16
-	VMOVUPS.Z (SI), K1, Z4
-	VADDPS    Z4, Z1, K1, Z1 // only the r live lanes
-
-sum512_reduce:
-	OP_TREE4(VADDPS, Z0, Z1, Z2, Z3)
-	L1_512_HSUM_Z0
-	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
+max_end:
+	MAX_END
 
 // func MaxAVX512(x []float32) float32
 //
@@ -378,9 +307,7 @@ sum512_reduce:
 #define MAX4_AVX512 LOAD4(64, Z4, Z5, Z6, Z7); VCMPPS $3, Z5, Z4, K2; VCMPPS $3, Z7, Z6, K3; KORTESTW K2, K3; JNZ max_exact; MAX4(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); ADDQ $256, SI
 #define MAX1_AVX512 VMOVUPS (SI), Z4; VCMPPS $3, Z4, Z4, K2; KORTESTW K2, K2; JNZ max_exact; VMAXPS Z4, Z0, Z0; ADDQ $64, SI
 TEXT ·MaxAVX512(SB), NOSPLIT, $0-28
-	MOVQ         x_base+0(FP), SI
-	MOVQ         x_len+8(FP), CX
-	MOVL         $0xff800000, AX // -Inf
+	MAX_ARGS
 	VPBROADCASTD AX, Z16
 	VMOVAPS      Z16, Z0
 	VMOVAPS      Z16, Z1
@@ -402,11 +329,4 @@ max512_reduce:
 	VEXTRACTF64X4 $1, Z0, Y1
 	VMAXPS        Y1, Y0, Y0
 	MAX_ACROSS_Y0
-	VXORPS        X1, X1, X1
-	VUCOMISS      X1, X0
-	JEQ           max_exact // ±0: the sign depends on which zero came first
-	VMOVSS        X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
-	MAX_EXACT
+	MAX_END
