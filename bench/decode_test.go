@@ -100,7 +100,12 @@ func BenchmarkDecodeAttention(b *testing.B) {
 // H = 8, D = 64, a cache allocated for 512 positions and filled to t, queries inside
 // the fused [beam, 3·C] QKV rows. "perhead" is the path the Decoder took before
 // attention.Decode (one Forward call per hypothesis and head over the cache prefix);
-// "decode" is one Decode call over all of them, as the Decoder does now.
+// "decode" is one Decode call over all of them, as the Decoder does now for edp.
+// "decode-linear" and "decode-favor" are that call for linear and favor (the
+// Decoder's path for them before attention.FeatureState, which recomputes the key
+// features of the whole prefix); "state-linear" and "state-favor" are the Decoder's
+// path now: the step's keys and values appended to the running sums, then the
+// queries answered from them (FeatureState.Append and Attend, whatever t).
 func BenchmarkDecoderAttention(b *testing.B) {
 	const beam, H, D, maxLen = 4, 8, 64, 512
 	const C = H * D
@@ -112,6 +117,8 @@ func BenchmarkDecoderAttention(b *testing.B) {
 	out := make([]float32, beam*C)
 	st := make([]float32, 1)
 	o := &attention.Options{Kernel: attention.EDP()}
+	cache := attention.Strides{Batch: H * maxLen * D, Head: maxLen * D, Row: D}
+	rows, outs := attention.Strides{Batch: 3 * C, Head: D, Row: D}, attention.Strides{Batch: C, Head: D, Row: D}
 	for _, t := range []int{16, 64, 256} {
 		b.Run(fmt.Sprintf("perhead/beam=%d/t=%d", beam, t), func(b *testing.B) {
 			ws := attention.NewWorkspace()
@@ -126,14 +133,34 @@ func BenchmarkDecoderAttention(b *testing.B) {
 				}
 			}
 		})
-		b.Run(fmt.Sprintf("decode/beam=%d/t=%d", beam, t), func(b *testing.B) {
-			ws := &attention.DecodeWorkspace{}
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				attention.Decode(o, beam, H, 1, t, D, qkv, attention.Strides{Batch: 3 * C, Head: D, Row: D}, kc, vc,
-					attention.Strides{Batch: H * maxLen * D, Head: maxLen * D, Row: D}, out,
-					attention.Strides{Batch: C, Head: D, Row: D}, ws)
+		for _, kern := range []string{"", "-linear", "-favor"} {
+			ko := o
+			if kern != "" {
+				k, err := attention.ByName(kern[1:], D)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ko = &attention.Options{Kernel: k}
 			}
-		})
+			b.Run(fmt.Sprintf("decode%s/beam=%d/t=%d", kern, beam, t), func(b *testing.B) {
+				ws := &attention.DecodeWorkspace{}
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					attention.Decode(ko, beam, H, 1, t, D, qkv, rows, kc, vc, cache, out, outs, ws)
+				}
+			})
+			if kern == "" {
+				continue
+			}
+			b.Run(fmt.Sprintf("state%s/beam=%d/t=%d", kern, beam, t), func(b *testing.B) {
+				fs := attention.NewFeatureState(ko, beam, H, D)
+				fs.Append(0, beam, kc, vc, cache, t-1, nil)
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					fs.Append(0, beam, qkv[C:], qkv[2*C:], rows, 1, nil)
+					fs.Attend(0, beam, qkv, rows, 1, out, outs)
+				}
+			})
+		}
 	}
 }
