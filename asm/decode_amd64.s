@@ -316,56 +316,32 @@ axpyrows64_store:
 
 // Scores of one key (row at row) into acc (temporary t), chunk c with lanes Kc+1
 // against the query chunk in Z28+c; masked-off lanes are neither read nor counted.
-#define KEY_DOT(row, acc, t) \
-	VMULPS.Z    (row), Z28, K1, acc \
-	VFMADD231PS 64(row), Z29, K2, acc \
-	VFMADD231PS 128(row), Z30, K3, acc \
-	VFMADD231PS 192(row), Z31, K4, acc
+#define KEY_DOT(row, acc, t) KEY4(DOT_FIRST, DOT_NEXT, row, acc, t)
+#define KEY_DIST(row, acc, t) KEY4(DIST_FIRST, DIST_NEXT, row, acc, t)
+#define KEY_L1(row, acc, t) KEY4(L1_FIRST, L1_NEXT, row, acc, t)
+#define KEY_MIN(row, acc, t) KEY4(MIN_FIRST, MIN_NEXT, row, acc, t)
+#define KEY_RELUMIN(row, acc, t) KEY4(RELUMIN_FIRST, RELUMIN_NEXT, row, acc, t)
 
-#define KEY_DIST(row, acc, t) \
-	VSUBPS.Z    (row), Z28, K1, t \
-	VMULPS      t, t, acc \
-	VSUBPS.Z    64(row), Z29, K2, t \
-	VFMADD231PS t, t, acc \
-	VSUBPS.Z    128(row), Z30, K3, t \
-	VFMADD231PS t, t, acc \
-	VSUBPS.Z    192(row), Z31, K4, t \
-	VFMADD231PS t, t, acc
+// KEY4(FIRST, NEXT, row, acc, t): FIRST sets acc from chunk 0, NEXT adds chunks 1–3;
+// each takes (the key's chunk in memory, the query chunk, its lanes, acc, t).
+#define KEY4(FIRST, NEXT, row, acc, t) \
+	FIRST((row), Z28, K1, acc, t) \
+	NEXT(64(row), Z29, K2, acc, t) \
+	NEXT(128(row), Z30, K3, acc, t) \
+	NEXT(192(row), Z31, K4, acc, t)
 
-#define KEY_L1(row, acc, t) \
-	VSUBPS.Z (row), Z28, K1, t \
-	VPANDD   Z20, t, acc \
-	VSUBPS.Z 64(row), Z29, K2, t \
-	VPANDD   Z20, t, t \
-	VADDPS   t, acc, acc \
-	VSUBPS.Z 128(row), Z30, K3, t \
-	VPANDD   Z20, t, t \
-	VADDPS   t, acc, acc \
-	VSUBPS.Z 192(row), Z31, K4, t \
-	VPANDD   Z20, t, t \
-	VADDPS   t, acc, acc
-
-#define KEY_MIN(row, acc, t) \
-	VMINPS.Z (row), Z28, K1, acc \
-	VMINPS.Z 64(row), Z29, K2, t \
-	VADDPS   t, acc, acc \
-	VMINPS.Z 128(row), Z30, K3, t \
-	VADDPS   t, acc, acc \
-	VMINPS.Z 192(row), Z31, K4, t \
-	VADDPS   t, acc, acc
-
-#define KEY_RELUMIN(row, acc, t) \
-	VMINPS.Z (row), Z28, K1, t \
-	VMAXPS   Z20, t, acc \
-	VMINPS.Z 64(row), Z29, K2, t \
-	VMAXPS   Z20, t, t \
-	VADDPS   t, acc, acc \
-	VMINPS.Z 128(row), Z30, K3, t \
-	VMAXPS   Z20, t, t \
-	VADDPS   t, acc, acc \
-	VMINPS.Z 192(row), Z31, K4, t \
-	VMAXPS   Z20, t, t \
-	VADDPS   t, acc, acc
+// The chunk steps of each score: q·k; (q − k)²; |q − k| (Z20 the abs mask);
+// min(q, k); max(0, min(q, k)) (Z20 zero).
+#define DOT_FIRST(k, q, m, acc, t) VMULPS.Z k, q, m, acc
+#define DOT_NEXT(k, q, m, acc, t) VFMADD231PS k, q, m, acc
+#define DIST_FIRST(k, q, m, acc, t) VSUBPS.Z k, q, m, t; VMULPS t, t, acc
+#define DIST_NEXT(k, q, m, acc, t) VSUBPS.Z k, q, m, t; VFMADD231PS t, t, acc
+#define L1_FIRST(k, q, m, acc, t) VSUBPS.Z k, q, m, t; VPANDD Z20, t, acc
+#define L1_NEXT(k, q, m, acc, t) VSUBPS.Z k, q, m, t; VPANDD Z20, t, t; VADDPS t, acc, acc
+#define MIN_FIRST(k, q, m, acc, t) VMINPS.Z k, q, m, acc
+#define MIN_NEXT(k, q, m, acc, t) VMINPS.Z k, q, m, t; VADDPS t, acc, acc
+#define RELUMIN_FIRST(k, q, m, acc, t) VMINPS.Z k, q, m, t; VMAXPS Z20, t, acc
+#define RELUMIN_NEXT(k, q, m, acc, t) VMINPS.Z k, q, m, t; VMAXPS Z20, t, t; VADDPS t, acc, acc
 
 // ROWS4(base): R10–R13 ← rows 0–3 at base; base advances four rows.
 #define ROWS4(base) \
@@ -375,28 +351,20 @@ axpyrows64_store:
 	LEAQ (base)(R9*1), R13 \
 	LEAQ (base)(R8*4), base
 
-// SCORE16(KEY): Z0–Z15 ← the accumulators of the next 16 keys at SI.
+// SCORE16(KEY): Z0–Z15 ← the accumulators of the next 16 keys at SI, four rows at a
+// time (SCORE4: into a–d).
 #define SCORE16(KEY) \
+	SCORE4(KEY, Z0, Z1, Z2, Z3) \
+	SCORE4(KEY, Z4, Z5, Z6, Z7) \
+	SCORE4(KEY, Z8, Z9, Z10, Z11) \
+	SCORE4(KEY, Z12, Z13, Z14, Z15)
+
+#define SCORE4(KEY, a, b, c, d) \
 	ROWS4(SI) \
-	KEY(R10, Z0, Z16) \
-	KEY(R11, Z1, Z17) \
-	KEY(R12, Z2, Z16) \
-	KEY(R13, Z3, Z17) \
-	ROWS4(SI) \
-	KEY(R10, Z4, Z16) \
-	KEY(R11, Z5, Z17) \
-	KEY(R12, Z6, Z16) \
-	KEY(R13, Z7, Z17) \
-	ROWS4(SI) \
-	KEY(R10, Z8, Z16) \
-	KEY(R11, Z9, Z17) \
-	KEY(R12, Z10, Z16) \
-	KEY(R13, Z11, Z17) \
-	ROWS4(SI) \
-	KEY(R10, Z12, Z16) \
-	KEY(R11, Z13, Z17) \
-	KEY(R12, Z14, Z16) \
-	KEY(R13, Z15, Z17)
+	KEY(R10, a, Z16) \
+	KEY(R11, b, Z17) \
+	KEY(R12, c, Z16) \
+	KEY(R13, d, Z17)
 
 // FOLD(imm1, imm2, SHUF, a, b, dst): dst ← SHUF(imm1; a, b) + SHUF(imm2; a, b).
 #define FOLD(SHUF, imm1, imm2, a, b, dst) \
@@ -448,17 +416,9 @@ GLOBL attendPerm<>(SB), RODATA|NOPTR, $64
 
 // ATTEND_EXP_CONSTS: Z5 the lower clamp, Z6–Z14 EXP_CORE_K's constants, Z15 int32 127.
 #define ATTEND_EXP_CONSTS \
-	VBROADCASTSS    expMin<>(SB), Z5 \
-	VBROADCASTSS    expShifter<>(SB), Z6 \
-	VBROADCASTSS    exp8Log2e<>(SB), Z7 \
-	VBROADCASTSS    exp8Ln2Hi<>(SB), Z8 \
-	VBROADCASTSS    exp8Ln2Lo<>(SB), Z9 \
-	VBROADCASTSS    expC1<>(SB), Z10 \
-	VBROADCASTSS    expC2<>(SB), Z11 \
-	VBROADCASTSS    vmHalf<>(SB), Z12 \
-	VBROADCASTF64X4 expTabHi<>(SB), Z13 \
-	VBROADCASTF64X4 expTabLo<>(SB), Z14 \
-	VBROADCASTSS    vmBias127<>(SB), Z15
+	VBROADCASTSS expMin<>(SB), Z5 \
+	EXP512_CORE_BCAST(Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14) \
+	VBROADCASTSS vmBias127<>(SB), Z15
 
 // ATTEND_EXP(x): x ← e^x for x ≤ 0, −Inf or NaN (Exp32: clamp below, then 2^n in two
 // factors). Clobbers Z1–Z4, Z22.
@@ -477,6 +437,15 @@ GLOBL attendPerm<>(SB), RODATA|NOPTR, $64
 
 #define VEVEN(off, row) VKEY(off, row, Z16, Z24, Z25, Z26, Z27)
 #define VODD(off, row) VKEY(off, row, Z17, Z4, Z5, Z6, Z7)
+
+// VALUES4(o0, o1, o2, o3): the next four V rows at DI, weighted by the floats at
+// o0..o3(BX), even rows into Z24–Z27 and odd ones into Z4–Z7.
+#define VALUES4(o0, o1, o2, o3) \
+	ROWS4(DI) \
+	VEVEN(o0, R10) \
+	VODD(o1, R11) \
+	VEVEN(o2, R12) \
+	VODD(o3, R13)
 
 // func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
 TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
@@ -669,26 +638,10 @@ attend_values:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	ROWS4(DI)
-	VEVEN(64, R10)
-	VODD(68, R11)
-	VEVEN(72, R12)
-	VODD(76, R13)
-	ROWS4(DI)
-	VEVEN(80, R10)
-	VODD(84, R11)
-	VEVEN(88, R12)
-	VODD(92, R13)
-	ROWS4(DI)
-	VEVEN(96, R10)
-	VODD(100, R11)
-	VEVEN(104, R12)
-	VODD(108, R13)
-	ROWS4(DI)
-	VEVEN(112, R10)
-	VODD(116, R11)
-	VEVEN(120, R12)
-	VODD(124, R13)
+	VALUES4(64, 68, 72, 76)
+	VALUES4(80, 84, 88, 92)
+	VALUES4(96, 100, 104, 108)
+	VALUES4(112, 116, 120, 124)
 	VADDPS Z4, Z24, Z24
 	VADDPS Z5, Z25, Z25
 	VADDPS Z6, Z26, Z26

@@ -51,3 +51,22 @@
 	VPSLLD  $23, z, z \
 	VMULPS  t, x, x \
 	VMULPS  z, x, x
+
+// EXP_RANGE_CONSTS(op, shift, log2e, ln2hi, ln2lo) loads with op (VMOVUPS for YMM,
+// VBROADCASTSS for ZMM) the constants of EXP_CORE_K's range reduction.
+#define EXP_RANGE_CONSTS(op, shift, log2e, ln2hi, ln2lo) \
+	op expShifter<>(SB), shift \
+	op exp8Log2e<>(SB), log2e \
+	op exp8Ln2Hi<>(SB), ln2hi \
+	op exp8Ln2Lo<>(SB), ln2lo
+
+// EXP512_CORE_BCAST(shift, log2e, ln2hi, ln2lo, c1, c2, half, thi, tlo) broadcasts
+// EXP_CORE_K's constants into the nine ZMM registers named (the tables twice, as
+// VPERMPS on ZMM wants them).
+#define EXP512_CORE_BCAST(shift, log2e, ln2hi, ln2lo, c1, c2, half, thi, tlo) \
+	EXP_RANGE_CONSTS(VBROADCASTSS, shift, log2e, ln2hi, ln2lo) \
+	VBROADCASTSS    expC1<>(SB), c1 \
+	VBROADCASTSS    expC2<>(SB), c2 \
+	VBROADCASTSS    vmHalf<>(SB), half \
+	VBROADCASTF64X4 expTabHi<>(SB), thi \
+	VBROADCASTF64X4 expTabLo<>(SB), tlo

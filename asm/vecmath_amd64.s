@@ -81,11 +81,7 @@
 	VSUBPS  Y14, Y9, Y9
 
 // SOFT_SETUP4: the constants of EXP_FAST_SOFT.
-#define SOFT_SETUP4 \
-	VMOVUPS expShifter<>(SB), Y13 \
-	VMOVUPS exp8Log2e<>(SB), Y11 \
-	VMOVUPS exp8Ln2Hi<>(SB), Y10 \
-	VMOVUPS exp8Ln2Lo<>(SB), Y5
+#define SOFT_SETUP4 EXP_RANGE_CONSTS(VMOVUPS, Y13, Y11, Y10, Y5)
 
 // SOFT_SLOW1(off, acc): Y0 = e^(src[off/4] − m) via EXP_SLOW, added to acc.
 #define SOFT_SLOW1(off, acc) \
@@ -142,10 +138,7 @@
 
 // EXP_CONSTS32 loads the constants of EXP_LOAD32 and EXP_FAST32 into Y10–Y15.
 #define EXP_CONSTS32 \
-	VMOVUPS expShifter<>(SB), Y15 \
-	VMOVUPS exp8Log2e<>(SB), Y14 \
-	VMOVUPS exp8Ln2Hi<>(SB), Y13 \
-	VMOVUPS exp8Ln2Lo<>(SB), Y12 \
+	EXP_RANGE_CONSTS(VMOVUPS, Y15, Y14, Y13, Y12) \
 	VMOVUPS expC1<>(SB), Y11 \
 	VMOVUPS vmAbsMask<>(SB), Y10
 
@@ -467,16 +460,7 @@ TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 
 // EXP512_CORE_CONSTS loads Z23–Z31, the constants of EXP512_CORE (shared with the
 // tanh and GELU kernels).
-#define EXP512_CORE_CONSTS \
-	VBROADCASTSS   expShifter<>(SB), Z31 \
-	VBROADCASTSS   exp8Log2e<>(SB), Z30 \
-	VBROADCASTSS   exp8Ln2Hi<>(SB), Z29 \
-	VBROADCASTSS   exp8Ln2Lo<>(SB), Z28 \
-	VBROADCASTSS   expC1<>(SB), Z27 \
-	VBROADCASTSS   expC2<>(SB), Z26 \
-	VBROADCASTSS   vmHalf<>(SB), Z25 \
-	VBROADCASTF64X4 expTabHi<>(SB), Z24 \
-	VBROADCASTF64X4 expTabLo<>(SB), Z23
+#define EXP512_CORE_CONSTS EXP512_CORE_BCAST(Z31, Z30, Z29, Z28, Z27, Z26, Z25, Z24, Z23)
 
 // EXP512_CONSTS loads Z17–Z31.
 #define EXP512_CONSTS \
