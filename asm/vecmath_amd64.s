@@ -136,6 +136,33 @@
 	SUBQ    CX, AX \
 	VMOVUPS (AX), Y13
 
+// UNARY_TAIL8(OP, IN) ends the AVX2 kernels dst = f(src): OP (f from IN to Y0) on
+// the CX = 0..7 floats left, loaded and stored through the mask TAIL_MASK builds in
+// Y13, then return.
+#define UNARY_TAIL8(OP, IN) \
+	TESTQ      CX, CX \
+	JZ         unary_done \
+	TAIL_MASK \
+	VMASKMOVPS (SI), Y13, IN \
+	OP \
+	VMASKMOVPS Y0, Y13, (DI) \
+unary_done: \
+	VZEROUPPER \
+	RET
+
+// UNARY_TAIL16(OP, IN, OUT) is UNARY_TAIL8 of the AVX-512F kernels: OP (f from IN to
+// OUT) on the CX = 0..15 floats left, one masked step (TAIL_MASK16), then return.
+#define UNARY_TAIL16(OP, IN, OUT) \
+	TESTQ     CX, CX \
+	JZ        unary_done \
+	TAIL_MASK16 \
+	VMOVUPS.Z (SI), K1, IN \
+	OP \
+	VMOVUPS   OUT, K1, (DI) \
+unary_done: \
+	VZEROUPPER \
+	RET
+
 // EXP_CONSTS32 loads the constants of EXP_LOAD32 and EXP_FAST32 into Y10–Y15.
 #define EXP_CONSTS32 \
 	EXP_RANGE_CONSTS(VMOVUPS, Y15, Y14, Y13, Y12) \
@@ -252,16 +279,7 @@ exp_slow8:
 	JMP exp_store8
 
 exp_tail:
-	TESTQ      CX, CX
-	JZ         exp_done
-	TAIL_MASK
-	VMASKMOVPS (SI), Y13, Y0
-	EXP_SLOW
-	VMASKMOVPS Y0, Y13, (DI)
-
-exp_done:
-	VZEROUPPER
-	RET
+	UNARY_TAIL8(EXP_SLOW, Y0)
 
 // func ExpLargeAVX2(dst, src []float32)
 //
@@ -608,16 +626,7 @@ exp512_slow16:
 	JMP exp512_store16
 
 exp512_tail:
-	TESTQ     CX, CX
-	JZ        exp512_done
-	TAIL_MASK16
-	VMOVUPS.Z (SI), K1, Z6
-	EXP512_SLOW(Z6)
-	VMOVUPS   Z6, K1, (DI)
-
-exp512_done:
-	VZEROUPPER
-	RET
+	UNARY_TAIL16(EXP512_SLOW(Z6), Z6, Z6)
 
 // func ExpLargeAVX512(dst, src []float32)
 //
@@ -852,16 +861,7 @@ log_slow8:
 	JMP log_store8
 
 log_tail:
-	TESTQ      CX, CX
-	JZ         log_done
-	TAIL_MASK
-	VMASKMOVPS (SI), Y13, Y0
-	LOG_SLOW
-	VMASKMOVPS Y0, Y13, (DI)
-
-log_done:
-	VZEROUPPER
-	RET
+	UNARY_TAIL8(LOG_SLOW, Y0)
 
 // TANH_POLY_K(a, t, q, fma, c4, c3, c2, c1, c0) is the small-|x| path of every amd64
 // tanh kernel: a = |x| → q = a + (a·a²)·P(a²) by Horner, t scratch (a² then a·a²).
@@ -924,15 +924,7 @@ loop8:                          \
 	SUBQ       $8, CX           \
 	JMP        loop8            \
 tail:                           \
-	TESTQ      CX, CX           \
-	JZ         done             \
-	TAIL_MASK                   \
-	VMASKMOVPS (SI), Y13, IN    \
-	OP                          \
-	VMASKMOVPS Y0, Y13, (DI)    \
-done:                           \
-	VZEROUPPER                  \
-	RET
+	UNARY_TAIL8(OP, IN)
 
 // func TanhAVX2(dst, src []float32)
 TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
@@ -1145,15 +1137,7 @@ loop16:                  \
 	SUBQ $16, CX         \
 	JMP  loop16          \
 tail:                    \
-	TESTQ     CX, CX     \
-	JZ        done       \
-	TAIL_MASK16     \
-	VMOVUPS.Z (SI), K1, IN \
-	OP(IN)               \
-	VMOVUPS   OUT, K1, (DI) \
-done:                    \
-	VZEROUPPER           \
-	RET
+	UNARY_TAIL16(OP(IN), IN, OUT)
 
 // func TanhAVX512(dst, src []float32)
 TEXT ·TanhAVX512(SB), NOSPLIT, $0-48
@@ -1359,13 +1343,4 @@ log512_slow16:
 	JMP log512_store16
 
 log512_tail:
-	TESTQ     CX, CX
-	JZ        log512_done
-	TAIL_MASK16
-	VMOVUPS.Z (SI), K1, Z6
-	LOG512_SLOW(Z6)
-	VMOVUPS   Z6, K1, (DI)
-
-log512_done:
-	VZEROUPPER
-	RET
+	UNARY_TAIL16(LOG512_SLOW(Z6), Z6, Z6)
