@@ -65,6 +65,9 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 		qb := i0 * d // offset of query tile i0/tileQ's d×tileQ block
 		simd.Sgemm(false, false, nc, nr, d, g, k, d, qT[qb:], c.tq, 0, st, ld)
 		causal := c.o.Causal && j0+nc-1 > i0+c.off
+		// A full-width tile without padded keys is one contiguous block: its exp (and
+		// below its product with Pᵀ) runs as one call instead of one per row.
+		whole := nr == ld && keyOK == nil
 		for r := 0; r < nc; r++ {
 			row := st[r*ld : r*ld+nr]
 			if keyOK != nil && !keyOK[r] {
@@ -78,7 +81,12 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 				}
 			}
 			simd.Add(row, row, negL[i0:i0+nr])
-			simd.Exp(row, row)
+			if !whole {
+				simd.Exp(row, row)
+			}
+		}
+		if whole {
+			simd.Exp(st[:nc*ld], st[:nc*ld])
 		}
 		if c.drop.on {
 			c.dropTileT(bh, i0, nr, j0, nc, st, dpt, buf.mrow, v, doT[qb:], negD[i0:i0+nr])
@@ -89,7 +97,12 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 			for r := 0; r < nc; r++ {
 				row := dpt[r*ld : r*ld+nr]
 				simd.Add(row, row, negD[i0:i0+nr])
-				simd.Mul(row, row, st[r*ld:r*ld+nr])
+				if !whole {
+					simd.Mul(row, row, st[r*ld:r*ld+nr])
+				}
+			}
+			if whole {
+				simd.Mul(dpt[:nc*ld], dpt[:nc*ld], st[:nc*ld])
 			}
 		}
 		simd.Sgemm(false, false, nc, d, nr, g, dpt, ld, q[i0*d:], d, 1, dk, d)
