@@ -32,14 +32,22 @@ func dropMask(mask []float32, p float32, seed, step uint64, site, c int) (a, b i
 	keep := math.Float32bits(1 / (1 - p))
 	thr := uint64(float64(p)*65536 + 0.5)
 	m := mask[a:b]
-	for i := 0; i < len(m); i += 4 {
+	// Without a branch (the draws are unpredictable): u − thr wraps to a top bit of 1
+	// exactly when u < thr, the element dropped; then the mask is 0 (+0, as before),
+	// else keep.
+	elem := func(u uint64) float32 {
+		return math.Float32frombits(keep & (uint32(((u&0xffff)-thr)>>63) - 1))
+	}
+	n4 := len(m) &^ 3
+	for i := 0; i < n4; i += 4 {
 		r := pcg.Uint64()
-		for j := i; j < min(i+4, len(m)); j++ {
-			// Without a branch (the draws are unpredictable): u − thr wraps to a top bit
-			// of 1 exactly when u < thr, the element dropped; then the mask is 0 (+0, as
-			// before), else keep.
-			dropped := ((r & 0xffff) - thr) >> 63
-			m[j] = math.Float32frombits(keep & (uint32(dropped) - 1))
+		m4 := m[i : i+4 : i+4]
+		m4[0], m4[1], m4[2], m4[3] = elem(r), elem(r>>16), elem(r>>32), elem(r>>48)
+	}
+	if n4 < len(m) {
+		r := pcg.Uint64()
+		for j := n4; j < len(m); j++ {
+			m[j] = elem(r)
 			r >>= 16
 		}
 	}
