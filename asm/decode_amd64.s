@@ -375,7 +375,8 @@ axpyrows64_store:
 // REDUCE16: Z0 ← the 16 scores, lane j = the lane sum of accumulator Zj. Four rounds
 // halve the vectors: 256-bit halves of pairs (keys 2i, 2i+1 side by side), 128-bit
 // blocks (one key per block), then pairs of lanes within blocks twice, which leaves
-// key b + 4t in lane 4b + t; a VPERMPS puts the keys in order.
+// key b + 4t in lane 4b + t: the values pass reads the weights in that order
+// (VALUES4's offsets), so no permute stands between the reduction and the exp.
 #define REDUCE16 \
 	FOLD(VSHUFF32X4, 0x44, 0xEE, Z0, Z1, Z0) \
 	FOLD(VSHUFF32X4, 0x44, 0xEE, Z2, Z3, Z1) \
@@ -391,28 +392,7 @@ axpyrows64_store:
 	FOLD(VSHUFF32X4, 0x88, 0xDD, Z6, Z7, Z3) \
 	FOLD(VSHUFPS, 0x44, 0xEE, Z0, Z1, Z0) \
 	FOLD(VSHUFPS, 0x44, 0xEE, Z2, Z3, Z1) \
-	FOLD(VSHUFPS, 0x88, 0xDD, Z0, Z1, Z0) \
-	VMOVUPS attendPerm<>(SB), Z16 \
-	VPERMPS Z0, Z16, Z0
-
-// attendPerm: lane j of REDUCE16's result takes lane 4(j mod 4) + j/4.
-DATA attendPerm<>+0(SB)/4, $0
-DATA attendPerm<>+4(SB)/4, $4
-DATA attendPerm<>+8(SB)/4, $8
-DATA attendPerm<>+12(SB)/4, $12
-DATA attendPerm<>+16(SB)/4, $1
-DATA attendPerm<>+20(SB)/4, $5
-DATA attendPerm<>+24(SB)/4, $9
-DATA attendPerm<>+28(SB)/4, $13
-DATA attendPerm<>+32(SB)/4, $2
-DATA attendPerm<>+36(SB)/4, $6
-DATA attendPerm<>+40(SB)/4, $10
-DATA attendPerm<>+44(SB)/4, $14
-DATA attendPerm<>+48(SB)/4, $3
-DATA attendPerm<>+52(SB)/4, $7
-DATA attendPerm<>+56(SB)/4, $11
-DATA attendPerm<>+60(SB)/4, $15
-GLOBL attendPerm<>(SB), RODATA|NOPTR, $64
+	FOLD(VSHUFPS, 0x88, 0xDD, Z0, Z1, Z0)
 
 // ATTEND_EXP_CONSTS: Z5 the lower clamp, Z6–Z14 EXP_CORE_K's constants, Z15 int32 127.
 #define ATTEND_EXP_CONSTS \
@@ -638,10 +618,10 @@ attend_values:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
-	VALUES4(64, 68, 72, 76)
-	VALUES4(80, 84, 88, 92)
-	VALUES4(96, 100, 104, 108)
-	VALUES4(112, 116, 120, 124)
+	VALUES4(64, 80, 96, 112)   // keys 0–3: lanes 0, 4, 8, 12 (REDUCE16's order)
+	VALUES4(68, 84, 100, 116)
+	VALUES4(72, 88, 104, 120)
+	VALUES4(76, 92, 108, 124)
 	VADDPS Z4, Z24, Z24
 	VADDPS Z5, Z25, Z25
 	VADDPS Z6, Z26, Z26
