@@ -157,18 +157,26 @@ func (fs *FeatureState) Append(first, nb int, k, v []float32, kvs Strides, n int
 	}
 	kvs.check("FeatureState.Append", "k", k, nb, H, n, D)
 	kvs.check("FeatureState.Append", "v", v, nb, H, n, D)
+	fs.eachRow(first, nb, n, kvs, func(b, h, j, off int, s, sum []float32) {
+		if mask != nil && !mask[b*n+j] {
+			return
+		}
+		phi := fs.features(k[off : off+D])
+		simd.Axpy(1, phi, sum)
+		// S += φ vᵀ: a rank-one update, one F×D×1 product.
+		simd.Sgemm(false, false, F, D, 1, 1, phi, 1, v[off:off+D], D, 1, s, D)
+	})
+}
+
+// eachRow calls f for row j < n of head h of batch entry b < nb of a [nb, H, n, D]
+// tensor with strides st: its offset there, and the sums of state entry first+b,
+// head h.
+func (fs *FeatureState) eachRow(first, nb, n int, st Strides, f func(b, h, j, off int, s, sum []float32)) {
 	for b := 0; b < nb; b++ {
-		for h := 0; h < H; h++ {
+		for h := 0; h < fs.h; h++ {
 			s, sum := fs.head(first+b, h)
 			for j := 0; j < n; j++ {
-				if mask != nil && !mask[b*n+j] {
-					continue
-				}
-				off := b*kvs.Batch + h*kvs.Head + j*kvs.Row
-				phi := fs.features(k[off : off+D])
-				simd.Axpy(1, phi, sum)
-				// S += φ vᵀ: a rank-one update, one F×D×1 product.
-				simd.Sgemm(false, false, F, D, 1, 1, phi, 1, v[off:off+D], D, 1, s, D)
+				f(b, h, j, b*st.Batch+h*st.Head+j*st.Row, s, sum)
 			}
 		}
 	}
@@ -186,23 +194,16 @@ func (fs *FeatureState) Attend(first, nb int, q []float32, qs Strides, Nq int, o
 	}
 	qs.check("FeatureState.Attend", "q", q, nb, H, Nq, D)
 	outs.check("FeatureState.Attend", "out", out, nb, H, Nq, D)
-	for b := 0; b < nb; b++ {
-		for h := 0; h < H; h++ {
-			s, sum := fs.head(first+b, h)
-			for i := 0; i < Nq; i++ {
-				qi := q[b*qs.Batch+h*qs.Head+i*qs.Row:][:D]
-				dst := out[b*outs.Batch+h*outs.Head+i*outs.Row:][:D]
-				phi := fs.features(qi)
-				simd.Sgemm(false, false, 1, D, F, 1, phi, F, s, D, 0, dst, D)
-				_, scale := rowScale(false, fs.o.Unnormalized, 0, simd.Dot(phi, sum))
-				if scale == 0 {
-					clear(dst)
-					continue
-				}
-				simd.Scale(scale, dst)
-			}
+	fs.eachRow(first, nb, Nq, qs, func(b, h, i, off int, s, sum []float32) {
+		dst := out[b*outs.Batch+h*outs.Head+i*outs.Row:][:D]
+		phi := fs.features(q[off : off+D])
+		simd.Sgemm(false, false, 1, D, F, 1, phi, F, s, D, 0, dst, D)
+		if scale := outScale(false, fs.o.Unnormalized, 0, simd.Dot(phi, sum)); scale != 0 {
+			simd.Scale(scale, dst)
+		} else {
+			clear(dst)
 		}
-	}
+	})
 }
 
 // Select reorders the batch entries: entry b takes the state entry src[b] had
