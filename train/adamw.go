@@ -51,27 +51,45 @@ func (o *AdamW) Update(params, grads []float32, lr float32) (finite bool) {
 // ClipCoefficient), in the same pass over the arena; grads holds the scaled gradients
 // afterwards, as if scaled first. The result is Update's bit for bit.
 func (o *AdamW) UpdateScaled(params, grads []float32, lr, gradScale float32) (finite bool) {
+	return o.UpdateScaledKeep(params, grads, lr, gradScale, nil, nil)
+}
+
+// UpdateScaledKeep is UpdateScaled that first copies the parameters and the state it
+// is about to update into keepParams and keepState (nil: no copy), piece by piece in the
+// same pass, so the update reads them from cache instead of memory: a copy of the state
+// before the step (Trainer.Step keeps it to fall back to) without a pass of its own.
+func (o *AdamW) UpdateScaledKeep(params, grads []float32, lr, gradScale float32, keepParams, keepState []float32) (finite bool) {
 	if len(params) != len(o.M) || len(grads) != len(o.M) {
 		panic(fmt.Sprintf("train: AdamW: len(params) = %d, len(grads) = %d, state for %d", len(params), len(grads), len(o.M)))
+	}
+	if keepParams != nil && (len(keepParams) != len(params) || len(keepState) != len(o.State)) {
+		panic(fmt.Sprintf("train: AdamW: len(keepParams) = %d, len(keepState) = %d, want %d and %d", len(keepParams), len(keepState), len(params), len(o.State)))
 	}
 	o.T++
 	b1, b2 := float64(o.Cfg.Beta1), float64(o.Cfg.Beta2)
 	bc1 := 1 - math.Pow(b1, float64(o.T))
 	bc2 := 1 - math.Pow(b2, float64(o.T))
-	o.job = adamJob{o: o, p: params, g: grads}
+	o.job = adamJob{o: o, p: params, g: grads, keepP: keepParams, keepS: keepState}
 	c := o.Cfg
 	o.job.keep = simd.AdamWArgs{GradScale: gradScale, Beta1: c.Beta1, OneMinusB1: 1 - c.Beta1, Beta2: c.Beta2, OneMinusB2: 1 - c.Beta2,
 		Eps: c.Eps, RBC2: float32(1 / math.Sqrt(bc2)), Shrink: 1, StepSize: float32(float64(lr) / bc1)}
 	o.job.decay = o.job.keep
 	o.job.decay.Shrink = 1 - lr*c.WeightDecay
 	o.split.run(&o.job, len(params), 8*len(params))
+	o.job.keepP, o.job.keepS = nil, nil
 	return !o.job.nonFinite.Load()
 }
+
+// adamKeepPiece is how many elements UpdateScaledKeep copies and then updates at a
+// time: the pieces of p, g, m and v (64 KiB) stay in L2 between the copy and the update.
+const adamKeepPiece = 1 << 14
 
 // adamJob updates the elements [lo, hi) of the arena.
 type adamJob struct {
 	o           *AdamW
 	p, g        []float32
+	keepP       []float32      // nil, or where the parameters are copied before the update
+	keepS       []float32      // where the state [m | v] is copied
 	keep, decay simd.AdamWArgs // for tensors without and with weight decay (the pointers the kernels get live here: no allocation)
 	nonFinite   atomic.Bool    // some chunk wrote a NaN or ±Inf
 }
@@ -87,9 +105,22 @@ func (j *adamJob) run(lo, hi int) {
 		if o.decay[ti] {
 			args = &j.decay
 		}
-		// One pass: clipping's scale, both moments, the update and a finiteness watch.
-		if !simd.AdamW(j.p[a:b], j.g[a:b], o.M[a:b], o.V[a:b], args) {
-			j.nonFinite.Store(true)
+		step := b - a
+		if j.keepP != nil {
+			step = adamKeepPiece
+		}
+		for ; a < b; a += step {
+			e := min(b, a+step)
+			if j.keepP != nil {
+				n := len(o.M)
+				copy(j.keepP[a:e], j.p[a:e])
+				copy(j.keepS[a:e], o.M[a:e])
+				copy(j.keepS[n+a:n+e], o.V[a:e])
+			}
+			// One pass: clipping's scale, both moments, the update and a finiteness watch.
+			if !simd.AdamW(j.p[a:e], j.g[a:e], o.M[a:e], o.V[a:e], args) {
+				j.nonFinite.Store(true)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -143,6 +144,38 @@ func TestUpdateScaledIsClipThenUpdate(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestUpdateScaledKeepCopiesFirst: UpdateScaledKeep leaves in its keep buffers the
+// parameters and state as they were before the update, and updates exactly as
+// UpdateScaled does, at 1 and 2 threads, on spans longer than its copy piece.
+func TestUpdateScaledKeepCopiesFirst(t *testing.T) {
+	defer simd.SetThreads(0)
+	rng := newRNG(19)
+	n := 2*adamKeepPiece + 3*parMinWork + 7
+	tensors := []Tensor{{Name: "a", Offset: 0, Size: n / 3, Decay: true}, {Name: "b", Offset: n / 3, Size: n - n/3}}
+	cfg := OptimConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1}
+	p0, g0 := randSlice(rng, n, 1), randSlice(rng, n, 1)
+	for _, threads := range []int{1, 2} {
+		simd.SetThreads(threads)
+		pa, ga := append([]float32(nil), p0...), append([]float32(nil), g0...)
+		pb, gb := append([]float32(nil), p0...), append([]float32(nil), g0...)
+		oa, ob := NewAdamW(cfg, tensors, n), NewAdamW(cfg, tensors, n)
+		keepP, keepS := make([]float32, n), make([]float32, 2*n)
+		for step := 0; step < 3; step++ {
+			beforeP, beforeS := append([]float32(nil), pb...), append([]float32(nil), ob.State...)
+			require.True(t, oa.UpdateScaled(pa, ga, 3e-4, 0.5))
+			require.True(t, ob.UpdateScaledKeep(pb, gb, 3e-4, 0.5, keepP, keepS))
+			require.Equal(t, beforeP, keepP, "threads %d step %d: kept parameters", threads, step)
+			require.Equal(t, beforeS, keepS, "threads %d step %d: kept state", threads, step)
+			require.Equal(t, pa, pb)
+			require.Equal(t, ga, gb)
+			require.Equal(t, oa.State, ob.State)
+		}
+	}
+	o := NewAdamW(cfg, tensors, n)
+	require.PanicsWithValue(t, fmt.Sprintf("train: AdamW: len(keepParams) = %d, len(keepState) = 3, want %d and %d", n, n, 2*n),
+		func() { o.UpdateScaledKeep(p0, g0, 1e-3, 1, make([]float32, n), make([]float32, 3)) })
 }
 
 // TestGradNormChunks: GradNorm agrees with a float64 reference, and the step's parallel

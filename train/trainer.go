@@ -140,12 +140,14 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		return StepStats{Loss: loss, Tokens: total, GradNorm: norm}, t.diverged(step, microStart, fmt.Sprintf("gradient norm is %v", norm), true)
 	}
 	t0 = m.tick(ProfGradNorm, t0)
-	// The parameters gave a finite loss and gradients: they are the new last good state.
+	// The parameters gave a finite loss and gradients: they are the new last good state,
+	// copied by AdamW's pass before it updates them.
 	t.keepGood(microStart)
 	t0 = m.tick(ProfKeepGood, t0)
-	// Clipping (ClipGradNorm with the norm above) rides in AdamW's pass.
+	// Clipping (ClipGradNorm with the norm above) rides in AdamW's pass too.
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
-	if !t.Opt.UpdateScaled(m.Params, m.Grads, lr, ClipCoefficient(norm, t.Cfg.Optim.ClipNorm)) {
+	g := &t.good
+	if !t.Opt.UpdateScaledKeep(m.Params, m.Grads, lr, ClipCoefficient(norm, t.Cfg.Optim.ClipNorm), g.params, g.opt) {
 		st := StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}
 		return st, t.diverged(step, microStart, fmt.Sprintf("the update (learning rate %g) made a parameter or moment NaN or infinite", lr), false)
 	}
@@ -154,16 +156,15 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	return StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}, nil
 }
 
-// keepGood copies the current parameters, moments and counters (micro as it was at the
-// start of the step) into t.good.
+// keepGood makes t.good the current state: it keeps the counters (micro as it was at
+// the start of the step) and sizes the copies of the parameters and moments, which the
+// AdamW update that follows fills (UpdateScaledKeep) before it changes them.
 func (t *Trainer) keepGood(micro uint64) {
 	g := &t.good
 	if len(g.params) != len(t.Model.Params) {
 		g.params = make([]float32, len(t.Model.Params))
 		g.opt = make([]float32, len(t.Opt.State))
 	}
-	t.Model.par.copy(g.params, t.Model.Params)
-	t.Model.par.copy(g.opt, t.Opt.State)
 	g.adamT, g.steps, g.micro, g.valid = t.Opt.T, t.Steps, micro, true
 }
 
