@@ -40,6 +40,7 @@ type Decoder struct {
 	// runs group the step's rows by consecutive slots, one attention call each.
 	slot   []int
 	runs   []selfRun
+	pos    []int       // per row of a step, its position (nil: the step's t for every row)
 	ck, cv [][]float32 // per cross-attention block: [sentences, H, S, D]
 	S      int         // source length (the longest of a batch: the cross caches' row count)
 	segs   []crossSeg  // batches: which rows attend to which sentence (nil: all to the one)
@@ -161,20 +162,23 @@ func (d *Decoder) start(src []int32) {
 		return
 	}
 	d.segs = nil
-	d.encodeSources(src, 1, len(src))
+	d.encodeSources(src, 1, len(src), nil, len(src), 1)
 }
 
 // encodeSources runs the encoder on src [B, S] (padded with Pad, masked) and fills
-// the cross-attention caches [B, H, S, D] of every cross-attention block.
-func (d *Decoder) encodeSources(src []int32, B, S int) {
+// the cross-attention caches [sents, H, stride, D] (or feature sums) of every
+// cross-attention block: source b goes to sentence at[b] (nil: b), its positions
+// 0..S of stride. The caches of the other sentences are kept.
+func (d *Decoder) encodeSources(src []int32, B, S int, at []int, stride, sents int) {
 	m := d.m
 	C, H, D := m.C, m.H, m.D
-	if S < 1 || S > m.Cfg.MaxLen {
-		panic(fmt.Sprintf("train: decode: source length %d outside [1, %d]", S, m.Cfg.MaxLen))
+	if S < 1 || S > m.Cfg.MaxLen || stride < S || sents < B {
+		panic(fmt.Sprintf("train: decode: source length %d outside [1, %d] or above the stride %d, or %d sources for %d sentences",
+			S, m.Cfg.MaxLen, stride, B, sents))
 	}
 	m.Reserve(B*S, 1)
 	enc := m.encode(src, B, S)
-	d.S = S
+	d.S = stride
 	n := B * S
 	if len(d.kv) < n*2*C {
 		d.kv = make([]float32, n*2*C)
@@ -184,24 +188,44 @@ func (d *Decoder) encodeSources(src []int32, B, S int) {
 			continue
 		}
 		packedLinear(d.kv, enc, d.w.kv[i], bl.kv.b, n)
-		if d.crossState(i, bl.core, src, B, S) {
+		if d.crossState(i, bl.core, src, B, S, at, sents) {
 			continue
 		}
-		if len(d.ck[i]) < n*C {
-			d.ck[i], d.cv[i] = make([]float32, n*C), make([]float32, n*C)
+		if len(d.ck[i]) < sents*stride*C { // kept: a Stream's other sentences are in there
+			d.ck[i] = append(d.ck[i], make([]float32, sents*stride*C-len(d.ck[i]))...)
+			d.cv[i] = append(d.cv[i], make([]float32, sents*stride*C-len(d.cv[i]))...)
 		}
-		splitHeads(d.ck[i], d.kv, B, S, H, D, 2*C, 0)
-		splitHeads(d.cv[i], d.kv, B, S, H, D, 2*C, C)
+		if at == nil && stride == S {
+			splitHeads(d.ck[i], d.kv, B, S, H, D, 2*C, 0)
+			splitHeads(d.cv[i], d.kv, B, S, H, D, 2*C, C)
+			continue
+		}
+		for b := range B {
+			for s := range S {
+				row := d.kv[(b*S+s)*2*C:]
+				for h := range H {
+					o := ((at[b]*H+h)*stride + s) * D
+					copy(d.ck[i][o:o+D], row[h*D:])
+					copy(d.cv[i][o:o+D], row[C+h*D:])
+				}
+			}
+		}
 	}
 }
 
-// step feeds token tok[b] at position t to each of the nb hypotheses and leaves the
-// next-token log-probabilities in d.logp [nb, V].
+// step feeds token tok[b] at position t (d.pos[b] when d.pos is set) to each of the
+// nb hypotheses and leaves the next-token log-probabilities in d.logp [nb, V].
 func (d *Decoder) step(tok []int32, nb, t int) {
 	m := d.m
 	C, H, D, F, V := m.C, m.H, m.D, m.F, m.V
 	x := d.x[:nb*C]
-	embeddingForward(x, tok[:nb], m.decWte, m.decPos[t*C:], m.embScale, nb, 1, C)
+	if d.pos == nil {
+		embeddingForward(x, tok[:nb], m.decWte, m.decPos[t*C:], m.embScale, nb, 1, C)
+	} else {
+		for b, p := range d.pos[:nb] {
+			embeddingForward(x[b*C:], tok[b:b+1], m.decWte, m.decPos[p*C:], m.embScale, 1, 1, C)
+		}
+	}
 	self := 0
 	for i, bl := range m.dec {
 		in := x
@@ -219,14 +243,17 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 			} else {
 				kc, vc := d.kc[self], d.vc[self]
 				for b := 0; b < nb; b++ {
-					s := b
+					s, p := b, t
 					if d.slot != nil {
 						s = d.slot[b]
 					}
+					if d.pos != nil {
+						p = d.pos[b]
+					}
 					for h := 0; h < H; h++ {
-						base := (s*H + h) * d.MaxLen * D
-						copy(kc[base+t*D:base+(t+1)*D], qkv[b*3*C+C+h*D:])
-						copy(vc[base+t*D:base+(t+1)*D], qkv[b*3*C+2*C+h*D:])
+						base := (s*H+h)*d.MaxLen*D + p*D
+						copy(kc[base:base+D], qkv[b*3*C+C+h*D:])
+						copy(vc[base:base+D], qkv[b*3*C+2*C+h*D:])
 					}
 				}
 				selfAttention(d, bl.core, qkv, kc, vc, nb, t)

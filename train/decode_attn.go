@@ -17,28 +17,29 @@ var useFeatureStates = true
 
 // selfAttend writes into d.o [nb, C] the self-attention of the queries in qkv
 // [nb, 3·C] (columns 0..C) over positions 0..t of the layer's caches kc, vc.
-// Rows whose caches are in other slots (d.slot) attend run by run (d.runs).
+// Rows whose caches are in other slots (d.slot) attend run by run (d.runs), each run
+// over positions 0..run.t of its slots.
 func (d *Decoder) selfAttend(core *attnCore, qkv, kc, vc []float32, nb, t int) {
 	C, H, D := d.m.C, d.m.H, d.m.D
 	cache := attention.Strides{Batch: H * d.MaxLen * D, Head: d.MaxLen * D, Row: D}
 	outs, qs := attention.Strides{Batch: C, Head: D, Row: D}, attention.Strides{Batch: 3 * C, Head: D, Row: D}
-	for _, r := range d.selfRuns(nb) {
+	for _, r := range d.selfRuns(nb, t) {
 		off := r.slot * cache.Batch
-		core.decode(d.o[r.row*C:], outs, qkv[r.row*3*C:], qs, kc[off:], vc[off:], cache, r.rows, H, t+1, D)
+		core.decode(d.o[r.row*C:], outs, qkv[r.row*3*C:], qs, kc[off:], vc[off:], cache, r.rows, H, r.t+1, D)
 	}
 }
 
-// selfRun is a run of rows [row, row+rows) of a step whose caches are the
-// consecutive slots from slot on.
-type selfRun struct{ row, rows, slot int }
+// selfRun is a run of rows [row, row+rows) of a step, all at position t, whose
+// caches are the consecutive slots from slot on.
+type selfRun struct{ row, rows, slot, t int }
 
 // selfRuns returns the runs of a step of nb rows: d.runs, or the one run of rows
 // 0..nb−1 in slots 0..nb−1 when d.slot is nil.
-func (d *Decoder) selfRuns(nb int) []selfRun {
+func (d *Decoder) selfRuns(nb, t int) []selfRun {
 	if d.slot != nil {
 		return d.runs
 	}
-	d.oneRun[0] = selfRun{row: 0, rows: nb, slot: 0}
+	d.oneRun[0] = selfRun{row: 0, rows: nb, slot: 0, t: t}
 	return d.oneRun[:]
 }
 
@@ -89,14 +90,14 @@ func newFeatureState(core *attnCore, B, H, D int) *attention.FeatureState {
 }
 
 // stateSelfAttend is selfAttend for a layer with feature state fs: each row's key and
-// value (columns C..3·C of qkv) join its slot's sums (emptied at t = 0), which its
-// query then reads.
+// value (columns C..3·C of qkv) join its slot's sums (emptied at position 0), which
+// its query then reads.
 func (d *Decoder) stateSelfAttend(fs *attention.FeatureState, qkv []float32, nb, t int) {
 	C, D := d.m.C, d.m.D
 	rows, outs := attention.Strides{Batch: 3 * C, Head: D, Row: D}, attention.Strides{Batch: C, Head: D, Row: D}
-	for _, r := range d.selfRuns(nb) {
+	for _, r := range d.selfRuns(nb, t) {
 		x := qkv[r.row*3*C:]
-		if t == 0 {
+		if r.t == 0 {
 			fs.Clear(r.slot, r.rows)
 		}
 		fs.Append(r.slot, r.rows, x[C:], x[2*C:], rows, 1, nil)
@@ -106,13 +107,14 @@ func (d *Decoder) stateSelfAttend(fs *attention.FeatureState, qkv []float32, nb,
 
 // crossState makes the cross-attention of decoder block i read feature sums, if its
 // kernel has them: those of each of the B sentences' keys and values (d.kv, the
-// encoder output's projections [B·S, 2·C]) at its non-Pad positions. It reports
-// whether it did (else the block uses the caches ck, cv).
-func (d *Decoder) crossState(i int, core *attnCore, src []int32, B, S int) bool {
+// encoder output's projections [B·S, 2·C]) at its non-Pad positions, into entry
+// at[b] (nil: b) of sents. It reports whether it did (else the block uses the caches
+// ck, cv).
+func (d *Decoder) crossState(i int, core *attnCore, src []int32, B, S int, at []int, sents int) bool {
 	m := d.m
 	C, H, D := m.C, m.H, m.D
-	if fs := d.cfs[i]; fs == nil || fs.Entries() < B {
-		if d.cfs[i] = newFeatureState(core, B, H, D); d.cfs[i] == nil {
+	if fs := d.cfs[i]; fs == nil || fs.Entries() < sents {
+		if d.cfs[i] = newFeatureState(core, sents, H, D); d.cfs[i] == nil {
 			return false
 		}
 	}
@@ -124,8 +126,16 @@ func (d *Decoder) crossState(i int, core *attnCore, src []int32, B, S int) bool 
 	for j, tok := range src[:B*S] {
 		mask[j] = tok != m.Cfg.Pad
 	}
-	fs.Clear(0, B)
-	fs.Append(0, B, d.kv, d.kv[C:], attention.Strides{Batch: S * 2 * C, Head: D, Row: 2 * C}, S, mask)
+	rows := attention.Strides{Batch: S * 2 * C, Head: D, Row: 2 * C}
+	if at == nil {
+		fs.Clear(0, B)
+		fs.Append(0, B, d.kv, d.kv[C:], rows, S, mask)
+		return true
+	}
+	for b, e := range at {
+		fs.Clear(e, 1)
+		fs.Append(e, 1, d.kv[b*S*2*C:], d.kv[b*S*2*C+C:], rows, S, mask[b*S:])
+	}
 	return true
 }
 

@@ -165,7 +165,7 @@ func TestDecodeFeatureStateBatchSources(t *testing.T) {
 		pad := []int32{3, 4, 2, 0, 0, 5, 6, 7, 8, 2} // [2, 5]: lengths 3 and 5
 		run := func() []float32 {
 			d := m.NewDecoder(4, 10)
-			d.encodeSources(pad, 2, 5)
+			d.encodeSources(pad, 2, 5, nil, 5, 2)
 			d.segs = []crossSeg{{row: 0, rows: 2, sent: 0, n: 3}, {row: 2, rows: 1, sent: 1, n: 5}}
 			d.slot, d.runs = []int{0, 1, 3}, []selfRun{{row: 0, rows: 2, slot: 0}, {row: 2, rows: 1, slot: 3}}
 			tok := []int32{m.Cfg.BOS, 3, m.Cfg.BOS}

@@ -275,18 +275,26 @@ type translateWorker struct {
 	cands           []candidate
 	segs            []crossSeg
 	runs            []selfRun
+	pos             []int // per row of a step: its sentence's position
 	maxLen          int
+	lp              float64 // the length penalty
 }
 
 // sentState is the decoding state of one sentence of a batch.
 type sentState struct {
 	maxLen    int     // decoding steps allowed, as Translate
+	n         int     // source tokens (EOS included)
+	t         int     // its position: the steps it has taken
 	row, rows int     // its live rows in this step
 	done      int     // finished hypotheses
 	score     float64 // the best finished one's score
 	best      []int32 // its tokens (a view of bestBuf)
 	bestBuf   []int32
 	live      bool
+	// A Stream's sentence: the request's context (checked before each step's
+	// selection) and where the translation goes.
+	ctx    context.Context
+	result func(string, error)
 }
 
 // decode translates the sentences srcs (each ending in EOS, sorted by length) with
@@ -299,66 +307,115 @@ func (w *translateWorker) decode(ctx context.Context, srcs [][]int32, k int, lp 
 		maxLen = max(maxLen, min(m.Cfg.MaxLen, 2*len(s)+10))
 	}
 	w.reserve(B, S, k, maxLen)
-	w.k = k
-	pad := w.pad[:B*S]
-	for i, s := range srcs {
-		copy(pad[i*S:], s)
-		for j := i*S + len(s); j < (i+1)*S; j++ {
-			pad[j] = m.Cfg.Pad
-		}
-		st := &w.sents[i]
-		*st = sentState{maxLen: min(m.Cfg.MaxLen, 2*len(s)+10), row: i, rows: 1, live: true, bestBuf: st.bestBuf}
-		w.d.tok[i] = m.Cfg.BOS
-		w.slot[i], w.ranked[i] = i*k, i
-		w.logp[i*k] = 0
-	}
-	d := w.d
-	m.Training = false
-	d.nonFinite = false
-	d.encodeSources(pad, B, S)
-	defer func() { d.segs, d.slot, d.runs = nil, nil, nil }()
-	nb, t := B, 0
+	w.begin(k, lp)
+	defer w.end()
+	nb := w.admit(srcs, nil, S, B, 0)
+	t := 0
 	for ; nb > 0; t++ {
 		if err := ctx.Err(); err != nil {
 			return t, err
 		}
-		segs := w.segs[:0]
-		for i := range w.sents[:B] {
-			if st := &w.sents[i]; st.live {
-				segs = append(segs, crossSeg{row: st.row, rows: st.rows, sent: i, n: len(srcs[i])})
-			}
-		}
-		runs := w.runs[:0]
-		for r, s := range w.slot[:nb] {
-			if n := len(runs); n > 0 && runs[n-1].slot+runs[n-1].rows == s {
-				runs[n-1].rows++
-				continue
-			}
-			runs = append(runs, selfRun{row: r, rows: 1, slot: s})
-		}
-		w.segs, d.segs = segs, segs
-		w.runs, d.runs, d.slot = runs, runs, w.slot[:nb]
-		d.step(d.tok, nb, t)
-		if d.nonFinite {
-			return t + 1, d.Err() // NaN scores cannot be ranked
-		}
-		if k == 1 {
-			nb = w.greedyStep(B, t)
-		} else {
-			nb = w.beamStep(B, t, k, lp)
-		}
-		w.slot, w.slot2 = w.slot2, w.slot
-		w.ranked, w.ranked2 = w.ranked2, w.ranked
-		if t+1 == maxLen && nb > 0 {
-			panic("train: Translator: a sentence outlived its length limit")
+		var err error
+		if nb, err = w.step(B, nb); err != nil {
+			return t + 1, err
 		}
 	}
 	return t, nil
 }
 
+// begin prepares the worker's decoder for decoding with beam k and length penalty lp.
+func (w *translateWorker) begin(k int, lp float64) {
+	w.k, w.lp = k, lp
+	w.m.Training = false
+	w.d.nonFinite = false
+}
+
+// end detaches the batch's rows from the decoder.
+func (w *translateWorker) end() {
+	d := w.d
+	d.segs, d.slot, d.runs, d.pos = nil, nil, nil, nil
+}
+
+// admit encodes the sources srcs (each ending in EOS) as one padded batch into the
+// sentences at (nil: 0, 1, …) of sents with cross caches of stride positions, and starts
+// them at position 0 in rows nb, nb+1, … of the current step; it returns the next
+// free row.
+func (w *translateWorker) admit(srcs [][]int32, at []int, stride, sents, nb int) int {
+	m, k := w.m, w.k
+	B, S := len(srcs), 0
+	for _, s := range srcs {
+		S = max(S, len(s))
+	}
+	pad := w.pad[:B*S]
+	for j, s := range srcs {
+		copy(pad[j*S:], s)
+		for x := j*S + len(s); x < (j+1)*S; x++ {
+			pad[x] = m.Cfg.Pad
+		}
+	}
+	w.d.encodeSources(pad, B, S, at, stride, sents)
+	for j, s := range srcs {
+		i := j
+		if at != nil {
+			i = at[j]
+		}
+		st := &w.sents[i]
+		*st = sentState{maxLen: min(m.Cfg.MaxLen, 2*len(s)+10), n: len(s), row: nb, rows: 1, live: true,
+			bestBuf: st.bestBuf, ctx: st.ctx, result: st.result}
+		w.d.tok[nb] = m.Cfg.BOS
+		w.slot[nb], w.ranked[nb] = i*k, nb
+		w.logp[i*k] = 0
+		nb++
+	}
+	return nb
+}
+
+// step runs one decoder step over the nb rows of the live sentences among w.sents[:B]
+// and selects their next tokens: it returns the next step's number of rows.
+func (w *translateWorker) step(B, nb int) (int, error) {
+	d := w.d
+	segs := w.segs[:0]
+	pos := w.pos[:nb]
+	for i := range w.sents[:B] {
+		if st := &w.sents[i]; st.live {
+			segs = append(segs, crossSeg{row: st.row, rows: st.rows, sent: i, n: st.n})
+			for r := st.row; r < st.row+st.rows; r++ {
+				pos[r] = st.t
+			}
+		}
+	}
+	runs := w.runs[:0]
+	for r, s := range w.slot[:nb] {
+		if n := len(runs); n > 0 && runs[n-1].slot+runs[n-1].rows == s && runs[n-1].t == pos[r] {
+			runs[n-1].rows++
+			continue
+		}
+		runs = append(runs, selfRun{row: r, rows: 1, slot: s, t: pos[r]})
+	}
+	w.segs, d.segs = segs, segs
+	w.runs, d.runs, d.slot, d.pos = runs, runs, w.slot[:nb], pos
+	d.step(d.tok, nb, 0)
+	if d.nonFinite {
+		return 0, d.Err() // NaN scores cannot be ranked
+	}
+	for i := range w.sents[:B] { // a request that has gone stops here
+		if st := &w.sents[i]; st.live && st.ctx != nil && st.ctx.Err() != nil {
+			st.live = false
+		}
+	}
+	if w.k == 1 {
+		nb = w.greedyStep(B)
+	} else {
+		nb = w.beamStep(B)
+	}
+	w.slot, w.slot2 = w.slot2, w.slot
+	w.ranked, w.ranked2 = w.ranked2, w.ranked
+	return nb, nil
+}
+
 // greedyStep takes each live sentence's most likely token (as Decoder.Greedy), sets
 // the next step's rows (in d.tok, w.slot2, w.ranked2) and returns their number.
-func (w *translateWorker) greedyStep(B, t int) int {
+func (w *translateWorker) greedyStep(B int) int {
 	m, d, L := w.m, w.d, w.maxLen
 	nb := 0
 	for i := range w.sents[:B] {
@@ -366,7 +423,7 @@ func (w *translateWorker) greedyStep(B, t int) int {
 		if !st.live {
 			continue
 		}
-		r := st.row
+		r, t := st.row, st.t
 		s := w.slot[r]
 		next := m.greedyToken(d.logp[r*m.V : (r+1)*m.V])
 		n := t // tokens of the translation
@@ -379,7 +436,7 @@ func (w *translateWorker) greedyStep(B, t int) int {
 			st.bestBuf, st.live = st.best, false
 			continue
 		}
-		st.row = nb
+		st.row, st.t = nb, t+1
 		d.tok[nb], w.slot2[nb], w.ranked2[nb] = next, s, nb
 		nb++
 	}
@@ -388,14 +445,15 @@ func (w *translateWorker) greedyStep(B, t int) int {
 
 // beamStep runs one step of BeamSearch for every live sentence, sets the next step's
 // rows (in d.tok, w.slot2, w.ranked2) and returns their number.
-func (w *translateWorker) beamStep(B, t, k int, lp float64) int {
-	m, d, L := w.m, w.d, w.maxLen
+func (w *translateWorker) beamStep(B int) int {
+	m, d, L, k, lp := w.m, w.d, w.maxLen, w.k, w.lp
 	nb := 0
 	for i := range w.sents[:B] {
 		st := &w.sents[i]
 		if !st.live {
 			continue
 		}
+		t := st.t
 		cands := w.cands[:0]
 		for _, r := range w.ranked[st.row : st.row+st.rows] {
 			cands = m.bestCandidates(cands, d.logp[r*m.V:(r+1)*m.V], r, w.logp[w.slot[r]], 2*k)
@@ -427,6 +485,7 @@ func (w *translateWorker) beamStep(B, t, k int, lp float64) int {
 		}
 		if st.live {
 			nb = w.place(st, i, nb, t)
+			st.t = t + 1
 		}
 	}
 	return nb
@@ -539,6 +598,7 @@ func (w *translateWorker) reserve(B, S, k, maxLen int) {
 	if cap(w.runs) < slots {
 		w.runs = make([]selfRun, 0, slots)
 	}
+	w.pos = growInts(w.pos, slots)
 	for i := range w.sents[:B] {
 		if cap(w.sents[i].bestBuf) < maxLen {
 			w.sents[i].bestBuf = make([]int32, 0, w.maxLen)
