@@ -20,12 +20,7 @@ func TestStreamMatchesTranslate(t *testing.T) {
 	require.NoError(t, err)
 	src := translatorSources()
 	for _, beam := range []int{1, 4} {
-		want := make([]string, len(src))
-		for i, s := range src {
-			var err error
-			want[i], err = Translate(m, ByteTokenizer{}, s, beam, 1.2)
-			require.NoError(t, err)
-		}
+		want := translateAlone(t, m, src, beam, 1.2)
 		require.Greater(t, len(distinctTokens(want)), 8, "the outputs should vary with the position: %q", want)
 		s, err := tt.NewStream(TranslateOptions{Beam: beam, LenPenalty: 1.2, MaxSentences: 3})
 		require.NoError(t, err)
@@ -100,4 +95,16 @@ func distinctTokens(strs []string) map[byte]bool {
 		}
 	}
 	return set
+}
+
+// translateAlone is Translate of each source alone.
+func translateAlone(t *testing.T, m *Model, src []string, beam int, lp float64) []string {
+	t.Helper()
+	out := make([]string, len(src))
+	for i, s := range src {
+		var err error
+		out[i], err = Translate(m, ByteTokenizer{}, s, beam, lp)
+		require.NoError(t, err)
+	}
+	return out
 }

@@ -40,12 +40,7 @@ func TestTranslateBatchMatchesTranslate(t *testing.T) {
 	m, tt := trainedTranslator(t)
 	src := translatorSources()
 	for _, beam := range []int{1, 4} {
-		want := make([]string, len(src))
-		for i, s := range src {
-			var err error
-			want[i], err = Translate(m, ByteTokenizer{}, s, beam, 1.2)
-			require.NoError(t, err)
-		}
+		want := translateAlone(t, m, src, beam, 1.2)
 		distinct := map[string]bool{}
 		for _, w := range want {
 			distinct[w] = true
