@@ -95,7 +95,7 @@ func (s *Stream) Step() BatchStats {
 	nb, err := w.step(s.cap, s.nb)
 	s.st.Steps++
 	if err != nil {
-		s.stopAll(err)
+		s.Fail(err)
 		return s.st
 	}
 	s.nb = nb
@@ -145,8 +145,8 @@ func (s *Stream) admit() {
 	clear(srcs)
 }
 
-// stopAll ends every sentence, queued or decoding, with err.
-func (s *Stream) stopAll(err error) {
+// Fail ends every sentence, queued or decoding, with err; the stream stays usable.
+func (s *Stream) Fail(err error) {
 	for _, e := range s.queue {
 		e.result("", err)
 	}
@@ -171,7 +171,7 @@ func (s *Stream) Close() {
 	if s.w == nil {
 		return
 	}
-	s.stopAll(ErrStreamClosed)
+	s.Fail(ErrStreamClosed)
 	s.w.end()
 	s.t.put(s.w)
 	s.w = nil

@@ -28,6 +28,7 @@ func TestStreamMatchesTranslate(t *testing.T) {
 		errs := make([]error, len(src))
 		answered := 0
 		gone, leave := context.WithCancel(context.Background())
+		defer leave()
 		next, steps := 0, 0
 		for answered < len(src) {
 			// Join one at a time every other step, so the sentences are at different positions.
