@@ -3,7 +3,6 @@ package serve
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -24,18 +23,6 @@ type result struct {
 	err error
 }
 
-// length is the job's bucketing key: its longest text in bytes (a proxy for tokens).
-func (j *job) length() int {
-	n := 0
-	for _, t := range j.texts {
-		n = max(n, len(t))
-	}
-	return n
-}
-
-// sameOptions reports whether j can share a TranslateBatch call with o.
-func (j *job) sameOptions(o *job) bool { return j.beam == o.beam && j.lp == o.lp }
-
 // enqueue hands j to the batcher without waiting: false when the queue is full or the
 // server is closing.
 func (s *Server) enqueue(j *job) bool {
@@ -52,186 +39,163 @@ func (s *Server) enqueue(j *job) bool {
 	}
 }
 
-// loop is the batcher. It runs Workers decoders, each decoding one batch at a time
-// (TranslateBatch of one batch runs on one worker of the Translator, so two batches
-// use two cores). When a decoder is free, the loop forms its batch at that moment, so
-// that it holds every request that arrived while the decoders were busy: the oldest
-// waiting request, joined by others with the same decoding options until MaxBatch
-// sentences. It waits up to MaxWait for more, but only while the other decoders are
-// all busy (so with a decoder idle, or with one decoder, a lone request is decoded at
-// once). Among more
-// waiting requests than fit, it takes those of the most similar length to the
-// oldest's (less padding, sentences that finish together). The oldest always goes,
-// so nothing starves. It returns when the queue is closed and drained and the
-// decoders are done.
+// loop is the batcher: Workers decoders, each running a train.Stream (iteration-level
+// batching). Between two decoder steps a decoder takes the queued requests while its
+// stream has room for them, and their sentences join the running batch at the next
+// step; each sentence leaves it when it finishes, and a request is answered when its
+// last sentence is. So no request waits for a batch to form or for the longest
+// sentence of a batch, and a decoder with nothing to do waits for the next request.
+// The jobs stay in the bounded queue until a decoder has room (so 503 still means
+// "queue full"). It returns when the queue is closed and drained and the decoders are
+// done.
 func (s *Server) loop() {
 	defer close(s.loopDone)
-	free := make(chan struct{}, s.cfg.Workers) // a token per idle decoder
-	work := make(chan []*job)
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
-		free <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for batch := range work {
-				s.run(batch)
-				free <- struct{}{}
-			}
+			s.decode()
 		}()
 	}
+	wg.Wait()
+}
+
+// running is a job taken by a decoder: its sentences from next on have not joined
+// the stream yet, left are not answered yet.
+type running struct {
+	*job
+	next, left int
+	out        []string
+	err        error
+}
+
+// decode is one decoder's loop. A stream decodes with one beam size and length
+// penalty: a job asking for others waits, at the head of the decoder's jobs, until
+// the stream has drained, and a new stream with its options takes over.
+func (s *Server) decode() {
+	d := &decoder{s: s}
 	defer func() {
-		close(work)
-		wg.Wait()
+		if d.st != nil {
+			d.st.Close()
+		}
 	}()
-	var pending []*job
 	open := true
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	// Before a batch is picked, the queued jobs move into pending, up to a pool of
-	// poolBatches batches to choose from (the rest stays in the bounded queue).
-	const poolBatches = 4
-	for open || len(pending) > 0 {
-		<-free // the jobs stay in the bounded queue until a decoder can take them
-		if len(pending) == 0 {
-			j, ok := <-s.queue
-			if !ok {
-				return
-			}
-			pending = append(pending, j)
-		}
-		first := pending[0]
-		n := 0
-		for _, j := range pending {
-			if j.sameOptions(first) {
-				n += len(j.texts)
-			}
-		}
-		// While every other decoder is busy (and there is another), wait up to MaxWait
-		// for the batch to fill: the clients a decoder just answered come back and join,
-		// so batches merge instead of keeping the sizes they started with. A lone
-		// decoder with nothing running never waits. Then take what is queued without
-		// waiting, up to the pool.
-		var deadline <-chan time.Time
-		if n < s.cfg.MaxBatch && s.cfg.Workers > 1 && len(free) == 0 {
-			timer.Reset(s.cfg.MaxWait)
-			deadline = timer.C
-		}
-		for open && n < poolBatches*s.cfg.MaxBatch {
-			if n >= s.cfg.MaxBatch {
-				deadline = nil
-			}
+	for {
+		// Take queued jobs while every taken one has joined and there is room; wait
+		// for one only when there is nothing to decode.
+		for d.admit(); open && len(d.jobs) == 0 && (d.st == nil || d.st.Room() > 0); d.admit() {
 			var j *job
-			var ok bool
-			if deadline != nil {
-				select {
-				case j, ok = <-s.queue:
-				case <-deadline:
-					deadline = nil
-					continue
-				}
-			} else {
-				empty := false
+			ok := true
+			if d.st != nil && d.st.Len() > 0 {
 				select {
 				case j, ok = <-s.queue:
 				default:
-					empty = true
 				}
-				if empty {
-					break
-				}
+			} else {
+				j, ok = <-s.queue
 			}
 			if !ok {
 				open = false
+			}
+			if j == nil {
 				break
 			}
-			pending = append(pending, j)
-			if j.sameOptions(first) {
-				n += len(j.texts)
+			d.jobs = append(d.jobs, &running{job: j, left: len(j.texts), out: make([]string, len(j.texts))})
+		}
+		if d.st == nil || d.st.Len() == 0 {
+			if !open && len(d.jobs) == 0 {
+				return
 			}
-		}
-		timer.Stop()
-		var batch []*job
-		batch, pending = s.pick(pending)
-		work <- batch
-	}
-}
-
-// pick takes from pending (oldest first) the next batch: the oldest job and, of the
-// jobs with its options, those closest to it in length while they fit MaxBatch
-// sentences. It returns the batch and the jobs left, in arrival order.
-func (s *Server) pick(pending []*job) (batch, rest []*job) {
-	first := pending[0]
-	var same []*job
-	for _, j := range pending[1:] {
-		if j.sameOptions(first) {
-			same = append(same, j)
-		}
-	}
-	key := first.length()
-	slices.SortStableFunc(same, func(a, b *job) int {
-		da, db := a.length()-key, b.length()-key
-		return max(da, -da) - max(db, -db)
-	})
-	chosen := map[*job]bool{first: true}
-	n := len(first.texts)
-	for _, j := range same {
-		if n+len(j.texts) <= s.cfg.MaxBatch {
-			chosen[j] = true
-			n += len(j.texts)
-		}
-	}
-	for _, j := range pending {
-		if chosen[j] {
-			batch = append(batch, j)
-		} else {
-			rest = append(rest, j)
-		}
-	}
-	return batch, rest
-}
-
-// run decodes the sentences of the jobs whose clients are still waiting as one batch
-// and sends each job its translations.
-func (s *Server) run(jobs []*job) {
-	if s.beforeBatch != nil {
-		s.beforeBatch()
-	}
-	var texts []string
-	live := jobs[:0:0]
-	for _, j := range jobs {
-		if err := j.ctx.Err(); err != nil {
-			j.done <- result{err: err}
 			continue
 		}
-		live = append(live, j)
-		texts = append(texts, j.texts...)
+		d.step()
 	}
-	if len(live) == 0 {
+}
+
+// decoder is the state of one decoder's loop.
+type decoder struct {
+	s    *Server
+	st   *train.Stream
+	jobs []*running // taken from the queue, oldest first, not fully admitted
+	last train.BatchStats
+	done int // sentences translated since the last step's metrics
+}
+
+// admit adds the taken jobs' sentences to the stream while they fit, starting a
+// stream with the oldest job's options when there is none or it has drained.
+func (d *decoder) admit() {
+	if len(d.jobs) == 0 {
 		return
 	}
-	opts := train.TranslateOptions{Beam: live[0].beam, LenPenalty: live[0].lp, MaxSentences: s.cfg.MaxBatch, MaxTokens: s.cfg.MaxTokens}
-	t0 := time.Now()
-	out, st, err := s.translate(texts, opts)
-	s.metrics.batch(len(texts), st.SourceTokens, st.OutputTokens, time.Since(t0))
-	for _, j := range live {
-		if err != nil {
-			j.done <- result{err: err}
-			continue
+	if d.st == nil || (d.st.Len() == 0 && !fits(d.st, d.jobs[0].job)) {
+		if d.st != nil {
+			d.st.Close()
 		}
-		j.done <- result{out: out[:len(j.texts):len(j.texts)]}
-		out = out[len(j.texts):]
+		var err error
+		d.st, err = d.s.tr.NewStream(train.TranslateOptions{Beam: d.jobs[0].beam, LenPenalty: d.jobs[0].lp, MaxSentences: d.s.cfg.MaxBatch})
+		if err != nil {
+			panic(err) // the request's options were checked
+		}
+		d.last = train.BatchStats{}
+	}
+	for len(d.jobs) > 0 && fits(d.st, d.jobs[0].job) && d.st.Room() > 0 {
+		r := d.jobs[0]
+		for ; r.next < len(r.texts) && d.st.Room() > 0; r.next++ {
+			i := r.next
+			d.st.Add(r.ctx, r.texts[i], func(out string, err error) {
+				r.out[i] = out
+				switch {
+				case err == nil:
+					d.done++
+				case r.err == nil:
+					r.err = err
+				}
+				if r.left--; r.left == 0 {
+					r.finish()
+				}
+			})
+		}
+		if r.next < len(r.texts) {
+			break
+		}
+		d.jobs = d.jobs[1:]
 	}
 }
 
-// translate is TranslateBatchStats with a panic turned into an error, so that a bug
-// answers 500 instead of taking the server down. The batch is not cancelled when a
-// client leaves: the others are waiting for it.
-func (s *Server) translate(texts []string, opts train.TranslateOptions) (out []string, st train.BatchStats, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error: %v", r)
-		}
+// step runs one decoder step and counts it; a panic (a bug) answers the stream's
+// sentences with an error (500) instead of taking the server down.
+func (d *decoder) step() {
+	s := d.s
+	if s.beforeStep != nil {
+		s.beforeStep(d.st.Len())
+	}
+	decoding := d.st.Len()
+	start := time.Now()
+	now := func() (bs train.BatchStats) {
+		defer func() {
+			if r := recover(); r != nil {
+				d.st.Fail(fmt.Errorf("internal error: %v", r))
+				bs = d.last
+			}
+		}()
+		return d.st.Step()
 	}()
-	return s.tr.TranslateBatchStats(context.Background(), texts, opts)
+	s.metrics.step(decoding, d.done, now.SourceTokens-d.last.SourceTokens, now.OutputTokens-d.last.OutputTokens, time.Since(start))
+	d.last, d.done = now, 0
+}
+
+// fits reports whether j's sentences can join st: the same beam and length penalty.
+func fits(st *train.Stream, j *job) bool {
+	o := st.Options()
+	return o.Beam == j.beam && o.LenPenalty == j.lp
+}
+
+// finish answers the job.
+func (r *running) finish() {
+	if r.err != nil {
+		r.done <- result{err: r.err}
+		return
+	}
+	r.done <- result{out: r.out}
 }

@@ -49,7 +49,7 @@ type metrics struct {
 	srcTokens  uint64
 	outTokens  uint64
 	decodeTime time.Duration
-	batchSize  histogram // sentences per TranslateBatch
+	batchSize  histogram // sentences decoding per decoder step
 	latency    histogram // seconds per request, received to answered
 	queued     func() int
 }
@@ -76,13 +76,15 @@ func (m *metrics) response(code int, elapsed time.Duration) {
 	m.mu.Unlock()
 }
 
-func (m *metrics) batch(sentences, srcTokens, outTokens int, took time.Duration) {
+// step counts a decoder step of the sentences decoding (the running batch), the
+// sentences translated and the tokens read and written since the previous step.
+func (m *metrics) step(decoding, translated, srcTokens, outTokens int, took time.Duration) {
 	m.mu.Lock()
-	m.sentences += uint64(sentences)
+	m.sentences += uint64(translated)
 	m.srcTokens += uint64(srcTokens)
 	m.outTokens += uint64(outTokens)
 	m.decodeTime += took
-	m.batchSize.observe(float64(sentences))
+	m.batchSize.observe(float64(decoding))
 	m.mu.Unlock()
 }
 
@@ -108,6 +110,6 @@ func (m *metrics) write(w io.Writer) {
 	fmt.Fprintf(w, "# HELP bkm_decode_seconds_total Time spent in TranslateBatch.\n# TYPE bkm_decode_seconds_total counter\nbkm_decode_seconds_total %s\n",
 		strconv.FormatFloat(m.decodeTime.Seconds(), 'g', -1, 64))
 	fmt.Fprintf(w, "# HELP bkm_queue_length Requests waiting for the batcher.\n# TYPE bkm_queue_length gauge\nbkm_queue_length %d\n", m.queued())
-	m.batchSize.write(w, "bkm_batch_sentences", "Sentences per decoded batch.")
+	m.batchSize.write(w, "bkm_batch_sentences", "Sentences decoding together, per decoder step (the running batch).")
 	m.latency.write(w, "bkm_request_duration_seconds", "Latency of translation requests, received to answered.")
 }

@@ -20,10 +20,8 @@ import (
 
 // Config are the server's limits; New fills a zero field with its default.
 type Config struct {
-	MaxBatch         int           // sentences merged into one decoding batch (32)
-	MaxWait          time.Duration // how long a free decoder waits for its batch to fill while the others are busy (5ms)
-	Workers          int           // batches decoded at once (the Translator's Parallelism)
-	MaxTokens        int           // padded source tokens per batch (train.DefaultMaxTokens)
+	MaxBatch         int           // sentences a decoder decodes at once (32)
+	Workers          int           // decoders, each running its own batch (the Translator's Parallelism)
 	QueueSize        int           // requests waiting for the batcher; more get 503 (256)
 	MaxBodyBytes     int64         // request body size; more get 413 (1 MiB)
 	MaxSentences     int           // sentences per request; more get 413 (64)
@@ -40,14 +38,10 @@ func (c *Config) defaults() {
 		}
 	}
 	set(&c.MaxBatch, 32)
-	set(&c.MaxTokens, train.DefaultMaxTokens)
 	set(&c.QueueSize, 256)
 	set(&c.MaxSentences, 64)
 	set(&c.MaxSentenceBytes, 4096)
 	set(&c.MaxBeam, 16)
-	if c.MaxWait <= 0 {
-		c.MaxWait = 5 * time.Millisecond
-	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
 	}
@@ -72,7 +66,7 @@ type Server struct {
 	closed   bool
 	loopDone chan struct{}
 
-	beforeBatch func() // tests: runs before each batch is decoded
+	beforeStep func(decoding int) // tests: runs before each decoder step
 }
 
 // New starts a server's batcher for tr with the limits of cfg.

@@ -33,19 +33,38 @@ func testTranslator(t *testing.T) *train.Translator {
 	return tt
 }
 
-// gate blocks the batcher before it decodes, until released.
+// gate blocks the decoders before each step, until released; entered receives the
+// number of sentences about to be stepped.
 type gate struct {
-	entered chan struct{}
+	entered chan int
 	release chan struct{}
 }
 
 func newGate(s *Server) *gate {
-	g := &gate{entered: make(chan struct{}, 100), release: make(chan struct{})}
-	s.beforeBatch = func() {
-		g.entered <- struct{}{}
+	g := &gate{entered: make(chan int, 1000), release: make(chan struct{})}
+	s.beforeStep = func(decoding int) {
+		g.entered <- decoding
 		<-g.release
 	}
 	return g
+}
+
+// gatedServer is a server of testTranslator with cfg, gated, behind an httptest server.
+func gatedServer(t *testing.T, cfg Config) (*train.Translator, *Server, *gate, *httptest.Server) {
+	tt := testTranslator(t)
+	s := New(tt, cfg)
+	t.Cleanup(s.Close)
+	g := newGate(s)
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { // a failed test leaves no decoder waiting in the gate
+		select {
+		case <-g.release:
+		default:
+			close(g.release)
+		}
+	})
+	return tt, s, g, ts
 }
 
 type reply struct {
@@ -89,7 +108,7 @@ func sentence(i int) string {
 // and beam: every answer is TranslateBatch's, with its id echoed.
 func TestConcurrentRequests(t *testing.T) {
 	tt := testTranslator(t)
-	s := New(tt, Config{MaxWait: 2 * time.Millisecond, MaxBatch: 16})
+	s := New(tt, Config{MaxBatch: 16})
 	defer s.Close()
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
@@ -169,19 +188,12 @@ func metricsText(t *testing.T, url string) string {
 	return string(b)
 }
 
-// TestClientDisconnectMidBatch: a client that leaves while its batch decodes does not
-// stop the batch: the others get their translations.
+// TestClientDisconnectMidBatch: a client that leaves while its sentence decodes
+// beside others stops only its own: the others get their translations.
 func TestClientDisconnectMidBatch(t *testing.T) {
-	tt := testTranslator(t)
-	s := New(tt, Config{MaxBatch: 3, Workers: 1})
-	defer s.Close()
-	g := newGate(s)
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
-	// A first request holds the decoder while the three queue, so they form one batch.
-	first := make(chan reply, 1)
-	go func() { first <- post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": "x"}) }()
-	<-g.entered
+	tt, s, g, ts := gatedServer(t, Config{MaxBatch: 3, Workers: 1})
+	// A first request holds the decoder while the others queue, so that all three
+	// decode together.
 	leave, cancel := context.WithCancel(context.Background())
 	replies := make([]reply, 3)
 	var wg sync.WaitGroup
@@ -193,19 +205,22 @@ func TestClientDisconnectMidBatch(t *testing.T) {
 			if i == 0 {
 				ctx = leave
 			}
-			replies[i] = post(ctx, ts.Client(), ts.URL, map[string]any{"text": sentence(i)})
+			replies[i] = post(ctx, ts.Client(), ts.URL, map[string]any{"text": sentence(i + 8)})
 		}()
+		if i == 0 {
+			require.Equal(t, 1, <-g.entered)
+		}
 	}
-	require.Eventually(t, func() bool { return len(s.queue) == 3 }, 5*time.Second, time.Millisecond)
-	g.release <- struct{}{} // the first batch decodes
-	<-g.entered             // the three requests are one batch, about to decode
+	require.Eventually(t, func() bool { return len(s.queue) == 2 }, 5*time.Second, time.Millisecond)
+	g.release <- struct{}{}          // the first request's first step
+	require.Equal(t, 3, <-g.entered) // the two others have joined it
 	cancel()
 	time.Sleep(20 * time.Millisecond)
 	close(g.release)
 	wg.Wait()
 	require.ErrorIs(t, replies[0].err, context.Canceled)
 	for i := 1; i < 3; i++ {
-		want, err := tt.Translate(context.Background(), sentence(i), train.TranslateOptions{})
+		want, err := tt.Translate(context.Background(), sentence(i+8), train.TranslateOptions{})
 		require.NoError(t, err)
 		require.Equal(t, 200, replies[i].code, "%v", replies[i].body)
 		require.Equal(t, jsonText([]string{want})[0], replies[i].body["translation"])
@@ -213,39 +228,51 @@ func TestClientDisconnectMidBatch(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return strings.Contains(metricsText(t, ts.URL), `bkm_responses_total{code="499"} 1`)
 	}, 5*time.Second, 10*time.Millisecond)
-	r := <-first
-	require.NoError(t, r.err)
-	require.Equal(t, 200, r.code, "%v", r.body)
-	m := metricsText(t, ts.URL)
-	require.Contains(t, m, "bkm_batch_sentences_count 2\n", "one batch for the first, one for the three")
-	require.Contains(t, m, "bkm_batch_sentences_sum 3\n", "the first's sentence and the two whose clients stayed")
+	require.Contains(t, metricsText(t, ts.URL), "bkm_sentences_total 2\n", "the two whose clients stayed")
 }
 
-// TestLoneRequestNotDelayed: on an idle server with one decoder, a lone request is
-// decoded at once, not after MaxWait.
-func TestLoneRequestNotDelayed(t *testing.T) {
-	const maxWait = 2 * time.Second
-	s := New(testTranslator(t), Config{MaxWait: maxWait, MaxBatch: 32, Workers: 1})
-	defer s.Close()
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
-	start := time.Now()
-	r := post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": sentence(0)})
-	elapsed := time.Since(start)
-	require.NoError(t, r.err)
-	require.Equal(t, 200, r.code, "%v", r.body)
-	require.Less(t, elapsed, maxWait/2)
+// TestJoinRunningBatch: a request arriving while another decodes joins its batch at
+// the next step, and a request with another beam waits for that batch to drain; all
+// get the translations of their sentences alone.
+func TestJoinRunningBatch(t *testing.T) {
+	tt, s, g, ts := gatedServer(t, Config{MaxBatch: 8, Workers: 1})
+	type req struct {
+		text string
+		beam int
+	}
+	reqs := []req{{sentence(8), 1}, {sentence(17), 1}, {sentence(5), 4}, {sentence(26), 1}}
+	replies := make([]reply, len(reqs))
+	var wg sync.WaitGroup
+	var seen []int
+	for i, r := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies[i] = post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": r.text, "beam": r.beam})
+		}()
+		if i > 0 { // queued while the decoder waits before a step
+			require.Eventually(t, func() bool { return len(s.queue) == 1 }, 5*time.Second, time.Millisecond)
+			g.release <- struct{}{}
+		}
+		if i < len(reqs)-1 {
+			seen = append(seen, <-g.entered)
+		}
+	}
+	require.Equal(t, []int{1, 2}, seen[:2], "the second request joined the first's batch")
+	close(g.release)
+	wg.Wait()
+	for i, r := range reqs {
+		want, err := tt.Translate(context.Background(), r.text, train.TranslateOptions{Beam: r.beam, LenPenalty: 1})
+		require.NoError(t, err)
+		require.Equal(t, 200, replies[i].code, "%v", replies[i].body)
+		require.Equal(t, jsonText([]string{want})[0], replies[i].body["translation"], "request %d", i)
+	}
 }
 
 // TestQueueFull: with the batcher busy and the queue full, a request gets 503 at
 // once; the queued ones are still answered.
 func TestQueueFull(t *testing.T) {
-	tt := testTranslator(t)
-	s := New(tt, Config{QueueSize: 1, MaxBatch: 1, Workers: 1})
-	defer s.Close()
-	g := newGate(s)
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	_, s, g, ts := gatedServer(t, Config{QueueSize: 1, MaxBatch: 1, Workers: 1})
 	replies := make(chan reply, 2)
 	go func() { replies <- post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": "a"}) }()
 	<-g.entered
@@ -385,20 +412,4 @@ func TestWorkersDecodeAtOnce(t *testing.T) {
 		require.NoError(t, r.err)
 		require.Equal(t, 200, r.code, "%v", r.body)
 	}
-}
-
-// TestPickBucketsByLength: the batch holds the oldest job and the jobs of the most
-// similar length with its options; the rest stays, in arrival order.
-func TestPickBucketsByLength(t *testing.T) {
-	s := &Server{cfg: Config{MaxBatch: 3}}
-	mk := func(text string, beam int) *job { return &job{texts: []string{text}, beam: beam, lp: 1} }
-	oldest := mk("aaaaa", 1)
-	long, near, other, nearer, short := mk("aaaaaaaaaaaaaaaaaaaa", 1), mk("aaaaaaa", 1), mk("aaaaa", 4), mk("aaaa", 1), mk("a", 1)
-	batch, rest := s.pick([]*job{oldest, long, near, other, nearer, short})
-	require.Equal(t, []*job{oldest, near, nearer}, batch)
-	require.Equal(t, []*job{long, other, short}, rest)
-	pair := &job{texts: []string{"aaaaa", "aaaaa"}, beam: 1, lp: 1}
-	batch, rest = s.pick([]*job{oldest, pair, nearer})
-	require.Equal(t, []*job{oldest, pair}, batch, "a job that does not fit waits")
-	require.Equal(t, []*job{nearer}, rest)
 }

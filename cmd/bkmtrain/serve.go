@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kernelmachines/bkm/serve"
-	"github.com/kernelmachines/bkm/train"
 )
 
 // runServe serves translations over HTTP until SIGINT or SIGTERM, then finishes the
@@ -23,10 +22,8 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	mf.register(fs, false)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	var cfg serve.Config
-	fs.IntVar(&cfg.MaxBatch, "max-batch", 32, "sentences merged into one decoding batch")
-	fs.DurationVar(&cfg.MaxWait, "max-wait", 5*time.Millisecond, "how long a free decoder waits for its batch to fill while the others are busy")
-	fs.IntVar(&cfg.Workers, "workers", 0, "batches decoded at once (0: one per thread)")
-	fs.IntVar(&cfg.MaxTokens, "max-tokens", train.DefaultMaxTokens, "padded source tokens per batch")
+	fs.IntVar(&cfg.MaxBatch, "max-batch", 32, "sentences a decoder decodes at once")
+	fs.IntVar(&cfg.Workers, "workers", 0, "decoders, each running its own batch (0: one per thread)")
 	fs.IntVar(&cfg.QueueSize, "queue", 256, "requests waiting for the batcher; more get 503")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "request body bytes; more get 413")
 	fs.IntVar(&cfg.MaxSentences, "max-sentences", 64, "sentences per request; more get 413")
@@ -40,9 +37,9 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	for _, f := range []struct {
 		name string
 		v    int64
-	}{{"--max-batch", int64(cfg.MaxBatch)}, {"--max-tokens", int64(cfg.MaxTokens)}, {"--queue", int64(cfg.QueueSize)},
+	}{{"--max-batch", int64(cfg.MaxBatch)}, {"--queue", int64(cfg.QueueSize)},
 		{"--max-body", cfg.MaxBodyBytes}, {"--max-sentences", int64(cfg.MaxSentences)}, {"--max-sentence-bytes", int64(cfg.MaxSentenceBytes)},
-		{"--max-beam", int64(cfg.MaxBeam)}, {"--max-wait", int64(cfg.MaxWait)}, {"--timeout", int64(cfg.Timeout)}, {"--grace", int64(*grace)}} {
+		{"--max-beam", int64(cfg.MaxBeam)}, {"--timeout", int64(cfg.Timeout)}, {"--grace", int64(*grace)}} {
 		if f.v <= 0 {
 			return usagef("%s must be > 0", f.name)
 		}

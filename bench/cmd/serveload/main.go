@@ -48,7 +48,6 @@ func run() error {
 	beam := flag.Int("beam", 1, "beam size")
 	threads := flag.Int("threads", 0, "threads (0 = all cores)")
 	maxBatch := flag.Int("max-batch", 32, "server --max-batch")
-	maxWait := flag.Duration("max-wait", 5*time.Millisecond, "server --max-wait")
 	workers := flag.Int("workers", 0, "server --workers (0: one per thread)")
 	flag.Parse()
 	if *ckpt == "" || *input == "" {
@@ -92,7 +91,7 @@ func run() error {
 	fmt.Printf("%8s %9s %12s %10s %10s %10s %7s\n", "clients", "requests", "sentences/s", "p50", "p99", "mean batch", "errors")
 	failed := false
 	for _, c := range levels {
-		r, err := level(tr, serve.Config{MaxBatch: *maxBatch, MaxWait: *maxWait, Workers: *workers, QueueSize: 4 * c}, sentences, want, c, *beam, *duration, *maxRequests)
+		r, err := level(tr, serve.Config{MaxBatch: *maxBatch, Workers: *workers, QueueSize: 4 * c}, sentences, want, c, *beam, *duration, *maxRequests)
 		if err != nil {
 			return err
 		}
