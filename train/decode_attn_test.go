@@ -171,6 +171,7 @@ func TestDecodeFeatureStateBatchSources(t *testing.T) {
 			tok := []int32{m.Cfg.BOS, 3, m.Cfg.BOS}
 			var logp []float32
 			for step := 0; step < 4; step++ {
+				d.runs[0].t, d.runs[1].t = step, step // runs carry their position
 				d.step(tok, 3, step)
 				logp = append(logp, d.logp[:3*m.V]...)
 				tok[0], tok[1], tok[2] = 4+int32(step), 5, 6

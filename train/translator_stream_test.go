@@ -9,12 +9,18 @@ import (
 
 // TestStreamMatchesTranslate: sentences joining a Stream while others decode, a few
 // at a time and whenever there is room, get Translate's translation for each alone,
-// greedy and beam 4; a sentence whose context ends stops with its error and the
-// others finish.
+// greedy and beam 4, with caches (edp) and with feature sums (linear); a sentence
+// whose context ends stops with its error and the others finish.
 func TestStreamMatchesTranslate(t *testing.T) {
+	for _, kernel := range []string{"edp", "linear"} {
+		t.Run(kernel, func(t *testing.T) { testStreamMatchesTranslate(t, kernel) })
+	}
+}
+
+func testStreamMatchesTranslate(t *testing.T, kernel string) {
 	// Large weights: its outputs vary with the position (the trained one repeats a token).
 	cfg := tinyModelConfig("encdec")
-	cfg.Vocab, cfg.DModel, cfg.Heads, cfg.FFN, cfg.MaxLen = 300, 32, 4, 64, 40
+	cfg.Vocab, cfg.DModel, cfg.Heads, cfg.FFN, cfg.MaxLen, cfg.Kernel = 300, 32, 4, 64, 40, kernel
 	m := scaledModel(t, cfg, 3)
 	tt, err := NewTranslator(m, ByteTokenizer{})
 	require.NoError(t, err)
