@@ -36,7 +36,7 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	nq, nk := c.nq, c.nk
 	nc := min(c.tk, nk-j0)
 	buf := &c.ws.workers[w]
-	st, dpt := buf.s, buf.dp
+	dpt := buf.dp
 	k := c.k[(bh*nk+j0)*d:]
 	v := c.v[(bh*nk+j0)*d:]
 	q := c.q[bh*nq*d:]
@@ -59,55 +59,92 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	if c.o.Causal {
 		iStart = max(0, j0-c.off) / c.tq * c.tq // tile-aligned: qT is blocked by tiles
 	}
-	negInf := float32(math.Inf(-1))
 	for i0 := iStart; i0 < nq; i0 += c.tq {
 		nr := min(c.tq, nq-i0)
 		qb := i0 * d // offset of query tile i0/tileQ's d×tileQ block
-		simd.Sgemm(false, false, nc, nr, d, g, k, d, qT[qb:], c.tq, 0, st, ld)
-		causal := c.o.Causal && j0+nc-1 > i0+c.off
-		// A full-width tile without padded keys is one contiguous block: its exp (and
-		// below its product with Pᵀ) runs as one call instead of one per row.
-		whole := nr == ld && keyOK == nil
-		for r := 0; r < nc; r++ {
-			row := st[r*ld : r*ld+nr]
-			if keyOK != nil && !keyOK[r] {
-				clear(row)
-				continue
+		// A tile that crosses the causal diagonal runs in strips of key rows, each from
+		// the first query its first key is visible to: the masked corner is not
+		// computed. Query columns [cs, next strip's cs) get their dQᵀ from the keys of
+		// the strips up to this one (the later keys are masked there).
+		crosses := c.o.Causal && j0+nc-1 > i0+c.off
+		done, cs0 := 0, 0 // keys computed so far; first column whose dQᵀ is pending
+		for a := 0; a < nc; {
+			sr, cs := nc-a, 0
+			if crosses {
+				sr, cs = min(causalStrip, nc-a), max(0, j0+a-c.off-i0)
 			}
-			if causal {
-				// key j0+r is visible from query i iff i ≥ j0+r−off
-				for cc := 0; cc < min(nr, j0+r-c.off-i0); cc++ {
-					row[cc] = negInf
-				}
+			if cs >= nr {
+				break
 			}
-			simd.Add(row, row, negL[i0:i0+nr])
+			if cs > cs0 {
+				simd.Sgemm(false, false, d, cs-cs0, done, g, kT, c.tk, dpt[cs0:], ld, 1, dqT[qb+cs0:], c.tq)
+				cs0 = cs
+			}
+			c.backwardBlockT(w, bh, i0, nr, j0, a, sr, cs, keyOK, k, v, q, dout, qT[qb:], doT[qb:], negL, negD, dk, dv)
+			a += sr
+			done = a
+		}
+		if done > 0 {
+			simd.Sgemm(false, false, d, nr-cs0, done, g, kT, c.tk, dpt[cs0:], ld, 1, dqT[qb+cs0:], c.tq)
+		}
+	}
+}
+
+// backwardBlockT runs the steps of backwardKeyTileT before dQᵀ for key rows
+// j0+a..j0+a+sr-1 of the tile against queries i0+cs..i0+nr-1 (columns cs.. of the
+// worker's tiles): Sᵀ, Pᵀ, dV, dPᵀ, dSᵀ and dK. qT and doT are the query tile's
+// d×tileQ blocks; k, v, dk, dv start at key j0, q, dout, negL and negD at query 0.
+func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k, v, q, dout, qT, doT, negL, negD, dk, dv []float32) {
+	d, ld, g := c.d, c.tq, c.gamma
+	buf := &c.ws.workers[w]
+	st, dpt := buf.s[a*ld+cs:], buf.dp[a*ld+cs:]
+	k, v, dk, dv = k[a*d:], v[a*d:], dk[a*d:], dv[a*d:]
+	qc := i0 + cs // first query of the block
+	n := nr - cs  // its queries
+	simd.Sgemm(false, false, sr, n, d, g, k, d, qT[cs:], c.tq, 0, st, ld)
+	causal := c.o.Causal && j0+a+sr-1 > qc+c.off
+	// A full-width block without padded keys is contiguous: its exp (and below its
+	// product with Pᵀ) runs as one call instead of one per row.
+	whole := n == ld && keyOK == nil
+	negInf := float32(math.Inf(-1))
+	for r := 0; r < sr; r++ {
+		row := st[r*ld : r*ld+n]
+		if keyOK != nil && !keyOK[a+r] {
+			clear(row)
+			continue
+		}
+		if causal {
+			// key j0+a+r is visible from query i iff i ≥ j0+a+r−off
+			for cc := 0; cc < min(n, j0+a+r-c.off-qc); cc++ {
+				row[cc] = negInf
+			}
+		}
+		simd.Add(row, row, negL[qc:qc+n])
+		if !whole {
+			simd.Exp(row, row)
+		}
+	}
+	if whole {
+		simd.Exp(st[:sr*ld], st[:sr*ld])
+	}
+	if c.drop.on {
+		c.dropTileT(bh, qc, n, j0+a, sr, st, dpt, buf.mrow, v, doT[cs:], negD[qc:qc+n])
+		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, 1, dv, d)
+	} else {
+		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, 1, dv, d)
+		simd.Sgemm(false, false, sr, n, d, 1, v, d, doT[cs:], c.tq, 0, dpt, ld)
+		for r := 0; r < sr; r++ {
+			row := dpt[r*ld : r*ld+n]
+			simd.Add(row, row, negD[qc:qc+n])
 			if !whole {
-				simd.Exp(row, row)
+				simd.Mul(row, row, st[r*ld:r*ld+n])
 			}
 		}
 		if whole {
-			simd.Exp(st[:nc*ld], st[:nc*ld])
+			simd.Mul(dpt[:sr*ld], dpt[:sr*ld], st[:sr*ld])
 		}
-		if c.drop.on {
-			c.dropTileT(bh, i0, nr, j0, nc, st, dpt, buf.mrow, v, doT[qb:], negD[i0:i0+nr])
-			simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
-		} else {
-			simd.Sgemm(false, false, nc, d, nr, 1, st, ld, dout[i0*d:], d, 1, dv, d)
-			simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT[qb:], c.tq, 0, dpt, ld)
-			for r := 0; r < nc; r++ {
-				row := dpt[r*ld : r*ld+nr]
-				simd.Add(row, row, negD[i0:i0+nr])
-				if !whole {
-					simd.Mul(row, row, st[r*ld:r*ld+nr])
-				}
-			}
-			if whole {
-				simd.Mul(dpt[:nc*ld], dpt[:nc*ld], st[:nc*ld])
-			}
-		}
-		simd.Sgemm(false, false, nc, d, nr, g, dpt, ld, q[i0*d:], d, 1, dk, d)
-		simd.Sgemm(false, false, d, nr, nc, g, kT, c.tk, dpt, ld, 1, dqT[qb:], c.tq)
 	}
+	simd.Sgemm(false, false, sr, d, n, g, dpt, ld, q[qc*d:], d, 1, dk, d)
 }
 
 // dropTileT is the dropout version of the dPᵀ and dSᵀ steps of backwardKeyTileT: with

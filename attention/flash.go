@@ -515,23 +515,20 @@ func (c *call) forwardTile(w, t int) {
 	jEnd := c.keyEnd(i0, nr)
 	for j0 := 0; j0 < jEnd; j0 += c.tk {
 		nc := min(c.tk, jEnd-j0)
-		c.scores(bh, i0, nr, j0, nc, s, buf.r)
-		for r := 0; r < nr; r++ {
-			row := s[r*ld : r*ld+nc]
-			if !c.exp {
-				l[r] += simd.Sum(row)
-				continue
+		// A tile that crosses the causal diagonal runs in strips of rows, each over
+		// the keys its last row sees: the masked corner is not computed.
+		crosses := c.o.Causal && j0+nc-1 > i0+c.off
+		for a := 0; a < nr; {
+			sr, ncs := nr-a, nc
+			if crosses {
+				sr = min(causalStrip, nr-a)
+				ncs = min(nc, i0+a+sr+c.off-j0)
 			}
-			onlineUpdate(row, &m[r], &l[r], o[r*d:r*d+d])
-		}
-		if c.drop.on {
-			// l keeps every visible key; only the P·V product loses the dropped ones.
-			key := c.drop.head(bh)
-			for r := 0; r < nr; r++ {
-				c.drop.apply(s[r*ld:r*ld+nc], dropState(key, i0+r, j0, c.nk), dropGamma)
+			if ncs > 0 {
+				c.forwardBlock(bh, i0+a, sr, j0, ncs, s[a*ld:], buf.r[a*ld:], m[a:a+sr], l[a:a+sr], o[a*d:(a+sr)*d], v[j0*d:])
 			}
+			a += sr
 		}
-		simd.Sgemm(false, false, nr, d, nc, 1, s, ld, v[j0*d:], d, 1, o, d)
 	}
 	out := c.out[(bh*c.nq+i0)*d:]
 	stats := c.stats[bh*c.nq+i0:]
@@ -551,6 +548,30 @@ func (c *call) forwardTile(w, t int) {
 			dst[j] = x * scale
 		}
 	}
+}
+
+// forwardBlock folds the scores of query rows i0..i0+nr-1 against keys j0..j0+nc-1 of
+// head bh into the rows' running max m, sum l and output accumulator o (nr×D); s and
+// raw are the rows' score tiles (stride tileK) and v the values from key j0 on.
+func (c *call) forwardBlock(bh, i0, nr, j0, nc int, s, raw, m, l, o, v []float32) {
+	d, ld := c.d, c.tk
+	c.scores(bh, i0, nr, j0, nc, s, raw)
+	for r := 0; r < nr; r++ {
+		row := s[r*ld : r*ld+nc]
+		if !c.exp {
+			l[r] += simd.Sum(row)
+			continue
+		}
+		onlineUpdate(row, &m[r], &l[r], o[r*d:r*d+d])
+	}
+	if c.drop.on {
+		// l keeps every visible key; only the P·V product loses the dropped ones.
+		key := c.drop.head(bh)
+		for r := 0; r < nr; r++ {
+			c.drop.apply(s[r*ld:r*ld+nc], dropState(key, i0+r, j0, c.nk), dropGamma)
+		}
+	}
+	simd.Sgemm(false, false, nr, d, nc, 1, s, ld, v, d, 1, o, d)
 }
 
 // onlineUpdate folds one block of exp-family logits into a row's running max *m, sum

@@ -57,11 +57,15 @@ func gradErr(got []float32, want []float64) float64 {
 }
 
 // withTiles shrinks the tile sizes for one test so small lengths cross many tile edges.
-// The causal tiles become tq × tk too, the large tiles (long non-causal calls) 2·tq × 3·tk.
+// The causal tiles become tq × tk too, the large tiles (long non-causal calls) 2·tq × 3·tk,
+// and the diagonal strips 3/8 of the smaller tile side (a height that divides neither).
 func withTiles(t testing.TB, tq, tk int) {
-	ocq, ock, oq, ok, obq, obk := causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK
+	ocq, ock, oq, ok, obq, obk, ost := causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK, causalStrip
 	causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK = tq, tk, tq, tk, 2*tq, 3*tk
-	t.Cleanup(func() { causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK = ocq, ock, oq, ok, obq, obk })
+	causalStrip = max(1, min(tq, tk)*3/8)
+	t.Cleanup(func() {
+		causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK, causalStrip = ocq, ock, oq, ok, obq, obk, ost
+	})
 }
 
 type problem struct {

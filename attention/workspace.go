@@ -25,6 +25,9 @@ var (
 	causalTileQ, causalTileK = 64, 64
 	tileQ, tileK             = 96, 96
 	bigTileQ, bigTileK       = 192, 256
+	// causalStrip is the height of the row strips a tile crossing the causal diagonal
+	// runs in: each strip computes only the keys its last row sees.
+	causalStrip = 32
 )
 
 // tileSizes picks the tile sizes of one call.
