@@ -30,9 +30,10 @@
 // (SMALL_FINISH; alpha in Z17).
 #define S8X16_SCALE SCALE8(Z17, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 #define S8X16_STORE S16_STORE8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-#define S16X16_SCALE \
-	S8X16_SCALE \
-	SCALE8(Z17, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+#define S16X16_SCALE_BY(ALPHA) \
+	SCALE8(ALPHA, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7) \
+	SCALE8(ALPHA, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+#define S16X16_SCALE S16X16_SCALE_BY(Z17)
 #define S16X16_STORE \
 	S8X16_STORE \
 	S16_STORE8(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
@@ -84,3 +85,114 @@ loop:
 	STEP_NEXT
 
 	SMALL_FINISH(Z17, Z18, S16X16_SCALE, S16X16_STORE)
+
+// Register use of SgemmSmallPanel16x16AVX512 (one call: rows/16 full 16×16 tiles, top
+// to bottom, of one 16-column block of C):
+//	SI, R14  A at step p, rows 0 and 8 of the tile    R8..R13, AX  offsets of rows 1..7
+//	BX  row p of B    DI  ldb in bytes    CX  steps left    DX  nextB in bytes
+//	R15  SI + nextA in bytes (the next product's A)
+//	Z0..Z15  the accumulators (row i in Zi)    Z16  row p of B    Z18  beta    Z19  alpha
+//	tiles-8(SP)  tiles left    astep-16(SP)  SI's move to the next tile, 64·lda − 4·k
+//	lda8-24(SP)  8·lda in bytes    ctile-32(SP)  the tile's row 0 of C
+
+// PANEL16_ROW(ACC), PANEL16_ROW_BETA(ACC): row ACC of the tile written to (DI), with
+// beta·C added first in the second; DI moves on to C's next row (CX = ldc in bytes).
+#define PANEL16_ROW(ACC) \
+	VMOVUPS ACC, (DI) \
+	ADDQ CX, DI
+#define PANEL16_ROW_BETA(ACC) \
+	VFMADD231PS (DI), Z18, ACC \
+	PANEL16_ROW(ACC)
+
+// PANEL16_ROWS8(ROW, A0, A1, A2, A3, A4, A5, A6, A7): eight rows with ROW.
+#define PANEL16_ROWS8(ROW, A0, A1, A2, A3, A4, A5, A6, A7) \
+	ROW(A0) \
+	ROW(A1) \
+	ROW(A2) \
+	ROW(A3) \
+	ROW(A4) \
+	ROW(A5) \
+	ROW(A6) \
+	ROW(A7)
+
+// func SgemmSmallPanel16x16AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
+TEXT ·SgemmSmallPanel16x16AVX512(SB), NOSPLIT, $32-144
+	PANEL_START(4)
+	LEAQ (SI)(DX*8), R14
+	SHLQ $3, DX
+	MOVQ DX, lda8-24(SP)
+	MOVQ c_base+72(FP), DX
+	MOVQ DX, ctile-32(SP)
+
+tile:
+	// The next product's tile of C into L1 (its stores would wait on it).
+	MOVQ ldc+96(FP), DI
+	SHLQ $2, DI
+	MOVQ nextC+136(FP), BX
+	MOVQ ctile-32(SP), CX
+	LEAQ (CX)(BX*4), CX
+	PREFETCH_ROWS8(PREFETCHT0, CX, DI)
+	ADDQ DI, CX
+	PREFETCH_ROWS8(PREFETCHT0, CX, DI)
+	MOVQ b_base+40(FP), BX
+	MOVQ ldb+64(FP), DI
+	SHLQ $2, DI
+	MOVQ nextB+128(FP), DX
+	SHLQ $2, DX
+	MOVQ k+0(FP), CX
+	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	ZERO8(VPXORD, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+	TESTQ CX, CX
+	JZ    scale
+
+loop:
+	TESTQ $15, CX // A's rows move to new lines every sixteen steps
+	JNZ   step
+	PREFETCH8_ROWS(PREFETCHT0, R15)
+	ADDQ lda8-24(SP), R15
+	PREFETCH8_ROWS(PREFETCHT0, R15)
+	SUBQ lda8-24(SP), R15
+
+step:
+	PREFETCHT0 (BX)(DX*1)
+	VMOVUPS (BX), Z16
+	FMA8_BCST(SI, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	FMA8_BCST(R14, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+	ADDQ $4, SI
+	ADDQ $4, R14
+	ADDQ $4, R15
+	ADDQ DI, BX
+	DECQ CX
+	JNZ  loop
+
+scale:
+	MOVL alpha+112(FP), CX
+	CMPL CX, $0x3f800000
+	JEQ  store
+	S16X16_SCALE_BY(Z19)
+
+store:
+	PANEL_STORE_REGS
+	MOVQ ctile-32(SP), DI
+	TESTL BX, BX
+	JZ    store0
+	PANEL16_ROWS8(PANEL16_ROW_BETA, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	PANEL16_ROWS8(PANEL16_ROW_BETA, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+	JMP   next
+
+store0:
+	PANEL16_ROWS8(PANEL16_ROW, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	PANEL16_ROWS8(PANEL16_ROW, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+
+next:
+	MOVQ DI, ctile-32(SP)
+	MOVQ astep-16(SP), CX
+	ADDQ CX, SI
+	ADDQ CX, R14
+	ADDQ CX, R15
+	DECQ tiles-8(SP)
+	JNZ  tile
+
+done:
+	VZEROUPPER
+	RET

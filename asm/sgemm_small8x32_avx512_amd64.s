@@ -92,34 +92,6 @@ loop:
 	ADDQ DI, BX \
 	S32_FMA16(OFF)
 
-// PANEL_PREFETCH_A: the next product's eight rows of A at R15 prefetched into L2.
-#define PANEL_PREFETCH_A \
-	PREFETCHT1 (R15) \
-	PREFETCHT1 (R15)(R8*1) \
-	PREFETCHT1 (R15)(R9*1) \
-	PREFETCHT1 (R15)(R10*1) \
-	PREFETCHT1 (R15)(R11*1) \
-	PREFETCHT1 (R15)(R12*1) \
-	PREFETCHT1 (R15)(R13*1) \
-	PREFETCHT1 (R15)(AX*1)
-
-// PREFETCH_ROW(HINT, P, LD): the two lines at P, then P moves LD bytes on.
-#define PREFETCH_ROW(HINT, P, LD) \
-	HINT (P) \
-	HINT 64(P) \
-	ADDQ LD, P
-
-// PREFETCH_ROWS4, PREFETCH_ROWS8(HINT, P, LD): the two lines at P of four or eight
-// rows LD bytes apart. Clobber P.
-#define PREFETCH_ROWS4(HINT, P, LD) \
-	PREFETCH_ROW(HINT, P, LD) \
-	PREFETCH_ROW(HINT, P, LD) \
-	PREFETCH_ROW(HINT, P, LD) \
-	PREFETCH_ROW(HINT, P, LD)
-#define PREFETCH_ROWS8(HINT, P, LD) \
-	PREFETCH_ROWS4(HINT, P, LD) \
-	PREFETCH_ROWS4(HINT, P, LD)
-
 // PANEL_ROW(LO, HI), PANEL_ROW_BETA(LO, HI): row LO|HI of the tile written to (DI),
 // with beta·C added first in the second; DI moves on to C's next row (CX = ldc in
 // bytes).
@@ -134,26 +106,9 @@ loop:
 
 // func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
 TEXT ·SgemmSmallPanel8x32AVX512(SB), NOSPLIT, $16-144
-	MOVQ rows+104(FP), CX
-	SHRQ $3, CX
-	JZ   done
-	MOVQ CX, tiles-8(SP)
-	MOVQ lda+32(FP), DX
-	SHLQ $2, DX
-	OFFSETS7
-	MOVQ DX, CX
-	SHLQ $3, CX
-	MOVQ k+0(FP), BX
-	SHLQ $2, BX
-	SUBQ BX, CX
-	MOVQ CX, astep-16(SP)
-	MOVQ a_base+8(FP), SI
-	MOVQ nextA+120(FP), R15
-	LEAQ (SI)(R15*4), R15
+	PANEL_START(3)
 	MOVQ nextB+128(FP), R14
 	SHLQ $2, R14
-	VBROADCASTSS alpha+112(FP), Z19
-	VBROADCASTSS beta+116(FP), Z18
 	MOVQ c_base+72(FP), DX
 
 tile:
@@ -175,7 +130,11 @@ tile:
 	JLT  tail
 
 loop4:
-	PANEL_PREFETCH_A
+	TESTQ $12, CX // A's rows move to new lines every sixteen steps
+	JNZ   steps4
+	PREFETCH8_ROWS(PREFETCHT1, R15)
+
+steps4:
 	PANEL_STEP(0)
 	PANEL_STEP(4)
 	PANEL_STEP(8)
@@ -202,12 +161,10 @@ scale:
 	S32_SCALE
 
 store:
-	MOVQ ldc+96(FP), CX
-	SHLQ $2, CX
+	PANEL_STORE_REGS
 	MOVQ DX, DI
-	MOVL beta+116(FP), BX
-	ANDL $0x7fffffff, BX
-	JZ   store0
+	TESTL BX, BX
+	JZ    store0
 	PANEL_ROW_BETA(Z0, Z8)
 	PANEL_ROW_BETA(Z1, Z9)
 	PANEL_ROW_BETA(Z2, Z10)

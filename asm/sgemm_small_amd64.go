@@ -38,7 +38,7 @@ func SgemmSmall8x32AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int
 // prefetches into L2 the same lines of the next product of a batch, nextA, nextB and
 // nextC elements on from a, b and c (a prefetch never faults; it reads and writes
 // nothing there), so that the next call finds its operands out of memory. Reference
-// loop (SgemmSmallPanelGeneric):
+// loop (SgemmSmallPanelGeneric with nr = 32):
 //
 //	for i := 0; i < rows; i++ {
 //		for j := 0; j < 32; j++ {
@@ -59,6 +59,15 @@ func SgemmSmall8x32AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int
 //
 //go:noescape
 func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
+
+// SgemmSmallPanel16x16AVX512 is SgemmSmallPanel8x32AVX512 for blocks 16 wide (rows a
+// multiple of 16): rows/16 full 16×16 tiles (the tiles of SgemmSmall16x16AVX512), and
+// the next product's lines prefetched into L1, not L2: the products it serves are a
+// few KiB (a batch of 16³ products passes nextA, nextB, nextC two products on).
+// Reference loop: SgemmSmallPanelGeneric with nr = 16.
+//
+//go:noescape
+func SgemmSmallPanel16x16AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
 
 // SgemmSmall8x16AVX512 is SgemmSmall8x32AVX512 for tiles at most 16 wide (cols ≤ 16):
 // eight ZMM accumulators, one masked load of op(B) and eight FMAs with a broadcast

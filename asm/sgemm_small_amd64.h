@@ -321,3 +321,68 @@ done: \
 	MOVL  $-1, DX \
 	BZHIL CX, DX, DX \
 	KMOVW DX, K1
+
+// The prefetches of the panel kernels (SgemmSmallPanel*: the next product's lines).
+
+// PREFETCH8_ROWS(HINT, P): the lines at P of eight rows, at offsets 0, R8..R13, AX.
+#define PREFETCH8_ROWS(HINT, P) \
+	HINT (P) \
+	HINT (P)(R8*1) \
+	HINT (P)(R9*1) \
+	HINT (P)(R10*1) \
+	HINT (P)(R11*1) \
+	HINT (P)(R12*1) \
+	HINT (P)(R13*1) \
+	HINT (P)(AX*1)
+
+// PREFETCH_ROW(HINT, P, LD): the two lines at P, then P moves LD bytes on.
+#define PREFETCH_ROW(HINT, P, LD) \
+	HINT (P) \
+	HINT 64(P) \
+	ADDQ LD, P
+
+// PREFETCH_ROWS4, PREFETCH_ROWS8(HINT, P, LD): the two lines at P of four or eight
+// rows LD bytes apart. Clobber P.
+#define PREFETCH_ROWS4(HINT, P, LD) \
+	PREFETCH_ROW(HINT, P, LD) \
+	PREFETCH_ROW(HINT, P, LD) \
+	PREFETCH_ROW(HINT, P, LD) \
+	PREFETCH_ROW(HINT, P, LD)
+#define PREFETCH_ROWS8(HINT, P, LD) \
+	PREFETCH_ROWS4(HINT, P, LD) \
+	PREFETCH_ROWS4(HINT, P, LD)
+
+
+// PANEL_START(SHIFT): the set-up of the panel kernels' (k int, a []float32, lda int,
+// b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA,
+// nextB, nextC int), whose tiles are 1<<SHIFT rows: tiles-8(SP) = the tiles (done if
+// none), DX = lda in bytes, R8..R13, AX = 1..7 times DX, astep-16(SP) = SI's move from
+// a tile's last step to the next tile, SI = a, R15 = the next product's A, Z19 =
+// alpha, Z18 = beta. Clobbers BX, CX.
+#define PANEL_START(SHIFT) \
+	MOVQ rows+104(FP), CX \
+	SHRQ $SHIFT, CX \
+	JZ   done \
+	MOVQ CX, tiles-8(SP) \
+	MOVQ lda+32(FP), DX \
+	SHLQ $2, DX \
+	OFFSETS7 \
+	MOVQ DX, CX \
+	SHLQ $SHIFT, CX \
+	MOVQ k+0(FP), BX \
+	SHLQ $2, BX \
+	SUBQ BX, CX \
+	MOVQ CX, astep-16(SP) \
+	MOVQ a_base+8(FP), SI \
+	MOVQ nextA+120(FP), R15 \
+	LEAQ (SI)(R15*4), R15 \
+	VBROADCASTSS alpha+112(FP), Z19 \
+	VBROADCASTSS beta+116(FP), Z18
+
+// PANEL_STORE_REGS: CX = ldc in bytes, BX = beta's bits without the sign (zero when
+// beta = ±0), for the panel kernels' stores.
+#define PANEL_STORE_REGS \
+	MOVQ ldc+96(FP), CX \
+	SHLQ $2, CX \
+	MOVL beta+116(FP), BX \
+	ANDL $0x7fffffff, BX

@@ -38,11 +38,12 @@ func SgemmSmallGeneric(k int, a []float32, rsA, csA int, b []float32, ldb int, c
 }
 
 // SgemmSmallPanelGeneric is the reference loop of the panel kernels
-// (SgemmSmallPanel8x32AVX512): a rows×32 block of C = alpha·A·B + beta·C, A row-major
-// with stride lda. nextA, nextB and nextC only say what the kernels prefetch:
+// (SgemmSmallPanel8x32AVX512 with nr = 32, SgemmSmallPanel16x16AVX512 with nr = 16): a
+// rows×nr block of C = alpha·A·B + beta·C, A row-major with stride lda. nextA, nextB
+// and nextC only say what the kernels prefetch:
 //
 //	for i := 0; i < rows; i++ {
-//		for j := 0; j < 32; j++ {
+//		for j := 0; j < nr; j++ {
 //			var acc float32
 //			for p := 0; p < k; p++ {
 //				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
@@ -54,8 +55,8 @@ func SgemmSmallGeneric(k int, a []float32, rsA, csA int, b []float32, ldb int, c
 //			}
 //		}
 //	}
-func SgemmSmallPanelGeneric(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int) {
-	SgemmSmallGeneric(k, a, lda, 1, b, ldb, c, ldc, rows, 32, alpha, beta)
+func SgemmSmallPanelGeneric(nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int) {
+	SgemmSmallGeneric(k, a, lda, 1, b, ldb, c, ldc, rows, nr, alpha, beta)
 }
 
 // SgemvRowGeneric is the reference loop of the row-vector kernels, y = alpha·xᵀ·B +

@@ -112,7 +112,7 @@ var avx512Impl = &impl{
 	small: &smallGemm{
 		mr: 8, nr: 32, tile: asm.SgemmSmall8x32AVX512,
 		narrowNR: 16, narrow: asm.SgemmSmall8x16AVX512,
-		tallMR: 16, tall: asm.SgemmSmall16x16AVX512,
+		tallMR: 16, tall: asm.SgemmSmall16x16AVX512, tallPanel: asm.SgemmSmallPanel16x16AVX512,
 		direct: asm.SgemmDirect8x32AVX512,
 		panel:  asm.SgemmSmallPanel8x32AVX512,
 		rowNR:  64, row: asm.SgemvRow64AVX512,

@@ -34,11 +34,16 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 		// no more per product than a loop of Sgemm calls.
 		job.tile = job.s.oneTile(transB, m, n)
 	}
-	if job.s != nil && job.s.panel != nil && !transA && !transB && alpha != 0 && k > 0 &&
-		m%job.s.mr == 0 && n%job.s.nr == 0 && takesSmall(m, n, k) {
-		job.panel = true
+	small := 4*(m*k+k*n+m*n) <= batchPrefetchMaxBytes
+	if s := job.s; s != nil && !transA && !transB && alpha != 0 && k > 0 && takesSmall(m, n, k) {
+		switch {
+		case s.panel != nil && m%s.mr == 0 && n%s.nr == 0:
+			job.panel, job.panelNR, job.panelAhead = s.panel, s.nr, 1
+		case s.tallPanel != nil && small && m%s.tallMR == 0 && n%s.narrowNR == 0:
+			job.panel, job.panelNR, job.panelAhead = s.tallPanel, s.narrowNR, batchPrefetchAhead
+		}
 	}
-	if job.s != nil && job.s.prefetch != nil && 4*(m*k+k*n+m*n) <= batchPrefetchMaxBytes {
+	if job.s != nil && job.s.prefetch != nil && small {
 		job.ahead = batchPrefetchAhead
 	}
 	workers := Threads()
@@ -68,9 +73,10 @@ type batchJob struct {
 	batch, chunk              int
 	// ahead > 0: product i+ahead's operands are prefetched before product i runs.
 	ahead int
-	// panel: every product is n/nr calls of s.panel, each prefetching its share of
-	// the next product's operands.
-	panel bool
+	// panel, if set: every product is n/panelNR calls of it, which prefetch the
+	// operands of the product panelAhead on while they compute.
+	panel               smallPanelFunc
+	panelNR, panelAhead int
 }
 
 // A batch prefetches the operands of the product two ahead into L1 when a product's
@@ -91,9 +97,12 @@ var batchJobs = par.NewFreeList[batchJob](16)
 
 func (j *batchJob) Task(_, t int) {
 	lo, hi := t*j.chunk, min(j.batch, (t+1)*j.chunk)
-	if j.panel {
+	if j.panel != nil {
+		for i := lo; i < min(hi, lo+j.ahead); i++ {
+			j.prefetchProduct(i) // the panels prefetch from product lo+panelAhead on
+		}
 		for i := lo; i < hi; i++ {
-			j.panelProduct(i, i+1 < hi)
+			j.panelProduct(i, i+j.panelAhead < hi)
 		}
 		return
 	}
@@ -144,16 +153,16 @@ func prefetchOperand(pf func([]float32, int, int, int), a []float32, rows, cols,
 	pf(a, rows, cols, ld)
 }
 
-// panelProduct runs product i as column blocks of s.panel; with next, they prefetch
-// product i+1's operands into L2 (a stride apart) while they compute.
+// panelProduct runs product i as column blocks of j.panel; with next, they prefetch
+// the operands of product i+panelAhead (panelAhead strides on) while they compute.
 func (j *batchJob) panelProduct(i int, next bool) {
 	a, b, c := j.a[i*j.strideA:], j.b[i*j.strideB:], j.c[i*j.strideC:]
 	var nextA, nextB, nextC int
 	if next {
-		nextA, nextB, nextC = j.strideA, j.strideB, j.strideC
+		nextA, nextB, nextC = j.panelAhead*j.strideA, j.panelAhead*j.strideB, j.panelAhead*j.strideC
 	}
-	for col := 0; col < j.n; col += j.s.nr {
-		j.s.panel(j.k, a, j.lda, b[col:], j.ldb, c[col:], j.ldc, j.m, j.alpha, j.beta, nextA, nextB, nextC)
+	for col := 0; col < j.n; col += j.panelNR {
+		j.panel(j.k, a, j.lda, b[col:], j.ldb, c[col:], j.ldc, j.m, j.alpha, j.beta, nextA, nextB, nextC)
 	}
 }
 

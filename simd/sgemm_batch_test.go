@@ -66,7 +66,7 @@ func TestSgemmBatchStrided(t *testing.T) {
 	t.Cleanup(func() { SetThreads(0) })
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(17, 18))
-		shapes := [][3]int{{0, 3, 2}, {3, 0, 2}, {4, 5, 0}, {3, 5, 7}, {16, 16, 16}, {8, 8, 8}, {7, 13, 5}, {16, 12, 9}, {1, 9, 40}, {9, 1, 40}, {33, 17, 70}, {70, 65, 80}, {24, 64, 33}, {8, 32, 1}}
+		shapes := [][3]int{{0, 3, 2}, {3, 0, 2}, {4, 5, 0}, {3, 5, 7}, {16, 16, 16}, {8, 8, 8}, {7, 13, 5}, {16, 12, 9}, {1, 9, 40}, {9, 1, 40}, {33, 17, 70}, {70, 65, 80}, {24, 64, 33}, {8, 32, 1}, {32, 48, 17}}
 		count := 0
 		for _, threads := range []int{1, 2, 3} {
 			SetThreads(threads)

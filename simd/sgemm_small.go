@@ -17,6 +17,11 @@ import (
 // of op(A) is a[i*rsA+p*csA], row p of op(B) is b[p*ldb:] (asm.SgemmSmallGeneric).
 type smallTileFunc func(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 
+// smallPanelFunc computes a rows×cols block of C = alpha·A·B + beta·C in whole tiles
+// of its kernel, prefetching the lines nextA, nextB and nextC elements on from a, b
+// and c (asm.SgemmSmallPanelGeneric).
+type smallPanelFunc func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
+
 // smallGemm is one implementation's set of small-product kernels (impl.small, set in
 // the table literals of dispatch*.go).
 type smallGemm struct {
@@ -39,8 +44,10 @@ type smallGemm struct {
 	// panel, if set, computes rows×nr blocks of A·B (rows a multiple of mr, op(A) = A,
 	// op(B) = B) as rows/mr direct tiles in one call, prefetching into L2 the same
 	// lines of the next product of a batch (asm.SgemmSmallPanelGeneric):
-	// SgemmBatchStrided's products from memory.
-	panel func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int) `dispatch:"optional"`
+	// SgemmBatchStrided's products from memory. tallPanel is the same for
+	// tallMR×narrowNR tiles, prefetching into L1 (products of a few KiB).
+	panel     smallPanelFunc `dispatch:"optional"`
+	tallPanel smallPanelFunc `dispatch:"optional"`
 	// row computes y = alpha·xᵀ·B + beta·y over at most rowNR columns
 	// (asm.SgemvRowGeneric); dot computes y = alpha·A·x + beta·y over at most dotMR rows
 	// (asm.SgemvDotGeneric).

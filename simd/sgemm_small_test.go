@@ -103,17 +103,23 @@ func TestSmallKernelConformance(t *testing.T) {
 				smallKernelCase(t, rng, direct, false, s.mr, s.nr, k, k%3, ab[0], ab[1])
 			}
 		}
-		if s.panel != nil {
-			// The panel kernel takes whole blocks of rows (a multiple of mr) by nr of A·B;
-			// what it prefetches (the next product's lines, here past the operands' ends
-			// as well) leaves the results alone.
-			for rows := s.mr; rows <= 4*s.mr; rows += s.mr {
+		// The panel kernels take whole blocks of rows (a multiple of their tile's) by
+		// their tile's width of A·B; what they prefetch (the next product's lines, here
+		// past the operands' ends as well) leaves the results alone.
+		for _, p := range []struct {
+			mr, nr int
+			panel  smallPanelFunc
+		}{{s.mr, s.nr, s.panel}, {s.tallMR, s.narrowNR, s.tallPanel}} {
+			if p.panel == nil {
+				continue
+			}
+			for rows := p.mr; rows <= 4*p.mr; rows += p.mr {
 				panel := func(k int, a []float32, rsA, _ int, b []float32, ldb int, c []float32, ldc int, _, _ int, alpha, beta float32) {
-					s.panel(k, a, rsA, b, ldb, c, ldc, rows, alpha, beta, len(a), len(b)+rows, len(c))
+					p.panel(k, a, rsA, b, ldb, c, ldc, rows, alpha, beta, len(a), len(b)+rows, len(c))
 				}
 				for k := 0; k <= 40; k++ {
-					ab := smallAlphaBeta[(rows/s.mr+k)%len(smallAlphaBeta)]
-					smallKernelCase(t, rng, panel, false, rows, s.nr, k, (rows+k)%3, ab[0], ab[1])
+					ab := smallAlphaBeta[(rows/p.mr+k)%len(smallAlphaBeta)]
+					smallKernelCase(t, rng, panel, false, rows, p.nr, k, (rows+k)%3, ab[0], ab[1])
 				}
 			}
 		}
