@@ -104,6 +104,9 @@ loop:
 	VFMADD231PS (DI), Z18, ACC \
 	PANEL16_ROW(ACC)
 
+// PANEL16_NEXT_R14: rows 8..15 of A on to the next tile with SI (PANEL_END).
+#define PANEL16_NEXT_R14 ADDQ CX, R14
+
 // PANEL16_ROWS8(ROW, A0, A1, A2, A3, A4, A5, A6, A7): eight rows with ROW.
 #define PANEL16_ROWS8(ROW, A0, A1, A2, A3, A4, A5, A6, A7) \
 	ROW(A0) \
@@ -186,13 +189,4 @@ store0:
 
 next:
 	MOVQ DI, ctile-32(SP)
-	MOVQ astep-16(SP), CX
-	ADDQ CX, SI
-	ADDQ CX, R14
-	ADDQ CX, R15
-	DECQ tiles-8(SP)
-	JNZ  tile
-
-done:
-	VZEROUPPER
-	RET
+	PANEL_END(PANEL16_NEXT_R14)

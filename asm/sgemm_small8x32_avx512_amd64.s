@@ -187,12 +187,4 @@ store0:
 
 next:
 	MOVQ DI, DX
-	MOVQ astep-16(SP), CX
-	ADDQ CX, SI
-	ADDQ CX, R15
-	DECQ tiles-8(SP)
-	JNZ  tile
-
-done:
-	VZEROUPPER
-	RET
+	PANEL_END(NOP)

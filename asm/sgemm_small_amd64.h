@@ -386,3 +386,16 @@ done: \
 	SHLQ $2, CX \
 	MOVL beta+116(FP), BX \
 	ANDL $0x7fffffff, BX
+
+// PANEL_END(MORE): the end of a panel kernel's tile: SI, R15 and what MORE moves (by CX)
+// on to the next tile, back to tile while tiles are left; done: return.
+#define PANEL_END(MORE) \
+	MOVQ astep-16(SP), CX \
+	ADDQ CX, SI \
+	ADDQ CX, R15 \
+	MORE \
+	DECQ tiles-8(SP) \
+	JNZ  tile \
+done: \
+	VZEROUPPER \
+	RET
