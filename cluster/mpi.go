@@ -40,6 +40,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -69,6 +70,7 @@ func mpiError(op string, rc C.int) error {
 // (MPI_Comm_set_errhandler) so later failures are returned, not fatal. It reads the
 // rank and size once (MPI_Comm_rank, MPI_Comm_size).
 func start() error {
+	chooseAllReduceAlgorithm()
 	var provided C.int
 	if err := mpiError("MPI_Init_thread", C.bkm_init(C.MPI_THREAD_SERIALIZED, &provided)); err != nil {
 		return err
@@ -87,6 +89,31 @@ func start() error {
 	}
 	rank, size = int(r), int(s)
 	return nil
+}
+
+// allReduceAlgorithm is the Open MPI parameter that picks MPI_Iallreduce's algorithm
+// (component libnbc), and ring its value for the ring algorithm.
+const (
+	allReduceAlgorithm = "OMPI_MCA_coll_libnbc_iallreduce_algorithm"
+	ring               = "1"
+)
+
+// chooseAllReduceAlgorithm makes MPI_Iallreduce use the ring algorithm unless the job
+// chose one (mpirun --mca coll_libnbc_iallreduce_algorithm N, or the variable in the
+// environment). Open MPI 4.1's default for an in-place sum is the binomial tree: rank 0
+// receives every other rank's buffer, adds them alone and sends the sum back, so it
+// does all the additions while the others wait. The ring splits the buffer in N
+// segments, each rank adding one (reduce-scatter) before the sums go round
+// (all-gather): the same work on every rank and the least traffic for large buffers.
+// Measured on 2 ranks of this 2-core machine, shared memory (BenchmarkMPIAllReduceSumFloat32,
+// load ≈ 12): the 5.75 MB gradient of the Bible recipe in 0.96 ms against 3.3 ms, a
+// 1 MiB bucket in 0.24 ms against 0.35–0.41 ms. MPI reads the variable at
+// MPI_Init_thread, from the environment the process passes to C (os.Setenv does so
+// in a cgo binary).
+func chooseAllReduceAlgorithm() {
+	if _, set := os.LookupEnv(allReduceAlgorithm); !set {
+		os.Setenv(allReduceAlgorithm, ring)
+	}
 }
 
 func stop() error { return mpiError("MPI_Finalize", C.MPI_Finalize()) }
