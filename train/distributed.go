@@ -91,10 +91,14 @@ type dataParallel struct {
 	started    int       // buckets whose all-reduce has started this step
 	finished   int       // buckets known complete this step (or failed)
 	err        error     // the step's first communication error
-	shard      Batch     // this rank's rows of the current micro-batch (views)
+	shard      Batch     // this rank's rows of the current micro-batch (copies)
+	split      shardPlan // the partition of the current micro-batch's rows
+	targets    int       // target tokens in this step's shards
 	sums       []float64 // loss sum, target tokens (its own allocation: cgo passes it to MPI)
 	times      CommTimes // accumulated over the steps
 	stepStart  time.Time
+	cpuStart   time.Duration // processCPU at the step's start
+	cpuComm    time.Duration // processCPU spent in ready and reduce this step
 }
 
 // CommTimes is where a data-parallel rank's training steps spent their wall time
@@ -102,10 +106,14 @@ type dataParallel struct {
 // the backward starting the gradient buckets' all-reduces and letting MPI progress
 // them; Wait the part after the backward, waiting for the sums to complete and summing
 // the losses. The rest, Step − Progress − Wait, is this rank's computing: forward,
-// backward, clipping and update.
+// backward, clipping and update. ComputeCPU is the CPU time the process (all its
+// threads) used in that rest, 0 where the system cannot say: well below the computing's
+// wall time means the rank waited for its core (something else ran on it); ranks that
+// differ in it differ in the work itself.
 type CommTimes struct {
-	Steps                int
-	Step, Progress, Wait time.Duration
+	Steps                            int
+	Step, Progress, Wait, ComputeCPU time.Duration
+	Shards                           ShardLoad // what the steps' shards held
 }
 
 // CommTimes returns the time the trainer's steps spent computing and communicating
@@ -179,35 +187,32 @@ func (t *Trainer) Ranks() int {
 }
 
 // begin and end bracket a step (Trainer.Step), for CommTimes.
-func (d *dataParallel) begin() { d.stepStart = time.Now() }
+func (d *dataParallel) begin() {
+	d.stepStart, d.cpuStart, d.cpuComm, d.targets = time.Now(), processCPU(), 0, 0
+}
 
 func (d *dataParallel) end() {
 	d.times.Steps++
 	d.times.Step += time.Since(d.stepStart)
+	d.times.ComputeCPU += processCPU() - d.cpuStart - d.cpuComm
 }
 
-// rows is this rank's share [lo, hi) of a batch of B rows.
-func (d *dataParallel) rows(B int) (lo, hi int) {
-	return B * d.rank / d.size, B * (d.rank + 1) / d.size
-}
-
-// shardOf returns this rank's rows of the global micro-batch b (views into it), or nil
-// when it has none. Before the step's last micro-batch it starts watching the
-// backward for complete buckets.
-func (d *dataParallel) shardOf(m *Model, b *Batch, last bool) *Batch {
+// shardOf returns this rank's rows of the global micro-batch b, the micro-batch
+// numbered micro (Trainer.Micro), or nil when it has none (shardPlan says which rows;
+// the shard is a copy, cut to its own longest row). Before the step's last
+// micro-batch it starts watching the backward for complete buckets.
+func (d *dataParallel) shardOf(m *Model, b *Batch, micro uint64, last bool) *Batch {
 	if last {
 		d.reported, d.started, d.finished, d.err = 0, 0, 0, nil
 		m.GradsDone = d.ready
 	}
-	lo, hi := d.rows(b.B)
-	if lo == hi {
+	rows := d.split.rows(b, m.Cfg.Pad, d.size, d.rank, micro)
+	if len(rows) == 0 {
 		return nil
 	}
-	s := &d.shard
-	*s = Batch{B: hi - lo, S: b.S, T: b.T, In: b.In[lo*b.T : hi*b.T], Out: b.Out[lo*b.T : hi*b.T]}
-	if b.Src != nil {
-		s.Src = b.Src[lo*b.S : hi*b.S]
-	}
+	s := gatherRows(&d.shard, b, rows, m.Cfg.Pad)
+	d.times.Shards.add(s, m.Cfg.Pad)
+	d.targets += s.Targets(m.Cfg.Pad)
 	return s
 }
 
@@ -217,11 +222,12 @@ func (d *dataParallel) shardOf(m *Model, b *Batch, last bool) *Batch {
 // backward runs: with one core per rank such a thread would take turns with the
 // compute on that core, and a blocking MPI call polls at full speed.
 func (d *dataParallel) ready(lo, hi int) {
-	t0 := time.Now()
+	t0, c0 := time.Now(), processCPU()
 	d.reported++
 	d.start(d.reported)
 	d.progress()
 	d.times.Progress += time.Since(t0)
+	d.cpuComm += processCPU() - c0
 }
 
 // start starts the all-reduce of every bucket complete after reports reports.
@@ -259,10 +265,13 @@ func (d *dataParallel) progress() {
 // reduce finishes a step: it starts the buckets complete only now, waits for all the
 // gradient sums, and sums the loss and the target tokens over the ranks, checking that
 // the ranks' shards covered the global batch's total targets exactly once.
-func (d *dataParallel) reduce(m *Model, loss float64, micro []*Batch, total int) (float64, error) {
+func (d *dataParallel) reduce(m *Model, loss float64, total int) (float64, error) {
 	m.GradsDone = nil
-	t0 := time.Now()
-	defer func() { d.times.Wait += time.Since(t0) }()
+	t0, c0 := time.Now(), processCPU()
+	defer func() {
+		d.times.Wait += time.Since(t0)
+		d.cpuComm += processCPU() - c0
+	}()
 	d.start(math.MaxInt)
 	// Wait for every sum started, even after a failure: MPI writes into d.grads until
 	// each completes (or times out, abandoned). The first error wins.
@@ -278,16 +287,7 @@ func (d *dataParallel) reduce(m *Model, loss float64, micro []*Batch, total int)
 	if d.err != nil {
 		return 0, d.errorf("summing the gradients: %w", d.err)
 	}
-	tokens := 0
-	for _, b := range micro {
-		lo, hi := d.rows(b.B)
-		for _, y := range b.Out[lo*b.T : hi*b.T] {
-			if y != m.Cfg.Pad {
-				tokens++
-			}
-		}
-	}
-	d.sums[0], d.sums[1] = loss, float64(tokens)
+	d.sums[0], d.sums[1] = loss, float64(d.targets)
 	if err := d.comm.AllReduceSumFloat64(d.sums); err != nil {
 		return 0, d.errorf("summing the losses: %w", err)
 	}
@@ -431,17 +431,19 @@ func (s *Session) RankCommTimes() ([]CommTimes, error) {
 	if d == nil {
 		return []CommTimes{s.Trainer.CommTimes()}, nil
 	}
-	const fields = 4
+	const fields = 8
 	v := make([]float64, fields*d.size)
 	t := d.times
-	copy(v[fields*d.rank:], []float64{float64(t.Steps), float64(t.Step), float64(t.Progress), float64(t.Wait)})
+	copy(v[fields*d.rank:], []float64{float64(t.Steps), float64(t.Step), float64(t.Progress), float64(t.Wait), float64(t.ComputeCPU),
+		float64(t.Shards.Rows), float64(t.Shards.Padded), float64(t.Shards.Tokens)})
 	if err := d.comm.AllReduceSumFloat64(v); err != nil {
 		return nil, d.errorf("gathering the step times: %w", err)
 	}
 	out := make([]CommTimes, d.size)
 	for r := range out {
 		x := v[fields*r:]
-		out[r] = CommTimes{Steps: int(x[0]), Step: time.Duration(x[1]), Progress: time.Duration(x[2]), Wait: time.Duration(x[3])}
+		out[r] = CommTimes{Steps: int(x[0]), Step: time.Duration(x[1]), Progress: time.Duration(x[2]), Wait: time.Duration(x[3]), ComputeCPU: time.Duration(x[4]),
+			Shards: ShardLoad{Rows: int(x[5]), Padded: int(x[6]), Tokens: int(x[7])}}
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -367,4 +368,59 @@ func TestDistributedProgressDuringBackward(t *testing.T) {
 		require.Positive(t, lag[r].starts, "rank %d", r)
 		assert.Equal(t, lag[r].starts, lag[r].waits, "rank %d: every sum started is waited for", r)
 	}
+}
+
+// TestShardPlan: for every batch of dpCorpus and 1 to 4 ranks, the shards cover every
+// row exactly once, hold ⌊B/N⌋ or ⌈B/N⌉ rows (the extra rows moving with the
+// micro-batch number), and their real tokens differ by at most the largest row's;
+// the contiguous split the plan replaced gave the last rank the longest rows.
+func TestShardPlan(t *testing.T) {
+	s := newDPSession(t)
+	pad := s.Trainer.Cfg.Model.Pad
+	var p shardPlan
+	for _, b := range s.loader.Batches() {
+		for size := 1; size <= 4; size++ {
+			for micro := range uint64(size) {
+				seen := make([]int, b.B)
+				extra := map[int]bool{}
+				maxRow, load := 0, make([]int, size)
+				for r := range size {
+					rows := p.rows(b, pad, size, r, micro)
+					require.Contains(t, []int{b.B / size, (b.B + size - 1) / size}, len(rows))
+					if len(rows) > b.B/size {
+						extra[r] = true
+					}
+					for _, i := range rows {
+						seen[i]++
+						n := realTokens(b.Out[i*b.T:(i+1)*b.T], pad) + realTokens(b.Src[i*b.S:(i+1)*b.S], pad)
+						load[r] += n
+						maxRow = max(maxRow, n)
+					}
+				}
+				for i, n := range seen {
+					require.Equal(t, 1, n, "B = %d, %d ranks: row %d", b.B, size, i)
+				}
+				require.Len(t, extra, b.B%size)
+				for r := range b.B % size {
+					require.True(t, extra[(r+int(micro))%size], "the extra rows rotate with the micro-batch")
+				}
+				require.LessOrEqual(t, slices.Max(load)-slices.Min(load), maxRow, "B = %d, %d ranks", b.B, size)
+			}
+		}
+	}
+}
+
+// TestGatherRows: a shard holds its rows' tokens and drops the columns that are
+// padding in all of them, and nothing else.
+func TestGatherRows(t *testing.T) {
+	const pad = 0
+	b := &Batch{B: 3, S: 4, T: 5,
+		Src: []int32{1, 2, 0, 0, 3, 4, 5, 6, 7, 0, 0, 0},
+		In:  []int32{9, 1, 0, 0, 0, 9, 1, 2, 3, 0, 9, 0, 0, 0, 0},
+		Out: []int32{1, 8, 0, 0, 0, 1, 2, 3, 8, 0, 8, 0, 0, 0, 0}}
+	var dst Batch
+	s := gatherRows(&dst, b, []int{0, 2}, pad)
+	require.Equal(t, Batch{B: 2, S: 2, T: 2, Src: []int32{1, 2, 7, 0}, In: []int32{9, 1, 9, 0}, Out: []int32{1, 8, 8, 0}}, *s)
+	s = gatherRows(&dst, b, []int{1}, pad)
+	require.Equal(t, Batch{B: 1, S: 4, T: 4, Src: []int32{3, 4, 5, 6}, In: []int32{9, 1, 2, 3}, Out: []int32{1, 2, 3, 8}}, *s)
 }

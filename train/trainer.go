@@ -110,7 +110,7 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	for i, b := range micro {
 		m.DropoutStep = t.Micro
 		if t.dp != nil { // this rank's rows only
-			b = t.dp.shardOf(m, b, i == len(micro)-1)
+			b = t.dp.shardOf(m, b, t.Micro, i == len(micro)-1)
 		}
 		if b != nil {
 			s, _ := m.Forward(b)
@@ -122,7 +122,7 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	m.Training = false
 	if t.dp != nil {
 		var err error
-		if sum, err = t.dp.reduce(m, sum, micro, total); err != nil {
+		if sum, err = t.dp.reduce(m, sum, total); err != nil {
 			return StepStats{}, fmt.Errorf("step %d: %w", t.Steps+1, err)
 		}
 	}

@@ -1,0 +1,16 @@
+package train
+
+import (
+	"syscall"
+	"time"
+)
+
+// processCPU is the CPU time every thread of the process has used so far (getrusage
+// RUSAGE_SELF), or 0 where it cannot be read.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package train
+
+import "time"
+
+// processCPU cannot read the process's CPU time on this system: 0.
+func processCPU() time.Duration { return 0 }
