@@ -9,6 +9,7 @@ import (
 
 	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/cluster"
+	"github.com/kernelmachines/bkm/internal/clustertest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -18,8 +19,7 @@ import (
 // Each rank runs one thread: the ranks are the parallelism. BKM_MPI_CG_N and
 // BKM_MPI_CG_M change the sizes (n = 2000, m = 400) for a larger one-off run.
 func TestMPIDistributedCG(t *testing.T) {
-	require.NoError(t, cluster.Init())
-	defer func() { require.NoError(t, cluster.Finalize()) }()
+	clustertest.Join(t)
 	n, m := envInt(t, "BKM_MPI_CG_N", 2000), envInt(t, "BKM_MPI_CG_M", 400)
 	p := asymProblem(22, attention.RBF(), n, m, 16, 16, 16, 1)
 	// λ grows with n as KᵀK does, so the conditioning (and the iteration count) stays
@@ -32,10 +32,7 @@ func TestMPIDistributedCG(t *testing.T) {
 	e := relErr(md.C, one.C)
 	t.Logf("rank %d of %d: %v; 1 rank: %v; coefficient rel diff %.3g", cluster.Rank(), cluster.Size(), rep, rep1, e)
 	require.Less(t, e, 1e-6)
-
-	root := append([]float64(nil), md.C...)
-	require.NoError(t, cluster.BroadcastFloat64(root, 0))
-	require.Equal(t, root, md.C, "rank %d's solution differs from rank 0's", cluster.Rank())
+	clustertest.RequireSameAsRoot(t, md.C, "solution")
 }
 
 func envInt(t *testing.T, name string, def int) int {

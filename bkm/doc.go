@@ -90,5 +90,6 @@
 //
 // Imports: packages attention, simd and internal/par (the worker pool) of bkm,
 // gonum.org/v1/gonum (float64 dense factorizations) and the standard library. Not
-// package cluster (cgo under the tag mpi): only the tests built with -tags mpi import it.
+// package cluster (cgo under the tag mpi): only the tests built with -tags mpi import it
+// (and internal/clustertest, their shared set-up).
 package bkm

@@ -3,13 +3,13 @@
 package train
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/kernelmachines/bkm/cluster"
+	"github.com/kernelmachines/bkm/internal/clustertest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,8 +19,7 @@ import (
 // batches; the parameters agree within dpTolerance and are identical on every rank.
 // Only rank 0 writes the checkpoint.
 func TestMPIDistributedMatchesOneProcess(t *testing.T) {
-	require.NoError(t, cluster.Init())
-	defer func() { require.NoError(t, cluster.Finalize()) }()
+	clustertest.Join(t)
 	const n = 20
 	var got, want []float64
 	s := newDPSession(t)
@@ -35,9 +34,7 @@ func TestMPIDistributedMatchesOneProcess(t *testing.T) {
 	if s.IsRoot() {
 		require.InDeltaSlice(t, want, got, 1e-5)
 	}
-	root := bytes.Clone(float32Bytes(s.Trainer.Model.Params))
-	require.NoError(t, cluster.BroadcastBytes(root, 0))
-	require.Equal(t, root, float32Bytes(s.Trainer.Model.Params), "rank %d's parameters differ from rank 0's", cluster.Rank())
+	clustertest.RequireSameAsRoot(t, s.Trainer.Model.Params, "parameters")
 
 	dir := os.TempDir()
 	path := filepath.Join(dir, fmt.Sprintf("bkm-mpi-%d-rank%d.bkm", os.Getppid(), cluster.Rank()))
@@ -48,10 +45,4 @@ func TestMPIDistributedMatchesOneProcess(t *testing.T) {
 	} else {
 		require.NoFileExists(t, path, "only rank 0 writes")
 	}
-}
-
-func float32Bytes(x []float32) []byte {
-	var b bytes.Buffer
-	writeFloatBits(&b, x)
-	return b.Bytes()
 }
