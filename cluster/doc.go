@@ -32,10 +32,12 @@
 //     goroutine may move between OS threads between two calls, and fails if the
 //     library provides less; a mutex serializes the calls. Every collective is
 //     started nonblocking (MPI_Iallreduce, MPI_Ibcast, MPI_Ibarrier) and waited for by
-//     MPI_Test in a loop that spins for 50 µs and then sleeps between tests: a blocking
-//     MPI call polls its core at full speed while it waits for the other ranks, which
-//     takes the core from the compute of a rank sharing it (or from Go's runtime), and
-//     the loop checks the timeout without a goroutine per call. The world communicator's
+//     MPI_Test in a loop that calls sched_yield between tests for 20 ms and then sleeps
+//     between them: a blocking MPI call polls its core at full speed while it waits for
+//     the other ranks, which takes the core from the compute of a rank sharing it (or
+//     from Go's runtime), and the loop checks the timeout without a goroutine per call.
+//     MPI_Iallreduce uses the ring algorithm (every rank adds 1/N of the buffer) unless
+//     the job sets coll_libnbc_iallreduce_algorithm. The world communicator's
 //     error handler is MPI_ERRORS_RETURN, so a failing call comes back as a Go error
 //     carrying MPI_Error_string's text instead of aborting the job. Buffers longer
 //     than a C int are sent in chunks.
