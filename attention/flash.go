@@ -76,6 +76,7 @@ type call struct {
 	nw       int
 	ws       *Workspace
 	drop     dropper
+	wide     int // forward: stride of the workers' wide score buffers (0: tiled loop)
 
 	phase phase
 }
@@ -156,7 +157,11 @@ func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws 
 	nqt := (Nq + c.tq - 1) / c.tq
 	nw := threadCount()
 	c.nw = nw
+	if Nk <= wideMaxKeys {
+		c.wide = (Nk + 15) &^ 15
+	}
 	c.layout(ws.prepare(nw, D, c.layout(nil, false), c.tq, c.tk), false)
+	ws.prepareWide(nw, c.tq*c.wide, c.z.kind == kPoly || c.z.kind == kTaylor)
 	c.run(phPrep, c.prepTasks(), nw)
 	c.run(phForward, bh*nqt, nw)
 	c.release()
@@ -331,11 +336,11 @@ func (c *call) prepHead(bh int) {
 	}
 }
 
-// scores fills the tile s (stride tileK) with the logits (exp-family) or kernel
-// values of query rows i0..i0+nr-1 against keys j0..j0+nc-1 of head bh, masked
-// entries set to −Inf (exp-family) or 0. For poly and taylor, raw receives γ qᵀk.
-func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32) {
-	d, ld := c.d, c.tk
+// scores fills the tile s (stride ld) with the logits (exp-family) or kernel values
+// of query rows i0..i0+nr-1 against keys j0..j0+nc-1 of head bh, masked entries set
+// to −Inf (exp-family) or 0. For poly and taylor, raw (stride ld) receives γ qᵀk.
+func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32, ld int) {
+	d := c.d
 	q := c.q[(bh*c.nq+i0)*d:]
 	k := c.k[(bh*c.nk+j0)*d:]
 	g := c.gamma
@@ -374,7 +379,7 @@ func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32) {
 			}
 		}
 	}
-	c.mask(bh, i0, nr, j0, nc, s)
+	c.mask(bh, i0, nr, j0, nc, s, ld)
 }
 
 // pairScore is the logit (laplace, expint) or value (intersection) of the
@@ -458,7 +463,7 @@ func (c *call) tileMasked(b, i0, j0, nc int) bool {
 	return false
 }
 
-func (c *call) mask(bh, i0, nr, j0, nc int, s []float32) {
+func (c *call) mask(bh, i0, nr, j0, nc int, s []float32, ld int) {
 	b := bh / c.h
 	if !c.tileMasked(b, i0, j0, nc) {
 		return
@@ -471,7 +476,7 @@ func (c *call) mask(bh, i0, nr, j0, nc int, s []float32) {
 		// causal only: query i0+r sees keys up to i0+r+off, so the masked entries of
 		// row r are the columns from i0+r+off+1−j0 on
 		for r := 0; r < nr; r++ {
-			tail := s[r*c.tk+max(0, min(nc, i0+r+c.off+1-j0)) : r*c.tk+nc]
+			tail := s[r*ld+max(0, min(nc, i0+r+c.off+1-j0)) : r*ld+nc]
 			for j := range tail {
 				tail[j] = fill
 			}
@@ -479,7 +484,7 @@ func (c *call) mask(bh, i0, nr, j0, nc int, s []float32) {
 		return
 	}
 	for r := 0; r < nr; r++ {
-		row := s[r*c.tk : r*c.tk+nc]
+		row := s[r*ld : r*ld+nc]
 		for j := range row {
 			if c.masked(b, i0+r, j0+j) {
 				row[j] = fill
@@ -513,7 +518,10 @@ func (c *call) forwardTile(w, t int) {
 	}
 	v := c.v[bh*c.nk*d:]
 	jEnd := c.keyEnd(i0, nr)
-	for j0 := 0; j0 < jEnd; j0 += c.tk {
+	if c.wide > 0 {
+		c.forwardWide(bh, i0, nr, jEnd, buf)
+	}
+	for j0 := 0; j0 < jEnd && c.wide == 0; j0 += c.tk {
 		nc := min(c.tk, jEnd-j0)
 		// A tile that crosses the causal diagonal runs in strips of rows, each over
 		// the keys its last row sees: the masked corner is not computed.
@@ -550,12 +558,88 @@ func (c *call) forwardTile(w, t int) {
 	}
 }
 
+// forwardWide is forwardTile's pass when every key of a row fits the worker's wide
+// buffer (c.wide > 0, its stride): the scores of all visible key tiles first, then
+// one max and one exp-and-sum per row over all its keys and one P·V product per
+// strip, instead of an online update per tile (no rescaling, a third of the calls at
+// T = 256). It leaves the unscaled output in buf.o and the row max and sum in buf.m
+// and buf.l, as the tiled loop does.
+func (c *call) forwardWide(bh, i0, nr, jEnd int, buf *workerBuf) {
+	d, W := c.d, c.wide
+	s := buf.wide
+	var raw []float32 // γ qᵀk: poly and taylor only
+	if c.z.kind == kPoly || c.z.kind == kTaylor {
+		raw = buf.rawWide
+	}
+	o, m, l := buf.o[:nr*d], buf.m[:nr], buf.l[:nr]
+	for j0 := 0; j0 < jEnd; j0 += c.tk {
+		nc := min(c.tk, jEnd-j0)
+		crosses := c.o.Causal && j0+nc-1 > i0+c.off
+		for a := 0; a < nr; {
+			sr, ncs := nr-a, nc
+			if crosses {
+				sr = min(causalStrip, nr-a)
+				ncs = min(nc, i0+a+sr+c.off-j0)
+			}
+			if ncs > 0 {
+				var rw []float32
+				if raw != nil {
+					rw = raw[a*W+j0:]
+				}
+				c.scores(bh, i0+a, sr, j0, ncs, s[a*W+j0:], rw, W)
+			}
+			a += sr
+		}
+	}
+	v := c.v[bh*c.nk*d:]
+	var key uint64
+	if c.drop.on {
+		key = c.drop.head(bh)
+	}
+	for a := 0; a < nr; {
+		// rows a..a+sr-1 were computed over keys 0..e-1 (the strips of the tiles that
+		// cross the diagonal end where their last row's keys end)
+		sr, e := nr-a, jEnd
+		if c.o.Causal {
+			sr = min(causalStrip, nr-a)
+			e = max(0, min(jEnd, i0+a+sr+c.off))
+		}
+		for r := a; r < a+sr; r++ {
+			row := s[r*W : r*W+e]
+			if !c.exp {
+				l[r] = simd.Sum(row)
+			} else {
+				m[r], l[r] = rowSoftmax(row)
+			}
+			if c.drop.on {
+				// l keeps every visible key; only the P·V product loses the dropped ones.
+				c.drop.apply(row, dropState(key, i0+r, 0, c.nk), dropGamma)
+			}
+		}
+		if e > 0 {
+			simd.Sgemm(false, false, sr, d, e, 1, s[a*W:], W, v, d, 0, o[a*d:], d)
+		}
+		a += sr
+	}
+}
+
+// rowSoftmax overwrites a row of exp-family logits with exp(row − max) and returns
+// the max and the sum of the exps (−Inf and 0 for a row with nothing visible), as
+// onlineUpdate does for a row's first block.
+func rowSoftmax(row []float32) (m, l float32) {
+	m = float32(math.Inf(-1))
+	if len(row) > 0 {
+		onlineUpdate(row, &m, &l, nil)
+	}
+	return m, l
+}
+
 // forwardBlock folds the scores of query rows i0..i0+nr-1 against keys j0..j0+nc-1 of
 // head bh into the rows' running max m, sum l and output accumulator o (nr×D); s and
 // raw are the rows' score tiles (stride tileK) and v the values from key j0 on.
 func (c *call) forwardBlock(bh, i0, nr, j0, nc int, s, raw, m, l, o, v []float32) {
 	d, ld := c.d, c.tk
-	c.scores(bh, i0, nr, j0, nc, s, raw)
+	c.scores(bh, i0, nr, j0, nc, s, raw, ld)
 	for r := 0; r < nr; r++ {
 		row := s[r*ld : r*ld+nc]
 		if !c.exp {
@@ -718,7 +802,7 @@ func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 	negInf := float32(math.Inf(-1))
 	for i0 := iStart; i0 < c.nq; i0 += c.tq {
 		nr := min(c.tq, c.nq-i0)
-		c.scores(bh, i0, nr, j0, nc, s, buf.r)
+		c.scores(bh, i0, nr, j0, nc, s, buf.r, ld)
 		// P: normalized probabilities (or unnormalized kernel values).
 		for r := 0; r < nr; r++ {
 			row := s[r*ld : r*ld+nc]

@@ -58,13 +58,14 @@ func gradErr(got []float32, want []float64) float64 {
 
 // withTiles shrinks the tile sizes for one test so small lengths cross many tile edges.
 // The causal tiles become tq × tk too, the large tiles (long non-causal calls) 2·tq × 3·tk,
-// and the diagonal strips 3/8 of the smaller tile side (a height that divides neither).
+// the diagonal strips 3/8 of the smaller tile side (a height that divides neither),
+// and Forward takes forwardWide up to two key tiles (the tiled loop beyond).
 func withTiles(t testing.TB, tq, tk int) {
-	ocq, ock, oq, ok, obq, obk, ost := causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK, causalStrip
+	ocq, ock, oq, ok, obq, obk, ost, owk := causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK, causalStrip, wideMaxKeys
 	causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK = tq, tk, tq, tk, 2*tq, 3*tk
-	causalStrip = max(1, min(tq, tk)*3/8)
+	causalStrip, wideMaxKeys = max(1, min(tq, tk)*3/8), 2*tk
 	t.Cleanup(func() {
-		causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK, causalStrip = ocq, ock, oq, ok, obq, obk, ost
+		causalTileQ, causalTileK, tileQ, tileK, bigTileQ, bigTileK, causalStrip, wideMaxKeys = ocq, ock, oq, ok, obq, obk, ost, owk
 	})
 }
 

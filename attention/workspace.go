@@ -28,6 +28,9 @@ var (
 	// causalStrip is the height of the row strips a tile crossing the causal diagonal
 	// runs in: each strip computes only the keys its last row sees.
 	causalStrip = 32
+	// wideMaxKeys: Forward calls with at most this many keys take forwardWide (a query
+	// tile's scores against every key in one buffer, 64 KiB a worker at T = 256).
+	wideMaxKeys = 256
 )
 
 // tileSizes picks the tile sizes of one call.
@@ -63,6 +66,9 @@ type workerBuf struct {
 	m, l     []float32 // running max and sum: tileQ
 	mrow     []float32 // one row of the scaled dropout mask: max(tileQ, tileK)
 	lin      []float32 // ForwardLinear: features, prefix sums
+	// forwardWide: a query tile's scores against every key (tileQ × call.wide) and,
+	// for poly and taylor, their raw γ qᵀk
+	wide, rawWide []float32
 }
 
 func grow(b []float32, n int) []float32 {
@@ -91,6 +97,18 @@ func (ws *Workspace) prepare(nw, dim, n, tq, tk int) []float32 {
 	}
 	ws.shared = grow(ws.shared, n)
 	return ws.shared
+}
+
+// prepareWide sizes the wide score buffers of nw workers for n floats (and the raw
+// ones too when raw is set).
+func (ws *Workspace) prepareWide(nw, n int, raw bool) {
+	for w := 0; w < nw; w++ {
+		b := &ws.workers[w]
+		b.wide = grow(b.wide, n)
+		if raw {
+			b.rawWide = grow(b.rawWide, n)
+		}
+	}
 }
 
 var wsPool = sync.Pool{New: func() any { return NewWorkspace() }}
