@@ -84,8 +84,11 @@ type batchJob struct {
 // products of 16³ (3 KiB each, from memory), min of 60 interleaved batches on the
 // busy machine: no prefetch 1.02–1.09 ms, one ahead 0.99–1.02, two ahead 0.90–0.91.
 // 64³ products (48 KiB) ran 10–20% slower with the next product prefetched into L1 or
-// L2 (4.0 ms without, 4.4–4.9 with): the burst of 768 prefetches stalls the current
-// product's loads, so larger products prefetch nothing.
+// L2 in one burst before each product (4.0 ms without, 4.4–4.9 with): 768 prefetches
+// at once stall the current product's loads. The panel kernels spread the prefetch of
+// the next product over its computation instead (a line or two per step of k): 1,000
+// products of 64³ went from 3.4–4.4 to 2.7–3.0 ms (bench/RESULTS.md, "Batched GEMM:
+// panel kernels"). Larger products without a panel kernel prefetch nothing.
 const (
 	batchPrefetchAhead    = 2
 	batchPrefetchMaxBytes = 16 << 10
