@@ -522,21 +522,9 @@ func (c *call) forwardTile(w, t int) {
 		c.forwardWide(bh, i0, nr, jEnd, buf)
 	}
 	for j0 := 0; j0 < jEnd && c.wide == 0; j0 += c.tk {
-		nc := min(c.tk, jEnd-j0)
-		// A tile that crosses the causal diagonal runs in strips of rows, each over
-		// the keys its last row sees: the masked corner is not computed.
-		crosses := c.o.Causal && j0+nc-1 > i0+c.off
-		for a := 0; a < nr; {
-			sr, ncs := nr-a, nc
-			if crosses {
-				sr = min(causalStrip, nr-a)
-				ncs = min(nc, i0+a+sr+c.off-j0)
-			}
-			if ncs > 0 {
-				c.forwardBlock(bh, i0+a, sr, j0, ncs, s[a*ld:], buf.r[a*ld:], m[a:a+sr], l[a:a+sr], o[a*d:(a+sr)*d], v[j0*d:])
-			}
-			a += sr
-		}
+		c.eachStrip(i0, nr, j0, min(c.tk, jEnd-j0), func(a, sr, ncs int) {
+			c.forwardBlock(bh, i0+a, sr, j0, ncs, s[a*ld:], buf.r[a*ld:], m[a:a+sr], l[a:a+sr], o[a*d:(a+sr)*d], v[j0*d:])
+		})
 	}
 	out := c.out[(bh*c.nq+i0)*d:]
 	stats := c.stats[bh*c.nq+i0:]
@@ -558,6 +546,23 @@ func (c *call) forwardTile(w, t int) {
 	}
 }
 
+// eachStrip calls f for the strips of query rows i0..i0+nr-1 against the nc keys from
+// j0: one strip of every row and key, or, when the tile crosses the causal diagonal,
+// strips of causalStrip rows from row a, each over the ncs keys its last row sees (the
+// masked corner is not computed; strips that see none are skipped).
+func (c *call) eachStrip(i0, nr, j0, nc int, f func(a, sr, ncs int)) {
+	if !c.o.Causal || j0+nc-1 <= i0+c.off {
+		f(0, nr, nc)
+		return
+	}
+	for a := 0; a < nr; a += causalStrip {
+		sr := min(causalStrip, nr-a)
+		if ncs := min(nc, i0+a+sr+c.off-j0); ncs > 0 {
+			f(a, sr, ncs)
+		}
+	}
+}
+
 // forwardWide is forwardTile's pass when every key of a row fits the worker's wide
 // buffer (c.wide > 0, its stride): the scores of all visible key tiles first, then
 // one max and one exp-and-sum per row over all its keys and one P·V product per
@@ -573,23 +578,13 @@ func (c *call) forwardWide(bh, i0, nr, jEnd int, buf *workerBuf) {
 	}
 	o, m, l := buf.o[:nr*d], buf.m[:nr], buf.l[:nr]
 	for j0 := 0; j0 < jEnd; j0 += c.tk {
-		nc := min(c.tk, jEnd-j0)
-		crosses := c.o.Causal && j0+nc-1 > i0+c.off
-		for a := 0; a < nr; {
-			sr, ncs := nr-a, nc
-			if crosses {
-				sr = min(causalStrip, nr-a)
-				ncs = min(nc, i0+a+sr+c.off-j0)
+		c.eachStrip(i0, nr, j0, min(c.tk, jEnd-j0), func(a, sr, ncs int) {
+			var rw []float32
+			if raw != nil {
+				rw = raw[a*W+j0:]
 			}
-			if ncs > 0 {
-				var rw []float32
-				if raw != nil {
-					rw = raw[a*W+j0:]
-				}
-				c.scores(bh, i0+a, sr, j0, ncs, s[a*W+j0:], rw, W)
-			}
-			a += sr
-		}
+			c.scores(bh, i0+a, sr, j0, ncs, s[a*W+j0:], rw, W)
+		})
 	}
 	v := c.v[bh*c.nk*d:]
 	var key uint64
