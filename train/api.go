@@ -14,8 +14,7 @@ func Translate(m *Model, tok Tokenizer, src string, beam int, lenPenalty float64
 	if beam < 1 {
 		return "", fmt.Errorf("translate: beam = %d: must be ≥ 1", beam)
 	}
-	ids := tok.Encode(src)
-	ids = append(ids[:min(len(ids), m.Cfg.MaxLen-1)], m.Cfg.EOS)
+	ids := sourceIDs(tok, src, m.Cfg.MaxLen, m.Cfg.EOS)
 	maxLen := min(m.Cfg.MaxLen, 2*len(ids)+10)
 	d := m.NewDecoder(beam, maxLen)
 	if beam == 1 {

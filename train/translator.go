@@ -135,34 +135,14 @@ func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, 
 	if err := opts.check(); err != nil {
 		return nil, st, err
 	}
-	m := t.m
-	ids := make([][]int32, len(sources))
-	order := make([]int, len(sources))
-	for i, s := range sources {
-		x := t.tok.Encode(s)
-		ids[i] = append(x[:min(len(x), m.Cfg.MaxLen-1)], m.Cfg.EOS)
-		order[i] = i
-		st.SourceTokens += len(ids[i])
+	ids, order, starts := SourceBatches(t.tok, sources, t.m.Cfg.MaxLen, t.m.Cfg.EOS, opts.MaxSentences, opts.MaxTokens)
+	padded := 0 // the largest batch's padded source tokens
+	for b := range len(starts) - 1 {
+		padded = max(padded, (starts[b+1]-starts[b])*len(ids[order[starts[b+1]-1]]))
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
-	// cut is the end of the batch starting at lo: sorted by length, the last sentence
-	// of a batch is its longest.
-	cut := func(lo int) int {
-		hi := lo + 1
-		for hi < len(order) && hi-lo < opts.MaxSentences && (hi-lo+1)*len(ids[order[hi]]) <= opts.MaxTokens {
-			hi++
-		}
-		return hi
+	for _, x := range ids {
+		st.SourceTokens += len(x)
 	}
-	var starts []int // the batches: [starts[b], starts[b+1])
-	padded := 0      // the largest batch's padded source tokens
-	for lo := 0; lo < len(order); {
-		hi := cut(lo)
-		starts = append(starts, lo)
-		padded = max(padded, (hi-lo)*len(ids[order[hi-1]]))
-		lo = hi
-	}
-	starts = append(starts, len(order))
 	out := make([]string, len(sources))
 	// Up to simd.Threads() workers take batches in turn, each on its own model replica.
 	workers := max(1, min(t.Parallelism(), len(starts)-1))
@@ -202,6 +182,37 @@ func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, 
 		return nil, st, lastErr
 	}
 	return out, st, nil
+}
+
+// SourceBatches tokenizes the sources as the decoder reads them (sourceIDs) and cuts
+// them into the batches TranslateBatch decodes: sorted by length, at most
+// maxSentences sentences and maxTokens padded source tokens (sentences × the
+// longest) each. ids[i] are source i's tokens, order the sources by length, and batch
+// b is order[starts[b]:starts[b+1]].
+func SourceBatches(tok Tokenizer, sources []string, maxLen int, eos int32, maxSentences, maxTokens int) (ids [][]int32, order, starts []int) {
+	ids = make([][]int32, len(sources))
+	order = make([]int, len(sources))
+	for i, s := range sources {
+		ids[i] = sourceIDs(tok, s, maxLen, eos)
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
+	for lo := 0; lo < len(order); {
+		// Sorted by length, the last sentence of a batch is its longest.
+		hi := lo + 1
+		for hi < len(order) && hi-lo < maxSentences && (hi-lo+1)*len(ids[order[hi]]) <= maxTokens {
+			hi++
+		}
+		starts = append(starts, lo)
+		lo = hi
+	}
+	return ids, order, append(starts, len(order))
+}
+
+// sourceIDs is src's tokens as the decoder reads them: at most maxLen−1, then eos.
+func sourceIDs(tok Tokenizer, src string, maxLen int, eos int32) []int32 {
+	x := tok.Encode(src)
+	return append(x[:min(len(x), maxLen-1)], eos)
 }
 
 // translateOne decodes the sentences batch (indices into ids, sorted by length) on w

@@ -76,9 +76,7 @@ func (s *Stream) Add(ctx context.Context, src string, result func(string, error)
 	if s.Room() <= 0 {
 		panic("train: Stream.Add: no room (check Room)")
 	}
-	m := s.t.m
-	x := s.t.tok.Encode(src)
-	ids := append(x[:min(len(x), m.Cfg.MaxLen-1)], m.Cfg.EOS)
+	ids := sourceIDs(s.t.tok, src, s.t.m.Cfg.MaxLen, s.t.m.Cfg.EOS)
 	s.queue = append(s.queue, streamSentence{ctx, ids, result})
 }
 

@@ -3,10 +3,11 @@
 package ortpeer
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/kernelmachines/bkm/train"
 )
 
 // Translate translates every source with beam size beam (1: greedy) and length
@@ -17,34 +18,23 @@ func (r *Runtime) Translate(sources []string, beam int, lp float64, maxSentences
 	if beam < 1 || maxSentences < 1 || maxTokens < 1 {
 		return nil, 0, fmt.Errorf("ortpeer: beam %d, max sentences %d, max tokens %d: each must be ≥ 1", beam, maxSentences, maxTokens)
 	}
-	ids := make([][]int32, len(sources))
-	order := make([]int, len(sources))
-	for i, s := range sources {
-		x := r.Tok.Encode(s)
-		ids[i] = append(x[:min(len(x), r.Man.MaxLen-1)], r.Man.EOS)
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
+	ids, order, starts := train.SourceBatches(r.Tok, sources, r.Man.MaxLen, r.Man.EOS, maxSentences, maxTokens)
 	out := make([]string, len(sources))
 	tokens := 0
-	for lo := 0; lo < len(order); {
-		hi := lo + 1
-		for hi < len(order) && hi-lo < maxSentences && (hi-lo+1)*len(ids[order[hi]]) <= maxTokens {
-			hi++
-		}
-		srcs := make([][]int32, 0, hi-lo)
-		for _, i := range order[lo:hi] {
+	for b := range len(starts) - 1 {
+		batch := order[starts[b]:starts[b+1]]
+		srcs := make([][]int32, 0, len(batch))
+		for _, i := range batch {
 			srcs = append(srcs, ids[i])
 		}
 		best, err := r.decode(srcs, beam, lp)
 		if err != nil {
 			return nil, 0, err
 		}
-		for j, i := range order[lo:hi] {
+		for j, i := range batch {
 			out[i] = r.Tok.Decode(best[j])
 			tokens += len(best[j])
 		}
-		lo = hi
 	}
 	return out, tokens, nil
 }
