@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -110,6 +111,10 @@ func (s *Server) decode() {
 			continue
 		}
 		d.step()
+		// Let the handlers run: with every P busy stepping, a request that has arrived
+		// would wait for the scheduler's preemption (10 ms) before it is queued and
+		// can join the next step.
+		runtime.Gosched()
 	}
 }
 
