@@ -55,9 +55,10 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	if c.o.KeyMask != nil {
 		keyOK = c.o.KeyMask[b*nk+j0 : b*nk+j0+nc]
 	}
-	iStart := 0
-	if c.o.Causal {
-		iStart = max(0, j0-c.off) / c.tq * c.tq // tile-aligned: qT is blocked by tiles
+	iStart := c.firstQueryTileT(j0)
+	beta := float32(1) // the dk, dv products: 0 overwrites the uncleared rows (see dkvOverwritten)
+	if c.dkvOverwritten(j0) {
+		beta = 0
 	}
 	for i0 := iStart; i0 < nq; i0 += c.tq {
 		nr := min(c.tq, nq-i0)
@@ -80,21 +81,49 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 				simd.Sgemm(false, false, d, cs-cs0, done, g, kT, c.tk, dpt[cs0:], ld, 1, dqT[qb+cs0:], c.tq)
 				cs0 = cs
 			}
-			c.backwardBlockT(w, bh, i0, nr, j0, a, sr, cs, keyOK, k, v, q, dout, qT[qb:], doT[qb:], negL, negD, dk, dv)
+			c.backwardBlockT(w, bh, i0, nr, j0, a, sr, cs, keyOK, k, v, q, dout, qT[qb:], doT[qb:], negL, negD, dk, dv, beta)
 			a += sr
 			done = a
 		}
 		if done > 0 {
 			simd.Sgemm(false, false, d, nr-cs0, done, g, kT, c.tk, dpt[cs0:], ld, 1, dqT[qb+cs0:], c.tq)
 		}
+		beta = 1
 	}
+}
+
+// firstQueryTileT is the first query tile backwardKeyTileT visits for key tile j0:
+// tile-aligned, as qT is blocked by tiles.
+func (c *call) firstQueryTileT(j0 int) int {
+	if !c.o.Causal {
+		return 0
+	}
+	return max(0, j0-c.off) / c.tq * c.tq
+}
+
+// dkvOverwritten reports whether the first query tile backwardKeyTileT visits for key
+// tile j0 computes every key row of the tile (no strip of the diagonal sees none of
+// its queries), so that its dK and dV products overwrite the rows (β = 0) and
+// clearTargets need not clear them.
+func (c *call) dkvOverwritten(j0 int) bool {
+	if !c.fastBackward() {
+		return false
+	}
+	nc := min(c.tk, c.nk-j0)
+	i0 := c.firstQueryTileT(j0)
+	nr := min(c.tq, c.nq-i0)
+	if !c.o.Causal || j0+nc-1 <= i0+c.off {
+		return true
+	}
+	last := (nc - 1) / causalStrip * causalStrip // the last strip's first key
+	return j0+last-c.off-i0 < nr
 }
 
 // backwardBlockT runs the steps of backwardKeyTileT before dQᵀ for key rows
 // j0+a..j0+a+sr-1 of the tile against queries i0+cs..i0+nr-1 (columns cs.. of the
-// worker's tiles): Sᵀ, Pᵀ, dV, dPᵀ, dSᵀ and dK. qT and doT are the query tile's
+// worker's tiles): Sᵀ, Pᵀ, dV, dPᵀ, dSᵀ and dK (dK and dV as β·dK + …). qT and doT are the query tile's
 // d×tileQ blocks; k, v, dk, dv start at key j0, q, dout, negL and negD at query 0.
-func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k, v, q, dout, qT, doT, negL, negD, dk, dv []float32) {
+func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k, v, q, dout, qT, doT, negL, negD, dk, dv []float32, beta float32) {
 	d, ld, g := c.d, c.tq, c.gamma
 	buf := &c.ws.workers[w]
 	st, dpt := buf.s[a*ld+cs:], buf.dp[a*ld+cs:]
@@ -129,9 +158,9 @@ func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k,
 	}
 	if c.drop.on {
 		c.dropTileT(bh, qc, n, j0+a, sr, st, dpt, buf.mrow, v, doT[cs:], negD[qc:qc+n])
-		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, 1, dv, d)
+		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, beta, dv, d)
 	} else {
-		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, 1, dv, d)
+		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, beta, dv, d)
 		simd.Sgemm(false, false, sr, n, d, 1, v, d, doT[cs:], c.tq, 0, dpt, ld)
 		for r := 0; r < sr; r++ {
 			row := dpt[r*ld : r*ld+n]
@@ -144,7 +173,7 @@ func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k,
 			simd.Mul(dpt[:sr*ld], dpt[:sr*ld], st[:sr*ld])
 		}
 	}
-	simd.Sgemm(false, false, sr, d, n, g, dpt, ld, q[qc*d:], d, 1, dk, d)
+	simd.Sgemm(false, false, sr, d, n, g, dpt, ld, q[qc*d:], d, beta, dk, d)
 }
 
 // dropTileT is the dropout version of the dPᵀ and dSᵀ steps of backwardKeyTileT: with

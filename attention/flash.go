@@ -750,8 +750,10 @@ func (c *call) clearTargets(a, bh, j0, step int) {
 	}
 	for ; j0 < c.nk; j0 += step {
 		r0, r1 := bh*c.nk+j0, bh*c.nk+min(c.nk, j0+c.tk)
-		clear(c.dk[r0*d : r1*d])
-		clear(c.dv[r0*d : r1*d])
+		if !c.dkvOverwritten(j0) {
+			clear(c.dk[r0*d : r1*d])
+			clear(c.dv[r0*d : r1*d])
+		}
 		if c.f > 0 {
 			clear(c.dfk[r0*c.f : r1*c.f])
 		}

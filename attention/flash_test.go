@@ -88,6 +88,11 @@ func checkAgainstReference(t *testing.T, r *rand.Rand, p problem, scale float64)
 	dq := make([]float32, B*H*Nq*D)
 	dk := make([]float32, B*H*Nk*D)
 	dv := make([]float32, B*H*Nk*D)
+	for _, g := range [][]float32{dq, dk, dv} { // Backward overwrites them: start from NaN
+		for i := range g {
+			g[i] = float32(math.NaN())
+		}
+	}
 	ws := NewWorkspace()
 	Forward(&p.o, B, H, Nq, Nk, D, q, k, v, out, stats, ws)
 	Backward(&p.o, B, H, Nq, Nk, D, q, k, v, out, dout, stats, dq, dk, dv, ws)
