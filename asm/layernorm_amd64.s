@@ -115,16 +115,16 @@ lnf_done:
 
 // func LayerNormBackwardRowAVX512(dx, dy, x, w, res []float32, mean, rstd float32)
 TEXT ·LayerNormBackwardRowAVX512(SB), NOSPLIT, $0-128
-	VBROADCASTSS mean+120(FP), Z16
-	MOVQ         dy_base+24(FP), SI
-	MOVQ         w_base+72(FP), R8
-	MOVQ         x_base+48(FP), R10
-	VBROADCASTSS rstd+124(FP), Z17
-	MOVQ         x_len+56(FP), DX
-	KXNORW       K0, K0, K2
 	MOVQ         dx_base+0(FP), DI
+	MOVQ         dy_base+24(FP), SI
+	MOVQ         x_base+48(FP), R10
+	MOVQ         x_len+56(FP), DX
+	MOVQ         w_base+72(FP), R8
 	MOVQ         res_base+96(FP), R9
 	MOVQ         res_len+104(FP), R11
+	VBROADCASTSS mean+120(FP), Z16
+	VBROADCASTSS rstd+124(FP), Z17
+	KXNORW       K0, K0, K2
 
 	// pass 1: Σ a, Σ a·x̂
 	VPXORD Z0, Z0, Z0
@@ -209,8 +209,8 @@ lnp_masked:
 	MOVQ   db_base+24(FP), SI
 	MOVQ   dy_base+48(FP), R8
 	MOVQ   x_base+72(FP), R9
-	MOVQ   mean_len+112(FP), R13
 	MOVQ   mean_base+104(FP), R10
+	MOVQ   mean_len+112(FP), R13
 	MOVQ   rstd_base+128(FP), R11
 
 lnp_block:

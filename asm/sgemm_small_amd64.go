@@ -63,7 +63,7 @@ func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int
 // SgemmSmallPanel16x16AVX512 is SgemmSmallPanel8x32AVX512 for blocks 16 wide (rows a
 // multiple of 16): rows/16 full 16×16 tiles (the tiles of SgemmSmall16x16AVX512), and
 // the next product's lines prefetched into L1, not L2: the products it serves are a
-// few KiB (a batch of 16³ products passes nextA, nextB, nextC two products on).
+// few KiB (a batch of 16³ products passes nextA, nextB, nextC up to four products on: as many as fit in 24 KiB of L1).
 // Reference loop: SgemmSmallPanelGeneric with nr = 16.
 //
 //go:noescape

@@ -148,7 +148,7 @@ func (d *decoder) admit() {
 		r := d.jobs[0]
 		for ; r.next < len(r.texts) && d.st.Room() > 0; r.next++ {
 			i := r.next
-			d.st.Add(r.ctx, r.texts[i], func(out string, err error) {
+			addGuarded(d.st, r.ctx, r.texts[i], func(out string, err error) {
 				r.out[i] = out
 				switch {
 				case err == nil:
@@ -166,6 +166,18 @@ func (d *decoder) admit() {
 		}
 		d.jobs = d.jobs[1:]
 	}
+}
+
+// addGuarded adds text to st; a panic while it is read (a tokenizer bug) answers that
+// sentence with an error (500) instead of taking the server down, as step does for
+// the decoding.
+func addGuarded(st *train.Stream, ctx context.Context, text string, result func(string, error)) {
+	defer func() {
+		if r := recover(); r != nil {
+			result("", fmt.Errorf("internal error: %v", r))
+		}
+	}()
+	st.Add(ctx, text, result)
 }
 
 // step runs one decoder step and counts it; a panic (a bug) answers the stream's

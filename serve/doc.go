@@ -1,6 +1,7 @@
 // Package serve is translation as an HTTP service: a net/http handler around a
-// train.Translator with a dynamic batcher that merges concurrent requests into one
-// TranslateBatch call, request limits, per-request timeouts, a bounded queue (503
+// train.Translator with iteration-level batching (each decoder runs a train.Stream:
+// requests' sentences join the running batch between decoder steps and leave it when
+// they finish), request limits, per-request timeouts, a bounded queue (503
 // when full), Prometheus-format metrics and graceful shutdown. Go programs embed it
 // with New and Handler (or Serve); `bkmtrain serve` is a thin command around it.
 //

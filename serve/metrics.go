@@ -107,7 +107,7 @@ func (m *metrics) write(w io.Writer) {
 	counter("bkm_sentences_total", "Sentences translated.", m.sentences)
 	counter("bkm_source_tokens_total", "Source tokens read by the encoder (EOS included).", m.srcTokens)
 	counter("bkm_output_tokens_total", "Tokens generated in translations (EOS excluded).", m.outTokens)
-	fmt.Fprintf(w, "# HELP bkm_decode_seconds_total Time spent in TranslateBatch.\n# TYPE bkm_decode_seconds_total counter\nbkm_decode_seconds_total %s\n",
+	fmt.Fprintf(w, "# HELP bkm_decode_seconds_total Time spent in decoder steps (train.Stream.Step).\n# TYPE bkm_decode_seconds_total counter\nbkm_decode_seconds_total %s\n",
 		strconv.FormatFloat(m.decodeTime.Seconds(), 'g', -1, 64))
 	fmt.Fprintf(w, "# HELP bkm_queue_length Requests waiting for the batcher.\n# TYPE bkm_queue_length gauge\nbkm_queue_length %d\n", m.queued())
 	m.batchSize.write(w, "bkm_batch_sentences", "Sentences decoding together, per decoder step (the running batch).")

@@ -18,6 +18,12 @@ import (
 	"github.com/kernelmachines/bkm/train"
 )
 
+// MaxHypotheses bounds MaxBatch × MaxBeam. Each decoder reserves its decoding state
+// for MaxBatch sentences of the first request's beam when that request arrives (about
+// 0.3 MB a hypothesis for the README's model, max_len 96), so a larger product would
+// not fail at start but exhaust memory at the first request.
+const MaxHypotheses = 4096
+
 // Config are the server's limits; New fills a zero field with its default.
 type Config struct {
 	MaxBatch         int           // sentences a decoder decodes at once (32)
@@ -70,8 +76,12 @@ type Server struct {
 }
 
 // New starts a server's batcher for tr with the limits of cfg.
+// It panics when cfg.MaxBatch × cfg.MaxBeam exceeds MaxHypotheses.
 func New(tr *train.Translator, cfg Config) *Server {
 	cfg.defaults()
+	if cfg.MaxBatch > MaxHypotheses/cfg.MaxBeam {
+		panic(fmt.Sprintf("serve.New: cfg.MaxBatch × cfg.MaxBeam = %d × %d exceeds MaxHypotheses (%d)", cfg.MaxBatch, cfg.MaxBeam, MaxHypotheses))
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = tr.Parallelism()
 	}

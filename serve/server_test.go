@@ -259,6 +259,7 @@ func TestJoinRunningBatch(t *testing.T) {
 		}
 	}
 	require.Equal(t, []int{1, 2}, seen[:2], "the second request joined the first's batch")
+	require.LessOrEqual(t, seen[2], 2, "the beam-4 request did not join the beam-1 batch")
 	close(g.release)
 	wg.Wait()
 	for i, r := range reqs {
@@ -412,4 +413,14 @@ func TestWorkersDecodeAtOnce(t *testing.T) {
 		require.NoError(t, r.err)
 		require.Equal(t, 200, r.code, "%v", r.body)
 	}
+}
+
+// TestNewRefusesUnboundedBatch: a MaxBatch × MaxBeam beyond MaxHypotheses is a
+// configuration mistake that New names instead of exhausting memory at the first
+// request.
+func TestNewRefusesUnboundedBatch(t *testing.T) {
+	require.PanicsWithValue(t, "serve.New: cfg.MaxBatch × cfg.MaxBeam = 1000 × 16 exceeds MaxHypotheses (4096)",
+		func() { New(nil, Config{MaxBatch: 1000}) })
+	require.PanicsWithValue(t, "serve.New: cfg.MaxBatch × cfg.MaxBeam = 2 × 4000 exceeds MaxHypotheses (4096)",
+		func() { New(nil, Config{MaxBatch: 2, MaxBeam: 4000}) })
 }

@@ -74,7 +74,23 @@ func (s *Session) SetData(c *Corpus) error {
 		}
 		s.loader = l
 	}
-	return s.SetValidation(c)
+	if err := s.SetValidation(c); err != nil {
+		return err
+	}
+	s.reserveArena()
+	return nil
+}
+
+// reserveArena sizes the training model's activation arena once for the largest
+// training or validation batch, so that no step mid-run replaces it with a larger one.
+func (s *Session) reserveArena() {
+	var src, tgt int
+	for _, bs := range [][]*Batch{s.loader.Batches(), s.valid} {
+		for _, b := range bs {
+			src, tgt = max(src, b.B*b.S), max(tgt, b.B*b.T)
+		}
+	}
+	s.Trainer.Model.Reserve(src, tgt)
 }
 
 // SetValidation prepares the validation batches of c only: evaluating a model needs

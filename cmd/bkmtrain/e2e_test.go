@@ -134,6 +134,7 @@ func TestEndToEndErrors(t *testing.T) {
 		{"missing checkpoint", []string{"eval", "--checkpoint", filepath.Join(tmp, "nope.bkm")}, 1, "nope.bkm: no such file"},
 		{"corrupt checkpoint", []string{"translate", "--checkpoint", good}, 1, "not a bkm checkpoint (bad magic)"},
 		{"bkm without subcommand", []string{"bkm"}, 2, "want bkm fit or bkm predict"},
+		{"serve batch beyond memory bound", []string{"serve", "--max-batch", "100000"}, 2, "--max-batch × --max-beam = 100000 × 16: must be ≤ 4096"},
 		{"negative tokens", []string{"generate", "--checkpoint", good, "--tokens", "-1"}, 2, "bkmtrain generate: --tokens = -1: must be ≥ 0 (see bkmtrain generate -h)"},
 		{"zero beam in compare", []string{"compare-kernels", "--beam", "0", "--out", out}, 2, "bkmtrain compare-kernels: --beam = 0: must be ≥ 1"},
 		{"zero beam", []string{"translate", "--checkpoint", good, "--beam", "0"}, 2, "bkmtrain translate: --beam = 0: must be ≥ 1 (see bkmtrain translate -h)"},

@@ -44,6 +44,9 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 			return usagef("%s must be > 0", f.name)
 		}
 	}
+	if cfg.MaxBatch > serve.MaxHypotheses/cfg.MaxBeam {
+		return usagef("--max-batch × --max-beam = %d × %d: must be ≤ %d (each decoder reserves its state for that many hypotheses)", cfg.MaxBatch, cfg.MaxBeam, serve.MaxHypotheses)
+	}
 	if cfg.Workers < 0 {
 		return usagef("--workers = %d: must be ≥ 0", cfg.Workers)
 	}
