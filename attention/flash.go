@@ -155,13 +155,7 @@ func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws 
 	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
 	bh := B * H
 	nqt := (Nq + c.tq - 1) / c.tq
-	nw := threadCount()
-	c.nw = nw
-	if Nk <= wideMaxKeys {
-		c.wide = (Nk + 15) &^ 15
-	}
-	c.layout(ws.prepare(nw, D, c.layout(nil, false), c.tq, c.tk), false)
-	ws.prepareWide(nw, c.tq*c.wide, c.z.kind == kPoly || c.z.kind == kTaylor)
+	nw := ws.sizeForward(c)
 	c.run(phPrep, c.prepTasks(), nw)
 	c.run(phForward, bh*nqt, nw)
 	c.release()
@@ -186,11 +180,7 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 	c.q, c.k, c.v, c.out, c.dout, c.stats = q, k, v, out, dout, stats
 	c.dq, c.dk, c.dv = dq, dk, dv
 	bh := B * H
-	nw := threadCount()
-	nkt := (Nk + c.tk - 1) / c.tk
-	c.split = bh < nw && nkt > 1
-	c.nw = nw
-	c.layout(ws.prepare(nw, D, c.layout(nil, true), c.tq, c.tk), true)
+	nw := ws.sizeBackward(c)
 	// The gradient targets are cleared by the tasks that accumulate into them
 	// (clearTargets), in parallel and just before use.
 	c.run(phPrep, c.prepTasks(), nw)
@@ -207,6 +197,42 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 		c.run(phChain, bh, nw)
 	}
 	c.release()
+}
+
+// sizeForward sets Forward's worker count and wide-score width in c, sizes ws for
+// the call and lays out c's buffers in it; it returns the worker count.
+func (ws *Workspace) sizeForward(c *call) int {
+	nw := threadCount()
+	c.nw = nw
+	if c.nk <= wideMaxKeys {
+		c.wide = (c.nk + 15) &^ 15
+	}
+	c.layout(ws.prepare(nw, c.d, c.layout(nil, false), c.tq, c.tk), false)
+	ws.prepareWide(nw, c.tq*c.wide, c.z.kind == kPoly || c.z.kind == kTaylor)
+	return nw
+}
+
+// sizeBackward is sizeForward for Backward, which splits a head's key tiles among
+// the workers when there are fewer heads than workers.
+func (ws *Workspace) sizeBackward(c *call) int {
+	nw := threadCount()
+	nkt := (c.nk + c.tk - 1) / c.tk
+	c.split = c.b*c.h < nw && nkt > 1
+	c.nw = nw
+	c.layout(ws.prepare(nw, c.d, c.layout(nil, true), c.tq, c.tk), true)
+	return nw
+}
+
+// Reserve sizes ws for a Forward and a Backward call (not ForwardLinear) of o's
+// kernel (o.Causal included) on the shape B, H, Nq, Nk, D, so that such calls do not
+// allocate. It never shrinks ws. Buffer sizes are not monotone in the shape (tile sizes and the split of
+// Backward's key tiles depend on it): reserve every shape a run will use, e.g. each
+// distinct batch shape of a training set, before the first step.
+func (ws *Workspace) Reserve(o *Options, B, H, Nq, Nk, D int) {
+	checkShape("Reserve", o, B, H, Nq, Nk, D)
+	ws.sizeForward(ws.begin(o, B, H, Nq, Nk, D))
+	ws.sizeBackward(ws.begin(o, B, H, Nq, Nk, D))
+	ws.c.release()
 }
 
 // release drops the references to the caller's slices so a pooled workspace does not

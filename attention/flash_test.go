@@ -460,3 +460,55 @@ func TestSplitBackwardRepeatable(t *testing.T) {
 		}
 	}
 }
+
+// TestReserveZeroAllocs: a workspace reserved for a set of shapes, among them two
+// whose buffers are not ordered by size (large tiles at 192 × 256, small ones just
+// below) and a backward split among the workers (one head), runs Forward and Backward
+// on each of them without allocating, where a fresh one allocates. simd's packing
+// pool is warmed on another workspace first (GOMAXPROCS: see TestZeroAllocs).
+func TestReserveZeroAllocs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	old := simd.Threads()
+	t.Cleanup(func() { simd.SetThreads(old) })
+	simd.SetThreads(2)
+	type call struct {
+		o                      Options
+		B, H, Nq, Nk, D        int
+		q, k, v, dout          []float32
+		out, stats, dq, dk, dv []float32
+	}
+	r := rand.New(rand.NewPCG(41, 42))
+	var calls []call
+	for _, s := range []call{{B: 2, H: 2, Nq: 70, Nk: 70, D: 16, o: Options{Causal: true}}, {B: 1, H: 2, Nq: 192, Nk: 256, D: 16},
+		{B: 1, H: 2, Nq: 191, Nk: 255, D: 16}, {B: 1, H: 1, Nq: 40, Nk: 200, D: 16}} {
+		nq, nk := s.B*s.H*s.Nq*s.D, s.B*s.H*s.Nk*s.D
+		s.q, s.k, s.v, s.dout = randSlice(r, nq, 1), randSlice(r, nk, 1), randSlice(r, nk, 1), randSlice(r, nq, 1)
+		s.out, s.stats = make([]float32, nq), make([]float32, s.B*s.H*s.Nq)
+		s.dq, s.dk, s.dv = make([]float32, nq), make([]float32, nk), make([]float32, nk)
+		calls = append(calls, s)
+	}
+	mallocs := func(ws *Workspace) uint64 {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		for i := range calls {
+			c := &calls[i]
+			Forward(&c.o, c.B, c.H, c.Nq, c.Nk, c.D, c.q, c.k, c.v, c.out, c.stats, ws)
+			Backward(&c.o, c.B, c.H, c.Nq, c.Nk, c.D, c.q, c.k, c.v, c.out, c.dout, c.stats, c.dq, c.dk, c.dv, ws)
+		}
+		runtime.ReadMemStats(&m1)
+		return m1.Mallocs - m0.Mallocs
+	}
+	for _, kern := range []Kernel{EDP(), RBF(), Linear()} {
+		for i := range calls {
+			calls[i].o.Kernel = kern
+		}
+		mallocs(NewWorkspace()) // warms simd's pool
+		require.NotZero(t, mallocs(NewWorkspace()), "%s: a fresh workspace", kern.Name())
+		ws := NewWorkspace()
+		for i := range calls {
+			c := &calls[i]
+			ws.Reserve(&c.o, c.B, c.H, c.Nq, c.Nk, c.D)
+		}
+		require.Zero(t, mallocs(ws), "%s: a reserved workspace", kern.Name())
+	}
+}

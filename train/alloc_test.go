@@ -1,6 +1,7 @@
 package train
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/kernelmachines/bkm/simd"
@@ -113,4 +114,44 @@ func TestParallelLayersMatchSerial(t *testing.T) {
 	simd.SetThreads(1)
 	ob.Update(pb, dy, 0.01)
 	require.Equal(t, pa, pb)
+}
+
+// TestReservedAttentionAllocations: a model whose attention workspace was reserved
+// for a longer batch's shape takes its first step on that batch without allocating
+// (the activation arena reserved too, simd's pools warmed by another model), where
+// one reserved for the short batch only allocates.
+func TestReservedAttentionAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items and adds allocations")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // see attention's TestZeroAllocs
+	short := tinyBatch("encdec")
+	long := &Batch{B: 3, S: 8, T: 8, Src: make([]int32, 24), In: make([]int32, 24), Out: make([]int32, 24)}
+	for i := range long.Src {
+		long.Src[i], long.In[i], long.Out[i] = int32(3+i%8), int32(3+(i+1)%8), int32(3+(i+2)%8)
+	}
+	firstLong := func(reserveLong bool) uint64 {
+		cfg := DefaultConfig()
+		cfg.Model = tinyModelConfig("encdec")
+		cfg.Data = DataConfig{MaxTokens: 64, Batch: 3, Context: 8}
+		tr, err := NewTrainer(cfg)
+		require.NoError(t, err)
+		m := tr.Model
+		m.Reserve(long.B*long.S, long.B*long.T)
+		m.reserveAttention(short.B, short.S, short.T)
+		if reserveLong {
+			m.reserveAttention(long.B, long.S, long.T)
+		}
+		_, err = tr.Step(short)
+		require.NoError(t, err)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		_, err = tr.Step(long)
+		runtime.ReadMemStats(&m1)
+		require.NoError(t, err)
+		return m1.Mallocs - m0.Mallocs
+	}
+	firstLong(true) // warms simd's pools at the long shapes
+	require.NotZero(t, firstLong(false), "reserved for the short batch only")
+	require.Zero(t, firstLong(true), "reserved for the long batch")
 }

@@ -38,3 +38,9 @@ func (c *attnCore) backward(dq, dk, dv, do, o, stats, q, k, v []float32, B, H, N
 	c.opt.Causal, c.opt.KeyMask, c.opt.Dropout, c.opt.DropoutSeed = causal, keyMask, drop, seed
 	attention.Backward(&c.opt, B, H, Nq, Nk, D, q, k, v, o, do, stats, dq, dk, dv, c.ws)
 }
+
+// reserve sizes the shared workspace for a forward and a backward call on the shape.
+func (c *attnCore) reserve(B, H, Nq, Nk, D int, causal bool) {
+	c.opt.Causal, c.opt.KeyMask = causal, nil
+	c.ws.Reserve(&c.opt, B, H, Nq, Nk, D)
+}

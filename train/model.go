@@ -372,6 +372,26 @@ func (m *Model) Tensor(name string) (w, g []float32) {
 // ZeroGrad clears the gradient arena.
 func (m *Model) ZeroGrad() { m.par.copy(m.Grads, nil) }
 
+// reserveAttention sizes the attention workspace m's layers share for a training
+// step (forward and backward) on a batch of B rows of S source and T target
+// positions, so that such a step does not grow it.
+func (m *Model) reserveAttention(B, S, T int) {
+	H, D := m.H, m.D
+	for _, bl := range m.enc {
+		if bl.core != nil {
+			bl.core.reserve(B, H, S, S, D, bl.causal)
+		}
+	}
+	for _, bl := range m.dec {
+		switch bl.kind {
+		case selfAttnBlock:
+			bl.core.reserve(B, H, T, T, D, bl.causal)
+		case crossAttnBlock:
+			bl.core.reserve(B, H, T, S, D, bl.causal)
+		}
+	}
+}
+
 // Reserve sizes the activation arena for batches of up to srcTokens source and tgtTokens
 // target tokens (B·S and B·T, padding included). Forward calls it when a batch does not
 // fit; calling it once up front keeps every step allocation-free.

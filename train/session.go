@@ -82,15 +82,23 @@ func (s *Session) SetData(c *Corpus) error {
 }
 
 // reserveArena sizes the training model's activation arena once for the largest
-// training or validation batch, so that no step mid-run replaces it with a larger one.
+// training or validation batch, and its attention workspace for every batch shape, so
+// that no step mid-run replaces them with larger ones.
 func (s *Session) reserveArena() {
+	m := s.Trainer.Model
 	var src, tgt int
+	type shape struct{ B, S, T int }
+	seen := map[shape]bool{}
 	for _, bs := range [][]*Batch{s.loader.Batches(), s.valid} {
 		for _, b := range bs {
 			src, tgt = max(src, b.B*b.S), max(tgt, b.B*b.T)
+			if sh := (shape{b.B, b.S, b.T}); !seen[sh] {
+				seen[sh] = true
+				m.reserveAttention(b.B, b.S, b.T)
+			}
 		}
 	}
-	s.Trainer.Model.Reserve(src, tgt)
+	m.Reserve(src, tgt)
 }
 
 // SetValidation prepares the validation batches of c only: evaluating a model needs
