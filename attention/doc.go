@@ -26,7 +26,8 @@
 // the row statistics (log-sum-exp for exp-family kernels, row sums otherwise) and
 // Backward recomputes the tiles. Work runs in parallel over batch×heads and tiles on
 // up to simd.Threads() goroutines. A Workspace (or the internal pool, if nil is
-// passed) holds every buffer, so steady-state calls do not allocate. Results are
+// passed) holds every buffer, so steady-state calls do not allocate; Workspace.Reserve
+// sizes one up front for the shapes a run will use. Results are
 // bit-identical from call to call for a fixed thread count; out, stats, dK and dV are
 // bit-identical for any thread count, and so is dQ unless B·H < threads, when Backward
 // splits one head's key tiles over per-accumulator partial dQ sums.
