@@ -16,15 +16,7 @@ type Batch struct {
 }
 
 // Targets counts the non-padding targets of the batch.
-func (b *Batch) Targets(pad int32) int {
-	n := 0
-	for _, y := range b.Out {
-		if y != pad {
-			n++
-		}
-	}
-	return n
-}
+func (b *Batch) Targets(pad int32) int { return realTokens(b.Out, pad) }
 
 func (m *Model) checkBatch(bt *Batch) {
 	if bt.B < 1 || bt.T < 1 || len(bt.In) != bt.B*bt.T || len(bt.Out) != bt.B*bt.T {
