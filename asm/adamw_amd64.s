@@ -40,11 +40,8 @@
 
 // func AdamWAVX512(p, g, m, v []float32, a *AdamWArgs) float32
 TEXT ·AdamWAVX512(SB), NOSPLIT, $0-108
-	MOVQ         p_base+0(FP), DI
+	SLICES4_ARGS(p_base, g_base, m_base, v_base)
 	MOVQ         p_len+8(FP), CX
-	MOVQ         g_base+24(FP), SI
-	MOVQ         m_base+48(FP), R8
-	MOVQ         v_base+72(FP), R9
 	MOVQ         a+96(FP), AX
 	VBROADCASTSS 0(AX), Z20  // GradScale
 	VBROADCASTSS 4(AX), Z21  // Beta1

@@ -33,11 +33,8 @@ tail:
 
 // func LayerNormRowAVX512(dst, x, w, b []float32, eps float64) (mean, rstd float32)
 TEXT ·LayerNormRowAVX512(SB), NOSPLIT, $0-112
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
+	SLICES4_ARGS(dst_base, x_base, w_base, b_base)
 	MOVQ x_len+32(FP), DX
-	MOVQ w_base+48(FP), R8
-	MOVQ b_base+72(FP), R9
 
 	// pass 1: Σ x
 	VPXORD Z0, Z0, Z0
@@ -205,10 +202,7 @@ lnp_masked:
 	SHRQ   $4, BX // full blocks
 	MOVQ   ld+96(FP), DX
 	SHLQ   $2, DX // row stride in bytes
-	MOVQ   dw_base+0(FP), DI
-	MOVQ   db_base+24(FP), SI
-	MOVQ   dy_base+48(FP), R8
-	MOVQ   x_base+72(FP), R9
+	SLICES4_ARGS(dw_base, db_base, dy_base, x_base)
 	MOVQ   mean_base+104(FP), R10
 	MOVQ   mean_len+112(FP), R13
 	MOVQ   rstd_base+128(FP), R11
