@@ -50,8 +50,10 @@ func (s Strides) check(fn, name string, x []float32, B, H, N, D int) {
 // and key features); it grows to the largest call it has seen. It must not be used
 // by two calls at the same time; pass nil to Decode to use an internal pool.
 type DecodeWorkspace struct {
-	buf []float32
-	dc  decoder
+	buf  []float32
+	dc   decoder
+	rows rowsJob           // DecodeRows's call
+	more []DecodeWorkspace // DecodeRows's pool workers 1, 2, …
 }
 
 var decodePool = sync.Pool{New: func() any { return new(DecodeWorkspace) }}

@@ -43,7 +43,9 @@
 // against a key/value cache, every kernel, key-padding and causal masks, with no tiles:
 // each head streams once over K and V in L1-sized blocks, normalized online. Its
 // tensors are addressed through Strides, so a cache allocated for MaxLen positions and
-// queries inside a fused QKV row are read in place.
+// queries inside a fused QKV row are read in place. DecodeRows is the same step for
+// rows that each attend to their own cache entry and number of keys (the hypotheses of
+// many sentences decoded together), in one call spread over the worker pool.
 //
 // ForwardLinear computes the same result for the finite-dimensional kernels (poly,
 // taylor, linear, favor) in linear time through their feature maps, with causal prefix
