@@ -3,8 +3,8 @@
 
 // SLICES4_ARGS(A, B, C, D) loads the bases of a kernel's four leading []float32
 // arguments (A..D are their names with _base: at 0, 24, 48 and 72 of the frame) into
-// DI, SI, R8 and R9: AdamWAVX512, LayerNormRowAVX512 and LayerNormParamsAVX512 take
-// their four slices this way.
+// DI, SI, R8 and R9: AdamWAVX512 and the three layer-norm kernels take their first
+// four slices this way.
 #define SLICES4_ARGS(A, B, C, D) \
 	MOVQ A+0(FP), DI  \
 	MOVQ B+24(FP), SI \

@@ -92,9 +92,9 @@ lnf_done:
 // (mask: K2 for all lanes, K1 with zeroing loads for the tail).
 #define LNB_TERM(mask) \
 	VMOVUPS.Z (SI)(BX*4), mask, Z3 \
-	VMOVUPS.Z (R8)(BX*4), mask, Z5 \
+	VMOVUPS.Z (R9)(BX*4), mask, Z5 \
 	VMULPS    Z5, Z3, Z3 \
-	VMOVUPS.Z (R10)(BX*4), mask, Z4 \
+	VMOVUPS.Z (R8)(BX*4), mask, Z4 \
 	VSUBPS.Z  Z16, Z4, mask, Z4 \
 	VMULPS    Z17, Z4, Z4
 
@@ -107,17 +107,14 @@ lnf_done:
 	VMULPS Z17, Z3, Z3
 
 #define LNB_SUM(mask) LNB_TERM(mask); VADDPS Z3, Z0, Z0; VFMADD231PS Z4, Z3, Z2
-#define LNB_RES LNB_OUT(K2); VADDPS (R9)(BX*4), Z3, Z3; VMOVUPS Z3, (DI)(BX*4)
+#define LNB_RES LNB_OUT(K2); VADDPS (R10)(BX*4), Z3, Z3; VMOVUPS Z3, (DI)(BX*4)
 #define LNB_SET LNB_OUT(K2); VMOVUPS Z3, (DI)(BX*4)
 
 // func LayerNormBackwardRowAVX512(dx, dy, x, w, res []float32, mean, rstd float32)
 TEXT ·LayerNormBackwardRowAVX512(SB), NOSPLIT, $0-128
-	MOVQ         dx_base+0(FP), DI
-	MOVQ         dy_base+24(FP), SI
-	MOVQ         x_base+48(FP), R10
+	SLICES4_ARGS(dx_base, dy_base, x_base, w_base)
 	MOVQ         x_len+56(FP), DX
-	MOVQ         w_base+72(FP), R8
-	MOVQ         res_base+96(FP), R9
+	MOVQ         res_base+96(FP), R10
 	MOVQ         res_len+104(FP), R11
 	VBROADCASTSS mean+120(FP), Z16
 	VBROADCASTSS rstd+124(FP), Z17
@@ -146,7 +143,7 @@ lnb_sumdone:
 	LN_LOOP16(lnb_res16, lnb_restail, LNB_RES)
 	LN_TAIL(lnb_done)
 	LNB_OUT(K1)
-	VMOVUPS.Z (R9)(BX*4), K1, Z5
+	VMOVUPS.Z (R10)(BX*4), K1, Z5
 	VADDPS    Z5, Z3, Z3
 	VMOVUPS   Z3, K1, (DI)(BX*4)
 	JMP       lnb_done

@@ -4,16 +4,6 @@
 #include "gemm_amd64.h"
 #include "transpose8_amd64.h"
 
-// PACK_ARGS(SRC, LD) loads the operands of the packers, whose signature is (k int,
-// src []float32, ld int, dst []float32) with src and ld named SRC (the slice's
-// base) and LD: CX = k, SI = src, R8 = ld in bytes, DI = dst.
-#define PACK_ARGS(SRC, LD) \
-	MOVQ k+0(FP), CX         \
-	MOVQ SRC+8(FP), SI       \
-	MOVQ LD+32(FP), R8       \
-	MOVQ dst_base+40(FP), DI \
-	SHLQ $2, R8
-
 // COPY1(SRC, OFF) copies the float at SRC to OFF(DI), through DX.
 #define COPY1(SRC, OFF) \
 	MOVL SRC, DX \
@@ -23,7 +13,7 @@
 //
 // SI, R9..R13: the six source rows; DI: the panel; CX: steps left.
 TEXT ·PackA6AVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(a_base, lda)
+	PACK_ARGS(k, a_base, lda)
 	ROWS6(SI)
 	XORQ AX, AX // byte offset into the rows
 
@@ -119,7 +109,7 @@ done:                       \
 
 // func PackB16AVX(k int, b []float32, ldb int, dst []float32)
 TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(b_base, ldb)
+	PACK_ARGS(k, b_base, ldb)
 	PACKB_ROWS(Y0, Y1, Y2, Y3, 32)
 
 // TRANSPOSE8S is TRANSPOSE8 with the row stride of the destination panel as a
@@ -154,7 +144,7 @@ TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
 // AX+{0,1,2}·R8, BX+{0,1,2}·R8, R11+{0,1}·R8 (R8 = ldb in bytes). All six base
 // pointers advance along the rows together.
 TEXT ·PackB16TAVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(b_base, ldb)
+	PACK_ARGS(k, b_base, ldb)
 	LEAQ (R8)(R8*2), DX   // 3 rows
 	LEAQ (SI)(DX*1), R9
 	LEAQ (R9)(DX*1), R10
@@ -265,7 +255,7 @@ done8:
 
 // func PackA8AVX(k int, a []float32, lda int, dst []float32)
 TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(a_base, lda)
+	PACK_ARGS(k, a_base, lda)
 	ROWS8
 	PACK8_LOOPS(PREFETCH8, 32)
 	VZEROUPPER
@@ -273,7 +263,7 @@ TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
 
 // func PackB32AVX512(k int, b []float32, ldb int, dst []float32)
 TEXT ·PackB32AVX512(SB), NOSPLIT, $0-64
-	PACK_ARGS(b_base, ldb)
+	PACK_ARGS(k, b_base, ldb)
 	PACKB_ROWS(Z0, Z1, Z2, Z3, 64)
 
 // func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
@@ -310,7 +300,7 @@ packb32t_next:
 // op(A) = Aᵀ: step p of the panel is eight consecutive values of row p of A, one YMM
 // load and store per step, four steps per iteration.
 TEXT ·PackA8TAVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(a_base, lda)
+	PACK_ARGS(k, a_base, lda)
 	LEAQ (R8)(R8*2), R9 // three rows
 
 pack8t_loop4:

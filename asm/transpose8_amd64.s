@@ -8,30 +8,26 @@
 // (column j of the strip becomes row j at DI + j·ldd); both advance one 8×8 block a
 // step: SI by 8 floats, DI by 8 rows.
 TEXT ·Transpose8AVX2(SB), NOSPLIT, $0-72
-	MOVQ n+0(FP), CX
-	MOVQ src_base+8(FP), SI
-	MOVQ lds+32(FP), AX
-	MOVQ dst_base+40(FP), DI
+	PACK_ARGS(n, src_base, lds) // CX = n, SI, DI; R8 = source row stride in bytes
 	MOVQ ldd+64(FP), BX
-	SHLQ $2, AX               // source row stride in bytes
-	SHLQ $2, BX               // destination row stride in bytes
-	LEAQ (AX)(AX*2), R8       // 3·lds
-	LEAQ (BX)(BX*2), R9       // 3·ldd
-	SHRQ $3, CX               // blocks
+	SHLQ $2, BX                 // destination row stride in bytes
+	LEAQ (R8)(R8*2), AX         // 3·lds
+	LEAQ (BX)(BX*2), R9         // 3·ldd
+	SHRQ $3, CX                 // blocks
 	JZ   done
 
 loop:
 	// rows r0..r7 of the block
 	MOVQ    SI, DX
 	VMOVUPS (DX), Y0
-	VMOVUPS (DX)(AX*1), Y1
-	VMOVUPS (DX)(AX*2), Y2
-	VMOVUPS (DX)(R8*1), Y3
-	LEAQ    (DX)(AX*4), DX
+	VMOVUPS (DX)(R8*1), Y1
+	VMOVUPS (DX)(R8*2), Y2
+	VMOVUPS (DX)(AX*1), Y3
+	LEAQ    (DX)(R8*4), DX
 	VMOVUPS (DX), Y4
-	VMOVUPS (DX)(AX*1), Y5
-	VMOVUPS (DX)(AX*2), Y6
-	VMOVUPS (DX)(R8*1), Y7
+	VMOVUPS (DX)(R8*1), Y5
+	VMOVUPS (DX)(R8*2), Y6
+	VMOVUPS (DX)(AX*1), Y7
 
 	TRANSPOSE8X8
 
