@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "args_amd64.h"
 #include "avx512_amd64.h"
 
 // ADAMW_STEP16(mask): one 16-lane AdamW step at DI (p), SI (g), R8 (m), R9 (v) under

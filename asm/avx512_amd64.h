@@ -1,16 +1,6 @@
 // Macros shared by the AVX-512 kernels of level1_amd64.s, vecmath_amd64.s,
 // adamw_amd64.s, layernorm_amd64.s and decode_amd64.s.
 
-// SLICES4_ARGS(A, B, C, D) loads the bases of a kernel's four leading []float32
-// arguments (A..D are their names with _base: at 0, 24, 48 and 72 of the frame) into
-// DI, SI, R8 and R9: AdamWAVX512 and the three layer-norm kernels take their first
-// four slices this way.
-#define SLICES4_ARGS(A, B, C, D) \
-	MOVQ A+0(FP), DI  \
-	MOVQ B+24(FP), SI \
-	MOVQ C+48(FP), R8 \
-	MOVQ D+72(FP), R9
-
 // TAIL_MASK16: CX = remaining count r in 1..15 → K1 = the first r lanes of a ZMM
 // register (masked loads and stores touch no memory in the other lanes).
 // Clobbers AX.

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "args_amd64.h"
 #include "avx512_amd64.h"
 
 // The layer-norm row kernels on AVX-512F, 16 lanes per step with a masked tail (K1).

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "args_amd64.h"
 #include "gemm_amd64.h"
 #include "transpose8_amd64.h"
 

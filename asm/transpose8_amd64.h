@@ -1,16 +1,5 @@
-// The 8×8 float32 transpose in YMM registers and the argument loads shared by
-// Transpose8AVX2 (transpose8_amd64.s) and the packers (pack_amd64.s).
-
-// PACK_ARGS(K, SRC, LD) loads the leading operands of the packers and of
-// Transpose8AVX2, whose signatures begin (k int, src []float32, ld int, dst
-// []float32) with k, src and ld named K, SRC (the slice's base) and LD: CX = k,
-// SI = src, R8 = ld in bytes, DI = dst.
-#define PACK_ARGS(K, SRC, LD) \
-	MOVQ K+0(FP), CX         \
-	MOVQ SRC+8(FP), SI       \
-	MOVQ LD+32(FP), R8       \
-	MOVQ dst_base+40(FP), DI \
-	SHLQ $2, R8
+// The 8×8 float32 transpose in YMM registers, shared by Transpose8AVX2
+// (transpose8_amd64.s) and the packers (pack_amd64.s).
 
 // UNPACK2(A, B, LO, HI): LO and HI ← the low and the high pairs of B's and A's lanes
 // interleaved, in each 128-bit half.

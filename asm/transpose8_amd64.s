@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "args_amd64.h"
 #include "transpose8_amd64.h"
 
 // func Transpose8AVX2(n int, src []float32, lds int, dst []float32, ldd int)

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "args_amd64.h"
 #include "avx512_amd64.h"
 #include "vecmath_consts_amd64.h"
 #include "exp_amd64.h"
@@ -209,9 +210,7 @@ unary_done: \
 
 // func ExpAVX2(dst, src []float32)
 TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 
 	// 32 elements per step in four independent chains, the hot constants kept in
 	// Y10–Y15 (EXP_SLOW clobbers only Y0–Y5): one range check per group.
@@ -289,9 +288,7 @@ exp_tail:
 // more than they bring, hence a separate routine. len(dst) is a multiple of 32.
 // (Non-temporal stores and PREFETCHW on dst were tried and measured no gain.)
 TEXT ·ExpLargeAVX2(SB), NOSPLIT, $0-48
-	MOVQ    dst_base+0(FP), DI
-	MOVQ    dst_len+8(FP), CX
-	MOVQ    src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	SHRQ    $5, CX
 	JZ      explg_done
 	EXP_CONSTS32
@@ -437,9 +434,7 @@ done:                                \
 
 // func ExpSubAVX2(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	VBROADCASTSS m+48(FP), Y14
 	VXORPS       Y12, Y12, Y12
 	VXORPS       Y15, Y15, Y15
@@ -578,9 +573,7 @@ TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 
 // func ExpAVX512(dst, src []float32)
 TEXT ·ExpAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	EXP512_CONSTS
 
 	// 64 elements per step in four independent chains, one range check per block.
@@ -633,9 +626,7 @@ exp512_tail:
 // ExpAVX512's 64-lane loop with a software prefetch 2 KiB ahead of src, one
 // PREFETCHT0 per cache line (as ExpLargeAVX2). len(dst) is a multiple of 64.
 TEXT ·ExpLargeAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	SHRQ $6, CX
 	JZ   exp512lg_done
 	EXP512_CONSTS
@@ -731,9 +722,7 @@ done:                           \
 
 // func ExpSubAVX512(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX512(SB), NOSPLIT, $0-60
-	MOVQ         dst_base+0(FP), DI
-	MOVQ         dst_len+8(FP), CX
-	MOVQ         src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	VBROADCASTSS m+48(FP), Z16
 	VPXORD       Z14, Z14, Z14
 	VPXORD       Z15, Z15, Z15
@@ -834,9 +823,7 @@ TEXT ·ExpSumAVX512(SB), NOSPLIT, $0-36
 
 // func LogAVX2(dst, src []float32)
 TEXT ·LogAVX2(SB), NOSPLIT, $0-48
-	MOVQ    dst_base+0(FP), DI
-	MOVQ    dst_len+8(FP), CX
-	MOVQ    src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	VMOVUPS logInfBits<>(SB), Y15
 
 log_loop8:
@@ -928,9 +915,7 @@ tail:                           \
 
 // func TanhAVX2(dst, src []float32)
 TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
-	MOVQ    dst_base+0(FP), DI
-	MOVQ    dst_len+8(FP), CX
-	MOVQ    src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	VMOVUPS tanhMax<>(SB), Y14
 	UNARY8_LOOPS(TANH8, Y0)
 
@@ -982,9 +967,7 @@ TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
 // u = k0·((x·x·x)·k1 + x); dst = (½x)·(1 + tanh u), TANH8 as in TanhAVX2; x is kept
 // in Y6 (TANH8 leaves Y6 and Y7 alone).
 TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
-	MOVQ    dst_base+0(FP), DI
-	MOVQ    dst_len+8(FP), CX
-	MOVQ    src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	VMOVUPS tanhMax<>(SB), Y14
 	UNARY8_LOOPS(GELU8, Y6)
 
@@ -997,10 +980,7 @@ TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
 // the product g·dy rounded and added to dx (two roundings, as in the twin).
 // tanhMax = 10 doubles as the clamp bound.
 TEXT ·GeluBackwardAVX2(SB), NOSPLIT, $0-72
-	MOVQ    dx_base+0(FP), DI
-	MOVQ    dx_len+8(FP), CX
-	MOVQ    x_base+24(FP), SI
-	MOVQ    dy_base+48(FP), DX
+	SLICES3_ARGS(dx_base, dx_len, x_base, dy_base)
 	VMOVUPS tanhMax<>(SB), Y14
 	VMOVUPS geluBwdMin<>(SB), Y15
 
@@ -1141,26 +1121,19 @@ tail:                    \
 
 // func TanhAVX512(dst, src []float32)
 TEXT ·TanhAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	TANH512_CONSTS
 	UNARY512_LOOPS(TANH512_STEP, TANH512, Z0, Z0)
 
 // func GeluAVX512(dst, src []float32)
 TEXT ·GeluAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	TANH512_CONSTS
 	UNARY512_LOOPS(GELU512_STEP, GELU512, Z6, Z0)
 
 // func GeluBackwardAVX512(dx, x, dy []float32)
 TEXT ·GeluBackwardAVX512(SB), NOSPLIT, $0-72
-	MOVQ dx_base+0(FP), DI
-	MOVQ dx_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
-	MOVQ dy_base+48(FP), DX
+	SLICES3_ARGS(dx_base, dx_len, x_base, dy_base)
 	TANH512_CONSTS
 
 gelubwd512_loop64:
@@ -1289,9 +1262,7 @@ gelubwd512_done:
 
 // func LogAVX512(dst, src []float32)
 TEXT ·LogAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ src_base+24(FP), SI
+	SLICES2_ARGS(dst_base, dst_len, src_base)
 	LOG512_CONSTS
 
 	// 64 elements per step in four chains, one range check per block.
