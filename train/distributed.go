@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -94,11 +95,13 @@ type dataParallel struct {
 	shard      Batch     // this rank's rows of the current micro-batch (copies)
 	split      shardPlan // the partition of the current micro-batch's rows
 	targets    int       // target tokens in this step's shards
-	sums       []float64 // loss sum, target tokens (its own allocation: cgo passes it to MPI)
+	sums       []float64 // loss sum, target tokens, then each rank's backward end (its own allocation: cgo passes it to MPI)
 	times      CommTimes // accumulated over the steps
 	stepStart  time.Time
 	cpuStart   time.Duration // processCPU at the step's start
 	cpuComm    time.Duration // processCPU spent in ready and reduce this step
+	sumsDone   time.Time     // when reduce returned: the update starts
+	cpuSums    time.Duration // processCPU then
 }
 
 // CommTimes is where a data-parallel rank's training steps spent their wall time
@@ -106,13 +109,20 @@ type dataParallel struct {
 // the backward starting the gradient buckets' all-reduces and letting MPI progress
 // them; Wait the part after the backward, waiting for the sums to complete and summing
 // the losses. The rest, Step − Progress − Wait, is this rank's computing: forward,
-// backward, clipping and update. ComputeCPU is the CPU time the process (all its
-// threads) used in that rest, 0 where the system cannot say: well below the computing's
-// wall time means the rank waited for its core (something else ran on it); ranks that
-// differ in it differ in the work itself.
+// backward, clipping and update, of which Update is the last part (gradient norm,
+// clipping and AdamW, after the sums). ComputeCPU and UpdateCPU are the CPU time the
+// process (all its threads) used in those, 0 where the system cannot say: well below
+// the wall time means the rank waited for its core (something else ran on it); ranks
+// that differ in it differ in the work itself.
+//
+// Lag is the part of Wait until the last rank's backward ended (every rank sends the
+// moment its own backward ended with the loss sums; across hosts it relies on their
+// clocks agreeing): waiting for slower ranks, not for the network. Wait − Lag is the
+// sums themselves once every rank had reached them.
 type CommTimes struct {
 	Steps                            int
 	Step, Progress, Wait, ComputeCPU time.Duration
+	Lag, Update, UpdateCPU           time.Duration
 	Shards                           ShardLoad // what the steps' shards held
 }
 
@@ -131,8 +141,9 @@ func (t *Trainer) CommTimes() CommTimes {
 // Step with the same global batches: each rank runs forward and backward on its rows
 // of every micro-batch, scaled by the global batch's target count; during the last
 // micro-batch's backward the gradients are summed across ranks in buckets of about
-// 1 MiB by a separate goroutine, each bucket as soon as its layers are done, so the
-// communication overlaps the rest of the backward; then the loss sums and token
+// 1 MiB, each bucket's sum started as soon as its layers are done and progressed
+// between the later blocks on the backward's own goroutine, so the communication
+// overlaps the rest of the backward; then the loss sums and token
 // counts are summed, and every rank takes the same clipped AdamW update — the
 // single-process update on the global batch up to the order of float32 sums.
 //
@@ -163,7 +174,7 @@ func (t *Trainer) Distribute(comm Comm) error {
 	if rank > 0 {
 		t.Model.DropoutSeed = t.Cfg.Seed ^ (uint64(rank) * 0x9e3779b97f4a7c15)
 	}
-	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 2),
+	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 2+size),
 		buckets: planBuckets(t.Model.ReadyOrder(), len(t.Model.Grads), bucketFloats)}
 	d.pending = make([]Pending, len(d.buckets))
 	t.dp = d
@@ -192,9 +203,15 @@ func (d *dataParallel) begin() {
 }
 
 func (d *dataParallel) end() {
+	now, cpu := time.Now(), processCPU()
 	d.times.Steps++
-	d.times.Step += time.Since(d.stepStart)
-	d.times.ComputeCPU += processCPU() - d.cpuStart - d.cpuComm
+	d.times.Step += now.Sub(d.stepStart)
+	d.times.ComputeCPU += cpu - d.cpuStart - d.cpuComm
+	if !d.sumsDone.IsZero() { // the step reached its update
+		d.times.Update += now.Sub(d.sumsDone)
+		d.times.UpdateCPU += cpu - d.cpuSums
+		d.sumsDone = time.Time{}
+	}
 }
 
 // shardOf returns this rank's rows of the global micro-batch b, the micro-batch
@@ -264,13 +281,15 @@ func (d *dataParallel) progress() {
 
 // reduce finishes a step: it starts the buckets complete only now, waits for all the
 // gradient sums, and sums the loss and the target tokens over the ranks, checking that
-// the ranks' shards covered the global batch's total targets exactly once.
+// the ranks' shards covered the global batch's total targets exactly once. With them
+// goes the moment each rank's backward ended (CommTimes.Lag).
 func (d *dataParallel) reduce(m *Model, loss float64, total int) (float64, error) {
 	m.GradsDone = nil
 	t0, c0 := time.Now(), processCPU()
 	defer func() {
-		d.times.Wait += time.Since(t0)
-		d.cpuComm += processCPU() - c0
+		d.sumsDone, d.cpuSums = time.Now(), processCPU()
+		d.times.Wait += d.sumsDone.Sub(t0)
+		d.cpuComm += d.cpuSums - c0
 	}()
 	d.start(math.MaxInt)
 	// Wait for every sum started, even after a failure: MPI writes into d.grads until
@@ -287,10 +306,14 @@ func (d *dataParallel) reduce(m *Model, loss float64, total int) (float64, error
 	if d.err != nil {
 		return 0, d.errorf("summing the gradients: %w", d.err)
 	}
+	clear(d.sums)
 	d.sums[0], d.sums[1] = loss, float64(d.targets)
+	d.sums[2+d.rank] = float64(t0.UnixMicro()) // exact in a float64 (< 2⁵³ µs)
 	if err := d.comm.AllReduceSumFloat64(d.sums); err != nil {
 		return 0, d.errorf("summing the losses: %w", err)
 	}
+	last := time.UnixMicro(int64(slices.Max(d.sums[2:])))
+	d.times.Lag += min(max(last.Sub(t0), 0), time.Since(t0))
 	if int(d.sums[1]) != total {
 		return 0, d.errorf("the ranks' shards hold %v targets, the global batch %d: the ranks are not reading the same batches", d.sums[1], total)
 	}
@@ -431,11 +454,11 @@ func (s *Session) RankCommTimes() ([]CommTimes, error) {
 	if d == nil {
 		return []CommTimes{s.Trainer.CommTimes()}, nil
 	}
-	const fields = 8
+	const fields = 11
 	v := make([]float64, fields*d.size)
 	t := d.times
 	copy(v[fields*d.rank:], []float64{float64(t.Steps), float64(t.Step), float64(t.Progress), float64(t.Wait), float64(t.ComputeCPU),
-		float64(t.Shards.Rows), float64(t.Shards.Padded), float64(t.Shards.Tokens)})
+		float64(t.Shards.Rows), float64(t.Shards.Padded), float64(t.Shards.Tokens), float64(t.Lag), float64(t.Update), float64(t.UpdateCPU)})
 	if err := d.comm.AllReduceSumFloat64(v); err != nil {
 		return nil, d.errorf("gathering the step times: %w", err)
 	}
@@ -443,7 +466,8 @@ func (s *Session) RankCommTimes() ([]CommTimes, error) {
 	for r := range out {
 		x := v[fields*r:]
 		out[r] = CommTimes{Steps: int(x[0]), Step: time.Duration(x[1]), Progress: time.Duration(x[2]), Wait: time.Duration(x[3]), ComputeCPU: time.Duration(x[4]),
-			Shards: ShardLoad{Rows: int(x[5]), Padded: int(x[6]), Tokens: int(x[7])}}
+			Shards: ShardLoad{Rows: int(x[5]), Padded: int(x[6]), Tokens: int(x[7])},
+			Lag:    time.Duration(x[8]), Update: time.Duration(x[9]), UpdateCPU: time.Duration(x[10])}
 	}
 	return out, nil
 }

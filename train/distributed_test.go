@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kernelmachines/bkm/cluster"
 	"github.com/stretchr/testify/assert"
@@ -292,11 +293,12 @@ func TestPlanBuckets(t *testing.T) {
 
 // lagging is a Local rank whose started sums report completion only at their third
 // Test (or at Wait), as MPI's do when the other ranks are still busy, and whose Tests
-// fail with testErr when it is set.
+// fail with testErr when it is set and take slow longer each.
 type lagging struct {
 	*cluster.Local
 	starts, tests, waits int
 	testErr              error
+	slow                 time.Duration
 }
 
 type lagged struct {
@@ -313,6 +315,7 @@ func (l *lagging) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
 }
 
 func (p *lagged) Test() (bool, error) {
+	time.Sleep(p.c.slow)
 	p.c.tests++
 	p.tests++
 	return p.tests >= 3, p.c.testErr
@@ -354,6 +357,9 @@ func TestDistributedProgressDuringBackward(t *testing.T) {
 	ct := ss[1].Trainer.CommTimes()
 	assert.Equal(t, n, ct.Steps)
 	assert.Greater(t, ct.Step, ct.Progress+ct.Wait)
+	assert.LessOrEqual(t, ct.Lag, ct.Wait, "the wait for slower ranks is part of the wait")
+	assert.Positive(t, ct.Update, "the update after the sums is timed")
+	assert.Less(t, ct.Update, ct.Step-ct.Progress-ct.Wait, "and is part of the computing")
 
 	broken := errors.New("test failed")
 	for r := range ss {
@@ -368,6 +374,35 @@ func TestDistributedProgressDuringBackward(t *testing.T) {
 		require.Positive(t, lag[r].starts, "rank %d", r)
 		assert.Equal(t, lag[r].starts, lag[r].waits, "rank %d: every sum started is waited for", r)
 	}
+}
+
+// TestDistributedLag: when one rank's backward ends later than the other's, the
+// other's CommTimes.Lag holds the difference, its own stays smaller.
+func TestDistributedLag(t *testing.T) {
+	const n, slow = 3, 20 * time.Millisecond
+	comms := cluster.NewLocalGroup(2)
+	lag := []*lagging{{Local: comms[0]}, {Local: comms[1], slow: slow}}
+	ss := make([]*Session, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for r := range ss {
+		wg.Go(func() {
+			ss[r] = newDPSession(t)
+			if errs[r] = ss[r].Distribute(lag[r]); errs[r] == nil {
+				for range n {
+					if _, errs[r] = ss[r].Step(); errs[r] != nil {
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	fast, late := ss[0].Trainer.CommTimes(), ss[1].Trainer.CommTimes()
+	assert.GreaterOrEqual(t, fast.Lag, n*slow/2, "rank 0 waited for rank 1's slow Tests")
+	assert.LessOrEqual(t, fast.Lag, fast.Wait)
+	assert.Less(t, late.Lag, fast.Lag)
 }
 
 // TestShardPlan: for every batch of dpCorpus and 1 to 4 ranks, the shards cover every
