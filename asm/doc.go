@@ -6,11 +6,13 @@
 // The rules of this floor:
 //   - Only //go:noescape stubs (files *_amd64.go, *_arm64.go, built without the
 //     purego tag), their assembly (*_amd64.s, *_arm64.s; avx512_amd64.h holds macros
-//     the amd64 AVX-512 kernels share, gemm_amd64.h those of the GEMM kernels and
-//     packers, exp_amd64.h the exp core of the vector math and the decode kernel,
-//     neon_arm64.h the WORD-encoded NEON instructions Go's assembler lacks,
-//     parameterized by register), and the pure-Go twins (*_generic.go, built
-//     everywhere) live here. An AVX-512F stub is documented under its AVX2 sibling,
+//     the amd64 AVX-512 kernels share, args_amd64.h the argument loads of amd64
+//     kernels whose signatures begin alike (go vet does not check FP offsets inside
+//     macros: check each use against its stub), gemm_amd64.h the macros of the GEMM
+//     kernels and packers, transpose8_amd64.h their 8×8 transpose, exp_amd64.h the
+//     exp core of the vector math and the decode kernel, neon_arm64.h the WORD-encoded
+//     NEON instructions Go's assembler lacks, parameterized by register), and the
+//     pure-Go twins (*_generic.go, built everywhere) live here. An AVX-512F stub is documented under its AVX2 sibling,
 //     whose doc comment carries the reference loop.
 //   - The vector-math constants come from one table, asm/_gen/consts.go: `go generate`
 //     writes them as DATA for amd64 (vecmath_consts_amd64.h), as bit patterns for
