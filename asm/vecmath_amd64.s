@@ -418,6 +418,18 @@ done:                                \
 	VADDPS Y15, Y12, Y12             \
 	HSUM
 
+// EXPSUM_BODY(M, SUM, OUT32, OUTAT, OUT16, OUT8, OUTTAIL, DI) is ExpSubAVX2 and
+// ExpSumAVX2 after their slice loads: m (the argument M) broadcast into Y14, the sums
+// cleared, EXPSUM_LOOPS with the other arguments, the sum stored to SUM.
+#define EXPSUM_BODY(M, SUM, OUT32, OUTAT, OUT16, OUT8, OUTTAIL, DI) \
+	VBROADCASTSS M, Y14                                   \
+	VXORPS       Y12, Y12, Y12                            \
+	VXORPS       Y15, Y15, Y15                            \
+	EXPSUM_LOOPS(OUT32, OUTAT, OUT16, OUT8, OUTTAIL, DI) \
+	VMOVSS       X12, SUM                                 \
+	VZEROUPPER                                            \
+	RET
+
 // What ExpSubAVX2 does besides ExpSumAVX2 (EXPSUM_LOOPS), and nothing (for ExpSum).
 #define EXPSUB_OUT32 \
 	VMOVUPS Y6, (DI)   \
@@ -435,25 +447,13 @@ done:                                \
 // func ExpSubAVX2(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
 	SLICES2_ARGS(dst_base, dst_len, src_base)
-	VBROADCASTSS m+48(FP), Y14
-	VXORPS       Y12, Y12, Y12
-	VXORPS       Y15, Y15, Y15
-	EXPSUM_LOOPS(EXPSUB_OUT32, EXPSUB_OUTAT, EXPSUB_OUT16, EXPSUB_OUT8, EXPSUB_OUTTAIL, EXPSUB_DI)
-	VMOVSS       X12, ret+56(FP)
-	VZEROUPPER
-	RET
+	EXPSUM_BODY(m+48(FP), ret+56(FP), EXPSUB_OUT32, EXPSUB_OUTAT, EXPSUB_OUT16, EXPSUB_OUT8, EXPSUB_OUTTAIL, EXPSUB_DI)
 
 // func ExpSumAVX2(x []float32, m float32) float32
 TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
-	MOVQ         x_base+0(FP), SI
-	MOVQ         x_len+8(FP), CX
-	VBROADCASTSS m+24(FP), Y14
-	VXORPS       Y12, Y12, Y12
-	VXORPS       Y15, Y15, Y15
-	EXPSUM_LOOPS(NOTHING, NOTHING1, NOTHING, NOTHING, NOTHING, NOTHING1)
-	VMOVSS       X12, ret+32(FP)
-	VZEROUPPER
-	RET
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	EXPSUM_BODY(m+24(FP), ret+32(FP), NOTHING, NOTHING1, NOTHING, NOTHING, NOTHING, NOTHING1)
 
 // AVX-512F exp family: ExpAVX512, ExpLargeAVX512, ExpSubAVX512, ExpSumAVX512. The
 // same per-lane operations as the AVX2 kernels above (EXP_CORE_R, EXP_FAST_R,
@@ -714,6 +714,20 @@ tail:                           \
 done:                           \
 	EXP512_HSUM
 
+// EXPSUM512_BODY(M, SUM, OUT64, DI64, OUT16, DI16, OUTTAIL) is ExpSubAVX512 and
+// ExpSumAVX512 after their slice loads: m (the argument M) broadcast into Z16, the
+// sums cleared, EXP512_CONSTS, EXPSUM512_LOOPS with the other arguments, the sum
+// stored to SUM.
+#define EXPSUM512_BODY(M, SUM, OUT64, DI64, OUT16, DI16, OUTTAIL) \
+	VBROADCASTSS M, Z16                                \
+	VPXORD       Z14, Z14, Z14                         \
+	VPXORD       Z15, Z15, Z15                         \
+	EXP512_CONSTS                                      \
+	EXPSUM512_LOOPS(OUT64, DI64, OUT16, DI16, OUTTAIL) \
+	VMOVSS       X12, SUM                              \
+	VZEROUPPER                                         \
+	RET
+
 // What ExpSubAVX512 does besides ExpSumAVX512, and nothing (for ExpSum).
 #define EXPSUB512_OUT16   VMOVUPS Z6, (DI)
 #define EXPSUB512_OUTTAIL VMOVUPS Z6, K1, (DI)
@@ -723,27 +737,13 @@ done:                           \
 // func ExpSubAVX512(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX512(SB), NOSPLIT, $0-60
 	SLICES2_ARGS(dst_base, dst_len, src_base)
-	VBROADCASTSS m+48(FP), Z16
-	VPXORD       Z14, Z14, Z14
-	VPXORD       Z15, Z15, Z15
-	EXP512_CONSTS
-	EXPSUM512_LOOPS(EXP512_STORE4, EXPSUB512_DI64, EXPSUB512_OUT16, EXPSUB512_DI16, EXPSUB512_OUTTAIL)
-	VMOVSS       X12, ret+56(FP)
-	VZEROUPPER
-	RET
+	EXPSUM512_BODY(m+48(FP), ret+56(FP), EXP512_STORE4, EXPSUB512_DI64, EXPSUB512_OUT16, EXPSUB512_DI16, EXPSUB512_OUTTAIL)
 
 // func ExpSumAVX512(x []float32, m float32) float32
 TEXT ·ExpSumAVX512(SB), NOSPLIT, $0-36
-	MOVQ         x_base+0(FP), SI
-	MOVQ         x_len+8(FP), CX
-	VBROADCASTSS m+24(FP), Z16
-	VPXORD       Z14, Z14, Z14
-	VPXORD       Z15, Z15, Z15
-	EXP512_CONSTS
-	EXPSUM512_LOOPS(NOTHING, NOTHING, NOTHING, NOTHING, NOTHING)
-	VMOVSS       X12, ret+32(FP)
-	VZEROUPPER
-	RET
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	EXPSUM512_BODY(m+24(FP), ret+32(FP), NOTHING, NOTHING, NOTHING, NOTHING, NOTHING)
 
 // LOG_SPLIT_K(b, f, e, pand, sqrthalf, mant, one) is the split of every amd64 log
 // kernel, AVX2 and AVX-512: b = bits of a positive normal x → f = m − 1, e (int32),
