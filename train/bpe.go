@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -60,29 +59,34 @@ func (t *BPE) VocabSize() int { return bpeFirst + len(t.Merges) }
 // or any other single character.
 func bpeWords(s string) []string {
 	var words []string
-	start := 0
-	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		j := i + n
-		if r == ' ' && j < len(s) {
-			if r2, _ := utf8.DecodeRuneInString(s[j:]); isWord(r2) {
-				r, n = r2, 0
-			}
-		}
-		if isWord(r) {
-			for j < len(s) {
-				r2, n2 := utf8.DecodeRuneInString(s[j:])
-				if !isWord(r2) {
-					break
-				}
-				j += n2
-			}
-		}
-		words = append(words, s[start:j])
-		i, start = j, j
+		j := bpeWordEnd(s, i)
+		words = append(words, s[i:j])
+		i = j
 	}
 	return words
+}
+
+// bpeWordEnd returns the end of the word (as bpeWords cuts them) starting at s[i].
+func bpeWordEnd(s string, i int) int {
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	r, n := utf8.DecodeRuneInString(s[i:])
+	j := i + n
+	if r == ' ' && j < len(s) {
+		if r2, _ := utf8.DecodeRuneInString(s[j:]); isWord(r2) {
+			r = r2
+		}
+	}
+	if isWord(r) {
+		for j < len(s) {
+			r2, n2 := utf8.DecodeRuneInString(s[j:])
+			if !isWord(r2) {
+				break
+			}
+			j += n2
+		}
+	}
+	return j
 }
 
 // TrainBPE learns merges on text until the vocabulary has vocabSize ids (or no pair
@@ -173,13 +177,18 @@ func mergePair(ids []int32, p [2]int32, id int32) []int32 {
 
 // Encode tokenizes s: each word's bytes are merged pair by pair, always the pair with the
 // earliest merge first.
-func (t *BPE) Encode(s string) []int32 {
-	var out []int32
-	for _, w := range bpeWords(s) {
-		ids := make([]int32, len(w))
-		for j := 0; j < len(w); j++ {
-			ids[j] = int32(w[j])
+func (t *BPE) Encode(s string) []int32 { return t.AppendEncode(nil, s) }
+
+// AppendEncode appends the tokens of s (as Encode) to dst and returns the extended
+// slice; it allocates only when dst lacks room (each word is merged in place).
+func (t *BPE) AppendEncode(dst []int32, s string) []int32 {
+	for i := 0; i < len(s); {
+		j := bpeWordEnd(s, i)
+		start := len(dst)
+		for ; i < j; i++ {
+			dst = append(dst, int32(s[i]))
 		}
+		ids := dst[start:]
 		for len(ids) > 1 {
 			bestID, bestJ := int32(-1), -1
 			for j := 0; j+1 < len(ids); j++ {
@@ -192,18 +201,21 @@ func (t *BPE) Encode(s string) []int32 {
 			}
 			ids = mergePair(ids, [2]int32{ids[bestJ], ids[bestJ+1]}, bestID)
 		}
-		out = append(out, ids...)
+		dst = dst[:start+len(ids)]
 	}
-	return out
+	return dst
 }
 
 // Decode concatenates the bytes of the tokens, skipping specials and unknown ids.
-func (t *BPE) Decode(ids []int32) string {
-	var sb strings.Builder
+func (t *BPE) Decode(ids []int32) string { return string(t.AppendDecode(nil, ids)) }
+
+// AppendDecode appends the bytes Decode spells for ids to dst and returns the
+// extended slice; it allocates only when dst lacks room.
+func (t *BPE) AppendDecode(dst []byte, ids []int32) []byte {
 	for _, id := range ids {
 		if id >= 0 && int(id) < len(t.bytes) {
-			sb.Write(t.bytes[id])
+			dst = append(dst, t.bytes[id]...)
 		}
 	}
-	return sb.String()
+	return dst
 }

@@ -38,6 +38,32 @@ func TestBPE(t *testing.T) {
 	require.Equal(t, []string{"Hello", ",", " world", ".", " ", " a1", "\n"}, bpeWords("Hello, world.  a1\n"))
 }
 
+// TestTokenizerAppend: AppendEncode and AppendDecode extend their buffer with what
+// Encode and Decode return, keeping what it held, and allocate nothing when it has room.
+func TestTokenizerAppend(t *testing.T) {
+	bpe, err := TrainBPE(syntheticCorpus(200, 5), 350)
+	require.NoError(t, err)
+	texts := []string{"", "a", "Zebra ¿qué? 123\t\x01", syntheticCorpus(3, 9), "  two  spaces "}
+	for _, tok := range []Tokenizer{ByteTokenizer{}, bpe} {
+		ids := make([]int32, 0, 1024)
+		text := make([]byte, 0, 1024)
+		for _, s := range texts {
+			want := tok.Encode(s)
+			got := tok.AppendEncode(append(ids[:0], 7, 8), s)
+			require.Equal(t, append([]int32{7, 8}, want...), got, "%T %q", tok, s)
+			require.Equal(t, "ab"+tok.Decode(want), string(tok.AppendDecode(append(text[:0], "ab"...), want)), "%T %q", tok, s)
+			allocs := testing.AllocsPerRun(5, func() {
+				ids = tok.AppendEncode(ids[:0], s)
+				text = tok.AppendDecode(text[:0], ids)
+			})
+			if !raceEnabled { // the race detector allocates
+				require.Zero(t, allocs, "%T %q", tok, s)
+			}
+			require.Equal(t, s, string(text), "%T: round trip", tok)
+		}
+	}
+}
+
 func TestReaders(t *testing.T) {
 	tok := ByteTokenizer{}
 	p := writeFile(t, "ok.tsv", "hola\thello\n\nadiós\tgoodbye\r\n")

@@ -6,6 +6,11 @@ package train
 type Tokenizer interface {
 	Encode(s string) []int32
 	Decode(ids []int32) string // skips special ids
+	// AppendEncode appends Encode(s) to dst and AppendDecode the bytes of Decode(ids);
+	// both return the extended slice and allocate only when dst lacks room, so that a
+	// caller reusing its buffers (the Translator) tokenizes without allocating.
+	AppendEncode(dst []int32, s string) []int32
+	AppendDecode(dst []byte, ids []int32) []byte
 	VocabSize() int
 }
 
@@ -22,20 +27,24 @@ type ByteTokenizer struct{}
 
 func (ByteTokenizer) VocabSize() int { return 259 }
 
-func (ByteTokenizer) Encode(s string) []int32 {
-	ids := make([]int32, len(s))
+func (t ByteTokenizer) Encode(s string) []int32 { return t.AppendEncode(make([]int32, 0, len(s)), s) }
+
+func (ByteTokenizer) AppendEncode(dst []int32, s string) []int32 {
 	for i := 0; i < len(s); i++ {
-		ids[i] = int32(s[i])
+		dst = append(dst, int32(s[i]))
 	}
-	return ids
+	return dst
 }
 
-func (ByteTokenizer) Decode(ids []int32) string {
-	b := make([]byte, 0, len(ids))
+func (t ByteTokenizer) Decode(ids []int32) string {
+	return string(t.AppendDecode(make([]byte, 0, len(ids)), ids))
+}
+
+func (ByteTokenizer) AppendDecode(dst []byte, ids []int32) []byte {
 	for _, id := range ids {
 		if id >= 0 && id < 256 {
-			b = append(b, byte(id))
+			dst = append(dst, byte(id))
 		}
 	}
-	return string(b)
+	return dst
 }

@@ -60,15 +60,17 @@ type BatchStats struct {
 // Translator translates with one encoder–decoder model, loaded once, from any number
 // of goroutines at a time. Each call borrows a worker (a replica of the model sharing
 // its parameters, with its own activations and decoder caches) from a free list and
-// returns it, so that a warm Translator allocates per sentence (tokenizing, the
-// result) but not per token. The model's parameters must not change while it is used.
+// returns it, and a call's tokens and text go into buffers kept between calls, so
+// that a warm Translator allocates per call (the result) but not per sentence or
+// token. The model's parameters must not change while it is used.
 type Translator struct {
 	m   *Model
 	tok Tokenizer
 	w   *decoderWeights // packed once, shared by the workers
 
-	mu   sync.Mutex
-	free []*translateWorker
+	mu    sync.Mutex
+	free  []*translateWorker
+	calls []*translateCall // TranslateBatch's buffers, kept between calls
 }
 
 // NewTranslator makes a Translator for the encoder–decoder model m and its tokenizer.
@@ -124,6 +126,11 @@ func (t *Translator) Translate(ctx context.Context, src string, opts TranslateOp
 // alone as its one-row GEMV, which rounds differently — they can differ if two
 // candidates tie to within float32 rounding. ctx is checked
 // between steps; when it is done the call returns its error.
+//
+// The result slice is the caller's. Its translations are substrings of a few
+// strings (one per worker that decoded), so that a warm Translator allocates a
+// call's result and not a string per sentence: keeping one translation keeps its
+// worker's part of the call's text alive.
 func (t *Translator) TranslateBatch(ctx context.Context, sources []string, opts TranslateOptions) ([]string, error) {
 	out, _, err := t.TranslateBatchStats(ctx, sources, opts)
 	return out, err
@@ -131,57 +138,98 @@ func (t *Translator) TranslateBatch(ctx context.Context, sources []string, opts 
 
 // TranslateBatchStats is TranslateBatch, also counting the work done.
 func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, opts TranslateOptions) ([]string, BatchStats, error) {
-	var st BatchStats
 	if err := opts.check(); err != nil {
-		return nil, st, err
+		return nil, BatchStats{}, err
 	}
-	ids, order, starts := SourceBatches(t.tok, sources, t.m.Cfg.MaxLen, t.m.Cfg.EOS, opts.MaxSentences, opts.MaxTokens)
-	padded := 0 // the largest batch's padded source tokens
+	c := t.getCall()
+	defer t.putCall(c)
+	c.cut(t.tok, sources, t.m.Cfg.MaxLen, t.m.Cfg.EOS, opts.MaxSentences, opts.MaxTokens)
+	ids, order, starts := c.ids, c.order, c.starts
+	c.padded = 0 // the largest batch's padded source tokens
 	for b := range len(starts) - 1 {
-		padded = max(padded, (starts[b+1]-starts[b])*len(ids[order[starts[b+1]-1]]))
+		c.padded = max(c.padded, (starts[b+1]-starts[b])*len(ids[order[starts[b+1]-1]]))
 	}
 	for _, x := range ids {
-		st.SourceTokens += len(x)
+		c.st.SourceTokens += len(x)
 	}
-	out := make([]string, len(sources))
+	c.ctx, c.opts, c.out = ctx, opts, make([]string, len(sources))
 	// Up to simd.Threads() workers take batches in turn, each on its own model replica.
 	workers := max(1, min(t.Parallelism(), len(starts)-1))
-	var (
-		next    atomic.Int64
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		lastErr error
-	)
-	run := func() {
-		defer wg.Done()
-		w := t.get()
-		defer t.put(w)
-		w.m.Reserve(padded, 1) // the encoder's buffers, sized once for the largest batch
-		var ws BatchStats
-		var err error
-		for b := int(next.Add(1)) - 1; b < len(starts)-1 && err == nil; b = int(next.Add(1)) - 1 {
-			err = t.translateOne(ctx, w, order[starts[b]:starts[b+1]], ids, opts, out, &ws)
-			if err != nil {
-				next.Store(int64(len(starts))) // the others stop after their batch
-			}
-		}
-		mu.Lock()
-		st.Batches, st.Steps, st.OutputTokens = st.Batches+ws.Batches, st.Steps+ws.Steps, st.OutputTokens+ws.OutputTokens
-		if err != nil && lastErr == nil {
-			lastErr = err
-		}
-		mu.Unlock()
-	}
-	wg.Add(workers)
+	c.wg.Add(workers)
 	for range workers - 1 {
-		go run()
+		go t.runBatches(c)
 	}
-	run()
-	wg.Wait()
-	if lastErr != nil {
-		return nil, st, lastErr
+	t.runBatches(c)
+	c.wg.Wait()
+	if c.err != nil {
+		return nil, c.st, c.err
 	}
-	return out, st, nil
+	return c.out, c.st, nil
+}
+
+// translateCall is the state of one TranslateBatch call: its sources, tokenized and
+// cut into batches, and what its workers share. A Translator keeps calls on a free
+// list, so that a warm call tokenizes into buffers of an earlier one.
+type translateCall struct {
+	sourceSet
+	ctx    context.Context
+	opts   TranslateOptions
+	padded int      // the largest batch's padded source tokens
+	out    []string // the translations (the caller's)
+	next   atomic.Int64
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards st and err
+	st     BatchStats
+	err    error
+}
+
+// runBatches decodes batches of c on a worker until none is left or one fails. The
+// worker spells every translation it makes into one buffer, converted to a string
+// once: c.out's translations are substrings of a few strings, one per worker.
+func (t *Translator) runBatches(c *translateCall) {
+	defer c.wg.Done()
+	w := t.get()
+	defer t.put(w)
+	w.m.Reserve(c.padded, 1) // the encoder's buffers, sized once for the largest batch
+	w.text, w.spans = w.text[:0], w.spans[:0]
+	var st BatchStats
+	var err error
+	for b := int(c.next.Add(1)) - 1; b < len(c.starts)-1 && err == nil; b = int(c.next.Add(1)) - 1 {
+		err = t.translateOne(c.ctx, w, c.order[c.starts[b]:c.starts[b+1]], c.ids, c.opts, &st)
+		if err != nil {
+			c.next.Store(int64(len(c.starts))) // the others stop after their batch
+		}
+	}
+	text := string(w.text)
+	for _, sp := range w.spans {
+		c.out[sp.src] = text[sp.lo:sp.hi]
+	}
+	c.mu.Lock()
+	c.st.Batches, c.st.Steps, c.st.OutputTokens = c.st.Batches+st.Batches, c.st.Steps+st.Steps, c.st.OutputTokens+st.OutputTokens
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	c.mu.Unlock()
+}
+
+func (t *Translator) getCall() *translateCall {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n := len(t.calls); n > 0 {
+		c := t.calls[n-1]
+		t.calls = t.calls[:n-1]
+		return c
+	}
+	return new(translateCall)
+}
+
+// putCall keeps c's buffers for a later call; the translations are the caller's.
+func (t *Translator) putCall(c *translateCall) {
+	c.ctx, c.out, c.st, c.err = nil, nil, BatchStats{}, nil
+	c.next.Store(0)
+	t.mu.Lock()
+	t.calls = append(t.calls, c)
+	t.mu.Unlock()
 }
 
 // SourceBatches tokenizes the sources as the decoder reads them (sourceIDs) and cuts
@@ -190,12 +238,34 @@ func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, 
 // longest) each. ids[i] are source i's tokens, order the sources by length, and batch
 // b is order[starts[b]:starts[b+1]].
 func SourceBatches(tok Tokenizer, sources []string, maxLen int, eos int32, maxSentences, maxTokens int) (ids [][]int32, order, starts []int) {
-	ids = make([][]int32, len(sources))
-	order = make([]int, len(sources))
-	for i, s := range sources {
-		ids[i] = sourceIDs(tok, s, maxLen, eos)
-		order[i] = i
+	var s sourceSet
+	s.cut(tok, sources, maxLen, eos, maxSentences, maxTokens)
+	return s.ids, s.order, s.starts
+}
+
+// sourceSet is SourceBatches's result in buffers that a later cut reuses: every
+// source's tokens one after another in toks, ids[i] the view of source i's.
+type sourceSet struct {
+	toks          []int32
+	ids           [][]int32
+	order, starts []int
+}
+
+// cut is SourceBatches into s's buffers.
+func (s *sourceSet) cut(tok Tokenizer, sources []string, maxLen int, eos int32, maxSentences, maxTokens int) {
+	toks, ends := s.toks[:0], s.starts[:0] // starts holds the sources' ends until the views are made
+	for _, src := range sources {
+		toks = appendSourceIDs(toks, tok, src, maxLen, eos)
+		ends = append(ends, len(toks))
 	}
+	s.toks = toks
+	s.ids, s.order = slices.Grow(s.ids[:0], len(sources))[:len(sources)], slices.Grow(s.order[:0], len(sources))[:len(sources)]
+	lo := 0
+	for i, hi := range ends {
+		s.ids[i], s.order[i] = toks[lo:hi:hi], i
+		lo = hi
+	}
+	ids, order, starts := s.ids, s.order, ends[:0]
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(ids[a]), len(ids[b])) })
 	for lo := 0; lo < len(order); {
 		// Sorted by length, the last sentence of a batch is its longest.
@@ -206,31 +276,40 @@ func SourceBatches(tok Tokenizer, sources []string, maxLen int, eos int32, maxSe
 		starts = append(starts, lo)
 		lo = hi
 	}
-	return ids, order, append(starts, len(order))
+	s.starts = append(starts, len(order))
 }
 
 // sourceIDs is src's tokens as the decoder reads them: at most maxLen−1, then eos.
 func sourceIDs(tok Tokenizer, src string, maxLen int, eos int32) []int32 {
-	x := tok.Encode(src)
-	return append(x[:min(len(x), maxLen-1)], eos)
+	return appendSourceIDs(nil, tok, src, maxLen, eos)
+}
+
+// appendSourceIDs appends sourceIDs(tok, src, maxLen, eos) to dst.
+func appendSourceIDs(dst []int32, tok Tokenizer, src string, maxLen int, eos int32) []int32 {
+	start := len(dst)
+	dst = tok.AppendEncode(dst, src)
+	return append(dst[:min(len(dst), start+maxLen-1)], eos)
 }
 
 // translateOne decodes the sentences batch (indices into ids, sorted by length) on w
-// and writes their translations into out, counting the work in st.
-func (t *Translator) translateOne(ctx context.Context, w *translateWorker, batch []int, ids [][]int32, opts TranslateOptions, out []string, st *BatchStats) error {
+// and spells their translations into w.text, counting the work in st.
+func (t *Translator) translateOne(ctx context.Context, w *translateWorker, batch []int, ids [][]int32, opts TranslateOptions, st *BatchStats) error {
 	srcs := w.srcs[:0]
 	for _, i := range batch {
 		srcs = append(srcs, ids[i])
 	}
 	w.srcs = srcs
 	steps, err := w.decode(ctx, srcs, opts.Beam, opts.LenPenalty)
+	clear(srcs) // the sources are the call's
 	st.Batches++
 	st.Steps += steps
 	if err != nil {
 		return err
 	}
 	for j, i := range batch {
-		out[i] = t.tok.Decode(w.sents[j].best)
+		lo := len(w.text)
+		w.text = t.tok.AppendDecode(w.text, w.sents[j].best)
+		w.spans = append(w.spans, textSpan{i, lo, len(w.text)})
 		st.OutputTokens += len(w.sents[j].best)
 	}
 	return nil
@@ -263,11 +342,15 @@ func (t *Translator) put(w *translateWorker) {
 // a slot nobody continues from), never for the whole beam, and greedy decoding never
 // copies.
 type translateWorker struct {
-	m     *Model
-	w     *decoderWeights
-	d     *Decoder
-	srcs  [][]int32
-	pad   []int32     // padded sources [B, S]
+	m    *Model
+	w    *decoderWeights
+	d    *Decoder
+	srcs [][]int32
+	pad  []int32 // padded sources [B, S]
+	// The translations a TranslateBatch call's batches gave on this worker, spelled
+	// one after another, and which source each span of text is.
+	text  []byte
+	spans []textSpan
 	sents []sentState // per sentence of the batch
 	k     int         // cache slots per sentence
 	// Per cache slot: the tokens generated so far (stride maxLen) and their summed
@@ -290,6 +373,9 @@ type translateWorker struct {
 	maxLen          int
 	lp              float64 // the length penalty
 }
+
+// textSpan says that text[lo:hi] of a worker is the translation of source src.
+type textSpan struct{ src, lo, hi int }
 
 // sentState is the decoding state of one sentence of a batch.
 type sentState struct {

@@ -19,8 +19,10 @@ var ErrStreamClosed = errors.New("translate: stream closed")
 // a step of its sentence alone, at its own position), so its translation is
 // Translate's for it alone.
 //
-// A Stream holds one of the Translator's workers until Close; it is driven by one
-// goroutine at a time (Add, Step and Close are not safe for concurrent use).
+// A warm Stream allocates one string per translation it hands out and nothing per
+// token or step. A Stream holds one of the Translator's workers until Close; it is
+// driven by one goroutine at a time (Add, Step and Close are not safe for concurrent
+// use).
 type Stream struct {
 	t     *Translator
 	w     *translateWorker
@@ -33,6 +35,10 @@ type Stream struct {
 	srcs [][]int32
 	at   []int
 	st   BatchStats
+	// Token buffers of admitted sentences, for the next Add (a stack), and the
+	// translation being spelled: a warm Stream allocates a sentence's string only.
+	spare [][]int32
+	text  []byte
 }
 
 type streamSentence struct {
@@ -76,7 +82,11 @@ func (s *Stream) Add(ctx context.Context, src string, result func(string, error)
 	if s.Room() <= 0 {
 		panic("train: Stream.Add: no room (check Room)")
 	}
-	ids := sourceIDs(s.t.tok, src, s.t.m.Cfg.MaxLen, s.t.m.Cfg.EOS)
+	var buf []int32
+	if n := len(s.spare); n > 0 {
+		buf, s.spare = s.spare[n-1], s.spare[:n-1]
+	}
+	ids := appendSourceIDs(buf, s.t.tok, src, s.t.m.Cfg.MaxLen, s.t.m.Cfg.EOS)
 	s.queue = append(s.queue, streamSentence{ctx, ids, result})
 }
 
@@ -105,7 +115,8 @@ func (s *Stream) Step() BatchStats {
 		if err := st.ctx.Err(); err != nil {
 			st.result("", err)
 		} else {
-			st.result(s.t.tok.Decode(st.best), nil)
+			s.text = s.t.tok.AppendDecode(s.text[:0], st.best)
+			st.result(string(s.text), nil)
 			s.st.OutputTokens += len(st.best)
 		}
 		st.ctx, st.result = nil, nil
@@ -124,6 +135,7 @@ func (s *Stream) admit() {
 	for _, e := range q {
 		if err := e.ctx.Err(); err != nil {
 			e.result("", err)
+			s.spare = append(s.spare, e.ids[:0])
 			continue
 		}
 		i := s.free[len(s.free)-1]
@@ -140,6 +152,9 @@ func (s *Stream) admit() {
 	}
 	s.st.Batches++
 	s.nb = s.w.admit(srcs, at, s.t.m.Cfg.MaxLen, s.cap, s.nb)
+	for _, ids := range srcs { // encoded: the buffers serve the next sentences
+		s.spare = append(s.spare, ids[:0])
+	}
 	clear(srcs)
 }
 
@@ -147,6 +162,7 @@ func (s *Stream) admit() {
 func (s *Stream) Fail(err error) {
 	for _, e := range s.queue {
 		e.result("", err)
+		s.spare = append(s.spare, e.ids[:0])
 	}
 	clear(s.queue)
 	s.queue = s.queue[:0]

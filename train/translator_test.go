@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,25 +120,52 @@ func TestTranslatorErrors(t *testing.T) {
 	require.ErrorContains(t, err, "not an encoder–decoder")
 }
 
-// TestTranslatorAllocs: a warm Translator allocates per call and per sentence
-// (tokenizing, the results) but not per token or step.
+// TestTranslatorAllocs: a warm Translator allocates per call (the result slice, one
+// string per worker holding its translations, a goroutine per extra worker) but not
+// per sentence, token or step: four times the sentences cost no more allocations. A
+// warm Stream allocates a sentence's translation string and nothing else.
 func TestTranslatorAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
 	_, tt := trainedTranslator(t)
 	src := translatorSources()
+	many := slices.Concat(src, src, src, src)
 	for _, beam := range []int{1, 4} {
-		opts := TranslateOptions{Beam: beam, LenPenalty: 1}
-		_, st, err := tt.TranslateBatchStats(context.Background(), src, opts)
+		opts := TranslateOptions{Beam: beam, LenPenalty: 1, MaxSentences: 8}
+		_, st, err := tt.TranslateBatchStats(context.Background(), many, opts)
 		require.NoError(t, err)
-		allocs := testing.AllocsPerRun(3, func() {
-			_, err = tt.TranslateBatch(context.Background(), src, opts)
-		})
+		require.Greater(t, st.OutputTokens, 4*len(src), "beam %d", beam)
+		for _, in := range [][]string{src, many} {
+			allocs := testing.AllocsPerRun(3, func() {
+				_, err = tt.TranslateBatch(context.Background(), in, opts)
+			})
+			require.NoError(t, err)
+			require.LessOrEqual(t, allocs, float64(3+2*tt.Parallelism()), "beam %d, %d sentences", beam, len(in))
+		}
+
+		s, err := tt.NewStream(opts)
 		require.NoError(t, err)
-		// Per sentence: encoding, its padded copy, decoding to a string.
-		require.LessOrEqual(t, allocs, float64(4*len(src)+10), "beam %d: %d steps, %d tokens", beam, st.Steps, st.OutputTokens)
-		require.Greater(t, st.Steps, 4*len(src)+10)
+		answered, nonEmpty := 0, 0
+		result := func(out string, err error) {
+			answered++
+			if out != "" {
+				nonEmpty++
+			}
+		}
+		stream := func() {
+			answered, nonEmpty = 0, 0
+			for next := 0; answered < len(many); s.Step() {
+				for ; next < len(many) && s.Room() > 0; next++ {
+					s.Add(context.Background(), many[next], result)
+				}
+			}
+		}
+		stream() // warm
+		allocs := testing.AllocsPerRun(2, stream)
+		s.Close()
+		require.Greater(t, nonEmpty, len(many)/2, "beam %d", beam)
+		require.LessOrEqual(t, allocs, float64(nonEmpty), "beam %d: a Stream allocates a translation's string only", beam)
 	}
 }
 
