@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
 )
 
@@ -70,7 +71,7 @@ type Translator struct {
 
 	mu    sync.Mutex
 	free  []*translateWorker
-	calls []*translateCall // TranslateBatch's buffers, kept between calls
+	calls par.FreeList[translateCall] // TranslateBatch's buffers, kept between calls
 }
 
 // NewTranslator makes a Translator for the encoder–decoder model m and its tokenizer.
@@ -78,7 +79,7 @@ func NewTranslator(m *Model, tok Tokenizer) (*Translator, error) {
 	if m.Cfg.Arch != "encdec" {
 		return nil, fmt.Errorf("translate: the model is a %s, not an encoder–decoder", m.Cfg.Arch)
 	}
-	return &Translator{m: m, tok: tok, w: m.packDecoder()}, nil
+	return &Translator{m: m, tok: tok, w: m.packDecoder(), calls: par.NewFreeList[translateCall](16)}, nil
 }
 
 // OpenTranslator loads the model and tokenizer of the checkpoint at path (threads as
@@ -213,11 +214,7 @@ func (t *Translator) runBatches(c *translateCall) {
 }
 
 func (t *Translator) getCall() *translateCall {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if n := len(t.calls); n > 0 {
-		c := t.calls[n-1]
-		t.calls = t.calls[:n-1]
+	if c := t.calls.Get(); c != nil {
 		return c
 	}
 	return new(translateCall)
@@ -227,9 +224,7 @@ func (t *Translator) getCall() *translateCall {
 func (t *Translator) putCall(c *translateCall) {
 	c.ctx, c.out, c.st, c.err = nil, nil, BatchStats{}, nil
 	c.next.Store(0)
-	t.mu.Lock()
-	t.calls = append(t.calls, c)
-	t.mu.Unlock()
+	t.calls.Put(c)
 }
 
 // SourceBatches tokenizes the sources as the decoder reads them (sourceIDs) and cuts
