@@ -164,3 +164,56 @@ func BenchmarkDecoderAttention(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeRows: the attention of one step of batched greedy decoding (train's
+// Stream and TranslateBatch at batch 32): 32 rows, each the one hypothesis of its own
+// sentence, with its own cache slot and key count (8..47: sentences at different
+// positions), one query per head, 1 thread. "loop" is the Decoder's path before
+// attention.DecodeRows (one attention.Decode call a row, as each row was its own run);
+// "rows" is the one DecodeRows call. H = 4, D = 32 is the shape of the README and
+// Bible checkpoints; H = 8, D = 64 the shape of BenchmarkDecodeAttention. ns/op is a
+// step's attention of one layer; cpu-ns/op the process's CPU time for it (on a busy
+// machine, less inflated by waiting for a core than ns/op).
+func BenchmarkDecodeRows(b *testing.B) {
+	const R, maxLen = 32, 64
+	defer simd.SetThreads(simd.Threads())
+	simd.SetThreads(1)
+	for _, shape := range [][2]int{{4, 32}, {8, 64}} {
+		H, D := shape[0], shape[1]
+		for _, kern := range []string{"edp", "rbf"} {
+			k, err := attention.ByName(kern, D)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o := &attention.Options{Kernel: k}
+			r := rand.New(rand.NewPCG(7, 8))
+			cache := attention.Strides{Batch: H * maxLen * D, Head: maxLen * D, Row: D}
+			kc, vc := randomMatrix(r, R*cache.Batch), randomMatrix(r, R*cache.Batch)
+			rowStride := attention.Strides{Batch: 3 * H * D, Head: D, Row: D}
+			outs := attention.Strides{Batch: H * D, Head: D, Row: D}
+			qkv, out := randomMatrix(r, R*3*H*D), make([]float32, R*H*D)
+			rows := make([]attention.DecodeRow, R)
+			for i := range rows {
+				rows[i] = attention.DecodeRow{Entry: i, Keys: 8 + (i*13)%40}
+			}
+			ws := &attention.DecodeWorkspace{}
+			for _, impl := range []string{"loop", "rows"} {
+				b.Run(fmt.Sprintf("%s/%s/H=%d/D=%d", impl, kern, H, D), func(b *testing.B) {
+					b.ReportAllocs()
+					cpu0 := processCPU()
+					defer func() { b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
+					for i := 0; i < b.N; i++ {
+						if impl == "rows" {
+							attention.DecodeRows(o, rows, H, D, qkv, rowStride, kc, vc, cache, out, outs, ws)
+							continue
+						}
+						for j, row := range rows {
+							attention.Decode(o, 1, H, 1, row.Keys, D, qkv[j*rowStride.Batch:], rowStride,
+								kc[row.Entry*cache.Batch:], vc[row.Entry*cache.Batch:], cache, out[j*outs.Batch:], outs, nil)
+						}
+					}
+				})
+			}
+		}
+	}
+}

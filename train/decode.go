@@ -36,6 +36,8 @@ type Decoder struct {
 	srcMask []bool     // the source's non-Pad positions [sentences·S] (cfs's Append)
 	oneRun  [1]selfRun // selfRuns' run without slots
 	oneSeg  [1]crossSeg
+	rows    []attention.DecodeRow     // a step's rows for attention.DecodeRows
+	dws     attention.DecodeWorkspace // DecodeRows's scratch
 	// Row b of a step keeps its keys and values in cache slot slot[b] (nil: slot b);
 	// runs group the step's rows by consecutive slots, one attention call each.
 	slot   []int

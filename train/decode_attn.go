@@ -2,9 +2,10 @@ package train
 
 import "github.com/kernelmachines/bkm/attention"
 
-// The Decoder's attention of one step: one query per hypothesis and head, through
-// attention.Decode, which reads the queries, the caches and the output in place
-// through their strides (no per-head calls, no head split or merge copies). Tests
+// The Decoder's attention of one step: one query per hypothesis and head, every row of
+// the step in one attention.DecodeRows call, which reads the queries, the caches and
+// the output in place through their strides (no per-row or per-head calls, no head
+// split or merge copies). Tests
 // swap in the per-head Forward calls these replaced (decode_attn_test.go).
 var (
 	selfAttention  = (*Decoder).selfAttend
@@ -16,17 +17,31 @@ var (
 var useFeatureStates = true
 
 // selfAttend writes into d.o [nb, C] the self-attention of the queries in qkv
-// [nb, 3·C] (columns 0..C) over positions 0..t of the layer's caches kc, vc.
-// Rows whose caches are in other slots (d.slot) attend run by run (d.runs), each run
-// over positions 0..run.t of its slots.
+// [nb, 3·C] (columns 0..C) over positions 0..t of the layer's caches kc, vc, in one
+// attention.DecodeRows call: each row attends to its own slot (d.slot) over the
+// positions of its run (d.runs).
 func (d *Decoder) selfAttend(core *attnCore, qkv, kc, vc []float32, nb, t int) {
 	C, H, D := d.m.C, d.m.H, d.m.D
 	cache := attention.Strides{Batch: H * d.MaxLen * D, Head: d.MaxLen * D, Row: D}
 	outs, qs := attention.Strides{Batch: C, Head: D, Row: D}, attention.Strides{Batch: 3 * C, Head: D, Row: D}
+	rows := d.attnRows(nb)
 	for _, r := range d.selfRuns(nb, t) {
-		off := r.slot * cache.Batch
-		core.decode(d.o[r.row*C:], outs, qkv[r.row*3*C:], qs, kc[off:], vc[off:], cache, r.rows, H, r.t+1, D)
+		for i := 0; i < r.rows; i++ {
+			rows[r.row+i] = attention.DecodeRow{Entry: r.slot + i, Keys: r.t + 1}
+		}
 	}
+	core.decodeRows(d, rows, d.o, outs, qkv, qs, kc, vc, cache)
+}
+
+// attnRows returns the Decoder's attention.DecodeRow buffer for nb rows, every row
+// without keys until its run or segment sets it.
+func (d *Decoder) attnRows(nb int) []attention.DecodeRow {
+	if cap(d.rows) < nb {
+		d.rows = make([]attention.DecodeRow, max(nb, d.Beam))
+	}
+	rows := d.rows[:nb]
+	clear(rows)
+	return rows
 }
 
 // selfRun is a run of rows [row, row+rows) of a step, all at position t, whose
@@ -59,24 +74,28 @@ func (d *Decoder) crossSegs(nb int) []crossSeg {
 
 // crossAttend writes into d.o [nb, C] the attention of the queries q [nb, C] over the
 // source keys and values ck, cv [sentences, H, S, D]: without segments every
-// hypothesis attends to the one sentence, else each segment to its own sentence's
-// unpadded keys (so each row's result is what decoding its sentence alone gives).
+// hypothesis attends to the one sentence, else each segment's rows to their own
+// sentence's unpadded keys (so each row's result is what decoding its sentence alone
+// gives), all rows in one attention.DecodeRows call.
 func (d *Decoder) crossAttend(core *attnCore, q, ck, cv []float32, nb int) {
 	C, H, D := d.m.C, d.m.H, d.m.D
 	rows := attention.Strides{Batch: C, Head: D, Row: D}
-	kvs := attention.Strides{Batch: 0, Head: d.S * D, Row: D}
+	kvs := attention.Strides{Batch: H * d.S * D, Head: d.S * D, Row: D}
+	rs := d.attnRows(nb)
 	for _, s := range d.crossSegs(nb) {
-		off := s.sent * H * d.S * D
-		core.decode(d.o[s.row*C:], rows, q[s.row*C:], rows, ck[off:], cv[off:], kvs, s.rows, H, s.n, D)
+		for i := 0; i < s.rows; i++ {
+			rs[s.row+i] = attention.DecodeRow{Entry: s.sent, Keys: s.n}
+		}
 	}
+	core.decodeRows(d, rs, d.o, rows, q, rows, ck, cv, kvs)
 }
 
-// decode runs attention.Decode with one query per batch entry and head, without
-// causal or padding masks (a cache holds only visible keys) or dropout.
-func (c *attnCore) decode(out []float32, outs attention.Strides, q []float32, qs attention.Strides,
-	k, v []float32, kvs attention.Strides, B, H, Nk, D int) {
+// decodeRows runs attention.DecodeRows with one query per row and head, without
+// padding masks (a row's keys are all visible) or dropout, in the Decoder's workspace.
+func (c *attnCore) decodeRows(d *Decoder, rows []attention.DecodeRow, out []float32, outs attention.Strides,
+	q []float32, qs attention.Strides, k, v []float32, kvs attention.Strides) {
 	c.opt.Causal, c.opt.KeyMask, c.opt.Dropout, c.opt.DropoutSeed = false, nil, 0, 0
-	attention.Decode(&c.opt, B, H, 1, Nk, D, q, qs, k, v, kvs, out, outs, nil)
+	attention.DecodeRows(&c.opt, rows, d.m.H, d.m.D, q, qs, k, v, kvs, out, outs, &d.dws)
 }
 
 // newFeatureState returns an empty attention.FeatureState of B entries for the
