@@ -3,8 +3,10 @@ package bench
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
 )
@@ -60,20 +63,26 @@ func warmTrainer(b *testing.B, threads int) (*train.Trainer, *train.Batch) {
 }
 
 // BenchmarkTrainStep reports training tokens/s (B·T tokens per forward+backward+AdamW
-// step) for 1 and 2 threads.
+// step) for 1 and 2 threads, with the process's CPU time per step and the time its
+// threads waited for a CPU another process held (runq: a busy machine's share of the
+// wall time).
 func BenchmarkTrainStep(b *testing.B) {
 	defer simd.SetThreads(0)
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			tr, bt := warmTrainer(b, threads)
 			b.ReportAllocs()
+			delay0, cpu0 := runDelay(), processCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := tr.Step(bt); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.StopTimer()
 			b.ReportMetric(float64(b.N*bt.B*bt.T)/b.Elapsed().Seconds(), "tokens/s")
+			b.ReportMetric((processCPU()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/step")
+			b.ReportMetric((runDelay()-delay0).Seconds()*1e3/float64(b.N), "runq-ms/step")
 		})
 	}
 }
@@ -104,7 +113,12 @@ func BenchmarkTrainProfile(b *testing.B) {
 				cores, clock = 1, "CPU" // CPU time adds the cores' times
 			}
 			m.ResetProfile()
+			defer par.SetTrace(par.SetTrace(true))
+			secs := newSectionTrace()
+			m.ProfSection = secs.charge
+			delay0 := runDelay()
 			cpu0 := processCPU()
+			secs.start()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := tr.Step(bt); err != nil {
@@ -157,6 +171,9 @@ func BenchmarkTrainProfile(b *testing.B) {
 				peakShare(total/wall/1e6, peak, threads), total/float64(bt.B*bt.T)/1e6)
 			fmt.Fprintf(&log, "  step (CPU)    %6.3f GFLOP  %7.2f ms  %6.1f GFLOP/s%s\n", total/1e9, cpu, total/cpu/1e6, peakShare(total/cpu/1e6, peak, 1))
 			b.ReportMetric(total/wall/1e6, "step-GFLOP/s")
+			delay := (runDelay() - delay0).Seconds() * 1e3 / steps
+			b.ReportMetric(delay, "runq-ms/step")
+			secs.print(&log, threads, steps, delay)
 			os.Stdout.WriteString(log.String()) // b.Log would cut the table at 10 lines
 		})
 	}
@@ -188,4 +205,82 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
+}
+
+// sectionTrace charges each profiled section of a step its wall time, the process's CPU
+// time and what the worker pool did (par.Stats), from the previous section's end to
+// its own (train.Model.ProfSection).
+type sectionTrace struct {
+	wall, cpu time.Duration
+	pool      par.Stats
+	secWall   [len(train.ProfNames)]time.Duration
+	secCPU    [len(train.ProfNames)]time.Duration
+	secPool   [len(train.ProfNames)]par.Stats
+}
+
+func newSectionTrace() *sectionTrace { return new(sectionTrace) }
+
+func (s *sectionTrace) start() {
+	*s = sectionTrace{}
+	s.wall, s.cpu, s.pool = time.Duration(time.Now().UnixNano()), processCPU(), par.ReadStats()
+}
+
+func (s *sectionTrace) charge(sec int) {
+	wall, cpu, pool := time.Duration(time.Now().UnixNano()), processCPU(), par.ReadStats()
+	s.secWall[sec] += wall - s.wall
+	s.secCPU[sec] += cpu - s.cpu
+	s.secPool[sec] = s.secPool[sec].Add(pool.Sub(s.pool))
+	s.wall, s.cpu, s.pool = wall, cpu, pool
+}
+
+// print writes the per-section table: where the cores of a threads-thread step were
+// idle (threads·wall − CPU), how much of the section ran outside parallel calls
+// (serial: one core busy, the others spinning or parked), and the pool's calls, parks
+// and wake-ups. runq is the time per step the process's threads waited for a CPU
+// (another process had it).
+func (s *sectionTrace) print(w io.Writer, threads int, steps, runq float64) {
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / steps }
+	per := func(n int64) float64 { return float64(n) / steps }
+	fmt.Fprintf(w, "  by section, wall clock, per step (idle = %d·wall − CPU; serial = wall outside parallel calls; runq %.1f ms):\n", threads, runq)
+	fmt.Fprintf(w, "  %-14s %8s %8s %7s %7s %6s %6s %6s %6s %8s %8s %8s %8s\n", "section", "wall", "CPU", "idle", "serial",
+		"calls", "alone", "parks", "wakes", "wake µs", "start µs", "wait ms", "spin ms")
+	var tw, tc time.Duration
+	var tp par.Stats
+	for i, name := range train.ProfNames {
+		tw, tc, tp = tw+s.secWall[i], tc+s.secCPU[i], tp.Add(s.secPool[i])
+		s.row(w, name, threads, ms, per, s.secWall[i], s.secCPU[i], s.secPool[i])
+	}
+	s.row(w, "step", threads, ms, per, tw, tc, tp)
+	fmt.Fprintf(w, "  pool, per step: %.0f tickets (%.0f late, %.0f queue full), helpers ran %.0f of %.0f tasks, %.1f ms helping, %.1f ms parked, callers parked %.0f times (%.2f ms)\n",
+		per(tp.Invites), per(tp.Late), per(tp.Full), per(tp.Helped), per(tp.Tasks), ms(tp.Helping), ms(tp.Parked), per(tp.CallerParks), ms(tp.CallerParked))
+}
+
+func (s *sectionTrace) row(w io.Writer, name string, threads int, ms func(time.Duration) float64, per func(int64) float64, wall, cpu time.Duration, p par.Stats) {
+	avg := func(d time.Duration, n int64) float64 {
+		if n == 0 {
+			return 0
+		}
+		return d.Seconds() * 1e6 / float64(n)
+	}
+	fmt.Fprintf(w, "  %-14s %8.2f %8.2f %7.2f %7.2f %6.1f %6.1f %6.1f %6.1f %8.1f %8.1f %8.2f %8.2f\n", name, ms(wall), ms(cpu),
+		float64(threads)*ms(wall)-ms(cpu), ms(wall)-ms(p.Wall), per(p.Calls), per(p.Alone), per(p.Parks), per(p.Wakes),
+		avg(p.WakeStart, p.Wakes), avg(p.Start, p.Joins+p.Late), ms(p.CallerWait), ms(p.Spin))
+}
+
+// runDelay is the time every thread of the process has waited on a run queue
+// (/proc/self/task/*/schedstat, Linux; 0 elsewhere).
+func runDelay() time.Duration {
+	files, _ := filepath.Glob("/proc/self/task/*/schedstat")
+	var sum time.Duration
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if fields := strings.Fields(string(b)); len(fields) >= 2 {
+			ns, _ := strconv.ParseInt(fields[1], 10, 64)
+			sum += time.Duration(ns)
+		}
+	}
+	return sum
 }

@@ -112,6 +112,10 @@ type Model struct {
 	Gemms   []GemmProfile
 	// ProfClock, when set, is the profile's clock (nil: wall time).
 	ProfClock func() time.Duration
+	// ProfSection, when set, is called at the end of each profiled section with its
+	// index (ProfNames): a profiler reads its own clocks or counters there and charges
+	// what changed since the previous call to that section.
+	ProfSection func(sec int)
 
 	acts      []float32
 	inference bool   // a replica: its arena holds the encoder's forward pass only (Reserve)

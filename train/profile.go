@@ -55,6 +55,9 @@ func (m *Model) tick(sec int, t0 time.Duration) time.Duration {
 	}
 	now := m.now()
 	m.Prof[sec] += now - t0
+	if m.ProfSection != nil {
+		m.ProfSection(sec)
+	}
 	return now
 }
 

@@ -3,6 +3,7 @@ package par
 import (
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,23 @@ const MaxWorkers = 1 << 10
 // costs tens to hundreds of µs under a hypervisor, while back-to-back calls (GEMMs of
 // a layer, attention phases) come microseconds apart. runtime.Gosched between polls
 // keeps the polling fair to other goroutines. See doc.go for the measurements.
-const spinWait = 200 * time.Microsecond
+// BKM_PAR_SPIN (a Go duration, e.g. 2ms) sets it for measuring the policy.
+var spinWait = spinBudget(os.Getenv("BKM_PAR_SPIN"))
+
+const defaultSpinWait = 200 * time.Microsecond
+
+// spinBudget parses BKM_PAR_SPIN; empty is the default, anything else not a
+// non-negative duration panics (a measurement must not silently run another policy).
+func spinBudget(env string) time.Duration {
+	if env == "" {
+		return defaultSpinWait
+	}
+	d, err := time.ParseDuration(env)
+	if err != nil || d < 0 {
+		panic(fmt.Sprintf("par: BKM_PAR_SPIN=%q is not a non-negative duration", env))
+	}
+	return d
+}
 
 // Run runs job.Task(worker, i) for every i in [0, n) on up to workers goroutines —
 // the caller and up to workers−1 pool goroutines — and returns when all are done.
@@ -41,11 +58,21 @@ func Run(n, workers int, job Job) {
 		panic(fmt.Sprintf("par: Run: n = %d > %d tasks", n, uint64(math.MaxUint32)))
 	}
 	helpers := min(workers, n, MaxWorkers) - 1
+	tr := tracing.Load()
 	if helpers <= 0 {
+		if tr {
+			count(tAlone, 1)
+		}
 		for i := range n {
 			job.Task(0, i)
 		}
 		return
+	}
+	var t0 int64
+	if tr {
+		t0 = now()
+		count(tCalls, 1)
+		count(tTasks, int64(n))
 	}
 	startWorkers(helpers)
 	g := getGroup()
@@ -56,17 +83,31 @@ func Run(n, workers int, job Job) {
 	g.claim.Store(uint64(gen) << 32) // publishes job
 	for w := 1; w <= helpers; w++ {
 		select {
-		case tickets <- ticket{g, gen, uint32(n), w}:
+		case tickets <- ticket{g, gen, uint32(n), w, t0}:
+			if tr {
+				count(tInvites, 1)
+			}
 		default: // the queue is full: the caller and others claim this share
+			if tr {
+				count(tFull, 1)
+			}
 		}
 	}
 	g.work(gen, uint32(n), 0)
+	var t1 int64
+	if tr {
+		t1 = now()
+	}
 	// The remaining tasks are running (they were claimed): wait for them by polling a
 	// little before parking, for the reason given at spinWait.
 	for deadline := time.Now().Add(spinWait); g.done.Load() < uint32(n) && time.Now().Before(deadline); {
 		runtime.Gosched()
 	}
-	<-g.finished
+	if tr {
+		traceCallerWait(g, uint32(n), t0, t1)
+	} else {
+		<-g.finished
+	}
 	g.job = nil // idle groups hold no reference to their last job's owner
 	putGroup(g)
 }
@@ -95,21 +136,22 @@ type group struct {
 }
 
 // work claims and runs tasks of generation gen, which has n tasks, as worker w until
-// none is left.
-func (g *group) work(gen, n uint32, w int) {
+// none is left, and returns how many it ran.
+func (g *group) work(gen, n uint32, w int) (ran int) {
 	for {
 		v := g.claim.Load()
 		if uint32(v>>32) != gen {
-			return // a later call reuses this group
+			return ran // a later call reuses this group
 		}
 		i := uint32(v)
 		if i >= n {
-			return
+			return ran
 		}
 		if !g.claim.CompareAndSwap(v, v+1) {
 			continue
 		}
 		g.job.Task(w, int(i))
+		ran++
 		if g.done.Add(1) == n {
 			g.finished <- struct{}{}
 		}
@@ -161,6 +203,8 @@ type ticket struct {
 	gen uint32
 	n   uint32 // tasks of the call
 	w   int
+	// sent is when the ticket was sent (now()), 0 when the call was not traced.
+	sent int64
 }
 
 // The pool: goroutines started on first need and kept for the life of the process,
@@ -187,9 +231,17 @@ func startWorkers(n int) {
 
 func poolWorker() {
 	for {
-		t, ok := pollTicket()
-		if !ok {
+		var t ticket
+		if tracing.Load() {
+			t = traceTicket()
+		} else if tk, ok := pollTicket(); ok {
+			t = tk
+		} else {
 			t = <-tickets
+		}
+		if t.sent != 0 {
+			traceWork(t)
+			continue
 		}
 		t.g.work(t.gen, t.n, t.w)
 	}
