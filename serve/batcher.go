@@ -198,7 +198,8 @@ func (d *decoder) step() {
 		}()
 		return d.st.Step()
 	}()
-	s.metrics.step(decoding, d.done, now.SourceTokens-d.last.SourceTokens, now.OutputTokens-d.last.OutputTokens, time.Since(start))
+	s.metrics.step(decoding, d.done, train.BatchStats{Batches: now.Batches - d.last.Batches,
+		SourceTokens: now.SourceTokens - d.last.SourceTokens, OutputTokens: now.OutputTokens - d.last.OutputTokens}, time.Since(start))
 	d.last, d.done = now, 0
 }
 

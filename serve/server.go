@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -245,7 +246,10 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (*request, *httpE
 		w.Header().Set("Allow", http.MethodPost)
 		return nil, errorf(http.StatusMethodNotAllowed, "use POST")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	buf := getBuffer()
+	defer putBuffer(buf)
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body := buf.Bytes()
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -309,14 +313,37 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	s.metrics.write(w)
 }
 
+// writeJSON answers with v as JSON, from a recycled buffer and with a Content-Length
+// (so the answer is never chunked).
 func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // only strings and numbers: cannot happen
-		code, b = http.StatusInternalServerError, []byte(`{"error":"internal error","code":500}`)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := json.NewEncoder(buf).Encode(v); err != nil { // only strings and numbers: cannot happen
+		code = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":"internal error","code":500}` + "\n")
 	}
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(code)
-	w.Write(append(b, '\n'))
+	w.Write(buf.Bytes())
+}
+
+// buffers recycles the buffers requests are read into and answers encoded in.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxKeptBuffer is the largest buffer put back for reuse: a rare large request does
+// not pin its memory.
+const maxKeptBuffer = 64 << 10
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxKeptBuffer {
+		b.Reset()
+		buffers.Put(b)
+	}
 }
 
 func (s *Server) writeError(w http.ResponseWriter, code int, msg string) {

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,7 +93,9 @@ func post(ctx context.Context, c *http.Client, url string, body any) reply {
 	}
 	defer resp.Body.Close()
 	r := reply{code: resp.StatusCode}
-	r.err = json.NewDecoder(resp.Body).Decode(&r.body)
+	if r.err = json.NewDecoder(resp.Body).Decode(&r.body); r.err == nil && resp.ContentLength < 0 {
+		r.err = errors.New("an answer without Content-Length")
+	}
 	return r
 }
 
@@ -165,6 +169,66 @@ func TestConcurrentRequests(t *testing.T) {
 	require.Contains(t, m, "bkm_batch_sentences_bucket{le=\"+Inf\"}")
 	require.Regexp(t, `bkm_output_tokens_total [1-9]\d*\n`, m)
 	require.Regexp(t, `bkm_sentences_total [1-9]\d*\n`, m)
+	require.Contains(t, m, fmt.Sprintf("bkm_request_duration_seconds_bucket{le=\"+Inf\"} %d\n", clients*each))
+	encoded, sentences := metricValue(t, m, "bkm_encoder_batches_total"), metricValue(t, m, "bkm_sentences_total")
+	require.True(t, encoded >= 1 && encoded <= sentences, "%v encoder batches for %v sentences", encoded, sentences)
+}
+
+// metricValue is the value of the unlabelled sample name in the metrics text m.
+func metricValue(t *testing.T, m, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(m, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			x, err := strconv.ParseFloat(v, 64)
+			require.NoError(t, err, line)
+			return x
+		}
+	}
+	t.Fatalf("no sample %s in\n%s", name, m)
+	return 0
+}
+
+// TestHistogramConcurrent: observations from many goroutines at once, without a
+// lock, are all counted, in the right buckets, and summed.
+func TestHistogramConcurrent(t *testing.T) {
+	h := newHistogram(1, 2, 4)
+	const goroutines, each = 8, 1000
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				h.observe(float64((g + i) % 6)) // 0..5: buckets ≤1, ≤2, ≤4, +Inf
+			}
+		}()
+	}
+	wg.Wait()
+	// The same values counted serially: cumulative bucket counts and the sum.
+	var le [4]int
+	sum := 0
+	for g := range goroutines {
+		for i := range each {
+			v := (g + i) % 6
+			sum += v
+			for b, bound := range []int{1, 2, 4, 6} {
+				if v <= bound {
+					le[b]++
+				}
+			}
+		}
+	}
+	var sb strings.Builder
+	h.write(&sb, "x", "help")
+	require.Equal(t, fmt.Sprintf(`# HELP x help
+# TYPE x histogram
+x_bucket{le="1"} %d
+x_bucket{le="2"} %d
+x_bucket{le="4"} %d
+x_bucket{le="+Inf"} %d
+x_sum %d
+x_count %d
+`, le[0], le[1], le[2], le[3], sum, goroutines*each), sb.String())
 }
 
 // jsonText is texts as a JSON client reads them back: encoding/json replaces each
