@@ -14,9 +14,10 @@
 // machine line and the exact commands. On a shared machine, run one benchmark process
 // at a time (for example under flock) and compare medians and ratios.
 //
-// bench/cmd/serveload is the load generator of the HTTP service (package serve):
-// loopback only, bounded in time and requests, 1, 8 and 64 concurrent clients by
-// default, p50/p99 latency and sentences/s beside offline TranslateBatch.
+// bench/cmd/serveload is the load generator of the HTTP service (package serve, the
+// clients in internal/loadgen): loopback only, bounded in time and requests, 1, 8 and
+// 64 concurrent clients by default, p50/p99 latency, sentences/s and CPU time a
+// sentence beside offline TranslateBatch's, in one run.
 //
 // torch_translate.py is the PyTorch peer of BenchmarkTranslate on the same weights: it
 // loads a bkm checkpoint with bkm_torch.py (reader, BPE tokenizer, batched incremental

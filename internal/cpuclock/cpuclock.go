@@ -1,6 +1,7 @@
 // Package cpuclock measures the CPU time of the calling thread, for benchmarks on a
 // shared machine: unlike wall-clock ns/op it leaves out the time the thread waited
-// for a core. It imports golang.org/x/sys/unix and the standard library only.
+// for a core (ProcessNanos reads the whole process's, for load runs). It imports
+// golang.org/x/sys/unix and the standard library only.
 package cpuclock
 
 import (

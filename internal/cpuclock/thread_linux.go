@@ -10,3 +10,12 @@ func threadNanos() int64 {
 	}
 	return ts.Nano()
 }
+
+// ProcessNanos returns the CPU time of the process, all threads, in ns, or -1.
+func ProcessNanos() int64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts) != nil {
+		return -1
+	}
+	return ts.Nano()
+}

@@ -1,34 +1,39 @@
-// Command serveload is a load generator for package serve, loopback only: it loads a
-// checkpoint, serves it in-process on 127.0.0.1 (an ephemeral port) and, for each
-// client count, runs that many concurrent HTTP clients for a bounded time and request
-// count. Every request carries an id that must come back once, with the translation
-// TranslateBatch gives offline; it reports p50/p99 latency and sentences/s beside the
-// offline TranslateBatch throughput on the same sentences, and exits 1 on any error,
-// lost, duplicated or wrong response.
+// Command serveload is the load generator of package serve, loopback only: it loads a
+// checkpoint, measures offline TranslateBatch on the input's sentences, then for each
+// client count serves the checkpoint in-process on 127.0.0.1 (an ephemeral port; or
+// drives the server at --addr) and runs that many concurrent keep-alive clients
+// (internal/loadgen) for a bounded time and request count. Every answer is checked
+// against offline TranslateBatch's translation and its request's id; it prints
+// sentences/s, p50/p99 latency, the server's mean running batch and the process's
+// CPU time a sentence beside the offline figures, and exits 1 on any error, lost,
+// duplicated or wrong answer.
 //
 //	go run ./bench/cmd/serveload --checkpoint bkmtrain-run --input valid.tsv --clients 1,8,64 --duration 60s
 //
-// Imports: serve, train and the standard library.
+// --cpuprofile FILE writes FILE-offline.pprof and FILE-cN.pprof, whose samples carry
+// the label role = client (the load generator), http (net/http and serve's
+// handlers) or decoder (serve's decoders); `go tool pprof -tags` splits them.
+//
+// Imports: serve, train, simd, internal/loadgen, internal/cpuclock and the standard library.
 package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"slices"
+	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/kernelmachines/bkm/internal/cpuclock"
+	"github.com/kernelmachines/bkm/internal/loadgen"
 	"github.com/kernelmachines/bkm/serve"
+	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
 )
 
@@ -39,16 +44,30 @@ func main() {
 	}
 }
 
+type options struct {
+	duration    time.Duration
+	maxRequests int
+	beam        int
+	maxBatch    int
+	workers     int
+	addr        string
+	cpuprofile  string
+}
+
 func run() error {
+	var o options
 	ckpt := flag.String("checkpoint", "", "checkpoint file (required)")
 	input := flag.String("input", "", "sentences, one per line; a TSV line's first column (required)")
 	clientList := flag.String("clients", "1,8,64", "concurrent client counts, one level each")
-	duration := flag.Duration("duration", 10*time.Second, "time per level")
-	maxRequests := flag.Int("max-requests", 200000, "requests per level at most")
-	beam := flag.Int("beam", 1, "beam size")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "time per level")
+	flag.IntVar(&o.maxRequests, "max-requests", 1_000_000, "requests per level at most")
+	flag.IntVar(&o.beam, "beam", 1, "beam size")
 	threads := flag.Int("threads", 0, "threads (0 = all cores)")
-	maxBatch := flag.Int("max-batch", 32, "server --max-batch")
-	workers := flag.Int("workers", 0, "server --workers (0: one per thread)")
+	flag.IntVar(&o.maxBatch, "max-batch", 32, "server --max-batch, and offline TranslateBatch's batch")
+	flag.IntVar(&o.workers, "workers", 0, "server --workers (0: one per thread)")
+	decoderThreads := flag.Int("decoder-threads", 0, "threads of each decoder's parallel routines while serving (0: --threads)")
+	flag.StringVar(&o.addr, "addr", "", "drive the server at this host:port (a running `bkmtrain serve` of the same checkpoint) instead of one in-process")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles to FILE-offline.pprof and FILE-cN.pprof")
 	flag.Parse()
 	if *ckpt == "" || *input == "" {
 		return fmt.Errorf("--checkpoint and --input are required")
@@ -69,46 +88,65 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	opts := train.TranslateOptions{Beam: *beam, LenPenalty: 1, MaxSentences: *maxBatch}
+	opts := train.TranslateOptions{Beam: o.beam, LenPenalty: 1, MaxSentences: o.maxBatch}
 	want, err := tr.TranslateBatch(context.Background(), sentences, opts) // also warms up
 	if err != nil {
 		return err
 	}
-	// Offline throughput, warm: whole passes for at least 2 s (3 passes at least).
-	passes, t0 := 0, time.Now()
-	for passes < 3 || time.Since(t0) < 2*time.Second {
-		if _, err := tr.TranslateBatch(context.Background(), sentences, opts); err != nil {
-			return err
+	off, err := profiled(o.cpuprofile, "offline", func() (offline, error) { return measureOffline(tr, sentences, opts) })
+	if err != nil {
+		return err
+	}
+	fmt.Printf("offline TranslateBatch: %d sentences, beam %d, batch %d, %d threads: %.1f sentences/s, %.2f CPU-ms a sentence, mean batch ≈ %.1f\n",
+		len(sentences), o.beam, o.maxBatch, tr.Parallelism(), off.rate, off.cpuMs, off.batch)
+	if *decoderThreads > 0 {
+		if o.workers == 0 {
+			o.workers = tr.Parallelism()
 		}
-		passes++
+		simd.SetThreads(*decoderThreads)
 	}
-	offline := float64(passes*len(sentences)) / time.Since(t0).Seconds()
-	for i, w := range want { // as a JSON client reads it back
-		b, _ := json.Marshal(w)
-		json.Unmarshal(b, &want[i])
-	}
-	fmt.Printf("offline TranslateBatch: %d sentences, beam %d, batch %d: %.1f sentences/s\n", len(sentences), *beam, *maxBatch, offline)
-	fmt.Printf("%8s %9s %12s %10s %10s %10s %7s\n", "clients", "requests", "sentences/s", "p50", "p99", "mean batch", "errors")
+	fmt.Printf("%8s %9s %12s %9s %9s %9s %6s %8s %7s %6s\n", "clients", "requests", "sentences/s", "of offl.", "p50", "p99", "batch", "cpu-ms/s", "decode", "errors")
 	failed := false
 	for _, c := range levels {
-		r, err := level(tr, serve.Config{MaxBatch: *maxBatch, Workers: *workers, QueueSize: 4 * c}, sentences, want, c, *beam, *duration, *maxRequests)
+		r, err := profiled(o.cpuprofile, fmt.Sprintf("c%d", c), func() (level, error) { return runLevel(tr, o, sentences, want, c) })
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%8d %9d %12.1f %10v %10v %10.1f %7d  (%.0f%% of offline)\n", c, r.n, r.rate, r.p50, r.p99, r.batch, len(r.errs), 100*r.rate/offline)
-		for i, e := range r.errs {
-			if i == 5 {
-				fmt.Printf("  … %d more\n", len(r.errs)-5)
-				break
-			}
+		fmt.Printf("%8d %9d %12.1f %8.0f%% %9v %9v %6.1f %8.2f %6.0f%% %6d\n", c, r.Requests, r.Rate(), 100*r.Rate()/off.rate,
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.batch, r.cpuMs, 100*r.decoding, r.Errors)
+		for _, e := range r.First {
 			fmt.Println("  error:", e)
 		}
-		failed = failed || len(r.errs) > 0
+		if r.Errors > len(r.First) {
+			fmt.Printf("  … %d more\n", r.Errors-len(r.First))
+		}
+		failed = failed || r.Errors > 0
 	}
+	fmt.Println("batch: sentences a decoder step; cpu-ms/s: process CPU time a sentence (server and clients); decode: the decoders' share of the wall time in Stream.Step")
 	if failed {
-		return fmt.Errorf("some responses were wrong, lost or duplicated")
+		return fmt.Errorf("some answers were wrong, lost or duplicated")
 	}
 	return nil
+}
+
+// profiled runs f under a CPU profile written to prefix-name.pprof (none when prefix
+// is empty).
+func profiled[T any](prefix, name string, f func() (T, error)) (T, error) {
+	if prefix == "" {
+		return f()
+	}
+	file, err := os.Create(prefix + "-" + name + ".pprof")
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer file.Close()
+	if err := pprof.StartCPUProfile(file); err != nil {
+		var zero T
+		return zero, err
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 // readSentences reads the lines of path with train.ReadTextLines (the one text
@@ -125,132 +163,120 @@ func readSentences(path string) ([]string, error) {
 	return lines, nil
 }
 
-type result struct {
-	n        int
-	rate     float64
-	p50, p99 time.Duration
-	batch    float64 // mean sentences per decoded batch, from /metrics
-	errs     []string
+type offline struct {
+	rate  float64 // sentences/s
+	cpuMs float64 // process CPU ms a sentence
+	batch float64 // sentences a decoder step, estimated
 }
 
-// meanBatch reads the mean of the bkm_batch_sentences histogram from /metrics (0 if
-// it cannot).
-func meanBatch(c *http.Client, url string) float64 {
-	resp, err := c.Get(url)
+// measureOffline times whole TranslateBatch passes, warm, for at least 2 s (3 passes
+// at least). Its mean batch counts a sentence's steps as its output tokens plus the
+// EOS step (a sentence cut at the length limit has no EOS step: an estimate).
+func measureOffline(tr *train.Translator, sentences []string, opts train.TranslateOptions) (offline, error) {
+	var st train.BatchStats
+	passes, cpu0, t0 := 0, cpuclock.ProcessNanos(), time.Now()
+	for passes < 3 || time.Since(t0) < 2*time.Second {
+		var err error
+		label(context.Background(), "decoder", func() {
+			_, st, err = tr.TranslateBatchStats(context.Background(), sentences, opts)
+		})
+		if err != nil {
+			return offline{}, err
+		}
+		passes++
+	}
+	n := float64(passes * len(sentences))
+	return offline{
+		rate:  n / time.Since(t0).Seconds(),
+		cpuMs: float64(cpuclock.ProcessNanos()-cpu0) / 1e6 / n,
+		batch: float64(st.OutputTokens+len(sentences)) / float64(st.Steps),
+	}, nil
+}
+
+func label(ctx context.Context, role string, f func()) {
+	pprof.Do(ctx, pprof.Labels("role", role), func(context.Context) { f() })
+}
+
+type level struct {
+	loadgen.Result
+	batch    float64 // sentences a decoder step
+	cpuMs    float64 // process CPU ms a sentence
+	decoding float64 // the decoders' time in Stream.Step ÷ (wall time × decoders)
+}
+
+// runLevel serves tr on a loopback port (or uses o.addr) and runs clients concurrent
+// clients against it.
+func runLevel(tr *train.Translator, o options, sentences, want []string, clients int) (level, error) {
+	var r level
+	addr, stop := o.addr, func() error { return nil }
+	workers := o.workers
+	if addr == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return r, err
+		}
+		addr = ln.Addr().String()
+		var srv *serve.Server
+		label(context.Background(), "decoder", func() {
+			srv = serve.New(tr, serve.Config{MaxBatch: o.maxBatch, Workers: o.workers, QueueSize: 4 * clients})
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		label(context.Background(), "http", func() { go func() { served <- srv.Serve(ctx, ln, time.Minute) }() })
+		stop = func() error { cancel(); return <-served }
+		if workers == 0 {
+			workers = tr.Parallelism()
+		}
+	}
+	before, err := scrape(addr)
 	if err != nil {
-		return 0
+		stop()
+		return r, err
+	}
+	cpu0 := cpuclock.ProcessNanos()
+	label(context.Background(), "client", func() {
+		r.Result, err = loadgen.Run(loadgen.Config{Addr: addr, Clients: clients, Duration: o.duration, MaxRequests: o.maxRequests,
+			Beam: o.beam, Sources: sentences, Want: want})
+	})
+	cpu := cpuclock.ProcessNanos() - cpu0
+	if err != nil {
+		stop()
+		return r, err
+	}
+	after, err := scrape(addr)
+	if err := stop(); err != nil {
+		return r, err
+	}
+	if err != nil {
+		return r, err
+	}
+	d := func(name string) float64 { return after[name] - before[name] }
+	if n := d("bkm_batch_sentences_count"); n > 0 {
+		r.batch = d("bkm_batch_sentences_sum") / n
+	}
+	if r.Requests > 0 {
+		r.cpuMs = float64(cpu) / 1e6 / float64(r.Requests)
+	}
+	if workers > 0 {
+		r.decoding = d("bkm_decode_seconds_total") / r.Elapsed.Seconds() / float64(workers)
+	}
+	return r, nil
+}
+
+// scrape reads the unlabelled samples of the server's /metrics.
+func scrape(addr string) (map[string]float64, error) {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return nil, err
 	}
 	defer resp.Body.Close()
-	var sum, n float64
+	m := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		name, v, _ := strings.Cut(sc.Text(), " ")
-		x, _ := strconv.ParseFloat(v, 64)
-		switch name {
-		case "bkm_batch_sentences_sum":
-			sum = x
-		case "bkm_batch_sentences_count":
-			n = x
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if x, err := strconv.ParseFloat(v, 64); ok && err == nil {
+			m[name] = x
 		}
 	}
-	if n == 0 {
-		return 0
-	}
-	return sum / n
-}
-
-// level serves tr on a loopback port and runs clients concurrent clients against it.
-func level(tr *train.Translator, cfg serve.Config, sentences, want []string, clients, beam int, d time.Duration, maxRequests int) (result, error) {
-	var res result
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return res, err
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- serve.New(tr, cfg).Serve(ctx, ln, time.Minute) }()
-	url := "http://" + ln.Addr().String() + "/translate"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: time.Minute}
-	var (
-		next     atomic.Int64
-		mu       sync.Mutex
-		seen     = map[string]int{}
-		lat      []time.Duration
-		errs     []string
-		wg       sync.WaitGroup
-		deadline = time.Now().Add(d)
-	)
-	fail := func(format string, args ...any) {
-		mu.Lock()
-		errs = append(errs, fmt.Sprintf(format, args...))
-		mu.Unlock()
-	}
-	start := time.Now()
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				i := int(next.Add(1)) - 1
-				if i >= maxRequests {
-					return
-				}
-				id := fmt.Sprintf("c%d-r%d", c, i)
-				k := i % len(sentences)
-				body, _ := json.Marshal(map[string]any{"id": id, "text": sentences[k], "beam": beam})
-				t0 := time.Now()
-				resp, err := client.Post(url, "application/json", bytes.NewReader(body))
-				if err != nil {
-					fail("%s: %v", id, err)
-					continue
-				}
-				var r struct {
-					ID          string
-					Translation string
-					Error       string
-				}
-				err = json.NewDecoder(resp.Body).Decode(&r)
-				resp.Body.Close()
-				took := time.Since(t0)
-				switch {
-				case err != nil:
-					fail("%s: reading the response: %v", id, err)
-				case r.ID != id:
-					fail("%s: answered with id %q", id, r.ID)
-				case resp.StatusCode != 200:
-					fail("%s: status %d: %s", id, resp.StatusCode, r.Error)
-				case r.Translation != want[k]:
-					fail("%s: translation %q, want %q", id, r.Translation, want[k])
-				}
-				mu.Lock()
-				seen[r.ID]++
-				lat = append(lat, took)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	res.batch = meanBatch(client, strings.TrimSuffix(url, "/translate")+"/metrics")
-	stop()
-	if err := <-served; err != nil {
-		return res, err
-	}
-	sent := min(int(next.Load()), maxRequests)
-	for id, n := range seen { // every id sent comes back exactly once
-		if n != 1 {
-			errs = append(errs, fmt.Sprintf("id %q answered %d times", id, n))
-		}
-	}
-	if len(lat) != sent || len(seen) != sent {
-		errs = append(errs, fmt.Sprintf("%d requests sent, %d answered, %d distinct ids", sent, len(lat), len(seen)))
-	}
-	slices.Sort(lat)
-	res.n, res.errs = len(lat), errs
-	res.rate = float64(len(lat)) / elapsed.Seconds()
-	if len(lat) > 0 {
-		res.p50 = lat[len(lat)/2].Round(10 * time.Microsecond)
-		res.p99 = lat[min(len(lat)-1, len(lat)*99/100)].Round(10 * time.Microsecond)
-	}
-	return res, nil
+	return m, sc.Err()
 }
