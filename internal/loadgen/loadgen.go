@@ -32,8 +32,9 @@ type Result struct {
 	Requests int           // answered, correct or not
 	Elapsed  time.Duration // first request sent to last answer read
 	P50, P99 time.Duration // latency, request written to answer read
-	Errors   int           // wrong, lost or duplicated answers and failed requests
-	First    []string      // the first few errors, said in full
+	Mean     time.Duration
+	Errors   int      // wrong, lost or duplicated answers and failed requests
+	First    []string // the first few errors, said in full
 }
 
 // Rate is the answered requests (one sentence each) per second.
@@ -119,6 +120,11 @@ func Run(cfg Config) (Result, error) {
 	res.Requests = len(lat)
 	slices.Sort(lat)
 	if len(lat) > 0 {
+		var sum time.Duration
+		for _, l := range lat {
+			sum += l
+		}
+		res.Mean = sum / time.Duration(len(lat))
 		res.P50 = lat[len(lat)/2]
 		res.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	}

@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -63,7 +64,8 @@ func run() error {
 	flag.IntVar(&o.maxRequests, "max-requests", 1_000_000, "requests per level at most")
 	flag.IntVar(&o.beam, "beam", 1, "beam size")
 	threads := flag.Int("threads", 0, "threads (0 = all cores)")
-	flag.IntVar(&o.maxBatch, "max-batch", 32, "server --max-batch, and offline TranslateBatch's batch")
+	flag.IntVar(&o.maxBatch, "max-batch", 32, "server --max-batch")
+	offlineBatch := flag.Int("offline-batch", train.DefaultMaxSentences, "offline TranslateBatch's batch (MaxSentences)")
 	flag.IntVar(&o.workers, "workers", 0, "server --workers (0: one per thread)")
 	decoderThreads := flag.Int("decoder-threads", 0, "threads of each decoder's parallel routines while serving (0: --threads)")
 	flag.StringVar(&o.addr, "addr", "", "drive the server at this host:port (a running `bkmtrain serve` of the same checkpoint) instead of one in-process")
@@ -88,7 +90,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	opts := train.TranslateOptions{Beam: o.beam, LenPenalty: 1, MaxSentences: o.maxBatch}
+	opts := train.TranslateOptions{Beam: o.beam, LenPenalty: 1, MaxSentences: *offlineBatch}
 	want, err := tr.TranslateBatch(context.Background(), sentences, opts) // also warms up
 	if err != nil {
 		return err
@@ -98,22 +100,23 @@ func run() error {
 		return err
 	}
 	fmt.Printf("offline TranslateBatch: %d sentences, beam %d, batch %d, %d threads: %.1f sentences/s, %.2f CPU-ms a sentence, mean batch ≈ %.1f\n",
-		len(sentences), o.beam, o.maxBatch, tr.Parallelism(), off.rate, off.cpuMs, off.batch)
+		len(sentences), o.beam, *offlineBatch, tr.Parallelism(), off.rate, off.cpuMs, off.batch)
+	if o.workers == 0 {
+		o.workers = tr.Parallelism()
+	}
 	if *decoderThreads > 0 {
-		if o.workers == 0 {
-			o.workers = tr.Parallelism()
-		}
 		simd.SetThreads(*decoderThreads)
 	}
-	fmt.Printf("%8s %9s %12s %9s %9s %9s %6s %8s %7s %6s\n", "clients", "requests", "sentences/s", "of offl.", "p50", "p99", "batch", "cpu-ms/s", "decode", "errors")
+	fmt.Printf("serving: %d decoders of %d sentences, %d threads each, GOMAXPROCS %d\n", o.workers, o.maxBatch, simd.Threads(), runtime.GOMAXPROCS(0))
+	fmt.Printf("%8s %9s %12s %9s %9s %9s %9s %6s %8s %7s %6s\n", "clients", "requests", "sentences/s", "of offl.", "p50", "p99", "outside", "batch", "cpu-ms/s", "decode", "errors")
 	failed := false
 	for _, c := range levels {
 		r, err := profiled(o.cpuprofile, fmt.Sprintf("c%d", c), func() (level, error) { return runLevel(tr, o, sentences, want, c) })
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%8d %9d %12.1f %8.0f%% %9v %9v %6.1f %8.2f %6.0f%% %6d\n", c, r.Requests, r.Rate(), 100*r.Rate()/off.rate,
-			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.batch, r.cpuMs, 100*r.decoding, r.Errors)
+		fmt.Printf("%8d %9d %12.1f %8.0f%% %9v %9v %9v %6.1f %8.2f %6.0f%% %6d\n", c, r.Requests, r.Rate(), 100*r.Rate()/off.rate,
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.outside.Round(10*time.Microsecond), r.batch, r.cpuMs, 100*r.decoding, r.Errors)
 		for _, e := range r.First {
 			fmt.Println("  error:", e)
 		}
@@ -122,7 +125,8 @@ func run() error {
 		}
 		failed = failed || r.Errors > 0
 	}
-	fmt.Println("batch: sentences a decoder step; cpu-ms/s: process CPU time a sentence (server and clients); decode: the decoders' share of the wall time in Stream.Step")
+	fmt.Println("outside: mean latency seen by the clients less the server's own (network, scheduling); batch: sentences a decoder step;\n" +
+		"cpu-ms/s: process CPU time a sentence (server and clients); decode: the decoders' share of the wall time in Stream.Step")
 	if failed {
 		return fmt.Errorf("some answers were wrong, lost or duplicated")
 	}
@@ -199,9 +203,10 @@ func label(ctx context.Context, role string, f func()) {
 
 type level struct {
 	loadgen.Result
-	batch    float64 // sentences a decoder step
-	cpuMs    float64 // process CPU ms a sentence
-	decoding float64 // the decoders' time in Stream.Step ÷ (wall time × decoders)
+	batch    float64       // sentences a decoder step
+	cpuMs    float64       // process CPU ms a sentence
+	decoding float64       // the decoders' time in Stream.Step ÷ (wall time × decoders)
+	outside  time.Duration // mean latency seen by the clients less the server's (received to answered)
 }
 
 // runLevel serves tr on a loopback port (or uses o.addr) and runs clients concurrent
@@ -209,8 +214,10 @@ type level struct {
 func runLevel(tr *train.Translator, o options, sentences, want []string, clients int) (level, error) {
 	var r level
 	addr, stop := o.addr, func() error { return nil }
-	workers := o.workers
-	if addr == "" {
+	workers := o.workers // of the in-process server; unknown at o.addr
+	if addr != "" {
+		workers = 0
+	} else {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return r, err
@@ -224,9 +231,6 @@ func runLevel(tr *train.Translator, o options, sentences, want []string, clients
 		served := make(chan error, 1)
 		label(context.Background(), "http", func() { go func() { served <- srv.Serve(ctx, ln, time.Minute) }() })
 		stop = func() error { cancel(); return <-served }
-		if workers == 0 {
-			workers = tr.Parallelism()
-		}
 	}
 	before, err := scrape(addr)
 	if err != nil {
@@ -253,6 +257,9 @@ func runLevel(tr *train.Translator, o options, sentences, want []string, clients
 	d := func(name string) float64 { return after[name] - before[name] }
 	if n := d("bkm_batch_sentences_count"); n > 0 {
 		r.batch = d("bkm_batch_sentences_sum") / n
+	}
+	if n := d("bkm_request_duration_seconds_count"); n > 0 {
+		r.outside = r.Mean - time.Duration(d("bkm_request_duration_seconds_sum")/n*1e9)
 	}
 	if r.Requests > 0 {
 		r.cpuMs = float64(cpu) / 1e6 / float64(r.Requests)
