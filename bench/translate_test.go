@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/kernelmachines/bkm/internal/cpuclock"
 	"github.com/kernelmachines/bkm/internal/translatebench"
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
@@ -22,6 +23,9 @@ import (
 //	allocs/token  heap allocations per output token (the per-sentence ones — the
 //	              tokenized source, the translated string — included)
 //	allocs/sentence  the same per sentence
+//	cpu-ns/op     at 1 thread, the benchmark thread's CPU time per op
+//	              (internal/cpuclock): on a busy machine, the time waited for a core
+//	              left out
 //
 // The sub-benchmark names, impl=bkm/ckpt=NAME/mode=greedy|beam4/batch=N/threads=T,
 // are the ones bench/torch_translate.py and the ONNX Runtime peer print, so the
@@ -35,12 +39,13 @@ func BenchmarkTranslate(b *testing.B) {
 			b.Fatal(err)
 		}
 		simd.SetThreads(c.Threads)
-		translate(b, tr, src, train.TranslateOptions{Beam: c.Beam, LenPenalty: 1, MaxSentences: c.Batch})
+		translate(b, tr, src, train.TranslateOptions{Beam: c.Beam, LenPenalty: 1, MaxSentences: c.Batch}, c.Threads == 1)
 	})
 }
 
-// translate times b.N translations of src by tr (after one to warm its buffers).
-func translate(b *testing.B, tr *train.Translator, src []string, opts train.TranslateOptions) {
+// translate times b.N translations of src by tr (after one to warm its buffers); with
+// cpu, all on the calling thread, also in that thread's CPU time.
+func translate(b *testing.B, tr *train.Translator, src []string, opts train.TranslateOptions, cpu bool) {
 	ctx := context.Background()
 	_, st, err := tr.TranslateBatchStats(ctx, src, opts)
 	if err != nil {
@@ -50,10 +55,17 @@ func translate(b *testing.B, tr *train.Translator, src []string, opts train.Tran
 	b.ReportAllocs()
 	b.ResetTimer()
 	runtime.ReadMemStats(&before)
+	var clock cpuclock.Clock
+	if cpu {
+		clock = cpuclock.Start()
+	}
 	for i := 0; i < b.N; i++ {
 		if _, _, err := tr.TranslateBatchStats(ctx, src, opts); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu {
+		clock.Report(b, 0)
 	}
 	runtime.ReadMemStats(&after)
 	b.StopTimer()
