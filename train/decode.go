@@ -218,6 +218,18 @@ func (d *Decoder) encodeSources(src []int32, B, S int, at []int, stride, sents i
 // step feeds token tok[b] at position t (d.pos[b] when d.pos is set) to each of the
 // nb hypotheses and leaves the next-token log-probabilities in d.logp [nb, V].
 func (d *Decoder) step(tok []int32, nb, t int) {
+	d.stepLogits(tok, nb, t)
+	V := d.m.V
+	for b := 0; b < nb; b++ {
+		row := d.logp[b*V : (b+1)*V]
+		simd.LogSoftmax(row, row)
+	}
+}
+
+// stepLogits is step leaving the logits in d.logp: greedy decoding takes their
+// largest, which needs no normalization. It sets d.nonFinite when a row holds a NaN
+// or ±Inf (whose log-probabilities would too).
+func (d *Decoder) stepLogits(tok []int32, nb, t int) {
 	m := d.m
 	C, H, D, F, V := m.C, m.H, m.D, m.F, m.V
 	x := d.x[:nb*C]
@@ -293,16 +305,13 @@ func (d *Decoder) step(tok []int32, nb, t int) {
 		layerNormForward(d.ln, d.mean, d.rstd, x, m.decNorm.w, m.decNorm.b, nb, C)
 		x = d.ln[:nb*C]
 	}
-	logp := d.logp[:nb*V]
-	packedLinear(logp, x, d.w.out, nil, nb)
-	for b := 0; b < nb; b++ {
-		row := logp[b*V : (b+1)*V]
-		simd.LogSoftmax(row, row)
-		// Finite logits give finite log-probabilities; a NaN or ±Inf anywhere makes the
-		// sum non-finite (s − s ≠ 0).
-		if s := simd.Sum(row); s-s != 0 {
-			d.nonFinite = true
-		}
+	logits := d.logp[:nb*V]
+	packedLinear(logits, x, d.w.out, nil, nb)
+	// Finite logits give finite log-probabilities; a NaN or ±Inf anywhere makes the
+	// sum non-finite (s − s ≠ 0), and so would logits whose sum overflows float32
+	// (|logit| near 10³⁵: a broken model all the same).
+	if s := simd.Sum(logits); s-s != 0 {
+		d.nonFinite = true
 	}
 }
 
@@ -396,9 +405,32 @@ func (m *Model) bestCandidates(cands []candidate, row []float32, b int, base flo
 	return cands
 }
 
-// greedyToken is the most likely next token of row (the first of equals), never Pad
-// or BOS, as in BeamSearch.
+// greedyToken is the most likely next token of a row of logits (or of
+// log-probabilities), the first of equals, never Pad or BOS, as in BeamSearch.
+// It finds the largest by blocks of simd.Max; the scalar scan (greedyTokenScan)
+// decides only when the largest is Pad or BOS, or not a number.
 func (m *Model) greedyToken(row []float32) int32 {
+	const block = 256
+	best, at := float32(0), -1
+	for lo := 0; lo < len(row); lo += block {
+		// The first block holding the largest; the first largest within it.
+		if x := simd.Max(row[lo:min(lo+block, len(row))]); at < 0 || x > best {
+			best, at = x, lo
+		}
+	}
+	for v := max(at, 0); v < min(at+block, len(row)); v++ {
+		if row[v] == best {
+			if next := int32(v); next != m.Cfg.Pad && next != m.Cfg.BOS {
+				return next
+			}
+			break
+		}
+	}
+	return m.greedyTokenScan(row)
+}
+
+// greedyTokenScan is greedyToken's reference loop.
+func (m *Model) greedyTokenScan(row []float32) int32 {
 	pad, bos := m.Cfg.Pad, m.Cfg.BOS
 	next := int32(-1)
 	for v := range row {
@@ -446,7 +478,7 @@ func (d *Decoder) Greedy(src, prefix []int32, maxLen int) []int32 {
 	}
 	var out []int32
 	for t := 0; t < maxLen; t++ {
-		d.step(d.tok, 1, t)
+		d.stepLogits(d.tok, 1, t)
 		if d.nonFinite {
 			return nil // the model's output is meaningless; Err says why
 		}

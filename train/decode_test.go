@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/kernelmachines/bkm/simd"
@@ -223,6 +224,47 @@ func TestDecoderStepRowsIndependent(t *testing.T) {
 						"preLN=%v threads=%d hypothesis %d token %d: %v in a step of %d, %v alone", preLN, threads, b, v, got[v], nb, alone[b][v])
 				}
 			}
+		}
+	}
+}
+
+// TestGreedyTokenMatchesScan: the blockwise greedyToken picks the token of its
+// reference scan — the first of equals, never Pad or BOS — for rows of every length
+// around the block size, with ties between and within blocks, the largest on Pad or
+// BOS, ±0 and a NaN.
+func TestGreedyTokenMatchesScan(t *testing.T) {
+	m := &Model{Cfg: ModelConfig{Pad: BytePad, BOS: ByteBOS}}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 255, 256, 257, 258, 259, 300, 511, 512, 513, 2000} {
+		row := make([]float32, n)
+		for trial := range 40 {
+			for i := range row {
+				row[i] = float32(rng.IntN(9)) - 6 // small integers: many ties
+			}
+			top := float32(3 + trial%2)
+			switch trial % 8 {
+			case 1: // the largest on Pad, BOS, or both
+				for _, v := range []int{256, 257} {
+					if v < n && rng.IntN(2) == 0 {
+						row[v] = top
+					}
+				}
+			case 2: // ties in different blocks
+				for range 3 {
+					row[rng.IntN(n)] = top
+				}
+			case 3: // zeros of both signs as the largest
+				for i := range row {
+					row[i] = -1
+				}
+				row[rng.IntN(n)] = float32(math.Copysign(0, -1))
+				row[rng.IntN(n)] = 0
+			case 4:
+				row[rng.IntN(n)] = float32(math.NaN())
+			}
+			want := m.greedyTokenScan(row)
+			got := m.greedyToken(row)
+			require.Equal(t, want, got, "n %d trial %d: %v", n, trial, row)
 		}
 	}
 }

@@ -486,7 +486,11 @@ func (w *translateWorker) step(B, nb int) (int, error) {
 	}
 	w.segs, d.segs = segs, segs
 	w.runs, d.runs, d.slot, d.pos = runs, runs, w.slot[:nb], pos
-	d.step(d.tok, nb, 0)
+	if w.k == 1 {
+		d.stepLogits(d.tok, nb, 0) // greedy: the largest logit is the most likely token
+	} else {
+		d.step(d.tok, nb, 0)
+	}
 	if d.nonFinite {
 		return 0, d.Err() // NaN scores cannot be ranked
 	}
