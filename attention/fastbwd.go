@@ -10,14 +10,14 @@ import (
 // in blocks of tile rows, each stored as a D×tile block (stride tile).
 func (c *call) blocks(n, tile int) int { return (n + tile - 1) / tile * c.d * tile }
 
-// transposeTiles writes the n×d matrix src (stride d) as transposed tile blocks: block
-// t holds rows t·tile..t·tile+tile-1 of src as a d×tile matrix. Blocked, the stride of
-// a transposed operand is tile floats rather than n (a power of two n would put every
-// row of the operand in the same L1 set).
-func transposeTiles(n, d, tile int, src, dst []float32) {
+// transposeTiles writes the n×d matrix src (row stride lds) as transposed tile
+// blocks: block t holds rows t·tile..t·tile+tile-1 of src as a d×tile matrix. Blocked,
+// the stride of a transposed operand is tile floats rather than n (a power of two n
+// would put every row of the operand in the same L1 set).
+func transposeTiles(n, d, tile int, src []float32, lds int, dst []float32) {
 	for t := 0; t*tile < n; t++ {
 		rows := min(tile, n-t*tile)
-		simd.Transpose(rows, d, src[t*tile*d:], d, dst[t*d*tile:], tile)
+		simd.Transpose(rows, d, src[t*tile*lds:], lds, dst[t*d*tile:], tile)
 	}
 }
 
@@ -37,12 +37,8 @@ func (c *call) backwardKeyTileT(w, acc, bh, j0 int) {
 	nc := min(c.tk, nk-j0)
 	buf := &c.ws.workers[w]
 	dpt := buf.dp
-	k := c.k[(bh*nk+j0)*d:]
-	v := c.v[(bh*nk+j0)*d:]
-	q := c.q[bh*nq*d:]
-	dout := c.dout[bh*nq*d:]
-	dk := c.dk[(bh*nk+j0)*d:]
-	dv := c.dv[(bh*nk+j0)*d:]
+	k, v, dk, dv := c.k.rows(bh, j0), c.v.rows(bh, j0), c.dk.rows(bh, j0), c.dv.rows(bh, j0)
+	q, dout := c.q.rows(bh, 0), c.dout.rows(bh, 0)
 	qT := c.qT[bh*c.blocks(nq, c.tq):]
 	doT := c.doT[bh*c.blocks(nq, c.tq):]
 	kT := c.kT[bh*c.blocks(nk, c.tk)+j0*d:] // the d×tileK block of this key tile
@@ -122,15 +118,17 @@ func (c *call) dkvOverwritten(j0 int) bool {
 // backwardBlockT runs the steps of backwardKeyTileT before dQᵀ for key rows
 // j0+a..j0+a+sr-1 of the tile against queries i0+cs..i0+nr-1 (columns cs.. of the
 // worker's tiles): Sᵀ, Pᵀ, dV, dPᵀ, dSᵀ and dK (dK and dV as β·dK + …). qT and doT are the query tile's
-// d×tileQ blocks; k, v, dk, dv start at key j0, q, dout, negL and negD at query 0.
+// d×tileQ blocks; k, v, dk, dv start at key j0, q, dout, negL and negD at query 0
+// (each with the strides of its tensor).
 func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k, v, q, dout, qT, doT, negL, negD, dk, dv []float32, beta float32) {
 	d, ld, g := c.d, c.tq, c.gamma
+	ldq, ldk, ldv, ldo := c.q.s.Row, c.k.s.Row, c.v.s.Row, c.dout.s.Row
 	buf := &c.ws.workers[w]
 	st, dpt := buf.s[a*ld+cs:], buf.dp[a*ld+cs:]
-	k, v, dk, dv = k[a*d:], v[a*d:], dk[a*d:], dv[a*d:]
+	k, v, dk, dv = k[a*ldk:], v[a*ldv:], dk[a*ldk:], dv[a*ldv:]
 	qc := i0 + cs // first query of the block
 	n := nr - cs  // its queries
-	simd.Sgemm(false, false, sr, n, d, g, k, d, qT[cs:], c.tq, 0, st, ld)
+	simd.Sgemm(false, false, sr, n, d, g, k, ldk, qT[cs:], c.tq, 0, st, ld)
 	causal := c.o.Causal && j0+a+sr-1 > qc+c.off
 	// A full-width block without padded keys is contiguous: its exp (and below its
 	// product with Pᵀ) runs as one call instead of one per row.
@@ -158,10 +156,10 @@ func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k,
 	}
 	if c.drop.on {
 		c.dropTileT(bh, qc, n, j0+a, sr, st, dpt, buf.mrow, v, doT[cs:], negD[qc:qc+n])
-		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, beta, dv, d)
+		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*ldo:], ldo, beta, dv, ldv)
 	} else {
-		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*d:], d, beta, dv, d)
-		simd.Sgemm(false, false, sr, n, d, 1, v, d, doT[cs:], c.tq, 0, dpt, ld)
+		simd.Sgemm(false, false, sr, d, n, 1, st, ld, dout[qc*ldo:], ldo, beta, dv, ldv)
+		simd.Sgemm(false, false, sr, n, d, 1, v, ldv, doT[cs:], c.tq, 0, dpt, ld)
 		for r := 0; r < sr; r++ {
 			row := dpt[r*ld : r*ld+n]
 			simd.Add(row, row, negD[qc:qc+n])
@@ -173,7 +171,7 @@ func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k,
 			simd.Mul(dpt[:sr*ld], dpt[:sr*ld], st[:sr*ld])
 		}
 	}
-	simd.Sgemm(false, false, sr, d, n, g, dpt, ld, q[qc*d:], d, beta, dk, d)
+	simd.Sgemm(false, false, sr, d, n, g, dpt, ld, q[qc*ldq:], ldq, beta, dk, ldk)
 }
 
 // dropTileT is the dropout version of the dPᵀ and dSᵀ steps of backwardKeyTileT: with
@@ -183,7 +181,7 @@ func (c *call) backwardBlockT(w, bh, i0, nr, j0, a, sr, cs int, keyOK []bool, k,
 //	dPᵀ = Mᵀ ∘ (V_j dOᵀ_i)     dSᵀ = Pᵀ ∘ (dPᵀ − D)     Pᵀ ← Mᵀ ∘ Pᵀ (for dV)
 func (c *call) dropTileT(bh, i0, nr, j0, nc int, st, dpt, mrow, v, doT, negD []float32) {
 	d, ld := c.d, c.tq
-	simd.Sgemm(false, false, nc, nr, d, 1, v, d, doT, c.tq, 0, dpt, ld)
+	simd.Sgemm(false, false, nc, nr, d, 1, v, c.v.s.Row, doT, c.tq, 0, dpt, ld)
 	key := c.drop.head(bh)
 	m := mrow[:nr]
 	for r := 0; r < nc; r++ {
@@ -212,9 +210,9 @@ func (c *call) dqTargetT(a, bh int) []float32 {
 func (c *call) transposeDQ(bh int) {
 	d := c.d
 	src := c.dqT[bh*c.blocks(c.nq, c.tq):]
-	dst := c.dq[bh*c.nq*d:]
+	dst, ldq := c.dq.rows(bh, 0), c.dq.s.Row
 	for t := 0; t*c.tq < c.nq; t++ {
 		rows := min(c.tq, c.nq-t*c.tq)
-		simd.Transpose(d, rows, src[t*d*c.tq:], c.tq, dst[t*c.tq*d:], d)
+		simd.Transpose(d, rows, src[t*d*c.tq:], c.tq, dst[t*c.tq*ldq:], ldq)
 	}
 }

@@ -52,15 +52,15 @@ type call struct {
 	exp      bool
 	b, h     int
 	nq, nk   int
-	d, f     int // head dim, feature dim (linear, favor)
-	off      int // Nk − Nq: causal diagonal offset
-	tq, tk   int // tile sizes of this call (tileSizes)
-	q, k, v  []float32
-	out      []float32
+	d, f     int  // head dim, feature dim (linear, favor)
+	off      int  // Nk − Nq: causal diagonal offset
+	tq, tk   int  // tile sizes of this call (tileSizes)
+	q, k, v  view // and their gradients dq, dk, dv: the same strides
+	out      view
 	stats    []float32
-	dout     []float32
-	dq, dk   []float32
-	dv       []float32
+	dout     view // out's strides
+	dq, dk   view
+	dv       view
 	fq, fk   []float32 // features [B·H, N, F]
 	dfq, dfk []float32 // feature gradients
 	qn, kn   []float32 // rbf: ‖q‖², ‖k‖² per row
@@ -147,12 +147,41 @@ func (c *call) init(o *Options, b, h, nq, nk, d int, ws *Workspace) {
 func Forward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float32, ws *Workspace) {
 	checkInputs("Forward", o, B, H, Nq, Nk, D, q, k, v)
 	checkOutputs("Forward", B, H, Nq, D, out, stats)
+	forward(o, B, H, Nq, Nk, D, DenseLayout(H, Nq, Nk, D), q, k, v, out, stats, ws)
+}
+
+// ForwardStrided is Forward on tensors laid out with the strides of l (l.Q for q,
+// l.K for k, l.V for v, l.Out for out; stats stays [B, H, Nq]). The rows of out must
+// not overlap one another or the inputs.
+func ForwardStrided(o *Options, B, H, Nq, Nk, D int, l Layout, q, k, v, out, stats []float32, ws *Workspace) {
+	const fn = "ForwardStrided"
+	checkShape(fn, o, B, H, Nq, Nk, D)
+	l.checkInputs(fn, B, H, Nq, Nk, D, q, k, v)
+	l.Out.check(fn, "out", out, B, H, Nq, D)
+	checkLen(fn, "stats", stats, B*H*Nq)
+	forward(o, B, H, Nq, Nk, D, l, q, k, v, out, stats, ws)
+}
+
+// checkInputs panics unless q, k and v have the lengths their strides need.
+func (l *Layout) checkInputs(fn string, B, H, Nq, Nk, D int, q, k, v []float32) {
+	l.Q.check(fn, "q", q, B, H, Nq, D)
+	l.K.check(fn, "k", k, B, H, Nk, D)
+	l.V.check(fn, "v", v, B, H, Nk, D)
+}
+
+// bind sets the call's input views.
+func (c *call) bind(l *Layout, q, k, v []float32) {
+	c.q, c.k, c.v = view{q, l.Q, c.h}, view{k, l.K, c.h}, view{v, l.V, c.h}
+}
+
+func forward(o *Options, B, H, Nq, Nk, D int, l Layout, q, k, v, out, stats []float32, ws *Workspace) {
 	if ws == nil {
 		ws = wsPool.Get().(*Workspace)
 		defer wsPool.Put(ws)
 	}
 	c := ws.begin(o, B, H, Nq, Nk, D)
-	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
+	c.bind(&l, q, k, v)
+	c.out, c.stats = view{out, l.Out, H}, stats
 	bh := B * H
 	nqt := (Nq + c.tq - 1) / c.tq
 	nw := ws.sizeForward(c)
@@ -172,13 +201,34 @@ func Backward(o *Options, B, H, Nq, Nk, D int, q, k, v, out, dout, stats, dq, dk
 	checkLen("Backward", "dq", dq, B*H*Nq*D)
 	checkLen("Backward", "dk", dk, B*H*Nk*D)
 	checkLen("Backward", "dv", dv, B*H*Nk*D)
+	backward(o, B, H, Nq, Nk, D, DenseLayout(H, Nq, Nk, D), q, k, v, out, dout, stats, dq, dk, dv, ws)
+}
+
+// BackwardStrided is Backward on tensors laid out with the strides of l: dq has q's
+// (l.Q), dk k's, dv v's and dout out's. The rows of dq, dk and dv must not overlap
+// one another or the inputs.
+func BackwardStrided(o *Options, B, H, Nq, Nk, D int, l Layout, q, k, v, out, dout, stats, dq, dk, dv []float32, ws *Workspace) {
+	const fn = "BackwardStrided"
+	checkShape(fn, o, B, H, Nq, Nk, D)
+	l.checkInputs(fn, B, H, Nq, Nk, D, q, k, v)
+	l.Out.check(fn, "out", out, B, H, Nq, D)
+	l.Out.check(fn, "dout", dout, B, H, Nq, D)
+	checkLen(fn, "stats", stats, B*H*Nq)
+	l.Q.check(fn, "dq", dq, B, H, Nq, D)
+	l.K.check(fn, "dk", dk, B, H, Nk, D)
+	l.V.check(fn, "dv", dv, B, H, Nk, D)
+	backward(o, B, H, Nq, Nk, D, l, q, k, v, out, dout, stats, dq, dk, dv, ws)
+}
+
+func backward(o *Options, B, H, Nq, Nk, D int, l Layout, q, k, v, out, dout, stats, dq, dk, dv []float32, ws *Workspace) {
 	if ws == nil {
 		ws = wsPool.Get().(*Workspace)
 		defer wsPool.Put(ws)
 	}
 	c := ws.begin(o, B, H, Nq, Nk, D)
-	c.q, c.k, c.v, c.out, c.dout, c.stats = q, k, v, out, dout, stats
-	c.dq, c.dk, c.dv = dq, dk, dv
+	c.bind(&l, q, k, v)
+	c.out, c.dout, c.stats = view{out, l.Out, H}, view{dout, l.Out, H}, stats
+	c.dq, c.dk, c.dv = view{dq, l.Q, H}, view{dk, l.K, H}, view{dv, l.V, H}
 	bh := B * H
 	nw := ws.sizeBackward(c)
 	// The gradient targets are cleared by the tasks that accumulate into them
@@ -311,40 +361,37 @@ func (c *call) prepTasks() int {
 // backward D_i = dO_i·O_i (0 in unnormalized mode).
 func (c *call) prepHead(bh int) {
 	d := c.d
-	q := c.q[bh*c.nq*d : (bh+1)*c.nq*d]
-	k := c.k[bh*c.nk*d : (bh+1)*c.nk*d]
 	if c.z.kind == kRBF {
 		for i := 0; i < c.nq; i++ {
-			r := q[i*d : i*d+d]
+			r := c.q.row(bh, i, d)
 			c.qn[bh*c.nq+i] = simd.Dot(r, r)
 		}
 		for j := 0; j < c.nk; j++ {
-			r := k[j*d : j*d+d]
+			r := c.k.row(bh, j, d)
 			c.kn[bh*c.nk+j] = simd.Dot(r, r)
 		}
 	}
 	if c.f > 0 {
 		f := c.f
 		for i := 0; i < c.nq; i++ {
-			c.z.featureRow(c.gamma, q[i*d:i*d+d], c.fq[(bh*c.nq+i)*f:(bh*c.nq+i+1)*f])
+			c.z.featureRow(c.gamma, c.q.row(bh, i, d), c.fq[(bh*c.nq+i)*f:(bh*c.nq+i+1)*f])
 		}
 		for j := 0; j < c.nk; j++ {
-			c.z.featureRow(c.gamma, k[j*d:j*d+d], c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
+			c.z.featureRow(c.gamma, c.k.row(bh, j, d), c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
 		}
 	}
 	if c.kT != nil {
-		transposeTiles(c.nk, d, c.tk, k, c.kT[bh*c.blocks(c.nk, c.tk):])
+		transposeTiles(c.nk, d, c.tk, c.k.rows(bh, 0), c.k.s.Row, c.kT[bh*c.blocks(c.nk, c.tk):])
 	}
 	if c.qT != nil {
-		transposeTiles(c.nq, d, c.tq, q, c.qT[bh*c.blocks(c.nq, c.tq):])
-		transposeTiles(c.nq, d, c.tq, c.dout[bh*c.nq*d:], c.doT[bh*c.blocks(c.nq, c.tq):])
+		transposeTiles(c.nq, d, c.tq, c.q.rows(bh, 0), c.q.s.Row, c.qT[bh*c.blocks(c.nq, c.tq):])
+		transposeTiles(c.nq, d, c.tq, c.dout.rows(bh, 0), c.dout.s.Row, c.doT[bh*c.blocks(c.nq, c.tq):])
 	}
 	if c.drow != nil {
 		for i := 0; i < c.nq; i++ {
 			var s float32
 			if !c.o.Unnormalized {
-				base := (bh*c.nq + i) * d
-				s = simd.Dot(c.dout[base:base+d], c.out[base:base+d])
+				s = simd.Dot(c.dout.row(bh, i, d), c.out.row(bh, i, d))
 			}
 			c.drow[bh*c.nq+i] = s
 			if c.negD != nil {
@@ -367,12 +414,12 @@ func (c *call) prepHead(bh int) {
 // to −Inf (exp-family) or 0. For poly and taylor, raw (stride ld) receives γ qᵀk.
 func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32, ld int) {
 	d := c.d
-	q := c.q[(bh*c.nq+i0)*d:]
-	k := c.k[(bh*c.nk+j0)*d:]
+	q, ldq := c.q.rows(bh, i0), c.q.s.Row
+	k, ldk := c.k.rows(bh, j0), c.k.s.Row
 	g := c.gamma
 	switch c.z.kind {
 	case kEDP, kRBF, kPoly, kTaylor:
-		simd.Sgemm(false, false, nr, nc, d, g, q, d, c.kT[bh*c.blocks(c.nk, c.tk)+j0*d:], c.tk, 0, s, ld)
+		simd.Sgemm(false, false, nr, nc, d, g, q, ldq, c.kT[bh*c.blocks(c.nk, c.tk)+j0*d:], c.tk, 0, s, ld)
 		switch c.z.kind {
 		case kRBF:
 			qn := c.qn[bh*c.nq+i0:]
@@ -398,10 +445,10 @@ func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32, ld int) {
 		simd.Sgemm(false, true, nr, nc, f, 1, c.fq[(bh*c.nq+i0)*f:], f, c.fk[(bh*c.nk+j0)*f:], f, 0, s, ld)
 	case kLaplace, kExpInt, kIntersection:
 		for r := 0; r < nr; r++ {
-			qr := q[r*d : r*d+d]
+			qr := q[r*ldq : r*ldq+d]
 			row := s[r*ld : r*ld+nc]
 			for j := range row {
-				row[j] = c.z.pairScore(g, qr, k[j*d:j*d+d])
+				row[j] = c.z.pairScore(g, qr, k[j*ldk:j*ldk+d])
 			}
 		}
 	}
@@ -542,20 +589,19 @@ func (c *call) forwardTile(w, t int) {
 	for r := range m {
 		m[r] = negInf
 	}
-	v := c.v[bh*c.nk*d:]
+	v, ldv := c.v.rows(bh, 0), c.v.s.Row
 	jEnd := c.keyEnd(i0, nr)
 	if c.wide > 0 {
 		c.forwardWide(bh, i0, nr, jEnd, buf)
 	}
 	for j0 := 0; j0 < jEnd && c.wide == 0; j0 += c.tk {
 		c.eachStrip(i0, nr, j0, min(c.tk, jEnd-j0), func(a, sr, ncs int) {
-			c.forwardBlock(bh, i0+a, sr, j0, ncs, s[a*ld:], buf.r[a*ld:], m[a:a+sr], l[a:a+sr], o[a*d:(a+sr)*d], v[j0*d:])
+			c.forwardBlock(bh, i0+a, sr, j0, ncs, s[a*ld:], buf.r[a*ld:], m[a:a+sr], l[a:a+sr], o[a*d:(a+sr)*d], v[j0*ldv:], ldv)
 		})
 	}
-	out := c.out[(bh*c.nq+i0)*d:]
 	stats := c.stats[bh*c.nq+i0:]
 	for r := 0; r < nr; r++ {
-		dst := out[r*d : r*d+d]
+		dst := c.out.row(bh, i0+r, d)
 		src := o[r*d : r*d+d]
 		var scale float32
 		stats[r], scale = rowScale(c.exp, c.o.Unnormalized, m[r], l[r])
@@ -612,7 +658,7 @@ func (c *call) forwardWide(bh, i0, nr, jEnd int, buf *workerBuf) {
 			c.scores(bh, i0+a, sr, j0, ncs, s[a*W+j0:], rw, W)
 		})
 	}
-	v := c.v[bh*c.nk*d:]
+	v, ldv := c.v.rows(bh, 0), c.v.s.Row
 	var key uint64
 	if c.drop.on {
 		key = c.drop.head(bh)
@@ -638,7 +684,7 @@ func (c *call) forwardWide(bh, i0, nr, jEnd int, buf *workerBuf) {
 			}
 		}
 		if e > 0 {
-			simd.Sgemm(false, false, sr, d, e, 1, s[a*W:], W, v, d, 0, o[a*d:], d)
+			simd.Sgemm(false, false, sr, d, e, 1, s[a*W:], W, v, ldv, 0, o[a*d:], d)
 		}
 		a += sr
 	}
@@ -657,8 +703,9 @@ func rowSoftmax(row []float32) (m, l float32) {
 
 // forwardBlock folds the scores of query rows i0..i0+nr-1 against keys j0..j0+nc-1 of
 // head bh into the rows' running max m, sum l and output accumulator o (nr×D); s and
-// raw are the rows' score tiles (stride tileK) and v the values from key j0 on.
-func (c *call) forwardBlock(bh, i0, nr, j0, nc int, s, raw, m, l, o, v []float32) {
+// raw are the rows' score tiles (stride tileK) and v the values from key j0 on (stride
+// ldv).
+func (c *call) forwardBlock(bh, i0, nr, j0, nc int, s, raw, m, l, o, v []float32, ldv int) {
 	d, ld := c.d, c.tk
 	c.scores(bh, i0, nr, j0, nc, s, raw, ld)
 	for r := 0; r < nr; r++ {
@@ -676,7 +723,7 @@ func (c *call) forwardBlock(bh, i0, nr, j0, nc int, s, raw, m, l, o, v []float32
 			c.drop.apply(s[r*ld:r*ld+nc], dropState(key, i0+r, j0, c.nk), dropGamma)
 		}
 	}
-	simd.Sgemm(false, false, nr, d, nc, 1, s, ld, v, d, 1, o, d)
+	simd.Sgemm(false, false, nr, d, nc, 1, s, ld, v, ldv, 1, o, d)
 }
 
 // onlineUpdate folds one block of exp-family logits into a row's running max *m, sum
@@ -764,40 +811,47 @@ func (c *call) backwardTask(w, t int) {
 // for feature kernels (accumulator 0) the head's dq, which chainHead adds to. (The fast
 // path's dq is written by transposeDQ, not accumulated.)
 func (c *call) clearTargets(a, bh, j0, step int) {
-	if c.fastBackward() {
+	d := c.d
+	switch {
+	case c.fastBackward():
 		clear(c.dqTargetT(a, bh))
-	} else {
+	case c.f > 0 || (c.split && a > 0): // dfq or a private buffer: [B, H, Nq, width]
 		dqt, _ := c.dqTarget(a, bh)
 		clear(dqt)
+	default:
+		c.dq.clearRows(bh, 0, c.nq, d)
 	}
-	d := c.d
 	if c.f > 0 && a == 0 {
-		clear(c.dq[bh*c.nq*d : (bh+1)*c.nq*d]) // chainHead adds the feature chain rule
+		c.dq.clearRows(bh, 0, c.nq, d) // chainHead adds the feature chain rule
 	}
 	for ; j0 < c.nk; j0 += step {
-		r0, r1 := bh*c.nk+j0, bh*c.nk+min(c.nk, j0+c.tk)
+		j1 := min(c.nk, j0+c.tk)
 		if !c.dkvOverwritten(j0) {
-			clear(c.dk[r0*d : r1*d])
-			clear(c.dv[r0*d : r1*d])
+			c.dk.clearRows(bh, j0, j1, d)
+			c.dv.clearRows(bh, j0, j1, d)
 		}
 		if c.f > 0 {
-			clear(c.dfk[r0*c.f : r1*c.f])
+			clear(c.dfk[(bh*c.nk+j0)*c.f : (bh*c.nk+j1)*c.f])
 		}
 	}
 }
 
 // dqTarget returns accumulator a of the query-side gradients of head bh (dq, or dfq
-// for feature kernels; private buffer a in split mode when a > 0) and its row width.
+// for feature kernels; private buffer a in split mode when a > 0, laid out like a
+// dense dq or dfq) from its first row on, and its row stride.
 func (c *call) dqTarget(a, bh int) ([]float32, int) {
 	width := c.d
-	base := c.dq
 	if c.f > 0 {
-		width, base = c.f, c.dfq
+		width = c.f
 	}
-	if c.split && a > 0 {
-		base = c.priv[(a-1)*c.privLen:]
+	switch {
+	case c.split && a > 0:
+		base := c.priv[(a-1)*c.privLen:]
+		return base[bh*c.nq*width : (bh+1)*c.nq*width], width
+	case c.f > 0:
+		return c.dfq[bh*c.nq*width : (bh+1)*c.nq*width], width
 	}
-	return base[bh*c.nq*width : (bh+1)*c.nq*width], width
+	return c.dq.rows(bh, 0), c.dq.s.Row
 }
 
 // backwardKeyTile accumulates the gradients of key tile j0 of head bh, with worker w's
@@ -808,15 +862,12 @@ func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 	nc := min(c.tk, c.nk-j0)
 	buf := &c.ws.workers[w]
 	s, dp := buf.s, buf.dp
-	q := c.q[bh*c.nq*d:]
-	k := c.k[(bh*c.nk+j0)*d:]
-	v := c.v[(bh*c.nk+j0)*d:]
-	dout := c.dout[bh*c.nq*d:]
-	dk := c.dk[(bh*c.nk+j0)*d:]
-	dv := c.dv[(bh*c.nk+j0)*d:]
+	q, k, v, dout := c.q.rows(bh, 0), c.k.rows(bh, j0), c.v.rows(bh, j0), c.dout.rows(bh, 0)
+	dk, dv := c.dk.rows(bh, j0), c.dv.rows(bh, j0)
+	ldo, ldv := c.dout.s.Row, c.dv.s.Row
 	stats := c.stats[bh*c.nq:]
 	drow := c.drow[bh*c.nq:]
-	dqt, width := c.dqTarget(acc, bh)
+	dqt, ldt := c.dqTarget(acc, bh)
 	iStart := 0
 	if c.o.Causal {
 		iStart = max(0, j0-c.off)
@@ -850,9 +901,9 @@ func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 		// dV += Pᵀ dO; dP = dO Vᵀ. With dropout dV needs the dropped P, which is formed
 		// after W (W needs P itself), so its GEMM runs last.
 		if !c.drop.on {
-			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*ldo:], ldo, 1, dv, ldv)
 		}
-		simd.Sgemm(false, true, nr, nc, d, 1, dout[i0*d:], d, v, d, 0, dp, ld)
+		simd.Sgemm(false, true, nr, nc, d, 1, dout[i0*ldo:], ldo, v, c.v.s.Row, 0, dp, ld)
 		// W = ∂L/∂logit = P∘(dP − D_i) for exp-family kernels, ∂L/∂κ = (dP − D_i)/Z_i
 		// otherwise; masked entries get 0. With dropout dP is the gradient at the
 		// dropped weights, (M/(1−p))∘(dO Vᵀ), and D_i = dO_i·O_i is still Σ_j P_ij dP_ij.
@@ -876,9 +927,9 @@ func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 			}
 		}
 		if c.drop.on {
-			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*d:], d, 1, dv, d)
+			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*ldo:], ldo, 1, dv, ldv)
 		}
-		c.chainTile(bh, i0, nr, j0, nc, dp, buf.r, q, k, dqt, width, dk)
+		c.chainTile(bh, i0, nr, j0, nc, dp, buf.r, q, k, dqt, ldt, dk)
 	}
 }
 
@@ -917,10 +968,12 @@ func (c *call) wRow(b, i, j0 int, wr, pr []float32, di, z float32, tileMasked bo
 }
 
 // chainTile adds the contribution of W = ∂L/∂s (tile, stride tileK) to the
-// query-side target dqt (dq, or dfq for feature kernels, row width width) and to dk
-// (or dfk) of the key tile.
-func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, width int, dk []float32) {
+// query-side target dqt (dq, or dfq for feature kernels, row stride ldt) and to dk
+// (or dfk) of the key tile. q (from query 0) and k, dk (from key j0) have the
+// strides of the call's q and k.
+func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, ldt int, dk []float32) {
 	d, ld, g := c.d, c.tk, c.gamma
+	ldq, ldk := c.q.s.Row, c.k.s.Row
 	switch c.z.kind {
 	case kPoly, kTaylor:
 		for r := 0; r < nr; r++ {
@@ -932,15 +985,15 @@ func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, w
 		}
 		fallthrough
 	case kEDP, kRBF:
-		simd.Sgemm(false, false, nr, d, nc, g, wt, ld, k, d, 1, dqt[i0*d:], d)
-		simd.Sgemm(true, false, nc, d, nr, g, wt, ld, q[i0*d:], d, 1, dk, d)
+		simd.Sgemm(false, false, nr, d, nc, g, wt, ld, k, ldk, 1, dqt[i0*ldt:], ldt)
+		simd.Sgemm(true, false, nc, d, nr, g, wt, ld, q[i0*ldq:], ldq, 1, dk, ldk)
 		if c.z.kind == kRBF {
 			// ∂s/∂q_i = γ(k_j − q_i), ∂s/∂k_j = γ(q_i − k_j): the GEMMs added the
 			// cross terms; subtract γ·rowsum·q_i and γ·colsum·k_j.
 			for r := 0; r < nr; r++ {
 				rs := simd.Sum(wt[r*ld : r*ld+nc])
 				if rs != 0 {
-					simd.Axpy(-g*rs, q[(i0+r)*d:(i0+r)*d+d], dqt[(i0+r)*d:(i0+r)*d+d])
+					simd.Axpy(-g*rs, q[(i0+r)*ldq:(i0+r)*ldq+d], dqt[(i0+r)*ldt:(i0+r)*ldt+d])
 				}
 			}
 			for j := 0; j < nc; j++ {
@@ -949,7 +1002,7 @@ func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, w
 					cs += wt[r*ld+j]
 				}
 				if cs != 0 {
-					simd.Axpy(-g*cs, k[j*d:j*d+d], dk[j*d:j*d+d])
+					simd.Axpy(-g*cs, k[j*ldk:j*ldk+d], dk[j*ldk:j*ldk+d])
 				}
 			}
 		}
@@ -958,19 +1011,19 @@ func (c *call) chainTile(bh, i0, nr, j0, nc int, wt, raw, q, k, dqt []float32, w
 		fq := c.fq[bh*c.nq*f:]
 		fk := c.fk[(bh*c.nk+j0)*f:]
 		dfk := c.dfk[(bh*c.nk+j0)*f:]
-		simd.Sgemm(false, false, nr, f, nc, 1, wt, ld, fk, f, 1, dqt[i0*width:], width)
+		simd.Sgemm(false, false, nr, f, nc, 1, wt, ld, fk, f, 1, dqt[i0*ldt:], ldt)
 		simd.Sgemm(true, false, nc, f, nr, 1, wt, ld, fq[i0*f:], f, 1, dfk, f)
 	case kLaplace, kExpInt, kIntersection:
 		for r := 0; r < nr; r++ {
-			qr := q[(i0+r)*d : (i0+r)*d+d]
-			dqr := dqt[(i0+r)*d : (i0+r)*d+d]
+			qr := q[(i0+r)*ldq : (i0+r)*ldq+d]
+			dqr := dqt[(i0+r)*ldt : (i0+r)*ldt+d]
 			wr := wt[r*ld : r*ld+nc]
 			for j, a := range wr {
 				if a == 0 {
 					continue
 				}
-				kr := k[j*d : j*d+d]
-				dkr := dk[j*d : j*d+d]
+				kr := k[j*ldk : j*ldk+d]
+				dkr := dk[j*ldk : j*ldk+d]
 				switch c.z.kind {
 				case kLaplace:
 					a *= g
@@ -1021,15 +1074,31 @@ const reduceChunk = 1 << 14
 // reduceRows adds the private query-side accumulators 1..nw-1, in order, into their
 // target (dq, dfq or dQᵀ, all laid out like the private buffers), chunk t.
 func (c *call) reduceRows(t int) {
-	base := c.dq
-	if c.f > 0 {
-		base = c.dfq
-	}
-	if c.dqT != nil {
-		base = c.dqT
-	}
 	r0 := t * reduceChunk
 	r1 := min(c.privLen, r0+reduceChunk)
+	var base []float32
+	switch {
+	case c.dqT != nil:
+		base = c.dqT
+	case c.f > 0:
+		base = c.dfq
+	case c.dq.dense(c.nq, c.d):
+		base = c.dq.x
+	default:
+		// dq has gaps: add row piece by row piece (element e of the private buffers is
+		// element e%d of dense row e/d)
+		d := c.d
+		for e := r0; e < r1; {
+			row, col := e/d, e%d
+			n := min(d-col, r1-e)
+			dst := c.dq.rows(row/c.nq, row%c.nq)[col : col+n]
+			for w := 1; w < c.nw; w++ {
+				simd.Add(dst, dst, c.priv[(w-1)*c.privLen+e:][:n])
+			}
+			e += n
+		}
+		return
+	}
 	dst := base[r0:r1]
 	for w := 1; w < c.nw; w++ {
 		simd.Add(dst, dst, c.priv[(w-1)*c.privLen+r0:(w-1)*c.privLen+r1])
@@ -1038,13 +1107,14 @@ func (c *call) reduceRows(t int) {
 
 // chainHead turns the feature gradients of head bh into dq and dk.
 func (c *call) chainHead(bh int) {
+	d := c.d
 	for i := 0; i < c.nq; i++ {
 		r := bh*c.nq + i
-		c.featureBackward(c.q[r*c.d:(r+1)*c.d], c.fq[r*c.f:(r+1)*c.f], c.dfq[r*c.f:(r+1)*c.f], c.dq[r*c.d:(r+1)*c.d])
+		c.featureBackward(c.q.row(bh, i, d), c.fq[r*c.f:(r+1)*c.f], c.dfq[r*c.f:(r+1)*c.f], c.dq.row(bh, i, d))
 	}
 	for j := 0; j < c.nk; j++ {
 		r := bh*c.nk + j
-		c.featureBackward(c.k[r*c.d:(r+1)*c.d], c.fk[r*c.f:(r+1)*c.f], c.dfk[r*c.f:(r+1)*c.f], c.dk[r*c.d:(r+1)*c.d])
+		c.featureBackward(c.k.row(bh, j, d), c.fk[r*c.f:(r+1)*c.f], c.dfk[r*c.f:(r+1)*c.f], c.dk.row(bh, j, d))
 	}
 }
 

@@ -37,7 +37,9 @@ func ForwardLinear(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float3
 	}
 	c := ws.begin(o, B, H, Nq, Nk, D)
 	c.f = F
-	c.q, c.k, c.v, c.out, c.stats = q, k, v, out, stats
+	l := DenseLayout(H, Nq, Nk, D) // linearHead indexes dense rows
+	c.bind(&l, q, k, v)
+	c.out, c.stats = view{out, l.Out, H}, stats
 	nw := threadCount()
 	c.nw = nw
 	ws.prepare(nw, D, 0, tileQ, tileK) // the linear path keeps the small tiles (chunk, stride tileK)
@@ -59,10 +61,7 @@ func (c *call) linearHead(w, bh int) {
 	st, zs := lin[:f*d], lin[f*d:f*d+f]
 	clear(st)
 	clear(zs)
-	q := c.q[bh*nq*d:]
-	k := c.k[bh*nk*d:]
-	v := c.v[bh*nk*d:]
-	out := c.out[bh*nq*d : (bh+1)*nq*d]
+	q, k, v, out := c.q.rows(bh, 0), c.k.rows(bh, 0), c.v.rows(bh, 0), c.out.rows(bh, 0)
 	stats := c.stats[bh*nq : (bh+1)*nq]
 	b := bh / c.h
 	for i := 0; i < nq; i++ {

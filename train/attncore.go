@@ -7,7 +7,9 @@ import (
 )
 
 // attnCore runs package attention's fused exact attention with one layer's kernel over
-// [B, H, N, D] tensors. keyMask [B, Nk], when not nil, is true for keys to attend.
+// [B, H, N, D] tensors laid out as l says (attention.Layout: dense, or the heads read
+// and written in place in the projections' [B·N, ·] rows). keyMask [B, Nk], when not
+// nil, is true for keys to attend.
 type attnCore struct {
 	opt attention.Options
 	ws  *attention.Workspace // shared by every layer of a model (layers run one at a time)
@@ -28,15 +30,15 @@ func newAttnCore(kernel string, scale float32, d int) (*attnCore, error) {
 
 // forward writes o [B, H, Nq, D] and the row statistics [B, H, Nq] backward needs.
 // drop > 0 is attention dropout with mask seed seed (backward must get the same pair).
-func (c *attnCore) forward(o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool, drop float32, seed uint64) {
+func (c *attnCore) forward(l attention.Layout, o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool, drop float32, seed uint64) {
 	c.opt.Causal, c.opt.KeyMask, c.opt.Dropout, c.opt.DropoutSeed = causal, keyMask, drop, seed
-	attention.Forward(&c.opt, B, H, Nq, Nk, D, q, k, v, o, stats, c.ws)
+	attention.ForwardStrided(&c.opt, B, H, Nq, Nk, D, l, q, k, v, o, stats, c.ws)
 }
 
-// backward overwrites dq, dk, dv from do [B, H, Nq, D].
-func (c *attnCore) backward(dq, dk, dv, do, o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool, drop float32, seed uint64) {
+// backward overwrites dq, dk, dv (laid out like q, k, v) from do (like o).
+func (c *attnCore) backward(l attention.Layout, dq, dk, dv, do, o, stats, q, k, v []float32, B, H, Nq, Nk, D int, causal bool, keyMask []bool, drop float32, seed uint64) {
 	c.opt.Causal, c.opt.KeyMask, c.opt.Dropout, c.opt.DropoutSeed = causal, keyMask, drop, seed
-	attention.Backward(&c.opt, B, H, Nq, Nk, D, q, k, v, o, do, stats, dq, dk, dv, c.ws)
+	attention.BackwardStrided(&c.opt, B, H, Nq, Nk, D, l, q, k, v, o, do, stats, dq, dk, dv, c.ws)
 }
 
 // reserve sizes the shared workspace for a forward and a backward call on the shape.

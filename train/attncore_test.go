@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"testing"
+
+	"github.com/kernelmachines/bkm/attention"
 )
 
 // TestGradAttnCore checks the attention call every layer makes (package attention's fused
@@ -37,12 +39,12 @@ func TestGradAttnCore(t *testing.T) {
 				}
 				o, st := make([]float32, len(q)), make([]float32, B*H*Nq)
 				loss := func() float64 {
-					core.forward(o, st, q, k, v, B, H, Nq, Nk, D, causal, mask, drop, seed)
+					core.forward(attention.DenseLayout(H, Nq, Nk, D), o, st, q, k, v, B, H, Nq, Nk, D, causal, mask, drop, seed)
 					return dotLoss(o, r)
 				}
 				loss()
 				dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
-				core.backward(dq, dk, dv, r, o, st, q, k, v, B, H, Nq, Nk, D, causal, mask, drop, seed)
+				core.backward(attention.DenseLayout(H, Nq, Nk, D), dq, dk, dv, r, o, st, q, k, v, B, H, Nq, Nk, D, causal, mask, drop, seed)
 				name := fmt.Sprintf("%s causal=%v drop=%g", kernel, causal, drop)
 				checkGrad(t, name+" q", q, dq, loss)
 				checkGrad(t, name+" k", k, dk, loss)

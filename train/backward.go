@@ -146,7 +146,7 @@ func (m *Model) sublayerBackward(bl *block, din, dF, in []float32, B, T, S int, 
 }
 
 func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq, Tk int, mask []bool, set bool) {
-	C, H, D := m.C, m.H, m.D
+	C, H := m.C, m.H
 	a := &bl.a
 	sc := &m.sc
 	n, nk := B*Tq, B*Tk
@@ -154,25 +154,19 @@ func (m *Model) attnBackward(bl *block, dx, dmem, dout, x, mem []float32, B, Tq,
 	dmerged := sc.dmerge[:n*C]
 	m.gemms(ProfAttnOut).linearBackwardSet(dmerged, bl.proj.dw, bl.proj.db, dout, a.merged[:n*C], bl.proj.w, n, C, C)
 	t0 = m.tick(ProfAttnOut, t0)
-	doh := sc.doh[:n*C]
-	m.par.heads(false, dmerged, C, nil, B, Tq, H, D, doh)
-	dqh, dkh, dvh := sc.dqh[:n*C], sc.dkh[:nk*C], sc.dvh[:nk*C] // backward overwrites them
-	t0 = m.tick(ProfHeads, t0)
+	// the heads' gradients go straight into the projections' gradient rows, laid out
+	// like their inputs (backward overwrites them)
+	l, q, k, v := m.attnOperands(bl, a.qkv, a.kvMem, Tq, Tk)
+	_, dq, dk, dv := m.attnOperands(bl, sc.dqkv, sc.dkv, Tq, Tk)
 	p, seed := m.attnDropout(bl) // the forward pass's mask
-	bl.core.backward(dqh, dkh, dvh, doh, a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
+	bl.core.backward(l, dq, dk, dv, dmerged, a.merged[:n*C], a.stats[:n*H], q, k, v, B, H, Tq, Tk, m.D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
 	if bl.kind == selfAttnBlock {
-		dqkv := sc.dqkv[:n*3*C]
-		m.par.heads(true, dqkv, 3*C, nil, B, Tq, H, D, dqh, dkh, dvh)
-		t0 = m.tick(ProfHeads, t0)
-		m.gemms(ProfQKV).linearBackwardBeta(dinBeta(set), dx, bl.qkv.dw, bl.qkv.db, dqkv, x, bl.qkv.w, n, C, 3*C)
+		m.gemms(ProfQKV).linearBackwardBeta(dinBeta(set), dx, bl.qkv.dw, bl.qkv.db, sc.dqkv[:n*3*C], x, bl.qkv.w, n, C, 3*C)
 		m.tick(ProfQKV, t0)
 		return
 	}
 	dq, dkv := sc.dqkv[:n*C], sc.dkv[:nk*2*C]
-	m.par.heads(true, dq, C, nil, B, Tq, H, D, dqh)
-	m.par.heads(true, dkv, 2*C, nil, B, Tk, H, D, dkh, dvh)
-	t0 = m.tick(ProfHeads, t0)
 	m.gemms(ProfQKV).linearBackwardBeta(dinBeta(set), dx, bl.qkv.dw, bl.qkv.db, dq, x, bl.qkv.w, n, C, C)
 	m.gemms(ProfQKV).linearBackward(dmem[:nk*C], bl.kv.dw, bl.kv.db, dkv, mem, bl.kv.w, nk, C, 2*C)
 	m.tick(ProfQKV, t0)

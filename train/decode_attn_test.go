@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kernelmachines/bkm/attention"
 )
 
 // selfAttendPerHead is the Decoder's self-attention before attention.Decode: one
@@ -15,7 +17,7 @@ func (d *Decoder) selfAttendPerHead(core *attnCore, qkv, kc, vc []float32, nb, t
 		for h := 0; h < H; h++ {
 			base := (b*H + h) * d.MaxLen * D
 			n := (t + 1) * D
-			core.forward(d.o[b*C+h*D:b*C+(h+1)*D], d.st[:1], qkv[b*3*C+h*D:b*3*C+(h+1)*D],
+			core.forward(attention.DenseLayout(1, 1, t+1, D), d.o[b*C+h*D:b*C+(h+1)*D], d.st[:1], qkv[b*3*C+h*D:b*3*C+(h+1)*D],
 				kc[base:base+n], vc[base:base+n], 1, 1, 1, t+1, D, false, nil, 0, 0)
 		}
 	}
@@ -26,7 +28,7 @@ func (d *Decoder) selfAttendPerHead(core *attnCore, qkv, kc, vc []float32, nb, t
 func (d *Decoder) crossAttendForward(core *attnCore, q, ck, cv []float32, nb int) {
 	C, H, D := d.m.C, d.m.H, d.m.D
 	splitHeads(d.qh, q, 1, nb, H, D, C, 0)
-	core.forward(d.oh[:nb*C], d.st[:nb*H], d.qh[:nb*C], ck[:d.S*C], cv[:d.S*C], 1, H, nb, d.S, D, false, nil, 0, 0)
+	core.forward(attention.DenseLayout(H, nb, d.S, D), d.oh[:nb*C], d.st[:nb*H], d.qh[:nb*C], ck[:d.S*C], cv[:d.S*C], 1, H, nb, d.S, D, false, nil, 0, 0)
 	mergeHeads(d.o, d.oh, 1, nb, H, D, C, 0)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/simd"
 )
 
@@ -212,32 +213,40 @@ func headRows(merge bool, flat, heads, bias []float32, lo, hi, T, H, D, ld, off 
 // values from mem [B·Tk, C] (mem = x for self-attention) into out [B·Tq, C], without
 // the output projection's bias (blockForward's output stage adds it).
 func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mask []bool) {
-	C, H, D := m.C, m.H, m.D
+	C, H := m.C, m.H
 	a := &bl.a
 	n, nk := B*Tq, B*Tk
 	t0 := m.now()
 	if bl.kind == selfAttnBlock {
-		// the biases are added by the split into heads, which reads every value anyway
-		qkv := a.qkv[:n*3*C]
-		m.gemms(ProfQKV).linearForward(qkv, x, bl.qkv.w, nil, n, C, 3*C)
-		t0 = m.tick(ProfQKV, t0)
-		m.par.heads(false, qkv, 3*C, bl.qkv.b, B, Tq, H, D, a.qh, a.kh, a.vh)
+		m.gemms(ProfQKV).linearForward(a.qkv[:n*3*C], x, bl.qkv.w, bl.qkv.b, n, C, 3*C)
 	} else {
-		q, kv := a.qkv[:n*C], a.kvMem[:nk*2*C]
-		m.gemms(ProfQKV).linearForward(q, x, bl.qkv.w, nil, n, C, C)
-		m.gemms(ProfQKV).linearForward(kv, mem, bl.kv.w, nil, nk, C, 2*C)
-		t0 = m.tick(ProfQKV, t0)
-		m.par.heads(false, q, C, bl.qkv.b, B, Tq, H, D, a.qh)
-		m.par.heads(false, kv, 2*C, bl.kv.b, B, Tk, H, D, a.kh, a.vh)
+		m.gemms(ProfQKV).linearForward(a.qkv[:n*C], x, bl.qkv.w, bl.qkv.b, n, C, C)
+		m.gemms(ProfQKV).linearForward(a.kvMem[:nk*2*C], mem, bl.kv.w, bl.kv.b, nk, C, 2*C)
 	}
-	t0 = m.tick(ProfHeads, t0)
+	t0 = m.tick(ProfQKV, t0)
+	// attention reads the heads in place in the projections' rows and writes its
+	// output straight into the merged rows the output projection takes
+	l, q, k, v := m.attnOperands(bl, a.qkv, a.kvMem, Tq, Tk)
 	p, seed := m.attnDropout(bl)
-	bl.core.forward(a.oh[:n*C], a.stats[:n*H], a.qh[:n*C], a.kh[:nk*C], a.vh[:nk*C], B, H, Tq, Tk, D, bl.causal, mask, p, seed)
+	bl.core.forward(l, a.merged[:n*C], a.stats[:n*H], q, k, v, B, H, Tq, Tk, m.D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
-	m.par.heads(true, a.merged, C, nil, B, Tq, H, D, a.oh)
-	t0 = m.tick(ProfHeads, t0)
 	m.gemms(ProfAttnOut).linearForward(out, a.merged[:n*C], bl.proj.w, nil, n, C, C) // bias: blockForward's output stage
 	m.tick(ProfAttnOut, t0)
+}
+
+// attnOperands returns where block bl's attention finds its heads — q, k, v in a
+// self-attention block's fused projection rows qkv [B·Tq, 3C], or q in qkv [B·Tq, C]
+// and k, v in a cross-attention block's kv [B·Tk, 2C] — with their layout; the output
+// (and its gradient) is merged [B·Tq, C]. The gradients dq, dk, dv take the same
+// layout in buffers shaped like qkv and kv.
+func (m *Model) attnOperands(bl *block, qkv, kv []float32, Tq, Tk int) (l attention.Layout, q, k, v []float32) {
+	C, D := m.C, m.D
+	if bl.kind == selfAttnBlock {
+		s := attention.MergedStrides(Tq, D, 3*C)
+		return attention.Layout{Q: s, K: s, V: s, Out: attention.MergedStrides(Tq, D, C)}, qkv, qkv[C:], qkv[2*C:]
+	}
+	s := attention.MergedStrides(Tk, D, 2*C)
+	return attention.Layout{Q: attention.MergedStrides(Tq, D, C), K: s, V: s, Out: attention.MergedStrides(Tq, D, C)}, qkv, kv, kv[C:]
 }
 
 // ffnForward computes out = fc2(dropout(act(fc1(x)))) without fc2's bias.

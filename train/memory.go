@@ -60,13 +60,13 @@ func (c *Config) Memory() MemoryEstimate {
 	if encdec {
 		ns, n = float64(c.Data.MaxTokens), float64(c.Data.MaxTokens)
 	}
-	attnRows := 14 * C // layer norm, dropout mask, sums, q/k/v, heads, merged
+	attnRows := 10 * C // layer norm, dropout mask, sums, q/k/v, merged
 	acts := enc*ns*(2*attnRows+5*C+4*F) + dec*n*(attnRows+5*C+4*F)
 	if encdec {
 		acts += dec * (n*attnRows + ns*4*C)
 	}
 	nm := math.Max(n, ns)
-	acts += (ns+n)*3*C + n*V + nm*(13*C+2*F) + ns*3*C
+	acts += (ns+n)*3*C + n*V + nm*(9*C+2*F) + ns*3*C
 	return MemoryEstimate{Params: 8*params + 4*tables, Optimizer: 8*params + 12*params, Activations: 4 * acts}
 }
 

@@ -64,11 +64,10 @@ type blockActs struct {
 	lnOut, mean, rstd []float32 // [n, C], [n], [n]
 	fOut, mask        []float32 // f's output and its dropout mask [n, C]
 	z, out            []float32 // post-LN pre-norm sum [n, C]; block output [n, C]
-	qkv               []float32 // self [n, 3C]; cross: queries [n, C]
+	qkv               []float32 // self [n, 3C]; cross: queries [n, C] (biases added)
 	kvMem             []float32 // cross: [ns, 2C]
-	qh, kh, vh, oh    []float32 // heads [B, H, N, D]
 	stats             []float32 // attention row statistics [B, H, Nq]
-	merged            []float32 // heads merged back [n, C]
+	merged            []float32 // attention output, heads side by side [n, C]
 	h, act            []float32 // FFN hidden [n, F] before/after the activation
 	amask, ad         []float32 // activation dropout mask and output [n, F]
 }
@@ -146,11 +145,11 @@ type lnActs struct{ out, mean, rstd []float32 }
 
 // scratch holds gradient buffers reused layer after layer during backward.
 type scratch struct {
-	dA, dB, dEnc, dz, dF, dln  []float32 // [cap, C]
-	dqkv                       []float32 // [cap, 3C]
-	dkv                        []float32 // [capS, 2C]
-	dqh, dkh, dvh, doh, dmerge []float32 // [cap, C]
-	dh, dact                   []float32 // [cap, F]
+	dA, dB, dEnc, dz, dF, dln []float32 // [cap, C]
+	dqkv                      []float32 // [cap, 3C]
+	dkv                       []float32 // [capS, 2C]
+	dmerge                    []float32 // [cap, C]
+	dh, dact                  []float32 // [cap, F]
 }
 
 type initKind int
@@ -435,18 +434,12 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 		case selfAttnBlock, crossAttnBlock:
 			// Self-attention projects q, k, v from its rows; cross-attention projects q
 			// and takes k, v from the encoder memory's ns rows.
-			keys := rows
 			if bl.kind == selfAttnBlock {
 				p.add(&a.qkv, rows*3*C)
 			} else {
-				keys = ns
 				p.add(&a.qkv, rows*C)
 				p.add(&a.kvMem, ns*2*C)
 			}
-			p.add(&a.qh, rows*C)
-			p.add(&a.kh, keys*C)
-			p.add(&a.vh, keys*C)
-			p.add(&a.oh, rows*C)
 			p.add(&a.stats, rows*H)
 			p.add(&a.merged, rows*C)
 		case ffnBlock:
@@ -499,7 +492,7 @@ func (m *Model) Reserve(srcTokens, tgtTokens int) {
 	p.add(&m.logits, n*V)
 	nm := max(n, ns)
 	s := &m.sc
-	for _, d := range []*[]float32{&s.dA, &s.dB, &s.dz, &s.dF, &s.dln, &s.dqh, &s.dkh, &s.dvh, &s.doh, &s.dmerge} {
+	for _, d := range []*[]float32{&s.dA, &s.dB, &s.dz, &s.dF, &s.dln, &s.dmerge} {
 		p.add(d, nm*C)
 	}
 	p.add(&s.dEnc, ns*C)

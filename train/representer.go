@@ -76,9 +76,14 @@ func (m *Model) CaptureAttention(bt *Batch) []AttentionCapture {
 				c.Layer, c.Nk, c.KeyTokens, c.KeyMask = fmt.Sprintf("%s%d.cross", name, layer), S, srcTok, srcTok
 			}
 			a := &bl.a
-			nq, nk := B*c.H*c.Nq*c.D, B*c.H*c.Nk*c.D
-			c.Q, c.O = slices.Clone(a.qh[:nq]), slices.Clone(a.oh[:nq])
-			c.K, c.V = slices.Clone(a.kh[:nk]), slices.Clone(a.vh[:nk])
+			l, q, k, v := m.attnOperands(bl, a.qkv, a.kvMem, c.Nq, c.Nk)
+			heads := func(x []float32, s attention.Strides, n int) []float32 {
+				dst := make([]float32, B*c.H*n*c.D)
+				splitHeads(dst, x, B, n, c.H, c.D, s.Row, 0)
+				return dst
+			}
+			c.Q, c.O = heads(q, l.Q, c.Nq), heads(a.merged, l.Out, c.Nq)
+			c.K, c.V = heads(k, l.K, c.Nk), heads(v, l.V, c.Nk)
 			caps = append(caps, c)
 		}
 	}
