@@ -16,7 +16,10 @@
 // 1/√d (Options.Scale = 0).
 //
 // Layout: q [B, H, Nq, D], k and v [B, H, Nk, D], out [B, H, Nq, D], row-major
-// float32; Nq ≠ Nk is allowed (cross attention). Causal masking is aligned to the
+// float32; Nq ≠ Nk is allowed (cross attention). ForwardStrided and BackwardStrided take
+// the same tensors addressed through Strides (a Layout), so that the heads of a
+// projection's [B·N, ·] rows — a fused QKV row, the merged output — are read and
+// written in place, with no split into heads and no merge back. Causal masking is aligned to the
 // bottom right: query i sees key j iff j ≤ i + Nk − Nq (the usual convention when
 // Nq = Nk). Key-padding masks are [B, Nk] booleans, true = attend.
 //
