@@ -54,11 +54,11 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 		m.encOut = m.encode(bt.Src, B, S)
 	}
 	y := m.embed(m.embDec[:n*C], m.maskDec[:n*C], bt.In, m.decWte, m.decPos, B, T, 1)
-	for _, bl := range m.dec {
-		y = m.blockForward(bl, y, m.encOut, B, T, S)
+	for i, bl := range m.dec {
+		y = m.blockForward(bl, y, m.encOut, B, T, S, i > 0 && m.fusedNorm(), m.normAfter(m.dec, i, &m.decFin, &m.decNorm, n))
 	}
 	if m.Cfg.PreLN {
-		y = m.finalNorm(&m.decFin, &m.decNorm, &m.decLNIn, y, n)
+		y = m.finalNorm(&m.decFin, &m.decNorm, &m.decLNIn, y, n, len(m.dec) > 0 && m.fusedNorm())
 	}
 	m.decY = y
 	t0 := m.now()
@@ -72,12 +72,15 @@ func (m *Model) Forward(bt *Batch) (lossSum float64, count int) {
 }
 
 // finalNorm runs a pre-LN stack's final LayerNorm on its output x (rows×C), keeping x
-// in *in for the backward pass, and returns the normalized rows.
-func (m *Model) finalNorm(fin *lnActs, norm *lnParams, in *[]float32, x []float32, rows int) []float32 {
+// in *in for the backward pass, and returns the normalized rows; done: the last
+// block's output stage has computed them (normAfter).
+func (m *Model) finalNorm(fin *lnActs, norm *lnParams, in *[]float32, x []float32, rows int, done bool) []float32 {
 	t0 := m.now()
 	*in = x
 	out := fin.out[:rows*m.C]
-	m.par.layerNorm(out, fin.mean, fin.rstd, x, norm.w, norm.b, rows, m.C)
+	if !done {
+		m.par.layerNorm(out, fin.mean, fin.rstd, x, norm.w, norm.b, rows, m.C)
+	}
 	m.tick(ProfLayerNorm, t0)
 	return out
 }
@@ -91,11 +94,11 @@ func (m *Model) encode(src []int32, B, S int) []float32 {
 		mask[i] = id != m.Cfg.Pad
 	}
 	x := m.embed(m.embEnc[:ns*C], m.maskEnc[:ns*C], src, m.encWte, m.encPos, B, S, 0)
-	for _, bl := range m.enc {
-		x = m.blockForward(bl, x, nil, B, S, 0)
+	for i, bl := range m.enc {
+		x = m.blockForward(bl, x, nil, B, S, 0, i > 0 && m.fusedNorm(), m.normAfter(m.enc, i, &m.encFin, &m.encNorm, ns))
 	}
 	if m.Cfg.PreLN {
-		x = m.finalNorm(&m.encFin, &m.encNorm, &m.encLNIn, x, ns)
+		x = m.finalNorm(&m.encFin, &m.encNorm, &m.encLNIn, x, ns, len(m.enc) > 0 && m.fusedNorm())
 	}
 	return x
 }
@@ -130,16 +133,20 @@ func (m *Model) attnDropout(bl *block) (float32, uint64) {
 }
 
 // blockForward runs one residual block on x [B·T, C] (mem [B·S, C] is the encoder output
-// for cross-attention) and returns its output.
-func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32 {
+// for cross-attention) and returns its output. In a pre-LN stack, normed says that the
+// previous block's output stage has already written this block's layer norm of x, and
+// next (when set) is the layer norm this block's output stage computes of its output.
+func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int, normed bool, next lnTarget) []float32 {
 	C, n := m.C, B*T
 	a := &bl.a
 	a.x = x
 	in := x
 	if m.Cfg.PreLN {
-		t0 := m.now()
-		m.par.layerNorm(a.lnOut[:n*C], a.mean, a.rstd, x, bl.ln.w, bl.ln.b, n, C)
-		m.tick(ProfLayerNorm, t0)
+		if !normed {
+			t0 := m.now()
+			m.par.layerNorm(a.lnOut[:n*C], a.mean, a.rstd, x, bl.ln.w, bl.ln.b, n, C)
+			m.tick(ProfLayerNorm, t0)
+		}
 		in = a.lnOut[:n*C]
 	}
 	// the sublayer's last linear layer leaves its bias to the output stage below
@@ -169,8 +176,13 @@ func (m *Model) blockForward(bl *block, x, mem []float32, B, T, S int) []float32
 	} else {
 		p = 0
 	}
-	// sum = x + dropout(fOut + bias): bias, dropout and the residual in one pass
-	m.par.biasDropResidual(sum, mask, x, fOut, bias, C, p, m.DropoutSeed, m.DropoutStep, bl.site)
+	// sum = x + dropout(fOut + bias): bias, dropout and the residual in one pass, and
+	// with next the next layer norm of sum as well (timed as residual)
+	if next.p != nil {
+		m.biasDropResidualNorm(next, sum, mask, x, fOut, bias, C, p, m.DropoutSeed, m.DropoutStep, bl.site)
+	} else {
+		m.par.biasDropResidual(sum, mask, x, fOut, bias, C, p, m.DropoutSeed, m.DropoutStep, bl.site)
+	}
 	t0 = m.tick(ProfResidual, t0)
 	if !m.Cfg.PreLN {
 		m.par.layerNorm(a.out[:n*C], a.mean, a.rstd, sum, bl.ln.w, bl.ln.b, n, C)

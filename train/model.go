@@ -123,6 +123,7 @@ type Model struct {
 	keyMask   []bool // [B, S]: true for real source tokens
 	ws        *attention.Workspace
 	par       rowPar
+	outNorm   outputNormJob
 	embEnc    []float32 // [ns, C]
 	maskEnc   []float32
 	embDec    []float32 // [n, C]
