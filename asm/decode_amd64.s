@@ -351,6 +351,31 @@ axpyrows64_store:
 	LEAQ (base)(R9*1), R13 \
 	LEAQ (base)(R8*4), base
 
+// PF_ROW(row, dist): prefetch the four lines of the row dist bytes after row.
+#define PF_ROW(row, dist) \
+	PREFETCHT0 (row)(dist*1) \
+	PREFETCHT0 64(row)(dist*1) \
+	PREFETCHT0 128(row)(dist*1) \
+	PREFETCHT0 192(row)(dist*1)
+
+// PF_GROUP(base, dist): PF_ROW for the 16 rows from base (clobbers R10, R11), dist =
+// 32 rows. AttendRows prefetches K and V so far ahead when a call has at least
+// attendPrefetchKeys keys: its K and V then stream from L3 or memory (BenchmarkDecodeAttention
+// at Nk = 4,096, 16 MiB: the hardware prefetcher alone left a group's loads waiting,
+// 1.1–1.7× the read time; with it 0.9–1.2×), while at 1,024 keys (4 MiB, in L3) the
+// extra instructions cost ~5%.
+#define PF_GROUP(base, dist) \
+	MOVQ base, R10 \
+	MOVQ R8, dist \
+	SHLQ $5, dist \
+	MOVQ $16, R11 \
+	PF_ROW(R10, dist) \
+	ADDQ R8, R10 \
+	DECQ R11 \
+	JNZ  -6(PC)
+
+#define attendPrefetchKeys 2048
+
 // SCORE16(KEY): Z0–Z15 ← the accumulators of the next 16 keys at SI, four rows at a
 // time (SCORE4: into a–d).
 #define SCORE16(KEY) \
@@ -474,6 +499,11 @@ attend_start:
 attend_next:
 	CMPQ CX, $16
 	JB   attend_tail
+	CMPQ n+80(FP), $attendPrefetchKeys
+	JB   attend_kind
+	PF_GROUP(SI, R14)
+
+attend_kind:
 	CMPQ R15, $1
 	JB   attend_gdot
 	JEQ  attend_gdist
@@ -618,6 +648,11 @@ attend_values:
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
+	CMPQ   n+80(FP), $attendPrefetchKeys
+	JB     attend_vgroup
+	PF_GROUP(DI, AX)
+
+attend_vgroup:
 	VALUES4(64, 80, 96, 112)   // keys 0–3: lanes 0, 4, 8, 12 (REDUCE16's order)
 	VALUES4(68, 84, 100, 116)
 	VALUES4(72, 88, 104, 120)

@@ -65,15 +65,15 @@ func newAttendState(d int) (buf, st []float32) {
 
 // TestAttendRows: every implementation, every kind with and without AttendExp, head
 // widths across the 16-lane chunks and beyond the kernel's 64, key counts across the
-// 16-key groups, strides larger than the width (the gaps hold NaN and must not be
-// read, nor the rows past n), one call or the keys split over two calls, against
-// float64.
+// 16-key groups and past the AVX-512 kernel's prefetching bound (2,048), strides
+// larger than the width (the gaps hold NaN and must not be read, nor the rows past n),
+// one call or the keys split over two calls, against float64.
 func TestAttendRows(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(6, 2))
 		nan := float32(math.NaN())
 		for _, d := range []int{1, 3, 16, 17, 33, 48, 63, 64, 65, 80} {
-			for _, n := range []int{0, 1, 5, 15, 16, 17, 31, 32, 33, 47, 100, 300} {
+			for _, n := range []int{0, 1, 5, 15, 16, 17, 31, 32, 33, 47, 100, 300, 2100} {
 				ld := d + rng.IntN(3)
 				k, v := make([]float32, (n+1)*ld), make([]float32, (n+1)*ld)
 				for i := range k {
