@@ -3,7 +3,10 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kernelmachines/bkm/internal/cpuclock"
 	"github.com/kernelmachines/bkm/simd"
@@ -156,4 +159,102 @@ func BenchmarkSgemmBatch(b *testing.B) {
 			}
 		}
 	}
+}
+
+// pairedChunkFlops sizes one timed chunk of BenchmarkSmallGemmPaired: about 2 MFLOP
+// (10–50 µs), long against the clock's ~20 ns and short against a scheduler slice.
+const pairedChunkFlops = 2 << 20
+
+// BenchmarkSmallGemmPaired runs the small shapes in rounds: each round times one chunk
+// of calls of bkm and of every peer linked in, back to back, the order rotating from
+// round to round, so that all libraries sample the same moments of a shared or noisy
+// machine (BenchmarkSmallGemm runs each library's samples one after another, seconds
+// apart). One op is one round. It reports, per library, the 10th, 50th and 90th
+// percentile of ns a call over the rounds, and best-peer÷bkm: the median over rounds of
+// the fastest peer's time over bkm's in the same round. The deciles are logged. Run it
+// like BenchmarkSmallGemm, with -benchtime in rounds (e.g. 400x).
+func BenchmarkSmallGemmPaired(b *testing.B) {
+	simd.SetThreads(1)
+	defer simd.SetThreads(0)
+	if haveOpenBLAS {
+		openblasSetThreads(1)
+	}
+	for _, s := range smallGemmShapes {
+		m, n, k := s[0], s[1], s[2]
+		rng := rand.New(rand.NewPCG(uint64(m), uint64(n)))
+		a, bm, c := randomMatrix(rng, m*k), randomMatrix(rng, k*n), make([]float32, m*n)
+		reps := max(1, pairedChunkFlops/(2*m*n*k))
+		libs := []struct {
+			name string
+			run  func(reps int)
+		}{{"bkm", func(reps int) {
+			for range reps {
+				simd.Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+			}
+		}}}
+		for _, p := range smallPeers() {
+			libs = append(libs, struct {
+				name string
+				run  func(reps int)
+			}{p.name, func(reps int) { p.run(reps, m, n, k, a, bm, c) }})
+		}
+		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+			samples := make([][]float64, len(libs))
+			for l := range libs {
+				libs[l].run(reps) // JIT, buffers, caches
+				samples[l] = make([]float64, 0, b.N)
+			}
+			ratios := make([]float64, 0, b.N)
+			b.ResetTimer()
+			for r := 0; r < b.N; r++ {
+				for i := range libs {
+					l := (i + r) % len(libs)
+					t0 := time.Now()
+					libs[l].run(reps)
+					samples[l] = append(samples[l], float64(time.Since(t0).Nanoseconds())/float64(reps))
+				}
+				if len(libs) > 1 {
+					best := slices.Min(pickRound(samples[1:], r))
+					ratios = append(ratios, best/samples[0][r])
+				}
+			}
+			b.StopTimer()
+			for l, lib := range libs {
+				x := slices.Clone(samples[l])
+				slices.Sort(x)
+				b.ReportMetric(quantile(x, 0.1), lib.name+"-p10-ns")
+				b.ReportMetric(quantile(x, 0.5), lib.name+"-p50-ns")
+				b.ReportMetric(quantile(x, 0.9), lib.name+"-p90-ns")
+				b.Logf("%s deciles (ns/call, %d rounds of %d calls): %s", lib.name, b.N, reps, deciles(x))
+			}
+			if len(ratios) > 0 {
+				slices.Sort(ratios)
+				b.ReportMetric(quantile(ratios, 0.5), "best-peer÷bkm")
+				b.Logf("best-peer÷bkm deciles: %s", deciles(ratios))
+			}
+		})
+	}
+}
+
+// pickRound returns round r's sample of every library in samples.
+func pickRound(samples [][]float64, r int) []float64 {
+	out := make([]float64, len(samples))
+	for i, s := range samples {
+		out[i] = s[r]
+	}
+	return out
+}
+
+// quantile returns the q-quantile of sorted x (nearest rank).
+func quantile(x []float64, q float64) float64 {
+	return x[min(len(x)-1, int(q*float64(len(x))))]
+}
+
+// deciles formats the minimum, the nine deciles and the maximum of sorted x.
+func deciles(x []float64) string {
+	var sb strings.Builder
+	for d := 0; d <= 10; d++ {
+		fmt.Fprintf(&sb, " %.3g", quantile(x, float64(d)/10))
+	}
+	return sb.String()
 }

@@ -111,7 +111,7 @@ var avx512Impl = &impl{
 	narrow: avx2Impl,
 	small: &smallGemm{
 		mr: 8, nr: 32, tile: asm.SgemmSmall8x32AVX512,
-		narrowNR: 16, narrow: asm.SgemmSmall8x16AVX512,
+		narrowNR: 16, narrow: asm.SgemmSmall8x16AVX512, staticNarrow: true,
 		tallMR: 16, tall: asm.SgemmSmall16x16AVX512, tallPanel: asm.SgemmSmallPanel16x16AVX512,
 		direct: asm.SgemmDirect8x32AVX512,
 		panel:  asm.SgemmSmallPanel8x32AVX512,

@@ -160,6 +160,9 @@ func TestTablesComplete(t *testing.T) {
 			for _, size := range []int{s.mr, s.nr, s.rowNR, s.dotMR} {
 				require.Positive(t, size, "%s: small-product tile size", im.name)
 			}
+			// The small path rounds m and n down to whole tiles with masks.
+			require.Zero(t, s.mr&(s.mr-1), "%s: small-product mr %d is not a power of two", im.name, s.mr)
+			require.Zero(t, s.nr&(s.nr-1), "%s: small-product nr %d is not a power of two", im.name, s.nr)
 		}
 		if im.narrow != nil {
 			require.Contains(t, archImpls, im.narrow, "%s: narrow table is not registered", im.name)

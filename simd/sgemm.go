@@ -51,10 +51,20 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if takesSmall(m, n, k) {
 		if s := smallFor(active); s != nil {
 			if tile := s.oneTile(transB, m, n); tile != nil {
+				rsA, csA := lda, 1
 				if transA {
-					tile(k, a, 1, lda, b, ldb, c, ldc, m, n, alpha, beta)
+					rsA, csA = 1, lda
+				}
+				if s.staticNarrow && m <= s.mr && n <= s.narrowNR {
+					callNarrow(k, a, rsA, csA, b, ldb, c, ldc, m, n, alpha, beta)
 				} else {
-					tile(k, a, lda, 1, b, ldb, c, ldc, m, n, alpha, beta)
+					tile(k, a, rsA, csA, b, ldb, c, ldc, m, n, alpha, beta)
+				}
+				return
+			}
+			if s.wholePanels(transA, transB, m, n) {
+				for j := 0; j < n; j += s.nr {
+					s.panel(k, a, lda, b[j:], ldb, c[j:], ldc, m, alpha, beta, 0, 0, 0)
 				}
 				return
 			}

@@ -31,6 +31,9 @@ type smallGemm struct {
 	// tile serves them).
 	narrowNR int
 	narrow   smallTileFunc `dispatch:"optional"`
+	// staticNarrow: narrow is asm.SgemmSmall8x16AVX512, and Sgemm calls it by name
+	// (callNarrow) for the products it computes in one call.
+	staticNarrow bool
 	// tall, if set, computes full tallMR-row tiles at most narrowNR wide (16×16 on
 	// avx512): one call instead of tallMR/mr, and enough independent accumulators to
 	// keep both FMA pipes busy on short products.
@@ -44,7 +47,8 @@ type smallGemm struct {
 	// panel, if set, computes rows×nr blocks of A·B (rows a multiple of mr, op(A) = A,
 	// op(B) = B) as rows/mr direct tiles in one call, prefetching into L2 the same
 	// lines of the next product of a batch (asm.SgemmSmallPanelGeneric):
-	// SgemmBatchStrided's products from memory. tallPanel is the same for
+	// SgemmBatchStrided's products from memory, and smallTiles' full-width blocks
+	// (with nothing to prefetch). tallPanel is the same for
 	// tallMR×narrowNR tiles, prefetching into L1 (products of a few KiB).
 	panel     smallPanelFunc `dispatch:"optional"`
 	tallPanel smallPanelFunc `dispatch:"optional"`
@@ -131,6 +135,16 @@ func (s *smallGemm) oneTile(transB bool, m, n int) smallTileFunc {
 	return nil
 }
 
+// wholePanels reports whether an m×n product with op(A) = A and op(B) = B is whole
+// column blocks of whole tiles of the panel kernel (32³, 64³ on avx512): Sgemm then
+// calls the panel kernel once a block, without sgemmSmall's and smallTiles' frames
+// around it: at 32³ the panel kernel called alone took 300 ns, through smallTiles
+// 308, through sgemmSmall 316 (minima of 300 paired rounds in one process; bench/
+// RESULTS.md, "Small shapes, paired rounds"). mr and nr are powers of two.
+func (s *smallGemm) wholePanels(transA, transB bool, m, n int) bool {
+	return !transA && !transB && s.panel != nil && m&(s.mr-1) == 0 && n&(s.nr-1) == 0
+}
+
 // sgemmSmall computes C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and alpha ≠ 0 on
 // the small path. The arguments have been checked.
 func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -208,9 +222,18 @@ func smallTiles(s *smallGemm, m, n, k int, alpha float32, a []float32, rsA, csA 
 				}
 			}
 		}
-		if s.direct != nil && csA == 1 && cols == s.nr {
-			for ; i+mr <= m; i += mr {
-				s.direct(k, a[i*rsA:], rsA, b[j:], ldb, c[i*ldc+j:], ldc, alpha, beta)
+		if csA == 1 && cols == s.nr && m >= mr {
+			if s.panel != nil {
+				// All of the block's whole tiles in one call (its prefetches of a "next
+				// product" 0 elements on touch the lines it reads anyway): 32³ in one
+				// call instead of four, 304 ns instead of 317 (min of 300 paired rounds).
+				rows := m &^ (mr - 1) // mr is a power of two (TestTablesComplete)
+				s.panel(k, a, rsA, b[j:], ldb, c[j:], ldc, rows, alpha, beta, 0, 0, 0)
+				i = rows
+			} else if s.direct != nil {
+				for ; i+mr <= m; i += mr {
+					s.direct(k, a[i*rsA:], rsA, b[j:], ldb, c[i*ldc+j:], ldc, alpha, beta)
+				}
 			}
 		}
 		for ; i < m; i += mr {
