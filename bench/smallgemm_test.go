@@ -45,6 +45,23 @@ func smallPeers() []struct {
 	return peers
 }
 
+// oneThread puts bkm and OpenBLAS on one thread; the function it returns gives bkm
+// its default back.
+func oneThread() func() {
+	simd.SetThreads(1)
+	if haveOpenBLAS {
+		openblasSetThreads(1)
+	}
+	return func() { simd.SetThreads(0) }
+}
+
+// smallOperands returns the dimensions of shape s and its seeded operands.
+func smallOperands(s [3]int) (m, n, k int, a, bm, c []float32) {
+	m, n, k = s[0], s[1], s[2]
+	rng := rand.New(rand.NewPCG(uint64(m), uint64(n)))
+	return m, n, k, randomMatrix(rng, m*k), randomMatrix(rng, k*n), make([]float32, m*n)
+}
+
 // peerChunk is how many products one cgo call of a peer runs: the cgo call (tens of
 // ns) then costs the peer under 0.1 ns a product.
 const peerChunk = 1000
@@ -59,15 +76,9 @@ func BenchmarkSmallGemm(b *testing.B) {
 	b.Logf("openblas: %s", openblasInfo())
 	b.Logf("libxsmm: %s", libxsmmInfo())
 	b.Logf("onednn: %s", dnnlInfo())
-	simd.SetThreads(1)
-	defer simd.SetThreads(0)
-	if haveOpenBLAS {
-		openblasSetThreads(1)
-	}
+	defer oneThread()()
 	for _, s := range smallGemmShapes {
-		m, n, k := s[0], s[1], s[2]
-		rng := rand.New(rand.NewPCG(uint64(m), uint64(n)))
-		a, bm, c := randomMatrix(rng, m*k), randomMatrix(rng, k*n), make([]float32, m*n)
+		m, n, k, a, bm, c := smallOperands(s)
 		flops := 2 * float64(m*n*k)
 		report := func(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
@@ -174,15 +185,9 @@ const pairedChunkFlops = 2 << 20
 // the fastest peer's time over bkm's in the same round. The deciles are logged. Run it
 // like BenchmarkSmallGemm, with -benchtime in rounds (e.g. 400x).
 func BenchmarkSmallGemmPaired(b *testing.B) {
-	simd.SetThreads(1)
-	defer simd.SetThreads(0)
-	if haveOpenBLAS {
-		openblasSetThreads(1)
-	}
+	defer oneThread()()
 	for _, s := range smallGemmShapes {
-		m, n, k := s[0], s[1], s[2]
-		rng := rand.New(rand.NewPCG(uint64(m), uint64(n)))
-		a, bm, c := randomMatrix(rng, m*k), randomMatrix(rng, k*n), make([]float32, m*n)
+		m, n, k, a, bm, c := smallOperands(s)
 		reps := max(1, pairedChunkFlops/(2*m*n*k))
 		libs := []struct {
 			name string
