@@ -41,7 +41,7 @@
 
 // func AdamWAVX512(p, g, m, v []float32, a *AdamWArgs) float32
 TEXT ·AdamWAVX512(SB), NOSPLIT, $0-108
-	SLICES4_ARGS(p_base, g_base, m_base, v_base)
+	SLICES4_ARGS(p_base+0(FP), g_base+24(FP), m_base+48(FP), v_base+72(FP))
 	MOVQ         p_len+8(FP), CX
 	MOVQ         a+96(FP), AX
 	VBROADCASTSS 0(AX), Z20  // GradScale

@@ -34,7 +34,7 @@ tail:
 
 // func LayerNormRowAVX512(dst, x, w, b []float32, eps float64) (mean, rstd float32)
 TEXT ·LayerNormRowAVX512(SB), NOSPLIT, $0-112
-	SLICES4_ARGS(dst_base, x_base, w_base, b_base)
+	SLICES4_ARGS(dst_base+0(FP), x_base+24(FP), w_base+48(FP), b_base+72(FP))
 	MOVQ x_len+32(FP), DX
 
 	// pass 1: Σ x
@@ -113,7 +113,7 @@ lnf_done:
 
 // func LayerNormBackwardRowAVX512(dx, dy, x, w, res []float32, mean, rstd float32)
 TEXT ·LayerNormBackwardRowAVX512(SB), NOSPLIT, $0-128
-	SLICES4_ARGS(dx_base, dy_base, x_base, w_base)
+	SLICES4_ARGS(dx_base+0(FP), dy_base+24(FP), x_base+48(FP), w_base+72(FP))
 	MOVQ         x_len+56(FP), DX
 	MOVQ         res_base+96(FP), R10
 	MOVQ         res_len+104(FP), R11
@@ -200,7 +200,7 @@ lnp_masked:
 	SHRQ   $4, BX // full blocks
 	MOVQ   ld+96(FP), DX
 	SHLQ   $2, DX // row stride in bytes
-	SLICES4_ARGS(dw_base, db_base, dy_base, x_base)
+	SLICES4_ARGS(dw_base+0(FP), db_base+24(FP), dy_base+48(FP), x_base+72(FP))
 	MOVQ   mean_base+104(FP), R10
 	MOVQ   mean_len+112(FP), R13
 	MOVQ   rstd_base+128(FP), R11

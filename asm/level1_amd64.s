@@ -144,7 +144,7 @@ sum_done:           \
 // ELEMENTWISE2(PACKED, SCALAR) is it on AVX2 (SCALAR the scalar instruction, for
 // the tail), ELEMENTWISE2_512(PACKED) on AVX-512F.
 #define ELEMENTWISE(PACKED, W, v0, v1, v2, v3, TAIL) \
-	SLICES3_ARGS(dst_base, dst_len, x_base, y_base) \
+	SLICES3_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP)) \
 	LOOPS_RET(W, EW4(PACKED, W, v0, v1, v2, v3), EW1(PACKED, W, v0), TAIL)
 
 #define EW_TAIL1(SCALAR) VMOVSS (SI), X0; SCALAR (DX), X0, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DX; ADDQ $4, DI; DECQ CX; JMP tail

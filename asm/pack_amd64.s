@@ -14,7 +14,7 @@
 //
 // SI, R9..R13: the six source rows; DI: the panel; CX: steps left.
 TEXT ·PackA6AVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(k, a_base, lda)
+	PACK_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), dst_base+40(FP))
 	ROWS6(SI)
 	XORQ AX, AX // byte offset into the rows
 
@@ -110,7 +110,7 @@ done:                       \
 
 // func PackB16AVX(k int, b []float32, ldb int, dst []float32)
 TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(k, b_base, ldb)
+	PACK_ARGS(k+0(FP), b_base+8(FP), ldb+32(FP), dst_base+40(FP))
 	PACKB_ROWS(Y0, Y1, Y2, Y3, 32)
 
 // TRANSPOSE8S is TRANSPOSE8 with the row stride of the destination panel as a
@@ -145,7 +145,7 @@ TEXT ·PackB16AVX(SB), NOSPLIT, $0-64
 // AX+{0,1,2}·R8, BX+{0,1,2}·R8, R11+{0,1}·R8 (R8 = ldb in bytes). All six base
 // pointers advance along the rows together.
 TEXT ·PackB16TAVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(k, b_base, ldb)
+	PACK_ARGS(k+0(FP), b_base+8(FP), ldb+32(FP), dst_base+40(FP))
 	LEAQ (R8)(R8*2), DX   // 3 rows
 	LEAQ (SI)(DX*1), R9
 	LEAQ (R9)(DX*1), R10
@@ -256,7 +256,7 @@ done8:
 
 // func PackA8AVX(k int, a []float32, lda int, dst []float32)
 TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(k, a_base, lda)
+	PACK_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), dst_base+40(FP))
 	ROWS8
 	PACK8_LOOPS(PREFETCH8, 32)
 	VZEROUPPER
@@ -264,7 +264,7 @@ TEXT ·PackA8AVX(SB), NOSPLIT, $0-64
 
 // func PackB32AVX512(k int, b []float32, ldb int, dst []float32)
 TEXT ·PackB32AVX512(SB), NOSPLIT, $0-64
-	PACK_ARGS(k, b_base, ldb)
+	PACK_ARGS(k+0(FP), b_base+8(FP), ldb+32(FP), dst_base+40(FP))
 	PACKB_ROWS(Z0, Z1, Z2, Z3, 64)
 
 // func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
@@ -301,7 +301,7 @@ packb32t_next:
 // op(A) = Aᵀ: step p of the panel is eight consecutive values of row p of A, one YMM
 // load and store per step, four steps per iteration.
 TEXT ·PackA8TAVX(SB), NOSPLIT, $0-64
-	PACK_ARGS(k, a_base, lda)
+	PACK_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), dst_base+40(FP))
 	LEAQ (R8)(R8*2), R9 // three rows
 
 pack8t_loop4:

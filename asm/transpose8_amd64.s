@@ -9,7 +9,7 @@
 // (column j of the strip becomes row j at DI + j·ldd); both advance one 8×8 block a
 // step: SI by 8 floats, DI by 8 rows.
 TEXT ·Transpose8AVX2(SB), NOSPLIT, $0-72
-	PACK_ARGS(n, src_base, lds) // CX = n, SI, DI; R8 = source row stride in bytes
+	PACK_ARGS(n+0(FP), src_base+8(FP), lds+32(FP), dst_base+40(FP)) // CX = n, SI, DI; R8 = source row stride in bytes
 	MOVQ ldd+64(FP), BX
 	SHLQ $2, BX                 // destination row stride in bytes
 	LEAQ (R8)(R8*2), AX         // 3·lds

@@ -210,7 +210,7 @@ unary_done: \
 
 // func ExpAVX2(dst, src []float32)
 TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 
 	// 32 elements per step in four independent chains, the hot constants kept in
 	// Y10–Y15 (EXP_SLOW clobbers only Y0–Y5): one range check per group.
@@ -288,7 +288,7 @@ exp_tail:
 // more than they bring, hence a separate routine. len(dst) is a multiple of 32.
 // (Non-temporal stores and PREFETCHW on dst were tried and measured no gain.)
 TEXT ·ExpLargeAVX2(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	SHRQ    $5, CX
 	JZ      explg_done
 	EXP_CONSTS32
@@ -446,7 +446,7 @@ done:                                \
 
 // func ExpSubAVX2(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX2(SB), NOSPLIT, $0-60
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	EXPSUM_BODY(m+48(FP), ret+56(FP), EXPSUB_OUT32, EXPSUB_OUTAT, EXPSUB_OUT16, EXPSUB_OUT8, EXPSUB_OUTTAIL, EXPSUB_DI)
 
 // func ExpSumAVX2(x []float32, m float32) float32
@@ -573,7 +573,7 @@ TEXT ·ExpSumAVX2(SB), NOSPLIT, $0-36
 
 // func ExpAVX512(dst, src []float32)
 TEXT ·ExpAVX512(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	EXP512_CONSTS
 
 	// 64 elements per step in four independent chains, one range check per block.
@@ -626,7 +626,7 @@ exp512_tail:
 // ExpAVX512's 64-lane loop with a software prefetch 2 KiB ahead of src, one
 // PREFETCHT0 per cache line (as ExpLargeAVX2). len(dst) is a multiple of 64.
 TEXT ·ExpLargeAVX512(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	SHRQ $6, CX
 	JZ   exp512lg_done
 	EXP512_CONSTS
@@ -736,7 +736,7 @@ done:                           \
 
 // func ExpSubAVX512(dst, src []float32, m float32) float32
 TEXT ·ExpSubAVX512(SB), NOSPLIT, $0-60
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	EXPSUM512_BODY(m+48(FP), ret+56(FP), EXP512_STORE4, EXPSUB512_DI64, EXPSUB512_OUT16, EXPSUB512_DI16, EXPSUB512_OUTTAIL)
 
 // func ExpSumAVX512(x []float32, m float32) float32
@@ -823,7 +823,7 @@ TEXT ·ExpSumAVX512(SB), NOSPLIT, $0-36
 
 // func LogAVX2(dst, src []float32)
 TEXT ·LogAVX2(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	VMOVUPS logInfBits<>(SB), Y15
 
 log_loop8:
@@ -915,7 +915,7 @@ tail:                           \
 
 // func TanhAVX2(dst, src []float32)
 TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	VMOVUPS tanhMax<>(SB), Y14
 	UNARY8_LOOPS(TANH8, Y0)
 
@@ -967,7 +967,7 @@ TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
 // u = k0·((x·x·x)·k1 + x); dst = (½x)·(1 + tanh u), TANH8 as in TanhAVX2; x is kept
 // in Y6 (TANH8 leaves Y6 and Y7 alone).
 TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	VMOVUPS tanhMax<>(SB), Y14
 	UNARY8_LOOPS(GELU8, Y6)
 
@@ -980,7 +980,7 @@ TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
 // the product g·dy rounded and added to dx (two roundings, as in the twin).
 // tanhMax = 10 doubles as the clamp bound.
 TEXT ·GeluBackwardAVX2(SB), NOSPLIT, $0-72
-	SLICES3_ARGS(dx_base, dx_len, x_base, dy_base)
+	SLICES3_ARGS(dx_base+0(FP), dx_len+8(FP), x_base+24(FP), dy_base+48(FP))
 	VMOVUPS tanhMax<>(SB), Y14
 	VMOVUPS geluBwdMin<>(SB), Y15
 
@@ -1121,19 +1121,19 @@ tail:                    \
 
 // func TanhAVX512(dst, src []float32)
 TEXT ·TanhAVX512(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	TANH512_CONSTS
 	UNARY512_LOOPS(TANH512_STEP, TANH512, Z0, Z0)
 
 // func GeluAVX512(dst, src []float32)
 TEXT ·GeluAVX512(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	TANH512_CONSTS
 	UNARY512_LOOPS(GELU512_STEP, GELU512, Z6, Z0)
 
 // func GeluBackwardAVX512(dx, x, dy []float32)
 TEXT ·GeluBackwardAVX512(SB), NOSPLIT, $0-72
-	SLICES3_ARGS(dx_base, dx_len, x_base, dy_base)
+	SLICES3_ARGS(dx_base+0(FP), dx_len+8(FP), x_base+24(FP), dy_base+48(FP))
 	TANH512_CONSTS
 
 gelubwd512_loop64:
@@ -1262,7 +1262,7 @@ gelubwd512_done:
 
 // func LogAVX512(dst, src []float32)
 TEXT ·LogAVX512(SB), NOSPLIT, $0-48
-	SLICES2_ARGS(dst_base, dst_len, src_base)
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	LOG512_CONSTS
 
 	// 64 elements per step in four chains, one range check per block.
