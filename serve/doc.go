@@ -12,7 +12,8 @@
 // replaced by U+FFFD.
 //
 // Files: server.go (handlers, validation, Serve), batcher.go (the queue and the
-// batching loop), metrics.go (counters and histograms written in the text format).
+// batching loop), metrics.go (counters and histograms written in the text format),
+// procs.go (SetProcs: the decoders' threads and the runtime's Ps for serving).
 //
-// It imports train and the standard library only.
+// It imports train, simd (SetProcs) and the standard library only.
 package serve

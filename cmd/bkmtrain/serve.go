@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -23,7 +24,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	var cfg serve.Config
 	fs.IntVar(&cfg.MaxBatch, "max-batch", 32, "sentences a decoder decodes at once")
-	fs.IntVar(&cfg.Workers, "workers", 0, "decoders, each running its own batch (0: one per thread)")
+	fs.IntVar(&cfg.Workers, "workers", 0, "decoders, each running its own batch on threads/workers threads (0: one per thread)")
 	fs.IntVar(&cfg.QueueSize, "queue", 256, "requests waiting for the batcher; more get 503")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "request body bytes; more get 413")
 	fs.IntVar(&cfg.MaxSentences, "max-sentences", 64, "sentences per request; more get 413")
@@ -54,6 +55,14 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	threads := mf.threads
+	if threads == 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = threads
+	}
+	decoderThreads := serve.SetProcs(threads, cfg.Workers)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -61,7 +70,8 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	cfg.ErrorLog = log.New(stderr, "bkmtrain serve: ", log.LstdFlags)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(stderr, "serving %s on http://%s (POST /translate, GET /healthz, GET /metrics)\n", mf.checkpoint, ln.Addr())
+	fmt.Fprintf(stderr, "serving %s on http://%s (POST /translate, GET /healthz, GET /metrics): %d decoders of %d sentences, %d threads each\n",
+		mf.checkpoint, ln.Addr(), cfg.Workers, cfg.MaxBatch, decoderThreads)
 	if err := serve.New(tr, cfg).Serve(ctx, ln, *grace); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

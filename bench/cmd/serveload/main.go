@@ -10,6 +10,9 @@
 //
 //	go run ./bench/cmd/serveload --checkpoint bkmtrain-run --input valid.tsv --clients 1,8,64 --duration 60s
 //
+// Offline TranslateBatch runs with --threads; then the process is set up for serving
+// as bkmtrain serve sets itself up (serve.SetProcs), unless --procs=false.
+//
 // --cpuprofile FILE writes FILE-offline.pprof and FILE-cN.pprof, whose samples carry
 // the label role = client (the load generator), http (net/http and serve's
 // handlers) or decoder (serve's decoders); `go tool pprof -tags` splits them.
@@ -67,7 +70,8 @@ func run() error {
 	flag.IntVar(&o.maxBatch, "max-batch", 32, "server --max-batch")
 	offlineBatch := flag.Int("offline-batch", train.DefaultMaxSentences, "offline TranslateBatch's batch (MaxSentences)")
 	flag.IntVar(&o.workers, "workers", 0, "server --workers (0: one per thread)")
-	decoderThreads := flag.Int("decoder-threads", 0, "threads of each decoder's parallel routines while serving (0: --threads)")
+	procs := flag.Bool("procs", true, "set the process up for serving as bkmtrain serve does (serve.SetProcs: threads/workers threads a decoder, GOMAXPROCS threads+1); false keeps --threads for both")
+	decoderThreads := flag.Int("decoder-threads", 0, "with --procs=false, threads of each decoder's parallel routines (0: --threads)")
 	flag.StringVar(&o.addr, "addr", "", "drive the server at this host:port (a running `bkmtrain serve` of the same checkpoint) instead of one in-process")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles to FILE-offline.pprof and FILE-cN.pprof")
 	flag.Parse()
@@ -104,7 +108,10 @@ func run() error {
 	if o.workers == 0 {
 		o.workers = tr.Parallelism()
 	}
-	if *decoderThreads > 0 {
+	switch {
+	case *procs:
+		serve.SetProcs(tr.Parallelism(), o.workers)
+	case *decoderThreads > 0:
 		simd.SetThreads(*decoderThreads)
 	}
 	fmt.Printf("serving: %d decoders of %d sentences, %d threads each, GOMAXPROCS %d\n", o.workers, o.maxBatch, simd.Threads(), runtime.GOMAXPROCS(0))
