@@ -71,7 +71,7 @@ func run() error {
 	offlineBatch := flag.Int("offline-batch", train.DefaultMaxSentences, "offline TranslateBatch's batch (MaxSentences)")
 	flag.IntVar(&o.workers, "workers", 0, "server --workers (0: one per thread)")
 	procs := flag.Bool("procs", true, "set the process up for serving as bkmtrain serve does (serve.SetProcs: threads/workers threads a decoder, GOMAXPROCS threads+1); false keeps --threads for both")
-	decoderThreads := flag.Int("decoder-threads", 0, "with --procs=false, threads of each decoder's parallel routines (0: --threads)")
+	decoderThreads := flag.Int("decoder-threads", 0, "threads of each decoder's parallel routines (0: --procs's choice, or --threads with --procs=false)")
 	flag.StringVar(&o.addr, "addr", "", "drive the server at this host:port (a running `bkmtrain serve` of the same checkpoint) instead of one in-process")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write CPU profiles to FILE-offline.pprof and FILE-cN.pprof")
 	flag.Parse()
@@ -108,10 +108,10 @@ func run() error {
 	if o.workers == 0 {
 		o.workers = tr.Parallelism()
 	}
-	switch {
-	case *procs:
+	if *procs {
 		serve.SetProcs(tr.Parallelism(), o.workers)
-	case *decoderThreads > 0:
+	}
+	if *decoderThreads > 0 {
 		simd.SetThreads(*decoderThreads)
 	}
 	fmt.Printf("serving: %d decoders of %d sentences, %d threads each, GOMAXPROCS %d\n", o.workers, o.maxBatch, simd.Threads(), runtime.GOMAXPROCS(0))
