@@ -9,6 +9,5 @@
 // wrong. Request i carries the id "r<i>" and sentence i mod len(Sources); a request
 // with no answer, a second answer or a wrong one is an error.
 //
-// It is used by bench/cmd/serveload. Imports: the standard
-// library only.
+// It is used by bench/cmd/serveload. Imports: the standard library only.
 package loadgen
