@@ -15,9 +15,9 @@
 // order, so the element-wise results (NaN payloads included) agree bit for bit.
 // Each routine's body is one macro too, written once for both widths and
 // instantiated by its AVX2 and its AVX-512F TEXT; what differs (the tail, the
-// reduction) comes in as a macro argument. Macros that name arguments (x_base+0(FP)
-// …) stand before the first TEXT, where go vet's asmdecl does not read them as part
-// of a function. Labels are local to each TEXT, so VLOOPS and the bodies serve each
+// reduction) comes in as a macro argument. The bodies name no argument: each TEXT
+// writes its x_base+0(FP) … operands out, alone or as macro arguments, where go
+// vet's asmdecl checks them against the stub. Labels are local to each TEXT, so VLOOPS and the bodies serve each
 // routine once.
 #define VLOOPS(N4, N1, STEP4, STEP1) \
 	CMPQ CX, $N4        \
@@ -105,46 +105,46 @@ sum_done:           \
 #define YSUM_ACROSS OP_TREE4(VADDPS, Y0, Y1, Y2, Y3); ADD_ACROSS_Y0
 #define ZSUM_ACROSS OP_TREE4(VADDPS, Z0, Z1, Z2, Z3); L1_512_HSUM_Z0
 
-// DOT(W, ZERO, a0, a1, a2, a3, t0, t1, t2, t3): Dot's operands (SI = x, CX = n,
+// X_ARGS(X, XLEN): SI = x, CX = n; XY_ARGS(X, XLEN, Y) and DI = y. The operands
+// (x_base+0(FP) …) are written out at each TEXT's call, where go vet checks them.
+#define X_ARGS(X, XLEN) \
+	MOVQ X, SI    \
+	MOVQ XLEN, CX
+#define XY_ARGS(X, XLEN, Y) \
+	X_ARGS(X, XLEN) \
+	MOVQ Y, DI
+
+// DOT(W, ZERO, a0, a1, a2, a3, t0, t1, t2, t3): after XY_ARGS (SI = x, CX = n,
 // DI = y), a0-a3 cleared, VLOOPS over DOT4 and DOT1 (four vectors are W floats).
 #define DOT(W, ZERO, a0, a1, a2, a3, t0, t1, t2, t3) \
-	MOVQ x_base+0(FP), SI        \
-	MOVQ x_len+8(FP), CX         \
-	MOVQ y_base+24(FP), DI       \
 	ZERO4(ZERO, a0, a1, a2, a3)  \
 	VLOOPS(W, (W/4), DOT4(W, a0, a1, a2, a3, t0, t1, t2, t3), DOT1(W, a0, t0))
 
 #define DOT_TAIL1 VMOVSS (SI), X4; VMULSS (DI), X4, X4; VADDSS X4, X0, X0; ADDQ $4, SI; ADDQ $4, DI; DECQ CX; JMP sum_tail
 #define DOT_TAIL16 TAIL_MASK16; VMOVUPS.Z (SI), K1, Z4; VMOVUPS.Z (DI), K1, Z5; VFMADD231PS Z5, Z4, K1, Z1 // only the r live lanes
 
-// AXPY(W, a, v0, v1, v2, v3, TAIL): Axpy, alpha broadcast into a (SI = x, CX = n,
-// DI = y).
+// AXPY(W, a, v0, v1, v2, v3, TAIL): Axpy, after alpha is broadcast into a and
+// XY_ARGS (SI = x, CX = n, DI = y).
 #define AXPY(W, a, v0, v1, v2, v3, TAIL) \
-	VBROADCASTSS alpha+0(FP), a \
-	MOVQ x_base+8(FP), SI       \
-	MOVQ x_len+16(FP), CX       \
-	MOVQ y_base+32(FP), DI      \
 	LOOPS_RET(W, AXPY4(W, a, v0, v1, v2, v3), AXPY1(W, a, v0), TAIL)
 
 #define AXPY_TAIL1 VMOVSS (DI), X0; VFMADD231SS (SI), X15, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DI; DECQ CX; JMP tail
 #define AXPY_TAIL16 TAIL_MASK16; VMOVUPS.Z (DI), K1, Z0; VMOVUPS.Z (SI), K1, Z1; VFMADD231PS Z1, Z15, Z0; VMOVUPS Z0, K1, (DI)
 
-// SCALE(W, a, v0, v1, v2, v3, TAIL): Scale, alpha broadcast into a (DI = x, CX = n).
+// SCALE(W, a, v0, v1, v2, v3, TAIL): Scale, after alpha is broadcast into a and
+// DI = x, CX = n.
 #define SCALE(W, a, v0, v1, v2, v3, TAIL) \
-	VBROADCASTSS alpha+0(FP), a \
-	MOVQ x_base+8(FP), DI       \
-	MOVQ x_len+16(FP), CX       \
 	LOOPS_RET(W, SCALE4(W, a, v0, v1, v2, v3), SCALE1(W, a, v0), TAIL)
 
 #define SCALE_TAIL1 VMULSS (DI), X15, X0; VMOVSS X0, (DI); ADDQ $4, DI; DECQ CX; JMP tail
 #define SCALE_TAIL16 TAIL_MASK16; VMOVUPS.Z (DI), K1, Z0; VMULPS Z0, Z15, Z0; VMOVUPS Z0, K1, (DI)
 
 // ELEMENTWISE(PACKED, W, v0, v1, v2, v3, TAIL) is the body of func(dst, x, y
-// []float32) computing dst[i] = x[i] OP y[i], PACKED the packed instruction of OP.
+// []float32) computing dst[i] = x[i] OP y[i] after SLICES3_ARGS, PACKED the packed
+// instruction of OP.
 // ELEMENTWISE2(PACKED, SCALAR) is it on AVX2 (SCALAR the scalar instruction, for
 // the tail), ELEMENTWISE2_512(PACKED) on AVX-512F.
 #define ELEMENTWISE(PACKED, W, v0, v1, v2, v3, TAIL) \
-	SLICES3_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP)) \
 	LOOPS_RET(W, EW4(PACKED, W, v0, v1, v2, v3), EW1(PACKED, W, v0), TAIL)
 
 #define EW_TAIL1(SCALAR) VMOVSS (SI), X0; SCALAR (DX), X0, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DX; ADDQ $4, DI; DECQ CX; JMP tail
@@ -152,38 +152,34 @@ sum_done:           \
 #define ELEMENTWISE2(PACKED, SCALAR) ELEMENTWISE(PACKED, 32, Y0, Y1, Y2, Y3, EW_TAIL1(SCALAR))
 #define ELEMENTWISE2_512(PACKED) ELEMENTWISE(PACKED, 64, Z0, Z1, Z2, Z3, EW_TAIL16(PACKED))
 
-// SUM(W, ZERO, a0, a1, a2, a3): Sum's operands (SI = x, CX = n), a0-a3 cleared,
+// SUM(W, ZERO, a0, a1, a2, a3): after X_ARGS (SI = x, CX = n), a0-a3 cleared,
 // VLOOPS over SUM4 and SUM1.
 #define SUM(W, ZERO, a0, a1, a2, a3) \
-	MOVQ x_base+0(FP), SI        \
-	MOVQ x_len+8(FP), CX         \
 	ZERO4(ZERO, a0, a1, a2, a3)  \
 	VLOOPS(W, (W/4), SUM4(W, a0, a1, a2, a3), SUM1(W, a0))
 
 #define SUM_TAIL1 VADDSS (SI), X0, X0; ADDQ $4, SI; DECQ CX; JMP sum_tail
 #define SUM_TAIL16 TAIL_MASK16; VMOVUPS.Z (SI), K1, Z4; VADDPS Z4, Z1, K1, Z1 // only the r live lanes
 
-// MAX_ARGS: SI = x, CX = n, AX = bits of −Inf (the maxima's start).
-#define MAX_ARGS \
-	MOVQ x_base+0(FP), SI \
-	MOVQ x_len+8(FP), CX  \
+// MAX_ARGS(X, XLEN): SI = x, CX = n, AX = bits of −Inf (the maxima's start).
+#define MAX_ARGS(X, XLEN) \
+	X_ARGS(X, XLEN) \
 	MOVL $0xff800000, AX
 
 // MAX_END returns X0, the maximum, unless it is ±0, whose sign depends on which zero
 // came first: then, and from any jump to max_exact, Max's reference loop runs
 // element by element from the start of x (max_exact), returning the first NaN as is
-// (max_ret_x1) or the first of the largest.
-#define MAX_END \
+// (max_ret_x1) or the first of the largest. X, XLEN and RESULT are the operands of x's
+// base, x's length and the result.
+#define MAX_END(X, XLEN, RESULT) \
 	VXORPS   X1, X1, X1       \
 	VUCOMISS X1, X0           \
 	JEQ      max_exact        \
-	VMOVSS   X0, ret+24(FP)   \
+	VMOVSS   X0, RESULT       \
 	VZEROUPPER                \
 	RET                       \
 max_exact:                    \
-	MOVQ x_base+0(FP), SI     \
-	MOVQ x_len+8(FP), CX      \
-	MOVL $0xff800000, AX      \
+	MAX_ARGS(X, XLEN)         \
 	MOVL AX, X0               \
 max_exact_loop:               \
 	TESTQ    CX, CX           \
@@ -199,63 +195,81 @@ max_exact_next:               \
 	DECQ CX                   \
 	JMP  max_exact_loop       \
 max_exact_done:               \
-	VMOVSS X0, ret+24(FP)     \
+	VMOVSS X0, RESULT         \
 	VZEROUPPER                \
 	RET                       \
 max_ret_x1:                   \
-	VMOVSS X1, ret+24(FP)     \
+	VMOVSS X1, RESULT         \
 	VZEROUPPER                \
 	RET
 
 // func DotAVX2(x, y []float32) float32
 TEXT ·DotAVX2(SB), NOSPLIT, $0-52
+	XY_ARGS(x_base+0(FP), x_len+8(FP), y_base+24(FP))
 	DOT(32, VXORPS, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	SUM_RET(YSUM_ACROSS, DOT_TAIL1, NOTHING, ret+48(FP))
 
 // func DotAVX512(x, y []float32) float32
 TEXT ·DotAVX512(SB), NOSPLIT, $0-52
+	XY_ARGS(x_base+0(FP), x_len+8(FP), y_base+24(FP))
 	DOT(64, VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	SUM_RET(NOTHING, DOT_TAIL16, ZSUM_ACROSS, ret+48(FP))
 
 // func AxpyAVX2(alpha float32, x, y []float32)
 TEXT ·AxpyAVX2(SB), NOSPLIT, $0-56
+	VBROADCASTSS alpha+0(FP), Y15
+	XY_ARGS(x_base+8(FP), x_len+16(FP), y_base+32(FP))
 	AXPY(32, Y15, Y0, Y1, Y2, Y3, AXPY_TAIL1)
 
 // func AxpyAVX512(alpha float32, x, y []float32)
 TEXT ·AxpyAVX512(SB), NOSPLIT, $0-56
+	VBROADCASTSS alpha+0(FP), Z15
+	XY_ARGS(x_base+8(FP), x_len+16(FP), y_base+32(FP))
 	AXPY(64, Z15, Z0, Z1, Z2, Z3, AXPY_TAIL16)
 
 // func ScaleAVX2(alpha float32, x []float32)
 TEXT ·ScaleAVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y15
+	MOVQ x_base+8(FP), DI
+	MOVQ x_len+16(FP), CX
 	SCALE(32, Y15, Y0, Y1, Y2, Y3, SCALE_TAIL1)
 
 // func ScaleAVX512(alpha float32, x []float32)
 TEXT ·ScaleAVX512(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Z15
+	MOVQ x_base+8(FP), DI
+	MOVQ x_len+16(FP), CX
 	SCALE(64, Z15, Z0, Z1, Z2, Z3, SCALE_TAIL16)
 
 // func AddAVX2(dst, x, y []float32)
 TEXT ·AddAVX2(SB), NOSPLIT, $0-72
+	SLICES3_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP))
 	ELEMENTWISE2(VADDPS, VADDSS)
 
 // func MulAVX2(dst, x, y []float32)
 TEXT ·MulAVX2(SB), NOSPLIT, $0-72
+	SLICES3_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP))
 	ELEMENTWISE2(VMULPS, VMULSS)
 
 // func AddAVX512(dst, x, y []float32)
 TEXT ·AddAVX512(SB), NOSPLIT, $0-72
+	SLICES3_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP))
 	ELEMENTWISE2_512(VADDPS)
 
 // func MulAVX512(dst, x, y []float32)
 TEXT ·MulAVX512(SB), NOSPLIT, $0-72
+	SLICES3_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP))
 	ELEMENTWISE2_512(VMULPS)
 
 // func SumAVX2(x []float32) float32
 TEXT ·SumAVX2(SB), NOSPLIT, $0-28
+	X_ARGS(x_base+0(FP), x_len+8(FP))
 	SUM(32, VXORPS, Y0, Y1, Y2, Y3)
 	SUM_RET(YSUM_ACROSS, SUM_TAIL1, NOTHING, ret+24(FP))
 
 // func SumAVX512(x []float32) float32
 TEXT ·SumAVX512(SB), NOSPLIT, $0-28
+	X_ARGS(x_base+0(FP), x_len+8(FP))
 	SUM(64, VPXORD, Z0, Z1, Z2, Z3)
 	SUM_RET(NOTHING, SUM_TAIL16, ZSUM_ACROSS, ret+24(FP))
 
@@ -267,7 +281,7 @@ TEXT ·SumAVX512(SB), NOSPLIT, $0-28
 #define MAX4_AVX2 LOAD4(32, Y4, Y5, Y6, Y7); VCMPPS $3, Y5, Y4, Y9; VCMPPS $3, Y7, Y6, Y10; VORPS Y9, Y8, Y8; VORPS Y10, Y8, Y8; MAX4(Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7); ADDQ $128, SI
 #define MAX1_AVX2 VMOVUPS (SI), Y4; VCMPPS $3, Y4, Y4, Y9; VORPS Y9, Y8, Y8; VMAXPS Y4, Y0, Y0; ADDQ $32, SI
 TEXT ·MaxAVX2(SB), NOSPLIT, $0-28
-	MAX_ARGS
+	MAX_ARGS(x_base+0(FP), x_len+8(FP))
 	MOVL AX, X0
 	VBROADCASTSS X0, Y0
 	VMOVAPS Y0, Y1
@@ -293,7 +307,7 @@ max_tail:
 	JMP  max_tail
 
 max_end:
-	MAX_END
+	MAX_END(x_base+0(FP), x_len+8(FP), ret+24(FP))
 
 // func MaxAVX512(x []float32) float32
 //
@@ -305,7 +319,7 @@ max_end:
 #define MAX4_AVX512 LOAD4(64, Z4, Z5, Z6, Z7); VCMPPS $3, Z5, Z4, K2; VCMPPS $3, Z7, Z6, K3; KORTESTW K2, K3; JNZ max_exact; MAX4(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7); ADDQ $256, SI
 #define MAX1_AVX512 VMOVUPS (SI), Z4; VCMPPS $3, Z4, Z4, K2; KORTESTW K2, K2; JNZ max_exact; VMAXPS Z4, Z0, Z0; ADDQ $64, SI
 TEXT ·MaxAVX512(SB), NOSPLIT, $0-28
-	MAX_ARGS
+	MAX_ARGS(x_base+0(FP), x_len+8(FP))
 	VPBROADCASTD AX, Z16
 	VMOVAPS      Z16, Z0
 	VMOVAPS      Z16, Z1
@@ -327,4 +341,4 @@ max512_reduce:
 	VEXTRACTF64X4 $1, Z0, Y1
 	VMAXPS        Y1, Y0, Y0
 	MAX_ACROSS_Y0
-	MAX_END
+	MAX_END(x_base+0(FP), x_len+8(FP), ret+24(FP))
