@@ -282,19 +282,20 @@ store_beta0:              \
 	ADDQ $AW, AX \
 	ADDQ $BW, BX
 
-// PACKED_ARGS loads the operands of the packed kernels (their common signature): CX
-// = k, AX = a, BX = b, DI = c, R8 = ldc in bytes.
-#define PACKED_ARGS \
-	MOVQ k+0(FP), CX       \
-	MOVQ a_base+8(FP), AX  \
-	MOVQ b_base+32(FP), BX \
-	MOVQ c_base+56(FP), DI \
-	MOVQ ldc+80(FP), R8    \
+// PACKED_ARGS(K, A, B, C, LDC) loads the operands of the packed kernels (their
+// common signature; the call passes the name+off(FP) operands, which go vet checks):
+// CX = k, AX = a, BX = b, DI = c, R8 = ldc in bytes.
+#define PACKED_ARGS(K, A, B, C, LDC) \
+	MOVQ K, CX   \
+	MOVQ A, AX   \
+	MOVQ B, BX   \
+	MOVQ C, DI   \
+	MOVQ LDC, R8 \
 	SHLQ $2, R8
 
 // func SgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
-	PACKED_ARGS
+	PACKED_ARGS(k+0(FP), a_base+8(FP), b_base+32(FP), c_base+56(FP), ldc+80(FP))
 	YROWS
 
 	// Bring the C tile toward L1 while the product runs.
@@ -420,7 +421,7 @@ TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
 
 // func SgemmKernel8x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
-	PACKED_ARGS
+	PACKED_ARGS(k+0(FP), a_base+8(FP), b_base+32(FP), c_base+56(FP), ldc+80(FP))
 	ZROWS
 
 	// Bring the C tile (eight 128-byte rows, up to three lines each) toward L1
