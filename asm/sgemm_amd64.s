@@ -187,28 +187,26 @@ copy_done:
 	MOVQ rows+144(FP), R14     \
 	MOVQ dst_base+152(FP), R13
 
-// DIRECT_ARGS loads the operands every direct kernel shares: CX = k, SI = a, BX = b,
-// R8 = lda and DX = ldb in bytes.
-#define DIRECT_ARGS \
-	MOVQ k+0(FP), CX       \
-	MOVQ a_base+8(FP), SI  \
-	MOVQ lda+32(FP), R8    \
-	MOVQ b_base+40(FP), BX \
-	MOVQ ldb+64(FP), DX    \
-	SHLQ $2, R8            \
+// DIRECT_ARGS(K, A, LDA, B, LDB) loads the operands every direct kernel shares,
+// before its START (the call passes the name+off(FP) operands, which go vet checks):
+// CX = k, SI = a, BX = b, R8 = lda and DX = ldb in bytes.
+#define DIRECT_ARGS(K, A, LDA, B, LDB) \
+	MOVQ K, CX   \
+	MOVQ A, SI   \
+	MOVQ LDA, R8 \
+	MOVQ B, BX   \
+	MOVQ LDB, DX \
+	SHLQ $2, R8  \
 	SHLQ $2, DX
 
-// D6X16_START loads the operands of the 6×16 direct kernels: DIRECT_ARGS, R9 row 1
-// of A; the accumulators cleared.
+// D6X16_START: after DIRECT_ARGS, R9 row 1 of A; the accumulators cleared.
 #define D6X16_START \
-	DIRECT_ARGS         \
 	LEAQ (SI)(R8*1), R9 \
 	YZERO
 
-// ZD8X32_START loads the operands of the 8×32 direct kernels: DIRECT_ARGS, R9 and R10
-// rows 3 and 6 of A; the accumulators cleared.
+// ZD8X32_START: after DIRECT_ARGS, R9 and R10 rows 3 and 6 of A; the accumulators
+// cleared.
 #define ZD8X32_START \
-	DIRECT_ARGS              \
 	LEAQ (R8)(R8*2), R10     \
 	LEAQ (SI)(R10*1), R9     \
 	LEAQ (R9)(R10*1), R10    \
@@ -337,10 +335,12 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 
 // func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
+	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
 	DIRECT(D6X16_START, DSTEP, D6X16_ADVANCE, DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE))
 
 // func SgemmDirectCopy6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
+	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
 	DIRECT_COPY(D6X16_START, DSTEP, D6X16_ADVANCE, COPYROW(Y2, Y3, 32), DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE))
 
 // Register use of SgemmKernel8x32AVX512 (AVX-512F):
@@ -482,8 +482,10 @@ TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 
 // func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
+	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
 	DIRECT(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE))
 
 // func SgemmDirectCopy8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy8x32AVX512(SB), NOSPLIT, $0-176
+	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
 	DIRECT_COPY(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, COPYROW(Z6, Z7, 64), DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE))
