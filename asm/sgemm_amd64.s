@@ -212,14 +212,15 @@ copy_done:
 	LEAQ (R9)(R10*1), R10    \
 	ZZERO
 
-// DIRECT_END(ROWS, A, B, SCALE, TILE) stores a direct kernel's tile: C's rows from c
-// and ldc (ROWS), then TILE_END.
-#define DIRECT_END(ROWS, A, B, SCALE, TILE) \
-	MOVQ c_base+72(FP), DI \
-	MOVQ ldc+96(FP), R8    \
-	SHLQ $2, R8            \
-	ROWS                   \
-	TILE_END(alpha+104(FP), beta+108(FP), A, B, SCALE, TILE)
+// DIRECT_END(ROWS, A, B, SCALE, TILE, C, LDC, ALPHA, BETA) stores a direct kernel's
+// tile: C's rows from c and ldc (ROWS), then TILE_END; C, LDC, ALPHA and BETA are the
+// name+off(FP) operands, passed by each TEXT so that go vet checks them.
+#define DIRECT_END(ROWS, A, B, SCALE, TILE, C, LDC, ALPHA, BETA) \
+	MOVQ C, DI   \
+	MOVQ LDC, R8 \
+	SHLQ $2, R8  \
+	ROWS         \
+	TILE_END(ALPHA, BETA, A, B, SCALE, TILE)
 
 // DIRECT(START, STEP, ADVANCE, END) is the body of a direct kernel: START, the k loop
 // of STEP (one step of k at A column offset AOFF, B row at BX) with ADVANCE(bytes)
@@ -336,12 +337,12 @@ TEXT ·SgemmKernel6x16AVX2(SB), NOSPLIT, $0-96
 // func SgemmDirect6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
 	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
-	DIRECT(D6X16_START, DSTEP, D6X16_ADVANCE, DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE))
+	DIRECT(D6X16_START, DSTEP, D6X16_ADVANCE, DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
 
 // func SgemmDirectCopy6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
 	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
-	DIRECT_COPY(D6X16_START, DSTEP, D6X16_ADVANCE, COPYROW(Y2, Y3, 32), DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE))
+	DIRECT_COPY(D6X16_START, DSTEP, D6X16_ADVANCE, COPYROW(Y2, Y3, 32), DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
 
 // Register use of SgemmKernel8x32AVX512 (AVX-512F):
 //	AX  packed A (8 floats per step of k)    BX  packed B (32 floats per step)
@@ -483,9 +484,9 @@ TEXT ·SgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
 // func SgemmDirect8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
 	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
-	DIRECT(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE))
+	DIRECT(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
 
 // func SgemmDirectCopy8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy8x32AVX512(SB), NOSPLIT, $0-176
 	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
-	DIRECT_COPY(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, COPYROW(Z6, Z7, 64), DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE))
+	DIRECT_COPY(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, COPYROW(Z6, Z7, 64), DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
