@@ -177,15 +177,15 @@ copy_done:
 	S3      \
 	ADVANCE
 
-// COPY_ARGS loads the copy arguments of the direct-copy kernels (src, lds, rows, dst
-// at the frame offsets of their common signature): R11 = src, R12 = lds in bytes,
-// R14 = rows, R13 = dst.
-#define COPY_ARGS \
-	MOVQ src_base+112(FP), R11 \
-	MOVQ lds+136(FP), R12      \
-	SHLQ $2, R12               \
-	MOVQ rows+144(FP), R14     \
-	MOVQ dst_base+152(FP), R13
+// COPY_ARGS(SRC, LDS, ROWS, DST) loads the copy arguments of the direct-copy kernels
+// (their name+off(FP) operands, passed by each TEXT so that go vet checks them): R11 =
+// src, R12 = lds in bytes, R14 = rows, R13 = dst.
+#define COPY_ARGS(SRC, LDS, ROWS, DST) \
+	MOVQ SRC, R11  \
+	MOVQ LDS, R12  \
+	SHLQ $2, R12   \
+	MOVQ ROWS, R14 \
+	MOVQ DST, R13
 
 // DIRECT_ARGS(K, A, LDA, B, LDB) loads the operands every direct kernel shares,
 // before its START (the call passes the name+off(FP) operands, which go vet checks):
@@ -230,11 +230,11 @@ copy_done:
 	K_LOOPS(STEP4(STEP(0), STEP(4), STEP(8), STEP(12), ADVANCE(16)), STEP(0) ADVANCE(4)) \
 	END
 
-// DIRECT_COPY(START, STEP, ADVANCE, COPY, END) is DIRECT that also copies the next B
-// panel, one row at a time by COPY (K_LOOPS_COPY).
-#define DIRECT_COPY(START, STEP, ADVANCE, COPY, END) \
-	START     \
-	COPY_ARGS \
+// DIRECT_COPY(START, ARGS, STEP, ADVANCE, COPY, END) is DIRECT that also copies the
+// next B panel, one row at a time by COPY (K_LOOPS_COPY), after ARGS (COPY_ARGS).
+#define DIRECT_COPY(START, ARGS, STEP, ADVANCE, COPY, END) \
+	START \
+	ARGS  \
 	K_LOOPS_COPY(STEP4_COPY2(STEP(0), STEP(4), STEP(8), STEP(12), COPY, ADVANCE(16)), STEP4(STEP(0), STEP(4), STEP(8), STEP(12), ADVANCE(16)), STEP(0) ADVANCE(4), COPY) \
 	END
 
@@ -342,7 +342,7 @@ TEXT ·SgemmDirect6x16AVX2(SB), NOSPLIT, $0-112
 // func SgemmDirectCopy6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy6x16AVX2(SB), NOSPLIT, $0-176
 	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
-	DIRECT_COPY(D6X16_START, DSTEP, D6X16_ADVANCE, COPYROW(Y2, Y3, 32), DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
+	DIRECT_COPY(D6X16_START, COPY_ARGS(src_base+112(FP), lds+136(FP), rows+144(FP), dst_base+152(FP)), DSTEP, D6X16_ADVANCE, COPYROW(Y2, Y3, 32), DIRECT_END(YROWS, Y0, Y1, YSCALE, YTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
 
 // Register use of SgemmKernel8x32AVX512 (AVX-512F):
 //	AX  packed A (8 floats per step of k)    BX  packed B (32 floats per step)
@@ -489,4 +489,4 @@ TEXT ·SgemmDirect8x32AVX512(SB), NOSPLIT, $0-112
 // func SgemmDirectCopy8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, src []float32, lds, rows int, dst []float32)
 TEXT ·SgemmDirectCopy8x32AVX512(SB), NOSPLIT, $0-176
 	DIRECT_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), b_base+40(FP), ldb+64(FP))
-	DIRECT_COPY(ZD8X32_START, ZDSTEP, ZD8X32_ADVANCE, COPYROW(Z6, Z7, 64), DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
+	DIRECT_COPY(ZD8X32_START, COPY_ARGS(src_base+112(FP), lds+136(FP), rows+144(FP), dst_base+152(FP)), ZDSTEP, ZD8X32_ADVANCE, COPYROW(Z6, Z7, 64), DIRECT_END(ZROWS, Z0, Z1, ZSCALE, ZTILE, c_base+72(FP), ldc+96(FP), alpha+104(FP), beta+108(FP)))
