@@ -326,6 +326,26 @@ func (p *lagged) Wait() error {
 	return nil
 }
 
+// onLagging runs body on a new session distributed over each of the lagging ranks and
+// returns the sessions once every rank has finished without error.
+func onLagging(t *testing.T, lag []*lagging, body func(s *Session) error) []*Session {
+	t.Helper()
+	ss := make([]*Session, len(lag))
+	errs := make([]error, len(lag))
+	var wg sync.WaitGroup
+	for r := range ss {
+		wg.Go(func() {
+			ss[r] = newDPSession(t)
+			if errs[r] = ss[r].Distribute(lag[r]); errs[r] == nil {
+				errs[r] = body(ss[r])
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	return ss
+}
+
 // TestDistributedProgressDuringBackward: the buckets' sums are started and tested
 // during the backward, and sums that complete late (at a later Test or at the end)
 // give one process's parameters; CommTimes counts the steps. A Test that fails fails
@@ -336,19 +356,7 @@ func TestDistributedProgressDuringBackward(t *testing.T) {
 	one := onRanks(t, 0, func(int) *Session { return newDPSession(t) }, steps(n, &want))[0]
 	comms := cluster.NewLocalGroup(2)
 	lag := []*lagging{{Local: comms[0]}, {Local: comms[1]}}
-	ss := make([]*Session, 2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for r := range ss {
-		wg.Go(func() {
-			ss[r] = newDPSession(t)
-			if errs[r] = ss[r].Distribute(lag[r]); errs[r] == nil {
-				errs[r] = steps(n, &got)(ss[r])
-			}
-		})
-	}
-	wg.Wait()
-	require.NoError(t, errors.Join(errs...))
+	ss := onLagging(t, lag, steps(n, &got))
 	require.LessOrEqual(t, maxAbsDiff(one.Trainer.Model.Params, ss[0].Trainer.Model.Params), dpTolerance)
 	require.InDeltaSlice(t, want, got, 1e-5)
 	nb := len(ss[0].Trainer.dp.buckets)
@@ -362,6 +370,8 @@ func TestDistributedProgressDuringBackward(t *testing.T) {
 	assert.Less(t, ct.Update, ct.Step-ct.Progress-ct.Wait, "and is part of the computing")
 
 	broken := errors.New("test failed")
+	errs := make([]error, len(ss))
+	var wg sync.WaitGroup
 	for r := range ss {
 		lag[r].testErr = broken
 		lag[r].starts, lag[r].waits = 0, 0
@@ -382,23 +392,14 @@ func TestDistributedLag(t *testing.T) {
 	const n, slow = 3, 20 * time.Millisecond
 	comms := cluster.NewLocalGroup(2)
 	lag := []*lagging{{Local: comms[0]}, {Local: comms[1], slow: slow}}
-	ss := make([]*Session, 2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for r := range ss {
-		wg.Go(func() {
-			ss[r] = newDPSession(t)
-			if errs[r] = ss[r].Distribute(lag[r]); errs[r] == nil {
-				for range n {
-					if _, errs[r] = ss[r].Step(); errs[r] != nil {
-						return
-					}
-				}
+	ss := onLagging(t, lag, func(s *Session) error {
+		for range n {
+			if _, err := s.Step(); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	require.NoError(t, errors.Join(errs...))
+		}
+		return nil
+	})
 	fast, late := ss[0].Trainer.CommTimes(), ss[1].Trainer.CommTimes()
 	assert.GreaterOrEqual(t, fast.Lag, n*slow/2, "rank 0 waited for rank 1's slow Tests")
 	assert.LessOrEqual(t, fast.Lag, fast.Wait)
