@@ -148,12 +148,23 @@ func TestDecodeRowsMatchesDecode(t *testing.T) {
 	for b := range rows {
 		rows[b] = DecodeRow{Entry: b, Keys: Nk}
 	}
+	mask := make([]bool, B*Nk)
+	for i := range mask {
+		mask[i] = r.IntN(4) != 0
+	}
 	for _, kern := range zoo(D) {
-		o := Options{Kernel: kern}
-		want, got := make([]float32, B*H*D), make([]float32, B*H*D)
-		Decode(&o, B, H, 1, Nk, D, q, dense, k, v, kvs, want, dense, nil)
-		DecodeRows(&o, rows, H, D, q, dense, k, v, kvs, got, dense, nil)
-		require.Equal(t, want, got, kern.Name())
+		for _, km := range [][]bool{nil, mask} {
+			o := Options{Kernel: kern, KeyMask: km}
+			if km != nil {
+				for b := range rows {
+					rows[b].Mask = b * Nk
+				}
+			}
+			want, got := make([]float32, B*H*D), make([]float32, B*H*D)
+			Decode(&o, B, H, 1, Nk, D, q, dense, k, v, kvs, want, dense, nil)
+			DecodeRows(&o, rows, H, D, q, dense, k, v, kvs, got, dense, nil)
+			require.Equal(t, want, got, "%s, key mask %t", kern.Name(), km != nil)
+		}
 	}
 }
 
