@@ -307,11 +307,15 @@ func (d *Decoder) stepLogits(tok []int32, nb, t int) {
 	}
 	logits := d.logp[:nb*V]
 	packedLinear(logits, x, d.w.out, nil, nb)
-	// Finite logits give finite log-probabilities; a NaN or ±Inf anywhere makes the
-	// sum non-finite (s − s ≠ 0), and so would logits whose sum overflows float32
-	// (|logit| near 10³⁵: a broken model all the same).
-	if s := simd.Sum(logits); s-s != 0 {
-		d.nonFinite = true
+	// Finite logits give finite log-probabilities; a NaN or ±Inf in a row makes its
+	// sum non-finite (s − s ≠ 0), and so would a row whose sum overflows float32
+	// (|logit| near 10³⁴ for V in the thousands: a broken model all the same). Row by
+	// row, so that the batch size does not lower that bound.
+	for b := range nb {
+		if s := simd.Sum(logits[b*V : (b+1)*V]); s-s != 0 {
+			d.nonFinite = true
+			break
+		}
 	}
 }
 
@@ -414,7 +418,11 @@ func (m *Model) greedyToken(row []float32) int32 {
 	best, at := float32(0), -1
 	for lo := 0; lo < len(row); lo += block {
 		// The first block holding the largest; the first largest within it.
-		if x := simd.Max(row[lo:min(lo+block, len(row))]); at < 0 || x > best {
+		x := simd.Max(row[lo:min(lo+block, len(row))])
+		if x != x { // a NaN hides its block's largest: the scan decides
+			return m.greedyTokenScan(row)
+		}
+		if at < 0 || x > best {
 			best, at = x, lo
 		}
 	}

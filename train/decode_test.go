@@ -261,6 +261,10 @@ func TestGreedyTokenMatchesScan(t *testing.T) {
 				row[rng.IntN(n)] = 0
 			case 4:
 				row[rng.IntN(n)] = float32(math.NaN())
+			case 5: // the largest and a NaN in the same later block
+				if n > 257 {
+					row[n-2], row[n-1] = top+2, float32(math.NaN())
+				}
 			}
 			want := m.greedyTokenScan(row)
 			got := m.greedyToken(row)
