@@ -8,7 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestProcessNanos: the process's CPU time grows by about the time a goroutine spins.
+// TestProcessNanos: the process's CPU time grows while a goroutine spins (until it has
+// grown by 1 ms; the wall-clock cap only stops a clock that never moves).
 func TestProcessNanos(t *testing.T) {
 	t0 := ProcessNanos()
 	if runtime.GOOS != "linux" {
@@ -16,7 +17,8 @@ func TestProcessNanos(t *testing.T) {
 		return
 	}
 	require.Positive(t, t0)
-	for start := time.Now(); time.Since(start) < 20*time.Millisecond; {
+	start := time.Now()
+	for ProcessNanos()-t0 < int64(time.Millisecond) && time.Since(start) < 10*time.Second {
 	}
-	require.GreaterOrEqual(t, ProcessNanos()-t0, int64(time.Millisecond), "20 ms of spinning")
+	require.GreaterOrEqual(t, ProcessNanos()-t0, int64(time.Millisecond), "10 s of spinning")
 }
