@@ -101,3 +101,36 @@ func TestSgemmNestedInParallelTasks(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSgemmOverSplitSameBits: products of at least overSplitWork are cut into two parts
+// a goroutine, along C's longer side (rows or columns); the result has the bits of
+// the one-thread product.
+func TestSgemmOverSplitSameBits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("products of 2^27 multiply-adds: too slow under -race and qemu")
+	}
+	t.Cleanup(func() { SetThreads(0) })
+	rng := rand.New(rand.NewPCG(51, 52))
+	for _, s := range [][3]int{{512, 512, 512}, {1400, 200, 512}, {200, 1400, 512}, {2048, 96, 700}} {
+		m, n, k := s[0], s[1], s[2]
+		require.GreaterOrEqual(t, m*n*k, overSplitWork, "shape %v", s)
+		a, b := make([]float32, m*k), make([]float32, k*n)
+		for i := range a {
+			a[i] = rng.Float32() - 0.5
+		}
+		for i := range b {
+			b[i] = rng.Float32() - 0.5
+		}
+		SetThreads(1)
+		want := make([]float32, m*n)
+		Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+		for _, threads := range []int{2, 3} {
+			parts, _ := splitProduct(threads, m, n, k, 16, 32)
+			require.Greater(t, parts, threads, "shape %v: two parts a goroutine", s)
+			SetThreads(threads)
+			got := make([]float32, m*n)
+			Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, got, n)
+			require.Equal(t, want, got, "shape %v, %d threads", s, threads)
+		}
+	}
+}
