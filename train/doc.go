@@ -33,8 +33,11 @@
 //   - api.go         Translate, Generate, EvalBLEU
 //   - translator.go  Translator: concurrent, pooled model replicas; TranslateBatch decodes
 //     length-sorted batches with every hypothesis of every sentence in one step
-//   - par.go         row-parallel loops for the elementwise layers, head split/merge, bias broadcast and
-//     gradient, gradient norm and arena copies (results independent of the thread count)
+//   - par.go         row-parallel loops for the elementwise layers, the decoder's cross-attention cache
+//     split, bias broadcast and gradient, gradient norm and arena copies (results independent of the
+//     thread count)
+//   - fused.go       a pre-LN block's output stage (bias, dropout, residual) computing the next layer
+//     norm chunk by chunk while the rows are in L1
 //   - profile.go     the step profile (Model.Profile): time per section and per GEMM shape
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):

@@ -181,27 +181,6 @@ func (j *lnParamsJob) run(lo, hi int) {
 	layerNormBackwardParams(j.dw, j.db, j.dout, j.inp, j.mean, j.rstd, j.n, j.c, lo, hi)
 }
 
-// headsJob copies between a flat [B·T, ld] matrix and up to three [B, H, T, D] tensors,
-// the k-th at columns k·H·D (merge: into the flat matrix).
-// A split may add a bias [k·H·D] (the projection's, column for column) on the way.
-type headsJob struct {
-	flat, bias     []float32
-	heads          [3][]float32
-	k, T, H, D, ld int
-	merge          bool
-}
-
-func (j *headsJob) run(lo, hi int) {
-	w := j.H * j.D
-	for k, hd := range j.heads[:j.k] {
-		var b []float32
-		if j.bias != nil {
-			b = j.bias[k*w : (k+1)*w]
-		}
-		headRows(j.merge, j.flat, hd, b, lo, hi, j.T, j.H, j.D, j.ld, k*w)
-	}
-}
-
 // copyJob copies src into dst (clears dst when src is nil) in chunks.
 type copyJob struct{ dst, src []float32 }
 
@@ -258,7 +237,6 @@ type rowPar struct {
 	lnF   lnFwdJob
 	lnB   lnBwdJob
 	lnP   lnParamsJob
-	hds   headsJob
 	cp    copyJob
 	bias  biasJob
 	biasG biasGradJob
@@ -305,18 +283,6 @@ func (p *rowPar) layerNormBackward(dinp, res, dw, db, dout, inp, w, mean, rstd [
 	p.split.run(&p.lnB, n, 4*n*c)
 	p.lnP = lnParamsJob{dw, db, dout, inp, mean, rstd, n, c}
 	p.split.run(&p.lnP, c, 2*n*c)
-}
-
-// heads splits the flat [B·T, ld] matrix's column blocks of H·D into heads (up to three
-// [B, H, T, D] tensors), adding bias (nil or [len(heads)·H·D]) when not nil, or merges
-// them back, rows in parallel.
-func (p *rowPar) heads(merge bool, flat []float32, ld int, bias []float32, B, T, H, D int, heads ...[]float32) {
-	if merge && bias != nil {
-		panic("train: rowPar.heads: a bias with merge")
-	}
-	p.hds = headsJob{flat: flat, bias: bias, k: len(heads), T: T, H: H, D: D, ld: ld, merge: merge}
-	copy(p.hds.heads[:], heads)
-	p.split.run(&p.hds, B*T, B*T*H*D*len(heads))
 }
 
 // copy copies src into dst (clears dst for a nil src) in parallel chunks.

@@ -7,40 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestParallelHeadsMatchSerial: rowPar.heads splits three column blocks into heads and
-// merges them back as splitHeads and mergeHeads do, at 1 and 2 threads, and the merge
-// restores the flat matrix; a split with a bias adds it.
-func TestParallelHeadsMatchSerial(t *testing.T) {
-	defer simd.SetThreads(0)
-	rng := newRNG(19)
-	B, T, H, D := 3, 50, 4, 64 // 3 · 50 · 256 · 3 elements: above parMinWork
-	C, ld := H*D, 3*H*D
-	flat := randSlice(rng, B*T*ld, 1)
-	for _, threads := range []int{1, 2} {
-		simd.SetThreads(threads)
-		var p rowPar
-		want := [3][]float32{}
-		got := [3][]float32{}
-		for k := range want {
-			want[k], got[k] = make([]float32, B*T*C), make([]float32, B*T*C)
-			splitHeads(want[k], flat, B, T, H, D, ld, k*C)
-		}
-		p.heads(false, flat, ld, nil, B, T, H, D, got[0], got[1], got[2])
-		require.Equal(t, want, got, "split, %d threads", threads)
-		back := make([]float32, len(flat))
-		p.heads(true, back, ld, nil, B, T, H, D, got[0], got[1], got[2])
-		require.Equal(t, flat, back, "merge, %d threads", threads)
-		// With a bias: each head's value is the flat value plus its column's bias.
-		bias := randSlice(rng, 3*C, 1)
-		p.heads(false, flat, ld, bias, B, T, H, D, got[0], got[1], got[2])
-		for k := range want {
-			for i, x := range want[k] {
-				require.Equal(t, x+bias[k*C+(i/(T*D))%H*D+i%D], got[k][i], "split with bias, %d threads, tensor %d index %d", threads, k, i)
-			}
-		}
-	}
-}
-
 // TestParallelLinearMatchesSerial: a linear layer whose bias broadcast and bias gradient
 // run on the model's pool (2 threads) gives the serial functions' results bit for bit,
 // linearBackwardSet overwrites the input gradient instead of adding to it, and the pool's
