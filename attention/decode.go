@@ -142,9 +142,7 @@ func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
 	}
 	if dc.fused >= 0 {
 		dc.stLen = simd.AttendAcc + d
-		if nq == 1 {
-			dc.blk = max(1, nk) // one query: no block to keep in L1 for the next
-		}
+		dc.setKeys(nk)
 	}
 	sizes := []int{nq * d, nq, nq, nq * dc.blk, nq * dc.f, dc.blk * dc.f, nq * dc.stLen, dc.f}
 	if dc.fused >= 0 {
@@ -162,6 +160,16 @@ func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
 	}
 	if dc.f > 0 {
 		dc.fm = newFeaturizer(z, dc.g, d, tmp)
+	}
+}
+
+// setKeys makes nk the number of keys; a fused decoder of one query takes them all as
+// one block (no block to keep in L1 for a next query). The fused path's buffers do not
+// depend on the block, so DecodeRows sets it row by row.
+func (dc *decoder) setKeys(nk int) {
+	dc.nk = nk
+	if dc.fused >= 0 && dc.nq == 1 {
+		dc.blk = max(1, nk)
 	}
 }
 

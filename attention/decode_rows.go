@@ -132,10 +132,7 @@ func (j *rowsJob) Task(w, t int) {
 	dc.init(j.o, 1, 0, j.d, ws)
 	for r := lo; r < hi; r++ {
 		row := j.rows[r]
-		dc.nk = row.Keys
-		if dc.fused >= 0 {
-			dc.blk = max(1, row.Keys) // as Decode's init for one query: one block of every key
-		}
+		dc.setKeys(row.Keys)
 		var mask []bool
 		if j.o.KeyMask != nil {
 			mask = j.o.KeyMask[row.Mask : row.Mask+row.Keys]
