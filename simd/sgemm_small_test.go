@@ -355,3 +355,42 @@ func TestPrefetchRows(t *testing.T) {
 		}
 	})
 }
+
+// TestSmallTilesPanelAfterTall runs smallTiles with a table whose tall tiles are as
+// wide as its panel's (narrowNR = nr), so that the tall kernel takes the top rows of
+// a block before the panel kernel takes the rest: the panel must start where the tall
+// tiles stopped, not at row 0 (with beta ≠ 0 a row computed twice gets beta twice).
+// Every kernel is a twin, so the result is the reference loop's, bit for bit.
+func TestSmallTilesPanelAfterTall(t *testing.T) {
+	const nr = 16
+	panelCalls := 0
+	s := &smallGemm{
+		mr: 4, nr: nr, tile: asm.SgemmSmallGeneric,
+		narrowNR: nr, narrow: asm.SgemmSmallGeneric,
+		tallMR: 8, tall: asm.SgemmSmallGeneric,
+		panel: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int) {
+			panelCalls++
+			asm.SgemmSmallPanelGeneric(nr, k, a, lda, b, ldb, c, ldc, rows, alpha, beta, nextA, nextB, nextC)
+		},
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, m := range []int{12, 13, 20, 23} {
+		n, k := 2*nr+3, 9
+		lda, ldb, ldc := k+1, n+2, n+3
+		a := make([]float32, (m-1)*lda+k)
+		b := make([]float32, (k-1)*ldb+n)
+		fillInput(rng, a, 1, 0)
+		fillInput(rng, b, 1, 0)
+		want := make([]float32, (m-1)*ldc+n)
+		fillInput(rng, want, 1, 0)
+		buf, got := guarded(len(want), 5)
+		copy(got, want)
+		asm.SgemmSmallGeneric(k, a, lda, 1, b, ldb, want, ldc, m, n, 1.5, 0.5)
+		panelCalls = 0
+		smallTiles(s, m, n, k, 1.5, a, lda, 1, b, ldb, 0.5, got, ldc)
+		what := fmt.Sprintf("m=%d n=%d k=%d", m, n, k)
+		require.Equal(t, 2, panelCalls, "%s: the panel kernel takes the rows under the tall tiles of each full block", what)
+		requireGuards(t, buf, 5, len(want), what)
+		requireULP(t, want, got, 0, what)
+	}
+}
