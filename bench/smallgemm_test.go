@@ -189,55 +189,61 @@ func BenchmarkSmallGemmPaired(b *testing.B) {
 	for _, s := range smallGemmShapes {
 		m, n, k, a, bm, c := smallOperands(s)
 		reps := max(1, pairedChunkFlops/(2*m*n*k))
-		libs := []struct {
-			name string
-			run  func(reps int)
-		}{{"bkm", func(reps int) {
+		libs := []pairedLib{{"bkm", func(reps int) {
 			for range reps {
 				simd.Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
 			}
 		}}}
 		for _, p := range smallPeers() {
-			libs = append(libs, struct {
-				name string
-				run  func(reps int)
-			}{p.name, func(reps int) { p.run(reps, m, n, k, a, bm, c) }})
+			libs = append(libs, pairedLib{p.name, func(reps int) { p.run(reps, m, n, k, a, bm, c) }})
 		}
-		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
-			samples := make([][]float64, len(libs))
-			for l := range libs {
-				libs[l].run(reps) // JIT, buffers, caches
-				samples[l] = make([]float64, 0, b.N)
-			}
-			ratios := make([]float64, 0, b.N)
-			b.ResetTimer()
-			for r := 0; r < b.N; r++ {
-				for i := range libs {
-					l := (i + r) % len(libs)
-					t0 := time.Now()
-					libs[l].run(reps)
-					samples[l] = append(samples[l], float64(time.Since(t0).Nanoseconds())/float64(reps))
-				}
-				if len(libs) > 1 {
-					best := slices.Min(pickRound(samples[1:], r))
-					ratios = append(ratios, best/samples[0][r])
-				}
-			}
-			b.StopTimer()
-			for l, lib := range libs {
-				x := slices.Clone(samples[l])
-				slices.Sort(x)
-				b.ReportMetric(quantile(x, 0.1), lib.name+"-p10-ns")
-				b.ReportMetric(quantile(x, 0.5), lib.name+"-p50-ns")
-				b.ReportMetric(quantile(x, 0.9), lib.name+"-p90-ns")
-				b.Logf("%s deciles (ns/call, %d rounds of %d calls): %s", lib.name, b.N, reps, deciles(x))
-			}
-			if len(ratios) > 0 {
-				slices.Sort(ratios)
-				b.ReportMetric(quantile(ratios, 0.5), "best-peer÷bkm")
-				b.Logf("best-peer÷bkm deciles: %s", deciles(ratios))
-			}
-		})
+		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) { pairedRounds(b, libs, reps) })
+	}
+}
+
+// pairedLib is one library of a paired benchmark: run times reps calls of its product.
+type pairedLib struct {
+	name string
+	run  func(reps int)
+}
+
+// pairedRounds runs b.N rounds of one chunk of reps calls of every library, back to
+// back, the order rotating from round to round, and reports the 10th, 50th and 90th
+// percentile of ns a call of each and best-peer÷bkm, the median over rounds of the
+// fastest peer's time over libs[0]'s (bkm) in the same round; the deciles are logged.
+func pairedRounds(b *testing.B, libs []pairedLib, reps int) {
+	samples := make([][]float64, len(libs))
+	for l := range libs {
+		libs[l].run(reps) // JIT, buffers, caches
+		samples[l] = make([]float64, 0, b.N)
+	}
+	ratios := make([]float64, 0, b.N)
+	b.ResetTimer()
+	for r := 0; r < b.N; r++ {
+		for i := range libs {
+			l := (i + r) % len(libs)
+			t0 := time.Now()
+			libs[l].run(reps)
+			samples[l] = append(samples[l], float64(time.Since(t0).Nanoseconds())/float64(reps))
+		}
+		if len(libs) > 1 {
+			best := slices.Min(pickRound(samples[1:], r))
+			ratios = append(ratios, best/samples[0][r])
+		}
+	}
+	b.StopTimer()
+	for l, lib := range libs {
+		x := slices.Clone(samples[l])
+		slices.Sort(x)
+		b.ReportMetric(quantile(x, 0.1), lib.name+"-p10-ns")
+		b.ReportMetric(quantile(x, 0.5), lib.name+"-p50-ns")
+		b.ReportMetric(quantile(x, 0.9), lib.name+"-p90-ns")
+		b.Logf("%s deciles (ns/call, %d rounds of %d calls): %s", lib.name, b.N, reps, deciles(x))
+	}
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		b.ReportMetric(quantile(ratios, 0.5), "best-peer÷bkm")
+		b.Logf("best-peer÷bkm deciles: %s", deciles(ratios))
 	}
 }
 
