@@ -263,10 +263,13 @@ class Translator:
         tok = torch.full((len(srcs),), self.bos, dtype=torch.long)
         return cross, keymask, limit, cache, tok
 
-    def _step(self, tok, t, cache, cross, keymask):
+    def _step(self, tok, t, cache, cross, keymask, normalize=True):
         """Feeds tok [N] at position t to the N live rows; cache holds per layer the self-
         attention keys and values [N, H, t, D] (None at t = 0) and is extended; cross and
-        keymask are per row. Returns the next-token log-probabilities [N, V]."""
+        keymask are per row. Returns the next-token log-probabilities [N, V], or with
+        normalize=False the logits (greedy decoding takes their largest, as train's
+        greedyToken does: log_softmax rounds, and can turn two logits a float32 step apart
+        into a tie or swap them)."""
         torch, m = self.torch, self.m
         C = m.C
         y = m.embed("decoder", tok[:, None], start=t)
@@ -288,7 +291,9 @@ class Translator:
             y = m.sublayer(p + "self_attn_layer_norm", y, sa)
             y = m.sublayer(p + "encoder_attn_layer_norm", y, ca)
             y = m.sublayer(p + "final_layer_norm", y, lambda h, p=p: m.ffn(p, h))
-        logp = torch.log_softmax(m.output(y)[:, 0], dim=-1)
+        logp = m.output(y)[:, 0]
+        if normalize:
+            logp = torch.log_softmax(logp, dim=-1)
         logp[:, self.pad] = -math.inf  # never proposed (train's greedyToken, bestCandidates)
         logp[:, self.bos] = -math.inf
         return logp
@@ -320,8 +325,8 @@ class Translator:
         best = [None] * B
         t = 0
         while live:
-            logp = self._step(tok, t, cache, cross, keymask)
-            nxt = logp.argmax(dim=-1).tolist()
+            logits = self._step(tok, t, cache, cross, keymask, normalize=False)
+            nxt = logits.argmax(dim=-1).tolist()
             keep, toks = [], []
             for r, i in enumerate(live):
                 x = nxt[r]

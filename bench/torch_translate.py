@@ -24,9 +24,10 @@ Parity with bkm (same weights, same decoding rules):
 
 counts, for every configuration of that mode, the sentences whose translation equals
 bkm's; for each greedy difference it finds the first step where bkm's text leaves
-PyTorch's and prints the log-probabilities there of PyTorch's token and of the best token
-that continues bkm's text (a gap of a few float32 ulps is a tie the two libraries'
-roundings break differently). --check-tokens FILE compares the tokenizer with bkm's
+PyTorch's and prints the logits there (both take the largest logit, not of the
+log-probabilities, which round) of PyTorch's token and of the best token that continues
+bkm's text (a gap of a few float32 ulps is a tie the two libraries' roundings break
+differently). --check-tokens FILE compares the tokenizer with bkm's
 (bench/cmd/bkmtokens output on the same lines).
 
 Kernels: edp (softmax) and rbf (the README's main command trains rbf) in every layer;
@@ -192,14 +193,14 @@ def compare(tr, src, out, ref, what, beam):
         ", %d of them float32 ties (≤ %d ulps)" % (ties, TIE_ULPS) if beam == 1 and diff else ""), flush=True)
 
 
-TIE_ULPS = 16  # a log-probability gap this small (in float32 ulps) is a tie broken by rounding
+TIE_ULPS = 16  # a logit gap this small (in float32 ulps) is a tie broken by rounding
 
 
 def divergence(tr, source, want):
     """Decodes source alone greedily, step by step, and at the first step where PyTorch's
-    token does not continue the text want (bkm's), says how far apart the log-probabilities
-    of PyTorch's token and of the best token that does continue want are: (message,
-    whether they tie within TIE_ULPS)."""
+    token does not continue the text want (bkm's), says how far apart the logits (greedy
+    decoding takes the largest logit, in both) of PyTorch's token and of the best token
+    that does continue want are: (message, whether they tie within TIE_ULPS)."""
     import math
     import torch
     V = tr.m.V
@@ -208,7 +209,7 @@ def divergence(tr, source, want):
         cache = [None] * len(tr.layers)
         prefix, tok = [], tr.bos
         for t in range(tr.max_len):
-            logp = tr._step(torch.tensor([tok]), t, cache, cross, keymask)[0]
+            logp = tr._step(torch.tensor([tok]), t, cache, cross, keymask, normalize=False)[0]
             have = tr.tok.decode(prefix)
             order = torch.argsort(logp, descending=True, stable=True).tolist()
             mine = order[0]
@@ -225,7 +226,7 @@ def divergence(tr, source, want):
                 a, b = float(logp[mine]), float(logp[theirs])
                 ulps = (a - b) / (math.ulp(max(abs(a), abs(b))) * 2 ** 29)  # float32 ulps: 29 fewer mantissa bits
                 tie = ulps <= TIE_ULPS
-                return ("step %d: torch's token %d log p %.9g, bkm's text continues with token %d (rank %d) log p %.9g: "
+                return ("step %d: torch's token %d logit %.9g, bkm's text continues with token %d (rank %d) logit %.9g: "
                         "gap %.3g = %.1f float32 ulps%s" % (
                             t, mine, a, theirs, order.index(theirs) + 1, b, a - b, ulps,
                             " (a float32 tie)" if tie else "")), tie
