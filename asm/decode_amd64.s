@@ -5,14 +5,16 @@
 #include "vecmath_consts_amd64.h"
 #include "exp_amd64.h"
 
-// AXPYROWS_ARGS: SI = p, DX = len(p), DI = v, R8 = ldv in bytes, R9 = o.
-#define AXPYROWS_ARGS \
-	MOVQ p_base+0(FP), SI \
-	MOVQ p_len+8(FP), DX \
-	MOVQ v_base+24(FP), DI \
-	MOVQ ldv+48(FP), R8 \
+// AXPYROWS_ARGS(P, PLEN, V, LDV, O): SI = p, DX = len(p), DI = v, R8 = ldv in bytes,
+// R9 = o, from the operands of the arguments (p, v []float32, ldv int, o []float32),
+// written at the call site, where go vet checks their offsets.
+#define AXPYROWS_ARGS(P, PLEN, V, LDV, O) \
+	MOVQ P, SI \
+	MOVQ PLEN, DX \
+	MOVQ V, DI \
+	MOVQ LDV, R8 \
 	SHLQ $2, R8 \
-	MOVQ o_base+56(FP), R9
+	MOVQ O, R9
 
 // DECODE_LAST_MASK: CX = d ≥ 1 → R11 = the number of 16-wide chunks before the last,
 // K1 = the live lanes of the last chunk (1..16 of them). Clobbers AX, CX.
@@ -173,7 +175,7 @@ dotrows_done:
 
 // func axpyRowsAVX512(p, v []float32, ldv int, o []float32)
 TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-80
-	AXPYROWS_ARGS
+	AXPYROWS_ARGS(p_base+0(FP), p_len+8(FP), v_base+24(FP), ldv+48(FP), o_base+56(FP))
 	MOVQ   o_len+64(FP), CX
 	DECODE_LAST_MASK
 	INCQ   R11            // chunks, the last one included
@@ -251,7 +253,7 @@ axpyrows_store:
 // masks) stays in registers while the rows stream by once, even rows into Z0..Z3 and
 // odd rows into Z8..Z11. Masked-out lanes are neither loaded nor stored.
 TEXT ·axpyRows64AVX512(SB), NOSPLIT, $0-88
-	AXPYROWS_ARGS
+	AXPYROWS_ARGS(p_base+0(FP), p_len+8(FP), v_base+24(FP), ldv+48(FP), o_base+56(FP))
 	MOVQ      masks+80(FP), AX
 	KMOVW     AX, K4
 	SHRQ      $16, AX
