@@ -54,7 +54,7 @@ GLOBL ·smallLaneMask(SB), RODATA|NOPTR, $256
 	NEXT_ROW
 
 // S4_SCALE, S4_STORE4: the scaling (alpha in Y15) and stores of the tile
-// (SMALL_FINISH).
+// (TILE_FINISH).
 #define S4_SCALE SCALE8(Y15, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 #define S4_STORE4 \
 	S4_STORE(Y0, Y1) \
@@ -68,8 +68,8 @@ TEXT ·SgemmSmall4x16AVX2(SB), NOSPLIT, $0-136
 	LANE_MASK(CX, DX)
 	VMOVUPS (DX), Y12
 	VMOVUPS 32(DX), Y13
-	SMALL_ROW_OFFSETS4
-	SMALL_LOOP_REGS
+	CLAMPED_OFFSETS4(rsA+32(FP), rows+112(FP))
+	STEP_REGS(k+0(FP), a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
 	ZERO8(VXORPS, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	TESTQ CX, CX
 	JZ    scale
@@ -91,4 +91,4 @@ loop:
 	VFMADD231PS Y9, Y11, Y7
 	STEP_NEXT
 
-	SMALL_FINISH(Y15, Y14, S4_SCALE, S4_STORE4)
+	TILE_FINISH(Y15, Y14, S4_SCALE, S4_STORE4, alpha+128(FP), beta+132(FP), c_base+80(FP), ldc+104(FP), rows+112(FP))

@@ -27,7 +27,7 @@
 	S16_STORE(A7)
 
 // The scaling and stores of SgemmSmall8x16AVX512 and SgemmSmall16x16AVX512
-// (SMALL_FINISH; alpha in Z17).
+// (TILE_FINISH; alpha in Z17).
 #define S8X16_SCALE SCALE8(Z17, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 #define S8X16_STORE S16_STORE8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 #define S16X16_SCALE_BY(ALPHA) \
@@ -38,15 +38,13 @@
 	S8X16_STORE \
 	S16_STORE8(Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
 
-// S16_START: K1 = the first cols lanes, C's tile prefetched.
-#define S16_START \
-	COLS_MASK_K1 \
-	SMALL_PREFETCH_C8(0)
-
 // func SgemmSmall8x16AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 TEXT ·SgemmSmall8x16AVX512(SB), NOSPLIT, $0-136
-	S16_START
-	SMALL_START8
+	COLS_MASK_K1(cols+120(FP))
+	PREFETCH_C8(c_base+80(FP), ldc+104(FP), 0)
+	CLAMPED_OFFSETS8(rsA+32(FP), rows+112(FP))
+	STEP_REGS(k+0(FP), a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
+	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	TESTQ CX, CX
 	JZ    scale
 
@@ -56,7 +54,7 @@ loop:
 	FMA8_BCST(SI, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	STEP_NEXT
 
-	SMALL_FINISH(Z17, Z18, S8X16_SCALE, S8X16_STORE)
+	TILE_FINISH(Z17, Z18, S8X16_SCALE, S8X16_STORE, alpha+128(FP), beta+132(FP), c_base+80(FP), ldc+104(FP), rows+112(FP))
 
 // Register use of SgemmSmall16x16AVX512: as SgemmSmall8x16AVX512, plus R14 = op(A) at
 // step p, row 8 (rows 8..15 at R14 plus the same offsets R8..R13, AX, unclamped:
@@ -64,13 +62,14 @@ loop:
 
 // func SgemmSmall16x16AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 TEXT ·SgemmSmall16x16AVX512(SB), NOSPLIT, $0-136
-	S16_START
+	COLS_MASK_K1(cols+120(FP))
+	PREFETCH_C8(c_base+80(FP), ldc+104(FP), 0)
 	MOVQ rsA+32(FP), DX
 	SHLQ $2, DX
 	OFFSETS7
 	MOVQ a_base+8(FP), SI
 	LEAQ (SI)(DX*8), R14
-	SMALL_LOOP_REGS
+	STEP_REGS(k+0(FP), a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
 	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	ZERO8(VPXORD, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
 	TESTQ CX, CX
@@ -84,7 +83,7 @@ loop:
 	ADDQ DX, R14
 	STEP_NEXT
 
-	SMALL_FINISH(Z17, Z18, S16X16_SCALE, S16X16_STORE)
+	TILE_FINISH(Z17, Z18, S16X16_SCALE, S16X16_STORE, alpha+128(FP), beta+132(FP), c_base+80(FP), ldc+104(FP), rows+112(FP))
 
 // Register use of SgemmSmallPanel16x16AVX512 (one call: rows/16 full 16×16 tiles, top
 // to bottom, of one 16-column block of C):
@@ -120,7 +119,7 @@ loop:
 
 // func SgemmSmallPanel16x16AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
 TEXT ·SgemmSmallPanel16x16AVX512(SB), NOSPLIT, $32-144
-	PANEL_START(4)
+	START_PANEL(4, k+0(FP), a_base+8(FP), lda+32(FP), rows+104(FP), alpha+112(FP), beta+116(FP), nextA+120(FP))
 	LEAQ (SI)(DX*8), R14
 	SHLQ $3, DX
 	MOVQ DX, lda8-24(SP)
@@ -174,7 +173,7 @@ scale:
 	S16X16_SCALE_BY(Z19)
 
 store:
-	PANEL_STORE_REGS
+	STORE_PANEL_REGS(ldc+96(FP), beta+116(FP))
 	MOVQ ctile-32(SP), DI
 	TESTL BX, BX
 	JZ    store0

@@ -17,7 +17,7 @@
 	NEXT_ROW
 
 // S32_SCALE, S32_STORE8: the scaling (alpha in Z19) and stores of the sixteen
-// accumulators (SMALL_FINISH).
+// accumulators (TILE_FINISH).
 #define S32_SCALE \
 	SCALE8(Z19, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7) \
 	SCALE8(Z19, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
@@ -51,12 +51,14 @@
 
 // func SgemmSmall8x32AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, rows, cols int, alpha, beta float32)
 TEXT ·SgemmSmall8x32AVX512(SB), NOSPLIT, $0-136
-	COLS_MASK_K1
+	COLS_MASK_K1(cols+120(FP))
 	SHRL  $16, DX
 	KMOVW DX, K2
-	SMALL_PREFETCH_C8(0)
-	SMALL_PREFETCH_C8(64)
-	SMALL_START8
+	PREFETCH_C8(c_base+80(FP), ldc+104(FP), 0)
+	PREFETCH_C8(c_base+80(FP), ldc+104(FP), 64)
+	CLAMPED_OFFSETS8(rsA+32(FP), rows+112(FP))
+	STEP_REGS(k+0(FP), a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
+	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	ZERO8(VPXORD, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
 	TESTQ CX, CX
 	JZ    scale
@@ -71,7 +73,7 @@ loop:
 	S32_FMA16(0)
 	STEP_NEXT
 
-	SMALL_FINISH(Z19, Z18, S32_SCALE, S32_STORE8)
+	TILE_FINISH(Z19, Z18, S32_SCALE, S32_STORE8, alpha+128(FP), beta+132(FP), c_base+80(FP), ldc+104(FP), rows+112(FP))
 
 // Register use of SgemmSmallPanel8x32AVX512 (one call: rows/8 full 8×32 tiles, top to
 // bottom, of one 32-column block of C):
@@ -106,7 +108,7 @@ loop:
 
 // func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
 TEXT ·SgemmSmallPanel8x32AVX512(SB), NOSPLIT, $16-144
-	PANEL_START(3)
+	START_PANEL(3, k+0(FP), a_base+8(FP), lda+32(FP), rows+104(FP), alpha+112(FP), beta+116(FP), nextA+120(FP))
 	MOVQ nextB+128(FP), R14
 	SHLQ $2, R14
 	MOVQ c_base+72(FP), DX
@@ -161,7 +163,7 @@ scale:
 	S32_SCALE
 
 store:
-	PANEL_STORE_REGS
+	STORE_PANEL_REGS(ldc+96(FP), beta+116(FP))
 	MOVQ DX, DI
 	TESTL BX, BX
 	JZ    store0

@@ -1,6 +1,14 @@
 // Macros shared by the small-product kernels (sgemm_small*_amd64.s, which take
 // (k int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int,
 // rows, cols int, alpha, beta float32)) and the GEMV kernels (sgemv_*_amd64.s).
+//
+// A macro that reads arguments takes their full name+offset(FP) operands, written
+// at the call site inside the TEXT body, so go vet (asmdecl) checks every offset
+// against the Go stub: it does not look inside macro bodies. vet takes the capital
+// letters that begin such a call as its opcode and, when they end in a size letter
+// (B, W, L, D, Q), checks every operand's size against it: such macros are named so
+// that the first word does not end in one (STEP_REGS, TILE_FINISH, not SMALL_...),
+// because their operands mix 8-byte ints and pointers with 4-byte floats.
 
 // LAST_ROW(STRIDE, ROWS): DX = STRIDE in bytes, CX = (ROWS-1)·DX, the last row's
 // offset from row 0.
@@ -55,28 +63,19 @@
 	CLAMP_ROW(R13) \
 	CLAMP_ROW(AX)
 
-// SMALL_ROW_OFFSETS4, SMALL_ROW_OFFSETS8: the clamped offsets of the rows of op(A).
-#define SMALL_ROW_OFFSETS4 CLAMPED_OFFSETS4(rsA+32(FP), rows+112(FP))
-#define SMALL_ROW_OFFSETS8 CLAMPED_OFFSETS8(rsA+32(FP), rows+112(FP))
-
-// STEP_REGS(A, INC, B, LD): the registers of a loop over k that broadcasts from A and
-// loads rows of B: SI = A, DX = INC in bytes, BX = B, DI = LD in bytes, CX = k.
-#define STEP_REGS(A, INC, B, LD) \
+// STEP_REGS(K, A, INC, B, LD): the registers of a loop over K steps that broadcasts
+// from A and loads rows of B: SI = A, DX = INC in bytes, BX = B, DI = LD in bytes,
+// CX = K. The tile kernels pass k, a, csA, b, ldb; the row kernels (k int, x
+// []float32, incx int, b []float32, ldb int, y []float32, cols int, alpha, beta
+// float32) pass k, x, incx, b, ldb.
+#define STEP_REGS(K, A, INC, B, LD) \
 	MOVQ A, SI \
 	MOVQ INC, DX \
 	SHLQ $2, DX \
 	MOVQ B, BX \
 	MOVQ LD, DI \
 	SHLQ $2, DI \
-	MOVQ k+0(FP), CX
-
-// SMALL_LOOP_REGS: STEP_REGS of the tile kernels: SI = a, DX = csA, BX = b, DI = ldb.
-#define SMALL_LOOP_REGS STEP_REGS(a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
-
-// GEMV_ROW_REGS: STEP_REGS of the row kernels' (k int, x []float32, incx int, b
-// []float32, ldb int, y []float32, cols int, alpha, beta float32): SI = x, DX = incx,
-// BX = b, DI = ldb.
-#define GEMV_ROW_REGS STEP_REGS(x_base+8(FP), incx+32(FP), b_base+40(FP), ldb+64(FP))
+	MOVQ K, CX
 
 // STEP_NEXT: the end of a step of k in STEP_REGS' registers: op(A) and B one step on,
 // back to loop while steps are left.
@@ -86,14 +85,14 @@
 	DECQ CX \
 	JNZ  loop
 
-// SMALL_STORE_REGS: SI = c, DX = ldc in bytes, CX = rows, BX = beta's bits without
-// the sign (zero when beta = ±0).
-#define SMALL_STORE_REGS \
-	MOVQ c_base+80(FP), SI \
-	MOVQ ldc+104(FP), DX \
+// TILE_STORE_REGS(C, LDC, ROWS, BETA): SI = C, DX = LDC in bytes, CX = ROWS, BX =
+// BETA's bits without the sign (zero when beta = ±0).
+#define TILE_STORE_REGS(C, LDC, ROWS, BETA) \
+	MOVQ C, SI \
+	MOVQ LDC, DX \
 	SHLQ $2, DX \
-	MOVQ rows+112(FP), CX \
-	MOVL beta+132(FP), BX \
+	MOVQ ROWS, CX \
+	MOVL BETA, BX \
 	ANDL $0x7fffffff, BX
 
 // The stores of the tile and row kernels. LOAD and STORE are the masked moves of the
@@ -134,40 +133,35 @@
 	SHLQ $2, N \
 	SUBQ N, R
 
-// SKIP_ALPHA_ONE(LABEL) jumps to LABEL when alpha = 1, past the scaling of the
-// accumulators (alpha·acc = acc exactly: the result is the same bits). Clobbers AX.
-#define SKIP_ALPHA_ONE(LABEL) \
-	MOVL alpha+128(FP), AX \
+// SKIP_ALPHA_ONE(ALPHA, LABEL) jumps to LABEL when the float32 argument ALPHA = 1,
+// past the scaling of the accumulators (alpha·acc = acc exactly: the result is the
+// same bits). Clobbers AX.
+#define SKIP_ALPHA_ONE(ALPHA, LABEL) \
+	MOVL ALPHA, AX \
 	CMPL AX, $0x3f800000 \
 	JEQ  LABEL
 
-// SMALL_START8: the eight-row kernels' set-up: row offsets, loop registers, Z0..Z7
-// cleared.
-#define SMALL_START8 \
-	SMALL_ROW_OFFSETS8 \
-	SMALL_LOOP_REGS \
-	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-
-// GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA): the row kernels' four accumulators
-// times alpha (broadcast into ALPHA), BETA = beta broadcast, SI = y, BX = beta's bits
-// without the sign.
-#define GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA) \
-	VBROADCASTSS alpha+104(FP), ALPHA \
+// GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA, ALPHA_ARG, BETA_ARG, Y): the row
+// kernels' four accumulators times ALPHA_ARG (broadcast into ALPHA), BETA = BETA_ARG
+// broadcast, SI = Y, BX = beta's bits without the sign.
+#define GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA, ALPHA_ARG, BETA_ARG, Y) \
+	VBROADCASTSS ALPHA_ARG, ALPHA \
 	VMULPS ALPHA, A0, A0 \
 	VMULPS ALPHA, A1, A1 \
 	VMULPS ALPHA, A2, A2 \
 	VMULPS ALPHA, A3, A3 \
-	VBROADCASTSS beta+108(FP), BETA \
-	MOVQ y_base+72(FP), SI \
-	MOVL beta+108(FP), BX \
+	VBROADCASTSS BETA_ARG, BETA \
+	MOVQ Y, SI \
+	MOVL BETA_ARG, BX \
 	ANDL $0x7fffffff, BX
 
-// GEMV_ROW_FINISH(LOAD, STORE, W, T, ALPHA, BETA, M0, M1, M2, M3, A0, A1, A2, A3): the
-// end of a row kernel: GEMV_ROW_SCALE, then each accumulator Ai written to y's group
-// i of W bytes under mask Mi (STORE1_BETA, T scratch).
-#define GEMV_ROW_FINISH(LOAD, STORE, W, T, ALPHA, BETA, M0, M1, M2, M3, A0, A1, A2, A3) \
+// GEMV_ROW_FINISH(LOAD, STORE, W, T, ALPHA, BETA, M0, M1, M2, M3, A0, A1, A2, A3,
+// ALPHA_ARG, BETA_ARG, Y): the end of a row kernel: GEMV_ROW_SCALE, then each
+// accumulator Ai written to y's group i of W bytes under mask Mi (STORE1_BETA, T
+// scratch).
+#define GEMV_ROW_FINISH(LOAD, STORE, W, T, ALPHA, BETA, M0, M1, M2, M3, A0, A1, A2, A3, ALPHA_ARG, BETA_ARG, Y) \
 scale: \
-	GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA) \
+	GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA, ALPHA_ARG, BETA_ARG, Y) \
 	STORE1_BETA(LOAD, STORE, M0, T, BETA, A0, 0) \
 	STORE1_BETA(LOAD, STORE, M1, T, BETA, A1, W) \
 	STORE1_BETA(LOAD, STORE, M2, T, BETA, A2, (2*W)) \
@@ -198,26 +192,27 @@ scale: \
 	CMPQ CX, $LANES \
 	JGE  loop
 
-// GEMV_DOT_START(OFFSETS): the dot kernels' (k int, a []float32, lda int, x, y
-// []float32, incy, rows int, alpha, beta float32) set-up: OFFSETS (CLAMPED_OFFSETS4 or
-// 8) the clamped offsets of the rows after row 0, SI = a, BX = x, CX = k.
-#define GEMV_DOT_START(OFFSETS) \
-	OFFSETS(lda+32(FP), rows+96(FP)) \
-	MOVQ a_base+8(FP), SI \
-	MOVQ x_base+40(FP), BX \
-	MOVQ k+0(FP), CX
+// GEMV_DOT_START(OFFSETS, K, A, LDA, X, ROWS): the dot kernels' (k int, a []float32,
+// lda int, x, y []float32, incy, rows int, alpha, beta float32) set-up: OFFSETS
+// (CLAMPED_OFFSETS4 or 8) the clamped offsets of the rows after row 0, SI = A, BX =
+// X, CX = K.
+#define GEMV_DOT_START(OFFSETS, K, A, LDA, X, ROWS) \
+	OFFSETS(LDA, ROWS) \
+	MOVQ A, SI \
+	MOVQ X, BX \
+	MOVQ K, CX
 
-// GEMV_DOT_STORE_REGS: X13 = alpha, X14 = beta, BX = beta's bits without the sign,
-// DI = y, DX = incy in bytes, CX = rows.
-#define GEMV_DOT_STORE_REGS \
-	VMOVSS alpha+104(FP), X13 \
-	VMOVSS beta+108(FP), X14 \
-	MOVL beta+108(FP), BX \
+// GEMV_DOT_STORE_REGS(ALPHA, BETA, Y, INCY, ROWS): X13 = ALPHA, X14 = BETA, BX =
+// beta's bits without the sign, DI = Y, DX = INCY in bytes, CX = ROWS.
+#define GEMV_DOT_STORE_REGS(ALPHA, BETA, Y, INCY, ROWS) \
+	VMOVSS ALPHA, X13 \
+	VMOVSS BETA, X14 \
+	MOVL BETA, BX \
 	ANDL $0x7fffffff, BX \
-	MOVQ y_base+64(FP), DI \
-	MOVQ incy+88(FP), DX \
+	MOVQ Y, DI \
+	MOVQ INCY, DX \
 	SHLQ $2, DX \
-	MOVQ rows+96(FP), CX
+	MOVQ ROWS, CX
 
 // GEMV_DOT_FINISH(YACC, XACC, T): reduces the eight partial sums in YACC (XACC its low
 // 128 bits) pairwise to one value, scales it by alpha, adds beta·y[i] if beta ≠ 0,
@@ -239,13 +234,13 @@ scale: \
 	DECQ  CX \
 	JZ    done
 
-// SMALL_PREFETCH_C8(OFF): prefetches byte OFF of the eight rows of the C tile (rows
-// past the last one included: a prefetch never faults). The stores at the end then
-// find C's lines in L1 instead of stalling on them when C is not cached (a batch of
-// fresh products). Clobbers CX, DX.
-#define SMALL_PREFETCH_C8(OFF) \
-	MOVQ c_base+80(FP), CX \
-	MOVQ ldc+104(FP), DX \
+// PREFETCH_C8(C, LDC, OFF): prefetches byte OFF of the eight rows of the C tile at C,
+// LDC elements apart (rows past the last one included: a prefetch never faults). The
+// stores at the end then find C's lines in L1 instead of stalling on them when C is
+// not cached (a batch of fresh products). Clobbers CX, DX.
+#define PREFETCH_C8(C, LDC, OFF) \
+	MOVQ C, CX \
+	MOVQ LDC, DX \
 	SHLQ $2, DX \
 	PREFETCHT0 OFF(CX) \
 	PREFETCHT0 OFF(CX)(DX*1) \
@@ -297,27 +292,28 @@ scale: \
 	VMULPS ALPHA, A6, A6 \
 	VMULPS ALPHA, A7, A7
 
-// SMALL_FINISH(ALPHA, BETA, SCALE, STORE): the end of a tile kernel. scale: the
-// accumulators times alpha (broadcast into ALPHA) by the macro SCALE, unless alpha =
-// 1; store: BETA = beta broadcast, SMALL_STORE_REGS, and the macro STORE, which writes
-// the rows and jumps to done after the last; done: return.
-#define SMALL_FINISH(ALPHA, BETA, SCALE, STORE) \
+// TILE_FINISH(ALPHA, BETA, SCALE, STORE, ALPHA_ARG, BETA_ARG, C, LDC, ROWS): the end
+// of a tile kernel. scale: the accumulators times ALPHA_ARG (broadcast into ALPHA) by
+// the macro SCALE, unless alpha = 1; store: BETA = BETA_ARG broadcast,
+// TILE_STORE_REGS(C, LDC, ROWS, BETA_ARG), and the macro STORE, which writes the rows
+// and jumps to done after the last; done: return.
+#define TILE_FINISH(ALPHA, BETA, SCALE, STORE, ALPHA_ARG, BETA_ARG, C, LDC, ROWS) \
 scale: \
-	SKIP_ALPHA_ONE(store) \
-	VBROADCASTSS alpha+128(FP), ALPHA \
+	SKIP_ALPHA_ONE(ALPHA_ARG, store) \
+	VBROADCASTSS ALPHA_ARG, ALPHA \
 	SCALE \
 store: \
-	VBROADCASTSS beta+132(FP), BETA \
-	SMALL_STORE_REGS \
+	VBROADCASTSS BETA_ARG, BETA \
+	TILE_STORE_REGS(C, LDC, ROWS, BETA_ARG) \
 	STORE \
 done: \
 	VZEROUPPER \
 	RET
 
-// COLS_MASK_K1: K1 = the first cols lanes (cols ≤ 16), DX = the mask's bits (for
-// K2 above them), CX = cols.
-#define COLS_MASK_K1 \
-	MOVQ  cols+120(FP), CX \
+// COLS_MASK_K1(COLS): K1 = the first COLS lanes (COLS ≤ 16), DX = the mask's bits
+// (for K2 above them), CX = COLS.
+#define COLS_MASK_K1(COLS) \
+	MOVQ  COLS, CX \
 	MOVL  $-1, DX \
 	BZHIL CX, DX, DX \
 	KMOVW DX, K1
@@ -353,38 +349,38 @@ done: \
 	PREFETCH_ROWS4(HINT, P, LD)
 
 
-// PANEL_START(SHIFT): the set-up of the panel kernels' (k int, a []float32, lda int,
-// b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA,
-// nextB, nextC int), whose tiles are 1<<SHIFT rows: tiles-8(SP) = the tiles (done if
-// none), DX = lda in bytes, R8..R13, AX = 1..7 times DX, astep-16(SP) = SI's move from
-// a tile's last step to the next tile, SI = a, R15 = the next product's A, Z19 =
-// alpha, Z18 = beta. Clobbers BX, CX.
-#define PANEL_START(SHIFT) \
-	MOVQ rows+104(FP), CX \
+// START_PANEL(SHIFT, K, A, LDA, ROWS, ALPHA, BETA, NEXTA): the set-up of the panel
+// kernels' (k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int,
+// rows int, alpha, beta float32, nextA, nextB, nextC int), whose tiles are 1<<SHIFT
+// rows: tiles-8(SP) = the tiles (done if none), DX = lda in bytes, R8..R13, AX =
+// 1..7 times DX, astep-16(SP) = SI's move from a tile's last step to the next tile,
+// SI = a, R15 = the next product's A, Z19 = alpha, Z18 = beta. Clobbers BX, CX.
+#define START_PANEL(SHIFT, K, A, LDA, ROWS, ALPHA, BETA, NEXTA) \
+	MOVQ ROWS, CX \
 	SHRQ $SHIFT, CX \
 	JZ   done \
 	MOVQ CX, tiles-8(SP) \
-	MOVQ lda+32(FP), DX \
+	MOVQ LDA, DX \
 	SHLQ $2, DX \
 	OFFSETS7 \
 	MOVQ DX, CX \
 	SHLQ $SHIFT, CX \
-	MOVQ k+0(FP), BX \
+	MOVQ K, BX \
 	SHLQ $2, BX \
 	SUBQ BX, CX \
 	MOVQ CX, astep-16(SP) \
-	MOVQ a_base+8(FP), SI \
-	MOVQ nextA+120(FP), R15 \
+	MOVQ A, SI \
+	MOVQ NEXTA, R15 \
 	LEAQ (SI)(R15*4), R15 \
-	VBROADCASTSS alpha+112(FP), Z19 \
-	VBROADCASTSS beta+116(FP), Z18
+	VBROADCASTSS ALPHA, Z19 \
+	VBROADCASTSS BETA, Z18
 
-// PANEL_STORE_REGS: CX = ldc in bytes, BX = beta's bits without the sign (zero when
-// beta = ±0), for the panel kernels' stores.
-#define PANEL_STORE_REGS \
-	MOVQ ldc+96(FP), CX \
+// STORE_PANEL_REGS(LDC, BETA): CX = LDC in bytes, BX = BETA's bits without the sign
+// (zero when beta = ±0), for the panel kernels' stores.
+#define STORE_PANEL_REGS(LDC, BETA) \
+	MOVQ LDC, CX \
 	SHLQ $2, CX \
-	MOVL beta+116(FP), BX \
+	MOVL BETA, BX \
 	ANDL $0x7fffffff, BX
 
 // PANEL_END(MORE): the end of a panel kernel's tile: SI, R15 and what MORE moves (by CX)

@@ -20,14 +20,15 @@ GLOBL transIota<>(SB), RODATA|NOPTR, $64
 //	R8  k    R9  columns left    R10  dst's row stride (n) in bytes
 //	R11  b at column p of the block    R12  dst row p    CX  steps left
 
-// TRANSPOSE_ARGS loads the registers above from the arguments (k int, b []float32,
-// ldb int, dst []float32, n int).
-#define TRANSPOSE_ARGS \
-	MOVQ k+0(FP), R8 \
-	MOVQ b_base+8(FP), SI \
-	MOVQ ldb+32(FP), DX \
-	MOVQ dst_base+40(FP), DI \
-	MOVQ n+64(FP), R9 \
+// TRANSPOSE_ARGS(K, B, LDB, DST, N) loads the registers above from the operands of
+// the arguments (k int, b []float32, ldb int, dst []float32, n int), written at the
+// call site, where go vet checks their offsets.
+#define TRANSPOSE_ARGS(K, B, LDB, DST, N) \
+	MOVQ K, R8 \
+	MOVQ B, SI \
+	MOVQ LDB, DX \
+	MOVQ DST, DI \
+	MOVQ N, R9 \
 	MOVQ R9, R10 \
 	SHLQ $2, R10
 
@@ -51,7 +52,7 @@ GLOBL transIota<>(SB), RODATA|NOPTR, $64
 
 // func TransposeGatherAVX512(k int, b []float32, ldb int, dst []float32, n int)
 TEXT ·TransposeGatherAVX512(SB), NOSPLIT, $0-72
-	TRANSPOSE_ARGS
+	TRANSPOSE_ARGS(k+0(FP), b_base+8(FP), ldb+32(FP), dst_base+40(FP), n+64(FP))
 	VPBROADCASTD DX, Z1
 	VPMULLD transIota<>(SB), Z1, Z2 // lane·ldb
 	SHLQ $6, DX                     // sixteen rows of b in bytes
@@ -76,7 +77,7 @@ step16:
 
 // func TransposeGatherAVX2(k int, b []float32, ldb int, dst []float32, n int)
 TEXT ·TransposeGatherAVX2(SB), NOSPLIT, $0-72
-	TRANSPOSE_ARGS
+	TRANSPOSE_ARGS(k+0(FP), b_base+8(FP), ldb+32(FP), dst_base+40(FP), n+64(FP))
 	MOVQ DX, X1
 	VPBROADCASTD X1, Y1
 	VPMULLD transIota<>(SB), Y1, Y2 // lane·ldb

@@ -17,7 +17,7 @@
 
 // func SgemvDot4AVX2(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 TEXT ·SgemvDot4AVX2(SB), NOSPLIT, $0-112
-	GEMV_DOT_START(CLAMPED_OFFSETS4)
+	GEMV_DOT_START(CLAMPED_OFFSETS4, k+0(FP), a_base+8(FP), lda+32(FP), x_base+40(FP), rows+96(FP))
 	ZERO4(VXORPS, Y0, Y1, Y2, Y3)
 	CMPQ CX, $8
 	JLT  tail
@@ -46,7 +46,7 @@ tail:
 	VFMADD231PS Y8, Y4, Y3
 
 reduce:
-	GEMV_DOT_STORE_REGS
+	GEMV_DOT_STORE_REGS(alpha+104(FP), beta+108(FP), y_base+64(FP), incy+88(FP), rows+96(FP))
 	GEMV_DOT_FINISH4(X12)
 
 done:

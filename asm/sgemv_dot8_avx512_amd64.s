@@ -37,7 +37,7 @@
 
 // func SgemvDot8AVX512(k int, a []float32, lda int, x, y []float32, incy, rows int, alpha, beta float32)
 TEXT ·SgemvDot8AVX512(SB), NOSPLIT, $0-112
-	GEMV_DOT_START(CLAMPED_OFFSETS8)
+	GEMV_DOT_START(CLAMPED_OFFSETS8, k+0(FP), a_base+8(FP), lda+32(FP), x_base+40(FP), rows+96(FP))
 	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	KXNORW K1, K1, K1
 	CMPQ CX, $16
@@ -59,7 +59,7 @@ tail:
 	DOT_STEP
 
 reduce:
-	GEMV_DOT_STORE_REGS
+	GEMV_DOT_STORE_REGS(alpha+104(FP), beta+108(FP), y_base+64(FP), incy+88(FP), rows+96(FP))
 	DOT_STORE4(Z0, Y0, X0, Z1, Y1, X1, Z2, Y2, X2, Z3, Y3, X3)
 	DOT_STORE4(Z4, Y4, X4, Z5, Y5, X5, Z6, Y6, X6, Z7, Y7, X7)
 
