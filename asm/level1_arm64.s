@@ -61,18 +61,19 @@ singlesdone:
 	REDUCE_ADD_V0_V3            \
 	SINGLES_NEON(STEP1)
 
-// ELEMENTWISE2_NEON(VOP, SOP) is the body of func(dst, x, y []float32) computing
-// dst[i] = x[i] op y[i]: VOP the 4-lane instruction (a neon_arm64.h macro taking
-// register numbers), SOP the scalar one for the len mod 4 tail (R0 = dst,
-// R1 = len(dst), R2 = x, R4 = y).
+// ELEMENTWISE2_NEON(VOP, SOP, DST, DSTLEN, X, Y) is the body of func(dst, x, y
+// []float32) computing dst[i] = x[i] op y[i]: VOP the 4-lane instruction (a
+// neon_arm64.h macro taking register numbers), SOP the scalar one for the len mod 4
+// tail (R0 = dst, R1 = len(dst), R2 = x, R4 = y). DST, DSTLEN, X and Y are the
+// arguments' operands, written at the call site, where go vet checks their offsets.
 #define EW16(VOP) VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]; VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]; VOP(0, 0, 4); VOP(1, 1, 5); VOP(2, 2, 6); VOP(3, 3, 7); VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
 #define EW4(VOP)  VLD1.P 16(R2), [V0.S4]; VLD1.P 16(R4), [V4.S4]; VOP(0, 0, 4); VST1.P [V0.S4], 16(R0)
 #define EW1(SOP)  FMOVS.P 4(R2), F0; FMOVS.P 4(R4), F4; SOP F4, F0, F0; FMOVS.P F0, 4(R0)
-#define ELEMENTWISE2_NEON(VOP, SOP) \
-	MOVD dst_base+0(FP), R0          \
-	MOVD dst_len+8(FP), R1           \
-	MOVD x_base+24(FP), R2           \
-	MOVD y_base+48(FP), R4           \
+#define ELEMENTWISE2_NEON(VOP, SOP, DST, DSTLEN, X, Y) \
+	MOVD DST, R0                     \
+	MOVD DSTLEN, R1                  \
+	MOVD X, R2                       \
+	MOVD Y, R4                       \
 	BLOCKS_NEON(EW16(VOP), EW4(VOP)) \
 	SINGLES_NEON(EW1(SOP))           \
 	RET
@@ -122,11 +123,11 @@ TEXT ·ScaleNEON(SB), NOSPLIT, $0-32
 
 // func AddNEON(dst, x, y []float32)
 TEXT ·AddNEON(SB), NOSPLIT, $0-72
-	ELEMENTWISE2_NEON(FADD4S, FADDS)
+	ELEMENTWISE2_NEON(FADD4S, FADDS, dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP))
 
 // func MulNEON(dst, x, y []float32)
 TEXT ·MulNEON(SB), NOSPLIT, $0-72
-	ELEMENTWISE2_NEON(FMUL4S, FMULS)
+	ELEMENTWISE2_NEON(FMUL4S, FMULS, dst_base+0(FP), dst_len+8(FP), x_base+24(FP), y_base+48(FP))
 
 // FOLD_LOOPS_NEON(VOP) folds x (R0, R1 = len(x)) into the accumulators V0-V3 with
 // the 4-lane VOP (a neon_arm64.h macro), leaving R0 at the last len mod 4 floats;

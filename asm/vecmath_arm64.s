@@ -139,9 +139,10 @@ tail:            \
 	TAIL         \
 done:
 
-// DST_SRC_ARGS loads the arguments of func(dst, src []float32): R0 = dst, R1 = src,
-// R2 = len(dst).
-#define DST_SRC_ARGS MOVD dst_base+0(FP), R0; MOVD dst_len+8(FP), R2; MOVD src_base+24(FP), R1
+// DST_SRC_ARGS(DST, DSTLEN, SRC) loads the arguments of func(dst, src []float32) from
+// their operands, written at the call site, where go vet checks their offsets: R0 =
+// dst, R1 = src, R2 = len(dst).
+#define DST_SRC_ARGS(DST, DSTLEN, SRC) MOVD DST, R0; MOVD DSTLEN, R2; MOVD SRC, R1
 
 // UNARY4_NEON(OP) is the loop of dst = OP(src) (R0 = dst, R1 = src, R2 = n), OP a
 // macro on V0.
@@ -150,9 +151,8 @@ done:
 #define UNARY4_NEON(OP) LOOP4_NEON(UNARY4_STEP(OP), UNARY4_TAIL(OP))
 
 // UNARY_NEON(CONSTS, OP) is the body of func(dst, src []float32) computing
-// dst[i] = OP(src[i]): the arguments, CONSTS (the constants OP needs), the loop.
+// dst[i] = OP(src[i]) after DST_SRC_ARGS: CONSTS (the constants OP needs), the loop.
 #define UNARY_NEON(CONSTS, OP) \
-	DST_SRC_ARGS     \
 	CONSTS           \
 	UNARY4_NEON(OP)  \
 	RET
@@ -176,11 +176,12 @@ done:
 
 // func ExpNEON(dst, src []float32)
 TEXT ·ExpNEON(SB), NOSPLIT, $0-48
+	DST_SRC_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	UNARY_NEON(EXP_CONSTS, EXP4)
 
 // func ExpSubNEON(dst, src []float32, m float32) float32
 TEXT ·ExpSubNEON(SB), NOSPLIT, $0-60
-	DST_SRC_ARGS
+	DST_SRC_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	MOVWU m+48(FP), R3
 	EXPSUM_NEON(EXPSUB_STEP, EXPSUB_TAIL, ret+56(FP))
 
@@ -265,6 +266,7 @@ TEXT ·ExpSumNEON(SB), NOSPLIT, $0-36
 
 // func LogNEON(dst, src []float32)
 TEXT ·LogNEON(SB), NOSPLIT, $0-48
+	DST_SRC_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	UNARY_NEON(LOG_CONSTS, LOG4)
 
 // TANH_CONSTS: the EXP_CORE constants V12–V15, V18–V27, and V16 C2, V17 C1,
@@ -311,6 +313,7 @@ TEXT ·LogNEON(SB), NOSPLIT, $0-48
 
 // func TanhNEON(dst, src []float32)
 TEXT ·TanhNEON(SB), NOSPLIT, $0-48
+	DST_SRC_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	UNARY_NEON(TANH_CONSTS, TANH4)
 
 // GELU4_FINISH: V0 = tanh u, V1 = x → V0 = (½x)·(1 + tanh u). Needs V24 = ½,
@@ -334,7 +337,7 @@ TEXT ·TanhNEON(SB), NOSPLIT, $0-48
 #define GELU_STEP VLD1 (R1), [V0.S4]; GELU4_ARG; TANH4; VLD1.P 16(R1), [V1.S4]; GELU4_FINISH; VST1.P [V0.S4], 16(R0)
 #define GELU_TAIL TAIL_LOAD; GELU4_ARG; TANH4; VMOV V0.B16, V1.B16; TAIL_LOAD; FADD4S(1, 1, 28); FMUL4S(0, 0, 24); FMUL4S(0, 0, 1); TAIL_STORE
 TEXT ·GeluNEON(SB), NOSPLIT, $0-48
-	DST_SRC_ARGS
+	DST_SRC_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	TANH_CONSTS
 	LOOP4_NEON(GELU_STEP, GELU_TAIL)
 	RET
