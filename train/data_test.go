@@ -44,7 +44,7 @@ func TestTokenizerAppend(t *testing.T) {
 	bpe, err := TrainBPE(syntheticCorpus(200, 5), 350)
 	require.NoError(t, err)
 	texts := []string{"", "a", "Zebra ¿qué? 123\t\x01", syntheticCorpus(3, 9), "  two  spaces "}
-	for _, tok := range []Tokenizer{ByteTokenizer{}, bpe} {
+	for _, tok := range []AppendTokenizer{ByteTokenizer{}, bpe} {
 		ids := make([]int32, 0, 1024)
 		text := make([]byte, 0, 1024)
 		for _, s := range texts {

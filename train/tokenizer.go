@@ -6,12 +6,35 @@ package train
 type Tokenizer interface {
 	Encode(s string) []int32
 	Decode(ids []int32) string // skips special ids
-	// AppendEncode appends Encode(s) to dst and AppendDecode the bytes of Decode(ids);
-	// both return the extended slice and allocate only when dst lacks room, so that a
-	// caller reusing its buffers (the Translator) tokenizes without allocating.
+	VocabSize() int
+}
+
+// AppendTokenizer is a Tokenizer that also tokenizes into its caller's buffers:
+// AppendEncode appends Encode(s) to dst and AppendDecode the bytes of Decode(ids);
+// both return the extended slice and allocate only when dst lacks room. The
+// Translator uses them when its tokenizer has them (ByteTokenizer and BPE do), so
+// that it tokenizes without allocating; with another Tokenizer it calls Encode and
+// Decode (their allocations per sentence).
+type AppendTokenizer interface {
+	Tokenizer
 	AppendEncode(dst []int32, s string) []int32
 	AppendDecode(dst []byte, ids []int32) []byte
-	VocabSize() int
+}
+
+// appendEncode is tok's AppendEncode, or Encode appended to dst.
+func appendEncode(tok Tokenizer, dst []int32, s string) []int32 {
+	if a, ok := tok.(AppendTokenizer); ok {
+		return a.AppendEncode(dst, s)
+	}
+	return append(dst, tok.Encode(s)...)
+}
+
+// appendDecode is tok's AppendDecode, or Decode appended to dst.
+func appendDecode(tok Tokenizer, dst []byte, ids []int32) []byte {
+	if a, ok := tok.(AppendTokenizer); ok {
+		return a.AppendDecode(dst, ids)
+	}
+	return append(dst, tok.Decode(ids)...)
 }
 
 // Special ids shared by ByteTokenizer and BPE.

@@ -282,7 +282,7 @@ func sourceIDs(tok Tokenizer, src string, maxLen int, eos int32) []int32 {
 // appendSourceIDs appends sourceIDs(tok, src, maxLen, eos) to dst.
 func appendSourceIDs(dst []int32, tok Tokenizer, src string, maxLen int, eos int32) []int32 {
 	start := len(dst)
-	dst = tok.AppendEncode(dst, src)
+	dst = appendEncode(tok, dst, src)
 	return append(dst[:min(len(dst), start+maxLen-1)], eos)
 }
 
@@ -303,7 +303,7 @@ func (t *Translator) translateOne(ctx context.Context, w *translateWorker, batch
 	}
 	for j, i := range batch {
 		lo := len(w.text)
-		w.text = t.tok.AppendDecode(w.text, w.sents[j].best)
+		w.text = appendDecode(t.tok, w.text, w.sents[j].best)
 		w.spans = append(w.spans, textSpan{i, lo, len(w.text)})
 		st.OutputTokens += len(w.sents[j].best)
 	}

@@ -115,7 +115,7 @@ func (s *Stream) Step() BatchStats {
 		if err := st.ctx.Err(); err != nil {
 			st.result("", err)
 		} else {
-			s.text = s.t.tok.AppendDecode(s.text[:0], st.best)
+			s.text = appendDecode(s.t.tok, s.text[:0], st.best)
 			st.result(string(s.text), nil)
 			s.st.OutputTokens += len(st.best)
 		}

@@ -60,6 +60,50 @@ func TestTranslateBatchMatchesTranslate(t *testing.T) {
 	}
 }
 
+// plainTokenizer is ByteTokenizer without AppendEncode and AppendDecode: a Tokenizer
+// written before they existed.
+type plainTokenizer struct{ b ByteTokenizer }
+
+func (p plainTokenizer) Encode(s string) []int32   { return p.b.Encode(s) }
+func (p plainTokenizer) Decode(ids []int32) string { return p.b.Decode(ids) }
+func (p plainTokenizer) VocabSize() int            { return p.b.VocabSize() }
+
+// TestTranslatorPlainTokenizer: a Tokenizer without the Append methods translates
+// through Encode and Decode, as ByteTokenizer's own Append methods do.
+func TestTranslatorPlainTokenizer(t *testing.T) {
+	m, tt := trainedTranslator(t)
+	var _ Tokenizer = plainTokenizer{}
+	_, isAppend := Tokenizer(plainTokenizer{}).(AppendTokenizer)
+	require.False(t, isAppend)
+	plain, err := NewTranslator(m, plainTokenizer{})
+	require.NoError(t, err)
+	src := translatorSources()
+	for _, beam := range []int{1, 4} {
+		opts := TranslateOptions{Beam: beam, LenPenalty: 1, MaxSentences: 4}
+		want, err := tt.TranslateBatch(context.Background(), src, opts)
+		require.NoError(t, err)
+		got, err := plain.TranslateBatch(context.Background(), src, opts)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "beam %d", beam)
+		s, err := plain.NewStream(opts)
+		require.NoError(t, err)
+		streamed := make([]string, len(src))
+		answered := 0
+		for next := 0; answered < len(src); s.Step() {
+			for ; next < len(src) && s.Room() > 0; next++ {
+				i := next
+				s.Add(context.Background(), src[i], func(out string, err error) {
+					require.NoError(t, err)
+					streamed[i] = out
+					answered++
+				})
+			}
+		}
+		s.Close()
+		require.Equal(t, want, streamed, "beam %d, Stream", beam)
+	}
+}
+
 // TestTranslatorConcurrent: goroutines sharing one Translator get the results of
 // Translate (run under -race by CI).
 func TestTranslatorConcurrent(t *testing.T) {
