@@ -62,6 +62,7 @@ func TestRunCorrectServer(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, res.Errors, "%v", res.First)
 	require.Equal(t, 200, res.Requests)
+	require.Equal(t, 200, res.Correct)
 	require.Positive(t, res.P50)
 	require.GreaterOrEqual(t, res.P99, res.P50)
 	require.Positive(t, res.Mean)
@@ -121,6 +122,64 @@ func TestRunFaults(t *testing.T) {
 	// r15 waits on the connection that answered r13 twice, until its timeout.
 	require.Equal(t, 7, res.Errors, all)
 	require.Equal(t, 17, res.Requests, "r7, r9 and r15 were not answered")
+	require.Equal(t, 13, res.Correct, "r1, r3, r5 and r14 were answered wrongly")
+}
+
+// twiceServer answers POST /translate correctly, and the request with id twice a
+// second time right after the first, on the same connection.
+func twiceServer(t *testing.T, twice string) string {
+	return fakeServer(t, map[string]func(w http.ResponseWriter, id string){
+		twice: func(w http.ResponseWriter, id string) {
+			conn, bw, _ := w.(http.Hijacker).Hijack()
+			t.Cleanup(func() { conn.Close() })
+			b, _ := json.Marshal(map[string]string{"id": id, "translation": want[indexOf(sources[0])]})
+			for range 2 {
+				fmt.Fprintf(bw, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s\n", len(b)+1, b)
+			}
+			bw.Flush()
+		},
+	})
+}
+
+// TestRunAnsweredTwice: a second answer to a client's last request, which no later
+// request of that client reads, is still an error (the bytes left on its connection).
+func TestRunAnsweredTwice(t *testing.T) {
+	for _, clients := range []int{1, 3} {
+		// r6 (source 0) is the last request: of the one client, or of one of three.
+		res, err := Run(Config{Addr: twiceServer(t, "r6"), Clients: clients, MaxRequests: 7, Beam: 2, Sources: sources, Want: want})
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Errors, "%d clients: %v", clients, res.First)
+		require.Contains(t, res.First[0], "after the answer to the connection's last request")
+		require.Equal(t, 7, res.Requests)
+		require.Equal(t, 7, res.Correct, "each request's own answer was right")
+	}
+	// Answered twice before the client's last request: the next request reads the
+	// second answer, with the wrong id (and the one after waits on the connection
+	// the fake server left, until its timeout).
+	res, err := Run(Config{Addr: twiceServer(t, "r3"), Clients: 1, MaxRequests: 7, Beam: 2, Sources: sources, Want: want,
+		Timeout: 200 * time.Millisecond})
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Errors, "%v", res.First)
+	require.Contains(t, res.First[0], `r4: answered with id "r3"`)
+	require.Contains(t, res.First[1], "r5: reading the status line")
+}
+
+// TestRunRateCountsCorrect: fast error answers are requests but not throughput.
+func TestRunRateCountsCorrect(t *testing.T) {
+	busy := func(w http.ResponseWriter, id string) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"error":"queue full","code":503}`))
+	}
+	faults := map[string]func(w http.ResponseWriter, id string){}
+	for i := 0; i < 40; i += 2 {
+		faults[fmt.Sprintf("r%d", i)] = busy
+	}
+	res, err := Run(Config{Addr: fakeServer(t, faults), Clients: 2, MaxRequests: 40, Beam: 2, Sources: sources, Want: want})
+	require.NoError(t, err)
+	require.Equal(t, 40, res.Requests)
+	require.Equal(t, 20, res.Correct)
+	require.Equal(t, 20, res.Errors)
+	require.InDelta(t, 20/res.Elapsed.Seconds(), res.Rate(), 1e-9*res.Rate())
 }
 
 func TestRunConfigErrors(t *testing.T) {

@@ -211,7 +211,7 @@ func label(ctx context.Context, role string, f func()) {
 type level struct {
 	loadgen.Result
 	batch    float64       // sentences a decoder step
-	cpuMs    float64       // process CPU ms a sentence
+	cpuMs    float64       // process CPU ms a sentence translated correctly
 	decoding float64       // the decoders' time in Stream.Step ÷ (wall time × decoders)
 	outside  time.Duration // mean latency seen by the clients less the server's (received to answered)
 }
@@ -268,8 +268,8 @@ func runLevel(tr *train.Translator, o options, sentences, want []string, clients
 	if n := d("bkm_request_duration_seconds_count"); n > 0 {
 		r.outside = r.Mean - time.Duration(d("bkm_request_duration_seconds_sum")/n*1e9)
 	}
-	if r.Requests > 0 {
-		r.cpuMs = float64(cpu) / 1e6 / float64(r.Requests)
+	if r.Correct > 0 {
+		r.cpuMs = float64(cpu) / 1e6 / float64(r.Correct)
 	}
 	if workers > 0 {
 		r.decoding = d("bkm_decode_seconds_total") / r.Elapsed.Seconds() / float64(workers)
