@@ -19,6 +19,9 @@ func (World) BroadcastFloat32(buf []float32, root int) error { return BroadcastF
 func (World) BroadcastFloat64(buf []float64, root int) error { return BroadcastFloat64(buf, root) }
 func (World) BroadcastBytes(buf []byte, root int) error      { return BroadcastBytes(buf, root) }
 func (World) Barrier() error                                 { return Barrier() }
+func (World) AllGatherFloat32(buf []float32, counts []int) error {
+	return AllGatherFloat32(buf, counts)
+}
 func (World) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
 	return StartAllReduceSumFloat32(buf)
 }
@@ -171,6 +174,25 @@ func lockedCall(op string, call func() error) error {
 		return err
 	}
 	return call()
+}
+
+// checkBlocks checks the blocks of an all-gather: one count per rank, none negative,
+// summing to the buffer's length n.
+func checkBlocks(op string, n int, counts []int, ranks int) error {
+	if len(counts) != ranks {
+		return fmt.Errorf("cluster: %s: %d counts for %d ranks", op, len(counts), ranks)
+	}
+	sum := 0
+	for r, c := range counts {
+		if c < 0 {
+			return fmt.Errorf("cluster: %s: counts[%d] = %d < 0", op, r, c)
+		}
+		sum += c
+	}
+	if sum != n {
+		return fmt.Errorf("cluster: %s: the counts sum to %d, the buffer holds %d", op, sum, n)
+	}
+	return nil
 }
 
 // completed is a Pending that completed when it started (with err).

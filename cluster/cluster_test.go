@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -186,4 +187,46 @@ func TestMPIStartAllReduceSumFloat32(t *testing.T) {
 	assert.True(t, done, "a completed sum stays complete")
 	assert.NoError(t, err)
 	require.NoError(t, pb.Wait(), "waiting again")
+}
+
+// TestMPIAllGatherFloat32 gathers blocks of unequal sizes (rank r holds r+1 elements,
+// one rank none when there are more than one): each rank writes a pattern made from its
+// rank into its block and garbage elsewhere, and afterwards every rank holds every
+// block. Counts that do not match the ranks or the buffer are errors, the buffer untouched.
+func TestMPIAllGatherFloat32(t *testing.T) {
+	counts := make([]int, Size())
+	n := 0
+	for r := range counts {
+		counts[r] = r + 1
+		if Size() > 1 && r == 1 {
+			counts[r] = 0 // an empty block
+		}
+		n += counts[r]
+	}
+	buf := make([]float32, n)
+	want := make([]float32, n)
+	for r, off := 0, 0; r < Size(); r++ {
+		for i := range counts[r] {
+			want[off+i] = float32(1000*r + i + 1)
+			buf[off+i] = -1
+			if r == Rank() {
+				buf[off+i] = want[off+i]
+			}
+		}
+		off += counts[r]
+	}
+	require.NoError(t, World{}.AllGatherFloat32(buf, counts))
+	require.Equal(t, want, buf)
+	require.NoError(t, AllGatherFloat32(nil, make([]int, Size())), "an empty buffer")
+
+	more, negative := slices.Clone(counts), slices.Clone(counts)
+	more[0]++
+	negative[0] = -1
+	for _, bad := range [][]int{make([]int, Size()+1), more, negative} {
+		keep := slices.Clone(buf)
+		require.Error(t, AllGatherFloat32(buf, bad), "counts %v", bad)
+		require.Equal(t, keep, buf)
+	}
+	require.ErrorContains(t, AllGatherFloat32(buf, make([]int, Size()+1)), fmt.Sprintf("%d counts for %d ranks", Size()+1, Size()))
+	require.NoError(t, Barrier(), "the job survives a failed call")
 }

@@ -10,6 +10,8 @@
 //	BroadcastFloat32, BroadcastFloat64,      in-place copy from a root rank
 //	BroadcastBytes
 //	Barrier                                  wait until every rank gets there
+//	AllGatherFloat32                         in-place gather of every rank's block
+//	                                         into every rank (MPI_Allgatherv)
 //	StartAllReduceSumFloat32                 start a sum and return at once (a Pending:
 //	                                         Test progresses it, Wait completes it)
 //
@@ -31,7 +33,7 @@
 //     found with pkg-config ompi). Init asks for MPI_THREAD_SERIALIZED, because a
 //     goroutine may move between OS threads between two calls, and fails if the
 //     library provides less; a mutex serializes the calls. Every collective is
-//     started nonblocking (MPI_Iallreduce, MPI_Ibcast, MPI_Ibarrier) and waited for by
+//     started nonblocking (MPI_Iallreduce, MPI_Ibcast, MPI_Iallgatherv, MPI_Ibarrier) and waited for by
 //     MPI_Test in a loop that calls sched_yield between tests for 20 ms and then sleeps
 //     between them: a blocking MPI call polls its core at full speed while it waits for
 //     the other ranks, which takes the core from the compute of a rank sharing it (or

@@ -146,6 +146,31 @@ func (l *Local) BroadcastBytes(buf []byte, root int) error {
 	return broadcastLocal(l, "BroadcastBytes", buf, root)
 }
 
+// AllGatherFloat32 copies every rank's block (counts[r] elements after the blocks of
+// ranks 0..r−1) into the same place of every other rank's buf.
+func (l *Local) AllGatherFloat32(buf []float32, counts []int) error {
+	const op = "AllGatherFloat32"
+	if err := checkBlocks(op, len(buf), counts, l.Size()); err != nil {
+		return err
+	}
+	return l.collective(buf, func(bufs []any) error {
+		parts, err := sameLength[float32](op, bufs)
+		if err != nil {
+			return err
+		}
+		off := 0
+		for r, c := range counts {
+			for q, p := range parts {
+				if q != r {
+					copy(p[off:off+c], parts[r][off:off+c])
+				}
+			}
+			off += c
+		}
+		return nil
+	})
+}
+
 func (l *Local) Barrier() error { return l.collective(nil, func([]any) error { return nil }) }
 
 // StartAllReduceSumFloat32 sums at once, as AllReduceSumFloat32 does (every rank of a

@@ -74,3 +74,39 @@ func TestLocalGroupErrors(t *testing.T) {
 	require.ErrorIs(t, errs[1], broken)
 	require.Panics(t, func() { NewLocalGroup(0) })
 }
+
+// TestLocalAllGather: every rank ends with every rank's block; the counts are checked.
+func TestLocalAllGather(t *testing.T) {
+	for _, size := range []int{1, 2, 3} {
+		counts := []int{2, 0, 3}[:size]
+		n := 0
+		for _, c := range counts {
+			n += c
+		}
+		got := make([][]float32, size)
+		errs := make([]error, size)
+		onLocal(size, func(c *Local) {
+			r := c.Rank()
+			buf := make([]float32, n)
+			off := 0
+			for q := range r {
+				off += counts[q]
+			}
+			for i := range counts[r] {
+				buf[off+i] = float32(10*r + i + 1)
+			}
+			errs[r], got[r] = c.AllGatherFloat32(buf, counts), buf
+		})
+		want := []float32{1, 2, 21, 22, 23}[:n]
+		if size == 2 {
+			want = []float32{1, 2}
+		}
+		for r := range size {
+			require.NoError(t, errs[r])
+			require.Equal(t, want, got[r], "size %d rank %d", size, r)
+		}
+	}
+	onLocal(2, func(c *Local) {
+		assert.ErrorContains(t, c.AllGatherFloat32(make([]float32, 3), []int{1, 1}), "the counts sum to 2, the buffer holds 3")
+	})
+}

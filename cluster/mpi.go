@@ -32,6 +32,9 @@ static int bkm_iallreduce_sum(void *buf, int count, int kind, MPI_Request *req) 
 static int bkm_ibcast(void *buf, int count, int kind, int root, MPI_Request *req) {
 	return MPI_Ibcast(buf, count, bkm_type(kind), root, MPI_COMM_WORLD, req);
 }
+static int bkm_iallgatherv(void *buf, const int *counts, const int *displs, int kind, MPI_Request *req) {
+	return MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, bkm_type(kind), MPI_COMM_WORLD, req);
+}
 static int bkm_ibarrier(MPI_Request *req) { return MPI_Ibarrier(MPI_COMM_WORLD, req); }
 static int bkm_test(MPI_Request *req, int *done) { return MPI_Test(req, done, MPI_STATUS_IGNORE); }
 */
@@ -329,6 +332,41 @@ func BroadcastFloat64(buf []float64, root int) error {
 // BroadcastBytes is BroadcastFloat32 for bytes (MPI_BYTE).
 func BroadcastBytes(buf []byte, root int) error {
 	return run(startBroadcast("MPI_Bcast", unsafe.Pointer(unsafe.SliceData(buf)), len(buf), 1, C.kindByte, root))
+}
+
+// AllGatherFloat32 makes every rank's buf the concatenation of the ranks' blocks:
+// rank r's block is the counts[r] elements after the blocks of ranks 0..r−1, and after
+// the call every rank holds every rank's block at that place (MPI_Iallgatherv with
+// MPI_IN_PLACE, MPI_FLOAT, then MPI_Test until done). Every rank passes the same
+// counts, one per rank, summing to len(buf); a buffer longer than a C int (2³¹−1
+// elements) is an error, not cut in pieces: the displacements are C ints too.
+func AllGatherFloat32(buf []float32, counts []int) error {
+	if err := checkBlocks("MPI_Allgatherv", len(buf), counts, size); err != nil {
+		return err
+	}
+	if len(buf) > chunkElems {
+		return fmt.Errorf("cluster: MPI_Allgatherv: %d elements, more than one call carries (%d)", len(buf), chunkElems)
+	}
+	// MPI reads the counts and displacements until the gather completes: they are
+	// pinned with the buffer.
+	cs := make([]C.int, 2*len(counts))
+	for r, off := 0, 0; r < len(counts); r++ {
+		cs[r], cs[len(counts)+r] = C.int(counts[r]), C.int(off)
+		off += counts[r]
+	}
+	r := &request{op: "MPI_Allgatherv", reqs: make([]C.MPI_Request, 1)}
+	if len(buf) > 0 {
+		r.pin.Pin(unsafe.SliceData(buf))
+	}
+	r.pin.Pin(&cs[0])
+	err := unbounded(r.op, func() error {
+		return mpiError(r.op, C.bkm_iallgatherv(unsafe.Pointer(unsafe.SliceData(buf)), &cs[0], &cs[len(counts)], C.kindFloat32, &r.reqs[0]))
+	})
+	if err != nil {
+		r.pin.Unpin()
+		return err
+	}
+	return r.Wait()
 }
 
 // Barrier returns when every rank has called it (MPI_Ibarrier, then MPI_Test until done).

@@ -47,6 +47,12 @@ func BroadcastBytes(buf []byte, root int) error {
 	return locked("BroadcastBytes", checkRoot("BroadcastBytes", root))
 }
 
+// AllGatherFloat32 leaves buf as it is: the one rank's block is all of it (counts
+// must be [len(buf)]).
+func AllGatherFloat32(buf []float32, counts []int) error {
+	return locked("AllGatherFloat32", func() error { return checkBlocks("AllGatherFloat32", len(buf), counts, 1) })
+}
+
 // Barrier returns at once.
 func Barrier() error { return locked("Barrier", noop) }
 

@@ -59,6 +59,18 @@ func (o *AdamW) UpdateScaled(params, grads []float32, lr, gradScale float32) (fi
 // same pass, so the update reads them from cache instead of memory: a copy of the state
 // before the step (Trainer.Step keeps it to fall back to) without a pass of its own.
 func (o *AdamW) UpdateScaledKeep(params, grads []float32, lr, gradScale float32, keepParams, keepState []float32) (finite bool) {
+	return o.UpdateRangeKeep(params, grads, lr, gradScale, keepParams, keepState, 0, len(params))
+}
+
+// UpdateRangeKeep is UpdateScaledKeep on the elements [lo, hi) of the arena only: the
+// parameters, moments and copies outside it are left as they are, and finite speaks
+// for the range. T advances as in a whole update. A rank of a data-parallel group
+// updates its shard of the parameters with it (ZeRO-1, Trainer.Distribute); each
+// element's update is the whole update's bit for bit.
+func (o *AdamW) UpdateRangeKeep(params, grads []float32, lr, gradScale float32, keepParams, keepState []float32, lo, hi int) (finite bool) {
+	if lo < 0 || hi < lo || hi > len(params) {
+		panic(fmt.Sprintf("train: AdamW: range [%d, %d) outside the %d parameters", lo, hi, len(params)))
+	}
 	if len(params) != len(o.M) || len(grads) != len(o.M) {
 		panic(fmt.Sprintf("train: AdamW: len(params) = %d, len(grads) = %d, state for %d", len(params), len(grads), len(o.M)))
 	}
@@ -75,7 +87,8 @@ func (o *AdamW) UpdateScaledKeep(params, grads []float32, lr, gradScale float32,
 		Eps: c.Eps, RBC2: float32(1 / math.Sqrt(bc2)), Shrink: 1, StepSize: float32(float64(lr) / bc1)}
 	o.job.decay = o.job.keep
 	o.job.decay.Shrink = 1 - lr*c.WeightDecay
-	o.split.run(&o.job, len(params), 8*len(params))
+	o.job.off = lo
+	o.split.run(&o.job, hi-lo, 8*(hi-lo))
 	o.job.keepP, o.job.keepS = nil, nil
 	return !o.job.nonFinite.Load()
 }
@@ -90,12 +103,14 @@ type adamJob struct {
 	p, g        []float32
 	keepP       []float32      // nil, or where the parameters are copied before the update
 	keepS       []float32      // where the state [m | v] is copied
+	off         int            // the range updated starts here: run's [lo, hi) is relative to it
 	keep, decay simd.AdamWArgs // for tensors without and with weight decay (the pointers the kernels get live here: no allocation)
 	nonFinite   atomic.Bool    // some chunk wrote a NaN or ±Inf
 }
 
 func (j *adamJob) run(lo, hi int) {
 	o := j.o
+	lo, hi = lo+j.off, hi+j.off
 	for ti, sp := range o.spans {
 		a, b := max(lo, sp[0]), min(hi, sp[0]+sp[1])
 		if a >= b {

@@ -27,6 +27,9 @@ type Comm interface {
 	// StartAllReduceSumFloat32 starts AllReduceSumFloat32 and returns at once (MPI_Iallreduce);
 	// buf belongs to the sum until the Pending completes.
 	StartAllReduceSumFloat32(buf []float32) (Pending, error)
+	// AllGatherFloat32 copies every rank's block of buf (rank r's: counts[r] elements
+	// after the blocks of ranks 0..r−1) into every other rank's buf (MPI_Allgatherv).
+	AllGatherFloat32(buf []float32, counts []int) error
 }
 
 // Pending is a collective in flight (cluster.Pending): Test progresses it and reports
@@ -102,6 +105,36 @@ type dataParallel struct {
 	cpuComm    time.Duration // processCPU spent in ready and reduce this step
 	sumsDone   time.Time     // when reduce returned: the update starts
 	cpuSums    time.Duration // processCPU then
+	// ZeRO-1: this rank updates the parameters [lo, hi) and keeps their AdamW moments;
+	// counts[r] is rank r's share (the ranks' shares are consecutive).
+	lo, hi   int
+	counts   []int
+	after    time.Duration // wall time in the collectives after the sums this step
+	afterCPU time.Duration // processCPU spent in them
+	one      []float64     // a one-element buffer for those collectives (cgo passes it to MPI)
+}
+
+// updateShares cuts n parameters into size consecutive shares of whole normChunk
+// chunks (the gradient norm's chunks, so a share's sum of squares adds one process's
+// chunk sums), as equal as whole chunks allow; a rank may get none when there are
+// more ranks than chunks.
+func updateShares(n, size int) []int {
+	counts := make([]int, size)
+	chunks := normChunks(n)
+	for r, lo := 0, 0; r < size; r++ {
+		hi := min(n, (chunks*(r+1)/size)*normChunk)
+		counts[r], lo = hi-lo, hi
+	}
+	return counts
+}
+
+// updateRange is the range of the parameter arena this trainer updates: all of it
+// alone, its share in a data-parallel group.
+func (t *Trainer) updateRange() (lo, hi int) {
+	if t.dp == nil {
+		return 0, len(t.Model.Params)
+	}
+	return t.dp.lo, t.dp.hi
 }
 
 // CommTimes is where a data-parallel rank's training steps spent their wall time
@@ -119,10 +152,15 @@ type dataParallel struct {
 // moment its own backward ended with the loss sums; across hosts it relies on their
 // clocks agreeing): waiting for slower ranks, not for the network. Wait − Lag is the
 // sums themselves once every rank had reached them.
+//
+// Gather is the communication after the sums (ZeRO-1: the sum of the ranks' squared
+// gradient norms, whether any rank's update overflowed, and the all-gather of the
+// updated parameters); it is not part of Update, UpdateCPU or ComputeCPU.
 type CommTimes struct {
 	Steps                            int
 	Step, Progress, Wait, ComputeCPU time.Duration
 	Lag, Update, UpdateCPU           time.Duration
+	Gather                           time.Duration
 	Shards                           ShardLoad // what the steps' shards held
 }
 
@@ -144,8 +182,14 @@ func (t *Trainer) CommTimes() CommTimes {
 // 1 MiB, each bucket's sum started as soon as its layers are done and progressed
 // between the later blocks on the backward's own goroutine, so the communication
 // overlaps the rest of the backward; then the loss sums and token
-// counts are summed, and every rank takes the same clipped AdamW update — the
-// single-process update on the global batch up to the order of float32 sums.
+// counts are summed, and the ranks share the clipped AdamW update (ZeRO-1): rank r
+// updates only its share of the parameters (updateShares: consecutive, of whole
+// gradient-norm chunks) and keeps only that share's moments, the ranks add their
+// shares' squared gradient norms, agree on whether every share stayed finite, and
+// all-gather the updated parameters — the single-process update on the global batch
+// up to the order of float32 sums. Save gathers the moments before rank 0 writes, and
+// a divergence restores each share and gathers again, so checkpoints and the last good
+// state are whole.
 //
 // Distribute copies rank 0's parameters, optimizer moments and counters to every rank,
 // so the ranks start identical whatever they loaded. The dropout masks of rank r > 0
@@ -175,7 +219,12 @@ func (t *Trainer) Distribute(comm Comm) error {
 		t.Model.DropoutSeed = t.Cfg.Seed ^ (uint64(rank) * 0x9e3779b97f4a7c15)
 	}
 	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 2+size),
-		buckets: planBuckets(t.Model.ReadyOrder(), len(t.Model.Grads), bucketFloats)}
+		buckets: planBuckets(t.Model.ReadyOrder(), len(t.Model.Grads), bucketFloats),
+		counts:  updateShares(len(t.Model.Params), size), one: make([]float64, 1)}
+	for _, c := range d.counts[:rank] {
+		d.lo += c
+	}
+	d.hi = d.lo + d.counts[rank]
 	d.pending = make([]Pending, len(d.buckets))
 	t.dp = d
 	return nil
@@ -200,6 +249,7 @@ func (t *Trainer) Ranks() int {
 // begin and end bracket a step (Trainer.Step), for CommTimes.
 func (d *dataParallel) begin() {
 	d.stepStart, d.cpuStart, d.cpuComm, d.targets = time.Now(), processCPU(), 0, 0
+	d.after, d.afterCPU = 0, 0
 }
 
 func (d *dataParallel) end() {
@@ -208,10 +258,53 @@ func (d *dataParallel) end() {
 	d.times.Step += now.Sub(d.stepStart)
 	d.times.ComputeCPU += cpu - d.cpuStart - d.cpuComm
 	if !d.sumsDone.IsZero() { // the step reached its update
-		d.times.Update += now.Sub(d.sumsDone)
-		d.times.UpdateCPU += cpu - d.cpuSums
+		d.times.Update += now.Sub(d.sumsDone) - d.after
+		d.times.UpdateCPU += cpu - d.cpuSums - d.afterCPU
+		d.times.Gather += d.after
 		d.sumsDone = time.Time{}
 	}
+}
+
+// afterSums runs one collective of the update (addSquares, allFinite, gather) and
+// times it for CommTimes.Gather.
+func (d *dataParallel) afterSums(call func() error) error {
+	t0, c0 := time.Now(), processCPU()
+	err := call()
+	cpu := processCPU() - c0
+	d.after += time.Since(t0)
+	d.afterCPU += cpu
+	d.cpuComm += cpu
+	return err
+}
+
+// addSquares returns the sum over the ranks of their shards' sums of squares of the
+// gradient: the square of the global gradient norm.
+func (d *dataParallel) addSquares(local float64) (float64, error) {
+	d.one[0] = local
+	if err := d.afterSums(func() error { return d.comm.AllReduceSumFloat64(d.one) }); err != nil {
+		return 0, d.errorf("summing the gradient norm: %w", err)
+	}
+	return d.one[0], nil
+}
+
+// allFinite makes *finite true on every rank when every rank's update left its
+// shard finite.
+func (d *dataParallel) allFinite(finite *bool) error {
+	var bad bool
+	err := d.afterSums(func() (err error) {
+		bad, err = d.agree(!*finite)
+		return err
+	})
+	*finite = !bad
+	return err
+}
+
+// gather copies every rank's share of x (parameters or a moment) into every rank.
+func (d *dataParallel) gather(x []float32) error {
+	if err := d.afterSums(func() error { return d.comm.AllGatherFloat32(x, d.counts) }); err != nil {
+		return d.errorf("gathering the updated parameters: %w", err)
+	}
+	return nil
 }
 
 // shardOf returns this rank's rows of the global micro-batch b, the micro-batch
@@ -426,6 +519,12 @@ func (s *Session) Stop(local bool) (bool, error) {
 // rank learns whether the write succeeded.
 func (s *Session) saveDistributed(write func() error) error {
 	d := s.Trainer.dp
+	// Each rank holds the moments of its share only (ZeRO-1): gather them all.
+	for _, x := range [][]float32{s.Trainer.Opt.M, s.Trainer.Opt.V} {
+		if err := d.comm.AllGatherFloat32(x, d.counts); err != nil {
+			return d.errorf("gathering the optimizer moments: %w", err)
+		}
+	}
 	h := sha256.New()
 	writeFloatBits(h, s.Trainer.Model.Params, s.Trainer.Opt.State)
 	if err := d.sameAsRoot(h.Sum(nil), fmt.Sprintf("the parameters after step %d", s.Trainer.Steps)); err != nil {
@@ -454,11 +553,12 @@ func (s *Session) RankCommTimes() ([]CommTimes, error) {
 	if d == nil {
 		return []CommTimes{s.Trainer.CommTimes()}, nil
 	}
-	const fields = 11
+	const fields = 12
 	v := make([]float64, fields*d.size)
 	t := d.times
 	copy(v[fields*d.rank:], []float64{float64(t.Steps), float64(t.Step), float64(t.Progress), float64(t.Wait), float64(t.ComputeCPU),
-		float64(t.Shards.Rows), float64(t.Shards.Padded), float64(t.Shards.Tokens), float64(t.Lag), float64(t.Update), float64(t.UpdateCPU)})
+		float64(t.Shards.Rows), float64(t.Shards.Padded), float64(t.Shards.Tokens), float64(t.Lag), float64(t.Update), float64(t.UpdateCPU),
+		float64(t.Gather)})
 	if err := d.comm.AllReduceSumFloat64(v); err != nil {
 		return nil, d.errorf("gathering the step times: %w", err)
 	}
@@ -467,7 +567,7 @@ func (s *Session) RankCommTimes() ([]CommTimes, error) {
 		x := v[fields*r:]
 		out[r] = CommTimes{Steps: int(x[0]), Step: time.Duration(x[1]), Progress: time.Duration(x[2]), Wait: time.Duration(x[3]), ComputeCPU: time.Duration(x[4]),
 			Shards: ShardLoad{Rows: int(x[5]), Padded: int(x[6]), Tokens: int(x[7])},
-			Lag:    time.Duration(x[8]), Update: time.Duration(x[9]), UpdateCPU: time.Duration(x[10])}
+			Lag:    time.Duration(x[8]), Update: time.Duration(x[9]), UpdateCPU: time.Duration(x[10]), Gather: time.Duration(x[11])}
 	}
 	return out, nil
 }

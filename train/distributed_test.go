@@ -460,3 +460,117 @@ func TestGatherRows(t *testing.T) {
 	s = gatherRows(&dst, b, []int{1}, pad)
 	require.Equal(t, Batch{B: 1, S: 4, T: 4, Src: []int32{3, 4, 5, 6}, In: []int32{9, 1, 2, 3}, Out: []int32{1, 2, 3, 8}}, *s)
 }
+
+// TestUpdateShares: the shares cover the arena in consecutive whole norm chunks (the
+// last may be cut), as equal as whole chunks allow.
+func TestUpdateShares(t *testing.T) {
+	for _, c := range []struct {
+		n, size int
+		want    []int
+	}{
+		{1437696, 2, []int{44 * normChunk, 1437696 - 44*normChunk}},
+		{3 * normChunk, 2, []int{normChunk, 2 * normChunk}},
+		{100, 3, []int{0, 0, 100}},
+		{100, 1, []int{100}},
+		{5*normChunk + 7, 3, []int{2 * normChunk, 2 * normChunk, normChunk + 7}},
+	} {
+		require.Equal(t, c.want, updateShares(c.n, c.size), "n = %d, size = %d", c.n, c.size)
+	}
+}
+
+// TestDistributedShardsTheUpdate: each rank updates only its share of the parameters
+// and keeps only its share's moments (ZeRO-1) — a share's moments elsewhere stay as
+// Distribute left them — until Save gathers them: then every rank holds every moment,
+// equal to one process's up to the float32 reassociation of the gradients.
+func TestDistributedShardsTheUpdate(t *testing.T) {
+	const n = 3
+	cfg := dpConfig()
+	cfg.Model.DModel, cfg.Model.FFN = 64, 256 // more than one norm chunk of parameters
+	open := func(int) *Session {
+		s, err := NewSession(cfg, ByteTokenizer{})
+		require.NoError(t, err)
+		require.NoError(t, s.SetData(dpCorpus()))
+		return s
+	}
+	var want, got []float64
+	one := onRanks(t, 0, open, steps(n, &want))[0]
+	ranks := onRanks(t, 2, open, steps(n, &got))
+	d0, d1 := ranks[0].Trainer.dp, ranks[1].Trainer.dp
+	require.Equal(t, 0, d0.lo)
+	require.Equal(t, d0.hi, d1.lo)
+	require.Equal(t, len(one.Trainer.Model.Params), d1.hi)
+	require.Positive(t, d0.hi-d0.lo)
+	require.Positive(t, d1.hi-d1.lo)
+	require.Equal(t, d0.counts, []int{d0.hi, d1.hi - d1.lo})
+	o0, o1 := ranks[0].Trainer.Opt, ranks[1].Trainer.Opt
+	require.True(t, allZero(o0.M[d1.lo:]) && allZero(o0.V[d1.lo:]), "rank 0 keeps no moments of rank 1's share")
+	require.True(t, allZero(o1.M[:d0.hi]) && allZero(o1.V[:d0.hi]), "rank 1 keeps no moments of rank 0's share")
+
+	dir := t.TempDir()
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for r, s := range ranks {
+		wg.Go(func() { errs[r] = s.Save(filepath.Join(dir, fmt.Sprintf("rank%d.bkm", r))) })
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	require.Equal(t, o0.State, o1.State, "Save gathers the moments on every rank")
+	scale := 0.0
+	for _, v := range one.Trainer.Opt.State {
+		scale = max(scale, math.Abs(float64(v)))
+	}
+	require.LessOrEqual(t, maxAbsDiff(one.Trainer.Opt.State, o0.State), 1e-4*scale)
+	require.False(t, allZero(o0.M[d1.lo:]))
+}
+
+func allZero(x []float32) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDistributedDivergence: a step that diverges on sharded ranks leaves every rank
+// in the same last good state. A bad update on one rank's share only (an infinite
+// moment there) is undone on every rank; a NaN loss from bad parameters (all of them
+// overwritten) then makes every rank restore its share of the last good state (before
+// the undone update) and gather the others'.
+func TestDistributedDivergence(t *testing.T) {
+	var mu sync.Mutex
+	goods := map[int][]float32{}
+	ranks := onRanks(t, 2, func(int) *Session { return newDPSession(t) }, func(s *Session) error {
+		tr := s.Trainer
+		if _, err := s.Step(); err != nil {
+			return err
+		}
+		if _, err := s.Step(); err != nil {
+			return err
+		}
+		before := slices.Clone(tr.Model.Params)
+		if tr.Rank() == 1 {
+			tr.Opt.V[tr.dp.lo] = float32(math.Inf(1)) // only rank 1's update overflows
+		}
+		_, err := s.Step()
+		if !errors.Is(err, ErrDiverged) || !slices.Equal(before, tr.Model.Params) || tr.Steps != 2 {
+			return fmt.Errorf("rank %d: a bad update on one share: %v, steps %d", tr.Rank(), err, tr.Steps)
+		}
+		tr.Opt.V[tr.dp.lo] = 0
+		for i := range tr.Model.Params {
+			tr.Model.Params[i] = 1e30
+		}
+		if _, err := s.Step(); !errors.Is(err, ErrDiverged) {
+			return fmt.Errorf("rank %d: a NaN loss: %v", tr.Rank(), err)
+		}
+		mu.Lock()
+		goods[tr.Rank()] = before
+		mu.Unlock()
+		return nil
+	})
+	require.Equal(t, goods[0], goods[1])
+	for r, s := range ranks {
+		require.Equal(t, goods[r], s.Trainer.Model.Params, "rank %d holds the parameters after step 2", r)
+		require.Equal(t, 2, s.Trainer.Steps)
+	}
+}

@@ -309,6 +309,13 @@ func (p *rowPar) biasGrad(db, dout []float32, n, c int) {
 // gradNorm is GradNorm(g) bit for bit, its chunks in parallel; part holds at least
 // normChunks(len(g)) partial sums.
 func (p *rowPar) gradNorm(g []float32, part []float64) float64 {
+	return math.Sqrt(p.gradSquares(g, part))
+}
+
+// gradSquares is gradNorm's sum of squares, before the square root: a rank of a
+// data-parallel group sums it over its shard of the gradient (aligned to normChunk,
+// so its chunks are one process's) and the ranks add their sums.
+func (p *rowPar) gradSquares(g []float32, part []float64) float64 {
 	nc := normChunks(len(g))
 	p.norm = normJob{g, part[:nc]}
 	p.split.run(&p.norm, nc, len(g))
@@ -316,7 +323,7 @@ func (p *rowPar) gradNorm(g []float32, part []float64) float64 {
 	for _, v := range part[:nc] {
 		s += v
 	}
-	return math.Sqrt(s)
+	return s
 }
 
 func (p *rowPar) dropout(out, mask, inp []float32, prob float32, seed, step uint64, site int) {

@@ -135,7 +135,17 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if len(t.normPart) < normChunks(len(m.Grads)) {
 		t.normPart = make([]float64, normChunks(len(m.Grads)))
 	}
-	norm := m.par.gradNorm(m.Grads, t.normPart)
+	// In a data-parallel group each rank updates its shard [lo, hi) of the parameters
+	// (ZeRO-1): it sums the squares of its shard of the gradient and the ranks add them.
+	lo, hi := t.updateRange()
+	sq := m.par.gradSquares(m.Grads[lo:hi], t.normPart)
+	if t.dp != nil {
+		var err error
+		if sq, err = t.dp.addSquares(sq); err != nil {
+			return StepStats{}, fmt.Errorf("step %d: %w", step, err)
+		}
+	}
+	norm := math.Sqrt(sq)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return StepStats{Loss: loss, Tokens: total, GradNorm: norm}, t.diverged(step, microStart, fmt.Sprintf("gradient norm is %v", norm), true)
 	}
@@ -147,11 +157,21 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	// Clipping (ClipGradNorm with the norm above) rides in AdamW's pass too.
 	lr := t.Cfg.Schedule.LR(t.Steps, t.Cfg.Optim.LR)
 	g := &t.good
-	if !t.Opt.UpdateScaledKeep(m.Params, m.Grads, lr, ClipCoefficient(norm, t.Cfg.Optim.ClipNorm), g.params, g.opt) {
+	finite := t.Opt.UpdateRangeKeep(m.Params, m.Grads, lr, ClipCoefficient(norm, t.Cfg.Optim.ClipNorm), g.params, g.opt, lo, hi)
+	m.tick(ProfAdamW, t0)
+	if t.dp != nil { // every rank learns whether any shard overflowed, then takes the others' shards
+		err := t.dp.allFinite(&finite)
+		if err == nil && finite {
+			err = t.dp.gather(m.Params)
+		}
+		if err != nil {
+			return StepStats{}, fmt.Errorf("step %d: %w", step, err)
+		}
+	}
+	if !finite {
 		st := StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}
 		return st, t.diverged(step, microStart, fmt.Sprintf("the update (learning rate %g) made a parameter or moment NaN or infinite", lr), false)
 	}
-	m.tick(ProfAdamW, t0)
 	t.Steps++
 	return StepStats{Loss: loss, Tokens: total, GradNorm: norm, LR: lr}, nil
 }
@@ -177,10 +197,20 @@ func (t *Trainer) diverged(step int, microStart uint64, what string, badParams b
 	g := &t.good
 	switch {
 	case g.valid:
-		copy(t.Model.Params, g.params)
-		copy(t.Opt.State, g.opt)
+		// Only this rank's range was kept and updated (all of it alone); after a bad
+		// update the rest is as before it, after a bad loss the ranks gather the rest.
+		lo, hi := t.updateRange()
+		n := len(t.Opt.M)
+		copy(t.Model.Params[lo:hi], g.params[lo:hi])
+		copy(t.Opt.M[lo:hi], g.opt[lo:hi])
+		copy(t.Opt.V[lo:hi], g.opt[n+lo:n+hi])
 		t.Opt.T, t.Steps, t.Micro = g.adamT, g.steps, g.micro
 		g.valid = !badParams
+		if badParams && t.dp != nil {
+			if err := t.dp.gather(t.Model.Params); err != nil {
+				return fmt.Errorf("step %d: %s: restoring the parameters of step %d: %w", step, what, t.Steps, err)
+			}
+		}
 	case !badParams:
 		panic("train: Step: an update ran without a saved good state")
 	default:
