@@ -103,7 +103,9 @@ func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)
 // One call streams each K row once, scores 16 keys in registers (their 16
 // accumulators reduced together), exponentiates them in one vector (Exp32's
 // polynomial) and adds the 16 weighted V rows right after, so K and V are read once
-// and nothing of the block goes through memory but the 16 weights. It agrees with
+// and nothing of the block goes through memory but the 16 weights. A last group of
+// 1..15 keys is scored the same way (the rows it lacks read the last one again,
+// their weights 0). kind may carry AttendPrefetch (K and V prefetched 32 rows ahead). It agrees with
 // the loop within rounding of the summation orders; a NaN score makes st[AttendM]
 // NaN in both (the max compare is unordered-or-greater, like the loop's x > m || x != x).
 // It panics if len(q) > AttendMaxDimAVX512 (the kernel holds q in four vectors).
@@ -111,8 +113,19 @@ func AttendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float3
 	if len(q) > AttendMaxDimAVX512 {
 		panic(fmt.Sprintf("asm: AttendRowsAVX512: len(q) = %d > AttendMaxDimAVX512 = %d", len(q), AttendMaxDimAVX512))
 	}
+	if len(q) <= 32 {
+		attendRows32AVX512(q, k, v, ld, n, kind, c, st, laneMasks64(len(q)))
+		return
+	}
 	attendRowsAVX512(q, k, v, ld, n, kind, c, st, laneMasks64(len(q)))
 }
 
+// attendRowsAVX512 is AttendRowsAVX512 with q in up to four 16-float chunks,
+// attendRows32AVX512 the same body for q of up to 32 floats (two chunks: no
+// instructions for the lanes a head of 32 does not have).
+//
 //go:noescape
 func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
+
+//go:noescape
+func attendRows32AVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)

@@ -307,33 +307,40 @@ axpyrows64_store:
 // Registers through a call: Z28–Z31 the query (chunks 0–3, lanes K1–K4), Z24–Z27 the
 // accumulator, Z19 the running max (every lane), Z18 the running sum (per lane,
 // folded at the end), Z21 the scale c, Z20 the abs mask (l1) or zero (relu-min), Z23
-// −Inf. SI, DI: the next K and V rows; R8 = ld in bytes, R9 = 3·ld; CX: keys not yet
-// weighted; BX: st; R15 = kind & 7; DX: the keys of the weighted group whose values
-// are still to add (0: none). Z0–Z17 and Z22 are scratch: the 16 score accumulators,
+// −Inf. SI, DI: the next K and V rows; R8 = ld in bytes, R9 = the address of the last
+// K row; CX: keys not yet weighted; BX: st; R15 = kind & 7; R14 the keys of the
+// group being scored (lanes K5); DX: the keys of the weighted group whose values are
+// still to add (0: none). Z0–Z17 and Z22 are scratch: the 16 score accumulators,
 // then the exp constants, then the odd keys' partial sums of V (Z4–Z7).
 //
 // The groups are software-pipelined: the weights of group g (max, exp) are computed
 // and stored, then the scores of group g+1 (their loads issued early), and only then
-// the weighted values of group g, whose FMAs would otherwise wait for the exp.
+// the weighted values of group g, whose FMAs would otherwise wait for the exp. The
+// last group of 1..15 keys is scored like a full one, its missing rows reading the
+// last row again (their lanes then set to −Inf, weight 0), and its values added
+// one key at a time.
+//
+// The body (decode_attend_amd64.h) is assembled twice: attendRowsAVX512 for queries
+// of up to 64 floats (four chunks a row), attendRows32AVX512 for up to 32 (two
+// chunks), so that a head of 32 issues no instructions for lanes it does not have.
+// Each defines KEYC (a key's score over its chunks), VROW (a weighted V row into the
+// accumulator) and VODD_FOLD (the odd keys' partial sums into the accumulator).
+
+// The flags of kind (AttendExp, AttendPrefetch).
+#define AttendExpFlag 8
+#define AttendPrefetchFlag 16
 
 // Scores of one key (row at row) into acc (temporary t), chunk c with lanes Kc+1
 // against the query chunk in Z28+c; masked-off lanes are neither read nor counted.
-#define KEY_DOT(row, acc, t) KEY4(DOT_FIRST, DOT_NEXT, row, acc, t)
-#define KEY_DIST(row, acc, t) KEY4(DIST_FIRST, DIST_NEXT, row, acc, t)
-#define KEY_L1(row, acc, t) KEY4(L1_FIRST, L1_NEXT, row, acc, t)
-#define KEY_MIN(row, acc, t) KEY4(MIN_FIRST, MIN_NEXT, row, acc, t)
-#define KEY_RELUMIN(row, acc, t) KEY4(RELUMIN_FIRST, RELUMIN_NEXT, row, acc, t)
-
-// KEY4(FIRST, NEXT, row, acc, t): FIRST sets acc from chunk 0, NEXT adds chunks 1–3;
-// each takes (the key's chunk in memory, the query chunk, its lanes, acc, t).
-#define KEY4(FIRST, NEXT, row, acc, t) \
-	FIRST((row), Z28, K1, acc, t) \
-	NEXT(64(row), Z29, K2, acc, t) \
-	NEXT(128(row), Z30, K3, acc, t) \
-	NEXT(192(row), Z31, K4, acc, t)
+#define KEY_DOT(row, acc, t) KEYC(DOT_FIRST, DOT_NEXT, row, acc, t)
+#define KEY_DIST(row, acc, t) KEYC(DIST_FIRST, DIST_NEXT, row, acc, t)
+#define KEY_L1(row, acc, t) KEYC(L1_FIRST, L1_NEXT, row, acc, t)
+#define KEY_MIN(row, acc, t) KEYC(MIN_FIRST, MIN_NEXT, row, acc, t)
+#define KEY_RELUMIN(row, acc, t) KEYC(RELUMIN_FIRST, RELUMIN_NEXT, row, acc, t)
 
 // The chunk steps of each score: q·k; (q − k)²; |q − k| (Z20 the abs mask);
-// min(q, k); max(0, min(q, k)) (Z20 zero).
+// min(q, k); max(0, min(q, k)) (Z20 zero). FIRST sets acc, NEXT adds to it; each
+// takes (the key's chunk in memory, the query chunk, its lanes, acc, t).
 #define DOT_FIRST(k, q, m, acc, t) VMULPS.Z k, q, m, acc
 #define DOT_NEXT(k, q, m, acc, t) VFMADD231PS k, q, m, acc
 #define DIST_FIRST(k, q, m, acc, t) VSUBPS.Z k, q, m, t; VMULPS t, t, acc
@@ -350,8 +357,19 @@ axpyrows64_store:
 	MOVQ base, R10 \
 	LEAQ (base)(R8*1), R11 \
 	LEAQ (base)(R8*2), R12 \
-	LEAQ (base)(R9*1), R13 \
+	LEAQ (R11)(R8*2), R13 \
 	LEAQ (base)(R8*4), base
+
+// KROWS4: ROWS4(SI), rows past the last K row (R9) replaced by it (the first of a
+// group is never past it).
+#define KROWS4 \
+	ROWS4(SI) \
+	CMPQ    R11, R9 \
+	CMOVQHI R9, R11 \
+	CMPQ    R12, R9 \
+	CMOVQHI R9, R12 \
+	CMPQ    R13, R9 \
+	CMOVQHI R9, R13
 
 // PF_ROW(row, dist): prefetch the four lines of the row dist bytes after row.
 #define PF_ROW(row, dist) \
@@ -361,11 +379,9 @@ axpyrows64_store:
 	PREFETCHT0 192(row)(dist*1)
 
 // PF_GROUP(base, dist): PF_ROW for the 16 rows from base (clobbers R10, R11), dist =
-// 32 rows. AttendRows prefetches K and V so far ahead when a call has at least
-// attendPrefetchKeys keys: its K and V then stream from L3 or memory (BenchmarkDecodeAttention
-// at Nk = 4,096, 16 MiB: the hardware prefetcher alone left a group's loads waiting,
-// 1.1–1.7× the read time; with it 0.9–1.2×), while at 1,024 keys (4 MiB, in L3) the
-// extra instructions cost ~5%.
+// 32 rows. AttendRows prefetches K and V so far ahead when kind has AttendPrefetch
+// (simd.AttendRows sets it for runs of many keys, whose K and V stream from L3 or
+// memory).
 #define PF_GROUP(base, dist) \
 	MOVQ base, R10 \
 	MOVQ R8, dist \
@@ -376,8 +392,6 @@ axpyrows64_store:
 	DECQ R11 \
 	JNZ  -6(PC)
 
-#define attendPrefetchKeys 2048
-
 // SCORE16(KEY): Z0–Z15 ← the accumulators of the next 16 keys at SI, four rows at a
 // time (SCORE4: into a–d).
 #define SCORE16(KEY) \
@@ -387,7 +401,7 @@ axpyrows64_store:
 	SCORE4(KEY, Z12, Z13, Z14, Z15)
 
 #define SCORE4(KEY, a, b, c, d) \
-	ROWS4(SI) \
+	KROWS4 \
 	KEY(R10, a, Z16) \
 	KEY(R11, b, Z17) \
 	KEY(R12, c, Z16) \
@@ -403,7 +417,8 @@ axpyrows64_store:
 // halve the vectors: 256-bit halves of pairs (keys 2i, 2i+1 side by side), 128-bit
 // blocks (one key per block), then pairs of lanes within blocks twice, which leaves
 // key b + 4t in lane 4b + t: the values pass reads the weights in that order
-// (VALUES4's offsets), so no permute stands between the reduction and the exp.
+// (VALUES4's offsets, attendLaneKey), so no permute stands between the reduction and
+// the exp.
 #define REDUCE16 \
 	FOLD(VSHUFF32X4, 0x44, 0xEE, Z0, Z1, Z0) \
 	FOLD(VSHUFF32X4, 0x44, 0xEE, Z2, Z3, Z1) \
@@ -421,6 +436,25 @@ axpyrows64_store:
 	FOLD(VSHUFPS, 0x44, 0xEE, Z2, Z3, Z1) \
 	FOLD(VSHUFPS, 0x88, 0xDD, Z0, Z1, Z0)
 
+// attendLaneKey: the key of each lane of REDUCE16's result (lane 4b + t: key b + 4t).
+DATA attendLaneKey<>+0(SB)/4, $0
+DATA attendLaneKey<>+4(SB)/4, $4
+DATA attendLaneKey<>+8(SB)/4, $8
+DATA attendLaneKey<>+12(SB)/4, $12
+DATA attendLaneKey<>+16(SB)/4, $1
+DATA attendLaneKey<>+20(SB)/4, $5
+DATA attendLaneKey<>+24(SB)/4, $9
+DATA attendLaneKey<>+28(SB)/4, $13
+DATA attendLaneKey<>+32(SB)/4, $2
+DATA attendLaneKey<>+36(SB)/4, $6
+DATA attendLaneKey<>+40(SB)/4, $10
+DATA attendLaneKey<>+44(SB)/4, $14
+DATA attendLaneKey<>+48(SB)/4, $3
+DATA attendLaneKey<>+52(SB)/4, $7
+DATA attendLaneKey<>+56(SB)/4, $11
+DATA attendLaneKey<>+60(SB)/4, $15
+GLOBL attendLaneKey<>(SB), RODATA|NOPTR, $64
+
 // ATTEND_EXP_CONSTS: Z5 the lower clamp, Z6–Z14 EXP_CORE_K's constants, Z15 int32 127.
 #define ATTEND_EXP_CONSTS \
 	VBROADCASTSS expMin<>(SB), Z5 \
@@ -437,10 +471,7 @@ axpyrows64_store:
 // VKEY(off, row, b, a0, a1, a2, a3): a0..a3 += the weight at off(BX) · the V row at row.
 #define VKEY(off, row, b, a0, a1, a2, a3) \
 	VBROADCASTSS off(BX), b \
-	VFMADD231PS  (row), b, K1, a0 \
-	VFMADD231PS  64(row), b, K2, a1 \
-	VFMADD231PS  128(row), b, K3, a2 \
-	VFMADD231PS  192(row), b, K4, a3
+	VROW(b, row, a0, a1, a2, a3)
 
 #define VEVEN(off, row) VKEY(off, row, Z16, Z24, Z25, Z26, Z27)
 #define VODD(off, row) VKEY(off, row, Z17, Z4, Z5, Z6, Z7)
@@ -454,242 +485,46 @@ axpyrows64_store:
 	VEVEN(o2, R12) \
 	VODD(o3, R13)
 
+// Four chunks a row (attendRowsAVX512).
+#define KEYC(FIRST, NEXT, row, acc, t) \
+	FIRST((row), Z28, K1, acc, t) \
+	NEXT(64(row), Z29, K2, acc, t) \
+	NEXT(128(row), Z30, K3, acc, t) \
+	NEXT(192(row), Z31, K4, acc, t)
+
+#define VROW(b, row, a0, a1, a2, a3) \
+	VFMADD231PS (row), b, K1, a0 \
+	VFMADD231PS 64(row), b, K2, a1 \
+	VFMADD231PS 128(row), b, K3, a2 \
+	VFMADD231PS 192(row), b, K4, a3
+
+#define VODD_FOLD \
+	VADDPS Z4, Z24, Z24 \
+	VADDPS Z5, Z25, Z25 \
+	VADDPS Z6, Z26, Z26 \
+	VADDPS Z7, Z27, Z27
+
 // func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
 TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
-	MOVQ      masks+128(FP), AX
-	KMOVW     AX, K1
-	SHRQ      $16, AX
-	KMOVW     AX, K2
-	SHRQ      $16, AX
-	KMOVW     AX, K3
-	SHRQ      $16, AX
-	KMOVW     AX, K4
-	MOVQ      q_base+0(FP), AX
-	VMOVUPS.Z (AX), K1, Z28
-	VMOVUPS.Z 64(AX), K2, Z29
-	VMOVUPS.Z 128(AX), K3, Z30
-	VMOVUPS.Z 192(AX), K4, Z31
-	MOVQ      k_base+24(FP), SI
-	MOVQ      v_base+48(FP), DI
-	MOVQ      ld+72(FP), R8
-	SHLQ      $2, R8
-	LEAQ      (R8)(R8*2), R9
-	MOVQ      n+80(FP), CX
-	MOVQ      kind+88(FP), R15
-	ANDQ      $7, R15
-	XORQ      DX, DX
-	VBROADCASTSS c+96(FP), Z21
-	MOVQ      st_base+104(FP), BX
-	VBROADCASTSS (BX), Z19
-	VMOVSS    4(BX), X18
-	VMOVUPS.Z 128(BX), K1, Z24
-	VMOVUPS.Z 192(BX), K2, Z25
-	VMOVUPS.Z 256(BX), K3, Z26
-	VMOVUPS.Z 320(BX), K4, Z27
-	VBROADCASTSS logNegInf<>(SB), Z23
-	VPXORD    Z20, Z20, Z20
-	CMPQ      R15, $2
-	JNE       attend_start
-	VBROADCASTSS vmAbsMask<>(SB), Z20
+#include "decode_attend_amd64.h"
 
-attend_start:
+#undef KEYC
+#undef VROW
+#undef VODD_FOLD
 
-	TESTQ     CX, CX
-	JZ        attend_done
+// Two chunks a row (attendRows32AVX512): K3, K4 are empty, so Z26, Z27 stay zero.
+#define KEYC(FIRST, NEXT, row, acc, t) \
+	FIRST((row), Z28, K1, acc, t) \
+	NEXT(64(row), Z29, K2, acc, t)
 
-	// The next group's scores into Z0 (scaled; R14 keys, lanes K5), from SI.
-attend_next:
-	CMPQ CX, $16
-	JB   attend_tail
-	CMPQ n+80(FP), $attendPrefetchKeys
-	JB   attend_kind
-	PF_GROUP(SI, R14)
+#define VROW(b, row, a0, a1, a2, a3) \
+	VFMADD231PS (row), b, K1, a0 \
+	VFMADD231PS 64(row), b, K2, a1
 
-attend_kind:
-	CMPQ R15, $1
-	JB   attend_gdot
-	JEQ  attend_gdist
-	CMPQ R15, $3
-	JB   attend_gl1
-	JEQ  attend_gmin
-	SCORE16(KEY_RELUMIN)
-	JMP  attend_reduce
-
-attend_gdot:
-	SCORE16(KEY_DOT)
-	JMP attend_reduce
-
-attend_gdist:
-	SCORE16(KEY_DIST)
-	JMP attend_reduce
-
-attend_gl1:
-	SCORE16(KEY_L1)
-	JMP attend_reduce
-
-attend_gmin:
-	SCORE16(KEY_MIN)
-
-attend_reduce:
-	REDUCE16
-	VMULPS  Z21, Z0, Z0
-	MOVQ    $16, R14
-	KXNORW  K5, K5, K5
-	JMP     attend_scored
-
-	// 1..15 keys: one at a time, each reduced and merged into its lane of Z4.
-attend_tail:
-	MOVL   $1, AX
-	SHLL   CX, AX
-	DECL   AX
-	KMOVW  AX, K5
-	MOVQ   CX, R14
-	MOVQ   CX, R11
-	MOVL   $1, AX
-	VPXORD Z4, Z4, Z4
-
-attend_tkey:
-	CMPQ R15, $1
-	JB   attend_tdot
-	JEQ  attend_tdist
-	CMPQ R15, $3
-	JB   attend_tl1
-	JEQ  attend_tmin
-	KEY_RELUMIN(SI, Z0, Z2)
-	JMP  attend_tmerge
-
-attend_tdot:
-	KEY_DOT(SI, Z0, Z2)
-	JMP attend_tmerge
-
-attend_tdist:
-	KEY_DIST(SI, Z0, Z2)
-	JMP attend_tmerge
-
-attend_tl1:
-	KEY_L1(SI, Z0, Z2)
-	JMP attend_tmerge
-
-attend_tmin:
-	KEY_MIN(SI, Z0, Z2)
-
-attend_tmerge:
-	L1_512_HSUM_Z0
-	VBROADCASTSS X0, Z0
-	KMOVW        AX, K6
-	VMOVAPS      Z0, K6, Z4
-	SHLL         $1, AX
-	ADDQ         R8, SI
-	DECQ         R11
-	JNZ          attend_tkey
-	VMULPS       Z21, Z4, Z0
-	KNOTW        K5, K6
-	VMOVAPS      Z23, K6, Z0 // −Inf in the lanes of no key (zeroed again below)
-
-attend_scored:
-	TESTQ DX, DX
-	JNZ   attend_values // the previous group's values first
-
-	// Z0: the group's 16 scaled scores (R14 keys, lanes K5) → its weights, stored
-	// at st[AttendScratch:] and added to Z18.
-attend_weights:
-	TESTQ $8, kind+88(FP)
-	JZ    attend_plain
-	ATTEND_EXP_CONSTS
-	VCMPPS     $0x06, Z19, Z0, K6 // lanes above the running max or unordered (NLE_UQ), as the twin's x > m || x != x
-	KORTESTW   K6, K6
-	JZ         attend_samemax     // none: the max stands, no horizontal max
-	VCMPPS     $3, Z0, Z0, K7     // NaN scores (UNORD_Q): VMAXPS would drop them, the twin's max is NaN
-	KORTESTW   K7, K7
-	JZ         attend_maxtree
-	VCOMPRESSPS Z0, K7, Z16       // a NaN score in lane 0
-	VBROADCASTSS X16, Z16         // the new running max, every lane
-	JMP        attend_newmax
-
-attend_maxtree:
-	VSHUFF32X4 $0x4E, Z0, Z0, Z16
-	VMAXPS     Z16, Z0, Z16
-	VSHUFF32X4 $0xB1, Z16, Z16, Z17
-	VMAXPS     Z17, Z16, Z16
-	VPERMILPS  $0x4E, Z16, Z17
-	VMAXPS     Z17, Z16, Z16
-	VPERMILPS  $0xB1, Z16, Z17
-	VMAXPS     Z17, Z16, Z16
-	VMAXPS     Z19, Z16, Z16 // the new running max, every lane (Z19 if it is NaN)
-
-attend_newmax:
-	VSUBPS     Z16, Z19, Z17
-	ATTEND_EXP(Z17)
-	VMULPS     Z17, Z24, Z24
-	VMULPS     Z17, Z25, Z25
-	VMULPS     Z17, Z26, Z26
-	VMULPS     Z17, Z27, Z27
-	VMULPS     Z17, Z18, Z18
-	VMOVAPS    Z16, Z19
-
-attend_samemax:
-	VCMPPS    $4, Z23, Z19, K6 // max ≠ −Inf (or NaN): subtract it, else 0
-	VMOVAPS.Z Z19, K6, Z17
-	VSUBPS    Z17, Z0, Z0
-	ATTEND_EXP(Z0)
-
-attend_plain:
-	VMOVAPS.Z Z0, K5, Z0
-	VADDPS    Z0, Z18, Z18
-	VMOVUPS   Z0, 64(BX)
-	MOVQ      R14, DX
-	SUBQ      R14, CX
-	JNZ       attend_next
-
-	// The values of the group just weighted (DX keys at DI, weights at 64(BX)); then
-	// the weights of the group scored meanwhile, if any (CX > 0).
-attend_values:
-	CMPQ   DX, $16
-	JB     attend_vtail
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	CMPQ   n+80(FP), $attendPrefetchKeys
-	JB     attend_vgroup
-	PF_GROUP(DI, AX)
-
-attend_vgroup:
-	VALUES4(64, 80, 96, 112)   // keys 0–3: lanes 0, 4, 8, 12 (REDUCE16's order)
-	VALUES4(68, 84, 100, 116)
-	VALUES4(72, 88, 104, 120)
-	VALUES4(76, 92, 108, 124)
-	VADDPS Z4, Z24, Z24
+#define VODD_FOLD \
+	VADDPS Z4, Z24, Z24 \
 	VADDPS Z5, Z25, Z25
-	VADDPS Z6, Z26, Z26
-	VADDPS Z7, Z27, Z27
-	TESTQ  CX, CX
-	JNZ    attend_weights
-	JMP    attend_done
 
-attend_vtail: // the last group: 1..15 keys
-	MOVQ $64, AX
-
-attend_vkey:
-	LEAQ (BX)(AX*1), R10
-	VBROADCASTSS (R10), Z16
-	VFMADD231PS  (DI), Z16, K1, Z24
-	VFMADD231PS  64(DI), Z16, K2, Z25
-	VFMADD231PS  128(DI), Z16, K3, Z26
-	VFMADD231PS  192(DI), Z16, K4, Z27
-	ADDQ         R8, DI
-	ADDQ         $4, AX
-	DECQ         DX
-	JNZ          attend_vkey
-
-attend_done:
-	VMOVSS    X19, (BX)
-	VMOVAPS   Z18, Z0
-	L1_512_HSUM_Z0
-	VMOVSS    X0, 4(BX)
-	VMOVUPS   Z24, K1, 128(BX)
-	VMOVUPS   Z25, K2, 192(BX)
-	VMOVUPS   Z26, K3, 256(BX)
-	VMOVUPS   Z27, K4, 320(BX)
-	VZEROUPPER
-	RET
+// func attendRows32AVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
+TEXT ·attendRows32AVX512(SB), NOSPLIT, $0-136
+#include "decode_attend_amd64.h"

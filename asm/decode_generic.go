@@ -62,6 +62,10 @@ const (
 	// AttendExp: the weight of a key is exp(c·score − max) under the online softmax;
 	// without it, the weight is c·score.
 	AttendExp = 8
+	// AttendPrefetch: a hint that K and V stream from beyond the caches (a long run of
+	// keys); the AVX-512 kernel then prefetches them 32 rows ahead. It changes no
+	// result; the twin ignores it.
+	AttendPrefetch = 16
 )
 
 // attendScore is the score of kind (AttendDot … AttendReluMin) between q and row.

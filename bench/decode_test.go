@@ -32,66 +32,83 @@ import (
 
 var decodeLengths = []int{128, 1024, 4096, 32768}
 
+// decodeShapes: H = 8, D = 64 for every kernel; for edp and rbf also H = 4, D = 32,
+// the heads of the README and Bible checkpoints (AttendRows' two-chunk kernel), with
+// a sentence's 40 keys (two groups of 16 and a last group of 8).
+var decodeShapes = []struct {
+	H, D    int
+	lengths []int
+	kernels string
+}{
+	{8, 64, decodeLengths, ""},
+	{4, 32, []int{40, 128, 1024, 4096}, "edp rbf"},
+}
+
 func BenchmarkDecodeAttention(b *testing.B) {
-	const H, D = 8, 64
 	defer simd.SetThreads(simd.Threads())
 	simd.SetThreads(1)
 	for _, kern := range []string{"edp", "rbf", "laplace", "expint", "intersection", "poly2", "linear", "linear-state", "favor-state"} {
-		for _, Nk := range decodeLengths {
-			b.Run(fmt.Sprintf("%s/H=%d/D=%d/Nk=%d", kern, H, D, Nk), func(b *testing.B) {
-				name, incremental := strings.CutSuffix(kern, "-state")
-				k, err := attention.ByName(name, D)
-				if err != nil {
-					b.Fatal(err)
-				}
-				r := rand.New(rand.NewPCG(3, 4))
-				kc, vc, q := randomMatrix(r, H*Nk*D), randomMatrix(r, H*Nk*D), randomMatrix(r, H*D)
-				out := make([]float32, H*D)
-				o := &attention.Options{Kernel: k}
-				ws := &attention.DecodeWorkspace{}
-				rows := attention.DenseStrides(H, 1, D)
-				step := func() {
-					attention.Decode(o, 1, H, 1, Nk, D, q, rows, kc, vc, attention.DenseStrides(H, Nk, D), out, rows, ws)
-				}
-				if incremental {
-					// attention.FeatureState holding the Nk keys: a step appends the
-					// step's key and value (the cache's last rows) and attends.
-					fs := attention.NewFeatureState(o, 1, H, D)
-					fs.Append(0, 1, kc, vc, attention.DenseStrides(H, Nk, D), Nk, nil)
-					last := attention.Strides{Batch: H * Nk * D, Head: Nk * D, Row: D}
-					step = func() {
-						fs.Append(0, 1, kc[(Nk-1)*D:], vc[(Nk-1)*D:], last, 1, nil)
-						fs.Attend(0, 1, q, rows, 1, out, rows)
+		for _, shape := range decodeShapes {
+			if shape.kernels != "" && !strings.Contains(" "+shape.kernels+" ", " "+kern+" ") {
+				continue
+			}
+			H, D := shape.H, shape.D
+			for _, Nk := range shape.lengths {
+				b.Run(fmt.Sprintf("%s/H=%d/D=%d/Nk=%d", kern, H, D, Nk), func(b *testing.B) {
+					name, incremental := strings.CutSuffix(kern, "-state")
+					k, err := attention.ByName(name, D)
+					if err != nil {
+						b.Fatal(err)
 					}
-				}
-				var sink float32
-				read := func() { sink += simd.Sum(kc) + simd.Sum(vc) }
-				step()
-				read()
-				b.ReportAllocs()
-				b.ResetTimer()
-				var tStep, tRead time.Duration
-				minStep, minRead := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
-				for i := 0; i < b.N; i++ {
-					t0 := time.Now()
+					r := rand.New(rand.NewPCG(3, 4))
+					kc, vc, q := randomMatrix(r, H*Nk*D), randomMatrix(r, H*Nk*D), randomMatrix(r, H*D)
+					out := make([]float32, H*D)
+					o := &attention.Options{Kernel: k}
+					ws := &attention.DecodeWorkspace{}
+					rows := attention.DenseStrides(H, 1, D)
+					step := func() {
+						attention.Decode(o, 1, H, 1, Nk, D, q, rows, kc, vc, attention.DenseStrides(H, Nk, D), out, rows, ws)
+					}
+					if incremental {
+						// attention.FeatureState holding the Nk keys: a step appends the
+						// step's key and value (the cache's last rows) and attends.
+						fs := attention.NewFeatureState(o, 1, H, D)
+						fs.Append(0, 1, kc, vc, attention.DenseStrides(H, Nk, D), Nk, nil)
+						last := attention.Strides{Batch: H * Nk * D, Head: Nk * D, Row: D}
+						step = func() {
+							fs.Append(0, 1, kc[(Nk-1)*D:], vc[(Nk-1)*D:], last, 1, nil)
+							fs.Attend(0, 1, q, rows, 1, out, rows)
+						}
+					}
+					var sink float32
+					read := func() { sink += simd.Sum(kc) + simd.Sum(vc) }
 					step()
-					t1 := time.Now()
 					read()
-					r := time.Since(t1)
-					s := t1.Sub(t0)
-					tRead += r
-					tStep += s
-					minStep, minRead = min(minStep, s), min(minRead, r)
-				}
-				b.ReportMetric(float64(tStep.Nanoseconds())/float64(b.N), "step-ns")
-				b.ReportMetric(float64(tRead.Nanoseconds())/float64(b.N), "read-ns")
-				b.ReportMetric(float64(tStep)/float64(tRead), "ratio")
-				b.ReportMetric(float64(minStep)/float64(minRead), "min-ratio")
-				b.ReportMetric(float64(2*H*Nk*D*4)/(float64(tStep.Nanoseconds())/float64(b.N)), "stepGB/s")
-				if sink == 1e30 {
-					b.Log(sink)
-				}
-			})
+					b.ReportAllocs()
+					b.ResetTimer()
+					var tStep, tRead time.Duration
+					minStep, minRead := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+					for i := 0; i < b.N; i++ {
+						t0 := time.Now()
+						step()
+						t1 := time.Now()
+						read()
+						r := time.Since(t1)
+						s := t1.Sub(t0)
+						tRead += r
+						tStep += s
+						minStep, minRead = min(minStep, s), min(minRead, r)
+					}
+					b.ReportMetric(float64(tStep.Nanoseconds())/float64(b.N), "step-ns")
+					b.ReportMetric(float64(tRead.Nanoseconds())/float64(b.N), "read-ns")
+					b.ReportMetric(float64(tStep)/float64(tRead), "ratio")
+					b.ReportMetric(float64(minStep)/float64(minRead), "min-ratio")
+					b.ReportMetric(float64(2*H*Nk*D*4)/(float64(tStep.Nanoseconds())/float64(b.N)), "stepGB/s")
+					if sink == 1e30 {
+						b.Log(sink)
+					}
+				})
+			}
 		}
 	}
 }
@@ -100,7 +117,9 @@ func BenchmarkDecodeAttention(b *testing.B) {
 // H = 8, D = 64, a cache allocated for 512 positions and filled to t, queries inside
 // the fused [beam, 3·C] QKV rows. "perhead" is the path the Decoder took before
 // attention.Decode (one Forward call per hypothesis and head over the cache prefix);
-// "decode" is one Decode call over all of them, as the Decoder does now for edp.
+// "decode" is one Decode call over all of them, as the Decoder did for edp before
+// attention.DecodeRows; "rows" is the Decoder's path now, one DecodeRows call of the
+// beam's rows (each its own cache slot and key count).
 // "decode-linear" and "decode-favor" are that call for linear and favor (the
 // Decoder's path for them before attention.FeatureState, which recomputes the key
 // features of the whole prefix); "state-linear" and "state-favor" are the Decoder's
@@ -150,6 +169,17 @@ func BenchmarkDecoderAttention(b *testing.B) {
 				}
 			})
 			if kern == "" {
+				b.Run(fmt.Sprintf("rows/beam=%d/t=%d", beam, t), func(b *testing.B) {
+					ws := &attention.DecodeWorkspace{}
+					hyps := make([]attention.DecodeRow, beam)
+					for hyp := range hyps {
+						hyps[hyp] = attention.DecodeRow{Entry: hyp, Keys: t}
+					}
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						attention.DecodeRows(ko, hyps, H, D, qkv, rows, kc, vc, cache, out, outs, ws)
+					}
+				})
 				continue
 			}
 			b.Run(fmt.Sprintf("state%s/beam=%d/t=%d", kern, beam, t), func(b *testing.B) {

@@ -1,6 +1,7 @@
 package simd
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -72,7 +73,7 @@ func TestAttendRows(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(6, 2))
 		nan := float32(math.NaN())
-		for _, d := range []int{1, 3, 16, 17, 33, 48, 63, 64, 65, 80} {
+		for _, d := range []int{1, 3, 16, 17, 31, 32, 33, 48, 63, 64, 65, 80} {
 			for _, n := range []int{0, 1, 5, 15, 16, 17, 31, 32, 33, 47, 100, 300, 2100} {
 				ld := d + rng.IntN(3)
 				k, v := make([]float32, (n+1)*ld), make([]float32, (n+1)*ld)
@@ -126,12 +127,21 @@ func TestAttendRows(t *testing.T) {
 	})
 }
 
-// TestAttendRowsMatchesTwin: the kernels agree with the twin on a long run across
-// the per-call bound, and NaN in a key or a value reaches the output, with the same
-// running max st[AttendM] (NaN after a NaN score) as the twin.
+// TestAttendRowsMatchesTwin: the kernels agree with the twin on long runs across the
+// per-call bound (700 keys) and the prefetching bound (2,100, ending in a group of 4),
+// for heads of four chunks (64) and of two (32, the AVX-512 kernel's other body), and
+// NaN in a key or a value (the first, the 18th or the last) reaches the output, with
+// the same running max st[AttendM] (NaN after a NaN score) as the twin.
 func TestAttendRowsMatchesTwin(t *testing.T) {
+	for _, shape := range [][3]int{{64, 700, 70}, {32, 2100, 32}, {64, 2100, 64}} {
+		t.Run(fmt.Sprintf("d=%d/n=%d", shape[0], shape[1]), func(t *testing.T) {
+			attendRowsMatchesTwin(t, shape[0], shape[1], shape[2])
+		})
+	}
+}
+
+func attendRowsMatchesTwin(t *testing.T, d, n, ld int) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	const d, n, ld = 64, 700, 70
 	k, v := make([]float32, n*ld), make([]float32, n*ld)
 	fillInput(rng, k, 1, 0)
 	fillInput(rng, v, 1, 0)
@@ -153,7 +163,7 @@ func TestAttendRowsMatchesTwin(t *testing.T) {
 				require.InDelta(t, twin[i][j], st[j], 1e-4*(1+math.Abs(float64(twin[i][j]))), "%s kind %d st[%d]", im.name, kind, j)
 			}
 		}
-		for _, at := range []int{0, 17, 699} {
+		for _, at := range []int{0, 17, n - 1} {
 			for _, x := range [][]float32{k, v} {
 				old := x[at*ld+5]
 				x[at*ld+5] = float32(math.NaN())

@@ -116,6 +116,11 @@ const (
 // attendKeysPerCall bounds the keys of one assembly call of AttendRows.
 const attendKeysPerCall = 256
 
+// attendPrefetchKeys is the least number of keys of an AttendRows call whose K and V
+// the kernel prefetches (asm.AttendPrefetch): 2,048 keys of 64 floats are 1 MiB of
+// K and V a head, which stream from L3 or memory rather than L2.
+const attendPrefetchKeys = 2048
+
 // AttendRows folds n keys into one query's online attention state st: key j is row j
 // of k and its value row j of v (both with stride ld ≥ len(q)); its score is
 // kind & 7 (AttendDot … AttendReluMin) between q and the key, times c, and its weight
@@ -139,6 +144,9 @@ func AttendRows(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
 	kernel := active.attendRows
 	if kernel == nil || d > active.attendMaxDim {
 		kernel = asm.AttendRowsGeneric
+	}
+	if n >= attendPrefetchKeys {
+		kind |= asm.AttendPrefetch
 	}
 	for n > 0 {
 		r := min(n, attendKeysPerCall)
