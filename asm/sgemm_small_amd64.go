@@ -191,3 +191,30 @@ func TransposeGatherAVX2(k int, b []float32, ldb int, dst []float32, n int)
 //
 //go:noescape
 func PrefetchRows(a []float32, rows, cols, ld int)
+
+// SgemmSmallWide6x64AVX512 computes a rows×64 block of C = alpha·A·B + beta·C (A
+// row-major, stride lda) in 6×64 tiles, top to bottom, in one call: 24 ZMM
+// accumulators, four loads of a row of B and six broadcasts of A per step of k — 24
+// FMAs for 10 loads where the 8×32 tile issues 16 for 10. The last tile may have fewer
+// than six rows (any rows ≥ 1): it re-reads its last row of A for the rest and stores
+// only its own. Reference loop (SgemmSmallWideGeneric with nr = 64):
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < 64; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc // C's old contents are ignored, NaN included
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+//
+// Every element the loop reads or writes must lie in its slice (unchecked). The CPU
+// must have AVX-512F.
+//
+//go:noescape
+func SgemmSmallWide6x64AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32)

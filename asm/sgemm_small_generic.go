@@ -146,3 +146,24 @@ func TransposeGeneric(k int, b []float32, ldb int, dst []float32, n int) {
 		}
 	}
 }
+
+// SgemmSmallWideGeneric is the reference loop of the wide block kernels
+// (SgemmSmallWide6x64AVX512 with nr = 64): a rows×nr block of C = alpha·A·B + beta·C,
+// A row-major with stride lda, any rows ≥ 0:
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < nr; j++ {
+//			var acc float32
+//			for p := 0; p < k; p++ {
+//				acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = alpha * acc
+//			} else {
+//				c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//			}
+//		}
+//	}
+func SgemmSmallWideGeneric(nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32) {
+	SgemmSmallGeneric(k, a, lda, 1, b, ldb, c, ldc, rows, nr, alpha, beta)
+}

@@ -62,6 +62,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 				}
 				return
 			}
+			if s.widePanels(transA, transB, m, n) {
+				for j := 0; j < n; j += s.wideNR {
+					s.wide(k, a, lda, b[j:], ldb, c[j:], ldc, m, alpha, beta)
+				}
+				return
+			}
 			if s.wholePanels(transA, transB, m, n) {
 				for j := 0; j < n; j += s.nr {
 					s.panel(k, a, lda, b[j:], ldb, c[j:], ldc, m, alpha, beta, 0, 0, 0)

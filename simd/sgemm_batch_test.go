@@ -181,6 +181,13 @@ func FuzzSgemmSmallKernels(f *testing.F) {
 			if s.tall != nil {
 				smallKernelCase(t, rng, s.tall, transA, s.tallMR, 1+int(cols)%s.narrowNR, int(k%81), int(pad%4), alpha, beta)
 			}
+			if s.wide != nil {
+				wideRows := 1 + int(rows)%(4*s.wideMR) // any rows: whole tiles and a last one
+				wide := func(k int, a []float32, rsA, _ int, b []float32, ldb int, c []float32, ldc int, _, _ int, alpha, beta float32) {
+					s.wide(k, a, rsA, b, ldb, c, ldc, wideRows, alpha, beta)
+				}
+				smallKernelCase(t, rng, wide, false, wideRows, s.wideNR, int(k%81), int(pad%4), alpha, beta)
+			}
 		}
 	})
 }

@@ -22,6 +22,10 @@ type smallTileFunc func(k int, a []float32, rsA, csA int, b []float32, ldb int, 
 // and c (asm.SgemmSmallPanelGeneric).
 type smallPanelFunc func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
 
+// smallWideFunc computes a rows×nr block of C = alpha·A·B + beta·C, A row-major, in
+// whole tiles of its kernel (asm.SgemmSmallWideGeneric).
+type smallWideFunc func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32)
+
 // smallGemm is one implementation's set of small-product kernels (impl.small, set in
 // the table literals of dispatch*.go).
 type smallGemm struct {
@@ -52,6 +56,16 @@ type smallGemm struct {
 	// tallMR×narrowNR tiles, prefetching into L1 (products of a few KiB).
 	panel     smallPanelFunc `dispatch:"optional"`
 	tallPanel smallPanelFunc `dispatch:"optional"`
+	// wide, if set, computes rows×wideNR blocks of A·B (any rows, op(A) = A, op(B) =
+	// B) in wideMR×wideNR tiles, a last tile of at most wideShortMR rows computing only
+	// those (asm.SgemmSmallWideGeneric): Sgemm's products of whole wideNR-column blocks
+	// whose rows it tiles without waste (wideFits), 64³ on avx512. Its tile is
+	// libxsmm's for 64³ (6×64: 24 FMAs for 10 loads, where the 8×32 panel issues 16
+	// for 10 and two prefetches): on a quiet core both run at the FMA ceiling, but
+	// when the core is contended (the VM's slow phases) the panel's extra
+	// instructions made 64³ 0.81–0.83× libxsmm (bench/RESULTS.md).
+	wideMR, wideShortMR, wideNR int
+	wide                        smallWideFunc `dispatch:"optional"`
 	// row computes y = alpha·xᵀ·B + beta·y over at most rowNR columns
 	// (asm.SgemvRowGeneric); dot computes y = alpha·A·x + beta·y over at most dotMR rows
 	// (asm.SgemvDotGeneric).
@@ -143,6 +157,15 @@ func (s *smallGemm) oneTile(transB bool, m, n int) smallTileFunc {
 // RESULTS.md, "Small shapes, paired rounds"). mr and nr are powers of two.
 func (s *smallGemm) wholePanels(transA, transB bool, m, n int) bool {
 	return !transA && !transB && s.panel != nil && m&(s.mr-1) == 0 && n&(s.nr-1) == 0
+}
+
+// widePanels reports whether an m×n product with op(A) = A and op(B) = B is whole
+// column blocks of the wide kernel, whose tiles cover its m rows without computing
+// rows that are not there: m a multiple of wideMR, or wideShortMR rows past one
+// (64 = 6·10 + 4 on avx512).
+func (s *smallGemm) widePanels(transA, transB bool, m, n int) bool {
+	return !transA && !transB && s.wide != nil && n%s.wideNR == 0 &&
+		(m%s.wideMR == 0 || m%s.wideMR == s.wideShortMR)
 }
 
 // sgemmSmall computes C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and alpha ≠ 0 on

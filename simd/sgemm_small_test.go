@@ -123,6 +123,19 @@ func TestSmallKernelConformance(t *testing.T) {
 				}
 			}
 		}
+		if s.wide != nil {
+			// The wide kernel takes any number of rows by its width of A·B: whole
+			// tiles, a last tile of up to wideShortMR rows, and of more.
+			for rows := 1; rows <= 3*s.wideMR+1; rows++ {
+				wide := func(k int, a []float32, rsA, _ int, b []float32, ldb int, c []float32, ldc int, _, _ int, alpha, beta float32) {
+					s.wide(k, a, rsA, b, ldb, c, ldc, rows, alpha, beta)
+				}
+				for _, k := range []int{0, 1, 2, 3, 4, 5, 9, 16, 33} {
+					ab := smallAlphaBeta[(rows+k)%len(smallAlphaBeta)]
+					smallKernelCase(t, rng, wide, false, rows, s.wideNR, k, (rows+k)%3, ab[0], ab[1])
+				}
+			}
+		}
 	})
 }
 
@@ -328,6 +341,20 @@ func TestSgemmSmallExhaustive(t *testing.T) {
 		}
 		ab := smallAlphaBeta[s%len(smallAlphaBeta)]
 		run(newGemmProblem(rng, rng.IntN(2) == 1, rng.IntN(2) == 1, m, n, k, rng.IntN(4), ab[0], ab[1]))
+	}
+	// Whole column blocks of the wide and panel kernels (n a multiple of 32 or 64 past
+	// the 0..40 sweep; rows the wide tiles cover exactly and not).
+	for _, m := range []int{4, 6, 8, 10, 16, 22, 28, 32, 64} {
+		for _, n := range []int{64, 96, 128} {
+			for _, k := range []int{1, 7, 64} {
+				if m*n*k > smallMaxWork {
+					continue
+				}
+				ab := smallAlphaBeta[count%len(smallAlphaBeta)]
+				count++
+				run(newGemmProblem(rng, false, false, m, n, k, count%3, ab[0], ab[1]))
+			}
+		}
 	}
 }
 
