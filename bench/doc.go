@@ -3,7 +3,8 @@
 // run: gonum's pure-Go BLAS; OpenBLAS's cblas_sgemm behind the build tag openblas
 // (cgo, Debian libopenblas-dev); SLEEF's AVX2 vector math behind the tag sleef (cgo,
 // Debian libsleef-dev); libxsmm (tag libxsmm, Debian libxsmm-dev) and oneDNN's
-// dnnl_sgemm (tag dnnl, Debian libdnnl-dev) for the small and batched products;
+// dnnl_sgemm (tag dnnl, Debian libdnnl-dev) for the small and batched products and,
+// with OpenBLAS, the large ones in paired rounds (BenchmarkSgemmPaired);
 // PyTorch through the scripts torch_attention.py and torch_train.py. One command
 // prints bkm and its peers side by side:
 //

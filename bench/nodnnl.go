@@ -9,4 +9,8 @@ func dnnlSgemmLoop(reps int, transA, transB bool, m, n, k int, alpha float32, a 
 	panic("bench: built without the dnnl tag")
 }
 
+func dnnlSgemmThreads(threads, m, n, k int, a, b, c []float32) {
+	panic("bench: built without the dnnl tag")
+}
+
 func dnnlInfo() string { return "not linked (build with -tags dnnl)" }
