@@ -156,7 +156,7 @@ scale:
 	W64_ROWS6(W64_SCALE4)
 
 store:
-	PANEL_STORE_REGS
+	STORE_PANEL_REGS(ldc+96(FP), beta+116(FP))
 	MOVQ R14, DI
 	TESTL BX, BX
 	JZ    store0
