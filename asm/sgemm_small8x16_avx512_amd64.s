@@ -42,9 +42,7 @@
 TEXT ·SgemmSmall8x16AVX512(SB), NOSPLIT, $0-136
 	COLS_MASK_K1(cols+120(FP))
 	PREFETCH_C8(c_base+80(FP), ldc+104(FP), 0)
-	CLAMPED_OFFSETS8(rsA+32(FP), rows+112(FP))
-	STEP_REGS(k+0(FP), a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
-	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	TILE_START8(k+0(FP), a_base+8(FP), rsA+32(FP), csA+40(FP), b_base+48(FP), ldb+72(FP), rows+112(FP))
 	TESTQ CX, CX
 	JZ    scale
 

@@ -56,9 +56,7 @@ TEXT ·SgemmSmall8x32AVX512(SB), NOSPLIT, $0-136
 	KMOVW DX, K2
 	PREFETCH_C8(c_base+80(FP), ldc+104(FP), 0)
 	PREFETCH_C8(c_base+80(FP), ldc+104(FP), 64)
-	CLAMPED_OFFSETS8(rsA+32(FP), rows+112(FP))
-	STEP_REGS(k+0(FP), a_base+8(FP), csA+40(FP), b_base+48(FP), ldb+72(FP))
-	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	TILE_START8(k+0(FP), a_base+8(FP), rsA+32(FP), csA+40(FP), b_base+48(FP), ldb+72(FP), rows+112(FP))
 	ZERO8(VPXORD, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
 	TESTQ CX, CX
 	JZ    scale

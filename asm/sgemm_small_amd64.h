@@ -141,6 +141,14 @@
 	CMPL AX, $0x3f800000 \
 	JEQ  LABEL
 
+// TILE_START8(K, A, RSA, CSA, B, LDB, ROWS): the eight-row tile kernels' set-up from
+// their arguments k, a, rsA, csA, b, ldb and rows: the clamped row offsets
+// (CLAMPED_OFFSETS8), the loop registers (STEP_REGS), Z0..Z7 cleared.
+#define TILE_START8(K, A, RSA, CSA, B, LDB, ROWS) \
+	CLAMPED_OFFSETS8(RSA, ROWS) \
+	STEP_REGS(K, A, CSA, B, LDB) \
+	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+
 // GEMV_ROW_SCALE(ALPHA, A0, A1, A2, A3, BETA, ALPHA_ARG, BETA_ARG, Y): the row
 // kernels' four accumulators times ALPHA_ARG (broadcast into ALPHA), BETA = BETA_ARG
 // broadcast, SI = Y, BX = beta's bits without the sign.
