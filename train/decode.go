@@ -17,7 +17,7 @@ import (
 // Cross-attention keys and values (or feature sums) are computed once per source
 // sentence.
 // A Decoder allocates its buffers once, for up to Beam hypotheses of up to MaxLen tokens,
-// and packs the decoder's weight matrices once (simd.NewPackedB): a step multiplies by
+// and packs the weight matrices once (simd.NewPackedB; the encoder's too): a step multiplies by
 // them without re-packing, and every hypothesis's row is computed alike whatever the
 // number of rows in the step, so hypotheses decoded together get the bits each would
 // get alone.
@@ -81,6 +81,7 @@ func (m *Model) NewDecoder(beam, maxLen int) *Decoder {
 type decoderWeights struct {
 	qkv, kv, proj, fc1, fc2 []*simd.PackedB
 	out                     *simd.PackedB
+	enc                     []packedBlock // the encoder's, for encodeSources (encode_packed.go)
 }
 
 // packDecoder packs the decoder's weights (op(B) = Wᵀ of each linear layer).
@@ -101,6 +102,7 @@ func (m *Model) packDecoder() *decoderWeights {
 		}
 	}
 	w.out = pack(m.outW, C, V)
+	w.enc = m.packEncoder()
 	return w
 }
 
@@ -179,7 +181,7 @@ func (d *Decoder) encodeSources(src []int32, B, S int, at []int, stride, sents i
 			S, m.Cfg.MaxLen, stride, B, sents))
 	}
 	m.Reserve(B*S, 1)
-	enc := m.encode(src, B, S)
+	enc := m.encodePacked(d.w.enc, src, B, S)
 	d.S = stride
 	n := B * S
 	if len(d.kv) < n*2*C {

@@ -30,6 +30,8 @@
 //     file:line: invalid UTF-8, NUL bytes, CR-only line endings, missing tabs), LMLoader and PairLoader
 //     (token-count batches with length bucketing, padding, seeded per-epoch shuffling, DataState)
 //   - decode.go      Decoder: greedy and beam search with length penalty over a key/value cache
+//   - encode_packed.go the encoder's weights packed once for a Decoder (every source's encoding the same
+//     bits alone or batched)
 //   - api.go         Translate, Generate, EvalBLEU
 //   - translator.go  Translator: concurrent, pooled model replicas; TranslateBatch decodes
 //     length-sorted batches with every hypothesis of every sentence in one step

@@ -230,10 +230,10 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mas
 	n, nk := B*Tq, B*Tk
 	t0 := m.now()
 	if bl.kind == selfAttnBlock {
-		m.gemms(ProfQKV).linearForward(a.qkv[:n*3*C], x, bl.qkv.w, bl.qkv.b, n, C, 3*C)
+		m.gemms(ProfQKV).linear(a.qkv[:n*3*C], x, &bl.qkv, bl.qkv.b, n)
 	} else {
-		m.gemms(ProfQKV).linearForward(a.qkv[:n*C], x, bl.qkv.w, bl.qkv.b, n, C, C)
-		m.gemms(ProfQKV).linearForward(a.kvMem[:nk*2*C], mem, bl.kv.w, bl.kv.b, nk, C, 2*C)
+		m.gemms(ProfQKV).linear(a.qkv[:n*C], x, &bl.qkv, bl.qkv.b, n)
+		m.gemms(ProfQKV).linear(a.kvMem[:nk*2*C], mem, &bl.kv, bl.kv.b, nk)
 	}
 	t0 = m.tick(ProfQKV, t0)
 	// attention reads the heads in place in the projections' rows and writes its
@@ -242,7 +242,7 @@ func (m *Model) attnForward(bl *block, out, x, mem []float32, B, Tq, Tk int, mas
 	p, seed := m.attnDropout(bl)
 	bl.core.forward(l, a.merged[:n*C], a.stats[:n*H], q, k, v, B, H, Tq, Tk, m.D, bl.causal, mask, p, seed)
 	t0 = m.tick(ProfAttention, t0)
-	m.gemms(ProfAttnOut).linearForward(out, a.merged[:n*C], bl.proj.w, nil, n, C, C) // bias: blockForward's output stage
+	m.gemms(ProfAttnOut).linear(out, a.merged[:n*C], &bl.proj, nil, n) // bias: blockForward's output stage
 	m.tick(ProfAttnOut, t0)
 }
 
@@ -263,16 +263,16 @@ func (m *Model) attnOperands(bl *block, qkv, kv []float32, Tq, Tk int) (l attent
 
 // ffnForward computes out = fc2(dropout(act(fc1(x)))) without fc2's bias.
 func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
-	C, F := m.C, m.F
+	F := m.F
 	a := &bl.a
 	t0 := m.now()
 	h, act := a.h[:n*F], a.act[:n*F]
 	if m.Cfg.Activation == "gelu" { // GELU's pass adds fc1's bias
-		m.gemms(ProfFFN).linearForward(h, x, bl.fc1.w, nil, n, C, F)
+		m.gemms(ProfFFN).linear(h, x, &bl.fc1, nil, n)
 		t0 = m.tick(ProfFFN, t0)
 		m.par.geluBias(act, h, bl.fc1.b, n, F)
 	} else {
-		m.gemms(ProfFFN).linearForward(h, x, bl.fc1.w, bl.fc1.b, n, C, F)
+		m.gemms(ProfFFN).linear(h, x, &bl.fc1, bl.fc1.b, n)
 		t0 = m.tick(ProfFFN, t0)
 		reluForward(act, h)
 	}
@@ -282,6 +282,6 @@ func (m *Model) ffnForward(bl *block, out, x []float32, n int) {
 		act = a.ad[:n*F]
 	}
 	t0 = m.tick(ProfDropout, t0)
-	m.gemms(ProfFFN).linearForward(out, act, bl.fc2.w, nil, n, F, C) // bias: blockForward's output stage
+	m.gemms(ProfFFN).linear(out, act, &bl.fc2, nil, n) // bias: blockForward's output stage
 	m.tick(ProfFFN, t0)
 }

@@ -18,6 +18,16 @@ func linearBackward(dinp, dw, db, dout, inp, w []float32, n, in, outDim int) {
 	gemmSite{}.linearBackward(dinp, dw, db, dout, inp, w, n, in, outDim)
 }
 
+// linear is linearForward by l's weight, or by its packed copy l.pk when a Decoder
+// has installed one (encodePacked).
+func (s gemmSite) linear(out, inp []float32, l *linParams, b []float32, n int) {
+	if l.pk != nil {
+		packedLinear(out, inp, l.pk, b, n)
+		return
+	}
+	s.linearForward(out, inp, l.w, b, n, l.in, l.out)
+}
+
 // linearForward is the package function, its GEMM timed under s.
 func (s gemmSite) linearForward(out, inp, w, b []float32, n, in, outDim int) {
 	if n == 0 {

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"github.com/kernelmachines/bkm/attention"
+	"github.com/kernelmachines/bkm/simd"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -21,6 +22,9 @@ type Tensor struct {
 type linParams struct {
 	w, b, dw, db []float32 // w [out, in], b [out]
 	in, out      int
+	// pk, while a Decoder encodes (encodePacked), is w packed for simd.SgemmPacked:
+	// the forward pass then multiplies by it (gemmSite.linear).
+	pk *simd.PackedB
 }
 
 type lnParams struct{ w, b, dw, db []float32 }

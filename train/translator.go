@@ -119,13 +119,10 @@ func (t *Translator) Translate(ctx context.Context, src string, opts TranslateOp
 // together, each sentence finishing on its own; up to simd.Threads() batches run at
 // once, each on its own worker. Each row of a step is computed as in a
 // step of that sentence alone, bit for bit: row-wise layers, cross-attention per
-// sentence over its unpadded keys, the encoder's padding masked, and projections by
-// simd.SgemmPacked, whose rows do not depend on the rows beside them
-// (TestDecoderStepRowsIndependent). So the translation is Translate's (the package
-// function's) for its sentence alone, with one exception: empty sources (EOS alone)
-// batched together run the encoder's one-token products as a multi-row simd.Sgemm,
-// alone as its one-row GEMV, which rounds differently — they can differ if two
-// candidates tie to within float32 rounding. ctx is checked
+// sentence over its unpadded keys, the encoder's padding masked, and projections, the
+// encoder's too, by simd.SgemmPacked, whose rows do not depend on the rows beside them
+// (TestDecoderStepRowsIndependent, TestEncodePackedRows). So the translation is
+// Translate's (the package function's) for its sentence alone. ctx is checked
 // between steps; when it is done the call returns its error.
 //
 // The result slice is the caller's. Its translations are substrings of a few
