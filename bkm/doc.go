@@ -88,8 +88,8 @@
 // model files and CSV cells are errors naming the field or the line and column. Programmer errors (wrong slice lengths in
 // Operator.Mul) panic with a message naming the argument.
 //
-// Imports: packages attention, simd and internal/par (the worker pool) of bkm,
-// gonum.org/v1/gonum (float64 dense factorizations) and the standard library. Not
+// Imports: packages attention, simd, internal/par (the worker pool) and
+// internal/atomicfile (Model.SaveFile) of bkm, gonum.org/v1/gonum (float64 dense factorizations) and the standard library. Not
 // package cluster (cgo under the tag mpi): only the tests built with -tags mpi import it
 // (and internal/clustertest, their shared set-up).
 package bkm

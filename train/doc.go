@@ -102,6 +102,6 @@
 // Package attention (every attention layer), package bkm (Distill, in representer.go), package simd (GEMM, vector math), package
 // internal/par (the worker pool), internal/atomicfile, gonum's stat/distuv (study.go's
 // paired t-test), the standard library; its tests also use package cluster (in-process
-// rank groups, and Open MPI under the tag mpi) and internal/clustertest. Nothing in bkm imports train
-// but cmd/bkmtrain.
+// rank groups, and Open MPI under the tag mpi) and internal/clustertest. Outside bench, only serve,
+// onnx, internal/translatebench and cmd/bkmtrain import train.
 package train

@@ -34,6 +34,6 @@
 // use.go (eval, translate, generate), compare.go and plot.go (compare-kernels),
 // representer.go (representer: table and PNG curves over train.RepresenterCurves), bkmcmd.go (bkm fit|predict), distributed.go (--distributed: joining an MPI job), info.go, export.go (export --onnx, over package onnx).
 //
-// It imports train, onnx, bkm, cluster (MPI for --distributed), attention (kernel names for bkm), simd (info), gonum/plot (the
-// learning-curve PNG) and internal/corpus; nothing imports it.
+// It imports train, serve, onnx, bkm, cluster (MPI for --distributed), attention (kernel names for bkm), simd (info),
+// internal/atomicfile, gonum/plot (the learning-curve PNG) and internal/corpus; nothing imports it.
 package main
