@@ -317,6 +317,8 @@ func (d *dataParallel) shardOf(m *Model, b *Batch, micro uint64, last bool) *Bat
 		m.GradsDone = d.ready
 	}
 	rows := d.split.rows(b, m.Cfg.Pad, d.size, d.rank, micro)
+	d.times.Shards.Spread += d.split.spread
+	d.times.Shards.RowSpread += d.split.rowSpread
 	if len(rows) == 0 {
 		return nil
 	}
@@ -553,12 +555,12 @@ func (s *Session) RankCommTimes() ([]CommTimes, error) {
 	if d == nil {
 		return []CommTimes{s.Trainer.CommTimes()}, nil
 	}
-	const fields = 12
+	const fields = 14
 	v := make([]float64, fields*d.size)
 	t := d.times
 	copy(v[fields*d.rank:], []float64{float64(t.Steps), float64(t.Step), float64(t.Progress), float64(t.Wait), float64(t.ComputeCPU),
 		float64(t.Shards.Rows), float64(t.Shards.Padded), float64(t.Shards.Tokens), float64(t.Lag), float64(t.Update), float64(t.UpdateCPU),
-		float64(t.Gather)})
+		float64(t.Gather), float64(t.Shards.Spread), float64(t.Shards.RowSpread)})
 	if err := d.comm.AllReduceSumFloat64(v); err != nil {
 		return nil, d.errorf("gathering the step times: %w", err)
 	}
@@ -566,7 +568,7 @@ func (s *Session) RankCommTimes() ([]CommTimes, error) {
 	for r := range out {
 		x := v[fields*r:]
 		out[r] = CommTimes{Steps: int(x[0]), Step: time.Duration(x[1]), Progress: time.Duration(x[2]), Wait: time.Duration(x[3]), ComputeCPU: time.Duration(x[4]),
-			Shards: ShardLoad{Rows: int(x[5]), Padded: int(x[6]), Tokens: int(x[7])},
+			Shards: ShardLoad{Rows: int(x[5]), Padded: int(x[6]), Tokens: int(x[7]), Spread: int(x[12]), RowSpread: int(x[13])},
 			Lag:    time.Duration(x[8]), Update: time.Duration(x[9]), UpdateCPU: time.Duration(x[10]), Gather: time.Duration(x[11])}
 	}
 	return out, nil

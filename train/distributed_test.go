@@ -407,9 +407,9 @@ func TestDistributedLag(t *testing.T) {
 }
 
 // TestShardPlan: for every batch of dpCorpus and 1 to 4 ranks, the shards cover every
-// row exactly once, hold ⌊B/N⌋ or ⌈B/N⌉ rows (the extra rows moving with the
-// micro-batch number), and their real tokens differ by at most the largest row's;
-// the contiguous split the plan replaced gave the last rank the longest rows.
+// row exactly once, and the costliest shard costs no more than in the deal by rows the
+// plan starts from (every rank ⌊B/N⌋ or ⌈B/N⌉ rows, the extra rows moving with the
+// micro-batch number).
 func TestShardPlan(t *testing.T) {
 	s := newDPSession(t)
 	pad := s.Trainer.Cfg.Model.Pad
@@ -418,32 +418,65 @@ func TestShardPlan(t *testing.T) {
 		for size := 1; size <= 4; size++ {
 			for micro := range uint64(size) {
 				seen := make([]int, b.B)
-				extra := map[int]bool{}
-				maxRow, load := 0, make([]int, size)
+				costs := make([]int, size)
 				for r := range size {
 					rows := p.rows(b, pad, size, r, micro)
-					require.Contains(t, []int{b.B / size, (b.B + size - 1) / size}, len(rows))
-					if len(rows) > b.B/size {
-						extra[r] = true
-					}
 					for _, i := range rows {
 						seen[i]++
-						n := realTokens(b.Out[i*b.T:(i+1)*b.T], pad) + realTokens(b.Src[i*b.S:(i+1)*b.S], pad)
-						load[r] += n
-						maxRow = max(maxRow, n)
 					}
+					costs[r] = p.shardCost(b.B, r, -1, -1)
 				}
 				for i, n := range seen {
 					require.Equal(t, 1, n, "B = %d, %d ranks: row %d", b.B, size, i)
+				}
+				p.dealByRows(b.B, size, micro)
+				extra := map[int]bool{}
+				byRows := 0
+				for r := range size {
+					n := 0
+					for _, q := range p.rank[:b.B] {
+						if q == r {
+							n++
+						}
+					}
+					require.Contains(t, []int{b.B / size, (b.B + size - 1) / size}, n)
+					if n > b.B/size {
+						extra[r] = true
+					}
+					byRows = max(byRows, p.shardCost(b.B, r, -1, -1))
 				}
 				require.Len(t, extra, b.B%size)
 				for r := range b.B % size {
 					require.True(t, extra[(r+int(micro))%size], "the extra rows rotate with the micro-batch")
 				}
-				require.LessOrEqual(t, slices.Max(load)-slices.Min(load), maxRow, "B = %d, %d ranks", b.B, size)
+				require.LessOrEqual(t, slices.Max(costs), byRows, "B = %d, %d ranks", b.B, size)
 			}
 		}
 	}
+}
+
+// TestShardPlanByCost: with an odd row count, the rank with the shorter rows takes one
+// row more, so both shards cost the same — a deal by rows leaves one row's difference.
+func TestShardPlanByCost(t *testing.T) {
+	const pad, B, T = 0, 5, 6
+	lens := []int{4, 4, 4, 6, 6} // targets; sources of the same lengths
+	b := &Batch{B: B, S: T, T: T, Src: make([]int32, B*T), In: make([]int32, B*T), Out: make([]int32, B*T)}
+	for i, n := range lens {
+		for j := range n {
+			b.Src[i*T+j], b.In[i*T+j], b.Out[i*T+j] = 1, 1, 1
+		}
+	}
+	var p shardPlan
+	short := slices.Clone(p.rows(b, pad, 2, 0, 0))
+	long := slices.Clone(p.rows(b, pad, 2, 1, 0))
+	if len(short) < len(long) {
+		short, long = long, short
+	}
+	require.Equal(t, []int{0, 1, 2}, short)
+	require.Equal(t, []int{3, 4}, long)
+	require.Equal(t, p.shardCost(B, 0, -1, -1), p.shardCost(B, 1, -1, -1)) // 3·8+24 = 2·12+24
+	require.Equal(t, 0, p.spread, "24 tokens each")
+	require.Equal(t, 8, p.rowSpread, "a deal by rows (the plan's start): rows 3, 0, 2 (28 tokens) and 4, 1 (20)")
 }
 
 // TestGatherRows: a shard holds its rows' tokens and drops the columns that are

@@ -66,10 +66,11 @@ func printCommTimes(w io.Writer, s *train.Session) error {
 	ms := func(d time.Duration, n int) float64 { return d.Seconds() * 1e3 / float64(max(n, 1)) }
 	for r, t := range times {
 		n, sh := max(t.Steps, 1), t.Shards
-		fmt.Fprintf(w, "rank %d: %d steps, per step %.1f ms: computing %.1f ms (CPU %.1f ms; of it the update of this rank's share after the sums %.1f ms, CPU %.1f ms), starting and progressing the gradient sums during the backward %.2f ms, waiting for the sums after it %.2f ms (%.2f ms of it until the last rank's backward ended), gathering the updated parameters %.2f ms; shards per step %.1f rows, %.0f padded positions, %.0f tokens\n",
+		fmt.Fprintf(w, "rank %d: %d steps, per step %.1f ms: computing %.1f ms (CPU %.1f ms; of it the update of this rank's share after the sums %.1f ms, CPU %.1f ms), starting and progressing the gradient sums during the backward %.2f ms, waiting for the sums after it %.2f ms (%.2f ms of it until the last rank's backward ended), gathering the updated parameters %.2f ms; shards per step %.1f rows, %.0f padded positions, %.0f tokens, the largest minus the smallest rank's %.1f tokens (%.1f in a deal by rows)\n",
 			r, t.Steps, ms(t.Step, t.Steps), ms(t.Step-t.Progress-t.Wait-t.Gather, t.Steps), ms(t.ComputeCPU, t.Steps), ms(t.Update, t.Steps), ms(t.UpdateCPU, t.Steps),
 			ms(t.Progress, t.Steps), ms(t.Wait, t.Steps), ms(t.Lag, t.Steps), ms(t.Gather, t.Steps),
-			float64(sh.Rows)/float64(n), float64(sh.Padded)/float64(n), float64(sh.Tokens)/float64(n))
+			float64(sh.Rows)/float64(n), float64(sh.Padded)/float64(n), float64(sh.Tokens)/float64(n),
+			float64(sh.Spread)/float64(n), float64(sh.RowSpread)/float64(n))
 	}
 	return nil
 }
