@@ -25,6 +25,12 @@ const parMinWork = 1 << 15
 // about half the delay instead of all of it.
 const chunksPerWorker = 4
 
+// parTasks is a par.Job of a function of the task index, for loops off the hot paths
+// (it allocates its closure).
+type parTasks func(i int)
+
+func (f parTasks) Task(_, i int) { f(i) }
+
 // rowSplit runs a parJob over [0, n) in parts contiguous chunks, one pool task each.
 type rowSplit struct {
 	job      parJob

@@ -7,10 +7,10 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/kernelmachines/bkm/attention"
 	"github.com/kernelmachines/bkm/bkm"
+	"github.com/kernelmachines/bkm/internal/par"
 )
 
 // The approximation curve on real layers (issue 18, docs/representer.md): a trained
@@ -457,29 +457,21 @@ func RepresenterCurves(caps []AttentionCapture, o RepresenterOptions, progress f
 		}
 		// measure runs one finite kernel per head (kernel(h) builds it) over every
 		// sentence and returns the whole layer's sums and each head's.
-		// The heads are independent and run in parallel (kernel must be safe for
+		// The heads are independent and run in parallel on the worker pool (kernel must be safe for
 		// that); the sums are added in head order, so results do not depend on timing.
 		measure := func(kernel func(h int) approxKernel) (errSums, []errSums) {
 			var all errSums
 			heads := make([]errSums, H)
-			var wg sync.WaitGroup
-			sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-			for h := range H {
-				wg.Add(1)
-				sem <- struct{}{}
-				go func() {
-					defer func() { <-sem; wg.Done() }()
-					k := kernel(h)
-					for _, r := range refs[h] {
-						if k == nil {
-							heads[h].add(r.againstModel())
-						} else {
-							heads[h].add(r.against(k))
-						}
+			par.Run(H, runtime.GOMAXPROCS(0), parTasks(func(h int) {
+				k := kernel(h)
+				for _, r := range refs[h] {
+					if k == nil {
+						heads[h].add(r.againstModel())
+					} else {
+						heads[h].add(r.against(k))
 					}
-				}()
-			}
-			wg.Wait()
+				}
+			}))
 			for _, e := range heads {
 				all.add(e)
 			}
