@@ -152,13 +152,16 @@ func (t *Translator) TranslateBatchStats(ctx context.Context, sources []string, 
 	}
 	c.ctx, c.opts, c.out = ctx, opts, make([]string, len(sources))
 	// Up to simd.Threads() workers take batches in turn, each on its own model replica.
+	// They are tasks of the shared pool (the caller and Threads()−1 pool goroutines),
+	// not goroutines of their own: the parallel routines a batch calls (DecodeRows, a
+	// split Sgemm) then find every pool goroutine busy decoding and run their parts
+	// themselves, so no more than Threads() goroutines compute at once (own goroutines
+	// plus the pool's made up to 2·Threads()−1, which then waited on each other's
+	// descheduled parts); a worker that runs out of batches helps the others' parts.
 	workers := max(1, min(t.Parallelism(), len(starts)-1))
-	c.wg.Add(workers)
-	for range workers - 1 {
-		go t.runBatches(c)
-	}
-	t.runBatches(c)
-	c.wg.Wait()
+	c.job = batchesJob{t, c}
+	par.Run(workers, workers, &c.job)
+	c.job = batchesJob{}
 	if c.err != nil {
 		return nil, c.st, c.err
 	}
@@ -175,17 +178,27 @@ type translateCall struct {
 	padded int      // the largest batch's padded source tokens
 	out    []string // the translations (the caller's)
 	next   atomic.Int64
-	wg     sync.WaitGroup
+	job    batchesJob
 	mu     sync.Mutex // guards st and err
 	st     BatchStats
 	err    error
 }
 
+// batchesJob is a TranslateBatch call's par.Job: each task is a worker (runBatches).
+type batchesJob struct {
+	t *Translator
+	c *translateCall
+}
+
+func (j *batchesJob) Task(_, _ int) { j.t.runBatches(j.c) }
+
 // runBatches decodes batches of c on a worker until none is left or one fails. The
 // worker spells every translation it makes into one buffer, converted to a string
 // once: c.out's translations are substrings of a few strings, one per worker.
 func (t *Translator) runBatches(c *translateCall) {
-	defer c.wg.Done()
+	if c.next.Load() >= int64(len(c.starts)-1) {
+		return // a late task: the others took every batch
+	}
 	w := t.get()
 	defer t.put(w)
 	w.m.Reserve(c.padded, 1) // the encoder's buffers, sized once for the largest batch
