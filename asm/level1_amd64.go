@@ -75,6 +75,21 @@ func AddAVX2(dst, x, y []float32)
 //go:noescape
 func AddAVX512(dst, x, y []float32)
 
+// ReluAVX2 computes dst[i] = max(x[i], 0) for i < len(dst), with Go's max (a NaN
+// stays NaN, −0 becomes +0); len(x) ≥ len(dst). Reference loop:
+//
+//	for i := range dst {
+//		dst[i] = max(x[i], 0)
+//	}
+//
+//go:noescape
+func ReluAVX2(dst, x []float32)
+
+// ReluAVX512 is ReluAVX2 on AVX-512F.
+//
+//go:noescape
+func ReluAVX512(dst, x []float32)
+
 // MulAVX2 computes dst[i] = x[i]·y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
 // Reference loop:
 //

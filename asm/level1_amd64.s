@@ -54,6 +54,12 @@ tail:
 #define EW4(OP, W, v0, v1, v2, v3) VMOVUPS (SI), v0; VMOVUPS W(SI), v1; VMOVUPS 2*W(SI), v2; VMOVUPS 3*W(SI), v3; OP (DX), v0, v0; OP W(DX), v1, v1; OP 2*W(DX), v2, v2; OP 3*W(DX), v3, v3; VMOVUPS v0, (DI); VMOVUPS v1, W(DI); VMOVUPS v2, 2*W(DI); VMOVUPS v3, 3*W(DI); ADDQ $(4*W), SI; ADDQ $(4*W), DX; ADDQ $(4*W), DI
 #define EW1(OP, W, v0) VMOVUPS (SI), v0; OP (DX), v0, v0; VMOVUPS v0, (DI); ADDQ $W, SI; ADDQ $W, DX; ADDQ $W, DI
 
+// ReLU: dst = max(x, 0) as Go's max (DI = dst, SI = x, z = +0 in every lane). VMAXPS
+// m, z, v gives z > m ? z : m, so m (x) when either is a NaN; −0 comes out as −0,
+// which adding +0 turns into +0 (and nothing else changes: x + 0 = x).
+#define RELU4(W, z, v0, v1, v2, v3) VMAXPS (SI), z, v0; VMAXPS W(SI), z, v1; VMAXPS 2*W(SI), z, v2; VMAXPS 3*W(SI), z, v3; VADDPS z, v0, v0; VADDPS z, v1, v1; VADDPS z, v2, v2; VADDPS z, v3, v3; VMOVUPS v0, (DI); VMOVUPS v1, W(DI); VMOVUPS v2, 2*W(DI); VMOVUPS v3, 3*W(DI); ADDQ $(4*W), SI; ADDQ $(4*W), DI
+#define RELU1(W, z, v0) VMAXPS (SI), z, v0; VADDPS z, v0, v0; VMOVUPS v0, (DI); ADDQ $W, SI; ADDQ $W, DI
+
 // Sum: a0-a3 += x (SI = x).
 #define SUM4(W, a0, a1, a2, a3) VADDPS (SI), a0, a0; VADDPS W(SI), a1, a1; VADDPS 2*W(SI), a2, a2; VADDPS 3*W(SI), a3, a3; ADDQ $(4*W), SI
 #define SUM1(W, a0) VADDPS (SI), a0, a0; ADDQ $W, SI
@@ -151,6 +157,14 @@ sum_done:           \
 #define EW_TAIL16(PACKED) TAIL_MASK16; VMOVUPS.Z (SI), K1, Z0; VMOVUPS.Z (DX), K1, Z1; PACKED Z1, Z0, Z0; VMOVUPS Z0, K1, (DI)
 #define ELEMENTWISE2(PACKED, SCALAR) ELEMENTWISE(PACKED, 32, Y0, Y1, Y2, Y3, EW_TAIL1(SCALAR))
 #define ELEMENTWISE2_512(PACKED) ELEMENTWISE(PACKED, 64, Z0, Z1, Z2, Z3, EW_TAIL16(PACKED))
+
+// RELU(W, z, v0, v1, v2, v3, TAIL): ReLU, after z is cleared, DI = dst, SI = x and
+// CX = n.
+#define RELU(W, z, v0, v1, v2, v3, TAIL) \
+	LOOPS_RET(W, RELU4(W, z, v0, v1, v2, v3), RELU1(W, z, v0), TAIL)
+
+#define RELU_TAIL1 VMAXSS (SI), X15, X0; VADDSS X15, X0, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DI; DECQ CX; JMP tail
+#define RELU_TAIL16 TAIL_MASK16; VMOVUPS.Z (SI), K1, Z1; VMAXPS Z1, Z15, Z0; VADDPS Z15, Z0, Z0; VMOVUPS Z0, K1, (DI)
 
 // SUM(W, ZERO, a0, a1, a2, a3): after X_ARGS (SI = x, CX = n), a0-a3 cleared,
 // VLOOPS over SUM4 and SUM1.
@@ -342,3 +356,19 @@ max512_reduce:
 	VMAXPS        Y1, Y0, Y0
 	MAX_ACROSS_Y0
 	MAX_END(x_base+0(FP), x_len+8(FP), ret+24(FP))
+
+// func ReluAVX2(dst, x []float32)
+TEXT ·ReluAVX2(SB), NOSPLIT, $0-48
+	MOVQ   dst_base+0(FP), DI
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   x_base+24(FP), SI
+	VXORPS Y15, Y15, Y15
+	RELU(32, Y15, Y0, Y1, Y2, Y3, RELU_TAIL1)
+
+// func ReluAVX512(dst, x []float32)
+TEXT ·ReluAVX512(SB), NOSPLIT, $0-48
+	MOVQ   dst_base+0(FP), DI
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   x_base+24(FP), SI
+	VPXORD Z15, Z15, Z15
+	RELU(64, Z15, Z0, Z1, Z2, Z3, RELU_TAIL16)

@@ -37,6 +37,14 @@ func AddGeneric(dst, x, y []float32) {
 	}
 }
 
+// ReluGeneric computes dst[i] = max(x[i], 0) for i < len(dst), with Go's max: a NaN
+// stays NaN and −0 becomes +0. len(x) ≥ len(dst).
+func ReluGeneric(dst, x []float32) {
+	for i := range dst {
+		dst[i] = max(x[i], 0)
+	}
+}
+
 // MulGeneric computes dst[i] = x[i] · y[i] for i < len(dst). len(x), len(y) ≥ len(dst).
 func MulGeneric(dst, x, y []float32) {
 	for i := range dst {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestConformanceAliasing checks the in-place forms Add and Mul document (dst may be
+// TestConformanceAliasing checks the in-place forms Add, Mul and ReLU document (dst may be
 // x or y): every implementation must give the twin's result when dst is the same
 // slice as one of its inputs.
 func TestConformanceAliasing(t *testing.T) {
@@ -16,6 +16,7 @@ func TestConformanceAliasing(t *testing.T) {
 	}{
 		{"add", func(im *impl, dst, x, y []float32) { im.add(dst, x, y) }},
 		{"mul", func(im *impl, dst, x, y []float32) { im.mul(dst, x, y) }},
+		{"relu", func(im *impl, dst, x, _ []float32) { reluOf(im)(dst, x) }},
 	}
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		rng := rand.New(rand.NewPCG(19, 20))

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/kernelmachines/bkm/asm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -155,9 +156,18 @@ type elementwise struct {
 var elementwiseRoutines = []elementwise{
 	{"add", 2, 100, 0, func(im *impl, dst []float32, in [][]float32) { im.add(dst, in[0], in[1]) }},
 	{"mul", 2, 100, 0, func(im *impl, dst []float32, in [][]float32) { im.mul(dst, in[0], in[1]) }},
+	{"relu", 1, 100, 0, func(im *impl, dst []float32, in [][]float32) { reluOf(im)(dst, in[0]) }},
 	{"scale", 1, 100, 0, func(im *impl, dst []float32, in [][]float32) { copy(dst, in[0]); im.scale(-1.75, dst) }},
 	// axpy's twin rounds the FMA twice (through float64): allow the rare 1-ULP tie.
 	{"axpy", 2, 100, 1, func(im *impl, dst []float32, in [][]float32) { copy(dst, in[1]); im.axpy(0.625, in[0], dst) }},
+}
+
+// reluOf is im's ReLU kernel, or the twin that ReLU runs where im has none.
+func reluOf(im *impl) func(dst, x []float32) {
+	if im.relu == nil {
+		return asm.ReluGeneric
+	}
+	return im.relu
 }
 
 // maxLen runs past every unroll edge and tail: 4 unrolled AVX-512 registers (64

@@ -36,6 +36,8 @@ type impl struct {
 	mul   func(dst, x, y []float32)
 	sum   func(x []float32) float32
 	max   func(x []float32) float32
+	// relu: dst = max(x, 0) (ReLU); nil (NEON) runs the twin asm.ReluGeneric.
+	relu func(dst, x []float32) `dispatch:"optional"`
 	// dotRows, sqDistRows, axpyRows: one vector against many rows (DotRows,
 	// SqDistRows, AxpyRows); nil means a loop over the rows.
 	dotRows    func(q, k []float32, ldk int, s []float32) `dispatch:"optional"`
@@ -117,6 +119,7 @@ var genericImpl = &impl{
 	mul:   asm.MulGeneric,
 	sum:   asm.SumGeneric,
 	max:   asm.MaxGeneric,
+	relu:  asm.ReluGeneric,
 
 	dotRows:    asm.DotRowsGeneric,
 	sqDistRows: asm.SqDistRowsGeneric,

@@ -23,6 +23,7 @@ var avx2Impl = &impl{
 	scale: asm.ScaleAVX2,
 	add:   asm.AddAVX2,
 	mul:   asm.MulAVX2,
+	relu:  asm.ReluAVX2,
 	sum:   asm.SumAVX2,
 	max:   asm.MaxAVX2,
 
@@ -76,6 +77,7 @@ var avx512Impl = &impl{
 	scale: asm.ScaleAVX512,
 	add:   asm.AddAVX512,
 	mul:   asm.MulAVX512,
+	relu:  asm.ReluAVX512,
 	sum:   asm.SumAVX512,
 	max:   asm.MaxAVX512,
 

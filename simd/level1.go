@@ -1,6 +1,10 @@
 package simd
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kernelmachines/bkm/asm"
+)
 
 // chunk bounds the work of one assembly call so that the goroutine running it can
 // be preempted between calls (assembly is not preemptible).
@@ -40,6 +44,17 @@ func Scale(alpha float32, x []float32) {
 		active.scale(alpha, x[:n])
 		x = x[n:]
 	}
+}
+
+// ReLU computes dst[i] = max(src[i], 0), with Go's max: a NaN stays NaN and −0
+// becomes +0. dst may be src; it panics if the lengths differ or dst and src overlap
+// otherwise.
+func ReLU(dst, src []float32) {
+	k := active.relu
+	if k == nil {
+		k = asm.ReluGeneric
+	}
+	mapChunks("ReLU", k, dst, src)
 }
 
 // Add computes dst[i] = x[i] + y[i]. All three lengths must be equal; dst may be x or y.

@@ -83,6 +83,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 				{"exp/large", func(dst, src []float32) { expLargeOrExp(im, dst, src) }, asm.ExpLargeGeneric},
 				{"tanh", im.tanh, genericImpl.tanh},
 				{"gelu", im.gelu, genericImpl.gelu},
+				{"relu", reluOf(im), asm.ReluGeneric},
 			} {
 				k.kern(dst, src)
 				k.twin(want[:n], src)

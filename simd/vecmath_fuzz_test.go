@@ -63,6 +63,13 @@ func FuzzGELU(f *testing.F) {
 	fuzzVecTarget(f, func(im *impl) func(dst, src []float32) { return im.gelu }, gelu32)
 }
 
+// FuzzReLU: ReLU through every implementation against Go's max(x, 0), bit for bit
+// (NaN stays NaN, −0 becomes +0).
+func FuzzReLU(f *testing.F) {
+	f.Add(float32(-1e-45))
+	fuzzVecTarget(f, reluOf, func(x float32) float32 { return max(x, 0) })
+}
+
 // fuzzVecTarget is the fuzz target of one element-wise routine (picked from each
 // table) against its scalar reference ref, seeded with addFloatSeeds.
 func fuzzVecTarget(f *testing.F, pick func(*impl) func(dst, src []float32), ref func(float32) float32) {

@@ -13,14 +13,9 @@ func geluForward(out, inp []float32) { simd.GELU(out, inp) }
 // float64 derivative).
 func geluBackward(dinp, dout, inp []float32) { simd.GELUBackward(dinp, inp, dout) }
 
-// reluForward computes out = max(x, 0).
-func reluForward(out, inp []float32) {
-	for i, x := range inp {
-		// max compiles without a branch: on activations a sign test mispredicts about
-		// half the time (14% of a batch-1 translation's profile).
-		out[i] = max(x, 0)
-	}
-}
+// reluForward computes out = max(x, 0) (simd.ReLU: Go's max, vectorized; the scalar
+// loop took 6% of a batch-32 translation).
+func reluForward(out, inp []float32) { simd.ReLU(out, inp) }
 
 // reluBackward accumulates dinp += dout where x > 0.
 func reluBackward(dinp, dout, inp []float32) {
