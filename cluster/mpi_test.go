@@ -94,3 +94,23 @@ func BenchmarkMPIAllReduceSumFloat32(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMPIAllGatherFloat32 times gathering the parameters after a sharded update
+// (package train's ZeRO-1): the whole parameter arena of the Bible recipe, each rank
+// contributing an equal share. Run it with a fixed count on every rank, e.g.
+//
+//	mpirun -np 2 /tmp/cluster.test -test.run '^$' -test.bench AllGather -test.benchtime 100x
+func BenchmarkMPIAllGatherFloat32(b *testing.B) {
+	const n = 1437696
+	buf := make([]float32, n)
+	counts := make([]int, Size())
+	for r := range counts {
+		counts[r] = n*(r+1)/Size() - n*r/Size()
+	}
+	b.SetBytes(4 * n)
+	for range b.N {
+		if err := AllGatherFloat32(buf, counts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
