@@ -14,6 +14,7 @@ const (
 	expC1           = 0x1.555556p-03  // float32(1/6)
 	expC2           = 0x1.555556p-05  // float32(1/24)
 	logSqrtHalfBits = 0x3f3504f3      // bits of float32(√½)
+	logTwo23        = 0x1p+23         // 2^23, the scale of subnormal inputs
 	logLn2Hi        = 0x1.62e4p-01    // ln 2 to 15 bits: e·logLn2Hi is exact for |e| < 256
 	logLn2Lo        = 0x1.7f7d1cp-20  // float32(ln 2 − logLn2Hi)
 	logC0           = -0x1.fffff8p-02 // Q's coefficient of f⁰

@@ -132,7 +132,7 @@ func Log32(x float32) float32 {
 			return x
 		}
 		// Positive subnormal: scale into the normal range.
-		x *= 0x1p23
+		x *= logTwo23
 		b = int32(math.Float32bits(x))
 		eb = -23
 	}

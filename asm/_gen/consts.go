@@ -79,7 +79,7 @@ var consts = []konst{
 	{name: "logMant", bits: 0x007fffff, kind: bitsKind, where: both, meaning: "mantissa field"},
 	{name: "logMinNormal", bits: 0x00800000, kind: bitsKind, where: both, meaning: "bits of the smallest normal"},
 	{name: "logInfBits", bits: 0x7f800000, kind: bitsKind, where: both, meaning: "bits of +Inf"},
-	{name: "logTwo23", bits: 0x4b000000, where: both, meaning: "2^23, the scale of subnormal inputs", from: f(0x1p23)},
+	{name: "logTwo23", goName: "logTwo23", bits: 0x4b000000, where: both, meaning: "2^23, the scale of subnormal inputs", from: f(0x1p23)},
 	{name: "logMinus23", bits: 0xffffffe9, kind: bitsKind, where: both, meaning: "int32 −23"},
 	{name: "logNaN", bits: 0x7fc00000, kind: bitsKind, where: both, meaning: "quiet NaN"},
 	{name: "logNegInf", bits: 0xff800000, kind: bitsKind, where: both, meaning: "−Inf"},
