@@ -94,6 +94,7 @@ func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)
 // ≥ (n−1)·ld + d, n ≥ 0. Reference loop (AttendRowsGeneric), per group of 16 keys:
 //
 //	w[j] = c · score(kind & 7, q, row j of k)                 // AttendDot … AttendReluMin
+//	if kind & AttendSquare != 0 { w[j] = (w[j] + st[AttendBias])² }
 //	if kind & AttendExp != 0 {                                // online softmax
 //		mnew = max(st[AttendM], max_j w[j]); if it changed, scale acc and st[AttendL] by exp(st[AttendM] − mnew)
 //		w[j] = exp(w[j] − mnew)                           // (− 0 while mnew = −Inf)

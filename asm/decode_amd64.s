@@ -329,6 +329,7 @@ axpyrows64_store:
 // The flags of kind (AttendExp, AttendPrefetch).
 #define AttendExpFlag 8
 #define AttendPrefetchFlag 16
+#define AttendSquareFlag 32
 
 // Scores of one key (row at row) into acc (temporary t), chunk c with lanes Kc+1
 // against the query chunk in Z28+c; masked-off lanes are neither read nor counted.

@@ -144,6 +144,13 @@ attend_samemax:
 	ATTEND_EXP(Z0)
 
 attend_plain:
+	TESTQ        $AttendSquareFlag, kind+88(FP)
+	JZ           attend_sum
+	VBROADCASTSS 8(BX), Z16 // st[AttendBias]
+	VADDPS       Z16, Z0, Z0
+	VMULPS       Z0, Z0, Z0
+
+attend_sum:
 	VMOVAPS.Z Z0, K5, Z0
 	VADDPS    Z0, Z18, Z18
 	VMOVUPS   Z0, 64(BX)

@@ -39,12 +39,14 @@ func AxpyRowsGeneric(p, v []float32, ldv int, o []float32) {
 
 // The running state of AttendRows, one query's online softmax: st[AttendM] is the
 // running max of the logits (−Inf before any key; exp-family kinds only),
-// st[AttendL] the running sum of the weights, st[AttendScratch:AttendScratch+16]
+// st[AttendL] the running sum of the weights, st[AttendBias] the constant b of
+// AttendSquare weights (read, never written), st[AttendScratch:AttendScratch+16]
 // scratch (the weights of one group of keys), and st[AttendAcc:AttendAcc+len(q)]
 // the accumulated weighted sum of the values, all relative to exp(st[AttendM]).
 const (
 	AttendM       = 0
 	AttendL       = 1
+	AttendBias    = 2
 	AttendScratch = 16
 	AttendAcc     = 32
 	// AttendMaxDimAVX512 is the largest len(q) AttendRowsAVX512 takes: the query and
@@ -62,6 +64,9 @@ const (
 	// AttendExp: the weight of a key is exp(c·score − max) under the online softmax;
 	// without it, the weight is c·score.
 	AttendExp = 8
+	// AttendSquare: the weight of a key is (c·score + st[AttendBias])² (the kernel
+	// (γ qᵀk + b)² with AttendDot); not with AttendExp.
+	AttendSquare = 32
 	// AttendPrefetch: a hint that K and V stream from beyond the caches (a long run of
 	// keys); the AVX-512 kernel then prefetches them 32 rows ahead. It changes no
 	// result; the twin ignores it.
@@ -101,6 +106,10 @@ func AttendRowsGeneric(q, k, v []float32, ld, n, kind int, c float32, st []float
 		w := p[:nb]
 		for j := range w {
 			w[j] = c * attendScore(kind&7, q, k[(j0+j)*ld:])
+			if kind&AttendSquare != 0 {
+				t := w[j] + st[AttendBias]
+				w[j] = t * t
+			}
 		}
 		if kind&AttendExp != 0 {
 			m := st[AttendM]

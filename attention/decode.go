@@ -115,10 +115,10 @@ type decoder struct {
 	unnorm    bool
 	causal    bool
 	nq, nk, d int
-	f         int // feature dimension (linear, favor), else 0
-	blk       int // keys per block
-	fused     int // simd.AttendRows score kind (fused path), or -1
-	c         float32
+	f         int       // feature dimension (linear, favor), else 0
+	blk       int       // keys per block
+	fused     int       // simd.AttendRows score kind (fused path), or -1
+	c, bias   float32   // its scale and st[simd.AttendBias]
 	st        []float32 // fused path: one simd.AttendRows state per query, stride stLen
 	stLen     int
 	acc       []float32
@@ -136,7 +136,7 @@ func (dc *decoder) init(o *Options, nq, nk, d int, ws *DecodeWorkspace) {
 		dc.f = z.FeatureDim(d)
 		dc.blk = max(1, min(decodeBlock, decodeFeatureFloats/dc.f))
 	}
-	dc.fused, dc.c = fusedKind(z, dc.g)
+	dc.fused, dc.c, dc.bias = fusedKind(z, dc.g)
 	if dc.fused >= 0 && !simd.AttendRowsFast(d) {
 		dc.fused = -1
 	}
@@ -173,22 +173,27 @@ func (dc *decoder) setKeys(nk int) {
 	}
 }
 
-// fusedKind returns the simd.AttendRows score kind and scale c of the kernels whose
-// weights it computes in registers (the exp family and intersection), or −1.
-func fusedKind(z *zooKernel, g float32) (kind int, c float32) {
+// fusedKind returns the simd.AttendRows score kind, scale c and bias (AttendSquare's
+// b) of the kernels whose weights it computes in registers (the exp family,
+// intersection and poly of degree 2), or −1.
+func fusedKind(z *zooKernel, g float32) (kind int, c, bias float32) {
 	switch z.kind {
 	case kEDP:
-		return simd.AttendDot | simd.AttendExp, g
+		return simd.AttendDot | simd.AttendExp, g, 0
 	case kRBF:
-		return simd.AttendSqDist | simd.AttendExp, -g / 2
+		return simd.AttendSqDist | simd.AttendExp, -g / 2, 0
 	case kLaplace:
-		return simd.AttendL1 | simd.AttendExp, -g
+		return simd.AttendL1 | simd.AttendExp, -g, 0
 	case kExpInt:
-		return simd.AttendMin | simd.AttendExp, g
+		return simd.AttendMin | simd.AttendExp, g, 0
 	case kIntersection:
-		return simd.AttendReluMin, 1
+		return simd.AttendReluMin, 1, 0
+	case kPoly:
+		if z.p == 2 {
+			return simd.AttendDot | simd.AttendSquare, g, float32(z.c)
+		}
 	}
-	return -1, 0
+	return -1, 0, 0
 }
 
 // fusedHead is head for the fused kernels: each query's keys go through
@@ -199,6 +204,7 @@ func (dc *decoder) fusedHead(q []float32, ldq int, k, v []float32, ldk int, mask
 	clear(dc.st)
 	for i := 0; i < nq; i++ {
 		dc.st[i*n+simd.AttendM] = float32(math.Inf(-1))
+		dc.st[i*n+simd.AttendBias] = dc.bias
 	}
 	if nq == 1 && mask == nil { // a decoder's step: one run of every key
 		simd.AttendRows(q[:d], k, v, ldk, dc.nk, dc.fused, dc.c, dc.st)

@@ -11,7 +11,8 @@ import (
 
 // attendWant is AttendRows' result in float64 for a fresh state: the normalized
 // output Σ w_j v_j / Σ w_j and log Σ w_j for exp-family kinds (w_j = e^{c·s_j}),
-// Σ w_j v_j and Σ w_j with w_j = c·s_j otherwise.
+// Σ w_j v_j and Σ w_j with w_j = c·s_j otherwise (squared after adding attendBias
+// with AttendSquare).
 func attendWant(q, k, v []float32, ld, n, kind int, c float32) (out []float64, sum float64) {
 	d := len(q)
 	w := make([]float64, n)
@@ -34,6 +35,9 @@ func attendWant(q, k, v []float32, ld, n, kind int, c float32) (out []float64, s
 			}
 		}
 		w[j] = float64(c) * s
+		if kind&AttendSquare != 0 {
+			w[j] = (w[j] + attendBias) * (w[j] + attendBias)
+		}
 		mx = math.Max(mx, w[j])
 	}
 	out = make([]float64, d)
@@ -55,12 +59,16 @@ func attendWant(q, k, v []float32, ld, n, kind int, c float32) (out []float64, s
 	return out, sum
 }
 
+// attendBias is the tests' st[AttendBias], the b of AttendSquare weights.
+const attendBias = 0.75
+
 // newAttendState returns a fresh AttendRows state for d floats with guard values
 // past its end.
 func newAttendState(d int) (buf, st []float32) {
 	buf, st = guarded(AttendAcc+d, 0)
 	clear(st)
 	st[AttendM] = float32(math.Inf(-1))
+	st[AttendBias] = attendBias
 	return buf, st
 }
 
@@ -87,7 +95,7 @@ func TestAttendRows(t *testing.T) {
 				q := make([]float32, d)
 				fillInput(rng, q, 1, 0)
 				for kind := AttendDot; kind <= AttendReluMin; kind++ {
-					for _, flag := range []int{0, AttendExp} {
+					for _, flag := range []int{0, AttendExp, AttendSquare} {
 						c := float32(0.3)
 						if kind == AttendSqDist || kind == AttendL1 {
 							c = -0.3
@@ -99,11 +107,11 @@ func TestAttendRows(t *testing.T) {
 							AttendRows(q, k[split*ld:], v[split*ld:], ld, n-split, kind|flag, c, st)
 							requireGuards(t, buf, 0, AttendAcc+d, "AttendRows st")
 							what := func() string {
-								return im.name + " " + string(rune('0'+kind)) + map[int]string{0: "", AttendExp: " exp"}[flag]
+								return im.name + " " + string(rune('0'+kind)) + map[int]string{0: "", AttendExp: " exp", AttendSquare: " square"}[flag]
 							}
 							l, m := float64(st[AttendL]), float64(st[AttendM])
 							tol := 1e-5 * float64(d+1) * math.Sqrt(float64(n+1))
-							if flag != 0 {
+							if flag == AttendExp {
 								if n == 0 {
 									require.Zero(t, l, "%s: sum", what())
 									continue
@@ -114,7 +122,7 @@ func TestAttendRows(t *testing.T) {
 							}
 							for i := 0; i < d; i++ {
 								got := float64(st[AttendAcc+i])
-								if flag != 0 {
+								if flag == AttendExp {
 									got /= l
 								}
 								require.InDelta(t, want[i], got, tol*(1+math.Abs(want[i])), "%s d=%d n=%d split=%d: acc[%d]", what(), d, n, split, i)
@@ -149,7 +157,7 @@ func attendRowsMatchesTwin(t *testing.T, d, n, ld int) {
 	fillInput(rng, q, 1, 0)
 	var twin [][]float32
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		for i, kind := range []int{AttendDot | AttendExp, AttendSqDist | AttendExp, AttendL1 | AttendExp, AttendMin | AttendExp, AttendReluMin} {
+		for i, kind := range []int{AttendDot | AttendExp, AttendSqDist | AttendExp, AttendL1 | AttendExp, AttendMin | AttendExp, AttendReluMin, AttendDot | AttendSquare} {
 			_, st := newAttendState(d)
 			AttendRows(q, k, v, ld, n, kind, 0.125, st)
 			if len(twin) <= i {
@@ -186,5 +194,6 @@ func TestAttendRowsPanics(t *testing.T) {
 	})
 	require.PanicsWithValue(t, "simd: AttendRows: len(st) = 35 < 36", func() { AttendRows(q, kv, kv, 4, 2, AttendDot, 1, st[:35]) })
 	require.PanicsWithValue(t, "simd: AttendRows: n = 1, kind = 5", func() { AttendRows(q, kv, kv, 4, 1, 5, 1, st) })
+	require.PanicsWithValue(t, "simd: AttendRows: n = 1, kind = 40", func() { AttendRows(q, kv, kv, 4, 1, AttendExp|AttendSquare, 1, st) })
 	require.Panics(t, func() { AttendRows(q, kv, kv, 3, 1, AttendDot, 1, st) })
 }

@@ -103,6 +103,8 @@ const (
 	AttendM   = asm.AttendM
 	AttendL   = asm.AttendL
 	AttendAcc = asm.AttendAcc
+	// AttendBias indexes the constant b of AttendSquare weights in the state.
+	AttendBias = asm.AttendBias
 
 	AttendDot     = asm.AttendDot     // score Σ q·k (edp, poly)
 	AttendSqDist  = asm.AttendSqDist  // Σ (q − k)² (rbf)
@@ -111,6 +113,9 @@ const (
 	AttendReluMin = asm.AttendReluMin // Σ max(0, min(q, k)) (intersection)
 	// AttendExp: weights exp(c·score − running max) (online softmax), else c·score.
 	AttendExp = asm.AttendExp
+	// AttendSquare: weights (c·score + st[AttendBias])² (poly of degree 2); not with
+	// AttendExp.
+	AttendSquare = asm.AttendSquare
 )
 
 // attendKeysPerCall bounds the keys of one assembly call of AttendRows.
@@ -126,14 +131,15 @@ const attendPrefetchKeys = 2048
 // kind & 7 (AttendDot … AttendReluMin) between q and the key, times c, and its weight
 // the exp of that minus the running max st[AttendM] under the online softmax when
 // kind has AttendExp (the accumulator and st[AttendL] rescaled as the max grows),
-// else the scaled score itself. The weights add to st[AttendL] and the weighted value
-// rows to st[AttendAcc:AttendAcc+len(q)]. A fresh state has st[AttendM] = −Inf and
-// zeros elsewhere; len(st) ≥ AttendAcc + len(q). Keys are taken in groups of 16
+// with AttendSquare the square of the scaled score plus st[AttendBias], else the
+// scaled score itself. The weights add to st[AttendL] and the weighted value rows to
+// st[AttendAcc:AttendAcc+len(q)]. A fresh state has st[AttendM] = −Inf, the bias at
+// st[AttendBias] and zeros elsewhere; len(st) ≥ AttendAcc + len(q). Keys are taken in groups of 16
 // (scored, exponentiated and summed together), which is what the kernels and their
 // twin do alike. It panics if k, v or st is too short or kind is unknown.
 func AttendRows(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
 	d := len(q)
-	if n < 0 || kind&^(AttendExp|7) != 0 || kind&7 > AttendReluMin {
+	if n < 0 || kind&^(AttendExp|AttendSquare|7) != 0 || kind&7 > AttendReluMin || kind&(AttendExp|AttendSquare) == AttendExp|AttendSquare {
 		panic(fmt.Sprintf("simd: AttendRows: n = %d, kind = %d", n, kind))
 	}
 	checkRows("AttendRows", "k", n, d, ld, len(k))
