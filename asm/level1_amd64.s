@@ -359,16 +359,12 @@ max512_reduce:
 
 // func ReluAVX2(dst, x []float32)
 TEXT ·ReluAVX2(SB), NOSPLIT, $0-48
-	MOVQ   dst_base+0(FP), DI
-	MOVQ   dst_len+8(FP), CX
-	MOVQ   x_base+24(FP), SI
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP))
 	VXORPS Y15, Y15, Y15
 	RELU(32, Y15, Y0, Y1, Y2, Y3, RELU_TAIL1)
 
 // func ReluAVX512(dst, x []float32)
 TEXT ·ReluAVX512(SB), NOSPLIT, $0-48
-	MOVQ   dst_base+0(FP), DI
-	MOVQ   dst_len+8(FP), CX
-	MOVQ   x_base+24(FP), SI
+	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP))
 	VPXORD Z15, Z15, Z15
 	RELU(64, Z15, Z0, Z1, Z2, Z3, RELU_TAIL16)
