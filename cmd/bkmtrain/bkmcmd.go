@@ -99,7 +99,7 @@ func (f *bkmFitFlags) check() error {
 	case f.opts.MaxIter < 0:
 		return usagef("--max-iter = %d: must be ≥ 0 (0 = bkm's default)", f.opts.MaxIter)
 	}
-	if err := checkThreadsFlag(f.opts.Threads); err != nil {
+	if err := checkThreads(f.opts.Threads); err != nil {
 		return err
 	}
 	if _, err := attention.ByName(f.kernel, 1); err != nil {
@@ -116,13 +116,6 @@ func (f *bkmFitFlags) check() error {
 		return usagef("--distributed needs --solver cg (the dense solver runs on one process)")
 	}
 	return f.dist.check()
-}
-
-func checkThreadsFlag(n int) error {
-	if n < 0 || n > bkm.MaxThreads {
-		return usagef("--threads = %d: want 0 (all cores) to %d (the limit bkm.MaxThreads)", n, bkm.MaxThreads)
-	}
-	return nil
 }
 
 func bkmFit(args []string, stdout, stderr io.Writer) (err error) {
@@ -310,7 +303,7 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 	if *tPath == "" {
 		return usagef("--t is required")
 	}
-	if err := checkThreadsFlag(*threads); err != nil {
+	if err := checkThreads(*threads); err != nil {
 		return err
 	}
 	md, err := bkm.LoadFile(*modelPath, *threads)

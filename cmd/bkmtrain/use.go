@@ -60,7 +60,8 @@ func (m *modelFlags) open(cmd string) (*train.Session, error) {
 	return s, nil
 }
 
-// checkThreads rejects a --threads outside [0, simd.MaxThreads].
+// checkThreads rejects a --threads outside [0, simd.MaxThreads] (bkm.MaxThreads is the
+// same limit).
 func checkThreads(n int) error {
 	if n < 0 || n > simd.MaxThreads {
 		return usagef("--threads = %d: must be in [0, %d] (0 = all cores)", n, simd.MaxThreads)
