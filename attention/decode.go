@@ -66,11 +66,12 @@ var decodePool = sync.Pool{New: func() any { return new(DecodeWorkspace) }}
 // o.Unnormalized have the same meaning; causal query i sees key j iff
 // j ≤ i + Nk − Nq), without the row statistics; o.Dropout must be 0.
 //
-// Each head streams once over its keys in blocks that stay in L1: the block's scores
-// (or logits) for every query (simd.DotRows for the dot-product and feature kernels,
-// simd.SqDistRows for rbf),
-// an online-softmax update for exp-family kernels (a running sum for the others), then
-// the weighted sum of the block's values (simd.AxpyRows). The scores of keys a query
+// Each head streams once over its keys. The exp family, intersection and poly of
+// degree 2 go through simd.AttendRows, which scores 16 keys in registers, weights them
+// (online softmax for the exp family) and adds their values right after; the other
+// kernels go in blocks that stay in L1: the block's scores (or logits) for every query
+// (simd.DotRows for the dot-product and feature kernels), a running sum, then the
+// weighted sum of the block's values (simd.AxpyRows). The scores of keys a query
 // may not see are discarded and their values never read, so padding rows of a cache
 // may hold anything, NaN included. Decode runs on the calling goroutine (callers parallelize over
 // hypotheses if they want to) and does not allocate once ws has grown; ws may be nil
