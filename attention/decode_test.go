@@ -191,6 +191,8 @@ func FuzzDecodeAttention(f *testing.F) {
 	f.Add(uint64(3), uint8(2), uint8(3), uint8(0), uint8(16), uint8(2))
 	f.Add(uint64(4), uint8(8), uint8(7), uint8(65), uint8(9), uint8(1))
 	f.Add(uint64(5), uint8(5), uint8(2), uint8(1), uint8(17), uint8(7))
+	f.Add(uint64(6), uint8(5), uint8(1), uint8(41), uint8(31), uint8(4)) // poly2, D 32 (two chunks), a last group of 9 keys
+	f.Add(uint64(7), uint8(1), uint8(1), uint8(47), uint8(31), uint8(2)) // rbf, D 32, masked
 	f.Fuzz(func(t *testing.T, seed uint64, kern, nq, nk, d, flags uint8) {
 		Nq, Nk, D := int(nq%(MaxDecodeQueries+1)), int(nk%200), 1+int(d%64)
 		kernels := zoo(D)
