@@ -380,12 +380,38 @@ type candidate struct {
 // log-probabilities row) into cands, the n best so far sorted by decreasing logp (ties:
 // the earlier first), skipping Pad and BOS, and returns it.
 func (m *Model) bestCandidates(cands []candidate, row []float32, b int, base float64, n int) []candidate {
-	pad, bos := m.Cfg.Pad, m.Cfg.BOS
 	full, worst := len(cands) == n, 0.0 // worst: the last kept logp once full
 	if full {
 		worst = cands[n-1].logp
 	}
-	for v, lp := range row {
+	// Once n are kept, most blocks of the row hold nothing better than the worst
+	// kept: simd.Max finds those, and base + their largest ≤ worst skips them whole
+	// (x ↦ base + x is monotone in float64, so each of their expansions would be
+	// skipped one by one; a NaN largest compares false and its block is scanned).
+	const block = 256
+	for lo := 0; lo < len(row); lo += block {
+		blk := row[lo:min(lo+block, len(row))]
+		if full && base+float64(simd.Max(blk)) <= worst {
+			continue
+		}
+		cands = m.blockCandidates(cands, blk, lo, b, base, n)
+		if full = len(cands) == n; full {
+			worst = cands[n-1].logp
+		}
+	}
+	return cands
+}
+
+// blockCandidates is bestCandidates over blk, the log-probabilities of tokens first,
+// first+1, ….
+func (m *Model) blockCandidates(cands []candidate, blk []float32, first, b int, base float64, n int) []candidate {
+	pad, bos := m.Cfg.Pad, m.Cfg.BOS
+	full, worst := len(cands) == n, 0.0
+	if full {
+		worst = cands[n-1].logp
+	}
+	for i, lp := range blk {
+		v := first + i
 		x := base + float64(lp)
 		// Most expansions lose to the n kept: one add and compare, then the rest.
 		if full && x <= worst || int32(v) == pad || int32(v) == bos {

@@ -272,3 +272,46 @@ func TestGreedyTokenMatchesScan(t *testing.T) {
 		}
 	}
 }
+
+// TestBestCandidatesSkipsBlocks: bestCandidates, which skips the blocks whose largest
+// cannot enter the kept candidates, keeps what the scan of every expansion
+// (blockCandidates over the whole row) keeps — rows merged one after another as a
+// beam step does, with ties, Pad and BOS among the best, and −Inf (no NaN: a step
+// whose rows hold one stops before selection, Decoder.Err).
+func TestBestCandidatesSkipsBlocks(t *testing.T) {
+	m := &Model{Cfg: ModelConfig{Pad: BytePad, BOS: ByteBOS}}
+	rng := rand.New(rand.NewPCG(5, 6))
+	skipped := 0
+	for _, V := range []int{1, 3, 255, 256, 257, 259, 600, 2000} {
+		for trial := range 40 {
+			n := 1 + trial%8
+			var got, want []candidate
+			for b := range 4 {
+				row := make([]float32, V)
+				for i := range row {
+					row[i] = float32(rng.IntN(40))*-0.25 - 1 // many ties
+				}
+				switch trial % 4 {
+				case 1: // the best on Pad and BOS
+					for _, v := range []int{256, 257} {
+						if v < V {
+							row[v] = 1
+						}
+					}
+				case 2, 3:
+					row[rng.IntN(V)] = float32(math.Inf(-1))
+					row[rng.IntN(V)] = 0.5
+				}
+				base := -float64(rng.IntN(3)) * 0.25
+				before := len(got)
+				got = m.bestCandidates(got, row, b, base, n)
+				want = m.blockCandidates(want, row, 0, b, base, n)
+				require.Equal(t, want, got, "V %d trial %d row %d", V, trial, b)
+				if before == n && V > 256 {
+					skipped++
+				}
+			}
+		}
+	}
+	require.Positive(t, skipped, "no row was merged into a full list: the skip was never tried")
+}
