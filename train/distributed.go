@@ -98,7 +98,7 @@ type dataParallel struct {
 	shard      Batch     // this rank's rows of the current micro-batch (copies)
 	split      shardPlan // the partition of the current micro-batch's rows
 	targets    int       // target tokens in this step's shards
-	sums       []float64 // loss sum, target tokens, then each rank's backward end (its own allocation: cgo passes it to MPI)
+	sums       []float64 // loss sum, target tokens, squares of the gradient shares, then each rank's backward end (its own allocation: cgo passes it to MPI)
 	times      CommTimes // accumulated over the steps
 	stepStart  time.Time
 	cpuStart   time.Duration // processCPU at the step's start
@@ -111,7 +111,6 @@ type dataParallel struct {
 	counts   []int
 	after    time.Duration // wall time in the collectives after the sums this step
 	afterCPU time.Duration // processCPU spent in them
-	one      []float64     // a one-element buffer for those collectives (cgo passes it to MPI)
 }
 
 // updateShares cuts n parameters into size consecutive shares of whole normChunk
@@ -153,9 +152,10 @@ func (t *Trainer) updateRange() (lo, hi int) {
 // clocks agreeing): waiting for slower ranks, not for the network. Wait − Lag is the
 // sums themselves once every rank had reached them.
 //
-// Gather is the communication after the sums (ZeRO-1: the sum of the ranks' squared
-// gradient norms, whether any rank's update overflowed, and the all-gather of the
-// updated parameters); it is not part of Update, UpdateCPU or ComputeCPU.
+// Gather is the communication after the sharded update (ZeRO-1: whether any rank's
+// update overflowed, and the all-gather of the updated parameters); it is not part of
+// Update, UpdateCPU or ComputeCPU. (The ranks' squared gradient norms are summed with
+// the losses, in Wait; computing this rank's is computing.)
 type CommTimes struct {
 	Steps                            int
 	Step, Progress, Wait, ComputeCPU time.Duration
@@ -185,7 +185,7 @@ func (t *Trainer) CommTimes() CommTimes {
 // counts are summed, and the ranks share the clipped AdamW update (ZeRO-1): rank r
 // updates only its share of the parameters (updateShares: consecutive, of whole
 // gradient-norm chunks) and keeps only that share's moments, the ranks add their
-// shares' squared gradient norms, agree on whether every share stayed finite, and
+// shares' squared gradient norms (with the losses), agree on whether every share stayed finite, and
 // all-gather the updated parameters — the single-process update on the global batch
 // up to the order of float32 sums. Save gathers the moments before rank 0 writes, and
 // a divergence restores each share and gathers again, so checkpoints and the last good
@@ -218,9 +218,9 @@ func (t *Trainer) Distribute(comm Comm) error {
 	if rank > 0 {
 		t.Model.DropoutSeed = t.Cfg.Seed ^ (uint64(rank) * 0x9e3779b97f4a7c15)
 	}
-	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 2+size),
+	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 3+size),
 		buckets: planBuckets(t.Model.ReadyOrder(), len(t.Model.Grads), bucketFloats),
-		counts:  updateShares(len(t.Model.Params), size), one: make([]float64, 1)}
+		counts:  updateShares(len(t.Model.Params), size)}
 	for _, c := range d.counts[:rank] {
 		d.lo += c
 	}
@@ -265,7 +265,7 @@ func (d *dataParallel) end() {
 	}
 }
 
-// afterSums runs one collective of the update (addSquares, allFinite, gather) and
+// afterSums runs one collective of the update (allFinite, gather) and
 // times it for CommTimes.Gather.
 func (d *dataParallel) afterSums(call func() error) error {
 	t0, c0 := time.Now(), processCPU()
@@ -275,16 +275,6 @@ func (d *dataParallel) afterSums(call func() error) error {
 	d.afterCPU += cpu
 	d.cpuComm += cpu
 	return err
-}
-
-// addSquares returns the sum over the ranks of their shards' sums of squares of the
-// gradient: the square of the global gradient norm.
-func (d *dataParallel) addSquares(local float64) (float64, error) {
-	d.one[0] = local
-	if err := d.afterSums(func() error { return d.comm.AllReduceSumFloat64(d.one) }); err != nil {
-		return 0, d.errorf("summing the gradient norm: %w", err)
-	}
-	return d.one[0], nil
 }
 
 // allFinite makes *finite true on every rank when every rank's update left its
@@ -375,16 +365,20 @@ func (d *dataParallel) progress() {
 }
 
 // reduce finishes a step: it starts the buckets complete only now, waits for all the
-// gradient sums, and sums the loss and the target tokens over the ranks, checking that
-// the ranks' shards covered the global batch's total targets exactly once. With them
-// goes the moment each rank's backward ended (CommTimes.Lag).
-func (d *dataParallel) reduce(m *Model, loss float64, total int) (float64, error) {
+// gradient sums, and sums the loss, the target tokens and the squares of the ranks'
+// shares of the gradient (the square of the gradient norm, for clipping) over the
+// ranks, checking that the ranks' shards covered the global batch's total targets
+// exactly once. With them goes the moment each rank's backward ended (CommTimes.Lag).
+// Summing this rank's squares (normPart is gradSquares' scratch) is computing, not
+// waiting, in CommTimes.
+func (d *dataParallel) reduce(m *Model, loss float64, total int, normPart []float64) (lossSum, squares float64, err error) {
 	m.GradsDone = nil
 	t0, c0 := time.Now(), processCPU()
+	var own, ownCPU time.Duration
 	defer func() {
 		d.sumsDone, d.cpuSums = time.Now(), processCPU()
-		d.times.Wait += d.sumsDone.Sub(t0)
-		d.cpuComm += d.cpuSums - c0
+		d.times.Wait += d.sumsDone.Sub(t0) - own
+		d.cpuComm += d.cpuSums - c0 - ownCPU
 	}()
 	d.start(math.MaxInt)
 	// Wait for every sum started, even after a failure: MPI writes into d.grads until
@@ -399,20 +393,23 @@ func (d *dataParallel) reduce(m *Model, loss float64, total int) (float64, error
 	}
 	d.finished = d.started
 	if d.err != nil {
-		return 0, d.errorf("summing the gradients: %w", d.err)
+		return 0, 0, d.errorf("summing the gradients: %w", d.err)
 	}
+	t1, c1 := time.Now(), processCPU()
+	sq := m.par.gradSquares(d.grads[d.lo:d.hi], normPart)
+	own, ownCPU = time.Since(t1), processCPU()-c1
 	clear(d.sums)
-	d.sums[0], d.sums[1] = loss, float64(d.targets)
-	d.sums[2+d.rank] = float64(t0.UnixMicro()) // exact in a float64 (< 2⁵³ µs)
+	d.sums[0], d.sums[1], d.sums[2] = loss, float64(d.targets), sq
+	d.sums[3+d.rank] = float64(t0.UnixMicro()) // exact in a float64 (< 2⁵³ µs)
 	if err := d.comm.AllReduceSumFloat64(d.sums); err != nil {
-		return 0, d.errorf("summing the losses: %w", err)
+		return 0, 0, d.errorf("summing the losses: %w", err)
 	}
-	last := time.UnixMicro(int64(slices.Max(d.sums[2:])))
-	d.times.Lag += min(max(last.Sub(t0), 0), time.Since(t0))
+	last := time.UnixMicro(int64(slices.Max(d.sums[3:])))
+	d.times.Lag += min(max(last.Sub(t0), 0), time.Since(t0)-own)
 	if int(d.sums[1]) != total {
-		return 0, d.errorf("the ranks' shards hold %v targets, the global batch %d: the ranks are not reading the same batches", d.sums[1], total)
+		return 0, 0, d.errorf("the ranks' shards hold %v targets, the global batch %d: the ranks are not reading the same batches", d.sums[1], total)
 	}
-	return d.sums[0], nil
+	return d.sums[0], d.sums[2], nil
 }
 
 func (d *dataParallel) errorf(format string, args ...any) error {

@@ -120,9 +120,17 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		t.Micro++
 	}
 	m.Training = false
+	if len(t.normPart) < normChunks(len(m.Grads)) {
+		t.normPart = make([]float64, normChunks(len(m.Grads)))
+	}
+	// In a data-parallel group each rank updates its share [lo, hi) of the parameters
+	// (ZeRO-1): it sums the squares of its share of the gradient, and the ranks add
+	// them with the losses.
+	lo, hi := t.updateRange()
+	var sq float64
 	if t.dp != nil {
 		var err error
-		if sum, err = t.dp.reduce(m, sum, total); err != nil {
+		if sum, sq, err = t.dp.reduce(m, sum, total, t.normPart); err != nil {
 			return StepStats{}, fmt.Errorf("step %d: %w", t.Steps+1, err)
 		}
 	}
@@ -132,18 +140,8 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		return StepStats{Loss: loss, Tokens: total}, t.diverged(step, microStart, fmt.Sprintf("loss is %v", loss), true)
 	}
 	t0 = m.now()
-	if len(t.normPart) < normChunks(len(m.Grads)) {
-		t.normPart = make([]float64, normChunks(len(m.Grads)))
-	}
-	// In a data-parallel group each rank updates its shard [lo, hi) of the parameters
-	// (ZeRO-1): it sums the squares of its shard of the gradient and the ranks add them.
-	lo, hi := t.updateRange()
-	sq := m.par.gradSquares(m.Grads[lo:hi], t.normPart)
-	if t.dp != nil {
-		var err error
-		if sq, err = t.dp.addSquares(sq); err != nil {
-			return StepStats{}, fmt.Errorf("step %d: %w", step, err)
-		}
+	if t.dp == nil {
+		sq = m.par.gradSquares(m.Grads, t.normPart)
 	}
 	norm := math.Sqrt(sq)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
