@@ -868,11 +868,17 @@ log_tail:
 // as (n<<23) + bits(1) and multiplied (so that a NaN p stays NaN); one is where 1.0
 // lives. Clobbers z.
 #define TANH_EXP2A_K(x, z, one) \
+	EXP_SCALE_ONE(x, z, one) \
+	VADDPS one, x, x
+
+// EXP_SCALE_ONE(x, z, one): after EXP_CORE_K on x, with the result normal, x = p·2^n:
+// 2^n built as (n<<23) + bits(1) and multiplied (so that a NaN p stays NaN; n = k>>3
+// from the shifter's bits in z). one is where 1.0 lives. Clobbers z.
+#define EXP_SCALE_ONE(x, z, one) \
 	VPSRLD $3, z, z \
 	VPSLLD $23, z, z \
 	VPADDD one, z, z \
-	VMULPS z, x, x \
-	VADDPS one, x, x
+	VMULPS z, x, x
 
 // TANH8: Y0 = x → Y0 = tanh x. Needs Y14 = tanhMax. Clobbers Y1–Y5, Y8–Y11.
 // Small path (|x| < 0.5625): a + (a·a²)·P(a²). Large path: 1 − 2/(e^{2a} + 1) with
@@ -919,61 +925,75 @@ TEXT ·TanhAVX2(SB), NOSPLIT, $0-48
 	VMOVUPS tanhMax<>(SB), Y14
 	UNARY8_LOOPS(TANH8, Y0)
 
-// GELU_K(x, t, y, TANH, k1, k0, one, half) is the GELU of every amd64 kernel: x → y =
-// gelu(x) = (½x)·(1 + tanh u), u = k0·((x·x·x)·k1 + x) (GeluGeneric lane by lane),
-// t scratch; TANH maps y to tanh y and leaves x and t alone. The constants are
-// vectors in memory (AVX2) or registers (AVX-512).
-#define GELU_K(x, t, y, TANH, k1, k0, one, half) \
-	VMULPS      x, x, y \
-	VMULPS      x, y, y \
-	VMOVAPS     x, t \
-	VFMADD231PS k1, y, t \
-	VMULPS      k0, t, y \
-	TANH \
-	VADDPS      one, y, y \
-	VMULPS      half, x, t \
-	VMULPS      y, t, y
+// GELU_ARG_K(x, c, x2, w, t, lo, hi, k1, m2k0) starts the GELU and GELU' of every
+// amd64 kernel (GeluGeneric and GeluBackwardGeneric lane by lane): c = x clamped to
+// [lo, hi] = [−10, 10] (NaN passes: x is the operand VMINPS/VMAXPS return when either
+// is NaN; c may be x), x2 = c·c, w = −2u = m2k0·((x2·c)·k1 + c). t scratch. The
+// constants are vectors in memory (AVX2) or registers (AVX-512).
+#define GELU_ARG_K(x, c, x2, w, t, lo, hi, k1, m2k0) \
+	VMINPS      x, hi, c \
+	VMAXPS      c, lo, c \
+	VMULPS      c, c, x2 \
+	VMULPS      c, x2, w \
+	VMOVAPS     c, t \
+	VFMADD231PS k1, w, t \
+	VMULPS      m2k0, t, w
 
-// GELUBWD_K(x, x2, y, s1, s2, s3, TANH, lo, hi, k1, k0, k1x3, one, half) is the GELU
-// derivative of every amd64 kernel: x → y = gelu'(x) (GeluBackwardGeneric lane by
-// lane). x is clamped to [lo, hi] = [−10, 10] (NaN passes: x is the operand
-// VMINPS/VMAXPS return when either is NaN), x2 = x·x, u = k0·((x·x·x)·k1 + x), t =
-// tanh u (TANH maps y to tanh y and leaves x, x2 alone), sech2 = 1 − t·t (s1), du =
-// k0·(x2·3k1 + 1) (s2), g = ((½x)·sech2)·du + ½(1 + t) in one VFMADD. s1–s3 scratch.
-#define GELUBWD_K(x, x2, y, s1, s2, s3, TANH, lo, hi, k1, k0, k1x3, one, half) \
-	VMINPS      x, hi, x \
-	VMAXPS      x, lo, x \
-	VMULPS      x, x, x2 \
-	VMULPS      x, x2, y \
-	VMOVAPS     x, s1 \
-	VFMADD231PS k1, y, s1 \
-	VMULPS      k0, s1, y \
-	TANH \
-	VMULPS      y, y, s1 \
-	VMOVUPS     one, s2 \
-	VSUBPS      s1, s2, s1 \
-	VFMADD231PS k1x3, x2, s2 \
-	VMULPS      k0, s2, s2 \
-	VMULPS      half, x, s3 \
-	VMULPS      s1, s3, s3 \
+// GELU_K(x, y, c, x2, t, EXP, lo, hi, k1, m2k0, one): x → y = gelu(x) = max(x, lo)/(1 +
+// e^{−2u}) (GeluGeneric lane by lane); EXP maps y = −2u to e^{−2u} and leaves x alone.
+// c, x2, t scratch.
+#define GELU_K(x, y, c, x2, t, EXP, lo, hi, k1, m2k0, one) \
+	GELU_ARG_K(x, c, x2, y, t, lo, hi, k1, m2k0) \
+	EXP \
 	VADDPS      one, y, y \
-	VMULPS      half, y, y \
-	VFMADD231PS s2, s3, y
+	VMAXPS      x, lo, t \
+	VDIVPS      y, t, y
 
-// GELU8: Y6 = x → Y0 = gelu(x). Clobbers Y1–Y5, Y7–Y11.
-#define GELU8 GELU_K(Y6, Y7, Y0, TANH8, geluK1<>(SB), geluK0<>(SB), vmOne<>(SB), vmHalf<>(SB))
+// GELUBWD_K(x, x2, y, s1, s2, EXP, ZERO, lo, hi, k1, m2k0, k1x3, one): x → y = gelu'(x)
+// (GeluBackwardGeneric lane by lane), x clamped in place: e = e^{−2u} (EXP maps y to
+// e^y and leaves x, x2 alone), r = x·(m2k0·(x2·3k1 + 1)) (s1), s = 1/(1 + e) (x2),
+// es = e·s (y), g = s·(1 − r·es) with one VFNMADD; ZERO sets y = 0 where x = lo.
+#define GELUBWD_K(x, x2, y, s1, s2, EXP, ZERO, lo, hi, k1, m2k0, k1x3, one) \
+	GELU_ARG_K(x, x, x2, y, s1, lo, hi, k1, m2k0) \
+	EXP \
+	VMOVUPS      one, s1 \
+	VFMADD231PS  k1x3, x2, s1 \
+	VMULPS       m2k0, s1, s1 \
+	VMULPS       x, s1, s1 \
+	VADDPS       one, y, s2 \
+	VMOVUPS      one, x2 \
+	VDIVPS       s2, x2, x2 \
+	VMULPS       x2, y, y \
+	VMOVUPS      one, s2 \
+	VFNMADD231PS s1, y, s2 \
+	VMULPS       s2, x2, y \
+	ZERO
+
+// GELU_EXP8: Y0 = −2u → Y0 = e^{−2u}. Clobbers Y1–Y5.
+#define GELU_EXP8 \
+	EXP_CORE_R(Y0, Y1, Y2, Y3, Y4, Y5) \
+	EXP_SCALE_ONE(Y0, Y1, vmOne<>(SB))
+
+// GELU8: Y6 = x → Y0 = gelu(x). Needs Y14 = 10, Y15 = −10. Clobbers Y1–Y5.
+#define GELU8 GELU_K(Y6, Y0, Y1, Y2, Y3, GELU_EXP8, Y15, Y14, geluK1<>(SB), geluM2K0<>(SB), vmOne<>(SB))
 
 // func GeluAVX2(dst, src []float32)
-// u = k0·((x·x·x)·k1 + x); dst = (½x)·(1 + tanh u), TANH8 as in TanhAVX2; x is kept
-// in Y6 (TANH8 leaves Y6 and Y7 alone).
+// dst = max(x, −10)/(1 + e^{−2u}), −2u = m2k0·((c·c·c)·k1 + c), c = x clamped to
+// [−10, 10]; x is kept in Y6.
 TEXT ·GeluAVX2(SB), NOSPLIT, $0-48
 	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	VMOVUPS tanhMax<>(SB), Y14
+	VMOVUPS geluBwdMin<>(SB), Y15
 	UNARY8_LOOPS(GELU8, Y6)
 
-// GELUBWD8: Y6 = x → Y0 = gelu'(x), Y6 = x clamped, Y7 = x·x. Needs Y14 = 10,
-// Y15 = −10. Clobbers Y1–Y5, Y8–Y11.
-#define GELUBWD8 GELUBWD_K(Y6, Y7, Y0, Y1, Y2, Y3, TANH8, Y15, Y14, geluK1<>(SB), geluK0<>(SB), geluK1x3<>(SB), vmOne<>(SB), vmHalf<>(SB))
+// GELUBWD8_ZERO: Y0 = 0 where Y6 = −10 (Y15); NaN lanes keep Y0. Clobbers Y8.
+#define GELUBWD8_ZERO \
+	VCMPPS $4, Y15, Y6, Y8 \
+	VANDPS Y8, Y0, Y0
+
+// GELUBWD8: Y6 = x → Y0 = gelu'(x), Y6 = x clamped. Needs Y14 = 10, Y15 = −10.
+// Clobbers Y1–Y5, Y7–Y9 (not Y13, the tail mask).
+#define GELUBWD8 GELUBWD_K(Y6, Y7, Y0, Y8, Y9, GELU_EXP8, GELUBWD8_ZERO, Y15, Y14, geluK1<>(SB), geluM2K0<>(SB), geluK1x3<>(SB), vmOne<>(SB))
 
 // func GeluBackwardAVX2(dx, x, dy []float32)
 // dx += gelu'(x)·dy: GELUBWD8, then
@@ -1024,13 +1044,13 @@ gelubwd_done:
 // VBLENDVPS becomes a masked VMOVAPS, the vector compares write K registers.
 // AVX-512F instructions only.
 //
-// Registers of the tanh/GELU routines:
+// Registers of the tanh routine:
 //	Z23–Z31 as in the exp family (EXP512_CORE_CONSTS; Z25 = ½)
-//	Z22 abs mask    Z21 10 (tanhMax, the upper GELU' clamp)      Z20 1.0   Z19 2.0
-//	Z18 0.5625      Z17 tanh C4     Z16 k0    Z15 k1    Z14 3·k1    Z13 −10
-//	Z1–Z5, Z10–Z12, K2 scratch of TANH512; Z0, Z6, Z7 the chain being computed
+//	Z22 abs mask    Z21 10 (tanhMax)    Z20 1.0   Z19 2.0   Z18 0.5625   Z17 tanh C4
+//	Z1–Z5, Z10–Z12, K2 scratch of TANH512; Z0 the chain being computed
+// The GELU routines: GELU512_CONSTS below.
 
-// TANH512_CONSTS loads Z13–Z31.
+// TANH512_CONSTS loads Z17–Z31.
 #define TANH512_CONSTS \
 	EXP512_CORE_CONSTS \
 	VBROADCASTSS vmAbsMask<>(SB), Z22 \
@@ -1038,11 +1058,7 @@ gelubwd_done:
 	VBROADCASTSS vmOne<>(SB), Z20 \
 	VBROADCASTSS vmTwo<>(SB), Z19 \
 	VBROADCASTSS tanhSmall<>(SB), Z18 \
-	VBROADCASTSS tanhC4<>(SB), Z17 \
-	VBROADCASTSS geluK0<>(SB), Z16 \
-	VBROADCASTSS geluK1<>(SB), Z15 \
-	VBROADCASTSS geluK1x3<>(SB), Z14 \
-	VBROADCASTSS geluBwdMin<>(SB), Z13
+	VBROADCASTSS tanhC4<>(SB), Z17
 
 // TANH512(x): TANH8 on ZMM: x → x = tanh x. a = |x| (Z10), sign (Z11), small path
 // q = a + (a·a²)·P(a²) (Z12, a² in Z2), K2 = a < 0.5625; large path
@@ -1068,9 +1084,24 @@ gelubwd_done:
 	TANH512(Z0) \
 	VMOVUPS Z0, off(DI)
 
-// GELU512(c): GELU8 on ZMM: c = x → Z0 = gelu(x). Clobbers Z7 and TANH512's
-// registers.
-#define GELU512(c) GELU_K(c, Z7, Z0, TANH512(Z0), Z15, Z16, Z20, Z25)
+// GELU512_CONSTS loads the constants of GELU512 and GELUBWD512: EXP512_CORE_CONSTS
+// (Z23–Z31), Z21 10, Z20 1.0, Z16 −2k0, Z15 k1, Z14 3·k1, Z13 −10.
+#define GELU512_CONSTS \
+	EXP512_CORE_CONSTS \
+	VBROADCASTSS tanhMax<>(SB), Z21 \
+	VBROADCASTSS vmOne<>(SB), Z20 \
+	VBROADCASTSS geluM2K0<>(SB), Z16 \
+	VBROADCASTSS geluK1<>(SB), Z15 \
+	VBROADCASTSS geluK1x3<>(SB), Z14 \
+	VBROADCASTSS geluBwdMin<>(SB), Z13
+
+// GELU_EXP512: Z0 = −2u → Z0 = e^{−2u}. Clobbers Z1–Z5.
+#define GELU_EXP512 \
+	EXP512_CORE(Z0, Z1, Z2, Z3, Z4, Z5) \
+	EXP_SCALE_ONE(Z0, Z1, Z20)
+
+// GELU512(c): GELU8 on ZMM: c = x → Z0 = gelu(x). Clobbers Z1–Z5.
+#define GELU512(c) GELU_K(c, Z0, Z1, Z2, Z3, GELU_EXP512, Z13, Z21, Z15, Z16, Z20)
 
 // GELU512_STEP(off): dst[off/4 : off/4+16] = gelu of src's.
 #define GELU512_STEP(off) \
@@ -1078,9 +1109,14 @@ gelubwd_done:
 	GELU512(Z6) \
 	VMOVUPS Z0, off(DI)
 
-// GELUBWD512: GELUBWD8 on ZMM: Z6 = x → Z0 = gelu'(x), Z6 = x clamped, Z7 = x·x.
-// Clobbers TANH512's registers.
-#define GELUBWD512 GELUBWD_K(Z6, Z7, Z0, Z1, Z2, Z3, TANH512(Z0), Z13, Z21, Z15, Z16, Z14, Z20, Z25)
+// GELUBWD512_ZERO: Z0 = 0 where Z6 = −10 (Z13); NaN lanes keep Z0. Clobbers K2.
+#define GELUBWD512_ZERO \
+	VCMPPS    $4, Z13, Z6, K2 \
+	VMOVAPS.Z Z0, K2, Z0
+
+// GELUBWD512: GELUBWD8 on ZMM: Z6 = x → Z0 = gelu'(x), Z6 = x clamped. Clobbers
+// Z1–Z5, Z7–Z9, K2.
+#define GELUBWD512 GELUBWD_K(Z6, Z7, Z0, Z8, Z9, GELU_EXP512, GELUBWD512_ZERO, Z13, Z21, Z15, Z16, Z14, Z20)
 
 // GELUBWD512_STEP(off): dx += gelu'(x)·dy for the 16 elements at byte offset off
 // (x at SI, dy at DX, dx at DI): the product rounded, then added (as in the twin).
@@ -1128,13 +1164,13 @@ TEXT ·TanhAVX512(SB), NOSPLIT, $0-48
 // func GeluAVX512(dst, src []float32)
 TEXT ·GeluAVX512(SB), NOSPLIT, $0-48
 	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
-	TANH512_CONSTS
+	GELU512_CONSTS
 	UNARY512_LOOPS(GELU512_STEP, GELU512, Z6, Z0)
 
 // func GeluBackwardAVX512(dx, x, dy []float32)
 TEXT ·GeluBackwardAVX512(SB), NOSPLIT, $0-72
 	SLICES3_ARGS(dx_base+0(FP), dx_len+8(FP), x_base+24(FP), dy_base+48(FP))
-	TANH512_CONSTS
+	GELU512_CONSTS
 
 gelubwd512_loop64:
 	CMPQ CX, $64

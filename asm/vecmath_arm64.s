@@ -280,6 +280,14 @@ TEXT ·LogNEON(SB), NOSPLIT, $0-48
 	VCONST(tanhC0, V30) \
 	VCONST(tanhMax, V31)
 
+// EXP_SCALE_ONE: after EXP_CORE, with the result normal, V0 = p·2^n: 2^n built as
+// (n<<23) + bits(1) and multiplied, so that a NaN p stays NaN. Needs V28 = 1.0.
+#define EXP_SCALE_ONE \
+	VUSHR  $3, V1.S4, V1.S4 \
+	VSHL   $23, V1.S4, V1.S4 \
+	VADD   V28.S4, V1.S4, V1.S4 \
+	FMUL4S(0, 0, 1)
+
 // TANH4: V0 = x → V0 = tanh x (Tanh32 lane by lane). a = |x|; small path
 // a + (a·a²)·P(a²); large path 1 − 2/(e^{2·min(a, 10)} + 1) with e^{2a} = p·2^n,
 // 2^n built as (n<<23) + bits(1) and multiplied so that NaN stays NaN; blend on
@@ -300,10 +308,7 @@ TEXT ·LogNEON(SB), NOSPLIT, $0-48
 	FMIN4S(0, 8, 31) \
 	FADD4S(0, 0, 0) \
 	EXP_CORE \
-	VUSHR  $3, V1.S4, V1.S4 \
-	VSHL   $23, V1.S4, V1.S4 \
-	VADD   V28.S4, V1.S4, V1.S4 \
-	FMUL4S(0, 0, 1) \
+	EXP_SCALE_ONE \
 	FADD4S(0, 0, 28) \
 	FADD4S(2, 28, 28) \
 	FDIV4S(1, 2, 0) \
@@ -316,59 +321,63 @@ TEXT ·TanhNEON(SB), NOSPLIT, $0-48
 	DST_SRC_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
 	UNARY_NEON(TANH_CONSTS, TANH4)
 
-// GELU4_FINISH: V0 = tanh u, V1 = x → V0 = (½x)·(1 + tanh u). Needs V24 = ½,
-// V28 = 1.0 (TANH_CONSTS).
-#define GELU4_FINISH \
-	FADD4S(0, 0, 28) \
-	FMUL4S(1, 1, 24) \
-	FMUL4S(0, 1, 0)
+// GELU_CONSTS: EXP_CONSTS, then V16 k1, V17 3·k1, V28 1.0, V29 −2k0, V30 −10,
+// V31 10 (EXP_CORE needs neither expMax nor expMin, whose registers V16 and V17 take).
+#define GELU_CONSTS \
+	EXP_CONSTS \
+	VCONST(geluK1, V16) \
+	VCONST(geluK1x3, V17) \
+	VCONST(vmOne, V28) \
+	VCONST(geluM2K0, V29) \
+	VCONST(geluBwdMin, V30) \
+	VCONST(tanhMax, V31)
 
-// GELU4_ARG: V0 = x → V0 = u = k0·((x·x·x)·k1 + x). Clobbers V1–V3, R9.
-#define GELU4_ARG \
-	FMUL4S(1, 0, 0) \
-	FMUL4S(1, 1, 0) \
-	VCONST(geluK1, V2) \
-	HORNER(V0, V1, V2, V3) \
-	VCONST(geluK0, V2) \
-	FMUL4S(0, 3, 2)
+// GELU4_EXP: V0 = x → V8 = c = x clamped to [−10, 10] (NaN passes: FMIN and FMAX
+// return NaN when either operand is), V9 = c·c, V0 = e^{−2u} (geluExp lane by lane):
+// −2u = ((c·c·c)·k1 + c)·(−2k0), EXP_CORE, 2^n built as (n<<23) + bits(1) and
+// multiplied. Needs GELU_CONSTS. Clobbers V1–V7.
+#define GELU4_EXP \
+	FMIN4S(8, 0, 31) \
+	FMAX4S(8, 8, 30) \
+	FMUL4S(9, 8, 8) \
+	FMUL4S(0, 8, 9) \
+	HORNER(V8, V0, V16, V2) \
+	FMUL4S(0, 2, 29) \
+	EXP_CORE \
+	EXP_SCALE_ONE
+
+// GELU4: V0 = x → V0 = gelu(x) = max(x, −10)/(1 + e^{−2u}) (GeluGeneric lane by
+// lane); x is kept in V10. Clobbers V1–V10.
+#define GELU4 \
+	VMOV   V0.B16, V10.B16 \
+	GELU4_EXP \
+	FADD4S(0, 0, 28) \
+	FMAX4S(10, 10, 30) \
+	FDIV4S(0, 10, 0)
 
 // func GeluNEON(dst, src []float32)
-// TANH4 needs every register but V0–V11, so x is loaded again after it.
-#define GELU_STEP VLD1 (R1), [V0.S4]; GELU4_ARG; TANH4; VLD1.P 16(R1), [V1.S4]; GELU4_FINISH; VST1.P [V0.S4], 16(R0)
-#define GELU_TAIL TAIL_LOAD; GELU4_ARG; TANH4; VMOV V0.B16, V1.B16; TAIL_LOAD; FADD4S(1, 1, 28); FMUL4S(0, 0, 24); FMUL4S(0, 0, 1); TAIL_STORE
 TEXT ·GeluNEON(SB), NOSPLIT, $0-48
 	DST_SRC_ARGS(dst_base+0(FP), dst_len+8(FP), src_base+24(FP))
-	TANH_CONSTS
-	LOOP4_NEON(GELU_STEP, GELU_TAIL)
-	RET
+	UNARY_NEON(GELU_CONSTS, GELU4)
 
-// GELUBWD4_CLAMP(v, t, Vt): Vv = min(max(Vv, −10), 10) (NaN passes: FMIN and FMAX
-// return NaN when either operand is); t is the number of the scratch register Vt.
-// Needs V31 = 10 (TANH_CONSTS). Clobbers Vt, R9.
-#define GELUBWD4_CLAMP(v, t, Vt) \
-	FMIN4S(v, v, 31) \
-	VCONST(geluBwdMin, Vt) \
-	FMAX4S(v, v, t)
-
-// GELUBWD4_G: V0 = tanh u, V1 = x → V0 = gelu'(x) (GeluBackwardGeneric lane by lane):
-// x clamped, x2 = x·x, sech2 = 1 − t·t, du = k0·(1 + 3k1·x2),
-// g = ½(1 + t) + ((½x)·sech2)·du in one FMLA. Needs V24 = ½, V28 = 1.0, V31 = 10
-// (TANH_CONSTS). Clobbers V1–V5, R9.
-#define GELUBWD4_G \
-	GELUBWD4_CLAMP(1, 2, V2) \
-	FMUL4S(2, 1, 1) \
-	FMUL4S(3, 0, 0) \
-	FSUB4S(3, 28, 3) \
+// GELUBWD4: V0 = x → V0 = gelu'(x) (GeluBackwardGeneric lane by lane): GELU4_EXP,
+// r = c·((1 + c²·3k1)·(−2k0)), s = 1/(1 + e), es = e·s, g = s·(1 − r·es) with one
+// FMLS, then g = 0 where c = −10 (NaN lanes keep g). Clobbers V1–V10.
+#define GELUBWD4 \
+	GELU4_EXP \
+	VMOV   V28.B16, V2.B16 \
+	VFMLA  V9.S4, V17.S4, V2.S4 \
+	FMUL4S(2, 2, 29) \
+	FMUL4S(2, 8, 2) \
+	FADD4S(3, 0, 28) \
+	FDIV4S(3, 28, 3) \
+	FMUL4S(0, 0, 3) \
 	VMOV   V28.B16, V4.B16 \
-	VCONST(geluK1x3, V5) \
-	VFMLA  V2.S4, V5.S4, V4.S4 \
-	VCONST(geluK0, V5) \
-	FMUL4S(4, 4, 5) \
-	FMUL4S(1, 1, 24) \
-	FMUL4S(1, 1, 3) \
-	FADD4S(0, 0, 28) \
-	FMUL4S(0, 0, 24) \
-	VFMLA  V4.S4, V1.S4, V0.S4
+	VFMLS  V2.S4, V0.S4, V4.S4 \
+	FMUL4S(0, 3, 4) \
+	FCMEQ4S(5, 8, 30) \
+	VEOR   V6.B16, V6.B16, V6.B16 \
+	VBIT   V5.B16, V6.B16, V0.B16
 
 // GELUBWD4_ACC: V0 = g → dx[0:4] += g·dy[0:4] (R0 = dx, R4 = dy, each advanced by 16
 // bytes): the product rounded, then added, as in the twin. Clobbers V1.
@@ -380,17 +389,16 @@ TEXT ·GeluNEON(SB), NOSPLIT, $0-48
 	VST1.P [V0.S4], 16(R0)
 
 // func GeluBackwardNEON(dx, x, dy []float32)
-// dx += gelu'(x)·dy: clamp, GELU4_ARG, TANH4; TANH4 needs every register but V0–V11,
-// so x is loaded again for GELUBWD4_G. The product g·dy is rounded, then added to dx
-// (two roundings, as in the twin). The tail runs TAIL_LOAD on x, dy and dx in turn
-// (R1 pointed at each), t and g kept in V6 meanwhile.
-#define GELUBWD_STEP VLD1 (R1), [V0.S4]; GELUBWD4_CLAMP(0, 1, V1); GELU4_ARG; TANH4; VLD1.P 16(R1), [V1.S4]; GELUBWD4_G; GELUBWD4_ACC
-#define GELUBWD_TAIL TAIL_LOAD; GELUBWD4_CLAMP(0, 1, V1); GELU4_ARG; TANH4; VMOV V0.B16, V6.B16; TAIL_LOAD; VMOV V0.B16, V1.B16; VMOV V6.B16, V0.B16; GELUBWD4_G; VMOV V0.B16, V6.B16; MOVD R4, R1; TAIL_LOAD; FMUL4S(6, 6, 0); MOVD R0, R1; TAIL_LOAD; FADD4S(0, 0, 6); TAIL_STORE
+// dx += gelu'(x)·dy: GELUBWD4, then the product g·dy rounded and added to dx (two
+// roundings, as in the twin). The tail runs TAIL_LOAD on x, dy and dx in turn (R1
+// pointed at each), g kept in V11 meanwhile.
+#define GELUBWD_STEP VLD1.P 16(R1), [V0.S4]; GELUBWD4; GELUBWD4_ACC
+#define GELUBWD_TAIL TAIL_LOAD; GELUBWD4; VMOV V0.B16, V11.B16; MOVD R4, R1; TAIL_LOAD; FMUL4S(11, 11, 0); MOVD R0, R1; TAIL_LOAD; FADD4S(0, 0, 11); TAIL_STORE
 TEXT ·GeluBackwardNEON(SB), NOSPLIT, $0-72
 	MOVD dx_base+0(FP), R0
 	MOVD dx_len+8(FP), R2
 	MOVD x_base+24(FP), R1
 	MOVD dy_base+48(FP), R4
-	TANH_CONSTS
+	GELU_CONSTS
 	LOOP4_NEON(GELUBWD_STEP, GELUBWD_TAIL)
 	RET

@@ -33,10 +33,10 @@ const (
 	tanhC2          = -0x1.b90946p-05 // P's coefficient of t²
 	tanhC3          = 0x1.582fbp-06   // P's coefficient of t³
 	tanhC4          = -0x1.95001cp-08 // P's coefficient of t⁴
-	geluK0          = 0x1.988454p-01  // float32(√(2/π))
 	geluK1          = 0x1.6e4e26p-05  // float32(0.044715)
 	geluK1x3        = 0x1.12ba9ep-03  // float32(3·0.044715), in gelu'
-	geluBwdMin      = -0x1.4p+03      // −10, the lower clamp of GELU' (the upper is tanhMax)
+	geluBwdMin      = -0x1.4p+03      // −10, the lower clamp of GELU and GELU' (the upper is tanhMax)
+	geluM2K0        = -0x1.988454p+00 // float32(−2·√(2/π))
 )
 
 // expTabHi: 2^(j/8) = expTabHi[j] + expTabLo[j] to 48 bits, j = 0..7

@@ -155,17 +155,17 @@ VM_BCAST(tanhC3, 0x3cac17d8)
 // tanhC4: P's coefficient of t⁴
 VM_BCAST(tanhC4, 0xbbca800e)
 
-// geluK0: float32(√(2/π))
-VM_BCAST(geluK0, 0x3f4c422a)
-
 // geluK1: float32(0.044715)
 VM_BCAST(geluK1, 0x3d372713)
 
 // geluK1x3: float32(3·0.044715), in gelu'
 VM_BCAST(geluK1x3, 0x3e095d4f)
 
-// geluBwdMin: −10, the lower clamp of GELU' (the upper is tanhMax)
+// geluBwdMin: −10, the lower clamp of GELU and GELU' (the upper is tanhMax)
 VM_BCAST(geluBwdMin, 0xc1200000)
+
+// geluM2K0: float32(−2·√(2/π))
+VM_BCAST(geluM2K0, 0xbfcc422a)
 
 // vmTailMask: 8 lanes of all ones, then 8 of zeros (the bytes DATA leaves out); the
 // mask of the first r < 8 lanes is the 32 bytes at offset 4·(8 − r).

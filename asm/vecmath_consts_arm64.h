@@ -47,10 +47,10 @@
 #define tanhC2          0xbd5c84a3 // P's coefficient of t²
 #define tanhC3          0x3cac17d8 // P's coefficient of t³
 #define tanhC4          0xbbca800e // P's coefficient of t⁴
-#define geluK0          0x3f4c422a // float32(√(2/π))
 #define geluK1          0x3d372713 // float32(0.044715)
 #define geluK1x3        0x3e095d4f // float32(3·0.044715), in gelu'
-#define geluBwdMin      0xc1200000 // −10, the lower clamp of GELU' (the upper is tanhMax)
+#define geluBwdMin      0xc1200000 // −10, the lower clamp of GELU and GELU' (the upper is tanhMax)
+#define geluM2K0        0xbfcc422a // float32(−2·√(2/π))
 
 // expTabNEON: expTabHi then expTabLo, loaded into V12–V15 for TBL. NEON_TAB4(name,
 // off, w0, …, w3) writes four 64-bit words (two float32 lanes each) at name<>+off.

@@ -205,43 +205,63 @@ func TanhGeneric(dst, src []float32) {
 //	gelu(x) = ½·x·(1 + tanh(u)),  u = √(2/π)·(x + 0.044715·x³)
 //	gelu'(x) = ½·(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)
 //
-// geluK0, geluK1 and geluK1x3 are those numbers rounded to float32.
+// The kernels use ½(1 + tanh u) = s = 1/(1 + e^{−2u}), the logistic of 2u, so that one
+// exp and one division replace tanh's two paths (a polynomial and an exp with a
+// division, both computed and blended in a vector): with e = e^{−2u}, ½(1 − tanh² u)
+// = 2s(1 − s) and 1 − s = e·s, so
+//
+//	gelu(x) = x·s,  gelu'(x) = s·(1 + 2x·(1 − s)·√(2/π)·(1 + 3·0.044715·x²)).
+//
+// x is clamped to [−10, 10] inside u (|2u| ≤ 87.32, so e^{−2u} is a normal number and
+// p·2^n needs no second factor); beyond ±10 s is 1 or below 1.3e-38. geluK1 and
+// geluK1x3 are 0.044715 and 3·0.044715 rounded to float32, geluM2K0 is −2·float32(√(2/π)).
 
-// GeluGeneric computes dst[i] = gelu(src[i]) for i < len(dst), with Tanh32 for the
-// tanh. dst may be src.
+// geluExp returns e^{−2u} for c = x clamped to [−10, 10]: −2u = geluM2K0·fma(k1, c³, c),
+// then p·2^n with 2^n built from n's bits (a normal number: n ≥ −126).
+func geluExp(c float32) float32 {
+	x2 := float32(c * c)
+	w := float32(geluM2K0 * fmaf(geluK1, float32(x2*c), c))
+	p, n := expParts(w)
+	return float32(p * math.Float32frombits(uint32(n+127)<<23))
+}
+
+// GeluGeneric computes dst[i] = gelu(src[i]) for i < len(dst): x/(1 + e^{−2u}) with x
+// clamped to [−10, 10] in u and to [−10, +Inf) in the numerator (gelu(x) for x ≤ −10 is
+// below 1.3e-37 in magnitude, and so is the result; gelu(+Inf) = +Inf, NaN gives NaN).
+// Within 4e-7·|gelu(x)| + 1e-7 of float64 math. dst may be src.
 func GeluGeneric(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, x := range src {
-		x3 := float32(float32(x*x) * x)
-		u := float32(geluK0 * fmaf(geluK1, x3, x))
-		dst[i] = float32(0.5*x) * (1 + Tanh32(u))
+		c := min(max(x, geluBwdMin), tanhMax)
+		dst[i] = max(x, geluBwdMin) / (1 + geluExp(c))
 	}
 }
 
 // GeluBackwardGeneric computes dx[i] += gelu'(x[i])·dy[i] for i < len(dx) (the
-// gradient accumulates, as in llm.c), with Tanh32 for the tanh. len(x), len(dy) ≥
-// len(dx). Per element, with x clamped to [−10, 10] (NaN passes) and every operation
-// rounded to float32 (beyond ±10 tanh u is exactly ±1, so gelu'(x) is exactly 1 or 0
-// either way, and the clamp keeps x² finite: without it x = ±Inf, or |x| > 1.8e19,
-// would give sech²·du = 0·Inf = NaN):
+// gradient accumulates, as in llm.c). len(x), len(dy) ≥ len(dx). Per element, with x
+// clamped to [−10, 10] (NaN passes) and every operation rounded to float32:
 //
-//	x2 = x·x; u = k0·fma(k1, x2·x, x); t = tanh u; sech2 = 1 − t·t
-//	du = k0·fma(3·k1, x2, 1); g = fma((½x)·sech2, du, ½(1 + t)); dx += g·dy
+//	e = geluExp(x); s = 1/(1 + e); es = e·s (= 1 − s); q = geluM2K0·fma(3·k1, x², 1)
+//	g = s·fma(−(x·q), es, 1), and g = 0 where x ≤ −10; dx += g·dy
 //
-// The one fused multiply-add of the gradient formula is written as fmaf, so that the
-// twin means the same on every build (Go fuses an unconverted a·b + c on arm64 and
-// on amd64 with GOAMD64=v3, not with v1) and the vector kernels match it bit for bit.
+// (x·q = −2x·√(2/π)·(1 + 3·0.044715·x²)). Beyond ±10 gelu'(x) is exactly 1 or 0 (the
+// zero is set, as the formula leaves ~1e-35 there), and the clamp keeps x² finite.
+// The fused multiply-add is written as fmaf, so that the twin means the same on every
+// build (Go fuses an unconverted a·b + c on arm64 and on amd64 with GOAMD64=v3, not
+// with v1) and the vector kernels match it bit for bit.
 // gelu'(+Inf) = 1, gelu'(−Inf) = 0, NaN in x or dy gives NaN.
 func GeluBackwardGeneric(dx, x, dy []float32) {
 	x, dy = x[:len(dx)], dy[:len(dx)]
 	for i, v := range x {
 		v = min(max(v, geluBwdMin), tanhMax)
-		x2 := float32(v * v)
-		u := float32(geluK0 * fmaf(geluK1, float32(x2*v), v))
-		t := Tanh32(u)
-		sech2 := 1 - float32(t*t)
-		du := float32(geluK0 * fmaf(geluK1x3, x2, 1))
-		g := fmaf(float32(float32(0.5*v)*sech2), du, 0.5*(1+t))
+		e := geluExp(v)
+		s := 1 / (1 + e)
+		es := float32(e * s)
+		q := float32(geluM2K0 * fmaf(geluK1x3, float32(v*v), 1))
+		g := float32(s * fmaf(-float32(v*q), es, 1))
+		if v == geluBwdMin {
+			g = 0
+		}
 		dx[i] += float32(g * dy[i])
 	}
 }

@@ -110,8 +110,9 @@ var consts = []konst{
 	{name: "tanhC4", goName: "tanhC4", bits: 0xbbca800e, where: both, meaning: "P's coefficient of t⁴"},
 
 	// GELU (tanh form): gelu(x) = ½·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³).
-	{name: "geluK0", goName: "geluK0", bits: 0x3f4c422a, where: both, meaning: "float32(√(2/π))", from: f(math.Sqrt(2 / math.Pi))},
 	{name: "geluK1", goName: "geluK1", bits: 0x3d372713, where: both, meaning: "float32(0.044715)", from: f(0.044715)},
 	{name: "geluK1x3", goName: "geluK1x3", bits: 0x3e095d4f, where: both, meaning: "float32(3·0.044715), in gelu'", from: f(3 * 0.044715)},
-	{name: "geluBwdMin", goName: "geluBwdMin", bits: 0xc1200000, where: both, meaning: "−10, the lower clamp of GELU' (the upper is tanhMax)", from: f(-10)},
+	{name: "geluBwdMin", goName: "geluBwdMin", bits: 0xc1200000, where: both, meaning: "−10, the lower clamp of GELU and GELU' (the upper is tanhMax)", from: f(-10)},
+	// The kernels compute ½(1 + tanh u) as the logistic 1/(1 + e^{−2u}): −2u = geluM2K0·(x + k1·x³).
+	{name: "geluM2K0", goName: "geluM2K0", bits: 0xbfcc422a, where: both, meaning: "float32(−2·√(2/π))", from: f(-2 * math.Sqrt(2/math.Pi))},
 }
