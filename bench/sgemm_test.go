@@ -87,3 +87,62 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// sgemmTrainShapes are the products of a training step of bench/torch_train.py's
+// model (d_model 256, FFN 1024, 2,048 tokens a batch) as train's profile names them:
+// op(A) N or T, op(B) N or T, m×n×k. The TN rows are the weight gradients
+// dW = Xᵀ·dY, each beside the forward (NN) and input-gradient (NT) products of
+// the same layer.
+var sgemmTrainShapes = []struct {
+	transA, transB bool
+	m, n, k        int
+}{
+	{false, false, 2048, 1024, 256}, {false, true, 2048, 256, 1024}, {true, false, 1024, 256, 2048}, // fc1
+	{false, false, 2048, 256, 1024}, {false, true, 2048, 1024, 256}, {true, false, 256, 1024, 2048}, // fc2
+	{false, false, 2048, 768, 256}, {false, true, 2048, 256, 768}, {true, false, 256, 768, 2048}, // qkv
+	{true, false, 256, 256, 2048}, {true, false, 259, 256, 2048}, // output projection, logits
+}
+
+// BenchmarkSgemmTrain runs sgemmTrainShapes (alpha = 1, beta = 0, dense leading
+// dimensions) on 1 thread with bkm and (tag openblas) OpenBLAS and reports GFLOP/s
+// by wall time and by the process's CPU time (cpu-GFLOP/s: what a busy machine still
+// lets one compare). The operands stay in cache between calls (at most 8 MiB each).
+func BenchmarkSgemmTrain(b *testing.B) {
+	defer simd.SetThreads(0)
+	simd.SetThreads(1)
+	if haveOpenBLAS {
+		openblasSetThreads(1)
+	}
+	nt := map[bool]string{false: "N", true: "T"}
+	for _, s := range sgemmTrainShapes {
+		rng := rand.New(rand.NewPCG(uint64(s.m), uint64(s.k)))
+		a, bm, c := randomMatrix(rng, s.m*s.k), randomMatrix(rng, s.k*s.n), make([]float32, s.m*s.n)
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		for _, impl := range []string{"bkm", "openblas"} {
+			if impl == "openblas" && !haveOpenBLAS {
+				continue
+			}
+			run := func() { simd.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n) }
+			if impl == "openblas" {
+				run = func() { openblasSgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n) }
+			}
+			b.Run(fmt.Sprintf("%s%s/%dx%dx%d/%s", nt[s.transA], nt[s.transB], s.m, s.n, s.k, impl), func(b *testing.B) {
+				run()
+				calls, cpu0 := 0, processCPU()
+				for b.Loop() {
+					run()
+					calls++
+				}
+				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(calls)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				b.ReportMetric(flops/(processCPU()-cpu0).Seconds()/1e9, "cpu-GFLOP/s")
+			})
+		}
+	}
+}
