@@ -198,14 +198,19 @@ func (m *Model) ffnBackward(bl *block, dx, dout, x []float32, n int, set bool) {
 	}
 	t0 = m.tick(ProfDropout, t0)
 	dh := sc.dh[:n*F]
-	if m.Cfg.Activation == "gelu" {
+	db1 := bl.fc1.db
+	if m.Cfg.Activation == "gelu" && db1 != nil {
+		// fc1's bias gradient summed in GELU's pass, while each row of dh is in L1
+		m.par.geluBackwardBias(dh, dact, a.h[:n*F], db1, n, F, true)
+		db1 = nil
+	} else if m.Cfg.Activation == "gelu" {
 		m.par.geluBackward(dh, dact, a.h[:n*F], true)
 	} else {
 		clear(dh)
 		reluBackward(dh, dact, a.h[:n*F])
 	}
 	t0 = m.tick(ProfActivation, t0)
-	m.gemms(ProfFFN).linearBackwardBeta(dinBeta(set), dx, bl.fc1.dw, bl.fc1.db, dh, x, bl.fc1.w, n, C, F)
+	m.gemms(ProfFFN).linearBackwardBeta(dinBeta(set), dx, bl.fc1.dw, db1, dh, x, bl.fc1.w, n, C, F)
 	m.tick(ProfFFN, t0)
 }
 

@@ -80,13 +80,30 @@ func (j *geluFwdJob) run(lo, hi int) {
 }
 
 // geluBwdJob accumulates dinp += gelu'(inp)·dout, or with set writes it (each chunk
-// cleared just before, while it is in cache).
+// cleared just before, while it is in cache). With db (the bias gradient of the
+// linear layer before GELU) it runs over a range of the c columns of [n, c], row by
+// row, and adds each row's dinp into db while it is in L1: the serial sum of
+// biasGradJob (each column's rows in order) bit for bit, without its pass over dinp.
 type geluBwdJob struct {
 	dinp, dout, inp []float32
 	set             bool
+	db              []float32
+	n, c            int
 }
 
 func (j *geluBwdJob) run(lo, hi int) {
+	if j.db == nil {
+		j.rows(lo, hi)
+		return
+	}
+	for o := 0; o < j.n*j.c; o += j.c {
+		j.rows(o+lo, o+hi)
+		simd.Add(j.db[lo:hi], j.db[lo:hi], j.dinp[o+lo:o+hi])
+	}
+}
+
+// rows computes elements lo..hi-1.
+func (j *geluBwdJob) rows(lo, hi int) {
 	if j.set {
 		clear(j.dinp[lo:hi])
 	}
@@ -272,8 +289,15 @@ func (p *rowPar) geluBias(out, inp, b []float32, n, c int) {
 
 // geluBackward accumulates dinp += gelu'(inp)·dout, or with set overwrites dinp with it.
 func (p *rowPar) geluBackward(dinp, dout, inp []float32, set bool) {
-	p.geluB = geluBwdJob{dinp, dout, inp, set}
-	p.split.run(&p.geluB, len(inp), 8*len(inp)) // recomputes the tanh: as much work as forward
+	p.geluB = geluBwdJob{dinp: dinp, dout: dout, inp: inp, set: set}
+	p.split.run(&p.geluB, len(inp), 8*len(inp)) // recomputes the exp: as much work as forward
+}
+
+// geluBackwardBias is geluBackward over [n, c] that also accumulates db [c] += Σ_rows
+// dinp, the bias gradient of the linear layer before GELU (biasGrad's sums, bit for bit).
+func (p *rowPar) geluBackwardBias(dinp, dout, inp, db []float32, n, c int, set bool) {
+	p.geluB = geluBwdJob{dinp, dout, inp, set, db, n, c}
+	p.split.run(&p.geluB, c, 9*n*c)
 }
 
 func (p *rowPar) layerNorm(out, mean, rstd, inp, w, b []float32, n, c int) {

@@ -42,3 +42,29 @@ func TestParallelLinearMatchesSerial(t *testing.T) {
 	m.par.copy(dst, nil)
 	require.Equal(t, make([]float32, len(dy)), dst)
 }
+
+// TestGeluBackwardBiasSameBits: GELU's backward with the bias gradient summed in its
+// pass (geluBackwardBias, by columns) gives geluBackward's input gradient and
+// biasGrad's bias gradient bit for bit, on 1 and 2 threads, set or accumulating, on a
+// shape whose column chunks end off the vector width.
+func TestGeluBackwardBiasSameBits(t *testing.T) {
+	defer simd.SetThreads(0)
+	rng := newRNG(21)
+	n, c := 301, 203 // 61 103 elements: above parMinWork
+	dout, h := randSlice(rng, n*c, 1), randSlice(rng, n*c, 3)
+	db0, dh0 := randSlice(rng, c, 1), randSlice(rng, n*c, 1)
+	for _, threads := range []int{1, 2} {
+		simd.SetThreads(threads)
+		for _, set := range []bool{true, false} {
+			m := &Model{}
+			want, wantDb := append([]float32(nil), dh0...), append([]float32(nil), db0...)
+			m.par.geluBackward(want, dout, h, set)
+			m.par.biasGrad(wantDb, want, n, c)
+			got, gotDb := append([]float32(nil), dh0...), append([]float32(nil), db0...)
+			m.par.geluBackwardBias(got, dout, h, gotDb, n, c, set)
+			require.Equal(t, want, got, "threads %d set %v: input gradient", threads, set)
+			require.Equal(t, wantDb, gotDb, "threads %d set %v: bias gradient", threads, set)
+			require.NotEqual(t, db0, gotDb)
+		}
+	}
+}
