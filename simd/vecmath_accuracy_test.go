@@ -159,6 +159,10 @@ func TestExhaustiveAccuracy(t *testing.T) {
 			t.Logf("%s [%s, all 2^32 inputs] %s", f.name, active.name, formatStats(st))
 		})
 	}
+	t.Run("gelu", func(t *testing.T) {
+		worst, at := geluSweep(t, 1)
+		t.Logf("gelu [%s, all 2^32 inputs] max relative error (|gelu| ≥ 1e-30) %.3g at x = %g", active.name, worst, at)
+	})
 	// gelu' has an absolute bound (it crosses zero near x = −0.75), see GELUBackward;
 	// the conformance tests check the kernels against the twin bit for bit.
 	t.Run("geluBackward", func(t *testing.T) {

@@ -392,53 +392,61 @@ func TestGELU(t *testing.T) {
 }
 
 // TestGELUAccuracy: every implementation is within 4e-7·(1 + |u|)·|gelu(x)| + 2e-37 of
-// the float64 logistic form x/(1 + e^{−2u}) on every 97th float32 bit pattern (every
-// 997th with -short); |u| is the error's condition (e^{−2u} amplifies u's rounding),
-// and the tanh form in float64 is no reference below x ≈ −6, where 1 + tanh u cancels.
-// ±Inf and NaN: gelu(+Inf) = +Inf, gelu(NaN) is NaN, |gelu(−Inf)| ≤ 2e-37.
+// the float64 logistic form x/(1 + e^{−2u}) on every 997th float32 bit pattern (every
+// 9,973rd with -short; all of them with TestExhaustiveAccuracy -long); |u| is the
+// error's condition (e^{−2u} amplifies u's rounding), and the tanh form in float64 is
+// no reference below x ≈ −6, where 1 + tanh u cancels. gelu(+Inf) = +Inf, gelu(NaN)
+// is NaN, |gelu(−Inf)| ≤ 2e-37.
 func TestGELUAccuracy(t *testing.T) {
-	stride := uint64(97)
+	stride := uint64(997)
 	if testing.Short() {
-		stride = 997
+		stride = 9973
 	}
 	forEachImpl(t, func(t *testing.T, im *impl) {
-		const batch = 1 << 14
-		x, y := make([]float32, batch), make([]float32, batch)
-		worst, worstAt := 0.0, float32(0)
-		for start := uint64(0); start < 1<<32; {
-			n := 0
-			for ; n < batch && start < 1<<32; start += stride {
-				x[n] = math.Float32frombits(uint32(start))
-				n++
+		worst, at := geluSweep(t, stride)
+		t.Logf("gelu max relative error (|gelu| ≥ 1e-30) %.3g at x = %g", worst, at)
+	})
+}
+
+// geluSweep runs GELU on every stride-th float32 bit pattern, fails on the first
+// result beyond TestGELUAccuracy's bound and returns the largest relative error
+// where |gelu(x)| ≥ 1e-30, and where.
+func geluSweep(t *testing.T, stride uint64) (worst float64, worstAt float32) {
+	const batch = 1 << 14
+	x, y := make([]float32, batch), make([]float32, batch)
+	for start := uint64(0); start < 1<<32; {
+		n := 0
+		for ; n < batch && start < 1<<32; start += stride {
+			x[n] = math.Float32frombits(uint32(start))
+			n++
+		}
+		GELU(y[:n], x[:n])
+		for i, v := range x[:n] {
+			got, xv := float64(y[i]), float64(v)
+			switch {
+			case v != v:
+				require.True(t, got != got, "gelu(NaN) = %v", got)
+				continue
+			case math.IsInf(xv, 1):
+				require.True(t, math.IsInf(got, 1), "gelu(+Inf) = %v", got)
+				continue
 			}
-			GELU(y[:n], x[:n])
-			for i, v := range x[:n] {
-				got, xv := float64(y[i]), float64(v)
-				switch {
-				case v != v:
-					require.True(t, got != got, "gelu(NaN) = %v", got)
-					continue
-				case math.IsInf(xv, 1):
-					require.True(t, math.IsInf(got, 1), "gelu(+Inf) = %v", got)
-					continue
-				}
-				u := math.Sqrt(2/math.Pi) * (xv + 0.044715*xv*xv*xv)
-				want := xv / (1 + math.Exp(-2*u))
-				if math.IsInf(xv, -1) || math.IsNaN(want) {
-					want, u = 0, 0 // x³ overflows float64 only for |x| ≥ 5.6e102: gelu → 0
-				}
-				e := math.Abs(got - want)
-				if bound := 4e-7*(1+math.Abs(u))*math.Abs(want) + 2e-37; !(e <= bound) {
-					require.Failf(t, "accuracy", "gelu(%g) [%#08x] = %g, want %g: error %g > %g",
-						v, math.Float32bits(v), got, want, e, bound)
-				}
-				if math.Abs(want) >= 1e-30 && e/math.Abs(want) > worst {
-					worst, worstAt = e/math.Abs(want), v
-				}
+			u := math.Sqrt(2/math.Pi) * (xv + 0.044715*xv*xv*xv)
+			want := xv / (1 + math.Exp(-2*u))
+			if math.IsInf(xv, -1) || math.IsNaN(want) {
+				want, u = 0, 0 // x³ overflows float64 only for |x| ≥ 5.6e102: gelu → 0
+			}
+			e := math.Abs(got - want)
+			if bound := 4e-7*(1+math.Abs(u))*math.Abs(want) + 2e-37; !(e <= bound) {
+				require.Failf(t, "accuracy", "gelu(%g) [%#08x] = %g, want %g: error %g > %g",
+					v, math.Float32bits(v), got, want, e, bound)
+			}
+			if math.Abs(want) >= 1e-30 && e/math.Abs(want) > worst {
+				worst, worstAt = e/math.Abs(want), v
 			}
 		}
-		t.Logf("gelu max relative error (|gelu| ≥ 1e-30) %.3g at x = %g", worst, worstAt)
-	})
+	}
+	return worst, worstAt
 }
 
 func TestVecmathAliasingAndPanics(t *testing.T) {
