@@ -4,6 +4,7 @@
 #include "avx512_amd64.h"
 #include "vecmath_consts_amd64.h"
 #include "exp_amd64.h"
+#include "decode_attend_amd64.h"
 
 // AXPYROWS_ARGS(P, PLEN, V, LDV, O): SI = p, DX = len(p), DI = v, R8 = ldv in bytes,
 // R9 = o, from the operands of the arguments (p, v []float32, ldv int, o []float32),
@@ -320,7 +321,8 @@ axpyrows64_store:
 // last row again (their lanes then set to −Inf, weight 0), and its values added
 // one key at a time.
 //
-// The body (decode_attend_amd64.h) is assembled twice: attendRowsAVX512 for queries
+// The body (QUERY_ATTEND, in decode_attend_amd64.h) is assembled twice, its argument
+// operands written in each TEXT where go vet checks them: attendRowsAVX512 for queries
 // of up to 64 floats (four chunks a row), attendRows32AVX512 for up to 32 (two
 // chunks), so that a head of 32 issues no instructions for lanes it does not have.
 // Each defines KEYC (a key's score over its chunks), VROW (a weighted V row into the
@@ -507,7 +509,7 @@ GLOBL attendLaneKey<>(SB), RODATA|NOPTR, $64
 
 // func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
 TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
-#include "decode_attend_amd64.h"
+	QUERY_ATTEND(q_base+0(FP), k_base+24(FP), v_base+48(FP), ld+72(FP), n+80(FP), kind+88(FP), c+96(FP), st_base+104(FP), masks+128(FP))
 
 #undef KEYC
 #undef VROW
@@ -528,4 +530,4 @@ TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
 
 // func attendRows32AVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
 TEXT ·attendRows32AVX512(SB), NOSPLIT, $0-136
-#include "decode_attend_amd64.h"
+	QUERY_ATTEND(q_base+0(FP), k_base+24(FP), v_base+48(FP), ld+72(FP), n+80(FP), kind+88(FP), c+96(FP), st_base+104(FP), masks+128(FP))
