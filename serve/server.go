@@ -25,9 +25,17 @@ import (
 // not fail at start but exhaust memory at the first request.
 const MaxHypotheses = 4096
 
+// DefaultMaxBatch is a decoder's default running batch. Smaller than offline
+// TranslateBatch's 32: a Stream's sentences sit at every position at once, and with 32
+// of them each step's key/value caches no longer stay near the core: at 64 clients
+// serving took 1.40–1.59× offline's CPU a sentence at 32 and 1.04–1.37× (median 1.19)
+// at 16 greedily, 1.12–1.27× and 0.99–1.10× with beam 4 (serveload, bench/RESULTS.md);
+// the queue holds the other requests.
+const DefaultMaxBatch = 16
+
 // Config are the server's limits; New fills a zero field with its default.
 type Config struct {
-	MaxBatch         int           // sentences a decoder decodes at once (32)
+	MaxBatch         int           // sentences a decoder decodes at once (DefaultMaxBatch)
 	Workers          int           // decoders, each running its own batch (the Translator's Parallelism)
 	QueueSize        int           // requests waiting for the batcher; more get 503 (256)
 	MaxBodyBytes     int64         // request body size; more get 413 (1 MiB)
@@ -44,7 +52,7 @@ func (c *Config) defaults() {
 			*p = v
 		}
 	}
-	set(&c.MaxBatch, 32)
+	set(&c.MaxBatch, DefaultMaxBatch)
 	set(&c.QueueSize, 256)
 	set(&c.MaxSentences, 64)
 	set(&c.MaxSentenceBytes, 4096)

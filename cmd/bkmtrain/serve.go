@@ -23,7 +23,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	mf.register(fs, false)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	var cfg serve.Config
-	fs.IntVar(&cfg.MaxBatch, "max-batch", 32, "sentences a decoder decodes at once")
+	fs.IntVar(&cfg.MaxBatch, "max-batch", serve.DefaultMaxBatch, "sentences a decoder decodes at once")
 	fs.IntVar(&cfg.Workers, "workers", 0, "decoders, each running its own batch on threads/workers threads (0: one per thread)")
 	fs.IntVar(&cfg.QueueSize, "queue", 256, "requests waiting for the batcher; more get 503")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "request body bytes; more get 413")

@@ -67,7 +67,7 @@ func run() error {
 	flag.IntVar(&o.maxRequests, "max-requests", 1_000_000, "requests per level at most")
 	flag.IntVar(&o.beam, "beam", 1, "beam size")
 	threads := flag.Int("threads", 0, "threads (0 = all cores)")
-	flag.IntVar(&o.maxBatch, "max-batch", 32, "server --max-batch")
+	flag.IntVar(&o.maxBatch, "max-batch", serve.DefaultMaxBatch, "server --max-batch")
 	offlineBatch := flag.Int("offline-batch", train.DefaultMaxSentences, "offline TranslateBatch's batch (MaxSentences)")
 	flag.IntVar(&o.workers, "workers", 0, "server --workers (0: one per thread)")
 	procs := flag.Bool("procs", true, "set the process up for serving as bkmtrain serve does (serve.SetProcs: threads/workers threads a decoder, GOMAXPROCS threads+1); false keeps --threads for both")
