@@ -5,6 +5,7 @@
 #include "vecmath_consts_amd64.h"
 #include "exp_amd64.h"
 #include "decode_attend_amd64.h"
+#include "lanes_amd64.h"
 
 // AXPYROWS_ARGS(P, PLEN, V, LDV, O): SI = p, DX = len(p), DI = v, R8 = ldv in bytes,
 // R9 = o, from the operands of the arguments (p, v []float32, ldv int, o []float32),
@@ -440,23 +441,7 @@ axpyrows64_store:
 	FOLD(VSHUFPS, 0x88, 0xDD, Z0, Z1, Z0)
 
 // attendLaneKey: the key of each lane of REDUCE16's result (lane 4b + t: key b + 4t).
-DATA attendLaneKey<>+0(SB)/4, $0
-DATA attendLaneKey<>+4(SB)/4, $4
-DATA attendLaneKey<>+8(SB)/4, $8
-DATA attendLaneKey<>+12(SB)/4, $12
-DATA attendLaneKey<>+16(SB)/4, $1
-DATA attendLaneKey<>+20(SB)/4, $5
-DATA attendLaneKey<>+24(SB)/4, $9
-DATA attendLaneKey<>+28(SB)/4, $13
-DATA attendLaneKey<>+32(SB)/4, $2
-DATA attendLaneKey<>+36(SB)/4, $6
-DATA attendLaneKey<>+40(SB)/4, $10
-DATA attendLaneKey<>+44(SB)/4, $14
-DATA attendLaneKey<>+48(SB)/4, $3
-DATA attendLaneKey<>+52(SB)/4, $7
-DATA attendLaneKey<>+56(SB)/4, $11
-DATA attendLaneKey<>+60(SB)/4, $15
-GLOBL attendLaneKey<>(SB), RODATA|NOPTR, $64
+LANES16(attendLaneKey, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
 
 // ATTEND_EXP_CONSTS: Z5 the lower clamp, Z6–Z14 EXP_CORE_K's constants, Z15 int32 127.
 #define ATTEND_EXP_CONSTS \

@@ -9,7 +9,8 @@
 //     the amd64 AVX-512 kernels share, args_amd64.h the argument loads of amd64
 //     kernels whose signatures begin alike (go vet does not check FP offsets inside
 //     macros: check each use against its stub), gemm_amd64.h the macros of the GEMM
-//     kernels and packers, transpose8_amd64.h their 8×8 transpose, exp_amd64.h the
+//     kernels and packers, transpose8_amd64.h their 8×8 transpose,
+//     lanes_amd64.h LANES16 (a 16-lane int32 index table), exp_amd64.h the
 //     exp core of the vector math and the decode kernel, decode_attend_amd64.h
 //     QUERY_ATTEND, the body of the fused one-query attention kernel (expanded twice
 //     in decode_amd64.s, its argument operands written at each call where go vet

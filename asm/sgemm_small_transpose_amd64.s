@@ -2,18 +2,11 @@
 
 #include "textflag.h"
 #include "sgemm_small_amd64.h"
+#include "lanes_amd64.h"
 
 // transIota<>: the lane numbers 0..15 (int32), times ldb the gather indices of a
 // column of sixteen rows.
-DATA transIota<>+0(SB)/8, $0x0000000100000000
-DATA transIota<>+8(SB)/8, $0x0000000300000002
-DATA transIota<>+16(SB)/8, $0x0000000500000004
-DATA transIota<>+24(SB)/8, $0x0000000700000006
-DATA transIota<>+32(SB)/8, $0x0000000900000008
-DATA transIota<>+40(SB)/8, $0x0000000b0000000a
-DATA transIota<>+48(SB)/8, $0x0000000d0000000c
-DATA transIota<>+56(SB)/8, $0x0000000f0000000e
-GLOBL transIota<>(SB), RODATA|NOPTR, $64
+LANES16(transIota, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
 // Register use of both transposers:
 //	SI  row j0 of b (the block's first row)    DX  ldb    DI  column j0 of dst
