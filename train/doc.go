@@ -56,7 +56,8 @@
 //     Model.CaptureAttention copies every attention layer's per-head Q, K, V, output and masks from
 //     an evaluation-mode Forward; RepresenterCurves measures the attention output's and weights'
 //     relative error when the layer's kernel is replaced by taylor-N, favor-D (seeds) or kernels
-//     learned by bkm.Distill, per layer and head, against the feature dimension
+//     learned by bkm.Distill, per layer and head, against the feature dimension; representer_report.go
+//     ApproxReport, their markdown table
 //   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto;
 //     every length in a file is bounded before use (FuzzReadCheckpoint), and Save removes the

@@ -1,0 +1,50 @@
+package train
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ApproxReport is the markdown report of RepresenterCurves' points (bkmtrain
+// representer): per layer, the attention output's relative error against the feature
+// dimension for each finite kernel. Per-head points (Head ≥ 0) are left out.
+func ApproxReport(heading string, points []ApproxPoint) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", heading)
+	b.WriteString("Relative error of the attention output ‖Ô − O‖/‖O‖ (all heads of the layer; favor: mean ± std over seeds), ")
+	b.WriteString("and of the normalized attention weights ‖P̂ − P‖/‖P‖ in brackets. Dimension: the feature dimension ")
+	b.WriteString("(taylor: C(d+N, N) monomials, favor: D random features, distill: width of the learned map). ")
+	b.WriteString("exact: the layer's own kernel recomputed in float64 against the model's float32 output. ")
+	b.WriteString("taylor and favor approximate edp; for a layer with another kernel their error includes the difference between the two kernels.\n\n")
+	b.WriteString("| layer | kernel | dimension | output error | weight error |\n|---|---|---|---|---|\n")
+	for _, p := range points {
+		if p.Head != -1 {
+			continue
+		}
+		name := p.Method
+		if p.Method != ApproxExact {
+			name = fmt.Sprintf("%s%d", p.Method, p.Param)
+		}
+		dim := strconv.Itoa(p.Dim)
+		if p.Dim < 0 {
+			dim = "∞"
+		}
+		outErr, wErr := fmt.Sprintf("%.3g", p.OutErr), fmt.Sprintf("(%.3g)", p.WeightErr)
+		if p.Runs > 1 {
+			outErr += fmt.Sprintf(" ± %.2g", p.OutStd)
+			wErr = fmt.Sprintf("(%.3g ± %.2g)", p.WeightErr, p.WeightStd)
+		}
+		if p.Method == ApproxExact {
+			wErr = ""
+			if p.LogitRMS > 0 {
+				wErr = fmt.Sprintf("logits γ qᵀk: rms %.3g, max |·| %.3g", p.LogitRMS, p.LogitMax)
+			}
+		}
+		if p.Method == ApproxDistill {
+			wErr += fmt.Sprintf(", logit fit %.3g", p.FitErr)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", p.Layer, name, dim, outErr, wErr)
+	}
+	return b.String()
+}
