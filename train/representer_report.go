@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -47,4 +48,23 @@ func ApproxReport(heading string, points []ApproxPoint) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", p.Layer, name, dim, outErr, wErr)
 	}
 	return b.String()
+}
+
+// ParseApproxPoints decodes the points RepresenterCurves measured, as written to a
+// representer.json (name: the file, for errors). It rejects a point whose layer or
+// method, which become parts of PNG file names, is empty or could leave the directory
+// (a path separator or "..").
+func ParseApproxPoints(name string, b []byte) ([]ApproxPoint, error) {
+	var points []ApproxPoint
+	if err := json.Unmarshal(b, &points); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	for i, p := range points {
+		for _, f := range []struct{ field, v string }{{"layer", p.Layer}, {"method", p.Method}} {
+			if f.v == "" || strings.ContainsAny(f.v, `/\`) || strings.Contains(f.v, "..") {
+				return nil, fmt.Errorf("%s: point %d: %s %q is not a plain name", name, i, f.field, f.v)
+			}
+		}
+	}
+	return points, nil
 }

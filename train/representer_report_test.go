@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -30,4 +31,46 @@ func TestApproxReport(t *testing.T) {
 		"| dec1 | favor64 | 64 | 0.3 ± 0.01 | (0.4 ± 0.02) |",
 		"| dec1 | distill8 | 8 | 0.1 | (0.2), logit fit 0.05 |",
 	}, lines[len(lines)-6:])
+}
+
+// TestParseApproxPoints: points round-trip through JSON; malformed JSON and names that
+// are empty or could leave the directory are refused with the file's name.
+func TestParseApproxPoints(t *testing.T) {
+	want := []ApproxPoint{{Layer: "enc0", Head: -1, Method: ApproxFavor, Param: 16, Dim: 16, OutErr: 0.5, Runs: 3}}
+	b, err := json.Marshal(want)
+	require.NoError(t, err)
+	got, err := ParseApproxPoints("r.json", b)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	_, err = ParseApproxPoints("r.json", []byte(`[{"layer":`))
+	require.ErrorContains(t, err, "r.json: ")
+	for _, bad := range []string{`{"layer":"","method":"favor"}`, `{"layer":"a/b","method":"favor"}`,
+		`{"layer":"enc0","method":"..x"}`, `{"layer":"enc0","method":"a\\b"}`} {
+		_, err := ParseApproxPoints("r.json", []byte("["+bad+"]"))
+		require.ErrorContains(t, err, "r.json: point 0: ", bad)
+		require.ErrorContains(t, err, "is not a plain name", bad)
+	}
+}
+
+// FuzzParseApproxPoints: no input panics ParseApproxPoints; an error names the file,
+// and every point it accepts has a plain layer and method name. The seed corpus
+// (testdata/fuzz/FuzzParseApproxPoints) holds a valid file, a traversing name and a
+// truncated one.
+func FuzzParseApproxPoints(f *testing.F) {
+	f.Add([]byte(`[{"layer":"enc0","head":-1,"method":"exact","dim":-1,"out_err":1e-7}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		points, err := ParseApproxPoints("representer.json", b)
+		if err != nil {
+			require.ErrorContains(t, err, "representer.json: ")
+			return
+		}
+		for _, p := range points {
+			for _, v := range []string{p.Layer, p.Method} {
+				require.NotEmpty(t, v)
+				require.NotContains(t, v, "/")
+				require.NotContains(t, v, `\`)
+				require.NotContains(t, v, "..")
+			}
+		}
+	})
 }

@@ -185,27 +185,11 @@ func replotRepresenter(dir string) error {
 	if err != nil {
 		return err
 	}
-	var points []train.ApproxPoint
-	if err := json.Unmarshal(b, &points); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if err := checkPlotNames(points); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	points, err := train.ParseApproxPoints(name, b)
+	if err != nil {
+		return err
 	}
 	return plotRepresenter(dir, points)
-}
-
-// checkPlotNames rejects a point whose layer or method, which become parts of PNG file
-// names, is empty or could leave the directory (a path separator or "..").
-func checkPlotNames(points []train.ApproxPoint) error {
-	for i, p := range points {
-		for _, f := range []struct{ field, v string }{{"layer", p.Layer}, {"method", p.Method}} {
-			if f.v == "" || strings.ContainsAny(f.v, `/\`) || strings.Contains(f.v, "..") {
-				return fmt.Errorf("point %d: %s %q is not a plain name", i, f.field, f.v)
-			}
-		}
-	}
-	return nil
 }
 
 // plotRepresenter writes curves-LAYER.png (output error against feature dimension,
