@@ -57,7 +57,7 @@
 //     an evaluation-mode Forward; RepresenterCurves measures the attention output's and weights'
 //     relative error when the layer's kernel is replaced by taylor-N, favor-D (seeds) or kernels
 //     learned by bkm.Distill, per layer and head, against the feature dimension; representer_report.go
-//     ApproxReport, their markdown table, and ParseApproxPoints, the reader of representer.json
+//     ApproxReport, their markdown table, and ParseApproxPoints and WriteApproxPoints, the reader and writer of representer.json
 //   - metrics.go     MetricsLog: the JSON-lines metrics of a run, cut back to the checkpoint on resume
 //   - checkpoint.go  versioned, SHA-256-checked checkpoints written atomically; Load, LoadInto;
 //     every length in a file is bounded before use (FuzzReadCheckpoint), and Save removes the

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 )
 
 // ApproxReport is the markdown report of RepresenterCurves' points (bkmtrain
@@ -48,6 +50,16 @@ func ApproxReport(heading string, points []ApproxPoint) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", p.Layer, name, dim, outErr, wErr)
 	}
 	return b.String()
+}
+
+// WriteApproxPoints writes points as the JSON ParseApproxPoints reads (representer.json),
+// atomically: an existing file is replaced whole or not at all.
+func WriteApproxPoints(path string, points []ApproxPoint) error {
+	b, err := json.MarshalIndent(points, "", " ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // ParseApproxPoints decodes the points RepresenterCurves measured, as written to a

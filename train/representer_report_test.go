@@ -1,7 +1,8 @@
 package train
 
 import (
-	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,11 +34,13 @@ func TestApproxReport(t *testing.T) {
 	}, lines[len(lines)-6:])
 }
 
-// TestParseApproxPoints: points round-trip through JSON; malformed JSON and names that
+// TestParseApproxPoints: points round-trip through WriteApproxPoints; malformed JSON and names that
 // are empty or could leave the directory are refused with the file's name.
 func TestParseApproxPoints(t *testing.T) {
 	want := []ApproxPoint{{Layer: "enc0", Head: -1, Method: ApproxFavor, Param: 16, Dim: 16, OutErr: 0.5, Runs: 3}}
-	b, err := json.Marshal(want)
+	path := filepath.Join(t.TempDir(), "representer.json")
+	require.NoError(t, WriteApproxPoints(path, want))
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	got, err := ParseApproxPoints("r.json", b)
 	require.NoError(t, err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -155,11 +154,7 @@ func runRepresenter(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(points, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(f.outDir, "representer.json"), append(js, '\n'), 0o644); err != nil {
+	if err := train.WriteApproxPoints(filepath.Join(f.outDir, "representer.json"), points); err != nil {
 		return err
 	}
 	heading := fmt.Sprintf("Checkpoint %s (kernel %s, %d heads of dimension %d); %d held-out sentence pairs from %s; "+
