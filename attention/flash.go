@@ -66,6 +66,7 @@ type call struct {
 	qn, kn   []float32 // rbf: ‖q‖², ‖k‖² per row
 	drow     []float32 // backward: D_i = dO_i·O_i per query row
 	kT       []float32 // dot kinds: Kᵀ in tile blocks [B·H, key tiles, D, tileK]
+	fkT      []float32 // feature kinds: φ(K)ᵀ in tile blocks [B·H, key tiles, F, tileK] (untransposed score GEMMs, see backwardKeyTile)
 	qT, doT  []float32 // fast backward: Qᵀ, dOᵀ in tile blocks [B·H, query tiles, D, tileQ]
 	dqT      []float32 // fast backward: dQᵀ accumulators, same layout as qT
 	negL     []float32 // fast backward: −L_i (0 unnormalized, −Inf for empty rows)
@@ -325,6 +326,9 @@ func (c *call) layout(s []float32, backward bool) int {
 	if c.dotKind() {
 		c.kT = take(bh * nkt * c.d * c.tk)
 	}
+	if c.f > 0 {
+		c.fkT = take(bh * nkt * c.f * c.tk)
+	}
 	if backward {
 		c.dfq = take(bh * c.nq * c.f)
 		c.dfk = take(bh * c.nk * c.f)
@@ -379,6 +383,8 @@ func (c *call) prepHead(bh int) {
 		for j := 0; j < c.nk; j++ {
 			c.z.featureRow(c.gamma, c.k.row(bh, j, d), c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
 		}
+		nkt := (c.nk + c.tk - 1) / c.tk
+		transposeTiles(c.nk, f, c.tk, c.fk[bh*c.nk*f:], f, c.fkT[bh*nkt*f*c.tk:])
 	}
 	if c.kT != nil {
 		transposeTiles(c.nk, d, c.tk, c.k.rows(bh, 0), c.k.s.Row, c.kT[bh*c.blocks(c.nk, c.tk):])
@@ -442,7 +448,8 @@ func (c *call) scores(bh, i0, nr, j0, nc int, s, raw []float32, ld int) {
 		}
 	case kLinear, kFavor:
 		f := c.f
-		simd.Sgemm(false, true, nr, nc, f, 1, c.fq[(bh*c.nq+i0)*f:], f, c.fk[(bh*c.nk+j0)*f:], f, 0, s, ld)
+		nkt := (c.nk + c.tk - 1) / c.tk
+		simd.Sgemm(false, false, nr, nc, f, 1, c.fq[(bh*c.nq+i0)*f:], f, c.fkT[bh*nkt*f*c.tk+j0*f:], c.tk, 0, s, ld)
 	case kLaplace, kExpInt, kIntersection:
 		for r := 0; r < nr; r++ {
 			qr := q[r*ldq : r*ldq+d]
@@ -868,6 +875,11 @@ func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 	stats := c.stats[bh*c.nq:]
 	drow := c.drow[bh*c.nq:]
 	dqt, ldt := c.dqTarget(acc, bh)
+	// dP = dO Vᵀ takes Vᵀ, transposed once per key tile here: a transposed operand
+	// would make simd's small GEMM take a scratch from its shared free list, which
+	// a reserved workspace must not touch.
+	vT := buf.vt
+	simd.Transpose(nc, d, v, c.v.s.Row, vT, ld)
 	iStart := 0
 	if c.o.Causal {
 		iStart = max(0, j0-c.off)
@@ -903,7 +915,7 @@ func (c *call) backwardKeyTile(w, acc, bh, j0 int) {
 		if !c.drop.on {
 			simd.Sgemm(true, false, nc, d, nr, 1, s, ld, dout[i0*ldo:], ldo, 1, dv, ldv)
 		}
-		simd.Sgemm(false, true, nr, nc, d, 1, dout[i0*ldo:], ldo, v, c.v.s.Row, 0, dp, ld)
+		simd.Sgemm(false, false, nr, nc, d, 1, dout[i0*ldo:], ldo, vT, ld, 0, dp, ld)
 		// W = ∂L/∂logit = P∘(dP − D_i) for exp-family kernels, ∂L/∂κ = (dP − D_i)/Z_i
 		// otherwise; masked entries get 0. With dropout dP is the gradient at the
 		// dropped weights, (M/(1−p))∘(dO Vᵀ), and D_i = dO_i·O_i is still Σ_j P_ij dP_ij.

@@ -65,6 +65,7 @@ type workerBuf struct {
 	o        []float32 // output accumulator: tileQ×D
 	m, l     []float32 // running max and sum: tileQ
 	mrow     []float32 // one row of the scaled dropout mask: max(tileQ, tileK)
+	vt       []float32 // backwardKeyTile: Vᵀ of one key tile, D×tileK
 	lin      []float32 // ForwardLinear: features, prefix sums
 	// forwardWide: a query tile's scores against every key (tileQ × call.wide) and,
 	// for poly and taylor, their raw γ qᵀk
@@ -94,6 +95,7 @@ func (ws *Workspace) prepare(nw, dim, n, tq, tk int) []float32 {
 		b.m = grow(b.m, tq)
 		b.l = grow(b.l, tq)
 		b.mrow = grow(b.mrow, max(tq, tk))
+		b.vt = grow(b.vt, tk*max(dim, 1))
 	}
 	ws.shared = grow(ws.shared, n)
 	return ws.shared
