@@ -276,7 +276,7 @@ func (ws *Workspace) sizeBackward(c *call) int {
 
 // Reserve sizes ws for a Forward and a Backward call (not ForwardLinear) of o's
 // kernel (o.Causal included) on the shape B, H, Nq, Nk, D, so that such calls do not
-// allocate. It never shrinks ws. Buffer sizes are not monotone in the shape (tile sizes and the split of
+// allocate (it also has simd keep the GEMM scratch of that many threads). It never shrinks ws. Buffer sizes are not monotone in the shape (tile sizes and the split of
 // Backward's key tiles depend on it): reserve every shape a run will use, e.g. each
 // distinct batch shape of a training set, before the first step.
 func (ws *Workspace) Reserve(o *Options, B, H, Nq, Nk, D int) {
@@ -284,6 +284,7 @@ func (ws *Workspace) Reserve(o *Options, B, H, Nq, Nk, D int) {
 	ws.sizeForward(ws.begin(o, B, H, Nq, Nk, D))
 	ws.sizeBackward(ws.begin(o, B, H, Nq, Nk, D))
 	ws.c.release()
+	simd.ReserveScratch(threadCount())
 }
 
 // release drops the references to the caller's slices so a pooled workspace does not
