@@ -25,7 +25,6 @@ const (
 	ProfLoss
 	ProfDropout  // masks drawn and applied, forward and backward
 	ProfResidual // residual sums and their gradient copies
-	ProfHeads    // head split/merge copies and clearing their gradients
 	ProfZeroGrad
 	ProfGradNorm // the global gradient norm (its finiteness check)
 	ProfKeepGood // the copy of parameters and moments kept for divergence
@@ -35,7 +34,7 @@ const (
 
 // ProfNames labels the profile sections.
 var ProfNames = [profSections]string{"embedding", "layernorm", "qkv-proj", "attention", "attn-out-proj", "ffn-gemm",
-	"activation", "logits-gemm", "loss", "dropout", "residual", "heads", "zero-grad", "grad-norm", "keep-good", "adamw"}
+	"activation", "logits-gemm", "loss", "dropout", "residual", "zero-grad", "grad-norm", "keep-good", "adamw"}
 
 // GemmProfile is the time the profiled steps spent in the GEMMs of one shape.
 type GemmProfile struct {

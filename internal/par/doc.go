@@ -35,7 +35,7 @@
 //     keeps, and the per-call state lives in groups on a free list (not a sync.Pool,
 //     which the GC empties). After Run returns the pool holds no reference to the job.
 //
-// Tracing (trace.go): with BKM_TRACE=par, or SetTrace, the pool counts its calls,
+// Tracing (trace.go): with BKM_TRACE=par (or all; any other name panics at init), or SetTrace, the pool counts its calls,
 // invitations, parks and wake-ups and where its goroutines' time goes (ReadStats);
 // bench's BenchmarkTrainProfile charges them to the sections of a training step. Off,
 // it costs one atomic load per call and per ticket. BKM_PAR_SPIN overrides spinWait

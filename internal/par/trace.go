@@ -1,6 +1,7 @@
 package par
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -120,12 +121,23 @@ var (
 	epoch   = time.Now()
 )
 
-func init() {
-	for _, name := range strings.Split(os.Getenv("BKM_TRACE"), ",") {
-		if name == "par" || name == "all" {
-			tracing.Store(true)
+func init() { tracing.Store(traceNamed(os.Getenv("BKM_TRACE"))) }
+
+// traceNamed parses BKM_TRACE: it reports whether the list names par (or all), and
+// panics on any other name, as BKM_PAR_SPIN does on a bad value (a measurement must
+// not silently run untraced).
+func traceNamed(env string) bool {
+	on := false
+	for _, name := range strings.Split(env, ",") {
+		switch name {
+		case "":
+		case "par", "all":
+			on = true
+		default:
+			panic(fmt.Sprintf("par: BKM_TRACE=%q names %q: allowed are par and all, comma-separated", env, name))
 		}
 	}
+	return on
 }
 
 // now is the monotonic time since epoch in ns; never 0 after the first µs, so a 0

@@ -82,3 +82,17 @@ func TestStatsAddSub(t *testing.T) {
 	require.Equal(t, Stats{Calls: 4, Parks: 2, Wakes: 4, Spin: 7, Wall: 7, CallerWait: 1}, a.Add(b))
 	require.Equal(t, a, a.Add(b).Sub(b))
 }
+
+// TestEnvPanics: BKM_TRACE and BKM_PAR_SPIN both reject bad values with a panic that
+// names the variable and what is allowed, and accept the valid ones.
+func TestEnvPanics(t *testing.T) {
+	require.PanicsWithValue(t, `par: BKM_TRACE="par,gemm" names "gemm": allowed are par and all, comma-separated`,
+		func() { traceNamed("par,gemm") })
+	require.PanicsWithValue(t, `par: BKM_PAR_SPIN="2" is not a non-negative duration`, func() { spinBudget("2") })
+	require.PanicsWithValue(t, `par: BKM_PAR_SPIN="-1ms" is not a non-negative duration`, func() { spinBudget("-1ms") })
+	require.False(t, traceNamed(""))
+	require.True(t, traceNamed("par"))
+	require.True(t, traceNamed("all"))
+	require.Equal(t, defaultSpinWait, spinBudget(""))
+	require.Equal(t, 2*time.Millisecond, spinBudget("2ms"))
+}
