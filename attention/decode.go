@@ -3,6 +3,7 @@ package attention
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/kernelmachines/bkm/simd"
@@ -43,6 +44,26 @@ func (s Strides) check(fn, name string, x []float32, B, H, N, D int) {
 	}
 	if n := s.span(B, H, N, D); len(x) < n {
 		panic(fmt.Sprintf("attention: %s: len(%s) = %d < %d needed by strides %+v", fn, name, len(x), n, s))
+	}
+}
+
+// checkOut is check for an output: it also panics when two elements of the tensor
+// share a float (a Head stride below D, say), which would make the workers race. The
+// dimensions of extent > 1, by increasing stride, must each step past the whole span of
+// the smaller ones.
+func (s Strides) checkOut(fn, name string, x []float32, B, H, N, D int) {
+	s.check(fn, name, x, B, H, N, D)
+	dims := [3][2]int{{s.Row, N}, {s.Head, H}, {s.Batch, B}}
+	slices.SortStableFunc(dims[:], func(a, b [2]int) int { return a[0] - b[0] })
+	span := D
+	for _, d := range dims {
+		if d[1] <= 1 {
+			continue
+		}
+		if d[0] < span {
+			panic(fmt.Sprintf("attention: %s: %s strides %+v overlap (B, H, N, D = %d, %d, %d, %d): an output's elements must not share memory", fn, name, s, B, H, N, D))
+		}
+		span = d[0]*(d[1]-1) + span
 	}
 }
 

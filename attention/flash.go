@@ -158,7 +158,7 @@ func ForwardStrided(o *Options, B, H, Nq, Nk, D int, l Layout, q, k, v, out, sta
 	const fn = "ForwardStrided"
 	checkShape(fn, o, B, H, Nq, Nk, D)
 	l.checkInputs(fn, B, H, Nq, Nk, D, q, k, v)
-	l.Out.check(fn, "out", out, B, H, Nq, D)
+	l.Out.checkOut(fn, "out", out, B, H, Nq, D)
 	checkLen(fn, "stats", stats, B*H*Nq)
 	forward(o, B, H, Nq, Nk, D, l, q, k, v, out, stats, ws)
 }
@@ -215,9 +215,9 @@ func BackwardStrided(o *Options, B, H, Nq, Nk, D int, l Layout, q, k, v, out, do
 	l.Out.check(fn, "out", out, B, H, Nq, D)
 	l.Out.check(fn, "dout", dout, B, H, Nq, D)
 	checkLen(fn, "stats", stats, B*H*Nq)
-	l.Q.check(fn, "dq", dq, B, H, Nq, D)
-	l.K.check(fn, "dk", dk, B, H, Nk, D)
-	l.V.check(fn, "dv", dv, B, H, Nk, D)
+	l.Q.checkOut(fn, "dq", dq, B, H, Nq, D)
+	l.K.checkOut(fn, "dk", dk, B, H, Nk, D)
+	l.V.checkOut(fn, "dv", dv, B, H, Nk, D)
 	backward(o, B, H, Nq, Nk, D, l, q, k, v, out, dout, stats, dq, dk, dv, ws)
 }
 

@@ -197,4 +197,20 @@ func TestStridedPanics(t *testing.T) {
 		len(qkv)-2*H*D, l.K), func() {
 		BackwardStrided(o, B, H, N, N, D, l, qkv, qkv[H*D:], qkv[2*H*D:], out, out, stats, qkv, qkv[2*H*D+1:], qkv[2*H*D:], nil)
 	})
+	// Overlapping outputs: a head stride below D makes heads share floats.
+	over := l
+	over.Out.Head = D - 1
+	require.PanicsWithValue(t, fmt.Sprintf("attention: ForwardStrided: out strides %+v overlap (B, H, N, D = 2, 2, 3, 4): an output's elements must not share memory", over.Out),
+		func() { ForwardStrided(o, B, H, N, N, D, over, qkv, qkv[H*D:], qkv[2*H*D:], out, stats, nil) })
+	over = l
+	over.K.Batch = over.K.Head // batch entries on top of each other
+	dkv := make([]float32, len(qkv))
+	require.PanicsWithValue(t, fmt.Sprintf("attention: BackwardStrided: dk strides %+v overlap (B, H, N, D = 2, 2, 3, 4): an output's elements must not share memory", over.K),
+		func() {
+			BackwardStrided(o, B, H, N, N, D, over, qkv, qkv, qkv[2*H*D:], out, out, stats, qkv, dkv, qkv[2*H*D:], nil)
+		})
+	// Inputs may share memory (one K for every head).
+	shared := l
+	shared.K.Head = 0
+	require.NotPanics(t, func() { ForwardStrided(o, B, H, N, N, D, shared, qkv, qkv[H*D:], qkv[2*H*D:], out, stats, nil) })
 }
