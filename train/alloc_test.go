@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/kernelmachines/bkm/internal/alloctest"
 	"github.com/kernelmachines/bkm/simd"
 
 	"github.com/stretchr/testify/require"
@@ -15,23 +16,31 @@ func TestStepAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items and adds allocations")
 	}
-	for _, arch := range []string{"encdec", "decoder"} {
-		cfg := DefaultConfig()
-		cfg.Model = tinyModelConfig(arch)
-		cfg.Model.Dropout, cfg.Model.ActivationDropout, cfg.Model.LabelSmoothing = 0.1, 0.1, 0.1
-		cfg.Model.AttentionDropout = 0.1
-		cfg.Data = DataConfig{MaxTokens: 64, Batch: 2, Context: 8}
-		tr, err := NewTrainer(cfg)
-		require.NoError(t, err)
-		bt := tinyBatch(arch)
-		_, err = tr.Step(bt) // warm-up: sizes the activation arena and the pools
-		require.NoError(t, err)
-		allocs := testing.AllocsPerRun(20, func() {
-			if _, err := tr.Step(bt); err != nil {
-				t.Fatal(err)
-			}
-		})
-		require.Zero(t, allocs, arch)
+	defer simd.SetThreads(simd.Threads())
+	for _, threads := range []int{1, 2} {
+		simd.SetThreads(threads)
+		for _, arch := range []string{"encdec", "decoder"} {
+			cfg := DefaultConfig()
+			cfg.Model = tinyModelConfig(arch)
+			cfg.Model.Dropout, cfg.Model.ActivationDropout, cfg.Model.LabelSmoothing = 0.1, 0.1, 0.1
+			cfg.Model.AttentionDropout = 0.1
+			cfg.Data = DataConfig{MaxTokens: 64, Batch: 2, Context: 8}
+			tr, err := NewTrainer(cfg)
+			require.NoError(t, err)
+			bt := tinyBatch(arch)
+			_, err = tr.Step(bt) // warm-up: sizes the activation arena and the pools
+			require.NoError(t, err)
+			// Every allocation of 20 steps, by stack (AllocsPerRun's truncated mean
+			// would hide a few; MemStats would count the runtime's own).
+			n, report := alloctest.Library(func() {
+				for range 20 {
+					if _, err := tr.Step(bt); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+			require.Zero(t, n, "%s, %d threads:\n%s", arch, threads, report)
+		}
 	}
 }
 
