@@ -82,6 +82,12 @@ func (s *Server) decode() {
 		}
 	}()
 	open := true
+	// An idle decoder that takes a request may wait up to MaxWait for more, so they
+	// start together (one encoder batch, a fuller first step); the wait ends early
+	// when the stream is full.
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
+	var deadline time.Time
 	for {
 		// Take queued jobs while every taken one has joined and there is room; wait
 		// for one only when there is nothing to decode.
@@ -89,12 +95,24 @@ func (s *Server) decode() {
 			var j *job
 			ok := true
 			if d.st != nil && d.st.Len() > 0 {
-				select {
-				case j, ok = <-s.queue:
-				default:
+				if left := time.Until(deadline); left > 0 {
+					wait.Reset(left)
+					select {
+					case j, ok = <-s.queue:
+					case <-wait.C:
+					}
+					wait.Stop()
+				} else {
+					select {
+					case j, ok = <-s.queue:
+					default:
+					}
 				}
 			} else {
 				j, ok = <-s.queue
+				if ok && s.cfg.MaxWait > 0 {
+					deadline = time.Now().Add(s.cfg.MaxWait)
+				}
 			}
 			if !ok {
 				open = false

@@ -36,6 +36,7 @@ const DefaultMaxBatch = 16
 // Config are the server's limits; New fills a zero field with its default.
 type Config struct {
 	MaxBatch         int           // sentences a decoder decodes at once (DefaultMaxBatch)
+	MaxWait          time.Duration // how long an idle decoder that took a request waits for more before its first step (0: none)
 	Workers          int           // decoders, each running its own batch (the Translator's Parallelism)
 	QueueSize        int           // requests waiting for the batcher; more get 503 (256)
 	MaxBodyBytes     int64         // request body size; more get 413 (1 MiB)

@@ -334,6 +334,37 @@ func TestJoinRunningBatch(t *testing.T) {
 	}
 }
 
+// TestMaxWait: an idle decoder that took a request waits up to MaxWait for more, so a
+// request arriving a little later starts in the same first step, and the wait ends as
+// soon as the stream is full (well before MaxWait).
+func TestMaxWait(t *testing.T) {
+	tt, _, g, ts := gatedServer(t, Config{MaxBatch: 2, Workers: 1, MaxWait: time.Minute})
+	texts := []string{sentence(8), sentence(17)}
+	replies := make([]reply, len(texts))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, text := range texts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies[i] = post(context.Background(), ts.Client(), ts.URL, map[string]any{"text": text})
+		}()
+		if i == 0 {
+			time.Sleep(200 * time.Millisecond) // the first is taken alone by the idle decoder
+		}
+	}
+	require.Equal(t, 2, <-g.entered, "the later request joined the first step")
+	close(g.release)
+	wg.Wait()
+	require.Less(t, time.Since(start), 30*time.Second, "a full stream ends the wait")
+	for i, text := range texts {
+		want, err := tt.Translate(context.Background(), text, train.TranslateOptions{Beam: 1, LenPenalty: 1})
+		require.NoError(t, err)
+		require.Equal(t, 200, replies[i].code, "%v", replies[i].body)
+		require.Equal(t, jsonText([]string{want})[0], replies[i].body["translation"], "request %d", i)
+	}
+}
+
 // TestQueueFull: with the batcher busy and the queue full, a request gets 503 at
 // once; the queued ones are still answered.
 func TestQueueFull(t *testing.T) {

@@ -24,6 +24,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	var cfg serve.Config
 	fs.IntVar(&cfg.MaxBatch, "max-batch", serve.DefaultMaxBatch, "sentences a decoder decodes at once")
+	fs.DurationVar(&cfg.MaxWait, "max-wait", 0, "how long an idle decoder that took a request waits for more before it starts (0: at once; requests also join a running batch at every step)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "decoders, each running its own batch on threads/workers threads (0: one per thread)")
 	fs.IntVar(&cfg.QueueSize, "queue", 256, "requests waiting for the batcher; more get 503")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "request body bytes; more get 413")
@@ -44,6 +45,9 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 		if f.v <= 0 {
 			return usagef("%s must be > 0", f.name)
 		}
+	}
+	if cfg.MaxWait < 0 {
+		return usagef("--max-wait must be ≥ 0")
 	}
 	if cfg.MaxBatch > serve.MaxHypotheses/cfg.MaxBeam {
 		return usagef("--max-batch × --max-beam = %d × %d: must be ≤ %d (each decoder reserves its state for that many hypotheses)", cfg.MaxBatch, cfg.MaxBeam, serve.MaxHypotheses)
