@@ -79,31 +79,15 @@ func (m *Model) NewDecoder(beam, maxLen int) *Decoder {
 // simd.SgemmPacked, per decoder block (nil where the block has none) and the output
 // projection. They are read-only: decoders of one model's replicas share them.
 type decoderWeights struct {
-	qkv, kv, proj, fc1, fc2 []*simd.PackedB
-	out                     *simd.PackedB
-	enc                     []packedBlock // the encoder's, for encodeSources (encode_packed.go)
+	dec, enc []packedBlock // the decoder's blocks, and the encoder's for encodeSources (encode_packed.go)
+	out      *simd.PackedB
 }
 
-// packDecoder packs the decoder's weights (op(B) = Wᵀ of each linear layer).
+// packDecoder packs the decoder's and the encoder's weights and the output projection
+// (op(B) = Wᵀ of each linear layer).
 func (m *Model) packDecoder() *decoderWeights {
-	C, F, V := m.C, m.F, m.V
-	n := len(m.dec)
-	w := &decoderWeights{qkv: make([]*simd.PackedB, n), kv: make([]*simd.PackedB, n), proj: make([]*simd.PackedB, n),
-		fc1: make([]*simd.PackedB, n), fc2: make([]*simd.PackedB, n)}
-	pack := func(wt []float32, in, out int) *simd.PackedB { return simd.NewPackedB(true, in, out, wt, in) }
-	for i, bl := range m.dec {
-		switch bl.kind {
-		case selfAttnBlock:
-			w.qkv[i], w.proj[i] = pack(bl.qkv.w, C, 3*C), pack(bl.proj.w, C, C)
-		case crossAttnBlock:
-			w.qkv[i], w.kv[i], w.proj[i] = pack(bl.qkv.w, C, C), pack(bl.kv.w, C, 2*C), pack(bl.proj.w, C, C)
-		case ffnBlock:
-			w.fc1[i], w.fc2[i] = pack(bl.fc1.w, C, F), pack(bl.fc2.w, F, C)
-		}
-	}
-	w.out = pack(m.outW, C, V)
-	w.enc = m.packEncoder()
-	return w
+	return &decoderWeights{dec: packBlocks(m.dec), enc: packBlocks(m.enc),
+		out: simd.NewPackedB(true, m.C, m.V, m.outW, m.C)}
 }
 
 // packedLinear computes out = inp·Wᵀ + b (b may be nil) for the n rows of inp with W
@@ -191,7 +175,7 @@ func (d *Decoder) encodeSources(src []int32, B, S int, at []int, stride, sents i
 		if bl.kind != crossAttnBlock {
 			continue
 		}
-		packedLinear(d.kv, enc, d.w.kv[i], bl.kv.b, n)
+		packedLinear(d.kv, enc, d.w.dec[i].kv, bl.kv.b, n)
 		if d.crossState(i, bl.core, src, B, S, at, sents) {
 			continue
 		}
@@ -253,7 +237,7 @@ func (d *Decoder) stepLogits(tok []int32, nb, t int) {
 		switch bl.kind {
 		case selfAttnBlock:
 			qkv := d.qkv[:nb*3*C]
-			packedLinear(qkv, in, d.w.qkv[i], bl.qkv.b, nb)
+			packedLinear(qkv, in, d.w.dec[i].qkv, bl.qkv.b, nb)
 			if fs := d.fs[self]; fs != nil {
 				d.stateSelfAttend(fs, qkv, nb, t)
 			} else {
@@ -275,25 +259,25 @@ func (d *Decoder) stepLogits(tok []int32, nb, t int) {
 				selfAttention(d, bl.core, qkv, kc, vc, nb, t)
 			}
 			self++
-			packedLinear(f, d.o[:nb*C], d.w.proj[i], bl.proj.b, nb)
+			packedLinear(f, d.o[:nb*C], d.w.dec[i].proj, bl.proj.b, nb)
 		case crossAttnBlock:
 			q := d.qkv[:nb*C]
-			packedLinear(q, in, d.w.qkv[i], bl.qkv.b, nb)
+			packedLinear(q, in, d.w.dec[i].qkv, bl.qkv.b, nb)
 			if fs := d.cfs[i]; fs != nil {
 				d.stateCrossAttend(fs, q, nb)
 			} else {
 				crossAttention(d, bl.core, q, d.ck[i], d.cv[i], nb)
 			}
-			packedLinear(f, d.o[:nb*C], d.w.proj[i], bl.proj.b, nb)
+			packedLinear(f, d.o[:nb*C], d.w.dec[i].proj, bl.proj.b, nb)
 		case ffnBlock:
 			hid, act := d.h[:nb*F], d.act[:nb*F]
-			packedLinear(hid, in, d.w.fc1[i], bl.fc1.b, nb)
+			packedLinear(hid, in, d.w.dec[i].fc1, bl.fc1.b, nb)
 			if m.Cfg.Activation == "gelu" {
 				geluForward(act, hid)
 			} else {
 				reluForward(act, hid)
 			}
-			packedLinear(f, act, d.w.fc2[i], bl.fc2.b, nb)
+			packedLinear(f, act, d.w.dec[i].fc2, bl.fc2.b, nb)
 		}
 		if m.Cfg.PreLN {
 			simd.Add(x, x, f)

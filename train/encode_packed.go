@@ -6,26 +6,27 @@ import "github.com/kernelmachines/bkm/simd"
 // nil where the block has none.
 type packedBlock struct{ qkv, kv, proj, fc1, fc2 *simd.PackedB }
 
-// packEncoder packs the encoder's weights, as packDecoder packs the decoder's: a
-// Decoder's encoder then multiplies by them without packing them again at every
-// sentence (a Stream encodes the one or two sentences joining at a step: small
-// products, whose weight packing cost as much as the multiply).
-func (m *Model) packEncoder() []packedBlock {
+// packBlocks packs the weights of blocks (op(B) = Wᵀ of each linear layer). A Decoder
+// packs the decoder's blocks and the encoder's (packDecoder): it then multiplies by
+// them without packing them again at every step or sentence (a Stream encodes the one
+// or two sentences joining at a step: small products, whose weight packing cost as
+// much as the multiply).
+func packBlocks(blocks []*block) []packedBlock {
 	pack := func(l *linParams) *simd.PackedB {
 		if l.w == nil {
 			return nil
 		}
 		return simd.NewPackedB(true, l.in, l.out, l.w, l.in)
 	}
-	blocks := make([]packedBlock, len(m.enc))
-	for i, bl := range m.enc {
-		blocks[i] = packedBlock{qkv: pack(&bl.qkv), kv: pack(&bl.kv), proj: pack(&bl.proj), fc1: pack(&bl.fc1), fc2: pack(&bl.fc2)}
+	packed := make([]packedBlock, len(blocks))
+	for i, bl := range blocks {
+		packed[i] = packedBlock{qkv: pack(&bl.qkv), kv: pack(&bl.kv), proj: pack(&bl.proj), fc1: pack(&bl.fc1), fc2: pack(&bl.fc2)}
 	}
-	return blocks
+	return packed
 }
 
-// encodePacked is encode with the encoder's weights packed in w (packEncoder of this
-// model or of the model it is a replica of). Every product then goes through
+// encodePacked is encode with the encoder's weights packed in w (packBlocks of this
+// model's encoder or of the model's it is a replica of). Every product then goes through
 // simd.SgemmPacked, whose rows do not depend on the rows beside them, so a source's
 // encoding has the same bits alone or in a batch, one token long or more (Sgemm takes
 // another path for a one-row product).

@@ -17,7 +17,7 @@ func TestEncodePackedRows(t *testing.T) {
 		m := scaledModel(t, cfg, 5)
 		m.Training = false
 		eos, pad := m.Cfg.EOS, m.Cfg.Pad
-		w := m.packEncoder()
+		w := packBlocks(m.enc)
 		srcs := [][]int32{{eos}, {3, 4, 5, 6, eos}, {7, eos}}
 		batch := []int32{eos, pad, pad, pad, pad, 3, 4, 5, 6, eos, 7, eos, pad, pad, pad} // [3, 5]
 		m.Reserve(len(batch), 1)
