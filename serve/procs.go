@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,7 +80,7 @@ func cpuLimit(fsys fs.FS) (float64, bool) {
 		switch {
 		case f[0] == "0" && f[1] == "":
 			dirs, read = []string{"sys/fs/cgroup"}, func(dir string) (float64, bool) { return cpuMax(fsys, dir) }
-		case controllerList(f[1], "cpu"):
+		case slices.Contains(strings.Split(f[1], ","), "cpu"):
 			dirs = []string{"sys/fs/cgroup/cpu", "sys/fs/cgroup/cpu,cpuacct", "sys/fs/cgroup/cpuacct,cpu"}
 			read = func(dir string) (float64, bool) { return cfsQuota(fsys, dir) }
 		default:
@@ -97,16 +98,6 @@ func cpuLimit(fsys fs.FS) (float64, bool) {
 		}
 	}
 	return limit, found
-}
-
-// controllerList reports whether the comma-separated list holds c.
-func controllerList(list, c string) bool {
-	for _, x := range strings.Split(list, ",") {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // cpuMax reads dir/cpu.max ("QUOTA PERIOD" or "max PERIOD").
