@@ -211,6 +211,8 @@ type pairedLib struct {
 // back, the order rotating from round to round, and reports the 10th, 50th and 90th
 // percentile of ns a call of each and best-peer÷bkm, the median over rounds of the
 // fastest peer's time over libs[0]'s (bkm) in the same round; the deciles are logged.
+// With more than one peer it also reports each peer's median ratio to bkm in the same
+// round (name÷bkm).
 func pairedRounds(b *testing.B, libs []pairedLib, reps int) {
 	samples := make([][]float64, len(libs))
 	for l := range libs {
@@ -239,6 +241,15 @@ func pairedRounds(b *testing.B, libs []pairedLib, reps int) {
 		b.ReportMetric(quantile(x, 0.5), lib.name+"-p50-ns")
 		b.ReportMetric(quantile(x, 0.9), lib.name+"-p90-ns")
 		b.Logf("%s deciles (ns/call, %d rounds of %d calls): %s", lib.name, b.N, reps, deciles(x))
+	}
+	for l := 1; len(libs) > 2 && l < len(libs); l++ {
+		own := make([]float64, b.N)
+		for r := range own {
+			own[r] = samples[l][r] / samples[0][r]
+		}
+		slices.Sort(own)
+		b.ReportMetric(quantile(own, 0.5), libs[l].name+"÷bkm")
+		b.Logf("%s÷bkm deciles: %s", libs[l].name, deciles(own))
 	}
 	if len(ratios) > 0 {
 		slices.Sort(ratios)
