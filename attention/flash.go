@@ -253,7 +253,7 @@ func backward(o *Options, B, H, Nq, Nk, D int, l Layout, q, k, v, out, dout, sta
 // sizeForward sets Forward's worker count and wide-score width in c, sizes ws for
 // the call and lays out c's buffers in it; it returns the worker count.
 func (ws *Workspace) sizeForward(c *call) int {
-	nw := threadCount()
+	nw := ws.threads()
 	c.nw = nw
 	if c.nk <= wideMaxKeys {
 		c.wide = (c.nk + 15) &^ 15
@@ -266,7 +266,7 @@ func (ws *Workspace) sizeForward(c *call) int {
 // sizeBackward is sizeForward for Backward, which splits a head's key tiles among
 // the workers when there are fewer heads than workers.
 func (ws *Workspace) sizeBackward(c *call) int {
-	nw := threadCount()
+	nw := ws.threads()
 	nkt := (c.nk + c.tk - 1) / c.tk
 	c.split = c.b*c.h < nw && nkt > 1
 	c.nw = nw
@@ -284,7 +284,7 @@ func (ws *Workspace) Reserve(o *Options, B, H, Nq, Nk, D int) {
 	ws.sizeForward(ws.begin(o, B, H, Nq, Nk, D))
 	ws.sizeBackward(ws.begin(o, B, H, Nq, Nk, D))
 	ws.c.release()
-	simd.ReserveScratch(threadCount())
+	simd.ReserveScratch(ws.threads())
 }
 
 // release drops the references to the caller's slices so a pooled workspace does not

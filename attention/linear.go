@@ -40,7 +40,7 @@ func ForwardLinear(o *Options, B, H, Nq, Nk, D int, q, k, v, out, stats []float3
 	l := DenseLayout(H, Nq, Nk, D) // linearHead indexes dense rows
 	c.bind(&l, q, k, v)
 	c.out, c.stats = view{out, l.Out, H}, stats
-	nw := threadCount()
+	nw := ws.threads()
 	c.nw = nw
 	ws.prepare(nw, D, 0, tileQ, tileK) // the linear path keeps the small tiles (chunk, stride tileK)
 	per := (Nq+Nk)*F + F*D + F

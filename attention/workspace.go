@@ -1,6 +1,7 @@
 package attention
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/kernelmachines/bkm/internal/par"
@@ -54,10 +55,31 @@ type Workspace struct {
 	shared  []float32
 	mh      []float32 // multi-head backward: dO, dQ, dK, dV
 	c       call
+	nw      int // goroutines a call runs on; 0: simd.Threads()
 }
 
 // NewWorkspace returns an empty workspace; buffers are sized on first use.
 func NewWorkspace() *Workspace { return &Workspace{} }
+
+// SetThreads makes the calls given ws run on up to n goroutines instead of
+// simd.Threads() (n = 0: simd.Threads() again; n < 0 panics). A caller that runs
+// several attention calls at once on the pool's goroutines — e.g. one data-parallel
+// replica's step on each — gives each its own workspace with n = 1. The results do not
+// change as long as B·H ≥ n (see Backward).
+func (ws *Workspace) SetThreads(n int) {
+	if n < 0 {
+		panic(fmt.Sprintf("attention: Workspace.SetThreads: n = %d < 0", n))
+	}
+	ws.nw = n
+}
+
+// threads is how many goroutines a call given ws runs on.
+func (ws *Workspace) threads() int {
+	if ws.nw > 0 {
+		return ws.nw
+	}
+	return threadCount()
+}
 
 // workerBuf is the scratch of one worker goroutine.
 type workerBuf struct {

@@ -23,6 +23,23 @@ import (
 // such a call would compute garbage); C may share a backing array with A or B as long
 // as the elements are disjoint, e.g. side-by-side column blocks of one matrix.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmOn(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmThreads is Sgemm on up to threads goroutines instead of Threads() (threads < 1
+// panics): a caller running several products at once on the pool's goroutines — e.g.
+// one data-parallel replica's step on each — keeps each product on its own goroutine
+// with threads = 1. The result is Sgemm's bit for bit (the split never cuts the k sum).
+func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if threads < 1 {
+		panic(fmt.Sprintf("simd: SgemmThreads: threads = %d < 1", threads))
+	}
+	sgemmOn(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmOn is Sgemm on up to threads goroutines, Threads() when threads is 0 (so
+// that Sgemm, a call of it, stays within the inliner's budget).
+func sgemmOn(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	// The argument checks' fast path, written out here because it is too big for the
 	// inliner and a call costs as much as the checks: all dimensions positive, every
 	// stride and length fitting, and C's span disjoint from A's and B's (so no element
@@ -78,7 +95,10 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			return
 		}
 	}
-	sgemm(active, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if threads == 0 {
+		threads = Threads()
+	}
+	sgemm(active, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // MatMul computes C = A·B for row-major A (m×k), B (k×n) and C (m×n), densely stored.

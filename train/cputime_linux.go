@@ -14,3 +14,14 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// threadCPU is the CPU time the calling thread has used so far (getrusage
+// RUSAGE_THREAD), or 0 where it cannot be read.
+func threadCPU() time.Duration {
+	const rusageThread = 1 // RUSAGE_THREAD, which package syscall does not name
+	var ru syscall.Rusage
+	if syscall.Getrusage(rusageThread, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

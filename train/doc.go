@@ -22,6 +22,11 @@
 //   - adamw.go       AdamW (torch.optim.AdamW semantics; one simd.AdamW pass per tensor span with the
 //     clipping scale folded in), ClipGradNorm, GradNorm (fixed chunks), ScheduleConfig.LR
 //     (inverse_sqrt as fairseq, cosine, constant, all with linear warm-up)
+//   - halves.go      the step's in-process data parallelism: every micro-batch cut into two
+//     halves (the ranks' cost-balanced shard plan), forward and backward of each on its own
+//     model (the trainer's, and a replica sharing its parameters with its own gradients and
+//     activations) as two pool tasks with single-goroutine kernels, the replica's gradients
+//     added in the gradient norm's pass
 //   - trainer.go     Trainer.Step (gradient accumulation over micro-batches), Eval; on a NaN or
 //     infinite loss, gradient or update Step returns ErrDiverged and goes back to the last state whose
 //     loss was finite (a copy it keeps), so what is saved then is the last good model
@@ -85,6 +90,13 @@
 // micro-batch number and layer, which package attention hashes with the head, query and
 // key) and data order (seed and epoch) do not depend on timing, and every reduction has
 // a fixed order for a fixed thread count (TestDeterminism).
+//
+// A step cuts every micro-batch of two rows or more into two halves whatever the thread
+// count (halves.go): at 1 thread they run one after the other, at 2 at once, each with
+// its kernels on one goroutine, and the second half's gradients are added to the first's
+// element by element. The cut, its dropout seeds and that sum are the same at any thread
+// count. At 1 thread it costs GEMMs of half the rows and one more pass over the gradient
+// arena (measured in bench/RESULTS.md, issue 16's in-process halves).
 //
 // What the thread count changes: which goroutine computes what, and, in one case, the
 // order of a sum. simd.Sgemm splits the rows or columns of C (never the k sum); the

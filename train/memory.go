@@ -16,7 +16,7 @@ import (
 type MemoryEstimate struct {
 	Params      float64 // parameters, their gradients and fixed tables
 	Optimizer   float64 // AdamW's two moments, and Trainer.Step's copy of the last good state
-	Activations float64 // the activation arena for the largest batch, with the logits
+	Activations float64 // the activation arena for the largest batch, with the logits, and the step's second half's (halves.go: its arena for half the batch, its gradients and tables)
 }
 
 // Total is the sum of the parts.
@@ -67,7 +67,8 @@ func (c *Config) Memory() MemoryEstimate {
 	}
 	nm := math.Max(n, ns)
 	acts += (ns+n)*3*C + n*V + nm*(9*C+2*F) + ns*3*C
-	return MemoryEstimate{Params: 8*params + 4*tables, Optimizer: 8*params + 12*params, Activations: 4 * acts}
+	half := acts/2 + params + tables // the replica's arena for about half the rows, its gradients and tables
+	return MemoryEstimate{Params: 8*params + 4*tables, Optimizer: 8*params + 12*params, Activations: 4 * (acts + half)}
 }
 
 // MemoryLimit is the most memory Config.Validate lets a run need: the physical memory

@@ -207,13 +207,13 @@ func (b *builder) norm(name string, l *lnParams, c int) {
 
 // NewModel builds a model with its parameters initialized from seed: matrices N(0, 0.02),
 // token embeddings N(0, C^-½) when scaled by √C (else N(0, 0.02)), biases 0, norms 1.
-func NewModel(cfg ModelConfig, seed uint64) (*Model, error) { return newModel(cfg, seed, nil) }
+func NewModel(cfg ModelConfig, seed uint64) (*Model, error) { return newModel(cfg, seed, nil, false) }
 
 // replica is a model for inference that shares m's parameters (read only) but has its
 // own activations, attention state and caches, so that it runs concurrently with m and
 // with other replicas. It has no gradients and must not be trained.
 func (m *Model) replica() *Model {
-	r, err := newModel(m.Cfg, 0, m.Params)
+	r, err := newModel(m.Cfg, 0, m.Params, false)
 	if err != nil {
 		panic(err) // m's config was validated when m was built
 	}
@@ -221,9 +221,28 @@ func (m *Model) replica() *Model {
 	return r
 }
 
+// trainingReplica is a model that shares m's parameters (read only) but has its own
+// gradients, activations and attention state: it runs Forward and Backward on another
+// part of a batch concurrently with m (Trainer.Step's halves).
+func (m *Model) trainingReplica() *Model {
+	r, err := newModel(m.Cfg, 0, m.Params, true)
+	if err != nil {
+		panic(err) // m's config was validated when m was built
+	}
+	return r
+}
+
+// setThreads makes m's kernels (GEMMs, attention, the row-parallel layers) run on up
+// to n goroutines, simd.Threads() for n = 0.
+func (m *Model) setThreads(n int) {
+	m.par.split.threads = n
+	m.ws.SetThreads(n)
+}
+
 // newModel builds the model of NewModel; with shared parameters (a replica) it binds
-// its parameter views into them instead, allocating no parameters or gradients.
-func newModel(cfg ModelConfig, seed uint64, shared []float32) (*Model, error) {
+// its parameter views into them instead, allocating no parameters, and gradients only
+// with grads.
+func newModel(cfg ModelConfig, seed uint64, shared []float32, grads bool) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -323,6 +342,9 @@ func newModel(cfg ModelConfig, seed uint64, shared []float32) (*Model, error) {
 	if shared != nil {
 		b.p.bind(shared)
 		m.Params = shared
+		if grads {
+			m.Grads = b.g.alloc()
+		}
 	} else {
 		m.Params = b.p.alloc()
 		m.Grads = b.g.alloc()

@@ -35,21 +35,26 @@ func (f parTasks) Task(_, i int) { f(i) }
 type rowSplit struct {
 	job      parJob
 	n, parts int
+	threads  int // goroutines a loop runs on; 0: simd.Threads()
 }
 
 func (s *rowSplit) Task(_, i int) { s.job.run(par.Chunk(i, s.parts, s.n)) }
 
-// run runs job over [0, n) on up to simd.Threads() goroutines (the caller included).
-// work is the total element count, used to keep small problems on one goroutine.
+// run runs job over [0, n) on up to s.threads (simd.Threads()) goroutines, the caller
+// included. work is the total element count, used to keep small problems on one
+// goroutine.
 func (s *rowSplit) run(job parJob, n, work int) {
 	chunks := max(1, work/parMinWork)
-	nw := min(simd.Threads(), n, chunks)
+	nw := min(s.threads, n, chunks)
+	if s.threads == 0 {
+		nw = min(simd.Threads(), n, chunks)
+	}
 	if nw <= 1 {
 		job.run(0, n)
 		return
 	}
 	parts := min(n, chunks, nw*chunksPerWorker)
-	*s = rowSplit{job, n, parts}
+	s.job, s.n, s.parts = job, n, parts
 	par.Run(parts, nw, s)
 	s.job = nil
 }

@@ -10,7 +10,10 @@ import (
 // time of each section to Model.Prof and the time of each GEMM to Model.Gemms under its
 // shape, for bench's BenchmarkTrainProfile. The clock is wall time unless
 // Model.ProfClock gives another (the process's CPU time keeps a profile meaningful on a
-// machine shared with other jobs). Off, it costs one branch per section.
+// machine shared with other jobs). Off, it costs one branch per section. The step's two
+// halves (halves.go) run at once at 2 threads: each is timed on its own goroutine (with
+// a CPU-time ProfClock, its own thread's CPU time) and their times are added, so a
+// section's time is the CPU (or wall) time both halves spent in it.
 
 // Profile sections of one training step (forward+backward, clipping, AdamW).
 const (
@@ -26,6 +29,7 @@ const (
 	ProfDropout  // masks drawn and applied, forward and backward
 	ProfResidual // residual sums and their gradient copies
 	ProfZeroGrad
+	ProfGradSum  // the step's halves' gradients added (with the gradient norm's squares)
 	ProfGradNorm // the global gradient norm (its finiteness check)
 	ProfKeepGood // the copy of parameters and moments kept for divergence
 	ProfAdamW    // with the gradient clipping in the same pass
@@ -34,7 +38,7 @@ const (
 
 // ProfNames labels the profile sections.
 var ProfNames = [profSections]string{"embedding", "layernorm", "qkv-proj", "attention", "attn-out-proj", "ffn-gemm",
-	"activation", "logits-gemm", "loss", "dropout", "residual", "zero-grad", "grad-norm", "keep-good", "adamw"}
+	"activation", "logits-gemm", "loss", "dropout", "residual", "zero-grad", "grad-sum", "grad-norm", "keep-good", "adamw"}
 
 // GemmProfile is the time the profiled steps spent in the GEMMs of one shape.
 type GemmProfile struct {
@@ -82,22 +86,33 @@ func (m *Model) gemms(sec int) gemmSite { return gemmSite{m, sec} }
 
 // sgemm is simd.Sgemm with alpha = 1, timed under its shape when profiling.
 func (s gemmSite) sgemm(tA, tB bool, M, N, K int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if s.m == nil || !s.m.Profile {
+	if s.m == nil {
 		simd.Sgemm(tA, tB, M, N, K, 1, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	t0 := s.m.now()
-	simd.Sgemm(tA, tB, M, N, K, 1, a, lda, b, ldb, beta, c, ldc)
-	d := s.m.now() - t0
-	for i := range s.m.Gemms {
-		g := &s.m.Gemms[i]
-		if g.Section == s.sec && g.TransA == tA && g.TransB == tB && g.M == M && g.N == N && g.K == K {
-			g.Calls++
-			g.Time += d
+	if th := s.m.par.split.threads; th > 0 {
+		simd.SgemmThreads(th, tA, tB, M, N, K, 1, a, lda, b, ldb, beta, c, ldc)
+	} else {
+		simd.Sgemm(tA, tB, M, N, K, 1, a, lda, b, ldb, beta, c, ldc)
+	}
+	if !s.m.Profile {
+		return
+	}
+	s.m.addGemm(GemmProfile{Section: s.sec, TransA: tA, TransB: tB, M: M, N: N, K: K, Calls: 1, Time: s.m.now() - t0})
+}
+
+// addGemm adds p's calls and time to the entry of Gemms with p's section and shape.
+func (m *Model) addGemm(p GemmProfile) {
+	for i := range m.Gemms {
+		g := &m.Gemms[i]
+		if g.Section == p.Section && g.TransA == p.TransA && g.TransB == p.TransB && g.M == p.M && g.N == p.N && g.K == p.K {
+			g.Calls += p.Calls
+			g.Time += p.Time
 			return
 		}
 	}
-	s.m.Gemms = append(s.m.Gemms, GemmProfile{Section: s.sec, TransA: tA, TransB: tB, M: M, N: N, K: K, Calls: 1, Time: d})
+	m.Gemms = append(m.Gemms, p)
 }
 
 // ResetProfile clears Prof and Gemms.

@@ -99,6 +99,7 @@ func (s *Session) reserveArena() {
 		}
 	}
 	m.Reserve(src, tgt)
+	s.Trainer.reserveHalves(s.loader.Batches())
 }
 
 // SetValidation prepares the validation batches of c only: evaluating a model needs

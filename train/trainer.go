@@ -21,6 +21,7 @@ type Trainer struct {
 	good     goodState     // the last state whose loss was finite, for Step to fall back to
 	normPart []float64     // the gradient norm's chunk sums
 	dp       *dataParallel // set by Distribute
+	halves   halves        // the step's two halves (alone, not distributed)
 }
 
 // goodState is a copy of everything an update changes — parameters, AdamW moments and
@@ -104,6 +105,7 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	}
 	t0 := m.now()
 	m.ZeroGrad()
+	t.halves.zeroGrad()
 	m.tick(ProfZeroGrad, t0)
 	m.Training = true
 	var sum float64
@@ -112,7 +114,9 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		if t.dp != nil { // this rank's rows only
 			b = t.dp.shardOf(m, b, t.Micro, i == len(micro)-1)
 		}
-		if b != nil {
+		if b != nil && t.halving(b) {
+			sum += t.halves.step(m, b, t.Micro, 1/float32(total))
+		} else if b != nil {
 			s, _ := m.Forward(b)
 			m.Backward(1 / float32(total))
 			sum += s
@@ -140,8 +144,9 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 		return StepStats{Loss: loss, Tokens: total}, t.diverged(step, microStart, fmt.Sprintf("loss is %v", loss), true)
 	}
 	t0 = m.now()
-	if t.dp == nil {
-		sq = m.par.gradSquares(m.Grads, t.normPart)
+	if t.dp == nil { // the halves' gradients added, and the squares of the sum
+		sq = t.halves.sumSquares(m, t.normPart)
+		t0 = m.tick(ProfGradSum, t0)
 	}
 	norm := math.Sqrt(sq)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
