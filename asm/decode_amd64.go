@@ -89,9 +89,10 @@ func axpyRowsAVX512(p, v []float32, ldv int, o []float32)
 func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)
 
 // AttendRowsAVX512 folds n keys into one query's online attention state st (layout:
-// AttendM, AttendL, AttendScratch, AttendAcc): the rows of k and v with stride ld,
-// q of length d ≤ AttendMaxDimAVX512, len(st) ≥ AttendAcc + d, len(k) and len(v)
-// ≥ (n−1)·ld + d, n ≥ 0. Reference loop (AttendRowsGeneric), per group of 16 keys:
+// AttendM, AttendL, AttendBias, AttendScratch, AttendAcc): the rows of k and v with
+// stride ld, q of length d ≤ AttendMaxDimAVX512, len(st) ≥ AttendAcc + d, len(k) and
+// len(v) ≥ (n−1)·ld + d, n ≥ 0. Reference loop (AttendRowsGeneric), per group of 16
+// keys:
 //
 //	w[j] = c · score(kind & 7, q, row j of k)                 // AttendDot … AttendReluMin
 //	if kind & AttendSquare != 0 { w[j] = (w[j] + st[AttendBias])² }
@@ -106,27 +107,56 @@ func axpyRows64AVX512(p, v []float32, ldv int, o []float32, masks uint64)
 // polynomial) and adds the 16 weighted V rows right after, so K and V are read once
 // and nothing of the block goes through memory but the 16 weights. A last group of
 // 1..15 keys is scored the same way (the rows it lacks read the last one again,
-// their weights 0). kind may carry AttendPrefetch (K and V prefetched 32 rows ahead). It agrees with
-// the loop within rounding of the summation orders; a NaN score makes st[AttendM]
-// NaN in both (the max compare is unordered-or-greater, like the loop's x > m || x != x).
-// It panics if len(q) > AttendMaxDimAVX512 (the kernel holds q in four vectors).
+// their weights 0). kind may carry AttendPrefetch (K and V prefetched 32 rows ahead).
+// It agrees with the loop within rounding of the summation orders; a NaN score makes
+// st[AttendM] NaN in both (the max compare is unordered-or-greater, like the loop's
+// x > m || x != x). It is AttendHeadsAVX512's kernel run on one head whose state is
+// st. It panics if len(q) > AttendMaxDimAVX512 (the kernel holds q in four vectors).
 func AttendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
 	if len(q) > AttendMaxDimAVX512 {
 		panic(fmt.Sprintf("asm: AttendRowsAVX512: len(q) = %d > AttendMaxDimAVX512 = %d", len(q), AttendMaxDimAVX512))
 	}
-	if len(q) <= 32 {
-		attendRows32AVX512(q, k, v, ld, n, kind, c, st, laneMasks64(len(q)))
+	if n == 0 {
 		return
 	}
-	attendRowsAVX512(q, k, v, ld, n, kind, c, st, laneMasks64(len(q)))
+	head := [1]AttendHead{{N: n}}
+	attendHeadsKernel(q, k, v, st, head[:], len(q), ld, kind|attendState, c, st[AttendBias], 0, st)
 }
 
-// attendRowsAVX512 is AttendRowsAVX512 with q in up to four 16-float chunks,
-// attendRows32AVX512 the same body for q of up to 32 floats (two chunks: no
-// instructions for the lanes a head of 32 does not have).
+// AttendHeadsAVX512 computes the one-query attention of each head of heads, its
+// result normalized into out (AttendHeadsGeneric is the reference loop): head i's
+// query is q[heads[i].Q:][:d], its keys and values the heads[i].N ≥ 1 rows of k and v
+// from offset heads[i].KV (stride ld), d = len of each query ≤ AttendMaxDimAVX512,
+// passed as d; w is scratch of at least AttendAcc + d floats. Each head is
+// AttendRowsAVX512 from a fresh state, its result acc · s written to
+// out[heads[i].Out:][:d] (s as AttendHeadsGeneric). One call runs every head, the
+// groups of consecutive heads pipelined as those of one head are, so a head of a few
+// keys costs no call of its own. The caller keeps calls short (a few thousand keys)
+// and checks every head's offsets: the kernel does not.
+func AttendHeadsAVX512(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, c, bias, eps float32, w []float32) {
+	if d > AttendMaxDimAVX512 {
+		panic(fmt.Sprintf("asm: AttendHeadsAVX512: d = %d > AttendMaxDimAVX512 = %d", d, AttendMaxDimAVX512))
+	}
+	attendHeadsKernel(q, k, v, out, heads, d, ld, kind&^attendState, c, bias, eps, w)
+}
+
+// attendHeadsKernel runs the kernel for queries of d floats: two chunks a row up to
+// 32, else four.
+func attendHeadsKernel(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, c, bias, eps float32, w []float32) {
+	if d <= 32 {
+		attendHeads32AVX512(q, k, v, out, heads, ld, kind, c, bias, eps, w, laneMasks64(d))
+		return
+	}
+	attendHeadsAVX512(q, k, v, out, heads, ld, kind, c, bias, eps, w, laneMasks64(d))
+}
+
+// attendHeadsAVX512 is AttendHeadsAVX512 (and, with attendState in kind, each head's
+// state read from and written back to out[Out:] instead of a result) with q in up to
+// four 16-float chunks, attendHeads32AVX512 the same body for q of up to 32 floats
+// (two chunks: no instructions for the lanes a head of 32 does not have).
 //
 //go:noescape
-func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
+func attendHeadsAVX512(q, k, v, out []float32, heads []AttendHead, ld, kind int, c, bias, eps float32, w []float32, masks uint64)
 
 //go:noescape
-func attendRows32AVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
+func attendHeads32AVX512(q, k, v, out []float32, heads []AttendHead, ld, kind int, c, bias, eps float32, w []float32, masks uint64)

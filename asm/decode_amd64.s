@@ -304,35 +304,43 @@ axpyrows64_store:
 	VZEROUPPER
 	RET
 
-// ---- AttendRowsAVX512 ----
+// ---- AttendHeadsAVX512 (and AttendRowsAVX512, one head in state mode) ----
 //
-// Registers through a call: Z28–Z31 the query (chunks 0–3, lanes K1–K4), Z24–Z27 the
-// accumulator, Z19 the running max (every lane), Z18 the running sum (per lane,
-// folded at the end), Z21 the scale c, Z20 the abs mask (l1) or zero (relu-min), Z23
-// −Inf. SI, DI: the next K and V rows; R8 = ld in bytes, R9 = the address of the last
-// K row; CX: keys not yet weighted; BX: st; R15 = kind & 7; R14 the keys of the
-// group being scored (lanes K5); DX: the keys of the weighted group whose values are
-// still to add (0: none). Z0–Z17 and Z22 are scratch: the 16 score accumulators,
-// then the exp constants, then the odd keys' partial sums of V (Z4–Z7).
+// A call runs a list of heads (AttendHead: query, K and V rows, keys, result), one
+// query each. Registers: Z28–Z31 the query of the head being scored (chunks 0–3,
+// lanes K1–K4); Z24–Z27 the accumulator, Z19 the running max (every lane), Z18 the
+// running sum (per lane, folded at the end) of the head being weighted; Z21 the
+// scale c, Z20 the abs mask (l1) or zero (relu-min), Z23 −Inf. SI: the next K row of
+// the scored head, R9 its last; CX its keys not yet scored; DI: the next V row of
+// the weighted head; R8 = ld in bytes; BX: w (the weights of a group at 64(BX));
+// R15 = kind & 7; R14 the keys of the group being scored (lanes K5); DX: the keys of
+// the weighted group whose values are still to add (0: none). Z0–Z17 and Z22 are
+// scratch: the 16 score accumulators, then the exp constants, then the odd keys'
+// partial sums of V (Z4–Z7). Frame: 0(SP) the scored head's descriptor, 8(SP) the
+// weighted head's (0: none yet), 16(SP) the end of the list.
 //
-// The groups are software-pipelined: the weights of group g (max, exp) are computed
-// and stored, then the scores of group g+1 (their loads issued early), and only then
-// the weighted values of group g, whose FMAs would otherwise wait for the exp. The
-// last group of 1..15 keys is scored like a full one, its missing rows reading the
-// last row again (their lanes then set to −Inf, weight 0), and its values added
-// one key at a time.
+// The groups are software-pipelined, across heads too: the scores of group g+1 (its
+// loads issued early), then the weighted values of group g, whose FMAs would
+// otherwise wait for the exp, then the weights of group g+1 (max, exp). When group
+// g+1 is a new head's first, head g's result is written between its values and the
+// new head's weights, so one head's exp and values overlap the next head's scores
+// instead of a call's prologue and epilogue standing between them. The last group
+// of a head, 1..15 keys, is scored like a full one, its missing rows reading the last
+// row again (their lanes then set to −Inf, weight 0), and its values added one key
+// at a time.
 //
-// The body (QUERY_ATTEND, in decode_attend_amd64.h) is assembled twice, its argument
-// operands written in each TEXT where go vet checks them: attendRowsAVX512 for queries
-// of up to 64 floats (four chunks a row), attendRows32AVX512 for up to 32 (two
+// The body (HEADS_ATTEND, in decode_attend_amd64.h) is assembled twice, its argument
+// operands written in each TEXT where go vet checks them: attendHeadsAVX512 for queries
+// of up to 64 floats (four chunks a row), attendHeads32AVX512 for up to 32 (two
 // chunks), so that a head of 32 issues no instructions for lanes it does not have.
 // Each defines KEYC (a key's score over its chunks), VROW (a weighted V row into the
 // accumulator) and VODD_FOLD (the odd keys' partial sums into the accumulator).
 
-// The flags of kind (AttendExp, AttendPrefetch).
+// The flags of kind (AttendExp, AttendPrefetch, AttendSquare, attendState).
 #define AttendExpFlag 8
 #define AttendPrefetchFlag 16
 #define AttendSquareFlag 32
+#define AttendStateFlag 64
 
 // Scores of one key (row at row) into acc (temporary t), chunk c with lanes Kc+1
 // against the query chunk in Z28+c; masked-off lanes are neither read nor counted.
@@ -473,7 +481,7 @@ LANES16(attendLaneKey, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
 	VEVEN(o2, R12) \
 	VODD(o3, R13)
 
-// Four chunks a row (attendRowsAVX512).
+// Four chunks a row (attendHeadsAVX512).
 #define KEYC(FIRST, NEXT, row, acc, t) \
 	FIRST((row), Z28, K1, acc, t) \
 	NEXT(64(row), Z29, K2, acc, t) \
@@ -492,15 +500,15 @@ LANES16(attendLaneKey, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
 	VADDPS Z6, Z26, Z26 \
 	VADDPS Z7, Z27, Z27
 
-// func attendRowsAVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
-TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
-	QUERY_ATTEND(q_base+0(FP), k_base+24(FP), v_base+48(FP), ld+72(FP), n+80(FP), kind+88(FP), c+96(FP), st_base+104(FP), masks+128(FP))
+// func attendHeadsAVX512(q, k, v, out []float32, heads []AttendHead, ld, kind int, c, bias, eps float32, w []float32, masks uint64)
+TEXT ·attendHeadsAVX512(SB), NOSPLIT, $24-184
+	HEADS_ATTEND(q_base+0(FP), k_base+24(FP), v_base+48(FP), out_base+72(FP), heads_base+96(FP), heads_len+104(FP), ld+120(FP), kind+128(FP), c+136(FP), bias+140(FP), eps+144(FP), w_base+152(FP), masks+176(FP))
 
 #undef KEYC
 #undef VROW
 #undef VODD_FOLD
 
-// Two chunks a row (attendRows32AVX512): K3, K4 are empty, so Z26, Z27 stay zero.
+// Two chunks a row (attendHeads32AVX512): K3, K4 are empty, so Z26, Z27 stay zero.
 #define KEYC(FIRST, NEXT, row, acc, t) \
 	FIRST((row), Z28, K1, acc, t) \
 	NEXT(64(row), Z29, K2, acc, t)
@@ -513,6 +521,6 @@ TEXT ·attendRowsAVX512(SB), NOSPLIT, $0-136
 	VADDPS Z4, Z24, Z24 \
 	VADDPS Z5, Z25, Z25
 
-// func attendRows32AVX512(q, k, v []float32, ld, n, kind int, c float32, st []float32, masks uint64)
-TEXT ·attendRows32AVX512(SB), NOSPLIT, $0-136
-	QUERY_ATTEND(q_base+0(FP), k_base+24(FP), v_base+48(FP), ld+72(FP), n+80(FP), kind+88(FP), c+96(FP), st_base+104(FP), masks+128(FP))
+// func attendHeads32AVX512(q, k, v, out []float32, heads []AttendHead, ld, kind int, c, bias, eps float32, w []float32, masks uint64)
+TEXT ·attendHeads32AVX512(SB), NOSPLIT, $24-184
+	HEADS_ATTEND(q_base+0(FP), k_base+24(FP), v_base+48(FP), out_base+72(FP), heads_base+96(FP), heads_len+104(FP), ld+120(FP), kind+128(FP), c+136(FP), bias+140(FP), eps+144(FP), w_base+152(FP), masks+176(FP))

@@ -144,3 +144,40 @@ func AttendRowsGeneric(q, k, v []float32, ld, n, kind int, c float32, st []float
 		}
 	}
 }
+
+// AttendHead is one head of an AttendHeads call: its query at q[Q:], its N keys and
+// values at rows KV, KV+ld, … of k and v, its result at out[Out:] (offsets in floats).
+type AttendHead struct{ Q, KV, N, Out int }
+
+// attendState makes the AVX-512 heads kernel read each head's running state from
+// out[Out:] and write it back there (AttendRowsAVX512) instead of a fresh state and a
+// normalized result.
+const attendState = 64
+
+// AttendHeadsGeneric is the reference loop of AttendHeadsAVX512: each head from a
+// fresh state in w (len(w) ≥ AttendAcc + d; w[AttendBias] set to bias), its result
+// written by AttendFinish.
+func AttendHeadsGeneric(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, c, bias, eps float32, w []float32) {
+	st := w[:AttendAcc+d]
+	for _, h := range heads {
+		clear(st)
+		st[AttendM] = float32(math.Inf(-1))
+		st[AttendBias] = bias
+		AttendRowsGeneric(q[h.Q:h.Q+d], k[h.KV:], v[h.KV:], ld, h.N, kind, c, st)
+		AttendFinish(out[h.Out:h.Out+d], st, kind, eps)
+	}
+}
+
+// AttendFinish writes the normalized result of the AttendRows state st into dst:
+// acc · s with s = 1/sum, except s = 0 when the sum is 0 (kind with AttendExp) or
+// |sum| ≤ eps (the others), as attention's normalization does.
+func AttendFinish(dst, st []float32, kind int, eps float32) {
+	l := st[AttendL]
+	s := 1 / l
+	if kind&AttendExp != 0 && l == 0 || kind&AttendExp == 0 && !(math.Abs(float64(l)) > float64(eps)) {
+		s = 0
+	}
+	for i, a := range st[AttendAcc : AttendAcc+len(dst)] {
+		dst[i] = a * s
+	}
+}

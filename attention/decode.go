@@ -71,10 +71,11 @@ func (s Strides) checkOut(fn, name string, x []float32, B, H, N, D int) {
 // and key features); it grows to the largest call it has seen. It must not be used
 // by two calls at the same time; pass nil to Decode to use an internal pool.
 type DecodeWorkspace struct {
-	buf  []float32
-	dc   decoder
-	rows rowsJob           // DecodeRows's call
-	more []DecodeWorkspace // DecodeRows's pool workers 1, 2, …
+	buf   []float32
+	heads []simd.AttendHead // the heads of a simd.AttendHeads call
+	dc    decoder
+	rows  rowsJob           // DecodeRows's call
+	more  []DecodeWorkspace // DecodeRows's pool workers 1, 2, …
 }
 
 var decodePool = sync.Pool{New: func() any { return new(DecodeWorkspace) }}
@@ -116,6 +117,18 @@ func Decode(o *Options, B, H, Nq, Nk, D int, q []float32, qs Strides, k, v []flo
 	}
 	dc := &ws.dc
 	dc.init(o, Nq, Nk, D, ws)
+	if dc.batched(o.KeyMask, kvs.Row) {
+		heads := ws.headList(B * H)
+		for b := 0; b < B; b++ {
+			for h := 0; h < H; h++ {
+				heads = append(heads, simd.AttendHead{Q: b*qs.Batch + h*qs.Head, KV: b*kvs.Batch + h*kvs.Head, N: Nk,
+					Out: b*outs.Batch + h*outs.Head})
+			}
+		}
+		dc.attendHeads(q, k, v, out, heads, kvs.Row)
+		*dc = decoder{}
+		return
+	}
 	for b := 0; b < B; b++ {
 		var mask []bool
 		if o.KeyMask != nil {
@@ -216,6 +229,27 @@ func fusedKind(z *zooKernel, g float32) (kind int, c, bias float32) {
 		}
 	}
 	return -1, 0, 0
+}
+
+// batched reports whether the call's heads go to simd.AttendHeads, many heads a
+// call: the fused kernels with one query, no key mask, normalized, and key rows at
+// least D apart.
+func (dc *decoder) batched(mask []bool, ldk int) bool {
+	return dc.fused >= 0 && dc.nq == 1 && mask == nil && !dc.unnorm && ldk >= dc.d
+}
+
+// headList returns the workspace's head list, emptied, with room for n heads.
+func (ws *DecodeWorkspace) headList(n int) []simd.AttendHead {
+	if cap(ws.heads) < n {
+		ws.heads = make([]simd.AttendHead, 0, n)
+	}
+	return ws.heads[:0]
+}
+
+// attendHeads runs heads (one query each, offsets into q, k, v and out) through
+// simd.AttendHeads, dc.st its scratch.
+func (dc *decoder) attendHeads(q, k, v, out []float32, heads []simd.AttendHead, ldk int) {
+	simd.AttendHeads(q, k, v, out, heads, dc.d, ldk, dc.fused, dc.c, dc.bias, guardEps, dc.st)
 }
 
 // fusedHead is head for the fused kernels: each query's keys go through

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kernelmachines/bkm/internal/par"
+	"github.com/kernelmachines/bkm/simd"
 )
 
 // DecodeRow is one row of a DecodeRows call: the batch entry of the key/value cache
@@ -130,6 +131,23 @@ func (j *rowsJob) Task(w, t int) {
 	}
 	dc := &ws.dc
 	dc.init(j.o, 1, 0, j.d, ws)
+	if dc.batched(j.o.KeyMask, j.kvs.Row) {
+		heads := ws.headList((hi - lo) * j.h)
+		for r := lo; r < hi; r++ {
+			row := j.rows[r]
+			for h := 0; h < j.h; h++ {
+				kv := 0 // an empty row's entry need not exist
+				if row.Keys > 0 {
+					kv = row.Entry*j.kvs.Batch + h*j.kvs.Head
+				}
+				heads = append(heads, simd.AttendHead{Q: r*j.qs.Batch + h*j.qs.Head, KV: kv, N: row.Keys,
+					Out: r*j.outs.Batch + h*j.outs.Head})
+			}
+		}
+		dc.attendHeads(j.q, j.k, j.v, j.out, heads, j.kvs.Row)
+		*dc = decoder{}
+		return
+	}
 	for r := lo; r < hi; r++ {
 		row := j.rows[r]
 		dc.setKeys(row.Keys)

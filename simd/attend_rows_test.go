@@ -197,3 +197,117 @@ func TestAttendRowsPanics(t *testing.T) {
 	require.PanicsWithValue(t, "simd: AttendRows: n = 1, kind = 40", func() { AttendRows(q, kv, kv, 4, 1, AttendExp|AttendSquare, 1, st) })
 	require.Panics(t, func() { AttendRows(q, kv, kv, 3, 1, AttendDot, 1, st) })
 }
+
+// TestAttendHeads: every implementation, every kind, head widths across the chunks
+// and past the kernel's 64, one call of heads with 0..300 keys each (a head of none,
+// heads within a group, across groups, past the per-call bounds of AttendRows and of
+// the kernel), queries, keys and results at scattered offsets with NaN between them
+// (not read, not written), against float64.
+func TestAttendHeads(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		rng := rand.New(rand.NewPCG(6, 3))
+		nan := float32(math.NaN())
+		for _, d := range []int{1, 16, 31, 32, 33, 64, 65} {
+			ns := []int{40, 1, 0, 17, 5, 300, 16, 33, 40, 40, 900, 15}
+			ld := d + rng.IntN(3)
+			var heads []AttendHead
+			nq, nkv, nout := 0, 0, 0
+			for _, n := range ns {
+				heads = append(heads, AttendHead{Q: nq + 1, KV: nkv + ld, N: n, Out: nout + 2})
+				nq, nkv, nout = nq+1+d, nkv+ld+n*ld, nout+2+d
+			}
+			q, k, v := make([]float32, nq+1), make([]float32, nkv+ld), make([]float32, nkv+ld)
+			for _, x := range [][]float32{q, k, v} {
+				for i := range x {
+					x[i] = nan
+				}
+			}
+			for _, h := range heads {
+				fillInput(rng, q[h.Q:h.Q+d], 1, 0)
+				for j := 0; j < h.N; j++ {
+					fillInput(rng, k[h.KV+j*ld:h.KV+j*ld+d], 1, 0)
+					fillInput(rng, v[h.KV+j*ld:h.KV+j*ld+d], 1, 0)
+				}
+			}
+			for kind := AttendDot; kind <= AttendReluMin; kind++ {
+				for _, flag := range []int{0, AttendExp, AttendSquare} {
+					c := float32(0.3)
+					if kind == AttendSqDist || kind == AttendL1 {
+						c = -0.3
+					}
+					buf, out := guarded(nout+1, 0)
+					for i := range out {
+						out[i] = nan
+					}
+					w := make([]float32, AttendAcc+d)
+					AttendHeads(q, k, v, out, heads, d, ld, kind|flag, c, attendBias, 1e-30, w)
+					requireGuards(t, buf, 0, nout+1, "AttendHeads out")
+					at := 0
+					for i, h := range heads {
+						for ; at < h.Out; at++ {
+							require.True(t, math.IsNaN(float64(out[at])), "%s: out[%d] written", im.name, at)
+						}
+						at += d
+						want, sum := attendWant(q[h.Q:h.Q+d], k[h.KV:], v[h.KV:], ld, h.N, kind|flag, c)
+						tol := 1e-5 * float64(d+1) * math.Sqrt(float64(h.N+1))
+						for l := 0; l < d; l++ {
+							x := want[l]
+							if h.N == 0 || flag != AttendExp && math.Abs(sum) <= 1e-30 {
+								x = 0
+							} else if flag != AttendExp {
+								x /= sum
+							}
+							require.InDelta(t, x, float64(out[h.Out+l]), tol*(1+math.Abs(x)), "%s d=%d kind=%d|%d head %d (N=%d): out[%d]", im.name, d, kind, flag, i, h.N, l)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestAttendHeadsMatchesTwin: the kernel and its twin agree on many short heads of
+// two and four chunks; a NaN in one head's key (edp, rbf) reaches that head's result
+// only; a head whose weights sum to 0 (relu-min against a zero query) gets zeros.
+func TestAttendHeadsMatchesTwin(t *testing.T) {
+	for _, d := range []int{32, 64} {
+		rng := rand.New(rand.NewPCG(9, 10))
+		const H = 24
+		heads := make([]AttendHead, H)
+		for i := range heads {
+			heads[i] = AttendHead{Q: i * d, KV: i * 64 * d, N: 1 + rng.IntN(60), Out: i * d}
+		}
+		q, k, v := make([]float32, H*d), make([]float32, H*64*d), make([]float32, H*64*d)
+		fillInput(rng, q, 1, 0)
+		fillInput(rng, k, 1, 0)
+		fillInput(rng, v, 1, 0)
+		clear(q[9*d : 10*d])
+		var twin [][]float32
+		forEachImpl(t, func(t *testing.T, im *impl) {
+			for i, kind := range []int{AttendDot | AttendExp, AttendSqDist | AttendExp, AttendL1 | AttendExp, AttendMin | AttendExp, AttendReluMin, AttendDot | AttendSquare} {
+				out := make([]float32, H*d)
+				AttendHeads(q, k, v, out, heads, d, d, kind, 0.125, attendBias, 1e-6, make([]float32, AttendAcc+d))
+				if kind == AttendReluMin {
+					require.Equal(t, make([]float32, d), out[9*d:10*d], "%s: head 9's weights sum to 0", im.name)
+				}
+				if len(twin) <= i {
+					twin = append(twin, out) // generic comes first
+					continue
+				}
+				for j := range out {
+					require.InDelta(t, twin[i][j], out[j], 1e-4*(1+math.Abs(float64(twin[i][j]))), "%s kind %d out[%d]", im.name, kind, j)
+				}
+			}
+			for _, kind := range []int{AttendDot | AttendExp, AttendSqDist | AttendExp} {
+				old := k[3*64*d+5]
+				k[3*64*d+5] = float32(math.NaN())
+				out := make([]float32, H*d)
+				AttendHeads(q, k, v, out, heads, d, d, kind, 0.125, 0, 1e-6, make([]float32, AttendAcc+d))
+				k[3*64*d+5] = old
+				for h := 0; h < H; h++ {
+					require.Equal(t, h == 3, math.IsNaN(float64(out[h*d])), "%s kind %d: head %d", im.name, kind, h)
+				}
+			}
+		})
+	}
+}

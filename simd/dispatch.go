@@ -45,7 +45,10 @@ type impl struct {
 	axpyRows   func(p, v []float32, ldv int, o []float32) `dispatch:"optional"`
 	// attendRows folds key rows into one query's online attention state (AttendRows)
 	// for len(q) ≤ attendMaxDim; nil (or a longer q) means the twin.
-	attendRows   func(q, k, v []float32, ld, n, kind int, c float32, st []float32) `dispatch:"optional"`
+	attendRows func(q, k, v []float32, ld, n, kind int, c float32, st []float32) `dispatch:"optional"`
+	// attendHeads runs many heads of one query each to their normalized results
+	// (AttendHeads) for d ≤ attendMaxDim; nil (or a longer q) means the twin.
+	attendHeads  func(q, k, v, out []float32, heads []asm.AttendHead, d, ld, kind int, c, bias, eps float32, w []float32) `dispatch:"optional"`
 	attendMaxDim int
 
 	// GEMM: the micro-kernel computes an mr×nr tile from packed panels; kc, mc, nc

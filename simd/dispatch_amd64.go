@@ -86,6 +86,7 @@ var avx512Impl = &impl{
 	axpyRows:   asm.AxpyRowsAVX512,
 
 	attendRows:   asm.AttendRowsAVX512,
+	attendHeads:  asm.AttendHeadsAVX512,
 	attendMaxDim: asm.AttendMaxDimAVX512,
 
 	// 8×32 tile: 16 ZMM accumulators, two B rows and eight broadcasts of A per step

@@ -2,6 +2,7 @@ package simd
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/kernelmachines/bkm/asm"
 )
@@ -167,3 +168,73 @@ func AttendRows(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
 // AttendRowsFast reports whether AttendRows runs on a vector kernel for queries of
 // length d (otherwise it runs the pure-Go twin).
 func AttendRowsFast(d int) bool { return active.attendRows != nil && d <= active.attendMaxDim }
+
+// AttendHead is one head of an AttendHeads call: its query at q[Q:], its N keys and
+// values at rows KV, KV+ld, … of k and v, its result at out[Out:] (offsets in floats).
+type AttendHead = asm.AttendHead
+
+// attendHeadsKeysPerCall bounds the keys of one assembly call of AttendHeads (the
+// heads of a call are whole: a head of more than attendKeysPerCall keys goes through
+// AttendRows' calls instead).
+const attendHeadsKeysPerCall = 1024
+
+// AttendHeads computes one-query attention for every head of heads (the heads of a
+// decoding step, and of several hypotheses or sentences): head h's query q[h.Q:][:d]
+// against its h.N keys and values, rows h.KV, h.KV+ld, … of k and v, weighted as
+// AttendRows weights them (kind, c, and bias in place of st[AttendBias]) from a fresh
+// state, and its normalized result Σ w_j·v_j / Σ w_j written to out[h.Out:][:d] — 0
+// when the sum is 0 (exp family) or |sum| ≤ eps (the others), so a head without keys
+// gets zeros. w is scratch of at least AttendAcc + d floats. The vector kernel runs
+// many heads a call, the groups of one head overlapping the next head's, so a head of
+// a few dozen keys costs no call, state round trip or normalization pass of its own;
+// heads of more than attendKeysPerCall keys go through AttendRows. It panics if a
+// head's rows lie outside q, k, v or out, ld < d, w is too short or kind is unknown.
+func AttendHeads(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, c, bias, eps float32, w []float32) {
+	checkAttendHeads(q, k, v, out, heads, d, ld, kind, w)
+	if d == 0 {
+		return
+	}
+	kernel := active.attendHeads
+	if kernel == nil || d > active.attendMaxDim {
+		kernel = asm.AttendHeadsGeneric
+	}
+	for i := 0; i < len(heads); {
+		j, keys := i, 0
+		for j < len(heads) && heads[j].N > 0 && heads[j].N <= attendKeysPerCall && (j == i || keys+heads[j].N <= attendHeadsKeysPerCall) {
+			keys += heads[j].N
+			j++
+		}
+		if j > i {
+			kernel(q, k, v, out, heads[i:j], d, ld, kind, c, bias, eps, w)
+			i = j
+			continue
+		}
+		h := heads[i] // no keys, or many
+		st := w[:AttendAcc+d]
+		clear(st)
+		st[AttendM] = float32(math.Inf(-1))
+		st[AttendBias] = bias
+		if h.N > 0 {
+			AttendRows(q[h.Q:h.Q+d], k[h.KV:], v[h.KV:], ld, h.N, kind, c, st)
+		}
+		asm.AttendFinish(out[h.Out:h.Out+d], st, kind, eps)
+		i++
+	}
+}
+
+// checkAttendHeads panics on AttendHeads' programmer errors.
+func checkAttendHeads(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, w []float32) {
+	if d < 0 || ld < d || kind&^(AttendExp|AttendSquare|7) != 0 || kind&7 > AttendReluMin || kind&(AttendExp|AttendSquare) == AttendExp|AttendSquare {
+		panic(fmt.Sprintf("simd: AttendHeads: d = %d, ld = %d, kind = %d", d, ld, kind))
+	}
+	if len(w) < AttendAcc+d {
+		panic(fmt.Sprintf("simd: AttendHeads: len(w) = %d < %d", len(w), AttendAcc+d))
+	}
+	for i, h := range heads {
+		if h.Q < 0 || h.KV < 0 || h.N < 0 || h.Out < 0 || h.Q+d > len(q) || h.Out+d > len(out) ||
+			h.N > 0 && (h.KV+(h.N-1)*ld+d > len(k) || h.KV+(h.N-1)*ld+d > len(v)) {
+			panic(fmt.Sprintf("simd: AttendHeads: heads[%d] = %+v outside len(q), len(k), len(v), len(out) = %d, %d, %d, %d (d = %d, ld = %d)",
+				i, h, len(q), len(k), len(v), len(out), d, ld))
+		}
+	}
+}
