@@ -11,12 +11,16 @@
 	KMOVW AX, K1
 
 // L1_512_HSUM_Z0: X0 ← the sum of the 16 lanes of Z0. Clobbers Z1.
-#define L1_512_HSUM_Z0 \
-	VEXTRACTF64X4 $1, Z0, Y1 \
-	VADDPS        Y1, Y0, Y0 \
-	VEXTRACTF128  $1, Y0, X1 \
-	VADDPS        X1, X0, X0 \
-	VMOVHLPS      X0, X1, X1 \
-	VADDPS        X1, X0, X0 \
-	VMOVSHDUP     X0, X1 \
-	VADDSS        X1, X0, X0
+#define L1_512_HSUM_Z0 HSUM512(Z0, Y0, X0, Y1, X1)
+
+// HSUM512(z, y, x, ty, tx): x ← the sum of the 16 lanes of z (y, x its lower
+// halves; ty, tx those of a scratch register, clobbered; registers below 16).
+#define HSUM512(z, y, x, ty, tx) \
+	VEXTRACTF64X4 $1, z, ty \
+	VADDPS        ty, y, y \
+	VEXTRACTF128  $1, y, tx \
+	VADDPS        tx, x, x \
+	VMOVHLPS      x, tx, tx \
+	VADDPS        tx, x, x \
+	VMOVSHDUP     x, tx \
+	VADDSS        tx, x, x

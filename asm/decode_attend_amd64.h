@@ -262,23 +262,17 @@ heads_ret: \
 // with AttendStateFlag its state (max, sum, accumulator) back at out[Out:], else its
 // output out[Out:Out+d] = acc · s, s = 1/sum unless the sum is 0 (exp family) or
 // |sum| ≤ eps (others), when s = 0. Leaves AX and Z0 alone (clobbers Z1–Z3, Z16,
-// Z17, R11, R12).
+// R11, R12).
 #define HEAD_FINISH(OUT, KIND, EPS) \
-	VEXTRACTF64X4 $1, Z18, Y16 \
-	VADDPS        Y16, Y18, Y16 \
-	VEXTRACTF32X4 $1, Y16, X17 \
-	VADDPS        X17, X16, X16 \
-	VMOVHLPS      X16, X17, X17 \
-	VADDPS        X17, X16, X16 \
-	VMOVSHDUP     X16, X17 \
-	VADDSS        X17, X16, X16 /* the sum of the weights */ \
+	VMOVAPS       Z18, Z1 \
+	HSUM512(Z1, Y1, X1, Y2, X2) /* X1: the sum of the weights */ \
 	MOVQ          OUT, R12 \
 	MOVQ          24(R10), R11 \
 	LEAQ          (R12)(R11*4), R12 \
 	TESTQ         $AttendStateFlag, KIND \
 	JZ            heads_output \
 	VMOVSS        X19, (R12) \
-	VMOVSS        X16, 4(R12) \
+	VMOVSS        X1, 4(R12) \
 	VMOVUPS       Z24, K1, 128(R12) \
 	VMOVUPS       Z25, K2, 192(R12) \
 	VMOVUPS       Z26, K3, 256(R12) \
@@ -287,28 +281,28 @@ heads_ret: \
 	\
 heads_output: \
 	MOVL          $0x3f800000, R11 \
-	VMOVD         R11, X1 \
-	VDIVSS        X16, X1, X1 /* 1 / sum */ \
+	VMOVD         R11, X3 \
+	VDIVSS        X1, X3, X3 /* 1 / sum */ \
 	TESTQ         $AttendExpFlag, KIND \
 	JZ            heads_guard \
 	VXORPS        X2, X2, X2 \
-	VCMPSS        $4, X2, X16, K6 /* sum ≠ 0 or NaN (NEQ_UQ) */ \
+	VCMPSS        $4, X2, X1, K6 /* sum ≠ 0 or NaN (NEQ_UQ) */ \
 	JMP           heads_keep \
 	\
 heads_guard: \
 	VBROADCASTSS  vmAbsMask<>(SB), X2 \
-	VANDPS        X2, X16, X2 \
-	VMOVSS        EPS, X3 \
-	VCMPSS        $0x1E, X3, X2, K6 /* |sum| > eps (GT_OQ) */ \
+	VANDPS        X2, X1, X2 \
+	VMOVSS        EPS, X16 \
+	VCMPSS        $0x1E, X16, X2, K6 /* |sum| > eps (GT_OQ) */ \
 	\
 heads_keep: \
 	KMOVW         K6, R11 \
 	TESTQ         R11, R11 \
 	JNZ           heads_scale \
-	VXORPS        X1, X1, X1 \
+	VXORPS        X3, X3, X3 \
 	\
 heads_scale: \
-	VBROADCASTSS  X1, Z1 \
+	VBROADCASTSS  X3, Z1 \
 	VMULPS        Z1, Z24, Z2 \
 	VMOVUPS       Z2, K1, (R12) \
 	VMULPS        Z1, Z25, Z2 \
