@@ -83,14 +83,16 @@ loop:
 
 	TILE_FINISH(Z17, Z18, S16X16_SCALE, S16X16_STORE, alpha+128(FP), beta+132(FP), c_base+80(FP), ldc+104(FP), rows+112(FP))
 
-// Register use of SgemmSmallPanel16x16AVX512 (one call: rows/16 full 16×16 tiles, top
-// to bottom, of one 16-column block of C):
+// Register use of SgemmSmallBatch16x16AVX512 (one call: count products, each rows/16
+// full 16×16 tiles, top to bottom, of one 16-column block of C):
 //	SI, R14  A at step p, rows 0 and 8 of the tile    R8..R13, AX  offsets of rows 1..7
-//	BX  row p of B    DI  ldb in bytes    CX  steps left    DX  nextB in bytes
-//	R15  SI + nextA in bytes (the next product's A)
+//	BX  row p of B    DI  ldb in bytes    CX  steps left    DX  the prefetch's offset of B
+//	R15  SI + the prefetch's offset of A (the same lines of the product ahead on)
 //	Z0..Z15  the accumulators (row i in Zi)    Z16  row p of B    Z18  beta    Z19  alpha
 //	tiles-8(SP)  tiles left    astep-16(SP)  SI's move to the next tile, 64·lda − 4·k
 //	lda8-24(SP)  8·lda in bytes    ctile-32(SP)  the tile's row 0 of C
+//	left-40(SP)  products left    aprod, bprod, cprod-48..64(SP)  the product's A, B, C
+//	nexta, nextb-72..80(SP)  ahead·strideA, ahead·strideB in bytes
 
 // PANEL16_ROW(ACC), PANEL16_ROW_BETA(ACC): row ACC of the tile written to (DI), with
 // beta·C added first in the second; DI moves on to C's next row (CX = ldc in bytes).
@@ -100,9 +102,6 @@ loop:
 #define PANEL16_ROW_BETA(ACC) \
 	VFMADD231PS (DI), Z18, ACC \
 	PANEL16_ROW(ACC)
-
-// PANEL16_NEXT_R14: rows 8..15 of A on to the next tile with SI (PANEL_END).
-#define PANEL16_NEXT_R14 ADDQ CX, R14
 
 // PANEL16_ROWS8(ROW, A0, A1, A2, A3, A4, A5, A6, A7): eight rows with ROW.
 #define PANEL16_ROWS8(ROW, A0, A1, A2, A3, A4, A5, A6, A7) \
@@ -115,30 +114,69 @@ loop:
 	ROW(A6) \
 	ROW(A7)
 
-// func SgemmSmallPanel16x16AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
-TEXT ·SgemmSmallPanel16x16AVX512(SB), NOSPLIT, $32-144
-	START_PANEL(4, k+0(FP), a_base+8(FP), lda+32(FP), rows+104(FP), alpha+112(FP), beta+116(FP), nextA+120(FP))
-	LEAQ (SI)(DX*8), R14
+// STRIDE_BYTES(STRIDE, AHEAD, DST): DST = STRIDE·AHEAD·4 (clobbers CX).
+#define STRIDE_BYTES(STRIDE, AHEAD, DST) \
+	MOVQ STRIDE, CX \
+	IMULQ AHEAD, CX \
+	SHLQ $2, CX \
+	MOVQ CX, DST
+
+// NEXT_PRODUCT(STRIDE, PROD): PROD (a stack slot) moves STRIDE elements on (clobbers CX).
+#define NEXT_PRODUCT(STRIDE, PROD) \
+	MOVQ STRIDE, CX \
+	SHLQ $2, CX \
+	ADDQ CX, PROD
+
+// func SgemmSmallBatch16x16AVX512(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int)
+TEXT ·SgemmSmallBatch16x16AVX512(SB), NOSPLIT, $80-160
+	MOVQ count+0(FP), CX
+	TESTQ CX, CX
+	JZ    done
+	MOVQ CX, left-40(SP)
+	MOVQ rows+136(FP), CX
+	SHRQ $4, CX
+	JZ   done
+	MOVQ lda+40(FP), DX
+	SHLQ $2, DX
+	OFFSETS7
+	MOVQ DX, CX
+	SHLQ $4, CX
+	MOVQ k+8(FP), BX
+	SHLQ $2, BX
+	SUBQ BX, CX
+	MOVQ CX, astep-16(SP)
 	SHLQ $3, DX
 	MOVQ DX, lda8-24(SP)
-	MOVQ c_base+72(FP), DX
-	MOVQ DX, ctile-32(SP)
+	VBROADCASTSS alpha+144(FP), Z19
+	VBROADCASTSS beta+148(FP), Z18
+	MOVQ ahead+152(FP), DX
+	STRIDE_BYTES(strideA+48(FP), DX, nexta-72(SP))
+	STRIDE_BYTES(strideB+88(FP), DX, nextb-80(SP))
+	MOVQ a_base+16(FP), CX
+	MOVQ CX, aprod-48(SP)
+	MOVQ b_base+56(FP), CX
+	MOVQ CX, bprod-56(SP)
+	MOVQ c_base+96(FP), CX
+	MOVQ CX, cprod-64(SP)
+
+product:
+	MOVQ rows+136(FP), CX
+	SHRQ $4, CX
+	MOVQ CX, tiles-8(SP)
+	MOVQ aprod-48(SP), SI
+	MOVQ nexta-72(SP), R15
+	ADDQ SI, R15
+	MOVQ lda8-24(SP), CX
+	LEAQ (SI)(CX*1), R14
+	MOVQ cprod-64(SP), CX
+	MOVQ CX, ctile-32(SP)
 
 tile:
-	// The next product's tile of C into L1 (its stores would wait on it).
-	MOVQ ldc+96(FP), DI
+	MOVQ bprod-56(SP), BX
+	MOVQ ldb+80(FP), DI
 	SHLQ $2, DI
-	MOVQ nextC+136(FP), BX
-	MOVQ ctile-32(SP), CX
-	LEAQ (CX)(BX*4), CX
-	PREFETCH_ROWS8(PREFETCHT0, CX, DI)
-	PREFETCH_ROWS8(PREFETCHT0, CX, DI)
-	MOVQ b_base+40(FP), BX
-	MOVQ ldb+64(FP), DI
-	SHLQ $2, DI
-	MOVQ nextB+128(FP), DX
-	SHLQ $2, DX
-	MOVQ k+0(FP), CX
+	MOVQ nextb-80(SP), DX
+	MOVQ k+8(FP), CX
 	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	ZERO8(VPXORD, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
 	TESTQ CX, CX
@@ -165,13 +203,13 @@ step:
 	JNZ  loop
 
 scale:
-	MOVL alpha+112(FP), CX
+	MOVL alpha+144(FP), CX
 	CMPL CX, $0x3f800000
 	JEQ  store
 	S16X16_SCALE_BY(Z19)
 
 store:
-	STORE_PANEL_REGS(ldc+96(FP), beta+116(FP))
+	STORE_PANEL_REGS(ldc+120(FP), beta+148(FP))
 	MOVQ ctile-32(SP), DI
 	TESTL BX, BX
 	JZ    store0
@@ -185,4 +223,18 @@ store0:
 
 next:
 	MOVQ DI, ctile-32(SP)
-	PANEL_END(PANEL16_NEXT_R14)
+	MOVQ astep-16(SP), CX
+	ADDQ CX, SI
+	ADDQ CX, R15
+	ADDQ CX, R14
+	DECQ tiles-8(SP)
+	JNZ  tile
+	NEXT_PRODUCT(strideA+48(FP), aprod-48(SP))
+	NEXT_PRODUCT(strideB+88(FP), bprod-56(SP))
+	NEXT_PRODUCT(strideC+128(FP), cprod-64(SP))
+	DECQ left-40(SP)
+	JNZ  product
+
+done:
+	VZEROUPPER
+	RET

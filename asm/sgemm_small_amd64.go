@@ -60,14 +60,40 @@ func SgemmSmall8x32AVX512(k int, a []float32, rsA, csA int, b []float32, ldb int
 //go:noescape
 func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
 
-// SgemmSmallPanel16x16AVX512 is SgemmSmallPanel8x32AVX512 for blocks 16 wide (rows a
-// multiple of 16): rows/16 full 16×16 tiles (the tiles of SgemmSmall16x16AVX512), and
-// the next product's lines prefetched into L1, not L2: the products it serves are a
-// few KiB (a batch of 16³ products passes nextA, nextB, nextC up to four products on: as many as fit in 24 KiB of L1).
-// Reference loop: SgemmSmallPanelGeneric with nr = 16.
+// SgemmSmallBatch16x16AVX512 computes count products of a batch, each a rows×16 block
+// of C = alpha·A·B + beta·C (rows a multiple of 16) as rows/16 full 16×16 tiles (those
+// of SgemmSmall16x16AVX512, without masks), product i's operands strideA, strideB and
+// strideC elements on from product i−1's. One call runs the whole run of products, so
+// a product costs no Go loop, call or set-up. While it computes product i it
+// prefetches into L1 the same lines of A and B of product i+ahead (a prefetch never
+// faults: it reads and writes nothing there; ahead = 0 prefetches the lines it reads
+// anyway). C is left to the hardware prefetcher: prefetching product i+ahead's C
+// tile too, one or two lines a row, made a product of 16³ 6–10 ns slower in cache and
+// from memory (bench/RESULTS.md, "Batched GEMM: one call a run of products").
+// Reference loop (SgemmSmallBatchGeneric with nr = 16):
+//
+//	for q := 0; q < count; q++ {
+//		a, b, c := a[q*strideA:], b[q*strideB:], c[q*strideC:]
+//		for i := 0; i < rows; i++ {
+//			for j := 0; j < 16; j++ {
+//				var acc float32
+//				for p := 0; p < k; p++ {
+//					acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//				}
+//				if beta == 0 {
+//					c[i*ldc+j] = alpha * acc // C's old contents are ignored, NaN included
+//				} else {
+//					c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//				}
+//			}
+//		}
+//	}
+//
+// rows is a multiple of 16, and every element the loop reads or writes must lie in its
+// slice (unchecked). The CPU must have AVX-512F.
 //
 //go:noescape
-func SgemmSmallPanel16x16AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
+func SgemmSmallBatch16x16AVX512(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int)
 
 // SgemmSmall8x16AVX512 is SgemmSmall8x32AVX512 for tiles at most 16 wide (cols ≤ 16):
 // eight ZMM accumulators, one masked load of op(B) and eight FMAs with a broadcast

@@ -37,8 +37,8 @@ func SgemmSmallGeneric(k int, a []float32, rsA, csA int, b []float32, ldb int, c
 	}
 }
 
-// SgemmSmallPanelGeneric is the reference loop of the panel kernels
-// (SgemmSmallPanel8x32AVX512 with nr = 32, SgemmSmallPanel16x16AVX512 with nr = 16): a
+// SgemmSmallPanelGeneric is the reference loop of the panel kernel
+// (SgemmSmallPanel8x32AVX512 with nr = 32): a
 // rows×nr block of C = alpha·A·B + beta·C, A row-major with stride lda. nextA, nextB
 // and nextC only say what the kernels prefetch:
 //
@@ -57,6 +57,33 @@ func SgemmSmallGeneric(k int, a []float32, rsA, csA int, b []float32, ldb int, c
 //	}
 func SgemmSmallPanelGeneric(nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int) {
 	SgemmSmallGeneric(k, a, lda, 1, b, ldb, c, ldc, rows, nr, alpha, beta)
+}
+
+// SgemmSmallBatchGeneric is the reference loop of the batch kernels
+// (SgemmSmallBatch16x16AVX512 with nr = 16): count products, each a rows×nr block of
+// C = alpha·A·B + beta·C, product q's operands at a[q*strideA:], b[q*strideB:] and
+// c[q*strideC:]. ahead only says what the kernels prefetch:
+//
+//	for q := 0; q < count; q++ {
+//		a, b, c := a[q*strideA:], b[q*strideB:], c[q*strideC:]
+//		for i := 0; i < rows; i++ {
+//			for j := 0; j < nr; j++ {
+//				var acc float32
+//				for p := 0; p < k; p++ {
+//					acc = fma(a[i*lda+p], b[p*ldb+j], acc)
+//				}
+//				if beta == 0 {
+//					c[i*ldc+j] = alpha * acc
+//				} else {
+//					c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha*acc)
+//				}
+//			}
+//		}
+//	}
+func SgemmSmallBatchGeneric(nr, count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int) {
+	for q := 0; q < count; q++ {
+		SgemmSmallGeneric(k, a[q*strideA:], lda, 1, b[q*strideB:], ldb, c[q*strideC:], ldc, rows, nr, alpha, beta)
+	}
 }
 
 // SgemvRowGeneric is the reference loop of the row-vector kernels, y = alpha·xᵀ·B +

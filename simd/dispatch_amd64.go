@@ -115,7 +115,7 @@ var avx512Impl = &impl{
 	small: &smallGemm{
 		mr: 8, nr: 32, tile: asm.SgemmSmall8x32AVX512,
 		narrowNR: 16, narrow: asm.SgemmSmall8x16AVX512, staticNarrow: true,
-		tallMR: 16, tall: asm.SgemmSmall16x16AVX512, tallPanel: asm.SgemmSmallPanel16x16AVX512,
+		tallMR: 16, tall: asm.SgemmSmall16x16AVX512, tallBatch: asm.SgemmSmallBatch16x16AVX512,
 		direct: asm.SgemmDirect8x32AVX512,
 		panel:  asm.SgemmSmallPanel8x32AVX512,
 		wideMR: 6, wideShortMR: 4, wideNR: 64, wide: asm.SgemmSmallWide6x64AVX512,

@@ -40,9 +40,13 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 		switch {
 		case s.panel != nil && m%s.mr == 0 && n%s.nr == 0:
 			job.panel, job.panelNR, job.panelAhead = s.panel, s.nr, 1
-		case s.tallPanel != nil && small && m%s.tallMR == 0 && n%s.narrowNR == 0:
-			job.panel, job.panelNR = s.tallPanel, s.narrowNR
+		case s.tallBatch != nil && small && m%s.tallMR == 0 && n%s.narrowNR == 0:
+			job.batchKernel, job.panelNR = s.tallBatch, s.narrowNR
 			job.panelAhead = min(max(batchPanelL1Bytes/bytes, batchPrefetchAhead), batchPanelMaxAhead)
+			job.perCall = 1
+			if n == s.narrowNR {
+				job.perCall = max(1, batchCallWork/(m*n*k))
+			}
 		}
 	}
 	if job.s != nil && job.s.prefetch != nil && small {
@@ -79,7 +83,15 @@ type batchJob struct {
 	// operands of the product panelAhead on while they compute.
 	panel               smallPanelFunc
 	panelNR, panelAhead int
+	// batchKernel, if set: runs of up to perCall products are one call of it each
+	// (per column block of panelNR), prefetching the product panelAhead on.
+	batchKernel smallBatchFunc
+	perCall     int
 }
+
+// batchCallWork bounds the multiply-adds (m·n·k a product) of one batch-kernel call:
+// 32 products of 16³, ~2 µs, so that a call stays short (assembly is not preemptible).
+const batchCallWork = 1 << 17
 
 // A batch prefetches the operands of the product two ahead into L1 when a product's
 // A, B and C fit in 16 KiB (three in flight stay within L1). Measured on 10,000
@@ -96,7 +108,7 @@ const (
 	batchPrefetchMaxBytes = 16 << 10
 )
 
-// The 16-wide panel kernel prefetches into L1 as many products ahead as fit in half
+// The 16-wide batch kernel prefetches into L1 as many products ahead as fit in half
 // of it (24 KiB), at least batchPrefetchAhead and at most batchPanelMaxAhead: 10,000
 // products of 16³ (3 KiB), min of 30 batches, 3 alternating rounds on the busy
 // machine: two ahead 0.84–1.08 ms, three 0.70–0.80, four 0.73–0.79.
@@ -111,6 +123,15 @@ var batchJobs = par.NewFreeList[batchJob](16)
 
 func (j *batchJob) Task(_, t int) {
 	lo, hi := t*j.chunk, min(j.batch, (t+1)*j.chunk)
+	if j.batchKernel != nil {
+		for i := lo; j.ahead > 0 && i < min(hi, lo+j.panelAhead); i++ {
+			j.prefetchProduct(i) // the kernel prefetches from product lo+panelAhead on
+		}
+		// The last panelAhead products prefetch nothing past hi (ahead 0).
+		j.batchRun(lo, max(lo, hi-j.panelAhead), j.panelAhead)
+		j.batchRun(max(lo, hi-j.panelAhead), hi, 0)
+		return
+	}
 	if j.panel != nil {
 		for i := lo; j.ahead > 0 && i < min(hi, lo+j.panelAhead); i++ {
 			j.prefetchProduct(i) // the panels prefetch from product lo+panelAhead on
@@ -177,6 +198,18 @@ func (j *batchJob) panelProduct(i int, next bool) {
 	}
 	for col := 0; col < j.n; col += j.panelNR {
 		j.panel(j.k, a, j.lda, b[col:], j.ldb, c[col:], j.ldc, j.m, j.alpha, j.beta, nextA, nextB, nextC)
+	}
+}
+
+// batchRun runs products [lo, hi) through j.batchKernel, perCall products a call,
+// prefetching the product ahead strides on.
+func (j *batchJob) batchRun(lo, hi, ahead int) {
+	for i := lo; i < hi; i += j.perCall {
+		count := min(j.perCall, hi-i)
+		a, b, c := j.a[i*j.strideA:], j.b[i*j.strideB:], j.c[i*j.strideC:]
+		for col := 0; col < j.n; col += j.panelNR {
+			j.batchKernel(count, j.k, a, j.lda, j.strideA, b[col:], j.ldb, j.strideB, c[col:], j.ldc, j.strideC, j.m, j.alpha, j.beta, ahead)
+		}
 	}
 }
 

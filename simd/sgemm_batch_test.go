@@ -82,6 +82,13 @@ func TestSgemmBatchStrided(t *testing.T) {
 					}
 				}
 			}
+			// Shapes of the 16-wide batch kernel in runs longer than one call of it
+			// (batchCallWork), with the prefetching and the last products' calls.
+			for _, s := range [][3]int{{16, 16, 16}, {32, 16, 5}, {16, 48, 9}} {
+				ab := smallAlphaBeta[count%len(smallAlphaBeta)]
+				count++
+				batchCase(t, rng, false, false, s[0], s[1], s[2], 301, count%3, count%4, count%5 == 0, ab[0], ab[1])
+			}
 		}
 	})
 }

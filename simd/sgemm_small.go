@@ -22,6 +22,11 @@ type smallTileFunc func(k int, a []float32, rsA, csA int, b []float32, ldb int, 
 // and c (asm.SgemmSmallPanelGeneric).
 type smallPanelFunc func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32, nextA, nextB, nextC int)
 
+// smallBatchFunc computes count products of a batch, each a rows×cols block of C =
+// alpha·A·B + beta·C in whole tiles of its kernel, product q's operands q strides on,
+// prefetching the lines of product q+ahead (asm.SgemmSmallBatchGeneric).
+type smallBatchFunc func(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int)
+
 // smallWideFunc computes a rows×nr block of C = alpha·A·B + beta·C, A row-major, in
 // whole tiles of its kernel (asm.SgemmSmallWideGeneric).
 type smallWideFunc func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, rows int, alpha, beta float32)
@@ -52,10 +57,12 @@ type smallGemm struct {
 	// op(B) = B) as rows/mr direct tiles in one call, prefetching into L2 the same
 	// lines of the next product of a batch (asm.SgemmSmallPanelGeneric):
 	// SgemmBatchStrided's products from memory, and smallTiles' full-width blocks
-	// (with nothing to prefetch). tallPanel is the same for
-	// tallMR×narrowNR tiles, prefetching into L1 (products of a few KiB).
-	panel     smallPanelFunc `dispatch:"optional"`
-	tallPanel smallPanelFunc `dispatch:"optional"`
+	// (with nothing to prefetch).
+	panel smallPanelFunc `dispatch:"optional"`
+	// tallBatch, if set, computes a run of a batch's products, each a rows×narrowNR
+	// block of A·B in tallMR×narrowNR tiles, in one call, prefetching into L1 the
+	// product some strides on (products of a few KiB; asm.SgemmSmallBatchGeneric).
+	tallBatch smallBatchFunc `dispatch:"optional"`
 	// wide, if set, computes rows×wideNR blocks of A·B (any rows, op(A) = A, op(B) =
 	// B) in wideMR×wideNR tiles, a last tile of at most wideShortMR rows computing only
 	// those (asm.SgemmSmallWideGeneric): Sgemm's products of whole wideNR-column blocks

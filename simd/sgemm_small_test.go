@@ -57,6 +57,46 @@ func smallKernelCase(t *testing.T, rng *rand.Rand, tile smallTileFunc, transA bo
 	}
 }
 
+// smallBatchCase runs count products of a rows×nr block of A·B through a batch kernel
+// and its twin (asm.SgemmSmallBatchGeneric), bit for bit, with leading dimensions pad
+// past the widths, pad + 3 elements between the products' operands and guard bands
+// around C (the gaps between products' C blocks included).
+func smallBatchCase(t *testing.T, rng *rand.Rand, kernel smallBatchFunc, nr, count, rows, k, pad int, alpha, beta float32, ahead int) {
+	t.Helper()
+	lda, ldb, ldc := k+pad, nr+2*pad, nr+pad
+	strideA, strideB, strideC := rows*lda+pad+3, k*ldb+pad+3, rows*ldc+pad+3
+	a := make([]float32, max(1, count*strideA))
+	b := make([]float32, max(1, count*strideB))
+	fillInput(rng, a, 1, 0)
+	fillInput(rng, b, 1, 0)
+	n := count * strideC
+	want := make([]float32, n)
+	buf, got := guarded(n, 5)
+	for q := 0; q < count; q++ {
+		for i := 0; i < rows; i++ {
+			row := q*strideC + i*ldc
+			fillInput(rng, want[row:row+nr], 1, 0)
+			if beta == 0 {
+				want[row] = float32(math.NaN()) // beta = 0 ignores C
+			}
+			copy(got[row:row+nr], want[row:row+nr])
+		}
+	}
+	asm.SgemmSmallBatchGeneric(nr, count, k, a, lda, strideA, b, ldb, strideB, want, ldc, strideC, rows, alpha, beta, ahead)
+	kernel(count, k, a, lda, strideA, b, ldb, strideB, got, ldc, strideC, rows, alpha, beta, ahead)
+	what := fmt.Sprintf("batch count=%d rows=%d k=%d pad=%d alpha=%v beta=%v ahead=%d", count, rows, k, pad, alpha, beta, ahead)
+	requireGuards(t, buf, 5, n, what)
+	for q := 0; q < count; q++ {
+		for i := 0; i < rows; i++ {
+			row := q*strideC + i*ldc
+			requireULP(t, want[row:row+nr], got[row:row+nr], 0, what)
+		}
+		for e := q*strideC + (rows-1)*ldc + nr; e < (q+1)*strideC; e++ {
+			require.Equal(t, uint32(guardBits), math.Float32bits(got[e]), "%s: C[%d] between products written", what, e)
+		}
+	}
+}
+
 // TestSmallKernelConformance runs every small-product tile kernel against its twin:
 // every tile size up to mr×nr, k past the unrolls, both layouts of A, alpha and beta
 // with the beta = 0 rule.
@@ -109,7 +149,7 @@ func TestSmallKernelConformance(t *testing.T) {
 		for _, p := range []struct {
 			mr, nr int
 			panel  smallPanelFunc
-		}{{s.mr, s.nr, s.panel}, {s.tallMR, s.narrowNR, s.tallPanel}} {
+		}{{s.mr, s.nr, s.panel}} {
 			if p.panel == nil {
 				continue
 			}
@@ -120,6 +160,19 @@ func TestSmallKernelConformance(t *testing.T) {
 				for k := 0; k <= 40; k++ {
 					ab := smallAlphaBeta[(rows/p.mr+k)%len(smallAlphaBeta)]
 					smallKernelCase(t, rng, panel, false, rows, p.nr, k, (rows+k)%3, ab[0], ab[1])
+				}
+			}
+		}
+		if s.tallBatch != nil {
+			// The batch kernel takes runs of products of whole tallMR-row blocks by
+			// narrowNR columns; its prefetches (ahead products on, past the operands'
+			// ends as well) leave the results alone.
+			for count := 1; count <= 3; count++ {
+				for rows := s.tallMR; rows <= 3*s.tallMR; rows += s.tallMR {
+					for k := 0; k <= 40; k += 1 + k/8 {
+						ab := smallAlphaBeta[(count+rows/s.tallMR+k)%len(smallAlphaBeta)]
+						smallBatchCase(t, rng, s.tallBatch, s.narrowNR, count, rows, k, (count+k)%3, ab[0], ab[1], (k+count)%5)
+					}
 				}
 			}
 		}
