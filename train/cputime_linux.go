@@ -3,6 +3,7 @@ package train
 import (
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // processCPU is the CPU time every thread of the process has used so far (getrusage
@@ -15,13 +16,14 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// threadCPU is the CPU time the calling thread has used so far (getrusage
-// RUSAGE_THREAD), or 0 where it cannot be read.
+// threadCPU is the CPU time the calling thread has used so far
+// (CLOCK_THREAD_CPUTIME_ID, exact where getrusage's per-thread times move by scheduler
+// ticks), or 0 where it cannot be read.
 func threadCPU() time.Duration {
-	const rusageThread = 1 // RUSAGE_THREAD, which package syscall does not name
-	var ru syscall.Rusage
-	if syscall.Getrusage(rusageThread, &ru) != nil {
+	const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID, which package syscall does not name
+	var ts syscall.Timespec
+	if _, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ts.Nano())
 }

@@ -132,9 +132,15 @@ func (h *halves) step(m *Model, b *Batch, micro uint64, scale float32) float64 {
 	h.scale, h.loss = scale, [2]float64{}
 	h.clock = m.ProfClock
 	h.job.h = h
+	sec := m.ProfSection // called once for the halves as a whole (profile.go)
+	m.ProfSection = nil
 	par.Run(2, min(2, h.threads), &h.job)
+	m.ProfSection = sec
 	h.end(m)
 	m.mergeProfile(h.second)
+	if m.Profile && sec != nil {
+		sec(ProfHalves)
+	}
 	return h.loss[0] + h.loss[1]
 }
 

@@ -13,7 +13,11 @@ import (
 // machine shared with other jobs). Off, it costs one branch per section. The step's two
 // halves (halves.go) run at once at 2 threads: each is timed on its own goroutine (with
 // a CPU-time ProfClock, its own thread's CPU time) and their times are added, so a
-// section's time is the CPU (or wall) time both halves spent in it.
+// section's time is the CPU (or wall) time both halves spent in it. Prof[ProfHalves]
+// stays 0 (its time is in those sections); ProfSection is not called inside the halves
+// but once after them with ProfHalves, so a profiler that reads its own clocks there
+// charges the halves' whole wall and CPU time (and the idle time of the half that
+// finished first) to it.
 
 // Profile sections of one training step (forward+backward, clipping, AdamW).
 const (
@@ -29,6 +33,7 @@ const (
 	ProfDropout  // masks drawn and applied, forward and backward
 	ProfResidual // residual sums and their gradient copies
 	ProfZeroGrad
+	ProfHalves   // the step's halves (forward and backward) as a whole: see below
 	ProfGradSum  // the step's halves' gradients added (with the gradient norm's squares)
 	ProfGradNorm // the global gradient norm (its finiteness check)
 	ProfKeepGood // the copy of parameters and moments kept for divergence
@@ -38,7 +43,7 @@ const (
 
 // ProfNames labels the profile sections.
 var ProfNames = [profSections]string{"embedding", "layernorm", "qkv-proj", "attention", "attn-out-proj", "ffn-gemm",
-	"activation", "logits-gemm", "loss", "dropout", "residual", "zero-grad", "grad-sum", "grad-norm", "keep-good", "adamw"}
+	"activation", "logits-gemm", "loss", "dropout", "residual", "zero-grad", "halves", "grad-sum", "grad-norm", "keep-good", "adamw"}
 
 // GemmProfile is the time the profiled steps spent in the GEMMs of one shape.
 type GemmProfile struct {
