@@ -57,8 +57,14 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 		workers = 1
 	}
 	// A few chunks per worker balance products that take unequal time (a worker
-	// descheduled on the shared machine) without a task per product.
-	tasks := min(batch, 4*workers)
+	// descheduled on the shared machine) without a task per product. One worker runs
+	// one chunk: each chunk starts by prefetching its first products, and four chunks
+	// cost a batch of 64 products of 16³ ~10 ns a product (55 ns against 46 for the
+	// kernel's own calls, in cache).
+	tasks := 1
+	if workers > 1 {
+		tasks = min(batch, 4*workers)
+	}
 	job.chunk = (batch + tasks - 1) / tasks
 	par.Run((batch+job.chunk-1)/job.chunk, workers, job)
 	*job = batchJob{} // idle jobs hold no reference to the caller's slices
