@@ -105,7 +105,8 @@ func takesSmall(m, n, k int) bool {
 	return k <= smallMaxK && (m*n*k <= smallMaxWork || m == 1 || n == 1)
 }
 
-// transposeFree keeps the scratch that holds op(B) = Bᵀ copied row-major: a free
+// transposeFree keeps the scratch that holds op(B) = Bᵀ copied row-major (and a
+// GEMV's strided vector or C column, see sgemmSmall): a free
 // list rather than a sync.Pool, so that steady-state calls never allocate (not even
 // under -race, which makes a pool drop objects); at most 16 buffers of 64 KiB.
 var transposeFree = par.NewFreeList[[smallMaxWork / 4]float32](16)
@@ -177,6 +178,13 @@ func (s *smallGemm) widePanels(transA, transB bool, m, n int) bool {
 
 // sgemmSmall computes C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and alpha ≠ 0 on
 // the small path. The arguments have been checked.
+//
+// The kernel a product takes depends on m, n, k and the transposes only, never on the
+// leading dimensions: the GEMV kernels sum in another order than the tiles (the dot
+// kernel in lanes), so a one-column B stored with ldb > 1 (a strided view, as
+// attention's ForwardStrided passes at D = 1) must give what the dense call gives.
+// A strided column of op(B) is gathered into scratch for the dot kernel, and a strided
+// C column of the row kernel goes through scratch (TestSgemmIndependentOfLeadingDimensions).
 func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	rsA, csA := lda, 1
 	if transA {
@@ -189,27 +197,63 @@ func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a
 			s.row(k, a, csA, b[j:], ldb, c[j:], min(s.rowNR, n-j), alpha, beta)
 		}
 		return
-	case m == 1 && csA == 1:
-		// y[j] = x·(row j of B).
+	case m == 1 && !transA:
+		// y[j] = x·(row j of B) with x = row 0 of A. (With op(A) = Aᵀ, x is strided
+		// unless lda = 1: the tiles compute it, as they do the same row in a taller
+		// call, for every lda.)
 		for j := 0; j < n; j += s.dotMR {
 			s.dot(k, b[j*ldb:], ldb, a, c[j:], 1, min(s.dotMR, n-j), alpha, beta)
 		}
 		return
-	case n == 1 && !transA && (transB || ldb == 1):
-		// y[i] = (row i of A)·x with x = column 0 of op(B), contiguous.
+	case n == 1 && !transA:
+		// y[i] = (row i of A)·x with x = column 0 of op(B).
+		incx := ldb
+		if transB {
+			incx = 1
+		}
+		var buf *[smallMaxWork / 4]float32
+		if incx != 1 {
+			buf = gather(k, b, incx)
+			b = buf[:k]
+		}
 		for i := 0; i < m; i += s.dotMR {
 			s.dot(k, a[i*lda:], lda, b, c[i*ldc:], ldc, min(s.dotMR, m-i), alpha, beta)
 		}
+		if buf != nil {
+			putTranspose(buf)
+		}
 		return
-	case n == 1 && transA && ldc == 1:
+	case n == 1:
 		// y = x·A with x = column 0 of op(B) (stride ldb, or 1 if transposed).
 		incx := ldb
 		if transB {
 			incx = 1
 		}
-		for i := 0; i < m; i += s.rowNR {
-			s.row(k, b, incx, a[i:], lda, c[i:], min(s.rowNR, m-i), alpha, beta)
+		if ldc == 1 {
+			for i := 0; i < m; i += s.rowNR {
+				s.row(k, b, incx, a[i:], lda, c[i:], min(s.rowNR, m-i), alpha, beta)
+			}
+			return
 		}
+		// C's column is strided: compute it in scratch, a whole number of the
+		// kernel's column blocks at a time, and scatter it.
+		bt := getTranspose()
+		chunk := len(bt) / s.rowNR * s.rowNR
+		for i0 := 0; i0 < m; i0 += chunk {
+			y := bt[:min(chunk, m-i0)]
+			if beta != 0 {
+				for i := range y {
+					y[i] = c[(i0+i)*ldc]
+				}
+			}
+			for i := 0; i < len(y); i += s.rowNR {
+				s.row(k, b, incx, a[i0+i:], lda, y[i:], min(s.rowNR, len(y)-i), alpha, beta)
+			}
+			for i, v := range y {
+				c[(i0+i)*ldc] = v
+			}
+		}
+		putTranspose(bt)
 		return
 	}
 	if transB {
@@ -234,6 +278,16 @@ func sgemmSmall(s *smallGemm, transA, transB bool, m, n, k int, alpha float32, a
 // transposeMaxLd bounds the ldb of smallGemm.transpose: its gather indices (up to
 // 15·ldb) are int32.
 const transposeMaxLd = 1 << 27
+
+// gather copies x[0], x[inc], …, x[(k-1)·inc] (k ≤ smallMaxK) into scratch, which
+// the caller returns with putTranspose.
+func gather(k int, x []float32, inc int) *[smallMaxWork / 4]float32 {
+	buf := getTranspose()
+	for p := range buf[:k] {
+		buf[p] = x[p*inc]
+	}
+	return buf
+}
 
 // smallTiles walks C in column blocks of nr (narrowNR at the right edge when it fits)
 // and, within each, row tiles of mr: the k×nr panel of op(B) stays in L1 while the
