@@ -16,12 +16,14 @@ var batchShapes = [][4]int{{16, 16, 16, 10000}, {64, 64, 64, 1000}}
 // (as BenchmarkSmallGemmPaired): each round one batch of bkm's SgemmBatchStrided
 // ("bkm"), of a Go loop of single simd.Sgemm calls ("loop") and (tag libxsmm) of one
 // dispatched libxsmm kernel called in a C loop ("libxsmm"), back to back in rotating
-// order, on the same operands. At t2 the loop and libxsmm run half of the products on
-// each of two goroutines of bkm's worker pool (internal/par, as SgemmBatchStrided's
-// two workers), so that all three start their second thread the same way. One op is
-// one round; it reports the percentiles of ns a batch
-// and, for each peer, the median over rounds of its time ÷ bkm's in the same round
-// (loop÷bkm, libxsmm÷bkm). Run with -benchtime in rounds (e.g. 200x).
+// order, on the same operands. At t2 libxsmm runs half of the products on each of two
+// goroutines of bkm's worker pool (internal/par, as SgemmBatchStrided's two workers),
+// so that both start their second thread the same way, and so does a second loop of
+// Sgemm calls ("loop-split"); "loop" stays one goroutine's loop of Sgemm calls with
+// SetThreads(2) (these products are below Sgemm's parallel threshold: what a caller
+// looping over Sgemm gets). One op is one round; it reports the percentiles of ns a
+// batch and, for each peer, the median over rounds of its time ÷ bkm's in the same
+// round (loop÷bkm, libxsmm÷bkm, ...). Run with -benchtime in rounds (e.g. 200x).
 func BenchmarkSgemmBatchPaired(b *testing.B) {
 	b.Logf("bkm: %v", simd.Info())
 	b.Logf("libxsmm: %s", libxsmmInfo())
@@ -48,7 +50,10 @@ func BenchmarkSgemmBatchPaired(b *testing.B) {
 					simd.SetThreads(threads)
 					simd.SgemmBatchStrided(false, false, m, n, k, 1, a, k, sa, bm, n, sb, 0, c, n, sc, batch)
 				}},
-				{"loop", func(int) { simd.SetThreads(threads); split(threads, batch, loop) }},
+				{"loop", func(int) { simd.SetThreads(threads); loop(0, batch) }},
+			}
+			if threads > 1 {
+				libs = append(libs, pairedLib{"loop-split", func(int) { simd.SetThreads(threads); split(threads, batch, loop) }})
 			}
 			if haveLibxsmm {
 				libs = append(libs, pairedLib{"libxsmm", func(int) { split(threads, batch, xsmm) }})
