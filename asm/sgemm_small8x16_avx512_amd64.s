@@ -87,12 +87,14 @@ loop:
 // full 16×16 tiles, top to bottom, of one 16-column block of C):
 //	SI, R14  A at step p, rows 0 and 8 of the tile    R8..R13, AX  offsets of rows 1..7
 //	BX  row p of B    DI  ldb in bytes    CX  steps left    DX  the prefetch's offset of B
-//	R15  SI + the prefetch's offset of A (the same lines of the product ahead on)
-//	Z0..Z15  the accumulators (row i in Zi)    Z16  row p of B    Z18  beta    Z19  alpha
+//	(the same lines of the product ahead on)    R15  DX + DI (row p+1's)
+//	Z0..Z15  the accumulators (row i in Zi)    Z16, Z17  rows p, p+1 of B
+//	Z18  beta    Z19  alpha
 //	tiles-8(SP)  tiles left    astep-16(SP)  SI's move to the next tile, 64·lda − 4·k
 //	lda8-24(SP)  8·lda in bytes    ctile-32(SP)  the tile's row 0 of C
 //	left-40(SP)  products left    aprod, bprod, cprod-48..64(SP)  the product's A, B, C
 //	nexta, nextb-72..80(SP)  ahead·strideA, ahead·strideB in bytes
+//	steps-88(SP)  CX while the A prefetch borrows it
 
 // PANEL16_ROW(ACC), PANEL16_ROW_BETA(ACC): row ACC of the tile written to (DI), with
 // beta·C added first in the second; DI moves on to C's next row (CX = ldc in bytes).
@@ -114,6 +116,24 @@ loop:
 	ROW(A6) \
 	ROW(A7)
 
+// FMA8_BCST_AT(OFF, BASE, B, A0, ..., A7): Ai += B · the broadcast OFF(BASE) of row i
+// (rows 1..7 at R8..R13, AX from BASE).
+#define FMA8_BCST_AT(OFF, BASE, B, A0, A1, A2, A3, A4, A5, A6, A7) \
+	VFMADD231PS.BCST OFF(BASE), B, A0 \
+	VFMADD231PS.BCST OFF(BASE)(R8*1), B, A1 \
+	VFMADD231PS.BCST OFF(BASE)(R9*1), B, A2 \
+	VFMADD231PS.BCST OFF(BASE)(R10*1), B, A3 \
+	VFMADD231PS.BCST OFF(BASE)(R11*1), B, A4 \
+	VFMADD231PS.BCST OFF(BASE)(R12*1), B, A5 \
+	VFMADD231PS.BCST OFF(BASE)(R13*1), B, A6 \
+	VFMADD231PS.BCST OFF(BASE)(AX*1), B, A7
+
+// BATCH16_STEP(OFF, B): one step of k of the 16×16 tile, row p of B in B, A's
+// column OFF bytes past SI and R14.
+#define BATCH16_STEP(OFF, B) \
+	FMA8_BCST_AT(OFF, SI, B, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7) \
+	FMA8_BCST_AT(OFF, R14, B, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+
 // STRIDE_BYTES(STRIDE, AHEAD, DST): DST = STRIDE·AHEAD·4 (clobbers CX).
 #define STRIDE_BYTES(STRIDE, AHEAD, DST) \
 	MOVQ STRIDE, CX \
@@ -128,7 +148,7 @@ loop:
 	ADDQ CX, PROD
 
 // func SgemmSmallBatch16x16AVX512(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int)
-TEXT ·SgemmSmallBatch16x16AVX512(SB), NOSPLIT, $80-160
+TEXT ·SgemmSmallBatch16x16AVX512(SB), NOSPLIT, $88-160
 	MOVQ count+0(FP), CX
 	TESTQ CX, CX
 	JZ    done
@@ -164,8 +184,6 @@ product:
 	SHRQ $4, CX
 	MOVQ CX, tiles-8(SP)
 	MOVQ aprod-48(SP), SI
-	MOVQ nexta-72(SP), R15
-	ADDQ SI, R15
 	MOVQ lda8-24(SP), CX
 	LEAQ (SI)(CX*1), R14
 	MOVQ cprod-64(SP), CX
@@ -176,30 +194,46 @@ tile:
 	MOVQ ldb+80(FP), DI
 	SHLQ $2, DI
 	MOVQ nextb-80(SP), DX
+	LEAQ (DX)(DI*1), R15
 	MOVQ k+8(FP), CX
 	ZERO8(VPXORD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	ZERO8(VPXORD, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+	TESTQ $1, CX // odd k: one step first, then pairs
+	JZ    pairs
+	PREFETCHT0 (BX)(DX*1)
+	VMOVUPS (BX), Z16
+	BATCH16_STEP(0, Z16)
+	ADDQ $4, SI
+	ADDQ $4, R14
+	ADDQ DI, BX
+	DECQ CX
+
+pairs:
 	TESTQ CX, CX
 	JZ    scale
 
 loop:
 	TESTQ $15, CX // A's rows move to new lines every sixteen steps
-	JNZ   step
-	PREFETCH8_ROWS(PREFETCHT0, R15)
-	ADDQ lda8-24(SP), R15
-	PREFETCH8_ROWS(PREFETCHT0, R15)
-	SUBQ lda8-24(SP), R15
+	JNZ   step2
+	MOVQ  CX, steps-88(SP)
+	MOVQ  nexta-72(SP), CX
+	ADDQ  SI, CX
+	PREFETCH8_ROWS(PREFETCHT0, CX)
+	ADDQ  lda8-24(SP), CX
+	PREFETCH8_ROWS(PREFETCHT0, CX)
+	MOVQ  steps-88(SP), CX
 
-step:
+step2:
 	PREFETCHT0 (BX)(DX*1)
+	PREFETCHT0 (BX)(R15*1)
 	VMOVUPS (BX), Z16
-	FMA8_BCST(SI, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	FMA8_BCST(R14, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
-	ADDQ $4, SI
-	ADDQ $4, R14
-	ADDQ $4, R15
-	ADDQ DI, BX
-	DECQ CX
+	VMOVUPS (BX)(DI*1), Z17
+	BATCH16_STEP(0, Z16)
+	BATCH16_STEP(4, Z17)
+	LEAQ (BX)(DI*2), BX
+	ADDQ $8, SI
+	ADDQ $8, R14
+	SUBQ $2, CX
 	JNZ  loop
 
 scale:
@@ -225,7 +259,6 @@ next:
 	MOVQ DI, ctile-32(SP)
 	MOVQ astep-16(SP), CX
 	ADDQ CX, SI
-	ADDQ CX, R15
 	ADDQ CX, R14
 	DECQ tiles-8(SP)
 	JNZ  tile
