@@ -94,17 +94,22 @@ func PackB32AVX512(k int, b []float32, ldb int, dst []float32)
 //go:noescape
 func PackB32TAVX(k int, b []float32, ldb int, dst []float32)
 
-// PackA8TAVX packs eight columns of a row-major matrix (stride lda) into one 8-wide
-// panel of k steps: the A panel of op(A) = Aᵀ, where step p is eight consecutive
-// values of row p. One YMM load and store per step. Reference loop (PackA8TGeneric):
+// PackA8TAVX packs panels 8-wide panels of op(A) = Aᵀ, where A is stored row-major
+// (stride lda): step p of panel q is the eight values a[p·lda+8q : p·lda+8q+8], and
+// panel q is stored at dst[8k·q:]. It walks two rows of A at a time across all the
+// panels, so that each row is read front to back (a panel at a time, the block's rows
+// would each be read in 32-byte pieces lda apart, once per panel) and each 64-byte
+// line of a panel is written whole. Reference loop (PackA8TGeneric):
 //
-//	for p := 0; p < k; p++ {
-//		for i := 0; i < 8; i++ {
-//			dst[p*8+i] = a[p*lda+i]
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			for i := 0; i < 8; i++ {
+//				dst[q*8*k+p*8+i] = a[p*lda+q*8+i]
+//			}
 //		}
 //	}
 //
-// len(a) ≥ (k-1)·lda + 8, len(dst) ≥ 8k (unchecked).
+// len(a) ≥ (k-1)·lda + 8·panels, len(dst) ≥ 8k·panels (unchecked).
 //
 //go:noescape
-func PackA8TAVX(k int, a []float32, lda int, dst []float32)
+func PackA8TAVX(k int, a []float32, lda int, dst []float32, panels int)

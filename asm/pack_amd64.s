@@ -296,40 +296,71 @@ packb32t_next:
 	VZEROUPPER
 	RET
 
-// func PackA8TAVX(k int, a []float32, lda int, dst []float32)
+// func PackA8TAVX(k int, a []float32, lda int, dst []float32, panels int)
 //
-// op(A) = Aᵀ: step p of the panel is eight consecutive values of row p of A, one YMM
-// load and store per step, four steps per iteration.
-TEXT ·PackA8TAVX(SB), NOSPLIT, $0-64
+// op(A) = Aᵀ: two rows of A at a time (SI and SI+R8), each read front to back across
+// the panels; panel q's two steps are one 64-byte store at DI + q·DX (DX = 32k, the
+// panel's size in bytes). R9/R10 walk the two rows, R11 the panels, R12 counts them.
+TEXT ·PackA8TAVX(SB), NOSPLIT, $0-72
 	PACK_ARGS(k+0(FP), a_base+8(FP), lda+32(FP), dst_base+40(FP))
-	LEAQ (R8)(R8*2), R9 // three rows
+	MOVQ panels+64(FP), BX
+	MOVQ CX, DX
+	SHLQ $5, DX
 
-pack8t_loop4:
-	CMPQ CX, $4
-	JLT  pack8t_tail
-	VMOVUPS (SI), Y0
-	VMOVUPS (SI)(R8*1), Y1
-	VMOVUPS (SI)(R8*2), Y2
-	VMOVUPS (SI)(R9*1), Y3
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	LEAQ (SI)(R8*4), SI
-	ADDQ $128, DI
-	SUBQ $4, CX
-	JMP  pack8t_loop4
+packat_rows2:
+	CMPQ CX, $2
+	JLT  packat_row1
+	MOVQ SI, R9
+	LEAQ (SI)(R8*1), R10
+	MOVQ DI, R11
+	MOVQ BX, R12
 
-pack8t_tail:
+packat_pan2:
+	CMPQ R12, $2
+	JLT  packat_pan1
+	VMOVUPS (R9), Y0
+	VMOVUPS (R10), Y1
+	VMOVUPS 32(R9), Y2
+	VMOVUPS 32(R10), Y3
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS Y2, (R11)(DX*1)
+	VMOVUPS Y3, 32(R11)(DX*1)
+	ADDQ $64, R9
+	ADDQ $64, R10
+	LEAQ (R11)(DX*2), R11
+	SUBQ $2, R12
+	JMP  packat_pan2
+
+packat_pan1:
+	TESTQ R12, R12
+	JEQ   packat_next2
+	VMOVUPS (R9), Y0
+	VMOVUPS (R10), Y1
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+
+packat_next2:
+	LEAQ (SI)(R8*2), SI
+	ADDQ $64, DI
+	SUBQ $2, CX
+	JMP  packat_rows2
+
+	// k odd: the last row alone.
+packat_row1:
 	TESTQ CX, CX
-	JEQ   pack8t_done
+	JEQ   packat_done
+
+packat_last:
+	TESTQ BX, BX
+	JEQ   packat_done
 	VMOVUPS (SI), Y0
 	VMOVUPS Y0, (DI)
-	ADDQ R8, SI
-	ADDQ $32, DI
-	DECQ CX
-	JMP  pack8t_tail
+	ADDQ $32, SI
+	ADDQ DX, DI
+	DECQ BX
+	JMP  packat_last
 
-pack8t_done:
+packat_done:
 	VZEROUPPER
 	RET

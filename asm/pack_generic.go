@@ -70,17 +70,27 @@ func PackB32Generic(k int, b []float32, ldb int, dst []float32) { copyPanel(32, 
 func PackB32TGeneric(k int, b []float32, ldb int, dst []float32) { gatherPanel(32, k, b, ldb, dst) }
 
 // PackA8TGeneric is the reference loop of the transposed A-panel packers: op(A) = Aᵀ
-// with A stored row-major (stride lda), so step p of the panel is eight consecutive
-// values of row p,
+// with A stored row-major (stride lda), so step p of an 8-wide panel is eight
+// consecutive values of row p; panel q (of panels) takes columns 8q..8q+7 and is
+// stored at dst[8k·q:],
 //
-//	for p := 0; p < k; p++ {
-//		for i := 0; i < 8; i++ {
-//			dst[p*8+i] = a[p*lda+i]
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			for i := 0; i < 8; i++ {
+//				dst[q*8*k+p*8+i] = a[p*lda+q*8+i]
+//			}
 //		}
 //	}
 //
-// len(a) ≥ (k-1)·lda + 8, len(dst) ≥ 8k.
-func PackA8TGeneric(k int, a []float32, lda int, dst []float32) { copyPanel(8, k, a, lda, dst) }
+// len(a) ≥ (k-1)·lda + 8·panels, len(dst) ≥ 8k·panels.
+func PackA8TGeneric(k int, a []float32, lda int, dst []float32, panels int) {
+	if k == 0 {
+		return
+	}
+	for q := 0; q < panels; q++ {
+		copyPanel(8, k, a[q*8:], lda, dst[q*8*k:])
+	}
+}
 
 // gatherPanel is the one loop of the gathering packers (PackA6/A8, PackB16T/B32T):
 // step p of the w-wide panel takes column p of w rows of src (stride ld),

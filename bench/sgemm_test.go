@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/kernelmachines/bkm/simd"
 	"gonum.org/v1/gonum/blas"
@@ -103,11 +104,11 @@ var sgemmTrainShapes = []struct {
 	{true, false, 256, 256, 2048}, {true, false, 259, 256, 2048}, // output projection, logits
 }
 
-// BenchmarkSgemmTrain runs sgemmTrainShapes (alpha = 1, beta = 0, dense leading
-// dimensions) on 1 thread with bkm and (tag openblas) OpenBLAS and reports GFLOP/s
-// by wall time and by the process's CPU time (cpu-GFLOP/s: what a busy machine still
-// lets one compare). The operands stay in cache between calls (at most 8 MiB each).
-func BenchmarkSgemmTrain(b *testing.B) {
+// runTrainShapes runs bench for every shape of sgemmTrainShapes on 1 thread, with bkm
+// and (tag openblas) OpenBLAS, as sub-benchmarks op/m×n×k/library: run is one call
+// C = op(A)·op(B) + beta·C on random operands with dense leading dimensions, flops
+// its FLOP count.
+func runTrainShapes(b *testing.B, beta float32, bench func(b *testing.B, run func(), c []float32, flops float64)) {
 	defer simd.SetThreads(0)
 	simd.SetThreads(1)
 	if haveOpenBLAS {
@@ -128,21 +129,64 @@ func BenchmarkSgemmTrain(b *testing.B) {
 			if impl == "openblas" && !haveOpenBLAS {
 				continue
 			}
-			run := func() { simd.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n) }
+			run := func() { simd.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, beta, c, s.n) }
 			if impl == "openblas" {
-				run = func() { openblasSgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n) }
+				run = func() { openblasSgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, beta, c, s.n) }
 			}
 			b.Run(fmt.Sprintf("%s%s/%dx%dx%d/%s", nt[s.transA], nt[s.transB], s.m, s.n, s.k, impl), func(b *testing.B) {
-				run()
-				calls, cpu0 := 0, processCPU()
-				for b.Loop() {
-					run()
-					calls++
-				}
-				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(calls)
-				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				b.ReportMetric(flops/(processCPU()-cpu0).Seconds()/1e9, "cpu-GFLOP/s")
+				bench(b, run, c, 2*float64(s.m)*float64(s.n)*float64(s.k))
 			})
 		}
 	}
+}
+
+// BenchmarkSgemmTrain runs sgemmTrainShapes (alpha = 1, beta = 0, dense leading
+// dimensions) on 1 thread with bkm and (tag openblas) OpenBLAS and reports GFLOP/s
+// by wall time and by the process's CPU time (cpu-GFLOP/s: what a busy machine still
+// lets one compare). The operands stay in cache between calls (at most 8 MiB each).
+func BenchmarkSgemmTrain(b *testing.B) {
+	runTrainShapes(b, 0, func(b *testing.B, run func(), _ []float32, flops float64) {
+		run()
+		calls, cpu0 := 0, processCPU()
+		for b.Loop() {
+			run()
+			calls++
+		}
+		flops *= float64(calls)
+		b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		b.ReportMetric(flops/(processCPU()-cpu0).Seconds()/1e9, "cpu-GFLOP/s")
+	})
+}
+
+// evictBytes is the size of the buffer BenchmarkSgemmTrainCold writes between calls:
+// twice the largest L3 of a CCD we run on (32 MiB), so that the operands, C included,
+// come from memory as in a training step, where each product's operands were written
+// by passes over other, larger data.
+const evictBytes = 64 << 20
+
+// BenchmarkSgemmTrainCold runs sgemmTrainShapes as a training step does: beta = 1
+// (gradients and outputs accumulate into C) and every operand evicted from the caches
+// before each call (by writing evictBytes). GFLOP/s and cpu-GFLOP/s count only the
+// calls' wall and process CPU time, not the eviction.
+func BenchmarkSgemmTrainCold(b *testing.B) {
+	evict := make([]float32, evictBytes/4)
+	runTrainShapes(b, 1, func(b *testing.B, run func(), c []float32, flops float64) {
+		run()
+		clear(c) // beta = 1 adds up: start every run from zeros
+		var wall, cpu time.Duration
+		calls := 0
+		for b.Loop() {
+			for i := range evict {
+				evict[i]++
+			}
+			t0, cpu0 := time.Now(), processCPU()
+			run()
+			wall += time.Since(t0)
+			cpu += processCPU() - cpu0
+			calls++
+		}
+		flops *= float64(calls)
+		b.ReportMetric(flops/wall.Seconds()/1e9, "GFLOP/s")
+		b.ReportMetric(flops/cpu.Seconds()/1e9, "cpu-GFLOP/s")
+	})
 }

@@ -68,8 +68,9 @@ type impl struct {
 	// nil means the Go loop in packA.
 	packA func(k int, a []float32, lda int, dst []float32) `dispatch:"optional"`
 	// packAT, if set, copies mr consecutive values of each of k rows of A (stride
-	// lda) into the panel of op(A) = Aᵀ; nil means the Go loop in packA.
-	packAT func(k int, a []float32, lda int, dst []float32) `dispatch:"optional"`
+	// lda) into each of panels consecutive panels of op(A) = Aᵀ (panel q from
+	// columns q·mr.., at dst[q·mr·k:]); nil means the Go loop in packA.
+	packAT func(k int, a []float32, lda int, dst []float32, panels int) `dispatch:"optional"`
 	// packB, if set, copies nr columns of k rows of B (stride ldb) into a panel; nil
 	// means the Go loop in packB.
 	packB func(k int, b []float32, ldb int, dst []float32) `dispatch:"optional"`

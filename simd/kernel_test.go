@@ -128,7 +128,6 @@ func TestGemmDirectCopyConformance(t *testing.T) {
 // packTwins are the pure-Go reference loops of the assembly packers, by panel width.
 var (
 	packATwins  = map[int]packFunc{6: asm.PackA6Generic, 8: asm.PackA8Generic}
-	packATTwins = map[int]packFunc{8: asm.PackA8TGeneric}
 	packBTwins  = map[int]packFunc{16: asm.PackB16Generic, 32: asm.PackB32Generic}
 	packBTTwins = map[int]packFunc{16: asm.PackB16TGeneric, 32: asm.PackB32TGeneric}
 )
@@ -136,8 +135,8 @@ var (
 type packFunc = func(k int, src []float32, ld int, dst []float32)
 
 // TestPackConformance checks every assembly packer against its twin over every k past
-// the unrolls (A: 4 and 8 steps, Aᵀ: 4, B: 2 rows, Bᵀ: 8 steps), with strides, an
-// offset into the source and guard bands around the panel.
+// the unrolls (A: 4 and 8 steps, B: 2 rows, Bᵀ: 8 steps), with strides, an offset
+// into the source and guard bands around the panel (Aᵀ: TestPackATConformance).
 func TestPackConformance(t *testing.T) {
 	type packer struct {
 		name     string
@@ -152,8 +151,6 @@ func TestPackConformance(t *testing.T) {
 	for _, p := range []packer{
 		{"packA", func(im *impl) packFunc { return im.packA }, func(im *impl) int { return im.mr }, packATwins, 23,
 			func(k, w int) []int { return []int{k, k + 1, k + 7} }, func(k, ld, w int) int { return (w-1)*ld + k }, 3, 7},
-		{"packAT", func(im *impl) packFunc { return im.packAT }, func(im *impl) int { return im.mr }, packATTwins, 13,
-			func(k, w int) []int { return []int{w, w + 1, w + 13} }, func(k, ld, w int) int { return max(0, (k-1)*ld+w) }, 3, 6},
 		{"packB", func(im *impl) packFunc { return im.packB }, func(im *impl) int { return im.nr }, packBTwins, 9,
 			func(k, w int) []int { return []int{w, w + 1, w + 24} }, func(k, ld, w int) int { return max(0, (k-1)*ld+w) }, 2, 1},
 		{"packBT", func(im *impl) packFunc { return im.packBT }, func(im *impl) int { return im.nr }, packBTTwins, 27,
@@ -187,6 +184,37 @@ func TestPackConformance(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestPackATConformance checks packAT, which fills several panels of op(A) = Aᵀ at
+// once, against asm.PackA8TGeneric: every k past its two-row step and odd tail, 1 to 7
+// panels (its two-panel step and a last odd one), tight and padded strides, an offset
+// into the source and guard bands around the panels.
+func TestPackATConformance(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		skipWithout(t, im, im.packAT != nil, "assembly packAT")
+		require.Equal(t, 8, im.mr, "packAT's twin packs 8-wide panels")
+		rng := rand.New(rand.NewPCG(13, 8))
+		const off, pad = 3, 6
+		for k := 0; k <= 13; k++ {
+			for panels := 1; panels <= 7; panels++ {
+				w := 8 * panels
+				for _, ld := range []int{w, w + 1, w + 13} {
+					src := make([]float32, max(0, (k-1)*ld+w)+off)
+					fillInput(rng, src, 10, 5)
+					want := make([]float32, w*k)
+					asm.PackA8TGeneric(k, src[off:], ld, want, panels)
+					buf, got := guarded(w*k, pad)
+					im.packAT(k, src[off:], ld, got, panels)
+					what := fmt.Sprintf("k=%d panels=%d ld=%d", k, panels, ld)
+					requireGuards(t, buf, pad, w*k, what)
+					for i := range want {
+						require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: index %d", what, i)
+					}
+				}
+			}
+		}
+	})
 }
 
 // TestGemmKernelSpecialInputs drives each implementation's micro-kernel directly and

@@ -130,7 +130,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 //   - gemmKernel: a = k·mr, b = k·nr, c = (mr−1)·ldc + nr floats;
 //   - gemmDirect: a = (mr−1)·lda + k, b = (k−1)·ldb + nr, c = (mr−1)·ldc + nr;
 //     gemmDirectCopy: the same, and src = (rows−1)·lds + nr, dst = rows·nr;
-//   - packA: a = (mr−1)·lda + k; packAT: a = (k−1)·lda + mr; packB: b = (k−1)·ldb + nr;
+//   - packA: a = (mr−1)·lda + k; packAT (one panel): a = (k−1)·lda + mr; packB: b = (k−1)·ldb + nr;
 //     packBT: b = (nr−1)·ldb + k; dst = k·mr or k·nr.
 //
 // k runs past the packers' 4- and 8-step loops and their tails; the leading
@@ -178,7 +178,7 @@ func TestNoOverreadGemm(t *testing.T) {
 					offsetOf func(p, i, ld int) int // where the panel's element (p, i) is in the source
 				}{
 					{"packA", im.packA, mr, lda, (mr-1)*lda + k, func(p, i, ld int) int { return i*ld + p }},
-					{"packAT", im.packAT, mr, ldat, (k-1)*ldat + mr, func(p, i, ld int) int { return p*ld + i }},
+					{"packAT", onePanel(im.packAT), mr, ldat, (k-1)*ldat + mr, func(p, i, ld int) int { return p*ld + i }},
 					{"packB", im.packB, nr, ldb, (k-1)*ldb + nr, func(p, j, ld int) int { return p*ld + j }},
 					{"packBT", im.packBT, nr, ldbt, (nr-1)*ldbt + k, func(p, j, ld int) int { return j*ld + p }},
 				} {
@@ -192,6 +192,14 @@ func TestNoOverreadGemm(t *testing.T) {
 			}
 		}
 	})
+}
+
+// onePanel is packAT (nil if it is) filling one panel, as a packFunc.
+func onePanel(packAT func(k int, a []float32, lda int, dst []float32, panels int)) packFunc {
+	if packAT == nil {
+		return nil
+	}
+	return func(k int, a []float32, lda int, dst []float32) { packAT(k, a, lda, dst, 1) }
 }
 
 // requirePacked checks a panel of k steps of w values: dst[p·w+i] = src(p, i).

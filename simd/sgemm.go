@@ -449,16 +449,31 @@ func sgemmSerial(im *impl, transA, transB bool, m, n, k int, alpha float32, a []
 	putBuffers(buf)
 }
 
+// packATGroup is how many panels of op(A) = Aᵀ one packAT call fills. packAT reads
+// each row of A across its panels and writes one 64-byte line to each panel per two
+// rows: too few panels and the rows are read in short pieces, one page apart each
+// when lda is large; too many and the panels' lines (a panel apart: 8 KiB at kc = 256)
+// exceed the ways of their L1 set. (Packing every block of a 2,048×256 / 2,048×1,024
+// Aᵀ, avx512, GB/s: one panel a call 23 / 14, 6 panels 40–47 / 28–38, 8 panels 36–45 /
+// 29–37, all 18 of a block 17 / 16; busy machine.)
+const packATGroup = 6
+
 // packA copies the mc×kc block of op(A) at (ic, pc) into panels of mr rows: panel r
 // holds, for p = 0..kc-1, the mr values op(A)[ic+r·mr+i, pc+p]; rows past mc are zero.
 func packA(im *impl, trans bool, mc, kc int, a []float32, lda, ic, pc int, dst []float32) {
 	mr := im.mr
-	for r := 0; r < mc; r += mr {
+	r0 := 0
+	if trans && im.packAT != nil {
+		// The full panels, packATGroup at a time (see asm.PackA8TAVX).
+		r0 = mc / mr * mr
+		for q := 0; q < r0/mr; q += packATGroup {
+			im.packAT(kc, a[pc*lda+ic+q*mr:], lda, dst[q*mr*kc:], min(packATGroup, r0/mr-q))
+		}
+	}
+	for r := r0; r < mc; r += mr {
 		rows := min(mr, mc-r)
 		panel := dst[r*kc : r*kc+kc*mr]
 		switch {
-		case trans && rows == mr && im.packAT != nil:
-			im.packAT(kc, a[pc*lda+ic+r:], lda, panel)
 		case trans:
 			// op(A)[i, p] = a[p·lda + i]: mr contiguous values per step of p.
 			src := a[pc*lda+ic+r:]
