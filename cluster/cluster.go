@@ -25,6 +25,9 @@ func (World) AllGatherFloat32(buf []float32, counts []int) error {
 func (World) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
 	return StartAllReduceSumFloat32(buf)
 }
+func (World) StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
+	return StartReduceScatterFloat32(buf, scratch, counts)
+}
 
 // Pending is a collective started and not yet known to be complete: Test progresses
 // it and reports whether it has completed, Wait returns when it has (bounded by

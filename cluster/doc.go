@@ -14,6 +14,8 @@
 //	                                         into every rank (MPI_Allgatherv)
 //	StartAllReduceSumFloat32                 start a sum and return at once (a Pending:
 //	                                         Test progresses it, Wait completes it)
+//	StartReduceScatterFloat32                start summing each rank's block on that rank
+//	                                         only (MPI_Isend/MPI_Irecv to every other rank)
 //
 // and World, a value whose methods are the same functions, for code (package bkm's
 // distributed solver, package train's data parallelism) that takes the communicator as
@@ -42,7 +44,10 @@
 //     the job sets coll_libnbc_iallreduce_algorithm. The world communicator's
 //     error handler is MPI_ERRORS_RETURN, so a failing call comes back as a Go error
 //     carrying MPI_Error_string's text instead of aborting the job. Buffers longer
-//     than a C int are sent in chunks.
+//     than a C int are sent in chunks. A completed request (a Pending, with its MPI
+//     requests and an all-gather's counts and displacements) is reused by a later
+//     call, so once warm the collectives allocate nothing: a Pending must not be used
+//     after Test reported completion or Wait returned.
 //   - without it (single.go), a pure-Go single process: rank 0 of 1, sums and
 //     broadcasts leave the buffer as it is. The default build stays pure Go, no cgo.
 //

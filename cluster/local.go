@@ -182,3 +182,42 @@ func (l *Local) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
 	}
 	return completed{}, nil
 }
+
+// StartReduceScatterFloat32 makes each rank's block of buf (counts[r] elements after
+// the blocks of ranks 0..r−1) the sum of every rank's block r, added in rank order
+// after the owner's own, at once (every rank of a local group is a goroutine, so it may
+// block until the others start it too), and returns a completed Pending. The other
+// blocks are left as they were; scratch is not used, but must have the length MPI's
+// needs, (Size()−1)·counts[Rank()].
+func (l *Local) StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
+	const op = "StartReduceScatterFloat32"
+	if err := checkBlocks(op, len(buf), counts, l.Size()); err != nil {
+		return nil, err
+	}
+	if want := (l.Size() - 1) * counts[l.rank]; len(scratch) != want {
+		return nil, fmt.Errorf("cluster: %s: scratch holds %d elements, not (size−1)·counts[rank] = %d", op, len(scratch), want)
+	}
+	err := l.collective(buf, func(bufs []any) error {
+		parts, err := sameLength[float32](op, bufs)
+		if err != nil {
+			return err
+		}
+		off := 0
+		for r, c := range counts {
+			sum := parts[r][off : off+c]
+			for q, p := range parts {
+				if q != r {
+					for i, v := range p[off : off+c] {
+						sum[i] += v
+					}
+				}
+			}
+			off += c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return completed{}, nil
+}

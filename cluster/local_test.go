@@ -110,3 +110,27 @@ func TestLocalAllGather(t *testing.T) {
 		assert.ErrorContains(t, c.AllGatherFloat32(make([]float32, 3), []int{1, 1}), "the counts sum to 2, the buffer holds 3")
 	})
 }
+
+// TestLocalReduceScatterFloat32 is TestMPIReduceScatterFloat32 on local groups of 1 to 3.
+func TestLocalReduceScatterFloat32(t *testing.T) {
+	for _, size := range []int{1, 2, 3} {
+		got, want := make([][]float32, size), make([][]float32, size)
+		errs := make([]error, size)
+		onLocal(size, func(c *Local) {
+			counts, buf, w := reduceScatterCase(c.Rank(), size)
+			var p Pending
+			if p, errs[c.Rank()] = c.StartReduceScatterFloat32(buf, make([]float32, (size-1)*counts[c.Rank()]), counts); errs[c.Rank()] == nil {
+				errs[c.Rank()] = p.Wait()
+			}
+			got[c.Rank()], want[c.Rank()] = buf, w
+		})
+		for r := range size {
+			require.NoError(t, errs[r], "size %d rank %d", size, r)
+			require.Equal(t, want[r], got[r], "size %d rank %d", size, r)
+		}
+		if size > 1 {
+			_, err := NewLocalGroup(size)[0].StartReduceScatterFloat32(make([]float32, 4), nil, []int{2, 2, 0}[:size])
+			require.Error(t, err)
+		}
+	}
+}

@@ -36,6 +36,12 @@ static int bkm_iallgatherv(void *buf, const int *counts, const int *displs, int 
 	return MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, bkm_type(kind), MPI_COMM_WORLD, req);
 }
 static int bkm_ibarrier(MPI_Request *req) { return MPI_Ibarrier(MPI_COMM_WORLD, req); }
+static int bkm_isend_f32(void *buf, int count, int dest, MPI_Request *req) {
+	return MPI_Isend(buf, count, MPI_FLOAT, dest, 0, MPI_COMM_WORLD, req);
+}
+static int bkm_irecv_f32(void *buf, int count, int source, MPI_Request *req) {
+	return MPI_Irecv(buf, count, MPI_FLOAT, source, 0, MPI_COMM_WORLD, req);
+}
 static int bkm_test(MPI_Request *req, int *done) { return MPI_Test(req, done, MPI_STATUS_IGNORE); }
 */
 import "C"
@@ -45,6 +51,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -132,6 +139,56 @@ type request struct {
 	err    error
 	closed bool
 	kept   bool // in abandoned
+	// ints holds the counts and displacements of an all-gather, which MPI reads until
+	// it completes (pinned with the buffer).
+	ints []C.int
+	// A reduce-scatter adds parts (the other ranks' blocks, one after the other) into
+	// sum once every message has arrived.
+	sum, parts []float32
+	done       C.int // MPI_Test's flag (a field: a local passed to C would be allocated)
+}
+
+// free holds completed requests for reuse (newRequest): a step's collectives then
+// allocate nothing. A request goes back when it completes without error; one given up
+// on stays in abandoned instead.
+var (
+	freeMu sync.Mutex
+	free   []*request
+)
+
+// newRequest returns a request for op with room for n MPI requests, reused if one is free.
+func newRequest(op string, n int) *request {
+	freeMu.Lock()
+	var r *request
+	if k := len(free); k > 0 {
+		r, free = free[k-1], free[:k-1]
+	}
+	freeMu.Unlock()
+	if r == nil {
+		r = &request{}
+	}
+	r.op, r.next, r.err, r.closed = op, 0, nil, false
+	r.reqs = slices.Grow(r.reqs[:0], n)
+	r.sum, r.parts = nil, nil
+	return r
+}
+
+// complete unpins a request whose pieces have all completed, finishes a reduce-scatter
+// and returns the request to free: the caller must not use it again.
+func (r *request) complete() {
+	r.closed = true
+	r.pin.Unpin()
+	if r.sum != nil {
+		for k := 0; k < len(r.parts); k += len(r.sum) {
+			part := r.parts[k : k+len(r.sum)]
+			for i, v := range part {
+				r.sum[i] += v
+			}
+		}
+	}
+	freeMu.Lock()
+	free = append(free, r)
+	freeMu.Unlock()
 }
 
 // abandoned holds every request given up on while pieces of it may still be in flight
@@ -159,7 +216,7 @@ func (r *request) abandon() {
 // equal n, so they cut alike. The buffer stays pinned until the request completes: MPI
 // keeps its address after the call returns.
 func startChunked(op string, base unsafe.Pointer, n, elem int, call func(p unsafe.Pointer, count C.int, req *C.MPI_Request) C.int) (*request, error) {
-	r := &request{op: op, reqs: make([]C.MPI_Request, 0, 1)}
+	r := newRequest(op, (n+chunkElems-1)/chunkElems)
 	if n > 0 {
 		r.pin.Pin(base)
 	}
@@ -190,17 +247,15 @@ func (r *request) test() (bool, error) {
 		return true, r.err
 	}
 	if r.next == len(r.reqs) {
-		r.closed = true
-		r.pin.Unpin()
+		r.complete()
 		return true, nil
 	}
 	err := unbounded("MPI_Test", func() error {
 		for r.next < len(r.reqs) {
-			var done C.int
-			if err := mpiError(r.op, C.bkm_test(&r.reqs[r.next], &done)); err != nil {
+			if err := mpiError(r.op, C.bkm_test(&r.reqs[r.next], &r.done)); err != nil {
 				return err
 			}
-			if done == 0 {
+			if r.done == 0 {
 				return nil
 			}
 			r.next++
@@ -213,8 +268,7 @@ func (r *request) test() (bool, error) {
 		return true, err
 	}
 	if r.next == len(r.reqs) {
-		r.closed = true
-		r.pin.Unpin()
+		r.complete()
 		return true, nil
 	}
 	return false, nil
@@ -260,13 +314,14 @@ func (r *request) wait(limit time.Duration) error {
 	}
 }
 
-// Test reports whether the all-reduce has completed, progressing it (MPI_Test); after
-// it reports true the buffer holds the sums and may be used again.
+// Test reports whether the collective has completed, progressing it (MPI_Test); after
+// it reports true the buffer holds the result and may be used again, and the request
+// is reused by a later call: it must not be used again.
 func (r *request) Test() (bool, error) { return r.test() }
 
-// Wait returns when the all-reduce has completed (MPI_Test in a loop that calls
+// Wait returns when the collective has completed (MPI_Test in a loop that calls
 // sched_yield between tests for the first 20 ms, then sleeps between them, bounded by
-// SetTimeout's limit).
+// SetTimeout's limit); the request must not be used after it.
 func (r *request) Wait() error { return r.wait(time.Duration(timeout.Load())) }
 
 // run starts a collective and waits for it: the blocking calls are their nonblocking
@@ -349,12 +404,14 @@ func AllGatherFloat32(buf []float32, counts []int) error {
 	}
 	// MPI reads the counts and displacements until the gather completes: they are
 	// pinned with the buffer.
-	cs := make([]C.int, 2*len(counts))
-	for r, off := 0, 0; r < len(counts); r++ {
-		cs[r], cs[len(counts)+r] = C.int(counts[r]), C.int(off)
-		off += counts[r]
+	r := newRequest("MPI_Allgatherv", 1)
+	r.reqs = r.reqs[:1]
+	cs := slices.Grow(r.ints[:0], 2*len(counts))[:2*len(counts)]
+	r.ints = cs
+	for k, off := 0, 0; k < len(counts); k++ {
+		cs[k], cs[len(counts)+k] = C.int(counts[k]), C.int(off)
+		off += counts[k]
 	}
-	r := &request{op: "MPI_Allgatherv", reqs: make([]C.MPI_Request, 1)}
 	if len(buf) > 0 {
 		r.pin.Pin(unsafe.SliceData(buf))
 	}
@@ -369,9 +426,73 @@ func AllGatherFloat32(buf []float32, counts []int) error {
 	return r.Wait()
 }
 
+// StartReduceScatterFloat32 starts summing the ranks' buffers block by block, each
+// block on the rank that owns it, and returns at once: rank r's block of buf (the
+// counts[r] elements after the blocks of ranks 0..r−1) becomes the sum of every
+// rank's block r, added in rank order after this rank's own; the other blocks of buf
+// are sent to their owners and left as they were. scratch receives the other ranks'
+// blocks: it holds (Size()−1)·counts[Rank()] elements. Neither buffer may be touched
+// until the Pending completes. It is one MPI_Isend and one MPI_Irecv (MPI_FLOAT) per
+// other rank: with one rank per core, each message completes at the receiver's next
+// MPI_Test after the sender started it (shared memory copies it in one piece, CMA), where
+// MPI_Iallreduce's ring needs every rank to progress every one of its 2(N−1) rounds.
+// Every rank passes the same counts; a block longer than a C int is an error.
+func StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
+	const op = "MPI_Reduce_scatter"
+	if err := checkBlocks(op, len(buf), counts, size); err != nil {
+		return nil, err
+	}
+	mine := counts[rank]
+	if len(scratch) != (size-1)*mine {
+		return nil, fmt.Errorf("cluster: %s: scratch holds %d elements, not (size−1)·counts[rank] = %d", op, len(scratch), (size-1)*mine)
+	}
+	if slices.Max(counts) > chunkElems {
+		return nil, fmt.Errorf("cluster: %s: a block of %d elements, more than one call carries (%d)", op, slices.Max(counts), chunkElems)
+	}
+	r := newRequest(op, 2*(size-1))
+	off := 0
+	for q := range rank {
+		off += counts[q]
+	}
+	r.sum, r.parts = buf[off:off+mine], scratch
+	if len(buf) > 0 {
+		r.pin.Pin(unsafe.SliceData(buf))
+	}
+	if len(scratch) > 0 {
+		r.pin.Pin(unsafe.SliceData(scratch))
+	}
+	err := unbounded(op, func() error {
+		k, lo := 0, 0
+		for q, c := range counts {
+			if q != rank {
+				r.reqs = append(r.reqs, nil, nil)
+				n := len(r.reqs)
+				if err := mpiError("MPI_Irecv", C.bkm_irecv_f32(unsafe.Pointer(unsafe.SliceData(scratch[k*mine:])), C.int(mine), C.int(q), &r.reqs[n-2])); err != nil {
+					r.reqs = r.reqs[:n-2]
+					return err
+				}
+				if err := mpiError("MPI_Isend", C.bkm_isend_f32(unsafe.Pointer(unsafe.SliceData(buf[lo:])), C.int(c), C.int(q), &r.reqs[n-1])); err != nil {
+					r.reqs = r.reqs[:n-1]
+					return err
+				}
+				k++
+			}
+			lo += c
+		}
+		return nil
+	})
+	if err != nil {
+		r.sum = nil // no sums from a partial exchange
+		r.wait(time.Duration(timeout.Load()))
+		return nil, err
+	}
+	return r, nil
+}
+
 // Barrier returns when every rank has called it (MPI_Ibarrier, then MPI_Test until done).
 func Barrier() error {
-	r := &request{op: "MPI_Barrier", reqs: make([]C.MPI_Request, 1)}
+	r := newRequest("MPI_Barrier", 1)
+	r.reqs = r.reqs[:1]
 	return run(r, unbounded("MPI_Barrier", func() error { return mpiError("MPI_Barrier", C.bkm_ibarrier(&r.reqs[0])) }))
 }
 

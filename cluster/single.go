@@ -66,3 +66,19 @@ func StartAllReduceSumFloat32(buf []float32) (Pending, error) {
 	}
 	return completed{}, nil
 }
+
+// StartReduceScatterFloat32 leaves buf as it is: the one rank's block is all of it
+// (counts must be [len(buf)], scratch empty). It returns a completed Pending.
+func StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
+	const op = "StartReduceScatterFloat32"
+	err := locked(op, func() error {
+		if len(scratch) != 0 {
+			return fmt.Errorf("cluster: %s: scratch holds %d elements, not (size−1)·counts[rank] = 0", op, len(scratch))
+		}
+		return checkBlocks(op, len(buf), counts, 1)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return completed{}, nil
+}

@@ -24,9 +24,12 @@ type Comm interface {
 	AllReduceSumFloat64(buf []float64) error
 	BroadcastFloat32(buf []float32, root int) error
 	BroadcastBytes(buf []byte, root int) error
-	// StartAllReduceSumFloat32 starts AllReduceSumFloat32 and returns at once (MPI_Iallreduce);
-	// buf belongs to the sum until the Pending completes.
-	StartAllReduceSumFloat32(buf []float32) (Pending, error)
+	// StartReduceScatterFloat32 starts summing buf's blocks over the ranks, each on
+	// the rank that owns it (rank r's: counts[r] elements after the blocks of ranks
+	// 0..r−1; the other blocks are left as they were), and returns at once; scratch
+	// holds (Size()−1)·counts[Rank()] elements. Both belong to the sum until the Pending
+	// completes.
+	StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error)
 	// AllGatherFloat32 copies every rank's block of buf (rank r's: counts[r] elements
 	// after the blocks of ranks 0..r−1) into every other rank's buf (MPI_Allgatherv).
 	AllGatherFloat32(buf []float32, counts []int) error
@@ -46,8 +49,14 @@ const bucketFloats = 1 << 18
 
 // bucket is a range [lo, hi) of the gradient arena summed across ranks in one call,
 // complete after the first after GradsDone reports of a Backward (len(ReadyOrder())+1:
-// only when Backward has returned).
-type bucket struct{ lo, hi, after int }
+// only when Backward has returned). Data parallelism also keeps in it counts, the
+// part of the bucket in each rank's update share (the reduce-scatter's blocks), and
+// scratch, where this rank receives the other ranks' copies of its part.
+type bucket struct {
+	lo, hi, after int
+	counts        []int
+	scratch       []float32
+}
 
 // planBuckets groups the ranges of order (Model.ReadyOrder) into buckets of about
 // target floats, merging neighbours that are adjacent in the arena and reported one
@@ -67,7 +76,7 @@ func planBuckets(order [][2]int, n, target int) []bucket {
 				continue
 			}
 		}
-		bs = append(bs, bucket{r[0], r[1], k + 1})
+		bs = append(bs, bucket{lo: r[0], hi: r[1], after: k + 1})
 	}
 	for lo := 0; lo < n; {
 		if covered[lo] {
@@ -78,7 +87,7 @@ func planBuckets(order [][2]int, n, target int) []bucket {
 		for hi < n && !covered[hi] && hi-lo < target {
 			hi++
 		}
-		bs = append(bs, bucket{lo, hi, len(order) + 1})
+		bs = append(bs, bucket{lo: lo, hi: hi, after: len(order) + 1})
 		lo = hi
 	}
 	return bs
@@ -90,9 +99,9 @@ type dataParallel struct {
 	rank, size int
 	grads      []float32
 	buckets    []bucket
-	pending    []Pending // the buckets' all-reduces in flight
+	pending    []Pending // the buckets' reduce-scatters in flight
 	reported   int       // GradsDone reports in this step's last Backward
-	started    int       // buckets whose all-reduce has started this step
+	started    int       // buckets whose reduce-scatter has started this step
 	finished   int       // buckets known complete this step (or failed)
 	err        error     // the step's first communication error
 	shard      Batch     // this rank's rows of the current micro-batch (copies)
@@ -138,7 +147,7 @@ func (t *Trainer) updateRange() (lo, hi int) {
 
 // CommTimes is where a data-parallel rank's training steps spent their wall time
 // (Trainer.CommTimes). Step is every step's whole time; Progress the part spent during
-// the backward starting the gradient buckets' all-reduces and letting MPI progress
+// the backward starting the gradient buckets' reduce-scatters and letting MPI progress
 // them; Wait the part after the backward, waiting for the sums to complete and summing
 // the losses. The rest, Step − Progress − Wait, is this rank's computing: forward,
 // backward, clipping and update, of which Update is the last part (gradient norm,
@@ -184,7 +193,8 @@ func (t *Trainer) CommTimes() CommTimes {
 // overlaps the rest of the backward; then the loss sums and token
 // counts are summed, and the ranks share the clipped AdamW update (ZeRO-1): rank r
 // updates only its share of the parameters (updateShares: consecutive, of whole
-// gradient-norm chunks) and keeps only that share's moments, the ranks add their
+// gradient-norm chunks) and keeps only that share's moments, so a bucket's sum is a
+// reduce-scatter that leaves each rank the sum of its share only (splitBuckets), the ranks add their
 // shares' squared gradient norms (with the losses), agree on whether every share stayed finite, and
 // all-gather the updated parameters — the single-process update on the global batch
 // up to the order of float32 sums. Save gathers the moments before rank 0 writes, and
@@ -225,9 +235,33 @@ func (t *Trainer) Distribute(comm Comm) error {
 		d.lo += c
 	}
 	d.hi = d.lo + d.counts[rank]
+	d.splitBuckets()
 	d.pending = make([]Pending, len(d.buckets))
 	t.dp = d
 	return nil
+}
+
+// splitBuckets cuts every bucket in the ranks' update shares (d.counts): a bucket's
+// sum is a reduce-scatter that leaves each rank the sum of its own share only, all its
+// update needs, and sends half the bytes of an all-reduce (which would also give every
+// rank the sums of the others' shares, gathered again as parameters after the update).
+// This rank's parts of the buckets are disjoint, so their scratch spaces are too.
+func (d *dataParallel) splitBuckets() {
+	scratch := make([]float32, (d.size-1)*(d.hi-d.lo))
+	for i := range d.buckets {
+		b := &d.buckets[i]
+		b.counts = make([]int, d.size)
+		for r, lo := 0, 0; r < d.size; r++ {
+			hi := lo + d.counts[r]
+			b.counts[r] = max(0, min(hi, b.hi)-max(lo, b.lo))
+			lo = hi
+		}
+		at := max(b.lo, d.lo) - d.lo
+		if b.counts[d.rank] == 0 {
+			at = 0
+		}
+		b.scratch = scratch[(d.size-1)*at : (d.size-1)*(at+b.counts[d.rank])]
+	}
 }
 
 // Rank is the trainer's rank in its data-parallel group (0 when it trains alone).
@@ -319,7 +353,7 @@ func (d *dataParallel) shardOf(m *Model, b *Batch, micro uint64, last bool) *Bat
 }
 
 // ready is Model.GradsDone during the last backward of a step: it starts the
-// all-reduce of every bucket now complete and lets MPI progress those in flight, on the
+// reduce-scatter of every bucket now complete and lets MPI progress those in flight, on the
 // backward's own goroutine between two blocks. No thread waits in MPI while the
 // backward runs: with one core per rank such a thread would take turns with the
 // compute on that core, and a blocking MPI call polls at full speed.
@@ -332,18 +366,18 @@ func (d *dataParallel) ready(lo, hi int) {
 	d.cpuComm += processCPU() - c0
 }
 
-// start starts the all-reduce of every bucket complete after reports reports.
+// start starts the reduce-scatter of every bucket complete after reports reports.
 func (d *dataParallel) start(reports int) {
 	for d.started < len(d.buckets) && d.buckets[d.started].after <= reports {
 		if d.err == nil {
 			b := d.buckets[d.started]
-			d.pending[d.started], d.err = d.comm.StartAllReduceSumFloat32(d.grads[b.lo:b.hi])
+			d.pending[d.started], d.err = d.comm.StartReduceScatterFloat32(d.grads[b.lo:b.hi], b.scratch, b.counts)
 		}
 		d.started++
 	}
 }
 
-// progress tests the all-reduces in flight in the order they started, up to the first
+// progress tests the reduce-scatters in flight in the order they started, up to the first
 // that is not complete (each test lets MPI progress all of them) or the first failure:
 // reduce then waits for every one still pending.
 func (d *dataParallel) progress() {

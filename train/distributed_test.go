@@ -306,9 +306,13 @@ type lagged struct {
 	tests int
 }
 
-func (l *lagging) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
+func (l *lagging) StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
 	l.starts++
-	if err := l.AllReduceSumFloat32(buf); err != nil {
+	p, err := l.Local.StartReduceScatterFloat32(buf, scratch, counts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Wait(); err != nil {
 		return nil, err
 	}
 	return &lagged{c: l}, nil
