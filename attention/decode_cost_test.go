@@ -17,12 +17,14 @@ import (
 // section in bench/RESULTS.md comes from it): one step of H heads of dimension D
 // against Nk keys, edp, through each layer of the call chain in turn, so that the
 // differences between layers are what each adds. "kernel" is the AVX-512 kernel
-// alone, one call a head on a state reset in Go; "kernel-n0" the same with no keys
-// (its prologue and epilogue); "attendrows" simd.AttendRows a head (its checks and
-// dispatch added); "head" the decoder's head (state set-up, the call, the output's
-// copy and scale); "decode" attention.Decode (its checks, pool and set-up);
-// "rows" attention.DecodeRows of one row. cpu-ns/op is the benchmark thread's CPU
-// time a step.
+// alone, one call a head on a state reset in Go (AttendRowsAVX512); "kernel-heads"
+// one call of the kernel for all
+// heads, results normalized (AttendHeadsAVX512); "attendheads" simd.AttendHeads (its
+// checks and dispatch added); "attendrows" simd.AttendRows a head (the path of a
+// head before AttendHeads); "head" the decoder's head of that path (state set-up,
+// the call, the output's copy and scale); "decode" attention.Decode (its checks,
+// pool and set-up; AttendHeads inside); "rows" attention.DecodeRows of one row.
+// cpu-ns/op is the benchmark thread's CPU time a step.
 func BenchmarkDecodeCallCost(b *testing.B) {
 	for _, shape := range [][3]int{{4, 32, 40}, {4, 32, 16}, {4, 32, 128}, {8, 64, 40}} {
 		H, D, Nk := shape[0], shape[1], shape[2]
@@ -34,6 +36,10 @@ func BenchmarkDecodeCallCost(b *testing.B) {
 		ws := &DecodeWorkspace{}
 		st := make([]float32, simd.AttendAcc+D)
 		kind, c := simd.AttendDot|simd.AttendExp, float32(1/math.Sqrt(float64(D)))
+		heads := make([]simd.AttendHead, H)
+		for h := range heads {
+			heads[h] = simd.AttendHead{Q: h * D, KV: h * Nk * D, N: Nk, Out: h * D}
+		}
 		reset := func() {
 			clear(st)
 			st[simd.AttendM] = float32(math.Inf(-1))
@@ -48,11 +54,11 @@ func BenchmarkDecodeCallCost(b *testing.B) {
 					asm.AttendRowsAVX512(q[h*D:h*D+D], k[h*Nk*D:], v[h*Nk*D:], D, Nk, kind, c, st)
 				}
 			}},
-			{"kernel-n0", func() {
-				for h := 0; h < H; h++ {
-					reset()
-					asm.AttendRowsAVX512(q[h*D:h*D+D], k[h*Nk*D:], v[h*Nk*D:], D, 0, kind, c, st)
-				}
+			{"kernel-heads", func() {
+				asm.AttendHeadsAVX512(q, k, v, out, heads, D, D, kind, c, 0, guardEps, st)
+			}},
+			{"attendheads", func() {
+				simd.AttendHeads(q, k, v, out, heads, D, D, kind, c, 0, guardEps, st)
 			}},
 			{"attendrows", func() {
 				for h := 0; h < H; h++ {
