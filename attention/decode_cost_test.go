@@ -18,9 +18,8 @@ import (
 // against Nk keys, edp, through each layer of the call chain in turn, so that the
 // differences between layers are what each adds. "kernel" is the AVX-512 kernel
 // alone, one call a head on a state reset in Go (AttendRowsAVX512); "kernel-heads"
-// one call of the kernel for all
-// heads, results normalized (AttendHeadsAVX512); "attendheads" simd.AttendHeads (its
-// checks and dispatch added); "attendrows" simd.AttendRows a head (the path of a
+// one call of the kernel for all heads, results normalized (AttendHeadsAVX512);
+// "attendheads" simd.AttendHeads (its checks and dispatch added); "attendrows" simd.AttendRows a head (the path of a
 // head before AttendHeads); "head" the decoder's head of that path (state set-up,
 // the call, the output's copy and scale); "decode" attention.Decode (its checks,
 // pool and set-up; AttendHeads inside); "rows" attention.DecodeRows of one row.
