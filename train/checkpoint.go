@@ -254,7 +254,7 @@ func (h *CheckpointHeader) check() error {
 	case h.AdamT < 0:
 		return fmt.Errorf("adam_t = %d: must be ≥ 0", h.AdamT)
 	case h.Data.Epoch < 0 || h.Data.Next < 0:
-		return fmt.Errorf("data = %+v: must be ≥ 0", h.Data)
+		return fmt.Errorf("data = epoch %d, next %d: must be ≥ 0", h.Data.Epoch, h.Data.Next)
 	}
 	if err := h.Config.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)

@@ -171,6 +171,9 @@ func clip(s string, n int) string {
 type DataState struct {
 	Epoch int `json:"epoch"`
 	Next  int `json:"next"`
+	// Corpus is the data the position is in (Session.Save sets it; nil from a loader
+	// and in checkpoints written before it): ResumeSession refuses other data.
+	Corpus *CorpusID `json:"corpus,omitempty"`
 }
 
 // Loader yields batches forever, epoch after epoch, each epoch in an order shuffled from

@@ -22,6 +22,8 @@ type Session struct {
 	Corpus  *Corpus // nil until SetData or SetValidation
 	loader  Loader  // nil without training data
 	valid   []*Batch
+	// corpusID identifies the corpus of SetData, saved with the data position.
+	corpusID *CorpusID
 }
 
 // NewSession builds the model of cfg (initialized from cfg.Seed) for tok, whose ids
@@ -77,6 +79,7 @@ func (s *Session) SetData(c *Corpus) error {
 	if err := s.SetValidation(c); err != nil {
 		return err
 	}
+	s.corpusID = c.identify()
 	s.reserveArena()
 	return nil
 }
@@ -212,12 +215,15 @@ func (s *Session) Save(path string) error {
 	return write()
 }
 
-// dataState is the loader's position (zero without training data).
+// dataState is the loader's position in the training corpus (zero without training
+// data).
 func (s *Session) dataState() DataState {
 	if s.loader == nil {
 		return DataState{}
 	}
-	return s.loader.State()
+	st := s.loader.State()
+	st.Corpus = s.corpusID
+	return st
 }
 
 // ResumeSession continues the run saved in the checkpoint at path on the corpus c: cfg
@@ -231,7 +237,12 @@ func ResumeSession(path string, cfg Config, c *Corpus) (*Session, error) {
 	if err := s.SetData(c); err != nil {
 		return nil, err
 	}
-	if err := s.loader.SetState(hdr.Data); err != nil {
+	if err := sameCorpus(hdr.Data.Corpus, s.corpusID); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	pos := hdr.Data
+	pos.Corpus = nil
+	if err := s.loader.SetState(pos); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w (was it trained on other data?)", path, err)
 	}
 	return s, nil

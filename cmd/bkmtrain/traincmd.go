@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -155,6 +156,9 @@ func (f *trainFlags) checkResumedTokenizer(hdr *train.CheckpointHeader) error {
 func (f *trainFlags) session(cfg train.Config, c *train.Corpus) (*train.Session, error) {
 	if f.resume != "" {
 		s, err := train.ResumeSession(f.resume, cfg, c)
+		if errors.Is(err, train.ErrOtherCorpus) {
+			return nil, usagef("%v: give the run's --train and --valid", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}
