@@ -368,3 +368,43 @@ func TestEndToEndBKMErrors(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Len(t, parseCSV(t, r.stdout), 12)
 }
+
+// TestBKMOverwrite: bkm fit and predict keep an existing --model or --out file (the
+// refusal comes before any fitting, so the file is unchanged) unless --overwrite, which
+// replaces it with the new result.
+func TestBKMOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	T := randPoints(rng, 12, 2)
+	tp, yp := filepath.Join(dir, "t.csv"), filepath.Join(dir, "y.csv")
+	writeCSV(t, tp, "", T)
+	writeCSV(t, yp, "", randPoints(rng, 12, 1))
+	model, out := filepath.Join(dir, "m.json"), filepath.Join(dir, "fitted.csv")
+	fit := []string{"bkm", "fit", "--t", tp, "--s", tp, "--y", yp, "--model", model, "--out", out}
+	r := runBin(t, "", fit...)
+	require.Equal(t, 0, r.code, r.stderr)
+
+	require.NoError(t, os.WriteFile(model, []byte("keep me"), 0o644))
+	r = runBin(t, "", fit...)
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "--model "+model+" exists: choose another file, or give --overwrite")
+	require.Equal(t, "keep me", mustRead(t, model))
+
+	require.NoError(t, os.Remove(model))
+	r = runBin(t, "", fit...) // --out still exists
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "--out "+out+" exists")
+	require.NoFileExists(t, model, "nothing written when an output is refused")
+
+	require.NoError(t, os.WriteFile(model, []byte("old model"), 0o644))
+	r = runBin(t, "", append(fit, "--overwrite")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, mustRead(t, model), `"coefficients":`, "the old model replaced")
+
+	pred := []string{"bkm", "predict", "--model", model, "--t", tp, "--out", out}
+	r = runBin(t, "", pred...)
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "--out "+out+" exists")
+	r = runBin(t, "", append(pred, "--overwrite")...)
+	require.Equal(t, 0, r.code, r.stderr)
+}

@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -47,7 +50,7 @@ type bkmFitFlags struct {
 	gamma                    float64
 	solver, reg              string
 	model, out               string
-	diagnose                 bool
+	overwrite, diagnose      bool
 	csv                      bkm.CSVOptions
 	opts                     bkm.FitOptions
 	dist                     distFlags
@@ -74,6 +77,7 @@ func parseBKMFit(args []string, stderr io.Writer) (*bkmFitFlags, error) {
 	fs.BoolVar(&f.opts.Precondition, "precondition", false, "cg: Jacobi preconditioning")
 	fs.StringVar(&f.model, "model", "bkm-model.json", "where to write the fitted model")
 	fs.StringVar(&f.out, "out", "", "also write the fitted values at the training points as CSV here (- = stdout)")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace an existing --model or --out file")
 	fs.IntVar(&f.opts.Threads, "threads", 0, fmt.Sprintf("threads, at most %d (0 = all cores)", bkm.MaxThreads))
 	f.dist.register(fs)
 	fs.BoolVar(&f.diagnose, "diagnose", false, "also print bkm.Diagnose: asymmetry, indefiniteness and conditioning of the kernel matrices (dense, small problems)")
@@ -118,6 +122,15 @@ func (f *bkmFitFlags) check() error {
 	return f.dist.check()
 }
 
+// checkOutputs refuses, before anything is read or fitted, a --model or --out that
+// cannot be written or that would replace a file without --overwrite.
+func (f *bkmFitFlags) checkOutputs() error {
+	if err := checkNewFile("model", f.model, f.overwrite); err != nil {
+		return err
+	}
+	return checkNewFile("out", f.out, f.overwrite)
+}
+
 func bkmFit(args []string, stdout, stderr io.Writer) (err error) {
 	f, err := parseBKMFit(args, stderr)
 	if err != nil {
@@ -127,6 +140,9 @@ func bkmFit(args []string, stdout, stderr io.Writer) (err error) {
 		return err
 	}
 	defer f.dist.leave(&err)
+	if err := f.checkOutputs(); err != nil {
+		return err
+	}
 	p, err := f.problem()
 	if err != nil {
 		return err
@@ -297,6 +313,7 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 	var csvOpts bkm.CSVOptions
 	fs.BoolVar(&csvOpts.Header, "header", false, "the first row of every CSV is a header (default: only a first row with no number in it is)")
 	threads := fs.Int("threads", 0, fmt.Sprintf("threads, at most %d (0 = all cores)", bkm.MaxThreads))
+	overwrite := fs.Bool("overwrite", false, "replace an existing --out file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -304,6 +321,9 @@ func bkmPredict(args []string, stdout, stderr io.Writer) error {
 		return usagef("--t is required")
 	}
 	if err := checkThreads(*threads); err != nil {
+		return err
+	}
+	if err := checkNewFile("out", *outPath, *overwrite); err != nil {
 		return err
 	}
 	md, err := bkm.LoadFile(*modelPath, *threads)
@@ -376,6 +396,32 @@ func writeCSVOut(path string, stdout io.Writer, vals []float64, cols int) error 
 	}
 	if err := atomicfile.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing predictions: %w", err)
+	}
+	return nil
+}
+
+// checkNewFile checks that the file of an output flag (empty or "-": none, or stdout)
+// can be created in an existing directory, and that it would replace no file unless
+// overwrite.
+func checkNewFile(flagName, path string, overwrite bool) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return fmt.Errorf("--%s %s is a directory: give a file name", flagName, path)
+	case err == nil && !overwrite:
+		return fmt.Errorf("--%s %s exists: choose another file, or give --overwrite to replace it", flagName, path)
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--%s: %w", flagName, err)
+	}
+	if dir, err := os.Stat(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("--%s %s: %w", flagName, path, err)
+	} else if !dir.IsDir() {
+		return fmt.Errorf("--%s %s: %s is not a directory", flagName, path, filepath.Dir(path))
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ type configFlags struct {
 	file    string
 	task    string
 	pending []func(*train.Config) error
+	given   map[string]bool // the integer flags given
 }
 
 func (cf *configFlags) register(fs *flag.FlagSet) {
@@ -126,6 +127,10 @@ func (cf *configFlags) integer(fs *flag.FlagSet, name, usage string, field func(
 			return fmt.Errorf("not an integer")
 		}
 		cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = n; return nil })
+		if cf.given == nil {
+			cf.given = map[string]bool{}
+		}
+		cf.given[name] = true
 		return nil
 	})
 }
@@ -203,10 +208,29 @@ func (cf *configFlags) resolve() (train.Config, error) {
 	if err := checkKernel("--kernel", cfg); err != nil {
 		return cfg, err
 	}
+	if err := cf.checkTaskFlags(cfg.Model.Arch); err != nil {
+		return cfg, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("inconsistent config: %w", err)
 	}
 	return cfg, nil
+}
+
+// checkTaskFlags rejects the batching flags of the other task, which the run would
+// ignore: --batch and --context size a language model's batches, --max-tokens a
+// translation's.
+func (cf *configFlags) checkTaskFlags(arch string) error {
+	for _, name := range []string{"batch", "context", "max-tokens"} {
+		switch {
+		case !cf.given[name]:
+		case arch == "decoder" && name == "max-tokens":
+			return usagef("--max-tokens sizes translation batches: a language model (--task lm) takes --batch and --context")
+		case arch != "decoder" && name != "max-tokens":
+			return usagef("--%s sizes language-model batches (--task lm): a translation run takes --max-tokens", name)
+		}
+	}
+	return nil
 }
 
 // checkKernel reports an unknown kernel name as such, before the config validation

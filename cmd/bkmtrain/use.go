@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
@@ -137,8 +139,9 @@ func runTranslate(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if *maxTokens < 1 {
 		return usagef("--max-tokens = %d: must be ≥ 1", *maxTokens)
 	}
-	in := stdin
+	in, name := stdin, "stdin"
 	if *input != "" {
+		name = *input
 		f, err := os.Open(*input)
 		if err != nil {
 			return err
@@ -152,7 +155,7 @@ func runTranslate(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	opts := train.TranslateOptions{Beam: mf.decode.beam, LenPenalty: mf.decode.lenPenalty, MaxSentences: *batch, MaxTokens: *maxTokens}
 	prog := lineProgress{w: stderr, on: *showProgress || isTerminal(stderr), bar: isTerminal(stderr), t0: time.Now()}
-	err = eachChunk(in, stdout, max(16**batch, 256), func(lines []string) ([]string, error) {
+	err = eachChunk(in, name, stdout, max(16**batch, 256), func(lines []string) ([]string, error) {
 		out, err := tr.TranslateBatch(context.Background(), lines, opts)
 		prog.add(len(lines))
 		return out, err
@@ -189,13 +192,19 @@ func (p *lineProgress) finish() {
 	}
 }
 
+// maxLine is the longest input line translate and generate read.
+const maxLine = 1 << 24
+
 // eachChunk reads input lines (without their line endings) in chunks of up to n and
-// writes f's outputs for each chunk to stdout, one line each, in order.
-func eachChunk(stdin io.Reader, stdout io.Writer, n int, f func([]string) ([]string, error)) error {
+// writes f's outputs for each chunk to stdout, one line each, in order. A line that is
+// not valid UTF-8, or longer than 16 MiB, is an error naming it (name:line): the
+// tokenizer would take its bytes as they come, where the training data and serve
+// refuse such text.
+func eachChunk(stdin io.Reader, name string, stdout io.Writer, n int, f func([]string) ([]string, error)) error {
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	sc.Buffer(make([]byte, 1<<16), maxLine)
 	lines := make([]string, 0, n)
 	flush := func() error {
 		if len(lines) == 0 {
@@ -211,15 +220,22 @@ func eachChunk(stdin io.Reader, stdout io.Writer, n int, f func([]string) ([]str
 		lines = lines[:0]
 		return w.Flush()
 	}
+	line := 0
 	for sc.Scan() {
+		line++
+		if !utf8.Valid(sc.Bytes()) {
+			return fmt.Errorf("%s:%d: invalid UTF-8", name, line)
+		}
 		if lines = append(lines, strings.TrimRight(sc.Text(), "\r")); len(lines) == n {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return err
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("%s:%d: line longer than %d MiB", name, line+1, maxLine>>20)
+	} else if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return flush()
 }
@@ -252,7 +268,7 @@ func eachLine(stdin io.Reader, stdout io.Writer, f func(string) (string, error))
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	sc.Buffer(make([]byte, 1<<16), maxLine)
 	for sc.Scan() {
 		out, err := f(strings.TrimRight(sc.Text(), "\r"))
 		if err != nil {
