@@ -226,7 +226,7 @@ func (t *Trainer) Distribute(comm Comm) error {
 	t.Opt.T = int(binary.LittleEndian.Uint64(counters[16:]))
 	t.good.valid = false
 	if rank > 0 {
-		t.Model.DropoutSeed = t.Cfg.Seed ^ (uint64(rank) * 0x9e3779b97f4a7c15)
+		t.Model.DropoutSeed = replicaSeed(t.Cfg.Seed, rank)
 	}
 	d := &dataParallel{comm: comm, rank: rank, size: size, grads: t.Model.Grads, sums: make([]float64, 3+size),
 		buckets: planBuckets(t.Model.ReadyOrder(), len(t.Model.Grads), bucketFloats),
