@@ -87,7 +87,8 @@ func ExportCheckpoint(dir, path string) (*Manifest, error) {
 // Export writes the encoder–decoder m and its tokenizer into dir (created if missing):
 // encoder.onnx, decoder_step.onnx, tokenizer.json and manifest.json, each atomically.
 // It refuses, before writing anything, a model it cannot express (ErrModel) or a
-// directory that already holds one of those files (ErrExists).
+// directory that already holds one of those files (ErrExists); a write that fails
+// removes the files written before it.
 func Export(dir string, m *train.Model, tok train.Tokenizer) (*Manifest, error) {
 	e, err := newExporter(m)
 	if err != nil {
@@ -137,14 +138,28 @@ func Export(dir string, m *train.Model, tok train.Tokenizer) (*Manifest, error) 
 			return nil, err
 		}
 	}
+	_, err = os.Stat(dir)
+	created := errors.Is(err, fs.ErrNotExist)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	// The manifest goes last: a directory with a manifest is a complete export.
-	for _, f := range files {
-		if err := atomicfile.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+	// The manifest goes last: a directory with a manifest is a complete export. A
+	// failed write (a full disk) removes the files written before it, and the directory
+	// if the export made it, so that the same export can run again once the cause is
+	// fixed instead of finding its own half in the way.
+	for i, f := range files {
+		if err := writeFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			for _, done := range files[:i] {
+				os.Remove(filepath.Join(dir, done.name))
+			}
+			if created {
+				os.Remove(dir)
+			}
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, f.name), err)
 		}
 	}
 	return man, nil
 }
+
+// writeFile writes an export's file atomically (a variable: tests make it fail).
+var writeFile = atomicfile.WriteFile

@@ -3,11 +3,13 @@ package onnx
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/kernelmachines/bkm/internal/atomicfile"
 	"github.com/kernelmachines/bkm/train"
 	"github.com/stretchr/testify/require"
 )
@@ -171,6 +173,36 @@ func TestExportRefuses(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "keep", string(b))
 		require.NoFileExists(t, filepath.Join(dir, EncoderFile))
+	})
+	t.Run("a failed write", func(t *testing.T) {
+		// The third file fails (a full disk): the two written before it go, and so
+		// does the directory the export made, so the same export can run again.
+		parent := t.TempDir()
+		dir := filepath.Join(parent, "out")
+		written := 0
+		writeFile = func(path string, data []byte, perm os.FileMode) error {
+			if written == 2 {
+				return errors.New("no space left on device")
+			}
+			written++
+			return atomicfile.WriteFile(path, data, perm)
+		}
+		t.Cleanup(func() { writeFile = atomicfile.WriteFile })
+		m := tinyModel(t, "edp", nil)
+		_, err := Export(dir, m, train.ByteTokenizer{})
+		require.ErrorContains(t, err, TokenizerFile+": no space left on device")
+		require.NoDirExists(t, dir, "the export's directory and files removed")
+		// An existing directory stays, emptied of what the export wrote.
+		require.NoError(t, os.Mkdir(dir, 0o755))
+		written = 0
+		_, err = Export(dir, m, train.ByteTokenizer{})
+		require.Error(t, err)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Empty(t, entries)
+		writeFile = atomicfile.WriteFile
+		_, err = Export(dir, m, train.ByteTokenizer{})
+		require.NoError(t, err, "the same export runs again")
 	})
 	t.Run("a file in the way", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "plain")
