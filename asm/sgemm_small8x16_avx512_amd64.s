@@ -96,10 +96,14 @@ loop:
 //	nexta, nextb-72..80(SP)  ahead·strideA, ahead·strideB in bytes
 //	steps-88(SP)  CX while the A prefetch borrows it
 
-// PANEL16_ROW(ACC), PANEL16_ROW_BETA(ACC): row ACC of the tile written to (DI), with
-// beta·C added first in the second; DI moves on to C's next row (CX = ldc in bytes).
+// PANEL16_ROW(ACC), PANEL16_ROW_NT(ACC), PANEL16_ROW_BETA(ACC): row ACC of the tile
+// written to (DI), in the second past the caches (DI 64-byte aligned), in the third
+// with beta·C added first; DI moves on to C's next row (CX = ldc in bytes).
 #define PANEL16_ROW(ACC) \
 	VMOVUPS ACC, (DI) \
+	ADDQ CX, DI
+#define PANEL16_ROW_NT(ACC) \
+	VMOVNTPS ACC, (DI) \
 	ADDQ CX, DI
 #define PANEL16_ROW_BETA(ACC) \
 	VFMADD231PS (DI), Z18, ACC \
@@ -147,8 +151,8 @@ loop:
 	SHLQ $2, CX \
 	ADDQ CX, PROD
 
-// func SgemmSmallBatch16x16AVX512(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int)
-TEXT ·SgemmSmallBatch16x16AVX512(SB), NOSPLIT, $88-160
+// func SgemmSmallBatch16x16AVX512(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int, stream bool)
+TEXT ·SgemmSmallBatch16x16AVX512(SB), NOSPLIT, $88-161
 	MOVQ count+0(FP), CX
 	TESTQ CX, CX
 	JZ    done
@@ -252,6 +256,19 @@ store:
 	JMP   next
 
 store0:
+	// beta = 0 with stream and the tile's rows 64-byte aligned: past the caches.
+	MOVBLZX stream+160(FP), BX
+	TESTL   BX, BX
+	JZ      store0wb
+	MOVQ    DI, BX
+	ORQ     CX, BX
+	TESTQ   $63, BX
+	JNZ     store0wb
+	PANEL16_ROWS8(PANEL16_ROW_NT, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	PANEL16_ROWS8(PANEL16_ROW_NT, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
+	JMP     next
+
+store0wb:
 	PANEL16_ROWS8(PANEL16_ROW, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	PANEL16_ROWS8(PANEL16_ROW, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15)
 
@@ -267,6 +284,7 @@ next:
 	NEXT_PRODUCT(strideC+128(FP), cprod-64(SP))
 	DECQ left-40(SP)
 	JNZ  product
+	SFENCE // the streamed rows are visible before the call returns
 
 done:
 	VZEROUPPER

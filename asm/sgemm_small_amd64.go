@@ -69,7 +69,11 @@ func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int
 // faults: it reads and writes nothing there; ahead = 0 prefetches the lines it reads
 // anyway). C is left to the hardware prefetcher: prefetching product i+ahead's C
 // tile too, one or two lines a row, made a product of 16³ 6–10 ns slower in cache and
-// from memory (bench/RESULTS.md, "Batched GEMM: one call a run of products").
+// from memory (bench/RESULTS.md, "Batched GEMM: one call a run of products"). With
+// stream, the tiles of products with beta = 0 whose rows are 64-byte aligned (C's
+// base, ldc and strideC) are written with non-temporal stores, past the caches,
+// without first reading C's lines (a third less memory traffic on a batch streamed
+// from memory), and the call ends with a store fence; results are the same bits.
 // Reference loop (SgemmSmallBatchGeneric with nr = 16):
 //
 //	for q := 0; q < count; q++ {
@@ -93,7 +97,7 @@ func SgemmSmallPanel8x32AVX512(k int, a []float32, lda int, b []float32, ldb int
 // slice (unchecked). The CPU must have AVX-512F.
 //
 //go:noescape
-func SgemmSmallBatch16x16AVX512(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int)
+func SgemmSmallBatch16x16AVX512(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int, stream bool)
 
 // SgemmSmall8x16AVX512 is SgemmSmall8x32AVX512 for tiles at most 16 wide (cols ≤ 16):
 // eight ZMM accumulators, one masked load of op(B) and eight FMAs with a broadcast

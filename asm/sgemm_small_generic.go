@@ -62,7 +62,7 @@ func SgemmSmallPanelGeneric(nr, k int, a []float32, lda int, b []float32, ldb in
 // SgemmSmallBatchGeneric is the reference loop of the batch kernels
 // (SgemmSmallBatch16x16AVX512 with nr = 16): count products, each a rows×nr block of
 // C = alpha·A·B + beta·C, product q's operands at a[q*strideA:], b[q*strideB:] and
-// c[q*strideC:]. ahead only says what the kernels prefetch:
+// c[q*strideC:]. ahead only says what the kernels prefetch, stream how they store:
 //
 //	for q := 0; q < count; q++ {
 //		a, b, c := a[q*strideA:], b[q*strideB:], c[q*strideC:]
@@ -80,7 +80,7 @@ func SgemmSmallPanelGeneric(nr, k int, a []float32, lda int, b []float32, ldb in
 //			}
 //		}
 //	}
-func SgemmSmallBatchGeneric(nr, count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int) {
+func SgemmSmallBatchGeneric(nr, count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int, stream bool) {
 	for q := 0; q < count; q++ {
 		SgemmSmallGeneric(k, a[q*strideA:], lda, 1, b[q*strideB:], ldb, c[q*strideC:], ldc, rows, nr, alpha, beta)
 	}

@@ -47,6 +47,7 @@ func SgemmBatchStrided(transA, transB bool, m, n, k int, alpha float32, a []floa
 			if n == s.narrowNR {
 				job.perCall = max(1, batchCallWork/(m*n*k))
 			}
+			job.stream = beta == 0 && batch*bytes >= batchStreamBytes
 		}
 	}
 	if job.s != nil && job.s.prefetch != nil && small {
@@ -93,7 +94,16 @@ type batchJob struct {
 	// (per column block of panelNR), prefetching the product panelAhead on.
 	batchKernel smallBatchFunc
 	perCall     int
+	stream      bool // batchKernel writes C past the caches (batchStreamBytes)
 }
+
+// batchStreamBytes: a batch whose products' operands add up to this much is written
+// with non-temporal stores where the batch kernel can (beta = 0, C's rows 64-byte
+// aligned): C's lines are not read first, a third less memory traffic, and the batch's
+// own stream would evict them before the caller reads them anyway (32 MiB of L3 here).
+// 10,000 products of 16³ (30 MiB), paired rounds, busy machine: libxsmm's time ÷
+// bkm's 1.26, 1.28 → 1.49, 1.31; a loop of Sgemm calls' 1.59, 1.56 → 2.07, 2.07.
+const batchStreamBytes = 16 << 20
 
 // batchCallWork bounds the multiply-adds (m·n·k a product) of one batch-kernel call:
 // 32 products of 16³, ~2 µs, so that a call stays short (assembly is not preemptible).
@@ -214,7 +224,7 @@ func (j *batchJob) batchRun(lo, hi, ahead int) {
 		count := min(j.perCall, hi-i)
 		a, b, c := j.a[i*j.strideA:], j.b[i*j.strideB:], j.c[i*j.strideC:]
 		for col := 0; col < j.n; col += j.panelNR {
-			j.batchKernel(count, j.k, a, j.lda, j.strideA, b[col:], j.ldb, j.strideB, c[col:], j.ldc, j.strideC, j.m, j.alpha, j.beta, ahead)
+			j.batchKernel(count, j.k, a, j.lda, j.strideA, b[col:], j.ldb, j.strideB, c[col:], j.ldc, j.strideC, j.m, j.alpha, j.beta, ahead, j.stream)
 		}
 	}
 }

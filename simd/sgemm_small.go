@@ -24,8 +24,9 @@ type smallPanelFunc func(k int, a []float32, lda int, b []float32, ldb int, c []
 
 // smallBatchFunc computes count products of a batch, each a rows×cols block of C =
 // alpha·A·B + beta·C in whole tiles of its kernel, product q's operands q strides on,
-// prefetching the lines of product q+ahead (asm.SgemmSmallBatchGeneric).
-type smallBatchFunc func(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int)
+// prefetching the lines of product q+ahead and, with stream, writing C past the caches
+// where it can (asm.SgemmSmallBatchGeneric).
+type smallBatchFunc func(count, k int, a []float32, lda, strideA int, b []float32, ldb, strideB int, c []float32, ldc, strideC int, rows int, alpha, beta float32, ahead int, stream bool)
 
 // smallWideFunc computes a rows×nr block of C = alpha·A·B + beta·C, A row-major, in
 // whole tiles of its kernel (asm.SgemmSmallWideGeneric).

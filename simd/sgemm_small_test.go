@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/kernelmachines/bkm/asm"
 	"github.com/stretchr/testify/require"
@@ -60,18 +61,29 @@ func smallKernelCase(t *testing.T, rng *rand.Rand, tile smallTileFunc, transA bo
 // smallBatchCase runs count products of a rows×nr block of A·B through a batch kernel
 // and its twin (asm.SgemmSmallBatchGeneric), bit for bit, with leading dimensions pad
 // past the widths, pad + 3 elements between the products' operands and guard bands
-// around C (the gaps between products' C blocks included).
-func smallBatchCase(t *testing.T, rng *rand.Rand, kernel smallBatchFunc, nr, count, rows, k, pad int, alpha, beta float32, ahead int) {
+// around C (the gaps between products' C blocks included). With stream, C's strides
+// are whole 64-byte lines and, for pad = 0, C starts on one: the streamed stores.
+func smallBatchCase(t *testing.T, rng *rand.Rand, kernel smallBatchFunc, nr, count, rows, k, pad int, alpha, beta float32, ahead int, stream bool) {
 	t.Helper()
 	lda, ldb, ldc := k+pad, nr+2*pad, nr+pad
 	strideA, strideB, strideC := rows*lda+pad+3, k*ldb+pad+3, rows*ldc+pad+3
+	off := 5 // C's offset in its guarded buffer
+	if stream {
+		ldc = nr + 16*pad
+		strideC = rows*ldc + 16
+	}
 	a := make([]float32, max(1, count*strideA))
 	b := make([]float32, max(1, count*strideB))
 	fillInput(rng, a, 1, 0)
 	fillInput(rng, b, 1, 0)
 	n := count * strideC
 	want := make([]float32, n)
-	buf, got := guarded(n, 5)
+	buf, got := guarded(n, off)
+	if stream && pad == 0 {
+		off += (64 - int(uintptr(unsafe.Pointer(&buf[off]))%64)) / 4 % 16
+		got = buf[off : off+n]
+		require.Zero(t, uintptr(unsafe.Pointer(&got[0]))%64)
+	}
 	for q := 0; q < count; q++ {
 		for i := 0; i < rows; i++ {
 			row := q*strideC + i*ldc
@@ -82,10 +94,10 @@ func smallBatchCase(t *testing.T, rng *rand.Rand, kernel smallBatchFunc, nr, cou
 			copy(got[row:row+nr], want[row:row+nr])
 		}
 	}
-	asm.SgemmSmallBatchGeneric(nr, count, k, a, lda, strideA, b, ldb, strideB, want, ldc, strideC, rows, alpha, beta, ahead)
-	kernel(count, k, a, lda, strideA, b, ldb, strideB, got, ldc, strideC, rows, alpha, beta, ahead)
-	what := fmt.Sprintf("batch count=%d rows=%d k=%d pad=%d alpha=%v beta=%v ahead=%d", count, rows, k, pad, alpha, beta, ahead)
-	requireGuards(t, buf, 5, n, what)
+	asm.SgemmSmallBatchGeneric(nr, count, k, a, lda, strideA, b, ldb, strideB, want, ldc, strideC, rows, alpha, beta, ahead, stream)
+	kernel(count, k, a, lda, strideA, b, ldb, strideB, got, ldc, strideC, rows, alpha, beta, ahead, stream)
+	what := fmt.Sprintf("batch count=%d rows=%d k=%d pad=%d alpha=%v beta=%v ahead=%d stream=%v", count, rows, k, pad, alpha, beta, ahead, stream)
+	requireGuards(t, buf, off, n, what)
 	for q := 0; q < count; q++ {
 		for i := 0; i < rows; i++ {
 			row := q*strideC + i*ldc
@@ -171,7 +183,9 @@ func TestSmallKernelConformance(t *testing.T) {
 				for rows := s.tallMR; rows <= 3*s.tallMR; rows += s.tallMR {
 					for k := 0; k <= 40; k += 1 + k/8 {
 						ab := smallAlphaBeta[(count+rows/s.tallMR+k)%len(smallAlphaBeta)]
-						smallBatchCase(t, rng, s.tallBatch, s.narrowNR, count, rows, k, (count+k)%3, ab[0], ab[1], (k+count)%5)
+						smallBatchCase(t, rng, s.tallBatch, s.narrowNR, count, rows, k, (count+k)%3, ab[0], ab[1], (k+count)%5, false)
+						// Streamed stores: C's rows 64-byte aligned (pad 0), and not.
+						smallBatchCase(t, rng, s.tallBatch, s.narrowNR, count, rows, k, (count+k)%2, ab[0], ab[1], 4, true)
 					}
 				}
 			}
