@@ -111,6 +111,30 @@ func TestStepRestoresBeforeBadParameters(t *testing.T) {
 	require.Equal(t, micro, tr.Micro, "the micro-batch counter goes back to the step's start")
 }
 
+// TestRevert: a state found bad after a successful update (a NaN validation loss) goes
+// back to the state before that update; with no good state left, Revert changes
+// nothing and says so.
+func TestRevert(t *testing.T) {
+	tr := tinyTrainer(t, "encdec")
+	b := tinyBatch("encdec")
+	err := tr.Revert("validation loss is NaN")
+	require.ErrorIs(t, err, ErrDiverged, "no update yet")
+	require.ErrorContains(t, err, "validation loss is NaN after step 0, with no earlier state to go back to")
+	_, err = tr.Step(b)
+	require.NoError(t, err)
+	good := stateOf(tr)
+	_, err = tr.Step(b)
+	require.NoError(t, err)
+	err = tr.Revert("validation loss is NaN")
+	var de *DivergedError
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, DivergedError{Step: 2, What: "validation loss is NaN", Restore: 1}, *de)
+	require.Equal(t, good, stateOf(tr))
+	bad := stateOf(tr)
+	require.ErrorContains(t, tr.Revert("validation loss is NaN"), "no earlier state", "the good state is used up")
+	require.Equal(t, bad, stateOf(tr))
+}
+
 // TestNonFiniteModelFails: evaluation, translation and generation of a model whose
 // parameters give NaN say so (they used to report a NaN loss and NUL-byte translations
 // with exit status 0).

@@ -222,6 +222,20 @@ func (t *Trainer) diverged(step int, microStart uint64, what string, badParams b
 	return &DivergedError{Step: step, What: what, Restore: t.Steps}
 }
 
+// Revert goes back to the last good state, the one before the last update, for a
+// caller that finds the current state bad where Step could not see it (a NaN or
+// infinite validation loss after finite training losses), and returns the
+// DivergedError of that finding (what: e.g. "validation loss is NaN"). Without a good
+// state to go back to (no update since the start or the last restore), or in a
+// data-parallel group (each rank keeps its own range of the state, and one rank alone
+// validates), it changes nothing and returns an error wrapping ErrDiverged.
+func (t *Trainer) Revert(what string) error {
+	if !t.good.valid || t.dp != nil {
+		return fmt.Errorf("%w: %s after step %d, with no earlier state to go back to", ErrDiverged, what, t.Steps)
+	}
+	return t.diverged(t.Steps, t.Micro, what, true)
+}
+
 // Eval returns the mean negative log-likelihood per target token over the batches
 // (label smoothing and dropout off) and its perplexity.
 func (t *Trainer) Eval(batches []*Batch) (loss, ppl float64) {

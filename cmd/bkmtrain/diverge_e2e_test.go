@@ -58,3 +58,21 @@ func TestEndToEndNonFiniteModelFails(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, after, "the checkpoint is left as it was")
 }
+
+// TestEndToEndNaNValidationAfterLastUpdate: an update huge but finite (--lr 1e30) as
+// the run's last makes the final validation loss NaN before any later step could
+// notice: the run stops as diverged and saves the model of before that update, which
+// evaluates to a finite loss (it used to fail with "json: unsupported value: NaN",
+// saving nothing and saying nothing of why).
+func TestEndToEndNaNValidationAfterLastUpdate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	r := runBin(t, "", append([]string{"train"}, args("--out", dir, "--steps", "2", "--lr", "1e30", "--warmup", "1", "--clip", "0",
+		"--eval-every", "0")...)...)
+	require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
+	require.Contains(t, r.stderr, "diverged: validation loss is NaN at step 2; stopped without applying that update and saved the last good model (after step 1)")
+	require.NotContains(t, r.stderr, "json")
+	r = runBin(t, "", "eval", "--checkpoint", dir, "--bleu-sentences", "1")
+	require.Equal(t, 0, r.code, "the saved model evaluates: %s", r.stderr)
+	require.Contains(t, r.stdout, "step 1: valid loss")
+	require.NotContains(t, r.stdout, "NaN")
+}

@@ -188,6 +188,9 @@ func (l *loop) validate(bleuSentences int) error {
 		return nil
 	}
 	step, vl := l.s.Steps(), l.s.Validate()
+	if math.IsNaN(vl) || math.IsInf(vl, 0) {
+		return l.badValidation(vl)
+	}
 	l.res.ValLoss = vl
 	l.res.Curve.Steps = append(l.res.Curve.Steps, float64(step))
 	l.res.Curve.Vals = append(l.res.Curve.Vals, vl)
@@ -249,6 +252,27 @@ func (l *loop) diverged(cause error) error {
 	}
 	return fmt.Errorf("%w: %v; stopped without applying that update and saved the last good model (after step %d) to %s; try a lower --lr or --clip 1",
 		errDiverged, cause, step, l.ckpt)
+}
+
+// badValidation stops the run on a NaN or infinite validation loss after finite
+// training losses (an update huge but finite, which Step cannot see as bad): the
+// trainer goes back to the state before that update, which is saved as the last good
+// model (diverged); without such a state nothing is saved.
+func (l *loop) badValidation(vl float64) error {
+	l.prog.finish()
+	what := fmt.Sprintf("validation loss is %v", vl)
+	err := l.s.Trainer.Revert(what)
+	if de := (*train.DivergedError)(nil); errors.As(err, &de) {
+		return l.diverged(err)
+	}
+	step := l.s.Steps()
+	l.metrics.Write(train.MetricsRecord{Kind: "event", Step: step, Event: "diverged", Detail: what, Elapsed: l.elapsed()})
+	saved := "no checkpoint was written"
+	if l.res.Checkpoint != "" {
+		saved = l.res.Checkpoint + " holds the last checkpoint"
+	}
+	return fmt.Errorf("%w: %s after step %d, with no earlier state to go back to: the model was not saved (%s); try a lower --lr or --clip 1",
+		errDiverged, what, step, saved)
 }
 
 // finish validates and saves at the end of the run.
