@@ -102,6 +102,9 @@ var sgemmTrainShapes = []struct {
 	{false, false, 2048, 256, 1024}, {false, true, 2048, 1024, 256}, {true, false, 256, 1024, 2048}, // fc2
 	{false, false, 2048, 768, 256}, {false, true, 2048, 256, 768}, {true, false, 256, 768, 2048}, // qkv
 	{true, false, 256, 256, 2048}, {true, false, 259, 256, 2048}, // output projection, logits
+	// The weight gradients of a step cut into two 1,024-token halves (train's halves).
+	{true, false, 1024, 256, 1024}, {true, false, 256, 1024, 1024}, {true, false, 768, 256, 1024},
+	{true, false, 256, 256, 1024}, {true, false, 259, 256, 1024},
 }
 
 // runTrainShapes runs bench for every shape of sgemmTrainShapes on 1 thread, with bkm
