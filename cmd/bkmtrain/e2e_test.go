@@ -78,6 +78,12 @@ func TestEndToEndLanguageModel(t *testing.T) {
 	r = runBin(t, "In the beginning\n", "generate", "--checkpoint", dir, "--tokens", "5")
 	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
 	require.True(t, strings.HasPrefix(r.stdout, "In the beginning"), "%q", r.stdout)
+	// A line that is not UTF-8 stops generation there, naming it; the lines before it
+	// are continued.
+	r = runBin(t, "In the beginning\nadi\xf3s\n", "generate", "--checkpoint", dir, "--tokens", "5")
+	require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
+	require.Equal(t, "bkmtrain generate: stdin:2: invalid UTF-8\n", r.stderr)
+	require.Equal(t, 1, strings.Count(r.stdout, "\n"), "%q", r.stdout)
 }
 
 func TestEndToEndCompareKernels(t *testing.T) {

@@ -256,26 +256,9 @@ func runGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	return eachLine(stdin, stdout, func(line string) (string, error) {
-		g, err := train.Generate(s.Trainer.Model, s.Tok, line, *tokens)
-		return line + g, err
+	// One line a chunk: each continuation is written as soon as it is made.
+	return eachChunk(stdin, "stdin", stdout, 1, func(lines []string) ([]string, error) {
+		g, err := train.Generate(s.Trainer.Model, s.Tok, lines[0], *tokens)
+		return []string{lines[0] + g}, err
 	})
-}
-
-// eachLine writes f of each stdin line (without its line ending) to stdout, one line
-// each, flushed as it goes.
-func eachLine(stdin io.Reader, stdout io.Writer, f func(string) (string, error)) error {
-	w := bufio.NewWriter(stdout)
-	defer w.Flush()
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 1<<16), maxLine)
-	for sc.Scan() {
-		out, err := f(strings.TrimRight(sc.Text(), "\r"))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w, out)
-		w.Flush()
-	}
-	return sc.Err()
 }
