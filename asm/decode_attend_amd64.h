@@ -218,19 +218,33 @@ heads_maxtree: \
 	VMAXPS     Z19, Z16, Z16 /* the new running max, every lane (Z19 if it is NaN) */ \
 	\
 heads_newmax: \
+	VCMPPS     $0, Z23, Z19, K7 /* the old max −Inf: the factor e^(−Inf − max) is 0 */ \
+	KORTESTW   K7, K7 \
+	JCC        heads_rescale \
+	TESTQ      $AttendStateFlag, KIND \
+	JZ         heads_setmax /* a fresh state: its sums are 0 already */ \
+	VPXORD     Z17, Z17, Z17 /* not through the exp: its underflow to 0 costs an assist */ \
+	JMP        heads_scale_sums \
+	\
+heads_rescale: \
 	VSUBPS     Z16, Z19, Z17 \
 	ATTEND_EXP(Z17) \
+	\
+heads_scale_sums: \
 	VMULPS     Z17, Z24, Z24 \
 	VMULPS     Z17, Z25, Z25 \
 	VMULPS     Z17, Z26, Z26 \
 	VMULPS     Z17, Z27, Z27 \
 	VMULPS     Z17, Z18, Z18 \
+	\
+heads_setmax: \
 	VMOVAPS    Z16, Z19 \
 	\
 heads_samemax: \
 	VCMPPS    $4, Z23, Z19, K6 /* max ≠ −Inf (or NaN): subtract it, else 0 */ \
 	VMOVAPS.Z Z19, K6, Z17 \
 	VSUBPS    Z17, Z0, Z0 \
+	VMOVAPS.Z Z0, K5, Z0 /* the lanes of no key: e^0, not e^−Inf's costly underflow (their weight is zeroed below) */ \
 	ATTEND_EXP(Z0) \
 	\
 heads_plain: \
