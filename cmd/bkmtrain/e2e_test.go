@@ -247,3 +247,22 @@ func TestEndToEndResumeIsExact(t *testing.T) {
 	require.Len(t, a, 6)
 	require.Equal(t, a, b, "bit-identical losses")
 }
+
+// TestEndToEndRunDirInUse: a run into a directory another run holds (its lock, taken
+// here by the test) fails at once and writes nothing there; two runs into one --out
+// used to interleave their metrics lines and replace each other's checkpoint.
+func TestEndToEndRunDirInUse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	unlock, err := lockRunDir(dir)
+	require.NoError(t, err)
+	r := runBin(t, "", append([]string{"train"}, args("--out", dir, "--steps", "1")...)...)
+	require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
+	require.Contains(t, r.stderr, dir+" is in use by another bkmtrain run: wait for it to end, or choose another --out")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Empty(t, entries)
+	unlock()
+	r = runBin(t, "", append([]string{"train"}, args("--out", dir, "--steps", "1")...)...)
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+}

@@ -223,6 +223,15 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) 
 		if err := ensureWritableDir(f.outDir); err != nil {
 			return err
 		}
+		unlock, err := lockRunDir(f.outDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		// Again under the lock: a run into the same --out may have ended since.
+		if err := checkOutDir(f.outDir, f.resume, f.overwrite); err != nil {
+			return err
+		}
 	}
 	stopProfile, err := startCPUProfile(f.cpuprofile)
 	if err != nil {
