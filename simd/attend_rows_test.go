@@ -311,3 +311,37 @@ func TestAttendHeadsMatchesTwin(t *testing.T) {
 		})
 	}
 }
+
+// TestAttendHeadsPanics: AttendHeads' programmer errors panic naming what is wrong,
+// before any kernel runs (the kernels do not check offsets).
+func TestAttendHeadsPanics(t *testing.T) {
+	q, kv, out, w := make([]float32, 8), make([]float32, 16), make([]float32, 8), make([]float32, AttendAcc+4)
+	ok := []AttendHead{{Q: 0, KV: 0, N: 4, Out: 0}, {Q: 4, KV: 0, N: 0, Out: 4}}
+	require.NotPanics(t, func() { AttendHeads(q, kv, kv, out, ok, 4, 4, AttendDot|AttendExp, 1, 0, 0, w) })
+	require.PanicsWithValue(t, "simd: AttendHeads: d = 4, ld = 3, kind = 8", func() {
+		AttendHeads(q, kv, kv, out, ok, 4, 3, AttendExp, 1, 0, 0, w)
+	})
+	require.PanicsWithValue(t, "simd: AttendHeads: d = -1, ld = 4, kind = 8", func() {
+		AttendHeads(q, kv, kv, out, ok, -1, 4, AttendExp, 1, 0, 0, w)
+	})
+	require.PanicsWithValue(t, "simd: AttendHeads: d = 4, ld = 4, kind = 40", func() {
+		AttendHeads(q, kv, kv, out, ok, 4, 4, AttendExp|AttendSquare, 1, 0, 0, w)
+	})
+	require.PanicsWithValue(t, "simd: AttendHeads: d = 4, ld = 4, kind = 6", func() {
+		AttendHeads(q, kv, kv, out, ok, 4, 4, 6, 1, 0, 0, w)
+	})
+	require.PanicsWithValue(t, "simd: AttendHeads: len(w) = 35 < 36", func() {
+		AttendHeads(q, kv, kv, out, ok, 4, 4, AttendExp, 1, 0, 0, w[:35])
+	})
+	for name, h := range map[string]AttendHead{
+		"query past q":      {Q: 5, N: 1},
+		"keys past k and v": {KV: 1, N: 4},
+		"result past out":   {Out: 5, N: 1},
+		"negative offset":   {Q: -1, N: 1},
+		"negative keys":     {N: -1},
+	} {
+		require.PanicsWithValue(t, fmt.Sprintf("simd: AttendHeads: heads[1] = %+v outside len(q), len(k), len(v), len(out) = 8, 16, 16, 8 (d = 4, ld = 4)", h), func() {
+			AttendHeads(q, kv, kv, out, []AttendHead{ok[0], h}, 4, 4, AttendExp, 1, 0, 0, w)
+		}, name)
+	}
+}
