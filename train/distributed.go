@@ -238,6 +238,9 @@ func (t *Trainer) Distribute(comm Comm) error {
 	d.splitBuckets()
 	d.pending = make([]Pending, len(d.buckets))
 	t.dp = d
+	// A rank runs its shard whole (halving): the halves' replica that
+	// Session.SetData reserved — gradients, activations, tables — is never used.
+	t.halves = halves{}
 	return nil
 }
 

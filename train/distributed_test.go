@@ -138,6 +138,9 @@ func TestDistributedMatchesOneProcess(t *testing.T) {
 		t.Logf("%d ranks: max |Δθ| = %.3g after %d steps; losses %.5f … %.5f (one process %.5f … %.5f)", size, d, n, got[0], got[n-1], want[0], want[n-1])
 		require.LessOrEqual(t, d, dpTolerance)
 		require.InDeltaSlice(t, want, got, 1e-5, "losses")
+		for r, s := range ranks {
+			require.Nil(t, s.Trainer.halves.second, "rank %d keeps the halves' replica, which it never uses", r)
+		}
 		require.Equal(t, n, ranks[1].Trainer.Steps)
 		require.Equal(t, size, ranks[1].Trainer.Ranks())
 		require.Equal(t, 1, ranks[1].Trainer.Rank())
