@@ -99,16 +99,18 @@ type dataParallel struct {
 	rank, size int
 	grads      []float32
 	buckets    []bucket
-	pending    []Pending // the buckets' reduce-scatters in flight
-	reported   int       // GradsDone reports in this step's last Backward
-	started    int       // buckets whose reduce-scatter has started this step
-	finished   int       // buckets known complete this step (or failed)
-	err        error     // the step's first communication error
-	shard      Batch     // this rank's rows of the current micro-batch (copies)
-	split      shardPlan // the partition of the current micro-batch's rows
-	targets    int       // target tokens in this step's shards
-	sums       []float64 // loss sum, target tokens, squares of the gradient shares, then each rank's backward end (its own allocation: cgo passes it to MPI)
-	times      CommTimes // accumulated over the steps
+	pending    []Pending        // the buckets' reduce-scatters in flight
+	reported   int              // GradsDone reports in this step's last Backward
+	started    int              // buckets whose reduce-scatter has started this step
+	finished   int              // buckets known complete this step (or failed)
+	err        error            // the step's first communication error
+	shard      Batch            // this rank's rows of the current micro-batch (copies)
+	split      shardPlan        // the partition of the current micro-batch's rows
+	targets    int              // target tokens in this step's shards
+	flag       []float64        // agree's one-element sum (allocated once: cgo passes it to MPI)
+	readyFn    func(lo, hi int) // ready as a func value, made once (Model.GradsDone)
+	sums       []float64        // loss sum, target tokens, squares of the gradient shares, then each rank's backward end (its own allocation: cgo passes it to MPI)
+	times      CommTimes        // accumulated over the steps
 	stepStart  time.Time
 	cpuStart   time.Duration // processCPU at the step's start
 	cpuComm    time.Duration // processCPU spent in ready and reduce this step
@@ -236,6 +238,7 @@ func (t *Trainer) Distribute(comm Comm) error {
 	}
 	d.hi = d.lo + d.counts[rank]
 	d.splitBuckets()
+	d.flag, d.readyFn = make([]float64, 1), d.ready
 	d.pending = make([]Pending, len(d.buckets))
 	t.dp = d
 	// A rank runs its shard whole (halving): the halves' replica that
@@ -341,7 +344,7 @@ func (d *dataParallel) gather(x []float32) error {
 func (d *dataParallel) shardOf(m *Model, b *Batch, micro uint64, last bool) *Batch {
 	if last {
 		d.reported, d.started, d.finished, d.err = 0, 0, 0, nil
-		m.GradsDone = d.ready
+		m.GradsDone = d.readyFn
 	}
 	rows := d.split.rows(b, m.Cfg.Pad, d.size, d.rank, micro)
 	d.times.Shards.Spread += d.split.spread
@@ -455,7 +458,8 @@ func (d *dataParallel) errorf(format string, args ...any) error {
 
 // agree returns whether any rank passes true (one all-reduce).
 func (d *dataParallel) agree(local bool) (bool, error) {
-	v := []float64{0}
+	v := d.flag[:1]
+	v[0] = 0
 	if local {
 		v[0] = 1
 	}

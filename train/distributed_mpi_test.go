@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kernelmachines/bkm/cluster"
+	"github.com/kernelmachines/bkm/internal/alloctest"
 	"github.com/kernelmachines/bkm/internal/clustertest"
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +18,7 @@ import (
 // dpConfig's model for 20 updates on their shards of every global batch over
 // cluster.World, and every rank also trains one process alone on the same global
 // batches; the parameters agree within dpTolerance and are identical on every rank.
-// Only rank 0 writes the checkpoint.
+// Only rank 0 writes the checkpoint. Then a step allocates nothing.
 func TestMPIDistributedMatchesOneProcess(t *testing.T) {
 	clustertest.Join(t)
 	const n = 20
@@ -45,4 +46,26 @@ func TestMPIDistributedMatchesOneProcess(t *testing.T) {
 	} else {
 		require.NoFileExists(t, path, "only rank 0 writes")
 	}
+	t.Run("allocations", func(t *testing.T) { requireStepAllocatesNothing(t, s) })
+}
+
+// requireStepAllocatesNothing: once every batch has been seen (the arenas and the
+// shards sized), a data-parallel step of s allocates nothing in bkm's code: the shard
+// plan, the reduce-scatters, the sums and the all-gather reuse their buffers and
+// requests. (Part of TestMPIDistributedMatchesOneProcess: MPI starts once a process.)
+func requireStepAllocatesNothing(t *testing.T, s *Session) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items and adds allocations")
+	}
+	batches := s.loader.Batches()
+	run := func() {
+		for _, b := range batches {
+			if _, err := s.Trainer.Step(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run() // warm-up
+	n, report := alloctest.Library(run)
+	require.Zero(t, n, "rank %d, %d steps:\n%s", cluster.Rank(), len(batches), report)
 }

@@ -219,7 +219,8 @@ func usedWidth(x []int32, rows, width int, pad int32) int {
 // is causal, and padded targets have no loss — so their gradients were exact zeros.
 func gatherRows(dst *Batch, b *Batch, rows []int, pad int32) *Batch {
 	n := len(rows)
-	in, out, src := grow(dst.In, n*b.T), grow(dst.Out, n*b.T), dst.Src
+	// Sized for the whole batch: shards of varying rows then reuse the arrays.
+	in, out, src := grow(dst.In, b.B*b.T), grow(dst.Out, b.B*b.T), dst.Src
 	for k, i := range rows {
 		copy(in[k*b.T:(k+1)*b.T], b.In[i*b.T:(i+1)*b.T])
 		copy(out[k*b.T:(k+1)*b.T], b.Out[i*b.T:(i+1)*b.T])
@@ -229,7 +230,7 @@ func gatherRows(dst *Batch, b *Batch, rows []int, pad int32) *Batch {
 	compact(out, n, b.T, T)
 	*dst = Batch{B: n, T: T, In: in[:n*T], Out: out[:n*T]}
 	if b.Src != nil {
-		src = grow(src, n*b.S)
+		src = grow(src, b.B*b.S)
 		for k, i := range rows {
 			copy(src[k*b.S:(k+1)*b.S], b.Src[i*b.S:(i+1)*b.S])
 		}

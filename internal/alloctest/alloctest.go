@@ -13,9 +13,11 @@ const modulePrefix = "github.com/kernelmachines/bkm/"
 const selfPrefix = modulePrefix + "internal/alloctest."
 
 // runtimeRefills are runtime functions whose allocations refill a cache the garbage
-// collector empties (the sudog a parked goroutine waits in); steady-state code that
-// parks does not allocate once the cache is full again.
-var runtimeRefills = []string{"runtime.acquireSudog"}
+// collector empties (the sudog a parked goroutine waits in, the P's cached pinner that
+// runtime.Pinner.Unpin leaves and Pin takes) or make a goroutine's own once (the timer
+// of its first time.Sleep); steady-state code that parks, pins or sleeps does not
+// allocate once they exist again.
+var runtimeRefills = []string{"runtime.acquireSudog", "runtime.(*Pinner).Pin", "time.Sleep"}
 
 // Library runs f and returns how many heap allocations bkm's non-test code made while
 // it ran, and a report of their stacks (empty when there were none). An allocation
