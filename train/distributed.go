@@ -43,7 +43,7 @@ type Pending = interface {
 }
 
 // bucketFloats is the size a gradient bucket grows to (1 MiB) before a new one starts:
-// large enough that an all-reduce's latency is small against its transfer, small
+// large enough that a reduce-scatter's latency is small against its transfer, small
 // enough that the first buckets go out while most of the backward is still to run.
 const bucketFloats = 1 << 18
 
