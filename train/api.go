@@ -1,6 +1,9 @@
 package train
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // Translate decodes one source sentence with the encoder–decoder model: beam search with
 // the given beam size and length penalty (beam 1 decodes greedily; beam < 1 is an
@@ -71,6 +74,13 @@ func Generate(m *Model, tok Tokenizer, prompt string, n int) (string, error) {
 // EvalBLEU translates every source (beam, lenPenalty as in Translate) and scores the
 // outputs against the references with CorpusBLEU; it also returns the translations.
 func EvalBLEU(m *Model, tok Tokenizer, sources, references []string, beam int, lenPenalty float64) (BLEUScore, []string, error) {
+	return EvalBLEUContext(context.Background(), m, tok, sources, references, beam, lenPenalty)
+}
+
+// EvalBLEUContext is EvalBLEU that stops between sentences once ctx is done, returning
+// ctx.Err(): scoring a large validation set can take minutes, and a command stops it
+// on Ctrl-C.
+func EvalBLEUContext(ctx context.Context, m *Model, tok Tokenizer, sources, references []string, beam int, lenPenalty float64) (BLEUScore, []string, error) {
 	if len(sources) != len(references) {
 		return BLEUScore{}, nil, fmt.Errorf("bleu: %d sources, %d references", len(sources), len(references))
 	}
@@ -79,6 +89,9 @@ func EvalBLEU(m *Model, tok Tokenizer, sources, references []string, beam int, l
 	}
 	hyps := make([]string, len(sources))
 	for i, s := range sources {
+		if err := ctx.Err(); err != nil {
+			return BLEUScore{}, nil, err
+		}
 		h, err := Translate(m, tok, s, beam, lenPenalty)
 		if err != nil {
 			return BLEUScore{}, nil, err

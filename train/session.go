@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -174,9 +175,9 @@ func (s *Session) Validate() float64 {
 	return loss
 }
 
-// BLEU translates the first n validation pairs (all for n ≤ 0) with EvalBLEU and
-// returns the score with the sources, references and translations.
-func (s *Session) BLEU(n, beam int, lenPenalty float64) (score BLEUScore, src, ref, hyp []string, err error) {
+// BLEU translates the first n validation pairs (all for n ≤ 0) with EvalBLEUContext
+// and returns the score with the sources, references and translations.
+func (s *Session) BLEU(ctx context.Context, n, beam int, lenPenalty float64) (score BLEUScore, src, ref, hyp []string, err error) {
 	if s.Corpus == nil || s.Corpus.Valid == nil {
 		return score, nil, nil, nil, fmt.Errorf("bleu: no validation pairs (SetData or SetValidation with a parallel corpus)")
 	}
@@ -185,7 +186,7 @@ func (s *Session) BLEU(n, beam int, lenPenalty float64) (score BLEUScore, src, r
 		pairs = pairs[:min(n, len(pairs))]
 	}
 	src, ref = SplitPairs(pairs)
-	score, hyp, err = EvalBLEU(s.Trainer.Model, s.Tok, src, ref, beam, lenPenalty)
+	score, hyp, err = EvalBLEUContext(ctx, s.Trainer.Model, s.Tok, src, ref, beam, lenPenalty)
 	return score, src, ref, hyp, err
 }
 

@@ -65,3 +65,34 @@ func TestEndToEndProfilesAndProgressBar(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestEndToEndSignalStopsFinalValidation: Ctrl-C during the final validation's BLEU
+// (all the validation sentences, which can take minutes) stops it at the next
+// sentence: the finished run's checkpoint is saved and the run says so, exit status 0.
+// The signal used to wait for the whole BLEU and then be dropped.
+func TestEndToEndSignalStopsFinalValidation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	a := append([]string{"train", "--out", dir, "--steps", "1", "--eval-every", "0", "--log-every", "1"}, tiny...)
+	log, err := runUntil(t, append(a, "--final-bleu-sentences", "0"), "step 1/", func(p *os.Process) error { return p.Signal(syscall.SIGINT) })
+	require.NoError(t, err, "exit status; log:\n%s", log)
+	ckpt := filepath.Join(dir, "checkpoint.bkm")
+	require.Contains(t, log, "; BLEU stopped by interrupt")
+	require.Contains(t, log, "interrupted by interrupt during the final validation: the run's 1 steps are done, checkpoint saved to "+ckpt)
+	require.FileExists(t, ckpt)
+	recs := readMetrics(t, filepath.Join(dir, "metrics.jsonl"))
+	require.Equal(t, "end of run", recs[len(recs)-1].Detail)
+}
+
+// TestEndToEndSignalStopsValidation: Ctrl-C during a validation mid-run stops its BLEU
+// and the run saves and exits as on a signal between steps, ready to resume.
+func TestEndToEndSignalStopsValidation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	a := append([]string{"train", "--out", dir, "--steps", "5", "--eval-every", "2", "--log-every", "1"}, tiny...)
+	log, err := runUntil(t, append(a, "--bleu-sentences", "100000"), "step 2/", func(p *os.Process) error { return p.Signal(syscall.SIGINT) })
+	require.NoError(t, err, "exit status; log:\n%s", log)
+	require.Contains(t, log, "valid step 2: loss")
+	require.Contains(t, log, "; BLEU stopped by interrupt")
+	require.Contains(t, log, "interrupted by interrupt at step 2: checkpoint saved to "+filepath.Join(dir, "checkpoint.bkm"))
+	r := runBin(t, "", "train", "--resume", dir, "--steps", "3", "--progress", "plain", "--eval-every", "0", "--bleu-sentences", "1")
+	require.Equal(t, 0, r.code, r.stderr)
+}

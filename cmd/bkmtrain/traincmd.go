@@ -182,7 +182,7 @@ func (f *trainFlags) runOpts(log io.Writer, stop <-chan os.Signal, nValid int) r
 	case final == 0:
 		final = nValid
 	}
-	return runOpts{outDir: f.outDir, saveEvery: f.saveEvery, evalEvery: f.evalEvery, logEvery: f.logEvery,
+	return runOpts{outDir: f.outDir, saveEvery: f.saveEvery, evalEvery: f.evalEvery, logEvery: f.logEvery, stopValidation: !f.dist.on,
 		samples: f.samples, bleuSentences: f.bleuSentences, finalSentences: final, decode: f.decode, progress: f.progress, log: log, stop: stop}
 }
 

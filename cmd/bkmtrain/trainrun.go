@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,8 +27,12 @@ type runOpts struct {
 	progress       string // auto, bar, plain, or "" for no step lines (compare-kernels)
 	log            io.Writer
 	stop           <-chan os.Signal // SIGINT/SIGTERM; nil = none
-	evalAtStart    bool             // validate before the first update (learning curves start at step 0)
-	resumeHint     string           // how to continue an interrupted run (default: --resume outDir)
+	// stopValidation: a signal also stops a validation's BLEU (a run on one process;
+	// in a data-parallel run rank 0 alone validates, and the ranks agree on stopping
+	// between steps).
+	stopValidation bool
+	evalAtStart    bool   // validate before the first update (learning curves start at step 0)
+	resumeHint     string // how to continue an interrupted run (default: --resume outDir)
 }
 
 // runResult is what a run measured.
@@ -79,6 +84,7 @@ type loop struct {
 	prog     *progress
 	res      runResult
 	ckpt     string
+	pending  os.Signal // a signal that stopped a validation, for the loop to act on
 	total    int
 	tokens   int
 	t0, last time.Time
@@ -97,15 +103,17 @@ func trainLoop(s *train.Session, o runOpts, metrics *train.MetricsLog) (runResul
 		return l.res, err
 	}
 	if o.evalAtStart && s.Steps() == 0 {
-		if err := l.validate(o.bleuSentences); err != nil {
+		if err := l.validate(o.bleuSentences); err != nil && !errors.Is(err, errValidationStopped) {
 			return l.res, err
 		}
 	}
 	for s.Steps() < l.total {
-		var sig os.Signal
-		select {
-		case sig = <-o.stop:
-		default:
+		sig := l.pending
+		if sig == nil {
+			select {
+			case sig = <-o.stop:
+			default:
+			}
 		}
 		// In a data-parallel run all ranks stop after the same step, if any got a signal.
 		stop, err := s.Stop(sig != nil)
@@ -157,7 +165,9 @@ func (l *loop) step() error {
 	}
 	l.prog.update(s, st.Loss, float64(st.LR), float64(l.tokens)/time.Since(l.t0).Seconds())
 	if l.o.evalEvery > 0 && s%l.o.evalEvery == 0 && s < l.total {
-		if err := l.validate(l.o.bleuSentences); err != nil {
+		if err := l.validate(l.o.bleuSentences); errors.Is(err, errValidationStopped) {
+			return nil // the loop saves and stops at l.pending
+		} else if err != nil {
 			return err
 		}
 	}
@@ -199,7 +209,14 @@ func (l *loop) validate(bleuSentences int) error {
 	var samples []string
 	switch task := taskOf(l.s.Trainer.Cfg); {
 	case task == "translate" && bleuSentences > 0:
-		score, src, ref, hyp, err := l.s.BLEU(bleuSentences, l.o.decode.beam, l.o.decode.lenPenalty)
+		ctx, end := l.watchStop()
+		score, src, ref, hyp, err := l.s.BLEU(ctx, bleuSentences, l.o.decode.beam, l.o.decode.lenPenalty)
+		end()
+		if errors.Is(err, context.Canceled) {
+			l.prog.finish()
+			l.say("%s; BLEU stopped by %s", msg, l.pending)
+			return errValidationStopped
+		}
 		if err != nil {
 			return err
 		}
@@ -254,6 +271,33 @@ func (l *loop) diverged(cause error) error {
 		errDiverged, cause, step, l.ckpt)
 }
 
+// errValidationStopped: a signal stopped a validation (l.pending holds it).
+var errValidationStopped = errors.New("validation stopped by a signal")
+
+// watchStop returns a context that a signal on the run's stop channel cancels, kept in
+// l.pending, until end is called (a background context when stopValidation is off).
+func (l *loop) watchStop() (ctx context.Context, end func()) {
+	if !l.o.stopValidation || l.o.stop == nil {
+		return context.Background(), func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case sig := <-l.o.stop:
+			l.pending = sig
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		<-watched // l.pending is set, if at all, before end returns
+		cancel()
+	}
+}
+
 // badValidation stops the run on a NaN or infinite validation loss after finite
 // training losses (an update huge but finite, which Step cannot see as bad): the
 // trainer goes back to the state before that update, which is saved as the last good
@@ -278,11 +322,19 @@ func (l *loop) badValidation(vl float64) error {
 // finish validates and saves at the end of the run.
 func (l *loop) finish() (runResult, error) {
 	l.prog.finish()
-	if err := l.validate(l.o.finalSentences); err != nil {
+	stopped := false
+	if err := l.validate(l.o.finalSentences); errors.Is(err, errValidationStopped) {
+		stopped = true
+	} else if err != nil {
 		return l.res, err
 	}
 	if err := l.save("end of run"); err != nil {
 		return l.res, err
+	}
+	if stopped {
+		l.say("interrupted by %s during the final validation: the run's %d steps are done, checkpoint saved to %s (bkmtrain eval --checkpoint %s scores it)",
+			l.pending, l.s.Steps(), l.ckpt, l.o.outDir)
+		l.res.Interrupted = true
 	}
 	l.res.Steps, l.res.Wall = l.s.Steps(), time.Since(l.t0)
 	l.res.TokensPerSec = float64(l.tokens) / l.res.Wall.Seconds()

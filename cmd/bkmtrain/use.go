@@ -109,7 +109,7 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "step %d: valid loss %.4f, perplexity %.2f", s.Steps(), vl, math.Exp(vl))
 	if task == "translate" {
-		score, src, _, _, err := s.BLEU(*bleuN, mf.decode.beam, mf.decode.lenPenalty)
+		score, src, _, _, err := s.BLEU(context.Background(), *bleuN, mf.decode.beam, mf.decode.lenPenalty)
 		if err != nil {
 			return err
 		}
