@@ -12,9 +12,9 @@
 //     kernels and packers, transpose8_amd64.h their 8×8 transpose,
 //     lanes_amd64.h LANES16 (a 16-lane int32 index table), exp_amd64.h the
 //     exp core of the vector math and the decode kernel, decode_attend_amd64.h
-//     QUERY_ATTEND, the body of the fused one-query attention kernel (expanded twice
-//     in decode_amd64.s, its argument operands written at each call where go vet
-//     checks them: heads of up to 64 floats and of up to 32), neon_arm64.h the WORD-encoded
+//     HEADS_ATTEND, the body of the fused one-query attention kernel over a list of
+//     heads (expanded twice in decode_amd64.s, its argument operands written at each
+//     call where go vet checks them: heads of up to 64 floats and of up to 32), neon_arm64.h the WORD-encoded
 //     NEON instructions Go's assembler lacks, parameterized by register), and the
 //     pure-Go twins (*_generic.go, built everywhere) live here. An AVX-512F stub is documented under its AVX2 sibling,
 //     whose doc comment carries the reference loop.
