@@ -210,6 +210,8 @@ func TestThreadCountInvariance(t *testing.T) {
 		require.NoError(t, err)
 		return runSteps(t, tr, l, 3)
 	}
-	one, two := run(1), run(2)
-	require.Equal(t, one, two)
+	one := run(1)
+	require.Equal(t, one, run(2))
+	// Past two threads each half's kernels get their share (halves.begin): 2 each at 4.
+	require.Equal(t, one, run(4))
 }

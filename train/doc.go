@@ -103,7 +103,7 @@
 // elementwise layers (GELU, layer norm, dropout, AdamW) split rows or chunks and reduce
 // layer-norm parameter gradients in one ordered pass; package attention splits
 // batch×heads. So with B·H ≥ threads the losses are bit-identical for any thread count
-// (TestThreadCountInvariance, 1 vs 2 threads). When B·H < threads, package attention's
+// (TestThreadCountInvariance: 1, 2 and 4 threads). When B·H < threads, package attention's
 // backward splits key tiles over per-accumulator query gradients added in a fixed
 // order, so the last bits of dQ (and everything after) may differ between thread
 // counts; results stay deterministic for a fixed count.
