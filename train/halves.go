@@ -149,14 +149,18 @@ func (h *halves) step(m *Model, b *Batch, micro uint64, scale float32) float64 {
 // with either half), so that no step grows them (Session.reserveArena).
 func (t *Trainer) reserveHalves(batches []*Batch) {
 	h, m := &t.halves, t.Model
-	h.begin(m)
-	defer h.end(m)
 	var src, tgt [2]int
 	type shape struct{ r, B, S, T int }
 	seen := map[shape]bool{}
+	begun := false
 	for _, b := range batches {
 		if !t.halving(b) {
 			continue
+		}
+		if !begun { // the replica only for a run whose steps are cut
+			h.begin(m)
+			defer h.end(m)
+			begun = true
 		}
 		for micro := range uint64(2) {
 			h.cut(m, b, micro)
@@ -171,6 +175,9 @@ func (t *Trainer) reserveHalves(batches []*Batch) {
 				}
 			}
 		}
+	}
+	if !begun {
+		return
 	}
 	for r, mr := range h.models {
 		mr.Reserve(src[r], tgt[r])
