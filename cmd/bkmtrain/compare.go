@@ -158,7 +158,7 @@ func runCompare(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := f.checkStudyDir(spec); err != nil {
 		return err
 	}
-	if err := ensureWritableDir(f.outDir); err != nil {
+	if err := ensureWritableDir("checkpoint directory", f.outDir); err != nil {
 		return err
 	}
 	if err := f.startStudy(spec); err != nil {
@@ -283,7 +283,7 @@ func (f *compareFlags) stopped(sig os.Signal, finished, total int, stderr io.Wri
 // learning curve) and scoring BLEU at the end.
 func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.Tokenizer, dir string, stop <-chan os.Signal, log io.Writer) (run train.StudyRun, interrupted bool, err error) {
 	run = train.StudyRun{Kernel: cfg.Model.Kernel, Seed: cfg.Seed}
-	if err := ensureWritableDir(dir); err != nil {
+	if err := ensureWritableDir("checkpoint directory", dir); err != nil {
 		return run, false, err
 	}
 	// Progress: a plain line per validation, prefixed with the kernel and seed.

@@ -253,6 +253,9 @@ func readConfigFile(path string) (train.Config, error) {
 	if err != nil {
 		return train.Config{}, fmt.Errorf("config: %w", err)
 	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return train.Config{}, fmt.Errorf("config %s: empty file (want a JSON object: a train.Config)", path)
+	}
 	task := "translate"
 	var probe struct {
 		Model struct {

@@ -77,6 +77,7 @@ func contractDir(t *testing.T) string {
 		"trailing.json": `{"seed": 3} {"seed": 4}`,
 		"plainfile":     "x",
 		"latin1.txt":    "hola\nadi\xf3s\n",
+		"empty.json":    " \n",
 	}
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "cmp", "edp-seed1"), 0o755))
 	files[filepath.Join("cmp", "edp-seed1", "metrics.jsonl")] = `{"kind":"train","step":1,"elapsed_s":0}` + "\n"

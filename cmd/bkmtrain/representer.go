@@ -119,6 +119,10 @@ func runRepresenter(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 			}
 		}
 	}
+	// Before the minutes of fitting, not after them.
+	if err := ensureWritableDir("--out directory", f.outDir); err != nil {
+		return err
+	}
 	s, err := f.mf.open("representer")
 	if err != nil {
 		return err

@@ -220,7 +220,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) 
 		}
 	}
 	if s.IsRoot() {
-		if err := ensureWritableDir(f.outDir); err != nil {
+		if err := ensureWritableDir("checkpoint directory", f.outDir); err != nil {
 			return err
 		}
 		unlock, err := lockRunDir(f.outDir)

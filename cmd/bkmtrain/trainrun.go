@@ -61,14 +61,15 @@ func (peerSignal) Signal()        {}
 var errDiverged = errors.New("diverged")
 
 // ensureWritableDir creates dir if needed and checks that files can be created in it,
-// so a run does not train for an hour and then fail at its first checkpoint.
-func ensureWritableDir(dir string) error {
+// so a run does not train for an hour and then fail at its first checkpoint; what
+// names the directory in errors ("checkpoint directory").
+func ensureWritableDir(what, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("checkpoint directory %s: %w", dir, errors.Unwrap(err))
+		return fmt.Errorf("%s %s: %w", what, dir, errors.Unwrap(err))
 	}
 	f, err := os.CreateTemp(dir, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("checkpoint directory %s is not writable: %w", dir, errors.Unwrap(err))
+		return fmt.Errorf("%s %s is not writable: %w", what, dir, errors.Unwrap(err))
 	}
 	name := f.Name()
 	f.Close()

@@ -91,6 +91,9 @@ func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := mf.parse(fs, args); err != nil {
 		return err
 	}
+	if err := checkCounts(map[string]int{"bleu-sentences": *bleuN}); err != nil {
+		return err
+	}
 	s, err := mf.open("eval")
 	if err != nil {
 		return err
