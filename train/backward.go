@@ -38,6 +38,9 @@ func (m *Model) Backward(scale float32) {
 	if !encdec {
 		return
 	}
+	if m.decTableDone() && m.GradsDone != nil {
+		m.GradsDone(m.decTable[0], m.decTable[1])
+	}
 	dx := sc.dEnc[:ns*C]
 	if m.Cfg.PreLN {
 		t0 := m.now()
@@ -60,14 +63,25 @@ func (m *Model) gradsDone(bl *block) {
 	}
 }
 
+// decTableDone reports whether the decoder's token table is complete once the
+// decoder's backward has run, before the encoder's: in an encoder–decoder whose encoder
+// has its own table (the output projection, when tied to it, was done first).
+func (m *Model) decTableDone() bool {
+	return m.Cfg.Arch == "encdec" && !m.Cfg.ShareAllEmbeddings
+}
+
 // ReadyOrder is the sequence of ranges of Grads that Backward passes to GradsDone: the
-// residual blocks from the last to the first (decoder, then encoder). The embeddings,
-// the output projection and the final norms are not in it: they are complete when
-// Backward returns.
+// residual blocks from the last to the first (decoder, then encoder), and between them
+// the decoder's token table when the encoder does not share it (decTableDone). The other
+// embeddings, the output projection and the final norms are not in it: they are
+// complete when Backward returns.
 func (m *Model) ReadyOrder() [][2]int {
 	var out [][2]int
 	for i := len(m.dec) - 1; i >= 0; i-- {
 		out = append(out, m.dec[i].grads)
+	}
+	if m.decTableDone() {
+		out = append(out, m.decTable)
 	}
 	for i := len(m.enc) - 1; i >= 0; i-- {
 		out = append(out, m.enc[i].grads)

@@ -614,3 +614,36 @@ func TestDistributedDivergence(t *testing.T) {
 		require.Equal(t, 2, s.Trainer.Steps)
 	}
 }
+
+// TestBackwardReportsFinalRanges: Backward reports the ranges of ReadyOrder, in order,
+// and never writes a range after reporting it (the data-parallel sums read it from
+// then on) — the decoder's token table, reported before the encoder's backward, only
+// when the encoder does not share it.
+func TestBackwardReportsFinalRanges(t *testing.T) {
+	for _, c := range []struct {
+		arch     string
+		shareAll bool
+	}{{"encdec", false}, {"encdec", true}, {"decoder", false}} {
+		cfg := DefaultConfig()
+		cfg.Model = tinyModelConfig(c.arch)
+		cfg.Model.ShareAllEmbeddings = c.shareAll
+		cfg.Data = DataConfig{MaxTokens: 64, Batch: 2, Context: 8}
+		tr, err := NewTrainer(cfg)
+		require.NoError(t, err)
+		m := tr.Model
+		var got [][2]int
+		var at [][]float32
+		m.GradsDone = func(lo, hi int) {
+			got = append(got, [2]int{lo, hi})
+			at = append(at, slices.Clone(m.Grads[lo:hi]))
+		}
+		m.Forward(tinyBatch(c.arch))
+		m.Backward(1)
+		require.Equal(t, m.ReadyOrder(), got, "%+v", c)
+		for k, r := range got {
+			require.Equal(t, at[k], m.Grads[r[0]:r[1]], "%+v: range %v changed after it was reported", c, r)
+		}
+		hasTable := slices.Contains(got, m.decTable)
+		assert.Equal(t, c.arch == "encdec" && !c.shareAll, hasTable, "%+v: the decoder's table reported early", c)
+	}
+}

@@ -90,6 +90,7 @@ type Model struct {
 
 	encWte, dEncWte []float32 // [V, C] (views of the decoder's table when shared)
 	decWte, dDecWte []float32 // [V, C]
+	decTable        [2]int    // decWte's range of the arenas (ReadyOrder)
 	encPos, dEncPos []float32 // learned [MaxLen, C]; or the sinusoid table (dEncPos nil)
 	decPos, dDecPos []float32
 	outW, dOutW     []float32 // [V, C] output projection (the decoder table when tied)
@@ -103,7 +104,7 @@ type Model struct {
 	DropoutStep uint64
 
 	// GradsDone, when set, is called during Backward each time a residual block's
-	// gradients are complete, with their range [lo, hi) of Grads, in the same order in
+	// gradients (or the decoder's token table's) are complete, with their range [lo, hi) of Grads, in the same order in
 	// every Backward (ReadyOrder): data-parallel training starts summing them across
 	// ranks while the rest of the backward runs. Backward no longer writes that range.
 	GradsDone func(lo, hi int)
@@ -264,7 +265,9 @@ func newModel(cfg ModelConfig, seed uint64, shared []float32, grads bool) (*Mode
 	b := &builder{m: m}
 	encdec := cfg.Arch == "encdec"
 	learned := cfg.Positions == "learned"
+	m.decTable[0] = b.p.total
 	b.tensor("decoder.embed_tokens.weight", []int{V, C}, true, tensorInit{initNormal, embStd}, &m.decWte, &m.dDecWte)
+	m.decTable[1] = b.p.total
 	if encdec && !cfg.ShareAllEmbeddings {
 		b.tensor("encoder.embed_tokens.weight", []int{V, C}, true, tensorInit{initNormal, embStd}, &m.encWte, &m.dEncWte)
 	}
