@@ -48,10 +48,13 @@
 //   - profile.go     the step profile (Model.Profile): time per section and per GEMM shape
 //   - bleu.go        CorpusBLEU = sacreBLEU's default (13a tokenizer, exp smoothing)
 //   - session.go     Session: a training run (trainer, tokenizer, loader, validation batches):
-//     Step, Validate, BLEU, Save; ResumeSession and OpenModel come back to a checkpoint
+//     Step, Validate, BLEU, Save; ResumeSession and OpenModel come back to a checkpoint;
+//     corpus_id.go CorpusID (a checkpoint's record of its corpus: ResumeSession refuses
+//     other data, ErrOtherCorpus)
 //   - distributed.go data parallelism over a Comm (MPI ranks through package cluster):
 //     Trainer.Distribute and Session.Distribute; each rank steps on its rows of every global
-//     batch, gradients are summed in buckets while the backward runs (Model.GradsDone), rank
+//     batch, gradients are summed in buckets while the backward runs (Model.GradsDone), each
+//     bucket a reduce-scatter that leaves a rank the sums of its ZeRO-1 update share, rank
 //     0 alone saves; the result equals one process on the global batch up to float32 sums
 //   - recipe.go      QuickConfig: small translation and language-model runs that learn within minutes
 //   - study.go       kernel studies (bkmtrain compare-kernels): StudySpec and StudyRun saved atomically
