@@ -165,7 +165,10 @@ func newRequest(op string, n int) *request {
 	}
 	freeMu.Unlock()
 	if r == nil {
-		r = &request{}
+		// Sized once for every collective of this world (a reduce-scatter's 2(size−1)
+		// requests, an all-gather's counts and displacements), so that a request from
+		// free never grows whichever collective used it before.
+		r = &request{reqs: make([]C.MPI_Request, 0, max(1, 2*(size-1))), ints: make([]C.int, 0, 2*size)}
 	}
 	r.op, r.next, r.err, r.closed = op, 0, nil, false
 	r.reqs = slices.Grow(r.reqs[:0], n)

@@ -173,3 +173,15 @@ func BenchmarkMPIAllGatherFloat32(b *testing.B) {
 		}
 	}
 }
+
+// TestMPIRequestSizedForEveryCollective: a request from the free list may have served
+// any collective before; sized at creation for the largest (a reduce-scatter's
+// requests, an all-gather's counts and displacements), it never grows in a step. (A
+// request first used by a reduce-scatter grew in the next all-gather that drew it: one
+// allocation in a warm data-parallel step, depending on which bucket completed last.)
+func TestMPIRequestSizedForEveryCollective(t *testing.T) {
+	r := newRequest("MPI_test", 1)
+	defer r.complete()
+	require.GreaterOrEqual(t, cap(r.ints), 2*Size(), "an all-gather's counts and displacements")
+	require.GreaterOrEqual(t, cap(r.reqs), 2*(Size()-1), "a reduce-scatter's sends and receives")
+}
