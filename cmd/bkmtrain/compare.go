@@ -37,9 +37,10 @@ type compareFlags struct {
 	tokenizer            string
 	bpeVocab             int
 	overwrite            bool
-	report               string   // --report DIR: regenerate the report of a saved study
-	names                []string // parsed --kernels
-	seedList             []uint64 // parsed --seeds
+	report               string          // --report DIR: regenerate the report of a saved study
+	names                []string        // parsed --kernels
+	seedList             []uint64        // parsed --seeds
+	set                  map[string]bool // flags given on the command line
 }
 
 func (f *compareFlags) register(fs *flag.FlagSet) {
@@ -72,11 +73,11 @@ func (f *compareFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := checkCounts(map[string]int{"eval-every": f.evalEvery, "bleu-sentences": f.bleuSentences}); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if set["report"] {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.set["report"] {
 		var others []string
-		for name := range set {
+		for name := range f.set {
 			if name != "report" && name != "kernels" {
 				others = append(others, "--"+name)
 			}
@@ -86,10 +87,10 @@ func (f *compareFlags) parse(fs *flag.FlagSet, args []string) error {
 			return usagef("--report DIR writes the report of the saved study and takes no flags but --kernels (the order of its rows); remove %s", strings.Join(others, ", "))
 		}
 	}
-	if set["kernel"] {
+	if f.set["kernel"] {
 		return usagef("use --kernels (a list) with compare-kernels, not --kernel")
 	}
-	if set["seed"] {
+	if f.set["seed"] {
 		return usagef("use --seeds (a list) with compare-kernels, not --seed")
 	}
 	if f.names = splitList(f.kernels); len(f.names) == 0 {
@@ -111,7 +112,7 @@ func (f *compareFlags) parse(fs *flag.FlagSet, args []string) error {
 // config resolves the shared config and checks it with every kernel before anything
 // is trained.
 func (f *compareFlags) config() (train.Config, error) {
-	base, err := f.cf.resolve()
+	base, err := f.cf.resolve(f.set)
 	if err != nil {
 		return base, err
 	}

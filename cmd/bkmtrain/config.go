@@ -22,7 +22,6 @@ type configFlags struct {
 	file    string
 	task    string
 	pending []func(*train.Config) error
-	given   map[string]bool // the integer flags given
 }
 
 func (cf *configFlags) register(fs *flag.FlagSet) {
@@ -127,10 +126,6 @@ func (cf *configFlags) integer(fs *flag.FlagSet, name, usage string, field func(
 			return fmt.Errorf("not an integer")
 		}
 		cf.pending = append(cf.pending, func(c *train.Config) error { *field(c) = n; return nil })
-		if cf.given == nil {
-			cf.given = map[string]bool{}
-		}
-		cf.given[name] = true
 		return nil
 	})
 }
@@ -183,8 +178,9 @@ func archOf(task string) (string, error) {
 }
 
 // resolve builds the run's config: task defaults, then the file, then the flags, and
-// validates it (the error names the inconsistent field).
-func (cf *configFlags) resolve() (train.Config, error) {
+// validates it (the error names the inconsistent field); set holds the flags given
+// (flag.FlagSet.Visit).
+func (cf *configFlags) resolve(set map[string]bool) (train.Config, error) {
 	var cfg train.Config
 	var err error
 	if cf.file != "" {
@@ -208,7 +204,7 @@ func (cf *configFlags) resolve() (train.Config, error) {
 	if err := checkKernel("--kernel", cfg); err != nil {
 		return cfg, err
 	}
-	if err := cf.checkTaskFlags(cfg.Model.Arch); err != nil {
+	if err := checkTaskFlags(cfg.Model.Arch, set); err != nil {
 		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -220,10 +216,10 @@ func (cf *configFlags) resolve() (train.Config, error) {
 // checkTaskFlags rejects the batching flags of the other task, which the run would
 // ignore: --batch and --context size a language model's batches, --max-tokens a
 // translation's.
-func (cf *configFlags) checkTaskFlags(arch string) error {
+func checkTaskFlags(arch string, set map[string]bool) error {
 	for _, name := range []string{"batch", "context", "max-tokens"} {
 		switch {
-		case !cf.given[name]:
+		case !set[name]:
 		case arch == "decoder" && name == "max-tokens":
 			return usagef("--max-tokens sizes translation batches: a language model (--task lm) takes --batch and --context")
 		case arch != "decoder" && name != "max-tokens":

@@ -155,9 +155,6 @@ func runRepresenter(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
-		return err
-	}
 	if err := train.WriteApproxPoints(filepath.Join(f.outDir, "representer.json"), points); err != nil {
 		return err
 	}

@@ -93,7 +93,7 @@ func (f *trainFlags) config(fs *flag.FlagSet) (train.Config, error) {
 	if f.resume != "" {
 		return f.resumedConfig(fs)
 	}
-	cfg, err := f.cf.resolve()
+	cfg, err := f.cf.resolve(f.set)
 	if err == nil && cfg.Schedule.Steps < 1 {
 		err = usagef("--steps = %d: must be ≥ 1", cfg.Schedule.Steps)
 	}
