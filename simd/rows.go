@@ -140,7 +140,7 @@ const attendPrefetchKeys = 2048
 // twin do alike. It panics if k, v or st is too short or kind is unknown.
 func AttendRows(q, k, v []float32, ld, n, kind int, c float32, st []float32) {
 	d := len(q)
-	if n < 0 || kind&^(AttendExp|AttendSquare|7) != 0 || kind&7 > AttendReluMin || kind&(AttendExp|AttendSquare) == AttendExp|AttendSquare {
+	if n < 0 || badAttendKind(kind) {
 		panic(fmt.Sprintf("simd: AttendRows: n = %d, kind = %d", n, kind))
 	}
 	checkRows("AttendRows", "k", n, d, ld, len(k))
@@ -224,7 +224,7 @@ func AttendHeads(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, c,
 
 // checkAttendHeads panics on AttendHeads' programmer errors.
 func checkAttendHeads(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, w []float32) {
-	if d < 0 || ld < d || kind&^(AttendExp|AttendSquare|7) != 0 || kind&7 > AttendReluMin || kind&(AttendExp|AttendSquare) == AttendExp|AttendSquare {
+	if d < 0 || ld < d || badAttendKind(kind) {
 		panic(fmt.Sprintf("simd: AttendHeads: d = %d, ld = %d, kind = %d", d, ld, kind))
 	}
 	if len(w) < AttendAcc+d {
@@ -237,4 +237,11 @@ func checkAttendHeads(q, k, v, out []float32, heads []AttendHead, d, ld, kind in
 				i, h, len(q), len(k), len(v), len(out), d, ld))
 		}
 	}
+}
+
+// badAttendKind reports whether kind is not a kernel AttendRows and AttendHeads run:
+// unknown bits, an unknown kernel in the low three bits, or both AttendExp and
+// AttendSquare.
+func badAttendKind(kind int) bool {
+	return kind&^(AttendExp|AttendSquare|7) != 0 || kind&7 > AttendReluMin || kind&(AttendExp|AttendSquare) == AttendExp|AttendSquare
 }
