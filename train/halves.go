@@ -2,7 +2,6 @@ package train
 
 import (
 	"runtime"
-	"time"
 
 	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
@@ -32,7 +31,6 @@ type halves struct {
 	dirty   bool       // the replica's gradient arena may hold gradients
 	gemms   int        // concurrent GEMMs whose scratch simd keeps for the halves
 	threads int        // simd.Threads() at begin
-	clock   func() time.Duration
 	job     halvesJob
 	sum     gradSumJob
 }
@@ -47,7 +45,7 @@ func (j *halvesJob) Task(_, i int) {
 		return
 	}
 	m := h.models[i]
-	if m.Profile && h.clock != nil {
+	if m.Profile && m.ProfClock != nil {
 		// Profiled by CPU time: each half reads its own thread's, so that two halves
 		// running at once each count their own.
 		runtime.LockOSThread()
@@ -130,7 +128,6 @@ func (h *halves) step(m *Model, b *Batch, micro uint64, scale float32) float64 {
 	h.cut(m, b, micro)
 	h.dirty = true
 	h.scale, h.loss = scale, [2]float64{}
-	h.clock = m.ProfClock
 	h.job.h = h
 	sec := m.ProfSection // called once for the halves as a whole (profile.go)
 	m.ProfSection = nil

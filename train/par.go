@@ -45,10 +45,11 @@ func (s *rowSplit) Task(_, i int) { s.job.run(par.Chunk(i, s.parts, s.n)) }
 // goroutine.
 func (s *rowSplit) run(job parJob, n, work int) {
 	chunks := max(1, work/parMinWork)
-	nw := min(s.threads, n, chunks)
-	if s.threads == 0 {
-		nw = min(simd.Threads(), n, chunks)
+	threads := s.threads
+	if threads == 0 {
+		threads = simd.Threads()
 	}
+	nw := min(threads, n, chunks)
 	if nw <= 1 {
 		job.run(0, n)
 		return
