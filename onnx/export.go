@@ -127,7 +127,8 @@ func Export(dir string, m *train.Model, tok train.Tokenizer) (*Manifest, error) 
 		name string
 		data []byte
 	}{ManifestFile, append(mj, '\n')})
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+	st, statErr := os.Stat(dir)
+	if statErr == nil && !st.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
 	for _, f := range files {
@@ -138,8 +139,7 @@ func Export(dir string, m *train.Model, tok train.Tokenizer) (*Manifest, error) 
 			return nil, err
 		}
 	}
-	_, err = os.Stat(dir)
-	created := errors.Is(err, fs.ErrNotExist)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
