@@ -181,6 +181,18 @@ func lockedCall(op string, call func() error) error {
 
 // checkBlocks checks the blocks of an all-gather: one count per rank, none negative,
 // summing to the buffer's length n.
+// checkScatter is checkBlocks for a reduce-scatter, which also takes the scratch that
+// receives the other ranks' copies of this rank's block: (ranks−1)·counts[rank] elements.
+func checkScatter(op string, n int, counts []int, ranks, rank, scratch int) error {
+	if err := checkBlocks(op, n, counts, ranks); err != nil {
+		return err
+	}
+	if want := (ranks - 1) * counts[rank]; scratch != want {
+		return fmt.Errorf("cluster: %s: scratch holds %d elements, not (size−1)·counts[rank] = %d", op, scratch, want)
+	}
+	return nil
+}
+
 func checkBlocks(op string, n int, counts []int, ranks int) error {
 	if len(counts) != ranks {
 		return fmt.Errorf("cluster: %s: %d counts for %d ranks", op, len(counts), ranks)

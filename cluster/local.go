@@ -191,11 +191,8 @@ func (l *Local) StartAllReduceSumFloat32(buf []float32) (Pending, error) {
 // needs, (Size()−1)·counts[Rank()].
 func (l *Local) StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
 	const op = "StartReduceScatterFloat32"
-	if err := checkBlocks(op, len(buf), counts, l.Size()); err != nil {
+	if err := checkScatter(op, len(buf), counts, l.Size(), l.rank, len(scratch)); err != nil {
 		return nil, err
-	}
-	if want := (l.Size() - 1) * counts[l.rank]; len(scratch) != want {
-		return nil, fmt.Errorf("cluster: %s: scratch holds %d elements, not (size−1)·counts[rank] = %d", op, len(scratch), want)
 	}
 	err := l.collective(buf, func(bufs []any) error {
 		parts, err := sameLength[float32](op, bufs)

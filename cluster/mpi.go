@@ -442,13 +442,10 @@ func AllGatherFloat32(buf []float32, counts []int) error {
 // Every rank passes the same counts; a block longer than a C int is an error.
 func StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
 	const op = "MPI_Reduce_scatter"
-	if err := checkBlocks(op, len(buf), counts, size); err != nil {
+	if err := checkScatter(op, len(buf), counts, size, rank, len(scratch)); err != nil {
 		return nil, err
 	}
 	mine := counts[rank]
-	if len(scratch) != (size-1)*mine {
-		return nil, fmt.Errorf("cluster: %s: scratch holds %d elements, not (size−1)·counts[rank] = %d", op, len(scratch), (size-1)*mine)
-	}
 	if slices.Max(counts) > chunkElems {
 		return nil, fmt.Errorf("cluster: %s: a block of %d elements, more than one call carries (%d)", op, slices.Max(counts), chunkElems)
 	}

@@ -72,10 +72,7 @@ func StartAllReduceSumFloat32(buf []float32) (Pending, error) {
 func StartReduceScatterFloat32(buf, scratch []float32, counts []int) (Pending, error) {
 	const op = "StartReduceScatterFloat32"
 	err := locked(op, func() error {
-		if len(scratch) != 0 {
-			return fmt.Errorf("cluster: %s: scratch holds %d elements, not (size−1)·counts[rank] = 0", op, len(scratch))
-		}
-		return checkBlocks(op, len(buf), counts, 1)
+		return checkScatter(op, len(buf), counts, 1, 0, len(scratch))
 	})
 	if err != nil {
 		return nil, err
