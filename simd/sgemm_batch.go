@@ -139,18 +139,15 @@ var batchJobs = par.NewFreeList[batchJob](16)
 
 func (j *batchJob) Task(_, t int) {
 	lo, hi := t*j.chunk, min(j.batch, (t+1)*j.chunk)
-	if j.batchKernel != nil {
+	if j.batchKernel != nil || j.panel != nil {
 		for i := lo; j.ahead > 0 && i < min(hi, lo+j.panelAhead); i++ {
-			j.prefetchProduct(i) // the kernel prefetches from product lo+panelAhead on
+			j.prefetchProduct(i) // the kernels prefetch from product lo+panelAhead on
 		}
-		// The last panelAhead products prefetch nothing past hi (ahead 0).
-		j.batchRun(lo, max(lo, hi-j.panelAhead), j.panelAhead)
-		j.batchRun(max(lo, hi-j.panelAhead), hi, 0)
-		return
-	}
-	if j.panel != nil {
-		for i := lo; j.ahead > 0 && i < min(hi, lo+j.panelAhead); i++ {
-			j.prefetchProduct(i) // the panels prefetch from product lo+panelAhead on
+		if j.batchKernel != nil {
+			// The last panelAhead products prefetch nothing past hi (ahead 0).
+			j.batchRun(lo, max(lo, hi-j.panelAhead), j.panelAhead)
+			j.batchRun(max(lo, hi-j.panelAhead), hi, 0)
+			return
 		}
 		for i := lo; i < hi; i++ {
 			j.panelProduct(i, i+j.panelAhead < hi)
