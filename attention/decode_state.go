@@ -20,8 +20,9 @@ import (
 // before it). Append and Attend take a run of consecutive entries (a decoder's cache
 // slots); Select reorders the entries (beam search), Copy duplicates one, Clear
 // empties some. The features are computed in float32 as Decode computes them
-// (Forward's feature maps run in float64 and round once), so results agree with
-// Forward within float32 rounding.
+// (Forward's come from the same formulas, linear's through the float64 featureRow
+// rounded once, favor's as one product per head), so results agree with Forward
+// within float32 rounding.
 //
 // A FeatureState is not safe for concurrent use; it does not allocate after
 // NewFeatureState but in its first Select (the spare sums it reorders into).
@@ -36,8 +37,8 @@ type FeatureState struct {
 
 // featurizer computes the feature map of linear or favor in float32, one row at a
 // time: elu + 1 through simd.Exp (linear); exp(√γ wᵀx − γ‖x‖²/2)/√F with the
-// projections through simd.DotRows (favor). The float64 featureRow rounds once; this
-// agrees with it within float32 rounding.
+// projections through simd.DotRows (favor; Forward's favorRows takes them as one
+// product per head). Both agree with the float64 featureRow within float32 rounding.
 type featurizer struct {
 	z   *zooKernel
 	g   float32

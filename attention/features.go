@@ -3,6 +3,8 @@ package attention
 import (
 	"fmt"
 	"math"
+
+	"github.com/kernelmachines/bkm/simd"
 )
 
 // Explicit feature maps of the finite-dimensional kernels.
@@ -38,6 +40,27 @@ func (z *zooKernel) FeatureMap(gamma float32, n, d int, x []float32, ldx int, ph
 	checkRows("FeatureMap", "phi", n, f, phi, ldphi)
 	for i := 0; i < n; i++ {
 		z.featureRow(gamma, x[i*ldx:i*ldx+d], phi[i*ldphi:i*ldphi+f])
+	}
+}
+
+// favorRows writes favor's φ(x_i) for the n rows of x (length d, stride ldx) into phi
+// (stride ldphi) in float32, on the calling goroutine: the projections √γ·XWᵀ as one
+// product, then per row exp(· − γ‖x_i‖²/2 − ½ ln D), the 1/√D folded into the
+// exponent. It is the fused paths' feature map; featureRow (float64, one row) is its
+// reference, and the two agree within float32 rounding (TestFavorRowsMatchReference).
+// Computing a head's features as one GEMM and one vector exp per row instead of D
+// scalar float64 dot products and exps makes the favor kernels train at GEMM speed.
+func (z *zooKernel) favorRows(gamma float32, n, d int, x []float32, ldx int, phi []float32, ldphi int) {
+	if n == 0 {
+		return
+	}
+	f := z.nfeat
+	simd.SgemmThreads(1, false, true, n, f, d, float32(math.Sqrt(float64(gamma))), x, ldx, z.w, d, 0, phi, ldphi)
+	half := float32(math.Log(float64(f)) / 2)
+	for i := 0; i < n; i++ {
+		xi := x[i*ldx : i*ldx+d]
+		row := phi[i*ldphi : i*ldphi+f]
+		simd.ExpSub(row, row, gamma*simd.Dot(xi, xi)/2+half)
 	}
 }
 

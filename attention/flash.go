@@ -378,11 +378,16 @@ func (c *call) prepHead(bh int) {
 	}
 	if c.f > 0 {
 		f := c.f
-		for i := 0; i < c.nq; i++ {
-			c.z.featureRow(c.gamma, c.q.row(bh, i, d), c.fq[(bh*c.nq+i)*f:(bh*c.nq+i+1)*f])
-		}
-		for j := 0; j < c.nk; j++ {
-			c.z.featureRow(c.gamma, c.k.row(bh, j, d), c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
+		if c.z.kind == kFavor {
+			c.z.favorRows(c.gamma, c.nq, d, c.q.rows(bh, 0), c.q.s.Row, c.fq[bh*c.nq*f:], f)
+			c.z.favorRows(c.gamma, c.nk, d, c.k.rows(bh, 0), c.k.s.Row, c.fk[bh*c.nk*f:], f)
+		} else {
+			for i := 0; i < c.nq; i++ {
+				c.z.featureRow(c.gamma, c.q.row(bh, i, d), c.fq[(bh*c.nq+i)*f:(bh*c.nq+i+1)*f])
+			}
+			for j := 0; j < c.nk; j++ {
+				c.z.featureRow(c.gamma, c.k.row(bh, j, d), c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
+			}
 		}
 		nkt := (c.nk + c.tk - 1) / c.tk
 		transposeTiles(c.nk, f, c.tk, c.fk[bh*c.nk*f:], f, c.fkT[bh*nkt*f*c.tk:])
@@ -1121,6 +1126,11 @@ func (c *call) reduceRows(t int) {
 // chainHead turns the feature gradients of head bh into dq and dk.
 func (c *call) chainHead(bh int) {
 	d := c.d
+	if c.z.kind == kFavor {
+		c.favorChain(c.q, c.nq, bh, c.fq, c.dfq, c.dq)
+		c.favorChain(c.k, c.nk, bh, c.fk, c.dfk, c.dk)
+		return
+	}
 	for i := 0; i < c.nq; i++ {
 		r := bh*c.nq + i
 		c.featureBackward(c.q.row(bh, i, d), c.fq[r*c.f:(r+1)*c.f], c.dfq[r*c.f:(r+1)*c.f], c.dq.row(bh, i, d))
@@ -1131,7 +1141,26 @@ func (c *call) chainHead(bh int) {
 	}
 }
 
-// featureBackward adds J_φ(x)ᵀ dphi to dx, where phi = φ(x).
+// favorChain adds J_φ(x_i)ᵀ dφ_i to dx_i for the n rows of head bh of x, where
+// φ_r(x) = exp(√γ w_rᵀx − γ‖x‖²/2)/√D, so ∂φ_r/∂x = φ_r √γ (w_r − √γ x): with
+// A = dφ ∘ φ (written over dphi, which is not read again), dX += √γ·AW − γ·rowsum(A)∘X,
+// one product per head instead of D short axpys per row. phi and dphi hold all heads
+// ([B·H, n, D]).
+func (c *call) favorChain(x view, n, bh int, phi, dphi []float32, dx view) {
+	if n == 0 {
+		return
+	}
+	d, f := c.d, c.f
+	a := dphi[bh*n*f : (bh+1)*n*f]
+	simd.Mul(a, a, phi[bh*n*f:(bh+1)*n*f])
+	simd.SgemmThreads(1, false, false, n, d, f, float32(math.Sqrt(float64(c.gamma))), a, f, c.z.w, d, 1, dx.rows(bh, 0), dx.s.Row)
+	for i := 0; i < n; i++ {
+		simd.Axpy(-c.gamma*simd.Sum(a[i*f:(i+1)*f]), x.row(bh, i, d), dx.row(bh, i, d))
+	}
+}
+
+// featureBackward adds J_φ(x)ᵀ dphi to dx, where phi = φ(x) (linear; favor goes
+// through favorChain).
 func (c *call) featureBackward(x, phi, dphi, dx []float32) {
 	switch c.z.kind {
 	case kLinear:

@@ -287,3 +287,57 @@ func TestGram(t *testing.T) {
 		}
 	}
 }
+
+// TestFavorRowsMatchReference: the fused paths' favor feature map (one product per
+// head, float32) agrees with the float64 featureRow within float32 rounding, for
+// strided inputs and outputs and the head dimensions and feature counts the trainer
+// uses; and favorChain's bulk chain rule equals the per-row Jacobian product
+// Σ_r dφ_r φ_r √γ (w_r − √γ x) computed in float64.
+func TestFavorRowsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, c := range []struct{ n, d, f int }{{1, 32, 16}, {7, 32, 256}, {40, 32, 1024}, {5, 3, 64}, {0, 8, 16}} {
+		z := Favor(c.f, c.d, 5).zoo()
+		const gamma = 0.17
+		ldx, ldp := c.d+3, c.f+5
+		x := randSlice(r, max(1, c.n)*ldx, 1.1)
+		phi := make([]float32, max(1, c.n)*ldp)
+		z.favorRows(gamma, c.n, c.d, x, ldx, phi, ldp)
+		want := make([]float32, c.f)
+		for i := 0; i < c.n; i++ {
+			z.featureRow(gamma, x[i*ldx:i*ldx+c.d], want)
+			for a, w := range want {
+				require.InDelta(t, w, phi[i*ldp+a], 4e-6*float64(w)+1e-30, "n %d d %d D %d row %d feature %d", c.n, c.d, c.f, i, a)
+			}
+		}
+		if c.n == 0 {
+			continue
+		}
+		// the chain rule, against float64 per row
+		ws := &Workspace{}
+		o := &Options{Kernel: z}
+		cl := ws.begin(o, 1, 1, c.n, c.n, c.d)
+		cl.gamma = gamma
+		dphi := randSlice(r, c.n*c.f, 1)
+		ph := make([]float32, c.n*c.f)
+		z.favorRows(gamma, c.n, c.d, x, ldx, ph, c.f)
+		dx := randSlice(r, c.n*ldx, 1)
+		dx0 := append([]float32(nil), dx...)
+		xv := view{x, Strides{Row: ldx, Head: 0, Batch: 0}, 1}
+		dxv := view{dx, Strides{Row: ldx, Head: 0, Batch: 0}, 1}
+		cl.favorChain(xv, c.n, 0, ph, append([]float32(nil), dphi...), dxv)
+		sg := math.Sqrt(gamma)
+		for i := 0; i < c.n; i++ {
+			for l := 0; l < c.d; l++ {
+				var s, mag float64
+				for a := 0; a < c.f; a++ {
+					p := float64(dphi[i*c.f+a]) * float64(ph[i*c.f+a])
+					term := p * sg * (float64(z.w[a*c.d+l]) - sg*float64(x[i*ldx+l]))
+					s += term
+					mag += math.Abs(term)
+				}
+				require.InDelta(t, float64(dx0[i*ldx+l])+s, float64(dx[i*ldx+l]), 1e-5*(mag+1), "chain n %d d %d D %d (%d,%d)", c.n, c.d, c.f, i, l)
+			}
+		}
+		ws.c.release()
+	}
+}

@@ -67,6 +67,11 @@ type StudyRun struct {
 	WallSec    float64   `json:"wall_s"`
 	CurveSteps []float64 `json:"curve_steps"`
 	CurveLoss  []float64 `json:"curve_val_loss"`
+	// Build is the version-control revision of the binary that trained the run
+	// (abbreviated, "+dirty" for a modified work tree; empty if unknown): runs of one
+	// study made by different builds differ in float32 rounding, and the report says
+	// which build made which run.
+	Build string `json:"build,omitempty"`
 }
 
 // RunLog is what a run's metrics log says about the run: its validation curve, the
@@ -432,9 +437,15 @@ func StudyReport(spec StudySpec, runs []StudyRun) string {
 			case r.Diverged != "":
 				fmt.Fprintf(&b, " seed %d diverged;", r.Seed)
 			case r.BLEU != nil:
-				fmt.Fprintf(&b, " seed %d %.2f / %.4f;", r.Seed, *r.BLEU, r.ValLoss)
+				fmt.Fprintf(&b, " seed %d %.2f / %.4f", r.Seed, *r.BLEU, r.ValLoss)
 			default:
-				fmt.Fprintf(&b, " seed %d %.4f;", r.Seed, r.ValLoss)
+				fmt.Fprintf(&b, " seed %d %.4f", r.Seed, r.ValLoss)
+			}
+			if r.Diverged == "" {
+				if r.Build != "" {
+					fmt.Fprintf(&b, " (build %s)", r.Build)
+				}
+				b.WriteString(";")
 			}
 		}
 		b.WriteString("\n")

@@ -53,6 +53,7 @@ func TestStudyRoundTripAndReport(t *testing.T) {
 		studyRun("taylor1", 1, 5, 3.5), studyRun("taylor2", 1, 8, 3.2), studyRun("taylor1", 2, 6, 3.4),
 		{Kernel: "favor", Seed: 1, Diverged: "diverged: loss is NaN at step 3"},
 	}
+	runs[1].Build = "0123456789ab"
 	for _, r := range runs {
 		d := filepath.Join(dir, r.Kernel+"-seed"+string(rune('0'+r.Seed)))
 		require.NoError(t, os.MkdirAll(d, 0o755))
@@ -78,6 +79,7 @@ func TestStudyRoundTripAndReport(t *testing.T) {
 	require.Contains(t, rep, "Sweep of taylor: feature dimension")
 	require.Contains(t, rep, "| taylor1 | 33 | 5.50 ± 0.71 | 3.4500 ± 0.0707 | 2 |") // head dim 32: C(33, 1)
 	require.Contains(t, rep, "| taylor2 | 561 |")                                    // C(34, 2)
+	require.Contains(t, rep, "- edp: seed 1 9.00 / 3.1000 (build 0123456789ab); seed 2 10.00 / 3.0000;")
 
 	groups := GroupStudy(read)
 	steps, loss := groups[0].MeanCurve()

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -283,7 +284,7 @@ func (f *compareFlags) stopped(sig os.Signal, finished, total int, stderr io.Wri
 // compareOne trains one kernel with one seed into dir, validating from step 0 (the
 // learning curve) and scoring BLEU at the end.
 func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.Tokenizer, dir string, stop <-chan os.Signal, log io.Writer) (run train.StudyRun, interrupted bool, err error) {
-	run = train.StudyRun{Kernel: cfg.Model.Kernel, Seed: cfg.Seed}
+	run = train.StudyRun{Kernel: cfg.Model.Kernel, Seed: cfg.Seed, Build: buildRevision()}
 	if err := ensureWritableDir("checkpoint directory", dir); err != nil {
 		return run, false, err
 	}
@@ -498,4 +499,32 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		b = b[i+1:]
 	}
 	return n, nil
+}
+
+// buildRevision is the version-control revision this binary was built from, its first
+// 12 hex digits with "+dirty" if the work tree was modified, or "" when the build
+// recorded none (go run, go test, -buildvcs=false).
+func buildRevision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev string
+	dirty := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	rev = rev[:min(len(rev), 12)]
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
 }
