@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/kernelmachines/bkm/internal/cpuclock"
 	"github.com/kernelmachines/bkm/internal/par"
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
@@ -199,13 +198,7 @@ func peakShare(gflops, peak float64, threads int) string {
 func trainAttentionFlops(B, H, T, D int) float64 { return 6 * float64(B*H) * float64(T*T) * float64(D) }
 
 // processCPU is the CPU time every thread of the process has used.
-func processCPU() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
-}
+func processCPU() time.Duration { return time.Duration(max(cpuclock.ProcessNanos(), 0)) }
 
 // sectionTrace charges each profiled section of a step its wall time, the process's CPU
 // time and what the worker pool did (par.Stats), from the previous section's end to
