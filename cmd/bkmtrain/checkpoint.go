@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/kernelmachines/bkm/train"
 )
@@ -71,22 +71,24 @@ func checkOutDir(dir, resumed string, overwrite bool) error {
 	return nil
 }
 
-// lockRunDir takes an exclusive lock on the run directory dir (flock on the directory
-// itself: no lock file is left behind, and the kernel drops the lock with the
-// process) for as long as the run writes into it, so that a second run started
+// lockRunDir takes an exclusive lock on the run directory dir (lockDir: on Unix flock on
+// the directory itself, so no lock file is left behind, and the kernel drops the lock
+// with the process) for as long as the run writes into it, so that a second run started
 // into the same --out fails at once instead of interleaving its metrics lines with
 // the first's and replacing its checkpoint. unlock releases it.
 func lockRunDir(dir string) (unlock func(), err error) {
-	d, err := os.Open(dir)
-	if err != nil {
+	unlock, err = lockDir(dir)
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, errDirLocked):
+		return nil, fmt.Errorf("%s is in use by another bkmtrain run: wait for it to end, or choose another --out", dir)
+	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("checkpoint directory %s: %w", dir, err)
-	}
-	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		d.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s is in use by another bkmtrain run: wait for it to end, or choose another --out", dir)
-		}
+	case err != nil:
 		return nil, fmt.Errorf("locking checkpoint directory %s: %w", dir, err)
 	}
-	return func() { d.Close() }, nil
+	return unlock, nil
 }
+
+// errDirLocked is lockDir's answer when another process holds the directory's lock.
+var errDirLocked = errors.New("directory locked by another process")

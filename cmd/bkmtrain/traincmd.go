@@ -248,7 +248,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	if f.dist.on {
-		signal.Notify(sigs, syscall.SIGUSR1) // mpirun forwards SIGUSR1 to the ranks
+		notifyRankStop(sigs)
 	}
 	defer signal.Stop(sigs)
 	printStart(stderr, s, f.resume)
