@@ -25,6 +25,11 @@ import (
 // not fail at start but exhaust memory at the first request.
 const MaxHypotheses = 4096
 
+// MaxQueue bounds QueueSize: the queue's slots are allocated in New, and each waiting
+// request holds its body (up to MaxBodyBytes), so a larger queue only moves the
+// overload from a quick 503 to exhausted memory.
+const MaxQueue = 1 << 16
+
 // DefaultMaxBatch is a decoder's default running batch. Smaller than offline
 // TranslateBatch's 32: a Stream's sentences sit at every position at once, and with 32
 // of them each step's key/value caches no longer stay near the core: at 64 clients
@@ -38,7 +43,7 @@ type Config struct {
 	MaxBatch         int           // sentences a decoder decodes at once (DefaultMaxBatch)
 	MaxWait          time.Duration // how long an idle decoder that took a request waits for more before its first step (0: none)
 	Workers          int           // decoders, each running its own batch (the Translator's Parallelism)
-	QueueSize        int           // requests waiting for the batcher; more get 503 (256)
+	QueueSize        int           // requests waiting for the batcher, ≤ MaxQueue; more get 503 (256)
 	MaxBodyBytes     int64         // request body size; more get 413 (1 MiB)
 	MaxSentences     int           // sentences per request; more get 413 (64)
 	MaxSentenceBytes int           // bytes per sentence; more get 413 (4096)
@@ -86,11 +91,15 @@ type Server struct {
 }
 
 // New starts a server's batcher for tr with the limits of cfg.
-// It panics when cfg.MaxBatch × cfg.MaxBeam exceeds MaxHypotheses.
+// It panics when cfg.MaxBatch × cfg.MaxBeam exceeds MaxHypotheses or cfg.QueueSize
+// exceeds MaxQueue.
 func New(tr *train.Translator, cfg Config) *Server {
 	cfg.defaults()
 	if cfg.MaxBatch > MaxHypotheses/cfg.MaxBeam {
 		panic(fmt.Sprintf("serve.New: cfg.MaxBatch × cfg.MaxBeam = %d × %d exceeds MaxHypotheses (%d)", cfg.MaxBatch, cfg.MaxBeam, MaxHypotheses))
+	}
+	if cfg.QueueSize > MaxQueue {
+		panic(fmt.Sprintf("serve.New: cfg.QueueSize = %d exceeds MaxQueue (%d)", cfg.QueueSize, MaxQueue))
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = tr.Parallelism()

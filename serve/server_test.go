@@ -510,12 +510,14 @@ func TestWorkersDecodeAtOnce(t *testing.T) {
 	}
 }
 
-// TestNewRefusesUnboundedBatch: a MaxBatch × MaxBeam beyond MaxHypotheses is a
-// configuration mistake that New names instead of exhausting memory at the first
-// request.
+// TestNewRefusesUnboundedBatch: a MaxBatch × MaxBeam beyond MaxHypotheses, or a
+// queue beyond MaxQueue, is a configuration mistake that New names instead of
+// exhausting memory at the first request (or allocating the queue).
 func TestNewRefusesUnboundedBatch(t *testing.T) {
 	require.PanicsWithValue(t, "serve.New: cfg.MaxBatch × cfg.MaxBeam = 1000 × 16 exceeds MaxHypotheses (4096)",
 		func() { New(nil, Config{MaxBatch: 1000}) })
 	require.PanicsWithValue(t, "serve.New: cfg.MaxBatch × cfg.MaxBeam = 2 × 4000 exceeds MaxHypotheses (4096)",
 		func() { New(nil, Config{MaxBatch: 2, MaxBeam: 4000}) })
+	require.PanicsWithValue(t, "serve.New: cfg.QueueSize = 65537 exceeds MaxQueue (65536)",
+		func() { New(nil, Config{QueueSize: MaxQueue + 1}) })
 }

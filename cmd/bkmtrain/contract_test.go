@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kernelmachines/bkm/serve"
 	"github.com/kernelmachines/bkm/simd"
 	"github.com/kernelmachines/bkm/train"
 	"github.com/stretchr/testify/require"
@@ -113,6 +114,7 @@ func TestEndToEndErrorContract(t *testing.T) {
 	for _, limit := range []string{
 		fmt.Sprintf("`--beam` ≤ %d", maxBeam),
 		fmt.Sprintf("`--threads` ≤ %s", thousands(simd.MaxThreads)),
+		fmt.Sprintf("`--max-beam` ≤ %d, `--queue` ≤ %s", maxBeam, thousands(serve.MaxQueue)),
 		fmt.Sprintf("`model.d_model` ≤ %s", thousands(train.MaxDModel)),
 		fmt.Sprintf("`model.heads` ≤ %s", thousands(train.MaxHeads)),
 		fmt.Sprintf("`model.ffn` ≤ %s", thousands(train.MaxFFN)),

@@ -36,32 +36,16 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 	if err := mf.parse(fs, args); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{{"--max-batch", int64(cfg.MaxBatch)}, {"--queue", int64(cfg.QueueSize)},
-		{"--max-body", cfg.MaxBodyBytes}, {"--max-sentences", int64(cfg.MaxSentences)}, {"--max-sentence-bytes", int64(cfg.MaxSentenceBytes)},
-		{"--max-beam", int64(cfg.MaxBeam)}, {"--timeout", int64(cfg.Timeout)}, {"--grace", int64(*grace)}} {
-		if f.v <= 0 {
-			return usagef("%s must be > 0", f.name)
-		}
+	threads := mf.threads
+	if threads == 0 {
+		threads = runtime.GOMAXPROCS(0)
 	}
-	if cfg.MaxWait < 0 {
-		return usagef("--max-wait must be ≥ 0")
-	}
-	if cfg.MaxBatch > serve.MaxHypotheses/cfg.MaxBeam {
-		return usagef("--max-batch × --max-beam = %d × %d: must be ≤ %d (each decoder reserves its state for that many hypotheses)", cfg.MaxBatch, cfg.MaxBeam, serve.MaxHypotheses)
-	}
-	if cfg.Workers < 0 {
-		return usagef("--workers = %d: must be ≥ 0", cfg.Workers)
+	if err := checkServeFlags(cfg, *grace, threads); err != nil {
+		return err
 	}
 	tr, err := mf.translator()
 	if err != nil {
 		return err
-	}
-	threads := mf.threads
-	if threads == 0 {
-		threads = runtime.GOMAXPROCS(0)
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = threads
@@ -80,5 +64,39 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	fmt.Fprintln(stderr, "stopped")
+	return nil
+}
+
+// checkServeFlags rejects serve's limits that are not positive or beyond what the
+// server can honour with threads threads: more decoders (--workers) than threads, as a
+// decoder runs on one thread at least and more would only share the cores, each with its
+// decoding state; a queue beyond serve.MaxQueue; a beam beyond translate's; a batch ×
+// beam beyond serve.MaxHypotheses; and a --max-wait that is not shorter than --timeout,
+// with which a lone request would time out while its decoder waits for more.
+func checkServeFlags(cfg serve.Config, grace time.Duration, threads int) error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"--max-batch", int64(cfg.MaxBatch)}, {"--queue", int64(cfg.QueueSize)},
+		{"--max-body", cfg.MaxBodyBytes}, {"--max-sentences", int64(cfg.MaxSentences)}, {"--max-sentence-bytes", int64(cfg.MaxSentenceBytes)},
+		{"--max-beam", int64(cfg.MaxBeam)}, {"--timeout", int64(cfg.Timeout)}, {"--grace", int64(grace)}} {
+		if f.v <= 0 {
+			return usagef("%s must be > 0", f.name)
+		}
+	}
+	switch {
+	case cfg.MaxWait < 0:
+		return usagef("--max-wait must be ≥ 0")
+	case cfg.MaxWait >= cfg.Timeout:
+		return usagef("--max-wait = %v: must be less than --timeout (%v), or a lone request times out while its decoder waits for more", cfg.MaxWait, cfg.Timeout)
+	case cfg.MaxBeam > maxBeam:
+		return usagef("--max-beam = %d: must be at most %d", cfg.MaxBeam, maxBeam)
+	case cfg.MaxBatch > serve.MaxHypotheses/cfg.MaxBeam:
+		return usagef("--max-batch × --max-beam = %d × %d: must be ≤ %d (each decoder reserves its state for that many hypotheses)", cfg.MaxBatch, cfg.MaxBeam, serve.MaxHypotheses)
+	case cfg.QueueSize > serve.MaxQueue:
+		return usagef("--queue = %d: must be at most %d (each waiting request holds its body)", cfg.QueueSize, serve.MaxQueue)
+	case cfg.Workers < 0 || cfg.Workers > threads:
+		return usagef("--workers = %d: must be in [0, %d], at most one decoder a thread (%d threads: --threads, or the cores when 0)", cfg.Workers, threads, threads)
+	}
 	return nil
 }
