@@ -107,7 +107,31 @@ func (f *compareFlags) parse(fs *flag.FlagSet, args []string) error {
 	if len(f.seedList) == 0 {
 		return usagef("--seeds is empty")
 	}
+	// A repeated kernel or seed would name a run that is already in the list: it used
+	// to be counted twice and reported as "finished earlier" right after training.
+	if i, j, ok := repeated(f.names, strings.ToLower); ok { // kernel names are case-insensitive
+		if f.names[i] == f.names[j] {
+			return usagef("--kernels: %s is listed twice: give each kernel once", f.names[i])
+		}
+		return usagef("--kernels: %s and %s are one kernel: give each kernel once", f.names[i], f.names[j])
+	}
+	if i, _, ok := repeated(f.seedList, func(s uint64) uint64 { return s }); ok {
+		return usagef("--seeds: %d is listed twice: give each seed once", f.seedList[i])
+	}
 	return nil
+}
+
+// repeated returns the indices i < j of the first two elements of xs with the same
+// key, and whether there are any.
+func repeated[T any, K comparable](xs []T, key func(T) K) (i, j int, ok bool) {
+	seen := make(map[K]int, len(xs))
+	for j, x := range xs {
+		if i, ok := seen[key(x)]; ok {
+			return i, j, true
+		}
+		seen[key(x)] = j
+	}
+	return 0, 0, false
 }
 
 // config resolves the shared config and checks it with every kernel before anything
