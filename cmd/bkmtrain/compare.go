@@ -428,38 +428,70 @@ func writeStudyReport(dir string, order []string, stdout, stderr io.Writer) erro
 	m := spec.Config.Model
 	sweeps := train.Sweeps(groups, m.DModel/max(m.Heads, 1))
 	for _, family := range slices.Sorted(maps.Keys(sweeps)) {
-		path := filepath.Join(dir, "sweep-"+family+".png")
-		if err := plotSweep(path, family, sweeps[family], groups); err != nil {
-			return err
+		for _, what := range []string{"val", "bleu"} {
+			path := filepath.Join(dir, "sweep-"+family+".png")
+			if what == "bleu" {
+				if taskOf(spec.Config) != "translate" {
+					continue
+				}
+				path = filepath.Join(dir, "sweep-"+family+"-bleu.png")
+			}
+			if err := plotSweep(path, family, what, sweeps[family], groups); err != nil {
+				return err
+			}
+			written = append(written, path)
 		}
-		written = append(written, path)
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", strings.Join(written, ", "))
 	return nil
 }
 
-// plotSweep plots the mean validation loss of a sweep's kernels against their feature
-// dimension (log scale), with edp's, when the study has it, as the line they approach.
-func plotSweep(path, family string, pts []train.SweepPoint, groups []train.KernelRuns) error {
+// plotSweep plots the mean validation loss (what "val") or BLEU ("bleu") of a sweep's
+// kernels against their feature dimension (log scale), with error bars of one sample
+// std over the seeds where a point has two or more, and edp's mean, when the study has
+// it, as the line they approach.
+func plotSweep(path, family, what string, pts []train.SweepPoint, groups []train.KernelRuns) error {
+	label := map[string]string{"val": "validation loss (nats/token)", "bleu": "BLEU"}[what]
+	if label == "" {
+		panic("plotSweep: what = " + what)
+	}
 	c := curve{Name: family}
 	for _, p := range pts {
-		m, _ := train.MeanStd(p.ValLoss)
-		c.Steps, c.Vals = append(c.Steps, float64(p.FeatureDim)), append(c.Vals, m)
+		v := p.ValLoss
+		if what == "bleu" {
+			v = p.BLEU
+		}
+		if len(v) == 0 {
+			continue
+		}
+		m, sd := train.MeanStd(v)
+		if len(v) < 2 {
+			sd = 0
+		}
+		c.Steps, c.Vals, c.Err = append(c.Steps, float64(p.FeatureDim)), append(c.Vals, m), append(c.Err, sd)
 	}
 	curves := []curve{c}
 	for _, g := range groups {
-		if g.Kernel == "edp" && len(g.Runs) > 0 {
+		if g.Kernel == "edp" && len(g.Runs) > 0 && len(c.Steps) > 0 {
 			var v []float64
 			for _, r := range g.Runs {
-				v = append(v, r.ValLoss)
+				switch {
+				case what == "val":
+					v = append(v, r.ValLoss)
+				case r.BLEU != nil:
+					v = append(v, *r.BLEU)
+				}
+			}
+			if len(v) == 0 {
+				continue
 			}
 			m, _ := train.MeanStd(v)
 			lo, hi := c.Steps[0], c.Steps[len(c.Steps)-1]
-			curves = append(curves, curve{Name: "edp (infinite)", Steps: []float64{lo, hi}, Vals: []float64{m, m}})
+			curves = append(curves, curve{Name: fmt.Sprintf("edp (infinite), %d seeds", len(v)), Steps: []float64{lo, hi}, Vals: []float64{m, m}})
 		}
 	}
-	return plotCurves(path, axes{title: family + ": validation loss against feature dimension, mean over the seeds",
-		x: "feature dimension", y: "validation loss (nats/token)", logX: true}, curves)
+	title := family + ": " + map[string]string{"val": "validation loss", "bleu": "BLEU"}[what] + " against feature dimension, mean ± std over the seeds"
+	return plotCurves(path, axes{title: title, x: "feature dimension", y: label, logX: true}, curves)
 }
 
 // runDir is the directory of the run of kernel k with seed.

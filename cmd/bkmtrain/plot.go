@@ -11,11 +11,12 @@ import (
 )
 
 // curve is one line of a plot: a learning curve (Steps are steps) or a sweep (Steps
-// are feature dimensions).
+// are feature dimensions). Err, when set, holds a ± error bar per point (0: none).
 type curve struct {
 	Name  string
 	Steps []float64
 	Vals  []float64
+	Err   []float64
 }
 
 // axes are a plot's title and axis labels; logX and logY put x and y on log scales.
@@ -66,6 +67,14 @@ func plotCurves(path string, ax axes, curves []curve) error {
 		points.Radius = vg.Points(2)
 		p.Add(line, points)
 		p.Legend.Add(c.Name, line, points)
+		if c.Err != nil {
+			bars, err := plotter.NewYErrorBars(errorBars{pts, c.Err})
+			if err != nil {
+				return fmt.Errorf("plot %s: %w", c.Name, err)
+			}
+			bars.Color = col
+			p.Add(bars)
+		}
 	}
 	if err := p.Save(7*vg.Inch, 4.5*vg.Inch, path); err != nil {
 		return fmt.Errorf("writing plot: %w", err)
@@ -83,3 +92,12 @@ func valueRange(curves []curve) (lo, hi float64) {
 	}
 	return lo, hi
 }
+
+// errorBars are the points of a curve with a symmetric error each, as plotter's
+// YErrorer.
+type errorBars struct {
+	plotter.XYs
+	err []float64
+}
+
+func (e errorBars) YError(i int) (float64, float64) { return e.err[i], e.err[i] }

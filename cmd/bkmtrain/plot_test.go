@@ -21,7 +21,13 @@ func TestPlotsWritePNG(t *testing.T) {
 		"sweep": func(path string) error {
 			pts := []train.SweepPoint{{Kernel: "taylor1", FeatureDim: 33, ValLoss: []float64{3.5, 3.4}}, {Kernel: "taylor2", FeatureDim: 561, ValLoss: []float64{3.2}}}
 			groups := []train.KernelRuns{{Kernel: "edp", Runs: []train.StudyRun{{Kernel: "edp", ValLoss: 3.0}}}}
-			return plotSweep(path, "taylor", pts, groups)
+			return plotSweep(path, "taylor", "val", pts, groups)
+		},
+		"sweep-bleu": func(path string) error {
+			bleu := 12.0
+			pts := []train.SweepPoint{{Kernel: "favor16", FeatureDim: 16, BLEU: []float64{7, 9, 8}}, {Kernel: "favor64", FeatureDim: 64, BLEU: []float64{10}}}
+			groups := []train.KernelRuns{{Kernel: "edp", Runs: []train.StudyRun{{Kernel: "edp", BLEU: &bleu}}}}
+			return plotSweep(path, "favor", "bleu", pts, groups)
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
