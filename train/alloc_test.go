@@ -150,7 +150,7 @@ func TestReservedAttentionAllocations(t *testing.T) {
 		m.reserveAttention(short.B, short.S, short.T)
 		if reserveLong {
 			m.reserveAttention(long.B, long.S, long.T)
-			tr.reserveHalves([]*Batch{long}) // the step's halves, as Session.reserveArena does
+			tr.reserveHalves([]*Batch{long}) // the step's halves, as a session's first step does
 		}
 		_, err = tr.Step(short)
 		require.NoError(t, err)

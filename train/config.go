@@ -171,8 +171,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("threads = %d: must be in [0, %d] (0 = GOMAXPROCS)", c.Threads, simd.MaxThreads)
 	}
 	if mem, limit := c.Memory(), MemoryLimit(); mem.Total() > float64(limit) {
-		return fmt.Errorf("the run needs about %s (parameters and gradients %s, optimizer %s, activations %s), over the memory limit of %s (%s): make the model or the batch smaller",
-			bytesString(mem.Total()), bytesString(mem.Params), bytesString(mem.Optimizer), bytesString(mem.Activations), bytesString(float64(limit)), memoryLimitSource)
+		return fmt.Errorf("the run needs about %s (parameters and gradients %s, optimizer %s, activations %s, the step's second half %s), over the memory limit of %s (%s): make the model or the batch smaller",
+			bytesString(mem.Total()), bytesString(mem.Params), bytesString(mem.Optimizer), bytesString(mem.Activations), bytesString(mem.Halves), bytesString(float64(limit)), memoryLimitSource)
 	}
 	return nil
 }

@@ -241,8 +241,8 @@ func (t *Trainer) Distribute(comm Comm) error {
 	d.flag, d.readyFn = make([]float64, 1), d.ready
 	d.pending = make([]Pending, len(d.buckets))
 	t.dp = d
-	// A rank runs its shard whole (halving): the halves' replica that
-	// Session.SetData reserved — gradients, activations, tables — is never used.
+	// A rank runs its shard whole (halving): it reserves no halves at its first step,
+	// and drops the replica of steps taken before it became a rank.
 	t.halves = halves{}
 	return nil
 }

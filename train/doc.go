@@ -99,7 +99,9 @@
 // its kernels on one goroutine, and the second half's gradients are added to the first's
 // element by element. The cut, its dropout seeds and that sum are the same at any thread
 // count. At 1 thread it costs GEMMs of half the rows and one more pass over the gradient
-// arena (measured in bench/RESULTS.md, issue 16's in-process halves).
+// arena (measured in bench/RESULTS.md, issue 16's in-process halves). The second half's
+// model is built and sized at a session's first step alone: a rank of a distributed run
+// (Distribute, after SetData) runs its shard whole and never builds it.
 //
 // What the thread count changes: which goroutine computes what, and, in one case, the
 // order of a sum. simd.Sgemm splits the rows or columns of C (never the k sum); the

@@ -31,6 +31,7 @@ type halves struct {
 	dirty   bool       // the replica's gradient arena may hold gradients
 	gemms   int        // concurrent GEMMs whose scratch simd keeps for the halves
 	threads int        // simd.Threads() at begin
+	pending []*Batch   // the batches the first step reserves the halves for (reserveHalvesAtFirstStep)
 	job     halvesJob
 	sum     gradSumJob
 }
@@ -141,9 +142,24 @@ func (h *halves) step(m *Model, b *Batch, micro uint64, scale float32) float64 {
 	return h.loss[0] + h.loss[1]
 }
 
+// reserveHalvesAtFirstStep has t's next step reserve the halves for batches
+// (reserveHalves) before it runs: Session.SetData does not know yet whether Distribute
+// will make the trainer a rank, which runs its shards whole and never builds the replica.
+func (t *Trainer) reserveHalvesAtFirstStep(batches []*Batch) { t.halves.pending = batches }
+
+// reservePending reserves the halves a step of a run alone needs for the batches of
+// reserveHalvesAtFirstStep, once.
+func (t *Trainer) reservePending() {
+	if b := t.halves.pending; b != nil {
+		t.halves.pending = nil
+		t.reserveHalves(b)
+	}
+}
+
 // reserveHalves sizes both models' activation arenas and attention workspaces for
 // the halves of every batch of batches that a step cuts (an odd batch's extra row
-// with either half), so that no step grows them (Session.reserveArena).
+// with either half), so that no step grows them (reservePending, at the first step of
+// a run alone).
 func (t *Trainer) reserveHalves(batches []*Batch) {
 	h, m := &t.halves, t.Model
 	var src, tgt [2]int

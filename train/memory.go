@@ -16,14 +16,17 @@ import (
 type MemoryEstimate struct {
 	Params      float64 // parameters, their gradients and fixed tables
 	Optimizer   float64 // AdamW's two moments, and Trainer.Step's copy of the last good state
-	Activations float64 // the activation arena for the largest batch, with the logits, and the step's second half's (halves.go: its arena for half the batch, its gradients and tables)
+	Activations float64 // the activation arena for the largest batch, with the logits
+	Halves      float64 // the step's second half in a run alone (halves.go): its arena for half the batch, its gradients and tables
 }
 
 // Total is the sum of the parts.
-func (e MemoryEstimate) Total() float64 { return e.Params + e.Optimizer + e.Activations }
+func (e MemoryEstimate) Total() float64 { return e.Params + e.Optimizer + e.Activations + e.Halves }
 
-// Memory estimates what training with c needs. Sizes are taken as floats, so absurd
-// configs give a huge estimate instead of overflowing.
+// Memory estimates what training with c alone needs (Config.Validate checks it: it is
+// the most a rank of a distributed run needs too, whose estimate is Trainer.Memory's).
+// Sizes are taken as floats, so absurd configs give a huge estimate instead of
+// overflowing.
 func (c *Config) Memory() MemoryEstimate {
 	m := c.Model
 	C, F, V, L := float64(m.DModel), float64(m.FFN), float64(m.Vocab), float64(m.MaxLen)
@@ -68,7 +71,17 @@ func (c *Config) Memory() MemoryEstimate {
 	nm := math.Max(n, ns)
 	acts += (ns+n)*3*C + n*V + nm*(9*C+2*F) + ns*3*C
 	half := acts/2 + params + tables // the replica's arena for about half the rows, its gradients and tables
-	return MemoryEstimate{Params: 8*params + 4*tables, Optimizer: 8*params + 12*params, Activations: 4 * (acts + half)}
+	return MemoryEstimate{Params: 8*params + 4*tables, Optimizer: 8*params + 12*params, Activations: 4 * acts, Halves: 4 * half}
+}
+
+// Memory estimates what t's run needs (Config.Memory): a rank of a distributed run
+// (Distribute) runs its shard of every batch whole, without the step's halves.
+func (t *Trainer) Memory() MemoryEstimate {
+	e := t.Cfg.Memory()
+	if t.dp != nil {
+		e.Halves = 0
+	}
+	return e
 }
 
 // MemoryLimit is the most memory Config.Validate lets a run need: the physical memory

@@ -87,7 +87,8 @@ func (s *Session) SetData(c *Corpus) error {
 
 // reserveArena sizes the training model's activation arena once for the largest
 // training or validation batch, and its attention workspace for every batch shape, so
-// that no step mid-run replaces them with larger ones.
+// that no step mid-run replaces them with larger ones; the step's halves are sized at
+// the first step of a run alone (a rank of a distributed run has none).
 func (s *Session) reserveArena() {
 	m := s.Trainer.Model
 	var src, tgt int
@@ -103,7 +104,7 @@ func (s *Session) reserveArena() {
 		}
 	}
 	m.Reserve(src, tgt)
-	s.Trainer.reserveHalves(s.loader.Batches())
+	s.Trainer.reserveHalvesAtFirstStep(s.loader.Batches())
 }
 
 // SetValidation prepares the validation batches of c only: evaluating a model needs

@@ -102,6 +102,8 @@ func (t *Trainer) Step(micro ...*Batch) (StepStats, error) {
 	if t.dp != nil {
 		t.dp.begin()
 		defer t.dp.end()
+	} else {
+		t.reservePending()
 	}
 	t0 := m.now()
 	m.ZeroGrad()
