@@ -155,17 +155,23 @@ type AttendHead struct{ Q, KV, N, Out int }
 const attendState = 64
 
 // AttendHeadsGeneric is the reference loop of AttendHeadsAVX512: each head from a
-// fresh state in w (len(w) ≥ AttendAcc + d; w[AttendBias] set to bias), its result
-// written by AttendFinish.
+// fresh state in w (AttendStart; len(w) ≥ AttendAcc + d), its result written by
+// AttendFinish.
 func AttendHeadsGeneric(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, c, bias, eps float32, w []float32) {
 	st := w[:AttendAcc+d]
 	for _, h := range heads {
-		clear(st)
-		st[AttendM] = float32(math.Inf(-1))
-		st[AttendBias] = bias
+		AttendStart(st, bias)
 		AttendRowsGeneric(q[h.Q:h.Q+d], k[h.KV:], v[h.KV:], ld, h.N, kind, c, st)
 		AttendFinish(out[h.Out:h.Out+d], st, kind, eps)
 	}
+}
+
+// AttendStart makes st a fresh AttendRows state: zeros, st[AttendM] = −Inf (no key
+// yet) and bias at st[AttendBias].
+func AttendStart(st []float32, bias float32) {
+	clear(st)
+	st[AttendM] = float32(math.Inf(-1))
+	st[AttendBias] = bias
 }
 
 // AttendFinish writes the normalized result of the AttendRows state st into dst:

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/kernelmachines/bkm/asm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -70,6 +71,23 @@ func newAttendState(d int) (buf, st []float32) {
 	st[AttendM] = float32(math.Inf(-1))
 	st[AttendBias] = attendBias
 	return buf, st
+}
+
+// TestAttendStart: asm.AttendStart, from which AttendHeads and its twin start every
+// head, leaves newAttendState's fresh state whatever the state held, and writes
+// nothing past it.
+func TestAttendStart(t *testing.T) {
+	for _, d := range []int{1, 16, 64, 65} {
+		_, want := newAttendState(d)
+		buf, st := guarded(AttendAcc+d, 0)
+		for i := range st {
+			st[i] = float32(i) + 0.5 // a previous head's state
+		}
+		st[AttendM] = float32(math.NaN())
+		asm.AttendStart(st, attendBias)
+		require.Equal(t, want, st, "d = %d", d)
+		requireGuards(t, buf, 0, AttendAcc+d, "AttendStart")
+	}
 }
 
 // TestAttendRows: every implementation, every kind with and without AttendExp, head

@@ -2,7 +2,6 @@ package simd
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/kernelmachines/bkm/asm"
 )
@@ -211,9 +210,7 @@ func AttendHeads(q, k, v, out []float32, heads []AttendHead, d, ld, kind int, c,
 		}
 		h := heads[i] // no keys, or many
 		st := w[:AttendAcc+d]
-		clear(st)
-		st[AttendM] = float32(math.Inf(-1))
-		st[AttendBias] = bias
+		asm.AttendStart(st, bias)
 		if h.N > 0 {
 			AttendRows(q[h.Q:h.Q+d], k[h.KV:], v[h.KV:], ld, h.N, kind, c, st)
 		}
