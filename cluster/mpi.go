@@ -150,37 +150,64 @@ type request struct {
 
 // free holds completed requests for reuse (newRequest): a step's collectives then
 // allocate nothing. A request goes back when it completes without error; one given up
-// on stays in abandoned instead.
+// on stays in abandoned instead. created counts the requests made, all of which fit in
+// free's capacity, so that returning one never grows it.
 var (
-	freeMu sync.Mutex
-	free   []*request
+	freeMu  sync.Mutex
+	free    []*request
+	created int
 )
 
-// newRequest returns a request for op with room for n MPI requests, reused if one is free.
+// minRequests is the fewest requests the pool makes at once: more than a step of
+// package train's data parallelism has in flight for models of up to ~30 gradient
+// buckets. How many are in flight at once depends on timing (which bucket's
+// reduce-scatter completes before the next starts), so a pool grown one request at a
+// time allocated in whichever later step first exceeded the warm-up's peak.
+const minRequests = 32
+
+// newRequest returns a request for op with room for n MPI requests, reused if one is
+// free. An empty pool doubles (at least minRequests), so a step allocates only when
+// more collectives are in flight at once than twice the most ever before.
 func newRequest(op string, n int) *request {
 	freeMu.Lock()
-	var r *request
-	if k := len(free); k > 0 {
-		r, free = free[k-1], free[:k-1]
+	if len(free) == 0 {
+		grow := max(minRequests, created)
+		free = slices.Grow(free, created+grow-len(free))
+		for range grow {
+			// Sized once for every collective of this world (a reduce-scatter's
+			// 2(size−1) requests, an all-gather's counts and displacements), so that a
+			// request from free never grows whichever collective used it before.
+			r := &request{reqs: make([]C.MPI_Request, 0, max(1, 2*(size-1))), ints: make([]C.int, 0, 2*size)}
+			r.pin.Pin(r) // see unpin
+			free = append(free, r)
+		}
+		created += grow
 	}
+	r := free[len(free)-1]
+	free = free[:len(free)-1]
 	freeMu.Unlock()
-	if r == nil {
-		// Sized once for every collective of this world (a reduce-scatter's 2(size−1)
-		// requests, an all-gather's counts and displacements), so that a request from
-		// free never grows whichever collective used it before.
-		r = &request{reqs: make([]C.MPI_Request, 0, max(1, 2*(size-1))), ints: make([]C.int, 0, 2*size)}
-	}
 	r.op, r.next, r.err, r.closed = op, 0, nil, false
 	r.reqs = slices.Grow(r.reqs[:0], n)
 	r.sum, r.parts = nil, nil
 	return r
 }
 
+// unpin unpins the buffers of a request's collective. A Pinner allocates its state at
+// its first Pin and, when Unpin leaves it empty, gives that state to the runtime's
+// per-P cache if the cache is empty, to take it back (or allocate anew) at its next
+// Pin: requests pinned at once would allocate now and then. So a request keeps itself
+// pinned for its whole life (it is reachable from free or abandoned for as long), and
+// its Pinner, never empty, keeps its state.
+func (r *request) unpin() {
+	r.pin.Unpin()
+	r.pin.Pin(r)
+}
+
 // complete unpins a request whose pieces have all completed, finishes a reduce-scatter
 // and returns the request to free: the caller must not use it again.
 func (r *request) complete() {
 	r.closed = true
-	r.pin.Unpin()
+	r.unpin()
 	if r.sum != nil {
 		for k := 0; k < len(r.parts); k += len(r.sum) {
 			part := r.parts[k : k+len(r.sum)]
@@ -423,7 +450,7 @@ func AllGatherFloat32(buf []float32, counts []int) error {
 		return mpiError(r.op, C.bkm_iallgatherv(unsafe.Pointer(unsafe.SliceData(buf)), &cs[0], &cs[len(counts)], C.kindFloat32, &r.reqs[0]))
 	})
 	if err != nil {
-		r.pin.Unpin()
+		r.unpin()
 		return err
 	}
 	return r.Wait()

@@ -105,6 +105,53 @@ func TestMPICollectivesAllocateNothing(t *testing.T) {
 	require.Zero(t, allocs, "allocations per step")
 }
 
+// TestMPIRequestsInFlightAllocateNothing: how many collectives a data-parallel step
+// has in flight at once depends on timing; a step with more of them in flight than any
+// before must not make requests either (a pool grown one request at a time did, and
+// made the 2-rank allocation test of package train fail now and then). The pool is
+// checked directly: process-wide allocation counts also see the runtime start a thread
+// when a blocking MPI call outlasts sysmon's tick, which is not the collectives' doing.
+func TestMPIRequestsInFlightAllocateNothing(t *testing.T) {
+	const n, inFlight = 256, 20
+	grads := make([]float32, inFlight*n)
+	counts := make([]int, Size())
+	for r := range counts {
+		counts[r] = n*(r+1)/Size() - n*r/Size()
+	}
+	per := (Size() - 1) * counts[Rank()]
+	scratch := make([]float32, inFlight*per)
+	pending := make([]Pending, 0, inFlight)
+	round := func(k int) error {
+		pending = pending[:0]
+		for i := range k {
+			p, err := StartReduceScatterFloat32(grads[i*n:(i+1)*n], scratch[i*per:(i+1)*per], counts)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, p)
+		}
+		var err error
+		for _, p := range pending {
+			err = errors.Join(err, p.Wait())
+		}
+		return err
+	}
+	for range 3 { // warm: one reduce-scatter in flight at a time
+		require.NoError(t, round(1))
+	}
+	pool := func() (int, int) {
+		freeMu.Lock()
+		defer freeMu.Unlock()
+		return created, cap(free)
+	}
+	made, capacity := pool()
+	require.NoError(t, round(inFlight)) // the first step with twenty in flight
+	made2, capacity2 := pool()
+	require.Equal(t, made, made2, "requests made with %d reduce-scatters in flight after a warm-up with one", inFlight)
+	require.Equal(t, capacity, capacity2, "the free list grew")
+	require.GreaterOrEqual(t, capacity, made, "returning every request must not grow the free list")
+}
+
 // BenchmarkMPIAllReduceSumFloat32 times summing a gradient over the ranks: a 1 MiB
 // bucket of package train's data parallelism and the whole gradient of the Bible
 // recipe (1,437,696 parameters). Every rank must run the same number of iterations:
