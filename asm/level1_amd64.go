@@ -90,6 +90,27 @@ func ReluAVX2(dst, x []float32)
 //go:noescape
 func ReluAVX512(dst, x []float32)
 
+// ReluBackwardAVX2 accumulates the ReLU gradient dx[i] += dy[i] where x[i] > 0, for
+// i < len(dx); len(x), len(dy) ≥ len(dx). Reference loop:
+//
+//	for i := range dx {
+//		if x[i] > 0 {
+//			dx[i] += dy[i]
+//		}
+//	}
+//
+// Branch-free: the compare 0 < x (false for NaN) selects dx + dy or dx's own bits
+// lane by lane (a blend; a masked add on AVX-512F), so where x ≤ 0 or x is NaN, dx
+// keeps its bits exactly (−0 and NaN payloads included) and dy is not added.
+//
+//go:noescape
+func ReluBackwardAVX2(dx, x, dy []float32)
+
+// ReluBackwardAVX512 is ReluBackwardAVX2 on AVX-512F.
+//
+//go:noescape
+func ReluBackwardAVX512(dx, x, dy []float32)
+
 // MulAVX2 computes dst[i] = x[i]·y[i] for i < len(dst); len(x), len(y) ≥ len(dst).
 // Reference loop:
 //

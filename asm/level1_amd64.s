@@ -166,6 +166,22 @@ sum_done:           \
 #define RELU_TAIL1 VMAXSS (SI), X15, X0; VADDSS X15, X0, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DI; DECQ CX; JMP tail
 #define RELU_TAIL16 TAIL_MASK16; VMOVUPS.Z (SI), K1, Z1; VMAXPS Z1, Z15, Z0; VADDPS Z15, Z0, Z0; VMOVUPS Z0, K1, (DI)
 
+// ReLU backward, dx += dy where 0 < x, LOOPS_RET over the steps below after
+// SLICES3_ARGS (DI = dx, SI = x, DX = dy, CX = n) and the zero register cleared.
+// VCMPPS $0x11 (LT_OQ) of the zero register and x is 0 < x, false for NaN. AVX2
+// blends dx + dy into dx under that mask (VBLENDVPS; Y0-Y3 dx, Y4-Y7 the masks,
+// Y8-Y11 the sums, Y15 zero); AVX-512F adds dy into dx under the mask in K2-K5
+// (Z0-Z3 dx, Z15 zero). A lane outside the mask stores dx's own bits back: −0 stays
+// −0, a NaN keeps its payload, and dy is never added there.
+#define RBWD4_AVX2 VMOVUPS (DI), Y0; VMOVUPS 32(DI), Y1; VMOVUPS 64(DI), Y2; VMOVUPS 96(DI), Y3; VCMPPS $0x11, (SI), Y15, Y4; VCMPPS $0x11, 32(SI), Y15, Y5; VCMPPS $0x11, 64(SI), Y15, Y6; VCMPPS $0x11, 96(SI), Y15, Y7; VADDPS (DX), Y0, Y8; VADDPS 32(DX), Y1, Y9; VADDPS 64(DX), Y2, Y10; VADDPS 96(DX), Y3, Y11; VBLENDVPS Y4, Y8, Y0, Y0; VBLENDVPS Y5, Y9, Y1, Y1; VBLENDVPS Y6, Y10, Y2, Y2; VBLENDVPS Y7, Y11, Y3, Y3; VMOVUPS Y0, (DI); VMOVUPS Y1, 32(DI); VMOVUPS Y2, 64(DI); VMOVUPS Y3, 96(DI); ADDQ $128, SI; ADDQ $128, DX; ADDQ $128, DI
+#define RBWD1_AVX2 VMOVUPS (DI), Y0; VCMPPS $0x11, (SI), Y15, Y4; VADDPS (DX), Y0, Y8; VBLENDVPS Y4, Y8, Y0, Y0; VMOVUPS Y0, (DI); ADDQ $32, SI; ADDQ $32, DX; ADDQ $32, DI
+#define RBWD_TAIL1 VMOVSS (DI), X0; VCMPSS $0x11, (SI), X15, X4; VADDSS (DX), X0, X8; VBLENDVPS X4, X8, X0, X0; VMOVSS X0, (DI); ADDQ $4, SI; ADDQ $4, DX; ADDQ $4, DI; DECQ CX; JMP tail
+
+#define RBWD4_AVX512 VMOVUPS (DI), Z0; VMOVUPS 64(DI), Z1; VMOVUPS 128(DI), Z2; VMOVUPS 192(DI), Z3; VCMPPS $0x11, (SI), Z15, K2; VCMPPS $0x11, 64(SI), Z15, K3; VCMPPS $0x11, 128(SI), Z15, K4; VCMPPS $0x11, 192(SI), Z15, K5; VADDPS (DX), Z0, K2, Z0; VADDPS 64(DX), Z1, K3, Z1; VADDPS 128(DX), Z2, K4, Z2; VADDPS 192(DX), Z3, K5, Z3; VMOVUPS Z0, (DI); VMOVUPS Z1, 64(DI); VMOVUPS Z2, 128(DI); VMOVUPS Z3, 192(DI); ADDQ $256, SI; ADDQ $256, DX; ADDQ $256, DI
+#define RBWD1_AVX512 VMOVUPS (DI), Z0; VCMPPS $0x11, (SI), Z15, K2; VADDPS (DX), Z0, K2, Z0; VMOVUPS Z0, (DI); ADDQ $64, SI; ADDQ $64, DX; ADDQ $64, DI
+// The dead lanes of the masked loads are +0 in x: 0 < 0 is false, so K2 ⊆ K1.
+#define RBWD_TAIL16 TAIL_MASK16; VMOVUPS.Z (SI), K1, Z1; VMOVUPS.Z (DI), K1, Z0; VMOVUPS.Z (DX), K1, Z2; VCMPPS $0x11, Z1, Z15, K2; VADDPS Z2, Z0, K2, Z0; VMOVUPS Z0, K1, (DI)
+
 // SUM(W, ZERO, a0, a1, a2, a3): after X_ARGS (SI = x, CX = n), a0-a3 cleared,
 // VLOOPS over SUM4 and SUM1.
 #define SUM(W, ZERO, a0, a1, a2, a3) \
@@ -368,3 +384,15 @@ TEXT ·ReluAVX512(SB), NOSPLIT, $0-48
 	SLICES2_ARGS(dst_base+0(FP), dst_len+8(FP), x_base+24(FP))
 	VPXORD Z15, Z15, Z15
 	RELU(64, Z15, Z0, Z1, Z2, Z3, RELU_TAIL16)
+
+// func ReluBackwardAVX2(dx, x, dy []float32)
+TEXT ·ReluBackwardAVX2(SB), NOSPLIT, $0-72
+	SLICES3_ARGS(dx_base+0(FP), dx_len+8(FP), x_base+24(FP), dy_base+48(FP))
+	VXORPS Y15, Y15, Y15
+	LOOPS_RET(32, RBWD4_AVX2, RBWD1_AVX2, RBWD_TAIL1)
+
+// func ReluBackwardAVX512(dx, x, dy []float32)
+TEXT ·ReluBackwardAVX512(SB), NOSPLIT, $0-72
+	SLICES3_ARGS(dx_base+0(FP), dx_len+8(FP), x_base+24(FP), dy_base+48(FP))
+	VPXORD Z15, Z15, Z15
+	LOOPS_RET(64, RBWD4_AVX512, RBWD1_AVX512, RBWD_TAIL16)

@@ -60,6 +60,21 @@ func AddNEON(dst, x, y []float32)
 //go:noescape
 func MulNEON(dst, x, y []float32)
 
+// ReluBackwardNEON accumulates the ReLU gradient dx[i] += dy[i] where x[i] > 0, for
+// i < len(dx), bit for bit as the scalar loop; len(x), len(dy) ≥ len(dx):
+//
+//	for i := range dx {
+//		if x[i] > 0 {
+//			dx[i] += dy[i]
+//		}
+//	}
+//
+// Branch-free: FCMGT x, 0 (false for NaN) selects dx + dy into dx (BIT), so where
+// x ≤ 0 or x is NaN, dx keeps its bits exactly and dy is not added.
+//
+//go:noescape
+func ReluBackwardNEON(dx, x, dy []float32)
+
 // SumNEON returns Σ x[i], summed in four vector accumulators and reduced pairwise
 // (the rounding differs from the sequential loop within the bound of any order):
 //

@@ -189,3 +189,23 @@ maxfirstzero:
 	BNE     maxfirstzero
 	FMOVS   F0, ret+24(FP)
 	RET
+
+// func ReluBackwardNEON(dx, x, dy []float32)
+//
+// R0 = dx, R2 = x, R4 = dy; V31 = +0. Per 4 lanes: V0 = x > 0 (FCMGT, false for
+// NaN), V8 = dx + dy (FADD), then BIT inserts V8 into dx (V4) where V0 is set; the
+// other lanes store dx's own bits back. The singles run the same instructions on a
+// lane loaded by FMOVS (which clears the rest of the register).
+#define RBWD16 VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]; VLD1 (R0), [V4.S4, V5.S4, V6.S4, V7.S4]; VLD1.P 64(R4), [V8.S4, V9.S4, V10.S4, V11.S4]; FCMGT4S(0, 0, 31); FCMGT4S(1, 1, 31); FCMGT4S(2, 2, 31); FCMGT4S(3, 3, 31); FADD4S(8, 4, 8); FADD4S(9, 5, 9); FADD4S(10, 6, 10); FADD4S(11, 7, 11); VBIT V0.B16, V8.B16, V4.B16; VBIT V1.B16, V9.B16, V5.B16; VBIT V2.B16, V10.B16, V6.B16; VBIT V3.B16, V11.B16, V7.B16; VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+#define RBWD_SELECT FCMGT4S(0, 0, 31); FADD4S(8, 4, 8); VBIT V0.B16, V8.B16, V4.B16
+#define RBWD4  VLD1.P 16(R2), [V0.S4]; VLD1 (R0), [V4.S4]; VLD1.P 16(R4), [V8.S4]; RBWD_SELECT; VST1.P [V4.S4], 16(R0)
+#define RBWD1  FMOVS.P 4(R2), F0; FMOVS (R0), F4; FMOVS.P 4(R4), F8; RBWD_SELECT; FMOVS.P F4, 4(R0)
+TEXT ·ReluBackwardNEON(SB), NOSPLIT, $0-72
+	MOVD dx_base+0(FP), R0
+	MOVD dx_len+8(FP), R1
+	MOVD x_base+24(FP), R2
+	MOVD dy_base+48(FP), R4
+	VEOR V31.B16, V31.B16, V31.B16
+	BLOCKS_NEON(RBWD16, RBWD4)
+	SINGLES_NEON(RBWD1)
+	RET

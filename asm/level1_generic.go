@@ -45,6 +45,18 @@ func ReluGeneric(dst, x []float32) {
 	}
 }
 
+// ReluBackwardGeneric accumulates the ReLU gradient: dx[i] += dy[i] where x[i] > 0,
+// for i < len(dx). Where x[i] ≤ 0 or x[i] is NaN, dx[i] keeps its bits (no +0 is
+// added: −0 stays −0, a NaN's payload stays, a NaN dy does not reach it).
+// len(x), len(dy) ≥ len(dx).
+func ReluBackwardGeneric(dx, x, dy []float32) {
+	for i := range dx {
+		if x[i] > 0 {
+			dx[i] += dy[i]
+		}
+	}
+}
+
 // MulGeneric computes dst[i] = x[i] · y[i] for i < len(dst). len(x), len(y) ≥ len(dst).
 func MulGeneric(dst, x, y []float32) {
 	for i := range dst {

@@ -12,7 +12,7 @@ import (
 
 // Vector-math throughput in elements/ns (one thread). Run under the lock:
 //
-//	flock /tmp/bench.lock go test ./bench -run '^$' -bench 'Exp|Log|Tanh|GELU|Softmax' -count 5 [-tags sleef]
+//	flock /tmp/bench.lock go test ./bench -run '^$' -bench 'Exp|Log|Tanh|GELU|ReLU|Softmax' -count 5 [-tags sleef]
 //
 // With -tags sleef the SLEEF u10 AVX2 kernels, and where the CPU has AVX-512F its
 // AVX-512F ones, run on the same arrays in the same run (vecmath_sleef_test.go).
@@ -93,14 +93,29 @@ func BenchmarkGELU(b *testing.B) { benchElementwise(b, "tanh", simd.GELU) }
 // dispatched kernel: AVX2 here), "generic" the pure-Go twin asm.GeluBackwardGeneric
 // that simd.GELUBackward ran before the vector kernels existed.
 func BenchmarkGELUBackward(b *testing.B) {
-	for _, k := range []struct {
-		name string
-		fn   func(dx, x, dy []float32)
-	}{
-		{"simd", simd.GELUBackward},
-		{"generic", asm.GeluBackwardGeneric},
-	} {
-		for _, n := range vecmathSizes {
+	benchGradient(b, vecmathSizes, namedGradient{"simd", simd.GELUBackward}, namedGradient{"generic", asm.GeluBackwardGeneric})
+}
+
+// BenchmarkReLUBackward: dx += dy where x > 0, x uniform in [−10, 10] (a random sign
+// per element, as the FFN pre-activations of a training step) and dy in [−5, 5];
+// elements/ns counts elements of dx. "simd" is simd.ReLUBackward (the dispatched
+// kernel), "generic" the twin asm.ReluBackwardGeneric: the scalar loop, branching on
+// the sign of x, that train ran before. n = 512Ki is a quarter of one FFN activation
+// of BenchmarkTrainStep's batch (8·256·1024): 6 MiB over the three vectors, from L3.
+func BenchmarkReLUBackward(b *testing.B) {
+	benchGradient(b, []int{4096, 512 << 10}, namedGradient{"simd", simd.ReLUBackward}, namedGradient{"generic", asm.ReluBackwardGeneric})
+}
+
+type namedGradient struct {
+	name string
+	fn   func(dx, x, dy []float32)
+}
+
+// benchGradient runs each gradient kernel dx += f(x, dy) at each size n, x uniform in
+// [−10, 10] and dy in [−5, 5], reporting elements of dx per ns.
+func benchGradient(b *testing.B, sizes []int, kernels ...namedGradient) {
+	for _, k := range kernels {
+		for _, n := range sizes {
 			b.Run(fmt.Sprintf("%s/n=%d", k.name, n), func(b *testing.B) {
 				x, dy := vecmathInput("gelu", n), vecmathInput("tanh", n)
 				dx := make([]float32, n)

@@ -157,6 +157,11 @@ var elementwiseRoutines = []elementwise{
 	{"add", 2, 100, 0, func(im *impl, dst []float32, in [][]float32) { im.add(dst, in[0], in[1]) }},
 	{"mul", 2, 100, 0, func(im *impl, dst []float32, in [][]float32) { im.mul(dst, in[0], in[1]) }},
 	{"relu", 1, 100, 0, func(im *impl, dst []float32, in [][]float32) { reluOf(im)(dst, in[0]) }},
+	// dx (in[2], copied to dst) += dy (in[1]) where x (in[0]) > 0
+	{"reluBackward", 3, 100, 0, func(im *impl, dst []float32, in [][]float32) {
+		copy(dst, in[2])
+		im.reluBackward(dst, in[0], in[1])
+	}},
 	{"scale", 1, 100, 0, func(im *impl, dst []float32, in [][]float32) { copy(dst, in[0]); im.scale(-1.75, dst) }},
 	// axpy's twin rounds the FMA twice (through float64): allow the rare 1-ULP tie.
 	{"axpy", 2, 100, 1, func(im *impl, dst []float32, in [][]float32) { copy(dst, in[1]); im.axpy(0.625, in[0], dst) }},
@@ -196,7 +201,11 @@ func TestConformanceElementwise(t *testing.T) {
 				r.run(im, got, in)
 				what := fmt.Sprintf("%s n=%d off=%d", r.name, n, off)
 				requireGuards(t, buf, off, n, what)
-				requireULP(t, want, got, r.maxULP, what)
+				if r.maxULP == 0 {
+					requireBits(t, want, got, what) // exact: the sign of zero too
+				} else {
+					requireULP(t, want, got, r.maxULP, what)
+				}
 			})
 		}
 	})

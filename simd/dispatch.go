@@ -38,6 +38,8 @@ type impl struct {
 	max   func(x []float32) float32
 	// relu: dst = max(x, 0) (ReLU); nil (NEON) runs the twin asm.ReluGeneric.
 	relu func(dst, x []float32) `dispatch:"optional"`
+	// reluBackward accumulates dx += dy where x > 0 (ReLUBackward).
+	reluBackward func(dx, x, dy []float32)
 	// dotRows, sqDistRows, axpyRows: one vector against many rows (DotRows,
 	// SqDistRows, AxpyRows); nil means a loop over the rows.
 	dotRows    func(q, k []float32, ldk int, s []float32) `dispatch:"optional"`
@@ -124,6 +126,8 @@ var genericImpl = &impl{
 	sum:   asm.SumGeneric,
 	max:   asm.MaxGeneric,
 	relu:  asm.ReluGeneric,
+
+	reluBackward: asm.ReluBackwardGeneric,
 
 	dotRows:    asm.DotRowsGeneric,
 	sqDistRows: asm.SqDistRowsGeneric,

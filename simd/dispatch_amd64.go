@@ -27,6 +27,8 @@ var avx2Impl = &impl{
 	sum:   asm.SumAVX2,
 	max:   asm.MaxAVX2,
 
+	reluBackward: asm.ReluBackwardAVX2,
+
 	// 6×16 tile: 12 YMM accumulators + 2 B rows + 2 broadcasts = all 16 registers.
 	// kc = 256: a 16 KiB B micro-panel and a 6 KiB A micro-panel stay in L1 (32 KiB on
 	// Zen 3, 48 KiB here). mc = 144: the 144 KiB A block sits in L2 (512 KiB on Zen 3,
@@ -80,6 +82,8 @@ var avx512Impl = &impl{
 	relu:  asm.ReluAVX512,
 	sum:   asm.SumAVX512,
 	max:   asm.MaxAVX512,
+
+	reluBackward: asm.ReluBackwardAVX512,
 
 	dotRows:    asm.DotRowsAVX512,
 	sqDistRows: asm.SqDistRowsAVX512,

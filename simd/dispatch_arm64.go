@@ -36,6 +36,8 @@ var neonImpl = &impl{
 	sum:   asm.SumNEON,
 	max:   asm.MaxNEON,
 
+	reluBackward: asm.ReluBackwardNEON,
+
 	mr: 8, nr: 12,
 	kc: 256, mc: 192, nc: 1536,
 	gemmKernel: asm.SgemmKernel8x12NEON,

@@ -57,3 +57,14 @@ func ExampleGELUBackward() {
 	// [-0.0036 -0.1588 0.0000 0.8412 2.9964]
 	// [-0.0116 -0.0830 0.5000 1.0830 1.0116 1.0000]
 }
+
+func ExampleReLUBackward() {
+	// The gradient of a ReLU flows where its input was positive and accumulates into dx;
+	// elsewhere dx is left exactly as it was (a −0 stays −0, a NaN dy is not added).
+	x := []float32{-2, 0, 0.5, 3, float32(math.NaN())}
+	dy := []float32{float32(math.NaN()), 1, 2, 2, 1}
+	dx := []float32{10, float32(math.Copysign(0, -1)), 1, 1, 7}
+	simd.ReLUBackward(dx, x, dy)
+	fmt.Println(dx)
+	// Output: [10 -0 3 3 7]
+}

@@ -57,6 +57,14 @@ func ReLU(dst, src []float32) {
 	mapChunks("ReLU", k, dst, src)
 }
 
+// ReLUBackward accumulates the ReLU gradient: dx[i] += dy[i] where x[i] > 0, x the
+// input of the forward ReLU (its derivative taken as 0 at x = 0). Where x[i] ≤ 0 or
+// x[i] is NaN, dx[i] keeps its bits exactly (no +0 is added: −0 stays −0, a NaN dy
+// does not reach dx); elsewhere it becomes the float32 sum dx[i] + dy[i]. The kernels
+// select instead of branching on the sign of x, and every implementation gives the
+// scalar loop's bits. It panics if the three lengths differ; dx may not overlap x or dy.
+func ReLUBackward(dx, x, dy []float32) { accumulate("ReLUBackward", active.reluBackward, dx, x, dy) }
+
 // Add computes dst[i] = x[i] + y[i]. All three lengths must be equal; dst may be x or y.
 func Add(dst, x, y []float32) { elementwise2("Add", active.add, dst, x, y) }
 
@@ -67,10 +75,16 @@ func Mul(dst, x, y []float32) { elementwise2("Mul", active.mul, dst, x, y) }
 func elementwise2(fn string, kernel func(dst, x, y []float32), dst, x, y []float32) {
 	checkSameLen(fn, "dst", len(dst), "x", len(x))
 	checkSameLen(fn, "dst", len(dst), "y", len(y))
-	for len(dst) > 0 {
-		n := min(len(dst), chunk)
-		kernel(dst[:n], x[:n], y[:n])
-		dst, x, y = dst[n:], x[n:], y[n:]
+	inChunks3(kernel, dst, x, y)
+}
+
+// inChunks3 runs kernel over a, b and c (of len(a) or more) at most chunk elements
+// per call.
+func inChunks3(kernel func(a, b, c []float32), a, b, c []float32) {
+	for len(a) > 0 {
+		n := min(len(a), chunk)
+		kernel(a[:n], b[:n], c[:n])
+		a, b, c = a[n:], b[n:], c[n:]
 	}
 }
 

@@ -49,6 +49,11 @@ func TestNoOverread(t *testing.T) {
 			im.mul(dst, x, y)
 			im.axpy(0.5, x, dst)
 			im.scale(2, dst)
+			// reluBackward reads x and y and reads and writes dst, all fenced.
+			want := append([]float32(nil), dst...)
+			asm.ReluBackwardGeneric(want, x, y)
+			im.reluBackward(dst, x, y)
+			requireBits(t, want, dst, "reluBackward")
 		}
 		for _, k := range []int{1, 2, 3, 8} {
 			a, b := fencedFloats(t, k*im.mr), fencedFloats(t, k*im.nr)
@@ -64,7 +69,7 @@ func TestNoOverread(t *testing.T) {
 
 // TestNoOverreadVecmath runs the vector-math kernels of every implementation, through
 // the impl fields at every length up to maxLen (the API hands them chunks no longer
-// than chunk), and the public Softmax/LogSoftmax/LogSumExp/GELUBackward wrappers,
+// than chunk), and the public Softmax/LogSoftmax/LogSumExp/GELUBackward/ReLUBackward wrappers,
 // which also cross the chunk boundary, on fenced operands. The element-wise kernels are documented to
 // equal their twins bit for bit, which also shows they wrote every element up to the
 // fence.
@@ -117,6 +122,7 @@ func TestNoOverreadVecmath(t *testing.T) {
 			src, dst := fencedFloats(t, n), fencedFloats(t, n)
 			fillInput(rng, src, 10, 0)
 			GELUBackward(dst, src, src)
+			ReLUBackward(dst, src, src)
 			Softmax(dst, src)
 			LogSoftmax(dst, src)
 			LogSumExp(src)

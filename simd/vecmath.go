@@ -103,13 +103,18 @@ func GELU(dst, src []float32) { mapChunks("GELU", active.gelu, dst, src) }
 // gelu'(+Inf) = 1, gelu'(−Inf) = 0 (exactly 1 and 0 for |x| > 10 already); NaN in x, dy
 // or dx gives NaN. Every implementation gives the same bits. It panics if the three
 // lengths differ; dx may not overlap x or dy.
-func GELUBackward(dx, x, dy []float32) {
-	checkSameLen("GELUBackward", "dx", len(dx), "x", len(x))
-	checkSameLen("GELUBackward", "dx", len(dx), "dy", len(dy))
+func GELUBackward(dx, x, dy []float32) { accumulate("GELUBackward", active.geluBackward, dx, x, dy) }
+
+// accumulate checks the arguments of the gradient routine fn (dx[i] += f(x[i], dy[i])):
+// the three lengths equal, dx overlapping neither x nor dy (the kernels read x and dy
+// ahead of the dx they write). Then it runs kernel in bounded chunks.
+func accumulate(fn string, kernel func(dx, x, dy []float32), dx, x, dy []float32) {
+	checkSameLen(fn, "dx", len(dx), "x", len(x))
+	checkSameLen(fn, "dx", len(dx), "dy", len(dy))
 	if len(dx) > 0 && (overlaps(dx, x) || overlaps(dx, dy)) {
-		panic("simd: GELUBackward: dx overlaps x or dy")
+		panic("simd: " + fn + ": dx overlaps x or dy")
 	}
-	geluBackward(dx, x, dy)
+	inChunks3(kernel, dx, x, dy)
 }
 
 func overlaps(a, b []float32) bool {
@@ -237,13 +242,4 @@ func softmaxEdges(fn string, dst, src []float32, log bool) (m float32, done bool
 		return m, false
 	}
 	return m, true
-}
-
-// geluBackward runs the active kernel in bounded chunks.
-func geluBackward(dx, x, dy []float32) {
-	for len(dx) > 0 {
-		n := min(len(dx), chunk)
-		active.geluBackward(dx[:n], x[:n], dy[:n])
-		dx, x, dy = dx[n:], x[n:], dy[n:]
-	}
 }

@@ -98,34 +98,62 @@ func FuzzGELUBackward(f *testing.F) {
 	f.Add(float32(1), float32(math.Inf(1)), float32(0))
 	f.Add(float32(1), float32(1), float32(math.NaN()))
 	f.Fuzz(func(t *testing.T, x, dy, dx float32) {
-		const n = 87
-		xs, dys, dx0 := make([]float32, n), make([]float32, n), make([]float32, n)
-		for i := range xs {
-			xs[i], dys[i], dx0[i] = x*float32(1+i%5)/3, dy*float32(1+i%3), dx*float32(i%4)
-			if i%4 == 0 {
-				xs[i], dys[i], dx0[i] = x, dy, dx
-			}
+		fuzzAccumulate(t, x, dy, dx, func(im *impl) func(dx, x, dy []float32) { return im.geluBackward }, asm.GeluBackwardGeneric, nil)
+	})
+}
+
+// FuzzReLUBackward: dx += dy where x > 0 through every implementation against the
+// twin, bit for bit, as FuzzGELUBackward; where x ≤ 0 or x is NaN, dx must keep its
+// exact bits (NaN payloads and −0 included) whatever dy holds.
+func FuzzReLUBackward(f *testing.F) {
+	negZero := float32(math.Copysign(0, -1))
+	for _, v := range specials {
+		f.Add(v, float32(1), negZero)
+		f.Add(float32(-1), v, negZero)
+		f.Add(float32(2), float32(-0.5), v)
+	}
+	f.Add(negZero, float32(math.NaN()), math.Float32frombits(0x7f800001)) // a signaling NaN dx kept
+	f.Add(float32(1), negZero, negZero)
+	f.Fuzz(func(t *testing.T, x, dy, dx float32) {
+		fuzzAccumulate(t, x, dy, dx, func(im *impl) func(dx, x, dy []float32) { return im.reluBackward }, asm.ReluBackwardGeneric,
+			func(x float32) bool { return !(x > 0) })
+	})
+}
+
+// fuzzAccumulate is the body of the fuzz targets of the gradient kernels dx += f(x, dy):
+// the fuzzed x, dy and dx are placed in every fourth lane of vectors of several lengths
+// (up to a 64-lane block, a 16-lane step and a tail), next to scaled neighbours, and
+// every implementation's kernel (pick) must give twin's bits, any NaN matching any
+// NaN. Past the length, and where keep (if not nil) holds for x, dx must keep its
+// exact bits.
+func fuzzAccumulate(t *testing.T, x, dy, dx float32, pick func(*impl) func(dx, x, dy []float32), twin func(dx, x, dy []float32), keep func(x float32) bool) {
+	const n = 87
+	xs, dys, dx0 := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range xs {
+		xs[i], dys[i], dx0[i] = x*float32(1+i%5)/3, dy*float32(1+i%3), dx*float32(i%4)
+		if i%4 == 0 {
+			xs[i], dys[i], dx0[i] = x, dy, dx
 		}
-		want := append([]float32(nil), dx0...)
-		asm.GeluBackwardGeneric(want, xs, dys)
-		got := make([]float32, n)
-		for _, im := range available {
-			for _, m := range []int{1, 7, 8, 9, 16, 23, 64, 87} {
-				copy(got, dx0)
-				im.geluBackward(got[:m], xs[:m], dys[:m])
-				for i := range got {
-					w := want[i]
-					if i >= m {
-						w = dx0[i] // past the length: untouched
-					}
-					if math.Float32bits(w) != math.Float32bits(got[i]) && !(w != w && got[i] != got[i]) {
-						t.Fatalf("%s: x %g [%#08x] dy %g dx %g (n=%d lane %d): got %g [%#08x], twin %g [%#08x]",
-							im.name, xs[i], math.Float32bits(xs[i]), dys[i], dx0[i], m, i, got[i], math.Float32bits(got[i]), w, math.Float32bits(w))
-					}
+	}
+	want := append([]float32(nil), dx0...)
+	twin(want, xs, dys)
+	got := make([]float32, n)
+	for _, im := range available {
+		for _, m := range []int{1, 7, 8, 9, 16, 23, 64, 87} {
+			copy(got, dx0)
+			pick(im)(got[:m], xs[:m], dys[:m])
+			for i := range got {
+				w, exact := want[i], false
+				if i >= m || keep != nil && keep(xs[i]) {
+					w, exact = dx0[i], true // past the length or a kept lane: untouched
+				}
+				if math.Float32bits(w) != math.Float32bits(got[i]) && (exact || !(w != w && got[i] != got[i])) {
+					t.Fatalf("%s: x %g [%#08x] dy %g dx %g (n=%d lane %d): got %g [%#08x], twin %g [%#08x]",
+						im.name, xs[i], math.Float32bits(xs[i]), dys[i], dx0[i], m, i, got[i], math.Float32bits(got[i]), w, math.Float32bits(w))
 				}
 			}
 		}
-	})
+	}
 }
 
 // FuzzSoftmax runs Softmax through every implementation on a row decoded from the

@@ -492,6 +492,7 @@ func TestVecmathNoAllocs(t *testing.T) {
 			LogSoftmax(y, x)
 			LogSumExp(x)
 			GELUBackward(y, x, x)
+			ReLUBackward(y, x, x)
 		})
 		require.Zero(t, allocs)
 	})
