@@ -49,8 +49,13 @@ func trainBenchBatch() *train.Batch {
 // warmTrainer returns a trainer of trainBenchConfig(threads) and the benchmark batch,
 // after one step on it (which sizes the arenas).
 func warmTrainer(b *testing.B, threads int) (*train.Trainer, *train.Batch) {
+	return warmTrainerWith(b, trainBenchConfig(threads))
+}
+
+// warmTrainerWith is warmTrainer for config cfg.
+func warmTrainerWith(b *testing.B, cfg train.Config) (*train.Trainer, *train.Batch) {
 	b.Helper()
-	tr, err := train.NewTrainer(trainBenchConfig(threads))
+	tr, err := train.NewTrainer(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,11 +70,20 @@ func warmTrainer(b *testing.B, threads int) (*train.Trainer, *train.Batch) {
 // step) for 1 and 2 threads, with the process's CPU time per step and the time its
 // threads waited for a CPU another process held (runq: a busy machine's share of the
 // wall time).
-func BenchmarkTrainStep(b *testing.B) {
+func BenchmarkTrainStep(b *testing.B) { benchTrainStep(b, "gelu") }
+
+// BenchmarkTrainStepReLU is BenchmarkTrainStep with ReLU feed-forward blocks, the
+// activation of bkmtrain's translation recipes (train.QuickConfig, the README's main
+// command); the GELU model is GPT-2's.
+func BenchmarkTrainStepReLU(b *testing.B) { benchTrainStep(b, "relu") }
+
+func benchTrainStep(b *testing.B, activation string) {
 	defer simd.SetThreads(0)
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			tr, bt := warmTrainer(b, threads)
+			cfg := trainBenchConfig(threads)
+			cfg.Model.Activation = activation
+			tr, bt := warmTrainerWith(b, cfg)
 			b.ReportAllocs()
 			delay0, cpu0 := runDelay(), processCPU()
 			b.ResetTimer()
