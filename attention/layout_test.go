@@ -169,7 +169,8 @@ func TestStridedThreadsAndSplit(t *testing.T) {
 	for _, th := range []int{1, 2, 3} {
 		simd.SetThreads(th)
 		for _, p := range []problem{{1, 1, 150, 150, 16, Options{}}, {2, 2, 65, 65, 16, Options{}}, {1, 2, 40, 130, 8, Options{}}} {
-			for _, kern := range []Kernel{EDP(), RBF(), Poly(2, 1), Linear(), Laplace()} {
+			// favor: its chain rule adds into the strided dq after the split's reduction
+			for _, kern := range []Kernel{EDP(), RBF(), Poly(2, 1), Linear(), Laplace(), Favor(24, p.D, 3)} {
 				for _, causal := range []bool{false, true} {
 					p.o = Options{Kernel: kern, Causal: causal}
 					checkStridedMatchesDense(t, r, p)

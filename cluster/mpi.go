@@ -192,12 +192,15 @@ func newRequest(op string, n int) *request {
 	return r
 }
 
-// unpin unpins the buffers of a request's collective. A Pinner allocates its state at
-// its first Pin and, when Unpin leaves it empty, gives that state to the runtime's
-// per-P cache if the cache is empty, to take it back (or allocate anew) at its next
-// Pin: requests pinned at once would allocate now and then. So a request keeps itself
-// pinned for its whole life (it is reachable from free or abandoned for as long), and
-// its Pinner, never empty, keeps its state.
+// unpin unpins the buffers of a request's collective and pins the request itself
+// again. A Pinner allocates its state at its first Pin; Unpin hands that state to the
+// runtime's per-P cache when the cache is empty, and the next Pin takes a cached one
+// or allocates. Requests pinned at once, as a step's collectives are, then allocated
+// now and then; pinning the request again at once takes its state straight back from
+// the cache (unless the goroutine moved to another P in between), which makes that
+// rare, not impossible. A request stays pinned while it is in free or abandoned, which
+// keep it for the rest of the process; one dropped in flight (a Pending never waited
+// for) is never freed.
 func (r *request) unpin() {
 	r.pin.Unpin()
 	r.pin.Pin(r)
@@ -450,7 +453,7 @@ func AllGatherFloat32(buf []float32, counts []int) error {
 		return mpiError(r.op, C.bkm_iallgatherv(unsafe.Pointer(unsafe.SliceData(buf)), &cs[0], &cs[len(counts)], C.kindFloat32, &r.reqs[0]))
 	})
 	if err != nil {
-		r.unpin()
+		r.complete() // nothing started: the request goes back to the pool
 		return err
 	}
 	return r.Wait()

@@ -24,6 +24,9 @@ type MetricsRecord struct {
 	Elapsed   float64  `json:"elapsed_s"`
 	Event     string   `json:"event,omitempty"`
 	Detail    string   `json:"detail,omitempty"`
+	// Build is a start event's binary (StudyRun.Build): a run resumed by another build
+	// has one start event for each.
+	Build string `json:"build,omitempty"`
 }
 
 // MetricsLog appends one JSON object per line to a file, flushed after every record so

@@ -68,7 +68,8 @@ type StudyRun struct {
 	CurveSteps []float64 `json:"curve_steps"`
 	CurveLoss  []float64 `json:"curve_val_loss"`
 	// Build is the version-control revision of the binary that trained the run
-	// (abbreviated, "+dirty" for a modified work tree; empty if unknown): runs of one
+	// (abbreviated, "+dirty" for a modified work tree; empty if unknown, as with
+	// -buildvcs=false; "A+B" for a run begun by build A and resumed by B): runs of one
 	// study made by different builds differ in float32 rounding, and the report says
 	// which build made which run.
 	Build string `json:"build,omitempty"`
@@ -81,6 +82,7 @@ type RunLog struct {
 	CurveLoss  []float64
 	FinalLoss  float64
 	WallSec    float64
+	Builds     []string // the distinct builds of the start events, in order (unknown ones left out)
 }
 
 // ReadRunLog reads a run's metrics log (MetricsLog), which may span several sessions: a
@@ -106,6 +108,9 @@ func ReadRunLog(path string) (RunLog, error) {
 		}
 		if m.Kind == "event" && m.Event == "start" {
 			r.WallSec, session = r.WallSec+session, 0
+			if m.Build != "" && !slices.Contains(r.Builds, m.Build) {
+				r.Builds = append(r.Builds, m.Build)
+			}
 		}
 		session = max(session, m.Elapsed)
 		switch {
@@ -435,18 +440,16 @@ func StudyReport(spec StudySpec, runs []StudyRun) string {
 		for _, r := range append(append([]StudyRun(nil), g.Runs...), g.Failed...) {
 			switch {
 			case r.Diverged != "":
-				fmt.Fprintf(&b, " seed %d diverged;", r.Seed)
+				fmt.Fprintf(&b, " seed %d diverged", r.Seed)
 			case r.BLEU != nil:
 				fmt.Fprintf(&b, " seed %d %.2f / %.4f", r.Seed, *r.BLEU, r.ValLoss)
 			default:
 				fmt.Fprintf(&b, " seed %d %.4f", r.Seed, r.ValLoss)
 			}
-			if r.Diverged == "" {
-				if r.Build != "" {
-					fmt.Fprintf(&b, " (build %s)", r.Build)
-				}
-				b.WriteString(";")
+			if r.Build != "" {
+				fmt.Fprintf(&b, " (build %s)", r.Build)
 			}
+			b.WriteString(";")
 		}
 		b.WriteString("\n")
 	}

@@ -109,7 +109,7 @@ func TestReadRunLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
 	f := func(x float64) *float64 { return &x }
 	writeMetricsLog(t, path, -1, []MetricsRecord{
-		{Kind: "event", Event: "start"},
+		{Kind: "event", Event: "start", Build: "aaa"},
 		{Kind: "valid", Step: 0, ValLoss: f(5), Elapsed: 1},
 		{Kind: "train", Step: 1, Loss: f(4.5), Elapsed: 2},
 		{Kind: "train", Step: 2, Loss: f(4), Elapsed: 3},
@@ -118,14 +118,15 @@ func TestReadRunLog(t *testing.T) {
 		{Kind: "train", Step: 3, Loss: f(9), Elapsed: 6}, // cut by the resume
 	}...)
 	writeMetricsLog(t, path, 2, []MetricsRecord{
-		{Kind: "event", Step: 2, Event: "start"},
+		{Kind: "event", Step: 2, Event: "start", Build: "bbb"},
 		{Kind: "valid", Step: 2, ValLoss: f(3.25), Elapsed: 0.5},
 		{Kind: "train", Step: 3, Loss: f(3), Elapsed: 1},
 		{Kind: "valid", Step: 3, ValLoss: f(3.125), Elapsed: 2},
 	}...)
 	got, err := ReadRunLog(path)
 	require.NoError(t, err)
-	require.Equal(t, RunLog{CurveSteps: []float64{0, 2, 3}, CurveLoss: []float64{5, 3.25, 3.125}, FinalLoss: 3, WallSec: 7}, got)
+	require.Equal(t, RunLog{CurveSteps: []float64{0, 2, 3}, CurveLoss: []float64{5, 3.25, 3.125}, FinalLoss: 3, WallSec: 7,
+		Builds: []string{"aaa", "bbb"}}, got) // resumed by another build: both
 
 	require.NoError(t, os.WriteFile(path, []byte("{\"kind\":\"train\"}\n{oops\n"), 0o644))
 	_, err = ReadRunLog(path)

@@ -319,7 +319,7 @@ func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.T
 		return run, false, err
 	}
 	defer metrics.Close()
-	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(cfg)})
+	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(cfg), Build: run.Build})
 	final := 0
 	if taskOf(cfg) == "translate" {
 		final = f.bleuSentences
@@ -346,6 +346,7 @@ func (f *compareFlags) compareOne(cfg train.Config, c *train.Corpus, tok train.T
 	}
 	run.ValLoss, run.FinalLoss, run.WallSec = res.ValLoss, rl.FinalLoss, rl.WallSec
 	run.CurveSteps, run.CurveLoss = rl.CurveSteps, rl.CurveLoss
+	run.Build = strings.Join(rl.Builds, "+") // every build that trained part of it
 	bleu := ""
 	if !math.IsNaN(res.BLEU) {
 		run.BLEU = &res.BLEU

@@ -252,7 +252,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) 
 	}
 	defer signal.Stop(sigs)
 	printStart(stderr, s, f.resume)
-	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(s.Trainer.Cfg)})
+	metrics.Write(train.MetricsRecord{Kind: "event", Step: s.Steps(), Event: "start", Detail: configJSON(s.Trainer.Cfg), Build: buildRevision()})
 	res, err := trainLoop(s, f.runOpts(stderr, sigs, len(c.Valid)), metrics)
 	if err != nil {
 		return err

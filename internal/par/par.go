@@ -54,7 +54,7 @@ func spinBudget(env string) time.Duration {
 // Run does not allocate when job is a pointer (or another pointer-shaped value) —
 // keep the job struct with its owner and reuse it call after call.
 func Run(n, workers int, job Job) {
-	if n > math.MaxUint32 {
+	if int64(n) > math.MaxUint32 { // int64: the constant does not fit a 32-bit int
 		panic(fmt.Sprintf("par: Run: n = %d > %d tasks", n, uint64(math.MaxUint32)))
 	}
 	helpers := min(workers, n, MaxWorkers) - 1
