@@ -64,6 +64,20 @@ func (z *zooKernel) favorRows(gamma float32, n, d int, x []float32, ldx int, phi
 	}
 }
 
+// featureRows writes φ(x_i) for the n rows of x (stride ldx) into phi (stride ldphi):
+// the fused paths' feature map, favor's through favorRows (one product), the other
+// kernels' row by row through featureRow.
+func (z *zooKernel) featureRows(gamma float32, n, d int, x []float32, ldx int, phi []float32, ldphi int) {
+	if z.kind == kFavor {
+		z.favorRows(gamma, n, d, x, ldx, phi, ldphi)
+		return
+	}
+	f := z.FeatureDim(d)
+	for i := 0; i < n; i++ {
+		z.featureRow(gamma, x[i*ldx:i*ldx+d], phi[i*ldphi:i*ldphi+f])
+	}
+}
+
 // featureRow writes φ(x) into out (len FeatureDim(len(x))). It does not allocate.
 func (z *zooKernel) featureRow(gamma float32, x, out []float32) {
 	d := len(x)

@@ -378,17 +378,8 @@ func (c *call) prepHead(bh int) {
 	}
 	if c.f > 0 {
 		f := c.f
-		if c.z.kind == kFavor {
-			c.z.favorRows(c.gamma, c.nq, d, c.q.rows(bh, 0), c.q.s.Row, c.fq[bh*c.nq*f:], f)
-			c.z.favorRows(c.gamma, c.nk, d, c.k.rows(bh, 0), c.k.s.Row, c.fk[bh*c.nk*f:], f)
-		} else {
-			for i := 0; i < c.nq; i++ {
-				c.z.featureRow(c.gamma, c.q.row(bh, i, d), c.fq[(bh*c.nq+i)*f:(bh*c.nq+i+1)*f])
-			}
-			for j := 0; j < c.nk; j++ {
-				c.z.featureRow(c.gamma, c.k.row(bh, j, d), c.fk[(bh*c.nk+j)*f:(bh*c.nk+j+1)*f])
-			}
-		}
+		c.z.featureRows(c.gamma, c.nq, d, c.q.rows(bh, 0), c.q.s.Row, c.fq[bh*c.nq*f:], f)
+		c.z.featureRows(c.gamma, c.nk, d, c.k.rows(bh, 0), c.k.s.Row, c.fk[bh*c.nk*f:], f)
 		nkt := (c.nk + c.tk - 1) / c.tk
 		transposeTiles(c.nk, f, c.tk, c.fk[bh*c.nk*f:], f, c.fkT[bh*nkt*f*c.tk:])
 	}
@@ -1159,30 +1150,14 @@ func (c *call) favorChain(x view, n, bh int, phi, dphi []float32, dx view) {
 	}
 }
 
-// featureBackward adds J_φ(x)ᵀ dphi to dx, where phi = φ(x) (linear; favor goes
-// through favorChain).
+// featureBackward adds J_φ(x)ᵀ dphi to dx, where phi = φ(x), for linear's
+// φ(x) = elu(x) + 1 (favor's chain rule is favorChain, one product per head).
 func (c *call) featureBackward(x, phi, dphi, dx []float32) {
-	switch c.z.kind {
-	case kLinear:
-		for l, v := range x {
-			if v > 0 {
-				dx[l] += dphi[l]
-			} else {
-				dx[l] += dphi[l] * phi[l]
-			}
+	for l, v := range x {
+		if v > 0 {
+			dx[l] += dphi[l]
+		} else {
+			dx[l] += dphi[l] * phi[l]
 		}
-	case kFavor:
-		// φ_r = exp(√γ w_rᵀx − γ‖x‖²/2)/√D: ∂φ_r/∂x = φ_r √γ (w_r − √γ x).
-		sg := float32(math.Sqrt(float64(c.gamma)))
-		var tot float32
-		for r, p := range phi {
-			a := dphi[r] * p
-			if a == 0 {
-				continue
-			}
-			tot += a
-			simd.Axpy(sg*a, c.z.w[r*c.d:(r+1)*c.d], dx)
-		}
-		simd.Axpy(-sg*sg*tot, x, dx)
 	}
 }

@@ -64,19 +64,13 @@ func (c *call) linearHead(w, bh int) {
 	q, k, v, out := c.q.rows(bh, 0), c.k.rows(bh, 0), c.v.rows(bh, 0), c.out.rows(bh, 0)
 	stats := c.stats[bh*nq : (bh+1)*nq]
 	b := bh / c.h
-	if c.z.kind == kFavor {
-		c.z.favorRows(c.gamma, nq, d, q, d, fq, f)
-		c.z.favorRows(c.gamma, nk, d, k, d, fk, f)
-	} else {
-		for i := 0; i < nq; i++ {
-			c.z.featureRow(c.gamma, q[i*d:i*d+d], fq[i*f:i*f+f])
-		}
-	}
-	for j := 0; j < nk; j++ {
-		if c.o.KeyMask != nil && !c.o.KeyMask[b*nk+j] {
-			clear(fk[j*f : j*f+f])
-		} else if c.z.kind != kFavor {
-			c.z.featureRow(c.gamma, k[j*d:j*d+d], fk[j*f:j*f+f])
+	c.z.featureRows(c.gamma, nq, d, q, d, fq, f)
+	c.z.featureRows(c.gamma, nk, d, k, d, fk, f)
+	if c.o.KeyMask != nil {
+		for j := 0; j < nk; j++ {
+			if !c.o.KeyMask[b*nk+j] {
+				clear(fk[j*f : j*f+f]) // a masked key adds nothing to the sums
+			}
 		}
 	}
 	// addKeys extends the prefix sums with keys [j0, j1).

@@ -172,7 +172,7 @@ func newRequest(op string, n int) *request {
 	freeMu.Lock()
 	if len(free) == 0 {
 		grow := max(minRequests, created)
-		free = slices.Grow(free, created+grow-len(free))
+		free = slices.Grow(free, created+grow) // free is empty
 		for range grow {
 			// Sized once for every collective of this world (a reduce-scatter's
 			// 2(size−1) requests, an all-gather's counts and displacements), so that a

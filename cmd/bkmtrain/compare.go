@@ -452,8 +452,13 @@ func writeStudyReport(dir string, order []string, stdout, stderr io.Writer) erro
 // std over the seeds where a point has two or more, and edp's mean, when the study has
 // it, as the line they approach.
 func plotSweep(path, family, what string, pts []train.SweepPoint, groups []train.KernelRuns) error {
-	label := map[string]string{"val": "validation loss (nats/token)", "bleu": "BLEU"}[what]
-	if label == "" {
+	var measure, label string
+	switch what {
+	case "val":
+		measure, label = "validation loss", "validation loss (nats/token)"
+	case "bleu":
+		measure, label = "BLEU", "BLEU"
+	default:
 		panic("plotSweep: what = " + what)
 	}
 	c := curve{Name: family}
@@ -491,7 +496,7 @@ func plotSweep(path, family, what string, pts []train.SweepPoint, groups []train
 			curves = append(curves, curve{Name: fmt.Sprintf("edp (infinite), %d seeds", len(v)), Steps: []float64{lo, hi}, Vals: []float64{m, m}})
 		}
 	}
-	title := family + ": " + map[string]string{"val": "validation loss", "bleu": "BLEU"}[what] + " against feature dimension, mean ± std over the seeds"
+	title := family + ": " + measure + " against feature dimension, mean ± std over the seeds"
 	return plotCurves(path, axes{title: title, x: "feature dimension", y: label, logX: true}, curves)
 }
 
